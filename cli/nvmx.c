@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: GPL-2.0
+/* nvmx: the command-line front end. Each subcommand lives in its own file. */
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+
+static const struct {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *what;
+} commands[] = {
+	{ "replay", nvmx_cmd_replay, "attribute the exits of a captured trace (tracefs or trace-cmd)" },
+	{ "lab", nvmx_cmd_lab, "run real nested KVM under emulation, with exact ground truth" },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: nvmx COMMAND [ARGS]...\n\n"
+		   "Who handled each nested (L2) exit, L0 or L1, and what it cost.\n\n"
+		   "Commands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].what);
+	fprintf(f, "\n'nvmx COMMAND --help' explains each command.\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "nvmx: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return 2;
+}

@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The attributed counts of one run or capture, and their one JSON form (schema 1).
+ *
+ * Everything that reports counts (nvmx replay, nvmxd --json, the lab's truth.json and
+ * observed.json) builds a struct nvmx_summary and writes it with nvmx_summary_write_json(), so the
+ * keys are the same everywhere and two files compare directly. User space only.
+ */
+#ifndef NVMX_SUMMARY_H
+#define NVMX_SUMMARY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* Values of the kernel's `isa` tracepoint field (KVM_ISA_VMX, KVM_ISA_SVM in arch/x86/kvm/trace.h). */
+enum nvmx_isa {
+	NVMX_ISA_UNKNOWN = 0,
+	NVMX_ISA_VMX = 1,
+	NVMX_ISA_SVM = 2,
+};
+
+/* What happened to one exit, as the attribution rule decides it. */
+enum nvmx_kind {
+	NVMX_KIND_L2_EXIT = 0,		/* an L2 exit; handled_by says who handled it */
+	NVMX_KIND_L1_EXIT = 1,		/* an exit of L1 itself (L1 exits) */
+	NVMX_KIND_SYNTHESIZED_TO_L1 = 2, /* an exit to L1 that L0 made up (no L2 exit of that reason) */
+};
+
+enum nvmx_handler {
+	NVMX_HANDLED_BY_NONE = 0, /* for kinds other than NVMX_KIND_L2_EXIT */
+	NVMX_HANDLED_BY_L0 = 1,
+	NVMX_HANDLED_BY_L1 = 2,
+};
+
+/* An MSR index the source could not see (e.g. a reflected RDMSR in a tracefs capture). */
+#define NVMX_MSR_UNKNOWN 0xffffffffu
+
+struct nvmx_summary;
+
+struct nvmx_summary *nvmx_summary_new(void);
+void nvmx_summary_free(struct nvmx_summary *s);
+
+/* Each returns 0 or a negative errno (-ENOMEM). Adding to an existing key sums. */
+int nvmx_summary_add_exit(struct nvmx_summary *s, enum nvmx_kind kind, uint32_t isa,
+			  uint32_t reason, enum nvmx_handler handled_by, uint64_t count);
+void nvmx_summary_add_nested_entries(struct nvmx_summary *s, uint64_t count);
+void nvmx_summary_add_unattributed(struct nvmx_summary *s, uint64_t count);
+int nvmx_summary_add_msr(struct nvmx_summary *s, uint32_t isa, uint32_t msr, bool write,
+			 enum nvmx_handler handled_by, uint64_t count);
+int nvmx_summary_add_port(struct nvmx_summary *s, uint32_t isa, uint16_t port, bool in,
+			  uint8_t size, enum nvmx_handler handled_by, uint64_t count);
+
+/*
+ * Whether counts of this exit reason are certain: fixed by what the workload does, rather than by
+ * timer interrupts, page faults of L0's own paging and similar (interrupt, NMI, NPF/EPT...).
+ */
+bool nvmx_reason_certain(uint32_t isa, uint32_t reason);
+
+/* Writes one JSON object, schema 1, sorted keys, one entry per distinct key, no zero counts. */
+int nvmx_summary_write_json(const struct nvmx_summary *s, FILE *out);
+
+/*
+ * Reads what nvmx_summary_write_json() wrote. On error returns NULL and puts "file: what was
+ * wrong" into err.
+ */
+struct nvmx_summary *nvmx_summary_read_json(const char *path, char *err, size_t errlen);
+
+/*
+ * Compares the certain counts of observed with truth: every certain entry of either must be in
+ * the other with the same count. Prints one line per difference to diffs (may be NULL) and
+ * returns how many there were.
+ */
+int nvmx_summary_compare_certain(const struct nvmx_summary *truth,
+				 const struct nvmx_summary *observed, FILE *diffs);
+
+#endif /* NVMX_SUMMARY_H */
