@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * An emulator backend of the lab: what boots the L0 kernel with hardware virtualization emulated
+ * (QEMU TCG for SVM today; Bochs for VMX is the next one), and how results come back to the host.
+ *
+ * The rest of the lab (kernel fetching, initramfs, analysis) knows nothing about the emulator:
+ * it asks the backend which guest modules and /init shell lines it needs, hands it a kernel, an
+ * initramfs and a result directory, and gets console lines and, after the run, the files the
+ * guest wrote under /out in that directory.
+ */
+#ifndef NVMX_CLI_LAB_BACKEND_H
+#define NVMX_CLI_LAB_BACKEND_H
+
+#include <stdbool.h>
+
+#include "nvmx/summary.h"
+
+struct lab_guest {
+	const char *vmlinuz;
+	const char *initramfs;
+	const char *result_dir;	 /* host directory that receives what the guest writes to /out */
+	const char *console_log; /* host file that receives the whole serial console */
+	unsigned int vcpus;
+	unsigned int mem_mb;
+	unsigned int forward_host_port; /* 0: no network */
+	unsigned int forward_guest_port;
+	double timeout_s; /* hard limit for the whole boot-to-poweroff run */
+};
+
+/* Called with each console line (no line end); a non-zero return stops the emulator. */
+typedef int (*lab_console_line_fn)(void *ctx, const char *line);
+
+struct lab_backend {
+	const char *name;	/* "qemu" */
+	enum nvmx_isa isa;	/* what it emulates */
+	const char *kvm_module; /* the L0 KVM vendor module: "kvm_amd" */
+	/* Modules the guest needs to hand results back, and for --forward networking. */
+	const char *const *result_modules;
+	const char *const *net_modules;
+	/* /init shell commands that make /out the result channel, and that close it at the end. */
+	const char *out_setup;
+	const char *out_finish;
+	/* Checks that the emulator is installed and usable; sets the lab error when not. */
+	int (*check)(void);
+	/*
+	 * Boots guest to its power-off. Returns 0 when the guest powered off, -ETIMEDOUT when the
+	 * hard limit killed it, another negative errno when the emulator failed (the lab error says
+	 * why, with the emulator's stderr), or when a console callback stopped it.
+	 */
+	int (*run)(const struct lab_guest *guest, lab_console_line_fn on_line, void *ctx);
+	/* Brings what the guest wrote to /out into result_dir (9p: nothing to do). */
+	int (*collect)(const struct lab_guest *guest);
+};
+
+/* The backend for an ISA, or NULL (with the lab error set) when none exists yet. */
+const struct lab_backend *lab_backend_for_isa(enum nvmx_isa isa);
+
+extern const struct lab_backend lab_backend_qemu;
+
+#endif /* NVMX_CLI_LAB_BACKEND_H */

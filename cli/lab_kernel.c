@@ -1,0 +1,485 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Fetching, unpacking and reading the lab's stock Debian kernels. */
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lab_kernel.h"
+
+/*
+ * Package names of each series. Debian renames the 6.1 package at every ABI bump and the 6.12
+ * package at every point release, so the newest one apt knows is picked at run time.
+ */
+static const struct {
+	const char *series;
+	const char *pattern; /* for apt-cache search --names-only and regcomp */
+} kernel_series[] = {
+	{ "6.1", "^linux-image-6\\.1\\.0-[0-9]+-amd64$" },
+	{ "6.12", "^linux-image-6\\.12\\.[0-9]+\\+deb12-amd64$" },
+};
+
+#define N_SERIES (sizeof(kernel_series) / sizeof(kernel_series[0]))
+
+const char *lab_kernel_series_list(void)
+{
+	return "6.1, 6.12";
+}
+
+bool lab_kernel_series_known(const char *series)
+{
+	for (size_t i = 0; i < N_SERIES; i++)
+		if (!strcmp(series, kernel_series[i].series))
+			return true;
+	return false;
+}
+
+int lab_cache_dir(char **out)
+{
+	const char *env = getenv("NVMX_CACHE");
+	int n;
+
+	if (env && *env)
+		n = asprintf(out, "%s", env);
+	else if (geteuid() == 0)
+		n = asprintf(out, "/var/cache/nvmx/lab");
+	else if ((env = getenv("XDG_CACHE_HOME")) && *env)
+		n = asprintf(out, "%s/nvmx/lab", env);
+	else if ((env = getenv("HOME")) && *env)
+		n = asprintf(out, "%s/.cache/nvmx/lab", env);
+	else
+		return lab_fail(-ENOENT, "no cache directory: set NVMX_CACHE (or HOME)");
+	return n < 0 ? lab_fail(-ENOMEM, "out of memory") : 0;
+}
+
+void lab_kernel_free(struct lab_kernel *k)
+{
+	if (!k)
+		return;
+	free(k->series);
+	free(k->package);
+	free(k->version);
+	free(k->release);
+	free(k->root);
+	free(k->vmlinuz);
+	free(k->moddir);
+	free(k);
+}
+
+static int newest_package(const char *series, char **package)
+{
+	const char *pattern = NULL;
+	const char *argv[] = { "apt-cache", "search", "--names-only", NULL, NULL };
+	struct lab_buf out = { 0 };
+	char *best = NULL, *line, *save = NULL;
+	regex_t re;
+	int r;
+
+	for (size_t i = 0; i < N_SERIES; i++)
+		if (!strcmp(series, kernel_series[i].series))
+			pattern = kernel_series[i].pattern;
+	if (!pattern)
+		return lab_fail(-EINVAL, "unknown kernel series '%s' (known: %s)", series,
+				lab_kernel_series_list());
+	argv[3] = pattern;
+	r = lab_run_tool(argv, NULL, &out, false, NULL);
+	if (r < 0)
+		return r;
+	if (regcomp(&re, pattern, REG_EXTENDED | REG_NOSUB)) {
+		lab_buf_free(&out);
+		return lab_fail(-EINVAL, "bad pattern %s", pattern);
+	}
+	/* Lines are "NAME - description"; strverscmp orders 6.1.0-9 before 6.1.0-56. */
+	for (line = strtok_r(out.data, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *sp = strstr(line, " - ");
+
+		if (sp)
+			*sp = '\0';
+		if (regexec(&re, line, 0, NULL, 0))
+			continue;
+		if (!best || strverscmp(line, best) > 0)
+			best = line;
+	}
+	regfree(&re);
+	if (!best) {
+		lab_buf_free(&out);
+		return lab_fail(
+			-ENOENT,
+			"apt knows no package matching %s (kernel %s): run 'apt-get update'",
+			pattern, series);
+	}
+	*package = strdup(best);
+	lab_buf_free(&out);
+	return *package ? 0 : lab_fail(-ENOMEM, "out of memory");
+}
+
+static int package_version(const char *package, char **version)
+{
+	const char *argv[] = { "apt-cache", "show", "--no-all-versions", package, NULL };
+	struct lab_buf out = { 0 };
+	char *v;
+	int r;
+
+	r = lab_run_tool(argv, NULL, &out, false, NULL);
+	if (r < 0)
+		return r;
+	for (v = out.data; v && *v; v += strcspn(v, "\n") + (v[strcspn(v, "\n")] != '\0'))
+		if (!strncmp(v, "Version: ", 9))
+			break;
+	if (!v || !*v) {
+		lab_buf_free(&out);
+		return lab_fail(-EINVAL, "apt-cache show %s printed no Version: field", package);
+	}
+	v += strlen("Version: ");
+	*version = strndup(v, strcspn(v, "\n"));
+	lab_buf_free(&out);
+	return *version ? 0 : lab_fail(-ENOMEM, "out of memory");
+}
+
+/* Moves the one .deb apt-get download left in tmpdir to dest. */
+static int take_downloaded_deb(const char *tmpdir, const char *package, const char *dest)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	int found = 0;
+	DIR *d = opendir(tmpdir);
+
+	if (!d)
+		return lab_fail(-errno, "%s: %s", tmpdir, strerror(errno));
+	while ((de = readdir(d))) {
+		size_t len = strlen(de->d_name);
+
+		if (len < 4 || strcmp(de->d_name + len - 4, ".deb") ||
+		    strncmp(de->d_name, package, strlen(package)))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", tmpdir, de->d_name);
+		found = 1;
+		break;
+	}
+	closedir(d);
+	if (!found)
+		return lab_fail(-ENOENT, "apt-get download %s left no .deb in %s", package, tmpdir);
+	if (rename(path, dest))
+		return lab_fail(-errno, "rename %s to %s: %s", path, dest, strerror(errno));
+	return 0;
+}
+
+static int download_deb(const char *cache, const char *package, const char *version, char **deb)
+{
+	char tmpdir[PATH_MAX];
+	const char *argv[] = { "apt-get", "download", "-q", NULL, NULL };
+	char *pkgver = NULL;
+	int r;
+
+	/* apt-get download names the file PACKAGE_VERSION_ARCH.deb with ':' escaped as %3a. */
+	if (asprintf(deb, "%s/debs/%s_%s_amd64.deb", cache, package, version) < 0)
+		return lab_fail(-ENOMEM, "out of memory");
+	for (char *p = strrchr(*deb, '/'); p && *p; p++)
+		if (*p == ':')
+			return lab_fail(-EINVAL, "version %s has an epoch: not a kernel package?",
+					version);
+	if (lab_path_exists(*deb))
+		return 0;
+	snprintf(tmpdir, sizeof(tmpdir), "%s/debs/.download-%d", cache, (int)getpid());
+	r = lab_rm_rf(tmpdir);
+	if (!r)
+		r = lab_mkdir_p(tmpdir, 0755);
+	if (r)
+		return r;
+	/* apt drops to user _apt for downloads: the directory must be reachable by it. */
+	if (chmod(tmpdir, 0777))
+		return lab_fail(-errno, "chmod %s: %s", tmpdir, strerror(errno));
+	if (asprintf(&pkgver, "%s=%s", package, version) < 0)
+		return lab_fail(-ENOMEM, "out of memory");
+	argv[3] = pkgver;
+	lab_progress("fetch: apt-get download %s (into %s/debs)", pkgver, cache);
+	r = lab_run_tool(argv, tmpdir, NULL, false, NULL);
+	free(pkgver);
+	if (!r)
+		r = take_downloaded_deb(tmpdir, package, *deb);
+	(void)lab_rm_rf(tmpdir);
+	return r;
+}
+
+static int only_subdir(const char *dir, char **name)
+{
+	struct dirent *de;
+	DIR *d = opendir(dir);
+	int n = 0;
+
+	if (!d)
+		return lab_fail(-errno, "%s: %s", dir, strerror(errno));
+	*name = NULL;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		n++;
+		free(*name);
+		*name = strdup(de->d_name);
+	}
+	closedir(d);
+	if (n != 1) {
+		free(*name);
+		*name = NULL;
+		return lab_fail(-EINVAL,
+				"%s: expected exactly one kernel release directory, found %d", dir,
+				n);
+	}
+	return *name ? 0 : lab_fail(-ENOMEM, "out of memory");
+}
+
+static int unpack_deb(const char *deb, const char *root)
+{
+	char tmp[PATH_MAX], moddir[PATH_MAX];
+	const char *unpack[] = { "dpkg-deb", "-x", deb, tmp, NULL };
+	const char *depmod[] = { "depmod", "-b", tmp, NULL, NULL };
+	char *release = NULL;
+	int r;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp-%d", root, (int)getpid()) >= (int)sizeof(tmp) - 16)
+		return lab_fail(-ENAMETOOLONG, "%s: path too long", root);
+	r = lab_rm_rf(tmp);
+	if (!r)
+		r = lab_mkdir_p(tmp, 0755);
+	if (r)
+		return r;
+	lab_progress("unpack: dpkg-deb -x %s", deb);
+	r = lab_run_tool(unpack, NULL, NULL, false, NULL);
+	if (r)
+		goto out;
+	if (snprintf(moddir, sizeof(moddir), "%s/lib/modules", tmp) >= (int)sizeof(moddir)) {
+		r = lab_fail(-ENAMETOOLONG, "%s: path too long", tmp);
+		goto out;
+	}
+	r = only_subdir(moddir, &release);
+	if (r)
+		goto out;
+	depmod[3] = release;
+	lab_progress("unpack: depmod -b %s %s", tmp, release);
+	r = lab_run_tool(depmod, NULL, NULL, false, NULL);
+	if (r)
+		goto out;
+	if (rename(tmp, root)) {
+		/* A concurrent run finished the same unpacking first: use its copy. */
+		if ((errno == ENOTEMPTY || errno == EEXIST) && lab_path_exists(root))
+			r = 0;
+		else
+			r = lab_fail(-errno, "rename %s to %s: %s", tmp, root, strerror(errno));
+	}
+out:
+	free(release);
+	(void)lab_rm_rf(tmp);
+	return r;
+}
+
+int lab_kernel_fetch(const char *series, const char *cache, struct lab_kernel **out)
+{
+	struct lab_kernel *k = calloc(1, sizeof(*k));
+	char *deb = NULL, *path = NULL;
+	int r;
+
+	*out = NULL;
+	if (!k)
+		return lab_fail(-ENOMEM, "out of memory");
+	k->series = strdup(series);
+	if (!k->series) {
+		r = lab_fail(-ENOMEM, "out of memory");
+		goto err;
+	}
+	r = newest_package(series, &k->package);
+	if (!r)
+		r = package_version(k->package, &k->version);
+	if (r)
+		goto err;
+	if (asprintf(&path, "%s/debs", cache) < 0 ||
+	    asprintf(&k->root, "%s/kernels/%s_%s", cache, k->package, k->version) < 0) {
+		r = lab_fail(-ENOMEM, "out of memory");
+		goto err;
+	}
+	r = lab_mkdir_p(path, 0755);
+	if (!r) {
+		free(path);
+		path = NULL;
+		if (asprintf(&path, "%s/kernels", cache) < 0)
+			r = lab_fail(-ENOMEM, "out of memory");
+		else
+			r = lab_mkdir_p(path, 0755);
+	}
+	if (r)
+		goto err;
+	if (lab_path_exists(k->root)) {
+		lab_progress("fetch: %s %s (cached in %s)", k->package, k->version, k->root);
+	} else {
+		r = download_deb(cache, k->package, k->version, &deb);
+		if (!r)
+			r = unpack_deb(deb, k->root);
+		if (r)
+			goto err;
+	}
+	free(path);
+	if (asprintf(&path, "%s/lib/modules", k->root) < 0) {
+		path = NULL;
+		r = lab_fail(-ENOMEM, "out of memory");
+		goto err;
+	}
+	r = only_subdir(path, &k->release);
+	if (r)
+		goto err;
+	if (asprintf(&k->vmlinuz, "%s/boot/vmlinuz-%s", k->root, k->release) < 0 ||
+	    asprintf(&k->moddir, "%s/lib/modules/%s", k->root, k->release) < 0) {
+		r = lab_fail(-ENOMEM, "out of memory");
+		goto err;
+	}
+	if (!lab_path_exists(k->vmlinuz)) {
+		r = lab_fail(-ENOENT,
+			     "%s: missing from the unpacked package (remove %s to redo it)",
+			     k->vmlinuz, k->root);
+		goto err;
+	}
+	free(deb);
+	free(path);
+	*out = k;
+	return 0;
+err:
+	free(deb);
+	free(path);
+	lab_kernel_free(k);
+	return r;
+}
+
+char *lab_module_file_name(const char *path)
+{
+	const char *base = strrchr(path, '/');
+	size_t len;
+
+	base = base ? base + 1 : path;
+	len = strcspn(base, ".");
+	return strndup(base, len);
+}
+
+/* Module names compare with '-' and '_' the same, as modprobe does. */
+static bool module_name_eq(const char *a, const char *b)
+{
+	for (; *a && *b; a++, b++) {
+		char ca = *a == '-' ? '_' : *a, cb = *b == '-' ? '_' : *b;
+
+		if (ca != cb)
+			return false;
+	}
+	return !*a && !*b;
+}
+
+static bool list_has_module(const char *list_path, const char *name, bool is_dep)
+{
+	char line[4096];
+	FILE *f = fopen(list_path, "re");
+	bool found = false;
+
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f)) {
+		char *end = is_dep ? strchr(line, ':') : line + strcspn(line, "\n");
+		char *mod;
+
+		if (!end)
+			continue;
+		*end = '\0';
+		mod = lab_module_file_name(line);
+		found = mod && module_name_eq(mod, name);
+		free(mod);
+	}
+	fclose(f);
+	return found;
+}
+
+bool lab_kernel_module_builtin(const struct lab_kernel *k, const char *name)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/modules.builtin", k->moddir);
+	return list_has_module(path, name, false);
+}
+
+/* Finds name's line in modules.dep: *file is the module's path, *deps its dependency paths. */
+static int find_dep_line(const struct lab_kernel *k, const char *name, char **file, char **deps)
+{
+	char path[PATH_MAX], line[8192];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/modules.dep", k->moddir);
+	f = fopen(path, "re");
+	if (!f)
+		return lab_fail(-errno, "%s: %s", path, strerror(errno));
+	while (fgets(line, sizeof(line), f)) {
+		char *colon = strchr(line, ':');
+		char *mod;
+		bool match;
+
+		if (!colon)
+			continue;
+		*colon = '\0';
+		mod = lab_module_file_name(line);
+		match = mod && module_name_eq(mod, name);
+		free(mod);
+		if (!match)
+			continue;
+		fclose(f);
+		colon[1 + strcspn(colon + 1, "\n")] = '\0';
+		*file = strdup(line);
+		*deps = strdup(colon + 1);
+		return *file && *deps ? 0 : lab_fail(-ENOMEM, "out of memory");
+	}
+	fclose(f);
+	return lab_fail(-ENOENT, "%s: no module %s (kernel %s)", path, name, k->release);
+}
+
+static int resolve_one(const struct lab_kernel *k, const char *name, struct lab_strv *files,
+		       int depth)
+{
+	char *file = NULL, *deps = NULL, *save = NULL;
+	int r;
+
+	if (depth > 32)
+		return lab_fail(-ELOOP, "%s/modules.dep: dependency loop at %s", k->moddir, name);
+	if (lab_kernel_module_builtin(k, name))
+		return 0;
+	r = find_dep_line(k, name, &file, &deps);
+	if (r)
+		return r;
+	if (lab_strv_contains(files, file))
+		goto out;
+	for (char *dep = strtok_r(deps, " \t", &save); dep; dep = strtok_r(NULL, " \t", &save)) {
+		char *dep_name = lab_module_file_name(dep);
+
+		if (!dep_name) {
+			r = lab_fail(-ENOMEM, "out of memory");
+			goto out;
+		}
+		r = resolve_one(k, dep_name, files, depth + 1);
+		free(dep_name);
+		if (r)
+			goto out;
+	}
+	r = lab_strv_push(files, file);
+out:
+	free(file);
+	free(deps);
+	return r;
+}
+
+int lab_kernel_resolve_modules(const struct lab_kernel *k, const char *const *names,
+			       struct lab_strv *files)
+{
+	for (; *names; names++) {
+		int r = resolve_one(k, *names, files, 0);
+
+		if (r)
+			return r;
+	}
+	return 0;
+}

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The lab's L0 kernels: a stock Debian kernel package, found with apt-cache, fetched with
+ * apt-get download and unpacked (never installed) into a cache that later runs reuse.
+ */
+#ifndef NVMX_CLI_LAB_KERNEL_H
+#define NVMX_CLI_LAB_KERNEL_H
+
+#include <stdbool.h>
+
+#include "lab_util.h"
+
+struct lab_kernel {
+	char *series;  /* what the user asked for: "6.1", "6.12" */
+	char *package; /* linux-image-6.1.0-56-amd64 */
+	char *version; /* the package version, 6.1.192-2 */
+	char *release; /* uname -r of the kernel, 6.1.0-56-amd64 */
+	char *root;    /* the unpacked package */
+	char *vmlinuz; /* root/boot/vmlinuz-RELEASE */
+	char *moddir;  /* root/lib/modules/RELEASE, with modules.dep */
+};
+
+/* The series `--kernel` accepts, as one comma-separated string for messages. */
+const char *lab_kernel_series_list(void);
+bool lab_kernel_series_known(const char *series);
+
+/* The cache directory: $NVMX_CACHE, else /var/cache/nvmx/lab as root, else $XDG_CACHE_HOME. */
+int lab_cache_dir(char **out);
+
+/*
+ * Picks the newest package of the series that apt knows, downloads it into cache/debs unless it
+ * is there, unpacks it into cache/kernels/PACKAGE_VERSION unless that is there, and runs depmod on
+ * it (the .deb ships no modules.dep). Safe against a concurrent run doing the same.
+ */
+int lab_kernel_fetch(const char *series, const char *cache, struct lab_kernel **out);
+void lab_kernel_free(struct lab_kernel *k);
+
+/* Whether module name (dashes and underscores are the same) is built into the kernel. */
+bool lab_kernel_module_builtin(const struct lab_kernel *k, const char *name);
+
+/*
+ * Appends to files the module files (paths under moddir) needed to load names, in load order:
+ * each module after its dependencies, each once; built-in modules are skipped. Files already in
+ * the list are not added again.
+ */
+int lab_kernel_resolve_modules(const struct lab_kernel *k, const char *const *names,
+			       struct lab_strv *files);
+
+/* "kvm-amd" from "kernel/arch/x86/kvm/kvm-amd.ko.xz". malloc'd. */
+char *lab_module_file_name(const char *path);
+
+#endif /* NVMX_CLI_LAB_KERNEL_H */

@@ -1,0 +1,283 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The QEMU backend: nested SVM under TCG (full emulation, no host virtualization needed).
+ * QEMU 7.2's TCG emulates SVM with NPT but not VMX; results come back over a 9p share.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lab_backend.h"
+#include "lab_util.h"
+
+#define QEMU "qemu-system-x86_64"
+
+static const char *const qemu_result_modules[] = { "virtio_pci", "9pnet_virtio", "9p", NULL };
+static const char *const qemu_net_modules[] = { "virtio_pci", "virtio_net", NULL };
+
+static int qemu_check(void)
+{
+	char *path = NULL;
+	int r = lab_which(QEMU, &path);
+
+	free(path);
+	if (r)
+		return lab_fail(r, "%s not found: install the Debian package qemu-system-x86",
+				QEMU);
+	return 0;
+}
+
+static int build_argv(const struct lab_guest *g, struct lab_strv *argv)
+{
+	int r = 0;
+
+	r |= lab_strv_push(argv, QEMU);
+	/* More than one vCPU needs MTTCG, else the vCPUs take turns on one host thread. */
+	r |= lab_strv_push(argv, "-accel");
+	r |= lab_strv_push(argv, g->vcpus > 1 ? "tcg,thread=multi" : "tcg");
+	r |= lab_strv_push(argv, "-cpu");
+	r |= lab_strv_push(argv, "qemu64,+svm,+npt");
+	r |= lab_strv_push(argv, "-m");
+	r |= lab_strv_pushf(argv, "%uM", g->mem_mb);
+	r |= lab_strv_push(argv, "-smp");
+	r |= lab_strv_pushf(argv, "%u", g->vcpus);
+	r |= lab_strv_push(argv, "-nographic");
+	r |= lab_strv_push(argv, "-no-reboot");
+	r |= lab_strv_push(argv, "-nodefaults");
+	r |= lab_strv_push(argv, "-serial");
+	r |= lab_strv_push(argv, "stdio");
+	r |= lab_strv_push(argv, "-kernel");
+	r |= lab_strv_push(argv, g->vmlinuz);
+	r |= lab_strv_push(argv, "-initrd");
+	r |= lab_strv_push(argv, g->initramfs);
+	r |= lab_strv_push(argv, "-virtfs");
+	r |= lab_strv_pushf(argv, "local,path=%s,mount_tag=out,security_model=none", g->result_dir);
+	if (g->forward_host_port) {
+		r |= lab_strv_push(argv, "-nic");
+		r |= lab_strv_pushf(argv, "user,model=virtio-net-pci,hostfwd=tcp:127.0.0.1:%u-:%u",
+				    g->forward_host_port, g->forward_guest_port);
+	}
+	r |= lab_strv_push(argv, "-append");
+	r |= lab_strv_push(argv, "console=ttyS0 panic=-1 quiet");
+	return r ? -ENOMEM : 0;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Splits console output into lines for on_line; keeps a partial last line in *line. */
+static int feed_lines(struct lab_buf *line, const char *data, size_t len,
+		      lab_console_line_fn on_line, void *ctx)
+{
+	for (size_t i = 0; i < len; i++) {
+		int r;
+
+		if (data[i] == '\r')
+			continue;
+		if (data[i] != '\n') {
+			r = lab_buf_append(line, &data[i], 1);
+			if (r)
+				return r;
+			continue;
+		}
+		r = on_line(ctx, line->data ? line->data : "");
+		line->len = 0;
+		if (line->data)
+			line->data[0] = '\0';
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+static int qemu_run(const struct lab_guest *g, lab_console_line_fn on_line, void *ctx)
+{
+	int out_pipe[2] = { -1, -1 }, err_pipe[2] = { -1, -1 };
+	struct lab_strv argv = { 0 };
+	struct lab_buf line = { 0 }, err = { 0 };
+	int log_fd = -1, status = 0, r, stopped = 0;
+	double deadline = now_s() + g->timeout_s;
+	bool exited = false;
+	pid_t pid = -1;
+
+	r = build_argv(g, &argv);
+	if (r)
+		return lab_fail(r, "out of memory");
+	log_fd = open(g->console_log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (log_fd < 0) {
+		r = lab_fail(-errno, "%s: %s", g->console_log, strerror(errno));
+		goto out;
+	}
+	if (pipe2(out_pipe, O_CLOEXEC) || pipe2(err_pipe, O_CLOEXEC)) {
+		r = lab_fail(-errno, "pipe: %s", strerror(errno));
+		goto out;
+	}
+	pid = fork();
+	if (pid < 0) {
+		r = lab_fail(-errno, "fork: %s", strerror(errno));
+		goto out;
+	}
+	if (pid == 0) {
+		int devnull = open("/dev/null", O_RDONLY);
+
+		/* QEMU must not outlive nvmx (killed by a test timeout, say). */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(out_pipe[1], 1) < 0 ||
+		    dup2(err_pipe[1], 2) < 0)
+			_exit(127);
+		execvp(argv.v[0], argv.v);
+		dprintf(2, "cannot run %s: %s\n", argv.v[0], strerror(errno));
+		_exit(127);
+	}
+	close(out_pipe[1]);
+	close(err_pipe[1]);
+	out_pipe[1] = err_pipe[1] = -1;
+
+	struct pollfd fds[2] = { { .fd = out_pipe[0], .events = POLLIN },
+				 { .fd = err_pipe[0], .events = POLLIN } };
+	int open_fds = 2;
+	char chunk[65536];
+
+	while (open_fds > 0) {
+		double left = deadline - now_s();
+		int n;
+
+		if (left <= 0) {
+			kill(pid, SIGKILL);
+			r = lab_fail(
+				-ETIMEDOUT,
+				"the guest did not power off within %.0f s (hard timeout; raise it "
+				"with --timeout); QEMU killed, see %s",
+				g->timeout_s, g->console_log);
+			goto reap;
+		}
+		n = poll(fds, 2, left > 1 ? 1000 : (int)(left * 1000) + 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = lab_fail(-errno, "poll: %s", strerror(errno));
+			kill(pid, SIGKILL);
+			goto reap;
+		}
+		for (int i = 0; i < 2; i++) {
+			ssize_t got;
+
+			if (fds[i].fd < 0 || !fds[i].revents)
+				continue;
+			got = read(fds[i].fd, chunk, sizeof(chunk));
+			if (got < 0 && errno == EINTR)
+				continue;
+			if (got <= 0) {
+				fds[i].fd = -1;
+				open_fds--;
+				continue;
+			}
+			if (i == 1) {
+				r = lab_buf_append(&err, chunk, (size_t)got);
+			} else {
+				if (write(log_fd, chunk, (size_t)got) != got) {
+					r = lab_fail(-errno, "%s: write: %s", g->console_log,
+						     strerror(errno));
+					kill(pid, SIGKILL);
+					goto reap;
+				}
+				r = stopped ? 0
+					    : feed_lines(&line, chunk, (size_t)got, on_line, ctx);
+				if (r > 0) {
+					/* The caller saw enough: stop the guest. */
+					stopped = 1;
+					kill(pid, SIGKILL);
+					r = 0;
+				}
+			}
+			if (r < 0) {
+				kill(pid, SIGKILL);
+				goto reap;
+			}
+		}
+	}
+	if (line.len && !stopped)
+		(void)on_line(ctx, line.data);
+reap:
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	exited = true;
+	if (r)
+		goto out;
+	while (err.len && (err.data[err.len - 1] == '\n' || err.data[err.len - 1] == '\r'))
+		err.data[--err.len] = '\0';
+	if (stopped) {
+		r = -ECANCELED;
+	} else if (WIFSIGNALED(status)) {
+		r = lab_fail(-EIO, "%s was killed by signal %d%s%s", QEMU, WTERMSIG(status),
+			     err.len ? ": " : "", err.len ? err.data : "");
+	} else if (WEXITSTATUS(status)) {
+		r = lab_fail(-EIO, "%s exited with %d: %s", QEMU, WEXITSTATUS(status),
+			     err.len ? err.data : "(nothing on stderr)");
+	}
+out:
+	if (pid > 0 && !exited) {
+		kill(pid, SIGKILL);
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+	}
+	for (int i = 0; i < 2; i++) {
+		if (out_pipe[i] >= 0)
+			close(out_pipe[i]);
+		if (err_pipe[i] >= 0)
+			close(err_pipe[i]);
+	}
+	if (log_fd >= 0)
+		close(log_fd);
+	lab_buf_free(&line);
+	lab_buf_free(&err);
+	lab_strv_free(&argv);
+	return r;
+}
+
+static int qemu_collect(const struct lab_guest *g)
+{
+	return 0; /* the 9p share is result_dir itself */
+}
+
+const struct lab_backend lab_backend_qemu = {
+	.name = "qemu",
+	.isa = NVMX_ISA_SVM,
+	.kvm_module = "kvm_amd",
+	.result_modules = qemu_result_modules,
+	.net_modules = qemu_net_modules,
+	.out_setup = "mount -t 9p -o trans=virtio,version=9p2000.L out /out",
+	.out_finish = "sync; umount /out",
+	.check = qemu_check,
+	.run = qemu_run,
+	.collect = qemu_collect,
+};
+
+const struct lab_backend *lab_backend_for_isa(enum nvmx_isa isa)
+{
+	switch (isa) {
+	case NVMX_ISA_SVM:
+		return &lab_backend_qemu;
+	case NVMX_ISA_VMX:
+		lab_fail(-EOPNOTSUPP,
+			 "--isa vmx is not supported yet: QEMU's TCG emulates SVM but not VMX; the "
+			 "VMX lab (on Bochs) is its own issue");
+		return NULL;
+	default:
+		lab_fail(-EINVAL, "unknown ISA");
+		return NULL;
+	}
+}
