@@ -75,4 +75,60 @@ struct nvmx_summary *nvmx_summary_read_json(const char *path, char *err, size_t 
 int nvmx_summary_compare_certain(const struct nvmx_summary *truth,
 				 const struct nvmx_summary *observed, FILE *diffs);
 
+/*
+ * Added for readers of a summary (the CLI table, tests) and for what schema 1 carries beyond the
+ * counts above. Entries come back in the sorted order the JSON uses.
+ */
+
+/*
+ * Certainty of one exit entry. L2 and L1 exits follow nvmx_reason_certain(). Synthesised exits to
+ * L1 are always certain: in the lab each one is caused by the workload (one MSI per iteration),
+ * whatever its reason, while an L2/L1 interrupt exit is caused by L0's own timers and devices.
+ */
+bool nvmx_exit_certain(enum nvmx_kind kind, uint32_t isa, uint32_t reason);
+
+/* kvm_nested_vmenter_failed events: JSON "nested_entries_failed". */
+void nvmx_summary_add_failed_entries(struct nvmx_summary *s, uint64_t count);
+
+struct nvmx_summary_exit {
+	enum nvmx_kind kind;
+	uint32_t isa;
+	uint32_t reason;
+	enum nvmx_handler handled_by;
+	uint64_t count;
+};
+
+struct nvmx_summary_msr {
+	uint32_t isa;
+	uint32_t msr; /* or NVMX_MSR_UNKNOWN */
+	bool write;
+	enum nvmx_handler handled_by;
+	uint64_t count;
+};
+
+struct nvmx_summary_port {
+	uint32_t isa;
+	uint16_t port;
+	bool in;
+	uint8_t size;
+	enum nvmx_handler handled_by;
+	uint64_t count;
+};
+
+/* The entries, sorted; *entries stays valid until the summary is next changed. */
+size_t nvmx_summary_exits(const struct nvmx_summary *s, const struct nvmx_summary_exit **entries);
+size_t nvmx_summary_msrs(const struct nvmx_summary *s, const struct nvmx_summary_msr **entries);
+size_t nvmx_summary_ports(const struct nvmx_summary *s, const struct nvmx_summary_port **entries);
+
+/* One count, 0 when absent. */
+uint64_t nvmx_summary_exit_count(const struct nvmx_summary *s, enum nvmx_kind kind, uint32_t isa,
+				 uint32_t reason, enum nvmx_handler handled_by);
+uint64_t nvmx_summary_msr_count(const struct nvmx_summary *s, uint32_t isa, uint32_t msr,
+				bool write, enum nvmx_handler handled_by);
+uint64_t nvmx_summary_port_count(const struct nvmx_summary *s, uint32_t isa, uint16_t port,
+				 bool in, uint8_t size, enum nvmx_handler handled_by);
+uint64_t nvmx_summary_nested_entries(const struct nvmx_summary *s);
+uint64_t nvmx_summary_failed_entries(const struct nvmx_summary *s);
+uint64_t nvmx_summary_unattributed(const struct nvmx_summary *s);
+
 #endif /* NVMX_SUMMARY_H */

@@ -1,0 +1,1009 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The attributed counts and their JSON form, schema 1 (see include/nvmx/summary.h). */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "nvmx/exit_reasons.h"
+#include "nvmx/summary.h"
+
+#define NVMX_SCHEMA 1
+
+struct nvmx_summary {
+	struct nvmx_summary_exit *exits;
+	size_t n_exits, cap_exits;
+	struct nvmx_summary_msr *msrs;
+	size_t n_msrs, cap_msrs;
+	struct nvmx_summary_port *ports;
+	size_t n_ports, cap_ports;
+	uint64_t nested_entries;
+	bool has_nested_entries; /* added in memory or present in the JSON read */
+	uint64_t failed_entries;
+	uint64_t unattributed;
+};
+
+struct nvmx_summary *nvmx_summary_new(void)
+{
+	return calloc(1, sizeof(struct nvmx_summary));
+}
+
+void nvmx_summary_free(struct nvmx_summary *s)
+{
+	if (!s)
+		return;
+	free(s->exits);
+	free(s->msrs);
+	free(s->ports);
+	free(s);
+}
+
+/* Grows *arr (of n elements, cap capacity) by one slot at index at. */
+static int insert_slot(void **arr, size_t *n, size_t *cap, size_t elem, size_t at)
+{
+	char *a = *arr;
+
+	if (*n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 16;
+
+		a = realloc(a, ncap * elem);
+		if (!a)
+			return -ENOMEM;
+		*arr = a;
+		*cap = ncap;
+	}
+	memmove(a + (at + 1) * elem, a + at * elem, (*n - at) * elem);
+	memset(a + at * elem, 0, elem);
+	(*n)++;
+	return 0;
+}
+
+#define CMP(a, b)                                  \
+	do {                                       \
+		if ((a) != (b))                    \
+			return (a) < (b) ? -1 : 1; \
+	} while (0)
+
+static int cmp_exit(const struct nvmx_summary_exit *a, const struct nvmx_summary_exit *b)
+{
+	CMP(a->kind, b->kind);
+	CMP(a->isa, b->isa);
+	CMP(a->reason, b->reason);
+	CMP(a->handled_by, b->handled_by);
+	return 0;
+}
+
+static int cmp_msr(const struct nvmx_summary_msr *a, const struct nvmx_summary_msr *b)
+{
+	CMP(a->isa, b->isa);
+	CMP(a->msr, b->msr);
+	CMP(a->write, b->write);
+	CMP(a->handled_by, b->handled_by);
+	return 0;
+}
+
+static int cmp_port(const struct nvmx_summary_port *a, const struct nvmx_summary_port *b)
+{
+	CMP(a->isa, b->isa);
+	CMP(a->port, b->port);
+	CMP(a->in, b->in);
+	CMP(a->size, b->size);
+	CMP(a->handled_by, b->handled_by);
+	return 0;
+}
+
+/*
+ * Finds key in the sorted array: returns its index with *found set, or the index where it
+ * belongs. The arrays stay sorted, so the JSON order is stable without a sort at write time.
+ */
+#define DEFINE_FIND(name, type, cmp)                                                \
+	static size_t name(const type *arr, size_t n, const type *key, bool *found) \
+	{                                                                           \
+		size_t lo = 0, hi = n;                                              \
+		while (lo < hi) {                                                   \
+			size_t mid = lo + (hi - lo) / 2;                            \
+			int c = cmp(&arr[mid], key);                                \
+			if (!c) {                                                   \
+				*found = true;                                      \
+				return mid;                                         \
+			}                                                           \
+			if (c < 0)                                                  \
+				lo = mid + 1;                                       \
+			else                                                        \
+				hi = mid;                                           \
+		}                                                                   \
+		*found = false;                                                     \
+		return lo;                                                          \
+	}
+
+DEFINE_FIND(find_exit, struct nvmx_summary_exit, cmp_exit)
+DEFINE_FIND(find_msr, struct nvmx_summary_msr, cmp_msr)
+DEFINE_FIND(find_port, struct nvmx_summary_port, cmp_port)
+
+int nvmx_summary_add_exit(struct nvmx_summary *s, enum nvmx_kind kind, uint32_t isa,
+			  uint32_t reason, enum nvmx_handler handled_by, uint64_t count)
+{
+	struct nvmx_summary_exit key = { kind, isa, reason, handled_by, 0 };
+	bool found;
+	size_t at;
+	int err;
+
+	if (!count)
+		return 0;
+	at = find_exit(s->exits, s->n_exits, &key, &found);
+	if (!found) {
+		err = insert_slot((void **)&s->exits, &s->n_exits, &s->cap_exits, sizeof(key), at);
+		if (err)
+			return err;
+		s->exits[at] = key;
+	}
+	s->exits[at].count += count;
+	return 0;
+}
+
+void nvmx_summary_add_nested_entries(struct nvmx_summary *s, uint64_t count)
+{
+	s->nested_entries += count;
+	s->has_nested_entries = true;
+}
+
+void nvmx_summary_add_failed_entries(struct nvmx_summary *s, uint64_t count)
+{
+	s->failed_entries += count;
+}
+
+void nvmx_summary_add_unattributed(struct nvmx_summary *s, uint64_t count)
+{
+	s->unattributed += count;
+}
+
+int nvmx_summary_add_msr(struct nvmx_summary *s, uint32_t isa, uint32_t msr, bool write,
+			 enum nvmx_handler handled_by, uint64_t count)
+{
+	struct nvmx_summary_msr key = { isa, msr, write, handled_by, 0 };
+	bool found;
+	size_t at;
+	int err;
+
+	if (!count)
+		return 0;
+	at = find_msr(s->msrs, s->n_msrs, &key, &found);
+	if (!found) {
+		err = insert_slot((void **)&s->msrs, &s->n_msrs, &s->cap_msrs, sizeof(key), at);
+		if (err)
+			return err;
+		s->msrs[at] = key;
+	}
+	s->msrs[at].count += count;
+	return 0;
+}
+
+int nvmx_summary_add_port(struct nvmx_summary *s, uint32_t isa, uint16_t port, bool in,
+			  uint8_t size, enum nvmx_handler handled_by, uint64_t count)
+{
+	struct nvmx_summary_port key = { isa, port, in, size, handled_by, 0 };
+	bool found;
+	size_t at;
+	int err;
+
+	if (!count)
+		return 0;
+	at = find_port(s->ports, s->n_ports, &key, &found);
+	if (!found) {
+		err = insert_slot((void **)&s->ports, &s->n_ports, &s->cap_ports, sizeof(key), at);
+		if (err)
+			return err;
+		s->ports[at] = key;
+	}
+	s->ports[at].count += count;
+	return 0;
+}
+
+size_t nvmx_summary_exits(const struct nvmx_summary *s, const struct nvmx_summary_exit **entries)
+{
+	*entries = s->exits;
+	return s->n_exits;
+}
+
+size_t nvmx_summary_msrs(const struct nvmx_summary *s, const struct nvmx_summary_msr **entries)
+{
+	*entries = s->msrs;
+	return s->n_msrs;
+}
+
+size_t nvmx_summary_ports(const struct nvmx_summary *s, const struct nvmx_summary_port **entries)
+{
+	*entries = s->ports;
+	return s->n_ports;
+}
+
+uint64_t nvmx_summary_exit_count(const struct nvmx_summary *s, enum nvmx_kind kind, uint32_t isa,
+				 uint32_t reason, enum nvmx_handler handled_by)
+{
+	struct nvmx_summary_exit key = { kind, isa, reason, handled_by, 0 };
+	bool found;
+	size_t at = find_exit(s->exits, s->n_exits, &key, &found);
+
+	return found ? s->exits[at].count : 0;
+}
+
+uint64_t nvmx_summary_msr_count(const struct nvmx_summary *s, uint32_t isa, uint32_t msr,
+				bool write, enum nvmx_handler handled_by)
+{
+	struct nvmx_summary_msr key = { isa, msr, write, handled_by, 0 };
+	bool found;
+	size_t at = find_msr(s->msrs, s->n_msrs, &key, &found);
+
+	return found ? s->msrs[at].count : 0;
+}
+
+uint64_t nvmx_summary_port_count(const struct nvmx_summary *s, uint32_t isa, uint16_t port, bool in,
+				 uint8_t size, enum nvmx_handler handled_by)
+{
+	struct nvmx_summary_port key = { isa, port, in, size, handled_by, 0 };
+	bool found;
+	size_t at = find_port(s->ports, s->n_ports, &key, &found);
+
+	return found ? s->ports[at].count : 0;
+}
+
+uint64_t nvmx_summary_nested_entries(const struct nvmx_summary *s)
+{
+	return s->nested_entries;
+}
+
+uint64_t nvmx_summary_failed_entries(const struct nvmx_summary *s)
+{
+	return s->failed_entries;
+}
+
+uint64_t nvmx_summary_unattributed(const struct nvmx_summary *s)
+{
+	return s->unattributed;
+}
+
+/*
+ * Exits whose number the workload does not fix: asynchronous events (interrupts, NMI, SMI, INIT,
+ * SIPI and their windows, timers) and L0's own paging (NPF, EPT, #PF with shadow paging), PAUSE
+ * (pause-loop exiting depends on timing). Numbers from <asm/svm.h> / <asm/vmx.h>.
+ */
+bool nvmx_reason_certain(uint32_t isa, uint32_t reason)
+{
+	if (isa == NVMX_ISA_SVM) {
+		switch (reason) {
+		case 0x060:	 /* SVM_EXIT_INTR */
+		case 0x061:	 /* SVM_EXIT_NMI */
+		case 0x062:	 /* SVM_EXIT_SMI */
+		case 0x063:	 /* SVM_EXIT_INIT */
+		case 0x064:	 /* SVM_EXIT_VINTR */
+		case 0x040 + 14: /* SVM_EXIT_EXCP_BASE + PF_VECTOR */
+		case 0x077:	 /* SVM_EXIT_PAUSE */
+		case 0x400:	 /* SVM_EXIT_NPF */
+			return false;
+		default:
+			return true;
+		}
+	}
+	if (isa == NVMX_ISA_VMX) {
+		switch (reason & 0xffff) {
+		case 0:	 /* EXIT_REASON_EXCEPTION_NMI */
+		case 1:	 /* EXIT_REASON_EXTERNAL_INTERRUPT */
+		case 2:	 /* EXIT_REASON_TRIPLE_FAULT */
+		case 3:	 /* EXIT_REASON_INIT_SIGNAL */
+		case 4:	 /* EXIT_REASON_SIPI_SIGNAL */
+		case 7:	 /* EXIT_REASON_INTERRUPT_WINDOW */
+		case 8:	 /* EXIT_REASON_NMI_WINDOW */
+		case 40: /* EXIT_REASON_PAUSE_INSTRUCTION */
+		case 48: /* EXIT_REASON_EPT_VIOLATION */
+		case 49: /* EXIT_REASON_EPT_MISCONFIG */
+		case 52: /* EXIT_REASON_PREEMPTION_TIMER */
+		case 62: /* EXIT_REASON_PML_FULL */
+			return false;
+		default:
+			return true;
+		}
+	}
+	return false;
+}
+
+bool nvmx_exit_certain(enum nvmx_kind kind, uint32_t isa, uint32_t reason)
+{
+	if (kind == NVMX_KIND_SYNTHESIZED_TO_L1)
+		return isa == NVMX_ISA_VMX || isa == NVMX_ISA_SVM;
+	return nvmx_reason_certain(isa, reason);
+}
+
+static bool msr_certain(const struct nvmx_summary_msr *m)
+{
+	return m->msr != NVMX_MSR_UNKNOWN && m->isa != NVMX_ISA_UNKNOWN;
+}
+
+static bool port_certain(const struct nvmx_summary_port *p)
+{
+	return p->isa != NVMX_ISA_UNKNOWN;
+}
+
+static const char *handler_name(enum nvmx_handler h)
+{
+	return h == NVMX_HANDLED_BY_L0 ? "L0" : h == NVMX_HANDLED_BY_L1 ? "L1" : "none";
+}
+
+static const char *const kind_keys[] = {
+	[NVMX_KIND_L2_EXIT] = "l2_exits",
+	[NVMX_KIND_L1_EXIT] = "l1_exits",
+	[NVMX_KIND_SYNTHESIZED_TO_L1] = "synthesized_to_l1",
+};
+
+/* json-c's add functions only fail on allocation failure. */
+static int add_key(struct json_object *o, const char *key, struct json_object *v)
+{
+	if (!v)
+		return -ENOMEM;
+	if (json_object_object_add(o, key, v)) {
+		json_object_put(v);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static int append(struct json_object *arr, struct json_object *v)
+{
+	if (!v)
+		return -ENOMEM;
+	if (json_object_array_add(arr, v)) {
+		json_object_put(v);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Keys inserted in alphabetical order: json-c keeps insertion order, so the output is sorted. */
+static struct json_object *exit_json(const struct nvmx_summary_exit *e)
+{
+	struct json_object *o = json_object_new_object();
+	char buf[24];
+	int err = 0;
+
+	if (!o)
+		return NULL;
+	err |= add_key(o, "certain",
+		       json_object_new_boolean(nvmx_exit_certain(e->kind, e->isa, e->reason)));
+	err |= add_key(o, "count", json_object_new_int64((int64_t)e->count));
+	if (e->kind == NVMX_KIND_L2_EXIT)
+		err |= add_key(o, "handled_by",
+			       json_object_new_string(handler_name(e->handled_by)));
+	err |= add_key(o, "isa", json_object_new_string(nvmx_isa_name(e->isa)));
+	err |= add_key(
+		o, "reason",
+		json_object_new_string(nvmx_reason_name(e->isa, e->reason, buf, sizeof(buf))));
+	if (err) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
+static struct json_object *msr_json(const struct nvmx_summary_msr *m)
+{
+	struct json_object *o = json_object_new_object();
+	char buf[24];
+	int err = 0;
+
+	if (!o)
+		return NULL;
+	if (m->msr == NVMX_MSR_UNKNOWN)
+		snprintf(buf, sizeof(buf), "unknown");
+	else
+		snprintf(buf, sizeof(buf), "0x%x", m->msr);
+	err |= add_key(o, "access", json_object_new_string(m->write ? "write" : "read"));
+	err |= add_key(o, "certain", json_object_new_boolean(msr_certain(m)));
+	err |= add_key(o, "count", json_object_new_int64((int64_t)m->count));
+	err |= add_key(o, "handled_by", json_object_new_string(handler_name(m->handled_by)));
+	err |= add_key(o, "isa", json_object_new_string(nvmx_isa_name(m->isa)));
+	err |= add_key(o, "msr", json_object_new_string(buf));
+	if (err) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
+static struct json_object *port_json(const struct nvmx_summary_port *p)
+{
+	struct json_object *o = json_object_new_object();
+	char buf[16];
+	int err = 0;
+
+	if (!o)
+		return NULL;
+	snprintf(buf, sizeof(buf), "0x%x", p->port);
+	err |= add_key(o, "certain", json_object_new_boolean(port_certain(p)));
+	err |= add_key(o, "count", json_object_new_int64((int64_t)p->count));
+	err |= add_key(o, "direction", json_object_new_string(p->in ? "in" : "out"));
+	err |= add_key(o, "handled_by", json_object_new_string(handler_name(p->handled_by)));
+	err |= add_key(o, "isa", json_object_new_string(nvmx_isa_name(p->isa)));
+	err |= add_key(o, "port", json_object_new_string(buf));
+	err |= add_key(o, "size", json_object_new_int(p->size));
+	if (err) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
+static struct json_object *summary_json(const struct nvmx_summary *s)
+{
+	struct json_object *root = json_object_new_object();
+	struct json_object *kinds[3] = { NULL, NULL, NULL };
+	struct json_object *msrs = NULL, *ports = NULL;
+	int err = 0;
+
+	if (!root)
+		return NULL;
+	for (int k = 0; k < 3; k++) {
+		kinds[k] = json_object_new_array();
+		if (!kinds[k])
+			goto fail;
+	}
+	msrs = json_object_new_array();
+	ports = json_object_new_array();
+	if (!msrs || !ports)
+		goto fail;
+	for (size_t i = 0; i < s->n_exits && !err; i++)
+		err = append(kinds[s->exits[i].kind], exit_json(&s->exits[i]));
+	for (size_t i = 0; i < s->n_msrs && !err; i++)
+		err = append(msrs, msr_json(&s->msrs[i]));
+	for (size_t i = 0; i < s->n_ports && !err; i++)
+		err = append(ports, port_json(&s->ports[i]));
+	if (err)
+		goto fail;
+
+	/* alphabetical; each add_key takes ownership even when it fails */
+	err |= add_key(root, "l1_exits", kinds[NVMX_KIND_L1_EXIT]);
+	err |= add_key(root, "l2_exits", kinds[NVMX_KIND_L2_EXIT]);
+	err |= add_key(root, "msrs", msrs);
+	err |= add_key(root, "nested_entries", json_object_new_int64((int64_t)s->nested_entries));
+	err |= add_key(root, "nested_entries_failed",
+		       json_object_new_int64((int64_t)s->failed_entries));
+	err |= add_key(root, "ports", ports);
+	err |= add_key(root, "schema", json_object_new_int(NVMX_SCHEMA));
+	err |= add_key(root, "synthesized_to_l1", kinds[NVMX_KIND_SYNTHESIZED_TO_L1]);
+	err |= add_key(root, "unattributed", json_object_new_int64((int64_t)s->unattributed));
+	if (err) {
+		json_object_put(root);
+		return NULL;
+	}
+	return root;
+fail:
+	for (int k = 0; k < 3; k++)
+		json_object_put(kinds[k]);
+	json_object_put(msrs);
+	json_object_put(ports);
+	json_object_put(root);
+	return NULL;
+}
+
+int nvmx_summary_write_json(const struct nvmx_summary *s, FILE *out)
+{
+	struct json_object *root = summary_json(s);
+	const char *text;
+	int err = 0;
+
+	if (!root)
+		return -ENOMEM;
+	text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
+							    JSON_C_TO_STRING_SPACED |
+							    JSON_C_TO_STRING_NOSLASHESCAPE);
+	if (!text)
+		err = -ENOMEM;
+	else if (fputs(text, out) == EOF || fputc('\n', out) == EOF || fflush(out) == EOF)
+		err = -EIO;
+	json_object_put(root);
+	return err;
+}
+
+/* ---- reading ---- */
+
+struct reader {
+	const char *path;
+	char *err;
+	size_t errlen;
+};
+
+__attribute__((format(printf, 2, 3))) static int fail(struct reader *r, const char *fmt, ...)
+{
+	char what[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	snprintf(r->err, r->errlen, "%s: %s", r->path, what);
+	return -EINVAL;
+}
+
+static int get_string(struct reader *r, struct json_object *o, const char *arr, size_t i,
+		      const char *key, const char **v)
+{
+	struct json_object *f;
+
+	if (!json_object_object_get_ex(o, key, &f))
+		return fail(r, "%s[%zu]: missing \"%s\"", arr, i, key);
+	if (!json_object_is_type(f, json_type_string))
+		return fail(r, "%s[%zu]: \"%s\" is not a string", arr, i, key);
+	*v = json_object_get_string(f);
+	return 0;
+}
+
+static int get_u64(struct reader *r, struct json_object *o, const char *arr, size_t i,
+		   const char *key, uint64_t *v)
+{
+	struct json_object *f;
+	int64_t x;
+
+	if (!json_object_object_get_ex(o, key, &f))
+		return fail(r, "%s[%zu]: missing \"%s\"", arr, i, key);
+	if (!json_object_is_type(f, json_type_int))
+		return fail(r, "%s[%zu]: \"%s\" is not an integer", arr, i, key);
+	x = json_object_get_int64(f);
+	if (x < 0)
+		return fail(r, "%s[%zu]: \"%s\" is negative", arr, i, key);
+	*v = (uint64_t)x;
+	return 0;
+}
+
+static int get_isa(struct reader *r, struct json_object *o, const char *arr, size_t i,
+		   uint32_t *isa)
+{
+	const char *v;
+	int err = get_string(r, o, arr, i, "isa", &v);
+
+	if (err)
+		return err;
+	if (nvmx_isa_from_name(v, isa))
+		return fail(r, "%s[%zu]: isa \"%s\" is not vmx or svm", arr, i, v);
+	return 0;
+}
+
+static int get_handler(struct reader *r, struct json_object *o, const char *arr, size_t i,
+		       enum nvmx_handler *h)
+{
+	const char *v;
+	int err = get_string(r, o, arr, i, "handled_by", &v);
+
+	if (err)
+		return err;
+	if (!strcmp(v, "L0"))
+		*h = NVMX_HANDLED_BY_L0;
+	else if (!strcmp(v, "L1"))
+		*h = NVMX_HANDLED_BY_L1;
+	else
+		return fail(r, "%s[%zu]: handled_by \"%s\" is not L0 or L1", arr, i, v);
+	return 0;
+}
+
+static int get_array(struct reader *r, struct json_object *root, const char *key,
+		     struct json_object **arr)
+{
+	if (!json_object_object_get_ex(root, key, arr)) {
+		*arr = NULL;
+		return 0; /* an absent list is an empty one */
+	}
+	if (!json_object_is_type(*arr, json_type_array))
+		return fail(r, "\"%s\" is not an array", key);
+	return 0;
+}
+
+static int read_exits(struct reader *r, struct json_object *root, struct nvmx_summary *s,
+		      enum nvmx_kind kind)
+{
+	const char *key = kind_keys[kind];
+	struct json_object *arr;
+	int err = get_array(r, root, key, &arr);
+
+	if (err || !arr)
+		return err;
+	for (size_t i = 0; i < json_object_array_length(arr); i++) {
+		struct json_object *o = json_object_array_get_idx(arr, i);
+		enum nvmx_handler h = NVMX_HANDLED_BY_NONE;
+		uint32_t isa, name_isa, reason;
+		const char *name;
+		uint64_t count;
+
+		if (!json_object_is_type(o, json_type_object))
+			return fail(r, "%s[%zu]: not an object", key, i);
+		err = get_isa(r, o, key, i, &isa);
+		if (!err)
+			err = get_string(r, o, key, i, "reason", &name);
+		if (!err)
+			err = get_u64(r, o, key, i, "count", &count);
+		if (!err && kind == NVMX_KIND_L2_EXIT)
+			err = get_handler(r, o, key, i, &h);
+		if (err)
+			return err;
+		name_isa = isa;
+		if (nvmx_reason_from_name(name, strlen(name), &name_isa, &reason) ||
+		    name_isa != isa)
+			return fail(r, "%s[%zu]: reason \"%s\" is not an exit reason of this isa",
+				    key, i, name);
+		err = nvmx_summary_add_exit(s, kind, isa, reason, h, count);
+		if (err)
+			return fail(r, "%s[%zu]: out of memory", key, i);
+	}
+	return 0;
+}
+
+static int parse_hex(const char *v, uint32_t max, uint32_t *out)
+{
+	char *end;
+	unsigned long long x;
+
+	if (strncmp(v, "0x", 2) || !v[2])
+		return -EINVAL;
+	errno = 0;
+	x = strtoull(v + 2, &end, 16);
+	if (errno || *end || x > max)
+		return -EINVAL;
+	*out = (uint32_t)x;
+	return 0;
+}
+
+static int read_msrs(struct reader *r, struct json_object *root, struct nvmx_summary *s)
+{
+	struct json_object *arr;
+	int err = get_array(r, root, "msrs", &arr);
+
+	if (err || !arr)
+		return err;
+	for (size_t i = 0; i < json_object_array_length(arr); i++) {
+		struct json_object *o = json_object_array_get_idx(arr, i);
+		const char *msr_s, *access;
+		enum nvmx_handler h;
+		uint64_t count;
+		uint32_t isa, msr;
+
+		if (!json_object_is_type(o, json_type_object))
+			return fail(r, "msrs[%zu]: not an object", i);
+		err = get_isa(r, o, "msrs", i, &isa);
+		if (!err)
+			err = get_string(r, o, "msrs", i, "msr", &msr_s);
+		if (!err)
+			err = get_string(r, o, "msrs", i, "access", &access);
+		if (!err)
+			err = get_handler(r, o, "msrs", i, &h);
+		if (!err)
+			err = get_u64(r, o, "msrs", i, "count", &count);
+		if (err)
+			return err;
+		if (!strcmp(msr_s, "unknown"))
+			msr = NVMX_MSR_UNKNOWN;
+		else if (parse_hex(msr_s, 0xfffffffeu, &msr))
+			return fail(r, "%s[%zu]: msr \"%s\" is not 0x<hex> or unknown", "msrs", i,
+				    msr_s);
+		if (strcmp(access, "read") && strcmp(access, "write"))
+			return fail(r, "%s[%zu]: access \"%s\" is not read or write", "msrs", i,
+				    access);
+		if (nvmx_summary_add_msr(s, isa, msr, !strcmp(access, "write"), h, count))
+			return fail(r, "msrs[%zu]: out of memory", i);
+	}
+	return 0;
+}
+
+static int read_ports(struct reader *r, struct json_object *root, struct nvmx_summary *s)
+{
+	struct json_object *arr;
+	int err = get_array(r, root, "ports", &arr);
+
+	if (err || !arr)
+		return err;
+	for (size_t i = 0; i < json_object_array_length(arr); i++) {
+		struct json_object *o = json_object_array_get_idx(arr, i);
+		const char *port_s, *dir;
+		enum nvmx_handler h;
+		uint64_t count, size;
+		uint32_t isa, port;
+
+		if (!json_object_is_type(o, json_type_object))
+			return fail(r, "ports[%zu]: not an object", i);
+		err = get_isa(r, o, "ports", i, &isa);
+		if (!err)
+			err = get_string(r, o, "ports", i, "port", &port_s);
+		if (!err)
+			err = get_string(r, o, "ports", i, "direction", &dir);
+		if (!err)
+			err = get_u64(r, o, "ports", i, "size", &size);
+		if (!err)
+			err = get_handler(r, o, "ports", i, &h);
+		if (!err)
+			err = get_u64(r, o, "ports", i, "count", &count);
+		if (err)
+			return err;
+		if (parse_hex(port_s, 0xffff, &port))
+			return fail(r, "%s[%zu]: port \"%s\" is not 0x<hex> below 0x10000", "ports",
+				    i, port_s);
+		if (strcmp(dir, "in") && strcmp(dir, "out"))
+			return fail(r, "%s[%zu]: direction \"%s\" is not in or out", "ports", i,
+				    dir);
+		if (size != 1 && size != 2 && size != 4)
+			return fail(r, "ports[%zu]: size is not 1, 2 or 4", i);
+		if (nvmx_summary_add_port(s, isa, (uint16_t)port, !strcmp(dir, "in"), (uint8_t)size,
+					  h, count))
+			return fail(r, "ports[%zu]: out of memory", i);
+	}
+	return 0;
+}
+
+static int read_top_u64(struct reader *r, struct json_object *root, const char *key, uint64_t *v,
+			bool *present)
+{
+	struct json_object *f;
+
+	*present = json_object_object_get_ex(root, key, &f);
+	if (!*present)
+		return 0;
+	if (!json_object_is_type(f, json_type_int) || json_object_get_int64(f) < 0)
+		return fail(r, "\"%s\" is not a non-negative integer", key);
+	*v = (uint64_t)json_object_get_int64(f);
+	return 0;
+}
+
+struct nvmx_summary *nvmx_summary_read_json(const char *path, char *err, size_t errlen)
+{
+	struct reader r = { path, err, errlen };
+	struct json_object *root, *schema;
+	struct nvmx_summary *s = NULL;
+	uint64_t v = 0;
+	bool present;
+
+	root = json_object_from_file(path);
+	if (!root) {
+		snprintf(err, errlen, "%s: %s", path, json_util_get_last_err());
+		/* json-c ends its message with a newline */
+		err[strcspn(err, "\n")] = '\0';
+		return NULL;
+	}
+	if (!json_object_is_type(root, json_type_object)) {
+		fail(&r, "not a JSON object");
+		goto out;
+	}
+	if (!json_object_object_get_ex(root, "schema", &schema) ||
+	    !json_object_is_type(schema, json_type_int) ||
+	    json_object_get_int(schema) != NVMX_SCHEMA) {
+		fail(&r, "\"schema\" is missing or not %d", NVMX_SCHEMA);
+		goto out;
+	}
+	s = nvmx_summary_new();
+	if (!s) {
+		fail(&r, "out of memory");
+		goto out;
+	}
+	if (read_exits(&r, root, s, NVMX_KIND_L2_EXIT) ||
+	    read_exits(&r, root, s, NVMX_KIND_L1_EXIT) ||
+	    read_exits(&r, root, s, NVMX_KIND_SYNTHESIZED_TO_L1) || read_msrs(&r, root, s) ||
+	    read_ports(&r, root, s))
+		goto fail_s;
+	if (read_top_u64(&r, root, "nested_entries", &v, &present))
+		goto fail_s;
+	if (present)
+		nvmx_summary_add_nested_entries(s, v);
+	v = 0;
+	if (read_top_u64(&r, root, "nested_entries_failed", &v, &present))
+		goto fail_s;
+	s->failed_entries = v;
+	v = 0;
+	if (read_top_u64(&r, root, "unattributed", &v, &present))
+		goto fail_s;
+	s->unattributed = v;
+	goto out;
+fail_s:
+	nvmx_summary_free(s);
+	s = NULL;
+out:
+	json_object_put(root);
+	return s;
+}
+
+/* ---- comparing ---- */
+
+static void diff_line(FILE *diffs, const char *what, uint64_t truth, uint64_t observed)
+{
+	if (diffs)
+		fprintf(diffs, "%s: truth %" PRIu64 ", observed %" PRIu64 "\n", what, truth,
+			observed);
+}
+
+static void exit_label(const struct nvmx_summary_exit *e, char *buf, size_t len)
+{
+	char rb[24];
+	const char *name = nvmx_reason_name(e->isa, e->reason, rb, sizeof(rb));
+
+	if (e->kind == NVMX_KIND_L2_EXIT)
+		snprintf(buf, len, "%s %s %s %s", kind_keys[e->kind], nvmx_isa_name(e->isa), name,
+			 handler_name(e->handled_by));
+	else
+		snprintf(buf, len, "%s %s %s", kind_keys[e->kind], nvmx_isa_name(e->isa), name);
+}
+
+static void msr_label(const struct nvmx_summary_msr *m, char *buf, size_t len)
+{
+	char ms[16];
+
+	if (m->msr == NVMX_MSR_UNKNOWN)
+		snprintf(ms, sizeof(ms), "unknown");
+	else
+		snprintf(ms, sizeof(ms), "0x%x", m->msr);
+	snprintf(buf, len, "msrs %s %s %s %s", nvmx_isa_name(m->isa), ms,
+		 m->write ? "write" : "read", handler_name(m->handled_by));
+}
+
+static void port_label(const struct nvmx_summary_port *p, char *buf, size_t len)
+{
+	snprintf(buf, len, "ports %s 0x%x %s %u %s", nvmx_isa_name(p->isa), p->port,
+		 p->in ? "in" : "out", p->size, handler_name(p->handled_by));
+}
+
+static int compare_exits(const struct nvmx_summary *t, const struct nvmx_summary *o, FILE *diffs)
+{
+	char label[128];
+	int n = 0;
+	bool found;
+	size_t at;
+
+	for (size_t i = 0; i < t->n_exits; i++) {
+		const struct nvmx_summary_exit *e = &t->exits[i];
+		uint64_t seen;
+
+		if (!nvmx_exit_certain(e->kind, e->isa, e->reason))
+			continue;
+		at = find_exit(o->exits, o->n_exits, e, &found);
+		seen = found ? o->exits[at].count : 0;
+		if (seen != e->count) {
+			exit_label(e, label, sizeof(label));
+			diff_line(diffs, label, e->count, seen);
+			n++;
+		}
+	}
+	for (size_t i = 0; i < o->n_exits; i++) {
+		const struct nvmx_summary_exit *e = &o->exits[i];
+
+		if (!nvmx_exit_certain(e->kind, e->isa, e->reason))
+			continue;
+		find_exit(t->exits, t->n_exits, e, &found);
+		if (!found) {
+			exit_label(e, label, sizeof(label));
+			diff_line(diffs, label, 0, e->count);
+			n++;
+		}
+	}
+	return n;
+}
+
+/*
+ * A tracefs capture cannot see the index of a reflected RDMSR/WRMSR (it lives in guest RCX), so it
+ * reports msr "unknown" for (isa, access, L1). Truth's L1 entries without an exact observed match
+ * are summed against that observed "unknown" entry.
+ */
+static int compare_msrs(const struct nvmx_summary *t, const struct nvmx_summary *o, FILE *diffs)
+{
+	uint64_t sums[16]; /* per observed unknown L1 entry, by index below */
+	const struct nvmx_summary_msr *unknowns[16];
+	size_t n_unknown = 0;
+	char label[128];
+	int n = 0;
+	bool found;
+	size_t at;
+
+	for (size_t i = 0; i < o->n_msrs && n_unknown < 16; i++)
+		if (o->msrs[i].msr == NVMX_MSR_UNKNOWN &&
+		    o->msrs[i].handled_by == NVMX_HANDLED_BY_L1) {
+			unknowns[n_unknown] = &o->msrs[i];
+			sums[n_unknown++] = 0;
+		}
+	for (size_t i = 0; i < t->n_msrs; i++) {
+		const struct nvmx_summary_msr *m = &t->msrs[i];
+		size_t u;
+
+		if (m->msr == NVMX_MSR_UNKNOWN) {
+			/* a truth as blind as the observation: its count joins the sum */
+			at = find_msr(o->msrs, o->n_msrs, m, &found);
+			for (u = 0; found && u < n_unknown; u++)
+				if (unknowns[u] == &o->msrs[at])
+					sums[u] += m->count;
+			continue;
+		}
+		if (!msr_certain(m))
+			continue;
+		at = find_msr(o->msrs, o->n_msrs, m, &found);
+		if (found) {
+			if (o->msrs[at].count != m->count) {
+				msr_label(m, label, sizeof(label));
+				diff_line(diffs, label, m->count, o->msrs[at].count);
+				n++;
+			}
+			continue;
+		}
+		for (u = 0; u < n_unknown; u++)
+			if (m->handled_by == NVMX_HANDLED_BY_L1 && unknowns[u]->isa == m->isa &&
+			    unknowns[u]->write == m->write)
+				break;
+		if (u < n_unknown) {
+			sums[u] += m->count;
+			continue;
+		}
+		msr_label(m, label, sizeof(label));
+		diff_line(diffs, label, m->count, 0);
+		n++;
+	}
+	for (size_t u = 0; u < n_unknown; u++)
+		if (sums[u] != unknowns[u]->count) {
+			msr_label(unknowns[u], label, sizeof(label));
+			diff_line(diffs, label, sums[u], unknowns[u]->count);
+			n++;
+		}
+	for (size_t i = 0; i < o->n_msrs; i++) {
+		const struct nvmx_summary_msr *m = &o->msrs[i];
+
+		if (!msr_certain(m))
+			continue;
+		find_msr(t->msrs, t->n_msrs, m, &found);
+		if (!found) {
+			msr_label(m, label, sizeof(label));
+			diff_line(diffs, label, 0, m->count);
+			n++;
+		}
+	}
+	return n;
+}
+
+static int compare_ports(const struct nvmx_summary *t, const struct nvmx_summary *o, FILE *diffs)
+{
+	char label[128];
+	int n = 0;
+	bool found;
+	size_t at;
+
+	for (size_t i = 0; i < t->n_ports; i++) {
+		const struct nvmx_summary_port *p = &t->ports[i];
+		uint64_t seen;
+
+		if (!port_certain(p))
+			continue;
+		at = find_port(o->ports, o->n_ports, p, &found);
+		seen = found ? o->ports[at].count : 0;
+		if (seen != p->count) {
+			port_label(p, label, sizeof(label));
+			diff_line(diffs, label, p->count, seen);
+			n++;
+		}
+	}
+	for (size_t i = 0; i < o->n_ports; i++) {
+		const struct nvmx_summary_port *p = &o->ports[i];
+
+		if (!port_certain(p))
+			continue;
+		find_port(t->ports, t->n_ports, p, &found);
+		if (!found) {
+			port_label(p, label, sizeof(label));
+			diff_line(diffs, label, 0, p->count);
+			n++;
+		}
+	}
+	return n;
+}
+
+int nvmx_summary_compare_certain(const struct nvmx_summary *truth,
+				 const struct nvmx_summary *observed, FILE *diffs)
+{
+	int n = compare_exits(truth, observed, diffs);
+
+	n += compare_msrs(truth, observed, diffs);
+	n += compare_ports(truth, observed, diffs);
+	if (truth->has_nested_entries && truth->nested_entries != observed->nested_entries) {
+		diff_line(diffs, "nested_entries", truth->nested_entries, observed->nested_entries);
+		n++;
+	}
+	return n;
+}
