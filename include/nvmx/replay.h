@@ -16,6 +16,9 @@ struct nvmx_replay_stats {
 	uint64_t events;	 /* events fed to the model */
 	uint64_t malformed;	 /* lines that could not be parsed (each reported to diag) */
 	uint64_t lost_events;	 /* events the capture says it lost ([LOST n EVENTS], entries) */
+	/* added: */
+	uint64_t lost_markers;	 /* places where events were lost (a marker may not say how many) */
+	uint64_t threads;	 /* vCPU threads seen */
 };
 
 /*

@@ -1,0 +1,685 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Parsing captures: the tracefs `trace` file and `trace-cmd report` output. The event bodies follow
+ * the TP_printk formats of arch/x86/kvm/trace.h (see tests/data/<capture>/../formats in the shared
+ * captures); extra fields that newer kernels append (6.18: kvm_exit `requests`) are accepted.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <lzma.h>
+
+#include "nvmx/exit_reasons.h"
+#include "nvmx/summary.h"
+#include "trace_parse.h"
+
+/* ---- a cursor over one line ---- */
+
+struct cur {
+	const char *p, *end;
+};
+
+static bool at_end(const struct cur *c)
+{
+	return c->p >= c->end;
+}
+
+static void skip_spaces(struct cur *c)
+{
+	while (c->p < c->end && (*c->p == ' ' || *c->p == '\t'))
+		c->p++;
+}
+
+/* Consumes the literal s if it comes next. */
+static bool accept(struct cur *c, const char *s)
+{
+	size_t n = strlen(s);
+
+	if ((size_t)(c->end - c->p) < n || memcmp(c->p, s, n))
+		return false;
+	c->p += n;
+	return true;
+}
+
+static int hexval(char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
+}
+
+/* An unsigned number in base 10 or 16 (with or without 0x when base is 16). */
+static bool number(struct cur *c, int base, uint64_t *v)
+{
+	const char *start;
+	uint64_t x = 0;
+
+	if (base == 16 && c->end - c->p > 2 && c->p[0] == '0' && (c->p[1] == 'x' || c->p[1] == 'X'))
+		c->p += 2;
+	start = c->p;
+	while (c->p < c->end) {
+		int d = hexval(*c->p);
+
+		if (d < 0 || d >= base)
+			break;
+		if (x > (UINT64_MAX - (uint64_t)d) / (uint64_t)base)
+			return false;
+		x = x * (uint64_t)base + (uint64_t)d;
+		c->p++;
+	}
+	*v = x;
+	return c->p > start;
+}
+
+/* A space-separated token. */
+static size_t token(struct cur *c, const char **tok)
+{
+	*tok = c->p;
+	while (c->p < c->end && *c->p != ' ')
+		c->p++;
+	return (size_t)(c->p - *tok);
+}
+
+/* Finds needle in [p, end); NULL if absent. */
+static const char *find(const char *p, const char *end, const char *needle)
+{
+	size_t n = strlen(needle);
+
+	for (; end - p >= (ptrdiff_t)n; p++)
+		if (!memcmp(p, needle, n))
+			return p;
+	return NULL;
+}
+
+static void malformed(struct nvmx_line *out, const char *expected)
+{
+	out->type = NVMX_LINE_MALFORMED;
+	snprintf(out->expected, sizeof(out->expected), "%s", expected);
+}
+
+/*
+ * An exit-reason name as printed, possibly followed by VMX flag names ("INVALID_STATE
+ * FAILED_VMENTRY"): __print_flags prints known flags by name and the rest as 0x%lx.
+ */
+static bool reason_name(const char *name, size_t len, uint32_t *isa, uint32_t *reason)
+{
+	uint32_t flags = 0;
+
+	*isa = NVMX_ISA_UNKNOWN;
+	while (len) {
+		const char *sp;
+
+		if (!nvmx_reason_from_name(name, len, isa, reason)) {
+			if (flags && *isa == NVMX_ISA_UNKNOWN)
+				*isa = NVMX_ISA_VMX; /* only VMX prints flags */
+			*reason |= flags;
+			return true;
+		}
+		/* strip one trailing flag token and retry */
+		sp = name + len;
+		while (sp > name && sp[-1] != ' ')
+			sp--;
+		if (sp == name)
+			return false;
+		if ((size_t)(name + len - sp) == strlen("FAILED_VMENTRY") &&
+		    !memcmp(sp, "FAILED_VMENTRY", strlen("FAILED_VMENTRY"))) {
+			flags |= NVMX_VMX_FAILED_VMENTRY;
+		} else {
+			struct cur c = { sp, name + len };
+			uint64_t v;
+
+			if (!accept(&c, "0x") || !number(&c, 16, &v) || !at_end(&c) ||
+			    v > 0xffffffffull)
+				return false;
+			flags |= (uint32_t)v & ~NVMX_VMX_BASIC_REASON_MASK;
+		}
+		len = (size_t)(sp - 1 - name);
+	}
+	return false;
+}
+
+/* "key value" pairs after the fixed part of kvm_exit; unknown keys are skipped. */
+static bool exit_fields(struct cur *c, struct nvmx_event *ev)
+{
+	while (skip_spaces(c), !at_end(c)) {
+		const char *k;
+		size_t kl = token(c, &k);
+		uint64_t v, v2;
+
+		skip_spaces(c);
+#define KEY(s) (kl == strlen(s) && !memcmp(k, s, kl))
+		if (KEY("info")) {
+			/* trace-cmd's kvm plugin: "info %llx %llx" */
+			if (!number(c, 16, &v))
+				return false;
+			skip_spaces(c);
+			if (!number(c, 16, &v2))
+				return false;
+			ev->info1 = v;
+			ev->info2 = v2;
+			continue;
+		}
+		if (!number(c, 16, &v)) {
+			/* a field we do not know, with a value that is not a number: skip it */
+			token(c, &k);
+			continue;
+		}
+		if (KEY("info1"))
+			ev->info1 = v;
+		else if (KEY("info2"))
+			ev->info2 = v;
+		else if (KEY("intr_info"))
+			ev->intr_info = (uint32_t)v;
+		else if (KEY("error_code"))
+			ev->error_code = (uint32_t)v;
+#undef KEY
+	}
+	return true;
+}
+
+/* kvm_exit, kvm_nested_vmexit: "vcpu N reason NAME rip 0x.. info1 0x.. info2 0x.. ..." */
+static void parse_exit(struct cur *c, struct nvmx_line *out)
+{
+	struct nvmx_event *ev = &out->ev;
+	const char *name, *rip;
+	uint64_t v;
+
+	if (accept(c, "vcpu ")) {
+		if (!number(c, 10, &v) || v > 0xffffffffull)
+			goto bad;
+		ev->vcpu_id = (uint32_t)v;
+		skip_spaces(c);
+	}
+	if (!accept(c, "reason "))
+		goto bad;
+	name = c->p;
+	rip = find(c->p, c->end, " rip ");
+	if (!rip)
+		goto bad;
+	if (!reason_name(name, (size_t)(rip - name), &ev->isa, &ev->reason)) {
+		malformed(out, "a kvm_exit reason name of <asm/svm.h>/<asm/vmx.h> or 0x<hex>");
+		return;
+	}
+	c->p = rip + strlen(" rip ");
+	if (!number(c, 16, &v) || !exit_fields(c, ev))
+		goto bad;
+	return;
+bad:
+	malformed(out, "'vcpu N reason NAME rip 0x.. info1 0x.. info2 0x.. intr_info 0x.. "
+		       "error_code 0x..'");
+}
+
+/* "reason: NAME ext_inf1: 0x.. ext_inf2: 0x.. ext_int: 0x.. ext_int_err: 0x.." */
+static void parse_inject(struct cur *c, struct nvmx_line *out)
+{
+	struct nvmx_event *ev = &out->ev;
+	const char *name, *rest;
+	uint64_t a, b, i, e;
+
+	if (!accept(c, "reason: "))
+		goto bad;
+	name = c->p;
+	rest = find(c->p, c->end, " ext_inf1: ");
+	if (!rest)
+		goto bad;
+	if (!reason_name(name, (size_t)(rest - name), &ev->isa, &ev->reason)) {
+		malformed(out, "an inject reason name of <asm/svm.h>/<asm/vmx.h> or 0x<hex>");
+		return;
+	}
+	c->p = rest + strlen(" ext_inf1: ");
+	if (!number(c, 16, &a) || !accept(c, " ext_inf2: ") || !number(c, 16, &b) ||
+	    !accept(c, " ext_int: ") || !number(c, 16, &i) || !accept(c, " ext_int_err: ") ||
+	    !number(c, 16, &e))
+		goto bad;
+	ev->info1 = a;
+	ev->info2 = b;
+	ev->intr_info = (uint32_t)i;
+	ev->error_code = (uint32_t)e;
+	return;
+bad:
+	malformed(out,
+		  "'reason: NAME ext_inf1: 0x.. ext_inf2: 0x.. ext_int: 0x.. ext_int_err: 0x..'");
+}
+
+/* "rip: 0x.. vmcs|vmcb: 0x.. nested_rip: ..." : vmcs/vmcb tells the isa */
+static void parse_vmenter(struct cur *c, struct nvmx_line *out)
+{
+	uint64_t v;
+
+	if (!accept(c, "rip: ") || !number(c, 16, &v) || !accept(c, " "))
+		goto bad;
+	if (accept(c, "vmcs: "))
+		out->ev.isa = NVMX_ISA_VMX;
+	else if (accept(c, "vmcb: "))
+		out->ev.isa = NVMX_ISA_SVM;
+	else
+		goto bad;
+	return;
+bad:
+	malformed(out, "'rip: 0x.. vmcs|vmcb: 0x.. nested_rip: 0x.. ...'");
+}
+
+/* "vcpu N, rip 0x.." */
+static void parse_entry(struct cur *c, struct nvmx_line *out)
+{
+	uint64_t v;
+
+	if (!accept(c, "vcpu ") || !number(c, 10, &v) || v > 0xffffffffull || !accept(c, ","))
+		malformed(out, "'vcpu N, rip 0x..'");
+	else
+		out->ev.vcpu_id = (uint32_t)v;
+}
+
+/* "msr_read|msr_write IDX = 0xVAL[ (#GP)]" */
+static void parse_msr(struct cur *c, struct nvmx_line *out)
+{
+	uint64_t idx, val;
+
+	if (accept(c, "msr_write "))
+		out->ev.flags |= NVMX_EV_F_MSR_WRITE;
+	else if (!accept(c, "msr_read "))
+		goto bad;
+	if (!number(c, 16, &idx) || idx > 0xffffffffull || !accept(c, " = ") ||
+	    !number(c, 16, &val))
+		goto bad;
+	out->ev.msr = (uint32_t)idx;
+	out->ev.value = val;
+	skip_spaces(c);
+	if (accept(c, "(#GP)"))
+		out->ev.flags |= NVMX_EV_F_MSR_GP;
+	return;
+bad:
+	malformed(out, "'msr_read|msr_write IDX = 0xVALUE'");
+}
+
+static void parse_rip(struct cur *c, struct nvmx_line *out)
+{
+	uint64_t v;
+
+	if (!accept(c, "rip: ") || !number(c, 16, &v))
+		malformed(out, "'rip: 0x..'");
+}
+
+static const struct {
+	const char *name;
+	uint32_t kind;
+	void (*parse)(struct cur *c, struct nvmx_line *out); /* NULL: body not needed */
+} events[] = {
+	{ "kvm_exit", NVMX_EV_EXIT, parse_exit },
+	{ "kvm_nested_vmexit", NVMX_EV_NESTED_VMEXIT, parse_exit },
+	{ "kvm_nested_vmexit_inject", NVMX_EV_NESTED_VMEXIT_INJECT, parse_inject },
+	{ "kvm_nested_vmenter", NVMX_EV_NESTED_VMENTER, parse_vmenter },
+	{ "kvm_nested_vmenter_failed", NVMX_EV_NESTED_VMENTER_FAILED, NULL },
+	{ "kvm_nested_intr_vmexit", NVMX_EV_NESTED_INTR_VMEXIT, parse_rip },
+	{ "kvm_entry", NVMX_EV_ENTRY, parse_entry },
+	{ "kvm_userspace_exit", NVMX_EV_USERSPACE_EXIT, NULL },
+	{ "kvm_msr", NVMX_EV_MSR, parse_msr },
+};
+
+/*
+ * Lost-event markers: tracefs prints "CPU:%d [LOST %lu EVENTS]", trace-cmd report
+ * "CPU:%d [%lld EVENTS DROPPED]" or "CPU:%d [EVENTS DROPPED]".
+ */
+static bool lost_marker(const char *line, size_t len, uint64_t *lost)
+{
+	const char *end = line + len;
+	const char *p = find(line, end, "[LOST ");
+	struct cur c;
+
+	*lost = 0;
+	if (p) {
+		c = (struct cur){ p + strlen("[LOST "), end };
+		(void)number(&c, 10, lost);
+		return true;
+	}
+	p = find(line, end, "EVENTS DROPPED]");
+	if (!p)
+		return false;
+	c = (struct cur){ line, p };
+	p = find(line, p, "[");
+	if (p) {
+		c.p = p + 1;
+		(void)number(&c, 10, lost);
+	}
+	return true;
+}
+
+/* Header lines trace-cmd report prints before the events. */
+static bool trace_cmd_header(const char *line, size_t len)
+{
+	struct cur c = { line, line + len };
+
+	if (accept(&c, "version = ") || accept(&c, "cpus="))
+		return true;
+	c.p = line;
+	return accept(&c, "CPU ") && find(line, line + len, " is empty");
+}
+
+/* The " [NNN]" CPU field: the first one after the task name. */
+static const char *cpu_field(const char *p, const char *end, const char **after)
+{
+	for (; p < end; p++) {
+		const char *q;
+
+		if (*p != '[' || (p > end - 3))
+			continue;
+		q = p + 1;
+		while (q < end && *q >= '0' && *q <= '9')
+			q++;
+		if (q > p + 1 && q < end && *q == ']') {
+			*after = q + 1;
+			return p;
+		}
+	}
+	return NULL;
+}
+
+/* "SSSS.fffffffff" followed by ':' into ns; up to 9 fraction digits (trace-cmd -t / -N). */
+static bool timestamp(struct cur *c, uint64_t *ns)
+{
+	uint64_t sec, frac = 0;
+	int digits = 0;
+
+	if (!number(c, 10, &sec) || !accept(c, "."))
+		return false;
+	while (!at_end(c) && *c->p >= '0' && *c->p <= '9') {
+		if (++digits > 9)
+			return false;
+		frac = frac * 10 + (uint64_t)(*c->p++ - '0');
+	}
+	if (!digits || !accept(c, ":"))
+		return false;
+	for (; digits < 9; digits++)
+		frac *= 10;
+	if (sec > (UINT64_MAX - frac) / 1000000000ull)
+		return false;
+	*ns = sec * 1000000000ull + frac;
+	return true;
+}
+
+void nvmx_parse_line(const char *line, size_t len, struct nvmx_line *out)
+{
+	const char *end, *cpu, *after, *dash, *name;
+	struct cur c;
+	uint64_t pid, a, b;
+	size_t name_len;
+
+	memset(out, 0, sizeof(*out));
+	out->type = NVMX_LINE_SKIP;
+	while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+		len--;
+	end = line + len;
+	c = (struct cur){ line, end };
+	skip_spaces(&c);
+	if (at_end(&c))
+		return;
+	if (*c.p == '#') {
+		const char *p = find(c.p, end, "entries-in-buffer/entries-written:");
+
+		if (p) {
+			c.p = p + strlen("entries-in-buffer/entries-written:");
+			skip_spaces(&c);
+			if (!number(&c, 10, &a) || !accept(&c, "/") || !number(&c, 10, &b)) {
+				malformed(out, "'# entries-in-buffer/entries-written: A/B'");
+				return;
+			}
+			out->type = NVMX_LINE_ENTRIES;
+			out->lost = b > a ? b - a : 0;
+		}
+		return;
+	}
+	if (lost_marker(c.p, (size_t)(end - c.p), &out->lost)) {
+		out->type = NVMX_LINE_LOST;
+		return;
+	}
+	if (trace_cmd_header(c.p, (size_t)(end - c.p)))
+		return;
+
+	cpu = cpu_field(c.p, end, &after);
+	if (!cpu) {
+		malformed(out, "a trace line 'TASK-PID [CPU] TIMESTAMP: EVENT: BODY'");
+		return;
+	}
+	/*
+	 * TASK-PID: the task name may contain spaces and dashes; the pid is the digits after the
+	 * last '-' before the CPU field (tracefs may put "(TGID)" between them).
+	 */
+	{
+		const char *t = cpu;
+
+		while (t > c.p && t[-1] == ' ')
+			t--;
+		if (t > c.p && t[-1] == ')') {
+			while (t > c.p && t[-1] != '(')
+				t--;
+			if (t > c.p)
+				t--;
+			while (t > c.p && t[-1] == ' ')
+				t--;
+		}
+		dash = t;
+		while (dash > c.p && dash[-1] != '-')
+			dash--;
+		if (dash == c.p) {
+			malformed(out, "'TASK-PID' before the [CPU] field");
+			return;
+		}
+		c = (struct cur){ dash, t };
+		if (!number(&c, 10, &pid) || !at_end(&c) || pid > 0xffffffffull) {
+			malformed(out, "'TASK-PID' before the [CPU] field");
+			return;
+		}
+	}
+	c = (struct cur){ after, end };
+	skip_spaces(&c);
+	/* an optional flags column ("d..1.") precedes the timestamp */
+	{
+		struct cur t = c;
+		uint64_t ts;
+
+		if (!timestamp(&t, &ts)) {
+			const char *tok;
+
+			token(&c, &tok);
+			skip_spaces(&c);
+			t = c;
+			if (!timestamp(&t, &ts)) {
+				malformed(out, "a timestamp 'SECONDS.FRACTION:' after [CPU]");
+				return;
+			}
+		}
+		out->ev.ts_ns = ts;
+		c = t;
+	}
+	skip_spaces(&c);
+	name = c.p;
+	while (c.p < end && *c.p != ':' && *c.p != ' ')
+		c.p++;
+	name_len = (size_t)(c.p - name);
+	if (!name_len || !accept(&c, ":")) {
+		malformed(out, "'EVENT:' after the timestamp");
+		return;
+	}
+	skip_spaces(&c);
+	for (size_t i = 0; i < sizeof(events) / sizeof(events[0]); i++) {
+		if (strlen(events[i].name) != name_len || memcmp(events[i].name, name, name_len))
+			continue;
+		out->type = NVMX_LINE_EVENT;
+		out->ev.kind = events[i].kind;
+		out->ev.tid = (uint32_t)pid;
+		out->ev.vcpu_id = NVMX_EV_VCPU_ID_NONE;
+		if (events[i].parse)
+			events[i].parse(&c, out);
+		if (out->type == NVMX_LINE_MALFORMED) {
+			char what[sizeof(out->expected)];
+
+			snprintf(what, sizeof(what), "%s", out->expected);
+			snprintf(out->expected, sizeof(out->expected), "%s body %.120s",
+				 events[i].name, what);
+		}
+		return;
+	}
+	/* an event the model does not use: a valid line, skipped */
+}
+
+/* ---- reading plain or xz files ---- */
+
+struct nvmx_reader {
+	FILE *f;
+	bool xz;
+	bool in_eof;
+	bool out_eof;
+	lzma_stream strm;
+	uint8_t in[1 << 16];
+	uint8_t out[1 << 16];
+	size_t out_pos, out_len;
+	char *line;
+	size_t line_len, line_cap;
+};
+
+static const uint8_t xz_magic[6] = { 0xfd, '7', 'z', 'X', 'Z', 0x00 };
+
+int nvmx_reader_open(const char *path, struct nvmx_reader **out)
+{
+	struct nvmx_reader *r;
+	uint8_t magic[6];
+	size_t n;
+	int err;
+
+	*out = NULL;
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	r->f = fopen(path, "rb");
+	if (!r->f) {
+		err = -errno;
+		goto fail;
+	}
+	n = fread(magic, 1, sizeof(magic), r->f);
+	if (ferror(r->f)) {
+		err = -EIO;
+		goto fail;
+	}
+	rewind(r->f);
+	r->xz = n == sizeof(magic) && !memcmp(magic, xz_magic, sizeof(magic));
+	if (r->xz) {
+		lzma_stream init = LZMA_STREAM_INIT;
+
+		r->strm = init;
+		/* several concatenated .xz streams (pxz, appended captures) are one file */
+		if (lzma_stream_decoder(&r->strm, UINT64_MAX, LZMA_CONCATENATED) != LZMA_OK) {
+			err = -ENOMEM;
+			goto fail;
+		}
+	}
+	*out = r;
+	return 0;
+fail:
+	nvmx_reader_close(r);
+	return err;
+}
+
+/* Refills r->out; returns bytes available, 0 at the end, or -errno. */
+static long refill(struct nvmx_reader *r)
+{
+	if (!r->xz) {
+		size_t n = fread(r->out, 1, sizeof(r->out), r->f);
+
+		if (!n && ferror(r->f))
+			return -EIO;
+		r->out_pos = 0;
+		r->out_len = n;
+		return (long)n;
+	}
+	if (r->out_eof)
+		return 0;
+	r->strm.next_out = r->out;
+	r->strm.avail_out = sizeof(r->out);
+	while (r->strm.avail_out == sizeof(r->out)) {
+		lzma_ret ret;
+
+		if (!r->strm.avail_in && !r->in_eof) {
+			size_t n = fread(r->in, 1, sizeof(r->in), r->f);
+
+			if (!n && ferror(r->f))
+				return -EIO;
+			if (!n)
+				r->in_eof = true;
+			r->strm.next_in = r->in;
+			r->strm.avail_in = n;
+		}
+		ret = lzma_code(&r->strm, r->in_eof ? LZMA_FINISH : LZMA_RUN);
+		if (ret == LZMA_STREAM_END) {
+			r->out_eof = true;
+			break;
+		}
+		if (ret != LZMA_OK)
+			return ret == LZMA_MEM_ERROR ? -ENOMEM : -EBADMSG;
+	}
+	r->out_pos = 0;
+	r->out_len = sizeof(r->out) - r->strm.avail_out;
+	return (long)r->out_len;
+}
+
+long nvmx_reader_next(struct nvmx_reader *r, const char **line)
+{
+	r->line_len = 0;
+	for (;;) {
+		uint8_t *nl;
+		size_t take;
+
+		if (r->out_pos == r->out_len) {
+			long n = refill(r);
+
+			if (n < 0)
+				return n;
+			if (!n) {
+				if (!r->line_len)
+					return -1;
+				break; /* last line without '\n' */
+			}
+		}
+		nl = memchr(r->out + r->out_pos, '\n', r->out_len - r->out_pos);
+		take = nl ? (size_t)(nl - (r->out + r->out_pos)) : r->out_len - r->out_pos;
+		if (r->line_len + take + 1 > r->line_cap) {
+			size_t cap = r->line_cap ? r->line_cap : 256;
+			char *p;
+
+			while (cap < r->line_len + take + 1)
+				cap *= 2;
+			p = realloc(r->line, cap);
+			if (!p)
+				return -ENOMEM;
+			r->line = p;
+			r->line_cap = cap;
+		}
+		memcpy(r->line + r->line_len, r->out + r->out_pos, take);
+		r->line_len += take;
+		r->out_pos += take;
+		if (nl) {
+			r->out_pos++;
+			break;
+		}
+	}
+	r->line[r->line_len] = '\0';
+	*line = r->line;
+	return (long)r->line_len;
+}
+
+void nvmx_reader_close(struct nvmx_reader *r)
+{
+	if (!r)
+		return;
+	if (r->xz)
+		lzma_end(&r->strm);
+	if (r->f)
+		fclose(r->f);
+	free(r->line);
+	free(r);
+}
