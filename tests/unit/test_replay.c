@@ -1,0 +1,303 @@
+// SPDX-License-Identifier: GPL-2.0
+/* nvmx_replay_path(): whole captures, written out here line by line, into summaries. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+#include <lzma.h>
+
+#include "nvmx/replay.h"
+#include "nvmx/summary.h"
+
+#define L2  NVMX_KIND_L2_EXIT
+#define L1X NVMX_KIND_L1_EXIT
+#define SYN NVMX_KIND_SYNTHESIZED_TO_L1
+#define SVM NVMX_ISA_SVM
+#define VMX NVMX_ISA_VMX
+
+/* One reflected L2 CPUID on SVM, thread 142: L1 VMRUN, enter L2, CPUID, reflect, back in L1. */
+#define SVM_REFLECTED_CPUID(tid, t)                                                               \
+	"  nestedsvm-" tid " [000] d..1. " t ".000001: kvm_exit: vcpu 0 reason vmrun rip 0x803d " \
+	"info1 0x0 info2 0x0 intr_info 0x00000000 error_code 0x00000000\n"                        \
+	"  nestedsvm-" tid " [000] ..... " t ".000002: kvm_nested_vmenter: rip: 0x8040 vmcb: "    \
+	"0x5000 nested_rip: 0x814f int_ctl: 0x01000000 event_inj: 0x00000000 nested_npt=n "       \
+	"guest_cr3: 0x1000\n"                                                                     \
+	"  nestedsvm-" tid " [000] d..1. " t ".000003: kvm_entry: vcpu 0, rip 0x814f\n"           \
+	"  nestedsvm-" tid " [000] d..1. " t ".000004: kvm_exit: vcpu 0 reason cpuid rip 0x814f " \
+	"info1 0x0 info2 0x0 intr_info 0x00000000 error_code 0x00000000\n"                        \
+	"  nestedsvm-" tid " [000] ..... " t ".000005: kvm_nested_vmexit: vcpu 0 reason cpuid "   \
+	"rip 0x814f info1 0x0 info2 0x0 intr_info 0x00000000 error_code 0x00000000\n"             \
+	"  nestedsvm-" tid " [000] ..... " t ".000006: kvm_nested_vmexit_inject: reason: cpuid "  \
+	"ext_inf1: 0x0 ext_inf2: 0x0 ext_int: 0x00000000 ext_int_err: 0x00000000\n"               \
+	"  nestedsvm-" tid " [000] d..1. " t ".000007: kvm_entry: vcpu 0, rip 0x8040\n"
+
+static char path[64];
+
+static const char *file_of(const void *data, size_t len)
+{
+	int fd;
+
+	snprintf(path, sizeof(path), "/tmp/nvmx-replay-XXXXXX");
+	fd = mkstemp(path);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, data, len), (ssize_t)len);
+	close(fd);
+	return path;
+}
+
+static struct nvmx_summary *replay_text(const char *text, struct nvmx_replay_stats *st, char **diag)
+{
+	struct nvmx_summary *s = NULL;
+	size_t dlen = 0;
+	FILE *d = open_memstream(diag, &dlen);
+
+	file_of(text, strlen(text));
+	cr_assert_eq(nvmx_replay_path(path, &s, st, d), 0);
+	fclose(d);
+	cr_assert_not_null(s);
+	return s;
+}
+
+static void done(struct nvmx_summary *s, char *diag)
+{
+	unlink(path);
+	free(diag);
+	nvmx_summary_free(s);
+}
+
+Test(replay, one_reflected_cpuid)
+{
+	struct nvmx_replay_stats st;
+	char *diag;
+	struct nvmx_summary *s = replay_text(SVM_REFLECTED_CPUID("142", "7"), &st, &diag);
+
+	cr_assert_eq(nvmx_summary_exit_count(s, L2, SVM, 0x72, NVMX_HANDLED_BY_L1), 1);
+	cr_assert_eq(nvmx_summary_exit_count(s, L1X, SVM, 0x80, NVMX_HANDLED_BY_NONE), 1);
+	cr_assert_eq(nvmx_summary_nested_entries(s), 1);
+	cr_assert_eq(st.lines, 7);
+	cr_assert_eq(st.events, 7);
+	cr_assert_eq(st.malformed, 0);
+	cr_assert_str_eq(diag, "");
+	done(s, diag);
+}
+
+Test(replay, malformed_line_is_reported_with_path_and_line_and_the_rest_still_counts)
+{
+	struct nvmx_replay_stats st;
+	char *diag;
+	char want[256];
+	struct nvmx_summary *s = replay_text("# tracer: nop\n"
+					     "garbage\n" SVM_REFLECTED_CPUID("142", "7"),
+					     &st, &diag);
+
+	snprintf(want, sizeof(want),
+		 "%s:2: expected a trace line 'TASK-PID [CPU] TIMESTAMP: EVENT: BODY'\n", path);
+	cr_assert_str_eq(diag, want);
+	cr_assert_eq(st.malformed, 1);
+	cr_assert_eq(nvmx_summary_exit_count(s, L2, SVM, 0x72, NVMX_HANDLED_BY_L1), 1);
+	done(s, diag);
+}
+
+Test(replay, xz_capture_gives_the_same_counts_as_plain_text)
+{
+	static const char text[] = SVM_REFLECTED_CPUID("142", "7") SVM_REFLECTED_CPUID("142", "8");
+	uint8_t xz[4096];
+	size_t xz_len = 0;
+	struct nvmx_replay_stats st;
+	struct nvmx_summary *s = NULL;
+
+	cr_assert_eq(lzma_easy_buffer_encode(6, LZMA_CHECK_CRC64, NULL, (const uint8_t *)text,
+					     strlen(text), xz, &xz_len, sizeof(xz)),
+		     LZMA_OK);
+	file_of(xz, xz_len); /* no .xz suffix: the magic decides */
+	cr_assert_eq(nvmx_replay_path(path, &s, &st, stderr), 0);
+	cr_assert_eq(st.lines, 14);
+	cr_assert_eq(nvmx_summary_exit_count(s, L2, SVM, 0x72, NVMX_HANDLED_BY_L1), 2);
+	cr_assert_eq(nvmx_summary_nested_entries(s), 2);
+	done(s, NULL);
+}
+
+Test(replay, truncated_xz_is_reported_and_what_was_read_counts)
+{
+	static const char text[] = SVM_REFLECTED_CPUID("142", "7");
+	uint8_t xz[4096];
+	size_t xz_len = 0;
+	struct nvmx_replay_stats st;
+	struct nvmx_summary *s = NULL;
+	char *diag = NULL;
+	size_t dlen = 0;
+	FILE *d = open_memstream(&diag, &dlen);
+
+	cr_assert_eq(lzma_easy_buffer_encode(6, LZMA_CHECK_CRC64, NULL, (const uint8_t *)text,
+					     strlen(text), xz, &xz_len, sizeof(xz)),
+		     LZMA_OK);
+	file_of(xz, xz_len - 20);
+	cr_assert_eq(nvmx_replay_path(path, &s, &st, d), 0);
+	fclose(d);
+	cr_assert_eq(st.malformed, 1);
+	cr_assert_neq(strstr(diag, ": expected more data: "), NULL, "%s", diag);
+	done(s, diag);
+}
+
+Test(replay, unreadable_file_is_an_error_and_no_summary)
+{
+	struct nvmx_summary *s = (struct nvmx_summary *)1;
+	struct nvmx_replay_stats st;
+
+	cr_assert_eq(nvmx_replay_path("/nonexistent/trace.txt", &s, &st, NULL), -ENOENT);
+	cr_assert_null(s);
+}
+
+Test(replay, two_threads_with_the_same_vcpu_id_are_kept_apart)
+{
+	/* two VMs' vCPU 0, interleaved line by line: the state is per thread, not per vcpu_id */
+	static const char text[] =
+		"  a-10 [000] d..1. 1.000001: kvm_exit: vcpu 0 reason cpuid rip 0x1 info1 0x0 "
+		"info2 0x0 intr_info 0x0 error_code 0x0\n"
+		"  b-20 [001] d..1. 1.000002: kvm_exit: vcpu 0 reason cpuid rip 0x1 info1 0x0 "
+		"info2 0x0 intr_info 0x0 error_code 0x0\n"
+		"  a-10 [000] ..... 1.000003: kvm_nested_vmexit: vcpu 0 reason cpuid rip 0x1 "
+		"info1 0x0 info2 0x0 intr_info 0x0 error_code 0x0\n"
+		"  b-20 [001] d..1. 1.000004: kvm_entry: vcpu 0, rip 0x3\n"
+		"  a-10 [000] ..... 1.000005: kvm_nested_vmexit_inject: reason: cpuid ext_inf1: "
+		"0x0 "
+		"ext_inf2: 0x0 ext_int: 0x0 ext_int_err: 0x0\n"
+		"  a-10 [000] d..1. 1.000006: kvm_entry: vcpu 0, rip 0x8040\n";
+	struct nvmx_replay_stats st;
+	char *diag;
+	struct nvmx_summary *s = replay_text(text, &st, &diag);
+
+	cr_assert_eq(st.threads, 2);
+	cr_assert_eq(nvmx_summary_exit_count(s, L2, SVM, 0x72, NVMX_HANDLED_BY_L1), 1);
+	cr_assert_eq(nvmx_summary_exit_count(s, L1X, SVM, 0x72, NVMX_HANDLED_BY_NONE), 1);
+	cr_assert_eq(nvmx_summary_unattributed(s), 0);
+	done(s, diag);
+}
+
+Test(replay, lost_events_are_reported_and_make_pending_exits_unattributed)
+{
+	static const char text[] =
+		"  a-10 [000] d..1. 1.000001: kvm_exit: vcpu 0 reason cpuid rip 0x1 info1 0x0 "
+		"info2 0x0 intr_info 0x0 error_code 0x0\n"
+		"  a-10 [000] ..... 1.000002: kvm_nested_vmexit: vcpu 0 reason cpuid rip 0x1 "
+		"info1 0x0 info2 0x0 intr_info 0x0 error_code 0x0\n"
+		"CPU:0 [LOST 17 EVENTS]\n"
+		"  a-10 [000] ..... 1.000005: kvm_nested_vmexit_inject: reason: cpuid ext_inf1: "
+		"0x0 "
+		"ext_inf2: 0x0 ext_int: 0x0 ext_int_err: 0x0\n"
+		"  a-10 [000] d..1. 1.000006: kvm_entry: vcpu 0, rip 0x8040\n";
+	struct nvmx_replay_stats st;
+	char *diag;
+	struct nvmx_summary *s = replay_text(text, &st, &diag);
+
+	cr_assert_eq(st.lost_events, 17);
+	cr_assert_eq(st.lost_markers, 1);
+	/* the pending cpuid and the inject after the gap: neither is guessed */
+	cr_assert_eq(nvmx_summary_unattributed(s), 2);
+	cr_assert_eq(nvmx_summary_exit_count(s, L2, SVM, 0x72, NVMX_HANDLED_BY_L1), 0);
+	done(s, diag);
+}
+
+Test(replay, overwritten_ring_buffer_counts_as_lost_events)
+{
+	struct nvmx_replay_stats st;
+	char *diag;
+	struct nvmx_summary *s = replay_text(
+		"# entries-in-buffer/entries-written: 7/107   #P:1\n"
+		"  nestedsvm-142 [000] ..... 6.999999: kvm_nested_vmexit_inject: reason: "
+		"io ext_inf1: 0x0 ext_inf2: 0x0 ext_int: 0x0 ext_int_err: 0x0\n"
+		"  nestedsvm-142 [000] d..1. 7.000000: kvm_entry: vcpu 0, rip "
+		"0x8040\n" SVM_REFLECTED_CPUID("142", "7"),
+		&st, &diag);
+
+	cr_assert_eq(st.lost_events, 100);
+	cr_assert_eq(nvmx_summary_unattributed(s), 1, "the first inject may reflect a lost exit");
+	cr_assert_eq(nvmx_summary_exit_count(s, L2, SVM, 0x72, NVMX_HANDLED_BY_L1), 1);
+	done(s, diag);
+}
+
+Test(replay, hex_reason_takes_the_isa_from_the_threads_earlier_lines)
+{
+	static const char text[] =
+		"  v-5 [000] d..1. 1.000001: kvm_exit: vcpu 0 reason CPUID rip 0x1 info1 0x0 "
+		"info2 0x0 intr_info 0x0 error_code 0x0\n"
+		"  v-5 [000] d..1. 1.000002: kvm_entry: vcpu 0, rip 0x3\n"
+		"  v-5 [000] d..1. 1.000003: kvm_exit: vcpu 0 reason 0x50 rip 0x1 info1 0x0 "
+		"info2 0x0 intr_info 0x0 error_code 0x0\n"
+		"  v-5 [000] d..1. 1.000004: kvm_entry: vcpu 0, rip 0x3\n";
+	struct nvmx_replay_stats st;
+	char *diag;
+	struct nvmx_summary *s = replay_text(text, &st, &diag);
+
+	cr_assert_eq(nvmx_summary_exit_count(s, L1X, VMX, 0x50, NVMX_HANDLED_BY_NONE), 1);
+	done(s, diag);
+}
+
+Test(replay, trace_cmd_report_output_with_ns_timestamps)
+{
+	static const char text[] =
+		"version = 6\n"
+		"cpus=2\n"
+		"CPU 1 is empty\n"
+		"  CPU 0/KVM-3000  [000]  100.000000001: kvm_exit: vcpu 0 reason MSR_READ rip 0x1 "
+		"info1 0x0 info2 0x0 intr_info 0x0 error_code 0x0\n"
+		"  CPU 0/KVM-3000  [000]  100.000000002: kvm_nested_vmexit: vcpu 0 reason MSR_READ "
+		"rip 0x1 info1 0x0 info2 0x0 intr_info 0x0 error_code 0x0\n"
+		"  CPU 0/KVM-3000  [000]  100.000000003: kvm_msr: msr_read 1b = 0xfee00d00\n"
+		"  CPU 0/KVM-3000  [000]  100.000000004: kvm_entry: vcpu 0, rip 0x3\n";
+	struct nvmx_replay_stats st;
+	char *diag;
+	struct nvmx_summary *s = replay_text(text, &st, &diag);
+
+	cr_assert_eq(st.malformed, 0, "%s", diag);
+	cr_assert_eq(st.threads, 1);
+	cr_assert_eq(nvmx_summary_exit_count(s, L2, VMX, 31, NVMX_HANDLED_BY_L0), 1);
+	cr_assert_eq(nvmx_summary_msr_count(s, VMX, 0x1b, false, NVMX_HANDLED_BY_L0), 1);
+	done(s, diag);
+}
+
+Test(replay, reflected_msr_exit_is_counted_with_msr_unknown)
+{
+	static const char text[] =
+		"  v-5 [000] d..1. 1.000001: kvm_exit: vcpu 0 reason msr rip 0x1 info1 0x1 "
+		"info2 0x0 intr_info 0x0 error_code 0x0\n"
+		"  v-5 [000] ..... 1.000002: kvm_nested_vmexit: vcpu 0 reason msr rip 0x1 info1 "
+		"0x1 "
+		"info2 0x0 intr_info 0x0 error_code 0x0\n"
+		"  v-5 [000] ..... 1.000003: kvm_nested_vmexit_inject: reason: msr ext_inf1: 0x1 "
+		"ext_inf2: 0x0 ext_int: 0x0 ext_int_err: 0x0\n"
+		"  v-5 [000] d..1. 1.000004: kvm_entry: vcpu 0, rip 0x8040\n";
+	struct nvmx_replay_stats st;
+	char *diag;
+	struct nvmx_summary *s = replay_text(text, &st, &diag);
+
+	cr_assert_eq(nvmx_summary_msr_count(s, SVM, NVMX_MSR_UNKNOWN, true, NVMX_HANDLED_BY_L1), 1);
+	done(s, diag);
+}
+
+Test(replay, svm_synthesized_interrupt_after_an_l2_exit_to_the_vmm)
+{
+	/* 6.12-qemu64-intr, one iteration's tail: OUT 0x81 to the VMM, then INTR to L1 */
+	static const char text[] =
+		"  n-185 [000] d..1. 9.053300: kvm_exit: vcpu 0 reason io rip 0x8168 info1 "
+		"0x0000000000810010 info2 0x816a intr_info 0x0 error_code 0x0\n"
+		"  n-185 [000] ..... 9.053394: kvm_nested_vmexit: vcpu 0 reason io rip 0x8168 "
+		"info1 "
+		"0x0000000000810010 info2 0x816a intr_info 0x0 error_code 0x0\n"
+		"  n-185 [000] .N... 9.055067: kvm_userspace_exit: reason KVM_EXIT_IO (2)\n"
+		"  n-185 [000] .N... 9.058178: kvm_nested_intr_vmexit: rip: 0x0000000000008168\n"
+		"  n-185 [000] ..... 9.058726: kvm_nested_vmexit_inject: reason: interrupt "
+		"ext_inf1: "
+		"0x0 ext_inf2: 0x0 ext_int: 0x00000000 ext_int_err: 0x00000000\n"
+		"  n-185 [000] d..1. 9.059070: kvm_entry: vcpu 0, rip 0x8040\n";
+	struct nvmx_replay_stats st;
+	char *diag;
+	struct nvmx_summary *s = replay_text(text, &st, &diag);
+
+	cr_assert_eq(nvmx_summary_exit_count(s, L2, SVM, 0x7b, NVMX_HANDLED_BY_L0), 1);
+	cr_assert_eq(nvmx_summary_exit_count(s, SYN, SVM, 0x60, NVMX_HANDLED_BY_NONE), 1);
+	cr_assert_eq(nvmx_summary_port_count(s, SVM, 0x81, false, 1, NVMX_HANDLED_BY_L0), 1);
+	done(s, diag);
+}
