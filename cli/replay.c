@@ -36,7 +36,7 @@ static void usage(FILE *f)
 		"\n"
 		"or: trace-cmd record -e kvm:kvm_exit -e kvm:kvm_entry -e 'kvm:kvm_nested_*' \\\n"
 		"      -e kvm:kvm_msr -e kvm:kvm_userspace_exit <workload>\n"
-		"    trace-cmd report > capture.txt\n"
+		"    trace-cmd report -N -t > capture.txt  (-N: the kernel's formats, -t: ns)\n"
 		"\n"
 		"The rule, per vCPU thread: a kvm_exit is an L2 exit iff kvm_nested_vmexit "
 		"follows\n"

@@ -144,7 +144,12 @@ static bool reason_name(const char *name, size_t len, uint32_t *isa, uint32_t *r
 	return false;
 }
 
-/* "key value" pairs after the fixed part of kvm_exit; unknown keys are skipped. */
+/*
+ * "key value" pairs after the reason: the kernel's (info1, info2, intr_info, error_code, rip, and
+ * what newer kernels add, e.g. 6.18's requests) and those of trace-cmd's kvm plugin
+ * (libtraceevent plugin_kvm.c: "info %llx %llx", "int_info", "int_info_err"). Unknown keys are
+ * skipped.
+ */
 static bool exit_fields(struct cur *c, struct nvmx_event *ev)
 {
 	while (skip_spaces(c), !at_end(c)) {
@@ -155,7 +160,6 @@ static bool exit_fields(struct cur *c, struct nvmx_event *ev)
 		skip_spaces(c);
 #define KEY(s) (kl == strlen(s) && !memcmp(k, s, kl))
 		if (KEY("info")) {
-			/* trace-cmd's kvm plugin: "info %llx %llx" */
 			if (!number(c, 16, &v))
 				return false;
 			skip_spaces(c);
@@ -170,26 +174,73 @@ static bool exit_fields(struct cur *c, struct nvmx_event *ev)
 			token(c, &k);
 			continue;
 		}
-		if (KEY("info1"))
+		if (KEY("info1") || KEY("ext_inf1:"))
 			ev->info1 = v;
-		else if (KEY("info2"))
+		else if (KEY("info2") || KEY("ext_inf2:"))
 			ev->info2 = v;
-		else if (KEY("intr_info"))
+		else if (KEY("intr_info") || KEY("int_info") || KEY("ext_int:"))
 			ev->intr_info = (uint32_t)v;
-		else if (KEY("error_code"))
+		else if (KEY("error_code") || KEY("int_info_err") || KEY("ext_int_err:"))
 			ev->error_code = (uint32_t)v;
 #undef KEY
 	}
 	return true;
 }
 
-/* kvm_exit, kvm_nested_vmexit: "vcpu N reason NAME rip 0x.. info1 0x.. info2 0x.. ..." */
+/* Where the reason name ends: the first field after it, or the end of the line. */
+static const char *name_end(const char *p, const char *end)
+{
+	static const char *const next[] = { " rip ", " info1 ", " info ", " int_info ",
+					    " ext_inf1: " };
+	const char *best = end;
+
+	for (size_t i = 0; i < sizeof(next) / sizeof(next[0]); i++) {
+		const char *f = find(p, best, next[i]);
+
+		if (f)
+			best = f;
+	}
+	return best;
+}
+
+/*
+ * "reason NAME ...fields": NAME as the kernel prints it, or trace-cmd's kvm plugin's
+ * "UNKNOWN (decimal)". Returns false with out->expected set when NAME is no reason.
+ */
+static bool reason_and_fields(struct cur *c, struct nvmx_line *out)
+{
+	struct nvmx_event *ev = &out->ev;
+	const char *name = c->p, *nend = name_end(c->p, c->end);
+	struct cur u = { name, nend };
+	uint64_t v;
+
+	if (accept(&u, "UNKNOWN (") && number(&u, 10, &v) && accept(&u, ")") && at_end(&u) &&
+	    v <= 0xffffffffull) {
+		ev->isa = NVMX_ISA_UNKNOWN;
+		ev->reason = (uint32_t)v;
+	} else if (nend == name ||
+		   !reason_name(name, (size_t)(nend - name), &ev->isa, &ev->reason)) {
+		malformed(out, "an exit reason name of <asm/svm.h>/<asm/vmx.h> or 0x<hex>");
+		return false;
+	}
+	c->p = nend;
+	return true;
+}
+
+/*
+ * kvm_exit, kvm_nested_vmexit: "vcpu N reason NAME rip 0x.. info1 0x.. info2 0x.. intr_info 0x..
+ * error_code 0x..". trace-cmd's kvm plugin prints "[rip X ]reason NAME rip 0x.. info X Y".
+ */
 static void parse_exit(struct cur *c, struct nvmx_line *out)
 {
 	struct nvmx_event *ev = &out->ev;
-	const char *name, *rip;
 	uint64_t v;
 
+	if (accept(c, "rip ")) {
+		if (!number(c, 16, &v))
+			goto bad;
+		skip_spaces(c);
+	}
 	if (accept(c, "vcpu ")) {
 		if (!number(c, 10, &v) || v > 0xffffffffull)
 			goto bad;
@@ -198,16 +249,9 @@ static void parse_exit(struct cur *c, struct nvmx_line *out)
 	}
 	if (!accept(c, "reason "))
 		goto bad;
-	name = c->p;
-	rip = find(c->p, c->end, " rip ");
-	if (!rip)
-		goto bad;
-	if (!reason_name(name, (size_t)(rip - name), &ev->isa, &ev->reason)) {
-		malformed(out, "a kvm_exit reason name of <asm/svm.h>/<asm/vmx.h> or 0x<hex>");
+	if (!reason_and_fields(c, out))
 		return;
-	}
-	c->p = rip + strlen(" rip ");
-	if (!number(c, 16, &v) || !exit_fields(c, ev))
+	if (!exit_fields(c, ev))
 		goto bad;
 	return;
 bad:
@@ -215,32 +259,22 @@ bad:
 		       "error_code 0x..'");
 }
 
-/* "reason: NAME ext_inf1: 0x.. ext_inf2: 0x.. ext_int: 0x.. ext_int_err: 0x.." */
+/*
+ * "reason: NAME ext_inf1: 0x.. ext_inf2: 0x.. ext_int: 0x.. ext_int_err: 0x..", or with
+ * trace-cmd's kvm plugin "reason NAME info1 X info2 Y int_info Z int_info_err W".
+ */
 static void parse_inject(struct cur *c, struct nvmx_line *out)
 {
-	struct nvmx_event *ev = &out->ev;
-	const char *name, *rest;
-	uint64_t a, b, i, e;
+	bool kernel_format = accept(c, "reason: ");
 
-	if (!accept(c, "reason: "))
+	if (!kernel_format && !accept(c, "reason "))
 		goto bad;
-	name = c->p;
-	rest = find(c->p, c->end, " ext_inf1: ");
-	if (!rest)
-		goto bad;
-	if (!reason_name(name, (size_t)(rest - name), &ev->isa, &ev->reason)) {
-		malformed(out, "an inject reason name of <asm/svm.h>/<asm/vmx.h> or 0x<hex>");
+	if (!reason_and_fields(c, out))
 		return;
-	}
-	c->p = rest + strlen(" ext_inf1: ");
-	if (!number(c, 16, &a) || !accept(c, " ext_inf2: ") || !number(c, 16, &b) ||
-	    !accept(c, " ext_int: ") || !number(c, 16, &i) || !accept(c, " ext_int_err: ") ||
-	    !number(c, 16, &e))
+	if (kernel_format && !find(c->p, c->end, " ext_int_err: "))
 		goto bad;
-	ev->info1 = a;
-	ev->info2 = b;
-	ev->intr_info = (uint32_t)i;
-	ev->error_code = (uint32_t)e;
+	if (!exit_fields(c, &out->ev))
+		goto bad;
 	return;
 bad:
 	malformed(out,

@@ -258,3 +258,31 @@ Test(parse, lost_event_markers_of_tracefs_and_trace_cmd)
 	cr_assert_eq(l.type, NVMX_LINE_LOST);
 	cr_assert_eq(l.lost, 0);
 }
+
+Test(parse, trace_cmd_kvm_plugin_inject_and_nested_vmexit)
+{
+	/* plugin_kvm.c: kvm_nested_vmexit gets "rip %llx " before the inject-style body */
+	struct nvmx_line l = parse("  q-7  [000]  1.5: kvm_nested_vmexit_inject: reason cpuid "
+				   "info1 0 info2 0 int_info 0 int_info_err 0");
+
+	cr_assert_eq(l.type, NVMX_LINE_EVENT);
+	cr_assert_eq(l.ev.kind, NVMX_EV_NESTED_VMEXIT_INJECT);
+	cr_assert_eq(l.ev.reason, 0x72);
+	l = parse(
+		"  q-7  [000]  1.5: kvm_nested_vmexit: rip 814f reason io info1 800010 info2 815a "
+		"int_info 0 int_info_err 0");
+	cr_assert_eq(l.type, NVMX_LINE_EVENT);
+	cr_assert_eq(l.ev.kind, NVMX_EV_NESTED_VMEXIT);
+	cr_assert_eq(l.ev.reason, 0x7b);
+	cr_assert_eq(l.ev.info1, 0x800010);
+}
+
+Test(parse, trace_cmd_kvm_plugin_unknown_reason_is_decimal)
+{
+	struct nvmx_line l = parse("  q-7  [000]  1.5: kvm_exit: reason UNKNOWN (1234) rip 0x1 "
+				   "info 0 0");
+
+	cr_assert_eq(l.type, NVMX_LINE_EVENT);
+	cr_assert_eq(l.ev.isa, NVMX_ISA_UNKNOWN);
+	cr_assert_eq(l.ev.reason, 1234);
+}
