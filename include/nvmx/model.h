@@ -18,6 +18,11 @@
  * Inject and vmenter records carry no vcpu_id: the state is per thread, never per vcpu_id (vCPU 0
  * of two VMs would collide).
  *
+ * Use: keep one struct nvmx_vcpu_state per vCPU thread (user space: a table keyed by TASK-PID; BPF:
+ * a hash map keyed by tid), build a struct nvmx_event from each tracepoint record, call
+ * nvmx_model_step(), and count out->v[0..n) into your own counters (lib/replay.c: struct
+ * nvmx_summary; BPF: per-CPU maps). tests/unit/model_check.bpf.c shows the BPF side.
+ *
  * What the model cannot know it does not guess: after attaching mid-stream or after lost events
  * the thread is NVMX_ST_UNKNOWN; an inject seen there may be the reflection of an exit we did not
  * see, so it is reported NVMX_V_UNATTRIBUTED, as is an exit still undecided when events are lost

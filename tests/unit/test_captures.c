@@ -3,6 +3,9 @@
  * Replaying the four real captures in tests/data gives exactly what their workload fixes
  * (tests/data/README.md, and each directory's ground-truth.txt).
  */
+#include <stdlib.h>
+#include <unistd.h>
+
 #include <criterion/criterion.h>
 
 #include "nvmx/replay.h"
@@ -125,5 +128,26 @@ Test(captures, vmx_6_12_interrupt_path)
 	cr_assert_eq(nvmx_summary_port_count(s, VMX, 0x80, false, 1, BY_L1), 1000);
 	cr_assert_eq(nvmx_summary_port_count(s, VMX, 0x81, false, 1, BY_L0), 999);
 	cr_assert_eq(nvmx_summary_unattributed(s), 0);
+	nvmx_summary_free(s);
+}
+
+Test(captures, json_of_a_capture_reads_back_with_no_certain_difference)
+{
+	struct nvmx_replay_stats st;
+	struct nvmx_summary *s = replay("vmx-6.12-intr-n1000", &st), *r;
+	char path[] = "/tmp/nvmx-capture-XXXXXX";
+	char err[256];
+	int fd = mkstemp(path);
+	FILE *f = fdopen(fd, "w");
+
+	cr_assert_not_null(f);
+	cr_assert_eq(nvmx_summary_write_json(s, f), 0);
+	fclose(f);
+	r = nvmx_summary_read_json(path, err, sizeof(err));
+	cr_assert_not_null(r, "%s", err);
+	cr_assert_eq(nvmx_summary_compare_certain(r, s, stderr), 0);
+	cr_assert_eq(nvmx_summary_nested_entries(r), 3999);
+	unlink(path);
+	nvmx_summary_free(r);
 	nvmx_summary_free(s);
 }
