@@ -1,0 +1,196 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The workload elements, SPEC parsing, and the counts a run makes certain (truth.json).
+ *
+ * The truth is computed from the workload and from L0's configuration, never observed: it is
+ * what the L1 and L2 code of this program do, exit by exit. The run then checks that L1 and the
+ * VMM saw exactly that (main.c), so a truth.json exists only for a run that kept its promise.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <asm/svm.h>
+
+#include "nvmx/summary.h"
+#include "workload.h"
+
+const struct wl_element_info wl_elements[WL_NR_ELEMENTS] = {
+	[WL_CPUID] = { "cpuid", "L2 executes CPUID; L1 intercepts it",
+		       "l2_exits cpuid handled_by L1 +1" },
+	[WL_VMMCALL] = { "vmmcall", "L2 executes VMMCALL; L1 intercepts it",
+			 "l2_exits hypercall handled_by L1 +1" },
+	[WL_HLT] = { "hlt", "L2 executes HLT; L1 intercepts it", "l2_exits hlt handled_by L1 +1" },
+	[WL_IO_IN_L1] = { "io-in-l1", "L2 reads port 0x80, which L1's IOPM intercepts",
+			  "l2_exits io handled_by L1 +1; ports 0x80 in L1 +1" },
+	[WL_IO_OUT_L1] = { "io-out-l1", "L2 writes port 0x80, which L1's IOPM intercepts",
+			   "l2_exits io handled_by L1 +1; ports 0x80 out L1 +1" },
+	[WL_IO_IN_L0] = { "io-in-l0",
+			  "L2 reads port 0x81, outside L1's IOPM: L0 handles it, exiting to the "
+			  "VMM",
+			  "l2_exits io handled_by L0 +1; ports 0x81 in L0 +1" },
+	[WL_IO_OUT_L0] = { "io-out-l0",
+			   "L2 writes port 0x81, outside L1's IOPM: L0 handles it, exiting to the "
+			   "VMM",
+			   "l2_exits io handled_by L0 +1; ports 0x81 out L0 +1" },
+	[WL_RDMSR_L1] = { "rdmsr-l1", "L2 reads MSR 0x174, which L1's MSRPM intercepts",
+			  "l2_exits msr handled_by L1 +1; msrs 0x174 read L1 +1" },
+	[WL_WRMSR_L1] = { "wrmsr-l1", "L2 writes MSR 0x174, which L1's MSRPM intercepts",
+			  "l2_exits msr handled_by L1 +1; msrs 0x174 write L1 +1" },
+	[WL_RDMSR_L0] = { "rdmsr-l0",
+			  "L2 reads MSR 0x1b (APIC base): L0 intercepts it, L1 does not",
+			  "l2_exits msr handled_by L0 +1; msrs 0x1b read L0 +1" },
+	[WL_WRMSR_L0] = { "wrmsr-l0",
+			  "L2 writes MSR 0x79 (microcode update trigger, ignored by KVM): L0 "
+			  "intercepts it, L1 does not",
+			  "l2_exits msr handled_by L0 +1; msrs 0x79 write L0 +1" },
+	[WL_INTR] = { "intr",
+		      "L2 writes port 0x82 (L0 exits to the VMM), the VMM sends an MSI to L1, and "
+		      "L0 synthesises an interrupt exit to L1, which takes it (STGI, EOI, CLGI)",
+		      "l2_exits io handled_by L0 +1; ports 0x82 out L0 +1; synthesized_to_l1 "
+		      "interrupt +1; l1_exits msr +1 (EOI), stgi +1 and clgi +1 (without vGIF)" },
+	[WL_VECTORING] = { "vectoring",
+			   "L2 executes INT 0x21 with an empty IDT: the #GP raised during its "
+			   "delivery exits to L1 (which intercepts #GP) with EXITINTINFO valid",
+			   "l2_exits \"GP excp\" handled_by L1 +1" },
+};
+
+static const char mult_name[] = "mult";
+
+int wl_spec_parse(const char *text, struct wl_spec *spec, char *err, size_t errlen)
+{
+	char *copy, *save = NULL, *tok;
+	int r = 0;
+
+	memset(spec, 0, sizeof(*spec));
+	if (!text || !*text) {
+		snprintf(err, errlen, "empty workload: name at least one element (see --list)");
+		return -EINVAL;
+	}
+	copy = strdup(text);
+	if (!copy) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		const char *eq = strchr(tok, '=');
+		int found = -1;
+
+		if (eq && (size_t)(eq - tok) == strlen(mult_name) &&
+		    !strncmp(tok, mult_name, strlen(mult_name))) {
+			char *end;
+			unsigned long k = strtoul(eq + 1, &end, 10);
+
+			if (!eq[1] || *end || k > 1000) {
+				snprintf(err, errlen,
+					 "'%s': mult takes a whole number of L1 operations per "
+					 "reflected exit, 0 to 1000",
+					 tok);
+				r = -EINVAL;
+				break;
+			}
+			if (spec->has_mult) {
+				snprintf(err, errlen, "'%s': mult is given twice", tok);
+				r = -EINVAL;
+				break;
+			}
+			spec->mult = (uint32_t)k;
+			spec->has_mult = true;
+			continue;
+		}
+		for (int e = 0; e < WL_NR_ELEMENTS; e++)
+			if (!strcmp(tok, wl_elements[e].name))
+				found = e;
+		if (found < 0) {
+			snprintf(err, errlen,
+				 "unknown workload element '%s' (the elements: nvmx lab "
+				 "workloads)",
+				 tok);
+			r = -EINVAL;
+			break;
+		}
+		if (spec->elements & WL_BIT(found)) {
+			snprintf(err, errlen, "workload element '%s' is given twice", tok);
+			r = -EINVAL;
+			break;
+		}
+		spec->elements |= WL_BIT(found);
+	}
+	free(copy);
+	if (!r && !spec->elements) {
+		snprintf(err, errlen, "workload '%s' has no L2 element: mult alone does nothing",
+			 text);
+		r = -EINVAL;
+	}
+	return r;
+}
+
+static uint64_t has(const struct wl_spec *spec, enum wl_element e)
+{
+	return (spec->elements & WL_BIT(e)) ? 1 : 0;
+}
+
+int wl_truth_svm(const struct wl_spec *spec, uint64_t iterations, uint32_t vcpus,
+		 const struct wl_l0_config *l0, struct nvmx_summary *t)
+{
+	const uint32_t isa = NVMX_ISA_SVM;
+	const uint64_t n = iterations * vcpus;
+	const uint64_t reflected = (uint64_t)__builtin_popcount(spec->elements & WL_REFLECTED_MASK);
+	const uint64_t intr = has(spec, WL_INTR);
+	/* L1 enters L2 once, then again after every exit it handles but the final VMMCALL. */
+	const uint64_t vmruns = vcpus + n * (reflected + intr);
+	int r = 0;
+
+#define L2(reason, by, count) \
+	r = r ? r : nvmx_summary_add_exit(t, NVMX_KIND_L2_EXIT, isa, reason, by, count)
+#define L1X(reason, count)                                                                     \
+	r = r ? r                                                                              \
+	      : nvmx_summary_add_exit(t, NVMX_KIND_L1_EXIT, isa, reason, NVMX_HANDLED_BY_NONE, \
+				      count)
+#define PORT(port, in, by, count)  r = r ? r : nvmx_summary_add_port(t, isa, port, in, 1, by, count)
+#define MSR(msr, write, by, count) r = r ? r : nvmx_summary_add_msr(t, isa, msr, write, by, count)
+
+	L2(SVM_EXIT_CPUID, NVMX_HANDLED_BY_L1, n * has(spec, WL_CPUID));
+	/* + the VMMCALL that ends each vCPU's run */
+	L2(SVM_EXIT_VMMCALL, NVMX_HANDLED_BY_L1, n * has(spec, WL_VMMCALL) + vcpus);
+	L2(SVM_EXIT_HLT, NVMX_HANDLED_BY_L1, n * has(spec, WL_HLT));
+	L2(SVM_EXIT_IOIO, NVMX_HANDLED_BY_L1,
+	   n * (has(spec, WL_IO_IN_L1) + has(spec, WL_IO_OUT_L1)));
+	L2(SVM_EXIT_IOIO, NVMX_HANDLED_BY_L0,
+	   n * (has(spec, WL_IO_IN_L0) + has(spec, WL_IO_OUT_L0) + intr));
+	L2(SVM_EXIT_MSR, NVMX_HANDLED_BY_L1, n * (has(spec, WL_RDMSR_L1) + has(spec, WL_WRMSR_L1)));
+	L2(SVM_EXIT_MSR, NVMX_HANDLED_BY_L0, n * (has(spec, WL_RDMSR_L0) + has(spec, WL_WRMSR_L0)));
+	L2(SVM_EXIT_EXCP_BASE + 13, NVMX_HANDLED_BY_L1, n * has(spec, WL_VECTORING));
+	if (!r && intr)
+		r = nvmx_summary_add_exit(t, NVMX_KIND_SYNTHESIZED_TO_L1, isa, SVM_EXIT_INTR,
+					  NVMX_HANDLED_BY_NONE, n);
+
+	L1X(SVM_EXIT_VMRUN, vmruns);
+	L1X(SVM_EXIT_CPUID, n * reflected * spec->mult);
+	/* VM_HSAVE_PA; with intr also APIC base read and write, SVR, and one EOI per interrupt */
+	L1X(SVM_EXIT_MSR, vcpus * (1 + 3 * intr) + n * intr);
+	if (!l0->vgif) {
+		L1X(SVM_EXIT_STGI, n * intr);
+		L1X(SVM_EXIT_CLGI, n * intr);
+	}
+	L1X(SVM_EXIT_IOIO, vcpus); /* L1 reports the end on WL_PORT_L1_DONE */
+
+	PORT(WL_PORT_L1, true, NVMX_HANDLED_BY_L1, n * has(spec, WL_IO_IN_L1));
+	PORT(WL_PORT_L1, false, NVMX_HANDLED_BY_L1, n * has(spec, WL_IO_OUT_L1));
+	PORT(WL_PORT_L0, true, NVMX_HANDLED_BY_L0, n * has(spec, WL_IO_IN_L0));
+	PORT(WL_PORT_L0, false, NVMX_HANDLED_BY_L0, n * has(spec, WL_IO_OUT_L0));
+	PORT(WL_PORT_KICK, false, NVMX_HANDLED_BY_L0, n * intr);
+	MSR(WL_MSR_L1, false, NVMX_HANDLED_BY_L1, n * has(spec, WL_RDMSR_L1));
+	MSR(WL_MSR_L1, true, NVMX_HANDLED_BY_L1, n * has(spec, WL_WRMSR_L1));
+	MSR(WL_MSR_L0_READ, false, NVMX_HANDLED_BY_L0, n * has(spec, WL_RDMSR_L0));
+	MSR(WL_MSR_L0_WRITE, true, NVMX_HANDLED_BY_L0, n * has(spec, WL_WRMSR_L0));
+#undef L2
+#undef L1X
+#undef PORT
+#undef MSR
+	if (!r)
+		nvmx_summary_add_nested_entries(t, vmruns);
+	return r;
+}

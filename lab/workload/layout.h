@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Guest-physical layout of the workload VM. Guest memory is mapped 1:1 (virtual = physical) and
+ * holds, besides this program's own image at its link address, the page tables and GDT below
+ * WL_AREAS_BASE and one area per vCPU, WL_AREA_SIZE aligned so that code running on a vCPU finds
+ * its mailbox from its stack pointer.
+ */
+#ifndef NVMX_LAB_LAYOUT_H
+#define NVMX_LAB_LAYOUT_H
+
+#define WL_GUEST_MEM_SIZE (64ull << 20) /* must cover this program's image (static, at 4 MiB) */
+#define WL_PML4_GPA	  0x1000ull
+#define WL_PDPT_GPA	  0x2000ull
+#define WL_PD_GPA	  0x3000ull
+#define WL_GDT_GPA	  0x4000ull
+
+#define WL_AREAS_BASE 0x200000ull
+#define WL_AREA_SIZE  0x40000ull
+/* Offsets inside a vCPU's area. */
+#define WL_AREA_MAILBOX	     0x0000ull
+#define WL_AREA_VMCB	     0x1000ull
+#define WL_AREA_HSAVE	     0x2000ull
+#define WL_AREA_IDT	     0x3000ull
+#define WL_AREA_MSRPM	     0x4000ull /* 8 KiB */
+#define WL_AREA_IOPM	     0x6000ull /* 12 KiB */
+#define WL_AREA_L2_STACK_TOP 0x20000ull
+#define WL_AREA_L1_STACK_TOP 0x40000ull
+#define WL_IDT_ENTRIES	     256
+
+#endif /* NVMX_LAB_LAYOUT_H */

@@ -1,0 +1,284 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nvmx-lab-workload: runs a nested workload (L1 hypervisor + L2 loop) on this machine's KVM and
+ * writes the exact counts it makes certain. Runs in the lab's emulated L0, or on any AMD host
+ * with kvm_amd nested=1.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "nvmx/summary.h"
+#include "vmm.h"
+#include "workload.h"
+
+enum { EXIT_OK = 0, EXIT_CANNOT_RUN = 2, EXIT_BROKEN = 3 };
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: nvmx-lab-workload --workload SPEC --iterations N [--vcpus V] --truth FILE\n"
+		"       nvmx-lab-workload --list\n"
+		"       nvmx-lab-workload --check SPEC\n"
+		"\n"
+		"Runs a minimal L1 hypervisor on this machine's KVM (it needs nested SVM: kvm_amd\n"
+		"nested=1) whose L2 runs SPEC N times, then writes to FILE the exit counts the "
+		"run\n"
+		"makes certain, in nvmx's JSON schema: compare them with what nvmx observed\n"
+		"(nvmx replay --json on a tracefs capture of the run).\n"
+		"\n"
+		"  --workload SPEC   comma-separated elements, e.g. cpuid,io-out-l0,mult=3 "
+		"(--list)\n"
+		"  --iterations N    how many times L2 runs every element (default 1000)\n"
+		"  --vcpus V         vCPUs, each its own L1/L2 pair, 1 to %d (default 1)\n"
+		"  --truth FILE      where the certain counts go (JSON)\n"
+		"  --isa svm         the only ISA this build drives\n"
+		"  --timeout S       give up after S seconds (default 600)\n"
+		"  --list            print the elements: name, meaning, certain counts per "
+		"iteration\n"
+		"  --check SPEC      validate SPEC and exit\n"
+		"\n"
+		"Exit status: 0 the run kept its promise and FILE was written; 2 this machine "
+		"cannot\n"
+		"run it (no /dev/kvm, no nested SVM, bad arguments); 3 the run failed or L1 saw\n"
+		"something other than planned (a bug of this program or of KVM: details on "
+		"stderr).\n",
+		WL_MAX_VCPUS);
+}
+
+static void list_elements(void)
+{
+	for (int e = 0; e < WL_NR_ELEMENTS; e++)
+		printf("%s\t%s\t%s\n", wl_elements[e].name, wl_elements[e].meaning,
+		       wl_elements[e].certain);
+	printf("mult=K\tL1 executes K CPUIDs (each an L1 exit) while handling every reflected "
+	       "exit it resumes from: exit multiplication\tl1_exits cpuid +K per reflected exit\n");
+}
+
+/* A kvm_amd boolean parameter as L0 has it ("Y"/"N" or "1"/"0"). */
+static int read_bool_param(const char *name, bool *value)
+{
+	char path[128], buf[8] = "";
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/module/kvm_amd/parameters/%s", name);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = 0;
+	fclose(f);
+	*value = buf[0] == 'Y' || buf[0] == '1';
+	return 0;
+}
+
+struct expectation {
+	const char *what;
+	uint64_t seen, planned;
+};
+
+/* Did L1 and the VMM see exactly what the plan says? Prints every difference. */
+static int check_run(const struct wl_run_config *cfg, const struct wl_run_result *res)
+{
+	const struct wl_spec *s = &cfg->spec;
+	const uint64_t n = cfg->iterations;
+	const uint64_t reflected = (uint64_t)__builtin_popcount(s->elements & WL_REFLECTED_MASK);
+	int bad = 0;
+
+#define H(e) ((s->elements & WL_BIT(e)) ? n : 0)
+	for (uint32_t v = 0; v < cfg->vcpus; v++) {
+		const struct wl_l1_counts *l1 = &res->l1[v];
+		const struct wl_vmm_counts *vmm = &res->vmm[v];
+		const struct expectation ex[] = {
+			{ "L1 CPUID exits", l1->cpuid, H(WL_CPUID) },
+			{ "L1 VMMCALL exits", l1->vmmcall, H(WL_VMMCALL) },
+			{ "L1 HLT exits", l1->hlt, H(WL_HLT) },
+			{ "L1 IN exits", l1->io_in, H(WL_IO_IN_L1) },
+			{ "L1 OUT exits", l1->io_out, H(WL_IO_OUT_L1) },
+			{ "L1 RDMSR exits", l1->rdmsr, H(WL_RDMSR_L1) },
+			{ "L1 WRMSR exits", l1->wrmsr, H(WL_WRMSR_L1) },
+			{ "L1 #GP-in-delivery exits", l1->vectoring, H(WL_VECTORING) },
+			{ "L1 INTR exits", l1->intr, H(WL_INTR) },
+			{ "L1 interrupts taken", l1->interrupts_taken, H(WL_INTR) },
+			{ "L1 end-of-run VMMCALLs", l1->done, 1 },
+			{ "L1 VMRUNs", l1->vmruns, 1 + n * reflected + H(WL_INTR) },
+			{ "L1 multiplying operations", l1->mult_ops, n * reflected * s->mult },
+			{ "VMM port 0x81 reads", vmm->io_in_l0, H(WL_IO_IN_L0) },
+			{ "VMM port 0x81 writes", vmm->io_out_l0, H(WL_IO_OUT_L0) },
+			{ "VMM MSIs sent", vmm->kicks, H(WL_INTR) },
+			{ "VMM end-of-run reports", vmm->l1_done, 1 },
+		};
+
+		for (size_t i = 0; i < sizeof(ex) / sizeof(ex[0]); i++) {
+			if (ex[i].seen == ex[i].planned)
+				continue;
+			fprintf(stderr, "nvmx-lab-workload: vcpu %u: %s: %llu, planned %llu\n", v,
+				ex[i].what, (unsigned long long)ex[i].seen,
+				(unsigned long long)ex[i].planned);
+			bad++;
+		}
+	}
+#undef H
+	return bad;
+}
+
+static int write_truth(const char *path, const struct wl_run_config *cfg,
+		       const struct wl_l0_config *l0)
+{
+	struct nvmx_summary *t = nvmx_summary_new();
+	char tmp[4096];
+	FILE *f;
+	int r;
+
+	if (!t)
+		return -ENOMEM;
+	r = wl_truth_svm(&cfg->spec, cfg->iterations, cfg->vcpus, l0, t);
+	if (r)
+		goto out;
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	f = fopen(tmp, "we");
+	if (!f) {
+		r = -errno;
+		goto out;
+	}
+	r = nvmx_summary_write_json(t, f);
+	if (fclose(f) && !r)
+		r = -errno;
+	if (!r && rename(tmp, path))
+		r = -errno;
+out:
+	nvmx_summary_free(t);
+	return r;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "workload", required_argument, NULL, 'w' },
+		{ "iterations", required_argument, NULL, 'n' },
+		{ "vcpus", required_argument, NULL, 'v' },
+		{ "truth", required_argument, NULL, 't' },
+		{ "isa", required_argument, NULL, 'i' },
+		{ "timeout", required_argument, NULL, 'T' },
+		{ "list", no_argument, NULL, 'l' },
+		{ "check", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct wl_run_config cfg = {
+		.isa = NVMX_ISA_SVM, .iterations = 1000, .vcpus = 1, .timeout_s = 600
+	};
+	struct wl_run_result res;
+	struct wl_l0_config l0 = { 0 };
+	const char *spec_text = NULL, *truth = NULL;
+	char err[512];
+	bool avic = false;
+	int opt, r;
+
+	while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+		char *end;
+
+		switch (opt) {
+		case 'w':
+			spec_text = optarg;
+			break;
+		case 'n':
+			cfg.iterations = strtoull(optarg, &end, 10);
+			if (*end || !optarg[0] || cfg.iterations == 0 ||
+			    cfg.iterations > 100000000) {
+				fprintf(stderr,
+					"nvmx-lab-workload: --iterations '%s': expected 1 to "
+					"100000000\n",
+					optarg);
+				return EXIT_CANNOT_RUN;
+			}
+			break;
+		case 'v':
+			cfg.vcpus = (uint32_t)strtoul(optarg, &end, 10);
+			if (*end || !optarg[0] || cfg.vcpus < 1 || cfg.vcpus > WL_MAX_VCPUS) {
+				fprintf(stderr,
+					"nvmx-lab-workload: --vcpus '%s': expected 1 to %d\n",
+					optarg, WL_MAX_VCPUS);
+				return EXIT_CANNOT_RUN;
+			}
+			break;
+		case 't':
+			truth = optarg;
+			break;
+		case 'i':
+			if (strcmp(optarg, "svm")) {
+				fprintf(stderr,
+					"nvmx-lab-workload: --isa %s: this build drives svm "
+					"only\n",
+					optarg);
+				return EXIT_CANNOT_RUN;
+			}
+			break;
+		case 'T':
+			cfg.timeout_s = (unsigned int)strtoul(optarg, &end, 10);
+			if (*end || !optarg[0]) {
+				fprintf(stderr,
+					"nvmx-lab-workload: --timeout '%s': expected seconds\n",
+					optarg);
+				return EXIT_CANNOT_RUN;
+			}
+			break;
+		case 'l':
+			list_elements();
+			return EXIT_OK;
+		case 'c':
+			if (wl_spec_parse(optarg, &cfg.spec, err, sizeof(err))) {
+				fprintf(stderr, "nvmx-lab-workload: %s\n", err);
+				return EXIT_CANNOT_RUN;
+			}
+			return EXIT_OK;
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		default:
+			usage(stderr);
+			return EXIT_CANNOT_RUN;
+		}
+	}
+	if (optind < argc || !spec_text || !truth) {
+		usage(stderr);
+		return EXIT_CANNOT_RUN;
+	}
+	if (wl_spec_parse(spec_text, &cfg.spec, err, sizeof(err))) {
+		fprintf(stderr, "nvmx-lab-workload: %s\n", err);
+		return EXIT_CANNOT_RUN;
+	}
+	if (read_bool_param("vgif", &l0.vgif) || read_bool_param("avic", &avic)) {
+		fprintf(stderr, "nvmx-lab-workload: kvm_amd is not loaded: no nested SVM here\n");
+		return EXIT_CANNOT_RUN;
+	}
+	if (avic && (cfg.spec.elements & WL_BIT(WL_INTR))) {
+		/* With AVIC, L1's x2APIC EOI may not exit: its count would not be certain. */
+		fprintf(stderr, "nvmx-lab-workload: element intr needs kvm_amd avic=0\n");
+		return EXIT_CANNOT_RUN;
+	}
+
+	r = wl_run(&cfg, &res, err, sizeof(err));
+	if (r == -ENODEV || r == -ENOTSUP) {
+		fprintf(stderr, "nvmx-lab-workload: %s\n", err);
+		return EXIT_CANNOT_RUN;
+	}
+	if (r) {
+		fprintf(stderr, "nvmx-lab-workload: %s\n", err);
+		return EXIT_BROKEN;
+	}
+	if (check_run(&cfg, &res)) {
+		fprintf(stderr, "nvmx-lab-workload: the run did not do what the workload promises; "
+				"no truth written\n");
+		return EXIT_BROKEN;
+	}
+	r = write_truth(truth, &cfg, &l0);
+	if (r) {
+		fprintf(stderr, "nvmx-lab-workload: cannot write %s: %s\n", truth, strerror(-r));
+		return EXIT_BROKEN;
+	}
+	return EXIT_OK;
+}

@@ -1,0 +1,459 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The VMM of the workload: builds one VM whose memory holds this program's own image at its link
+ * addresses, mapped 1:1, so every vCPU can run wl_svm_l1_main() in L1; runs one thread per vCPU
+ * and answers the L2 exits that L0 sends out to user space.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <link.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include <linux/kvm.h>
+
+#include "layout.h"
+#include "vmm.h"
+
+struct vm {
+	int kvm_fd, vm_fd;
+	uint8_t *mem;
+	struct kvm_cpuid2 *cpuid;
+	int run_size;
+};
+
+struct vcpu {
+	struct vm *vm;
+	uint32_t index;
+	int fd;
+	struct kvm_run *run;
+	struct wl_vmm_counts counts;
+	int err;
+	char msg[256];
+};
+
+static uint64_t area_gpa(uint32_t vcpu)
+{
+	return WL_AREAS_BASE + (uint64_t)vcpu * WL_AREA_SIZE;
+}
+
+static int copy_segment(struct dl_phdr_info *info, size_t size, void *data)
+{
+	struct vm *vm = data;
+
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		uint64_t start = info->dlpi_addr + ph->p_vaddr;
+
+		if (ph->p_type != PT_LOAD)
+			continue;
+		if (start < WL_AREAS_BASE + WL_MAX_VCPUS * WL_AREA_SIZE ||
+		    start + ph->p_memsz > WL_GUEST_MEM_SIZE)
+			return -ERANGE;
+		memcpy(vm->mem + start, (const void *)start, ph->p_memsz);
+	}
+	/* Only the first object is this program (a static executable has no other). */
+	return 1;
+}
+
+static void build_page_tables_and_gdt(struct vm *vm)
+{
+	uint64_t *pml4 = (uint64_t *)(vm->mem + WL_PML4_GPA);
+	uint64_t *pdpt = (uint64_t *)(vm->mem + WL_PDPT_GPA);
+	uint64_t *pd = (uint64_t *)(vm->mem + WL_PD_GPA);
+	uint64_t *gdt = (uint64_t *)(vm->mem + WL_GDT_GPA);
+
+	pml4[0] = WL_PDPT_GPA | 0x3;
+	pdpt[0] = WL_PD_GPA | 0x3;
+	for (uint64_t i = 0; i < 512; i++)
+		pd[i] = (i << 21) | 0x83; /* 2 MiB, present, writable: the first GiB 1:1 */
+	gdt[0] = 0;
+	gdt[1] = 0x00af9b000000ffffull; /* 0x08: 64-bit code */
+	gdt[2] = 0x00cf93000000ffffull; /* 0x10: data */
+}
+
+static struct kvm_cpuid2 *supported_cpuid(int kvm_fd)
+{
+	for (int nent = 64; nent <= 1024; nent *= 2) {
+		struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + nent * sizeof(c->entries[0]));
+
+		if (!c)
+			return NULL;
+		c->nent = nent;
+		if (!ioctl(kvm_fd, KVM_GET_SUPPORTED_CPUID, c))
+			return c;
+		free(c);
+		if (errno != E2BIG)
+			return NULL;
+	}
+	return NULL;
+}
+
+static struct kvm_cpuid_entry2 *cpuid_entry(struct kvm_cpuid2 *c, uint32_t function)
+{
+	for (uint32_t i = 0; i < c->nent; i++)
+		if (c->entries[i].function == function && c->entries[i].index == 0)
+			return &c->entries[i];
+	return NULL;
+}
+
+static void vm_destroy(struct vm *vm)
+{
+	if (vm->mem && vm->mem != MAP_FAILED)
+		munmap(vm->mem, WL_GUEST_MEM_SIZE);
+	if (vm->vm_fd >= 0)
+		close(vm->vm_fd);
+	if (vm->kvm_fd >= 0)
+		close(vm->kvm_fd);
+	free(vm->cpuid);
+}
+
+static int vm_create(struct vm *vm, uint32_t isa, char *err, size_t errlen)
+{
+	struct kvm_userspace_memory_region region = { 0 };
+	struct kvm_cpuid_entry2 *ext;
+	int r;
+
+	vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (vm->kvm_fd < 0) {
+		snprintf(err, errlen, "cannot open /dev/kvm: %s (is kvm_amd loaded?)",
+			 strerror(errno));
+		return -ENODEV;
+	}
+	vm->cpuid = supported_cpuid(vm->kvm_fd);
+	if (!vm->cpuid) {
+		snprintf(err, errlen, "KVM_GET_SUPPORTED_CPUID: %s", strerror(errno));
+		return -errno;
+	}
+	ext = cpuid_entry(vm->cpuid, 0x80000001);
+	if (isa == 2 && (!ext || !(ext->ecx & (1u << 2)))) {
+		snprintf(err, errlen,
+			 "KVM does not offer SVM to its guests: load kvm_amd with nested=1");
+		return -ENOTSUP;
+	}
+	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
+	if (vm->vm_fd < 0) {
+		snprintf(err, errlen, "KVM_CREATE_VM: %s", strerror(errno));
+		return -errno;
+	}
+	/* The in-kernel irqchip gives L1 a local APIC to take the VMM's MSIs. */
+	if (ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0)) {
+		snprintf(err, errlen, "KVM_CREATE_IRQCHIP: %s", strerror(errno));
+		return -errno;
+	}
+	vm->run_size = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (vm->run_size <= 0) {
+		snprintf(err, errlen, "KVM_GET_VCPU_MMAP_SIZE: %s", strerror(errno));
+		return -errno;
+	}
+	vm->mem = mmap(NULL, WL_GUEST_MEM_SIZE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (vm->mem == MAP_FAILED) {
+		snprintf(err, errlen, "cannot map %llu MiB of guest memory: %s",
+			 WL_GUEST_MEM_SIZE >> 20, strerror(errno));
+		return -errno;
+	}
+	region.memory_size = WL_GUEST_MEM_SIZE;
+	region.userspace_addr = (uint64_t)vm->mem;
+	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region)) {
+		snprintf(err, errlen, "KVM_SET_USER_MEMORY_REGION: %s", strerror(errno));
+		return -errno;
+	}
+	r = dl_iterate_phdr(copy_segment, vm);
+	if (r < 0) {
+		snprintf(err, errlen, "this program's image does not fit guest memory above %#llx",
+			 WL_AREAS_BASE + WL_MAX_VCPUS * WL_AREA_SIZE);
+		return r;
+	}
+	build_page_tables_and_gdt(vm);
+	return 0;
+}
+
+static void segment(struct kvm_segment *s, uint16_t selector, uint8_t type, int code)
+{
+	memset(s, 0, sizeof(*s));
+	s->selector = selector;
+	s->limit = 0xffffffff;
+	s->type = type;
+	s->present = 1;
+	s->s = 1;
+	s->g = 1;
+	s->l = code;
+	s->db = !code;
+}
+
+static int vcpu_setup(struct vcpu *v, const struct wl_run_config *cfg, char *err, size_t errlen)
+{
+	struct vm *vm = v->vm;
+	uint64_t area = area_gpa(v->index);
+	struct wl_mailbox *mb = (struct wl_mailbox *)(vm->mem + area);
+	struct kvm_cpuid_entry2 *leaf1;
+	struct kvm_sregs sregs;
+	struct kvm_regs regs = { 0 };
+
+	v->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, v->index);
+	if (v->fd < 0) {
+		snprintf(err, errlen, "KVM_CREATE_VCPU %u: %s", v->index, strerror(errno));
+		return -errno;
+	}
+	v->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, v->fd, 0);
+	if (v->run == MAP_FAILED) {
+		v->run = NULL;
+		snprintf(err, errlen, "mmap of kvm_run: %s", strerror(errno));
+		return -errno;
+	}
+	/* L1 must see SVM in CPUID before EFER.SVME can be set (KVM's kvm_valid_efer()). */
+	leaf1 = cpuid_entry(vm->cpuid, 1);
+	if (leaf1)
+		leaf1->ebx = (leaf1->ebx & 0x00ffffff) | (v->index << 24);
+	if (ioctl(v->fd, KVM_SET_CPUID2, vm->cpuid)) {
+		snprintf(err, errlen, "KVM_SET_CPUID2: %s", strerror(errno));
+		return -errno;
+	}
+	if (ioctl(v->fd, KVM_GET_SREGS, &sregs)) {
+		snprintf(err, errlen, "KVM_GET_SREGS: %s", strerror(errno));
+		return -errno;
+	}
+	segment(&sregs.cs, 0x08, 11, 1);
+	segment(&sregs.ds, 0x10, 3, 0);
+	sregs.es = sregs.fs = sregs.gs = sregs.ss = sregs.ds;
+	memset(&sregs.tr, 0, sizeof(sregs.tr));
+	sregs.tr.selector = 0x18;
+	sregs.tr.limit = 0x67;
+	sregs.tr.type = 11;
+	sregs.tr.present = 1;
+	sregs.gdt.base = WL_GDT_GPA;
+	sregs.gdt.limit = 3 * 8 - 1;
+	sregs.cr0 = 0x80050033; /* PG WP NE ET MP PE */
+	sregs.cr3 = WL_PML4_GPA;
+	sregs.cr4 = 0x620;   /* OSXMMEXCPT OSFXSR PAE */
+	sregs.efer = 0x1500; /* SVME LMA LME */
+	if (ioctl(v->fd, KVM_SET_SREGS, &sregs)) {
+		snprintf(err, errlen, "KVM_SET_SREGS (long mode, EFER.SVME): %s", strerror(errno));
+		return -errno;
+	}
+
+	memset(mb, 0, sizeof(*mb));
+	mb->iterations = cfg->iterations;
+	mb->elements = cfg->spec.elements;
+	mb->mult = cfg->spec.mult;
+	mb->vcpu = v->index;
+	mb->l1_takes_interrupts = !!(cfg->spec.elements & WL_BIT(WL_INTR));
+	mb->vmcb_gpa = area + WL_AREA_VMCB;
+	mb->hsave_gpa = area + WL_AREA_HSAVE;
+	mb->msrpm_gpa = area + WL_AREA_MSRPM;
+	mb->iopm_gpa = area + WL_AREA_IOPM;
+	mb->l2_stack_top = area + WL_AREA_L2_STACK_TOP;
+	mb->cr0 = sregs.cr0;
+	mb->cr3 = sregs.cr3;
+	mb->cr4 = sregs.cr4;
+	mb->efer = sregs.efer;
+	mb->gdt_base = sregs.gdt.base;
+	mb->gdt_limit = sregs.gdt.limit;
+
+	/* With the in-kernel irqchip, APs wait for INIT/SIPI: every vCPU here starts at once. */
+	if (v->index) {
+		struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_RUNNABLE };
+
+		if (ioctl(v->fd, KVM_SET_MP_STATE, &mp)) {
+			snprintf(err, errlen, "KVM_SET_MP_STATE: %s", strerror(errno));
+			return -errno;
+		}
+	}
+	regs.rip = (uint64_t)wl_svm_l1_main;
+	regs.rdi = area + WL_AREA_MAILBOX;
+	/* As after a call: RSP + 8 is 16-byte aligned at a function's first instruction. */
+	regs.rsp = area + WL_AREA_L1_STACK_TOP - 8;
+	regs.rflags = 0x2;
+	if (ioctl(v->fd, KVM_SET_REGS, &regs)) {
+		snprintf(err, errlen, "KVM_SET_REGS: %s", strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+static int vcpu_fail(struct vcpu *v, const char *fmt, unsigned long long a, unsigned long long b)
+{
+	struct kvm_regs regs;
+
+	snprintf(v->msg, sizeof(v->msg), fmt, a, b);
+	if (!ioctl(v->fd, KVM_GET_REGS, &regs)) {
+		size_t n = strlen(v->msg);
+
+		snprintf(v->msg + n, sizeof(v->msg) - n, " (vcpu %u rip %#llx)", v->index,
+			 (unsigned long long)regs.rip);
+	}
+	v->err = -EIO;
+	return v->err;
+}
+
+/* Handles one exit to user space; returns 1 to go on, 0 when L1 said it is done, < 0 on error. */
+static int vcpu_handle_io(struct vcpu *v)
+{
+	struct kvm_run *run = v->run;
+	uint8_t *data = (uint8_t *)run + run->io.data_offset;
+	int in = run->io.direction == KVM_EXIT_IO_IN;
+
+	if (run->io.count != 1 || run->io.size != 1)
+		return vcpu_fail(v, "unexpected string or wide I/O on port %#llx size %llu",
+				 run->io.port, run->io.size);
+	switch (run->io.port) {
+	case WL_PORT_L0:
+		if (in) {
+			*data = 0xa5;
+			v->counts.io_in_l0++;
+		} else {
+			v->counts.io_out_l0++;
+		}
+		return 1;
+	case WL_PORT_KICK: {
+		struct kvm_msi msi = {
+			/* Fixed, edge, physical destination: this vCPU's APIC ID (SDM vol. 3, 11.11). */
+			.address_lo = 0xfee00000u | (v->index << 12),
+			.data = WL_INTR_VECTOR,
+		};
+		int r;
+
+		if (in)
+			break;
+		r = ioctl(v->vm->vm_fd, KVM_SIGNAL_MSI, &msi);
+		if (r <= 0)
+			return vcpu_fail(v, "KVM_SIGNAL_MSI returned %lld (errno %llu)", r,
+					 r < 0 ? errno : 0);
+		v->counts.kicks++;
+		return 1;
+	}
+	case WL_PORT_L1_DONE:
+		if (in)
+			break;
+		v->counts.l1_done++;
+		return 0;
+	}
+	return vcpu_fail(v, "unexpected %s on port %#llx", (unsigned long long)in, run->io.port);
+}
+
+static void *vcpu_thread(void *arg)
+{
+	struct vcpu *v = arg;
+	char name[16];
+
+	/* The trace's TASK column: one thread per vCPU, named so a reader can tell them apart. */
+	snprintf(name, sizeof(name), "nvmx-wl-vcpu%u", v->index);
+	prctl(PR_SET_NAME, name);
+	for (;;) {
+		int r;
+
+		if (ioctl(v->fd, KVM_RUN, 0)) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			vcpu_fail(v, "KVM_RUN: errno %llu%s", errno, 0);
+			break;
+		}
+		switch (v->run->exit_reason) {
+		case KVM_EXIT_IO:
+			r = vcpu_handle_io(v);
+			if (r <= 0)
+				return NULL;
+			break;
+		case KVM_EXIT_SHUTDOWN:
+			vcpu_fail(v, "L1 shut down (triple fault)%s%s", 0, 0);
+			return NULL;
+		case KVM_EXIT_FAIL_ENTRY:
+			vcpu_fail(v, "VM entry failed: hardware reason %#llx%s",
+				  v->run->fail_entry.hardware_entry_failure_reason, 0);
+			return NULL;
+		case KVM_EXIT_INTERNAL_ERROR:
+			vcpu_fail(v, "KVM internal error, suberror %llu%s",
+				  v->run->internal.suberror, 0);
+			return NULL;
+		default:
+			vcpu_fail(v, "unexpected exit to user space: reason %llu%s",
+				  v->run->exit_reason, 0);
+			return NULL;
+		}
+	}
+	return NULL;
+}
+
+static void on_timeout(int sig)
+{
+	static const char msg[] = "nvmx-lab-workload: timed out: L1 did not finish\n";
+
+	(void)sig;
+	(void)!write(2, msg, sizeof(msg) - 1);
+	_exit(3);
+}
+
+int wl_run(const struct wl_run_config *cfg, struct wl_run_result *res, char *err, size_t errlen)
+{
+	struct vm vm = { .kvm_fd = -1, .vm_fd = -1 };
+	struct vcpu vcpus[WL_MAX_VCPUS] = { 0 };
+	pthread_t threads[WL_MAX_VCPUS];
+	uint32_t started = 0;
+	int r;
+
+	memset(res, 0, sizeof(*res));
+	for (uint32_t i = 0; i < WL_MAX_VCPUS; i++)
+		vcpus[i].fd = -1;
+	r = vm_create(&vm, cfg->isa, err, errlen);
+	if (r)
+		goto out;
+	for (uint32_t i = 0; i < cfg->vcpus; i++) {
+		vcpus[i].vm = &vm;
+		vcpus[i].index = i;
+		r = vcpu_setup(&vcpus[i], cfg, err, errlen);
+		if (r)
+			goto out;
+	}
+	if (cfg->timeout_s) {
+		signal(SIGALRM, on_timeout);
+		alarm(cfg->timeout_s);
+	}
+	for (; started < cfg->vcpus; started++) {
+		r = -pthread_create(&threads[started], NULL, vcpu_thread, &vcpus[started]);
+		if (r) {
+			snprintf(err, errlen, "pthread_create: %s", strerror(-r));
+			break;
+		}
+	}
+	for (uint32_t i = 0; i < started; i++)
+		pthread_join(threads[i], NULL);
+	alarm(0);
+	for (uint32_t i = 0; i < started && !r; i++) {
+		const struct wl_mailbox *mb =
+			(const struct wl_mailbox *)(vm.mem + area_gpa(i) + WL_AREA_MAILBOX);
+
+		res->l1[i] = mb->counts;
+		res->vmm[i] = vcpus[i].counts;
+		if (vcpus[i].err) {
+			snprintf(err, errlen, "%s", vcpus[i].msg);
+			r = vcpus[i].err;
+		} else if (mb->status != WL_STATUS_DONE) {
+			snprintf(err, errlen,
+				 "L1 on vcpu %u stopped on exit code %#x (info %#llx %#llx rip "
+				 "%#llx "
+				 "%#llx)",
+				 i, mb->error_exit_code, (unsigned long long)mb->error_info[0],
+				 (unsigned long long)mb->error_info[1],
+				 (unsigned long long)mb->error_info[2],
+				 (unsigned long long)mb->error_info[3]);
+			r = -EPROTO;
+		}
+	}
+out:
+	for (uint32_t i = 0; i < cfg->vcpus; i++) {
+		if (vcpus[i].run)
+			munmap(vcpus[i].run, vm.run_size);
+		if (vcpus[i].fd >= 0)
+			close(vcpus[i].fd);
+	}
+	vm_destroy(&vm);
+	return r;
+}
