@@ -306,7 +306,7 @@ static void free_options(struct lab_options *o)
 static int parse_forward(struct lab_options *o, const char *arg)
 {
 	const char *colon = strchr(arg, ':');
-	unsigned long host, guest;
+	unsigned long host = 0, guest = 0;
 	char buf[16];
 	int r;
 
@@ -470,6 +470,14 @@ static unsigned long default_buffer_kb(const struct lab_options *o)
 	return 4096 + o->iterations * (mult ? mult : 1) * 64 * 200 / 1024;
 }
 
+static bool same_module(const char *a, const char *b)
+{
+	for (; *a && *b; a++, b++)
+		if ((*a == '-' ? '_' : *a) != (*b == '-' ? '_' : *b))
+			return false;
+	return !*a && !*b;
+}
+
 /* The module parameters of one module on its insmod line: nested=1 unless the user says. */
 static int module_args(const struct lab_options *o, const struct lab_backend *b, const char *mod,
 		       struct lab_buf *args)
@@ -481,20 +489,12 @@ static int module_args(const struct lab_options *o, const struct lab_backend *b,
 		if (!strcmp(o->params[i].module, b->kvm_module) &&
 		    !strcmp(o->params[i].name, "nested"))
 			user_nested = true;
-	if (!strcmp(mod, b->kvm_module) && !user_nested)
+	if (same_module(mod, b->kvm_module) && !user_nested)
 		r = lab_buf_printf(args, " nested=1");
 	for (size_t i = 0; !r && i < o->n_params; i++)
-		if (!strcmp(o->params[i].module, mod))
+		if (same_module(o->params[i].module, mod))
 			r = lab_buf_printf(args, " %s=%s", o->params[i].name, o->params[i].value);
 	return r;
-}
-
-static bool same_module(const char *a, const char *b)
-{
-	for (; *a && *b; a++, b++)
-		if ((*a == '-' ? '_' : *a) != (*b == '-' ? '_' : *b))
-			return false;
-	return !*a && !*b;
 }
 
 /* Resolves the --exec command's first word to a host program; *guest_cmd has it absolute. */
@@ -639,9 +639,11 @@ static int build_initramfs(const char *path, const struct lab_options *o,
 			r = lab_fail(-ENOMEM, "out of memory");
 			break;
 		}
-		snprintf(host, sizeof(host), "%s/%s", k->moddir, files.v[i]);
-		snprintf(guest, sizeof(guest), "/lib/modules/%s.ko", name);
-		r = lab_cpio_add_host_file(c, guest, host, 0644);
+		r = lab_path_join(host, k->moddir, files.v[i]);
+		if (!r && snprintf(guest, sizeof(guest), "/lib/modules/%s.ko", name) >= PATH_MAX)
+			r = lab_fail(-ENAMETOOLONG, "%s: name too long", name);
+		if (!r)
+			r = lab_cpio_add_host_file(c, guest, host, 0644);
 		if (!r)
 			r = lab_buf_printf(&modlist, "%s.ko", name);
 		/* A module named in --param must really be loaded by this run. */
@@ -835,8 +837,8 @@ static int move_if_exists(const char *from_dir, const char *to_dir, const char *
 {
 	char from[PATH_MAX], to[PATH_MAX];
 
-	snprintf(from, sizeof(from), "%s/%s", from_dir, name);
-	snprintf(to, sizeof(to), "%s/%s", to_dir, name);
+	if (lab_path_join(from, from_dir, name) || lab_path_join(to, to_dir, name))
+		return -ENAMETOOLONG;
 	if (!lab_path_exists(from))
 		return 0;
 	if (rename(from, to))
@@ -854,13 +856,14 @@ static int analyse(const struct lab_options *o, const char *guest_dir)
 	FILE *f;
 	int r, diffs;
 
-	snprintf(trace, sizeof(trace), "%s/trace.txt", guest_dir);
+	if (lab_path_join(trace, guest_dir, "trace.txt") ||
+	    lab_path_join(path, o->out, "trace.txt.xz"))
+		return -ENAMETOOLONG;
 	r = check_trace_loss(trace, &entries);
 	if (r && r != -ENOSPC)
 		return r;
 	if (r == -ENOSPC)
 		fprintf(stderr, "nvmx lab: %s\n", lab_error());
-	snprintf(path, sizeof(path), "%s/trace.txt.xz", o->out);
 	lab_progress("collecting: %lu trace events, compressing to %s", entries, path);
 	{
 		int xr = lab_xz_compress_file(trace, path);
@@ -886,7 +889,9 @@ static int analyse(const struct lab_options *o, const char *guest_dir)
 			     (unsigned long long)stats.malformed);
 		goto out;
 	}
-	snprintf(path, sizeof(path), "%s/observed.json", o->out);
+	r = lab_path_join(path, o->out, "observed.json");
+	if (r)
+		goto out;
 	f = fopen(path, "we");
 	if (!f) {
 		r = lab_fail(-errno, "%s: %s", path, strerror(errno));
@@ -899,7 +904,9 @@ static int analyse(const struct lab_options *o, const char *guest_dir)
 		r = lab_fail(r, "%s: cannot write: %s", path, strerror(-r));
 		goto out;
 	}
-	snprintf(path, sizeof(path), "%s/truth.json", o->out);
+	r = lab_path_join(path, o->out, "truth.json");
+	if (r)
+		goto out;
 	truth = nvmx_summary_read_json(path, err, sizeof(err));
 	if (!truth) {
 		r = lab_fail(-EINVAL, "%s", err);
@@ -935,8 +942,9 @@ static int clear_results(const char *out)
 	for (size_t i = 0; names[i]; i++) {
 		int r;
 
-		snprintf(path, sizeof(path), "%s/%s", out, names[i]);
-		r = lab_rm_rf(path);
+		r = lab_path_join(path, out, names[i]);
+		if (!r)
+			r = lab_rm_rf(path);
 		if (r)
 			return r;
 	}

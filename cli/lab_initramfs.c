@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -246,6 +247,36 @@ static int add_if_new(struct lab_cpio *c, const char *path)
 	return lab_cpio_add_host_file(c, path, path, 0);
 }
 
+/* The interpreter of a "#!" script into interp (empty when host_path is not a script). */
+static int script_interp(const char *host_path, char *interp, size_t len)
+{
+	char line[PATH_MAX];
+	FILE *f = fopen(host_path, "re");
+	size_t n;
+
+	interp[0] = '\0';
+	if (!f)
+		return lab_fail(-errno, "%s: %s", host_path, strerror(errno));
+	n = fread(line, 1, sizeof(line) - 1, f);
+	fclose(f);
+	line[n] = '\0';
+	if (n < 2 || line[0] != '#' || line[1] != '!')
+		return 0;
+	n = strspn(line + 2, " \t");
+	snprintf(interp, len, "%.*s", (int)strcspn(line + 2 + n, " \t\n"), line + 2 + n);
+	if (interp[0] != '/')
+		return lab_fail(-ENOEXEC, "%s: the #! line names no absolute interpreter",
+				host_path);
+	return 0;
+}
+
+/* Interpreters that busybox provides in the guest, where the host's must not replace them. */
+static bool busybox_interp(const char *interp)
+{
+	return !strcmp(interp, "/bin/sh") || !strcmp(interp, "/bin/ash") ||
+	       !strcmp(interp, "/bin/busybox");
+}
+
 int lab_cpio_add_program(struct lab_cpio *c, const char *host_path, struct lab_strv *libdirs)
 {
 	const char *argv[] = { "ldd", host_path, NULL };
@@ -254,6 +285,16 @@ int lab_cpio_add_program(struct lab_cpio *c, const char *host_path, struct lab_s
 	char *line, *save = NULL;
 	int r;
 
+	r = script_interp(host_path, interp, sizeof(interp));
+	if (r)
+		return r;
+	if (interp[0]) {
+		/* A script: itself, and its interpreter unless busybox is it. */
+		r = add_if_new(c, host_path);
+		if (!r && !busybox_interp(interp))
+			r = lab_cpio_add_program(c, interp, libdirs);
+		return r;
+	}
 	r = elf_interp(host_path, interp, sizeof(interp));
 	if (!r)
 		r = add_if_new(c, host_path);

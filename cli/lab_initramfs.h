@@ -34,7 +34,8 @@ int lab_cpio_add_char_dev(struct lab_cpio *c, const char *path, mode_t perm, uns
 /*
  * Copies the host executable host_path to the same path in the archive, and when it is
  * dynamically linked its ELF interpreter and every shared library ldd finds for it, each at the
- * path the host's loader uses. The directories of the libraries are added to libdirs (for
+ * path the host's loader uses. A "#!" script comes with its interpreter, except /bin/sh, which
+ * is busybox's in the guest. The directories of the libraries are added to libdirs (for
  * LD_LIBRARY_PATH in the guest, which has no ld.so.cache).
  */
 int lab_cpio_add_program(struct lab_cpio *c, const char *host_path, struct lab_strv *libdirs);

@@ -157,7 +157,10 @@ static int take_downloaded_deb(const char *tmpdir, const char *package, const ch
 		if (len < 4 || strcmp(de->d_name + len - 4, ".deb") ||
 		    strncmp(de->d_name, package, strlen(package)))
 			continue;
-		snprintf(path, sizeof(path), "%s/%s", tmpdir, de->d_name);
+		if (lab_path_join(path, tmpdir, de->d_name)) {
+			closedir(d);
+			return -ENAMETOOLONG;
+		}
 		found = 1;
 		break;
 	}
@@ -185,7 +188,9 @@ static int download_deb(const char *cache, const char *package, const char *vers
 					version);
 	if (lab_path_exists(*deb))
 		return 0;
-	snprintf(tmpdir, sizeof(tmpdir), "%s/debs/.download-%d", cache, (int)getpid());
+	if (snprintf(tmpdir, sizeof(tmpdir), "%s/debs/.download-%d", cache, (int)getpid()) >=
+	    (int)sizeof(tmpdir))
+		return lab_fail(-ENAMETOOLONG, "%s: path too long", cache);
 	r = lab_rm_rf(tmpdir);
 	if (!r)
 		r = lab_mkdir_p(tmpdir, 0755);
@@ -401,7 +406,8 @@ bool lab_kernel_module_builtin(const struct lab_kernel *k, const char *name)
 {
 	char path[PATH_MAX];
 
-	snprintf(path, sizeof(path), "%s/modules.builtin", k->moddir);
+	if (lab_path_join(path, k->moddir, "modules.builtin"))
+		return false;
 	return list_has_module(path, name, false);
 }
 
@@ -411,7 +417,8 @@ static int find_dep_line(const struct lab_kernel *k, const char *name, char **fi
 	char path[PATH_MAX], line[8192];
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/modules.dep", k->moddir);
+	if (lab_path_join(path, k->moddir, "modules.dep"))
+		return -ENAMETOOLONG;
 	f = fopen(path, "re");
 	if (!f)
 		return lab_fail(-errno, "%s: %s", path, strerror(errno));

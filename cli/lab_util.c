@@ -308,6 +308,13 @@ out:
 	return r;
 }
 
+int lab_path_join(char *buf, const char *dir, const char *name)
+{
+	if (snprintf(buf, PATH_MAX, "%s/%s", dir, name) >= PATH_MAX)
+		return lab_fail(-ENAMETOOLONG, "%s/%s: path too long", dir, name);
+	return 0;
+}
+
 int lab_mkdir_p(const char *path, mode_t mode)
 {
 	char tmp[PATH_MAX];

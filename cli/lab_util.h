@@ -62,6 +62,8 @@ void lab_strv_free(struct lab_strv *sv);
 int lab_run_tool(const char *const argv[], const char *cwd, struct lab_buf *out, bool allow_fail,
 		 struct lab_buf *err_out);
 
+/* dir/name into buf (PATH_MAX bytes); -ENAMETOOLONG when it does not fit. */
+int lab_path_join(char *buf, const char *dir, const char *name);
 int lab_mkdir_p(const char *path, mode_t mode);
 /* Removes path and everything under it; a missing path is not an error. */
 int lab_rm_rf(const char *path);

@@ -65,43 +65,69 @@ for e in $LAB_EVENTS; do
 done
 stage tracing
 
-exec_pid=
-if [ -n "$LAB_EXEC" ]; then
-	stage exec
-	# setsid: SIGINT goes to the command's whole process group at the end.
-	(cd /out/exec && LD_LIBRARY_PATH=$LAB_LD_LIBRARY_PATH NVMX_LAB_OUT=/out/exec \
-		exec setsid sh -c "$LAB_EXEC" >/out/exec/stdout 2>/out/exec/stderr) &
-	exec_pid=$!
+run_workload() {
+	stage workload
+	echo 1 >$T/tracing_on
+	eval "$LAB_WORKLOAD" >/out/workload.stdout 2>/out/workload.stderr
+	rc=$?
+	echo 0 >$T/tracing_on
+	sed 's/^/nvmx-lab: workload-stderr /' /out/workload.stderr
+	echo "nvmx-lab: workload-exit $rc"
+	echo $rc >/tmp/workload.rc
+}
+
+alive() {
+	state=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -c1)
+	[ -n "$state" ] && [ "$state" != Z ]
+}
+
+# The --exec command runs in the foreground of this shell: an asynchronous command of a shell
+# without job control starts with SIGINT ignored (POSIX), so it could not be stopped with SIGINT.
+# The workload runs in a background controller instead, which stops the command when done.
+exec_controller() {
+	while [ ! -s /tmp/exec.pid ]; do usleep 10000; done
+	pid=$(cat /tmp/exec.pid)
 	deadline=$(($(date +%s) + LAB_READY_TIMEOUT))
 	while [ ! -e /out/exec/ready ]; do
-		state=$(sed 's/.*) //' /proc/$exec_pid/stat 2>/dev/null | cut -c1)
-		if [ -z "$state" ] || [ "$state" = Z ]; then
-			wait $exec_pid
-			fail "--exec command exited with $? before creating \$NVMX_LAB_OUT/ready (see exec/stderr)"
+		alive "$pid" || exit 0 # reported by the foreground side
+		if [ "$(date +%s)" -ge "$deadline" ]; then
+			echo "--exec command did not create \$NVMX_LAB_OUT/ready within ${LAB_READY_TIMEOUT} s" >/tmp/ctl.error
+			kill -KILL -- "-$pid"
+			exit 0
 		fi
-		[ "$(date +%s)" -lt "$deadline" ] ||
-			fail "--exec command did not create \$NVMX_LAB_OUT/ready within ${LAB_READY_TIMEOUT} s"
 		usleep 100000
 	done
 	stage exec-ready
-fi
-
-stage workload
-echo 1 >$T/tracing_on
-eval "$LAB_WORKLOAD" >/out/workload.stdout 2>/out/workload.stderr
-rc=$?
-echo 0 >$T/tracing_on
-sed 's/^/nvmx-lab: workload-stderr /' /out/workload.stderr
-echo "nvmx-lab: workload-exit $rc"
-
-if [ -n "$exec_pid" ]; then
+	run_workload
 	stage exec-stop
-	kill -INT -- "-$exec_pid" 2>/dev/null
-	(sleep "$LAB_STOP_TIMEOUT"; echo "nvmx-lab: exec-killed"; kill -KILL -- "-$exec_pid") 2>/dev/null &
-	watchdog=$!
-	wait $exec_pid
+	kill -INT -- "-$pid"
+	deadline=$(($(date +%s) + LAB_STOP_TIMEOUT))
+	while alive "$pid"; do
+		if [ "$(date +%s)" -ge "$deadline" ]; then
+			echo "nvmx-lab: exec-killed"
+			kill -KILL -- "-$pid"
+			exit 0
+		fi
+		usleep 100000
+	done
+}
+
+rm -f /tmp/exec.pid /tmp/ctl.error /tmp/workload.rc
+if [ -n "$LAB_EXEC" ]; then
+	stage exec
+	exec_controller &
+	ctl=$!
+	# setsid: the command and its children form one process group that SIGINT reaches.
+	(cd /out/exec && LD_LIBRARY_PATH=$LAB_LD_LIBRARY_PATH NVMX_LAB_OUT=/out/exec \
+		exec setsid sh -c 'echo $$ >/tmp/exec.pid; exec sh -c "$1"' sh "$LAB_EXEC" \
+		>/out/exec/stdout 2>/out/exec/stderr)
 	echo "nvmx-lab: exec-exit $?"
-	kill $watchdog 2>/dev/null
+	wait $ctl
+	[ -e /tmp/ctl.error ] && fail "$(cat /tmp/ctl.error)"
+	[ -e /tmp/workload.rc ] ||
+		fail "--exec command exited before creating \$NVMX_LAB_OUT/ready (see exec/stderr)"
+else
+	run_workload
 fi
 
 stage collecting
