@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The attribution table: who handled each exit reason, as `nvmx replay` and `nvmx up` print it. */
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "nvmx/exit_reasons.h"
+#include "nvmx/summary.h"
+#include "table.h"
+
+/* One row per (isa, reason) of all exit kinds. */
+struct row {
+	uint32_t isa, reason;
+	uint64_t l0, l1, l1_exits, synth;
+};
+
+static struct row *row_of(struct row *rows, size_t *n, size_t cap, uint32_t isa, uint32_t reason)
+{
+	for (size_t i = 0; i < *n; i++)
+		if (rows[i].isa == isa && rows[i].reason == reason)
+			return &rows[i];
+	if (*n == cap)
+		return NULL;
+	rows[*n] = (struct row){ .isa = isa, .reason = reason };
+	return &rows[(*n)++];
+}
+
+void nvmx_print_table(FILE *f, const struct nvmx_summary *s)
+{
+	const struct nvmx_summary_exit *ex;
+	const struct nvmx_summary_msr *ms;
+	const struct nvmx_summary_port *po;
+	size_t n_ex = nvmx_summary_exits(s, &ex);
+	size_t n_ms = nvmx_summary_msrs(s, &ms);
+	size_t n_po = nvmx_summary_ports(s, &po);
+	struct row rows[512];
+	size_t n_rows = 0, dropped = 0;
+	uint64_t tot_l0 = 0, tot_l1 = 0, tot_l1x = 0, tot_syn = 0;
+	char buf[24];
+
+	for (size_t i = 0; i < n_ex; i++) {
+		struct row *r = row_of(rows, &n_rows, sizeof(rows) / sizeof(rows[0]), ex[i].isa,
+				       ex[i].reason);
+
+		if (!r) {
+			dropped++;
+			continue;
+		}
+		if (ex[i].kind == NVMX_KIND_L2_EXIT && ex[i].handled_by == NVMX_HANDLED_BY_L1)
+			r->l1 += ex[i].count;
+		else if (ex[i].kind == NVMX_KIND_L2_EXIT)
+			r->l0 += ex[i].count;
+		else if (ex[i].kind == NVMX_KIND_L1_EXIT)
+			r->l1_exits += ex[i].count;
+		else
+			r->synth += ex[i].count;
+	}
+	fprintf(f, "%-4s %-22s %10s %10s %10s %10s %10s\n", "isa", "reason", "L2->L0", "L2->L1",
+		"reflected", "L1 exits", "synth->L1");
+	for (size_t i = 0; i < n_rows; i++) {
+		const struct row *r = &rows[i];
+		char share[16] = "-";
+
+		if (r->l0 + r->l1)
+			snprintf(share, sizeof(share), "%.1f%%",
+				 100.0 * (double)r->l1 / (double)(r->l0 + r->l1));
+		fprintf(f,
+			"%-4s %-22s %10" PRIu64 " %10" PRIu64 " %10s %10" PRIu64 " %10" PRIu64
+			"%s\n",
+			nvmx_isa_name(r->isa),
+			nvmx_reason_name(r->isa, r->reason, buf, sizeof(buf)), r->l0, r->l1, share,
+			r->l1_exits, r->synth,
+			nvmx_reason_certain(r->isa, r->reason) || !(r->l0 + r->l1 + r->l1_exits)
+				? ""
+				: "  (not fixed by the workload)");
+		tot_l0 += r->l0;
+		tot_l1 += r->l1;
+		tot_l1x += r->l1_exits;
+		tot_syn += r->synth;
+	}
+	if (dropped)
+		fprintf(f, "(%zu entries not shown: too many reasons)\n", dropped);
+	fprintf(f, "%-4s %-22s %10" PRIu64 " %10" PRIu64 " %10s %10" PRIu64 " %10" PRIu64 "\n", "",
+		"total", tot_l0, tot_l1, "", tot_l1x, tot_syn);
+	if (tot_l1)
+		fprintf(f, "\nL1 exits per reflected L2 exit: %.2f\n",
+			(double)tot_l1x / (double)tot_l1);
+
+	if (n_ms) {
+		fprintf(f, "\nL2 MSR accesses:\n%-4s %-10s %-6s %-10s %10s\n", "isa", "msr",
+			"access", "handled_by", "count");
+		for (size_t i = 0; i < n_ms; i++) {
+			if (ms[i].msr == NVMX_MSR_UNKNOWN)
+				snprintf(buf, sizeof(buf), "unknown");
+			else
+				snprintf(buf, sizeof(buf), "0x%x", ms[i].msr);
+			fprintf(f, "%-4s %-10s %-6s %-10s %10" PRIu64 "\n",
+				nvmx_isa_name(ms[i].isa), buf, ms[i].write ? "write" : "read",
+				ms[i].handled_by == NVMX_HANDLED_BY_L1 ? "L1" : "L0", ms[i].count);
+		}
+	}
+	if (n_po) {
+		fprintf(f, "\nL2 port I/O:\n%-4s %-8s %-4s %4s %-10s %10s\n", "isa", "port", "dir",
+			"size", "handled_by", "count");
+		for (size_t i = 0; i < n_po; i++)
+			fprintf(f, "%-4s 0x%-6x %-4s %4u %-10s %10" PRIu64 "\n",
+				nvmx_isa_name(po[i].isa), po[i].port, po[i].in ? "in" : "out",
+				po[i].size, po[i].handled_by == NVMX_HANDLED_BY_L1 ? "L1" : "L0",
+				po[i].count);
+	}
+	fprintf(f, "\nnested entries:        %" PRIu64 "\n", nvmx_summary_nested_entries(s));
+	if (nvmx_summary_failed_entries(s))
+		fprintf(f, "failed nested entries: %" PRIu64 "\n", nvmx_summary_failed_entries(s));
+	fprintf(f, "unattributed:          %" PRIu64 "\n", nvmx_summary_unattributed(s));
+}

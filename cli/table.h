@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef NVMX_CLI_TABLE_H
+#define NVMX_CLI_TABLE_H
+
+#include <stdio.h>
+
+struct nvmx_summary;
+
+/* Per (isa, reason): L2 exits by handler, reflected share, L1 exits, synthesised; MSRs; ports. */
+void nvmx_print_table(FILE *f, const struct nvmx_summary *s);
+
+#endif
