@@ -82,6 +82,7 @@ struct lab_console {
 	const struct lab_options *opt;
 	char last_stage[64];
 	char error[1024];
+	char panic[512];	/* the kernel's "Kernel panic" line, if any */
 	struct lab_strv params; /* "kvm_amd.npt=N" as the guest reads them */
 	struct lab_strv workload_stderr;
 	int workload_exit; /* -1: not seen */
@@ -744,6 +745,8 @@ static int on_console_line(void *ctx, const char *line)
 		con->seen_output = 1;
 		lab_progress("booting: kernel (first console output)");
 	}
+	if (!con->panic[0] && strstr(line, "Kernel panic"))
+		snprintf(con->panic, sizeof(con->panic), "%s", line);
 	if (!m)
 		return 0;
 	m += strlen("nvmx-lab: ");
@@ -774,6 +777,7 @@ static int on_console_line(void *ctx, const char *line)
 		fprintf(stderr, "  workload: %s\n", m + 16);
 	} else if (!strncmp(m, "exec-exit ", 10)) {
 		con->exec_exit = atoi(m + 10);
+		lab_progress("exec: exited with %d", con->exec_exit);
 	} else if (!strcmp(m, "exec-killed")) {
 		con->exec_killed = 1;
 	}
@@ -827,9 +831,9 @@ static int check_trace_loss(const char *trace, unsigned long *entries)
 	*entries = in_buffer;
 	if (in_buffer != written)
 		return lab_fail(-ENOSPC,
-				"%s: the trace lost %lu of %lu events (buffer too small: raise "
+				"the trace lost %lu of %lu events (buffer too small: raise "
 				"--buffer-kb)",
-				trace, written - in_buffer, written);
+				written - in_buffer, written);
 	return 0;
 }
 
@@ -862,8 +866,6 @@ static int analyse(const struct lab_options *o, const char *guest_dir)
 	r = check_trace_loss(trace, &entries);
 	if (r && r != -ENOSPC)
 		return r;
-	if (r == -ENOSPC)
-		fprintf(stderr, "nvmx lab: %s\n", lab_error());
 	lab_progress("collecting: %lu trace events, compressing to %s", entries, path);
 	{
 		int xr = lab_xz_compress_file(trace, path);
@@ -1040,10 +1042,11 @@ static int lab_run(const struct lab_options *o)
 		goto cannot_run;
 	}
 	if (!con.done) {
-		r = lab_fail(-EIO,
-			     "the guest powered off after stage '%s' without finishing (see %s)",
-			     con.last_stage[0] ? con.last_stage : "(none: /init never ran)",
-			     console_log);
+		r = lab_fail(
+			-EIO,
+			"the guest powered off after stage '%s' without finishing%s%s (see %s)",
+			con.last_stage[0] ? con.last_stage : "(none: /init never ran)",
+			con.panic[0] ? ": " : "", con.panic, console_log);
 		goto cannot_run;
 	}
 	r = check_params(o, &con);
