@@ -972,6 +972,10 @@ static int check_workload_spec(const char *workload, const char *spec)
 	return r;
 }
 
+/* What the guest writes to /out that DIR keeps (the trace is compressed into DIR instead). */
+static const char *const guest_results[] = { "exec", "truth.json", "workload.stdout",
+					     "workload.stderr", NULL };
+
 static int lab_run(const struct lab_options *o)
 {
 	char out_dir[PATH_MAX], guest_dir[PATH_MAX], initramfs[PATH_MAX], console_log[PATH_MAX];
@@ -1035,6 +1039,9 @@ static int lab_run(const struct lab_options *o)
 	if (r)
 		goto cannot_run;
 	r = b->collect(&g);
+	/* What the guest wrote explains its errors: keep it even when the run failed. */
+	for (size_t i = 0; !r && guest_results[i]; i++)
+		r = move_if_exists(guest_dir, out_dir, guest_results[i]);
 	if (r)
 		goto cannot_run;
 	if (con.error[0]) {
@@ -1050,15 +1057,6 @@ static int lab_run(const struct lab_options *o)
 		goto cannot_run;
 	}
 	r = check_params(o, &con);
-	if (r)
-		goto cannot_run;
-	r = move_if_exists(guest_dir, out_dir, "exec");
-	if (!r)
-		r = move_if_exists(guest_dir, out_dir, "truth.json");
-	if (!r)
-		r = move_if_exists(guest_dir, out_dir, "workload.stdout");
-	if (!r)
-		r = move_if_exists(guest_dir, out_dir, "workload.stderr");
 	if (r)
 		goto cannot_run;
 	if (o->exec && con.exec_killed)

@@ -121,11 +121,12 @@ if [ -n "$LAB_EXEC" ]; then
 	(cd /out/exec && LD_LIBRARY_PATH=$LAB_LD_LIBRARY_PATH NVMX_LAB_OUT=/out/exec \
 		exec setsid sh -c 'echo $$ >/tmp/exec.pid; exec sh -c "$1"' sh "$LAB_EXEC" \
 		>/out/exec/stdout 2>/out/exec/stderr)
-	echo "nvmx-lab: exec-exit $?"
+	exec_rc=$?
+	echo "nvmx-lab: exec-exit $exec_rc"
 	wait $ctl
 	[ -e /tmp/ctl.error ] && fail "$(cat /tmp/ctl.error)"
 	[ -e /tmp/workload.rc ] ||
-		fail "--exec command exited before creating \$NVMX_LAB_OUT/ready (see exec/stderr)"
+		fail "--exec command exited with $exec_rc before creating \$NVMX_LAB_OUT/ready (see exec/stderr)"
 else
 	run_workload
 fi
