@@ -9,7 +9,7 @@ cmd='sh -c '\''grep -H . /sys/module/kvm_amd/parameters/nested > "$NVMX_LAB_OUT/
 echo exec-started; trap "echo got-sigint; exit 0" INT; touch "$NVMX_LAB_OUT/ready";
 while :; do sleep 1; done'\'
 "$nvmx" lab run --kernel 6.12 --workload cpuid,io-out-l0 --iterations 100 --exec "$cmd" \
-	--out "$out"
+	--keep --out "$out"
 status=$?
 fail() {
 	echo "FAIL: $*" >&2
@@ -21,4 +21,10 @@ grep -qx '/sys/module/kvm_amd/parameters/nested:1' "$out/exec/nested.txt" ||
 grep -qx exec-started "$out/exec/stdout" || fail "exec/stdout lacks exec-started"
 grep -qx got-sigint "$out/exec/stdout" || fail "the command did not get SIGINT (exec/stdout)"
 [ -e "$out/exec/ready" ] || fail "exec/ready missing"
+# The initramfs (kept by --keep) carries the host's sh with its loader and libc.
+sh_path=$(readlink -f "$(command -v sh)")
+listing=$(/bin/busybox cpio -t <"$out/initramfs.cpio" 2>/dev/null) || fail "busybox cpio -t failed"
+grep -qx "${sh_path#/}" <<<"$listing" || fail "initramfs lacks ${sh_path#/}"
+grep -q '^lib64/ld-linux-x86-64.so.2$' <<<"$listing" || fail "initramfs lacks the ELF loader"
+grep -q '/libc.so.6$' <<<"$listing" || fail "initramfs lacks libc.so.6"
 echo "exec test passed"
