@@ -10,8 +10,11 @@ static const struct {
 	int (*run)(int argc, char **argv);
 	const char *what;
 } commands[] = {
-	{ "replay", nvmx_cmd_replay, "attribute the exits of a captured trace (tracefs or trace-cmd)" },
+	{ "replay", nvmx_cmd_replay,
+	  "attribute the exits of a captured trace (tracefs or trace-cmd)" },
 	{ "lab", nvmx_cmd_lab, "run real nested KVM under emulation, with exact ground truth" },
+	{ "compare", nvmx_cmd_compare,
+	  "do two attribution JSON files agree (truth against observed)" },
 };
 
 static void usage(FILE *f)

@@ -808,11 +808,17 @@ out:
 
 /* ---- comparing ---- */
 
-static void diff_line(FILE *diffs, const char *what, uint64_t truth, uint64_t observed)
+/* Where differences go, and what the two sides are called in them. */
+struct cmp {
+	FILE *out;
+	const char *a, *b;
+};
+
+static void diff_line(const struct cmp *diffs, const char *what, uint64_t a, uint64_t b)
 {
-	if (diffs)
-		fprintf(diffs, "%s: truth %" PRIu64 ", observed %" PRIu64 "\n", what, truth,
-			observed);
+	if (diffs->out)
+		fprintf(diffs->out, "%s: %s %" PRIu64 ", %s %" PRIu64 "\n", what, diffs->a, a,
+			diffs->b, b);
 }
 
 static void exit_label(const struct nvmx_summary_exit *e, char *buf, size_t len)
@@ -845,7 +851,8 @@ static void port_label(const struct nvmx_summary_port *p, char *buf, size_t len)
 		 p->in ? "in" : "out", p->size, handler_name(p->handled_by));
 }
 
-static int compare_exits(const struct nvmx_summary *t, const struct nvmx_summary *o, FILE *diffs)
+static int compare_exits(const struct nvmx_summary *t, const struct nvmx_summary *o, bool all,
+			 const struct cmp *diffs)
 {
 	char label[128];
 	int n = 0;
@@ -856,7 +863,7 @@ static int compare_exits(const struct nvmx_summary *t, const struct nvmx_summary
 		const struct nvmx_summary_exit *e = &t->exits[i];
 		uint64_t seen;
 
-		if (!nvmx_exit_certain(e->kind, e->isa, e->reason))
+		if (!all && !nvmx_exit_certain(e->kind, e->isa, e->reason))
 			continue;
 		at = find_exit(o->exits, o->n_exits, e, &found);
 		seen = found ? o->exits[at].count : 0;
@@ -869,7 +876,7 @@ static int compare_exits(const struct nvmx_summary *t, const struct nvmx_summary
 	for (size_t i = 0; i < o->n_exits; i++) {
 		const struct nvmx_summary_exit *e = &o->exits[i];
 
-		if (!nvmx_exit_certain(e->kind, e->isa, e->reason))
+		if (!all && !nvmx_exit_certain(e->kind, e->isa, e->reason))
 			continue;
 		find_exit(t->exits, t->n_exits, e, &found);
 		if (!found) {
@@ -886,7 +893,8 @@ static int compare_exits(const struct nvmx_summary *t, const struct nvmx_summary
  * reports msr "unknown" for (isa, access, L1). Truth's L1 entries without an exact observed match
  * are summed against that observed "unknown" entry.
  */
-static int compare_msrs(const struct nvmx_summary *t, const struct nvmx_summary *o, FILE *diffs)
+static int compare_msrs(const struct nvmx_summary *t, const struct nvmx_summary *o,
+			const struct cmp *diffs)
 {
 	uint64_t sums[16]; /* per observed unknown L1 entry, by index below */
 	const struct nvmx_summary_msr *unknowns[16];
@@ -958,7 +966,8 @@ static int compare_msrs(const struct nvmx_summary *t, const struct nvmx_summary 
 	return n;
 }
 
-static int compare_ports(const struct nvmx_summary *t, const struct nvmx_summary *o, FILE *diffs)
+static int compare_ports(const struct nvmx_summary *t, const struct nvmx_summary *o, bool all,
+			 const struct cmp *diffs)
 {
 	char label[128];
 	int n = 0;
@@ -969,7 +978,7 @@ static int compare_ports(const struct nvmx_summary *t, const struct nvmx_summary
 		const struct nvmx_summary_port *p = &t->ports[i];
 		uint64_t seen;
 
-		if (!port_certain(p))
+		if (!all && !port_certain(p))
 			continue;
 		at = find_port(o->ports, o->n_ports, p, &found);
 		seen = found ? o->ports[at].count : 0;
@@ -982,7 +991,7 @@ static int compare_ports(const struct nvmx_summary *t, const struct nvmx_summary
 	for (size_t i = 0; i < o->n_ports; i++) {
 		const struct nvmx_summary_port *p = &o->ports[i];
 
-		if (!port_certain(p))
+		if (!all && !port_certain(p))
 			continue;
 		find_port(t->ports, t->n_ports, p, &found);
 		if (!found) {
@@ -995,14 +1004,71 @@ static int compare_ports(const struct nvmx_summary *t, const struct nvmx_summary
 }
 
 int nvmx_summary_compare_certain(const struct nvmx_summary *truth,
-				 const struct nvmx_summary *observed, FILE *diffs)
+				 const struct nvmx_summary *observed, FILE *out)
 {
-	int n = compare_exits(truth, observed, diffs);
+	const struct cmp c = { out, "truth", "observed" }, *diffs = &c;
+	int n = compare_exits(truth, observed, false, diffs);
 
 	n += compare_msrs(truth, observed, diffs);
-	n += compare_ports(truth, observed, diffs);
+	n += compare_ports(truth, observed, false, diffs);
 	if (truth->has_nested_entries && truth->nested_entries != observed->nested_entries) {
 		diff_line(diffs, "nested_entries", truth->nested_entries, observed->nested_entries);
+		n++;
+	}
+	return n;
+}
+
+/* Every MSR entry by its exact key, "unknown" included: two observations of the same events. */
+static int compare_msrs_exact(const struct nvmx_summary *a, const struct nvmx_summary *b,
+			      const struct cmp *diffs)
+{
+	char label[128];
+	int n = 0;
+	bool found;
+	size_t at;
+
+	for (size_t i = 0; i < a->n_msrs; i++) {
+		const struct nvmx_summary_msr *m = &a->msrs[i];
+		uint64_t seen;
+
+		at = find_msr(b->msrs, b->n_msrs, m, &found);
+		seen = found ? b->msrs[at].count : 0;
+		if (seen != m->count) {
+			msr_label(m, label, sizeof(label));
+			diff_line(diffs, label, m->count, seen);
+			n++;
+		}
+	}
+	for (size_t i = 0; i < b->n_msrs; i++) {
+		find_msr(a->msrs, a->n_msrs, &b->msrs[i], &found);
+		if (!found) {
+			msr_label(&b->msrs[i], label, sizeof(label));
+			diff_line(diffs, label, 0, b->msrs[i].count);
+			n++;
+		}
+	}
+	return n;
+}
+
+int nvmx_summary_compare_all(const struct nvmx_summary *a, const struct nvmx_summary *b,
+			     const char *a_name, const char *b_name, FILE *out)
+{
+	const struct cmp c = { out, a_name, b_name }, *diffs = &c;
+	int n = compare_exits(a, b, true, diffs);
+
+	n += compare_msrs_exact(a, b, diffs);
+	n += compare_ports(a, b, true, diffs);
+	if (a->nested_entries != b->nested_entries) {
+		diff_line(diffs, "nested_entries", a->nested_entries, b->nested_entries);
+		n++;
+	}
+	if (nvmx_summary_failed_entries(a) != nvmx_summary_failed_entries(b)) {
+		diff_line(diffs, "nested_entries_failed", nvmx_summary_failed_entries(a),
+			  nvmx_summary_failed_entries(b));
+		n++;
+	}
+	if (a->unattributed != b->unattributed) {
+		diff_line(diffs, "unattributed", a->unattributed, b->unattributed);
 		n++;
 	}
 	return n;

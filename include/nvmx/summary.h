@@ -76,6 +76,15 @@ int nvmx_summary_compare_certain(const struct nvmx_summary *truth,
 				 const struct nvmx_summary *observed, FILE *diffs);
 
 /*
+ * Compares two observations of the same events (nvmxd live against a replay of a capture):
+ * every entry, certain or not, by its exact key, and nested entries, failed entries and
+ * unattributed. Prints one line per difference to diffs (may be NULL), naming the sides a_name
+ * and b_name, and returns how many there were.
+ */
+int nvmx_summary_compare_all(const struct nvmx_summary *a, const struct nvmx_summary *b,
+			     const char *a_name, const char *b_name, FILE *diffs);
+
+/*
  * Added for readers of a summary (the CLI table, tests) and for what schema 1 carries beyond the
  * counts above. Entries come back in the sorted order the JSON uses.
  */

@@ -391,3 +391,60 @@ Test(summary, nested_entries_are_compared_only_when_truth_has_them)
 	nvmx_summary_free(t);
 	nvmx_summary_free(o);
 }
+
+/* diffs of compare_all as one string */
+static int compare_all(const struct nvmx_summary *a, const struct nvmx_summary *b, char **lines)
+{
+	size_t len = 0;
+	FILE *f = open_memstream(lines, &len);
+	int n = nvmx_summary_compare_all(a, b, "nvmxd", "replay", f);
+
+	fclose(f);
+	return n;
+}
+
+Test(summary, compare_all_counts_uncertain_entries_too)
+{
+	/* two observations of the same events must agree even on L0's own interrupt exits */
+	struct nvmx_summary *a = nvmx_summary_new(), *b = nvmx_summary_new();
+	char *lines;
+
+	nvmx_summary_add_exit(a, NVMX_KIND_L2_EXIT, SVM, 0x060, L0, 30);
+	nvmx_summary_add_exit(b, NVMX_KIND_L2_EXIT, SVM, 0x060, L0, 31);
+	cr_assert_eq(compare_all(a, b, &lines), 1);
+	cr_assert_str_eq(lines, "l2_exits svm interrupt L0: nvmxd 30, replay 31\n");
+	free(lines);
+	nvmx_summary_free(a);
+	nvmx_summary_free(b);
+}
+
+Test(summary, compare_all_matches_unknown_msrs_by_their_exact_key)
+{
+	struct nvmx_summary *a = nvmx_summary_new(), *b = nvmx_summary_new();
+	char *lines;
+
+	nvmx_summary_add_msr(a, SVM, NVMX_MSR_UNKNOWN, false, L1, 150);
+	nvmx_summary_add_msr(b, SVM, NVMX_MSR_UNKNOWN, false, L1, 150);
+	cr_assert_eq(nvmx_summary_compare_all(a, b, "a", "b", NULL), 0);
+	nvmx_summary_add_msr(b, SVM, 0x174, false, L1, 150);
+	cr_assert_eq(compare_all(a, b, &lines), 1);
+	cr_assert_str_eq(lines, "msrs svm 0x174 read L1: nvmxd 0, replay 150\n");
+	free(lines);
+	nvmx_summary_free(a);
+	nvmx_summary_free(b);
+}
+
+Test(summary, compare_all_compares_entries_and_unattributed)
+{
+	struct nvmx_summary *a = nvmx_summary_new(), *b = nvmx_summary_new();
+	char *lines;
+
+	nvmx_summary_add_nested_entries(a, 3000);
+	nvmx_summary_add_nested_entries(b, 3000);
+	nvmx_summary_add_unattributed(b, 1);
+	cr_assert_eq(compare_all(a, b, &lines), 1);
+	cr_assert_str_eq(lines, "unattributed: nvmxd 0, replay 1\n");
+	free(lines);
+	nvmx_summary_free(a);
+	nvmx_summary_free(b);
+}

@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: GPL-2.0
+/* nvmx compare: do two attribution JSON files (schema 1) agree? */
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+#include "nvmx/summary.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: nvmx compare [--all] TRUTH.json OBSERVED.json\n"
+		"\n"
+		"Compares two files that nvmx wrote in its JSON schema (nvmx replay --json, nvmxd\n"
+		"--json, the lab's truth.json and observed.json).\n"
+		"\n"
+		"By default the certain counts: every entry the workload makes certain must be in\n"
+		"both files with the same count (how the lab checks observed.json against its\n"
+		"truth). With --all, two observations of the same events (e.g. nvmxd live and a\n"
+		"replay of a capture of the same run) must agree on every entry, certain or not,\n"
+		"and on nested entries and unattributed events.\n"
+		"\n"
+		"Prints one line per difference. Exit status: 0 they agree, 1 they differ, 2 a "
+		"file\n"
+		"cannot be read.\n");
+}
+
+int nvmx_cmd_compare(int argc, char **argv)
+{
+	const char *paths[2] = { NULL, NULL };
+	struct nvmx_summary *s[2] = { NULL, NULL };
+	bool all = false;
+	int n_paths = 0, diffs, ret = 2;
+	char err[512];
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--all")) {
+			all = true;
+		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			usage(stdout);
+			return 0;
+		} else if (argv[i][0] == '-' || n_paths == 2) {
+			fprintf(stderr, "nvmx compare: unexpected '%s'\n", argv[i]);
+			usage(stderr);
+			return 2;
+		} else {
+			paths[n_paths++] = argv[i];
+		}
+	}
+	if (n_paths != 2) {
+		usage(stderr);
+		return 2;
+	}
+	for (int i = 0; i < 2; i++) {
+		s[i] = nvmx_summary_read_json(paths[i], err, sizeof(err));
+		if (!s[i]) {
+			fprintf(stderr, "nvmx compare: %s\n", err);
+			goto out;
+		}
+	}
+	if (all)
+		diffs = nvmx_summary_compare_all(s[0], s[1], paths[0], paths[1], stdout);
+	else
+		diffs = nvmx_summary_compare_certain(s[0], s[1], stdout);
+	if (diffs)
+		printf("%d difference%s\n", diffs, diffs == 1 ? "" : "s");
+	ret = diffs ? 1 : 0;
+out:
+	nvmx_summary_free(s[0]);
+	nvmx_summary_free(s[1]);
+	return ret;
+}
