@@ -1,0 +1,242 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Recording events as tracefs `trace` lines (include/nvmx/record.h), and JSON with extra keys. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+#include <linux/types.h>
+
+#include "nvmx/exit_reasons.h"
+#include "nvmx/record.h"
+
+/*
+ * The reason as kvm_print_exit_reason() in arch/x86/kvm/trace.h prints it: VMX the basic reason's
+ * name then __print_flags() of the flag bits (known flags by name, the rest as 0x%x); any other
+ * isa the SVM name. Unknown reasons as 0x%x, like __print_symbolic.
+ */
+static void reason_text(uint32_t isa, uint32_t reason, char *buf, size_t len)
+{
+	char tmp[32];
+	const char *name;
+	uint32_t flags;
+
+	if (isa != NVMX_ISA_VMX) {
+		name = nvmx_reason_name(NVMX_ISA_SVM, reason, tmp, sizeof(tmp));
+		snprintf(buf, len, "%s", name);
+		return;
+	}
+	name = nvmx_reason_name(NVMX_ISA_VMX, reason & NVMX_VMX_BASIC_REASON_MASK, tmp,
+				sizeof(tmp));
+	flags = reason & ~NVMX_VMX_BASIC_REASON_MASK;
+	if (!flags) {
+		snprintf(buf, len, "%s", name);
+		return;
+	}
+	if (flags == NVMX_VMX_FAILED_VMENTRY)
+		snprintf(buf, len, "%s FAILED_VMENTRY", name);
+	else if (flags & NVMX_VMX_FAILED_VMENTRY)
+		snprintf(buf, len, "%s FAILED_VMENTRY 0x%x", name,
+			 flags & ~NVMX_VMX_FAILED_VMENTRY);
+	else
+		snprintf(buf, len, "%s 0x%x", name, flags);
+}
+
+int nvmx_record_format(const struct nvmx_event *e, const char *comm, uint32_t cpu, char *buf,
+		       size_t len)
+{
+	char reason[64], head[96];
+	const char *name;
+	int n;
+
+	if (!comm || !comm[0])
+		comm = "<...>";
+	switch (e->kind) {
+	case NVMX_EV_EXIT:
+		name = "kvm_exit";
+		break;
+	case NVMX_EV_NESTED_VMEXIT:
+		name = "kvm_nested_vmexit";
+		break;
+	case NVMX_EV_NESTED_VMEXIT_INJECT:
+		name = "kvm_nested_vmexit_inject";
+		break;
+	case NVMX_EV_NESTED_VMENTER:
+		name = "kvm_nested_vmenter";
+		break;
+	case NVMX_EV_NESTED_VMENTER_FAILED:
+		name = "kvm_nested_vmenter_failed";
+		break;
+	case NVMX_EV_NESTED_INTR_VMEXIT:
+		name = "kvm_nested_intr_vmexit";
+		break;
+	case NVMX_EV_ENTRY:
+		name = "kvm_entry";
+		break;
+	case NVMX_EV_USERSPACE_EXIT:
+		name = "kvm_userspace_exit";
+		break;
+	case NVMX_EV_MSR:
+		name = "kvm_msr";
+		break;
+	default:
+		return -EINVAL;
+	}
+	/* tracefs: "%16s-%-7d [%03d] %5lu.%06lu: " (kernel/trace/trace_output.c), ns here */
+	snprintf(head, sizeof(head),
+		 "%16.16s-%-7" PRIu32 " [%03" PRIu32 "] %5" PRIu64 ".%09" PRIu64 ": %s: ", comm,
+		 (uint32_t)e->tid, cpu, (uint64_t)e->ts_ns / 1000000000u,
+		 (uint64_t)e->ts_ns % 1000000000u, name);
+
+	switch (e->kind) {
+	case NVMX_EV_EXIT:
+	case NVMX_EV_NESTED_VMEXIT:
+		reason_text(e->isa, e->reason, reason, sizeof(reason));
+		n = snprintf(buf, len,
+			     "%svcpu %" PRIu32 " reason %s rip 0x0 info1 0x%016" PRIx64
+			     " info2 0x%016" PRIx64 " intr_info 0x%08" PRIx32
+			     " error_code 0x%08" PRIx32,
+			     head, (uint32_t)e->vcpu_id, reason, (uint64_t)e->info1,
+			     (uint64_t)e->info2, (uint32_t)e->intr_info, (uint32_t)e->error_code);
+		break;
+	case NVMX_EV_NESTED_VMEXIT_INJECT:
+		reason_text(e->isa, e->reason, reason, sizeof(reason));
+		n = snprintf(buf, len,
+			     "%sreason: %s ext_inf1: 0x%016" PRIx64 " ext_inf2: 0x%016" PRIx64
+			     " ext_int: 0x%08" PRIx32 " ext_int_err: 0x%08" PRIx32,
+			     head, reason, (uint64_t)e->info1, (uint64_t)e->info2,
+			     (uint32_t)e->intr_info, (uint32_t)e->error_code);
+		break;
+	case NVMX_EV_NESTED_VMENTER:
+		/* the kernel prints vmcs for isa 1 and vmcb otherwise */
+		n = snprintf(buf, len,
+			     "%srip: 0x%016x %s: 0x%016x nested_rip: 0x%016x int_ctl: 0x%08x "
+			     "event_inj: 0x%08x nested_%s=n guest_cr3: 0x%016x",
+			     head, 0, e->isa == NVMX_ISA_VMX ? "vmcs" : "vmcb", 0, 0, 0, 0,
+			     e->isa == NVMX_ISA_VMX ? "ept" : "npt", 0);
+		break;
+	case NVMX_EV_NESTED_VMENTER_FAILED:
+		n = snprintf(buf, len, "%s(message not captured)", head);
+		break;
+	case NVMX_EV_NESTED_INTR_VMEXIT:
+		n = snprintf(buf, len, "%srip: 0x%016x", head, 0);
+		break;
+	case NVMX_EV_ENTRY:
+		n = snprintf(buf, len, "%svcpu %" PRIu32 ", rip 0x0", head, (uint32_t)e->vcpu_id);
+		break;
+	case NVMX_EV_USERSPACE_EXIT:
+		/* errno < 0: the kernel prints "restart" (-EINTR) or "error" and -errno */
+		if ((int64_t)e->value < 0)
+			n = snprintf(buf, len, "%sreason %s (%" PRId64 ")", head,
+				     (int64_t)e->value == -EINTR ? "restart" : "error",
+				     -(int64_t)e->value);
+		else
+			n = snprintf(buf, len, "%sreason %" PRIu32 " (%" PRIu32 ")", head,
+				     (uint32_t)e->reason, (uint32_t)e->reason);
+		break;
+	default: /* NVMX_EV_MSR */
+		n = snprintf(buf, len, "%smsr_%s %" PRIx32 " = 0x%" PRIx64 "%s", head,
+			     (e->flags & NVMX_EV_F_MSR_WRITE) ? "write" : "read", (uint32_t)e->msr,
+			     (uint64_t)e->value, (e->flags & NVMX_EV_F_MSR_GP) ? " (#GP)" : "");
+		break;
+	}
+	return n < 0 ? -EINVAL : n;
+}
+
+int nvmx_record_format_lost(uint32_t cpu, uint64_t lost, char *buf, size_t len)
+{
+	int n = snprintf(buf, len, "CPU:%" PRIu32 " [LOST %" PRIu64 " EVENTS]", cpu, lost);
+
+	return n < 0 ? -EINVAL : n;
+}
+
+int nvmx_record_write_header(FILE *out, const char *writer)
+{
+	if (fprintf(out,
+		    "# tracer: nop\n"
+		    "#\n"
+		    "# written by %s: KVM tracepoint events as the tracefs trace file prints "
+		    "them,\n"
+		    "# timestamps in ns of CLOCK_MONOTONIC (bpf_ktime_get_ns); rip, vmcb, "
+		    "nested_rip\n"
+		    "# and the vmenter_failed message are not captured (written as 0 / a note)\n"
+		    "#\n"
+		    "#           TASK-PID     CPU#     TIMESTAMP  FUNCTION\n"
+		    "#              | |         |         |         |\n",
+		    writer) < 0)
+		return -EIO;
+	return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+int nvmx_summary_write_json_extra(const struct nvmx_summary *s, const char *const *keys,
+				  const char *const *values, size_t n, FILE *out)
+{
+	struct json_object *base = NULL, *sorted = NULL;
+	const char **names = NULL;
+	char *text = NULL;
+	size_t text_len = 0, n_names = 0;
+	const char *res;
+	FILE *mem;
+	int err;
+
+	/* the summary's own writer stays the one source of its keys */
+	mem = open_memstream(&text, &text_len);
+	if (!mem)
+		return -ENOMEM;
+	err = nvmx_summary_write_json(s, mem);
+	if (fclose(mem) && !err)
+		err = -ENOMEM;
+	if (err)
+		goto out;
+	base = json_tokener_parse(text);
+	err = -EINVAL;
+	if (!base || !json_object_is_type(base, json_type_object))
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *v = json_tokener_parse(values[i]);
+
+		if (!v || json_object_object_get_ex(base, keys[i], NULL)) {
+			json_object_put(v);
+			goto out;
+		}
+		json_object_object_add(base, keys[i], v);
+	}
+	err = -ENOMEM;
+	names = calloc((size_t)json_object_object_length(base) + 1, sizeof(*names));
+	sorted = json_object_new_object();
+	if (!names || !sorted)
+		goto out;
+	json_object_object_foreach(base, k, v)
+	{
+		(void)v;
+		names[n_names++] = k;
+	}
+	qsort(names, n_names, sizeof(*names), cmp_str);
+	for (size_t i = 0; i < n_names; i++) {
+		struct json_object *val = NULL;
+
+		json_object_object_get_ex(base, names[i], &val);
+		if (json_object_object_add(sorted, names[i], json_object_get(val)))
+			goto out;
+	}
+	res = json_object_to_json_string_ext(sorted, JSON_C_TO_STRING_PRETTY |
+							     JSON_C_TO_STRING_SPACED |
+							     JSON_C_TO_STRING_NOSLASHESCAPE);
+	if (!res)
+		goto out;
+	err = 0;
+	if (fputs(res, out) == EOF || fputc('\n', out) == EOF || fflush(out) == EOF)
+		err = -EIO;
+out:
+	json_object_put(sorted);
+	json_object_put(base);
+	free(names);
+	free(text);
+	return err;
+}
