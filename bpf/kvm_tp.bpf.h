@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A minimal "vmlinux.h" for nvmx: the tracefs records (struct trace_event_raw_<event>, made by
+ * TRACE_EVENT() in arch/x86/kvm/trace.h) of the KVM tracepoints nvmx reads, with only the fields it
+ * reads. Written by hand, not generated: the ___nvmx suffix makes libbpf match them by name to
+ * the kernel's types (libbpf ignores the ___suffix), and preserve_access_index makes every field
+ * access a CO-RE relocation, so offsets come from the running kernel's BTF: /sys/kernel/btf/vmlinux
+ * when kvm is built in (this host, 6.18), /sys/kernel/btf/kvm when it is a module (Debian 6.1 and
+ * 6.12; libbpf looks for candidate types in module BTF too).
+ *
+ * Field presence was checked against the tracefs format files of Debian 6.1.192 and 6.12.117
+ * (/work/shared/traces/<capture>/formats) and this host's 6.18 (events/kvm/<event>/format).
+ * Field sizes must equal the kernel's: a CO-RE load keeps the local size.
+ */
+#ifndef NVMX_KVM_TP_BPF_H
+#define NVMX_KVM_TP_BPF_H
+
+/*
+ * kvm_exit and kvm_nested_vmexit: the same TRACE_EVENT_KVM_EXIT() layout, two types. 6.18 appends
+ * `requests` (u64) after vcpu_id; nvmx does not read it, so its offset does not matter here.
+ */
+struct trace_event_raw_kvm_exit___nvmx {
+	unsigned int exit_reason; /* 6.1, 6.12, 6.18 */
+	unsigned long guest_rip;  /* 6.1, 6.12, 6.18; not captured (nvmx_event has no rip) */
+	__u32 isa;		  /* 6.1, 6.12, 6.18 */
+	__u64 info1;		  /* 6.1, 6.12, 6.18 */
+	__u64 info2;		  /* 6.1, 6.12, 6.18 */
+	__u32 intr_info;	  /* 6.1, 6.12, 6.18 */
+	__u32 error_code;	  /* 6.1, 6.12, 6.18 */
+	unsigned int vcpu_id;	  /* 6.1, 6.12, 6.18 */
+} __attribute__((preserve_access_index));
+
+struct trace_event_raw_kvm_nested_vmexit___nvmx {
+	unsigned int exit_reason; /* 6.1, 6.12, 6.18 */
+	__u32 isa;		  /* 6.1, 6.12, 6.18 */
+	__u64 info1;		  /* 6.1, 6.12, 6.18 */
+	__u64 info2;		  /* 6.1, 6.12, 6.18 */
+	__u32 intr_info;	  /* 6.1, 6.12, 6.18 */
+	__u32 error_code;	  /* 6.1, 6.12, 6.18 */
+	unsigned int vcpu_id;	  /* 6.1, 6.12, 6.18 */
+} __attribute__((preserve_access_index));
+
+/* kvm_nested_vmexit_inject: exit_code is the raw reason (VMX: with its flag bits). */
+struct trace_event_raw_kvm_nested_vmexit_inject___nvmx {
+	__u32 exit_code;	 /* 6.1, 6.12, 6.18 */
+	__u64 exit_info1;	 /* 6.1, 6.12, 6.18 */
+	__u64 exit_info2;	 /* 6.1, 6.12, 6.18 */
+	__u32 exit_int_info;	 /* 6.1, 6.12, 6.18 */
+	__u32 exit_int_info_err; /* 6.1, 6.12, 6.18 */
+	__u32 isa; /* 6.1, 6.12, 6.18; older kernels lacked it: bpf_core_field_exists() */
+} __attribute__((preserve_access_index));
+
+/*
+ * kvm_nested_vmenter: only `isa` is read. 6.1+ also has guest_pgd (renamed from guest_cr3 in
+ * 2022, which is why nothing here names it).
+ */
+struct trace_event_raw_kvm_nested_vmenter___nvmx {
+	__u32 isa; /* 6.1, 6.12, 6.18; older kernels lacked it: bpf_core_field_exists() */
+} __attribute__((preserve_access_index));
+
+/*
+ * kvm_entry: only vcpu_id is read. 6.10+ appends intr_info and error_code after immediate_exit
+ * (6.1 and 6.12 formats above lack them; this host's 6.18 has them).
+ */
+struct trace_event_raw_kvm_entry___nvmx {
+	unsigned int vcpu_id; /* 6.1, 6.12, 6.18 */
+} __attribute__((preserve_access_index));
+
+/* kvm_msr */
+struct trace_event_raw_kvm_msr___nvmx {
+	unsigned int write; /* 6.1, 6.12, 6.18 */
+	__u32 ecx;	    /* 6.1, 6.12, 6.18 */
+	__u64 data;	    /* 6.1, 6.12, 6.18 */
+	__u8 exception;	    /* 6.1, 6.12, 6.18 */
+} __attribute__((preserve_access_index));
+
+/* kvm_userspace_exit: the KVM_EXIT_* reason and KVM_RUN's errno. */
+struct trace_event_raw_kvm_userspace_exit___nvmx {
+	__u32 reason; /* 6.1, 6.12, 6.18 */
+	int errno;    /* 6.1, 6.12, 6.18 */
+} __attribute__((preserve_access_index));
+
+/* kvm_nested_vmenter_failed and kvm_nested_intr_vmexit: no field is read, so no type here. */
+
+#endif /* NVMX_KVM_TP_BPF_H */

@@ -1,0 +1,375 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nvmx's BPF side: one program per KVM tracepoint builds a struct nvmx_event from the tracepoint's
+ * record and hands it to handle_event(), which runs the attribution model (include/nvmx/model.h,
+ * the same code lib/replay.c runs) on the vCPU thread's state and counts its verdicts into per-CPU
+ * maps. nvmxd (src/) loads, attaches, reads and sums them.
+ *
+ * Classic tracepoints, not tp_btf/raw_tp: kvm_exit's exit reason is not a tracepoint argument
+ * (the prototype is (vcpu, isa)); it exists only in the record (or in kvm_intel/kvm_amd's
+ * private structs). Record fields are read through the CO-RE types of kvm_tp.bpf.h.
+ */
+#include <linux/types.h>
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+
+#include "nvmx/events.h"
+#include "nvmx/model.h"
+#include "nvmx.h"
+#include "kvm_tp.bpf.h"
+
+/* Knobs, set by nvmxd between open and load (libbpf-tools' targ_* habit). */
+const volatile __u8 targ_record = 0; /* send every event to the nvmx_events ring buffer */
+const volatile __u32 targ_tgid = 0;  /* only this VMM process; 0: every process */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32); /* tid */
+	__type(value, struct nvmx_thread);
+} nvmx_threads SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct nvmx_exit_key);
+	__type(value, struct nvmx_hist);
+} nvmx_exits SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct nvmx_port_key);
+	__type(value, __u64);
+} nvmx_ports SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct nvmx_msr_key);
+	__type(value, __u64);
+} nvmx_msrs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, NVMX_SELF_COUNT);
+	__type(key, __u32);
+	__type(value, __u64);
+} nvmx_self SEC(".maps");
+
+/* nvmxd shrinks it to one page before load when it does not record. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 16 << 20);
+} nvmx_events SEC(".maps");
+
+/* The event and the verdicts of one step: too big for the 512-byte BPF stack with the rest. */
+struct scratch {
+	struct nvmx_event e;
+	struct nvmx_verdicts out;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct scratch);
+} nvmx_scratch SEC(".maps");
+
+/* The initial value of a new histogram entry (never written). */
+static const struct nvmx_hist zero_hist;
+
+static __always_inline void self_inc(__u32 slot)
+{
+	__u64 *c = bpf_map_lookup_elem(&nvmx_self, &slot);
+
+	/* per-CPU, and tracepoint programs do not nest on one CPU: no atomics needed */
+	if (c)
+		*c += 1;
+}
+
+static __always_inline void count_u64(void *map, const void *key, __u32 failed_slot)
+{
+	static const __u64 zero;
+	__u64 *c = bpf_map_lookup_elem(map, key);
+
+	if (!c) {
+		(void)bpf_map_update_elem(map, key, &zero, BPF_NOEXIST);
+		c = bpf_map_lookup_elem(map, key);
+		if (!c) {
+			self_inc(failed_slot);
+			return;
+		}
+	}
+	*c += 1;
+}
+
+static __always_inline void count_verdict(const struct nvmx_verdict *v, __u32 tgid, __u32 tid)
+{
+	struct nvmx_exit_key k = {
+		.tgid = tgid,
+		.tid = tid,
+		.isa = v->isa,
+		.reason = v->reason,
+		.outcome = nvmx_verdict_outcome(v),
+	};
+	struct nvmx_msr_key mk = {};
+	struct nvmx_port_key pk = {};
+	struct nvmx_hist *h;
+	__u32 b;
+	int extra;
+
+	h = bpf_map_lookup_elem(&nvmx_exits, &k);
+	if (!h) {
+		(void)bpf_map_update_elem(&nvmx_exits, &k, &zero_hist, BPF_NOEXIST);
+		h = bpf_map_lookup_elem(&nvmx_exits, &k);
+	}
+	if (h) {
+		h->count++;
+		h->sum_ns += v->latency_ns;
+		b = nvmx_hist_bucket(v->latency_ns);
+		if (b < NVMX_HIST_BUCKETS)
+			h->buckets[b]++;
+	} else {
+		self_inc(NVMX_SELF_EXIT_UPDATE_FAILED);
+	}
+	extra = nvmx_verdict_extra(v, &mk, &pk);
+	if (extra == 1)
+		count_u64(&nvmx_msrs, &mk, NVMX_SELF_MSR_UPDATE_FAILED);
+	else if (extra == 2)
+		count_u64(&nvmx_ports, &pk, NVMX_SELF_PORT_UPDATE_FAILED);
+}
+
+static __always_inline void record(const struct nvmx_event *e, __u32 tgid)
+{
+	struct nvmx_record *r = bpf_ringbuf_reserve(&nvmx_events, sizeof(*r), 0);
+
+	if (!r) {
+		self_inc(NVMX_SELF_RINGBUF_DROPPED);
+		return;
+	}
+	r->ev = *e;
+	r->tgid = tgid;
+	r->cpu = bpf_get_smp_processor_id();
+	(void)bpf_get_current_comm(r->comm, sizeof(r->comm));
+	bpf_ringbuf_submit(r, 0);
+	self_inc(NVMX_SELF_RINGBUF_SENT);
+}
+
+/*
+ * The one place every entry point ends: record the event as the tracepoint gave it, run the model
+ * on the thread's state, count the verdicts. sc->e is filled except for tid/ts (done here for the
+ * tracepoints, by the caller for the test entry point).
+ */
+static __always_inline int handle_event(struct scratch *sc, __u32 tgid)
+{
+	struct nvmx_event *e = &sc->e;
+	struct nvmx_thread *t;
+	__u32 tid = e->tid;
+
+	if (targ_tgid && tgid != targ_tgid)
+		return 0;
+	self_inc(NVMX_SELF_EVENTS);
+	if (targ_record)
+		record(e, tgid);
+
+	t = bpf_map_lookup_elem(&nvmx_threads, &tid);
+	if (!t) {
+		/* zeroed is NVMX_ST_UNKNOWN: we may have attached mid-stream */
+		struct nvmx_thread init = { .tgid = tgid };
+
+		(void)bpf_map_update_elem(&nvmx_threads, &tid, &init, BPF_NOEXIST);
+		t = bpf_map_lookup_elem(&nvmx_threads, &tid);
+		if (!t) {
+			self_inc(NVMX_SELF_STATE_UPDATE_FAILED);
+			return 0;
+		}
+	}
+	/* as lib/replay.c does: a record without an isa takes the thread's */
+	if (e->isa == NVMX_EV_ISA_UNKNOWN)
+		e->isa = t->st.isa;
+	nvmx_model_step(&t->st, e, &sc->out);
+	for (__u32 i = 0; i < NVMX_MODEL_MAX_VERDICTS; i++) {
+		if (i >= sc->out.n)
+			break;
+		count_verdict(&sc->out.v[i], tgid, tid);
+	}
+	return 0;
+}
+
+/* The scratch event, cleared, with the current thread and time filled in. */
+static __always_inline struct scratch *begin(__u32 kind)
+{
+	__u32 zero = 0;
+	struct scratch *sc = bpf_map_lookup_elem(&nvmx_scratch, &zero);
+
+	if (!sc) {
+		self_inc(NVMX_SELF_SCRATCH_MISSING);
+		return NULL;
+	}
+	__builtin_memset(&sc->e, 0, sizeof(sc->e));
+	sc->e.kind = kind;
+	sc->e.ts_ns = bpf_ktime_get_ns();
+	sc->e.tid = (__u32)bpf_get_current_pid_tgid();
+	sc->e.vcpu_id = NVMX_EV_VCPU_ID_NONE;
+	return sc;
+}
+
+static __always_inline __u32 current_tgid(void)
+{
+	return (__u32)(bpf_get_current_pid_tgid() >> 32);
+}
+
+SEC("tracepoint/kvm/kvm_exit")
+int nvmx_kvm_exit(struct trace_event_raw_kvm_exit___nvmx *ctx)
+{
+	struct scratch *sc = begin(NVMX_EV_EXIT);
+
+	if (!sc)
+		return 0;
+	sc->e.reason = ctx->exit_reason;
+	sc->e.isa = ctx->isa;
+	sc->e.info1 = ctx->info1;
+	sc->e.info2 = ctx->info2;
+	sc->e.intr_info = ctx->intr_info;
+	sc->e.error_code = ctx->error_code;
+	sc->e.vcpu_id = ctx->vcpu_id;
+	return handle_event(sc, current_tgid());
+}
+
+SEC("tracepoint/kvm/kvm_nested_vmexit")
+int nvmx_kvm_nested_vmexit(struct trace_event_raw_kvm_nested_vmexit___nvmx *ctx)
+{
+	struct scratch *sc = begin(NVMX_EV_NESTED_VMEXIT);
+
+	if (!sc)
+		return 0;
+	sc->e.reason = ctx->exit_reason;
+	sc->e.isa = ctx->isa;
+	sc->e.info1 = ctx->info1;
+	sc->e.info2 = ctx->info2;
+	sc->e.intr_info = ctx->intr_info;
+	sc->e.error_code = ctx->error_code;
+	sc->e.vcpu_id = ctx->vcpu_id;
+	return handle_event(sc, current_tgid());
+}
+
+SEC("tracepoint/kvm/kvm_nested_vmexit_inject")
+int nvmx_kvm_nested_vmexit_inject(struct trace_event_raw_kvm_nested_vmexit_inject___nvmx *ctx)
+{
+	struct scratch *sc = begin(NVMX_EV_NESTED_VMEXIT_INJECT);
+
+	if (!sc)
+		return 0;
+	sc->e.reason = ctx->exit_code;
+	sc->e.info1 = ctx->exit_info1;
+	sc->e.info2 = ctx->exit_info2;
+	sc->e.intr_info = ctx->exit_int_info;
+	sc->e.error_code = ctx->exit_int_info_err;
+	if (bpf_core_field_exists(ctx->isa))
+		sc->e.isa = ctx->isa;
+	return handle_event(sc, current_tgid());
+}
+
+SEC("tracepoint/kvm/kvm_nested_vmenter")
+int nvmx_kvm_nested_vmenter(struct trace_event_raw_kvm_nested_vmenter___nvmx *ctx)
+{
+	struct scratch *sc = begin(NVMX_EV_NESTED_VMENTER);
+
+	if (!sc)
+		return 0;
+	if (bpf_core_field_exists(ctx->isa))
+		sc->e.isa = ctx->isa;
+	return handle_event(sc, current_tgid());
+}
+
+SEC("tracepoint/kvm/kvm_nested_vmenter_failed")
+int nvmx_kvm_nested_vmenter_failed(void *ctx)
+{
+	struct scratch *sc = begin(NVMX_EV_NESTED_VMENTER_FAILED);
+
+	return sc ? handle_event(sc, current_tgid()) : 0;
+}
+
+SEC("tracepoint/kvm/kvm_nested_intr_vmexit")
+int nvmx_kvm_nested_intr_vmexit(void *ctx)
+{
+	struct scratch *sc = begin(NVMX_EV_NESTED_INTR_VMEXIT);
+
+	return sc ? handle_event(sc, current_tgid()) : 0;
+}
+
+SEC("tracepoint/kvm/kvm_entry")
+int nvmx_kvm_entry(struct trace_event_raw_kvm_entry___nvmx *ctx)
+{
+	struct scratch *sc = begin(NVMX_EV_ENTRY);
+
+	if (!sc)
+		return 0;
+	sc->e.vcpu_id = ctx->vcpu_id;
+	return handle_event(sc, current_tgid());
+}
+
+SEC("tracepoint/kvm/kvm_userspace_exit")
+int nvmx_kvm_userspace_exit(struct trace_event_raw_kvm_userspace_exit___nvmx *ctx)
+{
+	struct scratch *sc = begin(NVMX_EV_USERSPACE_EXIT);
+
+	if (!sc)
+		return 0;
+	/* for the recording only (lib/record.c); the model ignores both */
+	sc->e.reason = ctx->reason;
+	sc->e.value = (__u64)(__s64)ctx->errno;
+	return handle_event(sc, current_tgid());
+}
+
+SEC("tracepoint/kvm/kvm_msr")
+int nvmx_kvm_msr(struct trace_event_raw_kvm_msr___nvmx *ctx)
+{
+	struct scratch *sc = begin(NVMX_EV_MSR);
+
+	if (!sc)
+		return 0;
+	sc->e.msr = ctx->ecx;
+	sc->e.value = ctx->data;
+	if (ctx->write)
+		sc->e.flags |= NVMX_EV_F_MSR_WRITE;
+	if (ctx->exception)
+		sc->e.flags |= NVMX_EV_F_MSR_GP;
+	return handle_event(sc, current_tgid());
+}
+
+/*
+ * The test entry point (tests/bpf): BPF_PROG_TEST_RUN with the event in ctx_in as u64 arguments
+ * (nvmx.h, NVMX_TEST_ARGS). raw_tp because test runs work for it and not for tracepoint or
+ * tp_btf programs. No attach target: nvmxd never loads it (autoload off).
+ */
+SEC("raw_tp")
+int nvmx_test_event(__u64 *ctx)
+{
+	__u32 zero = 0;
+	struct scratch *sc = bpf_map_lookup_elem(&nvmx_scratch, &zero);
+	__u64 *w;
+
+	if (!sc)
+		return 0;
+	w = (__u64 *)&sc->e;
+#pragma unroll
+	for (int i = 0; i < NVMX_TEST_EVENT_WORDS; i++)
+		w[i] = ctx[i];
+	return handle_event(sc, (__u32)ctx[NVMX_TEST_EVENT_WORDS]);
+}
+
+/*
+ * nvmxd --baseline: an empty program on kvm_exit, loaded in the same object, so a benchmark can
+ * put nvmx's per-event cost (run_time_ns / run_cnt) beside the cost of any BPF program at all
+ * (ebpf_exporter's benchmark habit).
+ */
+SEC("tracepoint/kvm/kvm_exit")
+int nvmx_baseline_kvm_exit(void *ctx)
+{
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "GPL";

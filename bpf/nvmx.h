@@ -1,0 +1,191 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What the BPF programs (nvmx.bpf.c) and user space (nvmxd, tests/bpf) share: map keys and values,
+ * the self-metric slots, the ring-buffer record, and the one mapping from a model verdict to those
+ * keys.
+ *
+ * No #includes on purpose (libbpf-bootstrap's bootstrap.h habit): user space includes
+ * <linux/types.h>, then nvmx/events.h and nvmx/model.h; BPF gets the same from nvmx.bpf.c. Only
+ * fixed-width fields, so both sides see one layout.
+ */
+#ifndef NVMX_BPF_SHARED_H
+#define NVMX_BPF_SHARED_H
+
+/*
+ * Outcome of a verdict: the last field of an exit key. One per way an exit or entry can end, so
+ * that lib's summary (lib/replay.c nvmx_summary_apply_verdict) can be rebuilt from the map alone.
+ */
+#define NVMX_OUT_L2_BY_L0	     0u /* an L2 exit L0 handled itself */
+#define NVMX_OUT_L2_BY_L1	     1u /* an L2 exit reflected to L1 */
+#define NVMX_OUT_SYNTHESIZED_TO_L1   2u /* an exit L0 made up and delivered to L1 */
+#define NVMX_OUT_L1_EXIT	     3u /* an exit of L1 itself */
+#define NVMX_OUT_NESTED_ENTRY	     4u /* L0 emulated L1's VMLAUNCH/VMRESUME/VMRUN */
+#define NVMX_OUT_UNATTRIBUTED	     5u /* an exit or inject the model could not attribute */
+#define NVMX_OUT_NESTED_ENTRY_FAILED 6u /* kvm_nested_vmenter_failed */
+#define NVMX_OUT_COUNT		     7u
+
+/*
+ * Latency histogram: bucket i counts latencies <= 2^i ns (rounded up, so a bucket is exactly a
+ * Prometheus `le` bound, as cloudflare/ebpf_exporter's right-inclusive exp2 histograms do); the
+ * last bucket also takes everything larger (+Inf). 2^38 ns is about 4.6 minutes.
+ */
+#define NVMX_HIST_BUCKETS 40u
+
+struct nvmx_exit_key {
+	__u32 tgid;    /* the VMM process */
+	__u32 tid;     /* the vCPU thread */
+	__u32 isa;     /* NVMX_EV_ISA_* */
+	__u32 reason;  /* basic exit reason (VMX: bits 15:0); 0 for nested entries */
+	__u32 outcome; /* NVMX_OUT_* */
+	__u32 pad;
+};
+
+struct nvmx_hist {
+	__u64 count;
+	__u64 sum_ns;
+	__u64 buckets[NVMX_HIST_BUCKETS];
+};
+
+/* L2 port I/O exits, as lib/replay.c counts them (nvmx_exit_io of model.h). */
+struct nvmx_port_key {
+	__u32 isa;
+	__u16 port;
+	__u8 in;	  /* 1: IN, 0: OUT */
+	__u8 size;	  /* bytes, 0 if the record did not say */
+	__u32 handled_by; /* NVMX_V_BY_L0 / NVMX_V_BY_L1 */
+};
+
+/* L2 MSR exits, as lib/replay.c counts them (nvmx_exit_msr_access of model.h). */
+struct nvmx_msr_key {
+	__u32 isa;
+	__u32 msr; /* from the kvm_msr L0 traced, or NVMX_MODEL_MSR_UNKNOWN */
+	__u32 write;
+	__u32 handled_by; /* NVMX_V_BY_L0 / NVMX_V_BY_L1 */
+};
+
+/* Per vCPU thread, in an LRU hash keyed by tid. */
+struct nvmx_thread {
+	struct nvmx_vcpu_state st;
+	__u32 tgid; /* to name the VM of an END verdict at shutdown */
+	__u32 pad;
+};
+
+/* Self-metric slots of the per-CPU array nvmx_self: nothing is lost without a count here. */
+#define NVMX_SELF_EVENTS	      0u /* events handled */
+#define NVMX_SELF_STATE_UPDATE_FAILED 1u /* no per-thread state: event not modelled */
+#define NVMX_SELF_EXIT_UPDATE_FAILED  2u /* a verdict not counted (exit map full) */
+#define NVMX_SELF_MSR_UPDATE_FAILED   3u
+#define NVMX_SELF_PORT_UPDATE_FAILED  4u
+#define NVMX_SELF_SCRATCH_MISSING     5u /* cannot happen; counted rather than assumed */
+#define NVMX_SELF_RINGBUF_DROPPED     6u /* recording on and the ring buffer was full */
+#define NVMX_SELF_RINGBUF_SENT	      7u
+#define NVMX_SELF_COUNT		      8u
+
+#define NVMX_COMM_LEN 16
+
+/* One event in the ring buffer (recording on). */
+struct nvmx_record {
+	struct nvmx_event ev;
+	__u32 tgid;
+	__u32 cpu;
+	char comm[NVMX_COMM_LEN];
+};
+
+/*
+ * The raw_tp test entry point takes the event as its u64 arguments (BPF_PROG_TEST_RUN ctx_in):
+ * words 0..NVMX_TEST_EVENT_WORDS-1 are the struct nvmx_event, the next one is the tgid.
+ */
+#define NVMX_TEST_EVENT_WORDS 9u
+#define NVMX_TEST_ARGS	      (NVMX_TEST_EVENT_WORDS + 1u)
+
+static __always_inline __u32 nvmx_verdict_outcome(const struct nvmx_verdict *v)
+{
+	switch (v->kind) {
+	case NVMX_V_L2_EXIT:
+		return v->handled_by == NVMX_V_BY_L1 ? NVMX_OUT_L2_BY_L1 : NVMX_OUT_L2_BY_L0;
+	case NVMX_V_L1_EXIT:
+		return NVMX_OUT_L1_EXIT;
+	case NVMX_V_SYNTHESIZED_TO_L1:
+		return NVMX_OUT_SYNTHESIZED_TO_L1;
+	case NVMX_V_NESTED_ENTRY:
+		return NVMX_OUT_NESTED_ENTRY;
+	case NVMX_V_NESTED_ENTRY_FAILED:
+		return NVMX_OUT_NESTED_ENTRY_FAILED;
+	default:
+		return NVMX_OUT_UNATTRIBUTED;
+	}
+}
+
+/*
+ * The msrs/ports entry of a verdict, exactly as lib/replay.c's nvmx_summary_apply_verdict decides
+ * it: only L2 exits; an MSR exit's index only when a kvm_msr told it (a reflected access is
+ * emulated by L1, whose RCX no record carries). Returns 1 (msr), 2 (port) or 0 (neither).
+ */
+static __always_inline int nvmx_verdict_extra(const struct nvmx_verdict *v, struct nvmx_msr_key *mk,
+					      struct nvmx_port_key *pk)
+{
+	__u32 write = 0, port = 0, in = 0, size = 0;
+	__u32 by;
+
+	if (v->kind != NVMX_V_L2_EXIT)
+		return 0;
+	by = v->handled_by == NVMX_V_BY_L1 ? NVMX_V_BY_L1 : NVMX_V_BY_L0;
+	if (nvmx_exit_msr_access(v->isa, v->reason, v->info1, &write)) {
+		mk->isa = v->isa;
+		mk->msr = (v->flags & NVMX_VF_MSR_KNOWN) ? v->msr : NVMX_MODEL_MSR_UNKNOWN;
+		mk->write = write;
+		mk->handled_by = by;
+		return 1;
+	}
+	if (nvmx_exit_io(v->isa, v->reason, v->info1, &port, &in, &size)) {
+		pk->isa = v->isa;
+		pk->port = (__u16)port;
+		pk->in = (__u8)in;
+		pk->size = (__u8)size;
+		pk->handled_by = by;
+		return 2;
+	}
+	return 0;
+}
+
+/* floor(log2(v)) without loops (bcc libbpf-tools bits.bpf.h); 0 for v == 0. */
+static __always_inline __u32 nvmx_log2_32(__u32 v)
+{
+	__u32 shift, r;
+
+	r = (v > 0xffff) << 4;
+	v >>= r;
+	shift = (v > 0xff) << 3;
+	v >>= shift;
+	r |= shift;
+	shift = (v > 0xf) << 2;
+	v >>= shift;
+	r |= shift;
+	shift = (v > 0x3) << 1;
+	v >>= shift;
+	r |= shift;
+	r |= (v >> 1);
+	return r;
+}
+
+static __always_inline __u32 nvmx_log2_64(__u64 v)
+{
+	__u32 hi = (__u32)(v >> 32);
+
+	return hi ? nvmx_log2_32(hi) + 32 : nvmx_log2_32((__u32)v);
+}
+
+/*
+ * Bucket i holds ns <= 2^i: floor(log2) rounded up when ns is not a power of two (ebpf_exporter's
+ * "right-inclusive histogram"), clamped to the last bucket.
+ */
+static __always_inline __u32 nvmx_hist_bucket(__u64 ns)
+{
+	__u32 b = nvmx_log2_64(ns);
+
+	if (b < 63 && (1ull << b) < ns)
+		b++;
+	return b < NVMX_HIST_BUCKETS - 1 ? b : NVMX_HIST_BUCKETS - 1;
+}
+
+#endif /* NVMX_BPF_SHARED_H */

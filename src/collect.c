@@ -1,0 +1,385 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Reading nvmx's per-CPU maps and turning them into summaries (src/collect.h). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "collect.h"
+
+_Static_assert(sizeof(struct nvmx_event) == NVMX_TEST_EVENT_WORDS * sizeof(__u64),
+	       "the raw_tp test entry point takes the event as u64 words");
+_Static_assert(sizeof(struct nvmx_hist) % 8 == 0, "per-CPU values are 8-byte aligned");
+
+void nvmxd_counts_free(struct nvmxd_counts *c)
+{
+	if (!c)
+		return;
+	free(c->exits);
+	free(c->msrs);
+	free(c->ports);
+	memset(c, 0, sizeof(*c));
+}
+
+static int grow(void **arr, size_t *cap, size_t n, size_t elem)
+{
+	size_t ncap;
+	void *p;
+
+	if (n < *cap)
+		return 0;
+	ncap = *cap ? *cap * 2 : 64;
+	p = realloc(*arr, ncap * elem);
+	if (!p)
+		return -ENOMEM;
+	*arr = p;
+	*cap = ncap;
+	return 0;
+}
+
+static int cmp_exit(const void *a, const void *b)
+{
+	const struct nvmx_exit_key *x = &((const struct nvmxd_exit *)a)->key;
+	const struct nvmx_exit_key *y = &((const struct nvmxd_exit *)b)->key;
+	const __u32 xs[] = { x->tgid, x->tid, x->isa, x->reason, x->outcome };
+	const __u32 ys[] = { y->tgid, y->tid, y->isa, y->reason, y->outcome };
+
+	for (size_t i = 0; i < sizeof(xs) / sizeof(xs[0]); i++)
+		if (xs[i] != ys[i])
+			return xs[i] < ys[i] ? -1 : 1;
+	return 0;
+}
+
+static struct nvmxd_exit *find_exit(struct nvmxd_counts *c, const struct nvmx_exit_key *k)
+{
+	for (size_t i = 0; i < c->n_exits; i++)
+		if (!memcmp(&c->exits[i].key, k, sizeof(*k)))
+			return &c->exits[i];
+	return NULL;
+}
+
+static struct nvmxd_msr *find_msr(struct nvmxd_counts *c, const struct nvmx_msr_key *k)
+{
+	for (size_t i = 0; i < c->n_msrs; i++)
+		if (!memcmp(&c->msrs[i].key, k, sizeof(*k)))
+			return &c->msrs[i];
+	return NULL;
+}
+
+static struct nvmxd_port *find_port(struct nvmxd_counts *c, const struct nvmx_port_key *k)
+{
+	for (size_t i = 0; i < c->n_ports; i++)
+		if (!memcmp(&c->ports[i].key, k, sizeof(*k)))
+			return &c->ports[i];
+	return NULL;
+}
+
+/* Reads every key of a per-CPU hash whose values are arrays of __u64, summing over CPUs. */
+static int read_percpu(int fd, size_t key_size, size_t value_size,
+		       int (*add)(struct nvmxd_counts *c, const void *key, const __u64 *sum),
+		       struct nvmxd_counts *c)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	size_t words = value_size / sizeof(__u64);
+	__u64 *vals = NULL, *sum = NULL;
+	void *key = NULL, *next = NULL;
+	bool first = true;
+	int err;
+
+	if (ncpus < 0)
+		return ncpus;
+	err = -ENOMEM;
+	vals = calloc((size_t)ncpus, value_size);
+	sum = calloc(1, value_size);
+	key = calloc(1, key_size);
+	next = calloc(1, key_size);
+	if (!vals || !sum || !key || !next)
+		goto out;
+	for (;;) {
+		if (bpf_map_get_next_key(fd, first ? NULL : key, next)) {
+			err = errno == ENOENT ? 0 : -errno;
+			break;
+		}
+		first = false;
+		memcpy(key, next, key_size);
+		if (bpf_map_lookup_elem(fd, key, vals)) {
+			/* deleted between the two calls: nothing to count */
+			if (errno == ENOENT)
+				continue;
+			err = -errno;
+			break;
+		}
+		memset(sum, 0, value_size);
+		for (int cpu = 0; cpu < ncpus; cpu++)
+			for (size_t w = 0; w < words; w++)
+				sum[w] += vals[(size_t)cpu * words + w];
+		err = add(c, key, sum);
+		if (err)
+			break;
+	}
+out:
+	free(vals);
+	free(sum);
+	free(key);
+	free(next);
+	return err;
+}
+
+static int add_exit_hist(struct nvmxd_counts *c, const void *key, const __u64 *sum)
+{
+	const struct nvmx_hist *h = (const struct nvmx_hist *)sum;
+	struct nvmxd_exit *e = find_exit(c, key);
+	int err;
+
+	if (!e) {
+		err = grow((void **)&c->exits, &c->cap_exits, c->n_exits, sizeof(*c->exits));
+		if (err)
+			return err;
+		e = &c->exits[c->n_exits++];
+		memset(e, 0, sizeof(*e));
+		memcpy(&e->key, key, sizeof(e->key));
+	}
+	e->hist.count += h->count;
+	e->hist.sum_ns += h->sum_ns;
+	for (size_t i = 0; i < NVMX_HIST_BUCKETS; i++)
+		e->hist.buckets[i] += h->buckets[i];
+	return 0;
+}
+
+static int add_msr_count(struct nvmxd_counts *c, const void *key, const __u64 *sum)
+{
+	struct nvmxd_msr *m = find_msr(c, key);
+	int err;
+
+	if (!m) {
+		err = grow((void **)&c->msrs, &c->cap_msrs, c->n_msrs, sizeof(*c->msrs));
+		if (err)
+			return err;
+		m = &c->msrs[c->n_msrs++];
+		memset(m, 0, sizeof(*m));
+		memcpy(&m->key, key, sizeof(m->key));
+	}
+	m->count += sum[0];
+	return 0;
+}
+
+static int add_port_count(struct nvmxd_counts *c, const void *key, const __u64 *sum)
+{
+	struct nvmxd_port *p = find_port(c, key);
+	int err;
+
+	if (!p) {
+		err = grow((void **)&c->ports, &c->cap_ports, c->n_ports, sizeof(*c->ports));
+		if (err)
+			return err;
+		p = &c->ports[c->n_ports++];
+		memset(p, 0, sizeof(*p));
+		memcpy(&p->key, key, sizeof(p->key));
+	}
+	p->count += sum[0];
+	return 0;
+}
+
+int nvmxd_counts_read(struct nvmxd_counts *c, const struct nvmxd_maps *m)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	__u64 *vals;
+	int err;
+
+	if (ncpus < 0)
+		return ncpus;
+	c->n_exits = c->n_msrs = c->n_ports = 0;
+	memset(c->self, 0, sizeof(c->self));
+	err = read_percpu(m->exits, sizeof(struct nvmx_exit_key), sizeof(struct nvmx_hist),
+			  add_exit_hist, c);
+	if (!err)
+		err = read_percpu(m->msrs, sizeof(struct nvmx_msr_key), sizeof(__u64),
+				  add_msr_count, c);
+	if (!err)
+		err = read_percpu(m->ports, sizeof(struct nvmx_port_key), sizeof(__u64),
+				  add_port_count, c);
+	if (err)
+		return err;
+	vals = calloc((size_t)ncpus, sizeof(*vals));
+	if (!vals)
+		return -ENOMEM;
+	for (__u32 slot = 0; slot < NVMX_SELF_COUNT; slot++) {
+		if (bpf_map_lookup_elem(m->self, &slot, vals)) {
+			err = -errno;
+			break;
+		}
+		for (int cpu = 0; cpu < ncpus; cpu++)
+			c->self[slot] += vals[cpu];
+	}
+	free(vals);
+	if (!err)
+		qsort(c->exits, c->n_exits, sizeof(*c->exits), cmp_exit);
+	return err;
+}
+
+int nvmxd_counts_add_verdict(struct nvmxd_counts *c, const struct nvmx_verdict *v, uint32_t tgid,
+			     uint32_t tid)
+{
+	struct nvmx_exit_key k = {
+		.tgid = tgid,
+		.tid = tid,
+		.isa = v->isa,
+		.reason = v->reason,
+		.outcome = nvmx_verdict_outcome(v),
+	};
+	struct nvmx_msr_key mk;
+	struct nvmx_port_key pk;
+	struct nvmx_hist h;
+	__u64 one = 1;
+	int extra, err;
+
+	memset(&h, 0, sizeof(h));
+	h.count = 1;
+	h.sum_ns = v->latency_ns;
+	h.buckets[nvmx_hist_bucket(v->latency_ns)] = 1;
+	err = add_exit_hist(c, &k, (const __u64 *)&h);
+	if (err)
+		return err;
+	memset(&mk, 0, sizeof(mk));
+	memset(&pk, 0, sizeof(pk));
+	extra = nvmx_verdict_extra(v, &mk, &pk);
+	if (extra == 1)
+		return add_msr_count(c, &mk, &one);
+	if (extra == 2)
+		return add_port_count(c, &pk, &one);
+	return 0;
+}
+
+int nvmxd_counts_end(struct nvmxd_counts *c, int threads_fd, uint64_t now_ns, size_t *threads)
+{
+	struct nvmx_event e;
+	struct nvmx_thread t;
+	struct nvmx_verdicts out;
+	__u32 key, next;
+	bool first = true;
+	size_t n = 0;
+	int err = 0;
+
+	for (;;) {
+		if (bpf_map_get_next_key(threads_fd, first ? NULL : &key, &next)) {
+			err = errno == ENOENT ? 0 : -errno;
+			break;
+		}
+		first = false;
+		key = next;
+		if (bpf_map_lookup_elem(threads_fd, &key, &t)) {
+			if (errno == ENOENT)
+				continue;
+			err = -errno;
+			break;
+		}
+		memset(&e, 0, sizeof(e));
+		e.kind = NVMX_EV_END;
+		e.ts_ns = now_ns;
+		e.tid = key;
+		e.vcpu_id = NVMX_EV_VCPU_ID_NONE;
+		nvmx_model_step(&t.st, &e, &out);
+		for (__u32 i = 0; i < out.n && !err; i++)
+			err = nvmxd_counts_add_verdict(c, &out.v[i], t.tgid, key);
+		if (err)
+			break;
+		n++;
+	}
+	if (threads)
+		*threads = n;
+	if (!err)
+		qsort(c->exits, c->n_exits, sizeof(*c->exits), cmp_exit);
+	return err;
+}
+
+static enum nvmx_handler handler_of(__u32 by)
+{
+	/* lib/replay.c: an L2 exit not handled by L1 was handled by L0 */
+	return by == NVMX_V_BY_L1 ? NVMX_HANDLED_BY_L1 : NVMX_HANDLED_BY_L0;
+}
+
+int nvmxd_counts_to_summary(const struct nvmxd_counts *c, uint32_t tgid, uint32_t tid,
+			    struct nvmx_summary *s)
+{
+	int err = 0;
+
+	for (size_t i = 0; i < c->n_exits && !err; i++) {
+		const struct nvmxd_exit *x = &c->exits[i];
+		uint64_t n = x->hist.count;
+
+		if ((tgid && x->key.tgid != tgid) || (tid && x->key.tid != tid) || !n)
+			continue;
+		switch (x->key.outcome) {
+		case NVMX_OUT_L2_BY_L0:
+			err = nvmx_summary_add_exit(s, NVMX_KIND_L2_EXIT, x->key.isa, x->key.reason,
+						    NVMX_HANDLED_BY_L0, n);
+			break;
+		case NVMX_OUT_L2_BY_L1:
+			err = nvmx_summary_add_exit(s, NVMX_KIND_L2_EXIT, x->key.isa, x->key.reason,
+						    NVMX_HANDLED_BY_L1, n);
+			break;
+		case NVMX_OUT_SYNTHESIZED_TO_L1:
+			err = nvmx_summary_add_exit(s, NVMX_KIND_SYNTHESIZED_TO_L1, x->key.isa,
+						    x->key.reason, NVMX_HANDLED_BY_NONE, n);
+			break;
+		case NVMX_OUT_L1_EXIT:
+			err = nvmx_summary_add_exit(s, NVMX_KIND_L1_EXIT, x->key.isa, x->key.reason,
+						    NVMX_HANDLED_BY_NONE, n);
+			break;
+		case NVMX_OUT_NESTED_ENTRY:
+			nvmx_summary_add_nested_entries(s, n);
+			break;
+		case NVMX_OUT_NESTED_ENTRY_FAILED:
+			nvmx_summary_add_failed_entries(s, n);
+			break;
+		case NVMX_OUT_UNATTRIBUTED:
+			nvmx_summary_add_unattributed(s, n);
+			break;
+		default:
+			err = -EINVAL;
+			break;
+		}
+	}
+	if (tgid)
+		return err;
+	for (size_t i = 0; i < c->n_msrs && !err; i++) {
+		const struct nvmxd_msr *m = &c->msrs[i];
+
+		if (m->count)
+			err = nvmx_summary_add_msr(s, m->key.isa, m->key.msr, m->key.write,
+						   handler_of(m->key.handled_by), m->count);
+	}
+	for (size_t i = 0; i < c->n_ports && !err; i++) {
+		const struct nvmxd_port *p = &c->ports[i];
+
+		if (p->count)
+			err = nvmx_summary_add_port(s, p->key.isa, p->key.port, p->key.in,
+						    p->key.size, handler_of(p->key.handled_by),
+						    p->count);
+	}
+	return err;
+}
+
+uint64_t nvmxd_counts_update_failures(const struct nvmxd_counts *c)
+{
+	return c->self[NVMX_SELF_STATE_UPDATE_FAILED] + c->self[NVMX_SELF_EXIT_UPDATE_FAILED] +
+	       c->self[NVMX_SELF_MSR_UPDATE_FAILED] + c->self[NVMX_SELF_PORT_UPDATE_FAILED] +
+	       c->self[NVMX_SELF_SCRATCH_MISSING];
+}
+
+const char *nvmxd_outcome_name(uint32_t outcome)
+{
+	static const char *const names[NVMX_OUT_COUNT] = {
+		[NVMX_OUT_L2_BY_L0] = "l2_exit_handled_by_l0",
+		[NVMX_OUT_L2_BY_L1] = "l2_exit_reflected_to_l1",
+		[NVMX_OUT_SYNTHESIZED_TO_L1] = "synthesized_to_l1",
+		[NVMX_OUT_L1_EXIT] = "l1_exit",
+		[NVMX_OUT_NESTED_ENTRY] = "nested_entry",
+		[NVMX_OUT_UNATTRIBUTED] = "unattributed",
+		[NVMX_OUT_NESTED_ENTRY_FAILED] = "nested_entry_failed",
+	};
+
+	return outcome < NVMX_OUT_COUNT ? names[outcome] : "unknown";
+}

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Probing the running kernel before loading nvmx's BPF object: is tracefs there (mounting it if
+ * not), does each KVM tracepoint exist, and does the kernel's BTF (vmlinux, or the kvm module's)
+ * have the record type whose fields the program reads through CO-RE. No logging: results are
+ * returned for nvmxd to report, one line each.
+ */
+#ifndef NVMXD_PROBE_H
+#define NVMXD_PROBE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct nvmxd_tp {
+	const char *event;    /* tracepoint name under events/kvm/ */
+	const char *btf_type; /* the record type its program reads, NULL: reads no field */
+	bool present;	      /* probe result */
+	char missing[320];    /* why not, when !present */
+};
+
+/*
+ * Finds tracefs: /sys/kernel/tracing, then /sys/kernel/debug/tracing; if neither has events/,
+ * mounts tracefs at /sys/kernel/tracing (*mounted set). path gets the directory. Returns 0 or a
+ * negative errno (from mount).
+ */
+int nvmxd_tracefs(char *path, size_t len, bool *mounted);
+
+/* Whether events/kvm exists at all (KVM built in or its module loaded). */
+bool nvmxd_kvm_events_exist(const char *tracefs);
+
+/*
+ * Fills present/missing of each tracepoint. *btf_where gets where CO-RE types were found
+ * ("vmlinux", "kvm module") or why none was ("no kernel BTF"). Returns 0 or -ENOMEM.
+ */
+int nvmxd_probe_tracepoints(const char *tracefs, struct nvmxd_tp *tps, size_t n,
+			    const char **btf_where);
+
+#endif /* NVMXD_PROBE_H */
