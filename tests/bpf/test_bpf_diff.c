@@ -1,0 +1,712 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The BPF side counts exactly what lib counts. Each test drives one event sequence through
+ * nvmx.bpf.c's handle_event() (its raw_tp entry point nvmx_test_event, by BPF_PROG_TEST_RUN) and
+ * through the user-space model + lib (nvmx_summary_apply_verdict, as lib/replay.c counts), then
+ * asserts that every exit key (process, thread, isa, reason, outcome) has the same count, latency
+ * sum and histogram, that msrs and ports are the same, and that lib's summaries (total and per
+ * thread) are identical. The four shared captures are also compared with nvmx_replay_path()
+ * itself, and one is recorded through the ring buffer and replayed from the recording.
+ *
+ * Loads BPF: needs root. Not root is a failure, not a skip (ctest -L bpf must not pass silently).
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/types.h>
+
+#include "nvmx/events.h"
+#include "nvmx/model.h"
+#include "nvmx/record.h"
+#include "nvmx/replay.h"
+#include "nvmx/summary.h"
+#include "collect.h"
+#include "nvmx.skel.h"
+#include "replay_internal.h"
+#include "trace_parse.h"
+
+/* SVM exit codes (<asm/svm.h>) and VMX basic reasons (<asm/vmx.h>) used below */
+#define SVM_INTR	  0x060u
+#define SVM_CPUID	  0x072u
+#define SVM_IOIO	  0x07bu
+#define SVM_MSR		  0x07cu
+#define SVM_VMRUN	  0x080u
+#define SVM_VMMCALL	  0x081u
+#define SVM_NPF		  0x400u
+#define VMX_EXTINT	  1u
+#define VMX_CPUID	  10u
+#define VMX_VMCALL	  18u
+#define VMX_VMLAUNCH	  20u
+#define VMX_VMRESUME	  24u
+#define VMX_IO		  30u
+#define VMX_MSR_READ	  31u
+#define VMX_MSR_WRITE	  32u
+#define VMX_INVALID_STATE 33u
+
+#define SVM NVMX_EV_ISA_SVM
+#define VMX NVMX_EV_ISA_VMX
+
+/* ---- the reference: the user-space model and lib, per thread ---- */
+
+struct ref_thread {
+	__u32 tgid, tid;
+	struct nvmx_vcpu_state st;
+};
+
+struct ref {
+	struct ref_thread th[64];
+	size_t n;
+	struct nvmx_summary *total;
+	struct nvmxd_counts counts; /* the same verdicts, keyed as the BPF maps key them */
+	__u64 last_ts;
+};
+
+/* ---- the BPF side ---- */
+
+struct bpf_side {
+	struct nvmx_bpf *skel;
+	int prog_fd;
+};
+
+struct harness {
+	struct ref ref;
+	struct bpf_side bpf;
+};
+
+static void bpf_open(struct bpf_side *b, bool record)
+{
+	int err;
+
+	cr_assert_eq(geteuid(), 0,
+		     "tests/bpf loads BPF programs and needs root (CAP_BPF): run `ctest -L bpf` "
+		     "as root. This is a failure, not a skip.");
+	b->skel = nvmx_bpf__open();
+	cr_assert(b->skel, "nvmx_bpf__open: %s", strerror(errno));
+	b->skel->rodata->targ_record = record;
+	/*
+	 * The tracepoint programs load too (never attached): the same object as nvmxd's, and
+	 * proof that all of it passes this kernel's verifier.
+	 */
+	err = nvmx_bpf__load(b->skel);
+	cr_assert_eq(err, 0, "loading nvmx.bpf.o: %s", strerror(-err));
+	b->prog_fd = bpf_program__fd(b->skel->progs.nvmx_test_event);
+	cr_assert_geq(b->prog_fd, 0);
+}
+
+static void bpf_step(struct bpf_side *b, const struct nvmx_event *e, __u32 tgid)
+{
+	__u64 args[NVMX_TEST_ARGS];
+	int err;
+
+	memcpy(args, e, sizeof(*e));
+	args[NVMX_TEST_EVENT_WORDS] = tgid;
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = args, .ctx_size_in = sizeof(args));
+	err = bpf_prog_test_run_opts(b->prog_fd, &opts);
+	cr_assert_eq(err, 0, "BPF_PROG_TEST_RUN: %s", strerror(errno));
+	cr_assert_eq(opts.retval, 0);
+}
+
+static struct ref_thread *ref_thread(struct ref *r, __u32 tgid, __u32 tid)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (r->th[i].tid == tid)
+			return &r->th[i];
+	cr_assert_lt(r->n, sizeof(r->th) / sizeof(r->th[0]));
+	memset(&r->th[r->n], 0, sizeof(r->th[0]));
+	r->th[r->n].tgid = tgid;
+	r->th[r->n].tid = tid;
+	return &r->th[r->n++];
+}
+
+static void ref_apply(struct ref *r, struct ref_thread *t, const struct nvmx_event *e)
+{
+	struct nvmx_verdicts out;
+
+	nvmx_model_step(&t->st, e, &out);
+	for (__u32 i = 0; i < out.n; i++) {
+		cr_assert_eq(nvmx_summary_apply_verdict(r->total, &out.v[i]), 0);
+		cr_assert_eq(nvmxd_counts_add_verdict(&r->counts, &out.v[i], t->tgid, t->tid), 0);
+	}
+}
+
+static void h_init(struct harness *h, bool record)
+{
+	memset(h, 0, sizeof(*h));
+	h->ref.total = nvmx_summary_new();
+	cr_assert(h->ref.total);
+	bpf_open(&h->bpf, record);
+}
+
+static void h_free(struct harness *h)
+{
+	nvmx_summary_free(h->ref.total);
+	nvmxd_counts_free(&h->ref.counts);
+	nvmx_bpf__destroy(h->bpf.skel);
+}
+
+/* One event of thread tid of process tgid, to both sides. */
+static void h_event(struct harness *h, __u32 tgid, struct nvmx_event e)
+{
+	struct ref_thread *t = ref_thread(&h->ref, tgid, e.tid);
+
+	bpf_step(&h->bpf, &e, tgid);
+	/* lib/replay.c: a record without an isa takes the thread's */
+	if (e.isa == NVMX_EV_ISA_UNKNOWN)
+		e.isa = t->st.isa;
+	h->ref.last_ts = e.ts_ns;
+	ref_apply(&h->ref, t, &e);
+}
+
+/* Lost events: every thread forgets, on both sides (as lib/replay.c's lose()). */
+static void h_lost(struct harness *h)
+{
+	for (size_t i = 0; i < h->ref.n; i++) {
+		struct nvmx_event e;
+
+		memset(&e, 0, sizeof(e));
+		e.kind = NVMX_EV_LOST;
+		e.ts_ns = h->ref.last_ts;
+		e.tid = h->ref.th[i].tid;
+		e.vcpu_id = NVMX_EV_VCPU_ID_NONE;
+		bpf_step(&h->bpf, &e, h->ref.th[i].tgid);
+		ref_apply(&h->ref, &h->ref.th[i], &e);
+	}
+}
+
+static char *json_of(const struct nvmx_summary *s)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	cr_assert(f);
+	cr_assert_eq(nvmx_summary_write_json(s, f), 0);
+	fclose(f);
+	return text;
+}
+
+static void assert_same_summary(const struct nvmx_summary *want, const struct nvmx_summary *got,
+				const char *what)
+{
+	char *a = json_of(want), *b = json_of(got);
+
+	cr_assert_str_eq(b, a, "%s: BPF side\n%s\nlib side\n%s", what, b, a);
+	free(a);
+	free(b);
+}
+
+/*
+ * Ends the capture on both sides (user-space END for every thread: nvmxd's shutdown, lib's end
+ * of replay) and compares everything. Returns the BPF side's counts for extra assertions.
+ */
+static void h_compare(struct harness *h, struct nvmxd_counts *bpf)
+{
+	struct nvmx_bpf *s = h->bpf.skel;
+	struct nvmxd_maps m = {
+		.threads = bpf_map__fd(s->maps.nvmx_threads),
+		.exits = bpf_map__fd(s->maps.nvmx_exits),
+		.msrs = bpf_map__fd(s->maps.nvmx_msrs),
+		.ports = bpf_map__fd(s->maps.nvmx_ports),
+		.self = bpf_map__fd(s->maps.nvmx_self),
+	};
+	struct nvmx_summary *got;
+	size_t threads = 0;
+	struct nvmx_event end;
+
+	memset(bpf, 0, sizeof(*bpf));
+	cr_assert_eq(nvmxd_counts_read(bpf, &m), 0);
+	cr_assert_eq(nvmxd_counts_update_failures(bpf), 0, "BPF map updates failed");
+	cr_assert_eq(nvmxd_counts_end(bpf, m.threads, h->ref.last_ts, &threads), 0);
+	cr_assert_eq(threads, h->ref.n, "threads in the BPF state map");
+
+	memset(&end, 0, sizeof(end));
+	end.kind = NVMX_EV_END;
+	end.ts_ns = h->ref.last_ts;
+	end.vcpu_id = NVMX_EV_VCPU_ID_NONE;
+	for (size_t i = 0; i < h->ref.n; i++) {
+		end.tid = h->ref.th[i].tid;
+		ref_apply(&h->ref, &h->ref.th[i], &end);
+	}
+
+	/* every exit key: count, latency sum, every histogram bucket */
+	cr_assert_eq(bpf->n_exits, h->ref.counts.n_exits, "exit keys: BPF %zu, lib %zu",
+		     bpf->n_exits, h->ref.counts.n_exits);
+	for (size_t i = 0; i < h->ref.counts.n_exits; i++) {
+		const struct nvmxd_exit *w = &h->ref.counts.exits[i];
+		bool found = false;
+
+		for (size_t j = 0; j < bpf->n_exits && !found; j++) {
+			const struct nvmxd_exit *g = &bpf->exits[j];
+
+			if (memcmp(&g->key, &w->key, sizeof(w->key)))
+				continue;
+			found = true;
+			cr_assert_eq(memcmp(&g->hist, &w->hist, sizeof(w->hist)), 0,
+				     "tid %u %s reason 0x%x: count %llu/%llu sum %llu/%llu",
+				     w->key.tid, nvmxd_outcome_name(w->key.outcome), w->key.reason,
+				     (unsigned long long)g->hist.count,
+				     (unsigned long long)w->hist.count,
+				     (unsigned long long)g->hist.sum_ns,
+				     (unsigned long long)w->hist.sum_ns);
+		}
+		cr_assert(found, "tid %u %s isa %u reason 0x%x missing on the BPF side", w->key.tid,
+			  nvmxd_outcome_name(w->key.outcome), w->key.isa, w->key.reason);
+	}
+	cr_assert_eq(bpf->n_msrs, h->ref.counts.n_msrs);
+	for (size_t i = 0; i < h->ref.counts.n_msrs; i++) {
+		bool found = false;
+
+		for (size_t j = 0; j < bpf->n_msrs; j++)
+			if (!memcmp(&bpf->msrs[j].key, &h->ref.counts.msrs[i].key,
+				    sizeof(bpf->msrs[j].key))) {
+				found = true;
+				cr_assert_eq(bpf->msrs[j].count, h->ref.counts.msrs[i].count);
+			}
+		cr_assert(found, "msr 0x%x missing on the BPF side", h->ref.counts.msrs[i].key.msr);
+	}
+	cr_assert_eq(bpf->n_ports, h->ref.counts.n_ports);
+	for (size_t i = 0; i < h->ref.counts.n_ports; i++) {
+		bool found = false;
+
+		for (size_t j = 0; j < bpf->n_ports; j++)
+			if (!memcmp(&bpf->ports[j].key, &h->ref.counts.ports[i].key,
+				    sizeof(bpf->ports[j].key))) {
+				found = true;
+				cr_assert_eq(bpf->ports[j].count, h->ref.counts.ports[i].count);
+			}
+		cr_assert(found, "port 0x%x missing on the BPF side",
+			  h->ref.counts.ports[i].key.port);
+	}
+
+	/* lib's summary, total: every key of the JSON, every count */
+	got = nvmx_summary_new();
+	cr_assert(got);
+	cr_assert_eq(nvmxd_counts_to_summary(bpf, 0, 0, got), 0);
+	assert_same_summary(h->ref.total, got, "total");
+	nvmx_summary_free(got);
+}
+
+static struct nvmx_event ev(__u32 tid, __u32 kind, __u64 ts, __u32 isa, __u32 reason, __u64 info1)
+{
+	struct nvmx_event e;
+
+	memset(&e, 0, sizeof(e));
+	e.tid = tid;
+	e.kind = kind;
+	e.ts_ns = ts;
+	e.isa = isa;
+	e.reason = reason;
+	e.info1 = info1;
+	e.vcpu_id = (kind == NVMX_EV_EXIT || kind == NVMX_EV_NESTED_VMEXIT || kind == NVMX_EV_ENTRY)
+			    ? 0
+			    : NVMX_EV_VCPU_ID_NONE;
+	return e;
+}
+
+static struct nvmx_event msr_ev(__u32 tid, __u64 ts, __u32 index, bool write)
+{
+	struct nvmx_event e = ev(tid, NVMX_EV_MSR, ts, 0, 0, 0);
+
+	e.msr = index;
+	e.flags = write ? NVMX_EV_F_MSR_WRITE : 0;
+	return e;
+}
+
+#define TGID			1000u
+#define TID			1001u
+#define E(kind, ts, isa, r, i1) h_event(&h, TGID, ev(TID, kind, ts, isa, r, i1))
+
+static uint64_t out_count(const struct nvmxd_counts *c, __u32 tid, __u32 isa, __u32 reason,
+			  __u32 outcome)
+{
+	uint64_t n = 0;
+
+	for (size_t i = 0; i < c->n_exits; i++) {
+		const struct nvmx_exit_key *k = &c->exits[i].key;
+
+		if ((!tid || k->tid == tid) && k->isa == isa && k->reason == reason &&
+		    k->outcome == outcome)
+			n += c->exits[i].hist.count;
+	}
+	return n;
+}
+
+/* The SVM loop of the shared captures: L2 cpuid, L1 intercepts it, L1 re-enters with VMRUN. */
+static void svm_reflected(struct harness *hp, __u32 tgid, __u32 tid, __u64 t)
+{
+	h_event(hp, tgid, ev(tid, NVMX_EV_EXIT, t + 0, SVM, SVM_CPUID, 0));
+	h_event(hp, tgid, ev(tid, NVMX_EV_NESTED_VMEXIT, t + 10, SVM, SVM_CPUID, 0));
+	h_event(hp, tgid, ev(tid, NVMX_EV_NESTED_VMEXIT_INJECT, t + 300, SVM, SVM_CPUID, 0));
+	h_event(hp, tgid, ev(tid, NVMX_EV_ENTRY, t + 400, 0, 0, 0));
+	h_event(hp, tgid, ev(tid, NVMX_EV_EXIT, t + 500, SVM, SVM_VMRUN, 0));
+	h_event(hp, tgid, ev(tid, NVMX_EV_NESTED_VMENTER, t + 600, SVM, 0, 0));
+	h_event(hp, tgid, ev(tid, NVMX_EV_ENTRY, t + 700, 0, 0, 0));
+}
+
+Test(bpf_diff, reflected_exit_counts_the_same)
+{
+	struct harness h;
+	struct nvmxd_counts c;
+
+	h_init(&h, false);
+	svm_reflected(&h, TGID, TID, 1000);
+	svm_reflected(&h, TGID, TID, 2000);
+	h_compare(&h, &c);
+	cr_assert_eq(out_count(&c, TID, SVM, SVM_CPUID, NVMX_OUT_L2_BY_L1), 2);
+	cr_assert_eq(out_count(&c, TID, SVM, SVM_VMRUN, NVMX_OUT_L1_EXIT), 2);
+	cr_assert_eq(out_count(&c, TID, SVM, 0, NVMX_OUT_NESTED_ENTRY), 2);
+	nvmxd_counts_free(&c);
+	h_free(&h);
+}
+
+Test(bpf_diff, l0_handled_msr_exit_counts_the_same_with_its_index)
+{
+	struct harness h;
+	struct nvmxd_counts c;
+
+	h_init(&h, false);
+	E(NVMX_EV_EXIT, 100, SVM, SVM_MSR, 0); /* EXITINFO1 0: RDMSR */
+	E(NVMX_EV_NESTED_VMEXIT, 110, SVM, SVM_MSR, 0);
+	h_event(&h, TGID, msr_ev(TID, 120, 0x1b, false));
+	E(NVMX_EV_ENTRY, 5000, 0, 0, 0);
+	E(NVMX_EV_EXIT, 6000, SVM, SVM_MSR, 1); /* WRMSR */
+	E(NVMX_EV_NESTED_VMEXIT, 6010, SVM, SVM_MSR, 1);
+	h_event(&h, TGID, msr_ev(TID, 6020, 0xc0000080, true));
+	E(NVMX_EV_ENTRY, 7000, 0, 0, 0);
+	h_compare(&h, &c);
+	cr_assert_eq(out_count(&c, TID, SVM, SVM_MSR, NVMX_OUT_L2_BY_L0), 2);
+	cr_assert_eq(c.n_msrs, 2);
+	nvmxd_counts_free(&c);
+	h_free(&h);
+}
+
+Test(bpf_diff, synthesised_exits_count_the_same)
+{
+	struct harness h;
+	struct nvmxd_counts c;
+
+	h_init(&h, false);
+	/* 6.12 intr capture: L2 `out 0x81` goes to the VMM, which sends L1 an MSI */
+	E(NVMX_EV_EXIT, 100, SVM, SVM_IOIO, 0x810010);
+	E(NVMX_EV_NESTED_VMEXIT, 110, SVM, SVM_IOIO, 0x810010);
+	E(NVMX_EV_USERSPACE_EXIT, 120, 0, 2, 0);
+	E(NVMX_EV_NESTED_INTR_VMEXIT, 130, 0, 0, 0);
+	E(NVMX_EV_NESTED_VMEXIT_INJECT, 140, SVM, SVM_INTR, 0);
+	E(NVMX_EV_ENTRY, 150, 0, 0, 0);
+	E(NVMX_EV_EXIT, 160, SVM, SVM_VMRUN, 0);
+	E(NVMX_EV_NESTED_VMENTER, 170, SVM, 0, 0);
+	E(NVMX_EV_ENTRY, 180, 0, 0, 0);
+	/* VMX: an external interrupt exit to L1 with no L2 exit before it */
+	h_event(&h, TGID, ev(TID + 1, NVMX_EV_NESTED_VMEXIT_INJECT, 200, VMX, VMX_EXTINT, 0));
+	h_event(&h, TGID, ev(TID + 1, NVMX_EV_ENTRY, 210, 0, 0, 0));
+	h_compare(&h, &c);
+	cr_assert_eq(out_count(&c, TID, SVM, SVM_IOIO, NVMX_OUT_L2_BY_L0), 1);
+	cr_assert_eq(out_count(&c, TID, SVM, SVM_INTR, NVMX_OUT_SYNTHESIZED_TO_L1), 1);
+	nvmxd_counts_free(&c);
+	h_free(&h);
+}
+
+Test(bpf_diff, l1_exits_while_l1_handles_a_reflected_exit_count_the_same)
+{
+	struct harness h;
+	struct nvmxd_counts c;
+
+	h_init(&h, false);
+	E(NVMX_EV_EXIT, 100, VMX, VMX_CPUID, 0);
+	E(NVMX_EV_NESTED_VMEXIT, 110, VMX, VMX_CPUID, 0);
+	E(NVMX_EV_NESTED_VMEXIT_INJECT, 120, VMX, VMX_CPUID, 0);
+	E(NVMX_EV_ENTRY, 130, 0, 0, 0);
+	/* L1's handler: an RDMSR L0 emulates, then VMRESUME */
+	E(NVMX_EV_EXIT, 140, VMX, VMX_MSR_READ, 0);
+	h_event(&h, TGID, msr_ev(TID, 150, 0x1b, false));
+	E(NVMX_EV_ENTRY, 160, 0, 0, 0);
+	E(NVMX_EV_EXIT, 170, VMX, VMX_VMRESUME, 0);
+	E(NVMX_EV_NESTED_VMENTER, 180, VMX, 0, 0);
+	E(NVMX_EV_ENTRY, 190, 0, 0, 0);
+	h_compare(&h, &c);
+	cr_assert_eq(out_count(&c, TID, VMX, VMX_MSR_READ, NVMX_OUT_L1_EXIT), 1);
+	cr_assert_eq(out_count(&c, TID, VMX, VMX_VMRESUME, NVMX_OUT_L1_EXIT), 1);
+	nvmxd_counts_free(&c);
+	h_free(&h);
+}
+
+Test(bpf_diff, exit_to_the_vmm_counts_the_same)
+{
+	struct harness h;
+	struct nvmxd_counts c;
+
+	h_init(&h, false);
+	/* VMX `out 0x81`, 1 byte: qualification port << 16, size - 1 = 0, OUT */
+	E(NVMX_EV_EXIT, 100, VMX, VMX_IO, 0x810000);
+	E(NVMX_EV_NESTED_VMEXIT, 110, VMX, VMX_IO, 0x810000);
+	E(NVMX_EV_USERSPACE_EXIT, 120, 0, 2, 0);
+	E(NVMX_EV_ENTRY, 9000, 0, 0, 0);
+	h_compare(&h, &c);
+	cr_assert_eq(out_count(&c, TID, VMX, VMX_IO, NVMX_OUT_L2_BY_L0), 1);
+	cr_assert_eq(c.n_ports, 1);
+	cr_assert_eq(c.ports[0].key.port, 0x81);
+	nvmxd_counts_free(&c);
+	h_free(&h);
+}
+
+Test(bpf_diff, failed_nested_entry_counts_the_same)
+{
+	struct harness h;
+	struct nvmxd_counts c;
+
+	h_init(&h, false);
+	E(NVMX_EV_EXIT, 100, VMX, VMX_VMLAUNCH, 0);
+	E(NVMX_EV_NESTED_VMENTER_FAILED, 110, 0, 0, 0);
+	E(NVMX_EV_NESTED_VMEXIT_INJECT, 120, VMX, VMX_INVALID_STATE | NVMX_VMX_FAILED_VMENTRY, 0);
+	E(NVMX_EV_ENTRY, 130, 0, 0, 0);
+	h_compare(&h, &c);
+	cr_assert_eq(out_count(&c, TID, 0, 0, NVMX_OUT_NESTED_ENTRY_FAILED) +
+			     out_count(&c, TID, VMX, 0, NVMX_OUT_NESTED_ENTRY_FAILED),
+		     1);
+	nvmxd_counts_free(&c);
+	h_free(&h);
+}
+
+Test(bpf_diff, mid_stream_attach_counts_the_same)
+{
+	struct harness h;
+	struct nvmxd_counts c;
+
+	h_init(&h, false);
+	/* attached while L0 delivered a reflected exit: the inject cannot be attributed */
+	E(NVMX_EV_NESTED_VMEXIT_INJECT, 100, SVM, SVM_VMMCALL, 0);
+	E(NVMX_EV_ENTRY, 110, 0, 0, 0);
+	E(NVMX_EV_EXIT, 120, SVM, SVM_VMRUN, 0);
+	E(NVMX_EV_NESTED_VMENTER, 130, SVM, 0, 0);
+	E(NVMX_EV_ENTRY, 140, 0, 0, 0);
+	/* another thread attached between kvm_exit and kvm_nested_vmexit */
+	h_event(&h, TGID, ev(TID + 5, NVMX_EV_NESTED_VMEXIT, 150, SVM, SVM_CPUID, 0));
+	h_event(&h, TGID, ev(TID + 5, NVMX_EV_NESTED_VMEXIT_INJECT, 160, SVM, SVM_CPUID, 0));
+	/* and one that starts with an entry, then a lost stretch, then a pending exit at the end */
+	h_event(&h, TGID, ev(TID + 6, NVMX_EV_ENTRY, 170, 0, 0, 0));
+	h_event(&h, TGID, ev(TID + 6, NVMX_EV_EXIT, 180, SVM, SVM_NPF, 0));
+	h_lost(&h);
+	h_event(&h, TGID, ev(TID + 6, NVMX_EV_EXIT, 190, SVM, SVM_MSR, 0));
+	h_event(&h, TGID, msr_ev(TID + 6, 195, 0x10, false));
+	h_compare(&h, &c);
+	cr_assert_eq(out_count(&c, TID, SVM, SVM_VMMCALL, NVMX_OUT_UNATTRIBUTED), 1);
+	cr_assert_eq(out_count(&c, TID + 5, SVM, SVM_CPUID, NVMX_OUT_L2_BY_L1), 1);
+	cr_assert_eq(out_count(&c, TID + 6, SVM, SVM_MSR, NVMX_OUT_L1_EXIT), 1);
+	nvmxd_counts_free(&c);
+	h_free(&h);
+}
+
+Test(bpf_diff, interleaved_vcpu_threads_of_two_vms_count_the_same)
+{
+	struct harness h;
+	struct nvmxd_counts c;
+	__u64 t = 1000;
+
+	h_init(&h, false);
+	/* vCPU 0 of two VMs (same vcpu_id, different threads), events interleaved */
+	for (int i = 0; i < 5; i++, t += 100) {
+		h_event(&h, 2000, ev(2001, NVMX_EV_EXIT, t, SVM, SVM_CPUID, 0));
+		h_event(&h, 3000, ev(3001, NVMX_EV_EXIT, t + 1, VMX, VMX_CPUID, 0));
+		h_event(&h, 2000, ev(2001, NVMX_EV_NESTED_VMEXIT, t + 2, SVM, SVM_CPUID, 0));
+		h_event(&h, 3000, ev(3001, NVMX_EV_NESTED_VMEXIT, t + 3, VMX, VMX_CPUID, 0));
+		h_event(&h, 3000, ev(3001, NVMX_EV_NESTED_VMEXIT_INJECT, t + 4, VMX, VMX_CPUID, 0));
+		h_event(&h, 2000, ev(2001, NVMX_EV_ENTRY, t + 5, 0, 0, 0));
+		h_event(&h, 3000, ev(3001, NVMX_EV_ENTRY, t + 6, 0, 0, 0));
+		h_event(&h, 3000, ev(3001, NVMX_EV_EXIT, t + 7, VMX, VMX_VMRESUME, 0));
+		h_event(&h, 3000, ev(3001, NVMX_EV_NESTED_VMENTER, t + 8, VMX, 0, 0));
+		h_event(&h, 3000, ev(3001, NVMX_EV_ENTRY, t + 9, 0, 0, 0));
+	}
+	h_compare(&h, &c);
+	cr_assert_eq(out_count(&c, 2001, SVM, SVM_CPUID, NVMX_OUT_L2_BY_L0), 5);
+	cr_assert_eq(out_count(&c, 3001, VMX, VMX_CPUID, NVMX_OUT_L2_BY_L1), 5);
+	nvmxd_counts_free(&c);
+	h_free(&h);
+}
+
+Test(bpf_diff, both_isas_ports_and_msrs_count_the_same)
+{
+	struct harness h;
+	struct nvmxd_counts c;
+
+	h_init(&h, false);
+	/* SVM `out 0x80`, 1 byte, reflected: IOIO EXITINFO1 port << 16 | SZ8 (bit 4) */
+	E(NVMX_EV_EXIT, 100, SVM, SVM_IOIO, 0x800010);
+	E(NVMX_EV_NESTED_VMEXIT, 110, SVM, SVM_IOIO, 0x800010);
+	E(NVMX_EV_NESTED_VMEXIT_INJECT, 120, SVM, SVM_IOIO, 0x800010);
+	E(NVMX_EV_ENTRY, 130, 0, 0, 0);
+	/* VMX `in 0x80`, 4 bytes, reflected: qualification size-1 = 3, IN = bit 3 */
+	h_event(&h, TGID, ev(TID + 1, NVMX_EV_EXIT, 200, VMX, VMX_IO, 0x80000b));
+	h_event(&h, TGID, ev(TID + 1, NVMX_EV_NESTED_VMEXIT, 210, VMX, VMX_IO, 0x80000b));
+	h_event(&h, TGID, ev(TID + 1, NVMX_EV_NESTED_VMEXIT_INJECT, 220, VMX, VMX_IO, 0x80000b));
+	h_event(&h, TGID, ev(TID + 1, NVMX_EV_ENTRY, 230, 0, 0, 0));
+	/* VMX RDMSR reflected (index unknown) and WRMSR handled by L0 */
+	h_event(&h, TGID, ev(TID + 1, NVMX_EV_EXIT, 300, VMX, VMX_MSR_READ, 0));
+	h_event(&h, TGID, ev(TID + 1, NVMX_EV_NESTED_VMEXIT, 310, VMX, VMX_MSR_READ, 0));
+	h_event(&h, TGID, ev(TID + 1, NVMX_EV_NESTED_VMEXIT_INJECT, 320, VMX, VMX_MSR_READ, 0));
+	h_event(&h, TGID, ev(TID + 1, NVMX_EV_ENTRY, 330, 0, 0, 0));
+	h_event(&h, TGID, ev(TID + 1, NVMX_EV_EXIT, 400, VMX, VMX_MSR_WRITE, 0));
+	h_event(&h, TGID, ev(TID + 1, NVMX_EV_NESTED_VMEXIT, 410, VMX, VMX_MSR_WRITE, 0));
+	h_event(&h, TGID, msr_ev(TID + 1, 420, 0x6e0, true));
+	h_event(&h, TGID, ev(TID + 1, NVMX_EV_ENTRY, 430, 0, 0, 0));
+	h_compare(&h, &c);
+	cr_assert_eq(c.n_ports, 2);
+	cr_assert_eq(c.n_msrs, 2);
+	nvmxd_counts_free(&c);
+	h_free(&h);
+}
+
+/* ---- the four shared captures ---- */
+
+/*
+ * Feeds a capture's events to both sides (tgid made up: a trace has only the thread), then also
+ * compares the BPF side with nvmx_replay_path() of the same file. Returns the BPF counts.
+ */
+static void capture(const char *name, bool record, struct harness *h, struct nvmxd_counts *c)
+{
+	char path[512];
+	struct nvmx_reader *rd = NULL;
+	struct nvmx_summary *replayed = NULL, *got;
+	struct nvmx_line ln;
+	const char *line;
+	long len;
+	uint64_t events = 0;
+
+	snprintf(path, sizeof(path), "%s/%s/trace.txt.xz", NVMX_TEST_DATA, name);
+	h_init(h, record);
+	cr_assert_eq(nvmx_reader_open(path, &rd), 0, "%s", path);
+	while ((len = nvmx_reader_next(rd, &line)) >= 0) {
+		nvmx_parse_line(line, (size_t)len, &ln);
+		if (ln.type == NVMX_LINE_EVENT) {
+			h_event(h, 4000, ln.ev);
+			events++;
+		} else if (ln.type == NVMX_LINE_LOST || (ln.type == NVMX_LINE_ENTRIES && ln.lost)) {
+			h_lost(h);
+		}
+	}
+	cr_assert_eq(len, -1);
+	nvmx_reader_close(rd);
+	cr_assert_gt(events, 1000);
+	h_compare(h, c);
+
+	cr_assert_eq(nvmx_replay_path(path, &replayed, NULL, stderr), 0);
+	got = nvmx_summary_new();
+	cr_assert(got);
+	cr_assert_eq(nvmxd_counts_to_summary(c, 0, 0, got), 0);
+	assert_same_summary(replayed, got, name);
+	nvmx_summary_free(got);
+	nvmx_summary_free(replayed);
+}
+
+Test(bpf_diff, capture_svm_6_1_counts_as_replay)
+{
+	struct harness h;
+	struct nvmxd_counts c;
+
+	capture("6.1-qemu64-N1000", false, &h, &c);
+	/* ground-truth.txt: N = 1000 cpuid reflected */
+	cr_assert_eq(out_count(&c, 0, SVM, SVM_CPUID, NVMX_OUT_L2_BY_L1), 1000);
+	nvmxd_counts_free(&c);
+	h_free(&h);
+}
+
+Test(bpf_diff, capture_svm_6_12_intr_counts_as_replay)
+{
+	struct harness h;
+	struct nvmxd_counts c;
+
+	capture("6.12-qemu64-intr-N1000", false, &h, &c);
+	cr_assert_eq(out_count(&c, 0, SVM, SVM_INTR, NVMX_OUT_SYNTHESIZED_TO_L1), 999);
+	nvmxd_counts_free(&c);
+	h_free(&h);
+}
+
+Test(bpf_diff, capture_vmx_6_12_counts_as_replay)
+{
+	struct harness h;
+	struct nvmxd_counts c;
+
+	capture("vmx-6.12-n1000", false, &h, &c);
+	cr_assert_eq(out_count(&c, 0, VMX, VMX_VMCALL, NVMX_OUT_L2_BY_L1), 1000);
+	nvmxd_counts_free(&c);
+	h_free(&h);
+}
+
+Test(bpf_diff, capture_vmx_6_12_intr_counts_as_replay)
+{
+	struct harness h;
+	struct nvmxd_counts c;
+
+	capture("vmx-6.12-intr-n1000", false, &h, &c);
+	cr_assert_eq(out_count(&c, 0, VMX, VMX_EXTINT, NVMX_OUT_SYNTHESIZED_TO_L1), 999);
+	nvmxd_counts_free(&c);
+	h_free(&h);
+}
+
+/* ---- recording: the ring buffer, formatted by lib/record.c, replays to the same counts ---- */
+
+struct rec_ctx {
+	FILE *f;
+	uint64_t n;
+};
+
+static int on_rec(void *ctx, void *data, size_t size)
+{
+	struct rec_ctx *r = ctx;
+	const struct nvmx_record *rec = data;
+	char comm[NVMX_COMM_LEN + 1], line[512];
+	int n;
+
+	cr_assert_geq(size, sizeof(*rec));
+	memcpy(comm, rec->comm, NVMX_COMM_LEN);
+	comm[NVMX_COMM_LEN] = '\0';
+	n = nvmx_record_format(&rec->ev, comm, rec->cpu, line, sizeof(line));
+	cr_assert_gt(n, 0);
+	fprintf(r->f, "%s\n", line);
+	r->n++;
+	return 0;
+}
+
+Test(bpf_diff, recording_of_a_capture_replays_to_the_bpf_counts)
+{
+	char path[] = "/tmp/nvmx_test_recording_XXXXXX";
+	struct rec_ctx r = { 0 };
+	struct ring_buffer *rb;
+	struct nvmx_summary *replayed = NULL, *got;
+	struct nvmx_replay_stats st;
+	struct harness h;
+	struct nvmxd_counts c;
+	int fd;
+
+	capture("6.12-qemu64-intr-N1000", true, &h, &c);
+	fd = mkstemp(path);
+	cr_assert_geq(fd, 0);
+	r.f = fdopen(fd, "w");
+	cr_assert(r.f);
+	cr_assert_eq(nvmx_record_write_header(r.f, "tests/bpf"), 0);
+	rb = ring_buffer__new(bpf_map__fd(h.bpf.skel->maps.nvmx_events), on_rec, &r, NULL);
+	cr_assert(rb);
+	cr_assert_geq(ring_buffer__consume(rb), 0);
+	ring_buffer__free(rb);
+	fclose(r.f);
+	cr_assert_eq(c.self[NVMX_SELF_RINGBUF_DROPPED], 0);
+	cr_assert_eq(r.n, c.self[NVMX_SELF_EVENTS], "records %llu, events %llu",
+		     (unsigned long long)r.n, (unsigned long long)c.self[NVMX_SELF_EVENTS]);
+
+	cr_assert_eq(nvmx_replay_path(path, &replayed, &st, stderr), 0);
+	cr_assert_eq(st.malformed, 0);
+	got = nvmx_summary_new();
+	cr_assert(got);
+	cr_assert_eq(nvmxd_counts_to_summary(&c, 0, 0, got), 0);
+	assert_same_summary(replayed, got, "replay of the recording");
+	nvmx_summary_free(got);
+	nvmx_summary_free(replayed);
+	unlink(path);
+	nvmxd_counts_free(&c);
+	h_free(&h);
+}
