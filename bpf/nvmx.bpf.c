@@ -117,7 +117,7 @@ static __always_inline void count_verdict(const struct nvmx_verdict *v, __u32 tg
 	struct nvmx_msr_key mk = {};
 	struct nvmx_port_key pk = {};
 	struct nvmx_hist *h;
-	__u32 b;
+	__u64 b;
 	int extra;
 
 	h = bpf_map_lookup_elem(&nvmx_exits, &k);
@@ -129,8 +129,13 @@ static __always_inline void count_verdict(const struct nvmx_verdict *v, __u32 tg
 		h->count++;
 		h->sum_ns += v->latency_ns;
 		b = nvmx_hist_bucket(v->latency_ns);
-		if (b < NVMX_HIST_BUCKETS)
-			h->buckets[b]++;
+		/*
+		 * The mask changes nothing (b < NVMX_HIST_BUCKETS), it proves the bound to the
+		 * verifier: 6.1's lost the clamp's bound through a 32-bit zero extension. The
+		 * empty asm hides b's range from clang, which would drop the mask otherwise.
+		 */
+		asm volatile("" : "+r"(b));
+		h->buckets[b & (NVMX_HIST_BUCKETS - 1)]++;
 	} else {
 		self_inc(NVMX_SELF_EXIT_UPDATE_FAILED);
 	}

@@ -27,9 +27,12 @@
 /*
  * Latency histogram: bucket i counts latencies <= 2^i ns (rounded up, so a bucket is exactly a
  * Prometheus `le` bound, as cloudflare/ebpf_exporter's right-inclusive exp2 histograms do); the
- * last bucket also takes everything larger (+Inf). 2^38 ns is about 4.6 minutes.
+ * last bucket also takes everything larger (+Inf), so the largest finite bound is 2^30 ns (1.07 s).
+ * A power of two: the BPF side masks the index with it, which every verifier since 6.1 accepts
+ * (6.1's lost the bound of a clamped index through a 32-bit zero extension).
  */
-#define NVMX_HIST_BUCKETS 40u
+#define NVMX_HIST_BUCKETS 32u
+_Static_assert((NVMX_HIST_BUCKETS & (NVMX_HIST_BUCKETS - 1)) == 0, "a power of two");
 
 struct nvmx_exit_key {
 	__u32 tgid;    /* the VMM process */

@@ -318,7 +318,7 @@ static void read_vm_name(__u32 tgid, char *out, size_t len)
 		fclose(f);
 	}
 	if (!n) {
-		snprintf(out, len, "pid %" PRIu32 " (exited)", tgid);
+		snprintf(out, len, "(exited before it was named)");
 		return;
 	}
 	buf[n] = '\0';
@@ -364,6 +364,26 @@ static void name_vms(struct nvmxd *d)
 {
 	for (size_t i = 0; i < d->counts.n_exits; i++)
 		(void)vm_name(d, d->counts.exits[i].key.tgid);
+}
+
+/*
+ * Names the VMs of the threads seen so far: a walk of the (small) state map, cheaper than
+ * reading the counters, done every 250 ms so a VM that exits before the next summary keeps its
+ * name.
+ */
+static void name_new_vms(struct nvmxd *d)
+{
+	int fd = bpf_map__fd(d->skel->maps.nvmx_threads);
+	struct nvmx_thread t;
+	__u32 key, next;
+	bool first = true;
+
+	while (!bpf_map_get_next_key(fd, first ? NULL : &key, &next)) {
+		first = false;
+		key = next;
+		if (!bpf_map_lookup_elem(fd, &key, &t))
+			(void)vm_name(d, t.tgid);
+	}
 }
 
 /* ---- probing, loading, attaching ---- */
@@ -978,7 +998,7 @@ static int shutdown_run(struct nvmxd *d, bool print)
 static int run(struct nvmxd *d)
 {
 	uint64_t interval_ns = (uint64_t)(d->o.interval_s * 1e9);
-	uint64_t deadline = 0, next_print;
+	uint64_t deadline = 0, next_print, next_names;
 	struct sigaction sa;
 	bool printed = false;
 	int err;
@@ -1030,12 +1050,19 @@ static int run(struct nvmxd *d)
 	if (d->o.duration_s > 0)
 		deadline = d->start_ns + (uint64_t)(d->o.duration_s * 1e9);
 	next_print = d->start_ns + interval_ns;
+	next_names = d->start_ns + 250000000u;
 
 	while (!stopping) {
 		uint64_t now = mono_ns(), until = next_print;
 
 		if (deadline && now >= deadline)
 			break;
+		if (now >= next_names) {
+			name_new_vms(d);
+			next_names = now + 250000000u;
+		}
+		if (next_names < until)
+			until = next_names;
 		if (now >= next_print) {
 			err = read_counts(d);
 			if (err)
