@@ -87,6 +87,7 @@ struct opts {
 	double duration_s; /* 0: until SIGINT/SIGTERM */
 	bool once;
 	bool baseline;
+	bool bpf_stats;
 	const char *json_path;
 	const char *record_path;
 	const char *ready_path;
@@ -129,9 +130,12 @@ static void usage(FILE *f)
 		"  --ringbuf-mib N     ring buffer size for --record (power of two, default 16)\n"
 		"  --pid PID           count only the VMM process PID\n"
 		"  --ready FILE        create FILE once the programs are attached (for scripts)\n"
-		"  --baseline          also attach an empty program to kvm_exit, so its run time\n"
-		"                      (kernel.bpf_stats_enabled=1) shows the cost of any BPF "
-		"program\n"
+		"  --baseline          also attach an empty program to kvm_exit, so its run\n"
+		"                      time shows the cost of any BPF program next to nvmx's\n"
+		"  --bpf-stats         turn on the kernel's BPF run-time statistics while\n"
+		"                      nvmxd runs (BPF_ENABLE_STATS, like the sysctl\n"
+		"                      kernel.bpf_stats_enabled=1): run_cnt and run_time_ns\n"
+		"                      per program go to the JSON and the final summary\n"
 		"  -v, --verbose       say more, including libbpf's debug output\n"
 		"  -h, --help          this text\n"
 		"\n"
@@ -180,7 +184,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		O_PID,
 		O_READY,
 		O_BASELINE,
-		O_RINGBUF
+		O_RINGBUF,
+		O_BPF_STATS,
 	};
 	static const struct option longopts[] = {
 		{ "interval", required_argument, NULL, O_INTERVAL },
@@ -192,6 +197,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "pid", required_argument, NULL, O_PID },
 		{ "ready", required_argument, NULL, O_READY },
 		{ "baseline", no_argument, NULL, O_BASELINE },
+		{ "bpf-stats", no_argument, NULL, O_BPF_STATS },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -235,6 +241,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case O_BASELINE:
 			o->baseline = true;
+			break;
+		case O_BPF_STATS:
+			o->bpf_stats = true;
 			break;
 		case 'v':
 			verbose = true;
@@ -284,6 +293,7 @@ struct nvmxd {
 	size_t n_names;
 	size_t threads_ended;
 	uint64_t start_ns;
+	int stats_fd; /* BPF_ENABLE_STATS: statistics on while it is open; -1 */
 };
 
 static volatile sig_atomic_t stopping;
@@ -434,6 +444,11 @@ static int probe_and_open(struct nvmxd *d)
 	int err;
 
 	err = nvmxd_tracefs(d->tracefs, sizeof(d->tracefs), &d->tracefs_mounted);
+	if (err == -EACCES)
+		return fail(err,
+			    "cannot read %s/events: nvmxd needs root (or CAP_BPF, CAP_PERFMON and "
+			    "read access to tracefs)",
+			    d->tracefs);
 	if (err)
 		return fail(err, "no tracefs, and mounting it at /sys/kernel/tracing failed: %s",
 			    strerror(-err));
@@ -644,6 +659,28 @@ static void print_tally(FILE *f, const char *indent, const struct tally *t)
 		t->n[NVMX_OUT_UNATTRIBUTED]);
 }
 
+static bool bpf_stats_enabled(void);
+
+/* Per-program cost, when the kernel counts it (--bpf-stats or kernel.bpf_stats_enabled=1). */
+static void print_prog_stats(const struct nvmxd *d, FILE *f)
+{
+	if (d->stats_fd < 0 && !bpf_stats_enabled())
+		return;
+	for (size_t i = 0; i < d->n_tps; i++) {
+		const struct tp_prog *p = &d->tps[i];
+		struct bpf_prog_info info;
+		__u32 len = sizeof(info);
+
+		memset(&info, 0, sizeof(info));
+		if (!p->tp.present || bpf_obj_get_info_by_fd(bpf_program__fd(p->prog), &info, &len))
+			continue;
+		fprintf(f, "  program %-30s %12llu runs, %8.0f ns/run%s\n",
+			bpf_program__name(p->prog), (unsigned long long)info.run_cnt,
+			info.run_cnt ? (double)info.run_time_ns / (double)info.run_cnt : 0.0,
+			p->baseline ? " (baseline: empty program)" : "");
+	}
+}
+
 static void print_summary(struct nvmxd *d, FILE *f, bool final)
 {
 	const struct nvmxd_counts *c = &d->counts;
@@ -707,6 +744,8 @@ static void print_summary(struct nvmxd *d, FILE *f, bool final)
 		fprintf(f, "  no nested-virtualization events yet\n");
 	else
 		print_tally(f, "all VMs: ", &all);
+	if (final)
+		print_prog_stats(d, f);
 	fflush(f);
 }
 
@@ -837,7 +876,7 @@ static struct json_object *self_object(struct nvmxd *d)
 	const struct nvmxd_counts *c = &d->counts;
 	struct json_object *o = json_object_new_object(), *progs = json_object_new_array();
 	size_t missing, attached = programs_attached(d, &missing);
-	bool stats = bpf_stats_enabled();
+	bool stats = d->stats_fd >= 0 || bpf_stats_enabled();
 
 	if (!o || !progs) {
 		json_object_put(o);
@@ -1010,6 +1049,12 @@ static int run(struct nvmxd *d)
 	if (!d->drops_seen)
 		return fail(-ENOMEM, "out of memory");
 
+	if (d->o.bpf_stats) {
+		d->stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+		if (d->stats_fd < 0)
+			return fail(-errno, "turning on BPF run-time statistics failed: %s",
+				    strerror(errno));
+	}
 	err = probe_and_open(d);
 	if (err)
 		return err;
@@ -1101,6 +1146,8 @@ static void nvmxd_free(struct nvmxd *d)
 	nvmxd_counts_free(&d->counts);
 	free(d->names);
 	free(d->drops_seen);
+	if (d->stats_fd >= 0)
+		close(d->stats_fd);
 }
 
 int main(int argc, char **argv)
@@ -1109,6 +1156,7 @@ int main(int argc, char **argv)
 	int err;
 
 	memset(&d, 0, sizeof(d));
+	d.stats_fd = -1;
 	err = parse_args(argc, argv, &d.o);
 	if (err > 0)
 		return 0;

@@ -31,6 +31,11 @@ int nvmxd_tracefs(char *path, size_t len, bool *mounted)
 			snprintf(path, len, "%s", dirs[i]);
 			return 0;
 		}
+		/* mounted but not ours to read: mounting again would not help */
+		if (errno == EACCES) {
+			snprintf(path, len, "%s", dirs[i]);
+			return -EACCES;
+		}
 	}
 	/*
 	 * libbpf attaches a classic tracepoint by reading its id from tracefs; minimal systems

@@ -20,8 +20,8 @@ struct nvmxd_tp {
 
 /*
  * Finds tracefs: /sys/kernel/tracing, then /sys/kernel/debug/tracing; if neither has events/,
- * mounts tracefs at /sys/kernel/tracing (*mounted set). path gets the directory. Returns 0 or a
- * negative errno (from mount).
+ * mounts tracefs at /sys/kernel/tracing (*mounted set). path gets the directory. Returns 0,
+ * -EACCES (path is there but not readable by this process), or a negative errno from mount.
  */
 int nvmxd_tracefs(char *path, size_t len, bool *mounted);
 
