@@ -710,3 +710,77 @@ Test(bpf_diff, recording_of_a_capture_replays_to_the_bpf_counts)
 	nvmxd_counts_free(&c);
 	h_free(&h);
 }
+
+/* ---- knobs and self-metrics ---- */
+
+Test(bpf_diff, ring_buffer_drops_are_counted_and_lose_no_counts)
+{
+	struct nvmx_bpf *skel;
+	struct harness h;
+	struct nvmxd_counts c;
+	int err;
+
+	cr_assert_eq(geteuid(), 0, "tests/bpf needs root (CAP_BPF); a failure, not a skip");
+	memset(&h, 0, sizeof(h));
+	h.ref.total = nvmx_summary_new();
+	skel = nvmx_bpf__open();
+	cr_assert(skel);
+	skel->rodata->targ_record = 1;
+	/* one page holds about 39 records of 104 bytes: nobody consumes, the rest is dropped */
+	cr_assert_eq(bpf_map__set_max_entries(skel->maps.nvmx_events, 4096), 0);
+	err = nvmx_bpf__load(skel);
+	cr_assert_eq(err, 0, "%s", strerror(-err));
+	h.bpf.skel = skel;
+	h.bpf.prog_fd = bpf_program__fd(skel->progs.nvmx_test_event);
+	for (__u64 t = 0; t < 30; t++)
+		svm_reflected(&h, TGID, TID, 1000 * (t + 1));
+	h_compare(&h, &c);
+	cr_assert_gt(c.self[NVMX_SELF_RINGBUF_DROPPED], 0);
+	cr_assert_eq(c.self[NVMX_SELF_RINGBUF_DROPPED] + c.self[NVMX_SELF_RINGBUF_SENT],
+		     c.self[NVMX_SELF_EVENTS]);
+	cr_assert_eq(c.self[NVMX_SELF_EVENTS], 30 * 7);
+	/* the counters saw every event: dropping records loses no count */
+	cr_assert_eq(out_count(&c, TID, SVM, SVM_CPUID, NVMX_OUT_L2_BY_L1), 30);
+	nvmxd_counts_free(&c);
+	h_free(&h);
+}
+
+Test(bpf_diff, pid_knob_counts_only_that_vmm)
+{
+	struct nvmx_bpf *skel;
+	struct bpf_side b;
+	struct nvmxd_counts c;
+	struct nvmxd_maps m;
+	int err;
+
+	cr_assert_eq(geteuid(), 0, "tests/bpf needs root (CAP_BPF); a failure, not a skip");
+	skel = nvmx_bpf__open();
+	cr_assert(skel);
+	skel->rodata->targ_tgid = 2000;
+	err = nvmx_bpf__load(skel);
+	cr_assert_eq(err, 0, "%s", strerror(-err));
+	b.skel = skel;
+	b.prog_fd = bpf_program__fd(skel->progs.nvmx_test_event);
+	for (__u32 tgid = 2000; tgid <= 3000; tgid += 1000) {
+		struct nvmx_event e = ev(tgid + 1, NVMX_EV_EXIT, 10, SVM, SVM_VMRUN, 0);
+
+		bpf_step(&b, &e, tgid);
+		e = ev(tgid + 1, NVMX_EV_ENTRY, 20, 0, 0, 0);
+		bpf_step(&b, &e, tgid);
+	}
+	m = (struct nvmxd_maps){
+		.threads = bpf_map__fd(skel->maps.nvmx_threads),
+		.exits = bpf_map__fd(skel->maps.nvmx_exits),
+		.msrs = bpf_map__fd(skel->maps.nvmx_msrs),
+		.ports = bpf_map__fd(skel->maps.nvmx_ports),
+		.self = bpf_map__fd(skel->maps.nvmx_self),
+	};
+	memset(&c, 0, sizeof(c));
+	cr_assert_eq(nvmxd_counts_read(&c, &m), 0);
+	cr_assert_eq(c.self[NVMX_SELF_EVENTS], 2);
+	cr_assert_eq(c.n_exits, 1);
+	cr_assert_eq(c.exits[0].key.tgid, 2000);
+	cr_assert_eq(out_count(&c, 2001, SVM, SVM_VMRUN, NVMX_OUT_L1_EXIT), 1);
+	nvmxd_counts_free(&c);
+	nvmx_bpf__destroy(skel);
+}
