@@ -10,6 +10,7 @@ static const struct {
 	int (*run)(int argc, char **argv);
 	const char *what;
 } commands[] = {
+	{ "up", nvmx_cmd_up, "who handles nested exits here: nvmxd live, or in the lab" },
 	{ "replay", nvmx_cmd_replay,
 	  "attribute the exits of a captured trace (tracefs or trace-cmd)" },
 	{ "lab", nvmx_cmd_lab, "run real nested KVM under emulation, with exact ground truth" },
