@@ -1,0 +1,39 @@
+#!/bin/sh
+# A lab run with nvmxd live in L0, then three checks on what it reported:
+#   1. nvmxd's counts equal the workload's truth (every certain count),
+#   2. nvmxd's counts equal the replay of the tracefs capture of the same run (every count),
+#   3. the replay of nvmxd's own --record equals nvmxd's live counts (every count).
+# `nvmx lab run` itself checks the replay against the truth (its exit status).
+#
+# usage: nvmxd_run.sh NVMX NVMXD OUT LAB-RUN-ARGS...
+set -u
+nvmx=$1 nvmxd=$2 out=$3
+shift 3
+rm -rf "$out"
+"$nvmx" lab run "$@" \
+	--exec "$nvmxd --interval 60 --json \$NVMX_LAB_OUT/nvmxd.json --record \$NVMX_LAB_OUT/record.txt --ready \$NVMX_LAB_OUT/ready" \
+	--out "$out" || { echo "FAILED: nvmx lab run exited $?"; exit 1; }
+
+passed=0 failed=0
+check() {
+	what=$1
+	shift
+	if "$@"; then
+		echo "ok: $what"
+		passed=$((passed + 1))
+	else
+		echo "FAILED: $what"
+		failed=$((failed + 1))
+	fi
+}
+check "nvmxd equals the workload's truth (certain counts)" \
+	"$nvmx" compare "$out/truth.json" "$out/exec/nvmxd.json"
+check "nvmxd equals the replay of the tracefs capture (every count)" \
+	"$nvmx" compare --all "$out/observed.json" "$out/exec/nvmxd.json"
+check "the replay of nvmxd --record is complete (no lost events)" \
+	sh -c "! grep -q 'LOST' '$out/exec/record.txt'"
+"$nvmx" replay "$out/exec/record.txt" --json >"$out/record-replay.json"
+check "the replay of nvmxd --record equals nvmxd live (every count)" \
+	"$nvmx" compare --all "$out/record-replay.json" "$out/exec/nvmxd.json"
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]
