@@ -17,14 +17,26 @@
 #define WL_AREAS_BASE 0x200000ull
 #define WL_AREA_SIZE  0x40000ull
 /* Offsets inside a vCPU's area. */
-#define WL_AREA_MAILBOX	     0x0000ull
-#define WL_AREA_VMCB	     0x1000ull
-#define WL_AREA_HSAVE	     0x2000ull
-#define WL_AREA_IDT	     0x3000ull
-#define WL_AREA_MSRPM	     0x4000ull /* 8 KiB */
-#define WL_AREA_IOPM	     0x6000ull /* 12 KiB */
-#define WL_AREA_L2_STACK_TOP 0x20000ull
-#define WL_AREA_L1_STACK_TOP 0x40000ull
-#define WL_IDT_ENTRIES	     256
+#define WL_AREA_MAILBOX 0x0000ull
+#define WL_AREA_VMCB	0x1000ull
+#define WL_AREA_HSAVE	0x2000ull
+#define WL_AREA_IDT	0x3000ull
+#define WL_AREA_MSRPM	0x4000ull /* 8 KiB */
+#define WL_AREA_IOPM	0x6000ull /* 12 KiB */
+/* VMX reuses the VMCB and host save slots for the VMCS and VMXON regions. */
+#define WL_AREA_VMCS	     WL_AREA_VMCB
+#define WL_AREA_VMXON	     WL_AREA_HSAVE
+#define WL_AREA_VMX_MSR_BMP  WL_AREA_MSRPM /* 4 KiB */
+#define WL_AREA_VMX_IO_BMP_A WL_AREA_IOPM  /* 4 KiB: ports 0-0x7fff */
+#define WL_AREA_VMX_IO_BMP_B 0x7000ull	   /* 4 KiB: ports 0x8000-0xffff */
+#define WL_AREA_EPT_PML4     0x9000ull	   /* L1's EPT for L2 (l1-ept): 1 GiB 1:1 */
+#define WL_AREA_EPT_PDPT     0xa000ull
+#define WL_AREA_EPT_PD	     0xb000ull
+/* Plain numbers: the VMX exit stub (assembly) uses these two. */
+#define WL_AREA_L1_RSP	       0xc000 /* L1's stack pointer while L2 runs */
+#define WL_AREA_EXIT_STACK_TOP 0xe000 /* HOST_RSP: the exit stub's scratch stack */
+#define WL_AREA_L2_STACK_TOP   0x20000ull
+#define WL_AREA_L1_STACK_TOP   0x40000ull
+#define WL_IDT_ENTRIES	       256
 
 #endif /* NVMX_LAB_LAYOUT_H */

@@ -2,7 +2,7 @@
 /*
  * nvmx-lab-workload: runs a nested workload (L1 hypervisor + L2 loop) on this machine's KVM and
  * writes the exact counts it makes certain. Runs in the lab's emulated L0, or on any AMD host
- * with kvm_amd nested=1.
+ * with kvm_amd nested=1 (--isa svm) or Intel host with kvm_intel nested=1 (--isa vmx).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -20,13 +20,17 @@ enum { EXIT_OK = 0, EXIT_CANNOT_RUN = 2, EXIT_BROKEN = 3 };
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: nvmx-lab-workload --workload SPEC --iterations N [--vcpus V] --truth FILE\n"
+		"usage: nvmx-lab-workload [--isa svm|vmx] --workload SPEC --iterations N [--vcpus "
+		"V]\n"
+		"                         --truth FILE\n"
 		"       nvmx-lab-workload --list\n"
 		"       nvmx-lab-workload --check SPEC\n"
 		"\n"
-		"Runs a minimal L1 hypervisor on this machine's KVM (it needs nested SVM: kvm_amd\n"
-		"nested=1) whose L2 runs SPEC N times, then writes to FILE the exit counts the "
-		"run\n"
+		"Runs a minimal L1 hypervisor on this machine's KVM (nested SVM: kvm_amd "
+		"nested=1,\n"
+		"or nested VMX: kvm_intel nested=1) whose L2 runs SPEC N times, then writes to "
+		"FILE\n"
+		"the exit counts the run\n"
 		"makes certain, in nvmx's JSON schema: compare them with what nvmx observed\n"
 		"(nvmx replay --json on a tracefs capture of the run).\n"
 		"\n"
@@ -35,7 +39,7 @@ static void usage(FILE *f)
 		"  --iterations N    how many times L2 runs every element (default 1000)\n"
 		"  --vcpus V         vCPUs, each its own L1/L2 pair, 1 to %d (default 1)\n"
 		"  --truth FILE      where the certain counts go (JSON)\n"
-		"  --isa svm         the only ISA this build drives\n"
+		"  --isa svm|vmx     the L1 hypervisor: AMD SVM (default) or Intel VMX\n"
 		"  --timeout S       give up after S seconds (default 600)\n"
 		"  --list            print the elements: name, meaning, certain counts per "
 		"iteration\n"
@@ -56,15 +60,17 @@ static void list_elements(void)
 		       wl_elements[e].certain);
 	printf("mult=K\tL1 executes K CPUIDs (each an L1 exit) while handling every reflected "
 	       "exit it resumes from: exit multiplication\tl1_exits cpuid +K per reflected exit\n");
+	printf("l1-ept\tVMX only: L1 runs L2 with an EPT (1 GiB 1:1); needs kvm_intel ept=1\t"
+	       "l1_exits vmwrite +2 per vCPU (SECONDARY_VM_EXEC_CONTROL, EPT_POINTER)\n");
 }
 
-/* A kvm_amd boolean parameter as L0 has it ("Y"/"N" or "1"/"0"). */
-static int read_bool_param(const char *name, bool *value)
+/* A boolean parameter of L0's KVM vendor module as L0 has it ("Y"/"N" or "1"/"0"). */
+static int read_bool_param(const char *module, const char *name, bool *value)
 {
 	char path[128], buf[8] = "";
 	FILE *f;
 
-	snprintf(path, sizeof(path), "/sys/module/kvm_amd/parameters/%s", name);
+	snprintf(path, sizeof(path), "/sys/module/%s/parameters/%s", module, name);
 	f = fopen(path, "re");
 	if (!f)
 		return -errno;
@@ -72,6 +78,15 @@ static int read_bool_param(const char *name, bool *value)
 		buf[0] = 0;
 	fclose(f);
 	*value = buf[0] == 'Y' || buf[0] == '1';
+	return 0;
+}
+
+static int check_spec_isa(const struct wl_run_config *cfg, char *err, size_t errlen)
+{
+	if (cfg->spec.l1_ept && cfg->isa != NVMX_ISA_VMX) {
+		snprintf(err, errlen, "l1-ept is for the VMX L1 (--isa vmx) only");
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -86,7 +101,13 @@ static int check_run(const struct wl_run_config *cfg, const struct wl_run_result
 	const struct wl_spec *s = &cfg->spec;
 	const uint64_t n = cfg->iterations;
 	const uint64_t reflected = (uint64_t)__builtin_popcount(s->elements & WL_REFLECTED_MASK);
+	const uint64_t handled = 1 + n * reflected + ((s->elements & WL_BIT(WL_INTR)) ? n : 0);
+	const bool vmx = cfg->isa == NVMX_ISA_VMX;
+	struct wl_vmx_plan plan;
 	int bad = 0;
+
+	/* What L1 executes, and what of it a shadow VMCS would cover (vmcs.h). */
+	wl_vmx_plan(s->l1_ept, true, &plan);
 
 #define H(e) ((s->elements & WL_BIT(e)) ? n : 0)
 	for (uint32_t v = 0; v < cfg->vcpus; v++) {
@@ -106,6 +127,17 @@ static int check_run(const struct wl_run_config *cfg, const struct wl_run_result
 			{ "L1 end-of-run VMMCALLs", l1->done, 1 },
 			{ "L1 VMRUNs", l1->vmruns, 1 + n * reflected + H(WL_INTR) },
 			{ "L1 multiplying operations", l1->mult_ops, n * reflected * s->mult },
+			{ "L1 VMREADs", l1->vmreads, vmx ? handled * plan.exit_vmreads : 0 },
+			{ "L1 VMREADs of shadowed fields", l1->vmreads_shadowable,
+			  vmx ? handled * (plan.exit_vmreads - plan.exit_vmread_exits) : 0 },
+			{ "L1 VMWRITEs", l1->vmwrites,
+			  vmx ? plan.setup_vmwrites + n * reflected * plan.reflected_vmwrites : 0 },
+			{ "L1 VMWRITEs of shadowed fields", l1->vmwrites_shadowable,
+			  vmx ? plan.setup_vmwrites - plan.setup_vmwrite_exits +
+					  n * reflected *
+						  (plan.reflected_vmwrites -
+						   plan.reflected_vmwrite_exits)
+			      : 0 },
 			{ "VMM port 0x81 reads", vmm->io_in_l0, H(WL_IO_IN_L0) },
 			{ "VMM port 0x81 writes", vmm->io_out_l0, H(WL_IO_OUT_L0) },
 			{ "VMM MSIs sent", vmm->kicks, H(WL_INTR) },
@@ -135,7 +167,10 @@ static int write_truth(const char *path, const struct wl_run_config *cfg,
 
 	if (!t)
 		return -ENOMEM;
-	r = wl_truth_svm(&cfg->spec, cfg->iterations, cfg->vcpus, l0, t);
+	if (cfg->isa == NVMX_ISA_VMX)
+		r = wl_truth_vmx(&cfg->spec, cfg->iterations, cfg->vcpus, l0, t);
+	else
+		r = wl_truth_svm(&cfg->spec, cfg->iterations, cfg->vcpus, l0, t);
 	if (r)
 		goto out;
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
@@ -209,10 +244,13 @@ int main(int argc, char **argv)
 			truth = optarg;
 			break;
 		case 'i':
-			if (strcmp(optarg, "svm")) {
+			if (!strcmp(optarg, "svm")) {
+				cfg.isa = NVMX_ISA_SVM;
+			} else if (!strcmp(optarg, "vmx")) {
+				cfg.isa = NVMX_ISA_VMX;
+			} else {
 				fprintf(stderr,
-					"nvmx-lab-workload: --isa %s: this build drives svm "
-					"only\n",
+					"nvmx-lab-workload: --isa %s: expected svm or vmx\n",
 					optarg);
 				return EXIT_CANNOT_RUN;
 			}
@@ -230,7 +268,8 @@ int main(int argc, char **argv)
 			list_elements();
 			return EXIT_OK;
 		case 'c':
-			if (wl_spec_parse(optarg, &cfg.spec, err, sizeof(err))) {
+			if (wl_spec_parse(optarg, &cfg.spec, err, sizeof(err)) ||
+			    check_spec_isa(&cfg, err, sizeof(err))) {
 				fprintf(stderr, "nvmx-lab-workload: %s\n", err);
 				return EXIT_CANNOT_RUN;
 			}
@@ -247,17 +286,27 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_CANNOT_RUN;
 	}
-	if (wl_spec_parse(spec_text, &cfg.spec, err, sizeof(err))) {
+	if (wl_spec_parse(spec_text, &cfg.spec, err, sizeof(err)) ||
+	    check_spec_isa(&cfg, err, sizeof(err))) {
 		fprintf(stderr, "nvmx-lab-workload: %s\n", err);
 		return EXIT_CANNOT_RUN;
 	}
-	if (read_bool_param("vgif", &l0.vgif) || read_bool_param("avic", &avic)) {
+	if (cfg.isa == NVMX_ISA_VMX) {
+		if (read_bool_param("kvm_intel", "enable_shadow_vmcs", &l0.shadow_vmcs) ||
+		    read_bool_param("kvm_intel", "enable_apicv", &avic)) {
+			fprintf(stderr,
+				"nvmx-lab-workload: kvm_intel is not loaded: no nested VMX here\n");
+			return EXIT_CANNOT_RUN;
+		}
+	} else if (read_bool_param("kvm_amd", "vgif", &l0.vgif) ||
+		   read_bool_param("kvm_amd", "avic", &avic)) {
 		fprintf(stderr, "nvmx-lab-workload: kvm_amd is not loaded: no nested SVM here\n");
 		return EXIT_CANNOT_RUN;
 	}
 	if (avic && (cfg.spec.elements & WL_BIT(WL_INTR))) {
-		/* With AVIC, L1's x2APIC EOI may not exit: its count would not be certain. */
-		fprintf(stderr, "nvmx-lab-workload: element intr needs kvm_amd avic=0\n");
+		/* With AVIC/APICv, L1's x2APIC EOI may not exit: its count would not be certain. */
+		fprintf(stderr, "nvmx-lab-workload: element intr needs %s\n",
+			cfg.isa == NVMX_ISA_VMX ? "kvm_intel enable_apicv=0" : "kvm_amd avic=0");
 		return EXIT_CANNOT_RUN;
 	}
 

@@ -20,6 +20,7 @@
 #include <linux/kvm.h>
 
 #include "layout.h"
+#include "vmcs.h"
 #include "vmm.h"
 
 struct vm {
@@ -35,6 +36,7 @@ struct vcpu {
 	int fd;
 	struct kvm_run *run;
 	struct wl_vmm_counts counts;
+	uint64_t vmx_msr[VMX_MSR_COUNT];
 	int err;
 	char msg[256];
 };
@@ -118,13 +120,13 @@ static void vm_destroy(struct vm *vm)
 static int vm_create(struct vm *vm, uint32_t isa, char *err, size_t errlen)
 {
 	struct kvm_userspace_memory_region region = { 0 };
-	struct kvm_cpuid_entry2 *ext;
+	struct kvm_cpuid_entry2 *ext, *leaf1;
 	int r;
 
 	vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (vm->kvm_fd < 0) {
-		snprintf(err, errlen, "cannot open /dev/kvm: %s (is kvm_amd loaded?)",
-			 strerror(errno));
+		snprintf(err, errlen, "cannot open /dev/kvm: %s (is %s loaded?)", strerror(errno),
+			 isa == 2 ? "kvm_amd" : "kvm_intel");
 		return -ENODEV;
 	}
 	vm->cpuid = supported_cpuid(vm->kvm_fd);
@@ -136,6 +138,12 @@ static int vm_create(struct vm *vm, uint32_t isa, char *err, size_t errlen)
 	if (isa == 2 && (!ext || !(ext->ecx & (1u << 2)))) {
 		snprintf(err, errlen,
 			 "KVM does not offer SVM to its guests: load kvm_amd with nested=1");
+		return -ENOTSUP;
+	}
+	leaf1 = cpuid_entry(vm->cpuid, 1);
+	if (isa == 1 && (!leaf1 || !(leaf1->ecx & (1u << 5)))) {
+		snprintf(err, errlen,
+			 "KVM does not offer VMX to its guests: load kvm_intel with nested=1");
 		return -ENOTSUP;
 	}
 	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
@@ -189,6 +197,57 @@ static void segment(struct kvm_segment *s, uint16_t selector, uint8_t type, int 
 	s->db = !code;
 }
 
+/*
+ * VMX for L1: IA32_FEATURE_CONTROL locked with VMXON allowed outside SMX (KVM leaves it to user
+ * space), CR4.VMXE, long mode without SVME, and the capability MSRs as KVM reports them to L1,
+ * read here so that L1 itself makes no configuration-dependent MSR exits.
+ */
+static int vmx_setup(struct vcpu *v, const struct wl_run_config *cfg, struct kvm_sregs *sregs,
+		     char *err, size_t errlen)
+{
+	struct {
+		struct kvm_msrs hdr;
+		struct kvm_msr_entry e[VMX_MSR_COUNT];
+	} msrs = { 0 };
+	uint64_t proc2, ept;
+
+	msrs.hdr.nmsrs = 1;
+	msrs.e[0].index = MSR_IA32_FEATURE_CONTROL;
+	msrs.e[0].data = 0x5; /* lock, VMXON outside SMX */
+	if (ioctl(v->fd, KVM_SET_MSRS, &msrs) != 1) {
+		snprintf(err, errlen, "KVM_SET_MSRS IA32_FEATURE_CONTROL: %s",
+			 errno ? strerror(errno) : "refused");
+		return -ENOTSUP;
+	}
+	memset(&msrs, 0, sizeof(msrs));
+	msrs.hdr.nmsrs = VMX_MSR_COUNT;
+	for (uint32_t i = 0; i < VMX_MSR_COUNT; i++)
+		msrs.e[i].index = VMX_MSR_BASE + i;
+	/* 0x485 (MISC) and 0x48a (VMCS_ENUM) are read too: KVM answers all of 0x480-0x490. */
+	if (ioctl(v->fd, KVM_GET_MSRS, &msrs) != VMX_MSR_COUNT) {
+		snprintf(err, errlen, "KVM_GET_MSRS of the VMX capability MSRs: %s",
+			 errno ? strerror(errno) : "not all of them");
+		return -ENOTSUP;
+	}
+	for (uint32_t i = 0; i < VMX_MSR_COUNT; i++)
+		v->vmx_msr[i] = msrs.e[i].data;
+	proc2 = v->vmx_msr[VMX_MSR_PROCBASED_CTLS2];
+	ept = v->vmx_msr[VMX_MSR_EPT_VPID_CAP];
+	if (cfg->spec.l1_ept &&
+	    (!(v->vmx_msr[VMX_MSR_PROCBASED_CTLS] >> 32 & VMX_PROC_ACTIVATE_SECONDARY) ||
+	     !(proc2 >> 32 & VMX_PROC2_ENABLE_EPT) ||
+	     (ept & (VMX_EPT_CAP_WALK_4 | VMX_EPT_CAP_WB | VMX_EPT_CAP_2MB)) !=
+		     (VMX_EPT_CAP_WALK_4 | VMX_EPT_CAP_WB | VMX_EPT_CAP_2MB))) {
+		snprintf(err, errlen,
+			 "l1-ept: KVM offers L1 no EPT with 4-level walks, write-back and 2 MiB "
+			 "pages (kvm_intel ept=0?)");
+		return -ENOTSUP;
+	}
+	sregs->cr4 |= X86_CR4_VMXE;
+	sregs->efer = 0x500; /* LMA LME */
+	return 0;
+}
+
 static int vcpu_setup(struct vcpu *v, const struct wl_run_config *cfg, char *err, size_t errlen)
 {
 	struct vm *vm = v->vm;
@@ -209,7 +268,10 @@ static int vcpu_setup(struct vcpu *v, const struct wl_run_config *cfg, char *err
 		snprintf(err, errlen, "mmap of kvm_run: %s", strerror(errno));
 		return -errno;
 	}
-	/* L1 must see SVM in CPUID before EFER.SVME can be set (KVM's kvm_valid_efer()). */
+	/*
+	 * L1 must see SVM in CPUID before EFER.SVME can be set (KVM's kvm_valid_efer()), VMX
+	 * before CR4.VMXE.
+	 */
 	leaf1 = cpuid_entry(vm->cpuid, 1);
 	if (leaf1)
 		leaf1->ebx = (leaf1->ebx & 0x00ffffff) | (v->index << 24);
@@ -233,10 +295,18 @@ static int vcpu_setup(struct vcpu *v, const struct wl_run_config *cfg, char *err
 	sregs.gdt.limit = 3 * 8 - 1;
 	sregs.cr0 = 0x80050033; /* PG WP NE ET MP PE */
 	sregs.cr3 = WL_PML4_GPA;
-	sregs.cr4 = 0x620;   /* OSXMMEXCPT OSFXSR PAE */
-	sregs.efer = 0x1500; /* SVME LMA LME */
+	sregs.cr4 = 0x620; /* OSXMMEXCPT OSFXSR PAE */
+	if (cfg->isa == 1) {
+		int r = vmx_setup(v, cfg, &sregs, err, errlen);
+
+		if (r)
+			return r;
+	} else {
+		sregs.efer = 0x1500; /* SVME LMA LME */
+	}
 	if (ioctl(v->fd, KVM_SET_SREGS, &sregs)) {
-		snprintf(err, errlen, "KVM_SET_SREGS (long mode, EFER.SVME): %s", strerror(errno));
+		snprintf(err, errlen, "KVM_SET_SREGS (long mode, EFER.SVME or CR4.VMXE): %s",
+			 strerror(errno));
 		return -errno;
 	}
 
@@ -257,6 +327,19 @@ static int vcpu_setup(struct vcpu *v, const struct wl_run_config *cfg, char *err
 	mb->efer = sregs.efer;
 	mb->gdt_base = sregs.gdt.base;
 	mb->gdt_limit = sregs.gdt.limit;
+	if (cfg->isa == 1) {
+		uint32_t revision = (uint32_t)v->vmx_msr[VMX_MSR_BASIC] & 0x7fffffff;
+
+		memcpy(mb->vmx_msr, v->vmx_msr, sizeof(mb->vmx_msr));
+		mb->l1_ept = cfg->spec.l1_ept;
+		mb->vmcs_gpa = area + WL_AREA_VMCS;
+		mb->vmxon_gpa = area + WL_AREA_VMXON;
+		mb->io_bitmap_b_gpa = area + WL_AREA_VMX_IO_BMP_B;
+		mb->ept_pml4_gpa = area + WL_AREA_EPT_PML4;
+		/* Both regions start with the VMCS revision identifier (SDM vol. 3, 25.2). */
+		memcpy(vm->mem + mb->vmcs_gpa, &revision, sizeof(revision));
+		memcpy(vm->mem + mb->vmxon_gpa, &revision, sizeof(revision));
+	}
 
 	/* With the in-kernel irqchip, APs wait for INIT/SIPI: every vCPU here starts at once. */
 	if (v->index) {
@@ -267,7 +350,7 @@ static int vcpu_setup(struct vcpu *v, const struct wl_run_config *cfg, char *err
 			return -errno;
 		}
 	}
-	regs.rip = (uint64_t)wl_svm_l1_main;
+	regs.rip = cfg->isa == 1 ? (uint64_t)wl_vmx_l1_main : (uint64_t)wl_svm_l1_main;
 	regs.rdi = area + WL_AREA_MAILBOX;
 	/* As after a call: RSP + 8 is 16-byte aligned at a function's first instruction. */
 	regs.rsp = area + WL_AREA_L1_STACK_TOP - 8;

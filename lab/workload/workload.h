@@ -71,6 +71,8 @@ struct wl_l1_counts {
 	uint64_t vmruns;
 	uint64_t interrupts_taken; /* by L1's IDT handler */
 	uint64_t mult_ops;	   /* extra intercepted operations done by L1's handlers */
+	/* VMX: VMREAD/VMWRITEs executed, and those of fields KVM's shadow VMCS covers. */
+	uint64_t vmreads, vmreads_shadowable, vmwrites, vmwrites_shadowable;
 };
 
 enum wl_status {
@@ -99,7 +101,10 @@ struct wl_mailbox {
 	uint64_t cr0, cr3, cr4, efer;
 	uint64_t gdt_base;
 	uint32_t gdt_limit;
-	uint32_t reserved;
+	uint32_t l1_ept; /* VMX: L1 gives L2 an EPT */
+	/* VMX: the capability MSRs 0x480.. as KVM reports them to L1 (read by the VMM). */
+	uint64_t vmx_msr[17];
+	uint64_t vmcs_gpa, vmxon_gpa, io_bitmap_b_gpa, ept_pml4_gpa;
 	/* out */
 	uint32_t status; /* enum wl_status */
 	uint32_t error_exit_code;
@@ -120,6 +125,7 @@ struct wl_spec {
 	uint32_t elements;
 	uint32_t mult;
 	bool has_mult;
+	bool l1_ept; /* "l1-ept": the VMX L1 runs L2 with EPT (VMX only) */
 };
 
 /* Parses SPEC ("cpuid,io-out-l0,mult=3"). On error returns -EINVAL and a reason in err. */
@@ -127,8 +133,17 @@ int wl_spec_parse(const char *text, struct wl_spec *spec, char *err, size_t errl
 
 /* L0's configuration that decides which of L1's own instructions exit. */
 struct wl_l0_config {
-	bool vgif; /* kvm_amd.vgif: STGI/CLGI run without exiting */
+	bool vgif;	  /* kvm_amd.vgif: STGI/CLGI run without exiting */
+	bool shadow_vmcs; /* kvm_intel.enable_shadow_vmcs: some VMREAD/VMWRITEs do not exit */
 };
+
+/* VMX L1: the VMREAD and VMWRITE L1 exits of one run of one vCPU, from vmcs.h's lists. */
+struct wl_vmx_plan {
+	uint64_t setup_vmwrites, setup_vmwrite_exits;
+	uint64_t exit_vmreads, exit_vmread_exits;	      /* per exit L1 handles */
+	uint64_t reflected_vmwrites, reflected_vmwrite_exits; /* per reflected exit */
+};
+void wl_vmx_plan(bool l1_ept, bool shadow_vmcs, struct wl_vmx_plan *plan);
 
 struct nvmx_summary;
 
@@ -136,7 +151,11 @@ struct nvmx_summary;
 int wl_truth_svm(const struct wl_spec *spec, uint64_t iterations, uint32_t vcpus,
 		 const struct wl_l0_config *l0, struct nvmx_summary *truth);
 
-/* The guest side (svm_guest.c). */
+int wl_truth_vmx(const struct wl_spec *spec, uint64_t iterations, uint32_t vcpus,
+		 const struct wl_l0_config *l0, struct nvmx_summary *truth);
+
+/* The guest side (svm_guest.c, vmx_guest.c). */
 void wl_svm_l1_main(struct wl_mailbox *mb);
+void wl_vmx_l1_main(struct wl_mailbox *mb);
 
 #endif /* NVMX_LAB_WORKLOAD_H */
