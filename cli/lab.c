@@ -60,10 +60,22 @@ struct lab_param {
 	char *value;
 };
 
+/* One (workload, KVM vendor module parameters) configuration of a boot. */
+struct lab_config {
+	char *workload; /* SPEC */
+	struct lab_param *params;
+	size_t n_params;
+	char dir[32]; /* under --out: "." for the only configuration, else "config-N" */
+};
+
+#define LAB_MAX_CONFIGS 32
+
 struct lab_options {
 	enum nvmx_isa isa;
 	const char *kernel;
 	const char *workload;
+	struct lab_config configs[LAB_MAX_CONFIGS];
+	size_t n_configs;
 	unsigned long iterations;
 	unsigned int vcpus;
 	unsigned int mem_mb;
@@ -86,7 +98,12 @@ struct lab_console {
 	struct lab_strv params; /* "kvm_amd.npt=N" as the guest reads them */
 	struct lab_strv workload_stderr;
 	int workload_exit; /* -1: not seen */
-	int exec_exit;	   /* -1: not seen */
+	/* Per configuration ("nvmx-lab: config N" starts one): its parameters and results. */
+	int config; /* 0: none started yet */
+	struct lab_strv config_params[LAB_MAX_CONFIGS + 1];
+	struct lab_strv config_stderr[LAB_MAX_CONFIGS + 1];
+	int config_exit[LAB_MAX_CONFIGS + 1];
+	int exec_exit; /* -1: not seen */
 	int exec_killed;
 	int seen_output;
 	int done;
@@ -99,11 +116,15 @@ static void usage_run(FILE *f)
 	if (lab_cache_dir(&cache))
 		cache = NULL;
 	fprintf(f,
-		"usage: nvmx lab run [--isa svm] --kernel 6.1|6.12 --workload SPEC --iterations N\n"
+		"usage: nvmx lab run [--isa svm|vmx] --kernel 6.1|6.12 --workload SPEC "
+		"--iterations N\n"
 		"                    [--vcpus V] [--param MODULE.NAME=VAL]... [--exec CMD]\n"
 		"                    [--forward HOSTPORT:GUESTPORT] [--timeout S] [--buffer-kb "
 		"KB]\n"
 		"                    [--mem MB] [--keep] --out DIR\n"
+		"       nvmx lab run --isa vmx --kernel 6.12 --config 'SPEC[;M.N=V]...' "
+		"[--config ...]\n"
+		"                    --iterations N ... --out DIR\n"
 		"       nvmx lab workloads\n"
 		"\n"
 		"The nested lab runs real nested virtualization where the hardware has none: an\n"
@@ -120,15 +141,31 @@ static void usage_run(FILE *f)
 		"/tmp/r\n"
 		"\n"
 		"Options:\n"
-		"  --isa svm          the emulated ISA (vmx: not supported yet)\n"
+		"  --isa svm|vmx      the emulated ISA: svm (default) under QEMU TCG, vmx under "
+		"Bochs\n"
+		"                     (corei7_skylake_x with VMX, EPT and VMCS shadowing; "
+		"minutes per boot)\n"
 		"  --kernel SERIES    the L0 kernel: 6.1 or 6.12 (the newest Debian package of "
 		"it)\n"
 		"  --workload SPEC    comma-separated workload elements: 'nvmx lab workloads' "
 		"lists them\n"
 		"  --iterations N     how many times L2 runs the mix\n"
 		"  --vcpus V          vCPUs of L0 (emulated CPUs) and of L1 (default 1)\n"
-		"  --param M.N=V      a parameter of kvm_amd or kvm at insmod (e.g. "
-		"kvm_amd.npt=0)\n"
+		"  --param M.N=V      a parameter of kvm_amd/kvm_intel or kvm at insmod (e.g. "
+		"kvm_amd.npt=0,\n"
+		"                     kvm_intel.enable_shadow_vmcs=0), for every configuration\n"
+		"  --config 'SPEC;M.N=V;...'\n"
+		"                     one configuration of a boot, repeatable (instead of "
+		"--workload):\n"
+		"                     the workload SPEC with the KVM vendor module reloaded with "
+		"these\n"
+		"                     parameters (over --param's); e.g. --config "
+		"'cpuid,intr' --config\n"
+		"                     'cpuid,intr;kvm_intel.enable_shadow_vmcs=0'. Each one's "
+		"results go\n"
+		"                     to DIR/config-N/, DIR/configs.txt lists them with their "
+		"exit status;\n"
+		"                     the run's exit status is the worst of them\n"
 		"  --exec CMD         a shell command started in L0 before the workload, with\n"
 		"                     NVMX_LAB_OUT=/out/exec; the workload waits for "
 		"$NVMX_LAB_OUT/ready\n"
@@ -261,27 +298,33 @@ static bool all_chars_in(const char *s, const char *extra)
 	return true;
 }
 
-static int parse_param(struct lab_options *o, const char *arg, const char *kvm_module)
+static int parse_param_into(struct lab_param **params, size_t *n_params, const char *arg,
+			    const char *kvm_module, bool vendor_only)
 {
 	const char *dot = strchr(arg, '.'), *eq = strchr(arg, '=');
 	struct lab_param *p;
 
 	if (!dot || !eq || eq < dot)
 		return lab_fail(-EINVAL, "--param %s: expected MODULE.NAME=VALUE", arg);
-	p = realloc(o->params, (o->n_params + 1) * sizeof(*p));
+	p = realloc(*params, (*n_params + 1) * sizeof(*p));
 	if (!p)
 		return lab_fail(-ENOMEM, "out of memory");
-	o->params = p;
-	p = &o->params[o->n_params];
+	*params = p;
+	p = &p[*n_params];
 	p->module = strndup(arg, (size_t)(dot - arg));
 	p->name = strndup(dot + 1, (size_t)(eq - dot - 1));
 	p->value = strdup(eq + 1);
-	o->n_params++;
+	(*n_params)++;
 	if (!p->module || !p->name || !p->value)
 		return lab_fail(-ENOMEM, "out of memory");
 	for (char *c = p->module; *c; c++)
 		if (*c == '-')
 			*c = '_';
+	if (vendor_only && strcmp(p->module, kvm_module))
+		return lab_fail(-EINVAL,
+				"--config parameter %s: only %s is reloaded between configurations "
+				"(give kvm.* with --param)",
+				arg, kvm_module);
 	if (strcmp(p->module, kvm_module) && strcmp(p->module, "kvm"))
 		return lab_fail(-EINVAL, "--param %s: only %s and kvm take parameters here", arg,
 				kvm_module);
@@ -294,14 +337,57 @@ static int parse_param(struct lab_options *o, const char *arg, const char *kvm_m
 	return 0;
 }
 
+static int parse_param(struct lab_options *o, const char *arg, const char *kvm_module)
+{
+	return parse_param_into(&o->params, &o->n_params, arg, kvm_module, false);
+}
+
+static void free_params(struct lab_param *params, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(params[i].module);
+		free(params[i].name);
+		free(params[i].value);
+	}
+	free(params);
+}
+
 static void free_options(struct lab_options *o)
 {
-	for (size_t i = 0; i < o->n_params; i++) {
-		free(o->params[i].module);
-		free(o->params[i].name);
-		free(o->params[i].value);
+	free_params(o->params, o->n_params);
+	for (size_t i = 0; i < o->n_configs; i++) {
+		free(o->configs[i].workload);
+		free_params(o->configs[i].params, o->configs[i].n_params);
 	}
-	free(o->params);
+}
+
+/* --config 'SPEC;MODULE.NAME=VAL;...': a workload and the vendor module parameters it runs with. */
+static int parse_config(struct lab_options *o, const char *arg, const char *kvm_module)
+{
+	struct lab_config *c;
+	char *copy, *save = NULL, *tok;
+	int r = 0;
+
+	if (o->n_configs == LAB_MAX_CONFIGS)
+		return lab_fail(-E2BIG, "--config: at most %d configurations per boot",
+				LAB_MAX_CONFIGS);
+	c = &o->configs[o->n_configs++];
+	copy = strdup(arg);
+	if (!copy)
+		return lab_fail(-ENOMEM, "out of memory");
+	tok = strtok_r(copy, ";", &save);
+	if (!tok || strchr(tok, '=') == tok) {
+		free(copy);
+		return lab_fail(-EINVAL, "--config %s: expected SPEC[;MODULE.NAME=VAL]...", arg);
+	}
+	c->workload = strdup(tok);
+	if (!c->workload)
+		r = lab_fail(-ENOMEM, "out of memory");
+	while (!r && (tok = strtok_r(NULL, ";", &save)))
+		r = parse_param_into(&c->params, &c->n_params, tok, kvm_module, true);
+	snprintf(c->dir, sizeof(c->dir), "config-%zu", o->n_configs);
+	free(copy);
+	return r;
 }
 
 static int parse_forward(struct lab_options *o, const char *arg)
@@ -338,6 +424,7 @@ static int parse_run_options(int argc, char **argv, struct lab_options *o)
 		OPT_BUFFER,
 		OPT_MEM,
 		OPT_KEEP,
+		OPT_CONFIG,
 		OPT_HELP
 	};
 	static const struct option longopts[] = {
@@ -354,10 +441,11 @@ static int parse_run_options(int argc, char **argv, struct lab_options *o)
 		{ "buffer-kb", required_argument, NULL, OPT_BUFFER },
 		{ "mem", required_argument, NULL, OPT_MEM },
 		{ "keep", no_argument, NULL, OPT_KEEP },
+		{ "config", required_argument, NULL, OPT_CONFIG },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct lab_strv raw_params = { 0 };
+	struct lab_strv raw_params = { 0 }, raw_configs = { 0 };
 	const struct lab_backend *backend;
 	unsigned long v;
 	int c, r = 0;
@@ -390,6 +478,9 @@ static int parse_run_options(int argc, char **argv, struct lab_options *o)
 		case OPT_PARAM:
 			r = lab_strv_push(&raw_params, optarg);
 			break;
+		case OPT_CONFIG:
+			r = lab_strv_push(&raw_configs, optarg);
+			break;
 		case OPT_EXEC:
 			o->exec = optarg;
 			break;
@@ -417,6 +508,7 @@ static int parse_run_options(int argc, char **argv, struct lab_options *o)
 		case OPT_HELP:
 		case 'h':
 			lab_strv_free(&raw_params);
+			lab_strv_free(&raw_configs);
 			return 1;
 		default:
 			r = lab_fail(-EINVAL, "see 'nvmx lab --help'");
@@ -433,6 +525,18 @@ static int parse_run_options(int argc, char **argv, struct lab_options *o)
 	}
 	for (size_t i = 0; !r && i < raw_params.n; i++)
 		r = parse_param(o, raw_params.v[i], backend->kvm_module);
+	for (size_t i = 0; !r && i < raw_configs.n; i++)
+		r = parse_config(o, raw_configs.v[i], backend->kvm_module);
+	if (!r && o->n_configs && o->workload)
+		r = lab_fail(-EINVAL, "--workload and --config exclude each other (a --config "
+				      "names its own workload)");
+	if (!r && !o->n_configs && o->workload) {
+		o->configs[0].workload = strdup(o->workload);
+		snprintf(o->configs[0].dir, sizeof(o->configs[0].dir), ".");
+		o->n_configs = 1;
+		if (!o->configs[0].workload)
+			r = lab_fail(-ENOMEM, "out of memory");
+	}
 	if (r)
 		goto out;
 	if (!o->kernel)
@@ -440,9 +544,9 @@ static int parse_run_options(int argc, char **argv, struct lab_options *o)
 	else if (!lab_kernel_series_known(o->kernel))
 		r = lab_fail(-EINVAL, "--kernel %s: expected one of %s", o->kernel,
 			     lab_kernel_series_list());
-	else if (!o->workload)
-		r = lab_fail(-EINVAL,
-			     "--workload is required ('nvmx lab workloads' lists elements)");
+	else if (!o->n_configs)
+		r = lab_fail(-EINVAL, "--workload or --config is required ('nvmx lab workloads' "
+				      "lists elements)");
 	else if (!o->iterations)
 		r = lab_fail(-EINVAL, "--iterations is required");
 	else if (!o->out)
@@ -452,6 +556,7 @@ static int parse_run_options(int argc, char **argv, struct lab_options *o)
 			     o->out);
 out:
 	lab_strv_free(&raw_params);
+	lab_strv_free(&raw_configs);
 	return r;
 }
 
@@ -465,7 +570,13 @@ static unsigned long workload_multiplier(const char *spec)
 
 static unsigned long default_buffer_kb(const struct lab_options *o)
 {
-	unsigned long mult = workload_multiplier(o->workload);
+	unsigned long mult = 1;
+
+	for (size_t i = 0; i < o->n_configs; i++) {
+		unsigned long m = workload_multiplier(o->configs[i].workload);
+
+		mult = m > mult ? m : mult;
+	}
 
 	/* About 40 events per iteration with every element; 64 at ~200 bytes each, with room. */
 	return 4096 + o->iterations * (mult ? mult : 1) * 64 * 200 / 1024;
@@ -479,11 +590,23 @@ static bool same_module(const char *a, const char *b)
 	return !*a && !*b;
 }
 
-/* The module parameters of one module on its insmod line: nested=1 unless the user says. */
-static int module_args(const struct lab_options *o, const struct lab_backend *b, const char *mod,
-		       struct lab_buf *args)
+static const struct lab_param *config_param(const struct lab_config *c, const char *module,
+					    const char *name)
 {
-	bool user_nested = false;
+	for (size_t i = 0; i < c->n_params; i++)
+		if (!strcmp(c->params[i].module, module) && !strcmp(c->params[i].name, name))
+			return &c->params[i];
+	return NULL;
+}
+
+/*
+ * The module parameters of one module on its insmod line for configuration c: nested=1 unless
+ * the user says, then --param's, then the configuration's own (which override --param's).
+ */
+static int module_args(const struct lab_options *o, const struct lab_backend *b,
+		       const struct lab_config *c, const char *mod, struct lab_buf *args)
+{
+	bool user_nested = config_param(c, b->kvm_module, "nested") != NULL;
 	int r = 0;
 
 	for (size_t i = 0; i < o->n_params; i++)
@@ -493,8 +616,12 @@ static int module_args(const struct lab_options *o, const struct lab_backend *b,
 	if (same_module(mod, b->kvm_module) && !user_nested)
 		r = lab_buf_printf(args, " nested=1");
 	for (size_t i = 0; !r && i < o->n_params; i++)
-		if (same_module(o->params[i].module, mod))
+		if (same_module(o->params[i].module, mod) &&
+		    !config_param(c, o->params[i].module, o->params[i].name))
 			r = lab_buf_printf(args, " %s=%s", o->params[i].name, o->params[i].value);
+	for (size_t i = 0; !r && i < c->n_params; i++)
+		if (same_module(c->params[i].module, mod))
+			r = lab_buf_printf(args, " %s=%s", c->params[i].name, c->params[i].value);
 	return r;
 }
 
@@ -535,7 +662,7 @@ static int resolve_exec(const char *cmd, char **program, char **guest_cmd)
 
 static int write_conf(struct lab_buf *conf, const struct lab_options *o,
 		      const struct lab_backend *b, const char *guest_exec,
-		      const struct lab_strv *libdirs)
+		      const struct lab_strv *libdirs, const char *kvm_module_file)
 {
 	struct lab_buf words = { 0 };
 	char num[32];
@@ -547,6 +674,8 @@ static int write_conf(struct lab_buf *conf, const struct lab_options *o,
 	r |= lab_buf_printf(conf, "\nLAB_OUT_FINISH=");
 	r |= lab_buf_shell_quote(conf, b->out_finish);
 	r |= lab_buf_printf(conf, "\nLAB_NET=%d\n", o->forward_host ? 1 : 0);
+	/* Bochs drops the serial port's pending output at power-off. */
+	r |= lab_buf_printf(conf, "LAB_CONSOLE_DRAIN=%d\n", o->isa == NVMX_ISA_VMX ? 1 : 0);
 	r |= lab_buf_printf(conf, "LAB_BUFFER_KB=%lu\n",
 			    o->buffer_kb ? o->buffer_kb : default_buffer_kb(o));
 	r |= lab_buf_printf(conf, "LAB_EVENTS='");
@@ -562,17 +691,33 @@ static int write_conf(struct lab_buf *conf, const struct lab_options *o,
 	r |= lab_buf_shell_quote(conf, words.data ? words.data : "");
 	lab_buf_free(&words);
 
-	/* The workload's command line, as shell words for eval. */
-	r |= lab_buf_shell_quote(&words, GUEST_WORKLOAD);
-	r |= lab_buf_printf(&words, " --isa %s --workload ",
-			    o->isa == NVMX_ISA_SVM ? "svm" : "vmx");
-	r |= lab_buf_shell_quote(&words, o->workload);
-	snprintf(num, sizeof(num), "%lu", o->iterations);
-	r |= lab_buf_printf(&words, " --iterations %s --vcpus %u --truth /out/truth.json", num,
-			    o->vcpus);
-	r |= lab_buf_printf(conf, "\nLAB_WORKLOAD=");
-	r |= lab_buf_shell_quote(conf, words.data);
-	r |= lab_buf_printf(conf, "\n");
+	r |= lab_buf_printf(conf, "\nLAB_KVM_MODULE_FILE=%s.ko\nLAB_FIRST_CONFIG=1\nLAB_CONFIGS='",
+			    kvm_module_file);
+	for (size_t i = 0; i < o->n_configs; i++)
+		r |= lab_buf_printf(conf, "%s%zu", i ? " " : "", i + 1);
+	r |= lab_buf_printf(conf, "'\n");
+	for (size_t i = 0; i < o->n_configs; i++) {
+		const struct lab_config *c = &o->configs[i];
+
+		/* The workload's command line, as shell words for eval. */
+		words.len = 0;
+		r |= lab_buf_shell_quote(&words, GUEST_WORKLOAD);
+		r |= lab_buf_printf(&words, " --isa %s --workload ",
+				    o->isa == NVMX_ISA_SVM ? "svm" : "vmx");
+		r |= lab_buf_shell_quote(&words, c->workload);
+		snprintf(num, sizeof(num), "%lu", o->iterations);
+		r |= lab_buf_printf(&words,
+				    " --iterations %s --vcpus %u --truth /out/%s/truth.json", num,
+				    o->vcpus, c->dir);
+		r |= lab_buf_printf(conf, "LAB_CONFIG_%zu_DIR=%s\nLAB_CONFIG_%zu_WORKLOAD=", i + 1,
+				    c->dir, i + 1);
+		r |= lab_buf_shell_quote(conf, words.data);
+		words.len = 0;
+		r |= module_args(o, b, c, b->kvm_module, &words);
+		r |= lab_buf_printf(conf, "\nLAB_CONFIG_%zu_PARAMS=", i + 1);
+		r |= lab_buf_shell_quote(conf, words.data ? words.data : "");
+		r |= lab_buf_printf(conf, "\n");
+	}
 	lab_buf_free(&words);
 	return r ? lab_fail(-ENOMEM, "out of memory") : 0;
 }
@@ -584,7 +729,7 @@ static int build_initramfs(const char *path, const struct lab_options *o,
 	const char *const kvm_modules[] = { b->kvm_module, NULL };
 	struct lab_strv files = { 0 }, libdirs = { 0 }, loaded = { 0 };
 	struct lab_buf modlist = { 0 }, conf = { 0 };
-	char *exec_program = NULL, *guest_exec = NULL;
+	char *exec_program = NULL, *guest_exec = NULL, *vendor_file = NULL;
 	struct lab_cpio *c = NULL;
 	int r;
 
@@ -649,7 +794,12 @@ static int build_initramfs(const char *path, const struct lab_options *o,
 			r = lab_buf_printf(&modlist, "%s.ko", name);
 		/* A module named in --param must really be loaded by this run. */
 		if (!r)
-			r = module_args(o, b, name, &modlist);
+			r = module_args(o, b, &o->configs[0], name, &modlist);
+		if (!r && same_module(name, b->kvm_module) && !vendor_file) {
+			vendor_file = strdup(name);
+			if (!vendor_file)
+				r = lab_fail(-ENOMEM, "out of memory");
+		}
 		if (!r)
 			r = lab_buf_printf(&modlist, "\n");
 		for (char *p = name; !r && *p; p++)
@@ -674,7 +824,8 @@ static int build_initramfs(const char *path, const struct lab_options *o,
 	if (!r)
 		r = lab_cpio_add_data(c, "/lab/modules.list", modlist.data, modlist.len, 0644);
 	if (!r)
-		r = write_conf(&conf, o, b, guest_exec, &libdirs);
+		r = write_conf(&conf, o, b, guest_exec, &libdirs,
+			       vendor_file ? vendor_file : b->kvm_module);
 	if (!r)
 		r = lab_cpio_add_data(c, "/lab/lab.conf", conf.data, conf.len, 0644);
 	if (!r)
@@ -694,6 +845,7 @@ out:
 	lab_buf_free(&conf);
 	free(exec_program);
 	free(guest_exec);
+	free(vendor_file);
 	return r;
 }
 
@@ -761,19 +913,35 @@ static int on_console_line(void *ctx, const char *line)
 		if (!strcmp(m + 6, "modules")) {
 			for (size_t i = 0; i < con->params.n; i++)
 				if (strstr(con->params.v[i], ".nested=") ||
-				    strstr(con->params.v[i], ".npt="))
+				    strstr(con->params.v[i], ".npt=") ||
+				    strstr(con->params.v[i], "kvm_intel.ept=") ||
+				    strstr(con->params.v[i], ".enable_shadow_vmcs="))
 					lab_progress("  %s", con->params.v[i]);
 		}
 	} else if (!strncmp(m, "error ", 6)) {
 		snprintf(con->error, sizeof(con->error), "%s", m + 6);
 		lab_progress("guest error: %s", m + 6);
+	} else if (!strncmp(m, "config ", 7)) {
+		int n = atoi(m + 7);
+
+		if (n >= 1 && (size_t)n <= con->opt->n_configs) {
+			con->config = n;
+			if (con->opt->n_configs > 1)
+				lab_progress("config %d of %zu: %s", n, con->opt->n_configs,
+					     con->opt->configs[n - 1].workload);
+		}
 	} else if (!strncmp(m, "param ", 6)) {
-		(void)lab_strv_push(&con->params, m + 6);
+		(void)lab_strv_push(con->config ? &con->config_params[con->config] : &con->params,
+				    m + 6);
 	} else if (!strncmp(m, "workload-exit ", 14)) {
 		con->workload_exit = atoi(m + 14);
+		if (con->config)
+			con->config_exit[con->config] = con->workload_exit;
 		lab_progress("workload exited with %d", con->workload_exit);
 	} else if (!strncmp(m, "workload-stderr ", 16)) {
 		(void)lab_strv_push(&con->workload_stderr, m + 16);
+		if (con->config)
+			(void)lab_strv_push(&con->config_stderr[con->config], m + 16);
 		fprintf(stderr, "  workload: %s\n", m + 16);
 	} else if (!strncmp(m, "exec-exit ", 10)) {
 		con->exec_exit = atoi(m + 10);
@@ -784,27 +952,42 @@ static int on_console_line(void *ctx, const char *line)
 	return 0;
 }
 
-/* Every --param must read back as asked, else the module silently ignored or refused it. */
-static int check_params(const struct lab_options *o, const struct lab_console *con)
+static int check_param(const struct lab_param *p, const struct lab_strv *params)
 {
-	for (size_t i = 0; i < o->n_params; i++) {
-		char key[256];
-		const char *read = NULL;
+	char key[256];
+	const char *read = NULL;
 
-		snprintf(key, sizeof(key), "%s.%s=", o->params[i].module, o->params[i].name);
-		for (size_t j = 0; j < con->params.n; j++)
-			if (!strncmp(con->params.v[j], key, strlen(key)))
-				read = con->params.v[j] + strlen(key);
-		if (!read)
-			return lab_fail(-EINVAL,
-					"--param %s%s: the guest has no such parameter "
-					"(see console.log)",
-					key, o->params[i].value);
-		if (!param_value_matches(o->params[i].value, read))
-			return lab_fail(-EINVAL, "--param %s%s: the module reads %s", key,
-					o->params[i].value, read);
-	}
+	snprintf(key, sizeof(key), "%s.%s=", p->module, p->name);
+	for (size_t j = 0; j < params->n; j++)
+		if (!strncmp(params->v[j], key, strlen(key)))
+			read = params->v[j] + strlen(key);
+	if (!read)
+		return lab_fail(-EINVAL,
+				"parameter %s%s: the guest has no such parameter "
+				"(see console.log)",
+				key, p->value);
+	if (!param_value_matches(p->value, read))
+		return lab_fail(-EINVAL, "parameter %s%s: the module reads %s", key, p->value,
+				read);
 	return 0;
+}
+
+/*
+ * Every parameter must read back as asked in the configuration it was asked for, else the
+ * module silently ignored or refused it.
+ */
+static int check_params(const struct lab_options *o, const struct lab_console *con, size_t ci)
+{
+	const struct lab_config *c = &o->configs[ci];
+	const struct lab_strv *read = &con->config_params[ci + 1];
+	int r = 0;
+
+	for (size_t i = 0; !r && i < o->n_params; i++)
+		if (!config_param(c, o->params[i].module, o->params[i].name))
+			r = check_param(&o->params[i], read);
+	for (size_t i = 0; !r && i < c->n_params; i++)
+		r = check_param(&c->params[i], read);
+	return r;
 }
 
 /* "# entries-in-buffer/entries-written: 123/123   #P:1" in the trace header. */
@@ -850,8 +1033,8 @@ static int move_if_exists(const char *from_dir, const char *to_dir, const char *
 	return 0;
 }
 
-/* Compares truth with the replayed trace: the exit status of the run. */
-static int analyse(const struct lab_options *o, const char *guest_dir)
+/* Compares truth with the replayed trace in out_dir: the exit status of the configuration. */
+static int analyse(const char *out_dir, const char *guest_dir)
 {
 	char trace[PATH_MAX], path[PATH_MAX], err[1024];
 	struct nvmx_summary *truth = NULL, *observed = NULL;
@@ -861,7 +1044,7 @@ static int analyse(const struct lab_options *o, const char *guest_dir)
 	int r, diffs;
 
 	if (lab_path_join(trace, guest_dir, "trace.txt") ||
-	    lab_path_join(path, o->out, "trace.txt.xz"))
+	    lab_path_join(path, out_dir, "trace.txt.xz"))
 		return -ENAMETOOLONG;
 	r = check_trace_loss(trace, &entries);
 	if (r && r != -ENOSPC)
@@ -891,7 +1074,7 @@ static int analyse(const struct lab_options *o, const char *guest_dir)
 			     (unsigned long long)stats.malformed);
 		goto out;
 	}
-	r = lab_path_join(path, o->out, "observed.json");
+	r = lab_path_join(path, out_dir, "observed.json");
 	if (r)
 		goto out;
 	f = fopen(path, "we");
@@ -906,7 +1089,7 @@ static int analyse(const struct lab_options *o, const char *guest_dir)
 		r = lab_fail(r, "%s: cannot write: %s", path, strerror(-r));
 		goto out;
 	}
-	r = lab_path_join(path, o->out, "truth.json");
+	r = lab_path_join(path, out_dir, "truth.json");
 	if (r)
 		goto out;
 	truth = nvmx_summary_read_json(path, err, sizeof(err));
@@ -950,12 +1133,24 @@ static int clear_results(const char *out)
 		if (r)
 			return r;
 	}
-	return 0;
+	for (int i = 1; i <= LAB_MAX_CONFIGS; i++) {
+		char name[32];
+		int r;
+
+		snprintf(name, sizeof(name), "config-%d", i);
+		r = lab_path_join(path, out, name);
+		if (!r)
+			r = lab_rm_rf(path);
+		if (r)
+			return r;
+	}
+	return lab_path_join(path, out, "configs.txt") ? -ENAMETOOLONG : lab_rm_rf(path);
 }
 
-static int check_workload_spec(const char *workload, const char *spec)
+static int check_workload_spec(const char *workload, enum nvmx_isa isa, const char *spec)
 {
-	const char *argv[] = { workload, "--check", spec, NULL };
+	const char *argv[] = { workload,  "--isa", isa == NVMX_ISA_VMX ? "vmx" : "svm",
+			       "--check", spec,	   NULL };
 	struct lab_buf err = { 0 };
 	int r;
 
@@ -972,23 +1167,94 @@ static int check_workload_spec(const char *workload, const char *spec)
 	return r;
 }
 
-/* What the guest writes to /out that DIR keeps (the trace is compressed into DIR instead). */
-static const char *const guest_results[] = { "exec", "truth.json", "workload.stdout",
-					     "workload.stderr", NULL };
+/* What the guest writes to /out/CONFIG that DIR keeps (the trace is compressed instead). */
+static const char *const guest_results[] = { "truth.json", "workload.stdout", "workload.stderr",
+					     NULL };
+
+/* One configuration's results: its exit status (0 same, 1 differs, 2 cannot run). */
+static int config_result(const struct lab_options *o, const struct lab_console *con, size_t ci,
+			 const char *out_dir, const char *guest_dir)
+{
+	const struct lab_config *c = &o->configs[ci];
+	const struct lab_strv *err = &con->config_stderr[ci + 1];
+	char cfg_out[PATH_MAX], cfg_guest[PATH_MAX];
+	int r, exit_status = con->config_exit[ci + 1];
+
+	if (lab_path_join(cfg_out, out_dir, c->dir) || lab_path_join(cfg_guest, guest_dir, c->dir))
+		return lab_fail(-ENAMETOOLONG, "%s: path too long", out_dir);
+	r = lab_mkdir_p(cfg_out, 0755);
+	for (size_t i = 0; !r && guest_results[i]; i++)
+		r = move_if_exists(cfg_guest, cfg_out, guest_results[i]);
+	if (r)
+		return r;
+	if (exit_status < 0)
+		return lab_fail(-EIO, "the workload of '%s' did not run (see console.log)",
+				c->workload);
+	r = check_params(o, con, ci);
+	if (r)
+		return r;
+	if (exit_status == 2)
+		return lab_fail(-ENOTSUP, "the workload cannot run: %s",
+				err->n ? err->v[0] : "(no reason given)");
+	if (exit_status != 0) {
+		fprintf(stderr, "nvmx lab: the workload failed with exit status %d%s%s\n",
+			exit_status, err->n ? ": " : "", err->n ? err->v[0] : "");
+		return EXIT_DIFFERENT;
+	}
+	return analyse(cfg_out, cfg_guest);
+}
+
+/* Several configurations: one line each in DIR/configs.txt, and the worst status. */
+static int configs_result(const struct lab_options *o, const struct lab_console *con,
+			  const char *out_dir, const char *guest_dir)
+{
+	struct lab_buf summary = { 0 };
+	char path[PATH_MAX];
+	int worst = EXIT_SAME;
+
+	for (size_t i = 0; i < o->n_configs; i++) {
+		const struct lab_config *c = &o->configs[i];
+		int r;
+
+		if (o->n_configs > 1)
+			lab_progress("config %zu (%s): comparing", i + 1, c->dir);
+		r = config_result(o, con, i, out_dir, guest_dir);
+		if (r < 0) {
+			fprintf(stderr, "nvmx lab: %s: cannot run: %s\n", c->dir, lab_error());
+			r = EXIT_CANNOT_RUN;
+		}
+		if (o->n_configs > 1)
+			lab_progress("config %zu (%s): exit %d", i + 1, c->dir, r);
+		(void)lab_buf_printf(&summary, "%s\t%d\t%s", c->dir, r, c->workload);
+		for (size_t j = 0; j < c->n_params; j++)
+			(void)lab_buf_printf(&summary, ";%s.%s=%s", c->params[j].module,
+					     c->params[j].name, c->params[j].value);
+		(void)lab_buf_printf(&summary, "\n");
+		if (r == EXIT_CANNOT_RUN || (r == EXIT_DIFFERENT && worst == EXIT_SAME))
+			worst = r;
+	}
+	if (o->n_configs > 1 && !lab_path_join(path, out_dir, "configs.txt") && summary.data)
+		(void)lab_write_file(path, summary.data, summary.len, 0644);
+	lab_buf_free(&summary);
+	return worst;
+}
 
 static int lab_run(const struct lab_options *o)
 {
 	char out_dir[PATH_MAX], guest_dir[PATH_MAX], initramfs[PATH_MAX], console_log[PATH_MAX];
 	struct lab_console con = { .opt = o, .workload_exit = -1, .exec_exit = -1 };
+	double per_iteration_s = o->isa == NVMX_ISA_VMX ? 0.05 : 0.25;
 	const struct lab_backend *b = lab_backend_for_isa(o->isa);
 	struct lab_kernel *k = NULL;
 	char *cache = NULL, *workload = NULL;
 	struct lab_guest g;
 	int r;
 
+	for (size_t i = 0; i <= LAB_MAX_CONFIGS; i++)
+		con.config_exit[i] = -1;
 	r = find_workload(&workload);
-	if (!r)
-		r = check_workload_spec(workload, o->workload);
+	for (size_t i = 0; !r && i < o->n_configs; i++)
+		r = check_workload_spec(workload, o->isa, o->configs[i].workload);
 	if (!r)
 		r = b->check();
 	if (!r)
@@ -1031,7 +1297,11 @@ static int lab_run(const struct lab_options *o)
 		.mem_mb = o->mem_mb,
 		.forward_host_port = o->forward_host,
 		.forward_guest_port = o->forward_guest,
-		.timeout_s = o->timeout_s ? o->timeout_s : 180.0 + (double)o->iterations / 4.0,
+		/* Bochs boots in about a minute, QEMU in seconds; then the configurations run. */
+		.timeout_s = o->timeout_s ? o->timeout_s
+					  : (o->isa == NVMX_ISA_VMX ? 420.0 : 180.0) +
+						    (double)o->n_configs * (double)o->iterations *
+							    per_iteration_s,
 	};
 	lab_progress("booting: firmware (%s, %u vCPU, %u MiB, timeout %.0f s; console in %s)",
 		     b->name, g.vcpus, g.mem_mb, g.timeout_s, console_log);
@@ -1040,7 +1310,9 @@ static int lab_run(const struct lab_options *o)
 		goto cannot_run;
 	r = b->collect(&g);
 	/* What the guest wrote explains its errors: keep it even when the run failed. */
-	for (size_t i = 0; !r && guest_results[i]; i++)
+	if (!r)
+		r = move_if_exists(guest_dir, out_dir, "exec");
+	for (size_t i = 0; !r && o->n_configs == 1 && guest_results[i]; i++)
 		r = move_if_exists(guest_dir, out_dir, guest_results[i]);
 	if (r)
 		goto cannot_run;
@@ -1056,30 +1328,18 @@ static int lab_run(const struct lab_options *o)
 			con.panic[0] ? ": " : "", con.panic, console_log);
 		goto cannot_run;
 	}
-	r = check_params(o, &con);
-	if (r)
-		goto cannot_run;
 	if (o->exec && con.exec_killed)
 		fprintf(stderr,
 			"nvmx lab: warning: --exec command did not exit within %d s of "
 			"SIGINT and was killed\n",
 			EXEC_STOP_TIMEOUT_S);
-	if (con.workload_exit == 2) {
-		r = lab_fail(-ENOTSUP, "the workload cannot run: %s",
-			     con.workload_stderr.n ? con.workload_stderr.v[0]
-						   : "(no reason given)");
-		goto cannot_run;
+	if (o->n_configs == 1) {
+		r = config_result(o, &con, 0, out_dir, guest_dir);
+		if (r < 0)
+			goto cannot_run;
+	} else {
+		r = configs_result(o, &con, out_dir, guest_dir);
 	}
-	if (con.workload_exit != 0) {
-		fprintf(stderr, "nvmx lab: the workload failed with exit status %d%s%s (see %s)\n",
-			con.workload_exit, con.workload_stderr.n ? ": " : "",
-			con.workload_stderr.n ? con.workload_stderr.v[0] : "", console_log);
-		r = EXIT_DIFFERENT;
-		goto out;
-	}
-	r = analyse(o, guest_dir);
-	if (r < 0)
-		goto cannot_run;
 out:
 	if (!o->keep) {
 		(void)lab_rm_rf(guest_dir);
@@ -1089,6 +1349,10 @@ out:
 	lab_kernel_free(k);
 	lab_strv_free(&con.params);
 	lab_strv_free(&con.workload_stderr);
+	for (size_t i = 0; i <= LAB_MAX_CONFIGS; i++) {
+		lab_strv_free(&con.config_params[i]);
+		lab_strv_free(&con.config_stderr[i]);
+	}
 	free(cache);
 	free(workload);
 	return r;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * An emulator backend of the lab: what boots the L0 kernel with hardware virtualization emulated
- * (QEMU TCG for SVM today; Bochs for VMX is the next one), and how results come back to the host.
+ * (QEMU TCG for SVM, Bochs for VMX), and how results come back to the host.
  *
  * The rest of the lab (kernel fetching, initramfs, analysis) knows nothing about the emulator:
  * it asks the backend which guest modules and /init shell lines it needs, hands it a kernel, an
@@ -31,9 +31,9 @@ struct lab_guest {
 typedef int (*lab_console_line_fn)(void *ctx, const char *line);
 
 struct lab_backend {
-	const char *name;	/* "qemu" */
+	const char *name;	/* "qemu", "bochs" */
 	enum nvmx_isa isa;	/* what it emulates */
-	const char *kvm_module; /* the L0 KVM vendor module: "kvm_amd" */
+	const char *kvm_module; /* the L0 KVM vendor module: "kvm_amd", "kvm_intel" */
 	/* Modules the guest needs to hand results back, and for --forward networking. */
 	const char *const *result_modules;
 	const char *const *net_modules;
@@ -56,5 +56,6 @@ struct lab_backend {
 const struct lab_backend *lab_backend_for_isa(enum nvmx_isa isa);
 
 extern const struct lab_backend lab_backend_qemu;
+extern const struct lab_backend lab_backend_bochs;
 
 #endif /* NVMX_CLI_LAB_BACKEND_H */

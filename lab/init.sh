@@ -7,8 +7,13 @@
 # It loads the modules, starts the tracing and the --exec command, runs the workload and copies
 # the raw trace out. Nothing is analysed here: busybox under an emulator is slow, the host does it.
 #
-# Console protocol, parsed by the host (cli/lab_qemu.c): lines "nvmx-lab: stage NAME",
-# "nvmx-lab: error WHAT", "nvmx-lab: param MODULE.NAME=VALUE", "nvmx-lab: workload-exit N".
+# Several configurations can run in one boot (LAB_CONFIGS, "nvmx lab run --config"): for each,
+# the KVM vendor module is reloaded with that configuration's parameters and the workload writes
+# into its own directory /out/$DIR (DIR "." when there is one configuration).
+#
+# Console protocol, parsed by the host (cli/lab.c): lines "nvmx-lab: stage NAME",
+# "nvmx-lab: error WHAT", "nvmx-lab: param MODULE.NAME=VALUE", "nvmx-lab: config N",
+# "nvmx-lab: workload-exit N".
 
 /bin/busybox mkdir -p /bin /proc /sys /dev /tmp /out
 /bin/busybox --install -s /bin
@@ -16,9 +21,18 @@ export PATH=/bin
 
 stage() { echo "nvmx-lab: stage $*"; }
 
+# Under Bochs a power-off loses what the serial port has not sent yet: give it time.
+drain_console() { [ "${LAB_CONSOLE_DRAIN:-0}" = 0 ] || sleep "$LAB_CONSOLE_DRAIN"; }
+
 fail() {
 	echo "nvmx-lab: error $*"
+	# What the guest wrote explains the error: hand it back if the channel is up.
+	if [ -n "$LAB_OUT_READY" ]; then
+		LAB_OUT_READY=
+		eval "$LAB_OUT_FINISH"
+	fi
 	sync
+	drain_console
 	poweroff -f
 	sleep 1000
 }
@@ -35,14 +49,18 @@ while read -r file args; do
 	out=$(insmod "/lib/modules/$file" $args 2>&1) || fail "insmod $file $args: $out"
 done </lab/modules.list
 [ -c /dev/kvm ] || fail "no /dev/kvm after loading $LAB_KVM_MODULE (does the emulated CPU have the virtualization extension?)"
-for p in /sys/module/$LAB_KVM_MODULE/parameters/* /sys/module/kvm/parameters/*; do
-	[ -r "$p" ] || continue
-	m=${p#/sys/module/}
-	echo "nvmx-lab: param ${m%%/*}.${p##*/}=$(cat "$p" 2>/dev/null)"
-done
+print_params() {
+	for p in /sys/module/$LAB_KVM_MODULE/parameters/* /sys/module/kvm/parameters/*; do
+		[ -r "$p" ] || continue
+		m=${p#/sys/module/}
+		echo "nvmx-lab: param ${m%%/*}.${p##*/}=$(cat "$p" 2>/dev/null)"
+	done
+}
+print_params
 stage modules
 
 eval "$LAB_OUT_SETUP" || fail "cannot reach the host's result directory ($LAB_OUT_SETUP)"
+LAB_OUT_READY=1
 rm -rf /out/exec
 mkdir -p /out/exec || fail "cannot write to /out"
 
@@ -65,15 +83,38 @@ for e in $LAB_EVENTS; do
 done
 stage tracing
 
-run_workload() {
+# One configuration: its KVM module parameters (the first configuration's were loaded at boot),
+# the workload with tracing on, and the trace copied into its directory.
+run_config() {
+	i=$1
+	eval "dir=\$LAB_CONFIG_${i}_DIR params=\$LAB_CONFIG_${i}_PARAMS workload=\$LAB_CONFIG_${i}_WORKLOAD"
+	echo "nvmx-lab: config $i"
+	if [ "$i" != "$LAB_FIRST_CONFIG" ]; then
+		rmmod "$LAB_KVM_MODULE" || fail "config $i: cannot unload $LAB_KVM_MODULE"
+		# shellcheck disable=SC2086 # params are module parameters, one word each
+		out=$(insmod "/lib/modules/$LAB_KVM_MODULE_FILE" $params 2>&1) ||
+			fail "config $i: insmod $LAB_KVM_MODULE_FILE $params: $out"
+	fi
+	print_params
+	mkdir -p "/out/$dir" || fail "cannot write to /out/$dir"
+	echo >$T/trace
 	stage workload
 	echo 1 >$T/tracing_on
-	eval "$LAB_WORKLOAD" >/out/workload.stdout 2>/out/workload.stderr
+	eval "$workload" >"/out/$dir/workload.stdout" 2>"/out/$dir/workload.stderr"
 	rc=$?
 	echo 0 >$T/tracing_on
-	sed 's/^/nvmx-lab: workload-stderr /' /out/workload.stderr
+	sed 's/^/nvmx-lab: workload-stderr /' "/out/$dir/workload.stderr"
 	echo "nvmx-lab: workload-exit $rc"
-	echo $rc >/tmp/workload.rc
+	stage collecting
+	cat $T/per_cpu/cpu*/stats >"/out/$dir/trace-stats.txt"
+	cat $T/trace >"/out/$dir/trace.txt" || fail "cannot copy the trace"
+}
+
+run_workload() {
+	for i in $LAB_CONFIGS; do
+		run_config "$i"
+	done
+	echo 0 >/tmp/workload.rc
 }
 
 alive() {
@@ -131,11 +172,10 @@ else
 	run_workload
 fi
 
-stage collecting
-cat $T/per_cpu/cpu*/stats >/out/trace-stats.txt
-cat $T/trace >/out/trace.txt || fail "cannot copy the trace"
+LAB_OUT_READY=
 eval "$LAB_OUT_FINISH"
 stage done
 sync
+drain_console
 poweroff -f
 sleep 1000
