@@ -16,6 +16,7 @@
 
 #include "nvmx/events.h"
 #include "nvmx/model.h"
+#include "nvmx/counts.h"
 #include "nvmx.h"
 #include "kvm_tp.bpf.h"
 

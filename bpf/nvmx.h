@@ -12,19 +12,6 @@
 #define NVMX_BPF_SHARED_H
 
 /*
- * Outcome of a verdict: the last field of an exit key. One per way an exit or entry can end, so
- * that lib's summary (lib/replay.c nvmx_summary_apply_verdict) can be rebuilt from the map alone.
- */
-#define NVMX_OUT_L2_BY_L0	     0u /* an L2 exit L0 handled itself */
-#define NVMX_OUT_L2_BY_L1	     1u /* an L2 exit reflected to L1 */
-#define NVMX_OUT_SYNTHESIZED_TO_L1   2u /* an exit L0 made up and delivered to L1 */
-#define NVMX_OUT_L1_EXIT	     3u /* an exit of L1 itself */
-#define NVMX_OUT_NESTED_ENTRY	     4u /* L0 emulated L1's VMLAUNCH/VMRESUME/VMRUN */
-#define NVMX_OUT_UNATTRIBUTED	     5u /* an exit or inject the model could not attribute */
-#define NVMX_OUT_NESTED_ENTRY_FAILED 6u /* kvm_nested_vmenter_failed */
-#define NVMX_OUT_COUNT		     7u
-
-/*
  * Latency histogram: bucket i counts latencies <= 2^i ns (rounded up, so a bucket is exactly a
  * Prometheus `le` bound, as cloudflare/ebpf_exporter's right-inclusive exp2 histograms do); the
  * last bucket also takes everything larger (+Inf), so the largest finite bound is 2^30 ns (1.07 s).
@@ -34,36 +21,10 @@
 #define NVMX_HIST_BUCKETS 32u
 _Static_assert((NVMX_HIST_BUCKETS & (NVMX_HIST_BUCKETS - 1)) == 0, "a power of two");
 
-struct nvmx_exit_key {
-	__u32 tgid;    /* the VMM process */
-	__u32 tid;     /* the vCPU thread */
-	__u32 isa;     /* NVMX_EV_ISA_* */
-	__u32 reason;  /* basic exit reason (VMX: bits 15:0); 0 for nested entries */
-	__u32 outcome; /* NVMX_OUT_* */
-	__u32 pad;
-};
-
 struct nvmx_hist {
 	__u64 count;
 	__u64 sum_ns;
 	__u64 buckets[NVMX_HIST_BUCKETS];
-};
-
-/* L2 port I/O exits, as lib/replay.c counts them (nvmx_exit_io of model.h). */
-struct nvmx_port_key {
-	__u32 isa;
-	__u16 port;
-	__u8 in;	  /* 1: IN, 0: OUT */
-	__u8 size;	  /* bytes, 0 if the record did not say */
-	__u32 handled_by; /* NVMX_V_BY_L0 / NVMX_V_BY_L1 */
-};
-
-/* L2 MSR exits, as lib/replay.c counts them (nvmx_exit_msr_access of model.h). */
-struct nvmx_msr_key {
-	__u32 isa;
-	__u32 msr; /* from the kvm_msr L0 traced, or NVMX_MODEL_MSR_UNKNOWN */
-	__u32 write;
-	__u32 handled_by; /* NVMX_V_BY_L0 / NVMX_V_BY_L1 */
 };
 
 /* Per vCPU thread, in an LRU hash keyed by tid. */
@@ -100,56 +61,6 @@ struct nvmx_record {
  */
 #define NVMX_TEST_EVENT_WORDS 9u
 #define NVMX_TEST_ARGS	      (NVMX_TEST_EVENT_WORDS + 1u)
-
-static __always_inline __u32 nvmx_verdict_outcome(const struct nvmx_verdict *v)
-{
-	switch (v->kind) {
-	case NVMX_V_L2_EXIT:
-		return v->handled_by == NVMX_V_BY_L1 ? NVMX_OUT_L2_BY_L1 : NVMX_OUT_L2_BY_L0;
-	case NVMX_V_L1_EXIT:
-		return NVMX_OUT_L1_EXIT;
-	case NVMX_V_SYNTHESIZED_TO_L1:
-		return NVMX_OUT_SYNTHESIZED_TO_L1;
-	case NVMX_V_NESTED_ENTRY:
-		return NVMX_OUT_NESTED_ENTRY;
-	case NVMX_V_NESTED_ENTRY_FAILED:
-		return NVMX_OUT_NESTED_ENTRY_FAILED;
-	default:
-		return NVMX_OUT_UNATTRIBUTED;
-	}
-}
-
-/*
- * The msrs/ports entry of a verdict, exactly as lib/replay.c's nvmx_summary_apply_verdict decides
- * it: only L2 exits; an MSR exit's index only when a kvm_msr told it (a reflected access is
- * emulated by L1, whose RCX no record carries). Returns 1 (msr), 2 (port) or 0 (neither).
- */
-static __always_inline int nvmx_verdict_extra(const struct nvmx_verdict *v, struct nvmx_msr_key *mk,
-					      struct nvmx_port_key *pk)
-{
-	__u32 write = 0, port = 0, in = 0, size = 0;
-	__u32 by;
-
-	if (v->kind != NVMX_V_L2_EXIT)
-		return 0;
-	by = v->handled_by == NVMX_V_BY_L1 ? NVMX_V_BY_L1 : NVMX_V_BY_L0;
-	if (nvmx_exit_msr_access(v->isa, v->reason, v->info1, &write)) {
-		mk->isa = v->isa;
-		mk->msr = (v->flags & NVMX_VF_MSR_KNOWN) ? v->msr : NVMX_MODEL_MSR_UNKNOWN;
-		mk->write = write;
-		mk->handled_by = by;
-		return 1;
-	}
-	if (nvmx_exit_io(v->isa, v->reason, v->info1, &port, &in, &size)) {
-		pk->isa = v->isa;
-		pk->port = (__u16)port;
-		pk->in = (__u8)in;
-		pk->size = (__u8)size;
-		pk->handled_by = by;
-		return 2;
-	}
-	return 0;
-}
 
 /* floor(log2(v)) without loops (bcc libbpf-tools bits.bpf.h); 0 for v == 0. */
 static __always_inline __u32 nvmx_log2_32(__u32 v)

@@ -9,57 +9,14 @@
 
 #include "nvmx/events.h"
 #include "nvmx/model.h"
+#include "nvmx/counts.h"
+#include "nvmx/counted.h"
 #include "nvmx/replay.h"
-#include "replay_internal.h"
 #include "trace_parse.h"
 
 _Static_assert(NVMX_EV_ISA_VMX == NVMX_ISA_VMX && NVMX_EV_ISA_SVM == NVMX_ISA_SVM,
 	       "events.h and summary.h must agree on the kernel's isa values");
 _Static_assert(NVMX_MODEL_MSR_UNKNOWN == NVMX_MSR_UNKNOWN, "one 'unknown MSR' value");
-
-int nvmx_summary_apply_verdict(struct nvmx_summary *s, const struct nvmx_verdict *v)
-{
-	enum nvmx_handler by;
-	__u32 write, port, in, size;
-	int err;
-
-	switch (v->kind) {
-	case NVMX_V_L1_EXIT:
-		return nvmx_summary_add_exit(s, NVMX_KIND_L1_EXIT, v->isa, v->reason,
-					     NVMX_HANDLED_BY_NONE, 1);
-	case NVMX_V_SYNTHESIZED_TO_L1:
-		return nvmx_summary_add_exit(s, NVMX_KIND_SYNTHESIZED_TO_L1, v->isa, v->reason,
-					     NVMX_HANDLED_BY_NONE, 1);
-	case NVMX_V_NESTED_ENTRY:
-		nvmx_summary_add_nested_entries(s, 1);
-		return 0;
-	case NVMX_V_NESTED_ENTRY_FAILED:
-		nvmx_summary_add_failed_entries(s, 1);
-		return 0;
-	case NVMX_V_UNATTRIBUTED:
-		nvmx_summary_add_unattributed(s, 1);
-		return 0;
-	case NVMX_V_L2_EXIT:
-		break;
-	default:
-		return -EINVAL;
-	}
-	by = v->handled_by == NVMX_V_BY_L1 ? NVMX_HANDLED_BY_L1 : NVMX_HANDLED_BY_L0;
-	err = nvmx_summary_add_exit(s, NVMX_KIND_L2_EXIT, v->isa, v->reason, by, 1);
-	if (err)
-		return err;
-	if (nvmx_exit_msr_access(v->isa, v->reason, v->info1, &write))
-		/*
-		 * The index comes from the kvm_msr L0 traced while emulating the access; a
-		 * reflected access is emulated by L1, whose index (guest RCX) no record carries.
-		 */
-		return nvmx_summary_add_msr(
-			s, v->isa, (v->flags & NVMX_VF_MSR_KNOWN) ? v->msr : NVMX_MSR_UNKNOWN,
-			write, by, 1);
-	if (nvmx_exit_io(v->isa, v->reason, v->info1, &port, &in, &size))
-		return nvmx_summary_add_port(s, v->isa, (uint16_t)port, in, (uint8_t)size, by, 1);
-	return 0;
-}
 
 struct thread {
 	__u32 tid;
@@ -105,7 +62,7 @@ static int step(struct replay *r, struct thread *t, const struct nvmx_event *e)
 
 	nvmx_model_step(&t->st, e, &out);
 	for (__u32 i = 0; i < out.n; i++) {
-		err = nvmx_summary_apply_verdict(r->sum, &out.v[i]);
+		err = nvmx_summary_add_verdict(r->sum, &out.v[i]);
 		if (err)
 			return err;
 	}

@@ -8,6 +8,7 @@
 #include <bpf/libbpf.h>
 
 #include "collect.h"
+#include "nvmx/counted.h"
 
 _Static_assert(sizeof(struct nvmx_event) == NVMX_TEST_EVENT_WORDS * sizeof(__u64),
 	       "the raw_tp test entry point takes the event as u64 words");
@@ -294,12 +295,6 @@ int nvmxd_counts_end(struct nvmxd_counts *c, int threads_fd, uint64_t now_ns, si
 	return err;
 }
 
-static enum nvmx_handler handler_of(__u32 by)
-{
-	/* lib/replay.c: an L2 exit not handled by L1 was handled by L0 */
-	return by == NVMX_V_BY_L1 ? NVMX_HANDLED_BY_L1 : NVMX_HANDLED_BY_L0;
-}
-
 int nvmxd_counts_to_summary(const struct nvmxd_counts *c, uint32_t tgid, uint32_t tid,
 			    struct nvmx_summary *s)
 {
@@ -311,36 +306,7 @@ int nvmxd_counts_to_summary(const struct nvmxd_counts *c, uint32_t tgid, uint32_
 
 		if ((tgid && x->key.tgid != tgid) || (tid && x->key.tid != tid) || !n)
 			continue;
-		switch (x->key.outcome) {
-		case NVMX_OUT_L2_BY_L0:
-			err = nvmx_summary_add_exit(s, NVMX_KIND_L2_EXIT, x->key.isa, x->key.reason,
-						    NVMX_HANDLED_BY_L0, n);
-			break;
-		case NVMX_OUT_L2_BY_L1:
-			err = nvmx_summary_add_exit(s, NVMX_KIND_L2_EXIT, x->key.isa, x->key.reason,
-						    NVMX_HANDLED_BY_L1, n);
-			break;
-		case NVMX_OUT_SYNTHESIZED_TO_L1:
-			err = nvmx_summary_add_exit(s, NVMX_KIND_SYNTHESIZED_TO_L1, x->key.isa,
-						    x->key.reason, NVMX_HANDLED_BY_NONE, n);
-			break;
-		case NVMX_OUT_L1_EXIT:
-			err = nvmx_summary_add_exit(s, NVMX_KIND_L1_EXIT, x->key.isa, x->key.reason,
-						    NVMX_HANDLED_BY_NONE, n);
-			break;
-		case NVMX_OUT_NESTED_ENTRY:
-			nvmx_summary_add_nested_entries(s, n);
-			break;
-		case NVMX_OUT_NESTED_ENTRY_FAILED:
-			nvmx_summary_add_failed_entries(s, n);
-			break;
-		case NVMX_OUT_UNATTRIBUTED:
-			nvmx_summary_add_unattributed(s, n);
-			break;
-		default:
-			err = -EINVAL;
-			break;
-		}
+		err = nvmx_summary_add_counted(s, &x->key, n);
 	}
 	if (tgid)
 		return err;
@@ -348,16 +314,13 @@ int nvmxd_counts_to_summary(const struct nvmxd_counts *c, uint32_t tgid, uint32_
 		const struct nvmxd_msr *m = &c->msrs[i];
 
 		if (m->count)
-			err = nvmx_summary_add_msr(s, m->key.isa, m->key.msr, m->key.write,
-						   handler_of(m->key.handled_by), m->count);
+			err = nvmx_summary_add_counted_msr(s, &m->key, m->count);
 	}
 	for (size_t i = 0; i < c->n_ports && !err; i++) {
 		const struct nvmxd_port *p = &c->ports[i];
 
 		if (p->count)
-			err = nvmx_summary_add_port(s, p->key.isa, p->key.port, p->key.in,
-						    p->key.size, handler_of(p->key.handled_by),
-						    p->count);
+			err = nvmx_summary_add_counted_port(s, &p->key, p->count);
 	}
 	return err;
 }

@@ -15,6 +15,7 @@
 
 #include "nvmx/events.h"
 #include "nvmx/model.h"
+#include "nvmx/counts.h"
 #include "nvmx/summary.h"
 #include "nvmx.h"
 
@@ -70,8 +71,8 @@ int nvmxd_counts_add_verdict(struct nvmxd_counts *c, const struct nvmx_verdict *
 int nvmxd_counts_end(struct nvmxd_counts *c, int threads_fd, uint64_t now_ns, size_t *threads);
 
 /*
- * Adds the selected counts to s, mapping each outcome as lib/replay.c's
- * nvmx_summary_apply_verdict does: tgid 0 selects every process, tid 0 every thread of it. The
+ * Adds the selected counts to s through lib's nvmx_summary_add_counted*() (include/nvmx/counted.h,
+ * the same mapping replay uses): tgid 0 selects every process, tid 0 every thread of it. The
  * msrs and ports maps have no process in their keys: they are added only when tgid is 0.
  */
 int nvmxd_counts_to_summary(const struct nvmxd_counts *c, uint32_t tgid, uint32_t tid,

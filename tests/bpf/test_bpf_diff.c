@@ -2,7 +2,7 @@
 /*
  * The BPF side counts exactly what lib counts. Each test drives one event sequence through
  * nvmx.bpf.c's handle_event() (its raw_tp entry point nvmx_test_event, by BPF_PROG_TEST_RUN) and
- * through the user-space model + lib (nvmx_summary_apply_verdict, as lib/replay.c counts), then
+ * through the user-space model + lib (nvmx_summary_add_verdict, as lib/replay.c counts), then
  * asserts that every exit key (process, thread, isa, reason, outcome) has the same count, latency
  * sum and histogram, that msrs and ports are the same, and that lib's summaries (total and per
  * thread) are identical. The four shared captures are also compared with nvmx_replay_path()
@@ -23,12 +23,13 @@
 
 #include "nvmx/events.h"
 #include "nvmx/model.h"
+#include "nvmx/counts.h"
+#include "nvmx/counted.h"
 #include "nvmx/record.h"
 #include "nvmx/replay.h"
 #include "nvmx/summary.h"
 #include "collect.h"
 #include "nvmx.skel.h"
-#include "replay_internal.h"
 #include "trace_parse.h"
 
 /* SVM exit codes (<asm/svm.h>) and VMX basic reasons (<asm/vmx.h>) used below */
@@ -130,7 +131,7 @@ static void ref_apply(struct ref *r, struct ref_thread *t, const struct nvmx_eve
 
 	nvmx_model_step(&t->st, e, &out);
 	for (__u32 i = 0; i < out.n; i++) {
-		cr_assert_eq(nvmx_summary_apply_verdict(r->total, &out.v[i]), 0);
+		cr_assert_eq(nvmx_summary_add_verdict(r->total, &out.v[i]), 0);
 		cr_assert_eq(nvmxd_counts_add_verdict(&r->counts, &out.v[i], t->tgid, t->tid), 0);
 	}
 }

@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The counted keys of include/nvmx/counts.h as summary entries. */
+#include <errno.h>
+#include <linux/types.h>
+
+#include "nvmx/events.h"
+#include "nvmx/model.h"
+#include "nvmx/counts.h"
+#include "nvmx/counted.h"
+
+static enum nvmx_handler handler_of(__u32 by)
+{
+	/* an L2 exit not reflected to L1 was handled by L0 */
+	return by == NVMX_V_BY_L1 ? NVMX_HANDLED_BY_L1 : NVMX_HANDLED_BY_L0;
+}
+
+int nvmx_summary_add_counted(struct nvmx_summary *s, const struct nvmx_exit_key *k, uint64_t n)
+{
+	switch (k->outcome) {
+	case NVMX_OUT_L2_BY_L0:
+		return nvmx_summary_add_exit(s, NVMX_KIND_L2_EXIT, k->isa, k->reason,
+					     NVMX_HANDLED_BY_L0, n);
+	case NVMX_OUT_L2_BY_L1:
+		return nvmx_summary_add_exit(s, NVMX_KIND_L2_EXIT, k->isa, k->reason,
+					     NVMX_HANDLED_BY_L1, n);
+	case NVMX_OUT_SYNTHESIZED_TO_L1:
+		return nvmx_summary_add_exit(s, NVMX_KIND_SYNTHESIZED_TO_L1, k->isa, k->reason,
+					     NVMX_HANDLED_BY_NONE, n);
+	case NVMX_OUT_L1_EXIT:
+		return nvmx_summary_add_exit(s, NVMX_KIND_L1_EXIT, k->isa, k->reason,
+					     NVMX_HANDLED_BY_NONE, n);
+	case NVMX_OUT_NESTED_ENTRY:
+		nvmx_summary_add_nested_entries(s, n);
+		return 0;
+	case NVMX_OUT_NESTED_ENTRY_FAILED:
+		nvmx_summary_add_failed_entries(s, n);
+		return 0;
+	case NVMX_OUT_UNATTRIBUTED:
+		nvmx_summary_add_unattributed(s, n);
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+int nvmx_summary_add_counted_msr(struct nvmx_summary *s, const struct nvmx_msr_key *k, uint64_t n)
+{
+	/* NVMX_MODEL_MSR_UNKNOWN and NVMX_MSR_UNKNOWN are the same value: see summary.h */
+	return nvmx_summary_add_msr(s, k->isa, k->msr, k->write, handler_of(k->handled_by), n);
+}
+
+int nvmx_summary_add_counted_port(struct nvmx_summary *s, const struct nvmx_port_key *k, uint64_t n)
+{
+	return nvmx_summary_add_port(s, k->isa, k->port, k->in, k->size, handler_of(k->handled_by),
+				     n);
+}
+
+int nvmx_summary_add_verdict(struct nvmx_summary *s, const struct nvmx_verdict *v)
+{
+	struct nvmx_exit_key k = { .isa = v->isa, .reason = v->reason };
+	struct nvmx_msr_key mk;
+	struct nvmx_port_key pk;
+	int err;
+
+	if (v->kind > NVMX_V_NESTED_ENTRY_FAILED)
+		return -EINVAL;
+	k.outcome = nvmx_verdict_outcome(v);
+	err = nvmx_summary_add_counted(s, &k, 1);
+	if (err)
+		return err;
+	switch (nvmx_verdict_extra(v, &mk, &pk)) {
+	case 1:
+		return nvmx_summary_add_counted_msr(s, &mk, 1);
+	case 2:
+		return nvmx_summary_add_counted_port(s, &pk, 1);
+	default:
+		return 0;
+	}
+}
