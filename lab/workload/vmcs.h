@@ -6,10 +6,12 @@
  * KVM's shadow list decides the exit multiplication this workload makes certain: with
  * kvm_intel.enable_shadow_vmcs=1, L1's VMREAD of a field in either list and its VMWRITE of a
  * field in the read-write list run in the shadow VMCS without exiting; every other VMREAD and
- * VMWRITE is an L1 exit. The lists are arch/x86/kvm/vmx/vmcs_shadow_fields.h, unchanged since
- * kernel 5.2 (commit b643780562af, "KVM: nVMX: Intercept VMWRITEs to GUEST_{CS,SS}_AR_BYTES");
- * init_vmcs_shadow_fields() drops GUEST_PML_INDEX, VMX_PREEMPTION_TIMER_VALUE and
- * GUEST_INTR_STATUS when the CPU lacks them, so this L1 never touches those three.
+ * VMWRITE is an L1 exit. The lists are arch/x86/kvm/vmx/vmcs_shadow_fields.h as of kernel 5.3,
+ * unchanged in 6.1 and 6.12: GUEST_{CS,SS}_AR_BYTES became read-only ("KVM: nVMX: Intercept
+ * VMWRITEs to GUEST_{CS,SS}_AR_BYTES", 5.2) and PIN_BASED_VM_EXEC_CONTROL read-write ("KVM:
+ * nVMX: shadow pin based execution controls", 5.3). init_vmcs_shadow_fields() drops
+ * GUEST_PML_INDEX, VMX_PREEMPTION_TIMER_VALUE and GUEST_INTR_STATUS when the CPU lacks them, so
+ * this L1 never touches those three.
  */
 #ifndef NVMX_LAB_VMCS_H
 #define NVMX_LAB_VMCS_H
@@ -145,7 +147,7 @@
  * zero of the cleared VMCS region). With l1-ept, WL_VMX_EPT_FIELDS follow.
  */
 #define WL_VMX_SETUP_FIELDS                                                                        \
-	VMCS_PIN_BASED_VM_EXEC_CONTROL, VMCS_CPU_BASED_VM_EXEC_CONTROL, VMCS_EXCEPTION_BITMAP,     \
+	VMCS_CPU_BASED_VM_EXEC_CONTROL, VMCS_PIN_BASED_VM_EXEC_CONTROL, VMCS_EXCEPTION_BITMAP,     \
 		VMCS_VM_EXIT_CONTROLS, VMCS_VM_ENTRY_CONTROLS, VMCS_IO_BITMAP_A, VMCS_IO_BITMAP_B, \
 		VMCS_MSR_BITMAP, VMCS_LINK_POINTER, VMCS_HOST_CR0, VMCS_HOST_CR3, VMCS_HOST_CR4,   \
 		VMCS_HOST_CS_SELECTOR, VMCS_HOST_SS_SELECTOR, VMCS_HOST_DS_SELECTOR,               \
@@ -179,6 +181,7 @@ static inline bool wl_kvm_shadows_rw(uint32_t field)
 	case VMCS_HOST_FS_SELECTOR:
 	case VMCS_HOST_GS_SELECTOR:
 	case VMCS_CPU_BASED_VM_EXEC_CONTROL:
+	case VMCS_PIN_BASED_VM_EXEC_CONTROL:
 	case VMCS_EXCEPTION_BITMAP:
 	case VMCS_VM_ENTRY_EXCEPTION_ERROR_CODE:
 	case VMCS_VM_ENTRY_INTR_INFO_FIELD:
