@@ -106,6 +106,7 @@ struct lab_console {
 	int exec_exit; /* -1: not seen */
 	int exec_killed;
 	int seen_output;
+	int seen_grub;
 	int done;
 };
 
@@ -893,9 +894,16 @@ static int on_console_line(void *ctx, const char *line)
 	struct lab_console *con = ctx;
 	const char *m = strstr(line, "nvmx-lab: ");
 
-	if (!con->seen_output && *line) {
+	/* Bochs boots through GRUB, which says so on the serial console before the kernel. */
+	if (!con->seen_grub && strstr(line, "Booting `")) {
+		con->seen_grub = 1;
+		lab_progress("booting: GRUB loading the kernel and initramfs");
+	} else if (!con->seen_output && *line && !con->seen_grub) {
 		con->seen_output = 1;
 		lab_progress("booting: kernel (first console output)");
+	} else if (!con->seen_output && line[0] == '[' && strchr(line, ']')) {
+		con->seen_output = 1;
+		lab_progress("booting: kernel (first kernel message)");
 	}
 	if (!con->panic[0] && strstr(line, "Kernel panic"))
 		snprintf(con->panic, sizeof(con->panic), "%s", line);
