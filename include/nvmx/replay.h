@@ -29,4 +29,36 @@ struct nvmx_replay_stats {
 int nvmx_replay_path(const char *path, struct nvmx_summary **out, struct nvmx_replay_stats *stats,
 		     FILE *diag);
 
+/*
+ * Incremental replay: a capture stepped through in trace time (nvmxtop --replay shows one
+ * interval of trace time per refresh). The same reader, parser and model as nvmx_replay_path(),
+ * which is written with it; instead of a summary, every verdict goes to fn with its vCPU thread.
+ * fn returns 0 or a negative errno, which stops the replay and is returned.
+ */
+struct nvmx_verdict;
+struct nvmx_replay;
+
+typedef int (*nvmx_replay_verdict_fn)(void *ctx, uint32_t tid, const struct nvmx_verdict *v);
+
+/* Opens path; diag as for nvmx_replay_path(). Returns 0 or a negative errno (*out NULL). */
+int nvmx_replay_open(const char *path, FILE *diag, nvmx_replay_verdict_fn fn, void *ctx,
+		     struct nvmx_replay **out);
+
+/*
+ * Feeds every event whose timestamp is before until_ns (lost-event markers where they are).
+ * Returns 1 when events remain, 0 when the capture has ended (the end-of-capture verdicts have
+ * then been delivered: exits still undecided are unattributed), or a negative errno.
+ */
+int nvmx_replay_until(struct nvmx_replay *r, uint64_t until_ns);
+
+/* The timestamp of the next event not yet fed: 0, or -ENODATA when no event is left. */
+int nvmx_replay_next_ts(struct nvmx_replay *r, uint64_t *ts_ns);
+
+/* Timestamp of the last event fed (0 before the first). */
+uint64_t nvmx_replay_last_ts(const struct nvmx_replay *r);
+
+const struct nvmx_replay_stats *nvmx_replay_get_stats(const struct nvmx_replay *r);
+
+void nvmx_replay_close(struct nvmx_replay *r);
+
 #endif /* NVMX_REPLAY_H */
