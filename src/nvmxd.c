@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -32,6 +33,7 @@
 #include "nvmx/summary.h"
 #include "collect.h"
 #include "probe.h"
+#include "serve.h"
 #include "nvmx.skel.h"
 
 /* ---- logging: errors always, details with -v (retsnoop's elog/vlog) ---- */
@@ -93,6 +95,8 @@ struct opts {
 	const char *ready_path;
 	__u32 tgid;
 	__u32 ringbuf_mib;
+	struct nvmxd_serve_opts serve; /* serve.listen NULL: no HTTP server */
+	bool metrics_per_vcpu;
 };
 
 static void usage(FILE *f)
@@ -132,6 +136,15 @@ static void usage(FILE *f)
 		"  --ready FILE        create FILE once the programs are attached (for scripts)\n"
 		"  --baseline          also attach an empty program to kvm_exit, so its run\n"
 		"                      time shows the cost of any BPF program next to nvmx's\n"
+		"  --listen ADDR:PORT  serve Prometheus metrics (/metrics) and the JSON API\n"
+		"                      (/api/v1/summary, /api/v1/status) on ADDR:PORT, e.g.\n"
+		"                      127.0.0.1:9477 (the port nvmx uses by convention); then,\n"
+		"                      once attached, run as --user with no capabilities\n"
+		"  --web-config FILE   TLS and basic auth, in the Prometheus exporters'\n"
+		"                      web-config.yml format (see nvmxd(8))\n"
+		"  --user USER         with --listen: drop to USER, UID or UID:GID (default\n"
+		"                      nobody; root keeps root). --json then writes as USER\n"
+		"  --metrics-per-vcpu  a vcpu_thread label on the exit metrics\n"
 		"  --bpf-stats         turn on the kernel's BPF run-time statistics while\n"
 		"                      nvmxd runs (BPF_ENABLE_STATS, like the sysctl\n"
 		"                      kernel.bpf_stats_enabled=1): run_cnt and run_time_ns\n"
@@ -186,6 +199,10 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		O_BASELINE,
 		O_RINGBUF,
 		O_BPF_STATS,
+		O_LISTEN,
+		O_WEB_CONFIG,
+		O_USER,
+		O_PER_VCPU,
 	};
 	static const struct option longopts[] = {
 		{ "interval", required_argument, NULL, O_INTERVAL },
@@ -198,6 +215,10 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "ready", required_argument, NULL, O_READY },
 		{ "baseline", no_argument, NULL, O_BASELINE },
 		{ "bpf-stats", no_argument, NULL, O_BPF_STATS },
+		{ "listen", required_argument, NULL, O_LISTEN },
+		{ "web-config", required_argument, NULL, O_WEB_CONFIG },
+		{ "user", required_argument, NULL, O_USER },
+		{ "metrics-per-vcpu", no_argument, NULL, O_PER_VCPU },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -245,6 +266,18 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case O_BPF_STATS:
 			o->bpf_stats = true;
 			break;
+		case O_LISTEN:
+			o->serve.listen = optarg;
+			break;
+		case O_WEB_CONFIG:
+			o->serve.web_config = optarg;
+			break;
+		case O_USER:
+			o->serve.user = optarg;
+			break;
+		case O_PER_VCPU:
+			o->metrics_per_vcpu = true;
+			break;
 		case 'v':
 			verbose = true;
 			break;
@@ -257,6 +290,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	}
 	if (optind < argc)
 		return fail(-EINVAL, "unexpected argument '%s'; see nvmxd --help", argv[optind]);
+	if (!o->serve.listen && (o->serve.web_config || o->serve.user || o->metrics_per_vcpu))
+		return fail(-EINVAL, "--web-config, --user and --metrics-per-vcpu need --listen");
 	return 0;
 }
 
@@ -289,8 +324,12 @@ struct nvmxd {
 	uint64_t recorded, lost_written;
 	__u64 *drops_seen; /* per CPU: ring-buffer drops already written as LOST lines */
 	int ncpus;
-	struct vm_name *names;
+	struct vm_name **names; /* each allocated once: the HTTP thread keeps the pointers */
 	size_t n_names;
+	pthread_mutex_t names_lock;
+	struct nvmxd_serve *serve;
+	struct nvmxd_prog_status progs[10];
+	struct nvmxd_http_source http_src;
 	size_t threads_ended;
 	uint64_t start_ns;
 	int stats_fd; /* BPF_ENABLE_STATS: statistics on while it is open; -1 */
@@ -354,19 +393,25 @@ static void read_vm_name(__u32 tgid, char *out, size_t len)
 
 static const char *vm_name(struct nvmxd *d, __u32 tgid)
 {
-	struct vm_name *p;
+	struct vm_name **arr, *p = NULL;
 
-	for (size_t i = 0; i < d->n_names; i++)
-		if (d->names[i].tgid == tgid)
-			return d->names[i].name;
-	p = realloc(d->names, (d->n_names + 1) * sizeof(*p));
-	if (!p)
-		return "?";
-	d->names = p;
-	p = &d->names[d->n_names++];
-	p->tgid = tgid;
-	read_vm_name(tgid, p->name, sizeof(p->name));
-	return p->name;
+	pthread_mutex_lock(&d->names_lock);
+	for (size_t i = 0; i < d->n_names && !p; i++)
+		if (d->names[i]->tgid == tgid)
+			p = d->names[i];
+	if (!p) {
+		arr = realloc(d->names, (d->n_names + 1) * sizeof(*arr));
+		if (arr)
+			d->names = arr;
+		p = arr ? malloc(sizeof(*p)) : NULL;
+		if (p) {
+			p->tgid = tgid;
+			read_vm_name(tgid, p->name, sizeof(p->name));
+			d->names[d->n_names++] = p;
+		}
+	}
+	pthread_mutex_unlock(&d->names_lock);
+	return p ? p->name : "?";
 }
 
 /* Names every VM while it still runs, so that exited ones keep theirs. */
@@ -815,9 +860,8 @@ static struct json_object *hist_object(const struct nvmxd_exit *x)
 	return o;
 }
 
-static struct json_object *vms_object(struct nvmxd *d)
+static struct json_object *vms_object(struct nvmxd *d, const struct nvmxd_counts *c)
 {
-	const struct nvmxd_counts *c = &d->counts;
 	struct json_object *vms = json_object_new_array();
 
 	for (size_t i = 0; vms && i < c->n_exits;) {
@@ -871,9 +915,8 @@ static bool bpf_stats_enabled(void)
 	return v == 1;
 }
 
-static struct json_object *self_object(struct nvmxd *d)
+static struct json_object *self_object(struct nvmxd *d, const struct nvmxd_counts *c)
 {
-	const struct nvmxd_counts *c = &d->counts;
 	struct json_object *o = json_object_new_object(), *progs = json_object_new_array();
 	size_t missing, attached = programs_attached(d, &missing);
 	bool stats = d->stats_fd >= 0 || bpf_stats_enabled();
@@ -938,23 +981,34 @@ static struct json_object *self_object(struct nvmxd *d)
 	return o;
 }
 
-static int write_json(struct nvmxd *d)
+/* The --json document of counts c; also GET /api/v1/summary (from the HTTP thread). */
+static int write_summary(struct nvmxd *d, const struct nvmxd_counts *c, FILE *f)
 {
 	const char *keys[2] = { "nvmxd", "vms" };
 	const char *values[2] = { NULL, NULL };
-	struct json_object *self = self_object(d), *vms = vms_object(d);
+	struct json_object *self = self_object(d, c), *vms = vms_object(d, c);
 	struct nvmx_summary *s = nvmx_summary_new();
-	char tmp[4096];
-	FILE *f = NULL;
 	int err = -ENOMEM;
 
-	if (!self || !vms || !s)
-		goto out;
-	err = nvmxd_counts_to_summary(&d->counts, 0, 0, s);
-	if (err)
-		goto out;
-	values[0] = json_object_to_json_string_ext(self, JSON_C_TO_STRING_PLAIN);
-	values[1] = json_object_to_json_string_ext(vms, JSON_C_TO_STRING_PLAIN);
+	if (self && vms && s)
+		err = nvmxd_counts_to_summary(c, 0, 0, s);
+	if (!err) {
+		values[0] = json_object_to_json_string_ext(self, JSON_C_TO_STRING_PLAIN);
+		values[1] = json_object_to_json_string_ext(vms, JSON_C_TO_STRING_PLAIN);
+		err = nvmx_summary_write_json_extra(s, keys, values, 2, f);
+	}
+	json_object_put(self);
+	json_object_put(vms);
+	nvmx_summary_free(s);
+	return err;
+}
+
+static int write_json(struct nvmxd *d)
+{
+	char tmp[4096];
+	FILE *f;
+	int err;
+
 	/* written whole or not at all: readers never see half a file */
 	snprintf(tmp, sizeof(tmp), "%s.tmp", d->o.json_path);
 	f = fopen(tmp, "we");
@@ -962,20 +1016,77 @@ static int write_json(struct nvmxd *d)
 		err = -errno;
 		goto out;
 	}
-	err = nvmx_summary_write_json_extra(s, keys, values, 2, f);
+	err = write_summary(d, &d->counts, f);
 	if (fclose(f) && !err)
 		err = -EIO;
-	f = NULL;
 	if (!err && rename(tmp, d->o.json_path))
 		err = -errno;
 	if (err)
 		(void)unlink(tmp);
 out:
-	json_object_put(self);
-	json_object_put(vms);
-	nvmx_summary_free(s);
 	if (err)
 		return fail(err, "writing %s failed: %s", d->o.json_path, strerror(-err));
+	return 0;
+}
+
+/* ---- the HTTP server's view (src/serve.h) ---- */
+
+static const char *http_vm_name(void *ctx, uint32_t tgid)
+{
+	return vm_name(ctx, tgid);
+}
+
+static int http_summary(void *ctx, const struct nvmxd_counts *c, FILE *out)
+{
+	return write_summary(ctx, c, out);
+}
+
+static bool http_bpf_stats(void *ctx)
+{
+	const struct nvmxd *d = ctx;
+
+	return d->stats_fd >= 0 || bpf_stats_enabled();
+}
+
+/* After attach: drop privileges and serve, if --listen. */
+static int serve(struct nvmxd *d)
+{
+	struct nvmxd_http_source *src = &d->http_src;
+	struct timespec now;
+	char msg[512];
+	int err;
+
+	if (!d->serve)
+		return 0;
+	for (size_t i = 0; i < d->n_tps; i++) {
+		struct nvmxd_prog_status *p = &d->progs[i];
+
+		snprintf(p->tracepoint, sizeof(p->tracepoint), "%s", d->tps[i].tp.event);
+		snprintf(p->program, sizeof(p->program), "%s", bpf_program__name(d->tps[i].prog));
+		p->attached = d->tps[i].tp.present;
+		p->baseline = d->tps[i].baseline;
+		p->fd = p->attached ? bpf_program__fd(d->tps[i].prog) : -1;
+	}
+	clock_gettime(CLOCK_REALTIME, &now);
+	*src = (struct nvmxd_http_source){
+		.maps = { .threads = bpf_map__fd(d->skel->maps.nvmx_threads),
+			  .exits = bpf_map__fd(d->skel->maps.nvmx_exits),
+			  .msrs = bpf_map__fd(d->skel->maps.nvmx_msrs),
+			  .ports = bpf_map__fd(d->skel->maps.nvmx_ports),
+			  .self = bpf_map__fd(d->skel->maps.nvmx_self) },
+		.progs = d->progs,
+		.n_progs = d->n_tps,
+		.ctx = d,
+		.vm_name = http_vm_name,
+		.summary_json = http_summary,
+		.bpf_stats = http_bpf_stats,
+		.per_vcpu = d->o.metrics_per_vcpu,
+		.start_time = (double)now.tv_sec + (double)now.tv_nsec / 1e9,
+	};
+	err = nvmxd_serve_start(d->serve, src, msg, sizeof(msg));
+	if (err)
+		return fail(err, "%s", msg);
+	elog("%s\n", msg);
 	return 0;
 }
 
@@ -1004,6 +1115,9 @@ static int shutdown_run(struct nvmxd *d, bool print)
 {
 	int err;
 
+	/* no scrape after this: the final counts are in --json */
+	nvmxd_serve_free(d->serve);
+	d->serve = NULL;
 	/* no event may change the state map while the capture is ended */
 	detach(d);
 	if (d->rb) {
@@ -1055,6 +1169,13 @@ static int run(struct nvmxd *d)
 			return fail(-errno, "turning on BPF run-time statistics failed: %s",
 				    strerror(errno));
 	}
+	if (d->o.serve.listen) {
+		char msg[512];
+
+		err = nvmxd_serve_prepare(&d->serve, &d->o.serve, msg, sizeof(msg));
+		if (err)
+			return fail(err, "%s", msg);
+	}
 	err = probe_and_open(d);
 	if (err)
 		return err;
@@ -1092,6 +1213,9 @@ static int run(struct nvmxd *d)
 				    strerror(errno));
 		close(fd);
 	}
+	err = serve(d);
+	if (err)
+		return err;
 	if (d->o.duration_s > 0)
 		deadline = d->start_ns + (uint64_t)(d->o.duration_s * 1e9);
 	next_print = d->start_ns + interval_ns;
@@ -1137,6 +1261,8 @@ static void nvmxd_free(struct nvmxd *d)
 {
 	if (!d)
 		return;
+	nvmxd_serve_free(d->serve);
+	d->serve = NULL;
 	detach(d);
 	ring_buffer__free(d->rb);
 	if (d->record)
@@ -1144,7 +1270,10 @@ static void nvmxd_free(struct nvmxd *d)
 	/* maps, programs and any link the skeleton owns go with it */
 	nvmx_bpf__destroy(d->skel);
 	nvmxd_counts_free(&d->counts);
+	for (size_t i = 0; i < d->n_names; i++)
+		free(d->names[i]);
 	free(d->names);
+	pthread_mutex_destroy(&d->names_lock);
 	free(d->drops_seen);
 	if (d->stats_fd >= 0)
 		close(d->stats_fd);
@@ -1157,6 +1286,7 @@ int main(int argc, char **argv)
 
 	memset(&d, 0, sizeof(d));
 	d.stats_fd = -1;
+	pthread_mutex_init(&d.names_lock, NULL);
 	err = parse_args(argc, argv, &d.o);
 	if (err > 0)
 		return 0;

@@ -1,0 +1,487 @@
+// SPDX-License-Identifier: GPL-2.0
+/* nvmxd's HTTP server: /metrics and /api/v1/ (src/http.h, docs/api.md). */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <netdb.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+#include <microhttpd.h>
+
+#include "http.h"
+
+/* request line and headers; MHD answers 414/431 beyond it */
+#define HTTP_MEMORY_LIMIT (16u * 1024u)
+#define HTTP_PER_IP_LIMIT 8u
+
+struct nvmxd_http {
+	struct MHD_Daemon *mhd;
+	struct nvmxd_http_source src;
+	const struct nvmxd_webconfig *wc;
+	char bound[80];
+	/* touched only by MHD's one thread */
+	struct nvmxd_counts counts;
+	struct nvmxd_http_stats stats;
+	unsigned int errors_reported; /* by MHD's logger, for a connection about to close */
+};
+
+/* Per connection (socket context): whether a request reached a handler. */
+struct conn_state {
+	bool answered;
+};
+
+__attribute__((format(printf, 4, 5))) static int say(int err, char *buf, size_t len,
+						     const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+int nvmxd_http_listen(const char *spec, int *fd, char *bound, size_t boundlen, char *err,
+		      size_t errlen)
+{
+	struct addrinfo hints = { .ai_family = AF_UNSPEC,
+				  .ai_socktype = SOCK_STREAM,
+				  .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE };
+	char host[64], port[8], h[INET6_ADDRSTRLEN];
+	const char *colon = strrchr(spec, ':');
+	struct sockaddr_storage ss;
+	socklen_t sslen = sizeof(ss);
+	struct addrinfo *ai = NULL;
+	size_t hl;
+	int s, one = 1, e;
+
+	if (!colon || colon == spec || !colon[1] || strlen(colon + 1) >= sizeof(port))
+		return say(-EINVAL, err, errlen,
+			   "--listen %s: expected ADDR:PORT, e.g. 127.0.0.1:%d or [::1]:%d", spec,
+			   NVMXD_HTTP_DEFAULT_PORT, NVMXD_HTTP_DEFAULT_PORT);
+	hl = (size_t)(colon - spec);
+	if (spec[0] == '[' && hl >= 2 && spec[hl - 1] == ']') {
+		spec++;
+		hl -= 2;
+	}
+	if (hl >= sizeof(host))
+		return say(-EINVAL, err, errlen, "--listen %s: address too long", spec);
+	memcpy(host, spec, hl);
+	host[hl] = '\0';
+	snprintf(port, sizeof(port), "%s", colon + 1);
+	if (strspn(port, "0123456789") != strlen(port) || atoi(port) > 65535)
+		return say(-EINVAL, err, errlen, "--listen: port '%s' is not a number <= 65535",
+			   port);
+	e = getaddrinfo(host, port, &hints, &ai);
+	if (e)
+		return say(-EINVAL, err, errlen, "--listen: '%s' is not a numeric address: %s",
+			   host, gai_strerror(e));
+	s = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (s < 0) {
+		e = -errno;
+		freeaddrinfo(ai);
+		return say(e, err, errlen, "socket: %s", strerror(-e));
+	}
+	(void)setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (ai->ai_family == AF_INET6)
+		(void)setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (bind(s, ai->ai_addr, ai->ai_addrlen) || listen(s, 64)) {
+		e = -errno;
+		close(s);
+		freeaddrinfo(ai);
+		return say(e, err, errlen, "listening on %s failed: %s", spec, strerror(-e));
+	}
+	freeaddrinfo(ai);
+	if (getsockname(s, (struct sockaddr *)&ss, &sslen)) {
+		e = -errno;
+		close(s);
+		return say(e, err, errlen, "getsockname: %s", strerror(-e));
+	}
+	if (ss.ss_family == AF_INET6) {
+		const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)&ss;
+
+		inet_ntop(AF_INET6, &a->sin6_addr, h, sizeof(h));
+		snprintf(bound, boundlen, "[%s]:%u", h, ntohs(a->sin6_port));
+	} else {
+		const struct sockaddr_in *a = (const struct sockaddr_in *)&ss;
+
+		inet_ntop(AF_INET, &a->sin_addr, h, sizeof(h));
+		snprintf(bound, boundlen, "%s:%u", h, ntohs(a->sin_port));
+	}
+	*fd = s;
+	return 0;
+}
+
+/* ---- counting what MHD refuses before a handler sees it ---- */
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	struct nvmxd_http *h = cls;
+	unsigned int code;
+
+	/* connection.c: transmit_error_response: "Error processing request (HTTP response code
+	 * is %u ('%s')). Closing connection." */
+	if (!strstr(fmt, "HTTP response code is"))
+		return;
+	code = va_arg(ap, unsigned int);
+	if (code == MHD_HTTP_REQUEST_HEADER_FIELDS_TOO_LARGE || code == MHD_HTTP_URI_TOO_LONG ||
+	    code == MHD_HTTP_CONTENT_TOO_LARGE)
+		h->stats.bad[NVMXD_BAD_TOO_LARGE]++;
+	else
+		h->stats.bad[NVMXD_BAD_MALFORMED]++;
+	h->errors_reported++;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+			  enum MHD_ConnectionNotificationCode code)
+{
+	struct nvmxd_http *h = cls;
+	struct conn_state *st = *socket_context;
+
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		h->stats.connections++;
+		*socket_context = calloc(1, sizeof(struct conn_state));
+		return;
+	}
+	/* closed: a connection that never got an answer timed out or was given up, unless MHD
+	 * refused its request (counted by mhd_log) */
+	if (st && !st->answered) {
+		if (h->errors_reported)
+			h->errors_reported--;
+		else
+			h->stats.bad[NVMXD_BAD_TIMEOUT]++;
+	}
+	free(st);
+	*socket_context = NULL;
+}
+
+/* ---- responses ---- */
+
+static enum MHD_Result respond(struct MHD_Connection *c, unsigned int status, const char *type,
+			       char *body, size_t len)
+{
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+
+	r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+	if (!r) {
+		free(body);
+		return MHD_NO;
+	}
+	(void)MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	(void)MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	(void)MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
+		(void)MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+	ret = MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result respond_text(struct MHD_Connection *c, unsigned int status, const char *text)
+{
+	char *body = strdup(text);
+
+	if (!body)
+		return MHD_NO;
+	return respond(c, status, "text/plain; charset=utf-8", body, strlen(body));
+}
+
+static enum MHD_Result refuse(struct nvmxd_http *h, struct MHD_Connection *c,
+			      enum nvmxd_bad_request why, unsigned int status, const char *text)
+{
+	h->stats.bad[why]++;
+	return respond_text(c, status, text);
+}
+
+static int read_counts(struct nvmxd_http *h)
+{
+	return nvmxd_counts_read(&h->counts, &h->src.maps);
+}
+
+static enum MHD_Result serve_metrics(struct nvmxd_http *h, struct MHD_Connection *c)
+{
+	const char *accept = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept");
+	enum nvmxd_metrics_format fmt = nvmxd_metrics_negotiate(accept);
+	struct nvmxd_metrics_in in = {
+		.counts = &h->counts,
+		.vm_name = h->src.vm_name,
+		.ctx = h->src.ctx,
+		.progs = h->src.progs,
+		.n_progs = h->src.n_progs,
+		.bpf_stats = h->src.bpf_stats(h->src.ctx),
+		.per_vcpu = h->src.per_vcpu,
+		.privileges_dropped = h->src.privileges_dropped,
+		.start_time = h->src.start_time,
+		.scrape_start_ns = mono_ns(),
+		.http = &h->stats,
+	};
+	char *text = NULL;
+	size_t len = 0;
+	FILE *mem;
+	int err;
+
+	err = read_counts(h);
+	if (err)
+		return respond_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
+				    "reading the BPF maps failed\n");
+	mem = open_memstream(&text, &len);
+	if (!mem)
+		return MHD_NO;
+	err = nvmxd_metrics_write(mem, &in, fmt);
+	if (fclose(mem) || err) {
+		free(text);
+		return respond_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "writing metrics failed\n");
+	}
+	return respond(c, MHD_HTTP_OK, nvmxd_metrics_content_type(fmt), text, len);
+}
+
+static enum MHD_Result serve_summary(struct nvmxd_http *h, struct MHD_Connection *c)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *mem;
+	int err;
+
+	err = read_counts(h);
+	if (err)
+		return respond_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
+				    "reading the BPF maps failed\n");
+	mem = open_memstream(&text, &len);
+	if (!mem)
+		return MHD_NO;
+	err = h->src.summary_json(h->src.ctx, &h->counts, mem);
+	if (fclose(mem) || err) {
+		free(text);
+		return respond_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "writing JSON failed\n");
+	}
+	return respond(c, MHD_HTTP_OK, "application/json", text, len);
+}
+
+static void add_u64(struct json_object *o, const char *k, uint64_t v)
+{
+	json_object_object_add(o, k, json_object_new_int64((int64_t)v));
+}
+
+static enum MHD_Result serve_status(struct nvmxd_http *h, struct MHD_Connection *c)
+{
+	struct json_object *o = json_object_new_object(), *progs = json_object_new_array();
+	struct json_object *priv = json_object_new_object(), *http = json_object_new_object();
+	struct json_object *bad = json_object_new_object(), *bpf = json_object_new_object();
+	const uint64_t *self = h->counts.self;
+	size_t missing = 0;
+	char *body;
+	struct timespec now;
+	int err;
+
+	if (!o || !progs || !priv || !http || !bad || !bpf) {
+		json_object_put(o);
+		json_object_put(progs);
+		json_object_put(priv);
+		json_object_put(http);
+		json_object_put(bad);
+		json_object_put(bpf);
+		return MHD_NO;
+	}
+	err = read_counts(h);
+	clock_gettime(CLOCK_REALTIME, &now);
+	json_object_object_add(o, "version", json_object_new_string(NVMX_VERSION));
+	json_object_object_add(o, "start_time", json_object_new_double(h->src.start_time));
+	json_object_object_add(o, "uptime_seconds",
+			       json_object_new_double((double)now.tv_sec +
+						      (double)now.tv_nsec / 1e9 -
+						      h->src.start_time));
+	json_object_object_add(o, "listen", json_object_new_string(h->bound));
+	json_object_object_add(o, "tls", json_object_new_boolean(h->wc && h->wc->cert_pem));
+	json_object_object_add(o, "basic_auth", json_object_new_boolean(h->wc && h->wc->n_users));
+	for (size_t i = 0; i < h->src.n_progs; i++) {
+		const struct nvmxd_prog_status *p = &h->src.progs[i];
+		struct json_object *e = json_object_new_object();
+
+		if (!e)
+			continue;
+		json_object_object_add(e, "tracepoint", json_object_new_string(p->tracepoint));
+		json_object_object_add(e, "program", json_object_new_string(p->program));
+		json_object_object_add(e, "attached", json_object_new_boolean(p->attached));
+		json_object_object_add(e, "baseline", json_object_new_boolean(p->baseline));
+		json_object_array_add(progs, e);
+		missing += !p->attached && !p->baseline;
+	}
+	json_object_object_add(o, "programs", progs);
+	add_u64(o, "programs_missing", missing);
+	json_object_object_add(o, "bpf_stats_enabled",
+			       json_object_new_boolean(h->src.bpf_stats(h->src.ctx)));
+	if (!err) {
+		add_u64(bpf, "events", self[NVMX_SELF_EVENTS]);
+		add_u64(bpf, "map_update_failures", nvmxd_counts_update_failures(&h->counts));
+		add_u64(bpf, "ringbuf_drops", self[NVMX_SELF_RINGBUF_DROPPED]);
+		add_u64(bpf, "ringbuf_records", self[NVMX_SELF_RINGBUF_SENT]);
+		json_object_object_add(o, "bpf", bpf);
+	} else {
+		json_object_put(bpf);
+		json_object_object_add(o, "bpf_error", json_object_new_string(strerror(-err)));
+	}
+	json_object_object_add(priv, "dropped",
+			       json_object_new_boolean(h->src.privileges_dropped != 0));
+	json_object_object_add(
+		priv, "retained_capabilities",
+		json_object_new_string(h->src.privileges_dropped < 0 ? "cap_bpf" : ""));
+	add_u64(priv, "uid", h->src.uid);
+	add_u64(priv, "gid", h->src.gid);
+	json_object_object_add(o, "privileges", priv);
+	add_u64(http, "requests", h->stats.requests);
+	add_u64(http, "connections", h->stats.connections);
+	for (int r = 0; r < NVMXD_BAD_COUNT; r++)
+		add_u64(bad, nvmxd_bad_request_name(r), h->stats.bad[r]);
+	json_object_object_add(http, "bad_requests", bad);
+	json_object_object_add(o, "http", http);
+	body = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+								JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
+	if (!body)
+		return MHD_NO;
+	return respond(c, MHD_HTTP_OK, "application/json", body, strlen(body));
+}
+
+static const char index_text[] =
+	"nvmxd: who handles each nested-virtualization exit\n"
+	"\n"
+	"/metrics         Prometheus metrics (text 0.0.4, or OpenMetrics when asked)\n"
+	"/api/v1/summary  the counts as JSON: nvmxd --json's document, read now\n"
+	"/api/v1/status   nvmxd itself: programs, privileges, HTTP, BPF self-metrics\n"
+	"/-/healthy       200 while nvmxd serves\n";
+
+static bool authorized(struct nvmxd_http *h, struct MHD_Connection *c)
+{
+	char *pass = NULL, *user;
+	bool ok;
+
+	if (!h->wc || !h->wc->n_users)
+		return true;
+	user = MHD_basic_auth_get_username_password(c, &pass);
+	ok = nvmxd_webconfig_check_password(h->wc, user, pass);
+	if (pass) {
+		explicit_bzero(pass, strlen(pass));
+		MHD_free(pass);
+	}
+	if (user)
+		MHD_free(user);
+	return ok;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+				  const char *method, const char *version, const char *upload_data,
+				  size_t *upload_data_size, void **con_cls)
+{
+	struct nvmxd_http *h = cls;
+	const union MHD_ConnectionInfo *ci;
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	if (ci && ci->socket_context)
+		((struct conn_state *)ci->socket_context)->answered = true;
+	h->stats.requests++;
+	/* no endpoint takes a body: refuse at the headers, before any of it is read */
+	if (*upload_data_size ||
+	    MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH) ||
+	    MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING))
+		return refuse(h, c, NVMXD_BAD_TOO_LARGE, MHD_HTTP_CONTENT_TOO_LARGE,
+			      "no endpoint takes a request body\n");
+	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
+		return refuse(h, c, NVMXD_BAD_METHOD, MHD_HTTP_METHOD_NOT_ALLOWED,
+			      "only GET and HEAD\n");
+	if (!authorized(h, c)) {
+		h->stats.bad[NVMXD_BAD_UNAUTHORIZED]++;
+		r = MHD_create_response_from_buffer(strlen("unauthorized\n"), "unauthorized\n",
+						    MHD_RESPMEM_PERSISTENT);
+		if (!r)
+			return MHD_NO;
+		ret = MHD_queue_basic_auth_fail_response(c, "nvmx", r);
+		MHD_destroy_response(r);
+		return ret;
+	}
+	if (!strcmp(url, "/metrics"))
+		return serve_metrics(h, c);
+	if (!strcmp(url, "/api/v1/summary"))
+		return serve_summary(h, c);
+	if (!strcmp(url, "/api/v1/status"))
+		return serve_status(h, c);
+	if (!strcmp(url, "/-/healthy"))
+		return respond_text(c, MHD_HTTP_OK, "ok\n");
+	if (!strcmp(url, "/"))
+		return respond_text(c, MHD_HTTP_OK, index_text);
+	return refuse(h, c, NVMXD_BAD_NOT_FOUND, MHD_HTTP_NOT_FOUND,
+		      "not found; see / for the endpoints\n");
+}
+
+int nvmxd_http_start(struct nvmxd_http **out, int listen_fd, const char *bound,
+		     const struct nvmxd_webconfig *wc, const struct nvmxd_http_source *src,
+		     char *err, size_t errlen)
+{
+	struct nvmxd_http *h = calloc(1, sizeof(*h));
+	bool tls = wc && wc->cert_pem && wc->key_pem;
+	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+
+	*out = NULL;
+	if (!h) {
+		close(listen_fd);
+		return say(-ENOMEM, err, errlen, "out of memory");
+	}
+	h->src = *src;
+	h->wc = wc;
+	snprintf(h->bound, sizeof(h->bound), "%s", bound);
+	if (tls)
+		flags |= MHD_USE_TLS;
+	/* the options' types are exactly what MHD_start_daemon's varargs read */
+	if (tls)
+		h->mhd = MHD_start_daemon(
+			flags, 0, NULL, NULL, on_request, h, MHD_OPTION_LISTEN_SOCKET, listen_fd,
+			MHD_OPTION_CONNECTION_LIMIT, (unsigned int)NVMXD_HTTP_MAX_CONNECTIONS,
+			MHD_OPTION_PER_IP_CONNECTION_LIMIT, HTTP_PER_IP_LIMIT,
+			MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)NVMXD_HTTP_TIMEOUT_S,
+			MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_MEMORY_LIMIT,
+			MHD_OPTION_EXTERNAL_LOGGER, mhd_log, h, MHD_OPTION_NOTIFY_CONNECTION,
+			on_connection, h, MHD_OPTION_HTTPS_MEM_CERT, wc->cert_pem,
+			MHD_OPTION_HTTPS_MEM_KEY, wc->key_pem, MHD_OPTION_END);
+	else
+		h->mhd = MHD_start_daemon(
+			flags, 0, NULL, NULL, on_request, h, MHD_OPTION_LISTEN_SOCKET, listen_fd,
+			MHD_OPTION_CONNECTION_LIMIT, (unsigned int)NVMXD_HTTP_MAX_CONNECTIONS,
+			MHD_OPTION_PER_IP_CONNECTION_LIMIT, HTTP_PER_IP_LIMIT,
+			MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)NVMXD_HTTP_TIMEOUT_S,
+			MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_MEMORY_LIMIT,
+			MHD_OPTION_EXTERNAL_LOGGER, mhd_log, h, MHD_OPTION_NOTIFY_CONNECTION,
+			on_connection, h, MHD_OPTION_END);
+	if (!h->mhd) {
+		close(listen_fd);
+		free(h);
+		return say(-EIO, err, errlen, "starting the HTTP server on %s failed%s", bound,
+			   tls ? " (is the TLS certificate/key pair valid PEM?)" : "");
+	}
+	*out = h;
+	return 0;
+}
+
+void nvmxd_http_stop(struct nvmxd_http *h)
+{
+	if (!h)
+		return;
+	MHD_stop_daemon(h->mhd);
+	nvmxd_counts_free(&h->counts);
+	free(h);
+}

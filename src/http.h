@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * nvmxd's HTTP server (libmicrohttpd, one internal thread): Prometheus metrics at /metrics and a
+ * JSON API under /api/v1/ (docs/api.md), optionally over TLS and behind basic authentication
+ * (src/webconfig.h). Scrapes read the BPF maps when they arrive; nothing is kept per event.
+ *
+ * Bounded by design: at most NVMXD_HTTP_MAX_CONNECTIONS connections (8 per client address), 16 KiB
+ * of request line and headers, no request body, NVMXD_HTTP_TIMEOUT_S seconds without progress;
+ * what is refused is counted (nvmx_http_bad_requests_total). No logging: libmicrohttpd's own
+ * error reports are counted, not printed.
+ */
+#ifndef NVMXD_HTTP_H
+#define NVMXD_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "collect.h"
+#include "metrics.h"
+#include "webconfig.h"
+
+#define NVMXD_HTTP_DEFAULT_PORT	   9477
+#define NVMXD_HTTP_MAX_CONNECTIONS 32
+#define NVMXD_HTTP_TIMEOUT_S	   10
+
+/* What the server reads, owned by nvmxd; everything but the callbacks' results is static. */
+struct nvmxd_http_source {
+	struct nvmxd_maps maps;
+	const struct nvmxd_prog_status *progs;
+	size_t n_progs;
+	void *ctx;
+	/* the VM name of a process (thread-safe; the pointer stays valid while nvmxd runs) */
+	const char *(*vm_name)(void *ctx, uint32_t tgid);
+	/* the document of nvmxd --json, from counts read now (thread-safe); 0 or -errno */
+	int (*summary_json)(void *ctx, const struct nvmxd_counts *c, FILE *out);
+	/* whether the kernel counts BPF run time now */
+	bool (*bpf_stats)(void *ctx);
+	bool per_vcpu;
+	int privileges_dropped; /* as nvmxd_metrics_in */
+	unsigned int uid, gid;
+	double start_time;
+};
+
+struct nvmxd_http;
+
+/*
+ * Binds and listens on "ADDR:PORT" (IPv4, or [IPv6]:PORT; port 0 picks a free one). Done before
+ * the privilege drop, so a port below 1024 works. *fd gets the socket; bound gets "ADDR:PORT" as
+ * bound. Returns 0 or a negative errno with err set.
+ */
+int nvmxd_http_listen(const char *spec, int *fd, char *bound, size_t boundlen, char *err,
+		      size_t errlen);
+
+/*
+ * Serves on listen_fd (taken over) from a new thread. wc may be NULL (plain HTTP, no
+ * authentication); it and src must outlive the server. Returns 0 or a negative errno, err set.
+ */
+int nvmxd_http_start(struct nvmxd_http **out, int listen_fd, const char *bound,
+		     const struct nvmxd_webconfig *wc, const struct nvmxd_http_source *src,
+		     char *err, size_t errlen);
+
+/* Stops serving (waits for the thread) and frees. NULL is fine. */
+void nvmxd_http_stop(struct nvmxd_http *h);
+
+#endif /* NVMXD_HTTP_H */

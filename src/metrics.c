@@ -1,0 +1,484 @@
+// SPDX-License-Identifier: GPL-2.0
+/* nvmxd's counts as Prometheus / OpenMetrics text (src/metrics.h). */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <bpf/bpf.h>
+
+#include "nvmx/exit_reasons.h"
+#include "metrics.h"
+
+#ifndef NVMX_VERSION
+#error "NVMX_VERSION must be defined by the build"
+#endif
+
+const char *nvmxd_bad_request_name(enum nvmxd_bad_request r)
+{
+	static const char *const names[NVMXD_BAD_COUNT] = {
+		[NVMXD_BAD_MALFORMED] = "malformed",
+		[NVMXD_BAD_TOO_LARGE] = "too_large",
+		[NVMXD_BAD_METHOD] = "method",
+		[NVMXD_BAD_NOT_FOUND] = "not_found",
+		[NVMXD_BAD_UNAUTHORIZED] = "unauthorized",
+		[NVMXD_BAD_TIMEOUT] = "timeout",
+	};
+
+	return r < NVMXD_BAD_COUNT ? names[r] : "unknown";
+}
+
+const char *nvmxd_metrics_content_type(enum nvmxd_metrics_format fmt)
+{
+	return fmt == NVMXD_METRICS_OPENMETRICS
+		       ? "application/openmetrics-text; version=1.0.0; charset=utf-8"
+		       : "text/plain; version=0.0.4; charset=utf-8";
+}
+
+enum nvmxd_metrics_format nvmxd_metrics_negotiate(const char *accept)
+{
+	/* Prometheus asks for OpenMetrics first (with a q=) and text/plain as the fallback */
+	return accept && strstr(accept, "application/openmetrics-text") ? NVMXD_METRICS_OPENMETRICS
+									: NVMXD_METRICS_TEXT;
+}
+
+/* ---- the writer: one family at a time, in either format ---- */
+
+enum mtype { M_COUNTER, M_GAUGE, M_HISTOGRAM, M_INFO };
+
+struct mw {
+	FILE *f;
+	bool om;
+	char fam[128];	  /* the family's name as TYPE names it */
+	char sample[128]; /* the name of its plain samples */
+};
+
+static void family(struct mw *w, const char *base, enum mtype t, const char *unit, const char *help)
+{
+	static const char *const types[] = { "counter", "gauge", "histogram", "info" };
+	const char *type = types[t];
+
+	/* OpenMetrics names a counter family without _total, the text format with it */
+	if (t == M_COUNTER) {
+		snprintf(w->sample, sizeof(w->sample), "%s_total", base);
+		snprintf(w->fam, sizeof(w->fam), "%s", w->om ? base : w->sample);
+	} else if (t == M_INFO) {
+		snprintf(w->sample, sizeof(w->sample), "%s_info", base);
+		snprintf(w->fam, sizeof(w->fam), "%s", w->om ? base : w->sample);
+		if (!w->om)
+			type = "gauge";
+	} else {
+		snprintf(w->sample, sizeof(w->sample), "%s", base);
+		snprintf(w->fam, sizeof(w->fam), "%s", base);
+	}
+	fprintf(w->f, "# HELP %s %s\n# TYPE %s %s\n", w->fam, help, w->fam, type);
+	if (w->om && unit)
+		fprintf(w->f, "# UNIT %s %s\n", w->fam, unit);
+}
+
+/* Appends name="value" (escaped as both formats require) to a label list. */
+static void label(char *buf, size_t len, const char *name, const char *value)
+{
+	size_t n = strlen(buf);
+
+	if (n + 1 >= len)
+		return;
+	n += (size_t)snprintf(buf + n, len - n, "%s%s=\"", n ? "," : "", name);
+	for (const char *p = value; *p && n + 3 < len; p++) {
+		if (*p == '\\' || *p == '"') {
+			buf[n++] = '\\';
+			buf[n++] = *p;
+		} else if (*p == '\n') {
+			buf[n++] = '\\';
+			buf[n++] = 'n';
+		} else {
+			buf[n++] = *p;
+		}
+	}
+	if (n + 1 < len)
+		buf[n++] = '"';
+	buf[n] = '\0';
+}
+
+static void sample_u64(struct mw *w, const char *suffix, const char *labels, uint64_t v)
+{
+	fprintf(w->f, "%s%s%s%s%s %" PRIu64 "\n", w->sample, suffix, *labels ? "{" : "", labels,
+		*labels ? "}" : "", v);
+}
+
+static void sample_f(struct mw *w, const char *suffix, const char *labels, double v)
+{
+	fprintf(w->f, "%s%s%s%s%s %.17g\n", w->sample, suffix, *labels ? "{" : "", labels,
+		*labels ? "}" : "", v);
+}
+
+/* A log2-ns histogram (bpf/nvmx.h) as cumulative `le` buckets in seconds. */
+static void histogram(struct mw *w, const char *labels, const struct nvmx_hist *h)
+{
+	char l[1024];
+	uint64_t cum = 0;
+
+	for (uint32_t i = 0; i < NVMX_HIST_BUCKETS; i++) {
+		char le[32];
+
+		cum += h->buckets[i];
+		if (i == NVMX_HIST_BUCKETS - 1)
+			snprintf(le, sizeof(le), "+Inf");
+		else
+			snprintf(le, sizeof(le), "%.10g", (double)(1ull << i) * 1e-9);
+		snprintf(l, sizeof(l), "%s", labels);
+		label(l, sizeof(l), "le", le);
+		sample_u64(w, "_bucket", l, cum);
+	}
+	sample_u64(w, "_count", labels, h->count);
+	sample_f(w, "_sum", labels, (double)h->sum_ns / 1e9);
+}
+
+/* ---- the exits map, by VM name ---- */
+
+struct agg {
+	const char *vm;
+	uint32_t tid, isa, reason, outcome;
+	struct nvmx_hist hist;
+};
+
+static int cmp_agg(const void *a, const void *b)
+{
+	const struct agg *x = a, *y = b;
+	const uint32_t xs[] = { x->outcome, 0, x->tid, x->isa, x->reason };
+	const uint32_t ys[] = { y->outcome, 0, y->tid, y->isa, y->reason };
+	int c;
+
+	for (size_t i = 0; i < sizeof(xs) / sizeof(xs[0]); i++) {
+		if (i == 1) {
+			c = strcmp(x->vm, y->vm);
+			if (c)
+				return c;
+			continue;
+		}
+		if (xs[i] != ys[i])
+			return xs[i] < ys[i] ? -1 : 1;
+	}
+	return 0;
+}
+
+static void hist_add(struct nvmx_hist *a, const struct nvmx_hist *b)
+{
+	a->count += b->count;
+	a->sum_ns += b->sum_ns;
+	for (uint32_t i = 0; i < NVMX_HIST_BUCKETS; i++)
+		a->buckets[i] += b->buckets[i];
+}
+
+/*
+ * The exits, keyed by (outcome, vm name, tid, isa, reason) with tid 0 unless per vCPU, sorted so
+ * that each outcome (a metric family) is one run. drop_reason: reason 0 too.
+ */
+static struct agg *aggregate(const struct nvmxd_metrics_in *in, size_t *n)
+{
+	const struct nvmxd_counts *c = in->counts;
+	struct agg *a = calloc(c->n_exits ? c->n_exits : 1, sizeof(*a));
+	size_t m = 0;
+
+	if (!a)
+		return NULL;
+	for (size_t i = 0; i < c->n_exits; i++) {
+		const struct nvmxd_exit *x = &c->exits[i];
+		struct agg *e = &a[m++];
+
+		e->vm = in->vm_name(in->ctx, x->key.tgid);
+		e->tid = in->per_vcpu ? x->key.tid : 0;
+		e->isa = x->key.isa;
+		e->outcome = x->key.outcome;
+		/* these outcomes have no reason of their own (model.h: 0, or the exit's) */
+		e->reason = (e->outcome == NVMX_OUT_NESTED_ENTRY ||
+			     e->outcome == NVMX_OUT_NESTED_ENTRY_FAILED ||
+			     e->outcome == NVMX_OUT_UNATTRIBUTED)
+				    ? 0
+				    : x->key.reason;
+		e->hist = x->hist;
+	}
+	qsort(a, m, sizeof(*a), cmp_agg);
+	*n = 0;
+	for (size_t i = 0; i < m; i++) {
+		if (*n && !cmp_agg(&a[*n - 1], &a[i]))
+			hist_add(&a[*n - 1].hist, &a[i].hist);
+		else
+			a[(*n)++] = a[i];
+	}
+	return a;
+}
+
+struct exit_family {
+	uint32_t outcome, outcome2; /* outcome2: a second outcome in the same family, or ~0 */
+	const char *name;
+	enum mtype type;
+	bool reason, handled_by;
+	const char *help;
+};
+
+static void exit_labels(const struct nvmxd_metrics_in *in, const struct exit_family *f,
+			const struct agg *e, char *l, size_t len)
+{
+	char buf[32], tid[16];
+
+	l[0] = '\0';
+	label(l, len, "vm", e->vm);
+	if (in->per_vcpu) {
+		snprintf(tid, sizeof(tid), "%" PRIu32, e->tid);
+		label(l, len, "vcpu_thread", tid);
+	}
+	label(l, len, "isa", nvmx_isa_name(e->isa));
+	if (f->reason)
+		label(l, len, "reason", nvmx_reason_name(e->isa, e->reason, buf, sizeof(buf)));
+	if (f->handled_by)
+		label(l, len, "handled_by", e->outcome == NVMX_OUT_L2_BY_L1 ? "L1" : "L0");
+}
+
+static void write_exits(struct mw *w, const struct nvmxd_metrics_in *in, const struct agg *a,
+			size_t n)
+{
+	static const struct exit_family fams[] = {
+		{ NVMX_OUT_L2_BY_L0, NVMX_OUT_L2_BY_L1, "nvmx_l2_exits", M_COUNTER, true, true,
+		  "Exits of nested guests (L2), by who handled them: L0 (this host's KVM) or L1 "
+		  "(the guest hypervisor, the exit reflected to it)." },
+		{ NVMX_OUT_L2_BY_L0, NVMX_OUT_L2_BY_L1, "nvmx_l2_exit_handling_seconds",
+		  M_HISTOGRAM, true, true,
+		  "Time from an L2 exit to its decision: L0's next entry (handled by L0), or the "
+		  "reflection to L1." },
+		{ NVMX_OUT_L1_EXIT, ~0u, "nvmx_l1_exits", M_COUNTER, true, false,
+		  "Exits of guest hypervisors (L1) themselves, including their VMRUN/VMLAUNCH/"
+		  "VMRESUME." },
+		{ NVMX_OUT_L1_EXIT, ~0u, "nvmx_l1_exit_handling_seconds", M_HISTOGRAM, true, false,
+		  "Time L0 took to handle an exit of L1, from the exit to L0's next entry." },
+		{ NVMX_OUT_SYNTHESIZED_TO_L1, ~0u, "nvmx_synthesized_to_l1", M_COUNTER, true, false,
+		  "Exits to L1 that L0 made up (no L2 exit of that reason), e.g. an interrupt for "
+		  "L1 arriving while L2 runs." },
+		{ NVMX_OUT_NESTED_ENTRY, ~0u, "nvmx_nested_entries", M_COUNTER, false, false,
+		  "Entries into L2 that L0 emulated for L1's VMRUN/VMLAUNCH/VMRESUME." },
+		{ NVMX_OUT_NESTED_ENTRY_FAILED, ~0u, "nvmx_nested_entries_failed", M_COUNTER, false,
+		  false, "Nested entries that failed (kvm_nested_vmenter_failed)." },
+		{ NVMX_OUT_UNATTRIBUTED, ~0u, "nvmx_unattributed_events", M_COUNTER, false, false,
+		  "Exits and injections the model could not attribute (after lost events or "
+		  "unknown state)." },
+	};
+	char l[1024];
+
+	for (size_t f = 0; f < sizeof(fams) / sizeof(fams[0]); f++) {
+		const struct exit_family *fam = &fams[f];
+
+		family(w, fam->name, fam->type, fam->type == M_HISTOGRAM ? "seconds" : NULL,
+		       fam->help);
+		for (size_t i = 0; i < n; i++) {
+			const struct agg *e = &a[i];
+
+			if (e->outcome != fam->outcome && e->outcome != fam->outcome2)
+				continue;
+			exit_labels(in, fam, e, l, sizeof(l));
+			if (fam->type == M_HISTOGRAM)
+				histogram(w, l, &e->hist);
+			else
+				sample_u64(w, "", l, e->hist.count);
+		}
+	}
+}
+
+static void write_msrs_ports(struct mw *w, const struct nvmxd_counts *c)
+{
+	char l[512], buf[32];
+
+	family(w, "nvmx_l2_msr_exits", M_COUNTER, NULL,
+	       "L2 RDMSR/WRMSR exits by MSR and handler, all VMs (msr=\"unknown\": reflected "
+	       "before L0 traced the index).");
+	for (size_t i = 0; i < c->n_msrs; i++) {
+		const struct nvmxd_msr *m = &c->msrs[i];
+
+		l[0] = '\0';
+		label(l, sizeof(l), "isa", nvmx_isa_name(m->key.isa));
+		if (m->key.msr == NVMX_MODEL_MSR_UNKNOWN)
+			snprintf(buf, sizeof(buf), "unknown");
+		else
+			snprintf(buf, sizeof(buf), "0x%" PRIx32, m->key.msr);
+		label(l, sizeof(l), "msr", buf);
+		label(l, sizeof(l), "access", m->key.write ? "write" : "read");
+		label(l, sizeof(l), "handled_by", m->key.handled_by == NVMX_V_BY_L1 ? "L1" : "L0");
+		sample_u64(w, "", l, m->count);
+	}
+	family(w, "nvmx_l2_io_exits", M_COUNTER, NULL,
+	       "L2 port I/O exits by port, direction, size (bytes) and handler, all VMs.");
+	for (size_t i = 0; i < c->n_ports; i++) {
+		const struct nvmxd_port *p = &c->ports[i];
+
+		l[0] = '\0';
+		label(l, sizeof(l), "isa", nvmx_isa_name(p->key.isa));
+		snprintf(buf, sizeof(buf), "0x%" PRIx32, (uint32_t)p->key.port);
+		label(l, sizeof(l), "port", buf);
+		label(l, sizeof(l), "direction", p->key.in ? "in" : "out");
+		snprintf(buf, sizeof(buf), "%u", (unsigned int)p->key.size);
+		label(l, sizeof(l), "size", buf);
+		label(l, sizeof(l), "handled_by", p->key.handled_by == NVMX_V_BY_L1 ? "L1" : "L0");
+		sample_u64(w, "", l, p->count);
+	}
+}
+
+/* ---- self-metrics ---- */
+
+static void write_programs(struct mw *w, const struct nvmxd_metrics_in *in)
+{
+	struct bpf_prog_info info[32];
+	bool have[32] = { false };
+	size_t n = in->n_progs < 32 ? in->n_progs : 32, missing = 0;
+	char l[256];
+
+	for (size_t i = 0; i < n; i++) {
+		__u32 len = sizeof(info[i]);
+
+		memset(&info[i], 0, sizeof(info[i]));
+		/* libbpf 1.1 has no bpf_prog_get_info_by_fd (1.2+); this is the same call */
+		have[i] = in->progs[i].attached && in->progs[i].fd >= 0 &&
+			  !bpf_obj_get_info_by_fd(in->progs[i].fd, &info[i], &len);
+		missing += !in->progs[i].attached && !in->progs[i].baseline;
+	}
+	family(w, "nvmx_bpf_program_attached", M_GAUGE, NULL,
+	       "1 if nvmx's program on this KVM tracepoint is attached, 0 if it is missing "
+	       "(the tracepoint or its BTF type is not in this kernel, or attaching failed).");
+	for (size_t i = 0; i < n; i++) {
+		l[0] = '\0';
+		label(l, sizeof(l), "tracepoint", in->progs[i].tracepoint);
+		label(l, sizeof(l), "program", in->progs[i].program);
+		sample_u64(w, "", l, in->progs[i].attached);
+	}
+	family(w, "nvmx_bpf_programs_missing", M_GAUGE, NULL,
+	       "How many of nvmx's tracepoint programs are not attached (the --baseline program "
+	       "not counted).");
+	sample_u64(w, "", "", missing);
+	family(w, "nvmx_bpf_stats_enabled", M_GAUGE, NULL,
+	       "1 while the kernel counts BPF run time (kernel.bpf_stats_enabled=1 or nvmxd "
+	       "--bpf-stats): only then are nvmx_bpf_program_run* there.");
+	sample_u64(w, "", "", in->bpf_stats);
+	if (in->bpf_stats) {
+		family(w, "nvmx_bpf_program_runs", M_COUNTER, NULL,
+		       "Runs of each attached program (kernel BPF statistics).");
+		for (size_t i = 0; i < n; i++) {
+			if (!have[i])
+				continue;
+			l[0] = '\0';
+			label(l, sizeof(l), "program", in->progs[i].program);
+			sample_u64(w, "", l, info[i].run_cnt);
+		}
+		family(w, "nvmx_bpf_program_run_seconds", M_COUNTER, "seconds",
+		       "Time spent in each attached program (kernel BPF statistics).");
+		for (size_t i = 0; i < n; i++) {
+			if (!have[i])
+				continue;
+			l[0] = '\0';
+			label(l, sizeof(l), "program", in->progs[i].program);
+			sample_f(w, "", l, (double)info[i].run_time_ns / 1e9);
+		}
+	}
+	family(w, "nvmx_bpf_program_recursion_misses", M_COUNTER, NULL,
+	       "Times the kernel skipped a program because it was already running on that CPU "
+	       "(an event not counted).");
+	for (size_t i = 0; i < n; i++) {
+		if (!have[i])
+			continue;
+		l[0] = '\0';
+		label(l, sizeof(l), "program", in->progs[i].program);
+		sample_u64(w, "", l, info[i].recursion_misses);
+	}
+}
+
+static void write_self(struct mw *w, const struct nvmxd_metrics_in *in)
+{
+	static const struct {
+		uint32_t slot;
+		const char *map;
+	} failures[] = {
+		{ NVMX_SELF_STATE_UPDATE_FAILED, "nvmx_threads" },
+		{ NVMX_SELF_EXIT_UPDATE_FAILED, "nvmx_exits" },
+		{ NVMX_SELF_MSR_UPDATE_FAILED, "nvmx_msrs" },
+		{ NVMX_SELF_PORT_UPDATE_FAILED, "nvmx_ports" },
+		{ NVMX_SELF_SCRATCH_MISSING, "nvmx_scratch" },
+	};
+	const struct nvmxd_counts *c = in->counts;
+	const struct nvmxd_http_stats *h = in->http;
+	char l[256];
+
+	family(w, "nvmx_bpf_events", M_COUNTER, NULL,
+	       "KVM tracepoint events nvmx's programs handled.");
+	sample_u64(w, "", "", c->self[NVMX_SELF_EVENTS]);
+	family(w, "nvmx_map_update_failures", M_COUNTER, NULL,
+	       "Events or verdicts not counted because a BPF map update failed (map full): "
+	       "counts are low by this much.");
+	for (size_t i = 0; i < sizeof(failures) / sizeof(failures[0]); i++) {
+		l[0] = '\0';
+		label(l, sizeof(l), "map", failures[i].map);
+		sample_u64(w, "", l, c->self[failures[i].slot]);
+	}
+	family(w, "nvmx_ringbuf_dropped_events", M_COUNTER, NULL,
+	       "Events not recorded (--record) because the ring buffer was full; counts are "
+	       "not affected.");
+	sample_u64(w, "", "", c->self[NVMX_SELF_RINGBUF_DROPPED]);
+	family(w, "nvmx_ringbuf_records", M_COUNTER, NULL,
+	       "Events sent to the ring buffer for --record.");
+	sample_u64(w, "", "", c->self[NVMX_SELF_RINGBUF_SENT]);
+	if (h) {
+		family(w, "nvmx_http_requests", M_COUNTER, NULL,
+		       "HTTP requests nvmxd answered, refused ones included.");
+		sample_u64(w, "", "", h->requests);
+		family(w, "nvmx_http_bad_requests", M_COUNTER, NULL,
+		       "HTTP requests refused with a 4xx status, or connections closed for "
+		       "sending no complete request in time, by reason.");
+		for (int r = 0; r < NVMXD_BAD_COUNT; r++) {
+			l[0] = '\0';
+			label(l, sizeof(l), "reason", nvmxd_bad_request_name(r));
+			sample_u64(w, "", l, h->bad[r]);
+		}
+		family(w, "nvmx_http_connections", M_COUNTER, NULL, "HTTP connections accepted.");
+		sample_u64(w, "", "", h->connections);
+	}
+	family(w, "nvmx_privileges_dropped", M_GAUGE, NULL,
+	       "1: nvmxd runs as an unprivileged user with no capabilities; 0: it kept root; "
+	       "-1: unprivileged but CAP_BPF kept (kernels before 6.5 refuse map reads without "
+	       "it).");
+	fprintf(w->f, "%s %d\n", w->sample, in->privileges_dropped);
+	family(w, "nvmx_start_time_seconds", M_GAUGE, "seconds",
+	       "When nvmxd attached its programs, in seconds since the Unix epoch.");
+	sample_f(w, "", "", in->start_time);
+	family(w, "nvmx_build", M_INFO, NULL, "nvmx's version.");
+	l[0] = '\0';
+	label(l, sizeof(l), "version", NVMX_VERSION);
+	sample_u64(w, "", l, 1);
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+int nvmxd_metrics_write(FILE *out, const struct nvmxd_metrics_in *in, enum nvmxd_metrics_format fmt)
+{
+	struct mw w = { .f = out, .om = fmt == NVMXD_METRICS_OPENMETRICS };
+	struct agg *a;
+	size_t n = 0;
+
+	a = aggregate(in, &n);
+	if (!a)
+		return -ENOMEM;
+	write_exits(&w, in, a, n);
+	free(a);
+	write_msrs_ports(&w, in->counts);
+	write_programs(&w, in);
+	write_self(&w, in);
+	family(&w, "nvmx_scrape_duration_seconds", M_GAUGE, "seconds",
+	       "How long this scrape took to read nvmx's maps and write the metrics above.");
+	sample_f(&w, "", "", (double)(mono_ns() - in->scrape_start_ns) / 1e9);
+	if (w.om)
+		fputs("# EOF\n", out);
+	return ferror(out) ? -EIO : 0;
+}

@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * nvmxd's counts as Prometheus metrics: the text exposition format 0.0.4, or OpenMetrics 1.0.0
+ * when the scraper asks for it. Every metric is listed, with its labels, in docs/metrics.md.
+ *
+ * The exits map becomes counters and log2 histograms by (vm, isa, reason, handled_by); a
+ * histogram's `le` bounds are the map's buckets (bucket i: <= 2^i ns, bpf/nvmx.h) in seconds, made
+ * cumulative. VMs are named, not numbered: processes with the same name are summed, which keeps
+ * the series unique and the counters monotonic (the exits map is never cleared). No logging.
+ */
+#ifndef NVMXD_METRICS_H
+#define NVMXD_METRICS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "collect.h"
+
+/* One program of the table nvmxd attaches (static once attached). */
+struct nvmxd_prog_status {
+	char tracepoint[64];
+	char program[64];
+	bool attached;
+	bool baseline; /* the empty --baseline program */
+	int fd;	       /* -1 when not loaded */
+};
+
+/* Why a request was refused: the `reason` label of nvmx_http_bad_requests_total. */
+enum nvmxd_bad_request {
+	NVMXD_BAD_MALFORMED,	/* 400: not HTTP, or a header libmicrohttpd rejects */
+	NVMXD_BAD_TOO_LARGE,	/* 413/414/431: request line, headers or body too large */
+	NVMXD_BAD_METHOD,	/* 405: not GET or HEAD */
+	NVMXD_BAD_NOT_FOUND,	/* 404 */
+	NVMXD_BAD_UNAUTHORIZED, /* 401: no or wrong basic-auth credentials */
+	NVMXD_BAD_TIMEOUT,	/* connection closed after --http-timeout without a request */
+	NVMXD_BAD_COUNT,
+};
+
+const char *nvmxd_bad_request_name(enum nvmxd_bad_request r);
+
+struct nvmxd_http_stats {
+	uint64_t requests; /* answered by a handler (any status) */
+	uint64_t bad[NVMXD_BAD_COUNT];
+	uint64_t connections;
+	uint64_t connections_refused; /* over the connection limit */
+};
+
+struct nvmxd_metrics_in {
+	const struct nvmxd_counts *counts;
+	/* the VM name of a process; the pointer stays valid while nvmxd runs */
+	const char *(*vm_name)(void *ctx, uint32_t tgid);
+	void *ctx;
+	const struct nvmxd_prog_status *progs;
+	size_t n_progs;
+	bool bpf_stats;		  /* run_cnt and run_time_ns are being counted */
+	bool per_vcpu;		  /* a vcpu_thread label on the exit metrics */
+	int privileges_dropped;	  /* 1 dropped, 0 not, -1 dropped but CAP_BPF kept */
+	double start_time;	  /* unix seconds */
+	uint64_t scrape_start_ns; /* CLOCK_MONOTONIC when the scrape began */
+	const struct nvmxd_http_stats *http;
+};
+
+enum nvmxd_metrics_format {
+	NVMXD_METRICS_TEXT,	   /* text/plain; version=0.0.4 */
+	NVMXD_METRICS_OPENMETRICS, /* application/openmetrics-text; version=1.0.0 */
+};
+
+const char *nvmxd_metrics_content_type(enum nvmxd_metrics_format fmt);
+
+/* Which format an Accept header asks for (NULL: text). */
+enum nvmxd_metrics_format nvmxd_metrics_negotiate(const char *accept);
+
+/* Writes every metric. Returns 0, -ENOMEM or -EIO. */
+int nvmxd_metrics_write(FILE *out, const struct nvmxd_metrics_in *in,
+			enum nvmxd_metrics_format fmt);
+
+#endif /* NVMXD_METRICS_H */

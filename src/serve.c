@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: GPL-2.0
+/* nvmxd as a service: web config, listen, privilege drop, serve (src/serve.h). */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/libbpf.h>
+
+#include "privdrop.h"
+#include "serve.h"
+
+#ifndef CAP_BPF
+#define CAP_BPF 39
+#endif
+
+struct nvmxd_serve {
+	struct nvmxd_webconfig *wc;
+	struct nvmxd_http *http;
+	int fd;
+	char bound[80];
+	uid_t uid;
+	gid_t gid;
+	bool keep_root;
+};
+
+__attribute__((format(printf, 4, 5))) static int say(int err, char *buf, size_t len,
+						     const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+void nvmxd_serve_free(struct nvmxd_serve *s)
+{
+	if (!s)
+		return;
+	nvmxd_http_stop(s->http);
+	if (!s->http && s->fd >= 0)
+		close(s->fd);
+	nvmxd_webconfig_free(s->wc);
+	free(s);
+}
+
+int nvmxd_serve_prepare(struct nvmxd_serve **out, const struct nvmxd_serve_opts *o, char *err,
+			size_t errlen)
+{
+	struct nvmxd_serve *s = calloc(1, sizeof(*s));
+	const char *user = o->user ? o->user : "nobody";
+	int e;
+
+	*out = NULL;
+	if (!s)
+		return say(-ENOMEM, err, errlen, "out of memory");
+	s->fd = -1;
+	e = nvmxd_privdrop_parse_user(user, &s->uid, &s->gid);
+	if (e) {
+		nvmxd_serve_free(s);
+		return say(e, err, errlen,
+			   "--user %s: %s (a user name, UID or UID:GID; 'root' keeps root)", user,
+			   e == -ENOENT ? "no such user" : "not a user");
+	}
+	s->keep_root = s->uid == 0;
+	if (o->web_config) {
+		e = nvmxd_webconfig_load(o->web_config, &s->wc, err, errlen);
+		if (e) {
+			nvmxd_serve_free(s);
+			return e;
+		}
+	}
+	e = nvmxd_http_listen(o->listen, &s->fd, s->bound, sizeof(s->bound), err, errlen);
+	if (e) {
+		nvmxd_serve_free(s);
+		return e;
+	}
+	*out = s;
+	return 0;
+}
+
+int nvmxd_serve_start(struct nvmxd_serve *s, struct nvmxd_http_source *src, char *msg,
+		      size_t msglen)
+{
+	unsigned long long allowed = 0;
+	int ncpus = libbpf_num_possible_cpus();
+	const char *how = "with no capabilities";
+	__u32 slot = NVMX_SELF_EVENTS;
+	bool keep_bpf = false;
+	char err[256];
+	int e, fd;
+
+	src->privileges_dropped = 0;
+	src->uid = (unsigned int)getuid();
+	src->gid = (unsigned int)getgid();
+	if (!s->keep_root) {
+		if (ncpus < 0)
+			return say(ncpus, msg, msglen, "counting the possible CPUs failed");
+		/* a child drops and reads the self-metrics array: does this kernel allow it? */
+		e = nvmxd_privdrop_probe(src->maps.self, &slot, (size_t)ncpus * sizeof(__u64),
+					 s->uid, s->gid);
+		if (e < 0)
+			return say(e, msg, msglen,
+				   "probing map access without privileges failed: %s (nvmxd needs "
+				   "CAP_SETUID, CAP_SETGID and CAP_SETPCAP to drop them)",
+				   strerror(-e));
+		keep_bpf = e == 0;
+		if (keep_bpf) {
+			allowed = 1ull << CAP_BPF;
+			how = "keeping CAP_BPF only (this kernel refuses bpf() on open maps to "
+			      "processes without it: before 6.5, with "
+			      "kernel.unprivileged_bpf_disabled set)";
+		}
+		e = nvmxd_privdrop(s->uid, s->gid, keep_bpf, err, sizeof(err));
+		if (e)
+			return say(e, msg, msglen, "dropping privileges failed: %s", err);
+		e = nvmxd_privdrop_verify(s->uid, s->gid, allowed, err, sizeof(err));
+		if (e)
+			return say(e, msg, msglen, "privileges not dropped as they should: %s",
+				   err);
+		src->privileges_dropped = keep_bpf ? -1 : 1;
+		src->uid = (unsigned int)s->uid;
+		src->gid = (unsigned int)s->gid;
+	}
+	fd = s->fd;
+	s->fd = -1;
+	e = nvmxd_http_start(&s->http, fd, s->bound, s->wc, src, err, sizeof(err));
+	if (e)
+		return say(e, msg, msglen, "%s", err);
+	say(0, msg, msglen, "serving %s://%s/metrics%s as uid %u gid %u %s",
+	    s->wc && s->wc->cert_pem ? "https" : "http", s->bound,
+	    s->wc && s->wc->n_users ? " (basic auth)" : "", src->uid, src->gid,
+	    s->keep_root ? "(root kept: --user root)" : how);
+	return 0;
+}

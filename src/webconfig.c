@@ -1,0 +1,283 @@
+// SPDX-License-Identifier: GPL-2.0
+/* exporter-toolkit's web-config.yml for nvmxd (src/webconfig.h). */
+#include <crypt.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <yaml.h>
+
+#include "webconfig.h"
+
+/* a PEM certificate chain or key; anything larger is not one */
+#define PEM_MAX (1u << 20)
+
+__attribute__((format(printf, 4, 5))) static int say(int err, char *buf, size_t len,
+						     const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+void nvmxd_webconfig_free(struct nvmxd_webconfig *wc)
+{
+	if (!wc)
+		return;
+	free(wc->cert_file);
+	free(wc->key_file);
+	free(wc->cert_pem);
+	if (wc->key_pem) {
+		explicit_bzero(wc->key_pem, strlen(wc->key_pem));
+		free(wc->key_pem);
+	}
+	for (size_t i = 0; i < wc->n_users; i++) {
+		free(wc->users[i].name);
+		free(wc->users[i].hash);
+	}
+	free(wc->users);
+	free(wc);
+}
+
+static char *read_file(const char *path, int *err)
+{
+	char *buf = malloc(PEM_MAX + 1);
+	size_t n;
+	FILE *f;
+
+	if (!buf) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	f = fopen(path, "re");
+	if (!f) {
+		*err = -errno;
+		free(buf);
+		return NULL;
+	}
+	n = fread(buf, 1, PEM_MAX + 1, f);
+	*err = ferror(f) ? -EIO : n > PEM_MAX ? -EFBIG : n == 0 ? -ENODATA : 0;
+	fclose(f);
+	if (*err) {
+		free(buf);
+		return NULL;
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
+static char *resolve(const char *config_path, const char *file)
+{
+	const char *slash = strrchr(config_path, '/');
+	char *out;
+
+	if (file[0] == '/' || !slash)
+		return strdup(file);
+	if (asprintf(&out, "%.*s/%s", (int)(slash - config_path), config_path, file) < 0)
+		return NULL;
+	return out;
+}
+
+static const char *scalar(yaml_node_t *n)
+{
+	return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
+}
+
+static bool is_bcrypt(const char *h)
+{
+	return strlen(h) == 60 && h[0] == '$' && h[1] == '2' &&
+	       (h[2] == 'a' || h[2] == 'b' || h[2] == 'y') && h[3] == '$';
+}
+
+static int load_tls(yaml_document_t *doc, yaml_node_t *m, const char *path,
+		    struct nvmxd_webconfig *wc, char *err, size_t errlen)
+{
+	const char *cert = NULL, *key = NULL;
+	int e;
+
+	if (m->type != YAML_MAPPING_NODE)
+		return say(-EINVAL, err, errlen, "%s:%zu: tls_server_config: expected a mapping",
+			   path, m->start_mark.line + 1);
+	for (yaml_node_pair_t *p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top;
+	     p++) {
+		yaml_node_t *k = yaml_document_get_node(doc, p->key);
+		yaml_node_t *v = yaml_document_get_node(doc, p->value);
+		const char *name = scalar(k), *val = scalar(v);
+
+		if (!name || !val)
+			return say(-EINVAL, err, errlen, "%s:%zu: expected 'key: value'", path,
+				   k ? k->start_mark.line + 1 : 0);
+		if (!strcmp(name, "cert_file"))
+			cert = val;
+		else if (!strcmp(name, "key_file"))
+			key = val;
+		else
+			return say(-ENOTSUP, err, errlen,
+				   "%s:%zu: tls_server_config.%s is not supported by nvmxd (only "
+				   "cert_file and key_file)",
+				   path, k->start_mark.line + 1, name);
+	}
+	if (!cert || !key || !*cert || !*key)
+		return say(-EINVAL, err, errlen,
+			   "%s: tls_server_config needs both cert_file and key_file", path);
+	wc->cert_file = resolve(path, cert);
+	wc->key_file = resolve(path, key);
+	if (!wc->cert_file || !wc->key_file)
+		return say(-ENOMEM, err, errlen, "out of memory");
+	wc->cert_pem = read_file(wc->cert_file, &e);
+	if (!wc->cert_pem)
+		return say(e, err, errlen, "%s: cert_file %s: %s", path, wc->cert_file,
+			   strerror(-e));
+	wc->key_pem = read_file(wc->key_file, &e);
+	if (!wc->key_pem)
+		return say(e, err, errlen, "%s: key_file %s: %s", path, wc->key_file, strerror(-e));
+	return 0;
+}
+
+static int load_users(yaml_document_t *doc, yaml_node_t *m, const char *path,
+		      struct nvmxd_webconfig *wc, char *err, size_t errlen)
+{
+	size_t n;
+
+	if (m->type != YAML_MAPPING_NODE)
+		return say(-EINVAL, err, errlen, "%s:%zu: basic_auth_users: expected a mapping",
+			   path, m->start_mark.line + 1);
+	n = (size_t)(m->data.mapping.pairs.top - m->data.mapping.pairs.start);
+	wc->users = calloc(n ? n : 1, sizeof(*wc->users));
+	if (!wc->users)
+		return say(-ENOMEM, err, errlen, "out of memory");
+	for (yaml_node_pair_t *p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top;
+	     p++) {
+		yaml_node_t *k = yaml_document_get_node(doc, p->key);
+		const char *name = scalar(k), *hash = scalar(yaml_document_get_node(doc, p->value));
+		struct nvmxd_web_user *u;
+
+		if (!name || !hash || !*name)
+			return say(-EINVAL, err, errlen, "%s:%zu: expected 'user: bcrypt hash'",
+				   path, k ? k->start_mark.line + 1 : 0);
+		if (!is_bcrypt(hash))
+			return say(-EINVAL, err, errlen,
+				   "%s:%zu: the password of %s is not a bcrypt hash ($2a$, $2b$ "
+				   "or $2y$, 60 characters)",
+				   path, k->start_mark.line + 1, name);
+		if (strchr(name, ':'))
+			return say(-EINVAL, err, errlen,
+				   "%s:%zu: user names cannot contain ':' (HTTP basic auth)", path,
+				   k->start_mark.line + 1);
+		u = &wc->users[wc->n_users++];
+		u->name = strdup(name);
+		u->hash = strdup(hash);
+		if (!u->name || !u->hash)
+			return say(-ENOMEM, err, errlen, "out of memory");
+	}
+	return 0;
+}
+
+int nvmxd_webconfig_load(const char *path, struct nvmxd_webconfig **out, char *err, size_t errlen)
+{
+	struct nvmxd_webconfig *wc = calloc(1, sizeof(*wc));
+	yaml_parser_t parser;
+	yaml_document_t doc;
+	yaml_node_t *root;
+	bool parser_ok = false, doc_ok = false;
+	FILE *f = NULL;
+	int e = 0;
+
+	*out = NULL;
+	if (!wc)
+		return say(-ENOMEM, err, errlen, "out of memory");
+	f = fopen(path, "re");
+	if (!f) {
+		e = say(-errno, err, errlen, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (!yaml_parser_initialize(&parser)) {
+		e = say(-ENOMEM, err, errlen, "out of memory");
+		goto out;
+	}
+	parser_ok = true;
+	yaml_parser_set_input_file(&parser, f);
+	if (!yaml_parser_load(&parser, &doc)) {
+		e = say(-EINVAL, err, errlen, "%s:%zu: %s", path, parser.problem_mark.line + 1,
+			parser.problem ? parser.problem : "not YAML");
+		goto out;
+	}
+	doc_ok = true;
+	root = yaml_document_get_root_node(&doc);
+	if (!root || (root->type == YAML_SCALAR_NODE && !*scalar(root)))
+		goto out; /* empty: plain HTTP, no authentication */
+	if (root->type != YAML_MAPPING_NODE) {
+		e = say(-EINVAL, err, errlen, "%s: expected a mapping at the top", path);
+		goto out;
+	}
+	for (yaml_node_pair_t *p = root->data.mapping.pairs.start;
+	     !e && p < root->data.mapping.pairs.top; p++) {
+		yaml_node_t *k = yaml_document_get_node(&doc, p->key);
+		yaml_node_t *v = yaml_document_get_node(&doc, p->value);
+		const char *name = scalar(k);
+
+		if (!name) {
+			e = say(-EINVAL, err, errlen, "%s: keys must be strings", path);
+		} else if (scalar(v) && !*scalar(v)) {
+			continue; /* "key:" with nothing: as absent */
+		} else if (!strcmp(name, "tls_server_config")) {
+			e = load_tls(&doc, v, path, wc, err, errlen);
+		} else if (!strcmp(name, "basic_auth_users")) {
+			e = load_users(&doc, v, path, wc, err, errlen);
+		} else {
+			e = say(-ENOTSUP, err, errlen,
+				"%s:%zu: %s is not supported by nvmxd (only tls_server_config and "
+				"basic_auth_users)",
+				path, k->start_mark.line + 1, name);
+		}
+	}
+out:
+	if (doc_ok)
+		yaml_document_delete(&doc);
+	if (parser_ok)
+		yaml_parser_delete(&parser);
+	if (f)
+		fclose(f);
+	if (e) {
+		nvmxd_webconfig_free(wc);
+		return e;
+	}
+	*out = wc;
+	return 0;
+}
+
+bool nvmxd_webconfig_check_password(const struct nvmxd_webconfig *wc, const char *user,
+				    const char *password)
+{
+	struct crypt_data *cd;
+	bool ok = false;
+
+	if (!wc || !user || !password)
+		return false;
+	cd = calloc(1, sizeof(*cd));
+	if (!cd)
+		return false;
+	for (size_t i = 0; i < wc->n_users; i++) {
+		const char *h = wc->users[i].hash, *got;
+		size_t len = strlen(h);
+		unsigned char diff = 0;
+
+		if (strcmp(wc->users[i].name, user))
+			continue;
+		got = crypt_r(password, h, cd);
+		if (!got || got[0] == '*' || strlen(got) != len)
+			break;
+		for (size_t j = 0; j < len; j++)
+			diff |= (unsigned char)(got[j] ^ h[j]);
+		ok = diff == 0;
+		break;
+	}
+	explicit_bzero(cd, sizeof(*cd));
+	free(cd);
+	return ok;
+}
