@@ -1,0 +1,393 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nvmxtop: the live view of nested-virtualization exits, per VM, vCPU and exit reason, with
+ * who handled them (L0 or L1) and what they cost. A full-screen display (top_tui.c), or batch
+ * text / JSON lines for scripts, over one of the sources of top_source.h.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curses.h>
+#include <term.h>
+
+#include "top_out.h"
+#include "top_run.h"
+
+volatile sig_atomic_t top_stopping;
+
+static void on_signal(int sig)
+{
+	top_stopping = sig;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: nvmxtop [--replay FILE] [-b [-n COUNT] [--json]] [-d SECONDS] [OPTIONS]\n"
+		"\n"
+		"Nested-virtualization exits as they happen, like top: for each VM, vCPU thread\n"
+		"and exit reason, how many exits of the nested guest (L2) the host KVM (L0) "
+		"handled,\n"
+		"how many it reflected to the guest hypervisor (L1), and their mean cost.\n"
+		"\n"
+		"Where the numbers come from:\n"
+		"  (default)        standalone: nvmxtop loads nvmx's BPF programs on the KVM\n"
+		"                   tracepoints itself, as nvmxd does (needs root). Counting "
+		"starts\n"
+		"                   when nvmxtop starts.\n"
+		"  --replay FILE    a capture (tracefs trace, trace-cmd report or nvmxd --record,\n"
+		"                   plain or .xz): each refresh is one interval (-d) of trace "
+		"time.\n"
+		"                   A capture has no process ids: its vCPU threads show under one\n"
+		"                   VM named after the file.\n"
+		"\n"
+		"Display:\n"
+		"  -d, --delay SECONDS  between refreshes (default 1; the first comes after 0.25 "
+		"s)\n"
+		"  -b, --batch          plain text, one block per refresh, stable columns, totals\n"
+		"                       and L2 exits per second (like top -b, kvm_stat -l)\n"
+		"  -n, --iterations N   stop after N refreshes (default: at the end of a capture,\n"
+		"                       or at Ctrl-C / SIGTERM, which prints a final refresh)\n"
+		"  --json               batch as JSON lines: one object per refresh, with the "
+		"total\n"
+		"                       and the delta of every count, per VM, vCPU and reason\n"
+		"  --total              start the full-screen display with totals (default: "
+		"rates)\n"
+		"  --sort KEY           l2 (default), share (L1's share), cost (mean), name\n"
+		"  --reverse            the other order\n"
+		"  --vm TEXT            only VMs whose name or pid contains TEXT\n"
+		"  --reason TEXT        only exit reasons whose name contains TEXT (any case)\n"
+		"  --no-color           no colours (also when TERM=dumb or NO_COLOR is set)\n"
+		"  --no-bpf-stats       standalone: leave the kernel's BPF run-time statistics "
+		"off\n"
+		"                       (they are turned on while nvmxtop runs, so the header can\n"
+		"                       show nvmx's own overhead; without them it shows '-')\n"
+		"  --ready FILE         standalone: create FILE once the programs are attached\n"
+		"  -h, --help           this text\n"
+		"\n"
+		"Columns: L2->L0 and L2->L1 (L2 exits L0 handled / reflected to L1), L1%% (L1's\n"
+		"share), L2/s, L0 us and L1 us (mean cost in microseconds: from the exit until "
+		"KVM\n"
+		"re-enters the guest, or until the exit is delivered to L1), L1 own (L1's own "
+		"exits:\n"
+		"the exit multiplication), synth (exits L0 made up for L1: interrupts...).\n"
+		"The header: L2 exits per second, the share reflected to L1, L1 exits per "
+		"reflected\n"
+		"exit, the mean nested round trip ('-' until the data has the cost breakdown),\n"
+		"events lost, and what nvmx's BPF programs cost (share of one CPU).\n"
+		"\n"
+		"Keys: arrows/PgUp/PgDn move, Enter or space expands/collapses, + expands all,\n"
+		"- collapses all, s next sort key, r reverse, t rates/totals, v filter VMs,\n"
+		"x filter exit reasons, c clear filters, p pause, h or ? help, q quit.\n"
+		"\n"
+		"Examples:\n"
+		"  sudo nvmxtop                             every VM on this host, live\n"
+		"  nvmxtop --replay trace.txt.xz -d 0.1     a capture, 100 ms of trace per "
+		"refresh\n"
+		"  sudo nvmxtop -b -d 5 -n 12 > log.txt     a minute of 5 s refreshes, as text\n"
+		"  sudo nvmxtop --json -d 1 | jq .all       totals and deltas, one line a second\n"
+		"  nvmx up --lab                            no nested guests here? the lab has "
+		"some\n"
+		"\n"
+		"Exit status: 0; 1 on errors (the reason on stderr); 2 on bad usage.\n");
+}
+
+static int parse_double(const char *s, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || !(v > 0) || v > 1e6)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Sleeps s seconds or until a signal. */
+static void nap(double s)
+{
+	uint64_t until = mono_ns() + (uint64_t)(s * 1e9);
+
+	while (!top_stopping) {
+		uint64_t now = mono_ns();
+		struct timespec ts;
+
+		if (now >= until)
+			break;
+		ts.tv_sec = (time_t)((until - now) / 1000000000u);
+		ts.tv_nsec = (long)((until - now) % 1000000000u);
+		if (!nanosleep(&ts, NULL))
+			break;
+	}
+}
+
+int top_run_sample(struct top_run *r, bool finish)
+{
+	int err;
+
+	if (r->have_cur) {
+		err = top_sample_copy(&r->prev, &r->cur);
+		if (err)
+			return err;
+		r->have_prev = true;
+	}
+	top_sample_reset(&r->cur);
+	err = finish ? r->src->ops->finish(r->src, &r->cur) : r->src->ops->sample(r->src, &r->cur);
+	if (err)
+		return err;
+	if (!r->have_cur)
+		r->first_ns = r->cur.time_ns;
+	else
+		r->refresh++;
+	r->have_cur = true;
+	return 0;
+}
+
+int top_run_view(const struct top_run *r, struct top_view *v)
+{
+	return top_view_build(v, r->have_prev ? &r->prev : NULL, &r->cur, &r->filter, r->sort,
+			      r->reverse, r->rate);
+}
+
+void top_run_where(const struct top_run *r, struct top_where *w)
+{
+	w->what = r->src->what;
+	w->refresh = r->refresh;
+	w->since_start_s = (double)(r->cur.time_ns - r->first_ns) / 1e9;
+	w->paused = r->paused;
+}
+
+static int show(struct top_run *r, bool json)
+{
+	struct top_view v;
+	struct top_where w;
+	int err;
+
+	err = top_run_view(r, &v);
+	if (err)
+		return err;
+	top_run_where(r, &w);
+	err = json ? top_print_json(stdout, &v, &w) : top_print_text(stdout, &v, &w, r->src->note);
+	top_view_free(&v);
+	return err;
+}
+
+static int run_batch(struct top_run *r, bool json)
+{
+	int err;
+
+	err = top_run_sample(r, false); /* the baseline */
+	if (err)
+		return err;
+	while (!r->cur.ended) {
+		if (r->src->live)
+			nap(r->refresh ? r->delay_s : (r->delay_s < 0.25 ? r->delay_s : 0.25));
+		if (top_stopping)
+			break;
+		err = top_run_sample(r, false);
+		if (err)
+			return err;
+		err = show(r, json);
+		if (err)
+			return err;
+		if (r->count && (long)r->refresh >= r->count)
+			return 0;
+	}
+	if (top_stopping && r->src->live) {
+		/* the last refresh: what is still undecided is ended, as nvmxd does at exit */
+		err = top_run_sample(r, true);
+		if (!err)
+			err = show(r, json);
+	}
+	return err;
+}
+
+/* Can this terminal be driven full-screen? It needs cursor addressing. */
+static bool terminal_usable(const char **why)
+{
+	const char *term = getenv("TERM");
+	int err = 0;
+	char *cup;
+
+	if (!isatty(STDOUT_FILENO) || !isatty(STDIN_FILENO)) {
+		*why = "standard input or output is not a terminal";
+		return false;
+	}
+	if (!term || !*term || !strcmp(term, "dumb")) {
+		*why = "TERM is dumb or unset: the terminal cannot move the cursor";
+		return false;
+	}
+	if (setupterm(NULL, STDOUT_FILENO, &err) != OK) {
+		*why = "the terminal is not in the terminfo database";
+		return false;
+	}
+	cup = tigetstr("cup");
+	if (!cup || cup == (char *)-1) {
+		*why = "the terminal cannot move the cursor (no 'cup' in terminfo)";
+		return false;
+	}
+	return true;
+}
+
+int main(int argc, char **argv)
+{
+	enum {
+		O_REPLAY = 256,
+		O_JSON,
+		O_TOTAL,
+		O_SORT,
+		O_REVERSE,
+		O_VM,
+		O_REASON,
+		O_NO_COLOR,
+		O_NO_BPF_STATS,
+		O_READY,
+	};
+	static const struct option longopts[] = {
+		{ "replay", required_argument, NULL, O_REPLAY },
+		{ "batch", no_argument, NULL, 'b' },
+		{ "iterations", required_argument, NULL, 'n' },
+		{ "delay", required_argument, NULL, 'd' },
+		{ "json", no_argument, NULL, O_JSON },
+		{ "total", no_argument, NULL, O_TOTAL },
+		{ "sort", required_argument, NULL, O_SORT },
+		{ "reverse", no_argument, NULL, O_REVERSE },
+		{ "vm", required_argument, NULL, O_VM },
+		{ "reason", required_argument, NULL, O_REASON },
+		{ "no-color", no_argument, NULL, O_NO_COLOR },
+		{ "no-bpf-stats", no_argument, NULL, O_NO_BPF_STATS },
+		{ "ready", required_argument, NULL, O_READY },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct top_run r = { .delay_s = 1, .rate = true, .sort = TOP_SORT_L2 };
+	const char *replay = NULL, *ready = NULL, *why = NULL;
+	bool batch = false, json = false, bpf_stats = true;
+	char src_why[512] = "";
+	struct sigaction sa;
+	int c, err;
+
+	while ((c = getopt_long(argc, argv, "bn:d:h", longopts, NULL)) != -1) {
+		char *end;
+
+		switch (c) {
+		case O_REPLAY:
+			replay = optarg;
+			break;
+		case 'b':
+			batch = true;
+			break;
+		case 'n':
+			errno = 0;
+			r.count = strtol(optarg, &end, 10);
+			if (errno || end == optarg || *end || r.count <= 0) {
+				fprintf(stderr, "nvmxtop: -n %s: expected a count > 0\n", optarg);
+				return 2;
+			}
+			break;
+		case 'd':
+			if (parse_double(optarg, &r.delay_s)) {
+				fprintf(stderr, "nvmxtop: -d %s: expected seconds > 0\n", optarg);
+				return 2;
+			}
+			break;
+		case O_JSON:
+			json = batch = true;
+			break;
+		case O_TOTAL:
+			r.rate = false;
+			break;
+		case O_SORT:
+			if (!strcmp(optarg, "l2"))
+				r.sort = TOP_SORT_L2;
+			else if (!strcmp(optarg, "share"))
+				r.sort = TOP_SORT_L1_SHARE;
+			else if (!strcmp(optarg, "cost"))
+				r.sort = TOP_SORT_COST;
+			else if (!strcmp(optarg, "name"))
+				r.sort = TOP_SORT_NAME;
+			else {
+				fprintf(stderr,
+					"nvmxtop: --sort %s: expected l2, share, cost or name\n",
+					optarg);
+				return 2;
+			}
+			break;
+		case O_REVERSE:
+			r.reverse = true;
+			break;
+		case O_VM:
+			snprintf(r.filter.vm, sizeof(r.filter.vm), "%s", optarg);
+			break;
+		case O_REASON:
+			snprintf(r.filter.reason, sizeof(r.filter.reason), "%s", optarg);
+			break;
+		case O_NO_COLOR:
+			r.no_color = true;
+			break;
+		case O_NO_BPF_STATS:
+			bpf_stats = false;
+			break;
+		case O_READY:
+			ready = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			fprintf(stderr, "nvmxtop: bad usage; see nvmxtop --help\n");
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "nvmxtop: unexpected argument '%s'; see nvmxtop --help\n",
+			argv[optind]);
+		return 2;
+	}
+	if (getenv("NO_COLOR") && *getenv("NO_COLOR"))
+		r.no_color = true;
+	if (!batch && !terminal_usable(&why)) {
+		fprintf(stderr, "nvmxtop: %s: falling back to batch mode (-b)\n", why);
+		batch = true;
+	}
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal; /* no SA_RESTART: a signal ends a sleep at once */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	if (replay)
+		err = top_source_replay_new(replay, r.delay_s, &r.src, src_why, sizeof(src_why));
+	else
+		err = top_source_bpf_new(bpf_stats, ready, &r.src, src_why, sizeof(src_why));
+	if (err) {
+		fprintf(stderr, "nvmxtop: %s\n", src_why[0] ? src_why : strerror(-err));
+		if (!replay && err == -EPERM)
+			fprintf(stderr,
+				"nvmxtop: without root, a capture can be watched: nvmxtop "
+				"--replay FILE (nvmx replay --help says how to make one)\n");
+		return 1;
+	}
+	err = batch ? run_batch(&r, json) : top_tui_run(&r);
+	if (err)
+		fprintf(stderr, "nvmxtop: %s\n", r.src->why[0] ? r.src->why : strerror(-err));
+	top_source_free(r.src);
+	top_sample_free(&r.prev);
+	top_sample_free(&r.cur);
+	return err ? 1 : 0;
+}

@@ -1,0 +1,440 @@
+// SPDX-License-Identifier: GPL-2.0
+/* nvmxtop's samples and the view built from two of them (top_data.h). */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <linux/types.h>
+
+#include "nvmx/events.h"
+#include "nvmx/exit_reasons.h"
+#include "nvmx/model.h"
+#include "nvmx/counts.h"
+#include "top_data.h"
+
+_Static_assert(TOP_L2_BY_L0 == NVMX_OUT_L2_BY_L0 && TOP_L2_BY_L1 == NVMX_OUT_L2_BY_L1 &&
+		       TOP_SYNTHESIZED_TO_L1 == NVMX_OUT_SYNTHESIZED_TO_L1 &&
+		       TOP_L1_EXIT == NVMX_OUT_L1_EXIT &&
+		       TOP_NESTED_ENTRY == NVMX_OUT_NESTED_ENTRY &&
+		       TOP_UNATTRIBUTED == NVMX_OUT_UNATTRIBUTED &&
+		       TOP_NESTED_ENTRY_FAILED == NVMX_OUT_NESTED_ENTRY_FAILED &&
+		       TOP_OUTCOMES == NVMX_OUT_COUNT,
+	       "nvmxtop's outcomes are counts.h's");
+
+void top_sample_free(struct top_sample *s)
+{
+	if (!s)
+		return;
+	free(s->entries);
+	free(s->names);
+	memset(s, 0, sizeof(*s));
+}
+
+void top_sample_reset(struct top_sample *s)
+{
+	s->n_entries = 0;
+	s->time_ns = 0;
+	s->lost_events = 0;
+	s->overhead_known = false;
+	s->bpf_run_ns = 0;
+	s->ended = false;
+}
+
+static int key_cmp(const struct top_entry *a, const struct top_entry *b)
+{
+	const uint32_t x[] = { a->tgid, a->tid, a->isa, a->reason, a->outcome };
+	const uint32_t y[] = { b->tgid, b->tid, b->isa, b->reason, b->outcome };
+
+	for (size_t i = 0; i < sizeof(x) / sizeof(x[0]); i++)
+		if (x[i] != y[i])
+			return x[i] < y[i] ? -1 : 1;
+	return 0;
+}
+
+static int entry_cmp(const void *a, const void *b)
+{
+	return key_cmp(a, b);
+}
+
+/* The index of e's key in the sorted entries, or where it would go (*found false). */
+static size_t find(const struct top_sample *s, const struct top_entry *e, bool *found)
+{
+	size_t lo = 0, hi = s->n_entries;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = key_cmp(&s->entries[mid], e);
+
+		if (!c) {
+			*found = true;
+			return mid;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*found = false;
+	return lo;
+}
+
+int top_sample_add(struct top_sample *s, const struct top_entry *e)
+{
+	bool found;
+	size_t i = find(s, e, &found);
+
+	if (found) {
+		s->entries[i].count += e->count;
+		s->entries[i].sum_ns += e->sum_ns;
+		return 0;
+	}
+	if (s->n_entries == s->cap_entries) {
+		size_t cap = s->cap_entries ? s->cap_entries * 2 : 64;
+		struct top_entry *p = realloc(s->entries, cap * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		s->entries = p;
+		s->cap_entries = cap;
+	}
+	memmove(&s->entries[i + 1], &s->entries[i], (s->n_entries - i) * sizeof(*e));
+	s->entries[i] = *e;
+	s->n_entries++;
+	return 0;
+}
+
+void top_sample_sort(struct top_sample *s)
+{
+	size_t out = 0;
+
+	qsort(s->entries, s->n_entries, sizeof(*s->entries), entry_cmp);
+	/* one entry per key, whatever the source gave */
+	for (size_t i = 0; i < s->n_entries; i++) {
+		if (out && !key_cmp(&s->entries[out - 1], &s->entries[i])) {
+			s->entries[out - 1].count += s->entries[i].count;
+			s->entries[out - 1].sum_ns += s->entries[i].sum_ns;
+			continue;
+		}
+		s->entries[out++] = s->entries[i];
+	}
+	s->n_entries = out;
+}
+
+int top_sample_copy(struct top_sample *dst, const struct top_sample *src)
+{
+	struct top_entry *e = dst->entries;
+	struct top_vm_name *n = dst->names;
+
+	if (dst->cap_entries < src->n_entries) {
+		e = realloc(dst->entries, (src->n_entries + 1) * sizeof(*e));
+		if (!e)
+			return -ENOMEM;
+		dst->entries = e;
+		dst->cap_entries = src->n_entries + 1;
+	}
+	if (dst->cap_names < src->n_names) {
+		n = realloc(dst->names, (src->n_names + 1) * sizeof(*n));
+		if (!n)
+			return -ENOMEM;
+		dst->names = n;
+		dst->cap_names = src->n_names + 1;
+	}
+	if (src->n_entries)
+		memcpy(dst->entries, src->entries, src->n_entries * sizeof(*e));
+	if (src->n_names)
+		memcpy(dst->names, src->names, src->n_names * sizeof(*n));
+	dst->n_entries = src->n_entries;
+	dst->n_names = src->n_names;
+	dst->time_ns = src->time_ns;
+	dst->lost_events = src->lost_events;
+	dst->overhead_known = src->overhead_known;
+	dst->bpf_run_ns = src->bpf_run_ns;
+	dst->ended = src->ended;
+	return 0;
+}
+
+int top_sample_set_name(struct top_sample *s, uint32_t tgid, const char *name)
+{
+	struct top_vm_name *p;
+
+	for (size_t i = 0; i < s->n_names; i++)
+		if (s->names[i].tgid == tgid) {
+			snprintf(s->names[i].name, sizeof(s->names[i].name), "%s", name);
+			return 0;
+		}
+	if (s->n_names == s->cap_names) {
+		size_t cap = s->cap_names ? s->cap_names * 2 : 16;
+
+		p = realloc(s->names, cap * sizeof(*p));
+		if (!p)
+			return -ENOMEM;
+		s->names = p;
+		s->cap_names = cap;
+	}
+	p = &s->names[s->n_names++];
+	p->tgid = tgid;
+	snprintf(p->name, sizeof(p->name), "%s", name);
+	return 0;
+}
+
+const char *top_sample_name(const struct top_sample *s, uint32_t tgid)
+{
+	for (size_t i = 0; i < s->n_names; i++)
+		if (s->names[i].tgid == tgid)
+			return s->names[i].name;
+	return NULL;
+}
+
+/* ---- the view ---- */
+
+void top_view_free(struct top_view *v)
+{
+	if (!v)
+		return;
+	for (size_t i = 0; i < v->n_vms; i++) {
+		for (size_t j = 0; j < v->vms[i].n_vcpus; j++)
+			free(v->vms[i].vcpus[j].reasons);
+		free(v->vms[i].vcpus);
+	}
+	free(v->vms);
+	memset(v, 0, sizeof(*v));
+}
+
+static void add_stats(struct top_stats *st, uint32_t outcome, uint64_t n, uint64_t dn, uint64_t ns,
+		      uint64_t dns)
+{
+	if (outcome >= TOP_OUTCOMES)
+		return;
+	st->n[outcome] += n;
+	st->dn[outcome] += dn;
+	st->ns[outcome] += ns;
+	st->dns[outcome] += dns;
+}
+
+static bool vm_passes(const struct top_filter *f, uint32_t tgid, const char *name)
+{
+	char pid[16];
+
+	if (!f || !f->vm[0])
+		return true;
+	snprintf(pid, sizeof(pid), "%" PRIu32, tgid);
+	return strcasestr(name, f->vm) || strstr(pid, f->vm);
+}
+
+static bool reason_passes(const struct top_filter *f, const char *name)
+{
+	return !f || !f->reason[0] || strcasestr(name, f->reason);
+}
+
+static void *grow(void *arr, size_t n, size_t elem)
+{
+	/* n is the count before adding one; capacity 4, then doubling when n reaches a power of 2 */
+	if (!n)
+		return realloc(arr, 4 * elem);
+	if (n < 4 || (n & (n - 1)))
+		return arr;
+	return realloc(arr, n * 2 * elem);
+}
+
+struct sort_ctx {
+	enum top_sort sort;
+	bool reverse, rate;
+};
+
+/* The number a node is sorted by, for TOP_SORT_L2 .. TOP_SORT_COST. */
+static double sort_value(const struct top_stats *st, const struct sort_ctx *c)
+{
+	uint64_t l0 = c->rate ? st->dn[TOP_L2_BY_L0] : st->n[TOP_L2_BY_L0];
+	uint64_t l1 = c->rate ? st->dn[TOP_L2_BY_L1] : st->n[TOP_L2_BY_L1];
+	uint64_t ns0 = c->rate ? st->dns[TOP_L2_BY_L0] : st->ns[TOP_L2_BY_L0];
+	uint64_t ns1 = c->rate ? st->dns[TOP_L2_BY_L1] : st->ns[TOP_L2_BY_L1];
+
+	switch (c->sort) {
+	case TOP_SORT_L1_SHARE:
+		return l0 + l1 ? (double)l1 / (double)(l0 + l1) : -1;
+	case TOP_SORT_COST:
+		return l0 + l1 ? (double)(ns0 + ns1) / (double)(l0 + l1) : -1;
+	default:
+		return (double)(l0 + l1);
+	}
+}
+
+/* Numbers: largest first (reverse: smallest); ties and names: by key, ascending. */
+static int by_value(const struct top_stats *a, const struct top_stats *b, int key_order,
+		    const struct sort_ctx *c)
+{
+	if (c->sort != TOP_SORT_NAME) {
+		double x = sort_value(a, c), y = sort_value(b, c);
+
+		if (x != y)
+			return (x > y ? -1 : 1) * (c->reverse ? -1 : 1);
+		return key_order;
+	}
+	return key_order * (c->reverse ? -1 : 1);
+}
+
+static int cmp_vm(const void *a, const void *b, void *ctx)
+{
+	const struct top_vm *x = a, *y = b;
+	int k = strcmp(x->name, y->name);
+
+	if (!k)
+		k = x->tgid < y->tgid ? -1 : x->tgid > y->tgid;
+	return by_value(&x->st, &y->st, k, ctx);
+}
+
+static int cmp_vcpu(const void *a, const void *b, void *ctx)
+{
+	const struct top_vcpu *x = a, *y = b;
+
+	return by_value(&x->st, &y->st, x->tid < y->tid ? -1 : x->tid > y->tid, ctx);
+}
+
+static int cmp_reason(const void *a, const void *b, void *ctx)
+{
+	const struct top_reason *x = a, *y = b;
+	int k = strcmp(x->name, y->name);
+
+	if (!k)
+		k = x->isa < y->isa ? -1 : x->isa > y->isa;
+	return by_value(&x->st, &y->st, k, ctx);
+}
+
+int top_view_build(struct top_view *v, const struct top_sample *prev, const struct top_sample *cur,
+		   const struct top_filter *filter, enum top_sort sort, bool reverse, bool rate)
+{
+	struct sort_ctx sc = { .sort = sort, .reverse = reverse, .rate = rate };
+	size_t p = 0;
+	uint32_t last_tid = 0, last_tgid = 0;
+	bool any_thread = false;
+
+	memset(v, 0, sizeof(*v));
+	v->first = !prev;
+	v->ended = cur->ended;
+	v->lost_events = cur->lost_events;
+	v->dlost_events = prev && cur->lost_events >= prev->lost_events
+				  ? cur->lost_events - prev->lost_events
+				  : cur->lost_events;
+	if (prev && cur->time_ns > prev->time_ns)
+		v->interval_s = (double)(cur->time_ns - prev->time_ns) / 1e9;
+	v->overhead_known =
+		cur->overhead_known && prev && prev->overhead_known && v->interval_s > 0;
+	if (v->overhead_known)
+		v->overhead_cpu =
+			(double)(cur->bpf_run_ns - prev->bpf_run_ns) / 1e9 / v->interval_s;
+
+	for (size_t i = 0; i < cur->n_entries; i++) {
+		const struct top_entry *e = &cur->entries[i];
+		uint64_t dn = e->count, dns = e->sum_ns;
+		const char *vm_name;
+		char nbuf[24], fallback[64];
+		const char *rname;
+		struct top_vm *vm;
+		struct top_vcpu *vc;
+		struct top_reason *r;
+
+		/* the previous sample's entry of the same key: both are sorted */
+		while (prev && p < prev->n_entries && key_cmp(&prev->entries[p], e) < 0)
+			p++;
+		if (prev && p < prev->n_entries && !key_cmp(&prev->entries[p], e) &&
+		    prev->entries[p].count <= e->count) {
+			dn = e->count - prev->entries[p].count;
+			dns = e->sum_ns - prev->entries[p].sum_ns;
+		}
+		if (!any_thread || e->tgid != last_tgid)
+			v->n_vms_all++;
+		if (!any_thread || e->tgid != last_tgid || e->tid != last_tid)
+			v->n_vcpus_all++;
+		any_thread = true;
+		last_tgid = e->tgid;
+		last_tid = e->tid;
+		add_stats(&v->all, e->outcome, e->count, dn, e->sum_ns, dns);
+
+		vm_name = top_sample_name(cur, e->tgid);
+		if (!vm_name) {
+			snprintf(fallback, sizeof(fallback), "pid %" PRIu32, e->tgid);
+			vm_name = fallback;
+		}
+		rname = nvmx_reason_name(e->isa, e->reason, nbuf, sizeof(nbuf));
+		if (!vm_passes(filter, e->tgid, vm_name))
+			continue;
+		/* nested entries are not exits: they count in the totals only */
+		if (e->outcome == TOP_NESTED_ENTRY || e->outcome == TOP_NESTED_ENTRY_FAILED ||
+		    e->outcome == TOP_UNATTRIBUTED)
+			rname = NULL;
+		if (rname && !reason_passes(filter, rname))
+			continue;
+		if (!rname && filter && filter->reason[0])
+			continue;
+
+		vm = v->n_vms ? &v->vms[v->n_vms - 1] : NULL;
+		if (!vm || vm->tgid != e->tgid) {
+			struct top_vm *nv = grow(v->vms, v->n_vms, sizeof(*nv));
+
+			if (!nv)
+				goto nomem;
+			v->vms = nv;
+			vm = &v->vms[v->n_vms++];
+			memset(vm, 0, sizeof(*vm));
+			vm->tgid = e->tgid;
+			snprintf(vm->name, sizeof(vm->name), "%s", vm_name);
+		}
+		vc = vm->n_vcpus ? &vm->vcpus[vm->n_vcpus - 1] : NULL;
+		if (!vc || vc->tid != e->tid) {
+			struct top_vcpu *nc = grow(vm->vcpus, vm->n_vcpus, sizeof(*nc));
+
+			if (!nc)
+				goto nomem;
+			vm->vcpus = nc;
+			vc = &vm->vcpus[vm->n_vcpus++];
+			memset(vc, 0, sizeof(*vc));
+			vc->tid = e->tid;
+		}
+		add_stats(&vm->st, e->outcome, e->count, dn, e->sum_ns, dns);
+		add_stats(&vc->st, e->outcome, e->count, dn, e->sum_ns, dns);
+		if (!rname)
+			continue;
+		r = vc->n_reasons ? &vc->reasons[vc->n_reasons - 1] : NULL;
+		if (!r || r->isa != e->isa || r->reason != e->reason) {
+			struct top_reason *nr = grow(vc->reasons, vc->n_reasons, sizeof(*nr));
+
+			if (!nr)
+				goto nomem;
+			vc->reasons = nr;
+			r = &vc->reasons[vc->n_reasons++];
+			memset(r, 0, sizeof(*r));
+			r->isa = e->isa;
+			r->reason = e->reason;
+			snprintf(r->name, sizeof(r->name), "%s", rname);
+		}
+		add_stats(&r->st, e->outcome, e->count, dn, e->sum_ns, dns);
+	}
+	qsort_r(v->vms, v->n_vms, sizeof(*v->vms), cmp_vm, &sc);
+	for (size_t i = 0; i < v->n_vms; i++) {
+		struct top_vm *vm = &v->vms[i];
+
+		qsort_r(vm->vcpus, vm->n_vcpus, sizeof(*vm->vcpus), cmp_vcpu, &sc);
+		for (size_t j = 0; j < vm->n_vcpus; j++)
+			qsort_r(vm->vcpus[j].reasons, vm->vcpus[j].n_reasons,
+				sizeof(*vm->vcpus[j].reasons), cmp_reason, &sc);
+	}
+	return 0;
+nomem:
+	top_view_free(v);
+	return -ENOMEM;
+}
+
+const char *top_sort_name(enum top_sort s)
+{
+	static const char *const names[TOP_SORTS] = {
+		[TOP_SORT_L2] = "L2 exits",
+		[TOP_SORT_L1_SHARE] = "L1 share",
+		[TOP_SORT_COST] = "mean cost",
+		[TOP_SORT_NAME] = "name",
+	};
+
+	return s < TOP_SORTS ? names[s] : "?";
+}

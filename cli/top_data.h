@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * nvmxtop's data: what a source (top_source.h) delivers at each refresh, and the view built from
+ * two of them. Sources only fill samples; the displays (TUI, batch text, JSON lines) only read
+ * views, so every display shows the same numbers (kvm_stat's providers/display split).
+ *
+ * A sample holds cumulative counts since the source began; the view holds, per node, the total
+ * and the delta since the previous sample (kvm_stat's (total, delta) per refresh).
+ */
+#ifndef NVMX_TOP_DATA_H
+#define NVMX_TOP_DATA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* What happened to an exit, as counts.h's NVMX_OUT_* (the same numbers: checked in top_data.c). */
+enum top_outcome {
+	TOP_L2_BY_L0 = 0,
+	TOP_L2_BY_L1 = 1,
+	TOP_SYNTHESIZED_TO_L1 = 2,
+	TOP_L1_EXIT = 3,
+	TOP_NESTED_ENTRY = 4,
+	TOP_UNATTRIBUTED = 5,
+	TOP_NESTED_ENTRY_FAILED = 6,
+	TOP_OUTCOMES = 7,
+};
+
+/* One counter: exits of one outcome of one reason of one vCPU thread of one VM. */
+struct top_entry {
+	uint32_t tgid; /* the VMM process; 0: not known (a capture) */
+	uint32_t tid;  /* the vCPU thread */
+	uint32_t isa;  /* NVMX_ISA_* */
+	uint32_t reason;
+	uint32_t outcome; /* enum top_outcome */
+	uint64_t count;
+	uint64_t sum_ns; /* summed latency (exit until decision, model.h) */
+};
+
+struct top_vm_name {
+	uint32_t tgid;
+	char name[64];
+};
+
+/* Everything a source knows at one moment; counts are cumulative. */
+struct top_sample {
+	struct top_entry *entries; /* sorted by (tgid, tid, isa, reason, outcome), no duplicates */
+	size_t n_entries, cap_entries;
+	struct top_vm_name *names;
+	size_t n_names, cap_names;
+	uint64_t time_ns;     /* the source's clock: monotonic (live) or trace time (capture) */
+	uint64_t lost_events; /* events the source lost or could not count, cumulative */
+	bool overhead_known;  /* bpf_run_ns means something (BPF run-time statistics on) */
+	uint64_t bpf_run_ns;  /* run time of nvmx's BPF programs, cumulative */
+	bool ended;	      /* nothing more will come (end of a capture, a stopped source) */
+};
+
+void top_sample_free(struct top_sample *s);
+void top_sample_reset(struct top_sample *s);
+/* Adds to the entry of that key (created if new); call top_sample_sort() after the last add. */
+int top_sample_add(struct top_sample *s, const struct top_entry *e);
+void top_sample_sort(struct top_sample *s);
+int top_sample_copy(struct top_sample *dst, const struct top_sample *src);
+int top_sample_set_name(struct top_sample *s, uint32_t tgid, const char *name);
+const char *top_sample_name(const struct top_sample *s, uint32_t tgid);
+
+/* Counts of one node of the view: totals and deltas since the previous refresh, per outcome. */
+struct top_stats {
+	uint64_t n[TOP_OUTCOMES], dn[TOP_OUTCOMES];
+	uint64_t ns[TOP_OUTCOMES], dns[TOP_OUTCOMES];
+};
+
+struct top_reason {
+	uint32_t isa, reason;
+	char name[24];
+	struct top_stats st;
+};
+
+struct top_vcpu {
+	uint32_t tid;
+	struct top_stats st;
+	struct top_reason *reasons;
+	size_t n_reasons;
+};
+
+struct top_vm {
+	uint32_t tgid;
+	char name[64];
+	struct top_stats st;
+	struct top_vcpu *vcpus;
+	size_t n_vcpus;
+};
+
+enum top_sort {
+	TOP_SORT_L2 = 0, /* L2 exits (the rate or total shown) */
+	TOP_SORT_L1_SHARE,
+	TOP_SORT_COST, /* mean cost of an L2 exit */
+	TOP_SORT_NAME,
+	TOP_SORTS,
+};
+
+struct top_filter {
+	char vm[64];	 /* substring of the VM's name or pid; "" shows all */
+	char reason[32]; /* substring of the exit reason's name, any case; "" shows all */
+};
+
+struct top_view {
+	struct top_vm *vms;
+	size_t n_vms;
+	struct top_stats all; /* every entry, filtered or not */
+	size_t n_vms_all, n_vcpus_all;
+	double interval_s; /* between the two samples; 0 for the first refresh */
+	bool first;	   /* no previous sample: deltas are since the source began */
+	uint64_t lost_events, dlost_events;
+	bool overhead_known;
+	double overhead_cpu; /* share of one CPU nvmx's BPF programs used over the interval */
+	bool ended;
+};
+
+/*
+ * Builds the view of cur against prev (NULL: the first refresh), keeping the entries that pass
+ * filter (NULL: all), sorted by sort (descending for numbers unless reverse; names ascending).
+ * rate: sort by the delta (what a rate display shows) rather than the total.
+ */
+int top_view_build(struct top_view *v, const struct top_sample *prev, const struct top_sample *cur,
+		   const struct top_filter *filter, enum top_sort sort, bool reverse, bool rate);
+void top_view_free(struct top_view *v);
+
+/* L2 exits (by L0 + by L1) of a node, total or delta. */
+static inline uint64_t top_l2(const struct top_stats *st, bool delta)
+{
+	return delta ? st->dn[TOP_L2_BY_L0] + st->dn[TOP_L2_BY_L1]
+		     : st->n[TOP_L2_BY_L0] + st->n[TOP_L2_BY_L1];
+}
+
+const char *top_sort_name(enum top_sort s);
+
+#endif /* NVMX_TOP_DATA_H */

@@ -1,0 +1,223 @@
+// SPDX-License-Identifier: GPL-2.0
+/* nvmxtop's header and rows as text (top_fmt.h). */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "top_fmt.h"
+
+enum col {
+	COL_L0,	    /* L2 exits handled by L0 */
+	COL_L1,	    /* L2 exits reflected to L1 */
+	COL_SHARE,  /* L1's share of the L2 exits */
+	COL_RATE,   /* L2 exits per second (the total layouts only) */
+	COL_L0_US,  /* mean cost of an L2 exit L0 handled */
+	COL_L1_US,  /* mean cost of a reflected one */
+	COL_L1_OWN, /* L1's own exits (exit multiplication) */
+	COL_SYNTH,  /* exits L0 synthesised to L1 (interrupts...) */
+	COLS,
+};
+
+static const struct {
+	const char *title;
+	int width;
+} cols[COLS] = {
+	[COL_L0] = { "L2->L0", 9 },	[COL_L1] = { "L2->L1", 9 },   [COL_SHARE] = { "L1%", 6 },
+	[COL_RATE] = { "L2/s", 9 },	[COL_L0_US] = { "L0 us", 8 }, [COL_L1_US] = { "L1 us", 8 },
+	[COL_L1_OWN] = { "L1 own", 8 }, [COL_SYNTH] = { "synth", 8 },
+};
+
+#define BATCH_NAME_WIDTH 28
+#define MIN_NAME_WIDTH	 16
+
+/* Which columns fit, and the name's width. */
+static int layout(const struct top_fmt *f, bool shown[COLS])
+{
+	int used = 0, width = f->width;
+
+	for (int c = 0; c < COLS; c++) {
+		shown[c] = true;
+		used += cols[c].width + 1;
+	}
+	if (!width)
+		return BATCH_NAME_WIDTH;
+	/* a rate display has the rate in every count column already */
+	if (f->rate) {
+		shown[COL_RATE] = false;
+		used -= cols[COL_RATE].width + 1;
+	}
+	/* what to give up first on a narrow terminal */
+	static const enum col drop[] = { COL_RATE, COL_SYNTH, COL_L1_OWN, COL_L0_US };
+	for (size_t i = 0; i < sizeof(drop) / sizeof(drop[0]) && width - used < MIN_NAME_WIDTH;
+	     i++) {
+		if (!shown[drop[i]])
+			continue;
+		shown[drop[i]] = false;
+		used += -cols[drop[i]].width - 1;
+	}
+	return width - used > MIN_NAME_WIDTH ? width - used : MIN_NAME_WIDTH;
+}
+
+static void fmt_count(uint64_t n, char *buf, size_t len)
+{
+	if (n < 100000000u)
+		snprintf(buf, len, "%" PRIu64, n);
+	else if (n < 100000000000u)
+		snprintf(buf, len, "%.2fM", (double)n / 1e6);
+	else
+		snprintf(buf, len, "%.2fG", (double)n / 1e9);
+}
+
+static void fmt_rate(double r, char *buf, size_t len)
+{
+	if (r < 1000)
+		snprintf(buf, len, "%.1f", r);
+	else if (r < 1e7)
+		snprintf(buf, len, "%.0f", r);
+	else
+		snprintf(buf, len, "%.2fM", r / 1e6);
+}
+
+/* A count column: the total, or its rate over the interval ("-" with no interval yet). */
+static void fmt_value(const struct top_fmt *f, const struct top_view *v, uint64_t total,
+		      uint64_t delta, char *buf, size_t len)
+{
+	if (!f->rate)
+		fmt_count(total, buf, len);
+	else if (v->interval_s > 0)
+		fmt_rate((double)delta / v->interval_s, buf, len);
+	else
+		snprintf(buf, len, "-");
+}
+
+static void fmt_mean_us(uint64_t ns, uint64_t n, char *buf, size_t len)
+{
+	if (n)
+		snprintf(buf, len, "%.1f", (double)ns / (double)n / 1e3);
+	else
+		snprintf(buf, len, "-");
+}
+
+void top_fmt_titles(const struct top_fmt *f, char *buf, size_t len)
+{
+	bool shown[COLS];
+	int name_w = layout(f, shown);
+	size_t off;
+
+	off = (size_t)snprintf(buf, len, "%-*s", name_w,
+			       f->rate ? "VM / vCPU / reason  (per s)" : "VM / vCPU / reason");
+	for (int c = 0; c < COLS && off < len; c++)
+		if (shown[c])
+			off += (size_t)snprintf(buf + off, len - off, " %*s", cols[c].width,
+						cols[c].title);
+}
+
+void top_fmt_row(const struct top_fmt *f, const struct top_view *v, const char *name,
+		 const struct top_stats *st, char *buf, size_t len)
+{
+	bool shown[COLS];
+	int name_w = layout(f, shown);
+	size_t off;
+
+	off = (size_t)snprintf(buf, len, "%-*.*s", name_w, name_w, name);
+	for (int c = 0; c < COLS && off < len; c++) {
+		/* interval numbers for a rate display, totals otherwise */
+		const uint64_t *n = f->rate ? st->dn : st->n, *ns = f->rate ? st->dns : st->ns;
+		uint64_t l0 = n[TOP_L2_BY_L0], l1 = n[TOP_L2_BY_L1];
+		char val[32];
+
+		if (!shown[c])
+			continue;
+		switch ((enum col)c) {
+		case COL_L0:
+			fmt_value(f, v, st->n[TOP_L2_BY_L0], st->dn[TOP_L2_BY_L0], val,
+				  sizeof(val));
+			break;
+		case COL_L1:
+			fmt_value(f, v, st->n[TOP_L2_BY_L1], st->dn[TOP_L2_BY_L1], val,
+				  sizeof(val));
+			break;
+		case COL_SHARE:
+			if (l0 + l1)
+				snprintf(val, sizeof(val), "%.1f",
+					 100.0 * (double)l1 / (double)(l0 + l1));
+			else
+				snprintf(val, sizeof(val), "-");
+			break;
+		case COL_RATE:
+			if (v->interval_s > 0)
+				fmt_rate((double)top_l2(st, true) / v->interval_s, val,
+					 sizeof(val));
+			else
+				snprintf(val, sizeof(val), "-");
+			break;
+		case COL_L0_US:
+			fmt_mean_us(ns[TOP_L2_BY_L0], l0, val, sizeof(val));
+			break;
+		case COL_L1_US:
+			fmt_mean_us(ns[TOP_L2_BY_L1], l1, val, sizeof(val));
+			break;
+		case COL_L1_OWN:
+			fmt_value(f, v, st->n[TOP_L1_EXIT], st->dn[TOP_L1_EXIT], val, sizeof(val));
+			break;
+		case COL_SYNTH:
+			fmt_value(f, v, st->n[TOP_SYNTHESIZED_TO_L1], st->dn[TOP_SYNTHESIZED_TO_L1],
+				  val, sizeof(val));
+			break;
+		default:
+			val[0] = '\0';
+		}
+		off += (size_t)snprintf(buf + off, len - off, " %*s", cols[c].width, val);
+	}
+}
+
+void top_fmt_vm_name(const struct top_vm *vm, char *buf, size_t len)
+{
+	if (vm->tgid)
+		snprintf(buf, len, "%s (pid %" PRIu32 ")", vm->name, vm->tgid);
+	else
+		snprintf(buf, len, "%s", vm->name);
+}
+
+void top_fmt_header(const struct top_fmt *f, const struct top_view *v, const struct top_where *w,
+		    char out[TOP_HEADER_LINES][TOP_LINE_MAX])
+{
+	const struct top_stats *a = &v->all;
+	uint64_t l0 = a->n[TOP_L2_BY_L0], l1 = a->n[TOP_L2_BY_L1];
+	char rate[32], share[16], mult[16], total[32], over[32], lost[32], dlost[32];
+
+	if (v->interval_s > 0)
+		fmt_rate((double)top_l2(a, true) / v->interval_s, rate, sizeof(rate));
+	else
+		snprintf(rate, sizeof(rate), "-");
+	fmt_count(l0 + l1, total, sizeof(total));
+	if (l0 + l1)
+		snprintf(share, sizeof(share), "%.1f%%", 100.0 * (double)l1 / (double)(l0 + l1));
+	else
+		snprintf(share, sizeof(share), "-");
+	/* exit multiplication as nvmx replay prints it: L1's own exits per reflected L2 exit */
+	if (l1)
+		snprintf(mult, sizeof(mult), "%.2f", (double)a->n[TOP_L1_EXIT] / (double)l1);
+	else
+		snprintf(mult, sizeof(mult), "-");
+	if (v->overhead_known)
+		snprintf(over, sizeof(over), "%.2f%% CPU", 100.0 * v->overhead_cpu);
+	else
+		snprintf(over, sizeof(over), "-");
+	fmt_count(v->lost_events, lost, sizeof(lost));
+	fmt_count(v->dlost_events, dlost, sizeof(dlost));
+
+	snprintf(out[0], TOP_LINE_MAX, "nvmxtop: %s  refresh %lu  at %.3f s  interval %.3f s%s%s",
+		 w->what, w->refresh, w->since_start_s, v->interval_s, w->paused ? "  PAUSED" : "",
+		 v->ended ? "  END" : "");
+	snprintf(
+		out[1], TOP_LINE_MAX,
+		"L2 exits %s/s (total %s)  reflected to L1 %s  L1 exits/reflected %s  round trip -",
+		rate, total, share, mult);
+	snprintf(out[2], TOP_LINE_MAX,
+		 "VMs %zu  vCPUs %zu  nested entries %" PRIu64 "  unattributed %" PRIu64
+		 "  lost %s (+%s)  nvmx overhead %s",
+		 v->n_vms_all, v->n_vcpus_all, a->n[TOP_NESTED_ENTRY], a->n[TOP_UNATTRIBUTED], lost,
+		 dlost, over);
+	(void)f;
+}

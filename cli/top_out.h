@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* nvmxtop's batch outputs: one refresh as plain text with stable columns, or as one JSON line. */
+#ifndef NVMX_TOP_OUT_H
+#define NVMX_TOP_OUT_H
+
+#include <stdio.h>
+
+#include "top_data.h"
+#include "top_fmt.h"
+
+/* Header, column titles, then every VM, vCPU and reason (all expanded); a blank line ends it. */
+int top_print_text(FILE *out, const struct top_view *v, const struct top_where *w,
+		   const char *note);
+
+/*
+ * {"source", "refresh", "since_start_s", "interval_s", "ended", "lost_events",
+ * "lost_events_delta", "nvmx_overhead_cpu" (null: unknown), "all": COUNTS, "vms": [{"pid",
+ * "name", "counts", "vcpus": [{"tid", "counts", "reasons": [{"isa", "reason", "counts"}]}]}]}
+ * where COUNTS maps an outcome to {"total", "delta", "sum_ns", "delta_sum_ns"}.
+ */
+int top_print_json(FILE *out, const struct top_view *v, const struct top_where *w);
+
+#endif /* NVMX_TOP_OUT_H */

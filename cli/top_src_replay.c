@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: GPL-2.0
+/* nvmxtop --replay: a capture stepped through in trace time, through lib's incremental replay. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <linux/types.h>
+
+#include "nvmx/events.h"
+#include "nvmx/model.h"
+#include "nvmx/counts.h"
+#include "nvmx/replay.h"
+#include "top_source.h"
+
+struct replay_source {
+	struct top_source src;
+	struct nvmx_replay *r;
+	struct top_sample acc; /* every verdict so far */
+	uint64_t interval_ns;
+	uint64_t now_ns; /* trace time reached */
+	bool started, ended;
+	char vm_name[64];
+	int err;
+};
+
+static int on_verdict(void *ctx, uint32_t tid, const struct nvmx_verdict *v)
+{
+	struct replay_source *rs = ctx;
+	struct top_entry e = {
+		.tgid = 0,
+		.tid = tid,
+		.isa = v->isa,
+		.reason = v->reason,
+		.outcome = nvmx_verdict_outcome(v),
+		.count = 1,
+		.sum_ns = v->latency_ns,
+	};
+
+	return top_sample_add(&rs->acc, &e);
+}
+
+static int replay_sample(struct top_source *src, struct top_sample *out)
+{
+	struct replay_source *rs = (struct replay_source *)src;
+	uint64_t first;
+	int err;
+
+	if (!rs->started) {
+		/* the moment before the first event: everything is still zero */
+		err = nvmx_replay_next_ts(rs->r, &first);
+		if (err == -ENODATA) {
+			snprintf(src->why, sizeof(src->why),
+				 "%s has no KVM events nvmx reads (kvm_exit, kvm_nested_*...): was "
+				 "it captured with those tracepoints enabled? (see nvmx replay "
+				 "--help)",
+				 src->what + strlen("replay of "));
+			return -ENODATA;
+		}
+		if (err) {
+			snprintf(src->why, sizeof(src->why), "reading the capture failed: %s",
+				 strerror(-err));
+			return err;
+		}
+		rs->now_ns = first;
+		rs->started = true;
+	} else if (!rs->ended) {
+		rs->now_ns += rs->interval_ns;
+		err = nvmx_replay_until(rs->r, rs->now_ns);
+		if (err < 0) {
+			snprintf(src->why, sizeof(src->why), "reading the capture failed: %s",
+				 strerror(-err));
+			return err;
+		}
+		rs->ended = err == 0;
+	}
+	err = top_sample_copy(out, &rs->acc);
+	if (err)
+		return err;
+	err = top_sample_set_name(out, 0, rs->vm_name);
+	if (err)
+		return err;
+	out->time_ns = rs->now_ns;
+	out->lost_events = nvmx_replay_get_stats(rs->r)->lost_events;
+	out->overhead_known = false;
+	out->ended = rs->ended;
+	return 0;
+}
+
+static int replay_finish(struct top_source *src, struct top_sample *out)
+{
+	return replay_sample(src, out);
+}
+
+static void replay_free(struct top_source *src)
+{
+	struct replay_source *rs = (struct replay_source *)src;
+
+	nvmx_replay_close(rs->r);
+	top_sample_free(&rs->acc);
+	free(rs);
+}
+
+static const struct top_source_ops replay_ops = {
+	.sample = replay_sample,
+	.finish = replay_finish,
+	.free = replay_free,
+};
+
+int top_source_replay_new(const char *path, double interval_s, struct top_source **out, char *why,
+			  size_t why_len)
+{
+	struct replay_source *rs = calloc(1, sizeof(*rs));
+	const char *base = strrchr(path, '/');
+	int err;
+
+	*out = NULL;
+	if (!rs)
+		return -ENOMEM;
+	rs->src.ops = &replay_ops;
+	rs->interval_ns = (uint64_t)(interval_s * 1e9);
+	if (!rs->interval_ns)
+		rs->interval_ns = 1;
+	snprintf(rs->src.what, sizeof(rs->src.what), "replay of %s", path);
+	snprintf(rs->vm_name, sizeof(rs->vm_name), "%s", base ? base + 1 : path);
+	snprintf(rs->src.note, sizeof(rs->src.note),
+		 "a capture does not say which process a thread belongs to: its vCPU threads "
+		 "are shown under one VM, named after the file");
+	/* malformed lines: counted by the replay; a TUI must not be overwritten by them */
+	err = nvmx_replay_open(path, NULL, on_verdict, rs, &rs->r);
+	if (err) {
+		snprintf(why, why_len, "cannot read the capture %s: %s", path, strerror(-err));
+		free(rs);
+		return err;
+	}
+	*out = &rs->src;
+	return 0;
+}
