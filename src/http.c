@@ -277,6 +277,37 @@ static void add_u64(struct json_object *o, const char *k, uint64_t v)
 	json_object_object_add(o, k, json_object_new_int64((int64_t)v));
 }
 
+/* The kernel's word on this process's credentials, not nvmxd's own: /proc/self/status lines. */
+static void add_proc_status(struct json_object *o)
+{
+	static const char *const keys[] = { "Uid",    "Gid",	"Groups", "CapInh",    "CapPrm",
+					    "CapEff", "CapBnd", "CapAmb", "NoNewPrivs" };
+	struct json_object *st = json_object_new_object();
+	char line[512];
+	FILE *f;
+
+	if (!st)
+		return;
+	f = fopen("/proc/self/status", "re");
+	while (f && fgets(line, sizeof(line), f)) {
+		char *colon = strchr(line, ':'), *v;
+
+		if (!colon)
+			continue;
+		*colon = '\0';
+		for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+			if (strcmp(line, keys[i]))
+				continue;
+			v = colon + 1 + strspn(colon + 1, " \t");
+			v[strcspn(v, "\n")] = '\0';
+			json_object_object_add(st, keys[i], json_object_new_string(v));
+		}
+	}
+	if (f)
+		fclose(f);
+	json_object_object_add(o, "proc_status", st);
+}
+
 static enum MHD_Result serve_status(struct nvmxd_http *h, struct MHD_Connection *c)
 {
 	struct json_object *o = json_object_new_object(), *progs = json_object_new_array();
@@ -342,6 +373,7 @@ static enum MHD_Result serve_status(struct nvmxd_http *h, struct MHD_Connection 
 		json_object_new_string(h->src.privileges_dropped < 0 ? "cap_bpf" : ""));
 	add_u64(priv, "uid", h->src.uid);
 	add_u64(priv, "gid", h->src.gid);
+	add_proc_status(priv);
 	json_object_object_add(o, "privileges", priv);
 	add_u64(http, "requests", h->stats.requests);
 	add_u64(http, "connections", h->stats.connections);

@@ -97,6 +97,7 @@ struct opts {
 	__u32 ringbuf_mib;
 	struct nvmxd_serve_opts serve; /* serve.listen NULL: no HTTP server */
 	bool metrics_per_vcpu;
+	double linger_s;
 };
 
 static void usage(FILE *f)
@@ -145,6 +146,8 @@ static void usage(FILE *f)
 		"  --user USER         with --listen: drop to USER, UID or UID:GID (default\n"
 		"                      nobody; root keeps root). --json then writes as USER\n"
 		"  --metrics-per-vcpu  a vcpu_thread label on the exit metrics\n"
+		"  --linger SECONDS    with --listen: after SIGINT/SIGTERM, keep counting and\n"
+		"                      serving SECONDS longer, so a last scrape sees the end\n"
 		"  --bpf-stats         turn on the kernel's BPF run-time statistics while\n"
 		"                      nvmxd runs (BPF_ENABLE_STATS, like the sysctl\n"
 		"                      kernel.bpf_stats_enabled=1): run_cnt and run_time_ns\n"
@@ -203,6 +206,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		O_WEB_CONFIG,
 		O_USER,
 		O_PER_VCPU,
+		O_LINGER,
 	};
 	static const struct option longopts[] = {
 		{ "interval", required_argument, NULL, O_INTERVAL },
@@ -219,6 +223,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "web-config", required_argument, NULL, O_WEB_CONFIG },
 		{ "user", required_argument, NULL, O_USER },
 		{ "metrics-per-vcpu", no_argument, NULL, O_PER_VCPU },
+		{ "linger", required_argument, NULL, O_LINGER },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -278,6 +283,10 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case O_PER_VCPU:
 			o->metrics_per_vcpu = true;
 			break;
+		case O_LINGER:
+			if (parse_seconds(optarg, &o->linger_s))
+				return fail(-EINVAL, "--linger %s: expected seconds > 0", optarg);
+			break;
 		case 'v':
 			verbose = true;
 			break;
@@ -290,8 +299,10 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	}
 	if (optind < argc)
 		return fail(-EINVAL, "unexpected argument '%s'; see nvmxd --help", argv[optind]);
-	if (!o->serve.listen && (o->serve.web_config || o->serve.user || o->metrics_per_vcpu))
-		return fail(-EINVAL, "--web-config, --user and --metrics-per-vcpu need --listen");
+	if (!o->serve.listen &&
+	    (o->serve.web_config || o->serve.user || o->metrics_per_vcpu || o->linger_s > 0))
+		return fail(-EINVAL,
+			    "--web-config, --user, --metrics-per-vcpu and --linger need --listen");
 	return 0;
 }
 
@@ -1254,6 +1265,15 @@ static int run(struct nvmxd *d)
 	}
 	if (stopping)
 		vlog("%s: stopping\n", strsignal(stopping));
+	if (stopping && d->o.linger_s > 0) {
+		deadline = mono_ns() + (uint64_t)(d->o.linger_s * 1e9);
+		elog("%s: serving %.1f s more (--linger)\n", strsignal(stopping), d->o.linger_s);
+		while (mono_ns() < deadline) {
+			err = poll_once(d, 200);
+			if (err)
+				return err;
+		}
+	}
 	return shutdown_run(d, !(d->o.once && printed));
 }
 

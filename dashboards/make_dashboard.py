@@ -1,0 +1,140 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Writes nvmx.json, the Grafana dashboard (classic JSON model), to stdout.
+
+    python3 dashboards/make_dashboard.py > dashboards/nvmx.json
+
+Generated so that every panel has the same datasource and VM variables and the layout stays
+consistent; nvmx.json is what Grafana imports. Metrics: docs/metrics.md.
+"""
+import json
+
+DS = {"type": "prometheus", "uid": "${datasource}"}
+VM = 'vm=~"$vm"'
+panels = []
+y = 0
+
+
+def target(expr, legend, ref):
+    return {"datasource": DS, "expr": expr, "legendFormat": legend, "refId": ref}
+
+
+def panel(title, desc, exprs, kind="timeseries", w=12, h=8, unit="short", stack=False,
+          extra=None):
+    global y
+    x = 0 if not panels or panels[-1]["gridPos"]["x"] + panels[-1]["gridPos"]["w"] + w > 24 \
+        else panels[-1]["gridPos"]["x"] + panels[-1]["gridPos"]["w"]
+    if x == 0 and panels:
+        y = panels[-1]["gridPos"]["y"] + panels[-1]["gridPos"]["h"]
+    p = {
+        "id": len(panels) + 1,
+        "type": kind,
+        "title": title,
+        "description": desc,
+        "datasource": DS,
+        "gridPos": {"x": x, "y": y, "w": w, "h": h},
+        "targets": [target(e, l, chr(ord("A") + i)) for i, (e, l) in enumerate(exprs)],
+        "fieldConfig": {"defaults": {"unit": unit}, "overrides": []},
+        "options": {},
+    }
+    if kind == "timeseries":
+        p["fieldConfig"]["defaults"]["custom"] = {
+            "stacking": {"mode": "normal" if stack else "none", "group": "A"},
+            "fillOpacity": 30 if stack else 0,
+        }
+    if extra:
+        p.update(extra)
+    panels.append(p)
+
+
+R = "$__rate_interval"
+panel("L2 exits by handler",
+      "Exits of the nested guests (L2) per second: handled by L0 (this host's KVM) or "
+      "reflected to L1 (the guest hypervisor).",
+      [(f'sum by (handled_by) (rate(nvmx_l2_exits_total{{{VM}}}[{R}]))', "{{handled_by}}")],
+      unit="ops", stack=True)
+panel("Share of L2 exits reflected to L1",
+      "Each reflected exit costs a round trip through L1.",
+      [(f'sum by (vm) (rate(nvmx_l2_exits_total{{{VM},handled_by="L1"}}[{R}])) / '
+        f'sum by (vm) (rate(nvmx_l2_exits_total{{{VM}}}[{R}]))', "{{vm}}")],
+      unit="percentunit")
+panel("Exit multiplication",
+      "Exits of L1 itself per L2 exit reflected to it (L1's VMRUN, VMREAD/VMWRITE, MSR "
+      "accesses... while handling one exit of its guest).",
+      [(f'sum by (vm) (rate(nvmx_l1_exits_total{{{VM}}}[{R}])) / '
+        f'sum by (vm) (rate(nvmx_l2_exits_total{{{VM},handled_by="L1"}}[{R}]))', "{{vm}}")])
+panel("Top L2 exit reasons",
+      "The ten most frequent L2 exit reasons over the dashboard's range, by handler.",
+      [(f'topk(10, sum by (reason, handled_by) (increase(nvmx_l2_exits_total{{{VM}}}'
+        f'[$__range])))', "{{reason}} by {{handled_by}}")],
+      kind="bargauge",
+      extra={"options": {"orientation": "horizontal", "displayMode": "gradient",
+                         "reduceOptions": {"calcs": ["lastNotNull"], "values": False}}})
+panel("L2 exit handling time (p50, p99)",
+      "From the L2 exit to its decision (L0's next entry, or the reflection to L1); log2 "
+      "buckets, so quantiles are within a factor of two.",
+      [(f'histogram_quantile(0.5, sum by (le, handled_by) '
+        f'(rate(nvmx_l2_exit_handling_seconds_bucket{{{VM}}}[{R}])))', "p50 {{handled_by}}"),
+       (f'histogram_quantile(0.99, sum by (le, handled_by) '
+        f'(rate(nvmx_l2_exit_handling_seconds_bucket{{{VM}}}[{R}])))', "p99 {{handled_by}}")],
+      unit="s")
+panel("Synthesised exits to L1 and nested entries",
+      "Exits L0 made up for L1 (no L2 exit of that reason), and the entries into L2 L0 "
+      "emulated for L1.",
+      [(f'sum by (reason) (rate(nvmx_synthesized_to_l1_total{{{VM}}}[{R}]))',
+        "synthesised {{reason}}"),
+       (f'sum(rate(nvmx_nested_entries_total{{{VM}}}[{R}]))', "nested entries"),
+       (f'sum(rate(nvmx_nested_entries_failed_total{{{VM}}}[{R}]))', "failed nested entries")],
+      unit="ops")
+panel("Lost-event anomalies",
+      "Anything above zero means counts are incomplete: map updates that failed, programs "
+      "the kernel skipped, exits nvmx could not attribute, events --record dropped.",
+      [(f'sum(increase(nvmx_map_update_failures_total[{R}]))', "map update failures"),
+       (f'sum(increase(nvmx_bpf_program_recursion_misses_total[{R}]))', "recursion misses"),
+       (f'sum(increase(nvmx_unattributed_events_total{{{VM}}}[{R}]))', "unattributed"),
+       (f'sum(increase(nvmx_ringbuf_dropped_events_total[{R}]))', "ring-buffer drops")])
+panel("Missing probes",
+      "KVM tracepoints without nvmx's program (the tracepoint or its BTF type is missing).",
+      [("nvmx_bpf_programs_missing", "{{instance}}")], kind="stat", w=6)
+panel("Privileges",
+      "1: nvmxd serves without privileges; 0: as root; -1: CAP_BPF kept (kernel before "
+      "6.5).",
+      [("nvmx_privileges_dropped", "{{instance}}")], kind="stat", w=6)
+panel("nvmx overhead: CPU in BPF programs",
+      "CPU seconds per second nvmx's programs run (needs kernel.bpf_stats_enabled=1 or "
+      "nvmxd --bpf-stats), and the mean cost of one run.",
+      [(f'sum by (program) (rate(nvmx_bpf_program_run_seconds_total[{R}]))', "{{program}}")],
+      unit="percentunit", stack=True)
+panel("nvmx overhead: time per program run",
+      "Mean run time of each program; compare with nvmx_baseline_kvm_exit (an empty "
+      "program, nvmxd --baseline).",
+      [(f'rate(nvmx_bpf_program_run_seconds_total[{R}]) / '
+        f'rate(nvmx_bpf_program_runs_total[{R}])', "{{program}}")], unit="s")
+panel("nvmx overhead: scrape duration and events",
+      "How long a scrape takes to read the maps, and how many KVM events nvmx handles.",
+      [("nvmx_scrape_duration_seconds", "scrape {{instance}}"),
+       (f'rate(nvmx_bpf_events_total[{R}])', "events/s {{instance}}")])
+
+dash = {
+    "title": "nvmx: nested virtualization exits",
+    "uid": "nvmx-nested-exits",
+    "tags": ["nvmx", "kvm", "nested-virtualization"],
+    "timezone": "",
+    "schemaVersion": 37,
+    "version": 1,
+    "editable": True,
+    "refresh": "30s",
+    "time": {"from": "now-1h", "to": "now"},
+    "templating": {"list": [
+        {"name": "datasource", "label": "Prometheus", "type": "datasource",
+         "query": "prometheus", "current": {}, "hide": 0},
+        {"name": "vm", "label": "VM", "type": "query", "datasource": DS,
+         "query": {"query": "label_values(nvmx_l2_exits_total, vm)", "refId": "vm"},
+         "definition": "label_values(nvmx_l2_exits_total, vm)", "refresh": 2,
+         "includeAll": True, "multi": True, "allValue": ".*", "current": {}, "hide": 0,
+         "sort": 1},
+    ]},
+    "annotations": {"list": []},
+    "panels": panels,
+}
+print(json.dumps(dash, indent=2))

@@ -1,0 +1,172 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# nvmxd --listen on this host (ctest -L bpf, as root): once attached it runs as nobody with no
+# capabilities and still serves scrapes that promtool accepts; OpenMetrics when asked; the JSON
+# API; every metric the dashboards and rules name is declared; bad, oversized, slow and flooding
+# clients are refused and counted (http_abuse.py); TLS with a certificate made by openssl and
+# basic auth from a web-config.yml work and a wrong password is refused.
+#
+# usage: host_serve.sh NVMXD PROMTOOL DASHBOARDS_DIR
+set -u
+NVMXD=$1 PROMTOOL=$2 DASH=$3
+HERE=$(cd "$(dirname "$0")" && pwd)
+
+passed=0 failed=0
+ok() { passed=$((passed + 1)); echo "ok: $*"; }
+bad() { failed=$((failed + 1)); echo "FAIL: $*"; }
+check() {
+	local what=$1
+	shift
+	if "$@"; then ok "$what"; else bad "$what"; fi
+}
+finish() {
+	echo "$passed passed, $failed failed"
+	[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
+	exit $?
+}
+
+if [ "$(id -u)" -ne 0 ]; then
+	bad "needs root to load BPF programs (run ctest -L bpf as root); not skipped on purpose"
+	finish
+fi
+dir=$(mktemp -d /tmp/nvmx_host_serve.XXXXXX)
+pid=
+cleanup() {
+	[ -n "$pid" ] && kill -INT "$pid" 2>/dev/null && wait "$pid"
+	rm -rf "$dir"
+}
+trap cleanup EXIT
+
+# start NAME ARGS...: nvmxd on a free loopback port; sets pid and port once it serves
+start() {
+	local name=$1
+	shift
+	"$NVMXD" --interval 3600 --listen 127.0.0.1:0 "$@" >"$dir/$name.stdout" 2>"$dir/$name.stderr" &
+	pid=$!
+	port=
+	for _ in $(seq 100); do
+		port=$(sed -n 's|^nvmxd: serving https\{0,1\}://127\.0\.0\.1:\([0-9]*\)/metrics.*|\1|p' \
+			"$dir/$name.stderr")
+		[ -n "$port" ] && return 0
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	bad "$name: nvmxd did not start serving: $(cat "$dir/$name.stderr")"
+	finish
+}
+stop() {
+	kill -INT "$pid"
+	wait "$pid"
+	local st=$?
+	pid=
+	[ "$st" -eq 0 ] && ok "$1: SIGINT: exit 0" || bad "$1: SIGINT: exit $st"
+}
+
+# ---- plain HTTP ----
+start plain --bpf-stats
+field() { sed -n "s/^$1:[[:space:]]*//p" "/proc/$pid/status" | tr -s ' \t' ' ' | sed 's/ $//'; }
+uid=$(field Uid)
+[ "$uid" = "65534 65534 65534 65534" ] && ok "after attach, Uid is nobody in every field ($uid)" ||
+	bad "after attach, Uid is '$uid'"
+[ "$(field Gid)" = "65534 65534 65534 65534" ] && ok "Gid is nogroup" || bad "Gid is '$(field Gid)'"
+[ -z "$(field Groups)" ] && ok "no supplementary groups" || bad "Groups: '$(field Groups)'"
+for c in CapInh CapPrm CapEff CapBnd CapAmb; do
+	v=$(field $c)
+	[ "$v" = 0000000000000000 ] && ok "$c is empty" || bad "$c is $v"
+done
+[ "$(field NoNewPrivs)" = 1 ] && ok "NoNewPrivs is 1" || bad "NoNewPrivs is $(field NoNewPrivs)"
+
+curl -sS -D "$dir/h.txt" -o "$dir/scrape.txt" "http://127.0.0.1:$port/metrics"
+check "a scrape after the drop reads the maps (9 programs attached)" \
+	grep -q '^nvmx_bpf_programs_missing 0$' "$dir/scrape.txt"
+check "the scrape has nvmx_bpf_program_attached for kvm_exit" \
+	grep -q '^nvmx_bpf_program_attached{tracepoint="kvm_exit",program="nvmx_kvm_exit"} 1$' "$dir/scrape.txt"
+check "text format 0.0.4 by default" grep -qi '^Content-Type: text/plain; version=0.0.4' "$dir/h.txt"
+check "promtool check metrics passes on the live scrape" \
+	sh -c "'$PROMTOOL' check metrics <'$dir/scrape.txt'"
+check "nvmx_privileges_dropped is 1" grep -q '^nvmx_privileges_dropped 1$' "$dir/scrape.txt"
+check "every metric the dashboards and rules name is declared by the scrape" \
+	python3 "$HERE/check_names.py" families "$dir/scrape.txt" "$DASH/nvmx.json" "$DASH/nvmx.rules.yml"
+check "promtool check rules passes" "$PROMTOOL" check rules "$DASH/nvmx.rules.yml"
+
+curl -sS -D "$dir/h.txt" -o "$dir/om.txt" \
+	-H 'Accept: application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5' \
+	"http://127.0.0.1:$port/metrics"
+check "OpenMetrics when asked" grep -qi '^Content-Type: application/openmetrics-text; version=1.0.0' "$dir/h.txt"
+check "OpenMetrics ends with # EOF" sh -c "[ \"\$(tail -n1 '$dir/om.txt')\" = '# EOF' ]"
+check "OpenMetrics names the counter family without _total" \
+	grep -q '^# TYPE nvmx_l2_exits counter$' "$dir/om.txt"
+
+curl -sS -o "$dir/summary.json" "http://127.0.0.1:$port/api/v1/summary"
+check "/api/v1/summary is nvmxd --json's document" python3 -c '
+import json, sys
+j = json.load(open(sys.argv[1]))
+assert j["schema"] == 1 and "vms" in j and "l2_exits" in j, j.keys()
+assert j["nvmxd"]["programs_attached"] == 9, j["nvmxd"]
+' "$dir/summary.json"
+curl -sS -o "$dir/status.json" "http://127.0.0.1:$port/api/v1/status"
+check "/api/v1/status: dropped, uid 65534, the kernel's CapEff 0" python3 -c '
+import json, sys
+j = json.load(open(sys.argv[1]))
+p = j["privileges"]
+assert p["dropped"] and p["uid"] == 65534 and p["retained_capabilities"] == "", p
+assert p["proc_status"]["CapEff"] == "0000000000000000", p
+assert j["programs_missing"] == 0 and len(j["programs"]) == 9, j
+' "$dir/status.json"
+
+if timeout 120 python3 "$HERE/http_abuse.py" 127.0.0.1 "$port" >"$dir/abuse.txt" 2>&1; then
+	ok "malformed, oversized, slow and flooding clients are refused and counted"
+else
+	bad "http_abuse.py:"
+fi
+sed 's/^/    /' "$dir/abuse.txt"
+stop plain
+
+# ---- TLS and basic auth from web-config.yml ----
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$dir/key.pem" -out "$dir/cert.pem" -days 1 \
+	-subj /CN=localhost -addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1 ||
+	{ bad "openssl could not make a certificate"; finish; }
+chmod 600 "$dir/key.pem"
+hash=$(python3 -W ignore -c 'import crypt; print(crypt.crypt("s3cret pass", crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=1 << 10)))')
+case "$hash" in
+'$2b$10$'*) ok "bcrypt hash made ($hash)" ;;
+*) bad "no bcrypt hash: '$hash'"; finish ;;
+esac
+cat >"$dir/web.yml" <<EOT
+# relative paths: next to this file, as exporter-toolkit reads them
+tls_server_config:
+  cert_file: cert.pem
+  key_file: key.pem
+basic_auth_users:
+  alice: '$hash'
+EOT
+start tls --web-config "$dir/web.yml"
+u="https://127.0.0.1:$port/metrics"
+code() { curl -s -o /dev/null -w '%{http_code}' --cacert "$dir/cert.pem" "$@"; }
+[ "$(code -u 'alice:s3cret pass' "$u")" = 200 ] && ok "TLS + right password: 200" || bad "TLS + right password: $(code -u 'alice:s3cret pass' "$u")"
+[ "$(code -u 'alice:wrong' "$u")" = 401 ] && ok "wrong password: 401" || bad "wrong password: $(code -u alice:wrong "$u")"
+[ "$(code -u 'bob:s3cret pass' "$u")" = 401 ] && ok "unknown user: 401" || bad "unknown user: not 401"
+[ "$(code "$u")" = 401 ] && ok "no credentials: 401" || bad "no credentials: not 401"
+check "the 401 asks for basic auth" sh -c "curl -s -D - -o /dev/null --cacert '$dir/cert.pem' '$u' | grep -qi '^WWW-Authenticate: Basic realm=\"nvmx\"'"
+check "plain HTTP on the TLS port gets no metrics" \
+	sh -c "! curl -s --max-time 5 'http://127.0.0.1:$port/metrics' | grep -q nvmx_"
+check "the certificate is the one openssl made" \
+	sh -c "curl -s -o /dev/null --cacert '$dir/cert.pem' -u 'alice:s3cret pass' '$u'"
+curl -s --cacert "$dir/cert.pem" -u 'alice:s3cret pass' -o "$dir/tls_scrape.txt" "$u"
+check "refused passwords are counted" python3 -c '
+import re, sys
+t = open(sys.argv[1]).read()
+n = int(re.search(r"^nvmx_http_bad_requests_total\{reason=\"unauthorized\"\} (\d+)$", t, re.M).group(1))
+assert n >= 4, n
+' "$dir/tls_scrape.txt"
+check "the TLS scrape passes promtool" sh -c "'$PROMTOOL' check metrics <'$dir/tls_scrape.txt'"
+stop tls
+
+# ---- a web config that asks for what nvmxd does not do is refused, not ignored ----
+printf 'tls_server_config:\n  cert_file: cert.pem\n  key_file: key.pem\n  client_auth_type: RequireAndVerifyClientCert\n' >"$dir/mtls.yml"
+"$NVMXD" --listen 127.0.0.1:0 --web-config "$dir/mtls.yml" --duration 1 >/dev/null 2>"$dir/mtls.err"
+st=$?
+[ "$st" -ne 0 ] && grep -q 'client_auth_type is not supported' "$dir/mtls.err" &&
+	ok "client_auth_type refused: $(cat "$dir/mtls.err")" || bad "client_auth_type: exit $st, $(cat "$dir/mtls.err")"
+finish
