@@ -383,6 +383,9 @@ int main(int argc, char **argv)
 				"--replay FILE (nvmx replay --help says how to make one)\n");
 		return 1;
 	}
+	/* batch shows totals (with L2/s beside them) and sorts by them: rows keep their order */
+	if (batch)
+		r.rate = false;
 	err = batch ? run_batch(&r, json) : top_tui_run(&r);
 	if (err)
 		fprintf(stderr, "nvmxtop: %s\n", r.src->why[0] ? r.src->why : strerror(-err));

@@ -22,13 +22,13 @@ static const struct {
 	const char *title;
 	int width;
 } cols[COLS] = {
-	[COL_L0] = { "L2->L0", 9 },	[COL_L1] = { "L2->L1", 9 },   [COL_SHARE] = { "L1%", 6 },
-	[COL_RATE] = { "L2/s", 9 },	[COL_L0_US] = { "L0 us", 8 }, [COL_L1_US] = { "L1 us", 8 },
-	[COL_L1_OWN] = { "L1 own", 8 }, [COL_SYNTH] = { "synth", 8 },
+	[COL_L0] = { "L2->L0", 9 },	[COL_L1] = { "L2->L1", 9 },   [COL_SHARE] = { "L1%", 5 },
+	[COL_RATE] = { "L2/s", 9 },	[COL_L0_US] = { "L0 us", 7 }, [COL_L1_US] = { "L1 us", 7 },
+	[COL_L1_OWN] = { "L1 own", 7 }, [COL_SYNTH] = { "synth", 7 },
 };
 
 #define BATCH_NAME_WIDTH 28
-#define MIN_NAME_WIDTH	 16
+#define MIN_NAME_WIDTH	 20
 
 /* Which columns fit, and the name's width. */
 static int layout(const struct top_fmt *f, bool shown[COLS])
@@ -207,9 +207,10 @@ void top_fmt_header(const struct top_fmt *f, const struct top_view *v, const str
 	fmt_count(v->lost_events, lost, sizeof(lost));
 	fmt_count(v->dlost_events, dlost, sizeof(dlost));
 
-	snprintf(out[0], TOP_LINE_MAX, "nvmxtop: %s  refresh %lu  at %.3f s  interval %.3f s%s%s",
-		 w->what, w->refresh, w->since_start_s, v->interval_s, w->paused ? "  PAUSED" : "",
-		 v->ended ? "  END" : "");
+	/* what can change first: the source's name may be long and is cut on a narrow screen */
+	snprintf(out[0], TOP_LINE_MAX, "nvmxtop%s%s  refresh %lu  at %.3f s  interval %.3f s  %s",
+		 w->paused ? "  PAUSED" : "", v->ended ? "  END" : "", w->refresh, w->since_start_s,
+		 v->interval_s, w->what);
 	snprintf(
 		out[1], TOP_LINE_MAX,
 		"L2 exits %s/s (total %s)  reflected to L1 %s  L1 exits/reflected %s  round trip -",

@@ -18,8 +18,7 @@ int top_print_text(FILE *out, const struct top_view *v, const struct top_where *
 	for (int i = 0; i < TOP_HEADER_LINES; i++)
 		fprintf(out, "%s\n", head[i]);
 	if (!v->n_vms) {
-		fprintf(out, "no nested exits%s%s\n", note && note[0] ? ": " : "",
-			note ? note : "");
+		fprintf(out, "%s\n", note && note[0] ? note : "no nested exits yet");
 		fprintf(out, "\n");
 		return fflush(out) ? -errno : 0;
 	}

@@ -81,6 +81,26 @@ static void read_vm_name(uint32_t tgid, char *out, size_t len)
 		fclose(f);
 }
 
+static bool nested_enabled(void)
+{
+	static const char *const params[] = { "/sys/module/kvm_intel/parameters/nested",
+					      "/sys/module/kvm_amd/parameters/nested" };
+
+	for (size_t i = 0; i < sizeof(params) / sizeof(params[0]); i++) {
+		FILE *f = fopen(params[i], "re");
+		char buf[8] = "";
+
+		if (!f)
+			continue;
+		if (!fgets(buf, sizeof(buf), f))
+			buf[0] = 0;
+		fclose(f);
+		if (buf[0] == 'Y' || buf[0] == '1')
+			return true;
+	}
+	return false;
+}
+
 static void detach(struct bpf_source *bs)
 {
 	for (size_t i = 0; i < N_TPS; i++) {
@@ -137,10 +157,15 @@ static int fill(struct bpf_source *bs, struct top_sample *out)
 		if (fd >= 0 && bs->tps[i].present && !bpf_obj_get_info_by_fd(fd, &info, &len))
 			out->bpf_run_ns += info.run_time_ns;
 	}
-	if (!c->n_exits)
+	if (!c->n_exits && !nested_enabled())
 		snprintf(bs->src.note, sizeof(bs->src.note),
-			 "no nested-virtualization exits yet: no L1 hypervisor on this host has "
-			 "run an L2 guest since nvmxtop started. Without one, try: nvmx up --lab");
+			 "no nested exits: this host's KVM runs no nested guests (neither kvm_intel "
+			 "nor kvm_amd is loaded with nested=1). To see some, run the nested lab: "
+			 "nvmx up --lab");
+	else if (!c->n_exits)
+		snprintf(bs->src.note, sizeof(bs->src.note),
+			 "no nested exits yet: nested guests are enabled, but no L1 hypervisor has "
+			 "run an L2 guest since nvmxtop started");
 	else
 		bs->src.note[0] = '\0';
 	return 0;

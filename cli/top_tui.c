@@ -147,8 +147,9 @@ static int flatten(struct tui *t)
 			row->st = &vc->st;
 			row->has_children = vc->n_reasons > 0;
 			row->expanded = copen;
-			snprintf(row->name, sizeof(row->name), "  %c thread %" PRIu32,
-				 copen ? '-' : '+', vc->tid);
+			snprintf(row->name, sizeof(row->name), "  %c thread %" PRIu32 " %s",
+				 copen ? '-' : '+', vc->tid,
+				 vc->n_reasons ? nvmx_isa_name(vc->reasons[0].isa) : "");
 			for (size_t k2 = 0; copen && k2 < vc->n_reasons; k2++) {
 				const struct top_reason *re = &vc->reasons[k2];
 
@@ -163,8 +164,8 @@ static int flatten(struct tui *t)
 				row->st = &re->st;
 				row->has_children = false;
 				row->expanded = false;
-				snprintf(row->name, sizeof(row->name), "      %s %s",
-					 nvmx_isa_name(re->isa), re->name);
+				/* the isa is on the vCPU row: reason names need the width */
+				snprintf(row->name, sizeof(row->name), "    %s", re->name);
 			}
 		}
 	}
