@@ -790,7 +790,7 @@ static int build_initramfs(const char *path, const struct lab_options *o,
 		if (!r && snprintf(guest, sizeof(guest), "/lib/modules/%s.ko", name) >= PATH_MAX)
 			r = lab_fail(-ENAMETOOLONG, "%s: name too long", name);
 		if (!r)
-			r = lab_cpio_add_host_file(c, guest, host, 0644);
+			r = lab_cpio_add_module(c, guest, host, b->strip_module_signatures);
 		if (!r)
 			r = lab_buf_printf(&modlist, "%s.ko", name);
 		/* A module named in --param must really be loaded by this run. */
@@ -911,14 +911,19 @@ static int on_console_line(void *ctx, const char *line)
 		return 0;
 	m += strlen("nvmx-lab: ");
 	if (!strncmp(m, "stage ", 6)) {
-		const char *what = stage_progress(m + 6);
+		/* "stage NAME @UPTIME": L0's own clock, emulated time under Bochs. */
+		const char *at = strstr(m + 6, " @");
+		const char *what;
 
-		snprintf(con->last_stage, sizeof(con->last_stage), "%s", m + 6);
-		if (!strcmp(m + 6, "done"))
+		snprintf(con->last_stage, sizeof(con->last_stage), "%.*s",
+			 at ? (int)(at - (m + 6)) : (int)strlen(m + 6), m + 6);
+		what = stage_progress(con->last_stage);
+		if (!strcmp(con->last_stage, "done"))
 			con->done = 1;
 		if (what)
-			lab_progress("%s", what);
-		if (!strcmp(m + 6, "modules")) {
+			lab_progress("%s%s%s%s", what, at ? " (L0 uptime " : "", at ? at + 2 : "",
+				     at ? " s)" : "");
+		if (!strcmp(con->last_stage, "modules")) {
 			for (size_t i = 0; i < con->params.n; i++)
 				if (strstr(con->params.v[i], ".nested=") ||
 				    strstr(con->params.v[i], ".npt=") ||

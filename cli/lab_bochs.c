@@ -501,6 +501,7 @@ const struct lab_backend lab_backend_bochs = {
 	.out_setup = "mkdir -p /out",
 	.out_finish = "i=0; while [ ! -b /dev/sda ] && [ $i -lt 300 ]; do usleep 100000; "
 		      "i=$((i + 1)); done; tar cf /dev/sda -C /out . && sync",
+	.strip_module_signatures = true,
 	.check = bochs_check,
 	.run = bochs_run,
 	.collect = bochs_collect,

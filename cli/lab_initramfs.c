@@ -168,6 +168,44 @@ int lab_cpio_add_host_file(struct lab_cpio *c, const char *path, const char *hos
 	return r;
 }
 
+/*
+ * The signature a signed module carries at its end: the PKCS#7 blob, a struct module_signature
+ * (12 bytes, big-endian sig_len last) and the magic (the kernel's module_signature.h).
+ */
+#define MODULE_SIG_MAGIC "~Module signature appended~\n"
+#define MODULE_SIG_INFO	 12
+
+int lab_cpio_add_module(struct lab_cpio *c, const char *path, const char *host_path,
+			bool strip_signature)
+{
+	const size_t magic = sizeof(MODULE_SIG_MAGIC) - 1;
+	struct lab_buf b = { 0 };
+	size_t len = strlen(host_path);
+	int r;
+
+	if (!strip_signature)
+		return lab_cpio_add_host_file(c, path, host_path, 0644);
+	if (len > 3 && !strcmp(host_path + len - 3, ".xz"))
+		r = lab_xz_read_file(host_path, &b);
+	else
+		r = lab_read_file(host_path, &b);
+	if (r)
+		return r;
+	len = b.len;
+	if (len > magic + MODULE_SIG_INFO &&
+	    !memcmp(b.data + len - magic, MODULE_SIG_MAGIC, magic)) {
+		const unsigned char *info = (const unsigned char *)b.data + len - magic - 4;
+		size_t sig_len = (size_t)info[0] << 24 | (size_t)info[1] << 16 |
+				 (size_t)info[2] << 8 | info[3];
+
+		if (sig_len <= len - magic - MODULE_SIG_INFO)
+			len -= magic + MODULE_SIG_INFO + sig_len;
+	}
+	r = lab_cpio_add_data(c, path, b.data, len, 0644);
+	lab_buf_free(&b);
+	return r;
+}
+
 int lab_cpio_finish(struct lab_cpio *c)
 {
 	int r = write_entry(c, "TRAILER!!!", 0, 0, 0, NULL, 0);

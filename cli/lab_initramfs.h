@@ -7,6 +7,7 @@
 #ifndef NVMX_CLI_LAB_INITRAMFS_H
 #define NVMX_CLI_LAB_INITRAMFS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -28,6 +29,13 @@ int lab_cpio_add_data(struct lab_cpio *c, const char *path, const void *data, si
 /* Copies a host file; a name ending in .xz is decompressed. perm 0: the host file's. */
 int lab_cpio_add_host_file(struct lab_cpio *c, const char *path, const char *host_path,
 			   mode_t perm);
+/*
+ * Copies a kernel module (.ko or .ko.xz, decompressed); with strip_signature, without the
+ * signature appended to it: the kernel then loads it unverified (and tainted), which saves the
+ * RSA and SHA-256 work that costs seconds per boot under an interpreting emulator.
+ */
+int lab_cpio_add_module(struct lab_cpio *c, const char *path, const char *host_path,
+			bool strip_signature);
 int lab_cpio_add_char_dev(struct lab_cpio *c, const char *path, mode_t perm, unsigned int major,
 			  unsigned int minor);
 

@@ -19,7 +19,8 @@
 /bin/busybox --install -s /bin
 export PATH=/bin
 
-stage() { echo "nvmx-lab: stage $*"; }
+# "stage NAME @UPTIME": the host shows L0's clock with each stage (emulated time under Bochs).
+stage() { echo "nvmx-lab: stage $* @$(cut -d' ' -f1 /proc/uptime)"; }
 
 # Under Bochs a power-off loses what the serial port has not sent yet: give it time.
 drain_console() { [ "${LAB_CONSOLE_DRAIN:-0}" = 0 ] || sleep "$LAB_CONSOLE_DRAIN"; }
