@@ -98,7 +98,7 @@ panel("Missing probes",
       [("nvmx_bpf_programs_missing", "{{instance}}")], kind="stat", w=6)
 panel("Privileges",
       "1: nvmxd serves without privileges; 0: as root; -1: CAP_BPF kept (kernel before "
-      "6.5).",
+      "5.19).",
       [("nvmx_privileges_dropped", "{{instance}}")], kind="stat", w=6)
 panel("nvmx overhead: CPU in BPF programs",
       "CPU seconds per second nvmx's programs run (needs kernel.bpf_stats_enabled=1 or "

@@ -237,8 +237,44 @@ static void exit_labels(const struct nvmxd_metrics_in *in, const struct exit_fam
 		label(l, len, "handled_by", e->outcome == NVMX_OUT_L2_BY_L1 ? "L1" : "L0");
 }
 
+static int cmp_vcpu(const void *a, const void *b)
+{
+	const struct agg *x = a, *y = b;
+	int c = strcmp(x->vm, y->vm);
+
+	if (c)
+		return c;
+	if (x->tid != y->tid)
+		return x->tid < y->tid ? -1 : 1;
+	return x->isa < y->isa ? -1 : x->isa > y->isa;
+}
+
+/*
+ * A family without a reason label (nested entries, failed entries, unattributed) has a sample
+ * for every (vm, vcpu_thread, isa) that has any exit, 0 when none of its outcome happened: a
+ * rule like increase(nvmx_unattributed_events_total[10m]) > 0 then has a series to watch.
+ */
+static void write_per_vm(struct mw *w, const struct nvmxd_metrics_in *in,
+			 const struct exit_family *fam, const struct agg *a, size_t n,
+			 const struct agg *vcpus, size_t n_vcpus)
+{
+	char l[1024];
+
+	for (size_t v = 0; v < n_vcpus; v++) {
+		struct agg e = vcpus[v];
+		uint64_t count = 0;
+
+		for (size_t i = 0; i < n; i++)
+			if (a[i].outcome == fam->outcome && !cmp_vcpu(&a[i], &e))
+				count += a[i].hist.count;
+		e.outcome = fam->outcome;
+		exit_labels(in, fam, &e, l, sizeof(l));
+		sample_u64(w, "", l, count);
+	}
+}
+
 static void write_exits(struct mw *w, const struct nvmxd_metrics_in *in, const struct agg *a,
-			size_t n)
+			size_t n, const struct agg *vcpus, size_t n_vcpus)
 {
 	static const struct exit_family fams[] = {
 		{ NVMX_OUT_L2_BY_L0, NVMX_OUT_L2_BY_L1, "nvmx_l2_exits", M_COUNTER, true, true,
@@ -271,6 +307,10 @@ static void write_exits(struct mw *w, const struct nvmxd_metrics_in *in, const s
 
 		family(w, fam->name, fam->type, fam->type == M_HISTOGRAM ? "seconds" : NULL,
 		       fam->help);
+		if (!fam->reason) {
+			write_per_vm(w, in, fam, a, n, vcpus, n_vcpus);
+			continue;
+		}
 		for (size_t i = 0; i < n; i++) {
 			const struct agg *e = &a[i];
 
@@ -441,7 +481,7 @@ static void write_self(struct mw *w, const struct nvmxd_metrics_in *in)
 	}
 	family(w, "nvmx_privileges_dropped", M_GAUGE, NULL,
 	       "1: nvmxd runs as an unprivileged user with no capabilities; 0: it kept root; "
-	       "-1: unprivileged but CAP_BPF kept (kernels before 6.5 refuse map reads without "
+	       "-1: unprivileged but CAP_BPF kept (kernels before 5.19 refuse map reads without "
 	       "it).");
 	fprintf(w->f, "%s %d\n", w->sample, in->privileges_dropped);
 	family(w, "nvmx_start_time_seconds", M_GAUGE, "seconds",
@@ -464,14 +504,24 @@ static uint64_t mono_ns(void)
 int nvmxd_metrics_write(FILE *out, const struct nvmxd_metrics_in *in, enum nvmxd_metrics_format fmt)
 {
 	struct mw w = { .f = out, .om = fmt == NVMXD_METRICS_OPENMETRICS };
-	struct agg *a;
-	size_t n = 0;
+	struct agg *a, *vcpus;
+	size_t n = 0, n_vcpus = 0;
 
 	a = aggregate(in, &n);
-	if (!a)
+	vcpus = calloc(n ? n : 1, sizeof(*vcpus));
+	if (!a || !vcpus) {
+		free(a);
+		free(vcpus);
 		return -ENOMEM;
-	write_exits(&w, in, a, n);
+	}
+	memcpy(vcpus, a, n * sizeof(*a));
+	qsort(vcpus, n, sizeof(*vcpus), cmp_vcpu);
+	for (size_t i = 0; i < n; i++)
+		if (!n_vcpus || cmp_vcpu(&vcpus[n_vcpus - 1], &vcpus[i]))
+			vcpus[n_vcpus++] = vcpus[i];
+	write_exits(&w, in, a, n, vcpus, n_vcpus);
 	free(a);
+	free(vcpus);
 	write_msrs_ports(&w, in->counts);
 	write_programs(&w, in);
 	write_self(&w, in);

@@ -112,7 +112,7 @@ int nvmxd_serve_start(struct nvmxd_serve *s, struct nvmxd_http_source *src, char
 		if (keep_bpf) {
 			allowed = 1ull << CAP_BPF;
 			how = "keeping CAP_BPF only (this kernel refuses bpf() on open maps to "
-			      "processes without it: before 6.5, with "
+			      "processes without it: before 5.19, with "
 			      "kernel.unprivileged_bpf_disabled set)";
 		}
 		e = nvmxd_privdrop(s->uid, s->gid, keep_bpf, err, sizeof(err));

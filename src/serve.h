@@ -7,7 +7,7 @@
  *   ... nvmxd loads and attaches its programs ...
  *   nvmxd_serve_start()    probe whether this kernel lets an unprivileged process read the maps,
  *                          drop to --user with no capabilities (CAP_BPF kept only where the
- *                          kernel needs it: before 6.5), verify /proc/self/status, then serve
+ *                          kernel needs it: before 5.19), verify /proc/self/status, then serve
  *   nvmxd_serve_free()     stop serving
  *
  * No logging: nvmxd says what the messages returned here say.

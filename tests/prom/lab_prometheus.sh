@@ -1,0 +1,155 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# nvmxd --listen in the lab's L0, scraped from the host through --forward (ctest -L lab):
+#   - after attach, nvmxd runs as uid 65534 with the capabilities CAPS (none on Debian's 6.1 and
+#     6.12: since 5.19 an unprivileged process may use open map fds even with
+#     kernel.unprivileged_bpf_disabled=2); the kernel's /proc/self/status says so
+#     (/api/v1/status)
+#   - promtool check metrics passes on a scrape with the workload's exits in it
+#   - every metric the dashboards and rules name has samples in that scrape
+#   - a real Prometheus server on the host scrapes nvmxd every second, and PromQL gives the
+#     workload's ground truth (truth.json) exactly: every certain L2 exit count by reason and
+#     handler, and the nested entries
+# nvmxd --linger keeps serving after the workload ends, so the last scrapes see the final counts.
+#
+# usage: lab_prometheus.sh NVMX NVMXD PROMTOOL PROMETHEUS DASHBOARDS OUT KERNEL CAPS
+#   CAPS: the CapEff nvmxd must end with on KERNEL (0000000000000000, or 0000008000000000 for
+#   CAP_BPF alone)
+set -u
+nvmx=$1 nvmxd=$2 promtool=$3 prometheus=$4 dash=$5 out=$6 kernel=$7 caps=$8
+HERE=$(cd "$(dirname "$0")" && pwd)
+workload=intr,cpuid,vmmcall,io-out-l1,io-in-l0,rdmsr-l1,wrmsr-l0,hlt
+iterations=200
+
+passed=0 failed=0
+ok() { passed=$((passed + 1)); echo "ok: $*"; }
+bad() { failed=$((failed + 1)); echo "FAIL: $*"; }
+check() {
+	local what=$1
+	shift
+	if "$@"; then ok "$what"; else bad "$what"; fi
+}
+finish() {
+	echo "$passed passed, $failed failed"
+	[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
+	exit $?
+}
+free_port() {
+	local p
+	for _ in $(seq 50); do
+		p=$((20000 + RANDOM % 40000))
+		(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
+	done
+}
+
+rm -rf "$out"
+mkdir -p "$out/prom"
+port=$(free_port)
+prom_port=$(free_port)
+cat >"$out/prom/prometheus.yml" <<EOT
+global:
+  scrape_interval: 1s
+  scrape_timeout: 1s
+rule_files:
+  - $dash/nvmx.rules.yml
+scrape_configs:
+  - job_name: nvmx
+    static_configs:
+      - targets: ['127.0.0.1:$port']
+EOT
+"$prometheus" --config.file="$out/prom/prometheus.yml" --storage.tsdb.path="$out/prom/data" \
+	--web.listen-address="127.0.0.1:$prom_port" >"$out/prom/prometheus.log" 2>&1 &
+prom=$!
+lab=
+cleanup() {
+	kill "$prom" 2>/dev/null && wait "$prom" 2>/dev/null
+	[ -n "$lab" ] && kill "$lab" 2>/dev/null
+}
+trap cleanup EXIT
+
+# 10.0.2.15: L0's address on QEMU's user network, the only one --forward reaches
+"$nvmx" lab run --kernel "$kernel" --workload "$workload" --iterations "$iterations" \
+	--forward "$port:9477" --out "$out/lab" \
+	--exec "$nvmxd --listen 10.0.2.15:9477 --user 65534:65534 --bpf-stats --interval 3600 --linger 6 --ready \$NVMX_LAB_OUT/ready" \
+	>"$out/lab.log" 2>&1 &
+lab=$!
+
+# Keep the newest good scrape and status while L0 runs: the last ones hold the final counts.
+got_status=0
+while kill -0 "$lab" 2>/dev/null; do
+	if curl -s --max-time 2 -o "$out/scrape.tmp" "http://127.0.0.1:$port/metrics" &&
+		grep -q '^nvmx_build_info' "$out/scrape.tmp"; then
+		mv "$out/scrape.tmp" "$out/scrape.txt"
+		if [ $got_status = 0 ] &&
+			curl -s --max-time 2 -o "$out/status.json" "http://127.0.0.1:$port/api/v1/status"; then
+			got_status=1
+		fi
+	fi
+	sleep 0.5
+done
+wait "$lab"
+st=$?
+lab=
+[ "$st" = 0 ] && ok "nvmx lab run: exit 0 (the lab's own replay equals truth)" ||
+	{ bad "nvmx lab run exited $st: $(tail -5 "$out/lab.log")"; finish; }
+[ -s "$out/scrape.txt" ] || { bad "no scrape reached nvmxd in L0 through --forward"; finish; }
+ok "scraped nvmxd in L0 through 127.0.0.1:$port"
+
+check "status: uid 65534, CapEff/CapPrm/CapBnd $caps, no inheritable or ambient caps" python3 -c '
+import json, sys
+j = json.load(open(sys.argv[1]))
+p, caps = j["privileges"], sys.argv[2]
+s = p["proc_status"]
+print("   ", sys.argv[3], "privileges:", json.dumps(p))
+assert p["dropped"] and p["uid"] == 65534, p
+assert s["Uid"].split() == ["65534"] * 4 and s["Gid"].split() == ["65534"] * 4, s
+for k in ("CapEff", "CapPrm", "CapBnd"):
+    assert s[k] == caps, (k, s[k])
+for k in ("CapInh", "CapAmb"):
+    assert s[k] == "0000000000000000", (k, s[k])
+assert s["NoNewPrivs"] == "1", s
+assert p["retained_capabilities"] == ("" if caps == "0000000000000000" else "cap_bpf"), p
+' "$out/status.json" "$caps" "$kernel"
+check "the scrape read the maps after the drop (exits counted)" \
+	grep -q '^nvmx_l2_exits_total{' "$out/scrape.txt"
+check "promtool check metrics passes on the lab scrape" sh -c "'$promtool' check metrics <'$out/scrape.txt'"
+check "every metric the dashboards and rules name has samples in the lab scrape" \
+	python3 "$HERE/check_names.py" samples "$out/scrape.txt" "$dash/nvmx.json" "$dash/nvmx.rules.yml"
+
+# PromQL against the truth: the newest sample of each series (Prometheus kept scraping while
+# nvmxd lingered) summed over the VMs.
+check "PromQL equals truth.json exactly (certain L2 exits by reason and handler, nested entries)" \
+	python3 - "$prom_port" "$out/lab/truth.json" <<'EOT'
+import json, sys, time, urllib.parse, urllib.request
+
+port, truth = sys.argv[1], json.load(open(sys.argv[2]))
+
+def query(q):
+    url = f"http://127.0.0.1:{port}/api/v1/query?" + urllib.parse.urlencode({"query": q})
+    r = json.load(urllib.request.urlopen(url, timeout=10))
+    assert r["status"] == "success", r
+    return r["data"]["result"]
+
+up = query('max_over_time(up{job="nvmx"}[10m])')
+assert up and up[0]["value"][1] == "1", f"Prometheus never scraped nvmxd: {up}"
+got = {}
+for s in query("sum by (isa, reason, handled_by) (last_over_time(nvmx_l2_exits_total[10m]))"):
+    m = s["metric"]
+    got[(m["isa"], m["reason"], m["handled_by"])] = int(float(s["value"][1]))
+diffs = 0
+for e in truth["l2_exits"]:
+    if not e["certain"]:
+        continue
+    k = (e["isa"], e["reason"], e["handled_by"])
+    ok = got.get(k) == e["count"]
+    print(f"    {'ok' if ok else 'DIFF'}: nvmx_l2_exits_total{k}: PromQL {got.get(k)}, truth {e['count']}")
+    diffs += not ok
+ne = query("sum(last_over_time(nvmx_nested_entries_total[10m]))")
+n = int(float(ne[0]["value"][1])) if ne else None
+ok = n == truth["nested_entries"]
+print(f"    {'ok' if ok else 'DIFF'}: nvmx_nested_entries_total: PromQL {n}, truth {truth['nested_entries']}")
+diffs += not ok
+sys.exit(1 if diffs else 0)
+EOT
+finish
