@@ -129,10 +129,10 @@ static void usage_run(FILE *f)
 		"       nvmx lab workloads\n"
 		"\n"
 		"The nested lab runs real nested virtualization where the hardware has none: an\n"
-		"emulator (QEMU TCG, which emulates AMD SVM with NPT) boots a stock Debian kernel "
-		"as L0\n"
-		"with kvm_amd nested=1; in it the workload generator is a small L1 hypervisor "
-		"whose L2\n"
+		"emulator (QEMU TCG, which emulates AMD SVM with NPT; Bochs for Intel VMX) boots "
+		"a\n"
+		"stock Debian kernel as L0 with kvm_amd (kvm_intel) nested=1; in it the workload\n"
+		"generator is a small L1 hypervisor whose L2\n"
 		"executes a chosen mix of exits. The workload writes what it did (truth.json); "
 		"nvmx\n"
 		"replays L0's kvm tracepoints into observed.json and compares the certain counts.\n"
@@ -174,8 +174,11 @@ static void usage_run(FILE *f)
 		"is\n"
 		"                     a host program (copied with its libraries); the rest is "
 		"busybox.\n"
-		"  --forward H:G      forward 127.0.0.1:H on the host to port G of L0 (10.0.2.15)\n"
-		"  --timeout S        hard limit for the boot-to-poweroff run (default 180 + N/4)\n"
+		"  --forward H:G      forward 127.0.0.1:H on the host to port G of L0 (10.0.2.15;\n"
+		"                     QEMU only)\n"
+		"  --timeout S        hard limit for the boot-to-poweroff run (default 180 + N/4 "
+		"per\n"
+		"                     configuration; Bochs: 420 + N/20 per configuration)\n"
 		"  --buffer-kb KB     tracefs buffer per CPU (default scaled with N)\n"
 		"  --mem MB           L0 memory (default 1024)\n"
 		"  --keep             keep the initramfs and the raw guest directory in DIR\n"
@@ -528,6 +531,9 @@ static int parse_run_options(int argc, char **argv, struct lab_options *o)
 		r = parse_param(o, raw_params.v[i], backend->kvm_module);
 	for (size_t i = 0; !r && i < raw_configs.n; i++)
 		r = parse_config(o, raw_configs.v[i], backend->kvm_module);
+	if (!r && o->forward_host && !backend->net_modules[0])
+		r = lab_fail(-EOPNOTSUPP, "--forward: the %s backend has no network",
+			     backend->name);
 	if (!r && o->n_configs && o->workload)
 		r = lab_fail(-EINVAL, "--workload and --config exclude each other (a --config "
 				      "names its own workload)");
