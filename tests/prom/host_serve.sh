@@ -163,6 +163,24 @@ assert n >= 4, n
 check "the TLS scrape passes promtool" sh -c "'$PROMTOOL' check metrics <'$dir/tls_scrape.txt'"
 stop tls
 
+# ---- the systemd unit's capabilities (dist/nvmxd.service) are enough, and each is needed ----
+unit_caps=$(sed -n 's/^CapabilityBoundingSet=//p' "$HERE/../../dist/nvmxd.service.in")
+bset=-all$(for c in $unit_caps; do printf ',+%s' "$(echo "${c#CAP_}" | tr A-Z a-z)"; done)
+setpriv --bounding-set "$bset" --inh-caps -all "$NVMXD" --listen 127.0.0.1:0 --duration 2 \
+	>/dev/null 2>"$dir/unit.err"
+st=$?
+[ "$st" = 0 ] && grep -q 'as uid 65534 gid 65534 with no capabilities' "$dir/unit.err" &&
+	ok "with the unit's bounding set ($unit_caps) nvmxd attaches, drops and serves" ||
+	bad "with the unit's bounding set $bset: exit $st: $(tail -3 "$dir/unit.err")"
+for c in $unit_caps; do
+	less=$(echo "$bset" | sed "s/,+$(echo "${c#CAP_}" | tr A-Z a-z)//")
+	setpriv --bounding-set "$less" --inh-caps -all "$NVMXD" --listen 127.0.0.1:0 --duration 1 \
+		>/dev/null 2>"$dir/less.err"
+	st=$?
+	[ "$st" != 0 ] && ok "without $c nvmxd fails: $(tail -1 "$dir/less.err")" ||
+		bad "without $c nvmxd still ran: the unit should not grant it"
+done
+
 # ---- a web config that asks for what nvmxd does not do is refused, not ignored ----
 printf 'tls_server_config:\n  cert_file: cert.pem\n  key_file: key.pem\n  client_auth_type: RequireAndVerifyClientCert\n' >"$dir/mtls.yml"
 "$NVMXD" --listen 127.0.0.1:0 --web-config "$dir/mtls.yml" --duration 1 >/dev/null 2>"$dir/mtls.err"
