@@ -11,16 +11,7 @@
 #ifndef NVMX_BPF_SHARED_H
 #define NVMX_BPF_SHARED_H
 
-/*
- * Latency histogram: bucket i counts latencies <= 2^i ns (rounded up, so a bucket is exactly a
- * Prometheus `le` bound, as cloudflare/ebpf_exporter's right-inclusive exp2 histograms do); the
- * last bucket also takes everything larger (+Inf), so the largest finite bound is 2^30 ns (1.07 s).
- * A power of two: the BPF side masks the index with it, which every verifier since 6.1 accepts
- * (6.1's lost the bound of a clamped index through a 32-bit zero extension).
- */
-#define NVMX_HIST_BUCKETS 32u
-_Static_assert((NVMX_HIST_BUCKETS & (NVMX_HIST_BUCKETS - 1)) == 0, "a power of two");
-
+/* NVMX_HIST_BUCKETS and nvmx_hist_bucket(): include/nvmx/counts.h (replay builds the same). */
 struct nvmx_hist {
 	__u64 count;
 	__u64 sum_ns;
@@ -61,45 +52,5 @@ struct nvmx_record {
  */
 #define NVMX_TEST_EVENT_WORDS 9u
 #define NVMX_TEST_ARGS	      (NVMX_TEST_EVENT_WORDS + 1u)
-
-/* floor(log2(v)) without loops (bcc libbpf-tools bits.bpf.h); 0 for v == 0. */
-static __always_inline __u32 nvmx_log2_32(__u32 v)
-{
-	__u32 shift, r;
-
-	r = (v > 0xffff) << 4;
-	v >>= r;
-	shift = (v > 0xff) << 3;
-	v >>= shift;
-	r |= shift;
-	shift = (v > 0xf) << 2;
-	v >>= shift;
-	r |= shift;
-	shift = (v > 0x3) << 1;
-	v >>= shift;
-	r |= shift;
-	r |= (v >> 1);
-	return r;
-}
-
-static __always_inline __u32 nvmx_log2_64(__u64 v)
-{
-	__u32 hi = (__u32)(v >> 32);
-
-	return hi ? nvmx_log2_32(hi) + 32 : nvmx_log2_32((__u32)v);
-}
-
-/*
- * Bucket i holds ns <= 2^i: floor(log2) rounded up when ns is not a power of two (ebpf_exporter's
- * "right-inclusive histogram"), clamped to the last bucket.
- */
-static __always_inline __u32 nvmx_hist_bucket(__u64 ns)
-{
-	__u32 b = nvmx_log2_64(ns);
-
-	if (b < 63 && (1ull << b) < ns)
-		b++;
-	return b < NVMX_HIST_BUCKETS - 1 ? b : NVMX_HIST_BUCKETS - 1;
-}
 
 #endif /* NVMX_BPF_SHARED_H */

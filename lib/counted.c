@@ -7,6 +7,7 @@
 #include "nvmx/model.h"
 #include "nvmx/counts.h"
 #include "nvmx/counted.h"
+#include "nvmx/breakdown.h"
 
 static enum nvmx_handler handler_of(__u32 by)
 {
@@ -55,6 +56,30 @@ int nvmx_summary_add_counted_port(struct nvmx_summary *s, const struct nvmx_port
 				     n);
 }
 
+/* The breakdown of one verdict, as the BPF side sums it (nvmx_verdict_breakdown of counts.h). */
+static int add_breakdown(struct nvmx_summary *s, const struct nvmx_verdict *v)
+{
+	uint64_t buckets[NVMX_HIST_BUCKETS] = { 0 };
+	struct nvmx_bd_key k;
+	__u64 parts[NVMX_RT_PARTS];
+	int err;
+
+	if (!nvmx_verdict_breakdown(v, &k, parts))
+		return 0;
+	buckets[nvmx_hist_bucket(parts[0])] = 1;
+	err = nvmx_summary_add_breakdown(s, k.isa, k.reason, k.kind, 1, (const uint64_t *)parts,
+					 buckets);
+	if (err || k.kind != NVMX_BD_ROUND_TRIP)
+		return err;
+	for (int i = 0; i < NVMX_RT_L1_REASONS && !err; i++)
+		err = nvmx_summary_add_breakdown_l1(s, k.isa, k.reason, v->rt.l1_reason[i],
+						    v->rt.l1_count[i]);
+	if (!err)
+		err = nvmx_summary_add_breakdown_l1(s, k.isa, k.reason, NVMX_BD_L1_OVERFLOW,
+						    v->rt.l1_overflow);
+	return err;
+}
+
 int nvmx_summary_add_verdict(struct nvmx_summary *s, const struct nvmx_verdict *v)
 {
 	struct nvmx_exit_key k = { .isa = v->isa, .reason = v->reason };
@@ -62,8 +87,16 @@ int nvmx_summary_add_verdict(struct nvmx_summary *s, const struct nvmx_verdict *
 	struct nvmx_port_key pk;
 	int err;
 
+	if (v->kind == NVMX_V_VECTORING)
+		return nvmx_summary_add_vectoring(s, v->isa, v->vec_type, v->vec_vector,
+						  v->vec_outcome, 1);
+	if (v->kind == NVMX_V_ROUND_TRIP)
+		return add_breakdown(s, v);
 	if (v->kind > NVMX_V_NESTED_ENTRY_FAILED)
 		return -EINVAL;
+	err = add_breakdown(s, v);
+	if (err)
+		return err;
 	k.outcome = nvmx_verdict_outcome(v);
 	err = nvmx_summary_add_counted(s, &k, 1);
 	if (err)

@@ -10,21 +10,9 @@
 
 #include "nvmx/exit_reasons.h"
 #include "nvmx/summary.h"
+#include "summary_int.h"
 
 #define NVMX_SCHEMA 1
-
-struct nvmx_summary {
-	struct nvmx_summary_exit *exits;
-	size_t n_exits, cap_exits;
-	struct nvmx_summary_msr *msrs;
-	size_t n_msrs, cap_msrs;
-	struct nvmx_summary_port *ports;
-	size_t n_ports, cap_ports;
-	uint64_t nested_entries;
-	bool has_nested_entries; /* added in memory or present in the JSON read */
-	uint64_t failed_entries;
-	uint64_t unattributed;
-};
 
 struct nvmx_summary *nvmx_summary_new(void)
 {
@@ -38,6 +26,7 @@ void nvmx_summary_free(struct nvmx_summary *s)
 	free(s->exits);
 	free(s->msrs);
 	free(s->ports);
+	nvmx_bd_free(s);
 	free(s);
 }
 
@@ -462,6 +451,8 @@ static struct json_object *summary_json(const struct nvmx_summary *s)
 		goto fail;
 
 	/* alphabetical; each add_key takes ownership even when it fails */
+	err |= nvmx_bd_json_add(root, s, "breakdown");
+	err |= nvmx_bd_json_add(root, s, "l0_handled");
 	err |= add_key(root, "l1_exits", kinds[NVMX_KIND_L1_EXIT]);
 	err |= add_key(root, "l2_exits", kinds[NVMX_KIND_L2_EXIT]);
 	err |= add_key(root, "msrs", msrs);
@@ -472,6 +463,7 @@ static struct json_object *summary_json(const struct nvmx_summary *s)
 	err |= add_key(root, "schema", json_object_new_int(NVMX_SCHEMA));
 	err |= add_key(root, "synthesized_to_l1", kinds[NVMX_KIND_SYNTHESIZED_TO_L1]);
 	err |= add_key(root, "unattributed", json_object_new_int64((int64_t)s->unattributed));
+	err |= nvmx_bd_json_add(root, s, "vectoring");
 	if (err) {
 		json_object_put(root);
 		return NULL;
@@ -783,7 +775,7 @@ struct nvmx_summary *nvmx_summary_read_json(const char *path, char *err, size_t 
 	if (read_exits(&r, root, s, NVMX_KIND_L2_EXIT) ||
 	    read_exits(&r, root, s, NVMX_KIND_L1_EXIT) ||
 	    read_exits(&r, root, s, NVMX_KIND_SYNTHESIZED_TO_L1) || read_msrs(&r, root, s) ||
-	    read_ports(&r, root, s))
+	    read_ports(&r, root, s) || nvmx_bd_json_read(root, s, path, err, errlen))
 		goto fail_s;
 	if (read_top_u64(&r, root, "nested_entries", &v, &present))
 		goto fail_s;
@@ -1015,6 +1007,7 @@ int nvmx_summary_compare_certain(const struct nvmx_summary *truth,
 		diff_line(diffs, "nested_entries", truth->nested_entries, observed->nested_entries);
 		n++;
 	}
+	n += nvmx_bd_compare(truth, observed, false, "truth", "observed", out);
 	return n;
 }
 
@@ -1071,5 +1064,6 @@ int nvmx_summary_compare_all(const struct nvmx_summary *a, const struct nvmx_sum
 		diff_line(diffs, "unattributed", a->unattributed, b->unattributed);
 		n++;
 	}
+	n += nvmx_bd_compare(a, b, true, a_name, b_name, out);
 	return n;
 }

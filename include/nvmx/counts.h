@@ -49,6 +49,134 @@ struct nvmx_msr_key {
 	__u32 handled_by; /* NVMX_V_BY_L0 / NVMX_V_BY_L1 */
 };
 
+/*
+ * Latency histogram: bucket i counts latencies <= 2^i ns (rounded up, so a bucket is exactly a
+ * Prometheus `le` bound, as cloudflare/ebpf_exporter's right-inclusive exp2 histograms do); the
+ * last bucket also takes everything larger (+Inf), so the largest finite bound is 2^30 ns (1.07 s).
+ * A power of two: the BPF side masks the index with it, which every verifier since 6.1 accepts
+ * (6.1's lost the bound of a clamped index through a 32-bit zero extension).
+ */
+#define NVMX_HIST_BUCKETS 32u
+_Static_assert((NVMX_HIST_BUCKETS & (NVMX_HIST_BUCKETS - 1)) == 0, "a power of two");
+
+/* floor(log2(v)) without loops (bcc libbpf-tools bits.bpf.h); 0 for v == 0. */
+static __always_inline __u32 nvmx_log2_32(__u32 v)
+{
+	__u32 shift, r;
+
+	r = (v > 0xffff) << 4;
+	v >>= r;
+	shift = (v > 0xff) << 3;
+	v >>= shift;
+	r |= shift;
+	shift = (v > 0xf) << 2;
+	v >>= shift;
+	r |= shift;
+	shift = (v > 0x3) << 1;
+	v >>= shift;
+	r |= shift;
+	r |= (v >> 1);
+	return r;
+}
+
+static __always_inline __u32 nvmx_log2_64(__u64 v)
+{
+	__u32 hi = (__u32)(v >> 32);
+
+	return hi ? nvmx_log2_32(hi) + 32 : nvmx_log2_32((__u32)v);
+}
+
+/*
+ * Bucket i holds ns <= 2^i: floor(log2) rounded up when ns is not a power of two (ebpf_exporter's
+ * "right-inclusive histogram"), clamped to the last bucket.
+ */
+static __always_inline __u32 nvmx_hist_bucket(__u64 ns)
+{
+	__u32 b = nvmx_log2_64(ns);
+
+	if (b < 63 && (1ull << b) < ns)
+		b++;
+	return b < NVMX_HIST_BUCKETS - 1 ? b : NVMX_HIST_BUCKETS - 1;
+}
+
+
+/*
+ * The Turtles breakdown (include/nvmx/model.h, struct nvmx_round_trip): what is summed per VM
+ * and exit reason. Each kind has its own parts: a round trip all NVMX_RT_PARTS, an L0-handled
+ * exit only its handling time (kvm_exit -> kvm_entry) in part 0.
+ */
+#define NVMX_BD_ROUND_TRIP 0u /* a complete round trip of a reflected L2 exit */
+#define NVMX_BD_L0_HANDLED 1u /* an L2 exit L0 handled, decided at kvm_entry, not to the VMM */
+#define NVMX_BD_L0_TO_VMM  2u /* an L2 exit L0 handled that went out to the VMM */
+#define NVMX_BD_KINDS	   3u
+
+struct nvmx_bd_key {
+	__u32 tgid;
+	__u32 isa;
+	__u32 reason; /* basic reason of the L2 exit */
+	__u32 kind;   /* NVMX_BD_* */
+};
+
+/* Per key: sums and log2 histograms (buckets as NVMX_HIST_BUCKETS) of every part. */
+struct nvmx_bd_value {
+	__u64 count;
+	__u64 sum_ns[NVMX_RT_PARTS];
+	__u64 buckets[NVMX_RT_PARTS][NVMX_HIST_BUCKETS];
+};
+
+/* L1's exits inside complete round trips: the exit multiplication, per L2 exit reason. */
+#define NVMX_BD_L1_OVERFLOW 0xffffffffu /* l1_reason of exits beyond NVMX_RT_L1_REASONS */
+
+struct nvmx_bd_l1_key {
+	__u32 tgid;
+	__u32 isa;
+	__u32 reason;	 /* the reflected L2 exit */
+	__u32 l1_reason; /* basic reason of L1's exit, or NVMX_BD_L1_OVERFLOW */
+};
+
+/* Interrupted event deliveries by outcome (NVMX_V_VECTORING). */
+struct nvmx_vec_key {
+	__u32 tgid;
+	__u32 isa;
+	__u32 type; /* NVMX_VEC_* type */
+	__u32 vector;
+	__u32 outcome; /* NVMX_VEC_REINJECTED_L2 ... */
+	__u32 pad;
+};
+
+/*
+ * Whether a verdict is counted in the breakdown, and as what: 1 with *k (tgid left to the
+ * caller) and parts[NVMX_RT_PARTS] set, else 0.
+ */
+static __always_inline int nvmx_verdict_breakdown(const struct nvmx_verdict *v,
+						  struct nvmx_bd_key *k, __u64 *parts)
+{
+	k->isa = v->isa;
+	k->reason = v->reason;
+	if (v->kind == NVMX_V_ROUND_TRIP) {
+		k->kind = NVMX_BD_ROUND_TRIP;
+		nvmx_rt_parts(v, parts);
+		return 1;
+	}
+	/*
+	 * An L0-handled exit out to the VMM is timed to L0's decision (kvm_entry, or the inject
+	 * of the exit L0 then synthesises to L1); the others only when kvm_entry decided them.
+	 */
+	if (v->kind == NVMX_V_L2_EXIT && v->handled_by != NVMX_V_BY_L1 &&
+	    (v->flags & (NVMX_VF_AT_ENTRY | NVMX_VF_TO_USERSPACE))) {
+		k->kind = (v->flags & NVMX_VF_TO_USERSPACE) ? NVMX_BD_L0_TO_VMM : NVMX_BD_L0_HANDLED;
+		NVMX_UNROLL
+		for (__u32 i = 0; i < NVMX_RT_PARTS; i++)
+			parts[i] = 0;
+		parts[0] = v->latency_ns;
+		return 1;
+	}
+	return 0;
+}
+
+/* Not an exit's outcome: a round trip or an event's outcome, counted by the breakdown. */
+#define NVMX_OUT_NONE NVMX_OUT_COUNT
+
 static __always_inline __u32 nvmx_verdict_outcome(const struct nvmx_verdict *v)
 {
 	switch (v->kind) {
@@ -62,6 +190,9 @@ static __always_inline __u32 nvmx_verdict_outcome(const struct nvmx_verdict *v)
 		return NVMX_OUT_NESTED_ENTRY;
 	case NVMX_V_NESTED_ENTRY_FAILED:
 		return NVMX_OUT_NESTED_ENTRY_FAILED;
+	case NVMX_V_ROUND_TRIP:
+	case NVMX_V_VECTORING:
+		return NVMX_OUT_NONE;
 	default:
 		return NVMX_OUT_UNATTRIBUTED;
 	}

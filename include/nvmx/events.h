@@ -30,6 +30,8 @@
 #define NVMX_EV_MSR		      9u /* kvm_msr: L0 emulated an RDMSR/WRMSR */
 #define NVMX_EV_LOST		      10u /* the source lost events: state is unknown again */
 #define NVMX_EV_END		      11u /* end of the capture: undecided exits are unattributed */
+#define NVMX_EV_INJ_VIRQ	      12u /* kvm_inj_virq: L0 injects an interrupt; reason = vector */
+#define NVMX_EV_INJ_EXCEPTION	      13u /* kvm_inj_exception: reason = vector, error_code */
 
 /* vcpu_id of records that carry none (inject, vmenter, msr, ...). */
 #define NVMX_EV_VCPU_ID_NONE 0xffffffffu
@@ -37,6 +39,9 @@
 /* flags */
 #define NVMX_EV_F_MSR_WRITE 0x1u /* kvm_msr: a WRMSR (else RDMSR) */
 #define NVMX_EV_F_MSR_GP    0x2u /* kvm_msr: the access raised #GP */
+#define NVMX_EV_F_REINJECTED 0x4u /* kvm_inj_virq/kvm_inj_exception: an interrupted event again */
+#define NVMX_EV_F_SOFT	     0x8u /* kvm_inj_virq: a software interrupt (INTn) */
+#define NVMX_EV_F_HAS_ERROR  0x10u /* kvm_inj_exception: error_code is valid */
 
 struct nvmx_event {
 	__u64 ts_ns;	  /* trace clock, ns */
@@ -50,7 +55,11 @@ struct nvmx_event {
 	__u32 error_code; /* error_code / exit_int_info_err */
 	__u32 vcpu_id;	  /* vcpu_id, or NVMX_EV_VCPU_ID_NONE */
 	__u32 msr;	  /* kvm_msr: the MSR index */
-	__u64 value; /* kvm_msr: the data; NVMX_EV_LOST: how many events were lost (0: unknown) */
+	/*
+	 * kvm_msr: the data; NVMX_EV_LOST: how many events were lost (0: unknown); kvm_exit and
+	 * kvm_nested_vmexit: the guest RIP (for the details of a lost event)
+	 */
+	__u64 value;
 	__u32 flags; /* NVMX_EV_F_* */
 	__u32 pad;
 };

@@ -35,6 +35,13 @@
 #define __always_inline inline __attribute__((__always_inline__))
 #endif
 
+/* Small fixed loops, unrolled so every verifier sees straight code. */
+#ifdef __clang__
+#define NVMX_UNROLL _Pragma("unroll")
+#else
+#define NVMX_UNROLL _Pragma("GCC unroll 8")
+#endif
+
 /* Where a vCPU thread is. */
 #define NVMX_ST_UNKNOWN		0u /* attached mid-stream or lost events: not known yet */
 #define NVMX_ST_L1_RUNNING	1u /* L1 runs (not handling a reflected exit) */
@@ -54,6 +61,13 @@
 #define NVMX_V_NESTED_ENTRY	   3u
 #define NVMX_V_UNATTRIBUTED	   4u /* an exit or inject the model cannot attribute */
 #define NVMX_V_NESTED_ENTRY_FAILED 5u /* kvm_nested_vmenter_failed */
+/*
+ * A reflected L2 exit's complete round trip, L2 exit to the next entry into L2: rt holds its
+ * boundaries and L1's exits in between (exit multiplication); latency_ns is the whole trip.
+ */
+#define NVMX_V_ROUND_TRIP 6u
+/* An L2 exit that interrupted the delivery of an event, and what became of the event */
+#define NVMX_V_VECTORING 7u
 
 #define NVMX_V_BY_NONE 0u
 #define NVMX_V_BY_L0   1u
@@ -64,6 +78,66 @@
 #define NVMX_VF_TO_USERSPACE	  0x2u /* the exit went out to the VMM (kvm_userspace_exit) */
 #define NVMX_VF_IN_L1_REFLECTED	  0x4u /* an L1 exit taken while L1 handled a reflected exit */
 #define NVMX_VF_REFLECTED_PENDING 0x8u /* synthesised while another L2 exit was pending */
+#define NVMX_VF_AT_ENTRY	  0x10u /* decided at kvm_entry: latency_ns is the handling time */
+
+/*
+ * Event types of an interrupted event delivery (IDT-vectoring / EXITINTINFO), one numbering for
+ * both ISAs. VMX type field bits 10:8 (SDM 25.9.3): 0 ext intr, 2 NMI, 3 hw exception, 4 sw
+ * interrupt, 5 privileged sw exception (INT1), 6 sw exception (INT3/INTO); 5 counts as a
+ * software exception. SVM EXITINTINFO type bits 10:8 (APM vol. 2, 15.7.2): 0 INTR, 2 NMI,
+ * 3 exception, 4 software interrupt (INTn).
+ */
+#define NVMX_VEC_EXT_INTR     0u
+#define NVMX_VEC_NMI	      1u
+#define NVMX_VEC_HW_EXCEPTION 2u
+#define NVMX_VEC_SW_INTERRUPT 3u
+#define NVMX_VEC_SW_EXCEPTION 4u
+#define NVMX_VEC_TYPES	      5u
+#define NVMX_VEC_NONE	      0xffu
+
+/* What became of it, before the next entry into L2 */
+#define NVMX_VEC_REINJECTED_L2 0u /* kvm_inj_virq/kvm_inj_exception [reinjected] */
+#define NVMX_VEC_HANDED_TO_L1  1u /* in vmcs12/vmcb12's exit information (the inject carries it) */
+#define NVMX_VEC_LOST	       2u /* neither: an anomaly */
+#define NVMX_VEC_OUTCOMES      3u
+
+/* Round-trip phases (struct nvmx_round_trip.phase) */
+#define NVMX_RT_NONE	 0u
+#define NVMX_RT_INJECTED 1u /* the reflecting inject seen */
+#define NVMX_RT_IN_L1	 2u /* L1 runs its handler */
+#define NVMX_RT_ENTERING 3u /* L1's VMRUN/VMRESUME exit seen, kvm_nested_vmenter */
+
+/* Distinct L1 exit reasons kept per round trip; more go to l1_overflow (still timed). */
+#define NVMX_RT_L1_REASONS 4
+
+/*
+ * One reflected L2 exit from the L2 exit to the next kvm_entry into L2 (Turtles' breakdown).
+ * Boundaries, per vCPU thread: l2_exit_ts (kvm_exit), inject_ts (kvm_nested_vmexit_inject, after
+ * KVM's vmcs12/vmcb12 sync), l1_entry_ts (kvm_entry into L1), vmrun_exit_ts (kvm_exit of L1's
+ * VMRUN/VMRESUME), then the kvm_entry into L2 (the verdict's ts_ns + latency_ns).
+ */
+struct nvmx_round_trip {
+	__u64 l2_exit_ts;
+	__u64 inject_ts;
+	__u64 l1_entry_ts;
+	__u64 vmrun_exit_ts;
+	__u64 l1_service_ns; /* sum of kvm_exit -> kvm_entry of L1's exits in its handler */
+	__u32 phase;	     /* NVMX_RT_* */
+	__u32 l1_overflow;   /* L1 exits whose reason found no free slot */
+	__u32 l2_isa;	     /* the reflected L2 exit */
+	__u32 l2_reason;     /* raw */
+	__u32 l1_reason[NVMX_RT_L1_REASONS];
+	__u32 l1_count[NVMX_RT_L1_REASONS]; /* 0: slot free */
+};
+
+/* The parts of a round trip, in ns (nvmx_rt_parts). They add up to NVMX_RT_ROUND_TRIP. */
+#define NVMX_RT_ROUND_TRIP	   0u
+#define NVMX_RT_L0_EXIT		   1u /* L2 exit -> inject: L0 decides, syncs vmcs12/vmcb12 */
+#define NVMX_RT_L0_REFLECT	   2u /* inject -> kvm_entry into L1 */
+#define NVMX_RT_L1_HANDLER	   3u /* in L1, minus L1's own exits */
+#define NVMX_RT_L1_EXIT_SERVICE	   4u /* L0 serving L1's exits in the handler */
+#define NVMX_RT_L0_ENTRY_EMULATION 5u /* L1's VMRUN/VMRESUME exit -> kvm_entry into L2 */
+#define NVMX_RT_PARTS		   6u
 
 #define NVMX_MODEL_MSR_UNKNOWN 0xffffffffu
 
@@ -75,10 +149,15 @@ struct nvmx_verdict {
 	__u32 raw_reason; /* as recorded, with the VMX flag bits */
 	__u32 flags;	  /* NVMX_VF_* */
 	__u32 msr;	  /* MSR index when NVMX_VF_MSR_KNOWN */
-	__u32 pad;
-	__u64 info1; /* info1 of the exit (SVM EXITINFO1 / VMX qualification): ports, MSR r/w */
+	__u32 vcpu_id;	  /* NVMX_V_VECTORING: kvm_exit's vcpu_id */
+	__u64 info1; /* info1 of the exit (SVM EXITINFO1 / VMX qualification); VECTORING: the rip */
 	__u64 ts_ns; /* when the exit happened (kvm_exit, else the record that made it) */
 	__u64 latency_ns; /* exit until the decision: kvm_entry (L0, L1 exits), inject (reflected) */
+	__u32 vec_type;	   /* NVMX_V_VECTORING: NVMX_VEC_* type */
+	__u32 vec_vector;  /* NVMX_V_VECTORING: the vector */
+	__u32 vec_outcome; /* NVMX_V_VECTORING: NVMX_VEC_REINJECTED_L2 ... */
+	__u32 pad;
+	struct nvmx_round_trip rt; /* NVMX_V_ROUND_TRIP only */
 };
 
 #define NVMX_MODEL_MAX_VERDICTS 4
@@ -94,6 +173,7 @@ struct nvmx_verdicts {
 #define NVMX_PF_MSR_KNOWN    0x2u /* a kvm_msr followed the pending exit */
 #define NVMX_PF_TO_USERSPACE 0x4u /* the pending exit went out to the VMM */
 #define NVMX_PF_IN_L1_REFL   0x8u /* the pending exit was taken while L1 handled a reflected one */
+#define NVMX_PF_AT_ENTRY     0x10u /* the pending exit is decided at kvm_entry */
 
 /* Per vCPU thread. Zero-initialised it is NVMX_ST_UNKNOWN. */
 struct nvmx_vcpu_state {
@@ -106,6 +186,16 @@ struct nvmx_vcpu_state {
 	__u64 pending_ts; /* kvm_exit timestamp of the pending exit */
 	__u64 pending_info1;
 	__u64 last_exit_ts; /* the L1 exit that led to a nested entry, for its latency */
+	/* the event whose delivery the last L2 exit interrupted, until its outcome is known */
+	__u32 vec_pending; /* 1: the vec_* fields describe an event whose outcome is not known */
+	__u32 vec_type;	   /* NVMX_VEC_* */
+	__u32 vec_vector;
+	__u32 vec_reason; /* raw reason of the L2 exit */
+	__u32 vec_isa;
+	__u32 vec_vcpu_id;
+	__u64 vec_rip;
+	__u64 vec_ts;
+	struct nvmx_round_trip rt; /* the reflected L2 exit in progress */
 };
 
 static __always_inline __u32 nvmx_model_basic_reason(__u32 isa, __u32 raw)
@@ -131,7 +221,7 @@ static __always_inline void nvmx_model_emit(struct nvmx_verdicts *out, __u32 kin
 	v->raw_reason = raw_reason;
 	v->flags = flags;
 	v->msr = msr;
-	v->pad = 0;
+	v->vcpu_id = NVMX_EV_VCPU_ID_NONE;
 	v->info1 = info1;
 	v->ts_ns = ts;
 	v->latency_ns = now > ts ? now - ts : 0;
@@ -163,6 +253,8 @@ static __always_inline void nvmx_model_resolve(struct nvmx_vcpu_state *s, struct
 		flags |= NVMX_VF_TO_USERSPACE;
 	if (s->pending_flags & NVMX_PF_IN_L1_REFL)
 		flags |= NVMX_VF_IN_L1_REFLECTED;
+	if (s->pending_flags & NVMX_PF_AT_ENTRY)
+		flags |= NVMX_VF_AT_ENTRY;
 	nvmx_model_emit(out, kind, by, s->pending_isa, s->pending_reason, flags, s->pending_msr,
 			s->pending_info1, s->pending_ts, now);
 	s->pending_flags = 0;
@@ -174,6 +266,127 @@ static __always_inline void nvmx_model_forget(struct nvmx_vcpu_state *s, struct 
 {
 	nvmx_model_resolve(s, out, NVMX_V_UNATTRIBUTED, NVMX_V_BY_NONE, now);
 	s->state = NVMX_ST_UNKNOWN;
+	/* an event's outcome or a round trip we cannot see the end of is not counted at all */
+	s->vec_pending = 0;
+	s->rt.phase = NVMX_RT_NONE;
+}
+
+/*
+ * The vectoring field of an exit or inject record: VMX info2 / exit_info2 (IDT-vectoring info;
+ * on the inject vmcs12's idt_vectoring_info_field), SVM intr_info / exit_int_info (EXITINTINFO).
+ * Returns 1 with the type (NVMX_VEC_*) and vector when it holds a valid event (bit 31).
+ */
+static __always_inline int nvmx_vectoring_decode(__u32 isa, const struct nvmx_event *e, __u32 *type,
+						 __u32 *vector)
+{
+	__u32 info = isa == NVMX_EV_ISA_VMX ? (__u32)e->info2 : e->intr_info;
+	__u32 t = (info >> 8) & 7;
+
+	if (!(info & 0x80000000u) || (isa != NVMX_EV_ISA_VMX && isa != NVMX_EV_ISA_SVM))
+		return 0;
+	*vector = info & 0xff;
+	switch (t) {
+	case 0:
+		*type = NVMX_VEC_EXT_INTR;
+		return 1;
+	case 2:
+		*type = NVMX_VEC_NMI;
+		return 1;
+	case 3:
+		*type = NVMX_VEC_HW_EXCEPTION;
+		return 1;
+	case 4:
+		*type = NVMX_VEC_SW_INTERRUPT;
+		return 1;
+	case 5:
+	case 6:
+		/* VMX only; SVM has no such types (reserved) */
+		if (isa != NVMX_EV_ISA_VMX)
+			return 0;
+		*type = NVMX_VEC_SW_EXCEPTION;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* Emits the pending event's outcome and forgets it. */
+static __always_inline void nvmx_vec_resolve(struct nvmx_vcpu_state *s, struct nvmx_verdicts *out,
+					     __u32 outcome, __u64 now)
+{
+	struct nvmx_verdict *v;
+	__u32 n = out->n;
+
+	if (!s->vec_pending)
+		return;
+	s->vec_pending = 0;
+	if (n >= NVMX_MODEL_MAX_VERDICTS)
+		return;
+	v = &out->v[n];
+	v->kind = NVMX_V_VECTORING;
+	v->handled_by = NVMX_V_BY_NONE;
+	v->isa = s->vec_isa;
+	v->reason = nvmx_model_basic_reason(s->vec_isa, s->vec_reason);
+	v->raw_reason = s->vec_reason;
+	v->flags = 0;
+	v->msr = NVMX_MODEL_MSR_UNKNOWN;
+	v->vcpu_id = s->vec_vcpu_id;
+	v->info1 = s->vec_rip;
+	v->ts_ns = s->vec_ts;
+	v->latency_ns = now > s->vec_ts ? now - s->vec_ts : 0;
+	v->vec_type = s->vec_type;
+	v->vec_vector = s->vec_vector;
+	v->vec_outcome = outcome;
+	v->pad = 0;
+	out->n = n + 1;
+}
+
+/*
+ * An entry into L2: the interrupted event still pending was neither reinjected nor handed to
+ * L1. KVM reinjects an NMI with no tracepoint (svm_inject_nmi, vmx_inject_nmi trace nothing), so
+ * an NMI's outcome cannot be seen: it is not counted rather than called lost.
+ */
+static __always_inline void nvmx_vec_on_l2_entry(struct nvmx_vcpu_state *s,
+						 struct nvmx_verdicts *out, __u64 now)
+{
+	if (s->vec_pending && s->vec_type == NVMX_VEC_NMI)
+		s->vec_pending = 0;
+	nvmx_vec_resolve(s, out, NVMX_VEC_LOST, now);
+}
+
+/* Counts one L1 exit of the handler into the round trip: its reason's slot, or the overflow. */
+static __always_inline void nvmx_rt_add_l1_exit(struct nvmx_round_trip *rt, __u32 reason,
+						__u64 ns)
+{
+	rt->l1_service_ns += ns;
+NVMX_UNROLL
+	for (int i = 0; i < NVMX_RT_L1_REASONS; i++) {
+		if (rt->l1_count[i] && rt->l1_reason[i] == reason) {
+			rt->l1_count[i]++;
+			return;
+		}
+		if (!rt->l1_count[i]) {
+			rt->l1_reason[i] = reason;
+			rt->l1_count[i] = 1;
+			return;
+		}
+	}
+	rt->l1_overflow++;
+}
+
+/* The parts of a completed round trip (verdict NVMX_V_ROUND_TRIP), NVMX_RT_* order. */
+static __always_inline void nvmx_rt_parts(const struct nvmx_verdict *v, __u64 *parts)
+{
+	const struct nvmx_round_trip *rt = &v->rt;
+	__u64 l2_entry_ts = v->ts_ns + v->latency_ns;
+	__u64 in_l1 = rt->vmrun_exit_ts - rt->l1_entry_ts;
+
+	parts[NVMX_RT_ROUND_TRIP] = v->latency_ns;
+	parts[NVMX_RT_L0_EXIT] = rt->inject_ts - rt->l2_exit_ts;
+	parts[NVMX_RT_L0_REFLECT] = rt->l1_entry_ts - rt->inject_ts;
+	parts[NVMX_RT_L1_HANDLER] = in_l1 > rt->l1_service_ns ? in_l1 - rt->l1_service_ns : 0;
+	parts[NVMX_RT_L1_EXIT_SERVICE] = rt->l1_service_ns;
+	parts[NVMX_RT_L0_ENTRY_EMULATION] = l2_entry_ts - rt->vmrun_exit_ts;
 }
 
 static __always_inline void
@@ -215,6 +428,18 @@ static __always_inline void nvmx_model_on_nested_vmexit(struct nvmx_vcpu_state *
 		s->pending_flags &= ~NVMX_PF_IN_L1_REFL;
 	}
 	s->state = NVMX_ST_L0_L2_EXIT;
+	/* a new L2 exit: an earlier round trip that did not complete is not counted */
+	s->rt.phase = NVMX_RT_NONE;
+	/* an earlier event still pending means an entry into L2 went unseen: not counted */
+	s->vec_pending = 0;
+	if (nvmx_vectoring_decode(e->isa, e, &s->vec_type, &s->vec_vector)) {
+		s->vec_pending = 1;
+		s->vec_reason = e->reason;
+		s->vec_isa = e->isa;
+		s->vec_vcpu_id = e->vcpu_id;
+		s->vec_rip = e->value;
+		s->vec_ts = s->pending_ts;
+	}
 }
 
 static __always_inline void nvmx_model_on_inject(struct nvmx_vcpu_state *s,
@@ -223,9 +448,26 @@ static __always_inline void nvmx_model_on_inject(struct nvmx_vcpu_state *s,
 {
 	__u32 isa = e->isa ? e->isa : s->isa;
 
+	/* only the inject that reflects the pending L2 exit starts a round trip */
+	s->rt.phase = NVMX_RT_NONE;
+
 	if (s->state == NVMX_ST_L0_L2_EXIT && (s->pending_flags & NVMX_PF_EXIT)) {
 		if (nvmx_model_basic_reason(isa, e->reason) ==
 		    nvmx_model_basic_reason(s->pending_isa, s->pending_reason)) {
+			s->rt.phase = NVMX_RT_INJECTED;
+			s->rt.l2_exit_ts = s->pending_ts;
+			s->rt.inject_ts = e->ts_ns;
+			s->rt.l2_isa = s->pending_isa;
+			s->rt.l2_reason = s->pending_reason;
+			s->rt.l1_entry_ts = 0;
+			s->rt.vmrun_exit_ts = 0;
+			s->rt.l1_service_ns = 0;
+			s->rt.l1_overflow = 0;
+NVMX_UNROLL
+			for (int i = 0; i < NVMX_RT_L1_REASONS; i++) {
+				s->rt.l1_reason[i] = 0;
+				s->rt.l1_count[i] = 0;
+			}
 			nvmx_model_resolve(s, out, NVMX_V_L2_EXIT, NVMX_V_BY_L1, e->ts_ns);
 			s->state = NVMX_ST_REFLECTED;
 			return;
@@ -256,6 +498,22 @@ static __always_inline void nvmx_model_on_inject(struct nvmx_vcpu_state *s,
 	s->state = NVMX_ST_SYNTHESIZED;
 }
 
+/*
+ * Any exit delivered to L1 while the interrupted event is pending: KVM copies the event into
+ * vmcs12's IDT-vectoring info / vmcb12's EXITINTINFO (vmcs12_save_pending_event,
+ * nested_svm_vmexit), and the inject record carries that field.
+ */
+static __always_inline void nvmx_model_vec_on_inject(struct nvmx_vcpu_state *s,
+						     const struct nvmx_event *e,
+						     struct nvmx_verdicts *out)
+{
+	__u32 type = 0, vector = 0;
+
+	if (s->vec_pending && nvmx_vectoring_decode(s->vec_isa, e, &type, &vector) &&
+	    vector == s->vec_vector)
+		nvmx_vec_resolve(s, out, NVMX_VEC_HANDED_TO_L1, e->ts_ns);
+}
+
 static __always_inline void nvmx_model_on_vmenter(struct nvmx_vcpu_state *s,
 						  const struct nvmx_event *e,
 						  struct nvmx_verdicts *out)
@@ -266,10 +524,19 @@ static __always_inline void nvmx_model_on_vmenter(struct nvmx_vcpu_state *s,
 		if (s->state == NVMX_ST_L0_L1_EXIT) {
 			/* L1 executed VMLAUNCH/VMRESUME/VMRUN */
 			from = s->pending_ts;
+			if (s->rt.phase == NVMX_RT_IN_L1 &&
+			    (s->pending_flags & NVMX_PF_IN_L1_REFL)) {
+				s->rt.vmrun_exit_ts = s->pending_ts;
+				s->rt.phase = NVMX_RT_ENTERING;
+			} else {
+				s->rt.phase = NVMX_RT_NONE;
+			}
 			nvmx_model_resolve(s, out, NVMX_V_L1_EXIT, NVMX_V_BY_NONE, e->ts_ns);
 		} else {
 			nvmx_model_forget(s, out, e->ts_ns);
 		}
+	} else {
+		s->rt.phase = NVMX_RT_NONE;
 	}
 	/* latency of a nested entry: from L1's VMRUN/VMRESUME exit to the emulated entry */
 	nvmx_model_emit(out, NVMX_V_NESTED_ENTRY, NVMX_V_BY_NONE, e->isa ? e->isa : s->isa, 0, 0,
@@ -286,16 +553,47 @@ static __always_inline void nvmx_model_on_entry(struct nvmx_vcpu_state *s,
 		/* back to the L1 context the exit came from */
 		s->state = (s->pending_flags & NVMX_PF_IN_L1_REFL) ? NVMX_ST_L1_REFLECTED
 								   : NVMX_ST_L1_RUNNING;
+		/* an exit L1 takes in its handler: exit multiplication, L0's time serving it */
+		if (s->rt.phase == NVMX_RT_IN_L1 && (s->pending_flags & NVMX_PF_IN_L1_REFL) &&
+		    (s->pending_flags & NVMX_PF_EXIT))
+			nvmx_rt_add_l1_exit(&s->rt,
+					    nvmx_model_basic_reason(s->pending_isa,
+								    s->pending_reason),
+					    e->ts_ns > s->pending_ts ? e->ts_ns - s->pending_ts : 0);
+		else
+			s->rt.phase = NVMX_RT_NONE;
 		nvmx_model_resolve(s, out, NVMX_V_L1_EXIT, NVMX_V_BY_NONE, e->ts_ns);
 		break;
 	case NVMX_ST_L0_L2_EXIT:
+		if (s->pending_flags & NVMX_PF_EXIT)
+			s->pending_flags |= NVMX_PF_AT_ENTRY;
 		nvmx_model_resolve(s, out, NVMX_V_L2_EXIT, NVMX_V_BY_L0, e->ts_ns);
 		s->state = NVMX_ST_L2_RUNNING;
+		nvmx_vec_on_l2_entry(s, out, e->ts_ns);
 		break;
 	case NVMX_ST_L0_NESTED_ENTRY:
 		s->state = NVMX_ST_L2_RUNNING;
+		if (s->rt.phase == NVMX_RT_ENTERING) {
+			__u32 n = out->n;
+
+			/* the round trip is complete: it counts, with every part */
+			if (n < NVMX_MODEL_MAX_VERDICTS) {
+				nvmx_model_emit(out, NVMX_V_ROUND_TRIP, NVMX_V_BY_L1, s->rt.l2_isa,
+						s->rt.l2_reason, 0, NVMX_MODEL_MSR_UNKNOWN, 0,
+						s->rt.l2_exit_ts, e->ts_ns);
+				out->v[n & (NVMX_MODEL_MAX_VERDICTS - 1)].rt = s->rt;
+			}
+		}
+		s->rt.phase = NVMX_RT_NONE;
+		nvmx_vec_on_l2_entry(s, out, e->ts_ns);
 		break;
 	case NVMX_ST_REFLECTED:
+		if (s->rt.phase == NVMX_RT_INJECTED) {
+			s->rt.phase = NVMX_RT_IN_L1;
+			s->rt.l1_entry_ts = e->ts_ns;
+		} else {
+			s->rt.phase = NVMX_RT_NONE;
+		}
 		s->state = NVMX_ST_L1_REFLECTED;
 		break;
 	case NVMX_ST_SYNTHESIZED:
@@ -332,6 +630,19 @@ static __always_inline void nvmx_model_step(struct nvmx_vcpu_state *s, const str
 		break;
 	case NVMX_EV_NESTED_VMEXIT_INJECT:
 		nvmx_model_on_inject(s, e, out);
+		nvmx_model_vec_on_inject(s, e, out);
+		break;
+	case NVMX_EV_INJ_VIRQ:
+	case NVMX_EV_INJ_EXCEPTION:
+		/*
+		 * L0 puts the interrupted event back before it enters L2 again
+		 * (kvm_x86_ops.inject_irq / kvm_inject_exception with reinjected set). Only while
+		 * L0 handles the L2 exit or emulates L1's entry: L1's own events are not it.
+		 */
+		if (s->vec_pending && (e->flags & NVMX_EV_F_REINJECTED) &&
+		    e->reason == s->vec_vector &&
+		    (s->state == NVMX_ST_L0_L2_EXIT || s->state == NVMX_ST_L0_NESTED_ENTRY))
+			nvmx_vec_resolve(s, out, NVMX_VEC_REINJECTED_L2, e->ts_ns);
 		break;
 	case NVMX_EV_NESTED_VMENTER:
 		nvmx_model_on_vmenter(s, e, out);
@@ -343,6 +654,7 @@ static __always_inline void nvmx_model_step(struct nvmx_vcpu_state *s, const str
 		 */
 		nvmx_model_emit(out, NVMX_V_NESTED_ENTRY_FAILED, NVMX_V_BY_NONE, s->isa, 0, 0,
 				NVMX_MODEL_MSR_UNKNOWN, 0, e->ts_ns, e->ts_ns);
+		s->rt.phase = NVMX_RT_NONE;
 		break;
 	case NVMX_EV_ENTRY:
 		nvmx_model_on_entry(s, e, out);

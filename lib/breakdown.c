@@ -1,0 +1,727 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The Turtles breakdown and interrupted event deliveries of a summary (include/nvmx/breakdown.h). */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nvmx/exit_reasons.h"
+#include "summary_int.h"
+
+static const char *const part_names[NVMX_RT_PARTS] = {
+	[NVMX_RT_ROUND_TRIP] = "round_trip_ns",
+	[NVMX_RT_L0_EXIT] = "l0_exit_ns",
+	[NVMX_RT_L0_REFLECT] = "l0_reflect_ns",
+	[NVMX_RT_L1_HANDLER] = "l1_handler_ns",
+	[NVMX_RT_L1_EXIT_SERVICE] = "l1_exit_service_ns",
+	[NVMX_RT_L0_ENTRY_EMULATION] = "l0_entry_emulation_ns",
+};
+
+static const char *const type_names[NVMX_VEC_TYPES] = {
+	[NVMX_VEC_EXT_INTR] = "ext_intr",	  [NVMX_VEC_NMI] = "nmi",
+	[NVMX_VEC_HW_EXCEPTION] = "hw_exception", [NVMX_VEC_SW_INTERRUPT] = "sw_interrupt",
+	[NVMX_VEC_SW_EXCEPTION] = "sw_exception",
+};
+
+static const char *const outcome_names[NVMX_VEC_OUTCOMES] = {
+	[NVMX_VEC_REINJECTED_L2] = "reinjected_l2",
+	[NVMX_VEC_HANDED_TO_L1] = "handed_to_l1",
+	[NVMX_VEC_LOST] = "lost",
+};
+
+const char *nvmx_bd_part_name(uint32_t part)
+{
+	return part < NVMX_RT_PARTS ? part_names[part] : "?";
+}
+
+const char *nvmx_vec_type_name(uint32_t type)
+{
+	return type < NVMX_VEC_TYPES ? type_names[type] : "?";
+}
+
+const char *nvmx_vec_outcome_name(uint32_t outcome)
+{
+	return outcome < NVMX_VEC_OUTCOMES ? outcome_names[outcome] : "?";
+}
+
+static int lookup(const char *const *names, uint32_t n, const char *v, uint32_t *out)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (!strcmp(names[i], v)) {
+			*out = i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+void nvmx_bd_free(struct nvmx_summary *s)
+{
+	for (size_t i = 0; i < s->n_bds; i++)
+		free(s->bds[i].l1);
+	free(s->bds);
+	free(s->vecs);
+}
+
+static int grow(void **arr, size_t *cap, size_t n, size_t elem)
+{
+	size_t ncap;
+	void *p;
+
+	if (n < *cap)
+		return 0;
+	ncap = *cap ? *cap * 2 : 16;
+	p = realloc(*arr, ncap * elem);
+	if (!p)
+		return -ENOMEM;
+	*arr = p;
+	*cap = ncap;
+	return 0;
+}
+
+static int cmp3(uint32_t a0, uint32_t a1, uint32_t a2, uint32_t b0, uint32_t b1, uint32_t b2)
+{
+	if (a0 != b0)
+		return a0 < b0 ? -1 : 1;
+	if (a1 != b1)
+		return a1 < b1 ? -1 : 1;
+	if (a2 != b2)
+		return a2 < b2 ? -1 : 1;
+	return 0;
+}
+
+/* The entry of (isa, reason, kind), created (sorted in) when create is set; NULL: none/ENOMEM. */
+static struct nvmx_bd_entry *bd_entry(struct nvmx_summary *s, uint32_t isa, uint32_t reason,
+				      uint32_t kind, bool create)
+{
+	size_t at = 0;
+
+	for (; at < s->n_bds; at++) {
+		const struct nvmx_bd_entry *e = &s->bds[at];
+		int c = cmp3(e->isa, e->reason, e->kind, isa, reason, kind);
+
+		if (!c)
+			return &s->bds[at];
+		if (c > 0)
+			break;
+	}
+	if (!create || grow((void **)&s->bds, &s->cap_bds, s->n_bds, sizeof(*s->bds)))
+		return NULL;
+	memmove(&s->bds[at + 1], &s->bds[at], (s->n_bds - at) * sizeof(*s->bds));
+	memset(&s->bds[at], 0, sizeof(*s->bds));
+	s->bds[at].isa = isa;
+	s->bds[at].reason = reason;
+	s->bds[at].kind = kind;
+	s->n_bds++;
+	return &s->bds[at];
+}
+
+int nvmx_summary_add_breakdown(struct nvmx_summary *s, uint32_t isa, uint32_t reason, uint32_t kind,
+			       uint64_t count, const uint64_t *sum_ns, const uint64_t *buckets)
+{
+	struct nvmx_bd_entry *e;
+
+	if (kind >= NVMX_BD_KINDS)
+		return -EINVAL;
+	if (!count)
+		return 0;
+	e = bd_entry(s, isa, reason, kind, true);
+	if (!e)
+		return -ENOMEM;
+	e->count += count;
+	for (uint32_t i = 0; sum_ns && i < NVMX_RT_PARTS; i++)
+		e->sum_ns[i] += sum_ns[i];
+	for (uint32_t i = 0; buckets && i < NVMX_HIST_BUCKETS; i++)
+		e->buckets[i] += buckets[i];
+	return 0;
+}
+
+int nvmx_summary_add_breakdown_l1(struct nvmx_summary *s, uint32_t isa, uint32_t reason,
+				  uint32_t l1_reason, uint64_t count)
+{
+	struct nvmx_bd_entry *e;
+	size_t at = 0;
+
+	if (!count)
+		return 0;
+	e = bd_entry(s, isa, reason, NVMX_BD_ROUND_TRIP, true);
+	if (!e)
+		return -ENOMEM;
+	for (; at < e->n_l1 && e->l1[at].reason < l1_reason; at++)
+		;
+	if (at == e->n_l1 || e->l1[at].reason != l1_reason) {
+		if (grow((void **)&e->l1, &e->cap_l1, e->n_l1, sizeof(*e->l1)))
+			return -ENOMEM;
+		memmove(&e->l1[at + 1], &e->l1[at], (e->n_l1 - at) * sizeof(*e->l1));
+		e->l1[at].reason = l1_reason;
+		e->l1[at].count = 0;
+		e->n_l1++;
+	}
+	e->l1[at].count += count;
+	return 0;
+}
+
+static int cmp_vec(const struct nvmx_vec_entry *a, uint32_t isa, uint32_t type, uint32_t vector,
+		   uint32_t outcome)
+{
+	int c = cmp3(a->isa, a->type, a->vector, isa, type, vector);
+
+	if (c)
+		return c;
+	return a->outcome == outcome ? 0 : a->outcome < outcome ? -1 : 1;
+}
+
+int nvmx_summary_add_vectoring(struct nvmx_summary *s, uint32_t isa, uint32_t type, uint32_t vector,
+			       uint32_t outcome, uint64_t count)
+{
+	size_t at = 0;
+	int c = 1;
+
+	if (type >= NVMX_VEC_TYPES || outcome >= NVMX_VEC_OUTCOMES || vector > 0xff)
+		return -EINVAL;
+	if (!count)
+		return 0;
+	for (; at < s->n_vecs; at++) {
+		c = cmp_vec(&s->vecs[at], isa, type, vector, outcome);
+		if (c >= 0)
+			break;
+	}
+	if (at == s->n_vecs || c) {
+		if (grow((void **)&s->vecs, &s->cap_vecs, s->n_vecs, sizeof(*s->vecs)))
+			return -ENOMEM;
+		memmove(&s->vecs[at + 1], &s->vecs[at], (s->n_vecs - at) * sizeof(*s->vecs));
+		s->vecs[at] = (struct nvmx_vec_entry){ isa, type, vector, outcome, 0 };
+		s->n_vecs++;
+	}
+	s->vecs[at].count += count;
+	return 0;
+}
+
+size_t nvmx_summary_breakdowns(const struct nvmx_summary *s, const struct nvmx_bd_entry **out)
+{
+	*out = s->bds;
+	return s->n_bds;
+}
+
+size_t nvmx_summary_vectorings(const struct nvmx_summary *s, const struct nvmx_vec_entry **out)
+{
+	*out = s->vecs;
+	return s->n_vecs;
+}
+
+const struct nvmx_bd_entry *nvmx_summary_breakdown_find(const struct nvmx_summary *s, uint32_t isa,
+							uint32_t reason, uint32_t kind)
+{
+	return bd_entry((struct nvmx_summary *)s, isa, reason, kind, false);
+}
+
+uint64_t nvmx_summary_vectoring_count(const struct nvmx_summary *s, uint32_t isa, uint32_t type,
+				      uint32_t vector, uint32_t outcome)
+{
+	for (size_t i = 0; i < s->n_vecs; i++)
+		if (!cmp_vec(&s->vecs[i], isa, type, vector, outcome))
+			return s->vecs[i].count;
+	return 0;
+}
+
+double nvmx_hist_quantile(const uint64_t *buckets, double p)
+{
+	uint64_t total = 0, below = 0;
+	double rank;
+
+	for (uint32_t i = 0; i < NVMX_HIST_BUCKETS; i++)
+		total += buckets[i];
+	if (!total)
+		return 0;
+	rank = p * (double)total;
+	for (uint32_t i = 0; i < NVMX_HIST_BUCKETS; i++) {
+		double lo = i ? (double)(1ull << (i - 1)) : 0, hi = (double)(1ull << i);
+
+		if (!buckets[i] || (double)(below + buckets[i]) < rank) {
+			below += buckets[i];
+			continue;
+		}
+		return lo + (hi - lo) * ((rank - (double)below) / (double)buckets[i]);
+	}
+	/* rank beyond the last bucket cannot happen (p < 1); its lower bound otherwise */
+	return (double)(1ull << (NVMX_HIST_BUCKETS - 2));
+}
+
+/* ---- JSON ---- */
+
+static int put(struct json_object *o, const char *key, struct json_object *v)
+{
+	if (!v)
+		return -ENOMEM;
+	if (json_object_object_add(o, key, v)) {
+		json_object_put(v);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static struct json_object *u64_array(const uint64_t *v, size_t n)
+{
+	struct json_object *a = json_object_new_array();
+
+	for (size_t i = 0; a && i < n; i++)
+		if (json_object_array_add(a, json_object_new_int64((int64_t)v[i]))) {
+			json_object_put(a);
+			return NULL;
+		}
+	return a;
+}
+
+/* Keys added in alphabetical order: json-c keeps insertion order. */
+static struct json_object *round_trip_json(const struct nvmx_bd_entry *e)
+{
+	struct json_object *o = json_object_new_object(), *l1 = json_object_new_object();
+	uint64_t overflow = 0;
+	char buf[24];
+	int err = 0;
+
+	if (!o || !l1) {
+		json_object_put(o);
+		json_object_put(l1);
+		return NULL;
+	}
+	for (size_t i = 0; i < e->n_l1; i++) {
+		if (e->l1[i].reason == NVMX_BD_L1_OVERFLOW) {
+			overflow += e->l1[i].count;
+			continue;
+		}
+		err |= put(l1, nvmx_reason_name(e->isa, e->l1[i].reason, buf, sizeof(buf)),
+			   json_object_new_int64((int64_t)e->l1[i].count));
+	}
+	err |= put(o, "isa", json_object_new_string(nvmx_isa_name(e->isa)));
+	err |= put(o, "l0_entry_emulation_ns",
+		   json_object_new_int64((int64_t)e->sum_ns[NVMX_RT_L0_ENTRY_EMULATION]));
+	err |= put(o, "l0_exit_ns", json_object_new_int64((int64_t)e->sum_ns[NVMX_RT_L0_EXIT]));
+	err |= put(o, "l0_reflect_ns",
+		   json_object_new_int64((int64_t)e->sum_ns[NVMX_RT_L0_REFLECT]));
+	err |= put(o, "l1_exit_service_ns",
+		   json_object_new_int64((int64_t)e->sum_ns[NVMX_RT_L1_EXIT_SERVICE]));
+	err |= put(o, "l1_exits", l1);
+	err |= put(o, "l1_exits_overflow", json_object_new_int64((int64_t)overflow));
+	err |= put(o, "l1_handler_ns",
+		   json_object_new_int64((int64_t)e->sum_ns[NVMX_RT_L1_HANDLER]));
+	err |= put(o, "reason",
+		   json_object_new_string(nvmx_reason_name(e->isa, e->reason, buf, sizeof(buf))));
+	err |= put(o, "round_trip_buckets", u64_array(e->buckets, NVMX_HIST_BUCKETS));
+	err |= put(o, "round_trip_ns",
+		   json_object_new_int64((int64_t)e->sum_ns[NVMX_RT_ROUND_TRIP]));
+	err |= put(o, "round_trips", json_object_new_int64((int64_t)e->count));
+	if (err) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
+static struct json_object *l0_json(const struct nvmx_bd_entry *e)
+{
+	struct json_object *o = json_object_new_object();
+	char buf[24];
+	int err = 0;
+
+	if (!o)
+		return NULL;
+	err |= put(o, "exits", json_object_new_int64((int64_t)e->count));
+	err |= put(o, "handling_buckets", u64_array(e->buckets, NVMX_HIST_BUCKETS));
+	err |= put(o, "handling_ns", json_object_new_int64((int64_t)e->sum_ns[0]));
+	err |= put(o, "isa", json_object_new_string(nvmx_isa_name(e->isa)));
+	err |= put(o, "reason",
+		   json_object_new_string(nvmx_reason_name(e->isa, e->reason, buf, sizeof(buf))));
+	err |= put(o, "to_vmm", json_object_new_boolean(e->kind == NVMX_BD_L0_TO_VMM));
+	if (err) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
+static struct json_object *vec_json(const struct nvmx_vec_entry *v)
+{
+	struct json_object *o = json_object_new_object();
+	int err = 0;
+
+	if (!o)
+		return NULL;
+	err |= put(o, "count", json_object_new_int64((int64_t)v->count));
+	err |= put(o, "isa", json_object_new_string(nvmx_isa_name(v->isa)));
+	err |= put(o, "outcome", json_object_new_string(nvmx_vec_outcome_name(v->outcome)));
+	err |= put(o, "type", json_object_new_string(nvmx_vec_type_name(v->type)));
+	err |= put(o, "vector", json_object_new_int((int32_t)v->vector));
+	if (err) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
+int nvmx_bd_json_add(struct json_object *root, const struct nvmx_summary *s, const char *key)
+{
+	struct json_object *arr = json_object_new_array();
+	bool breakdown = !strcmp(key, "breakdown"), vectoring = !strcmp(key, "vectoring");
+	int err = 0;
+
+	if (!arr)
+		return -ENOMEM;
+	for (size_t i = 0; !vectoring && i < s->n_bds && !err; i++) {
+		const struct nvmx_bd_entry *e = &s->bds[i];
+		struct json_object *o;
+
+		if (breakdown != (e->kind == NVMX_BD_ROUND_TRIP))
+			continue;
+		o = breakdown ? round_trip_json(e) : l0_json(e);
+		if (!o || json_object_array_add(arr, o)) {
+			json_object_put(o);
+			err = -ENOMEM;
+		}
+	}
+	for (size_t i = 0; vectoring && i < s->n_vecs && !err; i++) {
+		struct json_object *o = vec_json(&s->vecs[i]);
+
+		if (!o || json_object_array_add(arr, o)) {
+			json_object_put(o);
+			err = -ENOMEM;
+		}
+	}
+	if (err) {
+		json_object_put(arr);
+		return err;
+	}
+	return put(root, key, arr);
+}
+
+/* ---- reading ---- */
+
+struct rd {
+	const char *path;
+	char *err;
+	size_t errlen;
+};
+
+__attribute__((format(printf, 2, 3))) static int bad(struct rd *r, const char *fmt, ...)
+{
+	char what[200];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	snprintf(r->err, r->errlen, "%s: %s", r->path, what);
+	return -EINVAL;
+}
+
+static int get_u64(struct rd *r, struct json_object *o, const char *arr, size_t i, const char *key,
+		   uint64_t *v)
+{
+	struct json_object *f;
+
+	if (!json_object_object_get_ex(o, key, &f) || !json_object_is_type(f, json_type_int) ||
+	    json_object_get_int64(f) < 0)
+		return bad(r, "%s[%zu]: \"%s\" is missing or not a non-negative integer", arr, i,
+			   key);
+	*v = (uint64_t)json_object_get_int64(f);
+	return 0;
+}
+
+static int get_str(struct rd *r, struct json_object *o, const char *arr, size_t i, const char *key,
+		   const char **v)
+{
+	struct json_object *f;
+
+	if (!json_object_object_get_ex(o, key, &f) || !json_object_is_type(f, json_type_string))
+		return bad(r, "%s[%zu]: \"%s\" is missing or not a string", arr, i, key);
+	*v = json_object_get_string(f);
+	return 0;
+}
+
+static int get_isa_reason(struct rd *r, struct json_object *o, const char *arr, size_t i,
+			  uint32_t *isa, uint32_t *reason)
+{
+	const char *is, *rs;
+	uint32_t name_isa;
+
+	if (get_str(r, o, arr, i, "isa", &is) || get_str(r, o, arr, i, "reason", &rs))
+		return -EINVAL;
+	if (nvmx_isa_from_name(is, isa))
+		return bad(r, "%s[%zu]: isa \"%s\" is not vmx or svm", arr, i, is);
+	name_isa = *isa;
+	if (nvmx_reason_from_name(rs, strlen(rs), &name_isa, reason) || name_isa != *isa)
+		return bad(r, "%s[%zu]: reason \"%s\" is not an exit reason of this isa", arr, i,
+			   rs);
+	return 0;
+}
+
+static int get_buckets(struct rd *r, struct json_object *o, const char *arr, size_t i,
+		       const char *key, uint64_t *b)
+{
+	struct json_object *f;
+
+	if (!json_object_object_get_ex(o, key, &f))
+		return 0; /* optional: a truth has no times */
+	if (!json_object_is_type(f, json_type_array) ||
+	    json_object_array_length(f) != NVMX_HIST_BUCKETS)
+		return bad(r, "%s[%zu]: \"%s\" is not an array of %u counts", arr, i, key,
+			   NVMX_HIST_BUCKETS);
+	for (size_t k = 0; k < NVMX_HIST_BUCKETS; k++) {
+		struct json_object *x = json_object_array_get_idx(f, k);
+
+		if (!json_object_is_type(x, json_type_int) || json_object_get_int64(x) < 0)
+			return bad(r, "%s[%zu]: \"%s\"[%zu] is not a count", arr, i, key, k);
+		b[k] = (uint64_t)json_object_get_int64(x);
+	}
+	return 0;
+}
+
+static int array_of(struct rd *r, struct json_object *root, const char *key,
+		    struct json_object **arr)
+{
+	if (!json_object_object_get_ex(root, key, arr)) {
+		*arr = NULL;
+		return 0;
+	}
+	if (!json_object_is_type(*arr, json_type_array))
+		return bad(r, "\"%s\" is not an array", key);
+	return 0;
+}
+
+static int read_breakdown(struct rd *r, struct json_object *root, struct nvmx_summary *s)
+{
+	struct json_object *arr;
+	int err = array_of(r, root, "breakdown", &arr);
+
+	for (size_t i = 0; !err && arr && i < json_object_array_length(arr); i++) {
+		struct json_object *o = json_object_array_get_idx(arr, i), *l1;
+		uint64_t sums[NVMX_RT_PARTS] = { 0 }, buckets[NVMX_HIST_BUCKETS] = { 0 }, n,
+			 ovf = 0;
+		uint32_t isa, reason;
+
+		if (!json_object_is_type(o, json_type_object))
+			return bad(r, "breakdown[%zu]: not an object", i);
+		err = get_isa_reason(r, o, "breakdown", i, &isa, &reason) ||
+		      get_u64(r, o, "breakdown", i, "round_trips", &n);
+		for (uint32_t p = 0; !err && p < NVMX_RT_PARTS; p++)
+			err = get_u64(r, o, "breakdown", i, part_names[p], &sums[p]);
+		if (!err)
+			err = get_buckets(r, o, "breakdown", i, "round_trip_buckets", buckets);
+		if (!err && json_object_object_get_ex(o, "l1_exits_overflow", &l1))
+			err = get_u64(r, o, "breakdown", i, "l1_exits_overflow", &ovf);
+		if (err)
+			return -EINVAL;
+		if (nvmx_summary_add_breakdown(s, isa, reason, NVMX_BD_ROUND_TRIP, n, sums,
+					       buckets) ||
+		    nvmx_summary_add_breakdown_l1(s, isa, reason, NVMX_BD_L1_OVERFLOW, ovf))
+			return bad(r, "breakdown[%zu]: out of memory", i);
+		if (!json_object_object_get_ex(o, "l1_exits", &l1) ||
+		    !json_object_is_type(l1, json_type_object))
+			return bad(r, "breakdown[%zu]: \"l1_exits\" is missing or not an object",
+				   i);
+		json_object_object_foreach(l1, name, val)
+		{
+			uint32_t l1_isa = isa, l1_reason;
+
+			if (nvmx_reason_from_name(name, strlen(name), &l1_isa, &l1_reason) ||
+			    l1_isa != isa || !json_object_is_type(val, json_type_int) ||
+			    json_object_get_int64(val) < 0)
+				return bad(r,
+					   "breakdown[%zu]: l1_exits \"%s\" is not REASON: count",
+					   i, name);
+			if (nvmx_summary_add_breakdown_l1(s, isa, reason, l1_reason,
+							  (uint64_t)json_object_get_int64(val)))
+				return bad(r, "breakdown[%zu]: out of memory", i);
+		}
+	}
+	return err;
+}
+
+static int read_l0(struct rd *r, struct json_object *root, struct nvmx_summary *s)
+{
+	struct json_object *arr, *f;
+	int err = array_of(r, root, "l0_handled", &arr);
+
+	for (size_t i = 0; !err && arr && i < json_object_array_length(arr); i++) {
+		struct json_object *o = json_object_array_get_idx(arr, i);
+		uint64_t sums[NVMX_RT_PARTS] = { 0 }, buckets[NVMX_HIST_BUCKETS] = { 0 }, n;
+		uint32_t isa, reason;
+
+		if (!json_object_is_type(o, json_type_object))
+			return bad(r, "l0_handled[%zu]: not an object", i);
+		if (get_isa_reason(r, o, "l0_handled", i, &isa, &reason) ||
+		    get_u64(r, o, "l0_handled", i, "exits", &n) ||
+		    get_u64(r, o, "l0_handled", i, "handling_ns", &sums[0]) ||
+		    get_buckets(r, o, "l0_handled", i, "handling_buckets", buckets))
+			return -EINVAL;
+		if (!json_object_object_get_ex(o, "to_vmm", &f) ||
+		    !json_object_is_type(f, json_type_boolean))
+			return bad(r, "l0_handled[%zu]: \"to_vmm\" is missing or not a boolean", i);
+		if (nvmx_summary_add_breakdown(s, isa, reason,
+					       json_object_get_boolean(f) ? NVMX_BD_L0_TO_VMM
+									  : NVMX_BD_L0_HANDLED,
+					       n, sums, buckets))
+			return bad(r, "l0_handled[%zu]: out of memory", i);
+	}
+	return err;
+}
+
+static int read_vectoring(struct rd *r, struct json_object *root, struct nvmx_summary *s)
+{
+	struct json_object *arr, *f;
+	int err = array_of(r, root, "vectoring", &arr);
+
+	for (size_t i = 0; !err && arr && i < json_object_array_length(arr); i++) {
+		struct json_object *o = json_object_array_get_idx(arr, i);
+		const char *is, *ts, *os;
+		uint32_t isa, type, outcome;
+		uint64_t n;
+		int64_t vector;
+
+		if (!json_object_is_type(o, json_type_object))
+			return bad(r, "vectoring[%zu]: not an object", i);
+		if (get_str(r, o, "vectoring", i, "isa", &is) ||
+		    get_str(r, o, "vectoring", i, "type", &ts) ||
+		    get_str(r, o, "vectoring", i, "outcome", &os) ||
+		    get_u64(r, o, "vectoring", i, "count", &n))
+			return -EINVAL;
+		if (nvmx_isa_from_name(is, &isa))
+			return bad(r, "vectoring[%zu]: isa \"%s\" is not vmx or svm", i, is);
+		if (lookup(type_names, NVMX_VEC_TYPES, ts, &type))
+			return bad(r, "vectoring[%zu]: type \"%s\" is not an event type", i, ts);
+		if (lookup(outcome_names, NVMX_VEC_OUTCOMES, os, &outcome))
+			return bad(r,
+				   "vectoring[%zu]: outcome \"%s\" is not reinjected_l2, "
+				   "handed_to_l1 or lost",
+				   i, os);
+		if (!json_object_object_get_ex(o, "vector", &f) ||
+		    !json_object_is_type(f, json_type_int) ||
+		    (vector = json_object_get_int64(f)) < 0 || vector > 255)
+			return bad(r, "vectoring[%zu]: \"vector\" is not 0..255", i);
+		if (nvmx_summary_add_vectoring(s, isa, type, (uint32_t)vector, outcome, n))
+			return bad(r, "vectoring[%zu]: out of memory", i);
+	}
+	return err;
+}
+
+int nvmx_bd_json_read(struct json_object *root, struct nvmx_summary *s, const char *path, char *err,
+		      size_t errlen)
+{
+	struct rd r = { path, err, errlen };
+
+	if (read_breakdown(&r, root, s) || read_l0(&r, root, s) || read_vectoring(&r, root, s))
+		return -EINVAL;
+	return 0;
+}
+
+/* ---- comparing ---- */
+
+static void diff(FILE *out, const char *what, const char *an, uint64_t a, const char *bn,
+		 uint64_t b)
+{
+	if (out)
+		fprintf(out, "%s: %s %" PRIu64 ", %s %" PRIu64 "\n", what, an, a, bn, b);
+}
+
+static uint64_t l1_count(const struct nvmx_bd_entry *e, uint32_t reason)
+{
+	for (size_t i = 0; e && i < e->n_l1; i++)
+		if (e->l1[i].reason == reason)
+			return e->l1[i].count;
+	return 0;
+}
+
+/* Every count of a's breakdown entries against b's (one direction). */
+static int bd_counts_one_way(const struct nvmx_summary *a, const struct nvmx_summary *b,
+			     bool missing_only, const char *an, const char *bn, FILE *out,
+			     bool swap)
+{
+	char label[160], rb[24], lb[24];
+	int n = 0;
+
+	for (size_t i = 0; i < a->n_bds; i++) {
+		const struct nvmx_bd_entry *e = &a->bds[i];
+		const struct nvmx_bd_entry *o =
+			nvmx_summary_breakdown_find(b, e->isa, e->reason, e->kind);
+		static const char *const kinds[] = { "breakdown", "l0_handled",
+						     "l0_handled to_vmm" };
+
+		nvmx_reason_name(e->isa, e->reason, rb, sizeof(rb));
+		if ((!o || !missing_only) && (o ? o->count : 0) != e->count) {
+			snprintf(label, sizeof(label), "%s %s %s count", kinds[e->kind],
+				 nvmx_isa_name(e->isa), rb);
+			swap ? diff(out, label, an, o ? o->count : 0, bn, e->count)
+			     : diff(out, label, an, e->count, bn, o ? o->count : 0);
+			n++;
+		}
+		for (size_t k = 0; k < e->n_l1; k++) {
+			uint64_t other = l1_count(o, e->l1[k].reason);
+
+			if ((other && missing_only) || other == e->l1[k].count)
+				continue;
+			if (e->l1[k].reason == NVMX_BD_L1_OVERFLOW)
+				snprintf(lb, sizeof(lb), "overflow");
+			else
+				nvmx_reason_name(e->isa, e->l1[k].reason, lb, sizeof(lb));
+			snprintf(label, sizeof(label), "breakdown %s %s l1_exits %s",
+				 nvmx_isa_name(e->isa), rb, lb);
+			swap ? diff(out, label, an, other, bn, e->l1[k].count)
+			     : diff(out, label, an, e->l1[k].count, bn, other);
+			n++;
+		}
+	}
+	return n;
+}
+
+static void vec_label(const struct nvmx_vec_entry *v, char *buf, size_t len)
+{
+	snprintf(buf, len, "vectoring %s %s 0x%x %s", nvmx_isa_name(v->isa),
+		 nvmx_vec_type_name(v->type), v->vector, nvmx_vec_outcome_name(v->outcome));
+}
+
+/* Whether the truth names this event (isa, type, vector) at all. */
+static bool named(const struct nvmx_summary *t, const struct nvmx_vec_entry *v)
+{
+	for (size_t i = 0; i < t->n_vecs; i++)
+		if (t->vecs[i].isa == v->isa && t->vecs[i].type == v->type &&
+		    t->vecs[i].vector == v->vector)
+			return true;
+	return false;
+}
+
+int nvmx_bd_compare(const struct nvmx_summary *a, const struct nvmx_summary *b, bool all,
+		    const char *an, const char *bn, FILE *out)
+{
+	char label[128];
+	int n = 0;
+
+	if (all) {
+		n += bd_counts_one_way(a, b, false, an, bn, out, false);
+		n += bd_counts_one_way(b, a, true, an, bn, out, true);
+	}
+	for (size_t i = 0; i < a->n_vecs; i++) {
+		const struct nvmx_vec_entry *v = &a->vecs[i];
+		uint64_t seen =
+			nvmx_summary_vectoring_count(b, v->isa, v->type, v->vector, v->outcome);
+
+		if (seen != v->count) {
+			vec_label(v, label, sizeof(label));
+			diff(out, label, an, v->count, bn, seen);
+			n++;
+		}
+	}
+	for (size_t i = 0; i < b->n_vecs; i++) {
+		const struct nvmx_vec_entry *v = &b->vecs[i];
+
+		/* truth against observed: an event the truth does not name is not certain,
+		 * but a lost event is always an anomaly */
+		if (!all && !named(a, v) && v->outcome != NVMX_VEC_LOST)
+			continue;
+		if (nvmx_summary_vectoring_count(a, v->isa, v->type, v->vector, v->outcome))
+			continue;
+		vec_label(v, label, sizeof(label));
+		diff(out, label, an, 0, bn, v->count);
+		n++;
+	}
+	return n;
+}

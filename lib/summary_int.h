@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Internal to libnvmx: struct nvmx_summary, shared by summary.c and breakdown.c. */
+#ifndef NVMX_SUMMARY_INT_H
+#define NVMX_SUMMARY_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <json-c/json.h>
+#include <linux/types.h>
+
+#include "nvmx/events.h"
+#include "nvmx/model.h"
+#include "nvmx/counts.h"
+#include "nvmx/breakdown.h"
+
+struct nvmx_summary {
+	struct nvmx_summary_exit *exits;
+	size_t n_exits, cap_exits;
+	struct nvmx_summary_msr *msrs;
+	size_t n_msrs, cap_msrs;
+	struct nvmx_summary_port *ports;
+	size_t n_ports, cap_ports;
+	uint64_t nested_entries;
+	bool has_nested_entries; /* added in memory or present in the JSON read */
+	uint64_t failed_entries;
+	uint64_t unattributed;
+	struct nvmx_bd_entry *bds; /* sorted by isa, reason, kind */
+	size_t n_bds, cap_bds;
+	struct nvmx_vec_entry *vecs; /* sorted by isa, type, vector, outcome */
+	size_t n_vecs, cap_vecs;
+};
+
+void nvmx_bd_free(struct nvmx_summary *s);
+/* Adds root[key] for key "breakdown", "l0_handled" or "vectoring": 0 or -ENOMEM. */
+int nvmx_bd_json_add(struct json_object *root, const struct nvmx_summary *s, const char *key);
+/* Reads those keys (absent: empty); 0, or -EINVAL with "path: what" in err. */
+int nvmx_bd_json_read(struct json_object *root, struct nvmx_summary *s, const char *path, char *err,
+		      size_t errlen);
+/*
+ * Counts only, never times (two observations of one run have different clocks). all: every
+ * breakdown count and vectoring entry; else (truth against observed) the vectoring entries of
+ * every (isa, type, vector) the truth names, and every lost event. Returns differences.
+ */
+int nvmx_bd_compare(const struct nvmx_summary *a, const struct nvmx_summary *b, bool all,
+		    const char *a_name, const char *b_name, FILE *out);
+
+#endif
