@@ -36,10 +36,16 @@ static void usage(FILE *f)
 		"how many it reflected to the guest hypervisor (L1), and their mean cost.\n"
 		"\n"
 		"Where the numbers come from:\n"
-		"  (default)        standalone: nvmxtop loads nvmx's BPF programs on the KVM\n"
-		"                   tracepoints itself, as nvmxd does (needs root). Counting "
-		"starts\n"
-		"                   when nvmxtop starts.\n"
+		"  (default)        the nvmxd at " TOP_NVMXD_DEFAULT
+		" (nvmxd --listen " TOP_NVMXD_DEFAULT "),\n"
+		"                   or, if none answers there and nvmxtop runs as root, "
+		"standalone\n"
+		"                   (it says so)\n"
+		"  --connect HOST:PORT  the nvmxd listening there (its JSON API, "
+		"/api/v1/summary);\n"
+		"                   counts since nvmxd started. Plain HTTP: no TLS, no password\n"
+		"  --standalone     nvmxtop loads nvmx's BPF programs on the KVM tracepoints\n"
+		"                   itself, as nvmxd does (needs root); counts since it started\n"
 		"  --replay FILE    a capture (tracefs trace, trace-cmd report or nvmxd --record,\n"
 		"                   plain or .xz): each refresh is one interval (-d) of trace "
 		"time.\n"
@@ -87,6 +93,7 @@ static void usage(FILE *f)
 		"\n"
 		"Examples:\n"
 		"  sudo nvmxtop                             every VM on this host, live\n"
+		"  nvmxtop --connect 10.0.0.5:9477          the VMs of another host's nvmxd\n"
 		"  nvmxtop --replay trace.txt.xz -d 0.1     a capture, 100 ms of trace per "
 		"refresh\n"
 		"  sudo nvmxtop -b -d 5 -n 12 > log.txt     a minute of 5 s refreshes, as text\n"
@@ -138,22 +145,25 @@ static void nap(double s)
 
 int top_run_sample(struct top_run *r, bool finish)
 {
+	struct top_sample tmp;
 	int err;
 
-	if (r->have_cur) {
-		err = top_sample_copy(&r->prev, &r->cur);
-		if (err)
-			return err;
-		r->have_prev = true;
-	}
-	top_sample_reset(&r->cur);
-	err = finish ? r->src->ops->finish(r->src, &r->cur) : r->src->ops->sample(r->src, &r->cur);
+	/* into a third sample: a failed one leaves the last two as they were */
+	top_sample_reset(&r->next);
+	err = finish ? r->src->ops->finish(r->src, &r->next)
+		     : r->src->ops->sample(r->src, &r->next);
 	if (err)
 		return err;
-	if (!r->have_cur)
+	tmp = r->prev;
+	r->prev = r->cur;
+	r->cur = r->next;
+	r->next = tmp;
+	if (!r->have_cur) {
 		r->first_ns = r->cur.time_ns;
-	else
+	} else {
+		r->have_prev = true;
 		r->refresh++;
+	}
 	r->have_cur = true;
 	return 0;
 }
@@ -189,7 +199,7 @@ static int show(struct top_run *r, bool json)
 
 static int run_batch(struct top_run *r, bool json)
 {
-	int err;
+	int err, failures = 0;
 
 	err = top_run_sample(r, false); /* the baseline */
 	if (err)
@@ -200,8 +210,14 @@ static int run_batch(struct top_run *r, bool json)
 		if (top_stopping)
 			break;
 		err = top_run_sample(r, false);
+		/* a remote nvmxd may be back at the next refresh; five misses in a row end it */
+		if (err && r->src->retry && ++failures < 5) {
+			fprintf(stderr, "nvmxtop: %s; trying again\n", r->src->why);
+			continue;
+		}
 		if (err)
 			return err;
+		failures = 0;
 		err = show(r, json);
 		if (err)
 			return err;
@@ -215,6 +231,38 @@ static int run_batch(struct top_run *r, bool json)
 			err = show(r, json);
 	}
 	return err;
+}
+
+/*
+ * A running nvmxd: the one at addr (--connect), or at the default address, falling back to
+ * standalone (and saying so) when none answers there.
+ */
+static int open_nvmxd(const char *addr, bool bpf_stats, const char *ready, struct top_source **out,
+		      char *why, size_t why_len)
+{
+	struct top_sample probe = { 0 };
+	char no_nvmxd[512], standalone[512];
+	int err;
+
+	err = top_source_nvmxd_new(addr ? addr : TOP_NVMXD_DEFAULT, out, why, why_len);
+	if (err || addr)
+		return err;
+	err = (*out)->ops->sample(*out, &probe);
+	top_sample_free(&probe);
+	if (!err)
+		return 0;
+	snprintf(no_nvmxd, sizeof(no_nvmxd), "%s", (*out)->why);
+	top_source_free(*out);
+	*out = NULL;
+	err = top_source_bpf_new(bpf_stats, ready, out, standalone, sizeof(standalone));
+	if (err) {
+		snprintf(why, why_len, "%.300s; and standalone: %.190s", no_nvmxd, standalone);
+		return err;
+	}
+	fprintf(stderr, "nvmxtop: %s; counting standalone instead\n", no_nvmxd);
+	snprintf((*out)->what + strlen((*out)->what), sizeof((*out)->what) - strlen((*out)->what),
+		 " (no nvmxd at %s)", TOP_NVMXD_DEFAULT);
+	return 0;
 }
 
 /* Can this terminal be driven full-screen? It needs cursor addressing. */
@@ -257,6 +305,8 @@ int main(int argc, char **argv)
 		O_NO_COLOR,
 		O_NO_BPF_STATS,
 		O_READY,
+		O_CONNECT,
+		O_STANDALONE,
 	};
 	static const struct option longopts[] = {
 		{ "replay", required_argument, NULL, O_REPLAY },
@@ -272,12 +322,14 @@ int main(int argc, char **argv)
 		{ "no-color", no_argument, NULL, O_NO_COLOR },
 		{ "no-bpf-stats", no_argument, NULL, O_NO_BPF_STATS },
 		{ "ready", required_argument, NULL, O_READY },
+		{ "connect", required_argument, NULL, O_CONNECT },
+		{ "standalone", no_argument, NULL, O_STANDALONE },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct top_run r = { .delay_s = 1, .rate = true, .sort = TOP_SORT_L2 };
-	const char *replay = NULL, *ready = NULL, *why = NULL;
-	bool batch = false, json = false, bpf_stats = true;
+	const char *replay = NULL, *ready = NULL, *why = NULL, *connect = NULL;
+	bool batch = false, json = false, bpf_stats = true, standalone = false;
 	char src_why[512] = "";
 	struct sigaction sa;
 	int c, err;
@@ -346,6 +398,12 @@ int main(int argc, char **argv)
 		case O_READY:
 			ready = optarg;
 			break;
+		case O_CONNECT:
+			connect = optarg;
+			break;
+		case O_STANDALONE:
+			standalone = true;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -353,6 +411,11 @@ int main(int argc, char **argv)
 			fprintf(stderr, "nvmxtop: bad usage; see nvmxtop --help\n");
 			return 2;
 		}
+	}
+	if (!!replay + !!connect + standalone > 1) {
+		fprintf(stderr, "nvmxtop: --replay, --connect and --standalone choose the source: "
+				"one of them\n");
+		return 2;
 	}
 	if (optind < argc) {
 		fprintf(stderr, "nvmxtop: unexpected argument '%s'; see nvmxtop --help\n",
@@ -373,8 +436,10 @@ int main(int argc, char **argv)
 
 	if (replay)
 		err = top_source_replay_new(replay, r.delay_s, &r.src, src_why, sizeof(src_why));
-	else
+	else if (standalone)
 		err = top_source_bpf_new(bpf_stats, ready, &r.src, src_why, sizeof(src_why));
+	else
+		err = open_nvmxd(connect, bpf_stats, ready, &r.src, src_why, sizeof(src_why));
 	if (err) {
 		fprintf(stderr, "nvmxtop: %s\n", src_why[0] ? src_why : strerror(-err));
 		if (!replay && err == -EPERM)
@@ -392,5 +457,6 @@ int main(int argc, char **argv)
 	top_source_free(r.src);
 	top_sample_free(&r.prev);
 	top_sample_free(&r.cur);
+	top_sample_free(&r.next);
 	return err ? 1 : 0;
 }

@@ -1,7 +1,7 @@
 # nvmxtop, the live view (cli/nvmxtop.c, cli/top_*.c). Included from cli/CMakeLists.txt.
 # nvmxtop_view: the data, text and display layers, without any source, so that bench/ can drive
-# them with synthetic data; nvmxtop adds the sources (capture replay, standalone BPF through
-# nvmxd_core).
+# them with synthetic data; nvmxtop adds the sources (a running nvmxd's JSON API, capture replay,
+# standalone BPF through nvmxd_core).
 pkg_check_modules(NCURSES REQUIRED IMPORTED_TARGET ncurses)
 
 add_library(nvmxtop_view STATIC top_data.c top_fmt.c top_out.c top_tui.c)
@@ -9,6 +9,6 @@ target_include_directories(nvmxtop_view PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}
 					       ${PROJECT_SOURCE_DIR}/include)
 target_link_libraries(nvmxtop_view PUBLIC nvmx_core PkgConfig::NCURSES PkgConfig::JSONC)
 
-add_executable(nvmxtop nvmxtop.c top_src_replay.c top_src_bpf.c)
+add_executable(nvmxtop nvmxtop.c top_src_replay.c top_src_bpf.c top_src_nvmxd.c)
 target_link_libraries(nvmxtop PRIVATE nvmxtop_view nvmxd_core PkgConfig::LZMA)
 install(TARGETS nvmxtop RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})

@@ -17,7 +17,7 @@
 
 struct top_run {
 	struct top_source *src;
-	struct top_sample prev, cur;
+	struct top_sample prev, cur, next; /* next: the sample being taken */
 	bool have_prev, have_cur;
 	uint64_t first_ns; /* the source's time at the first sample */
 	unsigned long refresh;

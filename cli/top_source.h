@@ -32,6 +32,7 @@ struct top_source {
 	char why[512];	/* the last error, a sentence */
 	char note[256]; /* shown under the header: e.g. no nested guest seen yet, and why */
 	bool live;	/* counts come from the running kernel (refresh on wall time) */
+	bool retry;	/* a failed sample may work next time (a remote nvmxd): keep going */
 };
 
 /*
@@ -50,6 +51,13 @@ int top_source_replay_new(const char *path, double interval_s, struct top_source
  */
 int top_source_bpf_new(bool bpf_stats, const char *ready_path, struct top_source **out, char *why,
 		       size_t why_len);
+
+/*
+ * A running nvmxd, at HOST:PORT (nvmxd --listen): GET /api/v1/summary at each sample. The
+ * address is checked here; whether nvmxd answers, at the first sample.
+ */
+#define TOP_NVMXD_DEFAULT "127.0.0.1:9477"
+int top_source_nvmxd_new(const char *addr, struct top_source **out, char *why, size_t why_len);
 
 static inline void top_source_free(struct top_source *src)
 {

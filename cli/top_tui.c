@@ -50,7 +50,7 @@ struct tui {
 	char input[64];
 	size_t input_len;
 	bool color;
-	char msg[160];
+	char msg[512];
 };
 
 static uint64_t mono_ns(void)
@@ -512,8 +512,13 @@ int top_tui_run(struct top_run *r)
 		if (r->paused || r->cur.ended || now < next)
 			continue;
 		err = top_run_sample(r, false);
-		if (!err)
+		if (err && r->src->retry) {
+			/* the last numbers stay; the bottom line says why they do not move */
+			snprintf(t.msg, sizeof(t.msg), "%s", r->src->why);
+			err = 0;
+		} else if (!err) {
 			err = rebuild(&t);
+		}
 		next += (uint64_t)(r->delay_s * 1e9);
 		if (next < now)
 			next = now + (uint64_t)(r->delay_s * 1e9);

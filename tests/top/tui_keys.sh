@@ -11,10 +11,10 @@
 set -u
 nvmxtop=$1 data=$2
 sock=nvmxtop-test-$$
-tm() { tmux -L "$sock" -f /dev/null "$@"; }
+tm() { tmux -L "$sock" -f /dev/null "$@" 2>/dev/null; }
 trap 'tm kill-server 2>/dev/null' EXIT
 failed=0
-screen() { tm capture-pane -p -t top; }
+screen() { tm capture-pane -p -t top 2>/dev/null; }
 ok() { echo "ok: $1"; }
 fail() {
 	echo "FAILED: $1"
@@ -48,6 +48,8 @@ check_row() { # REASON EXPECTED-COLUMNS (L2->L0 L2->L1 L1%)
 
 tm new-session -d -s top -x 80 -y 24 \
 	"TERM=xterm $nvmxtop --no-color --total -d 10 --replay $data/6.1-qemu64-N1000/trace.txt.xz; sleep 30"
+sleep 0.3
+tm has-session -t top 2>/dev/null || { echo "FAILED: tmux could not run nvmxtop"; exit 1; }
 check "the capture's end is reached in one refresh" "END"
 check "the header has the totals" "(total 4035)"
 check "the header has L1's share" "reflected to L1 74.3%"

@@ -1,0 +1,341 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nvmxtop connected to a running nvmxd: GET /api/v1/summary (nvmxd --listen, docs/api.md), the
+ * document nvmxd --json writes, read at each refresh. Its "vms" → "vcpus" → "latency" entries
+ * (outcome, isa, reason, count, sum_ns) are exactly nvmxtop's counters; "nvmxd" has the lost
+ * counts and, with --bpf-stats, the programs' run time. Plain HTTP/1.0, one request a refresh.
+ */
+#include <errno.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "nvmx/exit_reasons.h"
+#include "collect.h"
+#include "top_source.h"
+
+#define MAX_RESPONSE (64u << 20) /* 50 VMs x 8 vCPUs of histograms is a few MiB */
+
+struct nvmxd_source {
+	struct top_source src;
+	char host[96], port[16];
+	char *buf;
+	size_t len, cap;
+};
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static int append(struct nvmxd_source *ns, const char *data, size_t n)
+{
+	if (ns->len + n + 1 > ns->cap) {
+		size_t cap = ns->cap ? ns->cap : 65536;
+		char *p;
+
+		while (cap < ns->len + n + 1)
+			cap *= 2;
+		if (cap > MAX_RESPONSE)
+			return -EFBIG;
+		p = realloc(ns->buf, cap);
+		if (!p)
+			return -ENOMEM;
+		ns->buf = p;
+		ns->cap = cap;
+	}
+	memcpy(ns->buf + ns->len, data, n);
+	ns->len += n;
+	ns->buf[ns->len] = '\0';
+	return 0;
+}
+
+/* GET path into ns->buf (the whole response). Sets why on failure. */
+static int http_get(struct nvmxd_source *ns, const char *path)
+{
+	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM }, *ai = NULL;
+	struct timeval tv = { .tv_sec = 3 };
+	char req[512], chunk[65536];
+	int fd = -1, err, gai;
+	ssize_t n;
+
+	ns->len = 0;
+	gai = getaddrinfo(ns->host, ns->port, &hints, &ai);
+	if (gai) {
+		snprintf(ns->src.why, sizeof(ns->src.why), "cannot resolve %s: %s", ns->host,
+			 gai_strerror(gai));
+		return -EHOSTUNREACH;
+	}
+	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		err = -errno;
+		goto fail;
+	}
+	/* a hung nvmxd must not freeze the display: 3 s for connect, each send and receive */
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	if (connect(fd, ai->ai_addr, ai->ai_addrlen)) {
+		err = -errno;
+		goto fail;
+	}
+	snprintf(req, sizeof(req),
+		 "GET %s HTTP/1.0\r\nHost: %s:%s\r\nUser-Agent: nvmxtop\r\nAccept: "
+		 "application/json\r\n\r\n",
+		 path, ns->host, ns->port);
+	if (send(fd, req, strlen(req), MSG_NOSIGNAL) != (ssize_t)strlen(req)) {
+		err = -errno;
+		goto fail;
+	}
+	while ((n = recv(fd, chunk, sizeof(chunk), 0)) > 0) {
+		err = append(ns, chunk, (size_t)n);
+		if (err)
+			goto fail;
+	}
+	if (n < 0) {
+		err = -errno;
+		goto fail;
+	}
+	close(fd);
+	freeaddrinfo(ai);
+	return 0;
+fail:
+	if (err == -ECONNREFUSED)
+		snprintf(ns->src.why, sizeof(ns->src.why),
+			 "nvmxd is not reachable at %s:%s (connection refused): start it with "
+			 "'sudo nvmxd --listen %s:%s', or run nvmxtop as root without --connect "
+			 "(standalone), or watch a capture with --replay FILE",
+			 ns->host, ns->port, ns->host, ns->port);
+	else
+		snprintf(ns->src.why, sizeof(ns->src.why), "nvmxd at %s:%s: %s", ns->host, ns->port,
+			 strerror(-err));
+	if (fd >= 0)
+		close(fd);
+	freeaddrinfo(ai);
+	return err;
+}
+
+/* The body of an HTTP 200 response in ns->buf, or NULL with why set. */
+static const char *body_of(struct nvmxd_source *ns)
+{
+	const char *body = strstr(ns->buf ? ns->buf : "", "\r\n\r\n");
+	int status = 0;
+
+	if (!ns->buf || sscanf(ns->buf, "HTTP/%*d.%*d %d", &status) != 1 || !body) {
+		snprintf(ns->src.why, sizeof(ns->src.why),
+			 "%s:%s did not answer in HTTP: is it nvmxd --listen?", ns->host, ns->port);
+		return NULL;
+	}
+	if (status == 401) {
+		snprintf(ns->src.why, sizeof(ns->src.why),
+			 "nvmxd at %s:%s asks for a password (basic auth of --web-config): nvmxtop "
+			 "does not send one; run nvmxtop where nvmxd listens without it",
+			 ns->host, ns->port);
+		return NULL;
+	}
+	if (status != 200) {
+		snprintf(ns->src.why, sizeof(ns->src.why),
+			 "nvmxd at %s:%s answered HTTP %d to /api/v1/summary: an nvmxd without the "
+			 "JSON API?",
+			 ns->host, ns->port, status);
+		return NULL;
+	}
+	return body + 4;
+}
+
+static uint64_t u64_of(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v))
+		return 0;
+	return (uint64_t)json_object_get_int64(v);
+}
+
+static const char *str_of(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+static int outcome_of(const char *name, uint32_t *out)
+{
+	for (uint32_t k = 0; k < NVMX_OUT_COUNT; k++)
+		if (name && !strcmp(name, nvmxd_outcome_name(k))) {
+			*out = k;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+/* One "latency" entry of a vCPU: a counter. */
+static int add_latency(struct top_sample *out, uint32_t tgid, uint32_t tid, struct json_object *l)
+{
+	const char *outcome = str_of(l, "outcome"), *isa = str_of(l, "isa"),
+		   *reason = str_of(l, "reason");
+	struct top_entry e = { .tgid = tgid, .tid = tid };
+
+	if (outcome_of(outcome, &e.outcome) || !isa || nvmx_isa_from_name(isa, &e.isa) || !reason ||
+	    nvmx_reason_from_name(reason, strlen(reason), &e.isa, &e.reason))
+		return -EINVAL;
+	e.count = u64_of(l, "count");
+	e.sum_ns = u64_of(l, "sum_ns");
+	return top_sample_add(out, &e);
+}
+
+static int parse_summary(struct nvmxd_source *ns, struct json_object *doc, struct top_sample *out)
+{
+	struct json_object *vms, *self, *progs;
+	int err = 0;
+
+	if (!json_object_object_get_ex(doc, "vms", &vms) ||
+	    !json_object_is_type(vms, json_type_array)) {
+		snprintf(ns->src.why, sizeof(ns->src.why),
+			 "nvmxd's /api/v1/summary has no \"vms\": not the document nvmxtop reads");
+		return -EPROTO;
+	}
+	for (size_t i = 0; i < json_object_array_length(vms) && !err; i++) {
+		struct json_object *vm = json_object_array_get_idx(vms, i), *vcpus;
+		uint32_t tgid = (uint32_t)u64_of(vm, "pid");
+		const char *name = str_of(vm, "name");
+
+		err = top_sample_set_name(out, tgid, name ? name : "?");
+		if (err || !json_object_object_get_ex(vm, "vcpus", &vcpus))
+			continue;
+		for (size_t j = 0; j < json_object_array_length(vcpus) && !err; j++) {
+			struct json_object *vc = json_object_array_get_idx(vcpus, j), *lat;
+			uint32_t tid = (uint32_t)u64_of(vc, "tid");
+
+			if (!json_object_object_get_ex(vc, "latency", &lat))
+				continue;
+			for (size_t k = 0; k < json_object_array_length(lat) && !err; k++)
+				err = add_latency(out, tgid, tid,
+						  json_object_array_get_idx(lat, k));
+		}
+	}
+	if (err) {
+		if (err == -EINVAL)
+			snprintf(ns->src.why, sizeof(ns->src.why),
+				 "nvmxd's /api/v1/summary has a latency entry nvmxtop cannot read "
+				 "(outcome, isa or reason unknown)");
+		return err;
+	}
+	if (json_object_object_get_ex(doc, "nvmxd", &self)) {
+		struct json_object *st;
+
+		out->lost_events =
+			u64_of(self, "map_update_failures") + u64_of(self, "ringbuf_drops");
+		out->overhead_known = json_object_object_get_ex(self, "bpf_stats_enabled", &st) &&
+				      json_object_get_boolean(st);
+		if (out->overhead_known && json_object_object_get_ex(self, "programs", &progs))
+			for (size_t i = 0; i < json_object_array_length(progs); i++) {
+				struct json_object *p = json_object_array_get_idx(progs, i), *b;
+
+				/* the --baseline program is not nvmx's cost */
+				if (json_object_object_get_ex(p, "baseline", &b) &&
+				    json_object_get_boolean(b))
+					continue;
+				out->bpf_run_ns += u64_of(p, "run_time_ns");
+			}
+	}
+	return 0;
+}
+
+static int nvmxd_sample(struct top_source *src, struct top_sample *out)
+{
+	struct nvmxd_source *ns = (struct nvmxd_source *)src;
+	struct json_object *doc;
+	const char *body;
+	int err;
+
+	err = http_get(ns, "/api/v1/summary");
+	if (err)
+		return err;
+	body = body_of(ns);
+	if (!body)
+		return -EPROTO;
+	doc = json_tokener_parse(body);
+	if (!doc) {
+		snprintf(src->why, sizeof(src->why), "nvmxd's /api/v1/summary is not JSON");
+		return -EPROTO;
+	}
+	top_sample_reset(out);
+	err = parse_summary(ns, doc, out);
+	json_object_put(doc);
+	if (err)
+		return err;
+	top_sample_sort(out);
+	out->time_ns = mono_ns();
+	if (!out->n_entries)
+		snprintf(src->note, sizeof(src->note),
+			 "nvmxd at %s:%s has counted no nested exits yet: no L1 hypervisor on its "
+			 "host has run an L2 guest since nvmxd started (no nested host? nvmx up "
+			 "--lab)",
+			 ns->host, ns->port);
+	else
+		src->note[0] = '\0';
+	return 0;
+}
+
+static int nvmxd_finish(struct top_source *src, struct top_sample *out)
+{
+	/* nvmxd ends its threads' state itself, at its own exit */
+	return nvmxd_sample(src, out);
+}
+
+static void nvmxd_free(struct top_source *src)
+{
+	struct nvmxd_source *ns = (struct nvmxd_source *)src;
+
+	free(ns->buf);
+	free(ns);
+}
+
+static const struct top_source_ops nvmxd_ops = {
+	.sample = nvmxd_sample,
+	.finish = nvmxd_finish,
+	.free = nvmxd_free,
+};
+
+int top_source_nvmxd_new(const char *addr, struct top_source **out, char *why, size_t why_len)
+{
+	struct nvmxd_source *ns;
+	const char *colon = strrchr(addr, ':');
+	size_t hlen;
+
+	*out = NULL;
+	if (!colon || colon == addr || !colon[1] || strlen(colon + 1) >= sizeof(ns->port)) {
+		snprintf(why, why_len, "--connect %s: expected HOST:PORT, e.g. 127.0.0.1:9477",
+			 addr);
+		return -EINVAL;
+	}
+	ns = calloc(1, sizeof(*ns));
+	if (!ns)
+		return -ENOMEM;
+	ns->src.ops = &nvmxd_ops;
+	ns->src.live = true;
+	ns->src.retry = true;
+	hlen = (size_t)(colon - addr);
+	/* [v6]:port */
+	if (addr[0] == '[' && hlen > 2 && addr[hlen - 1] == ']')
+		snprintf(ns->host, sizeof(ns->host), "%.*s", (int)(hlen - 2), addr + 1);
+	else
+		snprintf(ns->host, sizeof(ns->host), "%.*s", (int)hlen, addr);
+	snprintf(ns->port, sizeof(ns->port), "%s", colon + 1);
+	snprintf(ns->src.what, sizeof(ns->src.what), "nvmxd at %s", addr);
+	*out = &ns->src;
+	(void)why;
+	return 0;
+}
