@@ -1,0 +1,95 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# nvmxtop against nvmxd in the nested lab (ctest -L lab): nvmxd --listen runs in the lab's L0,
+# its JSON API reaches the host through --forward, and nvmxtop --connect runs on the host in tmux.
+# When the workload is done (nvmxd --linger keeps serving its final counts), the numbers on the
+# screen must equal the workload's truth (truth.json): for every certain L2 exit entry, the
+# L2->L0 or L2->L1 column of its reason; the synthesised interrupts (synth column); the nested
+# entries (header). And the screen then says that nvmxd went away, keeping the last numbers.
+#
+# usage: lab_tmux.sh NVMX NVMXD NVMXTOP OUT KERNEL
+set -u
+nvmx=$1 nvmxd=$2 nvmxtop=$3 out=$4 kernel=$5
+workload=cpuid,vmmcall,io-out-l1,io-in-l0,rdmsr-l0,wrmsr-l1,intr
+sock=nvmxtop-lab-$$
+tm() { tmux -L "$sock" -f /dev/null "$@" 2>/dev/null; }
+lab=
+cleanup() {
+	tm kill-server
+	[ -n "$lab" ] && kill "$lab" 2>/dev/null
+}
+trap cleanup EXIT
+passed=0 failed=0
+ok() { passed=$((passed + 1)); echo "ok: $*"; }
+bad() { failed=$((failed + 1)); echo "FAILED: $*"; }
+screen() { tm capture-pane -p -t top; }
+free_port() {
+	local p
+	for _ in $(seq 50); do
+		p=$((20000 + RANDOM % 40000))
+		(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
+	done
+}
+# healthy: nvmxd answers /-/healthy through the forward (QEMU accepts and closes before L0 does)
+healthy() {
+	timeout 3 bash -c "exec 3<>/dev/tcp/127.0.0.1/$port && printf 'GET /-/healthy HTTP/1.0\r\n\r\n' >&3 && cat <&3" 2>/dev/null |
+		grep -q '^ok'
+}
+
+rm -rf "$out"
+mkdir -p "$out"
+port=$(free_port)
+# 10.0.2.15: L0's address on QEMU's user network, the only one --forward reaches
+"$nvmx" lab run --kernel "$kernel" --workload "$workload" --iterations 200 \
+	--forward "$port:9477" --out "$out/lab" \
+	--exec "$nvmxd --listen 10.0.2.15:9477 --user 65534:65534 --bpf-stats --interval 3600 --linger 8 --ready \$NVMX_LAB_OUT/ready" \
+	>"$out/lab.log" 2>&1 &
+lab=$!
+up=0
+for _ in $(seq 240); do
+	healthy && { up=1; break; }
+	kill -0 "$lab" 2>/dev/null || break
+	sleep 0.5
+done
+if [ "$up" != 1 ]; then
+	echo "FAILED: nvmxd in the lab never answered on 127.0.0.1:$port"
+	tail -n 20 "$out/lab.log"
+	exit 1
+fi
+tm new-session -d -s top -x 120 -y 40 \
+	"TERM=xterm $nvmxtop --connect 127.0.0.1:$port --total --no-color -d 0.5 2>$out/nvmxtop.stderr; sleep 600"
+wait "$lab"
+status=$?
+lab=
+[ "$status" = 0 ] && ok "nvmx lab run passed (its own replay equals the truth)" ||
+	bad "nvmx lab run exited $status (see $out/lab.log)"
+sleep 1
+screen >"$out/screen.txt"
+cat "$out/screen.txt"
+truth=$out/lab/truth.json
+[ -s "$truth" ] || { bad "no truth.json"; echo "$passed passed, $failed failed"; exit 1; }
+
+# column N (2: L2->L0, 3: L2->L1, 9: synth; the 120-column layout) of the rows of REASON, summed over vCPUs
+column() {
+	awk -v r="$1" -v c="$2" '$1 == r && NF >= 9 { s += $c } END { print s + 0 }' "$out/screen.txt"
+}
+while read -r reason by count; do
+	col=2
+	[ "$by" = L1 ] && col=3
+	got=$(column "$reason" "$col")
+	[ "$got" = "$count" ] && ok "$reason handled by $by: $count on the screen" ||
+		bad "$reason handled by $by: $got on the screen, truth $count"
+done < <(jq -r '.l2_exits[] | select(.certain) | "\(.reason) \(.handled_by) \(.count)"' "$truth")
+while read -r reason count; do
+	got=$(column "$reason" 9)
+	[ "$got" = "$count" ] && ok "$reason synthesised to L1: $count on the screen" ||
+		bad "$reason synthesised to L1: $got on the screen, truth $count"
+done < <(jq -r '.synthesized_to_l1[]? | select(.certain) | "\(.reason) \(.count)"' "$truth")
+entries=$(jq -r .nested_entries "$truth")
+grep -q "nested entries $entries " "$out/screen.txt" && ok "nested entries: $entries in the header" ||
+	bad "nested entries: truth $entries, header: $(grep -o 'nested entries [0-9]*' "$out/screen.txt")"
+grep -q "nvmxd is not reachable at 127.0.0.1:$port" "$out/screen.txt" &&
+	ok "the screen says nvmxd went away, and keeps its last numbers" ||
+	bad "no word on the screen that nvmxd went away"
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ] && [ "$passed" -gt 3 ]
