@@ -9,6 +9,7 @@
 #   novmread no configuration has a VMREAD L1 exit (enable_shadow_vmcs=1 covers every field
 #            L1's exit handler reads)
 #   exec     the --exec command ran in L0 and wrote exec/shadow_vmcs
+#   none     nothing more
 set -u
 nvmx=$1 out=$2 checks=$3
 shift 3
