@@ -4,7 +4,7 @@
 # standalone BPF through nvmxd_core).
 pkg_check_modules(NCURSES REQUIRED IMPORTED_TARGET ncurses)
 
-add_library(nvmxtop_view STATIC top_data.c top_fmt.c top_out.c top_tui.c)
+add_library(nvmxtop_view STATIC top_data.c top_fmt.c top_out.c top_tui.c top_run.c)
 target_include_directories(nvmxtop_view PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}
 					       ${PROJECT_SOURCE_DIR}/include)
 target_link_libraries(nvmxtop_view PUBLIC nvmx_core PkgConfig::NCURSES PkgConfig::JSONC)
@@ -12,3 +12,8 @@ target_link_libraries(nvmxtop_view PUBLIC nvmx_core PkgConfig::NCURSES PkgConfig
 add_executable(nvmxtop nvmxtop.c top_src_replay.c top_src_bpf.c top_src_nvmxd.c)
 target_link_libraries(nvmxtop PRIVATE nvmxtop_view nvmxd_core PkgConfig::LZMA)
 install(TARGETS nvmxtop RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+
+# bench/top_render.c: the display's CPU cost with synthetic data (bench/top_render.sh runs it;
+# results in docs/perf.md). A benchmark, not a test, and not installed.
+add_executable(top_render ${PROJECT_SOURCE_DIR}/bench/top_render.c)
+target_link_libraries(top_render PRIVATE nvmxtop_view)
