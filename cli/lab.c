@@ -1203,8 +1203,13 @@ static int config_result(const struct lab_options *o, const struct lab_console *
 	char cfg_out[PATH_MAX], cfg_guest[PATH_MAX];
 	int r, exit_status = con->config_exit[ci + 1];
 
-	if (lab_path_join(cfg_out, out_dir, c->dir) || lab_path_join(cfg_guest, guest_dir, c->dir))
+	if (!strcmp(c->dir, ".")) {
+		snprintf(cfg_out, sizeof(cfg_out), "%s", out_dir);
+		snprintf(cfg_guest, sizeof(cfg_guest), "%s", guest_dir);
+	} else if (lab_path_join(cfg_out, out_dir, c->dir) ||
+		   lab_path_join(cfg_guest, guest_dir, c->dir)) {
 		return lab_fail(-ENAMETOOLONG, "%s: path too long", out_dir);
+	}
 	r = lab_mkdir_p(cfg_out, 0755);
 	for (size_t i = 0; !r && guest_results[i]; i++)
 		r = move_if_exists(cfg_guest, cfg_out, guest_results[i]);
