@@ -32,6 +32,7 @@ struct trace_event_raw_kvm_exit___nvmx {
 
 struct trace_event_raw_kvm_nested_vmexit___nvmx {
 	unsigned int exit_reason; /* 6.1, 6.12, 6.18 */
+	unsigned long guest_rip;  /* 6.1, 6.12, 6.18 */
 	__u32 isa;		  /* 6.1, 6.12, 6.18 */
 	__u64 info1;		  /* 6.1, 6.12, 6.18 */
 	__u64 info2;		  /* 6.1, 6.12, 6.18 */
@@ -78,6 +79,24 @@ struct trace_event_raw_kvm_msr___nvmx {
 struct trace_event_raw_kvm_userspace_exit___nvmx {
 	__u32 reason; /* 6.1, 6.12, 6.18 */
 	int errno;    /* 6.1, 6.12, 6.18 */
+} __attribute__((preserve_access_index));
+
+/*
+ * kvm_inj_virq: 6.18's format has vector, soft, reinjected (5.19+; older kernels had only `irq`,
+ * hence the existence checks in nvmx.bpf.c). kvm_inj_exception: exception, has_error,
+ * error_code, reinjected (reinjected 5.19+).
+ */
+struct trace_event_raw_kvm_inj_virq___nvmx {
+	unsigned int vector;
+	_Bool soft;
+	_Bool reinjected;
+} __attribute__((preserve_access_index));
+
+struct trace_event_raw_kvm_inj_exception___nvmx {
+	__u8 exception;
+	__u8 has_error;
+	__u32 error_code;
+	_Bool reinjected;
 } __attribute__((preserve_access_index));
 
 /* kvm_nested_vmenter_failed and kvm_nested_intr_vmexit: no field is read, so no type here. */

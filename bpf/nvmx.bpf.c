@@ -59,6 +59,36 @@ struct {
 	__type(value, __u64);
 } nvmx_self SEC(".maps");
 
+/* The Turtles breakdown: sums and histograms of every part, per VM, exit reason and kind. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct nvmx_bd_key);
+	__type(value, struct nvmx_bd_value);
+} nvmx_breakdown SEC(".maps");
+
+/* L1's exits inside complete round trips (exit multiplication). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct nvmx_bd_l1_key);
+	__type(value, __u64);
+} nvmx_bd_l1 SEC(".maps");
+
+/* Interrupted event deliveries by outcome. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct nvmx_vec_key);
+	__type(value, __u64);
+} nvmx_vectoring SEC(".maps");
+
+/* Lost events, one record each, always on: nvmxd logs them. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 64 << 10);
+} nvmx_anomalies SEC(".maps");
+
 /* nvmxd shrinks it to one page before load when it does not record. */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -69,6 +99,7 @@ struct {
 struct scratch {
 	struct nvmx_event e;
 	struct nvmx_verdicts out;
+	__u64 parts[NVMX_RT_PARTS];
 };
 
 struct {
@@ -80,6 +111,7 @@ struct {
 
 /* The initial value of a new histogram entry (never written). */
 static const struct nvmx_hist zero_hist;
+static const struct nvmx_bd_value zero_bd;
 
 static __always_inline void self_inc(__u32 slot)
 {
@@ -106,7 +138,99 @@ static __always_inline void count_u64(void *map, const void *key, __u32 failed_s
 	*c += 1;
 }
 
-static __always_inline void count_verdict(const struct nvmx_verdict *v, __u32 tgid, __u32 tid)
+static __always_inline void report_lost(const struct nvmx_verdict *v, __u32 tgid, __u32 tid)
+{
+	struct nvmx_anomaly *a = bpf_ringbuf_reserve(&nvmx_anomalies, sizeof(*a), 0);
+
+	if (!a) {
+		self_inc(NVMX_SELF_ANOMALY_DROPPED);
+		return;
+	}
+	a->ts_ns = v->ts_ns;
+	a->rip = v->info1;
+	a->tgid = tgid;
+	a->tid = tid;
+	a->vcpu_id = v->vcpu_id;
+	a->isa = v->isa;
+	a->reason = v->reason;
+	a->type = v->vec_type;
+	a->vector = v->vec_vector;
+	a->pad = 0;
+	bpf_ringbuf_submit(a, 0);
+}
+
+/* The breakdown of a verdict (counts.h decides which): sums, histograms, L1's exits. */
+static __always_inline void count_breakdown(const struct nvmx_verdict *v, __u64 *parts, __u32 tgid)
+{
+	struct nvmx_bd_key k = { .tgid = tgid };
+	struct nvmx_bd_l1_key lk = { .tgid = tgid };
+	struct nvmx_bd_value *b;
+	__u64 bucket;
+
+	if (!nvmx_verdict_breakdown(v, &k, parts))
+		return;
+	k.tgid = tgid;
+	b = bpf_map_lookup_elem(&nvmx_breakdown, &k);
+	if (!b) {
+		(void)bpf_map_update_elem(&nvmx_breakdown, &k, &zero_bd, BPF_NOEXIST);
+		b = bpf_map_lookup_elem(&nvmx_breakdown, &k);
+		if (!b) {
+			self_inc(NVMX_SELF_BREAKDOWN_UPDATE_FAILED);
+			return;
+		}
+	}
+	b->count++;
+	NVMX_UNROLL
+	for (__u32 i = 0; i < NVMX_RT_PARTS; i++) {
+		b->sum_ns[i] += parts[i];
+		bucket = nvmx_hist_bucket(parts[i]);
+		/* as in count_verdict: the mask proves the bound to 6.1's verifier */
+		asm volatile("" : "+r"(bucket));
+		b->buckets[i][bucket & (NVMX_HIST_BUCKETS - 1)]++;
+	}
+	if (k.kind != NVMX_BD_ROUND_TRIP)
+		return;
+	lk.isa = k.isa;
+	lk.reason = k.reason;
+	NVMX_UNROLL
+	for (__u32 i = 0; i < NVMX_RT_L1_REASONS; i++) {
+		__u64 *c;
+
+		if (!v->rt.l1_count[i])
+			continue;
+		lk.l1_reason = v->rt.l1_reason[i];
+		c = bpf_map_lookup_elem(&nvmx_bd_l1, &lk);
+		if (!c) {
+			static const __u64 zero;
+
+			(void)bpf_map_update_elem(&nvmx_bd_l1, &lk, &zero, BPF_NOEXIST);
+			c = bpf_map_lookup_elem(&nvmx_bd_l1, &lk);
+		}
+		if (c)
+			*c += v->rt.l1_count[i];
+		else
+			self_inc(NVMX_SELF_BREAKDOWN_UPDATE_FAILED);
+	}
+	if (v->rt.l1_overflow) {
+		__u64 *c;
+
+		lk.l1_reason = NVMX_BD_L1_OVERFLOW;
+		c = bpf_map_lookup_elem(&nvmx_bd_l1, &lk);
+		if (!c) {
+			static const __u64 zero;
+
+			(void)bpf_map_update_elem(&nvmx_bd_l1, &lk, &zero, BPF_NOEXIST);
+			c = bpf_map_lookup_elem(&nvmx_bd_l1, &lk);
+		}
+		if (c)
+			*c += v->rt.l1_overflow;
+		else
+			self_inc(NVMX_SELF_BREAKDOWN_UPDATE_FAILED);
+	}
+}
+
+static __always_inline void count_verdict(const struct nvmx_verdict *v, __u64 *parts, __u32 tgid,
+					  __u32 tid)
 {
 	struct nvmx_exit_key k = {
 		.tgid = tgid,
@@ -121,6 +245,23 @@ static __always_inline void count_verdict(const struct nvmx_verdict *v, __u32 tg
 	__u64 b;
 	int extra;
 
+	if (v->kind == NVMX_V_VECTORING) {
+		struct nvmx_vec_key vk = {
+			.tgid = tgid,
+			.isa = v->isa,
+			.type = v->vec_type,
+			.vector = v->vec_vector,
+			.outcome = v->vec_outcome,
+		};
+
+		count_u64(&nvmx_vectoring, &vk, NVMX_SELF_BREAKDOWN_UPDATE_FAILED);
+		if (v->vec_outcome == NVMX_VEC_LOST)
+			report_lost(v, tgid, tid);
+		return;
+	}
+	count_breakdown(v, parts, tgid);
+	if (v->kind == NVMX_V_ROUND_TRIP)
+		return;
 	h = bpf_map_lookup_elem(&nvmx_exits, &k);
 	if (!h) {
 		(void)bpf_map_update_elem(&nvmx_exits, &k, &zero_hist, BPF_NOEXIST);
@@ -199,7 +340,7 @@ static __always_inline int handle_event(struct scratch *sc, __u32 tgid)
 	for (__u32 i = 0; i < NVMX_MODEL_MAX_VERDICTS; i++) {
 		if (i >= sc->out.n)
 			break;
-		count_verdict(&sc->out.v[i], tgid, tid);
+		count_verdict(&sc->out.v[i], sc->parts, tgid, tid);
 	}
 	return 0;
 }
@@ -236,6 +377,7 @@ int nvmx_kvm_exit(struct trace_event_raw_kvm_exit___nvmx *ctx)
 		return 0;
 	sc->e.reason = ctx->exit_reason;
 	sc->e.isa = ctx->isa;
+	sc->e.value = ctx->guest_rip;
 	sc->e.info1 = ctx->info1;
 	sc->e.info2 = ctx->info2;
 	sc->e.intr_info = ctx->intr_info;
@@ -253,6 +395,7 @@ int nvmx_kvm_nested_vmexit(struct trace_event_raw_kvm_nested_vmexit___nvmx *ctx)
 		return 0;
 	sc->e.reason = ctx->exit_reason;
 	sc->e.isa = ctx->isa;
+	sc->e.value = ctx->guest_rip;
 	sc->e.info1 = ctx->info1;
 	sc->e.info2 = ctx->info2;
 	sc->e.intr_info = ctx->intr_info;
@@ -343,6 +486,43 @@ int nvmx_kvm_msr(struct trace_event_raw_kvm_msr___nvmx *ctx)
 		sc->e.flags |= NVMX_EV_F_MSR_WRITE;
 	if (ctx->exception)
 		sc->e.flags |= NVMX_EV_F_MSR_GP;
+	return handle_event(sc, current_tgid());
+}
+
+/*
+ * Injections, for the reinjection of an interrupted event. `reinjected` (and kvm_inj_virq's
+ * vector/soft) since Linux 5.19 ("KVM: x86: Trace re-injected exceptions", "KVM: x86: Print the
+ * soft/hard and reinjected bits of kvm_inj_virq"); without it nothing counts as reinjected.
+ */
+SEC("tracepoint/kvm/kvm_inj_virq")
+int nvmx_kvm_inj_virq(struct trace_event_raw_kvm_inj_virq___nvmx *ctx)
+{
+	struct scratch *sc = begin(NVMX_EV_INJ_VIRQ);
+
+	if (!sc)
+		return 0;
+	if (bpf_core_field_exists(ctx->vector))
+		sc->e.reason = ctx->vector;
+	if (bpf_core_field_exists(ctx->soft) && ctx->soft)
+		sc->e.flags |= NVMX_EV_F_SOFT;
+	if (bpf_core_field_exists(ctx->reinjected) && ctx->reinjected)
+		sc->e.flags |= NVMX_EV_F_REINJECTED;
+	return handle_event(sc, current_tgid());
+}
+
+SEC("tracepoint/kvm/kvm_inj_exception")
+int nvmx_kvm_inj_exception(struct trace_event_raw_kvm_inj_exception___nvmx *ctx)
+{
+	struct scratch *sc = begin(NVMX_EV_INJ_EXCEPTION);
+
+	if (!sc)
+		return 0;
+	sc->e.reason = ctx->exception;
+	sc->e.error_code = ctx->error_code;
+	if (ctx->has_error)
+		sc->e.flags |= NVMX_EV_F_HAS_ERROR;
+	if (bpf_core_field_exists(ctx->reinjected) && ctx->reinjected)
+		sc->e.flags |= NVMX_EV_F_REINJECTED;
 	return handle_event(sc, current_tgid());
 }
 

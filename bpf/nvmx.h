@@ -34,7 +34,9 @@ struct nvmx_thread {
 #define NVMX_SELF_SCRATCH_MISSING     5u /* cannot happen; counted rather than assumed */
 #define NVMX_SELF_RINGBUF_DROPPED     6u /* recording on and the ring buffer was full */
 #define NVMX_SELF_RINGBUF_SENT	      7u
-#define NVMX_SELF_COUNT		      8u
+#define NVMX_SELF_BREAKDOWN_UPDATE_FAILED 8u /* a breakdown/vectoring count not made (map full) */
+#define NVMX_SELF_ANOMALY_DROPPED	  9u /* a lost event's details: anomaly ring buffer full */
+#define NVMX_SELF_COUNT			  10u
 
 #define NVMX_COMM_LEN 16
 
@@ -44,6 +46,20 @@ struct nvmx_record {
 	__u32 tgid;
 	__u32 cpu;
 	char comm[NVMX_COMM_LEN];
+};
+
+/* A lost interrupted event (NVMX_VEC_LOST), in the nvmx_anomalies ring buffer. */
+struct nvmx_anomaly {
+	__u64 ts_ns; /* the L2 exit */
+	__u64 rip;   /* L2's rip at the exit */
+	__u32 tgid;
+	__u32 tid;
+	__u32 vcpu_id;
+	__u32 isa;
+	__u32 reason; /* the L2 exit's basic reason */
+	__u32 type;   /* NVMX_VEC_* type */
+	__u32 vector;
+	__u32 pad;
 };
 
 /*

@@ -9,6 +9,12 @@
 
 #include "collect.h"
 #include "nvmx/counted.h"
+#include "nvmx/breakdown.h"
+
+_Static_assert(sizeof(struct nvmx_bd_l1_key) <= sizeof(((struct nvmxd_keyed_count *)0)->key) &&
+		       sizeof(struct nvmx_vec_key) <= sizeof(((struct nvmxd_keyed_count *)0)->key),
+	       "keyed counts hold both keys");
+_Static_assert(sizeof(struct nvmx_bd_value) % 8 == 0, "per-CPU values are 8-byte aligned");
 
 _Static_assert(sizeof(struct nvmx_event) == NVMX_TEST_EVENT_WORDS * sizeof(__u64),
 	       "the raw_tp test entry point takes the event as u64 words");
@@ -21,6 +27,9 @@ void nvmxd_counts_free(struct nvmxd_counts *c)
 	free(c->exits);
 	free(c->msrs);
 	free(c->ports);
+	free(c->bds);
+	free(c->bd_l1s);
+	free(c->vecs);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -183,6 +192,63 @@ static int add_port_count(struct nvmxd_counts *c, const void *key, const __u64 *
 	return 0;
 }
 
+static int add_bd(struct nvmxd_counts *c, const void *key, const __u64 *sum)
+{
+	const struct nvmx_bd_value *v = (const struct nvmx_bd_value *)sum;
+	struct nvmxd_bd *b = NULL;
+	__u64 *dst;
+	int err;
+
+	for (size_t i = 0; i < c->n_bds && !b; i++)
+		if (!memcmp(&c->bds[i].key, key, sizeof(b->key)))
+			b = &c->bds[i];
+	if (!b) {
+		err = grow((void **)&c->bds, &c->cap_bds, c->n_bds, sizeof(*c->bds));
+		if (err)
+			return err;
+		b = &c->bds[c->n_bds++];
+		memset(b, 0, sizeof(*b));
+		memcpy(&b->key, key, sizeof(b->key));
+	}
+	dst = (__u64 *)&b->v;
+	for (size_t w = 0; w < sizeof(*v) / sizeof(__u64); w++)
+		dst[w] += sum[w];
+	return 0;
+}
+
+static int add_keyed(struct nvmxd_keyed_count **arr, size_t *n, size_t *cap, const void *key,
+		     size_t key_size, uint64_t count)
+{
+	struct nvmxd_keyed_count *k = NULL;
+	int err;
+
+	for (size_t i = 0; i < *n && !k; i++)
+		if (!memcmp((*arr)[i].key, key, key_size))
+			k = &(*arr)[i];
+	if (!k) {
+		err = grow((void **)arr, cap, *n, sizeof(**arr));
+		if (err)
+			return err;
+		k = &(*arr)[(*n)++];
+		memset(k, 0, sizeof(*k));
+		memcpy(k->key, key, key_size);
+	}
+	k->count += count;
+	return 0;
+}
+
+static int add_bd_l1(struct nvmxd_counts *c, const void *key, const __u64 *sum)
+{
+	return add_keyed(&c->bd_l1s, &c->n_bd_l1s, &c->cap_bd_l1s, key,
+			 sizeof(struct nvmx_bd_l1_key), sum[0]);
+}
+
+static int add_vec(struct nvmxd_counts *c, const void *key, const __u64 *sum)
+{
+	return add_keyed(&c->vecs, &c->n_vecs, &c->cap_vecs, key, sizeof(struct nvmx_vec_key),
+			 sum[0]);
+}
+
 int nvmxd_counts_read(struct nvmxd_counts *c, const struct nvmxd_maps *m)
 {
 	int ncpus = libbpf_num_possible_cpus();
@@ -192,6 +258,7 @@ int nvmxd_counts_read(struct nvmxd_counts *c, const struct nvmxd_maps *m)
 	if (ncpus < 0)
 		return ncpus;
 	c->n_exits = c->n_msrs = c->n_ports = 0;
+	c->n_bds = c->n_bd_l1s = c->n_vecs = 0;
 	memset(c->self, 0, sizeof(c->self));
 	err = read_percpu(m->exits, sizeof(struct nvmx_exit_key), sizeof(struct nvmx_hist),
 			  add_exit_hist, c);
@@ -201,6 +268,15 @@ int nvmxd_counts_read(struct nvmxd_counts *c, const struct nvmxd_maps *m)
 	if (!err)
 		err = read_percpu(m->ports, sizeof(struct nvmx_port_key), sizeof(__u64),
 				  add_port_count, c);
+	if (!err && m->breakdown > 0)
+		err = read_percpu(m->breakdown, sizeof(struct nvmx_bd_key),
+				  sizeof(struct nvmx_bd_value), add_bd, c);
+	if (!err && m->bd_l1 > 0)
+		err = read_percpu(m->bd_l1, sizeof(struct nvmx_bd_l1_key), sizeof(__u64), add_bd_l1,
+				  c);
+	if (!err && m->vectoring > 0)
+		err = read_percpu(m->vectoring, sizeof(struct nvmx_vec_key), sizeof(__u64), add_vec,
+				  c);
 	if (err)
 		return err;
 	vals = calloc((size_t)ncpus, sizeof(*vals));
@@ -220,6 +296,49 @@ int nvmxd_counts_read(struct nvmxd_counts *c, const struct nvmxd_maps *m)
 	return err;
 }
 
+/* As count_breakdown of bpf/nvmx.bpf.c does in the kernel. */
+static int add_verdict_breakdown(struct nvmxd_counts *c, const struct nvmx_verdict *v,
+				 uint32_t tgid)
+{
+	struct nvmx_bd_key k = { .tgid = tgid };
+	struct nvmx_bd_l1_key lk = { .tgid = tgid };
+	__u64 parts[NVMX_RT_PARTS];
+	struct nvmx_bd_value *b;
+	int err;
+
+	if (!nvmx_verdict_breakdown(v, &k, parts))
+		return 0;
+	k.tgid = tgid;
+	b = calloc(1, sizeof(*b));
+	if (!b)
+		return -ENOMEM;
+	b->count = 1;
+	for (__u32 i = 0; i < NVMX_RT_PARTS; i++) {
+		b->sum_ns[i] = parts[i];
+		b->buckets[i][nvmx_hist_bucket(parts[i])] = 1;
+	}
+	err = add_bd(c, &k, (const __u64 *)b);
+	free(b);
+	if (err || k.kind != NVMX_BD_ROUND_TRIP)
+		return err;
+	lk.isa = k.isa;
+	lk.reason = k.reason;
+	for (__u32 i = 0; i < NVMX_RT_L1_REASONS && !err; i++) {
+		__u64 n = v->rt.l1_count[i];
+
+		lk.l1_reason = v->rt.l1_reason[i];
+		if (n)
+			err = add_bd_l1(c, &lk, &n);
+	}
+	if (!err && v->rt.l1_overflow) {
+		__u64 n = v->rt.l1_overflow;
+
+		lk.l1_reason = NVMX_BD_L1_OVERFLOW;
+		err = add_bd_l1(c, &lk, &n);
+	}
+	return err;
+}
+
 int nvmxd_counts_add_verdict(struct nvmxd_counts *c, const struct nvmx_verdict *v, uint32_t tgid,
 			     uint32_t tid)
 {
@@ -236,6 +355,15 @@ int nvmxd_counts_add_verdict(struct nvmxd_counts *c, const struct nvmx_verdict *
 	__u64 one = 1;
 	int extra, err;
 
+	if (v->kind == NVMX_V_VECTORING) {
+		struct nvmx_vec_key vk = { tgid,	  v->isa,	  v->vec_type,
+					   v->vec_vector, v->vec_outcome, 0 };
+
+		return add_vec(c, &vk, &one);
+	}
+	err = add_verdict_breakdown(c, v, tgid);
+	if (err || v->kind == NVMX_V_ROUND_TRIP)
+		return err;
 	memset(&h, 0, sizeof(h));
 	h.count = 1;
 	h.sum_ns = v->latency_ns;
@@ -308,6 +436,34 @@ int nvmxd_counts_to_summary(const struct nvmxd_counts *c, uint32_t tgid, uint32_
 			continue;
 		err = nvmx_summary_add_counted(s, &x->key, n);
 	}
+	/* the breakdown is per VM: never per vCPU thread */
+	for (size_t i = 0; i < c->n_bds && !err && !tid; i++) {
+		const struct nvmxd_bd *b = &c->bds[i];
+		uint64_t sums[NVMX_RT_PARTS], buckets[NVMX_HIST_BUCKETS];
+
+		if (tgid && b->key.tgid != tgid)
+			continue;
+		for (__u32 p = 0; p < NVMX_RT_PARTS; p++)
+			sums[p] = b->v.sum_ns[p];
+		for (__u32 k = 0; k < NVMX_HIST_BUCKETS; k++)
+			buckets[k] = b->v.buckets[0][k];
+		err = nvmx_summary_add_breakdown(s, b->key.isa, b->key.reason, b->key.kind,
+						 b->v.count, sums, buckets);
+	}
+	for (size_t i = 0; i < c->n_bd_l1s && !err && !tid; i++) {
+		const struct nvmx_bd_l1_key *k = (const void *)c->bd_l1s[i].key;
+
+		if (!tgid || k->tgid == tgid)
+			err = nvmx_summary_add_breakdown_l1(s, k->isa, k->reason, k->l1_reason,
+							    c->bd_l1s[i].count);
+	}
+	for (size_t i = 0; i < c->n_vecs && !err && !tid; i++) {
+		const struct nvmx_vec_key *k = (const void *)c->vecs[i].key;
+
+		if (!tgid || k->tgid == tgid)
+			err = nvmx_summary_add_vectoring(s, k->isa, k->type, k->vector, k->outcome,
+							 c->vecs[i].count);
+	}
 	if (tgid)
 		return err;
 	for (size_t i = 0; i < c->n_msrs && !err; i++) {
@@ -329,7 +485,7 @@ uint64_t nvmxd_counts_update_failures(const struct nvmxd_counts *c)
 {
 	return c->self[NVMX_SELF_STATE_UPDATE_FAILED] + c->self[NVMX_SELF_EXIT_UPDATE_FAILED] +
 	       c->self[NVMX_SELF_MSR_UPDATE_FAILED] + c->self[NVMX_SELF_PORT_UPDATE_FAILED] +
-	       c->self[NVMX_SELF_SCRATCH_MISSING];
+	       c->self[NVMX_SELF_SCRATCH_MISSING] + c->self[NVMX_SELF_BREAKDOWN_UPDATE_FAILED];
 }
 
 const char *nvmxd_outcome_name(uint32_t outcome)

@@ -34,6 +34,16 @@ struct nvmxd_port {
 	uint64_t count;
 };
 
+struct nvmxd_bd {
+	struct nvmx_bd_key key;
+	struct nvmx_bd_value v; /* summed over CPUs */
+};
+
+struct nvmxd_keyed_count {
+	__u32 key[6]; /* a struct nvmx_bd_l1_key or nvmx_vec_key */
+	uint64_t count;
+};
+
 /* Everything the maps held at one moment, per-CPU values summed, plus user-space END verdicts. */
 struct nvmxd_counts {
 	struct nvmxd_exit *exits;
@@ -43,11 +53,19 @@ struct nvmxd_counts {
 	struct nvmxd_port *ports;
 	size_t n_ports, cap_ports;
 	uint64_t self[NVMX_SELF_COUNT];
+	struct nvmxd_bd *bds; /* the Turtles breakdown */
+	size_t n_bds, cap_bds;
+	struct nvmxd_keyed_count *bd_l1s; /* L1's exits in round trips */
+	size_t n_bd_l1s, cap_bd_l1s;
+	struct nvmxd_keyed_count *vecs; /* interrupted events by outcome */
+	size_t n_vecs, cap_vecs;
 };
 
 /* The file descriptors of the maps of one loaded nvmx object. */
 struct nvmxd_maps {
 	int threads, exits, msrs, ports, self;
+	/* 0 (not given): not read, for readers that do not show the breakdown */
+	int breakdown, bd_l1, vectoring;
 };
 
 void nvmxd_counts_free(struct nvmxd_counts *c);
@@ -77,6 +95,22 @@ int nvmxd_counts_end(struct nvmxd_counts *c, int threads_fd, uint64_t now_ns, si
  */
 int nvmxd_counts_to_summary(const struct nvmxd_counts *c, uint32_t tgid, uint32_t tid,
 			    struct nvmx_summary *s);
+
+/*
+ * The maps of an nvmx skeleton (struct nvmx_bpf from nvmx.skel.h) as struct nvmxd_maps: a macro,
+ * so this header does not need the skeleton.
+ */
+#define NVMXD_MAPS_OF(skel)                                            \
+	((struct nvmxd_maps){                                          \
+		.threads = bpf_map__fd((skel)->maps.nvmx_threads),     \
+		.exits = bpf_map__fd((skel)->maps.nvmx_exits),         \
+		.msrs = bpf_map__fd((skel)->maps.nvmx_msrs),           \
+		.ports = bpf_map__fd((skel)->maps.nvmx_ports),         \
+		.self = bpf_map__fd((skel)->maps.nvmx_self),           \
+		.breakdown = bpf_map__fd((skel)->maps.nvmx_breakdown), \
+		.bd_l1 = bpf_map__fd((skel)->maps.nvmx_bd_l1),         \
+		.vectoring = bpf_map__fd((skel)->maps.nvmx_vectoring), \
+	})
 
 /* Sum of the self-metric slots that mean "a count was lost". */
 uint64_t nvmxd_counts_update_failures(const struct nvmxd_counts *c);

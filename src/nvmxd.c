@@ -33,6 +33,7 @@
 #include "nvmx/summary.h"
 #include "collect.h"
 #include "probe.h"
+#include "turtles.h"
 #include "serve.h"
 #include "nvmx.skel.h"
 
@@ -308,6 +309,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
 
 /* ---- the daemon's state ---- */
 
+/* The tracepoint programs of setup_table(), the --baseline one included. */
+#define NVMXD_MAX_TPS 12
+
 /* One tracepoint: its probe result, program and link. */
 struct tp_prog {
 	struct nvmxd_tp tp;
@@ -324,7 +328,7 @@ struct vm_name {
 struct nvmxd {
 	struct opts o;
 	struct nvmx_bpf *skel;
-	struct tp_prog tps[10];
+	struct tp_prog tps[NVMXD_MAX_TPS];
 	size_t n_tps;
 	char tracefs[128];
 	bool tracefs_mounted;
@@ -335,11 +339,12 @@ struct nvmxd {
 	uint64_t recorded, lost_written;
 	__u64 *drops_seen; /* per CPU: ring-buffer drops already written as LOST lines */
 	int ncpus;
-	struct vm_name **names; /* each allocated once: the HTTP thread keeps the pointers */
+	struct nvmxd_turtles *turtles; /* lost events, cycles probe, breakdown table */
+	struct vm_name **names;	       /* each allocated once: the HTTP thread keeps the pointers */
 	size_t n_names;
 	pthread_mutex_t names_lock;
 	struct nvmxd_serve *serve;
-	struct nvmxd_prog_status progs[10];
+	struct nvmxd_prog_status progs[NVMXD_MAX_TPS];
 	struct nvmxd_http_source http_src;
 	size_t threads_ended;
 	uint64_t start_ns;
@@ -452,6 +457,11 @@ static void name_new_vms(struct nvmxd *d)
 	}
 }
 
+static const char *turtles_vm_name(void *ctx, uint32_t tgid)
+{
+	return vm_name(ctx, tgid);
+}
+
 /* ---- probing, loading, attaching ---- */
 
 static void setup_table(struct nvmxd *d)
@@ -476,6 +486,10 @@ static void setup_table(struct nvmxd *d)
 		{ "kvm_userspace_exit", "trace_event_raw_kvm_userspace_exit",
 		  s->progs.nvmx_kvm_userspace_exit, false },
 		{ "kvm_msr", "trace_event_raw_kvm_msr", s->progs.nvmx_kvm_msr, false },
+		{ "kvm_inj_virq", "trace_event_raw_kvm_inj_virq", s->progs.nvmx_kvm_inj_virq,
+		  false },
+		{ "kvm_inj_exception", "trace_event_raw_kvm_inj_exception",
+		  s->progs.nvmx_kvm_inj_exception, false },
 		{ "kvm_exit", NULL, s->progs.nvmx_baseline_kvm_exit, true },
 	};
 
@@ -496,7 +510,7 @@ static void setup_table(struct nvmxd *d)
 
 static int probe_and_open(struct nvmxd *d)
 {
-	struct nvmxd_tp tps[10];
+	struct nvmxd_tp tps[NVMXD_MAX_TPS];
 	int err;
 
 	err = nvmxd_tracefs(d->tracefs, sizeof(d->tracefs), &d->tracefs_mounted);
@@ -664,14 +678,7 @@ out:
 
 static int read_counts(struct nvmxd *d)
 {
-	struct nvmx_bpf *s = d->skel;
-	struct nvmxd_maps m = {
-		.threads = bpf_map__fd(s->maps.nvmx_threads),
-		.exits = bpf_map__fd(s->maps.nvmx_exits),
-		.msrs = bpf_map__fd(s->maps.nvmx_msrs),
-		.ports = bpf_map__fd(s->maps.nvmx_ports),
-		.self = bpf_map__fd(s->maps.nvmx_self),
-	};
+	struct nvmxd_maps m = NVMXD_MAPS_OF(d->skel);
 	int err = nvmxd_counts_read(&d->counts, &m);
 
 	if (err)
@@ -793,6 +800,7 @@ static void print_summary(struct nvmxd *d, FILE *f, bool final)
 			}
 		}
 		print_tally(f, "  VM total: ", &vm);
+		nvmxd_turtles_print(c, tgid, "  ", f);
 		for (size_t k = 0; k < NVMX_OUT_COUNT; k++)
 			all.n[k] += vm.n[k];
 	}
@@ -800,6 +808,8 @@ static void print_summary(struct nvmxd *d, FILE *f, bool final)
 		fprintf(f, "  no nested-virtualization events yet\n");
 	else
 		print_tally(f, "all VMs: ", &all);
+	fprintf(f, "%s; %" PRIu64 " lost events\n", nvmxd_turtles_unit_line(d->turtles),
+		nvmxd_turtles_lost_events(d->turtles));
 	if (final)
 		print_prog_stats(d, f);
 	fflush(f);
@@ -978,6 +988,11 @@ static struct json_object *self_object(struct nvmxd *d, const struct nvmxd_count
 			       json_object_new_int64((int64_t)c->self[NVMX_SELF_EVENTS]));
 	json_object_object_add(o, "map_update_failures",
 			       json_object_new_int64((int64_t)nvmxd_counts_update_failures(c)));
+	json_object_object_add(o, "cycles",
+			       json_tokener_parse(nvmxd_turtles_cycles_json(d->turtles)));
+	json_object_object_add(
+		o, "lost_events",
+		json_object_new_int64((int64_t)nvmxd_turtles_lost_events(d->turtles)));
 	json_object_object_add(o, "ringbuf_drops",
 			       json_object_new_int64((int64_t)c->self[NVMX_SELF_RINGBUF_DROPPED]));
 	json_object_object_add(o, "ringbuf_records",
@@ -1080,11 +1095,7 @@ static int serve(struct nvmxd *d)
 	}
 	clock_gettime(CLOCK_REALTIME, &now);
 	*src = (struct nvmxd_http_source){
-		.maps = { .threads = bpf_map__fd(d->skel->maps.nvmx_threads),
-			  .exits = bpf_map__fd(d->skel->maps.nvmx_exits),
-			  .msrs = bpf_map__fd(d->skel->maps.nvmx_msrs),
-			  .ports = bpf_map__fd(d->skel->maps.nvmx_ports),
-			  .self = bpf_map__fd(d->skel->maps.nvmx_self) },
+		.maps = NVMXD_MAPS_OF(d->skel),
 		.progs = d->progs,
 		.n_progs = d->n_tps,
 		.ctx = d,
@@ -1107,6 +1118,7 @@ static int poll_once(struct nvmxd *d, int timeout_ms)
 {
 	int err;
 
+	(void)nvmxd_turtles_poll(d->turtles); /* a failure to read it loses only log lines */
 	if (!d->rb) {
 		struct timespec ts = { timeout_ms / 1000, (long)(timeout_ms % 1000) * 1000000 };
 
@@ -1131,6 +1143,7 @@ static int shutdown_run(struct nvmxd *d, bool print)
 	d->serve = NULL;
 	/* no event may change the state map while the capture is ended */
 	detach(d);
+	(void)nvmxd_turtles_poll(d->turtles);
 	if (d->rb) {
 		err = ring_buffer__consume(d->rb);
 		if (err < 0)
@@ -1193,6 +1206,11 @@ static int run(struct nvmxd *d)
 	err = load(d);
 	if (err)
 		return err;
+	err = nvmxd_turtles_open(bpf_map__fd(d->skel->maps.nvmx_anomalies), stderr, turtles_vm_name,
+				 d, &d->turtles);
+	if (err)
+		return fail(err, "opening the anomaly ring buffer failed: %s", strerror(-err));
+	vlog("%s\n", nvmxd_turtles_unit_line(d->turtles));
 	if (d->o.record_path) {
 		d->record = fopen(d->o.record_path, "we");
 		if (!d->record)
@@ -1285,6 +1303,7 @@ static void nvmxd_free(struct nvmxd *d)
 	d->serve = NULL;
 	detach(d);
 	ring_buffer__free(d->rb);
+	nvmxd_turtles_free(d->turtles);
 	if (d->record)
 		fclose(d->record);
 	/* maps, programs and any link the skeleton owns go with it */

@@ -3,7 +3,7 @@
  * The Turtles breakdown and the interrupted event deliveries of a summary (user space): what
  * replay and nvmxd add from the model's NVMX_V_ROUND_TRIP, L0-handled and NVMX_V_VECTORING
  * verdicts (include/nvmx/counts.h keys), and their JSON keys "breakdown", "l0_handled" and
- * "vectoring" in schema 1. Include <linux/types.h>, events.h, model.h and counts.h first.
+ * "vectoring" in schema 1.
  */
 #ifndef NVMX_BREAKDOWN_H
 #define NVMX_BREAKDOWN_H
@@ -13,6 +13,11 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <linux/types.h>
+
+#include "events.h"
+#include "model.h"
+#include "counts.h"
 #include "summary.h"
 
 struct nvmx_bd_l1 {

@@ -99,7 +99,6 @@ static __always_inline __u32 nvmx_hist_bucket(__u64 ns)
 	return b < NVMX_HIST_BUCKETS - 1 ? b : NVMX_HIST_BUCKETS - 1;
 }
 
-
 /*
  * The Turtles breakdown (include/nvmx/model.h, struct nvmx_round_trip): what is summed per VM
  * and exit reason. Each kind has its own parts: a round trip all NVMX_RT_PARTS, an L0-handled
@@ -164,7 +163,8 @@ static __always_inline int nvmx_verdict_breakdown(const struct nvmx_verdict *v,
 	 */
 	if (v->kind == NVMX_V_L2_EXIT && v->handled_by != NVMX_V_BY_L1 &&
 	    (v->flags & (NVMX_VF_AT_ENTRY | NVMX_VF_TO_USERSPACE))) {
-		k->kind = (v->flags & NVMX_VF_TO_USERSPACE) ? NVMX_BD_L0_TO_VMM : NVMX_BD_L0_HANDLED;
+		k->kind =
+			(v->flags & NVMX_VF_TO_USERSPACE) ? NVMX_BD_L0_TO_VMM : NVMX_BD_L0_HANDLED;
 		NVMX_UNROLL
 		for (__u32 i = 0; i < NVMX_RT_PARTS; i++)
 			parts[i] = 0;

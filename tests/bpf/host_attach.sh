@@ -4,8 +4,8 @@
 # nvmxd on this host's kernel attaches a program to every KVM tracepoint nvmx needs, stops cleanly
 # on SIGINT (exit 0, final JSON written) and leaves no program or link behind.
 #
-# The list of tracepoints is this test's own, not nvmxd's probe result: on the 6.18 host all nine
-# exist (kvm built in), so all nine must be attached. Needs root; without root it fails.
+# The list of tracepoints is this test's own, not nvmxd's probe result: on the 6.18 host all eleven
+# exist (kvm built in), so all eleven must be attached. Needs root; without root it fails.
 #
 # usage: host_attach.sh NVMXD BPFTOOL
 set -u
@@ -13,7 +13,8 @@ set -u
 NVMXD=$1
 BPFTOOL=$2
 EXPECTED="kvm_exit kvm_nested_vmexit kvm_nested_vmexit_inject kvm_nested_vmenter
-kvm_nested_vmenter_failed kvm_nested_intr_vmexit kvm_entry kvm_userspace_exit kvm_msr"
+kvm_nested_vmenter_failed kvm_nested_intr_vmexit kvm_entry kvm_userspace_exit kvm_msr
+kvm_inj_virq kvm_inj_exception"
 
 passed=0
 failed=0
@@ -88,10 +89,12 @@ import json, sys
 j = json.load(open(sys.argv[1]))
 assert j["schema"] == 1, "schema"
 assert "vms" in j and "nvmxd" in j, "vms/nvmxd keys"
-assert j["nvmxd"]["programs_attached"] == 9, "programs_attached %d" % j["nvmxd"]["programs_attached"]
+assert j["nvmxd"]["programs_attached"] == 11, "programs_attached %d" % j["nvmxd"]["programs_attached"]
+assert j["nvmxd"]["cycles"]["unit"] == "ns" and "available" in j["nvmxd"]["cycles"], "cycles"
+assert "breakdown" in j and "vectoring" in j and "l0_handled" in j, "breakdown keys"
 assert j["nvmxd"]["map_update_failures"] == 0, "map_update_failures"
 ' "$dir/final.json"; then
-	ok "final JSON written: schema 1, vms, nvmxd, 9 programs attached"
+	ok "final JSON written: schema 1, vms, nvmxd, 11 programs attached, breakdown keys, cycles"
 else
 	bad "final JSON missing or wrong: $dir/final.json"
 fi

@@ -202,20 +202,31 @@ static void assert_same_summary(const struct nvmx_summary *want, const struct nv
 	free(b);
 }
 
+static void assert_same_keyed(const struct nvmxd_keyed_count *got, size_t n_got,
+			      const struct nvmxd_keyed_count *want, size_t n_want, const char *what)
+{
+	cr_assert_eq(n_got, n_want, "%s keys: BPF %zu, lib %zu", what, n_got, n_want);
+	for (size_t i = 0; i < n_want; i++) {
+		bool found = false;
+
+		for (size_t j = 0; j < n_got && !found; j++)
+			if (!memcmp(got[j].key, want[i].key, sizeof(want[i].key))) {
+				found = true;
+				cr_assert_eq(got[j].count, want[i].count, "%s: BPF %llu, lib %llu",
+					     what, (unsigned long long)got[j].count,
+					     (unsigned long long)want[i].count);
+			}
+		cr_assert(found, "%s: a key missing on the BPF side", what);
+	}
+}
+
 /*
  * Ends the capture on both sides (user-space END for every thread: nvmxd's shutdown, lib's end
  * of replay) and compares everything. Returns the BPF side's counts for extra assertions.
  */
 static void h_compare(struct harness *h, struct nvmxd_counts *bpf)
 {
-	struct nvmx_bpf *s = h->bpf.skel;
-	struct nvmxd_maps m = {
-		.threads = bpf_map__fd(s->maps.nvmx_threads),
-		.exits = bpf_map__fd(s->maps.nvmx_exits),
-		.msrs = bpf_map__fd(s->maps.nvmx_msrs),
-		.ports = bpf_map__fd(s->maps.nvmx_ports),
-		.self = bpf_map__fd(s->maps.nvmx_self),
-	};
+	struct nvmxd_maps m = NVMXD_MAPS_OF(h->bpf.skel);
 	struct nvmx_summary *got;
 	size_t threads = 0;
 	struct nvmx_event end;
@@ -284,6 +295,31 @@ static void h_compare(struct harness *h, struct nvmxd_counts *bpf)
 		cr_assert(found, "port 0x%x missing on the BPF side",
 			  h->ref.counts.ports[i].key.port);
 	}
+
+	/* the breakdown: every key, count, sum and histogram of every part */
+	cr_assert_eq(bpf->n_bds, h->ref.counts.n_bds, "breakdown keys: BPF %zu, lib %zu",
+		     bpf->n_bds, h->ref.counts.n_bds);
+	for (size_t i = 0; i < h->ref.counts.n_bds; i++) {
+		const struct nvmxd_bd *w = &h->ref.counts.bds[i];
+		bool found = false;
+
+		for (size_t j = 0; j < bpf->n_bds && !found; j++) {
+			if (memcmp(&bpf->bds[j].key, &w->key, sizeof(w->key)))
+				continue;
+			found = true;
+			cr_assert_eq(memcmp(&bpf->bds[j].v, &w->v, sizeof(w->v)), 0,
+				     "breakdown reason 0x%x kind %u: count %llu/%llu",
+				     w->key.reason, w->key.kind,
+				     (unsigned long long)bpf->bds[j].v.count,
+				     (unsigned long long)w->v.count);
+		}
+		cr_assert(found, "breakdown reason 0x%x kind %u missing on the BPF side",
+			  w->key.reason, w->key.kind);
+	}
+	assert_same_keyed(bpf->bd_l1s, bpf->n_bd_l1s, h->ref.counts.bd_l1s, h->ref.counts.n_bd_l1s,
+			  "L1 exits of round trips");
+	assert_same_keyed(bpf->vecs, bpf->n_vecs, h->ref.counts.vecs, h->ref.counts.n_vecs,
+			  "vectoring");
 
 	/* lib's summary, total: every key of the JSON, every count */
 	got = nvmx_summary_new();
@@ -362,6 +398,125 @@ Test(bpf_diff, reflected_exit_counts_the_same)
 	cr_assert_eq(out_count(&c, TID, SVM, SVM_CPUID, NVMX_OUT_L2_BY_L1), 2);
 	cr_assert_eq(out_count(&c, TID, SVM, SVM_VMRUN, NVMX_OUT_L1_EXIT), 2);
 	cr_assert_eq(out_count(&c, TID, SVM, 0, NVMX_OUT_NESTED_ENTRY), 2);
+	nvmxd_counts_free(&c);
+	h_free(&h);
+}
+
+/* A reflected exit with L1 exits in its handler (more distinct reasons than the state keeps). */
+static void svm_multiplied(struct harness *hp, __u32 tgid, __u32 tid, __u64 t)
+{
+	static const __u32 l1[] = { SVM_CPUID, SVM_MSR, SVM_CPUID, SVM_IOIO, SVM_INTR, SVM_NPF };
+
+	h_event(hp, tgid, ev(tid, NVMX_EV_EXIT, t + 0, SVM, SVM_IOIO, 0x800010));
+	h_event(hp, tgid, ev(tid, NVMX_EV_NESTED_VMEXIT, t + 10, SVM, SVM_IOIO, 0x800010));
+	h_event(hp, tgid, ev(tid, NVMX_EV_NESTED_VMEXIT_INJECT, t + 300, SVM, SVM_IOIO, 0x800010));
+	h_event(hp, tgid, ev(tid, NVMX_EV_ENTRY, t + 400, 0, 0, 0));
+	for (size_t i = 0; i < sizeof(l1) / sizeof(l1[0]); i++) {
+		h_event(hp, tgid, ev(tid, NVMX_EV_EXIT, t + 500 + 100 * i, SVM, l1[i], 0));
+		h_event(hp, tgid, ev(tid, NVMX_EV_ENTRY, t + 530 + 100 * i + i, 0, 0, 0));
+	}
+	h_event(hp, tgid, ev(tid, NVMX_EV_EXIT, t + 1500, SVM, SVM_VMRUN, 0));
+	h_event(hp, tgid, ev(tid, NVMX_EV_NESTED_VMENTER, t + 1600, SVM, 0, 0));
+	h_event(hp, tgid, ev(tid, NVMX_EV_ENTRY, t + 1777, 0, 0, 0));
+}
+
+Test(bpf_diff, round_trips_and_exit_multiplication_count_the_same)
+{
+	struct harness h;
+	struct nvmxd_counts c;
+
+	h_init(&h, false);
+	svm_reflected(&h, TGID, TID, 1000);
+	svm_multiplied(&h, TGID, TID, 2000);
+	svm_multiplied(&h, TGID, TID, 5000);
+	/* incomplete: L1 never re-enters, nothing of it counts */
+	E(NVMX_EV_EXIT, 9000, SVM, SVM_CPUID, 0);
+	E(NVMX_EV_NESTED_VMEXIT, 9010, SVM, SVM_CPUID, 0);
+	E(NVMX_EV_NESTED_VMEXIT_INJECT, 9100, SVM, SVM_CPUID, 0);
+	E(NVMX_EV_ENTRY, 9200, 0, 0, 0);
+	E(NVMX_EV_EXIT, 9300, SVM, SVM_CPUID, 0);
+	E(NVMX_EV_ENTRY, 9400, 0, 0, 0);
+	h_compare(&h, &c);
+	cr_assert_eq(c.n_bds, 2, "cpuid and io round trips");
+	cr_assert_eq(c.n_bd_l1s, 5, "cpuid, msr, io, intr, overflow");
+	nvmxd_counts_free(&c);
+	h_free(&h);
+}
+
+/* An L2 exit that interrupted an event, EXITINTINFO / IDT-vectoring info as the record has it. */
+static struct nvmx_event vec_ev(__u32 kind, __u64 ts, __u32 isa, __u32 reason, __u32 vectoring)
+{
+	struct nvmx_event e = ev(TID, kind, ts, isa, reason, 0);
+
+	if (isa == VMX)
+		e.info2 = vectoring;
+	else
+		e.intr_info = vectoring;
+	e.value = 0xffffffff81000000ull + ts; /* the rip */
+	return e;
+}
+
+static struct nvmx_event inj_ev(__u32 kind, __u64 ts, __u32 vector, bool reinjected)
+{
+	struct nvmx_event e = ev(TID, kind, ts, 0, vector, 0);
+
+	e.flags = reinjected ? NVMX_EV_F_REINJECTED : 0;
+	return e;
+}
+
+static int on_anomaly(void *ctx, void *data, size_t size)
+{
+	cr_assert_eq(size, sizeof(struct nvmx_anomaly));
+	memcpy(ctx, data, sizeof(struct nvmx_anomaly));
+	return 0;
+}
+
+Test(bpf_diff, interrupted_event_deliveries_count_the_same)
+{
+	struct harness h;
+	struct nvmxd_counts c;
+
+	h_init(&h, false);
+	svm_reflected(&h, TGID, TID, 1000);
+	/* SVM: #GP during INT 0x21, reflected with EXITINTINFO: handed to L1 */
+	h_event(&h, TGID, vec_ev(NVMX_EV_EXIT, 2000, SVM, 0x4d, 0x80000421));
+	h_event(&h, TGID, vec_ev(NVMX_EV_NESTED_VMEXIT, 2010, SVM, 0x4d, 0x80000421));
+	h_event(&h, TGID, vec_ev(NVMX_EV_NESTED_VMEXIT_INJECT, 2100, SVM, 0x4d, 0x80000421));
+	E(NVMX_EV_ENTRY, 2200, 0, 0, 0);
+	E(NVMX_EV_EXIT, 2300, SVM, SVM_VMRUN, 0);
+	E(NVMX_EV_NESTED_VMENTER, 2400, SVM, 0, 0);
+	E(NVMX_EV_ENTRY, 2500, 0, 0, 0);
+	/* NPF during an external interrupt's delivery, L0 reinjects it */
+	h_event(&h, TGID, vec_ev(NVMX_EV_EXIT, 3000, SVM, SVM_NPF, 0x80000030));
+	h_event(&h, TGID, vec_ev(NVMX_EV_NESTED_VMEXIT, 3010, SVM, SVM_NPF, 0x80000030));
+	h_event(&h, TGID, inj_ev(NVMX_EV_INJ_VIRQ, 3100, 0x30, true));
+	E(NVMX_EV_ENTRY, 3200, 0, 0, 0);
+	/* the same, with no reinjection: lost */
+	h_event(&h, TGID, vec_ev(NVMX_EV_EXIT, 4000, SVM, SVM_NPF, 0x80000b0e));
+	h_event(&h, TGID, vec_ev(NVMX_EV_NESTED_VMEXIT, 4010, SVM, SVM_NPF, 0x80000b0e));
+	E(NVMX_EV_ENTRY, 4200, 0, 0, 0);
+	h_compare(&h, &c);
+	cr_assert_eq(c.n_vecs, 3);
+	cr_assert_eq(c.self[NVMX_SELF_ANOMALY_DROPPED], 0);
+	/* the lost one, with its details, in the anomaly ring buffer */
+	{
+		struct nvmx_anomaly got = { 0 };
+		struct ring_buffer *rb = ring_buffer__new(
+			bpf_map__fd(h.bpf.skel->maps.nvmx_anomalies), on_anomaly, &got, NULL);
+
+		cr_assert(rb);
+		cr_assert_eq(ring_buffer__consume(rb), 1);
+		ring_buffer__free(rb);
+		cr_assert_eq(got.tgid, TGID);
+		cr_assert_eq(got.tid, TID);
+		cr_assert_eq(got.vcpu_id, 0);
+		cr_assert_eq(got.isa, SVM);
+		cr_assert_eq(got.reason, SVM_NPF);
+		cr_assert_eq(got.type, NVMX_VEC_HW_EXCEPTION);
+		cr_assert_eq(got.vector, 0x0e);
+		cr_assert_eq(got.rip, 0xffffffff81000000ull + 4010);
+		cr_assert_eq(got.ts_ns, 4000);
+	}
 	nvmxd_counts_free(&c);
 	h_free(&h);
 }
@@ -769,13 +924,7 @@ Test(bpf_diff, pid_knob_counts_only_that_vmm)
 		e = ev(tgid + 1, NVMX_EV_ENTRY, 20, 0, 0, 0);
 		bpf_step(&b, &e, tgid);
 	}
-	m = (struct nvmxd_maps){
-		.threads = bpf_map__fd(skel->maps.nvmx_threads),
-		.exits = bpf_map__fd(skel->maps.nvmx_exits),
-		.msrs = bpf_map__fd(skel->maps.nvmx_msrs),
-		.ports = bpf_map__fd(skel->maps.nvmx_ports),
-		.self = bpf_map__fd(skel->maps.nvmx_self),
-	};
+	m = NVMXD_MAPS_OF(skel);
 	memset(&c, 0, sizeof(c));
 	cr_assert_eq(nvmxd_counts_read(&c, &m), 0);
 	cr_assert_eq(c.self[NVMX_SELF_EVENTS], 2);

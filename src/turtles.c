@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: GPL-2.0
+/* nvmxd's Turtles breakdown: anomalies, the cycle-counter probe, the table (src/turtles.h). */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <linux/perf_event.h>
+#include <sys/syscall.h>
+
+#include <bpf/libbpf.h>
+
+#include "nvmx/breakdown.h"
+#include "nvmx/exit_reasons.h"
+#include "turtles.h"
+
+struct nvmxd_turtles {
+	struct ring_buffer *rb;
+	FILE *log;
+	nvmxd_vm_name_fn name;
+	void *ctx;
+	uint64_t lost;
+	char unit_line[256];
+	char cycles_json[320];
+};
+
+static int on_anomaly(void *ctx, void *data, size_t size)
+{
+	struct nvmxd_turtles *t = ctx;
+	const struct nvmx_anomaly *a = data;
+	char rb[24];
+
+	if (size < sizeof(*a))
+		return 0;
+	t->lost++;
+	if (!t->log)
+		return 0;
+	fprintf(t->log,
+		"nvmxd: lost event: VM %s (pid %" PRIu32 ") vCPU %" PRIu32 " (thread %" PRIu32
+		"): %s vector 0x%x interrupted by L2 exit %s %s at rip 0x%" PRIx64
+		" was neither reinjected into L2 nor handed to L1\n",
+		t->name ? t->name(t->ctx, a->tgid) : "?", a->tgid, a->vcpu_id, a->tid,
+		nvmx_vec_type_name(a->type), a->vector, nvmx_isa_name(a->isa),
+		nvmx_reason_name(a->isa, a->reason, rb, sizeof(rb)), (uint64_t)a->rip);
+	return 0;
+}
+
+/*
+ * Whether every online CPU has a hardware cycle counter: perf_event_open of
+ * PERF_COUNT_HW_CPU_CYCLES, pinned, for all threads of each CPU (as a BPF perf-event array
+ * needs). Emulated CPUs (QEMU TCG, Bochs) and paravirtual guests have none: ENOENT.
+ */
+static void probe_cycles(struct nvmxd_turtles *t)
+{
+	struct perf_event_attr attr;
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	int fd, err = 0;
+	long cpu;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.type = PERF_TYPE_HARDWARE;
+	attr.size = sizeof(attr);
+	attr.config = PERF_COUNT_HW_CPU_CYCLES;
+	attr.exclude_guest = 0;
+	for (cpu = 0; cpu < ncpu && !err; cpu++) {
+		fd = (int)syscall(__NR_perf_event_open, &attr, -1, (int)cpu, -1,
+				  PERF_FLAG_FD_CLOEXEC);
+		if (fd < 0)
+			err = errno;
+		else
+			close(fd);
+	}
+	if (err) {
+		snprintf(
+			t->unit_line, sizeof(t->unit_line),
+			"breakdown in ns; CPU cycles unavailable: no hardware cycle counter on CPU "
+			"%ld (perf_event_open: %s)",
+			cpu - 1, strerror(err));
+		snprintf(t->cycles_json, sizeof(t->cycles_json),
+			 "{\"available\": false, \"reason\": \"perf_event_open cycles on CPU %ld: "
+			 "%s\", \"unit\": \"ns\"}",
+			 cpu - 1, strerror(err));
+		return;
+	}
+	/*
+	 * The counters exist, but the BPF side does not read them: the breakdown would need a
+	 * cycle stamp at each boundary on the same CPU, and no machine this was built on has the
+	 * counters to check that against. Say so rather than show numbers never tested.
+	 */
+	snprintf(
+		t->unit_line, sizeof(t->unit_line),
+		"breakdown in ns; CPU cycles: hardware counters exist, but nvmx does not read them "
+		"yet");
+	snprintf(
+		t->cycles_json, sizeof(t->cycles_json),
+		"{\"available\": false, \"reason\": \"hardware cycle counters exist; nvmx does not "
+		"read them yet\", \"unit\": \"ns\"}");
+}
+
+int nvmxd_turtles_open(int anomalies_fd, FILE *log, nvmxd_vm_name_fn name, void *ctx,
+		       struct nvmxd_turtles **out)
+{
+	struct nvmxd_turtles *t = calloc(1, sizeof(*t));
+	int err;
+
+	*out = NULL;
+	if (!t)
+		return -ENOMEM;
+	t->log = log;
+	t->name = name;
+	t->ctx = ctx;
+	t->rb = ring_buffer__new(anomalies_fd, on_anomaly, t, NULL);
+	if (!t->rb) {
+		err = -errno;
+		free(t);
+		return err;
+	}
+	probe_cycles(t);
+	*out = t;
+	return 0;
+}
+
+int nvmxd_turtles_poll(struct nvmxd_turtles *t)
+{
+	return t ? ring_buffer__consume(t->rb) : 0;
+}
+
+uint64_t nvmxd_turtles_lost_events(const struct nvmxd_turtles *t)
+{
+	return t ? t->lost : 0;
+}
+
+const char *nvmxd_turtles_unit_line(const struct nvmxd_turtles *t)
+{
+	return t ? t->unit_line : "breakdown in ns";
+}
+
+const char *nvmxd_turtles_cycles_json(const struct nvmxd_turtles *t)
+{
+	return t ? t->cycles_json
+		 : "{\"available\": false, \"reason\": \"not probed\", "
+		   "\"unit\": \"ns\"}";
+}
+
+static double share(uint64_t part, uint64_t whole)
+{
+	return whole ? 100.0 * (double)part / (double)whole : 0.0;
+}
+
+void nvmxd_turtles_print(const struct nvmxd_counts *c, uint32_t tgid, const char *indent, FILE *f)
+{
+	for (size_t i = 0; i < c->n_bds; i++) {
+		const struct nvmxd_bd *b = &c->bds[i];
+		const __u64 *s = b->v.sum_ns;
+		uint64_t l1 = 0;
+		char rb[24];
+
+		if ((tgid && b->key.tgid != tgid) || !b->v.count)
+			continue;
+		nvmx_reason_name(b->key.isa, b->key.reason, rb, sizeof(rb));
+		if (b->key.kind != NVMX_BD_ROUND_TRIP) {
+			fprintf(f, "%s%-20s L0-handled%s %8" PRIu64 "  mean %.1f us\n", indent, rb,
+				b->key.kind == NVMX_BD_L0_TO_VMM ? " (to VMM)" : "        ",
+				(uint64_t)b->v.count, (double)s[0] / (double)b->v.count / 1e3);
+			continue;
+		}
+		for (size_t k = 0; k < c->n_bd_l1s; k++) {
+			const struct nvmx_bd_l1_key *lk = (const void *)c->bd_l1s[k].key;
+
+			if (lk->tgid == b->key.tgid && lk->isa == b->key.isa &&
+			    lk->reason == b->key.reason)
+				l1 += c->bd_l1s[k].count;
+		}
+		fprintf(f,
+			"%s%-20s round trips %8" PRIu64 "  mean %.1f us: L0 exit %.0f%%, reflect "
+			"%.0f%%, L1 handler %.0f%%, L1 exits %.0f%% (x%.2f), L0 entry %.0f%%\n",
+			indent, rb, (uint64_t)b->v.count,
+			(double)s[NVMX_RT_ROUND_TRIP] / (double)b->v.count / 1e3,
+			share(s[NVMX_RT_L0_EXIT], s[0]), share(s[NVMX_RT_L0_REFLECT], s[0]),
+			share(s[NVMX_RT_L1_HANDLER], s[0]), share(s[NVMX_RT_L1_EXIT_SERVICE], s[0]),
+			(double)l1 / (double)b->v.count,
+			share(s[NVMX_RT_L0_ENTRY_EMULATION], s[0]));
+	}
+}
+
+void nvmxd_turtles_free(struct nvmxd_turtles *t)
+{
+	if (!t)
+		return;
+	ring_buffer__free(t->rb);
+	free(t);
+}
