@@ -80,6 +80,12 @@ int nvmx_record_format(const struct nvmx_event *e, const char *comm, uint32_t cp
 	case NVMX_EV_MSR:
 		name = "kvm_msr";
 		break;
+	case NVMX_EV_INJ_VIRQ:
+		name = "kvm_inj_virq";
+		break;
+	case NVMX_EV_INJ_EXCEPTION:
+		name = "kvm_inj_exception";
+		break;
 	default:
 		return -EINVAL;
 	}
@@ -93,12 +99,12 @@ int nvmx_record_format(const struct nvmx_event *e, const char *comm, uint32_t cp
 	case NVMX_EV_EXIT:
 	case NVMX_EV_NESTED_VMEXIT:
 		reason_text(e->isa, e->reason, reason, sizeof(reason));
-		n = snprintf(buf, len,
-			     "%svcpu %" PRIu32 " reason %s rip 0x0 info1 0x%016" PRIx64
-			     " info2 0x%016" PRIx64 " intr_info 0x%08" PRIx32
-			     " error_code 0x%08" PRIx32,
-			     head, (uint32_t)e->vcpu_id, reason, (uint64_t)e->info1,
-			     (uint64_t)e->info2, (uint32_t)e->intr_info, (uint32_t)e->error_code);
+		n = snprintf(
+			buf, len,
+			"%svcpu %" PRIu32 " reason %s rip 0x%" PRIx64 " info1 0x%016" PRIx64
+			" info2 0x%016" PRIx64 " intr_info 0x%08" PRIx32 " error_code 0x%08" PRIx32,
+			head, (uint32_t)e->vcpu_id, reason, (uint64_t)e->value, (uint64_t)e->info1,
+			(uint64_t)e->info2, (uint32_t)e->intr_info, (uint32_t)e->error_code);
 		break;
 	case NVMX_EV_NESTED_VMEXIT_INJECT:
 		reason_text(e->isa, e->reason, reason, sizeof(reason));
@@ -135,6 +141,21 @@ int nvmx_record_format(const struct nvmx_event *e, const char *comm, uint32_t cp
 			n = snprintf(buf, len, "%sreason %" PRIu32 " (%" PRIu32 ")", head,
 				     (uint32_t)e->reason, (uint32_t)e->reason);
 		break;
+	case NVMX_EV_INJ_VIRQ:
+		n = snprintf(buf, len, "%s%s 0x%" PRIx32 "%s", head,
+			     (e->flags & NVMX_EV_F_SOFT) ? "Soft/INTn" : "IRQ", (uint32_t)e->reason,
+			     (e->flags & NVMX_EV_F_REINJECTED) ? " [reinjected]" : "");
+		break;
+	case NVMX_EV_INJ_EXCEPTION:
+		/* the vector as a number: the parser reads both that and the kernel's #NAME */
+		if (e->flags & NVMX_EV_F_HAS_ERROR)
+			n = snprintf(buf, len, "%s0x%" PRIx32 " (0x%" PRIx32 ")%s", head,
+				     (uint32_t)e->reason, (uint32_t)e->error_code,
+				     (e->flags & NVMX_EV_F_REINJECTED) ? " [reinjected]" : "");
+		else
+			n = snprintf(buf, len, "%s0x%" PRIx32 "%s", head, (uint32_t)e->reason,
+				     (e->flags & NVMX_EV_F_REINJECTED) ? " [reinjected]" : "");
+		break;
 	default: /* NVMX_EV_MSR */
 		n = snprintf(buf, len, "%smsr_%s %" PRIx32 " = 0x%" PRIx64 "%s", head,
 			     (e->flags & NVMX_EV_F_MSR_WRITE) ? "write" : "read", (uint32_t)e->msr,
@@ -158,9 +179,10 @@ int nvmx_record_write_header(FILE *out, const char *writer)
 		    "#\n"
 		    "# written by %s: KVM tracepoint events as the tracefs trace file prints "
 		    "them,\n"
-		    "# timestamps in ns of CLOCK_MONOTONIC (bpf_ktime_get_ns); rip, vmcb, "
-		    "nested_rip\n"
-		    "# and the vmenter_failed message are not captured (written as 0 / a note)\n"
+		    "# timestamps in ns of CLOCK_MONOTONIC (bpf_ktime_get_ns); vmcb, nested_rip, "
+		    "the\n"
+		    "# rip of other events than kvm_exit/kvm_nested_vmexit and the vmenter_failed\n"
+		    "# message are not captured (written as 0 / a note)\n"
 		    "#\n"
 		    "#           TASK-PID     CPU#     TIMESTAMP  FUNCTION\n"
 		    "#              | |         |         |         |\n",

@@ -174,7 +174,9 @@ static bool exit_fields(struct cur *c, struct nvmx_event *ev)
 			token(c, &k);
 			continue;
 		}
-		if (KEY("info1") || KEY("ext_inf1:"))
+		if (KEY("rip"))
+			ev->value = v; /* the guest rip: the details of a lost event */
+		else if (KEY("info1") || KEY("ext_inf1:"))
 			ev->info1 = v;
 		else if (KEY("info2") || KEY("ext_inf2:"))
 			ev->info2 = v;
@@ -239,6 +241,7 @@ static void parse_exit(struct cur *c, struct nvmx_line *out)
 	if (accept(c, "rip ")) {
 		if (!number(c, 16, &v))
 			goto bad;
+		ev->value = v;
 		skip_spaces(c);
 	}
 	if (accept(c, "vcpu ")) {
@@ -332,6 +335,76 @@ bad:
 	malformed(out, "'msr_read|msr_write IDX = 0xVALUE'");
 }
 
+/*
+ * kvm_inj_virq: "IRQ 0x30", "Soft/INTn 0x21", then " [reinjected]" (5.19+: "%s 0x%x%s"); older
+ * kernels printed "irq 48", never reinjected.
+ */
+static void parse_inj_virq(struct cur *c, struct nvmx_line *out)
+{
+	uint64_t v;
+
+	if (accept(c, "irq ")) {
+		if (!number(c, 10, &v) || v > 0xff)
+			goto bad;
+		out->ev.reason = (uint32_t)v;
+		return;
+	}
+	if (accept(c, "Soft/INTn "))
+		out->ev.flags |= NVMX_EV_F_SOFT;
+	else if (!accept(c, "IRQ "))
+		goto bad;
+	if (!number(c, 16, &v) || v > 0xff)
+		goto bad;
+	out->ev.reason = (uint32_t)v;
+	skip_spaces(c);
+	if (accept(c, "[reinjected]"))
+		out->ev.flags |= NVMX_EV_F_REINJECTED;
+	return;
+bad:
+	malformed(out, "'IRQ|Soft/INTn 0xVECTOR[ [reinjected]]'");
+}
+
+/* The vector names kvm_inj_exception prints (kvm_trace_sym_exc of arch/x86/kvm/trace.h). */
+static const char *const exception_names[32] = {
+	[0] = "DE",  [1] = "DB",  [3] = "BP",  [4] = "OF",  [5] = "BR",	 [6] = "UD",
+	[7] = "NM",  [8] = "DF",  [10] = "TS", [11] = "NP", [12] = "SS", [13] = "GP",
+	[14] = "PF", [16] = "MF", [17] = "AC", [18] = "MC", [19] = "XM", [20] = "VE",
+	[21] = "CP", [28] = "HV", [29] = "VC", [30] = "SX",
+};
+
+/* kvm_inj_exception: "#GP", "#PF (0x2)", "0x2", then " [reinjected]" (5.19+). */
+static void parse_inj_exception(struct cur *c, struct nvmx_line *out)
+{
+	uint64_t v;
+	size_t i;
+
+	if (accept(c, "#")) {
+		for (i = 0; i < 32; i++)
+			if (exception_names[i] && accept(c, exception_names[i]))
+				break;
+		if (i == 32)
+			goto bad;
+		out->ev.reason = (uint32_t)i;
+	} else if (number(c, 16, &v) && v < 256) {
+		out->ev.reason = (uint32_t)v;
+	} else {
+		goto bad;
+	}
+	skip_spaces(c);
+	if (accept(c, "(")) {
+		if (!number(c, 16, &v) || v > 0xffffffffull || !accept(c, ")"))
+			goto bad;
+		out->ev.error_code = (uint32_t)v;
+		out->ev.flags |= NVMX_EV_F_HAS_ERROR;
+		skip_spaces(c);
+	}
+	if (accept(c, "[reinjected]"))
+		out->ev.flags |= NVMX_EV_F_REINJECTED;
+	return;
+bad:
+	malformed(out, "'#NAME|0xVECTOR[ (0xERROR)][ [reinjected]]'");
+}
+
 static void parse_rip(struct cur *c, struct nvmx_line *out)
 {
 	uint64_t v;
@@ -354,6 +427,8 @@ static const struct {
 	{ "kvm_entry", NVMX_EV_ENTRY, parse_entry },
 	{ "kvm_userspace_exit", NVMX_EV_USERSPACE_EXIT, NULL },
 	{ "kvm_msr", NVMX_EV_MSR, parse_msr },
+	{ "kvm_inj_virq", NVMX_EV_INJ_VIRQ, parse_inj_virq },
+	{ "kvm_inj_exception", NVMX_EV_INJ_EXCEPTION, parse_inj_exception },
 };
 
 /*

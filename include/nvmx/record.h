@@ -6,11 +6,12 @@
  *
  * The line is "COMM-TID [CPU] SECS.NNNNNNNNN: EVENT: BODY" with a nanosecond timestamp and the
  * body in the TP_printk format of arch/x86/kvm/trace.h. What the BPF side does not capture is
- * written as 0 and is never read back by lib's parser: kvm_exit/kvm_nested_vmexit `rip`,
- * kvm_nested_vmenter's rip, vmcs/vmcb, nested_rip, int_ctl, event_inj and guest page table,
+ * written as 0 and is never read back by lib's parser: kvm_nested_vmenter's rip, vmcs/vmcb, nested_rip, int_ctl, event_inj and guest page table,
  * kvm_entry's rip, kvm_nested_intr_vmexit's rip. kvm_nested_vmenter_failed's message is not
  * captured either: its body says so. kvm_userspace_exit is written "reason N (ERRNO)" with the
- * numeric KVM_EXIT_* reason (the kernel prints its name).
+ * numeric KVM_EXIT_* reason (the kernel prints its name). kvm_exit/kvm_nested_vmexit carry the
+ * guest rip (event value). kvm_inj_exception is written with the vector as 0xN, which the parser
+ * reads as it reads the kernel's #NAME.
  */
 #ifndef NVMX_RECORD_H
 #define NVMX_RECORD_H
@@ -23,7 +24,7 @@
 #include "summary.h"
 
 /*
- * Formats one event (NVMX_EV_EXIT .. NVMX_EV_MSR) of thread e->tid, named comm (NULL or empty:
+ * Formats one event (NVMX_EV_EXIT .. NVMX_EV_MSR, NVMX_EV_INJ_VIRQ, NVMX_EV_INJ_EXCEPTION) of thread e->tid, named comm (NULL or empty:
  * "<...>", as tracefs does), seen on cpu, into buf without a newline. Returns the length the line
  * has (as snprintf: >= len means truncated), or -EINVAL for a kind that is no tracepoint.
  */
