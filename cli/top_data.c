@@ -23,6 +23,17 @@ _Static_assert(TOP_L2_BY_L0 == NVMX_OUT_L2_BY_L0 && TOP_L2_BY_L1 == NVMX_OUT_L2_
 		       TOP_NESTED_ENTRY_FAILED == NVMX_OUT_NESTED_ENTRY_FAILED &&
 		       TOP_OUTCOMES == NVMX_OUT_COUNT,
 	       "nvmxtop's outcomes are counts.h's");
+_Static_assert(TOP_RT_PARTS == NVMX_RT_PARTS, "nvmxtop's round-trip parts are model.h's");
+
+/* Adds the sums of e to those of into (same key). */
+static void merge(struct top_entry *into, const struct top_entry *e)
+{
+	into->count += e->count;
+	into->sum_ns += e->sum_ns;
+	for (int i = 0; i < TOP_RT_PARTS; i++)
+		into->part_ns[i] += e->part_ns[i];
+	into->l1_exits += e->l1_exits;
+}
 
 void top_sample_free(struct top_sample *s)
 {
@@ -87,8 +98,7 @@ int top_sample_add(struct top_sample *s, const struct top_entry *e)
 	size_t i = find(s, e, &found);
 
 	if (found) {
-		s->entries[i].count += e->count;
-		s->entries[i].sum_ns += e->sum_ns;
+		merge(&s->entries[i], e);
 		return 0;
 	}
 	if (s->n_entries == s->cap_entries) {
@@ -114,8 +124,7 @@ void top_sample_sort(struct top_sample *s)
 	/* one entry per key, whatever the source gave */
 	for (size_t i = 0; i < s->n_entries; i++) {
 		if (out && !key_cmp(&s->entries[out - 1], &s->entries[i])) {
-			s->entries[out - 1].count += s->entries[i].count;
-			s->entries[out - 1].sum_ns += s->entries[i].sum_ns;
+			merge(&s->entries[out - 1], &s->entries[i]);
 			continue;
 		}
 		s->entries[out++] = s->entries[i];
@@ -203,15 +212,25 @@ void top_view_free(struct top_view *v)
 	memset(v, 0, sizeof(*v));
 }
 
-static void add_stats(struct top_stats *st, uint32_t outcome, uint64_t n, uint64_t dn, uint64_t ns,
-		      uint64_t dns)
+/* Adds entry e, whose delta since the previous sample is d, to a node's stats. */
+static void add_stats(struct top_stats *st, const struct top_entry *e, const struct top_entry *d)
 {
-	if (outcome >= TOP_OUTCOMES)
+	uint32_t o = e->outcome;
+
+	if (o >= TOP_SLOTS)
 		return;
-	st->n[outcome] += n;
-	st->dn[outcome] += dn;
-	st->ns[outcome] += ns;
-	st->dns[outcome] += dns;
+	st->n[o] += e->count;
+	st->dn[o] += d->count;
+	st->ns[o] += e->sum_ns;
+	st->dns[o] += d->sum_ns;
+	if (o != TOP_ROUND_TRIP)
+		return;
+	for (int i = 0; i < TOP_RT_PARTS; i++) {
+		st->part_ns[i] += e->part_ns[i];
+		st->dpart_ns[i] += d->part_ns[i];
+	}
+	st->l1_exits += e->l1_exits;
+	st->dl1_exits += d->l1_exits;
 }
 
 static bool vm_passes(const struct top_filter *f, uint32_t tgid, const char *name)
@@ -328,7 +347,7 @@ int top_view_build(struct top_view *v, const struct top_sample *prev, const stru
 
 	for (size_t i = 0; i < cur->n_entries; i++) {
 		const struct top_entry *e = &cur->entries[i];
-		uint64_t dn = e->count, dns = e->sum_ns;
+		struct top_entry d = *e; /* the delta: all of e unless the previous sample had it */
 		const char *vm_name;
 		char nbuf[24], fallback[64];
 		const char *rname;
@@ -341,8 +360,13 @@ int top_view_build(struct top_view *v, const struct top_sample *prev, const stru
 			p++;
 		if (prev && p < prev->n_entries && !key_cmp(&prev->entries[p], e) &&
 		    prev->entries[p].count <= e->count) {
-			dn = e->count - prev->entries[p].count;
-			dns = e->sum_ns - prev->entries[p].sum_ns;
+			const struct top_entry *q = &prev->entries[p];
+
+			d.count = e->count - q->count;
+			d.sum_ns = e->sum_ns - q->sum_ns;
+			for (int k = 0; k < TOP_RT_PARTS; k++)
+				d.part_ns[k] = e->part_ns[k] - q->part_ns[k];
+			d.l1_exits = e->l1_exits - q->l1_exits;
 		}
 		if (!any_thread || e->tgid != last_tgid)
 			v->n_vms_all++;
@@ -351,7 +375,7 @@ int top_view_build(struct top_view *v, const struct top_sample *prev, const stru
 		any_thread = true;
 		last_tgid = e->tgid;
 		last_tid = e->tid;
-		add_stats(&v->all, e->outcome, e->count, dn, e->sum_ns, dns);
+		add_stats(&v->all, e, &d);
 
 		vm_name = top_sample_name(cur, e->tgid);
 		if (!vm_name) {
@@ -393,8 +417,8 @@ int top_view_build(struct top_view *v, const struct top_sample *prev, const stru
 			memset(vc, 0, sizeof(*vc));
 			vc->tid = e->tid;
 		}
-		add_stats(&vm->st, e->outcome, e->count, dn, e->sum_ns, dns);
-		add_stats(&vc->st, e->outcome, e->count, dn, e->sum_ns, dns);
+		add_stats(&vm->st, e, &d);
+		add_stats(&vc->st, e, &d);
 		if (!rname)
 			continue;
 		r = vc->n_reasons ? &vc->reasons[vc->n_reasons - 1] : NULL;
@@ -410,7 +434,7 @@ int top_view_build(struct top_view *v, const struct top_sample *prev, const stru
 			r->reason = e->reason;
 			snprintf(r->name, sizeof(r->name), "%s", rname);
 		}
-		add_stats(&r->st, e->outcome, e->count, dn, e->sum_ns, dns);
+		add_stats(&r->st, e, &d);
 	}
 	qsort_r(v->vms, v->n_vms, sizeof(*v->vms), cmp_vm, &sc);
 	for (size_t i = 0; i < v->n_vms; i++) {

@@ -24,7 +24,19 @@ enum top_outcome {
 	TOP_UNATTRIBUTED = 5,
 	TOP_NESTED_ENTRY_FAILED = 6,
 	TOP_OUTCOMES = 7,
+	/*
+	 * Not an outcome: the complete round trips of reflected L2 exits (the Turtles breakdown,
+	 * model.h's NVMX_V_ROUND_TRIP), per reason of the reflected exit.
+	 */
+	TOP_ROUND_TRIP = 7,
+	TOP_SLOTS = 8,
 };
+
+/*
+ * The parts of a round trip (model.h NVMX_RT_*): the whole trip, L0's exit handling, L0's
+ * reflection into L1, L1's handler, L0 serving L1's exits, L0 emulating L1's VMRUN/VMRESUME.
+ */
+#define TOP_RT_PARTS 6
 
 /* One counter: exits of one outcome of one reason of one vCPU thread of one VM. */
 struct top_entry {
@@ -32,9 +44,12 @@ struct top_entry {
 	uint32_t tid;  /* the vCPU thread */
 	uint32_t isa;  /* NVMX_ISA_* */
 	uint32_t reason;
-	uint32_t outcome; /* enum top_outcome */
+	uint32_t outcome; /* enum top_outcome, or TOP_ROUND_TRIP */
 	uint64_t count;
-	uint64_t sum_ns; /* summed latency (exit until decision, model.h) */
+	uint64_t sum_ns; /* summed latency (exit until decision, model.h); a round trip's whole */
+	/* TOP_ROUND_TRIP only: */
+	uint64_t part_ns[TOP_RT_PARTS]; /* summed parts */
+	uint64_t l1_exits; /* L1's exits inside the round trips (exit multiplication) */
 };
 
 struct top_vm_name {
@@ -66,8 +81,10 @@ const char *top_sample_name(const struct top_sample *s, uint32_t tgid);
 
 /* Counts of one node of the view: totals and deltas since the previous refresh, per outcome. */
 struct top_stats {
-	uint64_t n[TOP_OUTCOMES], dn[TOP_OUTCOMES];
-	uint64_t ns[TOP_OUTCOMES], dns[TOP_OUTCOMES];
+	uint64_t n[TOP_SLOTS], dn[TOP_SLOTS];
+	uint64_t ns[TOP_SLOTS], dns[TOP_SLOTS];
+	uint64_t part_ns[TOP_RT_PARTS], dpart_ns[TOP_RT_PARTS]; /* of the round trips */
+	uint64_t l1_exits, dl1_exits;				/* inside the round trips */
 };
 
 struct top_reason {

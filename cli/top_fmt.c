@@ -12,19 +12,40 @@ enum col {
 	COL_SHARE,  /* L1's share of the L2 exits */
 	COL_RATE,   /* L2 exits per second (the total layouts only) */
 	COL_L0_US,  /* mean cost of an L2 exit L0 handled */
-	COL_L1_US,  /* mean cost of a reflected one */
-	COL_L1_OWN, /* L1's own exits (exit multiplication) */
+	COL_L1_US,  /* mean cost of a reflected one, until its delivery to L1 */
+	COL_RT_US,  /* mean round trip of a reflected one, until L2 runs again (breakdown) */
+	COL_L1X_RT, /* L1's exits in its handler per round trip (breakdown) */
+	COL_L1_OWN, /* L1's own exits */
 	COL_SYNTH,  /* exits L0 synthesised to L1 (interrupts...) */
+	/* the round trip's parts, mean us (model.h NVMX_RT_L0_EXIT ...): wide screens only */
+	COL_P_L0_EXIT,
+	COL_P_REFLECT,
+	COL_P_L1_HANDLER,
+	COL_P_L1_SERVICE,
+	COL_P_ENTRY,
 	COLS,
 };
 
 static const struct {
 	const char *title;
 	int width;
+	int part; /* the round trip part, for COL_P_* */
 } cols[COLS] = {
-	[COL_L0] = { "L2->L0", 9 },	[COL_L1] = { "L2->L1", 9 },   [COL_SHARE] = { "L1%", 5 },
-	[COL_RATE] = { "L2/s", 9 },	[COL_L0_US] = { "L0 us", 7 }, [COL_L1_US] = { "L1 us", 7 },
-	[COL_L1_OWN] = { "L1 own", 7 }, [COL_SYNTH] = { "synth", 7 },
+	[COL_L0] = { "L2->L0", 9 },
+	[COL_L1] = { "L2->L1", 9 },
+	[COL_SHARE] = { "L1%", 5 },
+	[COL_RATE] = { "L2/s", 9 },
+	[COL_L0_US] = { "L0 us", 7 },
+	[COL_L1_US] = { "L1 us", 7 },
+	[COL_RT_US] = { "RT us", 7 },
+	[COL_L1X_RT] = { "L1x/RT", 6 },
+	[COL_L1_OWN] = { "L1 own", 7 },
+	[COL_SYNTH] = { "synth", 7 },
+	[COL_P_L0_EXIT] = { "exit", 7, 1 },
+	[COL_P_REFLECT] = { "reflect", 7, 2 },
+	[COL_P_L1_HANDLER] = { "L1 hdl", 7, 3 },
+	[COL_P_L1_SERVICE] = { "L1 svc", 7, 4 },
+	[COL_P_ENTRY] = { "entry", 7, 5 },
 };
 
 #define BATCH_NAME_WIDTH 28
@@ -33,11 +54,18 @@ static const struct {
 /* Which columns fit, and the name's width. */
 static int layout(const struct top_fmt *f, bool shown[COLS])
 {
+	/* what to give up first on a narrow terminal */
+	static const enum col drop[] = { COL_P_ENTRY,	COL_P_L1_SERVICE, COL_P_L1_HANDLER,
+					 COL_P_REFLECT, COL_P_L0_EXIT,	  COL_RATE,
+					 COL_L1X_RT,	COL_SYNTH,	  COL_L1_OWN,
+					 COL_RT_US,	COL_L0_US };
 	int used = 0, width = f->width;
 
 	for (int c = 0; c < COLS; c++) {
-		shown[c] = true;
-		used += cols[c].width + 1;
+		/* batch: stable columns, the parts only in --json */
+		shown[c] = width || !cols[c].part;
+		if (shown[c])
+			used += cols[c].width + 1;
 	}
 	if (!width)
 		return BATCH_NAME_WIDTH;
@@ -46,8 +74,6 @@ static int layout(const struct top_fmt *f, bool shown[COLS])
 		shown[COL_RATE] = false;
 		used -= cols[COL_RATE].width + 1;
 	}
-	/* what to give up first on a narrow terminal */
-	static const enum col drop[] = { COL_RATE, COL_SYNTH, COL_L1_OWN, COL_L0_US };
 	for (size_t i = 0; i < sizeof(drop) / sizeof(drop[0]) && width - used < MIN_NAME_WIDTH;
 	     i++) {
 		if (!shown[drop[i]])
@@ -157,6 +183,25 @@ void top_fmt_row(const struct top_fmt *f, const struct top_view *v, const char *
 		case COL_L1_US:
 			fmt_mean_us(ns[TOP_L2_BY_L1], l1, val, sizeof(val));
 			break;
+		case COL_RT_US:
+			fmt_mean_us(ns[TOP_ROUND_TRIP], n[TOP_ROUND_TRIP], val, sizeof(val));
+			break;
+		case COL_L1X_RT:
+			if (n[TOP_ROUND_TRIP])
+				snprintf(val, sizeof(val), "%.2f",
+					 (double)(f->rate ? st->dl1_exits : st->l1_exits) /
+						 (double)n[TOP_ROUND_TRIP]);
+			else
+				snprintf(val, sizeof(val), "-");
+			break;
+		case COL_P_L0_EXIT:
+		case COL_P_REFLECT:
+		case COL_P_L1_HANDLER:
+		case COL_P_L1_SERVICE:
+		case COL_P_ENTRY:
+			fmt_mean_us((f->rate ? st->dpart_ns : st->part_ns)[cols[c].part],
+				    n[TOP_ROUND_TRIP], val, sizeof(val));
+			break;
 		case COL_L1_OWN:
 			fmt_value(f, v, st->n[TOP_L1_EXIT], st->dn[TOP_L1_EXIT], val, sizeof(val));
 			break;
@@ -184,7 +229,7 @@ void top_fmt_header(const struct top_fmt *f, const struct top_view *v, const str
 {
 	const struct top_stats *a = &v->all;
 	uint64_t l0 = a->n[TOP_L2_BY_L0], l1 = a->n[TOP_L2_BY_L1];
-	char rate[32], share[16], mult[16], total[32], over[32], lost[32], dlost[32];
+	char rate[32], share[16], mult[16], rt[32], total[32], over[32], lost[32], dlost[32];
 
 	if (v->interval_s > 0)
 		fmt_rate((double)top_l2(a, true) / v->interval_s, rate, sizeof(rate));
@@ -195,9 +240,11 @@ void top_fmt_header(const struct top_fmt *f, const struct top_view *v, const str
 		snprintf(share, sizeof(share), "%.1f%%", 100.0 * (double)l1 / (double)(l0 + l1));
 	else
 		snprintf(share, sizeof(share), "-");
-	/* exit multiplication as nvmx replay prints it: L1's own exits per reflected L2 exit */
-	if (l1)
-		snprintf(mult, sizeof(mult), "%.2f", (double)a->n[TOP_L1_EXIT] / (double)l1);
+	/* the Turtles breakdown: '-' while the source has none (no complete round trip) */
+	fmt_mean_us(a->ns[TOP_ROUND_TRIP], a->n[TOP_ROUND_TRIP], rt, sizeof(rt));
+	if (a->n[TOP_ROUND_TRIP])
+		snprintf(mult, sizeof(mult), "%.2f",
+			 (double)a->l1_exits / (double)a->n[TOP_ROUND_TRIP]);
 	else
 		snprintf(mult, sizeof(mult), "-");
 	if (v->overhead_known)
@@ -211,10 +258,9 @@ void top_fmt_header(const struct top_fmt *f, const struct top_view *v, const str
 	snprintf(out[0], TOP_LINE_MAX, "nvmxtop%s%s  refresh %lu  at %.3f s  interval %.3f s  %s",
 		 w->paused ? "  PAUSED" : "", v->ended ? "  END" : "", w->refresh, w->since_start_s,
 		 v->interval_s, w->what);
-	snprintf(
-		out[1], TOP_LINE_MAX,
-		"L2 exits %s/s (total %s)  reflected to L1 %s  L1 exits/reflected %s  round trip -",
-		rate, total, share, mult);
+	snprintf(out[1], TOP_LINE_MAX,
+		 "L2 exits %s/s (total %s)  to L1 %s  round trip %s us  L1 exits/trip %s", rate,
+		 total, share, rt, mult);
 	snprintf(out[2], TOP_LINE_MAX,
 		 "VMs %zu  vCPUs %zu  nested entries %" PRIu64 "  unattributed %" PRIu64
 		 "  lost %s (+%s)  nvmx overhead %s",

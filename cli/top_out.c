@@ -5,7 +5,12 @@
 #include <stdio.h>
 
 #include <json-c/json.h>
+#include <linux/types.h>
 
+#include "nvmx/events.h"
+#include "nvmx/model.h"
+#include "nvmx/counts.h"
+#include "nvmx/breakdown.h"
 #include "nvmx/exit_reasons.h"
 #include "top_out.h"
 
@@ -56,7 +61,7 @@ static void add_u64(struct json_object *o, const char *key, uint64_t v)
 /* {"l2_by_l0": {"total": N, "delta": N, "sum_ns": N, "delta_sum_ns": N}, ...} */
 static struct json_object *stats_object(const struct top_stats *st)
 {
-	static const char *const names[TOP_OUTCOMES] = {
+	static const char *const names[TOP_SLOTS] = {
 		[TOP_L2_BY_L0] = "l2_exit_handled_by_l0",
 		[TOP_L2_BY_L1] = "l2_exit_reflected_to_l1",
 		[TOP_SYNTHESIZED_TO_L1] = "synthesized_to_l1",
@@ -64,10 +69,11 @@ static struct json_object *stats_object(const struct top_stats *st)
 		[TOP_NESTED_ENTRY] = "nested_entry",
 		[TOP_UNATTRIBUTED] = "unattributed",
 		[TOP_NESTED_ENTRY_FAILED] = "nested_entry_failed",
+		[TOP_ROUND_TRIP] = "round_trip",
 	};
 	struct json_object *o = json_object_new_object();
 
-	for (int k = 0; o && k < TOP_OUTCOMES; k++) {
+	for (int k = 0; o && k < TOP_SLOTS; k++) {
 		struct json_object *c;
 
 		if (!st->n[k])
@@ -79,6 +85,19 @@ static struct json_object *stats_object(const struct top_stats *st)
 		add_u64(c, "delta", st->dn[k]);
 		add_u64(c, "sum_ns", st->ns[k]);
 		add_u64(c, "delta_sum_ns", st->dns[k]);
+		if (k == TOP_ROUND_TRIP) {
+			struct json_object *p = json_object_new_object(),
+					   *dp = json_object_new_object();
+
+			for (int i = 0; p && dp && i < TOP_RT_PARTS; i++) {
+				add_u64(p, nvmx_bd_part_name((uint32_t)i), st->part_ns[i]);
+				add_u64(dp, nvmx_bd_part_name((uint32_t)i), st->dpart_ns[i]);
+			}
+			json_object_object_add(c, "parts_sum_ns", p);
+			json_object_object_add(c, "delta_parts_sum_ns", dp);
+			add_u64(c, "l1_exits", st->l1_exits);
+			add_u64(c, "delta_l1_exits", st->dl1_exits);
+		}
 		json_object_object_add(o, names[k], c);
 	}
 	return o;

@@ -16,7 +16,11 @@ int top_print_text(FILE *out, const struct top_view *v, const struct top_where *
  * {"source", "refresh", "since_start_s", "interval_s", "ended", "lost_events",
  * "lost_events_delta", "nvmx_overhead_cpu" (null: unknown), "all": COUNTS, "vms": [{"pid",
  * "name", "counts", "vcpus": [{"tid", "counts", "reasons": [{"isa", "reason", "counts"}]}]}]}
- * where COUNTS maps an outcome to {"total", "delta", "sum_ns", "delta_sum_ns"}.
+ * where COUNTS maps an outcome to {"total", "delta", "sum_ns", "delta_sum_ns"}; its
+ * "round_trip" (the Turtles breakdown of reflected exits) also has "parts_sum_ns" and
+ * "delta_parts_sum_ns" (round_trip_ns, l0_exit_ns, l0_reflect_ns, l1_handler_ns,
+ * l1_exit_service_ns, l0_entry_emulation_ns) and "l1_exits", "delta_l1_exits" (L1's exits in
+ * its handlers).
  */
 int top_print_json(FILE *out, const struct top_view *v, const struct top_where *w);
 

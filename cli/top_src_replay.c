@@ -36,7 +36,23 @@ static int on_verdict(void *ctx, uint32_t tid, const struct nvmx_verdict *v)
 		.count = 1,
 		.sum_ns = v->latency_ns,
 	};
+	struct nvmx_bd_key k;
+	__u64 parts[NVMX_RT_PARTS];
 
+	if (v->kind == NVMX_V_ROUND_TRIP) {
+		/* the parts as the BPF side and lib sum them (counts.h) */
+		if (!nvmx_verdict_breakdown(v, &k, parts))
+			return 0;
+		e.outcome = TOP_ROUND_TRIP;
+		e.sum_ns = parts[NVMX_RT_ROUND_TRIP];
+		for (unsigned int i = 0; i < NVMX_RT_PARTS; i++)
+			e.part_ns[i] = parts[i];
+		for (int i = 0; i < NVMX_RT_L1_REASONS; i++)
+			e.l1_exits += v->rt.l1_count[i];
+		e.l1_exits += v->rt.l1_overflow;
+	} else if (e.outcome >= NVMX_OUT_COUNT) {
+		return 0; /* interrupted event deliveries: not shown by nvmxtop */
+	}
 	return top_sample_add(&rs->acc, &e);
 }
 
