@@ -16,6 +16,7 @@
 #include <asm/vmx.h>
 
 #include "nvmx/summary.h"
+#include "nvmx/breakdown.h"
 #include "vmcs.h"
 #include "workload.h"
 
@@ -175,6 +176,10 @@ int wl_truth_svm(const struct wl_spec *spec, uint64_t iterations, uint32_t vcpus
 	L2(SVM_EXIT_MSR, NVMX_HANDLED_BY_L1, n * (has(spec, WL_RDMSR_L1) + has(spec, WL_WRMSR_L1)));
 	L2(SVM_EXIT_MSR, NVMX_HANDLED_BY_L0, n * (has(spec, WL_RDMSR_L0) + has(spec, WL_WRMSR_L0)));
 	L2(SVM_EXIT_EXCP_BASE + 13, NVMX_HANDLED_BY_L1, n * has(spec, WL_VECTORING));
+	/* that #GP interrupted the INT's delivery: EXITINTINFO goes to L1 in vmcb12 */
+	if (!r)
+		r = nvmx_summary_add_vectoring(t, isa, NVMX_VEC_SW_INTERRUPT, WL_SOFTINT_VECTOR,
+					       NVMX_VEC_HANDED_TO_L1, n * has(spec, WL_VECTORING));
 	if (!r && intr)
 		r = nvmx_summary_add_exit(t, NVMX_KIND_SYNTHESIZED_TO_L1, isa, SVM_EXIT_INTR,
 					  NVMX_HANDLED_BY_NONE, n);
