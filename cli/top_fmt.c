@@ -241,7 +241,11 @@ void top_fmt_header(const struct top_fmt *f, const struct top_view *v, const str
 	else
 		snprintf(share, sizeof(share), "-");
 	/* the Turtles breakdown: '-' while the source has none (no complete round trip) */
-	fmt_mean_us(a->ns[TOP_ROUND_TRIP], a->n[TOP_ROUND_TRIP], rt, sizeof(rt));
+	if (a->n[TOP_ROUND_TRIP])
+		snprintf(rt, sizeof(rt), "%.1f us",
+			 (double)a->ns[TOP_ROUND_TRIP] / (double)a->n[TOP_ROUND_TRIP] / 1e3);
+	else
+		snprintf(rt, sizeof(rt), "-");
 	if (a->n[TOP_ROUND_TRIP])
 		snprintf(mult, sizeof(mult), "%.2f",
 			 (double)a->l1_exits / (double)a->n[TOP_ROUND_TRIP]);
@@ -259,8 +263,8 @@ void top_fmt_header(const struct top_fmt *f, const struct top_view *v, const str
 		 w->paused ? "  PAUSED" : "", v->ended ? "  END" : "", w->refresh, w->since_start_s,
 		 v->interval_s, w->what);
 	snprintf(out[1], TOP_LINE_MAX,
-		 "L2 exits %s/s (total %s)  to L1 %s  round trip %s us  L1 exits/trip %s", rate,
-		 total, share, rt, mult);
+		 "L2 exits %s/s (total %s)  to L1 %s  round trip %s  L1 exits/trip %s", rate, total,
+		 share, rt, mult);
 	snprintf(out[2], TOP_LINE_MAX,
 		 "VMs %zu  vCPUs %zu  nested entries %" PRIu64 "  unattributed %" PRIu64
 		 "  lost %s (+%s)  nvmx overhead %s",

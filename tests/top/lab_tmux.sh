@@ -69,19 +69,29 @@ cat "$out/screen.txt"
 truth=$out/lab/truth.json
 [ -s "$truth" ] || { bad "no truth.json"; echo "$passed passed, $failed failed"; exit 1; }
 
-# column N (2: L2->L0, 3: L2->L1, 9: synth; the 120-column layout) of the rows of REASON, summed over vCPUs
-column() {
-	awk -v r="$1" -v c="$2" '$1 == r && NF >= 9 { s += $c } END { print s + 0 }' "$out/screen.txt"
+# col TITLE: where the column titled TITLE ends on the title line (columns are right-aligned;
+# titles such as "L0 us" have spaces, so fields cannot be counted)
+col() {
+	awk -v t="$1" '/^VM \/ vCPU \/ reason/ { i = index($0, " " t " "); if (!i) i = index($0, " " t);
+		if (i) print i + length(t) }' "$out/screen.txt"
 }
+# column REASON END: the number ending at character END of the rows of REASON, summed over vCPUs
+column() {
+	awk -v r="$1" -v e="$2" '$1 == r { n = split(substr($0, 1, e), f, " "); s += f[n] }
+		END { print s + 0 }' "$out/screen.txt"
+}
+c_l0=$(col "L2->L0") c_l1=$(col "L2->L1") c_synth=$(col synth)
+[ -n "$c_l0" ] && [ -n "$c_l1" ] && [ -n "$c_synth" ] ||
+	{ bad "the screen lacks a column (L2->L0 '$c_l0', L2->L1 '$c_l1', synth '$c_synth')"; }
 while read -r reason by count; do
-	col=2
-	[ "$by" = L1 ] && col=3
-	got=$(column "$reason" "$col")
+	c=$c_l0
+	[ "$by" = L1 ] && c=$c_l1
+	got=$(column "$reason" "$c")
 	[ "$got" = "$count" ] && ok "$reason handled by $by: $count on the screen" ||
 		bad "$reason handled by $by: $got on the screen, truth $count"
 done < <(jq -r '.l2_exits[] | select(.certain) | "\(.reason) \(.handled_by) \(.count)"' "$truth")
 while read -r reason count; do
-	got=$(column "$reason" 9)
+	got=$(column "$reason" "$c_synth")
 	[ "$got" = "$count" ] && ok "$reason synthesised to L1: $count on the screen" ||
 		bad "$reason synthesised to L1: $got on the screen, truth $count"
 done < <(jq -r '.synthesized_to_l1[]? | select(.certain) | "\(.reason) \(.count)"' "$truth")
