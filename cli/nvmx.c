@@ -16,6 +16,8 @@ static const struct {
 	{ "lab", nvmx_cmd_lab, "run real nested KVM under emulation, with exact ground truth" },
 	{ "compare", nvmx_cmd_compare,
 	  "do two attribution JSON files agree (truth against observed)" },
+	{ "report", nvmx_cmd_report,
+	  "the Turtles cost breakdown per exit reason, from a capture or JSON (--diff A B)" },
 };
 
 static void usage(FILE *f)

@@ -636,7 +636,8 @@ static int bd_counts_one_way(const struct nvmx_summary *a, const struct nvmx_sum
 			     bool missing_only, const char *an, const char *bn, FILE *out,
 			     bool swap)
 {
-	char label[160], rb[24], lb[24];
+	char label[160], rbuf[24], lbuf[24];
+	const char *rb, *lb;
 	int n = 0;
 
 	for (size_t i = 0; i < a->n_bds; i++) {
@@ -646,7 +647,7 @@ static int bd_counts_one_way(const struct nvmx_summary *a, const struct nvmx_sum
 		static const char *const kinds[] = { "breakdown", "l0_handled",
 						     "l0_handled to_vmm" };
 
-		nvmx_reason_name(e->isa, e->reason, rb, sizeof(rb));
+		rb = nvmx_reason_name(e->isa, e->reason, rbuf, sizeof(rbuf));
 		if ((!o || !missing_only) && (o ? o->count : 0) != e->count) {
 			snprintf(label, sizeof(label), "%s %s %s count", kinds[e->kind],
 				 nvmx_isa_name(e->isa), rb);
@@ -660,9 +661,9 @@ static int bd_counts_one_way(const struct nvmx_summary *a, const struct nvmx_sum
 			if ((other && missing_only) || other == e->l1[k].count)
 				continue;
 			if (e->l1[k].reason == NVMX_BD_L1_OVERFLOW)
-				snprintf(lb, sizeof(lb), "overflow");
+				lb = "overflow";
 			else
-				nvmx_reason_name(e->isa, e->l1[k].reason, lb, sizeof(lb));
+				lb = nvmx_reason_name(e->isa, e->l1[k].reason, lbuf, sizeof(lbuf));
 			snprintf(label, sizeof(label), "breakdown %s %s l1_exits %s",
 				 nvmx_isa_name(e->isa), rb, lb);
 			swap ? diff(out, label, an, other, bn, e->l1[k].count)

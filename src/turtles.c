@@ -154,11 +154,12 @@ void nvmxd_turtles_print(const struct nvmxd_counts *c, uint32_t tgid, const char
 		const struct nvmxd_bd *b = &c->bds[i];
 		const __u64 *s = b->v.sum_ns;
 		uint64_t l1 = 0;
-		char rb[24];
+		char rbuf[24];
+		const char *rb;
 
 		if ((tgid && b->key.tgid != tgid) || !b->v.count)
 			continue;
-		nvmx_reason_name(b->key.isa, b->key.reason, rb, sizeof(rb));
+		rb = nvmx_reason_name(b->key.isa, b->key.reason, rbuf, sizeof(rbuf));
 		if (b->key.kind != NVMX_BD_ROUND_TRIP) {
 			fprintf(f, "%s%-20s L0-handled%s %8" PRIu64 "  mean %.1f us\n", indent, rb,
 				b->key.kind == NVMX_BD_L0_TO_VMM ? " (to VMM)" : "        ",

@@ -1,0 +1,436 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nvmx report: the Turtles-style cost table of nested exits, from a capture (replayed) or from
+ * an attribution JSON (nvmxd --json, nvmx replay --json, nvmx report --json), and two of them
+ * side by side (--diff).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "commands.h"
+#include "nvmx/breakdown.h"
+#include "nvmx/exit_reasons.h"
+#include "nvmx/record.h"
+#include "nvmx/replay.h"
+#include "nvmx/summary.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: nvmx report FILE [--json]\n"
+		"       nvmx report --diff A B [--json]\n"
+		"\n"
+		"The cost of nested (L2) exits, per exit reason, as the Turtles paper breaks it\n"
+		"down. FILE is a KVM capture (replayed, as nvmx replay does) or an attribution "
+		"JSON\n"
+		"file (nvmxd --json, nvmx replay --json, nvmx report --json).\n"
+		"\n"
+		"One row per exit reason and handler:\n"
+		"  L1 rows: complete round trips of reflected exits, L2 exit to the next entry "
+		"into\n"
+		"      L2 (a round trip still open when the capture ends is not counted); its\n"
+		"      parts as shares of the round trip: L0 exit (L2 exit -> the inject, L0's\n"
+		"      decision and the vmcs12/vmcb12 sync), reflect (inject -> entry into L1), "
+		"L1\n"
+		"      handler (in L1, minus L1's own exits), L1 exits (L0 serving L1's exits in\n"
+		"      the handler), L0 entry (L1's VMRUN/VMRESUME exit -> entry into L2); mult:\n"
+		"      L1 exits per round trip (exit multiplication)\n"
+		"  L0 rows: exits L0 handled, kvm_exit -> kvm_entry; 'L0>VMM' rows went out to\n"
+		"      the VMM (kvm_userspace_exit), timed to L0's decision\n"
+		"  count; share: of the time of all rows; mean; p50 and p99\n"
+		"\n"
+		"Quantiles: from log2 histograms (bucket i holds ns <= 2^i), the rank's bucket\n"
+		"interpolated linearly between its bounds, as Prometheus' histogram_quantile "
+		"does.\n"
+		"Replay and nvmxd fill the same buckets, so a capture and nvmxd's JSON of the "
+		"same\n"
+		"run give the same quantiles; they are estimates within a factor of 2, not exact\n"
+		"order statistics. Times are ns (nvmxd says in its JSON whether CPU cycles were\n"
+		"available: on emulated CPUs they are not).\n"
+		"\n"
+		"Then interrupted event deliveries by outcome: reinjected_l2, handed_to_l1, lost.\n"
+		"\n"
+		"Options:\n"
+		"  --json        the attribution JSON (schema 1) with a \"report\" key of the "
+		"rows\n"
+		"  --diff A B    the rows of A and B side by side (mean and count change)\n"
+		"\n"
+		"Exit status: 0, or 2 if a file cannot be read or the arguments are wrong.\n");
+}
+
+struct row {
+	uint32_t isa, reason;
+	const char *handler; /* "L1", "L0", "L0>VMM" */
+	uint64_t count, ns;
+	double mean, p50, p99;
+	double part_share[NVMX_RT_PARTS]; /* % of the round trip; L1 rows only */
+	double mult;			  /* L1 exits per round trip; L1 rows only */
+	bool round_trip;
+};
+
+static const char *const handler_of_kind[NVMX_BD_KINDS] = {
+	[NVMX_BD_ROUND_TRIP] = "L1",
+	[NVMX_BD_L0_HANDLED] = "L0",
+	[NVMX_BD_L0_TO_VMM] = "L0>VMM",
+};
+
+static size_t rows_of(const struct nvmx_summary *s, struct row **out)
+{
+	const struct nvmx_bd_entry *e;
+	size_t n = nvmx_summary_breakdowns(s, &e);
+	struct row *r = calloc(n ? n : 1, sizeof(*r));
+
+	*out = r;
+	if (!r)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		uint64_t l1 = 0;
+
+		r[i].isa = e[i].isa;
+		r[i].reason = e[i].reason;
+		r[i].handler = handler_of_kind[e[i].kind];
+		r[i].count = e[i].count;
+		r[i].ns = e[i].sum_ns[0];
+		r[i].mean = e[i].count ? (double)e[i].sum_ns[0] / (double)e[i].count : 0;
+		r[i].p50 = nvmx_hist_quantile(e[i].buckets, 0.50);
+		r[i].p99 = nvmx_hist_quantile(e[i].buckets, 0.99);
+		r[i].round_trip = e[i].kind == NVMX_BD_ROUND_TRIP;
+		for (uint32_t p = 1; r[i].round_trip && p < NVMX_RT_PARTS; p++)
+			r[i].part_share[p] = e[i].sum_ns[0] ? 100.0 * (double)e[i].sum_ns[p] /
+								      (double)e[i].sum_ns[0]
+							    : 0;
+		for (size_t k = 0; k < e[i].n_l1; k++)
+			l1 += e[i].l1[k].count;
+		r[i].mult = e[i].count ? (double)l1 / (double)e[i].count : 0;
+	}
+	return n;
+}
+
+static uint64_t total_ns(const struct row *r, size_t n)
+{
+	uint64_t t = 0;
+
+	for (size_t i = 0; i < n; i++)
+		t += r[i].ns;
+	return t;
+}
+
+static void fmt_us(char *buf, size_t len, double ns)
+{
+	snprintf(buf, len, "%.1f", ns / 1e3);
+}
+
+static void print_rows(FILE *f, const struct row *r, size_t n)
+{
+	uint64_t all = total_ns(r, n);
+	char rbuf[24], mean[24], p50[24], p99[24];
+	const char *reason;
+
+	fprintf(f, "%-4s %-20s %-6s %9s %6s %10s %10s %10s | %6s %7s %7s %7s %7s | %6s\n", "isa",
+		"reason", "by", "count", "share", "mean us", "p50 us", "p99 us", "L0exit",
+		"reflect", "L1hndlr", "L1exits", "L0entry", "mult");
+	for (size_t i = 0; i < n; i++) {
+		const struct row *x = &r[i];
+
+		reason = nvmx_reason_name(x->isa, x->reason, rbuf, sizeof(rbuf));
+		fmt_us(mean, sizeof(mean), x->mean);
+		fmt_us(p50, sizeof(p50), x->p50);
+		fmt_us(p99, sizeof(p99), x->p99);
+		fprintf(f, "%-4s %-20s %-6s %9" PRIu64 " %5.1f%% %10s %10s %10s",
+			nvmx_isa_name(x->isa), reason, x->handler, x->count,
+			all ? 100.0 * (double)x->ns / (double)all : 0, mean, p50, p99);
+		if (x->round_trip)
+			fprintf(f, " | %5.1f%% %6.1f%% %6.1f%% %6.1f%% %6.1f%% | %6.2f\n",
+				x->part_share[NVMX_RT_L0_EXIT], x->part_share[NVMX_RT_L0_REFLECT],
+				x->part_share[NVMX_RT_L1_HANDLER],
+				x->part_share[NVMX_RT_L1_EXIT_SERVICE],
+				x->part_share[NVMX_RT_L0_ENTRY_EMULATION], x->mult);
+		else
+			fprintf(f, " | %6s %7s %7s %7s %7s | %6s\n", "", "", "", "", "", "");
+	}
+	if (!n)
+		fprintf(f, "(no complete round trip and no L0-handled L2 exit)\n");
+}
+
+static void print_vectoring(FILE *f, const struct nvmx_summary *s)
+{
+	const struct nvmx_vec_entry *v;
+	size_t n = nvmx_summary_vectorings(s, &v);
+
+	if (!n)
+		return;
+	fprintf(f, "\ninterrupted event deliveries:\n%-4s %-13s %7s %-14s %9s\n", "isa", "type",
+		"vector", "outcome", "count");
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%-4s %-13s %#7x %-14s %9" PRIu64 "%s\n", nvmx_isa_name(v[i].isa),
+			nvmx_vec_type_name(v[i].type), v[i].vector,
+			nvmx_vec_outcome_name(v[i].outcome), v[i].count,
+			v[i].outcome == NVMX_VEC_LOST ? "  <- anomaly" : "");
+}
+
+static struct json_object *row_json(const struct row *x, uint64_t all)
+{
+	struct json_object *o = json_object_new_object();
+	char reason[24];
+
+	if (!o)
+		return NULL;
+	/* alphabetical, as every nvmx JSON */
+	json_object_object_add(o, "count", json_object_new_int64((int64_t)x->count));
+	json_object_object_add(o, "handled_by", json_object_new_string(x->handler));
+	json_object_object_add(o, "isa", json_object_new_string(nvmx_isa_name(x->isa)));
+	if (x->round_trip) {
+		json_object_object_add(
+			o, "l0_entry_emulation_share",
+			json_object_new_double(x->part_share[NVMX_RT_L0_ENTRY_EMULATION] / 100));
+		json_object_object_add(
+			o, "l0_exit_share",
+			json_object_new_double(x->part_share[NVMX_RT_L0_EXIT] / 100));
+		json_object_object_add(
+			o, "l0_reflect_share",
+			json_object_new_double(x->part_share[NVMX_RT_L0_REFLECT] / 100));
+		json_object_object_add(
+			o, "l1_exit_service_share",
+			json_object_new_double(x->part_share[NVMX_RT_L1_EXIT_SERVICE] / 100));
+		json_object_object_add(
+			o, "l1_handler_share",
+			json_object_new_double(x->part_share[NVMX_RT_L1_HANDLER] / 100));
+	}
+	json_object_object_add(o, "mean_ns", json_object_new_double(x->mean));
+	if (x->round_trip)
+		json_object_object_add(o, "multiplication", json_object_new_double(x->mult));
+	json_object_object_add(o, "p50_ns", json_object_new_double(x->p50));
+	json_object_object_add(o, "p99_ns", json_object_new_double(x->p99));
+	json_object_object_add(o, "reason",
+			       json_object_new_string(nvmx_reason_name(x->isa, x->reason, reason,
+								       sizeof(reason))));
+	json_object_object_add(o, "share",
+			       json_object_new_double(all ? (double)x->ns / (double)all : 0));
+	json_object_object_add(o, "total_ns", json_object_new_int64((int64_t)x->ns));
+	return o;
+}
+
+static int write_json(const struct nvmx_summary *s, const struct row *r, size_t n, FILE *f)
+{
+	struct json_object *rep = json_object_new_object(), *rows = json_object_new_array();
+	const char *keys[1] = { "report" }, *values[1];
+	uint64_t all = total_ns(r, n);
+	int err;
+
+	if (!rep || !rows) {
+		json_object_put(rep);
+		json_object_put(rows);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++)
+		json_object_array_add(rows, row_json(&r[i], all));
+	json_object_object_add(
+		rep, "quantiles",
+		json_object_new_string("log2 histogram buckets, linear interpolation "
+				       "within the rank's bucket"));
+	json_object_object_add(rep, "rows", rows);
+	json_object_object_add(rep, "unit", json_object_new_string("ns"));
+	values[0] = json_object_to_json_string_ext(rep, JSON_C_TO_STRING_PLAIN);
+	err = values[0] ? nvmx_summary_write_json_extra(s, keys, values, 1, f) : -ENOMEM;
+	json_object_put(rep);
+	return err;
+}
+
+/* A JSON file starts with '{'; anything else is a capture. */
+static bool is_json(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	int c = EOF;
+
+	if (!f)
+		return false;
+	while ((c = fgetc(f)) != EOF && (c == ' ' || c == '\t' || c == '\n' || c == '\r'))
+		;
+	fclose(f);
+	return c == '{';
+}
+
+static struct nvmx_summary *load(const char *path)
+{
+	struct nvmx_summary *s = NULL;
+	char err[512];
+	int e;
+
+	if (is_json(path)) {
+		s = nvmx_summary_read_json(path, err, sizeof(err));
+		if (!s)
+			fprintf(stderr, "nvmx report: %s\n", err);
+		return s;
+	}
+	e = nvmx_replay_path(path, &s, NULL, stderr);
+	if (e)
+		fprintf(stderr, "nvmx report: %s: %s\n", path, strerror(-e));
+	return s;
+}
+
+static const struct row *find_row(const struct row *r, size_t n, const struct row *k)
+{
+	for (size_t i = 0; i < n; i++)
+		if (r[i].isa == k->isa && r[i].reason == k->reason &&
+		    !strcmp(r[i].handler, k->handler))
+			return &r[i];
+	return NULL;
+}
+
+static void print_diff(FILE *f, const char *an, const struct row *a, size_t na, const char *bn,
+		       const struct row *b, size_t nb)
+{
+	char rbuf[24];
+	const char *reason;
+
+	fprintf(f, "A: %s\nB: %s\n", an, bn);
+	fprintf(f, "%-4s %-20s %-6s %9s %9s %10s %10s %8s %10s %10s %7s %7s\n", "isa", "reason",
+		"by", "count A", "count B", "mean A us", "mean B us", "change", "p99 A us",
+		"p99 B us", "mult A", "mult B");
+	for (int side = 0; side < 2; side++) {
+		const struct row *r = side ? b : a;
+		size_t n = side ? nb : na;
+
+		for (size_t i = 0; i < n; i++) {
+			const struct row *x = side ? find_row(a, na, &r[i]) : &r[i];
+			const struct row *y = side ? &r[i] : find_row(b, nb, &r[i]);
+
+			if (side && x)
+				continue; /* printed from A's side */
+			reason = nvmx_reason_name(r[i].isa, r[i].reason, rbuf, sizeof(rbuf));
+			fprintf(f, "%-4s %-20s %-6s %9" PRIu64 " %9" PRIu64 " %10.1f %10.1f ",
+				nvmx_isa_name(r[i].isa), reason, r[i].handler, x ? x->count : 0,
+				y ? y->count : 0, x ? x->mean / 1e3 : 0, y ? y->mean / 1e3 : 0);
+			if (x && y && x->mean > 0)
+				fprintf(f, "%+7.1f%%", 100.0 * (y->mean - x->mean) / x->mean);
+			else
+				fprintf(f, "%8s", "-");
+			fprintf(f, " %10.1f %10.1f %7.2f %7.2f\n", x ? x->p99 / 1e3 : 0,
+				y ? y->p99 / 1e3 : 0, x ? x->mult : 0, y ? y->mult : 0);
+		}
+	}
+}
+
+static int diff_json(FILE *f, const char *an, const struct row *a, size_t na, const char *bn,
+		     const struct row *b, size_t nb)
+{
+	struct json_object *o = json_object_new_object(), *rows = json_object_new_array();
+	uint64_t ta = total_ns(a, na), tb = total_ns(b, nb);
+	const char *text;
+	int err = 0;
+
+	if (!o || !rows) {
+		json_object_put(o);
+		json_object_put(rows);
+		return -ENOMEM;
+	}
+	for (int side = 0; side < 2; side++) {
+		const struct row *r = side ? b : a;
+		size_t n = side ? nb : na;
+
+		for (size_t i = 0; i < n; i++) {
+			const struct row *x = side ? find_row(a, na, &r[i]) : &r[i];
+			const struct row *y = side ? &r[i] : find_row(b, nb, &r[i]);
+			struct json_object *e = json_object_new_object();
+			char reason[24];
+
+			if (side && x) {
+				json_object_put(e);
+				continue;
+			}
+			json_object_object_add(e, "a", x ? row_json(x, ta) : NULL);
+			json_object_object_add(e, "b", y ? row_json(y, tb) : NULL);
+			json_object_object_add(e, "handled_by",
+					       json_object_new_string(r[i].handler));
+			json_object_object_add(e, "isa",
+					       json_object_new_string(nvmx_isa_name(r[i].isa)));
+			json_object_object_add(
+				e, "reason",
+				json_object_new_string(nvmx_reason_name(r[i].isa, r[i].reason,
+									reason, sizeof(reason))));
+			json_object_array_add(rows, e);
+		}
+	}
+	json_object_object_add(o, "a", json_object_new_string(an));
+	json_object_object_add(o, "b", json_object_new_string(bn));
+	json_object_object_add(o, "rows", rows);
+	json_object_object_add(o, "unit", json_object_new_string("ns"));
+	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+							 JSON_C_TO_STRING_NOSLASHESCAPE);
+	if (!text || fprintf(f, "%s\n", text) < 0)
+		err = -EIO;
+	json_object_put(o);
+	return err;
+}
+
+int nvmx_cmd_report(int argc, char **argv)
+{
+	const char *paths[2] = { NULL, NULL };
+	struct nvmx_summary *s[2] = { NULL, NULL };
+	struct row *rows[2] = { NULL, NULL };
+	size_t n[2] = { 0, 0 };
+	bool json = false, diff = false;
+	int n_paths = 0, ret = 2, err = 0;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--json")) {
+			json = true;
+		} else if (!strcmp(argv[i], "--diff")) {
+			diff = true;
+		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			usage(stdout);
+			return 0;
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			fprintf(stderr, "nvmx report: unknown option '%s'\n", argv[i]);
+			usage(stderr);
+			return 2;
+		} else if (n_paths < 2) {
+			paths[n_paths++] = argv[i];
+		} else {
+			fprintf(stderr, "nvmx report: too many files ('%s')\n", argv[i]);
+			return 2;
+		}
+	}
+	if (n_paths != (diff ? 2 : 1)) {
+		usage(stderr);
+		return 2;
+	}
+	for (int i = 0; i < n_paths; i++) {
+		s[i] = load(paths[i]);
+		if (!s[i])
+			goto out;
+		n[i] = rows_of(s[i], &rows[i]);
+		if (!rows[i]) {
+			fprintf(stderr, "nvmx report: out of memory\n");
+			goto out;
+		}
+	}
+	if (diff && json)
+		err = diff_json(stdout, paths[0], rows[0], n[0], paths[1], rows[1], n[1]);
+	else if (diff)
+		print_diff(stdout, paths[0], rows[0], n[0], paths[1], rows[1], n[1]);
+	else if (json)
+		err = write_json(s[0], rows[0], n[0], stdout);
+	else {
+		print_rows(stdout, rows[0], n[0]);
+		print_vectoring(stdout, s[0]);
+	}
+	if (err) {
+		fprintf(stderr, "nvmx report: writing the report failed: %s\n", strerror(-err));
+		ret = 1;
+	} else {
+		ret = 0;
+	}
+out:
+	for (int i = 0; i < 2; i++) {
+		nvmx_summary_free(s[i]);
+		free(rows[i]);
+	}
+	return ret;
+}
