@@ -52,6 +52,11 @@ sleep 0.3
 tm has-session -t top 2>/dev/null || { echo "FAILED: tmux could not run nvmxtop"; exit 1; }
 check "the capture's end is reached in one refresh" "END"
 check "the header has the totals" "(total 4035)"
+if tm capture-pane -p -e -t top | grep -q $'\e\[[0-9;]*3[0-9]m'; then
+	fail "--no-color: colour sequences on the screen"
+else
+	ok "--no-color: no colour, only bold and reverse video"
+fi
 check "the header has L1's share" "to L1 74.3%"
 # the Turtles breakdown: 2999 complete round trips, by the awk walk of batch_text_capture.sh:
 # (1314 * 246.7 + 1349 * 255.9 + 336 * 234.4) / 2999 = 249.5 us
@@ -118,12 +123,33 @@ check "p pauses" "PAUSED"
 tm send-keys -t top p
 check_not "p again resumes" "PAUSED"
 
+# resizing: smaller than it can draw, then wide enough for the round trip's parts
+tm resize-window -t top -x 36 -y 6
+check "a tiny window says it is too small" "too small"
+tm resize-window -t top -x 170 -y 30
+check "a wide window shows the round trip's parts" "L1 hdl"
+check "and the rows again" "    cpuid "
+tm resize-window -t top -x 80 -y 24
+check_not "back at 80 columns the parts go" "L1 hdl"
+
 tm send-keys -t top q
 sleep 0.5
 if tm list-panes -t top -F '#{pane_current_command}' 2>/dev/null | grep -q nvmxtop; then
 	fail "q did not quit"
 else
 	ok "q quits"
+fi
+
+# colours: the header is drawn in one (an SGR colour sequence), unless --no-color
+tm kill-server
+sock=nvmxtop-test-color-$$
+tm new-session -d -s top -x 80 -y 24 \
+	"TERM=xterm-256color $nvmxtop --total -d 10 --replay $data/6.1-qemu64-N1000/trace.txt.xz; sleep 30"
+wait_for "END" || fail "no END with colours"
+if tm capture-pane -p -e -t top | head -n 1 | grep -q $'\e\[[0-9;]*3[0-9]m'; then
+	ok "colours on a colour terminal"
+else
+	fail "no colour in the header on xterm-256color"
 fi
 
 # no terminal that can move the cursor: batch, and it says so
