@@ -1,0 +1,78 @@
+#!/bin/sh
+# The Turtles breakdown in the lab: nvmxd_run.sh's run and checks (nvmxd equals the truth, its
+# vectoring outcomes included, the capture's replay and its own --record's), then:
+#   1. exit multiplication: for every reflected reason, the workload's mult=K CPUIDs of L1 per
+#      round trip, exactly: l1_exits[cpuid] == K * round_trips, in nvmxd's JSON, in the replay
+#      of the tracefs capture and in the replay of nvmxd's --record;
+#   2. nvmxd's live breakdown against the replay of its own --record: every count equal, every
+#      part's ns within 5%;
+#   3. nvmx report reads nvmxd's JSON and the capture and shows the reflected reasons.
+#
+# usage: turtles_run.sh NVMX NVMXD OUT LAB-RUN-ARGS... (with --workload ...,mult=K,...)
+set -u
+here=$(dirname "$0")
+nvmx=$1 out=$3
+"$here/nvmxd_run.sh" "$@" || exit 1
+shift 3
+k=$(printf '%s\n' "$*" | sed -n 's/.*mult=\([0-9][0-9]*\).*/\1/p')
+[ -n "$k" ] || { echo "FAILED: no mult=K in the workload"; exit 1; }
+
+passed=0 failed=0
+check() {
+	what=$1
+	shift
+	if "$@"; then
+		echo "ok: $what"
+		passed=$((passed + 1))
+	else
+		echo "FAILED: $what"
+		failed=$((failed + 1))
+	fi
+}
+mult_exact() {
+	python3 - "$1" "$k" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+k = int(sys.argv[2])
+bd = d["breakdown"]
+assert bd, "no round trips"
+for b in bd:
+    if b["reason"] in ("interrupt", "npf", "nmi", "vintr"):
+        continue  # not the workload's
+    n, l1 = b["round_trips"], b["l1_exits"].get("cpuid", 0)
+    assert n > 0 and l1 == k * n, "%s: %d L1 cpuid exits in %d round trips, want %d each" % (
+        b["reason"], l1, n, k)
+    parts = sum(b[p] for p in ("l0_exit_ns", "l0_reflect_ns", "l1_handler_ns",
+                               "l1_exit_service_ns", "l0_entry_emulation_ns"))
+    assert parts == b["round_trip_ns"], "%s: parts %d != round trips %d" % (
+        b["reason"], parts, b["round_trip_ns"])
+PY
+}
+check "nvmxd: L1 cpuid exits per round trip = $k, parts add up" mult_exact "$out/exec/nvmxd.json"
+check "replay of the capture: L1 cpuid exits per round trip = $k" mult_exact "$out/observed.json"
+check "replay of nvmxd --record: L1 cpuid exits per round trip = $k" \
+	mult_exact "$out/record-replay.json"
+check "nvmxd's breakdown within 5% of its --record's replay, counts equal" python3 - \
+	"$out/exec/nvmxd.json" "$out/record-replay.json" <<'PY'
+import json, sys
+live, rec = (json.load(open(p)) for p in sys.argv[1:3])
+def index(d):
+    out = {("rt", b["isa"], b["reason"]): b for b in d["breakdown"]}
+    out.update({("l0", b["isa"], b["reason"], b["to_vmm"]): b for b in d["l0_handled"]})
+    return out
+a, b = index(live), index(rec)
+assert a.keys() == b.keys(), (sorted(a), sorted(b))
+for key, x in a.items():
+    y = b[key]
+    for f, v in x.items():
+        if f.endswith("_ns"):
+            assert abs(v - y[f]) <= 0.05 * max(v, y[f]), (key, f, v, y[f])
+        elif f not in ("isa", "reason"):
+            assert v == y[f], (key, f, v, y[f])
+PY
+check "nvmx report shows the reflected cpuid of nvmxd's JSON" \
+	sh -c "'$nvmx' report '$out/exec/nvmxd.json' | grep -q '^svm  cpuid  *L1 '"
+check "nvmx report --diff of the capture and nvmxd: the same round trips" \
+	sh -c "'$nvmx' report --diff '$out/observed.json' '$out/exec/nvmxd.json' | grep -Eq '^svm  cpuid  *L1  *([0-9]+)  *\\1 '"
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]
