@@ -52,7 +52,7 @@ sleep 0.3
 tm has-session -t top 2>/dev/null || { echo "FAILED: tmux could not run nvmxtop"; exit 1; }
 check "the capture's end is reached in one refresh" "END"
 check "the header has the totals" "(total 4035)"
-if tm capture-pane -p -e -t top | grep -q $'\e\[[0-9;]*3[0-9]m'; then
+if tm capture-pane -p -e -t top | grep -q $'\e\[[0-9;]*3[0-8]m'; then
 	fail "--no-color: colour sequences on the screen"
 else
 	ok "--no-color: no colour, only bold and reverse video"
@@ -140,13 +140,14 @@ else
 	ok "q quits"
 fi
 
-# colours: the header is drawn in one (an SGR colour sequence), unless --no-color
+# colours: the header is drawn in one (an SGR foreground 30-38; 39 is the default), unless
+# --no-color
 tm kill-server
 sock=nvmxtop-test-color-$$
 tm new-session -d -s top -x 80 -y 24 \
 	"TERM=xterm-256color $nvmxtop --total -d 10 --replay $data/6.1-qemu64-N1000/trace.txt.xz; sleep 30"
 wait_for "END" || fail "no END with colours"
-if tm capture-pane -p -e -t top | head -n 1 | grep -q $'\e\[[0-9;]*3[0-9]m'; then
+if tm capture-pane -p -e -t top | head -n 1 | grep -q $'\e\[[0-9;]*3[0-8]m'; then
 	ok "colours on a colour terminal"
 else
 	fail "no colour in the header on xterm-256color"
