@@ -275,6 +275,10 @@ int wl_truth_vmx(const struct wl_spec *spec, uint64_t iterations, uint32_t vcpus
 	L2(EXIT_REASON_MSR_WRITE, NVMX_HANDLED_BY_L0, n * has(spec, WL_WRMSR_L0));
 	/* All exceptions share EXCEPTION_NMI, so nvmx counts it as not certain; listed anyway. */
 	L2(EXIT_REASON_EXCEPTION_NMI, NVMX_HANDLED_BY_L1, n * has(spec, WL_VECTORING));
+	/* that #GP interrupted the INT's delivery: IDT-vectoring info goes to L1 in vmcs12 */
+	if (!r)
+		r = nvmx_summary_add_vectoring(t, isa, NVMX_VEC_SW_INTERRUPT, WL_SOFTINT_VECTOR,
+					       NVMX_VEC_HANDED_TO_L1, n * has(spec, WL_VECTORING));
 	/* On VMX this shows only as an inject (kvm_nested_intr_vmexit is SVM's). */
 	if (!r && intr)
 		r = nvmx_summary_add_exit(t, NVMX_KIND_SYNTHESIZED_TO_L1, isa,
