@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Benchmark, not a test: the CPU nvmxtop's full-screen display costs at a given refresh rate,
- * with SYNTHETIC data (VMS x VCPUS vCPU threads, 12 exit reasons each, every count growing at
- * each refresh). The data is made up here, in the benchmark only: nvmxtop itself never shows
- * anything it did not read from a source. The display is the real one (top_tui_run() of
- * cli/top_tui.c: the view built from two samples, sorted, flattened, drawn with ncurses), on the
+ * with SYNTHETIC data (VMS x VCPUS vCPU threads, 12 exit reasons each with 4 outcomes and a
+ * round-trip breakdown, every count growing at each refresh). The data is made up here, in the
+ * benchmark only: nvmxtop itself never shows anything it did not read from a source. The display
+ * is the real one (top_tui_run() of cli/top_tui.c: the view built from two samples, sorted,
+ * flattened, drawn with ncurses), on the
  * terminal it runs in; bench/top_render.sh runs it in a tmux pane.
  *
  * usage: top_render VMS VCPUS SECONDS DELAY RESULT_FILE
@@ -56,7 +57,7 @@ static int synth_sample(struct top_source *src, struct top_sample *out)
 			return err;
 		for (uint32_t c = 0; c < s->vcpus; c++)
 			for (size_t r = 0; r < sizeof(reasons) / sizeof(reasons[0]); r++)
-				for (uint32_t o = TOP_L2_BY_L0; o <= TOP_L1_EXIT; o++) {
+				for (uint32_t o = TOP_L2_BY_L0; o <= TOP_ROUND_TRIP; o++) {
 					/* counts that grow at different paces, so the sort moves */
 					uint64_t pace = (vm * 7 + c * 3 + r * 5 + o) % 17 + 1;
 					struct top_entry e = {
@@ -69,6 +70,13 @@ static int synth_sample(struct top_source *src, struct top_sample *out)
 						.sum_ns = pace * s->step * 100 * (1000 + r * 250),
 					};
 
+					if (o > TOP_L1_EXIT && o != TOP_ROUND_TRIP)
+						continue;
+					/* round trips: their parts, so the breakdown columns draw */
+					for (int p = 0; o == TOP_ROUND_TRIP && p < TOP_RT_PARTS;
+					     p++)
+						e.part_ns[p] = p ? e.sum_ns / 5 : e.sum_ns;
+					e.l1_exits = o == TOP_ROUND_TRIP ? e.count / 10 : 0;
 					err = top_sample_add(out, &e);
 					if (err)
 						return err;
@@ -143,7 +151,8 @@ int main(int argc, char **argv)
 	if (!f)
 		return 1;
 	fprintf(f,
-		"vms %u vcpus %u entries %zu refreshes %lu wall_s %.2f cpu_s %.3f cpu_ms_per_refresh "
+		"vms %u vcpus %u entries %zu refreshes %lu wall_s %.2f cpu_s %.3f "
+		"cpu_ms_per_refresh "
 		"%.2f cpu_share %.3f%% err %d\n",
 		s->vms, s->vcpus, r.cur.n_entries, r.refresh, wall, cpu,
 		r.refresh ? cpu / (double)r.refresh * 1e3 : 0.0, 100.0 * cpu / wall, err);
