@@ -158,10 +158,11 @@ static int fill(struct bpf_source *bs, struct top_sample *out)
 			out->bpf_run_ns += info.run_time_ns;
 	}
 	if (!c->n_exits && !nested_enabled())
-		snprintf(bs->src.note, sizeof(bs->src.note),
-			 "no nested exits: this host's KVM runs no nested guests (neither kvm_intel "
-			 "nor kvm_amd is loaded with nested=1). To see some, run the nested lab: "
-			 "nvmx up --lab");
+		snprintf(
+			bs->src.note, sizeof(bs->src.note),
+			"no nested exits: this host's KVM runs no nested guests (neither kvm_intel "
+			"nor kvm_amd is loaded with nested=1). To see some, run the nested lab: "
+			"nvmx up --lab");
 	else if (!c->n_exits)
 		snprintf(bs->src.note, sizeof(bs->src.note),
 			 "no nested exits yet: nested guests are enabled, but no L1 hypervisor has "
