@@ -23,6 +23,7 @@
 /* Knobs, set by nvmxd between open and load (libbpf-tools' targ_* habit). */
 const volatile __u8 targ_record = 0; /* send every event to the nvmx_events ring buffer */
 const volatile __u32 targ_tgid = 0;  /* only this VMM process; 0: every process */
+const volatile __u8 targ_cycles = 0; /* nvmx_cycles holds a cycle counter for every CPU */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -83,6 +84,17 @@ struct {
 	__type(value, __u64);
 } nvmx_vectoring SEC(".maps");
 
+/*
+ * One PERF_COUNT_HW_CPU_CYCLES event per CPU (nvmxd opens them and sizes the map to the CPUs)
+ * when the hardware has counters: each event gets its CPU's count, for the breakdown in cycles.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERF_EVENT_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} nvmx_cycles SEC(".maps");
+
 /* Lost events, one record each, always on: nvmxd logs them. */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -100,6 +112,7 @@ struct scratch {
 	struct nvmx_event e;
 	struct nvmx_verdicts out;
 	__u64 parts[NVMX_RT_PARTS];
+	__u64 cyc[NVMX_RT_PARTS];
 };
 
 struct {
@@ -160,7 +173,8 @@ static __always_inline void report_lost(const struct nvmx_verdict *v, __u32 tgid
 }
 
 /* The breakdown of a verdict (counts.h decides which): sums, histograms, L1's exits. */
-static __always_inline void count_breakdown(const struct nvmx_verdict *v, __u64 *parts, __u32 tgid)
+static __always_inline void count_breakdown(const struct nvmx_verdict *v, __u64 *parts,
+					    __u64 *cyc, __u32 tgid)
 {
 	struct nvmx_bd_key k = { .tgid = tgid };
 	struct nvmx_bd_l1_key lk = { .tgid = tgid };
@@ -190,6 +204,12 @@ static __always_inline void count_breakdown(const struct nvmx_verdict *v, __u64 
 	}
 	if (k.kind != NVMX_BD_ROUND_TRIP)
 		return;
+	if (nvmx_rt_parts_cycles(v, cyc)) {
+		b->cycles_count++;
+		NVMX_UNROLL
+		for (__u32 i = 0; i < NVMX_RT_PARTS; i++)
+			b->sum_cycles[i] += cyc[i];
+	}
 	lk.isa = k.isa;
 	lk.reason = k.reason;
 	NVMX_UNROLL
@@ -229,8 +249,8 @@ static __always_inline void count_breakdown(const struct nvmx_verdict *v, __u64 
 	}
 }
 
-static __always_inline void count_verdict(const struct nvmx_verdict *v, __u64 *parts, __u32 tgid,
-					  __u32 tid)
+static __always_inline void count_verdict(const struct nvmx_verdict *v, __u64 *parts, __u64 *cyc,
+					  __u32 tgid, __u32 tid)
 {
 	struct nvmx_exit_key k = {
 		.tgid = tgid,
@@ -259,7 +279,7 @@ static __always_inline void count_verdict(const struct nvmx_verdict *v, __u64 *p
 			report_lost(v, tgid, tid);
 		return;
 	}
-	count_breakdown(v, parts, tgid);
+	count_breakdown(v, parts, cyc, tgid);
 	if (v->kind == NVMX_V_ROUND_TRIP)
 		return;
 	h = bpf_map_lookup_elem(&nvmx_exits, &k);
@@ -340,7 +360,7 @@ static __always_inline int handle_event(struct scratch *sc, __u32 tgid)
 	for (__u32 i = 0; i < NVMX_MODEL_MAX_VERDICTS; i++) {
 		if (i >= sc->out.n)
 			break;
-		count_verdict(&sc->out.v[i], sc->parts, tgid, tid);
+		count_verdict(&sc->out.v[i], sc->parts, sc->cyc, tgid, tid);
 	}
 	return 0;
 }
@@ -360,6 +380,20 @@ static __always_inline struct scratch *begin(__u32 kind)
 	sc->e.ts_ns = bpf_ktime_get_ns();
 	sc->e.tid = (__u32)bpf_get_current_pid_tgid();
 	sc->e.vcpu_id = NVMX_EV_VCPU_ID_NONE;
+	if (targ_cycles) {
+		struct bpf_perf_event_value val = {};
+
+		/*
+		 * A multiplexed counter (running < enabled) is scaled, not a stamp: no cycles
+		 * then, and the round trip it falls in has no cycle figures.
+		 */
+		if (!bpf_perf_event_read_value(&nvmx_cycles, BPF_F_CURRENT_CPU, &val,
+					       sizeof(val)) &&
+		    val.running == val.enabled) {
+			sc->e.cycles = val.counter;
+			sc->e.cpu = bpf_get_smp_processor_id();
+		}
+	}
 	return sc;
 }
 

@@ -66,7 +66,7 @@ struct nvmx_anomaly {
  * The raw_tp test entry point takes the event as its u64 arguments (BPF_PROG_TEST_RUN ctx_in):
  * words 0..NVMX_TEST_EVENT_WORDS-1 are the struct nvmx_event, the next one is the tgid.
  */
-#define NVMX_TEST_EVENT_WORDS 9u
+#define NVMX_TEST_EVENT_WORDS 10u
 #define NVMX_TEST_ARGS	      (NVMX_TEST_EVENT_WORDS + 1u)
 
 #endif /* NVMX_BPF_SHARED_H */

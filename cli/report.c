@@ -51,8 +51,10 @@ static void usage(FILE *f)
 		"Replay and nvmxd fill the same buckets, so a capture and nvmxd's JSON of the "
 		"same\n"
 		"run give the same quantiles; they are estimates within a factor of 2, not exact\n"
-		"order statistics. Times are ns (nvmxd says in its JSON whether CPU cycles were\n"
-		"available: on emulated CPUs they are not).\n"
+		"order statistics. Times are ns; where nvmxd had hardware cycle counters, the\n"
+		"round trips whose boundaries all ran on one CPU are also shown in CPU cycles\n"
+		"(nvmxd's JSON says under nvmxd.cycles whether counters were available: on\n"
+		"emulated CPUs they are not; a tracefs capture has no cycles).\n"
 		"\n"
 		"Then interrupted event deliveries by outcome: reinjected_l2, handed_to_l1, lost.\n"
 		"\n"
@@ -72,6 +74,8 @@ struct row {
 	double part_share[NVMX_RT_PARTS]; /* % of the round trip; L1 rows only */
 	double mult;			  /* L1 exits per round trip; L1 rows only */
 	bool round_trip;
+	uint64_t cycles_count; /* round trips with cycle figures */
+	double mean_cycles;
 };
 
 static const char *const handler_of_kind[NVMX_BD_KINDS] = {
@@ -108,6 +112,10 @@ static size_t rows_of(const struct nvmx_summary *s, struct row **out)
 		for (size_t k = 0; k < e[i].n_l1; k++)
 			l1 += e[i].l1[k].count;
 		r[i].mult = e[i].count ? (double)l1 / (double)e[i].count : 0;
+		r[i].cycles_count = e[i].cycles_count;
+		r[i].mean_cycles = e[i].cycles_count
+					   ? (double)e[i].sum_cycles[0] / (double)e[i].cycles_count
+					   : 0;
 	}
 	return n;
 }
@@ -156,6 +164,18 @@ static void print_rows(FILE *f, const struct row *r, size_t n)
 	}
 	if (!n)
 		fprintf(f, "(no complete round trip and no L0-handled L2 exit)\n");
+	for (size_t i = 0, first = 1; i < n; i++) {
+		if (!r[i].cycles_count)
+			continue;
+		if (first)
+			fprintf(f,
+				"\nin CPU cycles (round trips whose boundaries ran on one CPU):\n");
+		first = 0;
+		fprintf(f, "%-4s %-20s %-6s %9" PRIu64 " round trips, mean %.0f cycles\n",
+			nvmx_isa_name(r[i].isa),
+			nvmx_reason_name(r[i].isa, r[i].reason, rbuf, sizeof(rbuf)), r[i].handler,
+			r[i].cycles_count, r[i].mean_cycles);
+	}
 }
 
 static void print_vectoring(FILE *f, const struct nvmx_summary *s)
@@ -201,6 +221,11 @@ static struct json_object *row_json(const struct row *x, uint64_t all)
 		json_object_object_add(
 			o, "l1_handler_share",
 			json_object_new_double(x->part_share[NVMX_RT_L1_HANDLER] / 100));
+	}
+	if (x->cycles_count) {
+		json_object_object_add(o, "mean_cycles", json_object_new_double(x->mean_cycles));
+		json_object_object_add(o, "cycles_round_trips",
+				       json_object_new_int64((int64_t)x->cycles_count));
 	}
 	json_object_object_add(o, "mean_ns", json_object_new_double(x->mean));
 	if (x->round_trip)

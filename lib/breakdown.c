@@ -136,6 +136,22 @@ int nvmx_summary_add_breakdown(struct nvmx_summary *s, uint32_t isa, uint32_t re
 	return 0;
 }
 
+int nvmx_summary_add_breakdown_cycles(struct nvmx_summary *s, uint32_t isa, uint32_t reason,
+				      uint64_t count, const uint64_t *sum_cycles)
+{
+	struct nvmx_bd_entry *e;
+
+	if (!count)
+		return 0;
+	e = bd_entry(s, isa, reason, NVMX_BD_ROUND_TRIP, true);
+	if (!e)
+		return -ENOMEM;
+	e->cycles_count += count;
+	for (uint32_t i = 0; i < NVMX_RT_PARTS; i++)
+		e->sum_cycles[i] += sum_cycles[i];
+	return 0;
+}
+
 int nvmx_summary_add_breakdown_l1(struct nvmx_summary *s, uint32_t isa, uint32_t reason,
 				  uint32_t l1_reason, uint64_t count)
 {
@@ -272,6 +288,39 @@ static struct json_object *u64_array(const uint64_t *v, size_t n)
 	return a;
 }
 
+/* "l0_exit_ns" -> "l0_exit_cycles" */
+static void cycles_key(uint32_t part, char *buf, size_t len)
+{
+	const char *n = part_names[part];
+
+	snprintf(buf, len, "%.*s_cycles", (int)(strlen(n) - 3), n);
+}
+
+/* The round trips that had cycle figures: their number and parts, in alphabetical order. */
+static struct json_object *cycles_json(const struct nvmx_bd_entry *e)
+{
+	static const uint32_t order[NVMX_RT_PARTS] = {
+		NVMX_RT_L0_ENTRY_EMULATION, NVMX_RT_L0_EXIT,	NVMX_RT_L0_REFLECT,
+		NVMX_RT_L1_EXIT_SERVICE,    NVMX_RT_L1_HANDLER, NVMX_RT_ROUND_TRIP,
+	};
+	struct json_object *o = json_object_new_object();
+	char key[40];
+	int err = 0;
+
+	if (!o)
+		return NULL;
+	for (uint32_t i = 0; i < NVMX_RT_PARTS; i++) {
+		cycles_key(order[i], key, sizeof(key));
+		err |= put(o, key, json_object_new_int64((int64_t)e->sum_cycles[order[i]]));
+	}
+	err |= put(o, "round_trips", json_object_new_int64((int64_t)e->cycles_count));
+	if (err) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
 /* Keys added in alphabetical order: json-c keeps insertion order. */
 static struct json_object *round_trip_json(const struct nvmx_bd_entry *e)
 {
@@ -293,6 +342,8 @@ static struct json_object *round_trip_json(const struct nvmx_bd_entry *e)
 		err |= put(l1, nvmx_reason_name(e->isa, e->l1[i].reason, buf, sizeof(buf)),
 			   json_object_new_int64((int64_t)e->l1[i].count));
 	}
+	if (e->cycles_count)
+		err |= put(o, "cycles", cycles_json(e));
 	err |= put(o, "isa", json_object_new_string(nvmx_isa_name(e->isa)));
 	err |= put(o, "l0_entry_emulation_ns",
 		   json_object_new_int64((int64_t)e->sum_ns[NVMX_RT_L0_ENTRY_EMULATION]));
@@ -509,6 +560,20 @@ static int read_breakdown(struct rd *r, struct json_object *root, struct nvmx_su
 			err = get_buckets(r, o, "breakdown", i, "round_trip_buckets", buckets);
 		if (!err && json_object_object_get_ex(o, "l1_exits_overflow", &l1))
 			err = get_u64(r, o, "breakdown", i, "l1_exits_overflow", &ovf);
+		if (!err && json_object_object_get_ex(o, "cycles", &l1)) {
+			uint64_t cyc[NVMX_RT_PARTS], nc = 0;
+			char key[40];
+
+			if (!json_object_is_type(l1, json_type_object))
+				return bad(r, "breakdown[%zu]: \"cycles\" is not an object", i);
+			err = get_u64(r, l1, "breakdown.cycles", i, "round_trips", &nc);
+			for (uint32_t p = 0; !err && p < NVMX_RT_PARTS; p++) {
+				cycles_key(p, key, sizeof(key));
+				err = get_u64(r, l1, "breakdown.cycles", i, key, &cyc[p]);
+			}
+			if (!err && nvmx_summary_add_breakdown_cycles(s, isa, reason, nc, cyc))
+				return bad(r, "breakdown[%zu]: out of memory", i);
+		}
 		if (err)
 			return -EINVAL;
 		if (nvmx_summary_add_breakdown(s, isa, reason, NVMX_BD_ROUND_TRIP, n, sums,

@@ -71,6 +71,9 @@ static int add_breakdown(struct nvmx_summary *s, const struct nvmx_verdict *v)
 					 buckets);
 	if (err || k.kind != NVMX_BD_ROUND_TRIP)
 		return err;
+	if (nvmx_rt_parts_cycles(v, parts))
+		err = nvmx_summary_add_breakdown_cycles(s, k.isa, k.reason, 1,
+							(const uint64_t *)parts);
 	for (int i = 0; i < NVMX_RT_L1_REASONS && !err; i++)
 		err = nvmx_summary_add_breakdown_l1(s, k.isa, k.reason, v->rt.l1_reason[i],
 						    v->rt.l1_count[i]);

@@ -317,6 +317,8 @@ static int add_verdict_breakdown(struct nvmxd_counts *c, const struct nvmx_verdi
 		b->sum_ns[i] = parts[i];
 		b->buckets[i][nvmx_hist_bucket(parts[i])] = 1;
 	}
+	if (k.kind == NVMX_BD_ROUND_TRIP && nvmx_rt_parts_cycles(v, b->sum_cycles))
+		b->cycles_count = 1;
 	err = add_bd(c, &k, (const __u64 *)b);
 	free(b);
 	if (err || k.kind != NVMX_BD_ROUND_TRIP)
@@ -449,6 +451,11 @@ int nvmxd_counts_to_summary(const struct nvmxd_counts *c, uint32_t tgid, uint32_
 			buckets[k] = b->v.buckets[0][k];
 		err = nvmx_summary_add_breakdown(s, b->key.isa, b->key.reason, b->key.kind,
 						 b->v.count, sums, buckets);
+		for (__u32 p = 0; p < NVMX_RT_PARTS; p++)
+			sums[p] = b->v.sum_cycles[p];
+		if (!err)
+			err = nvmx_summary_add_breakdown_cycles(s, b->key.isa, b->key.reason,
+								b->v.cycles_count, sums);
 	}
 	for (size_t i = 0; i < c->n_bd_l1s && !err && !tid; i++) {
 		const struct nvmx_bd_l1_key *k = (const void *)c->bd_l1s[i].key;

@@ -553,6 +553,13 @@ static int load(struct nvmxd *d)
 
 	s->rodata->targ_record = d->o.record_path ? 1 : 0;
 	s->rodata->targ_tgid = d->o.tgid;
+	if (nvmxd_turtles_cycles_cpus(d->turtles)) {
+		s->rodata->targ_cycles = 1;
+		err = bpf_map__set_max_entries(s->maps.nvmx_cycles,
+					       nvmxd_turtles_cycles_cpus(d->turtles));
+		if (err)
+			return fail(err, "sizing the cycle counter map failed: %s", strerror(-err));
+	}
 	/* not recording: the smallest ring buffer the kernel takes (one page) */
 	err = bpf_map__set_max_entries(s->maps.nvmx_events, d->o.record_path
 								    ? d->o.ringbuf_mib << 20
@@ -1203,14 +1210,18 @@ static int run(struct nvmxd *d)
 	err = probe_and_open(d);
 	if (err)
 		return err;
+	err = nvmxd_turtles_new(stderr, turtles_vm_name, d, &d->turtles);
+	if (err)
+		return fail(err, "out of memory");
+	vlog("%s\n", nvmxd_turtles_unit_line(d->turtles));
 	err = load(d);
 	if (err)
 		return err;
-	err = nvmxd_turtles_open(bpf_map__fd(d->skel->maps.nvmx_anomalies), stderr, turtles_vm_name,
-				 d, &d->turtles);
+	err = nvmxd_turtles_start(d->turtles, bpf_map__fd(d->skel->maps.nvmx_anomalies),
+				  bpf_map__fd(d->skel->maps.nvmx_cycles));
 	if (err)
-		return fail(err, "opening the anomaly ring buffer failed: %s", strerror(-err));
-	vlog("%s\n", nvmxd_turtles_unit_line(d->turtles));
+		return fail(err, "reading lost events or the cycle counters failed: %s",
+			    strerror(-err));
 	if (d->o.record_path) {
 		d->record = fopen(d->o.record_path, "we");
 		if (!d->record)

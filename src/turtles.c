@@ -9,6 +9,7 @@
 #include <linux/perf_event.h>
 #include <sys/syscall.h>
 
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "nvmx/breakdown.h"
@@ -17,6 +18,8 @@
 
 struct nvmxd_turtles {
 	struct ring_buffer *rb;
+	int *cycle_fds; /* per CPU, -1 for CPUs that are not online; NULL: no cycles */
+	uint32_t ncpus;
 	FILE *log;
 	nvmxd_vm_name_fn name;
 	void *ctx;
@@ -46,63 +49,81 @@ static int on_anomaly(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+static void close_cycles(struct nvmxd_turtles *t)
+{
+	for (uint32_t i = 0; t->cycle_fds && i < t->ncpus; i++)
+		if (t->cycle_fds[i] >= 0)
+			close(t->cycle_fds[i]);
+	free(t->cycle_fds);
+	t->cycle_fds = NULL;
+}
+
 /*
  * Whether every online CPU has a hardware cycle counter: perf_event_open of
- * PERF_COUNT_HW_CPU_CYCLES, pinned, for all threads of each CPU (as a BPF perf-event array
- * needs). Emulated CPUs (QEMU TCG, Bochs) and paravirtual guests have none: ENOENT.
+ * PERF_COUNT_HW_CPU_CYCLES, pinned (never multiplexed, so a read is a stamp), for all threads of
+ * each CPU, guest time included (as a BPF perf-event array needs). Emulated CPUs (QEMU TCG,
+ * Bochs) and paravirtual guests have none: ENOENT. CPUs not online (ENODEV) never run an event.
  */
 static void probe_cycles(struct nvmxd_turtles *t)
 {
 	struct perf_event_attr attr;
-	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	int fd, err = 0;
-	long cpu;
+	int ncpus = libbpf_num_possible_cpus(), fd, err = 0, opened = 0, cpu = 0;
 
+	if (ncpus <= 0) {
+		err = ncpus ? -ncpus : ENODEV;
+		goto out;
+	}
+	t->cycle_fds = malloc((size_t)ncpus * sizeof(int));
+	if (!t->cycle_fds) {
+		err = ENOMEM;
+		goto out;
+	}
+	t->ncpus = (uint32_t)ncpus;
+	for (cpu = 0; cpu < ncpus; cpu++)
+		t->cycle_fds[cpu] = -1;
 	memset(&attr, 0, sizeof(attr));
 	attr.type = PERF_TYPE_HARDWARE;
 	attr.size = sizeof(attr);
 	attr.config = PERF_COUNT_HW_CPU_CYCLES;
-	attr.exclude_guest = 0;
-	for (cpu = 0; cpu < ncpu && !err; cpu++) {
-		fd = (int)syscall(__NR_perf_event_open, &attr, -1, (int)cpu, -1,
-				  PERF_FLAG_FD_CLOEXEC);
-		if (fd < 0)
+	attr.pinned = 1;
+	for (cpu = 0; cpu < ncpus; cpu++) {
+		fd = (int)syscall(__NR_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+		if (fd >= 0) {
+			t->cycle_fds[cpu] = fd;
+			opened++;
+		} else if (errno != ENODEV) {
 			err = errno;
-		else
-			close(fd);
+			break;
+		}
 	}
+	if (!err && !opened)
+		err = ENODEV;
+out:
 	if (err) {
+		close_cycles(t);
+		t->ncpus = 0;
 		snprintf(
 			t->unit_line, sizeof(t->unit_line),
 			"breakdown in ns; CPU cycles unavailable: no hardware cycle counter on CPU "
-			"%ld (perf_event_open: %s)",
-			cpu - 1, strerror(err));
+			"%d (perf_event_open: %s)",
+			cpu, strerror(err));
 		snprintf(t->cycles_json, sizeof(t->cycles_json),
-			 "{\"available\": false, \"reason\": \"perf_event_open cycles on CPU %ld: "
+			 "{\"available\": false, \"reason\": \"perf_event_open cycles on CPU %d: "
 			 "%s\", \"unit\": \"ns\"}",
-			 cpu - 1, strerror(err));
+			 cpu, strerror(err));
 		return;
 	}
-	/*
-	 * The counters exist, but the BPF side does not read them: the breakdown would need a
-	 * cycle stamp at each boundary on the same CPU, and no machine this was built on has the
-	 * counters to check that against. Say so rather than show numbers never tested.
-	 */
-	snprintf(
-		t->unit_line, sizeof(t->unit_line),
-		"breakdown in ns; CPU cycles: hardware counters exist, but nvmx does not read them "
-		"yet");
-	snprintf(
-		t->cycles_json, sizeof(t->cycles_json),
-		"{\"available\": false, \"reason\": \"hardware cycle counters exist; nvmx does not "
-		"read them yet\", \"unit\": \"ns\"}");
+	snprintf(t->unit_line, sizeof(t->unit_line),
+		 "breakdown in ns, and in CPU cycles (hardware counters on %d CPUs) for the round "
+		 "trips whose boundaries all ran on one CPU",
+		 opened);
+	snprintf(t->cycles_json, sizeof(t->cycles_json),
+		 "{\"available\": true, \"cpus\": %d, \"unit\": \"ns and cycles\"}", opened);
 }
 
-int nvmxd_turtles_open(int anomalies_fd, FILE *log, nvmxd_vm_name_fn name, void *ctx,
-		       struct nvmxd_turtles **out)
+int nvmxd_turtles_new(FILE *log, nvmxd_vm_name_fn name, void *ctx, struct nvmxd_turtles **out)
 {
 	struct nvmxd_turtles *t = calloc(1, sizeof(*t));
-	int err;
 
 	*out = NULL;
 	if (!t)
@@ -110,14 +131,27 @@ int nvmxd_turtles_open(int anomalies_fd, FILE *log, nvmxd_vm_name_fn name, void 
 	t->log = log;
 	t->name = name;
 	t->ctx = ctx;
-	t->rb = ring_buffer__new(anomalies_fd, on_anomaly, t, NULL);
-	if (!t->rb) {
-		err = -errno;
-		free(t);
-		return err;
-	}
 	probe_cycles(t);
 	*out = t;
+	return 0;
+}
+
+uint32_t nvmxd_turtles_cycles_cpus(const struct nvmxd_turtles *t)
+{
+	return t && t->cycle_fds ? t->ncpus : 0;
+}
+
+int nvmxd_turtles_start(struct nvmxd_turtles *t, int anomalies_fd, int cycles_fd)
+{
+	t->rb = ring_buffer__new(anomalies_fd, on_anomaly, t, NULL);
+	if (!t->rb)
+		return -errno;
+	for (uint32_t cpu = 0; t->cycle_fds && cpu < t->ncpus; cpu++) {
+		if (t->cycle_fds[cpu] < 0)
+			continue;
+		if (bpf_map_update_elem(cycles_fd, &cpu, &t->cycle_fds[cpu], BPF_ANY))
+			return -errno;
+	}
 	return 0;
 }
 
@@ -190,5 +224,6 @@ void nvmxd_turtles_free(struct nvmxd_turtles *t)
 	if (!t)
 		return;
 	ring_buffer__free(t->rb);
+	close_cycles(t);
 	free(t);
 }

@@ -19,11 +19,20 @@ struct nvmxd_turtles;
 typedef const char *(*nvmxd_vm_name_fn)(void *ctx, uint32_t tgid);
 
 /*
- * Opens the anomaly ring buffer (fd of nvmx_anomalies) and probes the cycle counters. Each lost
- * event is written to log as one line. Returns 0 or a negative errno (*out NULL).
+ * Before the BPF object is loaded: probes the cycle counters, one pinned PERF_COUNT_HW_CPU_CYCLES
+ * event per CPU, kept open when every CPU has one. Each lost event will be written to log as one
+ * line. Returns 0 or a negative errno (*out NULL).
  */
-int nvmxd_turtles_open(int anomalies_fd, FILE *log, nvmxd_vm_name_fn name, void *ctx,
-		       struct nvmxd_turtles **out);
+int nvmxd_turtles_new(FILE *log, nvmxd_vm_name_fn name, void *ctx, struct nvmxd_turtles **out);
+
+/* How many CPUs the nvmx_cycles map needs (set its max_entries and targ_cycles), 0: no cycles. */
+uint32_t nvmxd_turtles_cycles_cpus(const struct nvmxd_turtles *t);
+
+/*
+ * After load: reads lost events from the nvmx_anomalies ring buffer (fd), and puts the counters
+ * into the nvmx_cycles map (fd; ignored without cycles). 0 or a negative errno.
+ */
+int nvmxd_turtles_start(struct nvmxd_turtles *t, int anomalies_fd, int cycles_fd);
 
 /* Reads what the ring buffer holds now (no wait); returns how many, or a negative errno. */
 int nvmxd_turtles_poll(struct nvmxd_turtles *t);

@@ -33,7 +33,9 @@ struct nvmx_bd_entry {
 	uint64_t count; /* round trips, or L0-handled exits */
 	uint64_t sum_ns[NVMX_RT_PARTS];
 	uint64_t buckets[NVMX_HIST_BUCKETS]; /* of part 0: the round trip / the handling time */
-	struct nvmx_bd_l1 *l1;		     /* round trips: L1's exits inside them, sorted */
+	uint64_t cycles_count;		     /* round trips with cycle figures (all or none) */
+	uint64_t sum_cycles[NVMX_RT_PARTS];
+	struct nvmx_bd_l1 *l1; /* round trips: L1's exits inside them, sorted */
 	size_t n_l1, cap_l1;
 };
 
@@ -48,6 +50,9 @@ struct nvmx_vec_entry {
 /* Each returns 0, -ENOMEM or -EINVAL. buckets may be NULL (no histogram known). */
 int nvmx_summary_add_breakdown(struct nvmx_summary *s, uint32_t isa, uint32_t reason, uint32_t kind,
 			       uint64_t count, const uint64_t *sum_ns, const uint64_t *buckets);
+/* Round trips with cycle figures (count 0: nothing). */
+int nvmx_summary_add_breakdown_cycles(struct nvmx_summary *s, uint32_t isa, uint32_t reason,
+				      uint64_t count, const uint64_t *sum_cycles);
 int nvmx_summary_add_breakdown_l1(struct nvmx_summary *s, uint32_t isa, uint32_t reason,
 				  uint32_t l1_reason, uint64_t count);
 int nvmx_summary_add_vectoring(struct nvmx_summary *s, uint32_t isa, uint32_t type, uint32_t vector,

@@ -116,11 +116,17 @@ struct nvmx_bd_key {
 	__u32 kind;   /* NVMX_BD_* */
 };
 
-/* Per key: sums and log2 histograms (buckets as NVMX_HIST_BUCKETS) of every part. */
+/*
+ * Per key: sums and log2 histograms (buckets as NVMX_HIST_BUCKETS) of every part; and, for the
+ * round trips whose every boundary had a cycle stamp of one CPU (nvmx_rt_parts_cycles), their
+ * number and the sums of their parts in CPU cycles.
+ */
 struct nvmx_bd_value {
 	__u64 count;
 	__u64 sum_ns[NVMX_RT_PARTS];
 	__u64 buckets[NVMX_RT_PARTS][NVMX_HIST_BUCKETS];
+	__u64 cycles_count;
+	__u64 sum_cycles[NVMX_RT_PARTS];
 };
 
 /* L1's exits inside complete round trips: the exit multiplication, per L2 exit reason. */

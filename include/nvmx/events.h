@@ -61,7 +61,8 @@ struct nvmx_event {
 	 */
 	__u64 value;
 	__u32 flags; /* NVMX_EV_F_* */
-	__u32 pad;
+	__u32 cpu;   /* the CPU the event happened on, when cycles is set */
+	__u64 cycles; /* that CPU's cycle counter at the event; 0: not counted (no counter) */
 };
 
 #endif /* NVMX_EVENTS_H */

@@ -128,6 +128,19 @@ struct nvmx_round_trip {
 	__u32 l2_reason;     /* raw */
 	__u32 l1_reason[NVMX_RT_L1_REASONS];
 	__u32 l1_count[NVMX_RT_L1_REASONS]; /* 0: slot free */
+	/*
+	 * The same boundaries in CPU cycles (struct nvmx_event.cycles), kept only while every
+	 * stamp comes from one CPU: cycle counters of two CPUs do not compare. cyc_ok 0: the
+	 * round trip has no cycle figures (no counter, or the thread moved).
+	 */
+	__u64 l2_exit_cyc;
+	__u64 inject_cyc;
+	__u64 l1_entry_cyc;
+	__u64 vmrun_exit_cyc;
+	__u64 l2_entry_cyc;
+	__u64 l1_service_cyc;
+	__u32 cyc_cpu;
+	__u32 cyc_ok;
 };
 
 /* The parts of a round trip, in ns (nvmx_rt_parts). They add up to NVMX_RT_ROUND_TRIP. */
@@ -195,6 +208,9 @@ struct nvmx_vcpu_state {
 	__u32 vec_vcpu_id;
 	__u64 vec_rip;
 	__u64 vec_ts;
+	__u64 pending_cyc; /* the pending exit's cycle stamp (0: none) */
+	__u32 pending_cpu;
+	__u32 pad2;
 	struct nvmx_round_trip rt; /* the reflected L2 exit in progress */
 };
 
@@ -237,6 +253,8 @@ static __always_inline void nvmx_model_start_exit(struct nvmx_vcpu_state *s,
 	s->pending_msr = NVMX_MODEL_MSR_UNKNOWN;
 	s->pending_ts = e->ts_ns;
 	s->pending_info1 = e->info1;
+	s->pending_cyc = e->cycles;
+	s->pending_cpu = e->cpu;
 }
 
 /* Emits the verdict of the pending exit as kind/by, at time now, and forgets it. */
@@ -354,6 +372,13 @@ static __always_inline void nvmx_vec_on_l2_entry(struct nvmx_vcpu_state *s,
 	nvmx_vec_resolve(s, out, NVMX_VEC_LOST, now);
 }
 
+/* Whether a cycle stamp (cyc on cpu) can be compared with the round trip's: 0 drops them all. */
+static __always_inline __u32 nvmx_rt_cyc_same(const struct nvmx_round_trip *rt, __u64 cyc,
+					      __u32 cpu)
+{
+	return rt->cyc_ok && cyc && cpu == rt->cyc_cpu;
+}
+
 /* Counts one L1 exit of the handler into the round trip: its reason's slot, or the overflow. */
 static __always_inline void nvmx_rt_add_l1_exit(struct nvmx_round_trip *rt, __u32 reason,
 						__u64 ns)
@@ -372,6 +397,27 @@ NVMX_UNROLL
 		}
 	}
 	rt->l1_overflow++;
+}
+
+/*
+ * The parts of a completed round trip in CPU cycles, NVMX_RT_* order: 1, or 0 when it has none
+ * (cycles of one CPU at every boundary are needed).
+ */
+static __always_inline int nvmx_rt_parts_cycles(const struct nvmx_verdict *v, __u64 *parts)
+{
+	const struct nvmx_round_trip *rt = &v->rt;
+	__u64 in_l1;
+
+	if (!rt->cyc_ok)
+		return 0;
+	in_l1 = rt->vmrun_exit_cyc - rt->l1_entry_cyc;
+	parts[NVMX_RT_ROUND_TRIP] = rt->l2_entry_cyc - rt->l2_exit_cyc;
+	parts[NVMX_RT_L0_EXIT] = rt->inject_cyc - rt->l2_exit_cyc;
+	parts[NVMX_RT_L0_REFLECT] = rt->l1_entry_cyc - rt->inject_cyc;
+	parts[NVMX_RT_L1_HANDLER] = in_l1 > rt->l1_service_cyc ? in_l1 - rt->l1_service_cyc : 0;
+	parts[NVMX_RT_L1_EXIT_SERVICE] = rt->l1_service_cyc;
+	parts[NVMX_RT_L0_ENTRY_EMULATION] = rt->l2_entry_cyc - rt->vmrun_exit_cyc;
+	return 1;
 }
 
 /* The parts of a completed round trip (verdict NVMX_V_ROUND_TRIP), NVMX_RT_* order. */
@@ -463,6 +509,11 @@ static __always_inline void nvmx_model_on_inject(struct nvmx_vcpu_state *s,
 			s->rt.vmrun_exit_ts = 0;
 			s->rt.l1_service_ns = 0;
 			s->rt.l1_overflow = 0;
+			s->rt.l1_service_cyc = 0;
+			s->rt.cyc_cpu = s->pending_cpu;
+			s->rt.cyc_ok = s->pending_cyc && e->cycles && e->cpu == s->pending_cpu;
+			s->rt.l2_exit_cyc = s->pending_cyc;
+			s->rt.inject_cyc = e->cycles;
 NVMX_UNROLL
 			for (int i = 0; i < NVMX_RT_L1_REASONS; i++) {
 				s->rt.l1_reason[i] = 0;
@@ -528,6 +579,9 @@ static __always_inline void nvmx_model_on_vmenter(struct nvmx_vcpu_state *s,
 			    (s->pending_flags & NVMX_PF_IN_L1_REFL)) {
 				s->rt.vmrun_exit_ts = s->pending_ts;
 				s->rt.phase = NVMX_RT_ENTERING;
+				s->rt.cyc_ok = nvmx_rt_cyc_same(&s->rt, s->pending_cyc,
+								s->pending_cpu);
+				s->rt.vmrun_exit_cyc = s->pending_cyc;
 			} else {
 				s->rt.phase = NVMX_RT_NONE;
 			}
@@ -555,12 +609,17 @@ static __always_inline void nvmx_model_on_entry(struct nvmx_vcpu_state *s,
 								   : NVMX_ST_L1_RUNNING;
 		/* an exit L1 takes in its handler: exit multiplication, L0's time serving it */
 		if (s->rt.phase == NVMX_RT_IN_L1 && (s->pending_flags & NVMX_PF_IN_L1_REFL) &&
-		    (s->pending_flags & NVMX_PF_EXIT))
+		    (s->pending_flags & NVMX_PF_EXIT)) {
 			nvmx_rt_add_l1_exit(&s->rt,
 					    nvmx_model_basic_reason(s->pending_isa,
 								    s->pending_reason),
 					    e->ts_ns > s->pending_ts ? e->ts_ns - s->pending_ts : 0);
-		else
+			s->rt.cyc_ok = nvmx_rt_cyc_same(&s->rt, s->pending_cyc, s->pending_cpu) &&
+				       nvmx_rt_cyc_same(&s->rt, e->cycles, e->cpu) &&
+				       e->cycles >= s->pending_cyc;
+			if (s->rt.cyc_ok)
+				s->rt.l1_service_cyc += e->cycles - s->pending_cyc;
+		} else
 			s->rt.phase = NVMX_RT_NONE;
 		nvmx_model_resolve(s, out, NVMX_V_L1_EXIT, NVMX_V_BY_NONE, e->ts_ns);
 		break;
@@ -577,6 +636,12 @@ static __always_inline void nvmx_model_on_entry(struct nvmx_vcpu_state *s,
 			__u32 n = out->n;
 
 			/* the round trip is complete: it counts, with every part */
+			s->rt.cyc_ok = nvmx_rt_cyc_same(&s->rt, e->cycles, e->cpu) &&
+				       e->cycles >= s->rt.vmrun_exit_cyc &&
+				       s->rt.vmrun_exit_cyc >= s->rt.l1_entry_cyc &&
+				       s->rt.l1_entry_cyc >= s->rt.inject_cyc &&
+				       s->rt.inject_cyc >= s->rt.l2_exit_cyc;
+			s->rt.l2_entry_cyc = e->cycles;
 			if (n < NVMX_MODEL_MAX_VERDICTS) {
 				nvmx_model_emit(out, NVMX_V_ROUND_TRIP, NVMX_V_BY_L1, s->rt.l2_isa,
 						s->rt.l2_reason, 0, NVMX_MODEL_MSR_UNKNOWN, 0,
@@ -591,6 +656,8 @@ static __always_inline void nvmx_model_on_entry(struct nvmx_vcpu_state *s,
 		if (s->rt.phase == NVMX_RT_INJECTED) {
 			s->rt.phase = NVMX_RT_IN_L1;
 			s->rt.l1_entry_ts = e->ts_ns;
+			s->rt.cyc_ok = nvmx_rt_cyc_same(&s->rt, e->cycles, e->cpu);
+			s->rt.l1_entry_cyc = e->cycles;
 		} else {
 			s->rt.phase = NVMX_RT_NONE;
 		}

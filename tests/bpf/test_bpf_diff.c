@@ -443,6 +443,48 @@ Test(bpf_diff, round_trips_and_exit_multiplication_count_the_same)
 	h_free(&h);
 }
 
+/* The events of a thread with cycle stamps: cycles = 3 * ts on cpu, as a counter would give. */
+static void h_cyc(struct harness *hp, __u32 cpu, struct nvmx_event e)
+{
+	e.cycles = 3 * e.ts_ns;
+	e.cpu = cpu;
+	h_event(hp, TGID, e);
+}
+
+Test(bpf_diff, round_trips_in_cycles_count_the_same)
+{
+	struct harness h;
+	struct nvmxd_counts c;
+
+	h_init(&h, false);
+	/* one CPU throughout: a round trip with cycle figures */
+	h_cyc(&h, 1, ev(TID, NVMX_EV_EXIT, 1000, SVM, SVM_CPUID, 0));
+	h_cyc(&h, 1, ev(TID, NVMX_EV_NESTED_VMEXIT, 1010, SVM, SVM_CPUID, 0));
+	h_cyc(&h, 1, ev(TID, NVMX_EV_NESTED_VMEXIT_INJECT, 1100, SVM, SVM_CPUID, 0));
+	h_cyc(&h, 1, ev(TID, NVMX_EV_ENTRY, 1200, 0, 0, 0));
+	h_cyc(&h, 1, ev(TID, NVMX_EV_EXIT, 1300, SVM, SVM_MSR, 0));
+	h_cyc(&h, 1, ev(TID, NVMX_EV_ENTRY, 1350, 0, 0, 0));
+	h_cyc(&h, 1, ev(TID, NVMX_EV_EXIT, 1500, SVM, SVM_VMRUN, 0));
+	h_cyc(&h, 1, ev(TID, NVMX_EV_NESTED_VMENTER, 1600, SVM, 0, 0));
+	h_cyc(&h, 1, ev(TID, NVMX_EV_ENTRY, 1700, 0, 0, 0));
+	/* the thread moves to CPU 2 inside L1's handler: timed in ns, no cycle figures */
+	h_cyc(&h, 1, ev(TID, NVMX_EV_EXIT, 2000, SVM, SVM_CPUID, 0));
+	h_cyc(&h, 1, ev(TID, NVMX_EV_NESTED_VMEXIT, 2010, SVM, SVM_CPUID, 0));
+	h_cyc(&h, 1, ev(TID, NVMX_EV_NESTED_VMEXIT_INJECT, 2100, SVM, SVM_CPUID, 0));
+	h_cyc(&h, 1, ev(TID, NVMX_EV_ENTRY, 2200, 0, 0, 0));
+	h_cyc(&h, 2, ev(TID, NVMX_EV_EXIT, 2500, SVM, SVM_VMRUN, 0));
+	h_cyc(&h, 2, ev(TID, NVMX_EV_NESTED_VMENTER, 2600, SVM, 0, 0));
+	h_cyc(&h, 2, ev(TID, NVMX_EV_ENTRY, 2700, 0, 0, 0));
+	h_compare(&h, &c);
+	cr_assert_eq(c.n_bds, 1);
+	cr_assert_eq(c.bds[0].v.count, 2);
+	cr_assert_eq(c.bds[0].v.cycles_count, 1);
+	cr_assert_eq(c.bds[0].v.sum_cycles[NVMX_RT_ROUND_TRIP], 3 * 700);
+	cr_assert_eq(c.bds[0].v.sum_cycles[NVMX_RT_L1_EXIT_SERVICE], 3 * 50);
+	nvmxd_counts_free(&c);
+	h_free(&h);
+}
+
 /* An L2 exit that interrupted an event, EXITINTINFO / IDT-vectoring info as the record has it. */
 static struct nvmx_event vec_ev(__u32 kind, __u64 ts, __u32 isa, __u32 reason, __u32 vectoring)
 {

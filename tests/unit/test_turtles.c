@@ -6,6 +6,7 @@
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include "model_helpers.h"
 #include "nvmx/counts.h"
@@ -345,4 +346,86 @@ Test(turtles, quantiles_interpolate_in_log2_buckets)
 	cr_assert_float_eq(nvmx_hist_quantile(b, 0.99), 512.0 + 512.0 * 0.99, 1e-9);
 	b[2] = 100; /* 100 more in (2, 4] */
 	cr_assert_float_eq(nvmx_hist_quantile(b, 0.5), 4.0, 1e-9);
+}
+
+Test(turtles, breakdown_and_vectoring_survive_json)
+{
+	const uint64_t ns[NVMX_RT_PARTS] = { 100, 10, 20, 30, 15, 25 };
+	const uint64_t cyc[NVMX_RT_PARTS] = { 300, 30, 60, 90, 45, 75 };
+	uint64_t buckets[NVMX_HIST_BUCKETS] = { 0 };
+	struct nvmx_summary *s = nvmx_summary_new(), *back;
+	const struct nvmx_bd_entry *e;
+	char path[] = "/tmp/nvmx_turtles_XXXXXX", err[256];
+	int fd = mkstemp(path);
+	FILE *f;
+
+	cr_assert_geq(fd, 0);
+	f = fdopen(fd, "w");
+	buckets[7] = 2;
+	cr_assert_eq(
+		nvmx_summary_add_breakdown(s, SVM, SVM_CPUID, NVMX_BD_ROUND_TRIP, 2, ns, buckets),
+		0);
+	cr_assert_eq(nvmx_summary_add_breakdown_cycles(s, SVM, SVM_CPUID, 1, cyc), 0);
+	cr_assert_eq(nvmx_summary_add_breakdown_l1(s, SVM, SVM_CPUID, SVM_MSR, 6), 0);
+	cr_assert_eq(nvmx_summary_add_breakdown_l1(s, SVM, SVM_CPUID, NVMX_BD_L1_OVERFLOW, 1), 0);
+	cr_assert_eq(nvmx_summary_add_breakdown(s, SVM, SVM_IOIO, NVMX_BD_L0_TO_VMM, 3, ns, NULL),
+		     0);
+	cr_assert_eq(nvmx_summary_add_vectoring(s, SVM, NVMX_VEC_NMI, 2, NVMX_VEC_HANDED_TO_L1, 4),
+		     0);
+	cr_assert_eq(nvmx_summary_write_json(s, f), 0);
+	fclose(f);
+	back = nvmx_summary_read_json(path, err, sizeof(err));
+	unlink(path);
+	cr_assert(back, "%s", err);
+	e = nvmx_summary_breakdown_find(back, SVM, SVM_CPUID, NVMX_BD_ROUND_TRIP);
+	cr_assert(e);
+	cr_assert_eq(e->count, 2);
+	cr_assert_arr_eq(e->sum_ns, ns, sizeof(ns));
+	cr_assert_arr_eq(e->buckets, buckets, sizeof(buckets));
+	cr_assert_eq(e->cycles_count, 1);
+	cr_assert_arr_eq(e->sum_cycles, cyc, sizeof(cyc));
+	cr_assert_eq(e->n_l1, 2);
+	cr_assert_eq(e->l1[0].reason, SVM_MSR);
+	cr_assert_eq(e->l1[0].count, 6);
+	cr_assert_eq(e->l1[1].reason, NVMX_BD_L1_OVERFLOW);
+	cr_assert_eq(e->l1[1].count, 1);
+	e = nvmx_summary_breakdown_find(back, SVM, SVM_IOIO, NVMX_BD_L0_TO_VMM);
+	cr_assert(e);
+	cr_assert_eq(e->count, 3);
+	cr_assert_eq(e->sum_ns[0], 100);
+	cr_assert_eq(
+		nvmx_summary_vectoring_count(back, SVM, NVMX_VEC_NMI, 2, NVMX_VEC_HANDED_TO_L1), 4);
+	cr_assert_eq(nvmx_summary_compare_all(s, back, "a", "b", stderr), 0);
+	nvmx_summary_free(s);
+	nvmx_summary_free(back);
+}
+
+Test(turtles, a_round_trip_on_two_cpus_has_no_cycle_figures)
+{
+	struct nvmx_vcpu_state s = in_l2(SVM);
+	struct nvmx_event e;
+	const struct nvmx_verdicts *out;
+	__u64 parts[NVMX_RT_PARTS];
+	static const struct {
+		__u32 kind, reason, cpu;
+		__u64 ts;
+	} seq[] = {
+		{ NVMX_EV_EXIT, SVM_CPUID, 0, 100 },
+		{ NVMX_EV_NESTED_VMEXIT, SVM_CPUID, 0, 101 },
+		{ NVMX_EV_NESTED_VMEXIT_INJECT, SVM_CPUID, 0, 110 },
+		{ NVMX_EV_ENTRY, 0, 0, 120 },
+		{ NVMX_EV_EXIT, SVM_VMRUN, 1, 200 },
+		{ NVMX_EV_NESTED_VMENTER, 0, 1, 210 },
+		{ NVMX_EV_ENTRY, 0, 1, 220 },
+	};
+
+	for (size_t i = 0; i < sizeof(seq) / sizeof(seq[0]); i++) {
+		e = ev(seq[i].kind, seq[i].ts, seq[i].kind == NVMX_EV_ENTRY ? 0 : SVM,
+		       seq[i].reason, 0);
+		e.cycles = 1000 + 2 * seq[i].ts;
+		e.cpu = seq[i].cpu;
+		out = feed(&s, e);
+	}
+	cr_assert_eq(verdict(out, NVMX_V_ROUND_TRIP)->latency_ns, 120);
+	cr_assert_eq(nvmx_rt_parts_cycles(verdict(out, NVMX_V_ROUND_TRIP), parts), 0);
 }
