@@ -18,6 +18,7 @@ static const struct {
 	  "do two attribution JSON files agree (truth against observed)" },
 	{ "report", nvmx_cmd_report,
 	  "the Turtles cost breakdown per exit reason, from a capture or JSON (--diff A B)" },
+	{ "bench", nvmx_cmd_bench, "a CI gate: run a nested benchmark, compare two results" },
 };
 
 static void usage(FILE *f)

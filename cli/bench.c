@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: GPL-2.0
+/* nvmx bench: a CI gate for nested-exit regressions (run, compare; docs/ci.md). */
+#include <stdio.h>
+#include <string.h>
+
+#include "bench.h"
+#include "commands.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: nvmx bench run [OPTIONS] -o RESULT.json [-- CMD...]\n"
+		   "       nvmx bench compare [OPTIONS] BASE.json NEW.json\n"
+		   "\n"
+		   "A CI gate for nested-exit regressions. 'run' runs a nested workload R times\n"
+		   "(the lab by default) with nvmxd counting and writes one result file: counts\n"
+		   "per exit reason, reflect share, exit multiplication, the Turtles breakdown,\n"
+		   "the environment. 'compare' says whether NEW regressed against BASE: certain\n"
+		   "counts exactly, times and other counts against the noise of BASE's repeats.\n"
+		   "Exit status of compare: 0 no regression, 1 regression, 2 cannot compare.\n"
+		   "\n"
+		   "'nvmx bench run --help' and 'nvmx bench compare --help' say more; the result\n"
+		   "schema and a CI job are in docs/ci.md.\n");
+}
+
+int nvmx_cmd_bench(int argc, char **argv)
+{
+	if (argc >= 2 && !strcmp(argv[1], "run"))
+		return nvmx_bench_run(argc - 1, argv + 1);
+	if (argc >= 2 && !strcmp(argv[1], "compare"))
+		return nvmx_bench_compare(argc - 1, argv + 1);
+	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		usage(stdout);
+		return 0;
+	}
+	if (argc >= 2)
+		fprintf(stderr, "nvmx bench: unknown subcommand '%s'\n", argv[1]);
+	usage(stderr);
+	return 2;
+}

@@ -1,0 +1,512 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nvmx bench compare: did NEW regress against BASE? Exact metrics must be equal; the others
+ * regress when NEW's median exceeds BASE's by more than max(pct% of BASE's median, k x BASE's
+ * spread (max - min of its repeats), abs).
+ */
+#include <errno.h>
+#include <fnmatch.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench.h"
+
+#define MAX_RULES   64
+#define MAX_REPEATS 100
+
+struct rule {
+	char pattern[128];
+	double pct, k, abs;
+	bool ignore;
+};
+
+/* Defaults; a --thresholds file's lines come after them, and the last matching line wins. */
+static const struct rule default_rules[] = {
+	{ "count.*", 50, 3, 20, false },      { "ratio.*", 10, 3, 0.02, false },
+	{ "time.*", 30, 3, 0, false },	      { "time.*.p99_ns", 100, 3, 0, false },
+	{ "time.*.p50_ns", 50, 3, 0, false },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: nvmx bench compare [OPTIONS] BASE.json NEW.json\n"
+		"\n"
+		"Did NEW (nvmx bench run) regress against BASE? Every metric of either file:\n"
+		"  exact  (counts the workload makes certain) must be equal in every repeat:\n"
+		"         any change is a regression, up or down\n"
+		"  count, ratio, time: NEW regresses when its median exceeds BASE's median by\n"
+		"         more than max(pct%% of BASE's median, k x BASE's spread, abs), the\n"
+		"         spread being max - min of BASE's repeats. Lower is never a regression.\n"
+		"A metric missing from one file counts 0 there.\n"
+		"\n"
+		"Default thresholds (pattern: fnmatch on the metric name, last match wins):\n");
+	for (size_t i = 0; i < sizeof(default_rules) / sizeof(default_rules[0]); i++)
+		fprintf(f, "  %-16s pct=%g k=%g abs=%g\n", default_rules[i].pattern,
+			default_rules[i].pct, default_rules[i].k, default_rules[i].abs);
+	fprintf(f,
+		"\n"
+		"Options:\n"
+		"  --thresholds FILE  more lines 'PATTERN [pct=P] [k=K] [abs=A] [ignore]' ('#'\n"
+		"                     comments); they override the defaults for what they match\n"
+		"  --markdown         the report as Markdown (a pull-request comment)\n"
+		"  --junit FILE       also write JUnit XML: one test case per metric\n"
+		"  -v, --verbose      every metric, not only regressions and improvements\n"
+		"\n"
+		"Exit status: 0 no regression; 1 a regression (the first line names the metric);\n"
+		"2 cannot compare: a file unreadable, truncated or corrupt, another schema, or\n"
+		"another workload (one line says why).\n");
+}
+
+struct file {
+	const char *path;
+	struct json_object *root, *metrics, *workload, *env;
+	int repeats;
+};
+
+struct result {
+	const char *name, *kind;
+	double base, new, limit, spread;
+	int verdict; /* 0 same, 1 regression, -1 improvement */
+	char why[256];
+};
+
+static int cannot(const char *fmt, const char *a, const char *b)
+{
+	fprintf(stderr, "nvmx bench compare: cannot compare: ");
+	fprintf(stderr, fmt, a, b);
+	fputc('\n', stderr);
+	return 2;
+}
+
+static int load(struct file *f)
+{
+	struct json_object *v;
+	char msg[256];
+
+	f->root = json_object_from_file(f->path);
+	if (!f->root) {
+		const char *e = json_util_get_last_err();
+
+		snprintf(msg, sizeof(msg), "%s", e ? e : "unreadable");
+		msg[strcspn(msg, "\n")] = 0;
+		return cannot("%s: not a complete JSON document (truncated or corrupt): %s",
+			      f->path, msg);
+	}
+	if (!json_object_object_get_ex(f->root, "nvmx_bench", &v) ||
+	    !json_object_is_type(v, json_type_int))
+		return cannot("%s: not an nvmx bench result (no \"nvmx_bench\" schema)%s", f->path,
+			      "");
+	if (json_object_get_int(v) != NVMX_BENCH_SCHEMA) {
+		snprintf(msg, sizeof(msg), "%d, this nvmx reads %d", json_object_get_int(v),
+			 NVMX_BENCH_SCHEMA);
+		return cannot("%s: result schema %s", f->path, msg);
+	}
+	if (!json_object_object_get_ex(f->root, "repeats", &v) ||
+	    (f->repeats = json_object_get_int(v)) < 1 || f->repeats > MAX_REPEATS)
+		return cannot("%s: \"repeats\" missing or out of range%s", f->path, "");
+	if (!json_object_object_get_ex(f->root, "metrics", &f->metrics) ||
+	    !json_object_is_type(f->metrics, json_type_object) ||
+	    !json_object_object_length(f->metrics))
+		return cannot("%s: no \"metrics\"%s", f->path, "");
+	if (!json_object_object_get_ex(f->root, "workload", &f->workload) ||
+	    !json_object_is_type(f->workload, json_type_object))
+		return cannot("%s: no \"workload\"%s", f->path, "");
+	json_object_object_get_ex(f->root, "env", &f->env);
+	json_object_object_foreach(f->metrics, name, m)
+	{
+		struct json_object *vals, *kind;
+		const char *k;
+
+		if (!json_object_object_get_ex(m, "kind", &kind) ||
+		    !json_object_object_get_ex(m, "values", &vals) ||
+		    !json_object_is_type(vals, json_type_array))
+			return cannot("%s: metric %s has no kind or values", f->path, name);
+		k = json_object_get_string(kind);
+		if (strcmp(k, "exact") && strcmp(k, "count") && strcmp(k, "ratio") &&
+		    strcmp(k, "time"))
+			return cannot("%s: metric %s has an unknown kind", f->path, name);
+		if (json_object_array_length(vals) != (size_t)f->repeats)
+			return cannot("%s: metric %s: not one value per repeat", f->path, name);
+		for (size_t i = 0; i < json_object_array_length(vals); i++) {
+			struct json_object *x = json_object_array_get_idx(vals, i);
+
+			if (!json_object_is_type(x, json_type_int) &&
+			    !json_object_is_type(x, json_type_double))
+				return cannot("%s: metric %s: a value is not a number", f->path,
+					      name);
+		}
+	}
+	return 0;
+}
+
+static int load_rules(const char *path, struct rule *rules, int *n)
+{
+	FILE *f;
+	char line[512];
+	int lineno = 0;
+
+	for (size_t i = 0; i < sizeof(default_rules) / sizeof(default_rules[0]); i++)
+		rules[(*n)++] = default_rules[i];
+	if (!path)
+		return 0;
+	f = fopen(path, "r");
+	if (!f) {
+		fprintf(stderr, "nvmx bench compare: cannot compare: %s: %s\n", path,
+			strerror(errno));
+		return -errno;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		char *tok, *save, *end;
+		struct rule r;
+
+		lineno++;
+		line[strcspn(line, "#\n")] = 0;
+		tok = strtok_r(line, " \t", &save);
+		if (!tok)
+			continue;
+		if (*n == MAX_RULES || strlen(tok) >= sizeof(r.pattern))
+			goto bad;
+		memset(&r, 0, sizeof(r));
+		snprintf(r.pattern, sizeof(r.pattern), "%s", tok);
+		/* unset options keep the defaults' value for this pattern */
+		for (int i = *n - 1; i >= 0; i--)
+			if (!fnmatch(rules[i].pattern, r.pattern, 0) ||
+			    !strcmp(rules[i].pattern, r.pattern)) {
+				r.pct = rules[i].pct;
+				r.k = rules[i].k;
+				r.abs = rules[i].abs;
+				break;
+			}
+		while ((tok = strtok_r(NULL, " \t", &save))) {
+			double *dst = NULL;
+
+			if (!strcmp(tok, "ignore")) {
+				r.ignore = true;
+				continue;
+			}
+			if (!strncmp(tok, "pct=", 4))
+				dst = &r.pct;
+			else if (!strncmp(tok, "k=", 2))
+				dst = &r.k;
+			else if (!strncmp(tok, "abs=", 4))
+				dst = &r.abs;
+			if (!dst)
+				goto bad;
+			*dst = strtod(strchr(tok, '=') + 1, &end);
+			if (*end || *dst < 0)
+				goto bad;
+		}
+		rules[(*n)++] = r;
+	}
+	fclose(f);
+	return 0;
+bad:
+	fclose(f);
+	fprintf(stderr,
+		"nvmx bench compare: cannot compare: %s:%d: expected 'PATTERN [pct=P] [k=K] "
+		"[abs=A] [ignore]'\n",
+		path, lineno);
+	return -EINVAL;
+}
+
+static const struct rule *rule_for(const struct rule *rules, int n, const char *name)
+{
+	for (int i = n - 1; i >= 0; i--)
+		if (!fnmatch(rules[i].pattern, name, 0))
+			return &rules[i];
+	return NULL;
+}
+
+static double max3(double a, double b, double c)
+{
+	double m = a > b ? a : b;
+
+	return m > c ? m : c;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Values of a metric (all 0 when absent); returns their count. */
+static int values(const struct file *f, const char *name, double *v, const char **kind)
+{
+	struct json_object *m, *vals, *k;
+
+	if (!json_object_object_get_ex(f->metrics, name, &m)) {
+		for (int i = 0; i < f->repeats; i++)
+			v[i] = 0;
+		return f->repeats;
+	}
+	json_object_object_get_ex(m, "values", &vals);
+	json_object_object_get_ex(m, "kind", &k);
+	if (!*kind || !strcmp(json_object_get_string(k), "count"))
+		*kind = json_object_get_string(k);
+	for (int i = 0; i < f->repeats; i++)
+		v[i] = json_object_get_double(json_object_array_get_idx(vals, (size_t)i));
+	return f->repeats;
+}
+
+static double median(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static void compare_one(const struct file *b, const struct file *n, const char *name,
+			const struct rule *rules, int n_rules, struct result *r)
+{
+	double bv[MAX_REPEATS], nv[MAX_REPEATS];
+	const char *kind = NULL;
+	const struct rule *rule;
+
+	memset(r, 0, sizeof(*r));
+	r->name = name;
+	values(b, name, bv, &kind);
+	values(n, name, nv, &kind);
+	r->kind = kind;
+	rule = rule_for(rules, n_rules, name);
+	if (!strcmp(kind, "exact")) {
+		bool equal = true;
+
+		for (int i = 0; i < b->repeats; i++)
+			for (int j = 0; j < n->repeats; j++)
+				equal &= bv[i] == nv[j];
+		r->base = bv[0];
+		r->new = nv[0];
+		for (int j = 0; j < n->repeats; j++)
+			if (nv[j] != bv[0])
+				r->new = nv[j];
+		if (!equal && !(rule && rule->ignore)) {
+			r->verdict = 1;
+			snprintf(r->why, sizeof(r->why),
+				 "%.0f -> %.0f (a certain count: must be equal)", r->base, r->new);
+		}
+		return;
+	}
+	r->base = median(bv, b->repeats);
+	r->new = median(nv, n->repeats);
+	r->spread = bv[b->repeats - 1] - bv[0];
+	if (!rule || rule->ignore)
+		return;
+	r->limit = max3(rule->pct / 100 * (r->base < 0 ? -r->base : r->base), rule->k * r->spread,
+			rule->abs);
+	if (r->new - r->base > r->limit) {
+		r->verdict = 1;
+		snprintf(r->why, sizeof(r->why),
+			 "median %.4g -> %.4g (%+.1f%%; allowed +%.4g: max(%g%%, %g x spread %.4g, "
+			 "%g))",
+			 r->base, r->new, r->base ? 100 * (r->new - r->base) / r->base : 100.0,
+			 r->limit, rule->pct, rule->k, r->spread, rule->abs);
+	} else if (r->base - r->new > r->limit) {
+		r->verdict = -1;
+		snprintf(r->why, sizeof(r->why), "median %.4g -> %.4g (%+.1f%%)", r->base, r->new,
+			 r->base ? 100 * (r->new - r->base) / r->base : 0);
+	}
+}
+
+static void xml_escape(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '<')
+			fputs("&lt;", f);
+		else if (*s == '>')
+			fputs("&gt;", f);
+		else if (*s == '&')
+			fputs("&amp;", f);
+		else if (*s == '"')
+			fputs("&quot;", f);
+		else
+			fputc(*s, f);
+	}
+}
+
+static int write_junit(const char *path, const struct result *res, int n, int regressions)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f) {
+		fprintf(stderr, "nvmx bench compare: %s: %s\n", path, strerror(errno));
+		return -errno;
+	}
+	fprintf(f,
+		"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+		"<testsuites tests=\"%d\" failures=\"%d\">\n"
+		"  <testsuite name=\"nvmx-bench\" tests=\"%d\" failures=\"%d\" errors=\"0\">\n",
+		n, regressions, n, regressions);
+	for (int i = 0; i < n; i++) {
+		fprintf(f, "    <testcase classname=\"nvmx-bench.%s\" name=\"", res[i].kind);
+		xml_escape(f, res[i].name);
+		if (res[i].verdict == 1) {
+			fprintf(f, "\">\n      <failure message=\"");
+			xml_escape(f, res[i].why);
+			fprintf(f, "\" type=\"regression\"/>\n    </testcase>\n");
+		} else {
+			fprintf(f, "\"/>\n");
+		}
+	}
+	fprintf(f, "  </testsuite>\n</testsuites>\n");
+	return fclose(f) ? -errno : 0;
+}
+
+static const char *wl_str(const struct file *f, const char *key, char *buf, size_t len)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(f->workload, key, &v))
+		return "-";
+	snprintf(buf, len, "%s", json_object_get_string(v));
+	return buf;
+}
+
+static const char *env_str(const struct file *f, const char *key)
+{
+	struct json_object *v;
+
+	if (!f->env || !json_object_object_get_ex(f->env, key, &v))
+		return "?";
+	return json_object_get_string(v);
+}
+
+/* The environment's differences (why NEW may differ): kernel, emulator, CPU, kvm parameters. */
+static void env_diff(FILE *out, const struct file *b, const struct file *n, bool md)
+{
+	static const char *const keys[] = { "kernel", "emulator", "cpu_model" };
+	struct json_object *bp = NULL, *np = NULL;
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (strcmp(env_str(b, keys[i]), env_str(n, keys[i])))
+			fprintf(out, "%senvironment: %s: %s -> %s\n", md ? "- " : "", keys[i],
+				env_str(b, keys[i]), env_str(n, keys[i]));
+	if (b->env)
+		json_object_object_get_ex(b->env, "kvm_params", &bp);
+	if (n->env)
+		json_object_object_get_ex(n->env, "kvm_params", &np);
+	if (!bp || !np)
+		return;
+	json_object_object_foreach(bp, k, v)
+	{
+		struct json_object *w;
+		const char *nw = json_object_object_get_ex(np, k, &w) ? json_object_get_string(w)
+								      : "(absent)";
+
+		if (strcmp(json_object_get_string(v), nw))
+			fprintf(out, "%senvironment: %s: %s -> %s\n", md ? "- " : "", k,
+				json_object_get_string(v), nw);
+	}
+}
+
+int nvmx_bench_compare(int argc, char **argv)
+{
+	struct file f[2] = { { 0 }, { 0 } };
+	const char *thresholds = NULL, *junit = NULL, *first = NULL;
+	bool markdown = false, verbose = false;
+	struct rule rules[MAX_RULES];
+	int n_rules = 0, n_paths = 0, ret = 2, n_res = 0, regressions = 0, improvements = 0;
+	struct result *res = NULL;
+	size_t cap;
+	char a[512], b[512];
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--thresholds") && i + 1 < argc) {
+			thresholds = argv[++i];
+		} else if (!strcmp(argv[i], "--junit") && i + 1 < argc) {
+			junit = argv[++i];
+		} else if (!strcmp(argv[i], "--markdown")) {
+			markdown = true;
+		} else if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose")) {
+			verbose = true;
+		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			usage(stdout);
+			return 0;
+		} else if (argv[i][0] == '-' || n_paths == 2) {
+			fprintf(stderr, "nvmx bench compare: unexpected '%s'\n", argv[i]);
+			usage(stderr);
+			return 2;
+		} else {
+			f[n_paths++].path = argv[i];
+		}
+	}
+	if (n_paths != 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (load_rules(thresholds, rules, &n_rules) || load(&f[0]) || load(&f[1]))
+		goto out;
+	/* the workload must be the same; the environment may differ (that is what is measured) */
+	if (!json_object_equal(f[0].workload, f[1].workload)) {
+		snprintf(a, sizeof(a), "%s", json_object_to_json_string(f[0].workload));
+		snprintf(b, sizeof(b), "%s", json_object_to_json_string(f[1].workload));
+		ret = cannot("different workloads: %s against %s", a, b);
+		goto out;
+	}
+	cap = (size_t)json_object_object_length(f[0].metrics) +
+	      (size_t)json_object_object_length(f[1].metrics);
+	res = calloc(cap, sizeof(*res));
+	if (!res)
+		goto out;
+	for (int side = 0; side < 2; side++) {
+		json_object_object_foreach(f[side].metrics, name, m)
+		{
+			(void)m;
+			if (side && json_object_object_get_ex(f[0].metrics, name, NULL))
+				continue;
+			compare_one(&f[0], &f[1], name, rules, n_rules, &res[n_res]);
+			if (res[n_res].verdict == 1) {
+				regressions++;
+				if (!first)
+					first = res[n_res].name;
+			}
+			improvements += res[n_res].verdict == -1;
+			n_res++;
+		}
+	}
+	if (markdown)
+		printf("### nvmx bench: %s\n\n", regressions ? "regression" : "no regression");
+	if (regressions)
+		printf("%sREGRESSION in %s (%d metric%s of %d)\n", markdown ? "**" : "", first,
+		       regressions, regressions == 1 ? "" : "s", n_res);
+	else
+		printf("no regression (%d metrics)\n", n_res);
+	if (markdown)
+		printf("%s\n", regressions ? "**" : "");
+	printf("%sworkload: %s %s x %s, %s vCPU; BASE %s (%d repeats), NEW %s (%d repeats)\n",
+	       markdown ? "- " : "", wl_str(&f[0], "source", a, sizeof(a)),
+	       wl_str(&f[0], "spec", b, sizeof(b)),
+	       json_object_to_json_string(json_object_object_get(f[0].workload, "iterations")),
+	       json_object_to_json_string(json_object_object_get(f[0].workload, "vcpus")),
+	       f[0].path, f[0].repeats, f[1].path, f[1].repeats);
+	env_diff(stdout, &f[0], &f[1], markdown);
+	if (markdown && (regressions || improvements || verbose))
+		printf("\n| | metric | kind | BASE | NEW | |\n|---|---|---|---:|---:|---|\n");
+	for (int i = 0; i < n_res; i++) {
+		const struct result *r = &res[i];
+		const char *tag = r->verdict == 1 ? "REGRESSION" : r->verdict ? "improved" : "ok";
+
+		if (!r->verdict && !verbose)
+			continue;
+		if (markdown)
+			printf("| %s | `%s` | %s | %.4g | %.4g | %s |\n",
+			       r->verdict == 1 ? ":x:"
+			       : r->verdict    ? ":white_check_mark:"
+					       : "",
+			       r->name, r->kind, r->base, r->new, r->why);
+		else
+			printf("%-10s %s [%s]: %s\n", tag, r->name, r->kind,
+			       r->why[0] ? r->why : "");
+	}
+	ret = regressions ? 1 : 0;
+	if (junit && write_junit(junit, res, n_res, regressions))
+		ret = 2;
+out:
+	free(res);
+	json_object_put(f[0].root);
+	json_object_put(f[1].root);
+	return ret;
+}

@@ -1,0 +1,611 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nvmx bench run: a workload R times with nvmxd collecting, into one result file (docs/ci.md).
+ *
+ * In the lab, one boot runs the workload R times (`nvmx lab run --config SPEC` R times, nvmxd in
+ * L0 via --exec); each repeat is its own VMM process, so nvmxd's "vms" holds one summary per
+ * repeat. With `-- CMD` (a real nested host), nvmxd is started around each of the R runs of CMD.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bench.h"
+
+#define BENCH_DEFAULT_WORKLOAD	 "cpuid,io-out-l0,intr,mult=2"
+#define BENCH_DEFAULT_ITERATIONS "500"
+#define BENCH_DEFAULT_REPEATS	 5
+#define BENCH_MAX_REPEATS	 100
+#define BENCH_MAX_PARAMS	 32
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: nvmx bench run [OPTIONS] -o RESULT.json              (the lab)\n"
+		"       nvmx bench run [OPTIONS] -o RESULT.json -- CMD [ARG]...  (a nested host)\n"
+		"\n"
+		"Runs a nested workload R times with nvmxd counting, and writes one result file:\n"
+		"per exit reason counts, reflect share, exit multiplication, the Turtles "
+		"breakdown\n"
+		"(means and p50/p99 of the round trips and their parts, L0-handled exits), each\n"
+		"with its R values, and the environment (kernel, CPU, kvm module parameters, nvmx\n"
+		"version). `nvmx bench compare BASE NEW` then says whether NEW regressed.\n"
+		"\n"
+		"Without CMD, the nested lab (nvmx lab, QEMU with nested SVM): one boot runs the\n"
+		"lab workload R times (nvmx lab run --config SPEC, R times) with nvmxd in L0;\n"
+		"each repeat is its own VMM process, so nvmxd counts it apart. The lab also "
+		"checks\n"
+		"every certain count against the workload's truth: a mismatch fails the run.\n"
+		"With -- CMD, on a host whose KVM runs nested guests (as root): for each repeat,\n"
+		"nvmxd starts, CMD runs, nvmxd stops; CMD must exit 0.\n"
+		"\n"
+		"Options:\n"
+		"  -o, --out FILE        the result file (required)\n"
+		"  -r, --repeats R       runs of the workload (default %d): compare uses their\n"
+		"                        median and spread\n"
+		"  -w, --workload SPEC   lab workload elements (default %s;\n"
+		"                        `nvmx lab workloads` lists them)\n"
+		"  -n, --iterations N    lab iterations per run (default %s)\n"
+		"  -k, --kernel 6.1|6.12 lab L0 kernel (default 6.12)\n"
+		"      --vcpus V         lab vCPUs (default 1)\n"
+		"      --param M.N=V     lab module parameter, e.g. kvm_amd.npt=0 (repeatable)\n"
+		"      --lab-out DIR     keep the lab's directory in DIR (default: a temporary\n"
+		"                        directory, removed after a successful run)\n"
+		"      --name NAME       a label stored in the result (e.g. a commit id)\n"
+		"\n"
+		"Exit status: 0 the result is written; 1 the workload or the lab's truth check\n"
+		"failed; 2 it cannot run (bad options, no nvmxd, the lab cannot boot).\n"
+		"\n"
+		"Example (the default CI bench, about 20 s):\n"
+		"  nvmx bench run -o new.json && nvmx bench compare base.json new.json\n",
+		BENCH_DEFAULT_REPEATS, BENCH_DEFAULT_WORKLOAD, BENCH_DEFAULT_ITERATIONS);
+}
+
+struct opts {
+	const char *out, *workload, *iterations, *kernel, *vcpus, *lab_out, *name;
+	const char *params[BENCH_MAX_PARAMS];
+	int n_params, repeats;
+	char **cmd;
+};
+
+/* nvmxd: $NVMX_NVMXD, else the one of this build tree, else the installed one. */
+static int find_nvmxd(char *out, size_t len)
+{
+	const char *env = getenv("NVMX_NVMXD");
+	char exe[PATH_MAX];
+	ssize_t n;
+
+	if (env) {
+		snprintf(out, len, "%s", env);
+		return access(out, X_OK) ? -errno : 0;
+	}
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n < 0)
+		return -errno;
+	exe[n] = 0;
+	if (!strcmp(exe, NVMX_BUILD_EXE)) {
+		snprintf(out, len, "%s", NVMX_NVMXD_BUILD);
+	} else {
+		char *slash = strrchr(exe, '/');
+
+		*slash = 0;
+		if (snprintf(out, len, "%s/%s/nvmxd", exe, NVMX_SBIN_FROM_BIN) >= (int)len)
+			return -ENAMETOOLONG;
+	}
+	return access(out, X_OK) ? -errno : 0;
+}
+
+static void chomp(char *s)
+{
+	size_t n = strlen(s);
+
+	while (n && (s[n - 1] == '\n' || s[n - 1] == '\r'))
+		s[--n] = 0;
+}
+
+static void host_cpu_model(char *out, size_t len)
+{
+	FILE *f = fopen("/proc/cpuinfo", "r");
+	char line[512];
+
+	snprintf(out, len, "unknown");
+	while (f && fgets(line, sizeof(line), f)) {
+		char *colon = strchr(line, ':');
+
+		if (!strncmp(line, "model name", 10) && colon) {
+			chomp(colon + 2);
+			snprintf(out, len, "%s", colon + 2);
+			break;
+		}
+	}
+	if (f)
+		fclose(f);
+}
+
+/* The lab's progress: kernel package and emulator; its console: the kvm module parameters. */
+static int lab_env(const char *progress, const char *console, struct json_object *env)
+{
+	struct json_object *params = json_object_new_object();
+	char line[1024], cpu[256];
+	FILE *f = fopen(progress, "r");
+
+	if (!f || !params) {
+		fprintf(stderr, "nvmx bench: %s: %s\n", progress, strerror(errno));
+		if (f)
+			fclose(f);
+		json_object_put(params);
+		return -EIO;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		char *p;
+
+		chomp(line);
+		if ((p = strstr(line, "fetch: kernel ")) && (p = strstr(p, " = ")))
+			json_object_object_add(env, "kernel", json_object_new_string(p + 3));
+		if ((p = strstr(line, "booting: firmware (")) != NULL) {
+			char *comma = strchr(p + 19, ',');
+
+			if (comma)
+				*comma = 0;
+			json_object_object_add(env, "emulator", json_object_new_string(p + 19));
+		}
+	}
+	fclose(f);
+	f = fopen(console, "r");
+	if (!f) {
+		fprintf(stderr, "nvmx bench: %s: %s\n", console, strerror(errno));
+		json_object_put(params);
+		return -EIO;
+	}
+	/* read back per configuration: the last value read is the one the repeats ran with */
+	while (fgets(line, sizeof(line), f)) {
+		char *p = strstr(line, "nvmx-lab: param "), *eq;
+
+		if (!p)
+			continue;
+		chomp(p);
+		p += strlen("nvmx-lab: param ");
+		eq = strchr(p, '=');
+		if (!eq)
+			continue;
+		*eq = 0;
+		json_object_object_add(params, p, json_object_new_string(eq + 1));
+	}
+	fclose(f);
+	host_cpu_model(cpu, sizeof(cpu));
+	json_object_object_add(env, "cpu_model", json_object_new_string(cpu));
+	json_object_object_add(env, "kvm_params", params);
+	return json_object_object_length(params) ? 0 : -ENOENT;
+}
+
+/* The local host: uname, /proc/cpuinfo, /sys/module/kvm*\/parameters. */
+static void host_env(struct json_object *env)
+{
+	static const char *const mods[] = { "kvm", "kvm_amd", "kvm_intel" };
+	struct json_object *params = json_object_new_object();
+	struct utsname u;
+	char cpu[256], path[PATH_MAX], line[256];
+
+	if (!uname(&u)) {
+		snprintf(path, sizeof(path), "%s %s", u.release, u.version);
+		json_object_object_add(env, "kernel", json_object_new_string(path));
+	}
+	host_cpu_model(cpu, sizeof(cpu));
+	json_object_object_add(env, "cpu_model", json_object_new_string(cpu));
+	json_object_object_add(env, "emulator", json_object_new_string("none"));
+	for (size_t m = 0; m < sizeof(mods) / sizeof(mods[0]); m++) {
+		FILE *ls;
+		char cmd[PATH_MAX];
+
+		snprintf(cmd, sizeof(cmd), "ls /sys/module/%s/parameters 2>/dev/null", mods[m]);
+		ls = popen(cmd, "r");
+		while (ls && fgets(line, sizeof(line), ls)) {
+			char val[256] = "", key[300];
+			FILE *f;
+
+			chomp(line);
+			snprintf(path, sizeof(path), "/sys/module/%s/parameters/%s", mods[m], line);
+			f = fopen(path, "r");
+			if (!f || !fgets(val, sizeof(val), f)) {
+				if (f)
+					fclose(f);
+				continue;
+			}
+			fclose(f);
+			chomp(val);
+			snprintf(key, sizeof(key), "%s.%s", mods[m], line);
+			json_object_object_add(params, key, json_object_new_string(val));
+		}
+		if (ls)
+			pclose(ls);
+	}
+	json_object_object_add(env, "kvm_params", params);
+}
+
+/* Runs argv with stderr copied to the terminal and to progress; returns its exit status or -errno. */
+static int run_tee(char **argv, const char *progress)
+{
+	int fds[2], status;
+	FILE *log, *in;
+	char line[4096];
+	pid_t pid;
+
+	log = fopen(progress, "w");
+	if (!log || pipe(fds)) {
+		if (log)
+			fclose(log);
+		return -errno;
+	}
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (!pid) {
+		dup2(fds[1], 2);
+		close(fds[0]);
+		close(fds[1]);
+		execv(argv[0], argv);
+		fprintf(stderr, "nvmx bench: cannot run %s: %s\n", argv[0], strerror(errno));
+		_exit(2);
+	}
+	close(fds[1]);
+	in = fdopen(fds[0], "r");
+	while (in && fgets(line, sizeof(line), in)) {
+		fputs(line, stderr);
+		fputs(line, log);
+	}
+	if (in)
+		fclose(in);
+	fclose(log);
+	if (waitpid(pid, &status, 0) < 0)
+		return -errno;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 2;
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static int cmp_pid(const void *a, const void *b)
+{
+	struct json_object *const *x = a, *const *y = b;
+	struct json_object *px, *py;
+
+	json_object_object_get_ex(*x, "pid", &px);
+	json_object_object_get_ex(*y, "pid", &py);
+	return json_object_get_int(px) - json_object_get_int(py);
+}
+
+static int run_lab(const struct opts *o, const char *nvmxd, struct json_object *res)
+{
+	char dir_buf[] = "/tmp/nvmx-bench.XXXXXX", exe[PATH_MAX], path[PATH_MAX + 64];
+	char exec_cmd[PATH_MAX + 256], err[256];
+	const char *dir = o->lab_out;
+	char *argv[40 + 2 * BENCH_MAX_PARAMS + 2 * BENCH_MAX_REPEATS];
+	struct json_object *live, *vms, *env = json_object_new_object();
+	struct json_object *metrics = json_object_new_object(), *sorted[BENCH_MAX_REPEATS];
+	int argc = 0, r, n_vms = 0;
+	ssize_t n;
+
+	if (!dir && !(dir = mkdtemp(dir_buf))) {
+		fprintf(stderr, "nvmx bench: mkdtemp: %s\n", strerror(errno));
+		return 2;
+	}
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n < 0)
+		return 2;
+	exe[n] = 0;
+	snprintf(exec_cmd, sizeof(exec_cmd),
+		 "%s --interval 3600 --json $NVMX_LAB_OUT/nvmxd.json --ready $NVMX_LAB_OUT/ready",
+		 nvmxd);
+	argv[argc++] = exe;
+	argv[argc++] = "lab";
+	argv[argc++] = "run";
+	argv[argc++] = "--kernel";
+	argv[argc++] = (char *)o->kernel;
+	argv[argc++] = "--iterations";
+	argv[argc++] = (char *)o->iterations;
+	argv[argc++] = "--vcpus";
+	argv[argc++] = (char *)o->vcpus;
+	for (int i = 0; i < o->n_params; i++) {
+		argv[argc++] = "--param";
+		argv[argc++] = (char *)o->params[i];
+	}
+	for (int i = 0; i < o->repeats; i++) {
+		argv[argc++] = "--config";
+		argv[argc++] = (char *)o->workload;
+	}
+	argv[argc++] = "--exec";
+	argv[argc++] = exec_cmd;
+	argv[argc++] = "--out";
+	argv[argc++] = (char *)dir;
+	argv[argc] = NULL;
+	snprintf(path, sizeof(path), "%s.progress", dir);
+	fprintf(stderr, "nvmx bench: the lab, %d repeats of %s x %s in one boot, in %s\n",
+		o->repeats, o->workload, o->iterations, dir);
+	r = run_tee(argv, path);
+	if (r) {
+		fprintf(stderr, "nvmx bench: nvmx lab run exited %d (its reason is above)\n", r);
+		return r < 0 ? 2 : r;
+	}
+	snprintf(exec_cmd, sizeof(exec_cmd), "%s/console.log", dir);
+	if (lab_env(path, exec_cmd, env)) {
+		fprintf(stderr, "nvmx bench: no kvm module parameters in %s\n", exec_cmd);
+		return 2;
+	}
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/exec/nvmxd.json", dir);
+	live = json_object_from_file(path);
+	if (!live || !json_object_object_get_ex(live, "vms", &vms) ||
+	    !json_object_is_type(vms, json_type_array)) {
+		fprintf(stderr, "nvmx bench: %s: no \"vms\" array (%s)\n", path,
+			json_util_get_last_err() ?: "not nvmxd's JSON");
+		return 2;
+	}
+	for (size_t i = 0; i < json_object_array_length(vms); i++) {
+		struct json_object *vm = json_object_array_get_idx(vms, i), *name;
+
+		if (json_object_object_get_ex(vm, "name", &name) &&
+		    !strcmp(json_object_get_string(name), "nvmx-lab-workload") &&
+		    n_vms < BENCH_MAX_REPEATS)
+			sorted[n_vms++] = vm;
+	}
+	if (n_vms != o->repeats) {
+		fprintf(stderr, "nvmx bench: %s: %d workload VMs, expected one per repeat (%d)\n",
+			path, n_vms, o->repeats);
+		return 2;
+	}
+	qsort(sorted, (size_t)n_vms, sizeof(sorted[0]), cmp_pid);
+	for (int i = 0; i < n_vms; i++) {
+		struct json_object *s;
+
+		if (!json_object_object_get_ex(sorted[i], "summary", &s) ||
+		    (r = nvmx_bench_add_summary(metrics, s, i, o->repeats))) {
+			snprintf(err, sizeof(err), "repeat %d", i + 1);
+			fprintf(stderr, "nvmx bench: %s: vms[%s]: not a summary of schema 1\n",
+				path, err);
+			return 2;
+		}
+	}
+	json_object_put(live);
+	json_object_object_add(res, "env", env);
+	json_object_object_add(res, "metrics", metrics);
+	if (!o->lab_out)
+		nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	return 0;
+}
+
+static int wait_file(const char *path, pid_t pid, int seconds)
+{
+	for (int i = 0; i < seconds * 10; i++) {
+		if (!access(path, F_OK))
+			return 0;
+		if (waitpid(pid, NULL, WNOHANG) == pid)
+			return -ECHILD;
+		usleep(100000);
+	}
+	return -ETIMEDOUT;
+}
+
+static int run_host(const struct opts *o, const char *nvmxd, struct json_object *res)
+{
+	char dir[] = "/tmp/nvmx-bench.XXXXXX", json[PATH_MAX], ready[PATH_MAX];
+	struct json_object *env = json_object_new_object(), *metrics = json_object_new_object();
+	int r = 0;
+
+	if (!mkdtemp(dir)) {
+		fprintf(stderr, "nvmx bench: mkdtemp: %s\n", strerror(errno));
+		return 2;
+	}
+	host_env(env);
+	for (int i = 0; i < o->repeats && !r; i++) {
+		struct json_object *s;
+		pid_t d, c;
+		int st;
+
+		snprintf(json, sizeof(json), "%s/nvmxd-%d.json", dir, i);
+		snprintf(ready, sizeof(ready), "%s/ready-%d", dir, i);
+		d = fork();
+		if (!d) {
+			execl(nvmxd, nvmxd, "--interval", "3600", "--json", json, "--ready", ready,
+			      (char *)NULL);
+			fprintf(stderr, "nvmx bench: cannot run %s: %s\n", nvmxd, strerror(errno));
+			_exit(2);
+		}
+		if (d < 0 || wait_file(ready, d, 60)) {
+			fprintf(stderr,
+				"nvmx bench: nvmxd did not become ready (is this root, with "
+				"KVM loaded?)\n");
+			if (d > 0) {
+				kill(d, SIGTERM);
+				waitpid(d, NULL, 0);
+			}
+			return 2;
+		}
+		fprintf(stderr, "nvmx bench: repeat %d of %d: %s\n", i + 1, o->repeats, o->cmd[0]);
+		c = fork();
+		if (!c) {
+			execvp(o->cmd[0], o->cmd);
+			fprintf(stderr, "nvmx bench: cannot run %s: %s\n", o->cmd[0],
+				strerror(errno));
+			_exit(127);
+		}
+		if (c < 0 || waitpid(c, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st)) {
+			fprintf(stderr, "nvmx bench: %s failed (status %d) in repeat %d\n",
+				o->cmd[0], c > 0 && WIFEXITED(st) ? WEXITSTATUS(st) : -1, i + 1);
+			r = 1;
+		}
+		kill(d, SIGINT);
+		if (waitpid(d, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st)) {
+			fprintf(stderr, "nvmx bench: nvmxd failed in repeat %d\n", i + 1);
+			return 2;
+		}
+		if (r)
+			break;
+		s = json_object_from_file(json);
+		if (!s || nvmx_bench_add_summary(metrics, s, i, o->repeats)) {
+			fprintf(stderr, "nvmx bench: %s: not a summary of schema 1\n", json);
+			return 2;
+		}
+		json_object_put(s);
+		unlink(json);
+		unlink(ready);
+	}
+	rmdir(dir);
+	json_object_object_add(res, "env", env);
+	json_object_object_add(res, "metrics", metrics);
+	return r;
+}
+
+int nvmx_bench_run(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "out", required_argument, NULL, 'o' },
+		{ "repeats", required_argument, NULL, 'r' },
+		{ "workload", required_argument, NULL, 'w' },
+		{ "iterations", required_argument, NULL, 'n' },
+		{ "kernel", required_argument, NULL, 'k' },
+		{ "vcpus", required_argument, NULL, 'V' },
+		{ "param", required_argument, NULL, 'p' },
+		{ "lab-out", required_argument, NULL, 'L' },
+		{ "name", required_argument, NULL, 'N' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct opts o = { .workload = BENCH_DEFAULT_WORKLOAD,
+			  .iterations = BENCH_DEFAULT_ITERATIONS,
+			  .kernel = "6.12",
+			  .vcpus = "1",
+			  .repeats = BENCH_DEFAULT_REPEATS };
+	struct json_object *res, *wl;
+	char nvmxd[PATH_MAX], tmp[PATH_MAX + 8], date[64], *end;
+	time_t now = time(NULL);
+	int opt, r;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "+ho:r:w:n:k:", options, NULL)) != -1) {
+		switch (opt) {
+		case 'o':
+			o.out = optarg;
+			break;
+		case 'r':
+			o.repeats = (int)strtol(optarg, &end, 10);
+			if (*end || o.repeats < 1 || o.repeats > BENCH_MAX_REPEATS) {
+				fprintf(stderr, "nvmx bench run: --repeats: 1 to %d, not '%s'\n",
+					BENCH_MAX_REPEATS, optarg);
+				return 2;
+			}
+			break;
+		case 'w':
+			o.workload = optarg;
+			break;
+		case 'n':
+			o.iterations = optarg;
+			break;
+		case 'k':
+			o.kernel = optarg;
+			break;
+		case 'V':
+			o.vcpus = optarg;
+			break;
+		case 'p':
+			if (o.n_params == BENCH_MAX_PARAMS) {
+				fprintf(stderr, "nvmx bench run: at most %d --param\n",
+					BENCH_MAX_PARAMS);
+				return 2;
+			}
+			o.params[o.n_params++] = optarg;
+			break;
+		case 'L':
+			o.lab_out = optarg;
+			break;
+		case 'N':
+			o.name = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc && !strcmp(argv[optind - 1], "--"))
+		o.cmd = argv + optind;
+	else if (optind < argc) {
+		fprintf(stderr, "nvmx bench run: unexpected '%s' (a command goes after --)\n",
+			argv[optind]);
+		return 2;
+	}
+	if (!o.out) {
+		fprintf(stderr, "nvmx bench run: -o RESULT.json is required\n");
+		usage(stderr);
+		return 2;
+	}
+	r = find_nvmxd(nvmxd, sizeof(nvmxd));
+	if (r) {
+		fprintf(stderr, "nvmx bench run: no nvmxd (%s): set NVMX_NVMXD=PATH\n",
+			strerror(-r));
+		return 2;
+	}
+	res = json_object_new_object();
+	wl = json_object_new_object();
+	json_object_object_add(res, "nvmx_bench", json_object_new_int(NVMX_BENCH_SCHEMA));
+	json_object_object_add(res, "nvmx_version", json_object_new_string(NVMX_VERSION));
+	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+	json_object_object_add(res, "date", json_object_new_string(date));
+	if (o.name)
+		json_object_object_add(res, "name", json_object_new_string(o.name));
+	json_object_object_add(res, "repeats", json_object_new_int(o.repeats));
+	if (o.cmd) {
+		char cmd[4096] = "";
+		size_t len = 0;
+
+		for (char **a = o.cmd; *a && len < sizeof(cmd); a++)
+			len += (size_t)snprintf(cmd + len, sizeof(cmd) - len, "%s%s",
+						a == o.cmd ? "" : " ", *a);
+		json_object_object_add(wl, "source", json_object_new_string("command"));
+		json_object_object_add(wl, "command", json_object_new_string(cmd));
+	} else {
+		json_object_object_add(wl, "source", json_object_new_string("lab"));
+		json_object_object_add(wl, "isa", json_object_new_string("svm"));
+		json_object_object_add(wl, "spec", json_object_new_string(o.workload));
+		json_object_object_add(wl, "iterations",
+				       json_object_new_int((int)strtol(o.iterations, NULL, 10)));
+		json_object_object_add(wl, "vcpus",
+				       json_object_new_int((int)strtol(o.vcpus, NULL, 10)));
+	}
+	json_object_object_add(res, "workload", wl);
+	r = o.cmd ? run_host(&o, nvmxd, res) : run_lab(&o, nvmxd, res);
+	if (!r) {
+		snprintf(tmp, sizeof(tmp), "%s.tmp", o.out);
+		if (json_object_to_file_ext(tmp, res,
+					    JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED) ||
+		    rename(tmp, o.out)) {
+			fprintf(stderr, "nvmx bench run: cannot write %s: %s\n", o.out,
+				strerror(errno));
+			r = 2;
+		} else {
+			fprintf(stderr, "nvmx bench: %d repeats, %d metrics written to %s\n",
+				o.repeats,
+				json_object_object_length(json_object_object_get(res, "metrics")),
+				o.out);
+		}
+	}
+	json_object_put(res);
+	return r;
+}
