@@ -29,6 +29,7 @@
 #include "nvmx/replay.h"
 #include "nvmx/summary.h"
 #include "collect.h"
+#include "turtles.h"
 #include "nvmx.skel.h"
 #include "trace_parse.h"
 
@@ -559,6 +560,44 @@ Test(bpf_diff, interrupted_event_deliveries_count_the_same)
 		cr_assert_eq(got.rip, 0xffffffff81000000ull + 4010);
 		cr_assert_eq(got.ts_ns, 4000);
 	}
+	nvmxd_counts_free(&c);
+	h_free(&h);
+}
+
+static const char *test_vm_name(void *ctx, uint32_t tgid)
+{
+	return tgid == TGID ? "test-vm" : "?";
+}
+
+Test(bpf_diff, a_lost_event_is_one_line_of_nvmxd_log)
+{
+	struct nvmxd_turtles *t;
+	struct harness h;
+	struct nvmxd_counts c;
+	char *log = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&log, &len);
+
+	cr_assert(f);
+	h_init(&h, false);
+	svm_reflected(&h, TGID, TID, 1000);
+	h_event(&h, TGID, vec_ev(NVMX_EV_EXIT, 4000, SVM, SVM_NPF, 0x80000b0e));
+	h_event(&h, TGID, vec_ev(NVMX_EV_NESTED_VMEXIT, 4010, SVM, SVM_NPF, 0x80000b0e));
+	E(NVMX_EV_ENTRY, 4200, 0, 0, 0);
+	h_compare(&h, &c);
+	cr_assert_eq(nvmxd_turtles_new(f, test_vm_name, NULL, &t), 0);
+	cr_assert_eq(nvmxd_turtles_start(t, bpf_map__fd(h.bpf.skel->maps.nvmx_anomalies),
+					 bpf_map__fd(h.bpf.skel->maps.nvmx_cycles)),
+		     0);
+	cr_assert_eq(nvmxd_turtles_poll(t), 1);
+	cr_assert_eq(nvmxd_turtles_lost_events(t), 1);
+	nvmxd_turtles_free(t);
+	fclose(f);
+	cr_assert_str_eq(log,
+			 "nvmxd: lost event: VM test-vm (pid 1000) vCPU 0 (thread 1001): "
+			 "hw_exception vector 0xe interrupted by L2 exit svm npf at rip "
+			 "0xffffffff81000faa was neither reinjected into L2 nor handed to L1\n");
+	free(log);
 	nvmxd_counts_free(&c);
 	h_free(&h);
 }
