@@ -24,9 +24,16 @@ struct rule {
 
 /* Defaults; a --thresholds file's lines come after them, and the last matching line wins. */
 static const struct rule default_rules[] = {
-	{ "count.*", 50, 3, 20, false },      { "ratio.*", 10, 3, 0.02, false },
-	{ "time.*", 30, 3, 0, false },	      { "time.*.p99_ns", 100, 3, 0, false },
+	/* paging and the like: a few per run, stable for one kernel and configuration */
+	{ "count.*", 50, 3, 5, false },
+	/* timer interrupts: as many as the run lasts in wall time, which the host's load sets */
+	{ "count.*interrupt*", 100, 3, 30, false },
+	{ "ratio.*", 10, 3, 0.02, false },
+	{ "time.*", 30, 3, 0, false },
 	{ "time.*.p50_ns", 50, 3, 0, false },
+	{ "time.*.p99_ns", 100, 3, 0, false },
+	/* L0-handled interrupts and NPFs: a handful of samples per run */
+	{ "time.l0.*", 100, 3, 0, false },
 };
 
 static void usage(FILE *f)
@@ -86,6 +93,11 @@ static int load(struct file *f)
 	struct json_object *v;
 	char msg[256];
 
+	FILE *fp = fopen(f->path, "r");
+
+	if (!fp)
+		return cannot("%s: %s", f->path, strerror(errno));
+	fclose(fp);
 	f->root = json_object_from_file(f->path);
 	if (!f->root) {
 		const char *e = json_util_get_last_err();
@@ -265,6 +277,7 @@ static void compare_one(const struct file *b, const struct file *n, const char *
 	double bv[MAX_REPEATS], nv[MAX_REPEATS];
 	const char *kind = NULL;
 	const struct rule *rule;
+	char pct[32];
 
 	memset(r, 0, sizeof(*r));
 	r->name = name;
@@ -297,17 +310,18 @@ static void compare_one(const struct file *b, const struct file *n, const char *
 		return;
 	r->limit = max3(rule->pct / 100 * (r->base < 0 ? -r->base : r->base), rule->k * r->spread,
 			rule->abs);
+	if (r->base)
+		snprintf(pct, sizeof(pct), "%+.1f%%", 100 * (r->new - r->base) / r->base);
+	else
+		snprintf(pct, sizeof(pct), "none in BASE");
 	if (r->new - r->base > r->limit) {
 		r->verdict = 1;
 		snprintf(r->why, sizeof(r->why),
-			 "median %.4g -> %.4g (%+.1f%%; allowed +%.4g: max(%g%%, %g x spread %.4g, "
-			 "%g))",
-			 r->base, r->new, r->base ? 100 * (r->new - r->base) / r->base : 100.0,
-			 r->limit, rule->pct, rule->k, r->spread, rule->abs);
+			 "median %.4g -> %.4g (%s; allowed +%.4g: max(%g%%, %g x spread %.4g, %g))",
+			 r->base, r->new, pct, r->limit, rule->pct, rule->k, r->spread, rule->abs);
 	} else if (r->base - r->new > r->limit) {
 		r->verdict = -1;
-		snprintf(r->why, sizeof(r->why), "median %.4g -> %.4g (%+.1f%%)", r->base, r->new,
-			 r->base ? 100 * (r->new - r->base) / r->base : 0);
+		snprintf(r->why, sizeof(r->why), "median %.4g -> %.4g (%s)", r->base, r->new, pct);
 	}
 }
 
@@ -377,7 +391,7 @@ static const char *env_str(const struct file *f, const char *key)
 /* The environment's differences (why NEW may differ): kernel, emulator, CPU, kvm parameters. */
 static void env_diff(FILE *out, const struct file *b, const struct file *n, bool md)
 {
-	static const char *const keys[] = { "kernel", "emulator", "cpu_model" };
+	static const char *const keys[] = { "kernel", "l1", "emulator", "cpu_model" };
 	struct json_object *bp = NULL, *np = NULL;
 
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)

@@ -1,0 +1,111 @@
+#!/bin/sh
+# nvmx bench compare on result files recorded from real lab runs (tests/data/bench/, recorded
+# with `nvmx bench run`, see docs/ci.md): exit status and the metric it names.
+#
+# usage: compare_test.sh NVMX DATA-DIR
+set -u
+nvmx=$1 data=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+passed=0 failed=0
+
+# expect STATUS PATTERN WHAT BASE NEW [OPTIONS...]: compare's exit status is STATUS and its
+# output (stdout and stderr) matches the extended regular expression PATTERN.
+expect() {
+	want=$1 pattern=$2 what=$3
+	shift 3
+	"$nvmx" bench compare "$@" >"$tmp/out" 2>&1
+	got=$?
+	if [ "$got" = "$want" ] && grep -Eq -- "$pattern" "$tmp/out"; then
+		echo "ok: $what"
+		passed=$((passed + 1))
+	else
+		echo "FAILED: $what (exit $got, expected $want and /$pattern/):"
+		sed 's/^/    /' "$tmp/out"
+		failed=$((failed + 1))
+	fi
+}
+
+base=$data/base-6.12-a.json
+
+# Two boots of one configuration (6.12, cpuid,io-out-l0,intr,mult=2 x 500, 5 repeats each).
+expect 0 '^no regression' "the same configuration twice: no regression" \
+	"$base" "$data/base-6.12-b.json"
+expect 0 '^no regression' "the same configuration twice, the other way round" \
+	"$data/base-6.12-b.json" "$base"
+
+# L1 makes 4 CPUID exits per handled exit instead of 2: the certain count of L1's CPUID exits
+# doubles (1000 -> 2000), and so do exit multiplication and the round trip's L1 exit service.
+expect 1 '^REGRESSION in count\.l1_exits\.svm\.cpuid ' "mult=4 against mult=2: L1's certain CPUID exits" \
+	"$base" "$data/mult4-6.12.json"
+expect 1 'REGRESSION +ratio\.exit_multiplication ' "mult=4 against mult=2: exit multiplication" \
+	"$base" "$data/mult4-6.12.json"
+expect 1 'REGRESSION +time\.rt\.svm\.cpuid\.l1_exit_service_ns ' \
+	"mult=4 against mult=2: the round trip's L1 exit service time" "$base" "$data/mult4-6.12.json"
+
+# kvm_amd npt=0: L0 shadow-pages L1, so L2's page faults come to L0 as #PF exits (reason
+# "PF excp") that L0 handles: a new L0-handled exit reason, absent with npt=1. Its counts are
+# not certain (paging), but its time appears where BASE had none.
+expect 1 '^REGRESSION in time\.l0\.svm\.PF_excp\.mean_ns ' "npt=0 against npt=1: L0-handled #PF exits appear" \
+	"$base" "$data/npt0-6.12.json"
+expect 1 'environment: kvm_amd\.npt: Y -> N' "npt=0 against npt=1: the parameter is named" \
+	"$base" "$data/npt0-6.12.json"
+
+# Kernel 6.1 as L0 instead of 6.12: L1 takes 14 NPF exits per run instead of 3 (6.1's nested
+# paging faults in more of L1's memory one page at a time; measured in two 6.1 boots: 14, spread
+# 0). Not certain counts, so noise-aware: +11 against an allowance of 5.
+expect 1 '^REGRESSION in count\.l1_exits\.svm\.npf ' "kernel 6.1 against 6.12: L1's NPF exits" \
+	"$base" "$data/base-6.1.json"
+expect 1 'environment: kernel: linux-image-6\.12.* -> linux-image-6\.1\.' "kernel 6.1 against 6.12: the kernels are named" \
+	"$base" "$data/base-6.1.json"
+
+# A threshold file can waive a metric: with L1's NPF exits ignored, 6.1 passes on counts.
+printf '# waive\ncount.l1_exits.*.npf ignore\ntime.rt.* pct=1000\n' >"$tmp/thr"
+expect 0 '^no regression' "--thresholds: an ignored metric does not fail" \
+	"$base" "$data/base-6.1.json" --thresholds "$tmp/thr"
+printf 'count.* pct=x\n' >"$tmp/bad-thr"
+expect 2 'bad-thr:1: expected' "--thresholds: a bad line cannot compare" \
+	"$base" "$data/base-6.1.json" --thresholds "$tmp/bad-thr"
+
+# Markdown and JUnit.
+expect 1 '^### nvmx bench: regression' "--markdown: a heading" \
+	"$base" "$data/mult4-6.12.json" --markdown
+expect 1 '\| :x: \| `count\.l1_exits\.svm\.cpuid` \| exact \| 1000 \| 2000 \|' "--markdown: the table row" \
+	"$base" "$data/mult4-6.12.json" --markdown
+expect 1 'REGRESSION in' "--junit: written" "$base" "$data/mult4-6.12.json" --junit "$tmp/junit.xml"
+if grep -c '<failure ' "$tmp/junit.xml" | grep -qx 6 &&
+	grep -q '<testsuite name="nvmx-bench" tests="37" failures="6"' "$tmp/junit.xml" &&
+	grep -A1 'name="count.l1_exits.svm.cpuid">' "$tmp/junit.xml" | grep -q '<failure message="1000 -&gt; 2000' ; then
+	echo "ok: --junit: 37 test cases, 6 failures"
+	passed=$((passed + 1))
+else
+	echo "FAILED: --junit content:"
+	cat "$tmp/junit.xml"
+	failed=$((failed + 1))
+fi
+
+# Cannot compare: exit 2 and one line that says why.
+expect 2 'cannot compare: different workloads' "another workload" \
+	"$base" "$data/other-workload-6.12.json"
+head -c 2000 "$base" >"$tmp/truncated.json"
+expect 2 'truncated\.json: not a complete JSON document' "a truncated file" "$base" "$tmp/truncated.json"
+sed 's/"values"/"values" x/' "$base" >"$tmp/corrupt.json"
+expect 2 'corrupt\.json: not a complete JSON document' "a corrupt file" "$base" "$tmp/corrupt.json"
+sed 's/"nvmx_bench": 1/"nvmx_bench": 2/' "$base" >"$tmp/schema2.json"
+expect 2 'schema2\.json: result schema 2, this nvmx reads 1' "another schema" "$base" "$tmp/schema2.json"
+"$nvmx" replay "$data/../6.12-qemu64-intr-N1000/trace.txt.xz" --json >"$tmp/replay.json" 2>/dev/null
+expect 2 'replay\.json: not an nvmx bench result' "an attribution JSON (nvmx replay) instead of a result" \
+	"$base" "$tmp/replay.json"
+sed 's/"repeats": 5/"repeats": 4/' "$base" >"$tmp/repeats.json"
+expect 2 'repeats\.json: metric .*: not one value per repeat' "values not one per repeat" \
+	"$base" "$tmp/repeats.json"
+sed '0,/"kind": "exact"/s//"kind": "fast"/' "$base" >"$tmp/kind.json"
+expect 2 'kind\.json: metric .* has an unknown kind' "an unknown kind" "$base" "$tmp/kind.json"
+expect 2 'missing\.json: No such file or directory' "a missing file" "$base" "$tmp/missing.json"
+for f in truncated corrupt schema2 repeats kind; do
+	n=$("$nvmx" bench compare "$base" "$tmp/$f.json" 2>&1 >/dev/null | wc -l)
+	[ "$n" = 1 ] || { echo "FAILED: $f: $n lines on stderr, expected one"; failed=$((failed + 1)); }
+done
+
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]
