@@ -484,12 +484,10 @@ int nvmx_bench_compare(int argc, char **argv)
 	if (markdown)
 		printf("### nvmx bench: %s\n\n", regressions ? "regression" : "no regression");
 	if (regressions)
-		printf("%sREGRESSION in %s (%d metric%s of %d)\n", markdown ? "**" : "", first,
-		       regressions, regressions == 1 ? "" : "s", n_res);
+		printf("%sREGRESSION in %s (%d metric%s of %d)%s\n", markdown ? "**" : "", first,
+		       regressions, regressions == 1 ? "" : "s", n_res, markdown ? "**\n" : "");
 	else
-		printf("no regression (%d metrics)\n", n_res);
-	if (markdown)
-		printf("%s\n", regressions ? "**" : "");
+		printf("no regression (%d metrics)%s\n", n_res, markdown ? "\n" : "");
 	printf("%sworkload: %s %s x %s, %s vCPU; BASE %s (%d repeats), NEW %s (%d repeats)\n",
 	       markdown ? "- " : "", wl_str(&f[0], "source", a, sizeof(a)),
 	       wl_str(&f[0], "spec", b, sizeof(b)),
