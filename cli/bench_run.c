@@ -442,7 +442,7 @@ static int run_host(const struct opts *o, const char *nvmxd, struct json_object 
 	for (int i = 0; i < o->repeats && !r; i++) {
 		struct json_object *s;
 		pid_t d, c;
-		int st;
+		int st = 0;
 
 		snprintf(json, sizeof(json), "%s/nvmxd-%d.json", dir, i);
 		snprintf(ready, sizeof(ready), "%s/ready-%d", dir, i);
