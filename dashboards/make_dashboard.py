@@ -63,6 +63,37 @@ panel("Exit multiplication",
       "accesses... while handling one exit of its guest).",
       [(f'sum by (vm) (rate(nvmx_l1_exits_total{{{VM}}}[{R}])) / '
         f'sum by (vm) (rate(nvmx_l2_exits_total{{{VM},handled_by="L1"}}[{R}]))', "{{vm}}")])
+panel("Turtles breakdown: time share of each part, per reason",
+      "Where a complete round trip of a reflected L2 exit (L2 exit to the next entry into L2) "
+      "spends its time, per reason of the reflected exit, over the dashboard's range: "
+      "l0_exit (L0 decides, syncs vmcs12/vmcb12), l0_reflect (into L1), l1_handler (L1's "
+      "handler, its own exits left out), l1_exit_service (L0 serving L1's exits), "
+      "l0_entry_emulation (L1's VMRUN/VMRESUME into L2). Each bar adds up to 100%.",
+      [(f'sum by (reason, part) (increase(nvmx_nested_round_trip_part_seconds_total{{{VM}}}'
+        f'[$__range])) / ignoring (part) group_left sum by (reason) '
+        f'(increase(nvmx_nested_round_trip_seconds_sum{{{VM}}}[$__range]))', "{{part}}")],
+      kind="barchart", unit="percentunit",
+      extra={"options": {"stacking": "normal", "orientation": "horizontal",
+                         "showValue": "auto", "legend": {"displayMode": "list",
+                                                         "placement": "bottom"}},
+             "transformations": [{"id": "groupingToMatrix",
+                                  "options": {"columnField": "part", "rowField": "reason",
+                                              "valueField": "Value"}}]})
+panels[-1]["targets"][0].update({"instant": True, "range": False, "format": "table"})
+panel("Exit multiplication per round trip",
+      "Exits of L1 inside each complete round trip of a reflected L2 exit (its VMREAD/VMWRITE, "
+      "CPUID, MSR accesses... while handling that one exit), per reason of the reflected exit.",
+      [(f'sum by (reason) (rate(nvmx_nested_round_trip_l1_exits_total{{{VM}}}[{R}])) / '
+        f'sum by (reason) (rate(nvmx_nested_round_trips_total{{{VM}}}[{R}]))', "{{reason}}")])
+panel("Round trip time per reason (mean, p99)",
+      "Complete round trips of reflected L2 exits, from the L2 exit to the next entry into L2. "
+      "p99 from log2 buckets: within a factor of two; the mean is exact.",
+      [(f'sum by (reason) (rate(nvmx_nested_round_trip_seconds_sum{{{VM}}}[{R}])) / '
+        f'sum by (reason) (rate(nvmx_nested_round_trip_seconds_count{{{VM}}}[{R}]))',
+        "mean {{reason}}"),
+       (f'histogram_quantile(0.99, sum by (le, reason) '
+        f'(rate(nvmx_nested_round_trip_seconds_bucket{{{VM}}}[{R}])))', "p99 {{reason}}")],
+      unit="s")
 panel("Top L2 exit reasons",
       "The ten most frequent L2 exit reasons over the dashboard's range, by handler.",
       [(f'topk(10, sum by (reason, handled_by) (increase(nvmx_l2_exits_total{{{VM}}}'
@@ -88,10 +119,13 @@ panel("Synthesised exits to L1 and nested entries",
       unit="ops")
 panel("Lost-event anomalies",
       "Anything above zero means counts are incomplete: map updates that failed, programs "
-      "the kernel skipped, exits nvmx could not attribute, events --record dropped.",
+      "the kernel skipped, exits nvmx could not attribute, events --record dropped, "
+      "interrupted event deliveries neither reinjected nor handed to L1.",
       [(f'sum(increase(nvmx_map_update_failures_total[{R}]))', "map update failures"),
        (f'sum(increase(nvmx_bpf_program_recursion_misses_total[{R}]))', "recursion misses"),
        (f'sum(increase(nvmx_unattributed_events_total{{{VM}}}[{R}]))', "unattributed"),
+       (f'sum(increase(nvmx_interrupted_events_total{{{VM},outcome="lost"}}[{R}]))',
+        "interrupted events lost"),
        (f'sum(increase(nvmx_ringbuf_dropped_events_total[{R}]))', "ring-buffer drops")])
 panel("Missing probes",
       "KVM tracepoints without nvmx's program (the tracepoint or its BTF type is missing).",

@@ -9,6 +9,7 @@
 
 #include <bpf/bpf.h>
 
+#include "nvmx/breakdown.h"
 #include "nvmx/exit_reasons.h"
 #include "metrics.h"
 
@@ -363,6 +364,214 @@ static void write_msrs_ports(struct mw *w, const struct nvmxd_counts *c)
 	}
 }
 
+/* ---- the Turtles breakdown and the interrupted events, by VM name ---- */
+
+/* One series of the breakdown maps, keyed by (vm name, k[]), values summed over same-named VMs. */
+struct bd_agg {
+	const char *vm;
+	uint32_t k[4];
+	uint64_t count;
+	uint64_t sum_ns[NVMX_RT_PARTS];
+	uint64_t buckets[NVMX_HIST_BUCKETS]; /* of the whole round trip */
+};
+
+static int cmp_bd_agg(const void *a, const void *b)
+{
+	const struct bd_agg *x = a, *y = b;
+	int c = strcmp(x->vm, y->vm);
+
+	if (c)
+		return c;
+	for (size_t i = 0; i < 4; i++)
+		if (x->k[i] != y->k[i])
+			return x->k[i] < y->k[i] ? -1 : 1;
+	return 0;
+}
+
+/* Sorts a[0..m) and sums the entries of equal keys; returns how many are left. */
+static size_t bd_merge(struct bd_agg *a, size_t m)
+{
+	size_t n = 0;
+
+	qsort(a, m, sizeof(*a), cmp_bd_agg);
+	for (size_t i = 0; i < m; i++) {
+		struct bd_agg *p = n ? &a[n - 1] : NULL;
+
+		if (!p || cmp_bd_agg(p, &a[i])) {
+			a[n++] = a[i];
+			continue;
+		}
+		p->count += a[i].count;
+		for (uint32_t j = 0; j < NVMX_RT_PARTS; j++)
+			p->sum_ns[j] += a[i].sum_ns[j];
+		for (uint32_t j = 0; j < NVMX_HIST_BUCKETS; j++)
+			p->buckets[j] += a[i].buckets[j];
+	}
+	return n;
+}
+
+static void bd_labels(const struct bd_agg *e, char *l, size_t len)
+{
+	char buf[32];
+
+	l[0] = '\0';
+	label(l, len, "vm", e->vm);
+	label(l, len, "isa", nvmx_isa_name(e->k[0]));
+	label(l, len, "reason", nvmx_reason_name(e->k[0], e->k[1], buf, sizeof(buf)));
+}
+
+/* The complete round trips of reflected L2 exits (kind NVMX_BD_ROUND_TRIP) and their parts. */
+static void write_round_trips(struct mw *w, const struct nvmxd_metrics_in *in, struct bd_agg *a)
+{
+	/* the JSON keys (nvmx_bd_part_name) without their _ns */
+	static const char *const parts[NVMX_RT_PARTS] = {
+		[NVMX_RT_ROUND_TRIP] = "round_trip",
+		[NVMX_RT_L0_EXIT] = "l0_exit",
+		[NVMX_RT_L0_REFLECT] = "l0_reflect",
+		[NVMX_RT_L1_HANDLER] = "l1_handler",
+		[NVMX_RT_L1_EXIT_SERVICE] = "l1_exit_service",
+		[NVMX_RT_L0_ENTRY_EMULATION] = "l0_entry_emulation",
+	};
+	const struct nvmxd_counts *c = in->counts;
+	size_t m = 0, n;
+	char l[1024], lp[1100];
+
+	for (size_t i = 0; i < c->n_bds; i++) {
+		const struct nvmxd_bd *b = &c->bds[i];
+		struct bd_agg *e;
+
+		if (b->key.kind != NVMX_BD_ROUND_TRIP)
+			continue;
+		e = &a[m++];
+		memset(e, 0, sizeof(*e));
+		e->vm = in->vm_name(in->ctx, b->key.tgid);
+		e->k[0] = b->key.isa;
+		e->k[1] = b->key.reason;
+		e->count = b->v.count;
+		memcpy(e->sum_ns, b->v.sum_ns, sizeof(e->sum_ns));
+		memcpy(e->buckets, b->v.buckets[NVMX_RT_ROUND_TRIP], sizeof(e->buckets));
+	}
+	n = bd_merge(a, m);
+	family(w, "nvmx_nested_round_trips", M_COUNTER, NULL,
+	       "Complete nested round trips: reflected L2 exits that L1 handled and resumed L2 "
+	       "from, from the L2 exit to the next entry into L2 (the Turtles breakdown).");
+	for (size_t i = 0; i < n; i++) {
+		bd_labels(&a[i], l, sizeof(l));
+		sample_u64(w, "", l, a[i].count);
+	}
+	family(w, "nvmx_nested_round_trip_part_seconds", M_COUNTER, "seconds",
+	       "Time of the complete nested round trips by part: l0_exit (L2 exit to the "
+	       "reflection), l0_reflect (to the entry into L1), l1_handler (L1's handler, its own "
+	       "exits left out), l1_exit_service (L0 serving L1's exits in the handler), "
+	       "l0_entry_emulation (L1's VMRUN/VMRESUME to the entry into L2). The parts add up "
+	       "to nvmx_nested_round_trip_seconds_sum.");
+	for (size_t i = 0; i < n; i++) {
+		bd_labels(&a[i], l, sizeof(l));
+		for (uint32_t p = NVMX_RT_L0_EXIT; p < NVMX_RT_PARTS; p++) {
+			snprintf(lp, sizeof(lp), "%s", l);
+			label(lp, sizeof(lp), "part", parts[p]);
+			sample_f(w, "", lp, (double)a[i].sum_ns[p] / 1e9);
+		}
+	}
+	family(w, "nvmx_nested_round_trip_seconds", M_HISTOGRAM, "seconds",
+	       "Duration of the complete nested round trips, from the L2 exit to the next entry "
+	       "into L2.");
+	for (size_t i = 0; i < n; i++) {
+		struct nvmx_hist h = { .count = a[i].count, .sum_ns = a[i].sum_ns[0] };
+
+		memcpy(h.buckets, a[i].buckets, sizeof(h.buckets));
+		bd_labels(&a[i], l, sizeof(l));
+		histogram(w, l, &h);
+	}
+}
+
+/* L1's exits inside the complete round trips: the exit multiplication. */
+static void write_round_trip_l1(struct mw *w, const struct nvmxd_metrics_in *in, struct bd_agg *a)
+{
+	const struct nvmxd_counts *c = in->counts;
+	size_t n;
+	char l[1024], buf[32];
+
+	for (size_t i = 0; i < c->n_bd_l1s; i++) {
+		const struct nvmx_bd_l1_key *k = (const void *)c->bd_l1s[i].key;
+
+		memset(&a[i], 0, sizeof(a[i]));
+		a[i].vm = in->vm_name(in->ctx, k->tgid);
+		a[i].k[0] = k->isa;
+		a[i].k[1] = k->reason;
+		a[i].k[2] = k->l1_reason;
+		a[i].count = c->bd_l1s[i].count;
+	}
+	n = bd_merge(a, c->n_bd_l1s);
+	family(w, "nvmx_nested_round_trip_l1_exits", M_COUNTER, NULL,
+	       "Exits of L1 inside the complete nested round trips (exit multiplication), by the "
+	       "reflected L2 exit's reason and L1's exit reason (l1_reason=\"other\": beyond the "
+	       "4 distinct reasons a round trip keeps).");
+	for (size_t i = 0; i < n; i++) {
+		bd_labels(&a[i], l, sizeof(l));
+		label(l, sizeof(l), "l1_reason",
+		      a[i].k[2] == NVMX_BD_L1_OVERFLOW
+			      ? "other"
+			      : nvmx_reason_name(a[i].k[0], a[i].k[2], buf, sizeof(buf)));
+		sample_u64(w, "", l, a[i].count);
+	}
+}
+
+/* Interrupted event deliveries by outcome; the vector is 8 bits (0x00..0xff): bounded. */
+static void write_vectoring(struct mw *w, const struct nvmxd_metrics_in *in, struct bd_agg *a)
+{
+	const struct nvmxd_counts *c = in->counts;
+	size_t n;
+	char l[1024], buf[16];
+
+	for (size_t i = 0; i < c->n_vecs; i++) {
+		const struct nvmx_vec_key *k = (const void *)c->vecs[i].key;
+
+		memset(&a[i], 0, sizeof(a[i]));
+		a[i].vm = in->vm_name(in->ctx, k->tgid);
+		a[i].k[0] = k->isa;
+		a[i].k[1] = k->type;
+		a[i].k[2] = k->vector & 0xff;
+		a[i].k[3] = k->outcome;
+		a[i].count = c->vecs[i].count;
+	}
+	n = bd_merge(a, c->n_vecs);
+	family(w, "nvmx_interrupted_events", M_COUNTER, NULL,
+	       "Event deliveries (interrupts, exceptions) interrupted by an L2 exit, by outcome: "
+	       "reinjected_l2 (L0 reinjected it), handed_to_l1 (in the exit information L1 "
+	       "gets), lost (neither: an anomaly, logged by nvmxd).");
+	for (size_t i = 0; i < n; i++) {
+		l[0] = '\0';
+		label(l, sizeof(l), "vm", a[i].vm);
+		label(l, sizeof(l), "isa", nvmx_isa_name(a[i].k[0]));
+		label(l, sizeof(l), "type", nvmx_vec_type_name(a[i].k[1]));
+		snprintf(buf, sizeof(buf), "0x%02" PRIx32, a[i].k[2]);
+		label(l, sizeof(l), "vector", buf);
+		label(l, sizeof(l), "outcome", nvmx_vec_outcome_name(a[i].k[3]));
+		sample_u64(w, "", l, a[i].count);
+	}
+}
+
+static int write_breakdown(struct mw *w, const struct nvmxd_metrics_in *in)
+{
+	const struct nvmxd_counts *c = in->counts;
+	size_t m = c->n_bds;
+	struct bd_agg *a;
+
+	if (c->n_bd_l1s > m)
+		m = c->n_bd_l1s;
+	if (c->n_vecs > m)
+		m = c->n_vecs;
+	a = calloc(m ? m : 1, sizeof(*a));
+	if (!a)
+		return -ENOMEM;
+	write_round_trips(w, in, a);
+	write_round_trip_l1(w, in, a);
+	write_vectoring(w, in, a);
+	free(a);
+	return 0;
+}
+
 /* ---- self-metrics ---- */
 
 static void write_programs(struct mw *w, const struct nvmxd_metrics_in *in)
@@ -522,6 +731,8 @@ int nvmxd_metrics_write(FILE *out, const struct nvmxd_metrics_in *in, enum nvmxd
 	write_exits(&w, in, a, n, vcpus, n_vcpus);
 	free(a);
 	free(vcpus);
+	if (write_breakdown(&w, in))
+		return -ENOMEM;
 	write_msrs_ports(&w, in->counts);
 	write_programs(&w, in);
 	write_self(&w, in);

@@ -11,6 +11,10 @@
 #   - a real Prometheus server on the host scrapes nvmxd every second, and PromQL gives the
 #     workload's ground truth (truth.json) exactly: every certain L2 exit count by reason and
 #     handler, and the nested entries
+#   - the Turtles breakdown (mult=K: L1 runs K CPUIDs in each reflected exit's handler): the
+#     round trips per reason equal the truth's reflected exits L1 resumed from (all of them but
+#     each vCPU's final VMMCALL), the L1 cpuid exits inside them are exactly K per round trip,
+#     and the five parts add up to the round trips' time
 # nvmxd --linger keeps serving after the workload ends, so the last scrapes see the final counts.
 #
 # usage: lab_prometheus.sh NVMX NVMXD PROMTOOL PROMETHEUS DASHBOARDS OUT KERNEL CAPS
@@ -19,7 +23,8 @@
 set -u
 nvmx=$1 nvmxd=$2 promtool=$3 prometheus=$4 dash=$5 out=$6 kernel=$7 caps=$8
 HERE=$(cd "$(dirname "$0")" && pwd)
-workload=intr,cpuid,vmmcall,io-out-l1,io-in-l0,rdmsr-l1,wrmsr-l0,hlt
+mult=2
+workload=intr,cpuid,vmmcall,io-out-l1,io-in-l0,rdmsr-l1,wrmsr-l0,hlt,vectoring,mult=$mult
 iterations=200
 
 passed=0 failed=0
@@ -150,6 +155,48 @@ n = int(float(ne[0]["value"][1])) if ne else None
 ok = n == truth["nested_entries"]
 print(f"    {'ok' if ok else 'DIFF'}: nvmx_nested_entries_total: PromQL {n}, truth {truth['nested_entries']}")
 diffs += not ok
+sys.exit(1 if diffs else 0)
+EOT
+
+# The Turtles breakdown through PromQL. Truth: every reflected exit but each vCPU's final
+# VMMCALL is resumed from (docs/lab-workload.md); each vCPU reports once on port 0x84, so the
+# vCPUs are the truth's L1 io exits.
+check "PromQL round trips equal truth; L1 cpuid exits = $mult per round trip; parts add up" \
+	python3 - "$prom_port" "$out/lab/truth.json" "$mult" <<'EOT'
+import json, sys, urllib.parse, urllib.request
+
+port, truth, k = sys.argv[1], json.load(open(sys.argv[2])), int(sys.argv[3])
+
+def query(q):
+    url = f"http://127.0.0.1:{port}/api/v1/query?" + urllib.parse.urlencode({"query": q})
+    r = json.load(urllib.request.urlopen(url, timeout=10))
+    assert r["status"] == "success", r
+    return {s["metric"].get("reason"): float(s["value"][1]) for s in r["data"]["result"]}
+
+last = "sum by (reason) (last_over_time({}[10m]))".format
+rt = query(last("nvmx_nested_round_trips_total"))
+l1 = query(last('nvmx_nested_round_trip_l1_exits_total{l1_reason="cpuid"}'))
+parts = query(last("nvmx_nested_round_trip_part_seconds_total"))
+total = query(last("nvmx_nested_round_trip_seconds_sum"))
+hcount = query(last("nvmx_nested_round_trip_seconds_count"))
+vcpus = sum(e["count"] for e in truth["l1_exits"] if e["reason"] == "io")
+diffs = 0
+def say(ok, what):
+    global diffs
+    print(f"    {'ok' if ok else 'DIFF'}: {what}")
+    diffs += not ok
+for e in truth["l2_exits"]:
+    if not e["certain"] or e["handled_by"] != "L1":
+        continue
+    r = e["reason"]
+    want = e["count"] - (vcpus if r == "hypercall" else 0)
+    got = rt.get(r)
+    say(got == want, f"round trips {r}: PromQL {got}, truth {want}")
+    say(l1.get(r) == k * want, f"L1 cpuid exits in {r} round trips: PromQL {l1.get(r)}, want {k * want}")
+    say(hcount.get(r) == got, f"histogram count {r}: {hcount.get(r)}, round trips {got}")
+    p, t = parts.get(r, 0), total.get(r, 0)
+    say(t > 0 and abs(p - t) <= 1e-9,
+        f"parts of {r} add up: {p:.9f} s, round trips {t:.9f} s")
 sys.exit(1 if diffs else 0)
 EOT
 finish

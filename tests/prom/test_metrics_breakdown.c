@@ -1,0 +1,209 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nvmxd's Turtles breakdown as Prometheus metrics (src/metrics.c), from counts written out here:
+ * two processes named "vm-a" are summed, "vm-b" stays apart; every value is checked exactly, and
+ * promtool check metrics accepts both formats.
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "nvmx/breakdown.h"
+#include "metrics.h"
+
+#define SVM_CPUID 0x72u
+#define SVM_VMRUN 0x80u
+#define SVM_IOIO  0x7bu
+
+static const char *vm_name(void *ctx, uint32_t tgid)
+{
+	(void)ctx;
+	return tgid == 30 ? "vm-b" : "vm-a";
+}
+
+static struct nvmxd_bd bd(uint32_t tgid, uint32_t reason, uint32_t kind, uint64_t count,
+			  uint64_t unit)
+{
+	struct nvmxd_bd b = {
+		.key = { .tgid = tgid, .isa = NVMX_EV_ISA_SVM, .reason = reason, .kind = kind }
+	};
+
+	b.v.count = count;
+	/* parts 1..5 are unit * 1..5 ns; the round trip their sum, 15 * unit */
+	for (uint32_t p = 1; p < NVMX_RT_PARTS; p++) {
+		b.v.sum_ns[p] = unit * p;
+		b.v.sum_ns[0] += unit * p;
+	}
+	/* every round trip in bucket 10 (<= 1024 ns) */
+	b.v.buckets[0][10] = count;
+	return b;
+}
+
+static struct nvmxd_keyed_count l1(uint32_t tgid, uint32_t reason, uint32_t l1_reason,
+				   uint64_t count)
+{
+	struct nvmxd_keyed_count k = { .count = count };
+	struct nvmx_bd_l1_key key = { tgid, NVMX_EV_ISA_SVM, reason, l1_reason };
+
+	memcpy(k.key, &key, sizeof(key));
+	return k;
+}
+
+static struct nvmxd_keyed_count vec(uint32_t tgid, uint32_t type, uint32_t vector, uint32_t outcome,
+				    uint64_t count)
+{
+	struct nvmxd_keyed_count k = { .count = count };
+	struct nvmx_vec_key key = { tgid, NVMX_EV_ISA_SVM, type, vector, outcome, 0 };
+
+	memcpy(k.key, &key, sizeof(key));
+	return k;
+}
+
+static char *scrape(enum nvmxd_metrics_format fmt)
+{
+	static struct nvmxd_bd bds[4];
+	static struct nvmxd_keyed_count l1s[4], vecs[3];
+	static struct nvmxd_counts c;
+	struct nvmxd_metrics_in in = { .counts = &c, .vm_name = vm_name };
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	bds[0] = bd(10, SVM_CPUID, NVMX_BD_ROUND_TRIP, 3, 100);
+	bds[1] = bd(20, SVM_CPUID, NVMX_BD_ROUND_TRIP, 2, 1000); /* also vm-a */
+	bds[2] = bd(30, SVM_IOIO, NVMX_BD_ROUND_TRIP, 1, 7);
+	bds[3] = bd(10, SVM_IOIO, NVMX_BD_L0_HANDLED, 9, 5); /* not a round trip */
+	l1s[0] = l1(10, SVM_CPUID, SVM_CPUID, 6);
+	l1s[1] = l1(20, SVM_CPUID, SVM_CPUID, 4);
+	l1s[2] = l1(20, SVM_CPUID, NVMX_BD_L1_OVERFLOW, 1);
+	l1s[3] = l1(30, SVM_IOIO, SVM_VMRUN, 2);
+	vecs[0] = vec(10, NVMX_VEC_EXT_INTR, 0xec, NVMX_VEC_HANDED_TO_L1, 5);
+	vecs[1] = vec(20, NVMX_VEC_EXT_INTR, 0xec, NVMX_VEC_HANDED_TO_L1, 2);
+	vecs[2] = vec(30, NVMX_VEC_HW_EXCEPTION, 0x0e, NVMX_VEC_LOST, 1);
+	c = (struct nvmxd_counts){
+		.bds = bds, .n_bds = 4, .bd_l1s = l1s, .n_bd_l1s = 4, .vecs = vecs, .n_vecs = 3
+	};
+	cr_assert_not_null(f);
+	cr_assert_eq(nvmxd_metrics_write(f, &in, fmt), 0);
+	fclose(f);
+	return text;
+}
+
+static void has(const char *text, const char *line)
+{
+	char want[512];
+
+	snprintf(want, sizeof(want), "\n%s\n", line);
+	cr_expect_not_null(strstr(text, want), "missing line: %s", line);
+}
+
+static void lacks(const char *text, const char *part)
+{
+	cr_expect_null(strstr(text, part), "unexpected: %s", part);
+}
+
+Test(metrics_breakdown, round_trips_summed_by_vm_name)
+{
+	char *t = scrape(NVMXD_METRICS_TEXT);
+
+	has(t, "# TYPE nvmx_nested_round_trips_total counter");
+	has(t, "nvmx_nested_round_trips_total{vm=\"vm-a\",isa=\"svm\",reason=\"cpuid\"} 5");
+	has(t, "nvmx_nested_round_trips_total{vm=\"vm-b\",isa=\"svm\",reason=\"io\"} 1");
+	/* the L0-handled kind is not a round trip */
+	lacks(t, "nvmx_nested_round_trips_total{vm=\"vm-a\",isa=\"svm\",reason=\"io\"}");
+	free(t);
+}
+
+Test(metrics_breakdown, parts_in_seconds)
+{
+	char *t = scrape(NVMXD_METRICS_TEXT);
+
+	/* vm-a cpuid: unit 100 + 1000 = 1100 ns per part index */
+	has(t, "nvmx_nested_round_trip_part_seconds_total{vm=\"vm-a\",isa=\"svm\",reason=\"cpuid\","
+	       "part=\"l0_exit\"} 1.1000000000000001e-06");
+	has(t, "nvmx_nested_round_trip_part_seconds_total{vm=\"vm-a\",isa=\"svm\",reason=\"cpuid\","
+	       "part=\"l0_entry_emulation\"} 5.4999999999999999e-06");
+	has(t, "nvmx_nested_round_trip_part_seconds_total{vm=\"vm-b\",isa=\"svm\",reason=\"io\","
+	       "part=\"l1_exit_service\"} 2.7999999999999999e-08");
+	lacks(t, "part=\"round_trip\"");
+	free(t);
+}
+
+Test(metrics_breakdown, round_trip_histogram_cumulative)
+{
+	char *t = scrape(NVMXD_METRICS_TEXT);
+
+	has(t, "# TYPE nvmx_nested_round_trip_seconds histogram");
+	has(t, "nvmx_nested_round_trip_seconds_bucket{vm=\"vm-a\",isa=\"svm\",reason=\"cpuid\","
+	       "le=\"5.12e-07\"} 0");
+	has(t, "nvmx_nested_round_trip_seconds_bucket{vm=\"vm-a\",isa=\"svm\",reason=\"cpuid\","
+	       "le=\"1.024e-06\"} 5");
+	has(t, "nvmx_nested_round_trip_seconds_bucket{vm=\"vm-a\",isa=\"svm\",reason=\"cpuid\","
+	       "le=\"+Inf\"} 5");
+	has(t, "nvmx_nested_round_trip_seconds_count{vm=\"vm-a\",isa=\"svm\",reason=\"cpuid\"} 5");
+	/* 15 * 1100 ns */
+	has(t, "nvmx_nested_round_trip_seconds_sum{vm=\"vm-a\",isa=\"svm\",reason=\"cpuid\"} "
+	       "1.6500000000000001e-05");
+	free(t);
+}
+
+Test(metrics_breakdown, l1_exits_by_l1_reason)
+{
+	char *t = scrape(NVMXD_METRICS_TEXT);
+
+	has(t, "nvmx_nested_round_trip_l1_exits_total{vm=\"vm-a\",isa=\"svm\",reason=\"cpuid\","
+	       "l1_reason=\"cpuid\"} 10");
+	has(t, "nvmx_nested_round_trip_l1_exits_total{vm=\"vm-a\",isa=\"svm\",reason=\"cpuid\","
+	       "l1_reason=\"other\"} 1");
+	has(t, "nvmx_nested_round_trip_l1_exits_total{vm=\"vm-b\",isa=\"svm\",reason=\"io\","
+	       "l1_reason=\"vmrun\"} 2");
+	free(t);
+}
+
+Test(metrics_breakdown, interrupted_events)
+{
+	char *t = scrape(NVMXD_METRICS_TEXT);
+
+	has(t, "nvmx_interrupted_events_total{vm=\"vm-a\",isa=\"svm\",type=\"ext_intr\","
+	       "vector=\"0xec\",outcome=\"handed_to_l1\"} 7");
+	has(t, "nvmx_interrupted_events_total{vm=\"vm-b\",isa=\"svm\",type=\"hw_exception\","
+	       "vector=\"0x0e\",outcome=\"lost\"} 1");
+	free(t);
+}
+
+static void promtool_accepts(enum nvmxd_metrics_format fmt)
+{
+	char *t = scrape(fmt), cmd[512], path[] = "/tmp/nvmx-metrics-XXXXXX";
+	int fd = mkstemp(path);
+	FILE *f;
+
+	cr_assert_geq(fd, 0);
+	f = fdopen(fd, "w");
+	cr_assert_not_null(f);
+	fputs(t, f);
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "'%s' check metrics <'%s'", NVMX_TEST_PROMTOOL, path);
+	cr_expect_eq(system(cmd), 0, "promtool check metrics failed on:\n%s", t);
+	unlink(path);
+	free(t);
+}
+
+Test(metrics_breakdown, promtool_accepts_text)
+{
+	promtool_accepts(NVMXD_METRICS_TEXT);
+}
+
+Test(metrics_breakdown, openmetrics_families)
+{
+	char *t = scrape(NVMXD_METRICS_OPENMETRICS);
+
+	has(t, "# TYPE nvmx_nested_round_trips counter");
+	has(t, "# TYPE nvmx_nested_round_trip_part_seconds counter");
+	has(t, "# UNIT nvmx_nested_round_trip_part_seconds seconds");
+	has(t, "# TYPE nvmx_nested_round_trip_seconds histogram");
+	has(t, "# TYPE nvmx_interrupted_events counter");
+	cr_expect_not_null(strstr(t, "\n# EOF\n"));
+	free(t);
+}
