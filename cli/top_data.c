@@ -370,7 +370,8 @@ int top_view_build(struct top_view *v, const struct top_sample *prev, const stru
 		}
 		if (!any_thread || e->tgid != last_tgid)
 			v->n_vms_all++;
-		if (!any_thread || e->tgid != last_tgid || e->tid != last_tid)
+		/* a VM-wide entry (tid 0) is no vCPU */
+		if (e->tid && (!any_thread || e->tgid != last_tgid || e->tid != last_tid))
 			v->n_vcpus_all++;
 		any_thread = true;
 		last_tgid = e->tgid;
@@ -405,6 +406,11 @@ int top_view_build(struct top_view *v, const struct top_sample *prev, const stru
 			memset(vm, 0, sizeof(*vm));
 			vm->tgid = e->tgid;
 			snprintf(vm->name, sizeof(vm->name), "%s", vm_name);
+		}
+		if (!e->tid) {
+			/* VM-wide (the live sources' breakdown): the VM's row and the totals only */
+			add_stats(&vm->st, e, &d);
+			continue;
 		}
 		vc = vm->n_vcpus ? &vm->vcpus[vm->n_vcpus - 1] : NULL;
 		if (!vc || vc->tid != e->tid) {

@@ -41,8 +41,12 @@ enum top_outcome {
 /* One counter: exits of one outcome of one reason of one vCPU thread of one VM. */
 struct top_entry {
 	uint32_t tgid; /* the VMM process; 0: not known (a capture) */
-	uint32_t tid;  /* the vCPU thread */
-	uint32_t isa;  /* NVMX_ISA_* */
+	/*
+	 * the vCPU thread; 0: the whole VM, for what a source has per VM only (nvmxd's and the
+	 * BPF maps' round trips): counted in the VM's row and the totals, in no vCPU or reason row
+	 */
+	uint32_t tid;
+	uint32_t isa; /* NVMX_ISA_* */
 	uint32_t reason;
 	uint32_t outcome; /* enum top_outcome, or TOP_ROUND_TRIP */
 	uint64_t count;

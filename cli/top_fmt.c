@@ -266,9 +266,9 @@ void top_fmt_header(const struct top_fmt *f, const struct top_view *v, const str
 		 "L2 exits %s/s (total %s)  to L1 %s  round trip %s  L1 exits/trip %s", rate, total,
 		 share, rt, mult);
 	snprintf(out[2], TOP_LINE_MAX,
-		 "VMs %zu  vCPUs %zu  nested entries %" PRIu64 "  unattributed %" PRIu64
-		 "  lost %s (+%s)  nvmx overhead %s",
-		 v->n_vms_all, v->n_vcpus_all, a->n[TOP_NESTED_ENTRY], a->n[TOP_UNATTRIBUTED], lost,
-		 dlost, over);
+		 "VMs %zu  vCPUs %zu  nested entries %" PRIu64 "  round trips %" PRIu64
+		 "  unattributed %" PRIu64 "  lost %s (+%s)  nvmx overhead %s",
+		 v->n_vms_all, v->n_vcpus_all, a->n[TOP_NESTED_ENTRY], a->n[TOP_ROUND_TRIP],
+		 a->n[TOP_UNATTRIBUTED], lost, dlost, over);
 	(void)f;
 }

@@ -138,6 +138,33 @@ static int fill(struct bpf_source *bs, struct top_sample *out)
 		if (err)
 			return err;
 	}
+	/* the complete round trips: per VM in the maps, so VM-wide entries (tid 0) */
+	for (size_t i = 0; i < c->n_bds; i++) {
+		const struct nvmxd_bd *b = &c->bds[i];
+		struct top_entry e = {
+			.tgid = b->key.tgid,
+			.tid = 0,
+			.isa = b->key.isa,
+			.reason = b->key.reason,
+			.outcome = TOP_ROUND_TRIP,
+			.count = b->v.count,
+			.sum_ns = b->v.sum_ns[NVMX_RT_ROUND_TRIP],
+		};
+
+		if (b->key.kind != NVMX_BD_ROUND_TRIP || !b->v.count)
+			continue;
+		for (uint32_t p = 0; p < TOP_RT_PARTS; p++)
+			e.part_ns[p] = b->v.sum_ns[p];
+		for (size_t k = 0; k < c->n_bd_l1s; k++) {
+			const struct nvmx_bd_l1_key *lk = (const void *)c->bd_l1s[k].key;
+
+			if (lk->tgid == e.tgid && lk->isa == e.isa && lk->reason == e.reason)
+				e.l1_exits += c->bd_l1s[k].count;
+		}
+		err = top_sample_add(out, &e);
+		if (err)
+			return err;
+	}
 	for (size_t i = 0; i < bs->names.n_names; i++) {
 		err = top_sample_set_name(out, bs->names.names[i].tgid, bs->names.names[i].name);
 		if (err)
@@ -360,6 +387,8 @@ static int setup(struct bpf_source *bs, bool bpf_stats)
 	bs->maps.msrs = bpf_map__fd(s->maps.nvmx_msrs);
 	bs->maps.ports = bpf_map__fd(s->maps.nvmx_ports);
 	bs->maps.self = bpf_map__fd(s->maps.nvmx_self);
+	bs->maps.breakdown = bpf_map__fd(s->maps.nvmx_breakdown);
+	bs->maps.bd_l1 = bpf_map__fd(s->maps.nvmx_bd_l1);
 	snprintf(bs->src.what, sizeof(bs->src.what), "standalone BPF, %zu/%d tracepoints", attached,
 		 N_TPS);
 	return 0;

@@ -2,8 +2,9 @@
 /*
  * nvmxtop connected to a running nvmxd: GET /api/v1/summary (nvmxd --listen, docs/api.md), the
  * document nvmxd --json writes, read at each refresh. Its "vms" → "vcpus" → "latency" entries
- * (outcome, isa, reason, count, sum_ns) are exactly nvmxtop's counters; "nvmxd" has the lost
- * counts and, with --bpf-stats, the programs' run time. Plain HTTP/1.0, one request a refresh.
+ * (outcome, isa, reason, count, sum_ns) are exactly nvmxtop's counters; each VM's "summary" →
+ * "breakdown" its complete round trips (per VM: VM-wide entries); "nvmxd" has the lost counts
+ * and, with --bpf-stats, the programs' run time. Plain HTTP/1.0, one request a refresh.
  */
 #include <errno.h>
 #include <netdb.h>
@@ -17,6 +18,7 @@
 
 #include <json-c/json.h>
 
+#include "nvmx/breakdown.h"
 #include "nvmx/exit_reasons.h"
 #include "collect.h"
 #include "top_source.h"
@@ -195,6 +197,35 @@ static int add_latency(struct top_sample *out, uint32_t tgid, uint32_t tid, stru
 	return top_sample_add(out, &e);
 }
 
+/*
+ * One "breakdown" entry of a VM's summary: its complete round trips, per VM only (nvmxd's maps
+ * have no vCPU in the breakdown key), so a VM-wide entry (tid 0).
+ */
+static int add_round_trips(struct top_sample *out, uint32_t tgid, struct json_object *b)
+{
+	const char *isa = str_of(b, "isa"), *reason = str_of(b, "reason");
+	struct top_entry e = { .tgid = tgid, .tid = 0, .outcome = TOP_ROUND_TRIP };
+	struct json_object *l1;
+
+	if (!isa || nvmx_isa_from_name(isa, &e.isa) || !reason ||
+	    nvmx_reason_from_name(reason, strlen(reason), &e.isa, &e.reason))
+		return -EINVAL;
+	e.count = u64_of(b, "round_trips");
+	for (uint32_t p = 0; p < TOP_RT_PARTS; p++)
+		e.part_ns[p] = u64_of(b, nvmx_bd_part_name(p));
+	e.sum_ns = e.part_ns[NVMX_RT_ROUND_TRIP];
+	e.l1_exits = u64_of(b, "l1_exits_overflow");
+	if (json_object_object_get_ex(b, "l1_exits", &l1) &&
+	    json_object_is_type(l1, json_type_object)) {
+		json_object_object_foreach(l1, name, count)
+		{
+			(void)name;
+			e.l1_exits += (uint64_t)json_object_get_int64(count);
+		}
+	}
+	return e.count ? top_sample_add(out, &e) : 0;
+}
+
 static int parse_summary(struct nvmxd_source *ns, struct json_object *doc, struct top_sample *out)
 {
 	struct json_object *vms, *self, *progs;
@@ -207,11 +238,16 @@ static int parse_summary(struct nvmxd_source *ns, struct json_object *doc, struc
 		return -EPROTO;
 	}
 	for (size_t i = 0; i < json_object_array_length(vms) && !err; i++) {
-		struct json_object *vm = json_object_array_get_idx(vms, i), *vcpus;
+		struct json_object *vm = json_object_array_get_idx(vms, i), *vcpus, *summary, *bds;
 		uint32_t tgid = (uint32_t)u64_of(vm, "pid");
 		const char *name = str_of(vm, "name");
 
 		err = top_sample_set_name(out, tgid, name ? name : "?");
+		if (!err && json_object_object_get_ex(vm, "summary", &summary) &&
+		    json_object_object_get_ex(summary, "breakdown", &bds) &&
+		    json_object_is_type(bds, json_type_array))
+			for (size_t k = 0; k < json_object_array_length(bds) && !err; k++)
+				err = add_round_trips(out, tgid, json_object_array_get_idx(bds, k));
 		if (err || !json_object_object_get_ex(vm, "vcpus", &vcpus))
 			continue;
 		for (size_t j = 0; j < json_object_array_length(vcpus) && !err; j++) {
@@ -228,8 +264,8 @@ static int parse_summary(struct nvmxd_source *ns, struct json_object *doc, struc
 	if (err) {
 		if (err == -EINVAL)
 			snprintf(ns->src.why, sizeof(ns->src.why),
-				 "nvmxd's /api/v1/summary has a latency entry nvmxtop cannot read "
-				 "(outcome, isa or reason unknown)");
+				 "nvmxd's /api/v1/summary has a latency or breakdown entry nvmxtop "
+				 "cannot read (outcome, isa or reason unknown)");
 		return err;
 	}
 	if (json_object_object_get_ex(doc, "nvmxd", &self)) {

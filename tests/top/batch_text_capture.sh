@@ -19,7 +19,8 @@
 #   L1's VMRUN exit and kvm_nested_vmenter), by the same awk walk: window 0 cpuid 438 at 246.0
 #   us, hypercall 438 at 244.0, io 438 at 250.2 (all 1314 at 246.7), with 11 L1 exits inside
 #   their handlers (0.01 a trip); window 1 cpuid 450 at 253.5 (cumulative (438 * 246.0 + 450 *
-#   253.5) / 888 = 249.8); window 2 cpuid 112 at 223.3.
+#   253.5) / 888 = 249.8); window 2 cpuid 112 at 223.3. Complete round trips, cumulative:
+#   1314, 1314 + 1349 = 2663, 2663 + 336 = 2999 (the header's "round trips").
 # - rows: by total L2 exits, then by name; rates: the interval's L2 exits / 0.5 s (1769 / 0.5 = 3538); means are cumulative (total
 #   layout): msr at refresh 2 = (438 * 68.8 + 450 * 72.9) / 888 = 70.8.
 #
@@ -31,7 +32,7 @@ trap 'rm -f "$out" "$exp"' EXIT
 cat >"$exp" <<'END'
 nvmxtop  refresh 1  at 0.500 s  interval 0.500 s  replay of 6.1-qemu64-N1000/trace.txt.xz
 L2 exits 3538/s (total 1769)  to L1 74.3%  round trip 246.7 us  L1 exits/trip 0.01
-VMs 1  vCPUs 1  nested entries 1315  unattributed 0  lost 0 (+0)  nvmx overhead -
+VMs 1  vCPUs 1  nested entries 1315  round trips 1314  unattributed 0  lost 0 (+0)  nvmx overhead -
 VM / vCPU / reason              L2->L0    L2->L1   L1%      L2/s   L0 us   L1 us   RT us L1x/RT  L1 own   synth
 trace.txt.xz                       454      1315  74.3      3538    72.9    46.0   246.7   0.01    1333       0
   thread 142                       454      1315  74.3      3538    72.9    46.0   246.7   0.01    1333       0
@@ -45,7 +46,7 @@ trace.txt.xz                       454      1315  74.3      3538    72.9    46.0
 
 nvmxtop  refresh 2  at 1.000 s  interval 0.500 s  replay of 6.1-qemu64-N1000/trace.txt.xz
 L2 exits 3628/s (total 3583)  to L1 74.4%  round trip 251.4 us  L1 exits/trip 0.01
-VMs 1  vCPUs 1  nested entries 2665  unattributed 0  lost 0 (+0)  nvmx overhead -
+VMs 1  vCPUs 1  nested entries 2665  round trips 2663  unattributed 0  lost 0 (+0)  nvmx overhead -
 VM / vCPU / reason              L2->L0    L2->L1   L1%      L2/s   L0 us   L1 us   RT us L1x/RT  L1 own   synth
 trace.txt.xz                       919      2664  74.4      3628    72.3    47.7   251.4   0.01    2692       0
   thread 142                       919      2664  74.4      3628    72.3    47.7   251.4   0.01    2692       0
@@ -59,7 +60,7 @@ trace.txt.xz                       919      2664  74.4      3628    72.3    47.7
 
 nvmxtop  END  refresh 3  at 1.500 s  interval 0.500 s  replay of 6.1-qemu64-N1000/trace.txt.xz
 L2 exits 904.0/s (total 4035)  to L1 74.3%  round trip 249.5 us  L1 exits/trip 0.01
-VMs 1  vCPUs 1  nested entries 3000  unattributed 0  lost 0 (+0)  nvmx overhead -
+VMs 1  vCPUs 1  nested entries 3000  round trips 2999  unattributed 0  lost 0 (+0)  nvmx overhead -
 VM / vCPU / reason              L2->L0    L2->L1   L1%      L2/s   L0 us   L1 us   RT us L1x/RT  L1 own   synth
 trace.txt.xz                      1035      3000  74.3     904.0    71.5    47.4   249.5   0.01    3028       0
   thread 142                      1035      3000  74.3     904.0    71.5    47.4   249.5   0.01    3028       0

@@ -5,12 +5,17 @@
 # When the workload is done (nvmxd --linger keeps serving its final counts), the numbers on the
 # screen must equal the workload's truth (truth.json): for every certain L2 exit entry, the
 # L2->L0 or L2->L1 column of its reason; the synthesised interrupts (synth column); the nested
-# entries (header). And the screen then says that nvmxd went away, keeping the last numbers.
+# entries (header); the Turtles breakdown with mult=K (L1 runs K CPUIDs in each reflected exit's
+# handler): the header's round trips equal the truth's reflected exits L1 resumed from (all but
+# each vCPU's final VMMCALL), its L1 exits per trip are K plus at most 0.1 (L0's own interrupt
+# exits of L1 inside the handlers are not the workload's, so not in the truth), and its mean
+# round trip is a number. And the screen then says that nvmxd went away, keeping the last numbers.
 #
 # usage: lab_tmux.sh NVMX NVMXD NVMXTOP OUT KERNEL
 set -u
 nvmx=$1 nvmxd=$2 nvmxtop=$3 out=$4 kernel=$5
-workload=cpuid,vmmcall,io-out-l1,io-in-l0,rdmsr-l0,wrmsr-l1,intr
+mult=2
+workload=cpuid,vmmcall,io-out-l1,io-in-l0,rdmsr-l0,wrmsr-l1,intr,mult=$mult
 sock=nvmxtop-lab-$$
 tm() { tmux -L "$sock" -f /dev/null "$@" 2>/dev/null; }
 lab=
@@ -98,6 +103,19 @@ done < <(jq -r '.synthesized_to_l1[]? | select(.certain) | "\(.reason) \(.count)
 entries=$(jq -r .nested_entries "$truth")
 grep -q "nested entries $entries " "$out/screen.txt" && ok "nested entries: $entries in the header" ||
 	bad "nested entries: truth $entries, header: $(grep -o 'nested entries [0-9]*' "$out/screen.txt")"
+# each vCPU reports once on port 0x84: the truth's L1 io exits are the vCPUs
+trips=$(jq -r '([.l2_exits[] | select(.certain and .handled_by == "L1") | .count] | add) -
+	([.l1_exits[] | select(.reason == "io") | .count] | add)' "$truth")
+shown=$(grep -o 'round trips [0-9]*' "$out/screen.txt" | awk '{ print $3 }')
+[ -n "$shown" ] && [ "$shown" = "$trips" ] && ok "round trips: $trips in the header" ||
+	bad "round trips: truth $trips, header '$shown'"
+per=$(grep -o 'L1 exits/trip [0-9.]*' "$out/screen.txt" | awk '{ print $3 }')
+[ -n "$per" ] && awk -v p="$per" -v k="$mult" 'BEGIN { exit !(p >= k && p <= k + 0.1) }' &&
+	ok "L1 exits per round trip: $per in the header (mult=$mult)" ||
+	bad "L1 exits per round trip: header '$per', want $mult (+0.1 at most)"
+grep -Eq 'round trip [0-9]+\.[0-9] us' "$out/screen.txt" &&
+	ok "the header has the mean round trip: $(grep -Eo 'round trip [0-9.]+ us' "$out/screen.txt")" ||
+	bad "no mean round trip in the header"
 grep -q "nvmxd is not reachable at 127.0.0.1:$port" "$out/screen.txt" &&
 	ok "the screen says nvmxd went away, and keeps its last numbers" ||
 	bad "no word on the screen that nvmxd went away"
