@@ -12,80 +12,12 @@
 
 #include <asm/svm.h>
 
+#include "l1_runtime.h"
 #include "layout.h"
 #include "vmcb.h"
 #include "workload.h"
 
-/* Bit numbers for the L2 loop, which is assembly and cannot see the enum. */
-#define L2_BIT_CPUID	 0
-#define L2_BIT_VMMCALL	 1
-#define L2_BIT_HLT	 2
-#define L2_BIT_IO_IN_L1	 3
-#define L2_BIT_IO_OUT_L1 4
-#define L2_BIT_IO_IN_L0	 5
-#define L2_BIT_IO_OUT_L0 6
-#define L2_BIT_RDMSR_L1	 7
-#define L2_BIT_WRMSR_L1	 8
-#define L2_BIT_RDMSR_L0	 9
-#define L2_BIT_WRMSR_L0	 10
-#define L2_BIT_INTR	 11
-#define L2_BIT_VECTORING 12
-_Static_assert(L2_BIT_CPUID == WL_CPUID && L2_BIT_VMMCALL == WL_VMMCALL && L2_BIT_HLT == WL_HLT &&
-		       L2_BIT_IO_IN_L1 == WL_IO_IN_L1 && L2_BIT_IO_OUT_L1 == WL_IO_OUT_L1 &&
-		       L2_BIT_IO_IN_L0 == WL_IO_IN_L0 && L2_BIT_IO_OUT_L0 == WL_IO_OUT_L0 &&
-		       L2_BIT_RDMSR_L1 == WL_RDMSR_L1 && L2_BIT_WRMSR_L1 == WL_WRMSR_L1 &&
-		       L2_BIT_RDMSR_L0 == WL_RDMSR_L0 && L2_BIT_WRMSR_L0 == WL_WRMSR_L0 &&
-		       L2_BIT_INTR == WL_INTR && L2_BIT_VECTORING == WL_VECTORING,
-	       "L2 loop bits follow enum wl_element");
-
-#define STR_(x) #x
-#define STR(x)	STR_(x)
-
-/*
- * L2: RBX = iterations, R12 = element mask. One pass of the loop runs every chosen element once,
- * in enum order; then a VMMCALL with RAX = WL_DONE_MAGIC tells L1 it is over. R14 counts, since
- * CPUID clobbers RBX. L1 keeps L2's general registers across exits (svm_run_l2).
- */
-#define L2_STEP(bit, insns) "bt $" STR(bit) ", %r12d\n jnc 1f\n" insns "\n1:\n"
-__asm__(".text\n"
-	".globl wl_svm_l2_main\n"
-	"wl_svm_l2_main:\n"
-	"mov %rbx, %r14\n"
-	"test %r14, %r14\n"
-	"jz 9f\n"
-	"2:\n" L2_STEP(L2_BIT_CPUID, "xor %eax, %eax\n cpuid") L2_STEP(
-		L2_BIT_VMMCALL,
-		"xor %eax, %eax\n vmmcall") L2_STEP(L2_BIT_HLT,
-						    "hlt") L2_STEP(L2_BIT_IO_IN_L1,
-								   "in $" STR(WL_PORT_L1) ", %al")
-		L2_STEP(L2_BIT_IO_OUT_L1, "out %al, $" STR(WL_PORT_L1)) L2_STEP(
-			L2_BIT_IO_IN_L0,
-			"in $" STR(WL_PORT_L0) ", %al") L2_STEP(L2_BIT_IO_OUT_L0,
-								"out %al, $" STR(WL_PORT_L0))
-			L2_STEP(L2_BIT_RDMSR_L1, "mov $" STR(WL_MSR_L1) ", %ecx\n rdmsr") L2_STEP(
-				L2_BIT_WRMSR_L1,
-				"mov $" STR(
-					WL_MSR_L1) ", %ecx\n xor %eax, %eax\n xor %edx, %edx\n "
-						   "wrmsr") L2_STEP(L2_BIT_RDMSR_L0,
-								    "mov $" STR(
-									    WL_MSR_L0_READ) ", "
-											    "%ecx\n"
-											    " rdms"
-											    "r")
-				L2_STEP(L2_BIT_WRMSR_L0,
-					"mov $" STR(WL_MSR_L0_WRITE) ", %ecx\n xor %eax, %eax\n "
-								     "xor %edx, %edx\n wrmsr")
-					L2_STEP(L2_BIT_INTR, "out %al, $" STR(WL_PORT_KICK)) L2_STEP(
-						L2_BIT_VECTORING,
-						"int $" STR(
-							WL_SOFTINT_VECTOR)) "dec %r14\n"
-									    "jnz 2b\n"
-									    "9:\n"
-									    "mov $" STR(
-										    WL_DONE_MAGIC) ", %eax\n"
-												   "vmmcall\n"
-												   "ud2\n");
-void wl_svm_l2_main(void);
+WL_L2_LOOP(wl_svm_l2_main, "vmmcall");
 
 /* L2's general registers that VMRUN does not switch (RAX, RSP and RIP live in the VMCB). */
 struct l2_regs {
@@ -122,147 +54,6 @@ __asm__(".text\n"
 	"pop %r15\n pop %r14\n pop %r13\n pop %r12\n pop %rbp\n pop %rbx\n"
 	"ret\n");
 void svm_run_l2(struct l2_regs *regs, uint64_t vmcb_pa);
-
-/*
- * L1's interrupt and exception entry points. Interrupts save the caller-saved registers and call
- * C; exceptions (0..31) push their vector and end the run with an error.
- */
-#define EXC_STUB(n) "wl_l1_exc" #n ":\n push $" #n "\n jmp wl_l1_exc_common\n"
-__asm__(".text\n"
-	".globl wl_l1_intr_stub\n"
-	"wl_l1_intr_stub:\n"
-	"push %rax\n push %rcx\n push %rdx\n push %rsi\n push %rdi\n"
-	"push %r8\n push %r9\n push %r10\n push %r11\n"
-	"call wl_l1_on_interrupt\n"
-	"pop %r11\n pop %r10\n pop %r9\n pop %r8\n"
-	"pop %rdi\n pop %rsi\n pop %rdx\n pop %rcx\n pop %rax\n"
-	"iretq\n"
-	"wl_l1_exc_common:\n"
-	"mov (%rsp), %rdi\n"
-	"mov %rsp, %rsi\n"
-	"call wl_l1_on_exception\n"
-	"ud2\n" EXC_STUB(0) EXC_STUB(1) EXC_STUB(2) EXC_STUB(3) EXC_STUB(4) EXC_STUB(5) EXC_STUB(6)
-		EXC_STUB(7) EXC_STUB(8) EXC_STUB(9) EXC_STUB(10) EXC_STUB(11) EXC_STUB(12)
-			EXC_STUB(13) EXC_STUB(14) EXC_STUB(15) EXC_STUB(16) EXC_STUB(17)
-				EXC_STUB(18) EXC_STUB(19) EXC_STUB(20) EXC_STUB(21) EXC_STUB(22)
-					EXC_STUB(23) EXC_STUB(24) EXC_STUB(25) EXC_STUB(26)
-						EXC_STUB(27) EXC_STUB(28) EXC_STUB(29) EXC_STUB(30)
-							EXC_STUB(31));
-void wl_l1_intr_stub(void);
-#define EXC_DECL(n) void wl_l1_exc##n(void);
-EXC_DECL(0)
-EXC_DECL(1) EXC_DECL(2) EXC_DECL(3) EXC_DECL(4) EXC_DECL(5) EXC_DECL(6) EXC_DECL(7) EXC_DECL(8)
-	EXC_DECL(9) EXC_DECL(10) EXC_DECL(11) EXC_DECL(12) EXC_DECL(13) EXC_DECL(14) EXC_DECL(15)
-		EXC_DECL(16) EXC_DECL(17) EXC_DECL(18) EXC_DECL(19) EXC_DECL(20) EXC_DECL(21)
-			EXC_DECL(22) EXC_DECL(23) EXC_DECL(24) EXC_DECL(25) EXC_DECL(26)
-				EXC_DECL(27) EXC_DECL(28) EXC_DECL(29) EXC_DECL(30) EXC_DECL(31)
-
-					static void (*const exception_stubs[32])(void) = {
-						wl_l1_exc0,  wl_l1_exc1,  wl_l1_exc2,  wl_l1_exc3,
-						wl_l1_exc4,  wl_l1_exc5,  wl_l1_exc6,  wl_l1_exc7,
-						wl_l1_exc8,  wl_l1_exc9,  wl_l1_exc10, wl_l1_exc11,
-						wl_l1_exc12, wl_l1_exc13, wl_l1_exc14, wl_l1_exc15,
-						wl_l1_exc16, wl_l1_exc17, wl_l1_exc18, wl_l1_exc19,
-						wl_l1_exc20, wl_l1_exc21, wl_l1_exc22, wl_l1_exc23,
-						wl_l1_exc24, wl_l1_exc25, wl_l1_exc26, wl_l1_exc27,
-						wl_l1_exc28, wl_l1_exc29, wl_l1_exc30, wl_l1_exc31,
-					};
-
-static inline void outb(uint16_t port, uint8_t value)
-{
-	__asm__ volatile("outb %0, %1" : : "a"(value), "Nd"(port));
-}
-
-static inline uint64_t rdmsr(uint32_t msr)
-{
-	uint32_t lo, hi;
-
-	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
-	return ((uint64_t)hi << 32) | lo;
-}
-
-static inline void wrmsr(uint32_t msr, uint64_t value)
-{
-	__asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)value), "d"((uint32_t)(value >> 32)));
-}
-
-static inline void cpuid0(void)
-{
-	uint32_t a = 0, b, c = 0, d;
-
-	__asm__ volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
-}
-
-static inline struct wl_mailbox *this_mailbox(void)
-{
-	uint64_t rsp;
-
-	__asm__ volatile("mov %%rsp, %0" : "=r"(rsp));
-	return (struct wl_mailbox *)(rsp & ~(uint64_t)(WL_AREA_SIZE - 1));
-}
-
-static void __attribute__((noreturn)) l1_finish(struct wl_mailbox *mb, enum wl_status status)
-{
-	mb->status = status;
-	outb(WL_PORT_L1_DONE, (uint8_t)status);
-	for (;;)
-		__asm__ volatile("cli; hlt");
-}
-
-static void __attribute__((noreturn))
-l1_fail(struct wl_mailbox *mb, uint32_t code, uint64_t a, uint64_t b, uint64_t c, uint64_t d)
-{
-	mb->error_exit_code = code;
-	mb->error_info[0] = a;
-	mb->error_info[1] = b;
-	mb->error_info[2] = c;
-	mb->error_info[3] = d;
-	l1_finish(mb, WL_STATUS_ERROR);
-}
-
-void wl_l1_on_interrupt(void);
-void wl_l1_on_interrupt(void)
-{
-	this_mailbox()->counts.interrupts_taken++;
-	wrmsr(WL_MSR_X2APIC_EOI, 0);
-}
-
-/* An exception in L1 itself is a bug of this program: report it with its frame and stop. */
-void wl_l1_on_exception(uint64_t vector, uint64_t *frame);
-void wl_l1_on_exception(uint64_t vector, uint64_t *frame)
-{
-	l1_fail(this_mailbox(), 0xffff0000u | (uint32_t)vector, frame[1], frame[2], frame[3],
-		frame[4]);
-}
-
-static void set_gate(uint64_t *idt, unsigned int vector, void (*handler)(void))
-{
-	uint64_t addr = (uint64_t)handler;
-
-	/* 64-bit interrupt gate, present, DPL 0, code selector 0x08 (SDM vol. 3, 6.14.1). */
-	idt[2 * vector] =
-		(addr & 0xffff) | (0x08ull << 16) | (0x8eull << 40) | ((addr >> 16 & 0xffff) << 48);
-	idt[2 * vector + 1] = addr >> 32;
-}
-
-static void setup_idt(struct wl_mailbox *mb)
-{
-	uint64_t *idt = (uint64_t *)((uint64_t)mb + WL_AREA_IDT);
-	struct __attribute__((packed)) {
-		uint16_t limit;
-		uint64_t base;
-	} idtr = { WL_IDT_ENTRIES * 16 - 1, (uint64_t)idt };
-
-	for (unsigned int v = 0; v < 32; v++)
-		set_gate(idt, v, exception_stubs[v]);
-	set_gate(idt, WL_INTR_VECTOR, wl_l1_intr_stub);
-	__asm__ volatile("lidt %0" : : "m"(idtr));
-}
-
-static void set_bit(uint8_t *map, uint32_t bit)
-{
-	map[bit / 8] |= (uint8_t)(1u << (bit % 8));
-}
 
 /*
  * L1's MSR permission map: two bits (read, write) per MSR, three ranges of 8K MSRs (APM vol. 2,
@@ -419,7 +210,7 @@ void wl_svm_l1_main(struct wl_mailbox *mb)
 	struct l2_regs regs = { 0 };
 	int reflected;
 
-	setup_idt(mb);
+	l1_setup_idt(mb, true);
 	wrmsr(WL_MSR_VM_HSAVE_PA, mb->hsave_gpa);
 	if (mb->l1_takes_interrupts) {
 		/* x2APIC mode (bit 10) so that EOI is one WRMSR; the APIC software-enabled. */

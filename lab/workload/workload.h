@@ -12,6 +12,7 @@
 #define NVMX_LAB_WORKLOAD_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* The elements of a workload; each is one bit of the mask L2's loop runs. */
