@@ -29,11 +29,13 @@ static const struct rule default_rules[] = {
 	/* timer interrupts: as many as the run lasts in wall time, which the host's load sets */
 	{ "count.*interrupt*", 100, 3, 30, false },
 	{ "ratio.*", 10, 3, 0.02, false },
-	{ "time.*", 30, 3, 0, false },
-	{ "time.*.p50_ns", 50, 3, 0, false },
-	{ "time.*.p99_ns", 100, 3, 0, false },
-	/* L0-handled interrupts and NPFs: a handful of samples per run */
-	{ "time.l0.*", 100, 3, 0, false },
+	/*
+	 * TCG times follow the host's load: between boots on a shared 2-core machine they varied
+	 * up to 4x (docs/ci.md), so a time must quadruple. Tighten on a dedicated runner.
+	 */
+	{ "time.*", 300, 3, 0, false },
+	/* log2-histogram tails: 25x between boots under load; in the result, not gated */
+	{ "time.*.p99_ns", 0, 0, 0, true },
 };
 
 static void usage(FILE *f)
@@ -51,8 +53,11 @@ static void usage(FILE *f)
 		"\n"
 		"Default thresholds (pattern: fnmatch on the metric name, last match wins):\n");
 	for (size_t i = 0; i < sizeof(default_rules) / sizeof(default_rules[0]); i++)
-		fprintf(f, "  %-16s pct=%g k=%g abs=%g\n", default_rules[i].pattern,
-			default_rules[i].pct, default_rules[i].k, default_rules[i].abs);
+		if (default_rules[i].ignore)
+			fprintf(f, "  %-18s ignore\n", default_rules[i].pattern);
+		else
+			fprintf(f, "  %-18s pct=%g k=%g abs=%g\n", default_rules[i].pattern,
+				default_rules[i].pct, default_rules[i].k, default_rules[i].abs);
 	fprintf(f,
 		"\n"
 		"Options:\n"

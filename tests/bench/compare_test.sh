@@ -40,8 +40,12 @@ expect 1 '^REGRESSION in count\.l1_exits\.svm\.cpuid ' "mult=4 against mult=2: L
 	"$base" "$data/mult4-6.12.json"
 expect 1 'REGRESSION +ratio\.exit_multiplication ' "mult=4 against mult=2: exit multiplication" \
 	"$base" "$data/mult4-6.12.json"
-expect 1 'REGRESSION +time\.rt\.svm\.cpuid\.l1_exit_service_ns ' \
-	"mult=4 against mult=2: the round trip's L1 exit service time" "$base" "$data/mult4-6.12.json"
+# The default time thresholds allow 4x (TCG on a shared machine); with an idle runner's 30 %
+# the round trip's L1 exit service time (+103 %: twice the L1 exits) is a regression too.
+printf 'time.* pct=30\n' >"$tmp/idle"
+expect 1 'REGRESSION +time\.rt\.svm\.cpuid\.l1_exit_service_ns .*\+102\.7%' \
+	"mult=4 against mult=2, 30 % for times: the round trip's L1 exit service time" \
+	"$base" "$data/mult4-6.12.json" --thresholds "$tmp/idle"
 
 # kvm_amd npt=0: L0 shadow-pages L1, so L2's page faults come to L0 as #PF exits (reason
 # "PF excp") that L0 handles: a new L0-handled exit reason, absent with npt=1. Its counts are
@@ -73,10 +77,10 @@ expect 1 '^### nvmx bench: regression' "--markdown: a heading" \
 expect 1 '\| :x: \| `count\.l1_exits\.svm\.cpuid` \| exact \| 1000 \| 2000 \|' "--markdown: the table row" \
 	"$base" "$data/mult4-6.12.json" --markdown
 expect 1 'REGRESSION in' "--junit: written" "$base" "$data/mult4-6.12.json" --junit "$tmp/junit.xml"
-if grep -c '<failure ' "$tmp/junit.xml" | grep -qx 6 &&
-	grep -q '<testsuite name="nvmx-bench" tests="37" failures="6"' "$tmp/junit.xml" &&
+if grep -c '<failure ' "$tmp/junit.xml" | grep -qx 3 &&
+	grep -q '<testsuite name="nvmx-bench" tests="37" failures="3"' "$tmp/junit.xml" &&
 	grep -A1 'name="count.l1_exits.svm.cpuid">' "$tmp/junit.xml" | grep -q '<failure message="1000 -&gt; 2000' ; then
-	echo "ok: --junit: 37 test cases, 6 failures"
+	echo "ok: --junit: 37 test cases, 3 failures"
 	passed=$((passed + 1))
 else
 	echo "FAILED: --junit content:"
