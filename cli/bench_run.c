@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "paths.h"
 
 #define BENCH_DEFAULT_WORKLOAD	 "cpuid,io-out-l0,intr,mult=2"
 #define BENCH_DEFAULT_ITERATIONS "500"
@@ -104,33 +105,6 @@ static int split_spec(const char *full, char *spec, size_t slen, char *l1, size_
 	}
 	snprintf(l1, l1len, "nvmx-lab-workload svm %.*s", (int)strcspn(mult, ","), mult);
 	return 0;
-}
-
-/* nvmxd: $NVMX_NVMXD, else the one of this build tree, else the installed one. */
-static int find_nvmxd(char *out, size_t len)
-{
-	const char *env = getenv("NVMX_NVMXD");
-	char exe[PATH_MAX];
-	ssize_t n;
-
-	if (env) {
-		snprintf(out, len, "%s", env);
-		return access(out, X_OK) ? -errno : 0;
-	}
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n < 0)
-		return -errno;
-	exe[n] = 0;
-	if (!strcmp(exe, NVMX_BUILD_EXE)) {
-		snprintf(out, len, "%s", NVMX_NVMXD_BUILD);
-	} else {
-		char *slash = strrchr(exe, '/');
-
-		*slash = 0;
-		if (snprintf(out, len, "%s/%s/nvmxd", exe, NVMX_SBIN_FROM_BIN) >= (int)len)
-			return -ENAMETOOLONG;
-	}
-	return access(out, X_OK) ? -errno : 0;
 }
 
 static void chomp(char *s)
@@ -583,7 +557,7 @@ int nvmx_bench_run(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	r = find_nvmxd(nvmxd, sizeof(nvmxd));
+	r = nvmx_find_nvmxd(nvmxd, sizeof(nvmxd));
 	if (r) {
 		fprintf(stderr, "nvmx bench run: no nvmxd (%s): set NVMX_NVMXD=PATH\n",
 			strerror(-r));

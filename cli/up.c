@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "paths.h"
 #include "nvmx/summary.h"
 #include "table.h"
 
@@ -65,33 +66,6 @@ static bool kvm_nested_enabled(void)
 			return true;
 	}
 	return false;
-}
-
-/* nvmxd: $NVMX_NVMXD, else the one of this build tree, else the installed one. */
-static int find_nvmxd(char *out, size_t len)
-{
-	const char *env = getenv("NVMX_NVMXD");
-	char exe[PATH_MAX];
-	ssize_t n;
-
-	if (env) {
-		snprintf(out, len, "%s", env);
-		return access(out, X_OK) ? -errno : 0;
-	}
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n < 0)
-		return -errno;
-	exe[n] = 0;
-	if (!strcmp(exe, NVMX_BUILD_EXE)) {
-		snprintf(out, len, "%s", NVMX_NVMXD_BUILD);
-	} else {
-		char *slash = strrchr(exe, '/');
-
-		*slash = 0;
-		if (snprintf(out, len, "%s/%s/nvmxd", exe, NVMX_SBIN_FROM_BIN) >= (int)len)
-			return -ENAMETOOLONG;
-	}
-	return access(out, X_OK) ? -errno : 0;
 }
 
 static int run_live(const char *nvmxd)
@@ -221,7 +195,7 @@ int nvmx_cmd_up(int argc, char **argv)
 		fprintf(stderr, "nvmx up: unexpected '%s'\n", argv[optind]);
 		return 2;
 	}
-	r = find_nvmxd(nvmxd, sizeof(nvmxd));
+	r = nvmx_find_nvmxd(nvmxd, sizeof(nvmxd));
 	if (r) {
 		fprintf(stderr, "nvmx up: cannot find nvmxd (%s): %s\n", nvmxd, strerror(-r));
 		return 2;
