@@ -447,66 +447,23 @@ int nvmx_bd_json_add(struct json_object *root, const struct nvmx_summary *s, con
 
 /* ---- reading ---- */
 
-struct rd {
-	const char *path;
-	char *err;
-	size_t errlen;
-};
-
-__attribute__((format(printf, 2, 3))) static int bad(struct rd *r, const char *fmt, ...)
+static int get_isa_reason(struct nvmx_json_reader *r, struct json_object *o, const char *arr,
+			  size_t i, uint32_t *isa, uint32_t *reason)
 {
-	char what[200];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(what, sizeof(what), fmt, ap);
-	va_end(ap);
-	snprintf(r->err, r->errlen, "%s: %s", r->path, what);
-	return -EINVAL;
-}
-
-static int get_u64(struct rd *r, struct json_object *o, const char *arr, size_t i, const char *key,
-		   uint64_t *v)
-{
-	struct json_object *f;
-
-	if (!json_object_object_get_ex(o, key, &f) || !json_object_is_type(f, json_type_int) ||
-	    json_object_get_int64(f) < 0)
-		return bad(r, "%s[%zu]: \"%s\" is missing or not a non-negative integer", arr, i,
-			   key);
-	*v = (uint64_t)json_object_get_int64(f);
-	return 0;
-}
-
-static int get_str(struct rd *r, struct json_object *o, const char *arr, size_t i, const char *key,
-		   const char **v)
-{
-	struct json_object *f;
-
-	if (!json_object_object_get_ex(o, key, &f) || !json_object_is_type(f, json_type_string))
-		return bad(r, "%s[%zu]: \"%s\" is missing or not a string", arr, i, key);
-	*v = json_object_get_string(f);
-	return 0;
-}
-
-static int get_isa_reason(struct rd *r, struct json_object *o, const char *arr, size_t i,
-			  uint32_t *isa, uint32_t *reason)
-{
-	const char *is, *rs;
+	const char *rs;
 	uint32_t name_isa;
 
-	if (get_str(r, o, arr, i, "isa", &is) || get_str(r, o, arr, i, "reason", &rs))
+	if (nvmx_json_get_isa(r, o, arr, i, isa) ||
+	    nvmx_json_get_string(r, o, arr, i, "reason", &rs))
 		return -EINVAL;
-	if (nvmx_isa_from_name(is, isa))
-		return bad(r, "%s[%zu]: isa \"%s\" is not vmx or svm", arr, i, is);
 	name_isa = *isa;
 	if (nvmx_reason_from_name(rs, strlen(rs), &name_isa, reason) || name_isa != *isa)
-		return bad(r, "%s[%zu]: reason \"%s\" is not an exit reason of this isa", arr, i,
-			   rs);
+		return nvmx_json_fail(r, "%s[%zu]: reason \"%s\" is not an exit reason of this isa",
+				      arr, i, rs);
 	return 0;
 }
 
-static int get_buckets(struct rd *r, struct json_object *o, const char *arr, size_t i,
+static int get_buckets(struct nvmx_json_reader *r, struct json_object *o, const char *arr, size_t i,
 		       const char *key, uint64_t *b)
 {
 	struct json_object *f;
@@ -515,34 +472,24 @@ static int get_buckets(struct rd *r, struct json_object *o, const char *arr, siz
 		return 0; /* optional: a truth has no times */
 	if (!json_object_is_type(f, json_type_array) ||
 	    json_object_array_length(f) != NVMX_HIST_BUCKETS)
-		return bad(r, "%s[%zu]: \"%s\" is not an array of %u counts", arr, i, key,
-			   NVMX_HIST_BUCKETS);
+		return nvmx_json_fail(r, "%s[%zu]: \"%s\" is not an array of %u counts", arr, i,
+				      key, NVMX_HIST_BUCKETS);
 	for (size_t k = 0; k < NVMX_HIST_BUCKETS; k++) {
 		struct json_object *x = json_object_array_get_idx(f, k);
 
 		if (!json_object_is_type(x, json_type_int) || json_object_get_int64(x) < 0)
-			return bad(r, "%s[%zu]: \"%s\"[%zu] is not a count", arr, i, key, k);
+			return nvmx_json_fail(r, "%s[%zu]: \"%s\"[%zu] is not a count", arr, i, key,
+					      k);
 		b[k] = (uint64_t)json_object_get_int64(x);
 	}
 	return 0;
 }
 
-static int array_of(struct rd *r, struct json_object *root, const char *key,
-		    struct json_object **arr)
-{
-	if (!json_object_object_get_ex(root, key, arr)) {
-		*arr = NULL;
-		return 0;
-	}
-	if (!json_object_is_type(*arr, json_type_array))
-		return bad(r, "\"%s\" is not an array", key);
-	return 0;
-}
-
-static int read_breakdown(struct rd *r, struct json_object *root, struct nvmx_summary *s)
+static int read_breakdown(struct nvmx_json_reader *r, struct json_object *root,
+			  struct nvmx_summary *s)
 {
 	struct json_object *arr;
-	int err = array_of(r, root, "breakdown", &arr);
+	int err = nvmx_json_get_array(r, root, "breakdown", &arr);
 
 	for (size_t i = 0; !err && arr && i < json_object_array_length(arr); i++) {
 		struct json_object *o = json_object_array_get_idx(arr, i), *l1;
@@ -551,39 +498,40 @@ static int read_breakdown(struct rd *r, struct json_object *root, struct nvmx_su
 		uint32_t isa, reason;
 
 		if (!json_object_is_type(o, json_type_object))
-			return bad(r, "breakdown[%zu]: not an object", i);
+			return nvmx_json_fail(r, "breakdown[%zu]: not an object", i);
 		err = get_isa_reason(r, o, "breakdown", i, &isa, &reason) ||
-		      get_u64(r, o, "breakdown", i, "round_trips", &n);
+		      nvmx_json_get_u64(r, o, "breakdown", i, "round_trips", &n);
 		for (uint32_t p = 0; !err && p < NVMX_RT_PARTS; p++)
-			err = get_u64(r, o, "breakdown", i, part_names[p], &sums[p]);
+			err = nvmx_json_get_u64(r, o, "breakdown", i, part_names[p], &sums[p]);
 		if (!err)
 			err = get_buckets(r, o, "breakdown", i, "round_trip_buckets", buckets);
 		if (!err && json_object_object_get_ex(o, "l1_exits_overflow", &l1))
-			err = get_u64(r, o, "breakdown", i, "l1_exits_overflow", &ovf);
+			err = nvmx_json_get_u64(r, o, "breakdown", i, "l1_exits_overflow", &ovf);
 		if (!err && json_object_object_get_ex(o, "cycles", &l1)) {
 			uint64_t cyc[NVMX_RT_PARTS], nc = 0;
 			char key[40];
 
 			if (!json_object_is_type(l1, json_type_object))
-				return bad(r, "breakdown[%zu]: \"cycles\" is not an object", i);
-			err = get_u64(r, l1, "breakdown.cycles", i, "round_trips", &nc);
+				return nvmx_json_fail(
+					r, "breakdown[%zu]: \"cycles\" is not an object", i);
+			err = nvmx_json_get_u64(r, l1, "breakdown.cycles", i, "round_trips", &nc);
 			for (uint32_t p = 0; !err && p < NVMX_RT_PARTS; p++) {
 				cycles_key(p, key, sizeof(key));
-				err = get_u64(r, l1, "breakdown.cycles", i, key, &cyc[p]);
+				err = nvmx_json_get_u64(r, l1, "breakdown.cycles", i, key, &cyc[p]);
 			}
 			if (!err && nvmx_summary_add_breakdown_cycles(s, isa, reason, nc, cyc))
-				return bad(r, "breakdown[%zu]: out of memory", i);
+				return nvmx_json_fail(r, "breakdown[%zu]: out of memory", i);
 		}
 		if (err)
 			return -EINVAL;
 		if (nvmx_summary_add_breakdown(s, isa, reason, NVMX_BD_ROUND_TRIP, n, sums,
 					       buckets) ||
 		    nvmx_summary_add_breakdown_l1(s, isa, reason, NVMX_BD_L1_OVERFLOW, ovf))
-			return bad(r, "breakdown[%zu]: out of memory", i);
+			return nvmx_json_fail(r, "breakdown[%zu]: out of memory", i);
 		if (!json_object_object_get_ex(o, "l1_exits", &l1) ||
 		    !json_object_is_type(l1, json_type_object))
-			return bad(r, "breakdown[%zu]: \"l1_exits\" is missing or not an object",
-				   i);
+			return nvmx_json_fail(
+				r, "breakdown[%zu]: \"l1_exits\" is missing or not an object", i);
 		json_object_object_foreach(l1, name, val)
 		{
 			uint32_t l1_isa = isa, l1_reason;
@@ -591,21 +539,21 @@ static int read_breakdown(struct rd *r, struct json_object *root, struct nvmx_su
 			if (nvmx_reason_from_name(name, strlen(name), &l1_isa, &l1_reason) ||
 			    l1_isa != isa || !json_object_is_type(val, json_type_int) ||
 			    json_object_get_int64(val) < 0)
-				return bad(r,
-					   "breakdown[%zu]: l1_exits \"%s\" is not REASON: count",
-					   i, name);
+				return nvmx_json_fail(
+					r, "breakdown[%zu]: l1_exits \"%s\" is not REASON: count",
+					i, name);
 			if (nvmx_summary_add_breakdown_l1(s, isa, reason, l1_reason,
 							  (uint64_t)json_object_get_int64(val)))
-				return bad(r, "breakdown[%zu]: out of memory", i);
+				return nvmx_json_fail(r, "breakdown[%zu]: out of memory", i);
 		}
 	}
 	return err;
 }
 
-static int read_l0(struct rd *r, struct json_object *root, struct nvmx_summary *s)
+static int read_l0(struct nvmx_json_reader *r, struct json_object *root, struct nvmx_summary *s)
 {
 	struct json_object *arr, *f;
-	int err = array_of(r, root, "l0_handled", &arr);
+	int err = nvmx_json_get_array(r, root, "l0_handled", &arr);
 
 	for (size_t i = 0; !err && arr && i < json_object_array_length(arr); i++) {
 		struct json_object *o = json_object_array_get_idx(arr, i);
@@ -613,58 +561,60 @@ static int read_l0(struct rd *r, struct json_object *root, struct nvmx_summary *
 		uint32_t isa, reason;
 
 		if (!json_object_is_type(o, json_type_object))
-			return bad(r, "l0_handled[%zu]: not an object", i);
+			return nvmx_json_fail(r, "l0_handled[%zu]: not an object", i);
 		if (get_isa_reason(r, o, "l0_handled", i, &isa, &reason) ||
-		    get_u64(r, o, "l0_handled", i, "exits", &n) ||
-		    get_u64(r, o, "l0_handled", i, "handling_ns", &sums[0]) ||
+		    nvmx_json_get_u64(r, o, "l0_handled", i, "exits", &n) ||
+		    nvmx_json_get_u64(r, o, "l0_handled", i, "handling_ns", &sums[0]) ||
 		    get_buckets(r, o, "l0_handled", i, "handling_buckets", buckets))
 			return -EINVAL;
 		if (!json_object_object_get_ex(o, "to_vmm", &f) ||
 		    !json_object_is_type(f, json_type_boolean))
-			return bad(r, "l0_handled[%zu]: \"to_vmm\" is missing or not a boolean", i);
+			return nvmx_json_fail(
+				r, "l0_handled[%zu]: \"to_vmm\" is missing or not a boolean", i);
 		if (nvmx_summary_add_breakdown(s, isa, reason,
 					       json_object_get_boolean(f) ? NVMX_BD_L0_TO_VMM
 									  : NVMX_BD_L0_HANDLED,
 					       n, sums, buckets))
-			return bad(r, "l0_handled[%zu]: out of memory", i);
+			return nvmx_json_fail(r, "l0_handled[%zu]: out of memory", i);
 	}
 	return err;
 }
 
-static int read_vectoring(struct rd *r, struct json_object *root, struct nvmx_summary *s)
+static int read_vectoring(struct nvmx_json_reader *r, struct json_object *root,
+			  struct nvmx_summary *s)
 {
 	struct json_object *arr, *f;
-	int err = array_of(r, root, "vectoring", &arr);
+	int err = nvmx_json_get_array(r, root, "vectoring", &arr);
 
 	for (size_t i = 0; !err && arr && i < json_object_array_length(arr); i++) {
 		struct json_object *o = json_object_array_get_idx(arr, i);
-		const char *is, *ts, *os;
+		const char *ts, *os;
 		uint32_t isa, type, outcome;
 		uint64_t n;
 		int64_t vector;
 
 		if (!json_object_is_type(o, json_type_object))
-			return bad(r, "vectoring[%zu]: not an object", i);
-		if (get_str(r, o, "vectoring", i, "isa", &is) ||
-		    get_str(r, o, "vectoring", i, "type", &ts) ||
-		    get_str(r, o, "vectoring", i, "outcome", &os) ||
-		    get_u64(r, o, "vectoring", i, "count", &n))
+			return nvmx_json_fail(r, "vectoring[%zu]: not an object", i);
+		if (nvmx_json_get_isa(r, o, "vectoring", i, &isa) ||
+		    nvmx_json_get_string(r, o, "vectoring", i, "type", &ts) ||
+		    nvmx_json_get_string(r, o, "vectoring", i, "outcome", &os) ||
+		    nvmx_json_get_u64(r, o, "vectoring", i, "count", &n))
 			return -EINVAL;
-		if (nvmx_isa_from_name(is, &isa))
-			return bad(r, "vectoring[%zu]: isa \"%s\" is not vmx or svm", i, is);
 		if (lookup(type_names, NVMX_VEC_TYPES, ts, &type))
-			return bad(r, "vectoring[%zu]: type \"%s\" is not an event type", i, ts);
+			return nvmx_json_fail(r, "vectoring[%zu]: type \"%s\" is not an event type",
+					      i, ts);
 		if (lookup(outcome_names, NVMX_VEC_OUTCOMES, os, &outcome))
-			return bad(r,
-				   "vectoring[%zu]: outcome \"%s\" is not reinjected_l2, "
-				   "handed_to_l1 or lost",
-				   i, os);
+			return nvmx_json_fail(
+				r,
+				"vectoring[%zu]: outcome \"%s\" is not reinjected_l2, "
+				"handed_to_l1 or lost",
+				i, os);
 		if (!json_object_object_get_ex(o, "vector", &f) ||
 		    !json_object_is_type(f, json_type_int) ||
 		    (vector = json_object_get_int64(f)) < 0 || vector > 255)
-			return bad(r, "vectoring[%zu]: \"vector\" is not 0..255", i);
+			return nvmx_json_fail(r, "vectoring[%zu]: \"vector\" is not 0..255", i);
 		if (nvmx_summary_add_vectoring(s, isa, type, (uint32_t)vector, outcome, n))
-			return bad(r, "vectoring[%zu]: out of memory", i);
+			return nvmx_json_fail(r, "vectoring[%zu]: out of memory", i);
 	}
 	return err;
 }
@@ -672,7 +622,7 @@ static int read_vectoring(struct rd *r, struct json_object *root, struct nvmx_su
 int nvmx_bd_json_read(struct json_object *root, struct nvmx_summary *s, const char *path, char *err,
 		      size_t errlen)
 {
-	struct rd r = { path, err, errlen };
+	struct nvmx_json_reader r = { path, err, errlen };
 
 	if (read_breakdown(&r, root, s) || read_l0(&r, root, s) || read_vectoring(&r, root, s))
 		return -EINVAL;

@@ -499,13 +499,7 @@ int nvmx_summary_write_json(const struct nvmx_summary *s, FILE *out)
 
 /* ---- reading ---- */
 
-struct reader {
-	const char *path;
-	char *err;
-	size_t errlen;
-};
-
-__attribute__((format(printf, 2, 3))) static int fail(struct reader *r, const char *fmt, ...)
+int nvmx_json_fail(struct nvmx_json_reader *r, const char *fmt, ...)
 {
 	char what[256];
 	va_list ap;
@@ -517,54 +511,54 @@ __attribute__((format(printf, 2, 3))) static int fail(struct reader *r, const ch
 	return -EINVAL;
 }
 
-static int get_string(struct reader *r, struct json_object *o, const char *arr, size_t i,
-		      const char *key, const char **v)
+int nvmx_json_get_string(struct nvmx_json_reader *r, struct json_object *o, const char *arr,
+			 size_t i, const char *key, const char **v)
 {
 	struct json_object *f;
 
 	if (!json_object_object_get_ex(o, key, &f))
-		return fail(r, "%s[%zu]: missing \"%s\"", arr, i, key);
+		return nvmx_json_fail(r, "%s[%zu]: missing \"%s\"", arr, i, key);
 	if (!json_object_is_type(f, json_type_string))
-		return fail(r, "%s[%zu]: \"%s\" is not a string", arr, i, key);
+		return nvmx_json_fail(r, "%s[%zu]: \"%s\" is not a string", arr, i, key);
 	*v = json_object_get_string(f);
 	return 0;
 }
 
-static int get_u64(struct reader *r, struct json_object *o, const char *arr, size_t i,
-		   const char *key, uint64_t *v)
+int nvmx_json_get_u64(struct nvmx_json_reader *r, struct json_object *o, const char *arr, size_t i,
+		      const char *key, uint64_t *v)
 {
 	struct json_object *f;
 	int64_t x;
 
 	if (!json_object_object_get_ex(o, key, &f))
-		return fail(r, "%s[%zu]: missing \"%s\"", arr, i, key);
+		return nvmx_json_fail(r, "%s[%zu]: missing \"%s\"", arr, i, key);
 	if (!json_object_is_type(f, json_type_int))
-		return fail(r, "%s[%zu]: \"%s\" is not an integer", arr, i, key);
+		return nvmx_json_fail(r, "%s[%zu]: \"%s\" is not an integer", arr, i, key);
 	x = json_object_get_int64(f);
 	if (x < 0)
-		return fail(r, "%s[%zu]: \"%s\" is negative", arr, i, key);
+		return nvmx_json_fail(r, "%s[%zu]: \"%s\" is negative", arr, i, key);
 	*v = (uint64_t)x;
 	return 0;
 }
 
-static int get_isa(struct reader *r, struct json_object *o, const char *arr, size_t i,
-		   uint32_t *isa)
+int nvmx_json_get_isa(struct nvmx_json_reader *r, struct json_object *o, const char *arr, size_t i,
+		      uint32_t *isa)
 {
 	const char *v;
-	int err = get_string(r, o, arr, i, "isa", &v);
+	int err = nvmx_json_get_string(r, o, arr, i, "isa", &v);
 
 	if (err)
 		return err;
 	if (nvmx_isa_from_name(v, isa))
-		return fail(r, "%s[%zu]: isa \"%s\" is not vmx or svm", arr, i, v);
+		return nvmx_json_fail(r, "%s[%zu]: isa \"%s\" is not vmx or svm", arr, i, v);
 	return 0;
 }
 
-static int get_handler(struct reader *r, struct json_object *o, const char *arr, size_t i,
+static int get_handler(struct nvmx_json_reader *r, struct json_object *o, const char *arr, size_t i,
 		       enum nvmx_handler *h)
 {
 	const char *v;
-	int err = get_string(r, o, arr, i, "handled_by", &v);
+	int err = nvmx_json_get_string(r, o, arr, i, "handled_by", &v);
 
 	if (err)
 		return err;
@@ -573,28 +567,28 @@ static int get_handler(struct reader *r, struct json_object *o, const char *arr,
 	else if (!strcmp(v, "L1"))
 		*h = NVMX_HANDLED_BY_L1;
 	else
-		return fail(r, "%s[%zu]: handled_by \"%s\" is not L0 or L1", arr, i, v);
+		return nvmx_json_fail(r, "%s[%zu]: handled_by \"%s\" is not L0 or L1", arr, i, v);
 	return 0;
 }
 
-static int get_array(struct reader *r, struct json_object *root, const char *key,
-		     struct json_object **arr)
+int nvmx_json_get_array(struct nvmx_json_reader *r, struct json_object *root, const char *key,
+			struct json_object **arr)
 {
 	if (!json_object_object_get_ex(root, key, arr)) {
 		*arr = NULL;
 		return 0; /* an absent list is an empty one */
 	}
 	if (!json_object_is_type(*arr, json_type_array))
-		return fail(r, "\"%s\" is not an array", key);
+		return nvmx_json_fail(r, "\"%s\" is not an array", key);
 	return 0;
 }
 
-static int read_exits(struct reader *r, struct json_object *root, struct nvmx_summary *s,
+static int read_exits(struct nvmx_json_reader *r, struct json_object *root, struct nvmx_summary *s,
 		      enum nvmx_kind kind)
 {
 	const char *key = kind_keys[kind];
 	struct json_object *arr;
-	int err = get_array(r, root, key, &arr);
+	int err = nvmx_json_get_array(r, root, key, &arr);
 
 	if (err || !arr)
 		return err;
@@ -606,12 +600,12 @@ static int read_exits(struct reader *r, struct json_object *root, struct nvmx_su
 		uint64_t count;
 
 		if (!json_object_is_type(o, json_type_object))
-			return fail(r, "%s[%zu]: not an object", key, i);
-		err = get_isa(r, o, key, i, &isa);
+			return nvmx_json_fail(r, "%s[%zu]: not an object", key, i);
+		err = nvmx_json_get_isa(r, o, key, i, &isa);
 		if (!err)
-			err = get_string(r, o, key, i, "reason", &name);
+			err = nvmx_json_get_string(r, o, key, i, "reason", &name);
 		if (!err)
-			err = get_u64(r, o, key, i, "count", &count);
+			err = nvmx_json_get_u64(r, o, key, i, "count", &count);
 		if (!err && kind == NVMX_KIND_L2_EXIT)
 			err = get_handler(r, o, key, i, &h);
 		if (err)
@@ -619,11 +613,12 @@ static int read_exits(struct reader *r, struct json_object *root, struct nvmx_su
 		name_isa = isa;
 		if (nvmx_reason_from_name(name, strlen(name), &name_isa, &reason) ||
 		    name_isa != isa)
-			return fail(r, "%s[%zu]: reason \"%s\" is not an exit reason of this isa",
-				    key, i, name);
+			return nvmx_json_fail(
+				r, "%s[%zu]: reason \"%s\" is not an exit reason of this isa", key,
+				i, name);
 		err = nvmx_summary_add_exit(s, kind, isa, reason, h, count);
 		if (err)
-			return fail(r, "%s[%zu]: out of memory", key, i);
+			return nvmx_json_fail(r, "%s[%zu]: out of memory", key, i);
 	}
 	return 0;
 }
@@ -643,10 +638,10 @@ static int parse_hex(const char *v, uint32_t max, uint32_t *out)
 	return 0;
 }
 
-static int read_msrs(struct reader *r, struct json_object *root, struct nvmx_summary *s)
+static int read_msrs(struct nvmx_json_reader *r, struct json_object *root, struct nvmx_summary *s)
 {
 	struct json_object *arr;
-	int err = get_array(r, root, "msrs", &arr);
+	int err = nvmx_json_get_array(r, root, "msrs", &arr);
 
 	if (err || !arr)
 		return err;
@@ -658,36 +653,36 @@ static int read_msrs(struct reader *r, struct json_object *root, struct nvmx_sum
 		uint32_t isa, msr;
 
 		if (!json_object_is_type(o, json_type_object))
-			return fail(r, "msrs[%zu]: not an object", i);
-		err = get_isa(r, o, "msrs", i, &isa);
+			return nvmx_json_fail(r, "msrs[%zu]: not an object", i);
+		err = nvmx_json_get_isa(r, o, "msrs", i, &isa);
 		if (!err)
-			err = get_string(r, o, "msrs", i, "msr", &msr_s);
+			err = nvmx_json_get_string(r, o, "msrs", i, "msr", &msr_s);
 		if (!err)
-			err = get_string(r, o, "msrs", i, "access", &access);
+			err = nvmx_json_get_string(r, o, "msrs", i, "access", &access);
 		if (!err)
 			err = get_handler(r, o, "msrs", i, &h);
 		if (!err)
-			err = get_u64(r, o, "msrs", i, "count", &count);
+			err = nvmx_json_get_u64(r, o, "msrs", i, "count", &count);
 		if (err)
 			return err;
 		if (!strcmp(msr_s, "unknown"))
 			msr = NVMX_MSR_UNKNOWN;
 		else if (parse_hex(msr_s, 0xfffffffeu, &msr))
-			return fail(r, "%s[%zu]: msr \"%s\" is not 0x<hex> or unknown", "msrs", i,
-				    msr_s);
+			return nvmx_json_fail(r, "%s[%zu]: msr \"%s\" is not 0x<hex> or unknown",
+					      "msrs", i, msr_s);
 		if (strcmp(access, "read") && strcmp(access, "write"))
-			return fail(r, "%s[%zu]: access \"%s\" is not read or write", "msrs", i,
-				    access);
+			return nvmx_json_fail(r, "%s[%zu]: access \"%s\" is not read or write",
+					      "msrs", i, access);
 		if (nvmx_summary_add_msr(s, isa, msr, !strcmp(access, "write"), h, count))
-			return fail(r, "msrs[%zu]: out of memory", i);
+			return nvmx_json_fail(r, "msrs[%zu]: out of memory", i);
 	}
 	return 0;
 }
 
-static int read_ports(struct reader *r, struct json_object *root, struct nvmx_summary *s)
+static int read_ports(struct nvmx_json_reader *r, struct json_object *root, struct nvmx_summary *s)
 {
 	struct json_object *arr;
-	int err = get_array(r, root, "ports", &arr);
+	int err = nvmx_json_get_array(r, root, "ports", &arr);
 
 	if (err || !arr)
 		return err;
@@ -699,37 +694,38 @@ static int read_ports(struct reader *r, struct json_object *root, struct nvmx_su
 		uint32_t isa, port;
 
 		if (!json_object_is_type(o, json_type_object))
-			return fail(r, "ports[%zu]: not an object", i);
-		err = get_isa(r, o, "ports", i, &isa);
+			return nvmx_json_fail(r, "ports[%zu]: not an object", i);
+		err = nvmx_json_get_isa(r, o, "ports", i, &isa);
 		if (!err)
-			err = get_string(r, o, "ports", i, "port", &port_s);
+			err = nvmx_json_get_string(r, o, "ports", i, "port", &port_s);
 		if (!err)
-			err = get_string(r, o, "ports", i, "direction", &dir);
+			err = nvmx_json_get_string(r, o, "ports", i, "direction", &dir);
 		if (!err)
-			err = get_u64(r, o, "ports", i, "size", &size);
+			err = nvmx_json_get_u64(r, o, "ports", i, "size", &size);
 		if (!err)
 			err = get_handler(r, o, "ports", i, &h);
 		if (!err)
-			err = get_u64(r, o, "ports", i, "count", &count);
+			err = nvmx_json_get_u64(r, o, "ports", i, "count", &count);
 		if (err)
 			return err;
 		if (parse_hex(port_s, 0xffff, &port))
-			return fail(r, "%s[%zu]: port \"%s\" is not 0x<hex> below 0x10000", "ports",
-				    i, port_s);
+			return nvmx_json_fail(r,
+					      "%s[%zu]: port \"%s\" is not 0x<hex> below 0x10000",
+					      "ports", i, port_s);
 		if (strcmp(dir, "in") && strcmp(dir, "out"))
-			return fail(r, "%s[%zu]: direction \"%s\" is not in or out", "ports", i,
-				    dir);
+			return nvmx_json_fail(r, "%s[%zu]: direction \"%s\" is not in or out",
+					      "ports", i, dir);
 		if (size != 1 && size != 2 && size != 4)
-			return fail(r, "ports[%zu]: size is not 1, 2 or 4", i);
+			return nvmx_json_fail(r, "ports[%zu]: size is not 1, 2 or 4", i);
 		if (nvmx_summary_add_port(s, isa, (uint16_t)port, !strcmp(dir, "in"), (uint8_t)size,
 					  h, count))
-			return fail(r, "ports[%zu]: out of memory", i);
+			return nvmx_json_fail(r, "ports[%zu]: out of memory", i);
 	}
 	return 0;
 }
 
-static int read_top_u64(struct reader *r, struct json_object *root, const char *key, uint64_t *v,
-			bool *present)
+static int read_top_u64(struct nvmx_json_reader *r, struct json_object *root, const char *key,
+			uint64_t *v, bool *present)
 {
 	struct json_object *f;
 
@@ -737,14 +733,14 @@ static int read_top_u64(struct reader *r, struct json_object *root, const char *
 	if (!*present)
 		return 0;
 	if (!json_object_is_type(f, json_type_int) || json_object_get_int64(f) < 0)
-		return fail(r, "\"%s\" is not a non-negative integer", key);
+		return nvmx_json_fail(r, "\"%s\" is not a non-negative integer", key);
 	*v = (uint64_t)json_object_get_int64(f);
 	return 0;
 }
 
 struct nvmx_summary *nvmx_summary_read_json(const char *path, char *err, size_t errlen)
 {
-	struct reader r = { path, err, errlen };
+	struct nvmx_json_reader r = { path, err, errlen };
 	struct json_object *root, *schema;
 	struct nvmx_summary *s = NULL;
 	uint64_t v = 0;
@@ -758,18 +754,18 @@ struct nvmx_summary *nvmx_summary_read_json(const char *path, char *err, size_t 
 		return NULL;
 	}
 	if (!json_object_is_type(root, json_type_object)) {
-		fail(&r, "not a JSON object");
+		nvmx_json_fail(&r, "not a JSON object");
 		goto out;
 	}
 	if (!json_object_object_get_ex(root, "schema", &schema) ||
 	    !json_object_is_type(schema, json_type_int) ||
 	    json_object_get_int(schema) != NVMX_SCHEMA) {
-		fail(&r, "\"schema\" is missing or not %d", NVMX_SCHEMA);
+		nvmx_json_fail(&r, "\"schema\" is missing or not %d", NVMX_SCHEMA);
 		goto out;
 	}
 	s = nvmx_summary_new();
 	if (!s) {
-		fail(&r, "out of memory");
+		nvmx_json_fail(&r, "out of memory");
 		goto out;
 	}
 	if (read_exits(&r, root, s, NVMX_KIND_L2_EXIT) ||

@@ -33,6 +33,28 @@ struct nvmx_summary {
 	size_t n_vecs, cap_vecs;
 };
 
+/*
+ * Reading nvmx's JSON back: every error is one "path: what was wrong" line in err, and -EINVAL.
+ * ARR[I] names the entry being read (e.g. "l2_exits", 3) in the messages.
+ */
+struct nvmx_json_reader {
+	const char *path;
+	char *err;
+	size_t errlen;
+};
+
+__attribute__((format(printf, 2, 3))) int nvmx_json_fail(struct nvmx_json_reader *r,
+							 const char *fmt, ...);
+int nvmx_json_get_string(struct nvmx_json_reader *r, struct json_object *o, const char *arr,
+			 size_t i, const char *key, const char **v);
+int nvmx_json_get_u64(struct nvmx_json_reader *r, struct json_object *o, const char *arr, size_t i,
+		      const char *key, uint64_t *v);
+int nvmx_json_get_isa(struct nvmx_json_reader *r, struct json_object *o, const char *arr, size_t i,
+		      uint32_t *isa);
+/* root[key] as an array; an absent key is an empty list (*arr NULL). */
+int nvmx_json_get_array(struct nvmx_json_reader *r, struct json_object *root, const char *key,
+			struct json_object **arr);
+
 void nvmx_bd_free(struct nvmx_summary *s);
 /* Adds root[key] for key "breakdown", "l0_handled" or "vectoring": 0 or -ENOMEM. */
 int nvmx_bd_json_add(struct json_object *root, const struct nvmx_summary *s, const char *key);
