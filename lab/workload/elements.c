@@ -145,6 +145,47 @@ static uint64_t has(const struct wl_spec *spec, enum wl_element e)
 	return (spec->elements & WL_BIT(e)) ? 1 : 0;
 }
 
+/*
+ * The ports and MSRs of L2's exits, the same on both ISAs: every element's port or MSR, n times
+ * (iterations x vCPUs). Returns 0 or -ENOMEM.
+ */
+static int truth_ports_msrs(const struct wl_spec *spec, uint32_t isa, uint64_t n,
+			    struct nvmx_summary *t)
+{
+	const struct {
+		enum wl_element e;
+		uint16_t port;
+		bool in;
+		enum nvmx_handler by;
+	} ports[] = {
+		{ WL_IO_IN_L1, WL_PORT_L1, true, NVMX_HANDLED_BY_L1 },
+		{ WL_IO_OUT_L1, WL_PORT_L1, false, NVMX_HANDLED_BY_L1 },
+		{ WL_IO_IN_L0, WL_PORT_L0, true, NVMX_HANDLED_BY_L0 },
+		{ WL_IO_OUT_L0, WL_PORT_L0, false, NVMX_HANDLED_BY_L0 },
+		{ WL_INTR, WL_PORT_KICK, false, NVMX_HANDLED_BY_L0 },
+	};
+	const struct {
+		enum wl_element e;
+		uint32_t msr;
+		bool write;
+		enum nvmx_handler by;
+	} msrs[] = {
+		{ WL_RDMSR_L1, WL_MSR_L1, false, NVMX_HANDLED_BY_L1 },
+		{ WL_WRMSR_L1, WL_MSR_L1, true, NVMX_HANDLED_BY_L1 },
+		{ WL_RDMSR_L0, WL_MSR_L0_READ, false, NVMX_HANDLED_BY_L0 },
+		{ WL_WRMSR_L0, WL_MSR_L0_WRITE, true, NVMX_HANDLED_BY_L0 },
+	};
+	int r = 0;
+
+	for (size_t i = 0; !r && i < sizeof(ports) / sizeof(ports[0]); i++)
+		r = nvmx_summary_add_port(t, isa, ports[i].port, ports[i].in, 1, ports[i].by,
+					  n * has(spec, ports[i].e));
+	for (size_t i = 0; !r && i < sizeof(msrs) / sizeof(msrs[0]); i++)
+		r = nvmx_summary_add_msr(t, isa, msrs[i].msr, msrs[i].write, msrs[i].by,
+					 n * has(spec, msrs[i].e));
+	return r;
+}
+
 int wl_truth_svm(const struct wl_spec *spec, uint64_t iterations, uint32_t vcpus,
 		 const struct wl_l0_config *l0, struct nvmx_summary *t)
 {
@@ -162,8 +203,6 @@ int wl_truth_svm(const struct wl_spec *spec, uint64_t iterations, uint32_t vcpus
 	r = r ? r                                                                              \
 	      : nvmx_summary_add_exit(t, NVMX_KIND_L1_EXIT, isa, reason, NVMX_HANDLED_BY_NONE, \
 				      count)
-#define PORT(port, in, by, count)  r = r ? r : nvmx_summary_add_port(t, isa, port, in, 1, by, count)
-#define MSR(msr, write, by, count) r = r ? r : nvmx_summary_add_msr(t, isa, msr, write, by, count)
 
 	L2(SVM_EXIT_CPUID, NVMX_HANDLED_BY_L1, n * has(spec, WL_CPUID));
 	/* + the VMMCALL that ends each vCPU's run */
@@ -194,19 +233,9 @@ int wl_truth_svm(const struct wl_spec *spec, uint64_t iterations, uint32_t vcpus
 	}
 	L1X(SVM_EXIT_IOIO, vcpus); /* L1 reports the end on WL_PORT_L1_DONE */
 
-	PORT(WL_PORT_L1, true, NVMX_HANDLED_BY_L1, n * has(spec, WL_IO_IN_L1));
-	PORT(WL_PORT_L1, false, NVMX_HANDLED_BY_L1, n * has(spec, WL_IO_OUT_L1));
-	PORT(WL_PORT_L0, true, NVMX_HANDLED_BY_L0, n * has(spec, WL_IO_IN_L0));
-	PORT(WL_PORT_L0, false, NVMX_HANDLED_BY_L0, n * has(spec, WL_IO_OUT_L0));
-	PORT(WL_PORT_KICK, false, NVMX_HANDLED_BY_L0, n * intr);
-	MSR(WL_MSR_L1, false, NVMX_HANDLED_BY_L1, n * has(spec, WL_RDMSR_L1));
-	MSR(WL_MSR_L1, true, NVMX_HANDLED_BY_L1, n * has(spec, WL_WRMSR_L1));
-	MSR(WL_MSR_L0_READ, false, NVMX_HANDLED_BY_L0, n * has(spec, WL_RDMSR_L0));
-	MSR(WL_MSR_L0_WRITE, true, NVMX_HANDLED_BY_L0, n * has(spec, WL_WRMSR_L0));
+	r = r ? r : truth_ports_msrs(spec, isa, n, t);
 #undef L2
 #undef L1X
-#undef PORT
-#undef MSR
 	if (!r)
 		nvmx_summary_add_nested_entries(t, vmruns);
 	return r;
@@ -257,8 +286,6 @@ int wl_truth_vmx(const struct wl_spec *spec, uint64_t iterations, uint32_t vcpus
 	r = r ? r                                                                              \
 	      : nvmx_summary_add_exit(t, NVMX_KIND_L1_EXIT, isa, reason, NVMX_HANDLED_BY_NONE, \
 				      count)
-#define PORT(port, in, by, count)  r = r ? r : nvmx_summary_add_port(t, isa, port, in, 1, by, count)
-#define MSR(msr, write, by, count) r = r ? r : nvmx_summary_add_msr(t, isa, msr, write, by, count)
 
 	L2(EXIT_REASON_CPUID, NVMX_HANDLED_BY_L1, n * has(spec, WL_CPUID));
 	/* + the VMCALL that ends each vCPU's run */
@@ -299,19 +326,9 @@ int wl_truth_vmx(const struct wl_spec *spec, uint64_t iterations, uint32_t vcpus
 	L1X(EXIT_REASON_MSR_WRITE, vcpus * 2 * intr + n * intr);
 	L1X(EXIT_REASON_IO_INSTRUCTION, vcpus); /* L1 reports the end on WL_PORT_L1_DONE */
 
-	PORT(WL_PORT_L1, true, NVMX_HANDLED_BY_L1, n * has(spec, WL_IO_IN_L1));
-	PORT(WL_PORT_L1, false, NVMX_HANDLED_BY_L1, n * has(spec, WL_IO_OUT_L1));
-	PORT(WL_PORT_L0, true, NVMX_HANDLED_BY_L0, n * has(spec, WL_IO_IN_L0));
-	PORT(WL_PORT_L0, false, NVMX_HANDLED_BY_L0, n * has(spec, WL_IO_OUT_L0));
-	PORT(WL_PORT_KICK, false, NVMX_HANDLED_BY_L0, n * intr);
-	MSR(WL_MSR_L1, false, NVMX_HANDLED_BY_L1, n * has(spec, WL_RDMSR_L1));
-	MSR(WL_MSR_L1, true, NVMX_HANDLED_BY_L1, n * has(spec, WL_WRMSR_L1));
-	MSR(WL_MSR_L0_READ, false, NVMX_HANDLED_BY_L0, n * has(spec, WL_RDMSR_L0));
-	MSR(WL_MSR_L0_WRITE, true, NVMX_HANDLED_BY_L0, n * has(spec, WL_WRMSR_L0));
+	r = r ? r : truth_ports_msrs(spec, isa, n, t);
 #undef L2
 #undef L1X
-#undef PORT
-#undef MSR
 	if (!r)
 		nvmx_summary_add_nested_entries(t, handled);
 	return r;
