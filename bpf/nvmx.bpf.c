@@ -402,6 +402,22 @@ static __always_inline __u32 current_tgid(void)
 	return (__u32)(bpf_get_current_pid_tgid() >> 32);
 }
 
+/*
+ * kvm_exit and kvm_nested_vmexit print one record layout (the kernel's TRACE_EVENT_KVM_EXIT), but
+ * their CO-RE types differ, so the copy is a macro rather than a function.
+ */
+#define fill_exit_record(sc, ctx)                                                                  \
+	do {                                                                                       \
+		(sc)->e.reason = (ctx)->exit_reason;                                               \
+		(sc)->e.isa = (ctx)->isa;                                                          \
+		(sc)->e.value = (ctx)->guest_rip;                                                  \
+		(sc)->e.info1 = (ctx)->info1;                                                      \
+		(sc)->e.info2 = (ctx)->info2;                                                      \
+		(sc)->e.intr_info = (ctx)->intr_info;                                              \
+		(sc)->e.error_code = (ctx)->error_code;                                            \
+		(sc)->e.vcpu_id = (ctx)->vcpu_id;                                                  \
+	} while (0)
+
 SEC("tracepoint/kvm/kvm_exit")
 int nvmx_kvm_exit(struct trace_event_raw_kvm_exit___nvmx *ctx)
 {
@@ -409,14 +425,7 @@ int nvmx_kvm_exit(struct trace_event_raw_kvm_exit___nvmx *ctx)
 
 	if (!sc)
 		return 0;
-	sc->e.reason = ctx->exit_reason;
-	sc->e.isa = ctx->isa;
-	sc->e.value = ctx->guest_rip;
-	sc->e.info1 = ctx->info1;
-	sc->e.info2 = ctx->info2;
-	sc->e.intr_info = ctx->intr_info;
-	sc->e.error_code = ctx->error_code;
-	sc->e.vcpu_id = ctx->vcpu_id;
+	fill_exit_record(sc, ctx);
 	return handle_event(sc, current_tgid());
 }
 
@@ -427,14 +436,7 @@ int nvmx_kvm_nested_vmexit(struct trace_event_raw_kvm_nested_vmexit___nvmx *ctx)
 
 	if (!sc)
 		return 0;
-	sc->e.reason = ctx->exit_reason;
-	sc->e.isa = ctx->isa;
-	sc->e.value = ctx->guest_rip;
-	sc->e.info1 = ctx->info1;
-	sc->e.info2 = ctx->info2;
-	sc->e.intr_info = ctx->intr_info;
-	sc->e.error_code = ctx->error_code;
-	sc->e.vcpu_id = ctx->vcpu_id;
+	fill_exit_record(sc, ctx);
 	return handle_event(sc, current_tgid());
 }
 
