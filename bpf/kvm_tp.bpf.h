@@ -101,4 +101,20 @@ struct trace_event_raw_kvm_inj_exception___nvmx {
 
 /* kvm_nested_vmenter_failed and kvm_nested_intr_vmexit: no field is read, so no type here. */
 
+/*
+ * The vcpu of a tp_btf program (kvm_nested_vmexit's first argument): only the guest GPRs,
+ * arch.regs[] indexed by enum kvm_reg (arch/x86/include/asm/kvm_host.h: VCPU_REGS_RAX 0,
+ * VCPU_REGS_RCX 1, stable since the enum exists). In vmlinux BTF when kvm is built in, in the kvm
+ * module's BTF otherwise.
+ */
+#define NVMX_VCPU_REGS_RCX 1
+
+struct kvm_vcpu_arch___nvmx {
+	unsigned long regs[17]; /* NR_VCPU_REGS on x86_64; only [1] is read */
+} __attribute__((preserve_access_index));
+
+struct kvm_vcpu___nvmx {
+	struct kvm_vcpu_arch___nvmx arch;
+} __attribute__((preserve_access_index));
+
 #endif /* NVMX_KVM_TP_BPF_H */

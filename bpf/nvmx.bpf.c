@@ -13,6 +13,7 @@
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
 
 #include "nvmx/events.h"
 #include "nvmx/model.h"
@@ -43,14 +44,14 @@ struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
 	__uint(max_entries, 4096);
 	__type(key, struct nvmx_port_key);
-	__type(value, __u64);
+	__type(value, struct nvmx_io_value);
 } nvmx_ports SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
 	__uint(max_entries, 4096);
 	__type(key, struct nvmx_msr_key);
-	__type(value, __u64);
+	__type(value, struct nvmx_io_value);
 } nvmx_msrs SEC(".maps");
 
 struct {
@@ -151,6 +152,42 @@ static __always_inline void count_u64(void *map, const void *key, __u32 failed_s
 	*c += 1;
 }
 
+/* Adds inc to an MSR or port entry (nvmx_verdict_io of counts.h). */
+static __always_inline void count_io(void *map, const void *key, const struct nvmx_io_value *inc,
+				     __u32 failed_slot)
+{
+	static const struct nvmx_io_value zero;
+	struct nvmx_io_value *c = bpf_map_lookup_elem(map, key);
+
+	if (!c) {
+		(void)bpf_map_update_elem(map, key, &zero, BPF_NOEXIST);
+		c = bpf_map_lookup_elem(map, key);
+		if (!c) {
+			self_inc(failed_slot);
+			return;
+		}
+	}
+	c->count += inc->count;
+	c->timed += inc->timed;
+	c->sum_ns += inc->sum_ns;
+}
+
+static __always_inline void count_io_verdict(const struct nvmx_verdict *v)
+{
+	struct nvmx_msr_key mk = {};
+	struct nvmx_port_key pk = {};
+	struct nvmx_io_value inc;
+
+	switch (nvmx_verdict_io(v, &mk, &pk, &inc)) {
+	case 1:
+		count_io(&nvmx_msrs, &mk, &inc, NVMX_SELF_MSR_UPDATE_FAILED);
+		break;
+	case 2:
+		count_io(&nvmx_ports, &pk, &inc, NVMX_SELF_PORT_UPDATE_FAILED);
+		break;
+	}
+}
+
 static __always_inline void report_lost(const struct nvmx_verdict *v, __u32 tgid, __u32 tid)
 {
 	struct nvmx_anomaly *a = bpf_ringbuf_reserve(&nvmx_anomalies, sizeof(*a), 0);
@@ -173,8 +210,8 @@ static __always_inline void report_lost(const struct nvmx_verdict *v, __u32 tgid
 }
 
 /* The breakdown of a verdict (counts.h decides which): sums, histograms, L1's exits. */
-static __always_inline void count_breakdown(const struct nvmx_verdict *v, __u64 *parts,
-					    __u64 *cyc, __u32 tgid)
+static __always_inline void count_breakdown(const struct nvmx_verdict *v, __u64 *parts, __u64 *cyc,
+					    __u32 tgid)
 {
 	struct nvmx_bd_key k = { .tgid = tgid };
 	struct nvmx_bd_l1_key lk = { .tgid = tgid };
@@ -259,11 +296,8 @@ static __always_inline void count_verdict(const struct nvmx_verdict *v, __u64 *p
 		.reason = v->reason,
 		.outcome = nvmx_verdict_outcome(v),
 	};
-	struct nvmx_msr_key mk = {};
-	struct nvmx_port_key pk = {};
 	struct nvmx_hist *h;
 	__u64 b;
-	int extra;
 
 	if (v->kind == NVMX_V_VECTORING) {
 		struct nvmx_vec_key vk = {
@@ -280,6 +314,7 @@ static __always_inline void count_verdict(const struct nvmx_verdict *v, __u64 *p
 		return;
 	}
 	count_breakdown(v, parts, cyc, tgid);
+	count_io_verdict(v);
 	if (v->kind == NVMX_V_ROUND_TRIP)
 		return;
 	h = bpf_map_lookup_elem(&nvmx_exits, &k);
@@ -301,11 +336,6 @@ static __always_inline void count_verdict(const struct nvmx_verdict *v, __u64 *p
 	} else {
 		self_inc(NVMX_SELF_EXIT_UPDATE_FAILED);
 	}
-	extra = nvmx_verdict_extra(v, &mk, &pk);
-	if (extra == 1)
-		count_u64(&nvmx_msrs, &mk, NVMX_SELF_MSR_UPDATE_FAILED);
-	else if (extra == 2)
-		count_u64(&nvmx_ports, &pk, NVMX_SELF_PORT_UPDATE_FAILED);
 }
 
 static __always_inline void record(const struct nvmx_event *e, __u32 tgid)
@@ -406,16 +436,16 @@ static __always_inline __u32 current_tgid(void)
  * kvm_exit and kvm_nested_vmexit print one record layout (the kernel's TRACE_EVENT_KVM_EXIT), but
  * their CO-RE types differ, so the copy is a macro rather than a function.
  */
-#define fill_exit_record(sc, ctx)                                                                  \
-	do {                                                                                       \
-		(sc)->e.reason = (ctx)->exit_reason;                                               \
-		(sc)->e.isa = (ctx)->isa;                                                          \
-		(sc)->e.value = (ctx)->guest_rip;                                                  \
-		(sc)->e.info1 = (ctx)->info1;                                                      \
-		(sc)->e.info2 = (ctx)->info2;                                                      \
-		(sc)->e.intr_info = (ctx)->intr_info;                                              \
-		(sc)->e.error_code = (ctx)->error_code;                                            \
-		(sc)->e.vcpu_id = (ctx)->vcpu_id;                                                  \
+#define fill_exit_record(sc, ctx)                       \
+	do {                                            \
+		(sc)->e.reason = (ctx)->exit_reason;    \
+		(sc)->e.isa = (ctx)->isa;               \
+		(sc)->e.value = (ctx)->guest_rip;       \
+		(sc)->e.info1 = (ctx)->info1;           \
+		(sc)->e.info2 = (ctx)->info2;           \
+		(sc)->e.intr_info = (ctx)->intr_info;   \
+		(sc)->e.error_code = (ctx)->error_code; \
+		(sc)->e.vcpu_id = (ctx)->vcpu_id;       \
 	} while (0)
 
 SEC("tracepoint/kvm/kvm_exit")
@@ -522,6 +552,34 @@ int nvmx_kvm_msr(struct trace_event_raw_kvm_msr___nvmx *ctx)
 		sc->e.flags |= NVMX_EV_F_MSR_WRITE;
 	if (ctx->exception)
 		sc->e.flags |= NVMX_EV_F_MSR_GP;
+	return handle_event(sc, current_tgid());
+}
+
+/*
+ * The guest's RCX at an L2 exit, for the index of an RDMSR/WRMSR that L0 reflects to L1 (L0 never
+ * emulates it, so no kvm_msr names it). tp_btf, not a classic tracepoint: the record has no
+ * registers, the tracepoint's argument is the vcpu. The guest GPRs are in vcpu->arch.regs by
+ * then (__vmx_vcpu_run / __svm_vcpu_run save them on every exit), and kvm_exit's program has
+ * already made this exit pending, so only an MSR exit goes on to the model.
+ */
+SEC("tp_btf/kvm_nested_vmexit")
+int BPF_PROG(nvmx_kvm_nested_vmexit_rcx, struct kvm_vcpu___nvmx *vcpu, __u32 isa)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid(), write;
+	struct nvmx_thread *t = bpf_map_lookup_elem(&nvmx_threads, &tid);
+	struct scratch *sc;
+
+	if (!t || !(t->st.pending_flags & NVMX_PF_EXIT) ||
+	    (t->st.pending_flags & NVMX_PF_MSR_KNOWN) ||
+	    !nvmx_exit_msr_access(t->st.pending_isa,
+				  nvmx_model_basic_reason(t->st.pending_isa, t->st.pending_reason),
+				  t->st.pending_info1, &write))
+		return 0;
+	sc = begin(NVMX_EV_GUEST_RCX);
+	if (!sc)
+		return 0;
+	sc->e.value = vcpu->arch.regs[NVMX_VCPU_REGS_RCX];
+	sc->e.msr = (__u32)sc->e.value;
 	return handle_event(sc, current_tgid());
 }
 

@@ -343,6 +343,8 @@ static int setup(struct bpf_source *bs, bool bpf_stats)
 	}
 	bpf_program__set_autoload(s->progs.nvmx_test_event, false);
 	bpf_program__set_autoload(s->progs.nvmx_baseline_kvm_exit, false);
+	/* the reflected MSR's index (tp_btf): nvmxtop shows no MSR detail */
+	bpf_program__set_autoload(s->progs.nvmx_kvm_nested_vmexit_rcx, false);
 	for (size_t i = 0; i < N_TPS; i++) {
 		bpf_program__set_autoload(bs->progs[i], bs->tps[i].present);
 		present += bs->tps[i].present;

@@ -9,10 +9,12 @@
 #include "nvmx/counted.h"
 #include "nvmx/breakdown.h"
 
-static enum nvmx_handler handler_of(__u32 by)
+/* handled_by of an MSR/port key: an L2 exit's handler, or NONE for an exit of L1 itself */
+static enum nvmx_handler io_handler_of(__u32 by)
 {
-	/* an L2 exit not reflected to L1 was handled by L0 */
-	return by == NVMX_V_BY_L1 ? NVMX_HANDLED_BY_L1 : NVMX_HANDLED_BY_L0;
+	return by == NVMX_V_BY_L1   ? NVMX_HANDLED_BY_L1
+	       : by == NVMX_V_BY_L0 ? NVMX_HANDLED_BY_L0
+				    : NVMX_HANDLED_BY_NONE;
 }
 
 int nvmx_summary_add_counted(struct nvmx_summary *s, const struct nvmx_exit_key *k, uint64_t n)
@@ -44,16 +46,26 @@ int nvmx_summary_add_counted(struct nvmx_summary *s, const struct nvmx_exit_key 
 	}
 }
 
-int nvmx_summary_add_counted_msr(struct nvmx_summary *s, const struct nvmx_msr_key *k, uint64_t n)
+int nvmx_summary_add_counted_msr(struct nvmx_summary *s, const struct nvmx_msr_key *k,
+				 const struct nvmx_io_value *v)
 {
 	/* NVMX_MODEL_MSR_UNKNOWN and NVMX_MSR_UNKNOWN are the same value: see summary.h */
-	return nvmx_summary_add_msr(s, k->isa, k->msr, k->write, handler_of(k->handled_by), n);
+	enum nvmx_handler h = io_handler_of(k->handled_by);
+	int err = nvmx_summary_add_msr(s, k->isa, k->msr, k->write, h, v->count);
+
+	return err ? err
+		   : nvmx_summary_add_msr_cost(s, k->isa, k->msr, k->write, h, v->timed, v->sum_ns);
 }
 
-int nvmx_summary_add_counted_port(struct nvmx_summary *s, const struct nvmx_port_key *k, uint64_t n)
+int nvmx_summary_add_counted_port(struct nvmx_summary *s, const struct nvmx_port_key *k,
+				  const struct nvmx_io_value *v)
 {
-	return nvmx_summary_add_port(s, k->isa, k->port, k->in, k->size, handler_of(k->handled_by),
-				     n);
+	enum nvmx_handler h = io_handler_of(k->handled_by);
+	int err = nvmx_summary_add_port(s, k->isa, k->port, k->in, k->size, h, v->count);
+
+	return err ? err
+		   : nvmx_summary_add_port_cost(s, k->isa, k->port, k->in, k->size, h, v->timed,
+						v->sum_ns);
 }
 
 /* The breakdown of one verdict, as the BPF side sums it (nvmx_verdict_breakdown of counts.h). */
@@ -83,18 +95,35 @@ static int add_breakdown(struct nvmx_summary *s, const struct nvmx_verdict *v)
 	return err;
 }
 
+/* The msrs/ports entry of one verdict (nvmx_verdict_io of counts.h). */
+static int add_io(struct nvmx_summary *s, const struct nvmx_verdict *v)
+{
+	struct nvmx_msr_key mk;
+	struct nvmx_port_key pk;
+	struct nvmx_io_value inc;
+
+	switch (nvmx_verdict_io(v, &mk, &pk, &inc)) {
+	case 1:
+		return nvmx_summary_add_counted_msr(s, &mk, &inc);
+	case 2:
+		return nvmx_summary_add_counted_port(s, &pk, &inc);
+	default:
+		return 0;
+	}
+}
+
 int nvmx_summary_add_verdict(struct nvmx_summary *s, const struct nvmx_verdict *v)
 {
 	struct nvmx_exit_key k = { .isa = v->isa, .reason = v->reason };
-	struct nvmx_msr_key mk;
-	struct nvmx_port_key pk;
 	int err;
 
 	if (v->kind == NVMX_V_VECTORING)
 		return nvmx_summary_add_vectoring(s, v->isa, v->vec_type, v->vec_vector,
 						  v->vec_outcome, 1);
-	if (v->kind == NVMX_V_ROUND_TRIP)
-		return add_breakdown(s, v);
+	if (v->kind == NVMX_V_ROUND_TRIP) {
+		err = add_breakdown(s, v);
+		return err ? err : add_io(s, v);
+	}
 	if (v->kind > NVMX_V_NESTED_ENTRY_FAILED)
 		return -EINVAL;
 	err = add_breakdown(s, v);
@@ -102,14 +131,5 @@ int nvmx_summary_add_verdict(struct nvmx_summary *s, const struct nvmx_verdict *
 		return err;
 	k.outcome = nvmx_verdict_outcome(v);
 	err = nvmx_summary_add_counted(s, &k, 1);
-	if (err)
-		return err;
-	switch (nvmx_verdict_extra(v, &mk, &pk)) {
-	case 1:
-		return nvmx_summary_add_counted_msr(s, &mk, 1);
-	case 2:
-		return nvmx_summary_add_counted_port(s, &pk, 1);
-	default:
-		return 0;
-	}
+	return err ? err : add_io(s, v);
 }

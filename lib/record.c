@@ -86,6 +86,9 @@ int nvmx_record_format(const struct nvmx_event *e, const char *comm, uint32_t cp
 	case NVMX_EV_INJ_EXCEPTION:
 		name = "kvm_inj_exception";
 		break;
+	case NVMX_EV_GUEST_RCX:
+		name = "nvmx_guest_rcx";
+		break;
 	default:
 		return -EINVAL;
 	}
@@ -155,6 +158,9 @@ int nvmx_record_format(const struct nvmx_event *e, const char *comm, uint32_t cp
 		else
 			n = snprintf(buf, len, "%s0x%" PRIx32 "%s", head, (uint32_t)e->reason,
 				     (e->flags & NVMX_EV_F_REINJECTED) ? " [reinjected]" : "");
+		break;
+	case NVMX_EV_GUEST_RCX:
+		n = snprintf(buf, len, "%srcx 0x%" PRIx64, head, (uint64_t)e->value);
 		break;
 	default: /* NVMX_EV_MSR */
 		n = snprintf(buf, len, "%smsr_%s %" PRIx32 " = 0x%" PRIx64 "%s", head,

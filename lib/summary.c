@@ -149,45 +149,91 @@ void nvmx_summary_add_unattributed(struct nvmx_summary *s, uint64_t count)
 	s->unattributed += count;
 }
 
+/* The entry of key, made (with zero counts) if absent; NULL when out of memory. */
+static struct nvmx_summary_msr *msr_entry(struct nvmx_summary *s,
+					  const struct nvmx_summary_msr *key)
+{
+	bool found;
+	size_t at = find_msr(s->msrs, s->n_msrs, key, &found);
+
+	if (!found) {
+		if (insert_slot((void **)&s->msrs, &s->n_msrs, &s->cap_msrs, sizeof(*key), at))
+			return NULL;
+		s->msrs[at] = *key;
+	}
+	return &s->msrs[at];
+}
+
+static struct nvmx_summary_port *port_entry(struct nvmx_summary *s,
+					    const struct nvmx_summary_port *key)
+{
+	bool found;
+	size_t at = find_port(s->ports, s->n_ports, key, &found);
+
+	if (!found) {
+		if (insert_slot((void **)&s->ports, &s->n_ports, &s->cap_ports, sizeof(*key), at))
+			return NULL;
+		s->ports[at] = *key;
+	}
+	return &s->ports[at];
+}
+
 int nvmx_summary_add_msr(struct nvmx_summary *s, uint32_t isa, uint32_t msr, bool write,
 			 enum nvmx_handler handled_by, uint64_t count)
 {
-	struct nvmx_summary_msr key = { isa, msr, write, handled_by, 0 };
-	bool found;
-	size_t at;
-	int err;
+	struct nvmx_summary_msr key = { isa, msr, write, handled_by, 0, 0, 0 }, *m;
 
 	if (!count)
 		return 0;
-	at = find_msr(s->msrs, s->n_msrs, &key, &found);
-	if (!found) {
-		err = insert_slot((void **)&s->msrs, &s->n_msrs, &s->cap_msrs, sizeof(key), at);
-		if (err)
-			return err;
-		s->msrs[at] = key;
-	}
-	s->msrs[at].count += count;
+	m = msr_entry(s, &key);
+	if (!m)
+		return -ENOMEM;
+	m->count += count;
+	return 0;
+}
+
+int nvmx_summary_add_msr_cost(struct nvmx_summary *s, uint32_t isa, uint32_t msr, bool write,
+			      enum nvmx_handler handled_by, uint64_t timed, uint64_t sum_ns)
+{
+	struct nvmx_summary_msr key = { isa, msr, write, handled_by, 0, 0, 0 }, *m;
+
+	if (!timed)
+		return 0;
+	m = msr_entry(s, &key);
+	if (!m)
+		return -ENOMEM;
+	m->timed += timed;
+	m->sum_ns += sum_ns;
 	return 0;
 }
 
 int nvmx_summary_add_port(struct nvmx_summary *s, uint32_t isa, uint16_t port, bool in,
 			  uint8_t size, enum nvmx_handler handled_by, uint64_t count)
 {
-	struct nvmx_summary_port key = { isa, port, in, size, handled_by, 0 };
-	bool found;
-	size_t at;
-	int err;
+	struct nvmx_summary_port key = { isa, port, in, size, handled_by, 0, 0, 0 }, *p;
 
 	if (!count)
 		return 0;
-	at = find_port(s->ports, s->n_ports, &key, &found);
-	if (!found) {
-		err = insert_slot((void **)&s->ports, &s->n_ports, &s->cap_ports, sizeof(key), at);
-		if (err)
-			return err;
-		s->ports[at] = key;
-	}
-	s->ports[at].count += count;
+	p = port_entry(s, &key);
+	if (!p)
+		return -ENOMEM;
+	p->count += count;
+	return 0;
+}
+
+int nvmx_summary_add_port_cost(struct nvmx_summary *s, uint32_t isa, uint16_t port, bool in,
+			       uint8_t size, enum nvmx_handler handled_by, uint64_t timed,
+			       uint64_t sum_ns)
+{
+	struct nvmx_summary_port key = { isa, port, in, size, handled_by, 0, 0, 0 }, *p;
+
+	if (!timed)
+		return 0;
+	p = port_entry(s, &key);
+	if (!p)
+		return -ENOMEM;
+	p->timed += timed;
+	p->sum_ns += sum_ns;
 	return 0;
 }
 
@@ -222,7 +268,7 @@ uint64_t nvmx_summary_exit_count(const struct nvmx_summary *s, enum nvmx_kind ki
 uint64_t nvmx_summary_msr_count(const struct nvmx_summary *s, uint32_t isa, uint32_t msr,
 				bool write, enum nvmx_handler handled_by)
 {
-	struct nvmx_summary_msr key = { isa, msr, write, handled_by, 0 };
+	struct nvmx_summary_msr key = { isa, msr, write, handled_by, 0, 0, 0 };
 	bool found;
 	size_t at = find_msr(s->msrs, s->n_msrs, &key, &found);
 
@@ -232,7 +278,7 @@ uint64_t nvmx_summary_msr_count(const struct nvmx_summary *s, uint32_t isa, uint
 uint64_t nvmx_summary_port_count(const struct nvmx_summary *s, uint32_t isa, uint16_t port, bool in,
 				 uint8_t size, enum nvmx_handler handled_by)
 {
-	struct nvmx_summary_port key = { isa, port, in, size, handled_by, 0 };
+	struct nvmx_summary_port key = { isa, port, in, size, handled_by, 0, 0, 0 };
 	bool found;
 	size_t at = find_port(s->ports, s->n_ports, &key, &found);
 
@@ -375,6 +421,29 @@ static struct json_object *exit_json(const struct nvmx_summary_exit *e)
 	return o;
 }
 
+/* "exit": "L2" with its handled_by, or "exit": "L1" for L1's own exits (handled_by NONE). */
+static int add_io_level(struct json_object *o, enum nvmx_handler h)
+{
+	int err =
+		add_key(o, "exit", json_object_new_string(h == NVMX_HANDLED_BY_NONE ? "L1" : "L2"));
+
+	if (h != NVMX_HANDLED_BY_NONE)
+		err |= add_key(o, "handled_by", json_object_new_string(handler_name(h)));
+	return err;
+}
+
+/* The cost of an MSR/port entry, only when something was timed (truth files have none). */
+static int add_io_cost(struct json_object *o, uint64_t timed, uint64_t sum_ns)
+{
+	int err = 0;
+
+	if (!timed)
+		return 0;
+	err |= add_key(o, "sum_ns", json_object_new_int64((int64_t)sum_ns));
+	err |= add_key(o, "timed", json_object_new_int64((int64_t)timed));
+	return err;
+}
+
 static struct json_object *msr_json(const struct nvmx_summary_msr *m)
 {
 	struct json_object *o = json_object_new_object();
@@ -390,9 +459,10 @@ static struct json_object *msr_json(const struct nvmx_summary_msr *m)
 	err |= add_key(o, "access", json_object_new_string(m->write ? "write" : "read"));
 	err |= add_key(o, "certain", json_object_new_boolean(msr_certain(m)));
 	err |= add_key(o, "count", json_object_new_int64((int64_t)m->count));
-	err |= add_key(o, "handled_by", json_object_new_string(handler_name(m->handled_by)));
+	err |= add_io_level(o, m->handled_by);
 	err |= add_key(o, "isa", json_object_new_string(nvmx_isa_name(m->isa)));
 	err |= add_key(o, "msr", json_object_new_string(buf));
+	err |= add_io_cost(o, m->timed, m->sum_ns);
 	if (err) {
 		json_object_put(o);
 		return NULL;
@@ -412,10 +482,11 @@ static struct json_object *port_json(const struct nvmx_summary_port *p)
 	err |= add_key(o, "certain", json_object_new_boolean(port_certain(p)));
 	err |= add_key(o, "count", json_object_new_int64((int64_t)p->count));
 	err |= add_key(o, "direction", json_object_new_string(p->in ? "in" : "out"));
-	err |= add_key(o, "handled_by", json_object_new_string(handler_name(p->handled_by)));
+	err |= add_io_level(o, p->handled_by);
 	err |= add_key(o, "isa", json_object_new_string(nvmx_isa_name(p->isa)));
 	err |= add_key(o, "port", json_object_new_string(buf));
 	err |= add_key(o, "size", json_object_new_int(p->size));
+	err |= add_io_cost(o, p->timed, p->sum_ns);
 	if (err) {
 		json_object_put(o);
 		return NULL;
@@ -571,6 +642,43 @@ static int get_handler(struct nvmx_json_reader *r, struct json_object *o, const 
 	return 0;
 }
 
+/* handled_by of an MSR/port entry: "exit": "L1" (an exit of L1 itself) or an L2 exit's handler. */
+static int get_io_handler(struct nvmx_json_reader *r, struct json_object *o, const char *arr,
+			  size_t i, enum nvmx_handler *h)
+{
+	struct json_object *f;
+	const char *v;
+
+	/* files written before L1's own exits were counted have no "exit": all L2 */
+	if (!json_object_object_get_ex(o, "exit", &f))
+		return get_handler(r, o, arr, i, h);
+	if (!json_object_is_type(f, json_type_string))
+		return nvmx_json_fail(r, "%s[%zu]: exit is not a string", arr, i);
+	v = json_object_get_string(f);
+	if (!strcmp(v, "L1")) {
+		*h = NVMX_HANDLED_BY_NONE;
+		return 0;
+	}
+	if (strcmp(v, "L2"))
+		return nvmx_json_fail(r, "%s[%zu]: exit \"%s\" is not L1 or L2", arr, i, v);
+	return get_handler(r, o, arr, i, h);
+}
+
+/* The optional "timed" and "sum_ns" of an MSR/port entry (0 when absent). */
+static int get_io_cost(struct nvmx_json_reader *r, struct json_object *o, const char *arr, size_t i,
+		       uint64_t *timed, uint64_t *sum_ns)
+{
+	struct json_object *f;
+	int err = 0;
+
+	*timed = *sum_ns = 0;
+	if (json_object_object_get_ex(o, "timed", &f))
+		err = nvmx_json_get_u64(r, o, arr, i, "timed", timed);
+	if (!err && json_object_object_get_ex(o, "sum_ns", &f))
+		err = nvmx_json_get_u64(r, o, arr, i, "sum_ns", sum_ns);
+	return err;
+}
+
 int nvmx_json_get_array(struct nvmx_json_reader *r, struct json_object *root, const char *key,
 			struct json_object **arr)
 {
@@ -649,7 +757,7 @@ static int read_msrs(struct nvmx_json_reader *r, struct json_object *root, struc
 		struct json_object *o = json_object_array_get_idx(arr, i);
 		const char *msr_s, *access;
 		enum nvmx_handler h;
-		uint64_t count;
+		uint64_t count, timed, sum_ns;
 		uint32_t isa, msr;
 
 		if (!json_object_is_type(o, json_type_object))
@@ -660,9 +768,11 @@ static int read_msrs(struct nvmx_json_reader *r, struct json_object *root, struc
 		if (!err)
 			err = nvmx_json_get_string(r, o, "msrs", i, "access", &access);
 		if (!err)
-			err = get_handler(r, o, "msrs", i, &h);
+			err = get_io_handler(r, o, "msrs", i, &h);
 		if (!err)
 			err = nvmx_json_get_u64(r, o, "msrs", i, "count", &count);
+		if (!err)
+			err = get_io_cost(r, o, "msrs", i, &timed, &sum_ns);
 		if (err)
 			return err;
 		if (!strcmp(msr_s, "unknown"))
@@ -673,7 +783,9 @@ static int read_msrs(struct nvmx_json_reader *r, struct json_object *root, struc
 		if (strcmp(access, "read") && strcmp(access, "write"))
 			return nvmx_json_fail(r, "%s[%zu]: access \"%s\" is not read or write",
 					      "msrs", i, access);
-		if (nvmx_summary_add_msr(s, isa, msr, !strcmp(access, "write"), h, count))
+		if (nvmx_summary_add_msr(s, isa, msr, !strcmp(access, "write"), h, count) ||
+		    nvmx_summary_add_msr_cost(s, isa, msr, !strcmp(access, "write"), h, timed,
+					      sum_ns))
 			return nvmx_json_fail(r, "msrs[%zu]: out of memory", i);
 	}
 	return 0;
@@ -690,7 +802,7 @@ static int read_ports(struct nvmx_json_reader *r, struct json_object *root, stru
 		struct json_object *o = json_object_array_get_idx(arr, i);
 		const char *port_s, *dir;
 		enum nvmx_handler h;
-		uint64_t count, size;
+		uint64_t count, size, timed, sum_ns;
 		uint32_t isa, port;
 
 		if (!json_object_is_type(o, json_type_object))
@@ -703,9 +815,11 @@ static int read_ports(struct nvmx_json_reader *r, struct json_object *root, stru
 		if (!err)
 			err = nvmx_json_get_u64(r, o, "ports", i, "size", &size);
 		if (!err)
-			err = get_handler(r, o, "ports", i, &h);
+			err = get_io_handler(r, o, "ports", i, &h);
 		if (!err)
 			err = nvmx_json_get_u64(r, o, "ports", i, "count", &count);
+		if (!err)
+			err = get_io_cost(r, o, "ports", i, &timed, &sum_ns);
 		if (err)
 			return err;
 		if (parse_hex(port_s, 0xffff, &port))
@@ -718,7 +832,9 @@ static int read_ports(struct nvmx_json_reader *r, struct json_object *root, stru
 		if (size != 1 && size != 2 && size != 4)
 			return nvmx_json_fail(r, "ports[%zu]: size is not 1, 2 or 4", i);
 		if (nvmx_summary_add_port(s, isa, (uint16_t)port, !strcmp(dir, "in"), (uint8_t)size,
-					  h, count))
+					  h, count) ||
+		    nvmx_summary_add_port_cost(s, isa, (uint16_t)port, !strcmp(dir, "in"),
+					       (uint8_t)size, h, timed, sum_ns))
 			return nvmx_json_fail(r, "ports[%zu]: out of memory", i);
 	}
 	return 0;
@@ -821,6 +937,12 @@ static void exit_label(const struct nvmx_summary_exit *e, char *buf, size_t len)
 		snprintf(buf, len, "%s %s %s", kind_keys[e->kind], nvmx_isa_name(e->isa), name);
 }
 
+/* An MSR/port entry's handler in a diff line: L2 exits by L0 or L1, or L1's own exits. */
+static const char *io_level_name(enum nvmx_handler h)
+{
+	return h == NVMX_HANDLED_BY_NONE ? "L1-exit" : handler_name(h);
+}
+
 static void msr_label(const struct nvmx_summary_msr *m, char *buf, size_t len)
 {
 	char ms[16];
@@ -830,13 +952,13 @@ static void msr_label(const struct nvmx_summary_msr *m, char *buf, size_t len)
 	else
 		snprintf(ms, sizeof(ms), "0x%x", m->msr);
 	snprintf(buf, len, "msrs %s %s %s %s", nvmx_isa_name(m->isa), ms,
-		 m->write ? "write" : "read", handler_name(m->handled_by));
+		 m->write ? "write" : "read", io_level_name(m->handled_by));
 }
 
 static void port_label(const struct nvmx_summary_port *p, char *buf, size_t len)
 {
 	snprintf(buf, len, "ports %s 0x%x %s %u %s", nvmx_isa_name(p->isa), p->port,
-		 p->in ? "in" : "out", p->size, handler_name(p->handled_by));
+		 p->in ? "in" : "out", p->size, io_level_name(p->handled_by));
 }
 
 static int compare_exits(const struct nvmx_summary *t, const struct nvmx_summary *o, bool all,

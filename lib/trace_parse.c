@@ -335,6 +335,19 @@ bad:
 	malformed(out, "'msr_read|msr_write IDX = 0xVALUE'");
 }
 
+/* nvmx_guest_rcx (nvmxd --record only, not a kernel event): "rcx 0xVAL" */
+static void parse_guest_rcx(struct cur *c, struct nvmx_line *out)
+{
+	uint64_t v;
+
+	if (!accept(c, "rcx ") || !number(c, 16, &v))
+		malformed(out, "'rcx 0xVALUE'");
+	else {
+		out->ev.value = v;
+		out->ev.msr = (uint32_t)v;
+	}
+}
+
 /*
  * kvm_inj_virq: "IRQ 0x30", "Soft/INTn 0x21", then " [reinjected]" (5.19+: "%s 0x%x%s"); older
  * kernels printed "irq 48", never reinjected.
@@ -429,6 +442,8 @@ static const struct {
 	{ "kvm_msr", NVMX_EV_MSR, parse_msr },
 	{ "kvm_inj_virq", NVMX_EV_INJ_VIRQ, parse_inj_virq },
 	{ "kvm_inj_exception", NVMX_EV_INJ_EXCEPTION, parse_inj_exception },
+	/* L2's RCX at an L2 exit, read by nvmxd's tp_btf program (include/nvmx/events.h) */
+	{ "nvmx_guest_rcx", NVMX_EV_GUEST_RCX, parse_guest_rcx },
 };
 
 /*

@@ -158,8 +158,9 @@ static int add_exit_hist(struct nvmxd_counts *c, const void *key, const __u64 *s
 	return 0;
 }
 
-static int add_msr_count(struct nvmxd_counts *c, const void *key, const __u64 *sum)
+static int add_msr_value(struct nvmxd_counts *c, const void *key, const __u64 *sum)
 {
+	const struct nvmx_io_value *v = (const struct nvmx_io_value *)sum;
 	struct nvmxd_msr *m = find_msr(c, key);
 	int err;
 
@@ -171,12 +172,15 @@ static int add_msr_count(struct nvmxd_counts *c, const void *key, const __u64 *s
 		memset(m, 0, sizeof(*m));
 		memcpy(&m->key, key, sizeof(m->key));
 	}
-	m->count += sum[0];
+	m->v.count += v->count;
+	m->v.timed += v->timed;
+	m->v.sum_ns += v->sum_ns;
 	return 0;
 }
 
-static int add_port_count(struct nvmxd_counts *c, const void *key, const __u64 *sum)
+static int add_port_value(struct nvmxd_counts *c, const void *key, const __u64 *sum)
 {
+	const struct nvmx_io_value *v = (const struct nvmx_io_value *)sum;
 	struct nvmxd_port *p = find_port(c, key);
 	int err;
 
@@ -188,7 +192,9 @@ static int add_port_count(struct nvmxd_counts *c, const void *key, const __u64 *
 		memset(p, 0, sizeof(*p));
 		memcpy(&p->key, key, sizeof(p->key));
 	}
-	p->count += sum[0];
+	p->v.count += v->count;
+	p->v.timed += v->timed;
+	p->v.sum_ns += v->sum_ns;
 	return 0;
 }
 
@@ -263,11 +269,11 @@ int nvmxd_counts_read(struct nvmxd_counts *c, const struct nvmxd_maps *m)
 	err = read_percpu(m->exits, sizeof(struct nvmx_exit_key), sizeof(struct nvmx_hist),
 			  add_exit_hist, c);
 	if (!err)
-		err = read_percpu(m->msrs, sizeof(struct nvmx_msr_key), sizeof(__u64),
-				  add_msr_count, c);
+		err = read_percpu(m->msrs, sizeof(struct nvmx_msr_key),
+				  sizeof(struct nvmx_io_value), add_msr_value, c);
 	if (!err)
-		err = read_percpu(m->ports, sizeof(struct nvmx_port_key), sizeof(__u64),
-				  add_port_count, c);
+		err = read_percpu(m->ports, sizeof(struct nvmx_port_key),
+				  sizeof(struct nvmx_io_value), add_port_value, c);
 	if (!err && m->breakdown > 0)
 		err = read_percpu(m->breakdown, sizeof(struct nvmx_bd_key),
 				  sizeof(struct nvmx_bd_value), add_bd, c);
@@ -341,6 +347,25 @@ static int add_verdict_breakdown(struct nvmxd_counts *c, const struct nvmx_verdi
 	return err;
 }
 
+/* The msrs/ports entry of a verdict, as the BPF side counts it (nvmx_verdict_io). */
+static int add_verdict_io(struct nvmxd_counts *c, const struct nvmx_verdict *v)
+{
+	struct nvmx_msr_key mk;
+	struct nvmx_port_key pk;
+	struct nvmx_io_value inc;
+
+	memset(&mk, 0, sizeof(mk));
+	memset(&pk, 0, sizeof(pk));
+	switch (nvmx_verdict_io(v, &mk, &pk, &inc)) {
+	case 1:
+		return add_msr_value(c, &mk, (const __u64 *)&inc);
+	case 2:
+		return add_port_value(c, &pk, (const __u64 *)&inc);
+	default:
+		return 0;
+	}
+}
+
 int nvmxd_counts_add_verdict(struct nvmxd_counts *c, const struct nvmx_verdict *v, uint32_t tgid,
 			     uint32_t tid)
 {
@@ -351,11 +376,9 @@ int nvmxd_counts_add_verdict(struct nvmxd_counts *c, const struct nvmx_verdict *
 		.reason = v->reason,
 		.outcome = nvmx_verdict_outcome(v),
 	};
-	struct nvmx_msr_key mk;
-	struct nvmx_port_key pk;
 	struct nvmx_hist h;
 	__u64 one = 1;
-	int extra, err;
+	int err;
 
 	if (v->kind == NVMX_V_VECTORING) {
 		struct nvmx_vec_key vk = { tgid,	  v->isa,	  v->vec_type,
@@ -364,6 +387,8 @@ int nvmxd_counts_add_verdict(struct nvmxd_counts *c, const struct nvmx_verdict *
 		return add_vec(c, &vk, &one);
 	}
 	err = add_verdict_breakdown(c, v, tgid);
+	if (!err && v->kind == NVMX_V_ROUND_TRIP)
+		err = add_verdict_io(c, v);
 	if (err || v->kind == NVMX_V_ROUND_TRIP)
 		return err;
 	memset(&h, 0, sizeof(h));
@@ -373,14 +398,7 @@ int nvmxd_counts_add_verdict(struct nvmxd_counts *c, const struct nvmx_verdict *
 	err = add_exit_hist(c, &k, (const __u64 *)&h);
 	if (err)
 		return err;
-	memset(&mk, 0, sizeof(mk));
-	memset(&pk, 0, sizeof(pk));
-	extra = nvmx_verdict_extra(v, &mk, &pk);
-	if (extra == 1)
-		return add_msr_count(c, &mk, &one);
-	if (extra == 2)
-		return add_port_count(c, &pk, &one);
-	return 0;
+	return add_verdict_io(c, v);
 }
 
 int nvmxd_counts_end(struct nvmxd_counts *c, int threads_fd, uint64_t now_ns, size_t *threads)
@@ -476,14 +494,14 @@ int nvmxd_counts_to_summary(const struct nvmxd_counts *c, uint32_t tgid, uint32_
 	for (size_t i = 0; i < c->n_msrs && !err; i++) {
 		const struct nvmxd_msr *m = &c->msrs[i];
 
-		if (m->count)
-			err = nvmx_summary_add_counted_msr(s, &m->key, m->count);
+		if (m->v.count || m->v.timed)
+			err = nvmx_summary_add_counted_msr(s, &m->key, &m->v);
 	}
 	for (size_t i = 0; i < c->n_ports && !err; i++) {
 		const struct nvmxd_port *p = &c->ports[i];
 
-		if (p->count)
-			err = nvmx_summary_add_counted_port(s, &p->key, p->count);
+		if (p->v.count || p->v.timed)
+			err = nvmx_summary_add_counted_port(s, &p->key, &p->v);
 	}
 	return err;
 }

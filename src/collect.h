@@ -26,12 +26,12 @@ struct nvmxd_exit {
 
 struct nvmxd_msr {
 	struct nvmx_msr_key key;
-	uint64_t count;
+	struct nvmx_io_value v; /* summed over CPUs */
 };
 
 struct nvmxd_port {
 	struct nvmx_port_key key;
-	uint64_t count;
+	struct nvmx_io_value v; /* summed over CPUs */
 };
 
 struct nvmxd_bd {

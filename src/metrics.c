@@ -345,7 +345,7 @@ static void write_msrs_ports(struct mw *w, const struct nvmxd_counts *c)
 		label(l, sizeof(l), "msr", buf);
 		label(l, sizeof(l), "access", m->key.write ? "write" : "read");
 		label(l, sizeof(l), "handled_by", m->key.handled_by == NVMX_V_BY_L1 ? "L1" : "L0");
-		sample_u64(w, "", l, m->count);
+		sample_u64(w, "", l, m->v.count);
 	}
 	family(w, "nvmx_l2_io_exits", M_COUNTER, NULL,
 	       "L2 port I/O exits by port, direction, size (bytes) and handler, all VMs.");
@@ -360,7 +360,7 @@ static void write_msrs_ports(struct mw *w, const struct nvmxd_counts *c)
 		snprintf(buf, sizeof(buf), "%u", (unsigned int)p->key.size);
 		label(l, sizeof(l), "size", buf);
 		label(l, sizeof(l), "handled_by", p->key.handled_by == NVMX_V_BY_L1 ? "L1" : "L0");
-		sample_u64(w, "", l, p->count);
+		sample_u64(w, "", l, p->v.count);
 	}
 }
 

@@ -310,7 +310,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 /* ---- the daemon's state ---- */
 
 /* The tracepoint programs of setup_table(), the --baseline one included. */
-#define NVMXD_MAX_TPS 12
+#define NVMXD_MAX_TPS 16
 
 /* One tracepoint: its probe result, program and link. */
 struct tp_prog {
@@ -475,6 +475,8 @@ static void setup_table(struct nvmxd *d)
 		{ "kvm_exit", "trace_event_raw_kvm_exit", s->progs.nvmx_kvm_exit, false },
 		{ "kvm_nested_vmexit", "trace_event_raw_kvm_nested_vmexit",
 		  s->progs.nvmx_kvm_nested_vmexit, false },
+		/* tp_btf: L2's RCX, the index of a reflected RDMSR/WRMSR (needs struct kvm_vcpu) */
+		{ "kvm_nested_vmexit", "kvm_vcpu", s->progs.nvmx_kvm_nested_vmexit_rcx, false },
 		{ "kvm_nested_vmexit_inject", "trace_event_raw_kvm_nested_vmexit_inject",
 		  s->progs.nvmx_kvm_nested_vmexit_inject, false },
 		{ "kvm_nested_vmenter", "trace_event_raw_kvm_nested_vmenter",
@@ -608,7 +610,9 @@ static int attach(struct nvmxd *d)
 			elog("missing %s%s: %s\n", p->tp.event, what, p->tp.missing);
 			continue;
 		}
-		elog("attached %s (tracepoint)%s\n", p->tp.event, what);
+		elog("attached %s (%s)%s\n", p->tp.event,
+		     bpf_program__type(p->prog) == BPF_PROG_TYPE_TRACING ? "tp_btf" : "tracepoint",
+		     what);
 		attached += !p->baseline;
 	}
 	if (!attached)

@@ -13,9 +13,10 @@
 
 /* Each returns 0, -ENOMEM, or -EINVAL for an outcome it does not know. */
 int nvmx_summary_add_counted(struct nvmx_summary *s, const struct nvmx_exit_key *k, uint64_t n);
-int nvmx_summary_add_counted_msr(struct nvmx_summary *s, const struct nvmx_msr_key *k, uint64_t n);
+int nvmx_summary_add_counted_msr(struct nvmx_summary *s, const struct nvmx_msr_key *k,
+				 const struct nvmx_io_value *v);
 int nvmx_summary_add_counted_port(struct nvmx_summary *s, const struct nvmx_port_key *k,
-				  uint64_t n);
+				  const struct nvmx_io_value *v);
 
 /* One verdict of the model, counted: its outcome, and its MSR or port for an L2 exit. */
 int nvmx_summary_add_verdict(struct nvmx_summary *s, const struct nvmx_verdict *v);

@@ -32,21 +32,31 @@ struct nvmx_exit_key {
 	__u32 pad;
 };
 
-/* L2 port I/O exits (nvmx_exit_io of model.h). */
+/*
+ * Port I/O exits (nvmx_exit_io of model.h): L2's by handler, and L1's own (nvmx_verdict_io).
+ * handled_by: NVMX_V_BY_L0 / NVMX_V_BY_L1 for an L2 exit, NVMX_V_BY_NONE for an exit of L1.
+ */
 struct nvmx_port_key {
 	__u32 isa;
 	__u16 port;
-	__u8 in;	  /* 1: IN, 0: OUT */
-	__u8 size;	  /* bytes, 0 if the record did not say */
-	__u32 handled_by; /* NVMX_V_BY_L0 / NVMX_V_BY_L1 */
+	__u8 in;   /* 1: IN, 0: OUT */
+	__u8 size; /* bytes, 0 if the record did not say */
+	__u32 handled_by;
 };
 
-/* L2 MSR exits (nvmx_exit_msr_access of model.h). */
+/* RDMSR/WRMSR exits (nvmx_exit_msr_access of model.h), handled_by as for ports. */
 struct nvmx_msr_key {
 	__u32 isa;
-	__u32 msr; /* from the kvm_msr L0 traced, or NVMX_MODEL_MSR_UNKNOWN */
+	__u32 msr; /* from kvm_msr or the guest's RCX, or NVMX_MODEL_MSR_UNKNOWN */
 	__u32 write;
-	__u32 handled_by; /* NVMX_V_BY_L0 / NVMX_V_BY_L1 */
+	__u32 handled_by;
+};
+
+/* The value of an MSR or port key: exits, and the cost of those that were timed. */
+struct nvmx_io_value {
+	__u64 count;  /* exits */
+	__u64 timed;  /* exits (or round trips, for reflected ones) with a cost */
+	__u64 sum_ns; /* their cost */
 };
 
 /*
@@ -205,27 +215,61 @@ static __always_inline __u32 nvmx_verdict_outcome(const struct nvmx_verdict *v)
 }
 
 /*
- * The msrs/ports entry of a verdict, as every counter decides
- * it: only L2 exits; an MSR exit's index only when a kvm_msr told it (a reflected access is
- * emulated by L1, whose RCX no record carries). Returns 1 (msr), 2 (port) or 0 (neither).
+ * The msrs/ports entry of a verdict, as every counter decides it (the bitmap advisor's numbers):
+ *  - an L2 exit: key handled_by NVMX_V_BY_L1 (reflected) or NVMX_V_BY_L0, count 1; an L0-handled
+ *    one is timed as the breakdown times it (kvm_exit -> kvm_entry, or to L0's decision when it
+ *    went out to the VMM);
+ *  - an exit of L1 itself: handled_by NVMX_V_BY_NONE, count 1, timed when decided at kvm_entry;
+ *  - a complete round trip of a reflected exit: handled_by NVMX_V_BY_L1, count 0, timed with
+ *    the whole trip (L2 exit -> entry into L2 again): what the reflection cost;
+ * The MSR index comes from the kvm_msr L0 traced or the guest's RCX (NVMX_EV_GUEST_RCX), else
+ * NVMX_MODEL_MSR_UNKNOWN. Returns 1 (msr), 2 (port) or 0 (neither), with *inc the increment.
  */
-static __always_inline int nvmx_verdict_extra(const struct nvmx_verdict *v, struct nvmx_msr_key *mk,
-					      struct nvmx_port_key *pk)
+static __always_inline int nvmx_verdict_io(const struct nvmx_verdict *v, struct nvmx_msr_key *mk,
+					   struct nvmx_port_key *pk, struct nvmx_io_value *inc)
 {
-	__u32 write = 0, port = 0, in = 0, size = 0;
+	__u32 write = 0, port = 0, in = 0, size = 0, msr = v->msr;
+	__u64 info1 = v->info1;
 	__u32 by;
 
-	if (v->kind != NVMX_V_L2_EXIT)
+	inc->count = 1;
+	inc->timed = 0;
+	inc->sum_ns = 0;
+	switch (v->kind) {
+	case NVMX_V_L2_EXIT:
+		by = v->handled_by == NVMX_V_BY_L1 ? NVMX_V_BY_L1 : NVMX_V_BY_L0;
+		if (by == NVMX_V_BY_L0 && (v->flags & (NVMX_VF_AT_ENTRY | NVMX_VF_TO_USERSPACE)))
+			inc->timed = 1;
+		if (!(v->flags & NVMX_VF_MSR_KNOWN))
+			msr = NVMX_MODEL_MSR_UNKNOWN;
+		break;
+	case NVMX_V_L1_EXIT:
+		by = NVMX_V_BY_NONE;
+		if (v->flags & NVMX_VF_AT_ENTRY)
+			inc->timed = 1;
+		if (!(v->flags & NVMX_VF_MSR_KNOWN))
+			msr = NVMX_MODEL_MSR_UNKNOWN;
+		break;
+	case NVMX_V_ROUND_TRIP:
+		by = NVMX_V_BY_L1;
+		inc->count = 0;
+		inc->timed = 1;
+		info1 = v->rt.l2_info1;
+		msr = v->rt.l2_msr;
+		break;
+	default:
 		return 0;
-	by = v->handled_by == NVMX_V_BY_L1 ? NVMX_V_BY_L1 : NVMX_V_BY_L0;
-	if (nvmx_exit_msr_access(v->isa, v->reason, v->info1, &write)) {
+	}
+	if (inc->timed)
+		inc->sum_ns = v->latency_ns;
+	if (nvmx_exit_msr_access(v->isa, v->reason, info1, &write)) {
 		mk->isa = v->isa;
-		mk->msr = (v->flags & NVMX_VF_MSR_KNOWN) ? v->msr : NVMX_MODEL_MSR_UNKNOWN;
+		mk->msr = msr;
 		mk->write = write;
 		mk->handled_by = by;
 		return 1;
 	}
-	if (nvmx_exit_io(v->isa, v->reason, v->info1, &port, &in, &size)) {
+	if (nvmx_exit_io(v->isa, v->reason, info1, &port, &in, &size)) {
 		pk->isa = v->isa;
 		pk->port = (__u16)port;
 		pk->in = (__u8)in;

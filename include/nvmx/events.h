@@ -32,15 +32,21 @@
 #define NVMX_EV_END		      11u /* end of the capture: undecided exits are unattributed */
 #define NVMX_EV_INJ_VIRQ	      12u /* kvm_inj_virq: L0 injects an interrupt; reason = vector */
 #define NVMX_EV_INJ_EXCEPTION	      13u /* kvm_inj_exception: reason = vector, error_code */
+/*
+ * The guest's RCX at an L2 exit (tp_btf on kvm_nested_vmexit: kvm_vcpu.arch.regs), value = RCX,
+ * msr = its low 32 bits: the index of an RDMSR/WRMSR that L0 reflects to L1 and so never
+ * emulates (no kvm_msr). Not a tracepoint of its own: a recording writes it as "nvmx_guest_rcx".
+ */
+#define NVMX_EV_GUEST_RCX 14u
 
 /* vcpu_id of records that carry none (inject, vmenter, msr, ...). */
 #define NVMX_EV_VCPU_ID_NONE 0xffffffffu
 
 /* flags */
-#define NVMX_EV_F_MSR_WRITE 0x1u /* kvm_msr: a WRMSR (else RDMSR) */
-#define NVMX_EV_F_MSR_GP    0x2u /* kvm_msr: the access raised #GP */
-#define NVMX_EV_F_REINJECTED 0x4u /* kvm_inj_virq/kvm_inj_exception: an interrupted event again */
-#define NVMX_EV_F_SOFT	     0x8u /* kvm_inj_virq: a software interrupt (INTn) */
+#define NVMX_EV_F_MSR_WRITE  0x1u  /* kvm_msr: a WRMSR (else RDMSR) */
+#define NVMX_EV_F_MSR_GP     0x2u  /* kvm_msr: the access raised #GP */
+#define NVMX_EV_F_REINJECTED 0x4u  /* kvm_inj_virq/kvm_inj_exception: an interrupted event again */
+#define NVMX_EV_F_SOFT	     0x8u  /* kvm_inj_virq: a software interrupt (INTn) */
 #define NVMX_EV_F_HAS_ERROR  0x10u /* kvm_inj_exception: error_code is valid */
 
 struct nvmx_event {
@@ -60,8 +66,8 @@ struct nvmx_event {
 	 * kvm_nested_vmexit: the guest RIP (for the details of a lost event)
 	 */
 	__u64 value;
-	__u32 flags; /* NVMX_EV_F_* */
-	__u32 cpu;   /* the CPU the event happened on, when cycles is set */
+	__u32 flags;  /* NVMX_EV_F_* */
+	__u32 cpu;    /* the CPU the event happened on, when cycles is set */
 	__u64 cycles; /* that CPU's cycle counter at the event; 0: not counted (no counter) */
 };
 

@@ -74,10 +74,10 @@
 #define NVMX_V_BY_L1   2u
 
 /* verdict flags */
-#define NVMX_VF_MSR_KNOWN	  0x1u /* msr holds the index (from the kvm_msr that followed) */
-#define NVMX_VF_TO_USERSPACE	  0x2u /* the exit went out to the VMM (kvm_userspace_exit) */
-#define NVMX_VF_IN_L1_REFLECTED	  0x4u /* an L1 exit taken while L1 handled a reflected exit */
-#define NVMX_VF_REFLECTED_PENDING 0x8u /* synthesised while another L2 exit was pending */
+#define NVMX_VF_MSR_KNOWN	  0x1u	/* msr holds the index (from the kvm_msr that followed) */
+#define NVMX_VF_TO_USERSPACE	  0x2u	/* the exit went out to the VMM (kvm_userspace_exit) */
+#define NVMX_VF_IN_L1_REFLECTED	  0x4u	/* an L1 exit taken while L1 handled a reflected exit */
+#define NVMX_VF_REFLECTED_PENDING 0x8u	/* synthesised while another L2 exit was pending */
 #define NVMX_VF_AT_ENTRY	  0x10u /* decided at kvm_entry: latency_ns is the handling time */
 
 /*
@@ -141,6 +141,10 @@ struct nvmx_round_trip {
 	__u64 l1_service_cyc;
 	__u32 cyc_cpu;
 	__u32 cyc_ok;
+	/* what the reflected exit accessed, for the MSR/port costs (counts.h, nvmx_verdict_io) */
+	__u64 l2_info1; /* its info1: SVM EXITINFO1 / VMX qualification (the port) */
+	__u32 l2_msr;	/* its MSR index, or NVMX_MODEL_MSR_UNKNOWN */
+	__u32 l2_pad;
 };
 
 /* The parts of a round trip, in ns (nvmx_rt_parts). They add up to NVMX_RT_ROUND_TRIP. */
@@ -166,7 +170,7 @@ struct nvmx_verdict {
 	__u64 info1; /* info1 of the exit (SVM EXITINFO1 / VMX qualification); VECTORING: the rip */
 	__u64 ts_ns; /* when the exit happened (kvm_exit, else the record that made it) */
 	__u64 latency_ns; /* exit until the decision: kvm_entry (L0, L1 exits), inject (reflected) */
-	__u32 vec_type;	   /* NVMX_V_VECTORING: NVMX_VEC_* type */
+	__u32 vec_type;	  /* NVMX_V_VECTORING: NVMX_VEC_* type */
 	__u32 vec_vector;  /* NVMX_V_VECTORING: the vector */
 	__u32 vec_outcome; /* NVMX_V_VECTORING: NVMX_VEC_REINJECTED_L2 ... */
 	__u32 pad;
@@ -182,10 +186,10 @@ struct nvmx_verdicts {
 };
 
 /* pending flags */
-#define NVMX_PF_EXIT	     0x1u /* an exit is pending (kvm_exit or kvm_nested_vmexit seen) */
-#define NVMX_PF_MSR_KNOWN    0x2u /* a kvm_msr followed the pending exit */
-#define NVMX_PF_TO_USERSPACE 0x4u /* the pending exit went out to the VMM */
-#define NVMX_PF_IN_L1_REFL   0x8u /* the pending exit was taken while L1 handled a reflected one */
+#define NVMX_PF_EXIT	     0x1u  /* an exit is pending (kvm_exit or kvm_nested_vmexit seen) */
+#define NVMX_PF_MSR_KNOWN    0x2u  /* a kvm_msr followed the pending exit */
+#define NVMX_PF_TO_USERSPACE 0x4u  /* the pending exit went out to the VMM */
+#define NVMX_PF_IN_L1_REFL   0x8u  /* the pending exit was taken while L1 handled a reflected one */
 #define NVMX_PF_AT_ENTRY     0x10u /* the pending exit is decided at kvm_entry */
 
 /* Per vCPU thread. Zero-initialised it is NVMX_ST_UNKNOWN. */
@@ -217,6 +221,52 @@ struct nvmx_vcpu_state {
 static __always_inline __u32 nvmx_model_basic_reason(__u32 isa, __u32 raw)
 {
 	return isa == NVMX_EV_ISA_VMX ? (raw & NVMX_VMX_BASIC_REASON_MASK) : raw;
+}
+
+/*
+ * Exit decoding both sides need. MSR: SVM EXITINFO1 0 = RDMSR, 1 = WRMSR (APM vol. 2, 15.11);
+ * VMX has separate reasons. I/O: SVM IOIO EXITINFO1 (APM 15.10.2): port 31:16, IN = bit 0,
+ * SZ8/16/32 = bits 4..6; VMX exit qualification (SDM table 28-5): size-1 in 2:0, IN = bit 3,
+ * port 31:16.
+ */
+#define NVMX_SVM_EXIT_IOIO	0x07bu
+#define NVMX_SVM_EXIT_MSR	0x07cu
+#define NVMX_VMX_EXIT_IO	30u
+#define NVMX_VMX_EXIT_MSR_READ	31u
+#define NVMX_VMX_EXIT_MSR_WRITE 32u
+
+/* 1 if the exit is an MSR access (write set to 1 for WRMSR), else 0. */
+static __always_inline int nvmx_exit_msr_access(__u32 isa, __u32 reason, __u64 info1, __u32 *write)
+{
+	if (isa == NVMX_EV_ISA_SVM && reason == NVMX_SVM_EXIT_MSR) {
+		*write = (info1 & 1) ? 1 : 0;
+		return 1;
+	}
+	if (isa == NVMX_EV_ISA_VMX &&
+	    (reason == NVMX_VMX_EXIT_MSR_READ || reason == NVMX_VMX_EXIT_MSR_WRITE)) {
+		*write = reason == NVMX_VMX_EXIT_MSR_WRITE;
+		return 1;
+	}
+	return 0;
+}
+
+/* 1 if the exit is port I/O, with its port, direction and size in bytes; else 0. */
+static __always_inline int nvmx_exit_io(__u32 isa, __u32 reason, __u64 info1, __u32 *port,
+					__u32 *in, __u32 *size)
+{
+	if (isa == NVMX_EV_ISA_SVM && reason == NVMX_SVM_EXIT_IOIO) {
+		*port = (info1 >> 16) & 0xffff;
+		*in = info1 & 1;
+		*size = (info1 & 0x10) ? 1 : (info1 & 0x20) ? 2 : (info1 & 0x40) ? 4 : 0;
+		return 1;
+	}
+	if (isa == NVMX_EV_ISA_VMX && reason == NVMX_VMX_EXIT_IO) {
+		*port = (info1 >> 16) & 0xffff;
+		*in = (info1 >> 3) & 1;
+		*size = (info1 & 7) + 1;
+		return 1;
+	}
+	return 0;
 }
 
 static __always_inline void nvmx_model_emit(struct nvmx_verdicts *out, __u32 kind, __u32 by,
@@ -380,11 +430,10 @@ static __always_inline __u32 nvmx_rt_cyc_same(const struct nvmx_round_trip *rt, 
 }
 
 /* Counts one L1 exit of the handler into the round trip: its reason's slot, or the overflow. */
-static __always_inline void nvmx_rt_add_l1_exit(struct nvmx_round_trip *rt, __u32 reason,
-						__u64 ns)
+static __always_inline void nvmx_rt_add_l1_exit(struct nvmx_round_trip *rt, __u32 reason, __u64 ns)
 {
 	rt->l1_service_ns += ns;
-NVMX_UNROLL
+	NVMX_UNROLL
 	for (int i = 0; i < NVMX_RT_L1_REASONS; i++) {
 		if (rt->l1_count[i] && rt->l1_reason[i] == reason) {
 			rt->l1_count[i]++;
@@ -505,6 +554,10 @@ static __always_inline void nvmx_model_on_inject(struct nvmx_vcpu_state *s,
 			s->rt.inject_ts = e->ts_ns;
 			s->rt.l2_isa = s->pending_isa;
 			s->rt.l2_reason = s->pending_reason;
+			s->rt.l2_info1 = s->pending_info1;
+			s->rt.l2_msr = (s->pending_flags & NVMX_PF_MSR_KNOWN)
+					       ? s->pending_msr
+					       : NVMX_MODEL_MSR_UNKNOWN;
 			s->rt.l1_entry_ts = 0;
 			s->rt.vmrun_exit_ts = 0;
 			s->rt.l1_service_ns = 0;
@@ -514,7 +567,7 @@ static __always_inline void nvmx_model_on_inject(struct nvmx_vcpu_state *s,
 			s->rt.cyc_ok = s->pending_cyc && e->cycles && e->cpu == s->pending_cpu;
 			s->rt.l2_exit_cyc = s->pending_cyc;
 			s->rt.inject_cyc = e->cycles;
-NVMX_UNROLL
+			NVMX_UNROLL
 			for (int i = 0; i < NVMX_RT_L1_REASONS; i++) {
 				s->rt.l1_reason[i] = 0;
 				s->rt.l1_count[i] = 0;
@@ -579,8 +632,8 @@ static __always_inline void nvmx_model_on_vmenter(struct nvmx_vcpu_state *s,
 			    (s->pending_flags & NVMX_PF_IN_L1_REFL)) {
 				s->rt.vmrun_exit_ts = s->pending_ts;
 				s->rt.phase = NVMX_RT_ENTERING;
-				s->rt.cyc_ok = nvmx_rt_cyc_same(&s->rt, s->pending_cyc,
-								s->pending_cpu);
+				s->rt.cyc_ok =
+					nvmx_rt_cyc_same(&s->rt, s->pending_cyc, s->pending_cpu);
 				s->rt.vmrun_exit_cyc = s->pending_cyc;
 			} else {
 				s->rt.phase = NVMX_RT_NONE;
@@ -610,10 +663,9 @@ static __always_inline void nvmx_model_on_entry(struct nvmx_vcpu_state *s,
 		/* an exit L1 takes in its handler: exit multiplication, L0's time serving it */
 		if (s->rt.phase == NVMX_RT_IN_L1 && (s->pending_flags & NVMX_PF_IN_L1_REFL) &&
 		    (s->pending_flags & NVMX_PF_EXIT)) {
-			nvmx_rt_add_l1_exit(&s->rt,
-					    nvmx_model_basic_reason(s->pending_isa,
-								    s->pending_reason),
-					    e->ts_ns > s->pending_ts ? e->ts_ns - s->pending_ts : 0);
+			nvmx_rt_add_l1_exit(
+				&s->rt, nvmx_model_basic_reason(s->pending_isa, s->pending_reason),
+				e->ts_ns > s->pending_ts ? e->ts_ns - s->pending_ts : 0);
 			s->rt.cyc_ok = nvmx_rt_cyc_same(&s->rt, s->pending_cyc, s->pending_cpu) &&
 				       nvmx_rt_cyc_same(&s->rt, e->cycles, e->cpu) &&
 				       e->cycles >= s->pending_cyc;
@@ -621,6 +673,9 @@ static __always_inline void nvmx_model_on_entry(struct nvmx_vcpu_state *s,
 				s->rt.l1_service_cyc += e->cycles - s->pending_cyc;
 		} else
 			s->rt.phase = NVMX_RT_NONE;
+		/* decided at kvm_entry: latency_ns is L0's handling time (the MSR/port costs) */
+		if (s->pending_flags & NVMX_PF_EXIT)
+			s->pending_flags |= NVMX_PF_AT_ENTRY;
 		nvmx_model_resolve(s, out, NVMX_V_L1_EXIT, NVMX_V_BY_NONE, e->ts_ns);
 		break;
 	case NVMX_ST_L0_L2_EXIT:
@@ -737,6 +792,22 @@ static __always_inline void nvmx_model_step(struct nvmx_vcpu_state *s, const str
 			s->pending_flags |= NVMX_PF_MSR_KNOWN;
 		}
 		break;
+	case NVMX_EV_GUEST_RCX: {
+		__u32 write;
+
+		/*
+		 * RCX at an L2 exit: the index of a pending RDMSR/WRMSR, known before L0 decides
+		 * (a kvm_msr of an L0-handled access names the same index).
+		 */
+		if ((s->pending_flags & NVMX_PF_EXIT) && !(s->pending_flags & NVMX_PF_MSR_KNOWN) &&
+		    nvmx_exit_msr_access(s->pending_isa,
+					 nvmx_model_basic_reason(s->pending_isa, s->pending_reason),
+					 s->pending_info1, &write)) {
+			s->pending_msr = e->msr;
+			s->pending_flags |= NVMX_PF_MSR_KNOWN;
+		}
+		break;
+	}
 	case NVMX_EV_LOST:
 	case NVMX_EV_END:
 		/*
@@ -753,52 +824,6 @@ static __always_inline void nvmx_model_step(struct nvmx_vcpu_state *s, const str
 		/* kvm_nested_intr_vmexit: the inject that follows it says everything */
 		break;
 	}
-}
-
-/*
- * Exit decoding both sides need. MSR: SVM EXITINFO1 0 = RDMSR, 1 = WRMSR (APM vol. 2, 15.11);
- * VMX has separate reasons. I/O: SVM IOIO EXITINFO1 (APM 15.10.2): port 31:16, IN = bit 0,
- * SZ8/16/32 = bits 4..6; VMX exit qualification (SDM table 28-5): size-1 in 2:0, IN = bit 3,
- * port 31:16.
- */
-#define NVMX_SVM_EXIT_IOIO	0x07bu
-#define NVMX_SVM_EXIT_MSR	0x07cu
-#define NVMX_VMX_EXIT_IO	30u
-#define NVMX_VMX_EXIT_MSR_READ	31u
-#define NVMX_VMX_EXIT_MSR_WRITE 32u
-
-/* 1 if the exit is an MSR access (write set to 1 for WRMSR), else 0. */
-static __always_inline int nvmx_exit_msr_access(__u32 isa, __u32 reason, __u64 info1, __u32 *write)
-{
-	if (isa == NVMX_EV_ISA_SVM && reason == NVMX_SVM_EXIT_MSR) {
-		*write = (info1 & 1) ? 1 : 0;
-		return 1;
-	}
-	if (isa == NVMX_EV_ISA_VMX &&
-	    (reason == NVMX_VMX_EXIT_MSR_READ || reason == NVMX_VMX_EXIT_MSR_WRITE)) {
-		*write = reason == NVMX_VMX_EXIT_MSR_WRITE;
-		return 1;
-	}
-	return 0;
-}
-
-/* 1 if the exit is port I/O, with its port, direction and size in bytes; else 0. */
-static __always_inline int nvmx_exit_io(__u32 isa, __u32 reason, __u64 info1, __u32 *port,
-					__u32 *in, __u32 *size)
-{
-	if (isa == NVMX_EV_ISA_SVM && reason == NVMX_SVM_EXIT_IOIO) {
-		*port = (info1 >> 16) & 0xffff;
-		*in = info1 & 1;
-		*size = (info1 & 0x10) ? 1 : (info1 & 0x20) ? 2 : (info1 & 0x40) ? 4 : 0;
-		return 1;
-	}
-	if (isa == NVMX_EV_ISA_VMX && reason == NVMX_VMX_EXIT_IO) {
-		*port = (info1 >> 16) & 0xffff;
-		*in = (info1 >> 3) & 1;
-		*size = (info1 & 7) + 1;
-		return 1;
-	}
-	return 0;
 }
 
 #endif /* NVMX_MODEL_H */

@@ -11,7 +11,8 @@
  * captured either: its body says so. kvm_userspace_exit is written "reason N (ERRNO)" with the
  * numeric KVM_EXIT_* reason (the kernel prints its name). kvm_exit/kvm_nested_vmexit carry the
  * guest rip (event value). kvm_inj_exception is written with the vector as 0xN, which the parser
- * reads as it reads the kernel's #NAME.
+ * reads as it reads the kernel's #NAME. NVMX_EV_GUEST_RCX, which is no tracepoint, is written as the
+ * event "nvmx_guest_rcx" with the body "rcx 0xVALUE"; lib's parser reads it back.
  */
 #ifndef NVMX_RECORD_H
 #define NVMX_RECORD_H
@@ -24,7 +25,8 @@
 #include "summary.h"
 
 /*
- * Formats one event (NVMX_EV_EXIT .. NVMX_EV_MSR, NVMX_EV_INJ_VIRQ, NVMX_EV_INJ_EXCEPTION) of thread e->tid, named comm (NULL or empty:
+ * Formats one event (NVMX_EV_EXIT .. NVMX_EV_MSR, NVMX_EV_INJ_VIRQ, NVMX_EV_INJ_EXCEPTION,
+ * NVMX_EV_GUEST_RCX) of thread e->tid, named comm (NULL or empty:
  * "<...>", as tracefs does), seen on cpu, into buf without a newline. Returns the length the line
  * has (as snprintf: >= len means truncated), or -EINVAL for a kind that is no tracepoint.
  */

@@ -23,9 +23,10 @@ enum nvmx_isa {
 
 /* What happened to one exit, as the attribution rule decides it. */
 enum nvmx_kind {
-	NVMX_KIND_L2_EXIT = 0,		/* an L2 exit; handled_by says who handled it */
-	NVMX_KIND_L1_EXIT = 1,		/* an exit of L1 itself (L1 exits) */
-	NVMX_KIND_SYNTHESIZED_TO_L1 = 2, /* an exit to L1 that L0 made up (no L2 exit of that reason) */
+	NVMX_KIND_L2_EXIT = 0, /* an L2 exit; handled_by says who handled it */
+	NVMX_KIND_L1_EXIT = 1, /* an exit of L1 itself (L1 exits) */
+	NVMX_KIND_SYNTHESIZED_TO_L1 =
+		2, /* an exit to L1 that L0 made up (no L2 exit of that reason) */
 };
 
 enum nvmx_handler {
@@ -47,10 +48,23 @@ int nvmx_summary_add_exit(struct nvmx_summary *s, enum nvmx_kind kind, uint32_t 
 			  uint32_t reason, enum nvmx_handler handled_by, uint64_t count);
 void nvmx_summary_add_nested_entries(struct nvmx_summary *s, uint64_t count);
 void nvmx_summary_add_unattributed(struct nvmx_summary *s, uint64_t count);
+/*
+ * MSR and port exits. handled_by NVMX_HANDLED_BY_L0/L1: L2 exits by who handled them;
+ * NVMX_HANDLED_BY_NONE: exits of L1 itself (JSON "exit": "L1").
+ */
 int nvmx_summary_add_msr(struct nvmx_summary *s, uint32_t isa, uint32_t msr, bool write,
 			 enum nvmx_handler handled_by, uint64_t count);
 int nvmx_summary_add_port(struct nvmx_summary *s, uint32_t isa, uint16_t port, bool in,
 			  uint8_t size, enum nvmx_handler handled_by, uint64_t count);
+/*
+ * Their cost: timed exits and the sum of their times (include/nvmx/counts.h, nvmx_verdict_io:
+ * L0's handling time of an L0-handled or L1 exit, the whole round trip of a reflected one).
+ */
+int nvmx_summary_add_msr_cost(struct nvmx_summary *s, uint32_t isa, uint32_t msr, bool write,
+			      enum nvmx_handler handled_by, uint64_t timed, uint64_t sum_ns);
+int nvmx_summary_add_port_cost(struct nvmx_summary *s, uint32_t isa, uint16_t port, bool in,
+			       uint8_t size, enum nvmx_handler handled_by, uint64_t timed,
+			       uint64_t sum_ns);
 
 /*
  * Whether counts of this exit reason are certain: fixed by what the workload does, rather than by
@@ -111,8 +125,10 @@ struct nvmx_summary_msr {
 	uint32_t isa;
 	uint32_t msr; /* or NVMX_MSR_UNKNOWN */
 	bool write;
-	enum nvmx_handler handled_by;
+	enum nvmx_handler handled_by; /* NVMX_HANDLED_BY_NONE: an exit of L1 itself */
 	uint64_t count;
+	uint64_t timed;	 /* exits (reflected: round trips) with a cost */
+	uint64_t sum_ns; /* their cost */
 };
 
 struct nvmx_summary_port {
@@ -120,8 +136,10 @@ struct nvmx_summary_port {
 	uint16_t port;
 	bool in;
 	uint8_t size;
-	enum nvmx_handler handled_by;
+	enum nvmx_handler handled_by; /* NVMX_HANDLED_BY_NONE: an exit of L1 itself */
 	uint64_t count;
+	uint64_t timed;
+	uint64_t sum_ns;
 };
 
 /* The entries, sorted; *entries stays valid until the summary is next changed. */
@@ -134,8 +152,8 @@ uint64_t nvmx_summary_exit_count(const struct nvmx_summary *s, enum nvmx_kind ki
 				 uint32_t reason, enum nvmx_handler handled_by);
 uint64_t nvmx_summary_msr_count(const struct nvmx_summary *s, uint32_t isa, uint32_t msr,
 				bool write, enum nvmx_handler handled_by);
-uint64_t nvmx_summary_port_count(const struct nvmx_summary *s, uint32_t isa, uint16_t port,
-				 bool in, uint8_t size, enum nvmx_handler handled_by);
+uint64_t nvmx_summary_port_count(const struct nvmx_summary *s, uint32_t isa, uint16_t port, bool in,
+				 uint8_t size, enum nvmx_handler handled_by);
 uint64_t nvmx_summary_nested_entries(const struct nvmx_summary *s);
 uint64_t nvmx_summary_failed_entries(const struct nvmx_summary *s);
 uint64_t nvmx_summary_unattributed(const struct nvmx_summary *s);

@@ -5,7 +5,8 @@
 # on SIGINT (exit 0, final JSON written) and leaves no program or link behind.
 #
 # The list of tracepoints is this test's own, not nvmxd's probe result: on the 6.18 host all eleven
-# exist (kvm built in), so all eleven must be attached. Needs root; without root it fails.
+# exist (kvm built in), so all eleven must be attached, plus the tp_btf program on
+# kvm_nested_vmexit that reads L2's RCX (twelve programs). Needs root; without root it fails.
 #
 # usage: host_attach.sh NVMXD BPFTOOL
 set -u
@@ -79,6 +80,28 @@ for e in json.load(sys.stdin):
 		ok "$tp: nvmxd says it attached it" || bad "$tp: nvmxd did not say 'attached $tp'"
 done
 
+# The tp_btf program has a raw_tracepoint link (no perf event): bpftool link list names it.
+rcx_id=$("$BPFTOOL" -j link list | python3 -c '
+import json, subprocess, sys
+for l in json.load(sys.stdin):
+    if l.get("type") not in ("tracing", "raw_tracepoint"):
+        continue
+    p = json.loads(subprocess.check_output([sys.argv[1], "-j", "prog", "show", "id", str(l["prog_id"])]))
+    # the kernel keeps 15 characters of a name; bpftool prints the BTF name when it can
+    if p.get("type") == "tracing" and p.get("name", "").startswith("nvmx_kvm_nested"):
+        print(l["prog_id"])
+        break
+' "$BPFTOOL")
+if [ -n "$rcx_id" ]; then
+	ok "kvm_nested_vmexit: tp_btf program $rcx_id (L2's RCX) attached"
+	ids="$ids $rcx_id"
+else
+	bad "kvm_nested_vmexit: no tp_btf (tracing) link of nvmx's RCX program"
+fi
+grep -q "^nvmxd: attached kvm_nested_vmexit (tp_btf)$" "$dir/stderr" &&
+	ok "nvmxd says it attached kvm_nested_vmexit (tp_btf)" ||
+	bad "nvmxd did not say 'attached kvm_nested_vmexit (tp_btf)'"
+
 kill -INT "$pid"
 wait "$pid"
 status=$?
@@ -89,14 +112,14 @@ import json, sys
 j = json.load(open(sys.argv[1]))
 assert j["schema"] == 1, "schema"
 assert "vms" in j and "nvmxd" in j, "vms/nvmxd keys"
-assert j["nvmxd"]["programs_attached"] == 11, "programs_attached %d" % j["nvmxd"]["programs_attached"]
+assert j["nvmxd"]["programs_attached"] == 12, "programs_attached %d" % j["nvmxd"]["programs_attached"]
 cyc = j["nvmxd"]["cycles"]
 assert cyc["unit"] == ("ns and cycles" if cyc["available"] else "ns"), cyc
 assert cyc["available"] or cyc["reason"], cyc
 assert "breakdown" in j and "vectoring" in j and "l0_handled" in j, "breakdown keys"
 assert j["nvmxd"]["map_update_failures"] == 0, "map_update_failures"
 ' "$dir/final.json"; then
-	ok "final JSON written: schema 1, vms, nvmxd, 11 programs attached, breakdown keys, cycles"
+	ok "final JSON written: schema 1, vms, nvmxd, 12 programs attached, breakdown keys, cycles"
 else
 	bad "final JSON missing or wrong: $dir/final.json"
 fi

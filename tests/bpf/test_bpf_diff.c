@@ -279,7 +279,15 @@ static void h_compare(struct harness *h, struct nvmxd_counts *bpf)
 			if (!memcmp(&bpf->msrs[j].key, &h->ref.counts.msrs[i].key,
 				    sizeof(bpf->msrs[j].key))) {
 				found = true;
-				cr_assert_eq(bpf->msrs[j].count, h->ref.counts.msrs[i].count);
+				/* count, timed and cost */
+				cr_assert_eq(memcmp(&bpf->msrs[j].v, &h->ref.counts.msrs[i].v,
+						    sizeof(bpf->msrs[j].v)),
+					     0, "msr 0x%x: count %llu/%llu sum %llu/%llu",
+					     h->ref.counts.msrs[i].key.msr,
+					     (unsigned long long)bpf->msrs[j].v.count,
+					     (unsigned long long)h->ref.counts.msrs[i].v.count,
+					     (unsigned long long)bpf->msrs[j].v.sum_ns,
+					     (unsigned long long)h->ref.counts.msrs[i].v.sum_ns);
 			}
 		cr_assert(found, "msr 0x%x missing on the BPF side", h->ref.counts.msrs[i].key.msr);
 	}
@@ -291,7 +299,14 @@ static void h_compare(struct harness *h, struct nvmxd_counts *bpf)
 			if (!memcmp(&bpf->ports[j].key, &h->ref.counts.ports[i].key,
 				    sizeof(bpf->ports[j].key))) {
 				found = true;
-				cr_assert_eq(bpf->ports[j].count, h->ref.counts.ports[i].count);
+				cr_assert_eq(memcmp(&bpf->ports[j].v, &h->ref.counts.ports[i].v,
+						    sizeof(bpf->ports[j].v)),
+					     0, "port 0x%x: count %llu/%llu sum %llu/%llu",
+					     h->ref.counts.ports[i].key.port,
+					     (unsigned long long)bpf->ports[j].v.count,
+					     (unsigned long long)h->ref.counts.ports[i].v.count,
+					     (unsigned long long)bpf->ports[j].v.sum_ns,
+					     (unsigned long long)h->ref.counts.ports[i].v.sum_ns);
 			}
 		cr_assert(found, "port 0x%x missing on the BPF side",
 			  h->ref.counts.ports[i].key.port);
@@ -619,6 +634,53 @@ Test(bpf_diff, l0_handled_msr_exit_counts_the_same_with_its_index)
 	h_compare(&h, &c);
 	cr_assert_eq(out_count(&c, TID, SVM, SVM_MSR, NVMX_OUT_L2_BY_L0), 2);
 	cr_assert_eq(c.n_msrs, 2);
+	nvmxd_counts_free(&c);
+	h_free(&h);
+}
+
+/*
+ * A reflected WRMSR named by L2's RCX, its round trip (the reflected entry's cost), and L1's own
+ * exits in the handler (an emulated RDMSR, an OUT): every MSR/port value the same on both sides.
+ */
+Test(bpf_diff, reflected_msr_by_rcx_and_l1_own_exits_count_the_same_with_costs)
+{
+	struct nvmx_event rcx = ev(TID, NVMX_EV_GUEST_RCX, 115, 0, 0, 0);
+	struct harness h;
+	struct nvmxd_counts c;
+	int reflected = 0, own = 0;
+
+	rcx.value = 0x174;
+	rcx.msr = 0x174;
+	h_init(&h, false);
+	E(NVMX_EV_EXIT, 100, SVM, SVM_MSR, 1);
+	h_event(&h, TGID, rcx);
+	E(NVMX_EV_NESTED_VMEXIT, 120, SVM, SVM_MSR, 1);
+	E(NVMX_EV_NESTED_VMEXIT_INJECT, 300, SVM, SVM_MSR, 1);
+	E(NVMX_EV_ENTRY, 400, 0, 0, 0);
+	E(NVMX_EV_EXIT, 500, SVM, SVM_MSR, 0);
+	h_event(&h, TGID, msr_ev(TID, 510, 0x1b, false));
+	E(NVMX_EV_ENTRY, 800, 0, 0, 0);
+	E(NVMX_EV_EXIT, 900, SVM, SVM_IOIO, 0xf0010010);
+	E(NVMX_EV_ENTRY, 950, 0, 0, 0);
+	E(NVMX_EV_EXIT, 1000, SVM, SVM_VMRUN, 0);
+	E(NVMX_EV_NESTED_VMENTER, 1100, SVM, 0, 0);
+	E(NVMX_EV_ENTRY, 1300, 0, 0, 0);
+	h_compare(&h, &c);
+	for (size_t i = 0; i < c.n_msrs; i++) {
+		if (c.msrs[i].key.msr == 0x174 && c.msrs[i].key.handled_by == NVMX_V_BY_L1) {
+			reflected++;
+			cr_assert_eq(c.msrs[i].v.count, 1);
+			cr_assert_eq(c.msrs[i].v.sum_ns, 1200, "the round trip, 100 -> 1300");
+		}
+		if (c.msrs[i].key.msr == 0x1b && c.msrs[i].key.handled_by == NVMX_V_BY_NONE) {
+			own++;
+			cr_assert_eq(c.msrs[i].v.sum_ns, 300);
+		}
+	}
+	cr_assert_eq(reflected, 1);
+	cr_assert_eq(own, 1);
+	cr_assert_eq(c.n_ports, 1);
+	cr_assert_eq(c.ports[0].key.handled_by, NVMX_V_BY_NONE);
 	nvmxd_counts_free(&c);
 	h_free(&h);
 }

@@ -78,7 +78,7 @@ done
 [ "$(field NoNewPrivs)" = 1 ] && ok "NoNewPrivs is 1" || bad "NoNewPrivs is $(field NoNewPrivs)"
 
 curl -sS -D "$dir/h.txt" -o "$dir/scrape.txt" "http://127.0.0.1:$port/metrics"
-check "a scrape after the drop reads the maps (11 programs attached)" \
+check "a scrape after the drop reads the maps (12 programs attached)" \
 	grep -q '^nvmx_bpf_programs_missing 0$' "$dir/scrape.txt"
 check "the scrape has nvmx_bpf_program_attached for kvm_exit" \
 	grep -q '^nvmx_bpf_program_attached{tracepoint="kvm_exit",program="nvmx_kvm_exit"} 1$' "$dir/scrape.txt"
@@ -103,7 +103,7 @@ check "/api/v1/summary is nvmxd --json's document" python3 -c '
 import json, sys
 j = json.load(open(sys.argv[1]))
 assert j["schema"] == 1 and "vms" in j and "l2_exits" in j, j.keys()
-assert j["nvmxd"]["programs_attached"] == 11, j["nvmxd"]
+assert j["nvmxd"]["programs_attached"] == 12, j["nvmxd"]
 ' "$dir/summary.json"
 curl -sS -o "$dir/status.json" "http://127.0.0.1:$port/api/v1/status"
 check "/api/v1/status: dropped, uid 65534, the kernel's CapEff 0" python3 -c '
@@ -112,7 +112,7 @@ j = json.load(open(sys.argv[1]))
 p = j["privileges"]
 assert p["dropped"] and p["uid"] == 65534 and p["retained_capabilities"] == "", p
 assert p["proc_status"]["CapEff"] == "0000000000000000", p
-assert j["programs_missing"] == 0 and len(j["programs"]) == 11, j
+assert j["programs_missing"] == 0 and len(j["programs"]) == 12, j
 ' "$dir/status.json"
 
 if timeout 120 python3 "$HERE/http_abuse.py" 127.0.0.1 "$port" >"$dir/abuse.txt" 2>&1; then

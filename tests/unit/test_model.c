@@ -363,6 +363,80 @@ Test(model, reflected_msr_exit_has_no_index)
 	cr_assert_eq(v->v[0].msr, NVMX_MODEL_MSR_UNKNOWN);
 }
 
+static struct nvmx_event RCX(__u64 ts, __u64 rcx) {
+	struct nvmx_event e = ev(NVMX_EV_GUEST_RCX, ts, 0, 0, 0);
+
+	e.value = rcx;
+	e.msr = (__u32)rcx;
+	return e;
+}
+
+Test(model, reflected_msr_exit_takes_its_index_from_l2s_rcx)
+{
+	struct nvmx_vcpu_state s = l2_running(VMX);
+	const struct nvmx_verdicts *v;
+
+	feed(&s, EXIT(10, VMX, VMX_MSR_READ));
+	feed(&s, RCX(11, 0xdead00000174ull)); /* RCX's upper half is not the index */
+	feed(&s, NESTED(11, VMX, VMX_MSR_READ));
+	v = feed(&s, INJECT(12, VMX, VMX_MSR_READ));
+	cr_assert_eq(v->n, 1);
+	cr_assert_eq(v->v[0].handled_by, NVMX_V_BY_L1);
+	cr_assert_eq(v->v[0].flags & NVMX_VF_MSR_KNOWN, NVMX_VF_MSR_KNOWN);
+	cr_assert_eq(v->v[0].msr, 0x174);
+	cr_assert_eq(s.rt.l2_msr, 0x174, "the round trip keeps the index for its cost");
+}
+
+Test(model, rcx_of_an_exit_that_is_no_msr_access_is_ignored)
+{
+	struct nvmx_vcpu_state s = l2_running(SVM);
+	const struct nvmx_verdicts *v;
+
+	feed(&s, EXIT(10, SVM, SVM_CPUID));
+	feed(&s, NESTED(11, SVM, SVM_CPUID));
+	feed(&s, RCX(11, 0x174));
+	v = feed(&s, INJECT(12, SVM, SVM_CPUID));
+	cr_assert_eq(v->n, 1);
+	cr_assert_eq(v->v[0].flags & NVMX_VF_MSR_KNOWN, 0);
+	cr_assert_eq(v->v[0].msr, NVMX_MODEL_MSR_UNKNOWN);
+}
+
+Test(model, kvm_msr_after_rcx_does_not_change_the_index)
+{
+	struct nvmx_vcpu_state s = l2_running(SVM);
+	const struct nvmx_verdicts *v;
+
+	feed(&s, EXIT_I(10, SVM, SVM_MSR, 0));
+	feed(&s, NESTED_I(11, SVM, SVM_MSR, 0));
+	feed(&s, RCX(11, 0x1b));
+	feed(&s, MSR_EV(12, 0x1b, 0));
+	feed(&s, MSR_EV(13, 0x10, 0)); /* L0 reads another MSR while emulating: not the exit's */
+	v = feed(&s, ENTRY(14));
+	cr_assert_eq(v->n, 1);
+	cr_assert_eq(v->v[0].handled_by, NVMX_V_BY_L0);
+	cr_assert_eq(v->v[0].msr, 0x1b);
+}
+
+Test(model, l1_exit_decided_at_kvm_entry_is_flagged_timed)
+{
+	struct nvmx_vcpu_state s = l2_running(SVM);
+	const struct nvmx_verdicts *v;
+
+	/* L2 CPUID reflected, L1 enters its handler, then an exit of L1 itself */
+	feed(&s, EXIT(10, SVM, SVM_CPUID));
+	feed(&s, NESTED(11, SVM, SVM_CPUID));
+	feed(&s, INJECT(12, SVM, SVM_CPUID));
+	feed(&s, ENTRY(13));
+	feed(&s, EXIT_I(20, SVM, SVM_MSR, 1));
+	feed(&s, MSR_EV(21, 0x80b, 1));
+	v = feed(&s, ENTRY(25));
+	cr_assert_eq(v->n, 1);
+	cr_assert_eq(v->v[0].kind, NVMX_V_L1_EXIT);
+	cr_assert_eq(v->v[0].flags & NVMX_VF_AT_ENTRY, NVMX_VF_AT_ENTRY);
+	cr_assert_eq(v->v[0].latency_ns, 5);
+	cr_assert_eq(v->v[0].msr, 0x80b);
+}
+
 Test(model, vmx_flag_bits_are_masked_off_the_reason_and_kept_raw)
 {
 	struct nvmx_vcpu_state s = l1_running(VMX);

@@ -159,6 +159,19 @@ Test(record, msr_keeps_index_value_write_and_gp)
 	cr_assert_eq(ln.ev.flags, NVMX_EV_F_MSR_WRITE | NVMX_EV_F_MSR_GP);
 }
 
+Test(record, guest_rcx_reads_back_with_its_whole_value)
+{
+	struct nvmx_event e = mk(NVMX_EV_GUEST_RCX, 0, 0);
+	struct nvmx_line ln;
+
+	e.value = 0x1234567800000174ull;
+	e.msr = 0x174;
+	ln = roundtrip(&e, "CPU 0/KVM");
+	cr_assert_eq(ln.ev.kind, NVMX_EV_GUEST_RCX);
+	cr_assert_eq(ln.ev.value, 0x1234567800000174ull);
+	cr_assert_eq(ln.ev.msr, 0x174);
+}
+
 Test(record, bodyless_events_read_back_as_their_kind)
 {
 	__u32 kinds[] = { NVMX_EV_NESTED_VMENTER_FAILED, NVMX_EV_NESTED_INTR_VMEXIT,

@@ -277,6 +277,61 @@ Test(replay, reflected_msr_exit_is_counted_with_msr_unknown)
 	done(s, diag);
 }
 
+/*
+ * A reflected WRMSR whose index nvmxd read from L2's RCX (an nvmxd --record line), its round trip
+ * (L2 exit at 1 us to the entry into L2 at 9 us) as the cost, and L1's own exits in the handler:
+ * an L0-emulated RDMSR and an OUT.
+ */
+Test(replay, reflected_msr_costs_its_round_trip_and_l1s_own_exits_are_counted)
+{
+	static const char text[] =
+		"  v-5 [000] d..1. 1.000001000: kvm_exit: vcpu 0 reason msr rip 0x1 info1 0x1 "
+		"info2 0x0 intr_info 0x0 error_code 0x0\n"
+		"  v-5 [000] ..... 1.000001100: nvmx_guest_rcx: rcx 0x174\n"
+		"  v-5 [000] ..... 1.000001200: kvm_nested_vmexit: vcpu 0 reason msr rip 0x1 info1 "
+		"0x1 info2 0x0 intr_info 0x0 error_code 0x0\n"
+		"  v-5 [000] ..... 1.000002000: kvm_nested_vmexit_inject: reason: msr ext_inf1: "
+		"0x1 "
+		"ext_inf2: 0x0 ext_int: 0x0 ext_int_err: 0x0\n"
+		"  v-5 [000] d..1. 1.000003000: kvm_entry: vcpu 0, rip 0x8040\n"
+		"  v-5 [000] d..1. 1.000004000: kvm_exit: vcpu 0 reason msr rip 0x8041 info1 0x0 "
+		"info2 0x0 intr_info 0x0 error_code 0x0\n"
+		"  v-5 [000] ..... 1.000004100: kvm_msr: msr_read 1b = 0xfee00d00\n"
+		"  v-5 [000] d..1. 1.000004500: kvm_entry: vcpu 0, rip 0x8043\n"
+		"  v-5 [000] d..1. 1.000005000: kvm_exit: vcpu 0 reason io rip 0x8043 info1 "
+		"0x00000000f0010010 info2 0x0 intr_info 0x0 error_code 0x0\n"
+		"  v-5 [000] d..1. 1.000006000: kvm_entry: vcpu 0, rip 0x8045\n"
+		"  v-5 [000] d..1. 1.000007000: kvm_exit: vcpu 0 reason vmrun rip 0x8045 info1 0x0 "
+		"info2 0x0 intr_info 0x0 error_code 0x0\n"
+		"  v-5 [000] ..... 1.000008000: kvm_nested_vmenter: rip: 0x8045 vmcb: 0x5000 "
+		"nested_rip: 0x3 int_ctl: 0x0 event_inj: 0x0 nested_npt=n guest_cr3: 0x1000\n"
+		"  v-5 [000] d..1. 1.000009000: kvm_entry: vcpu 0, rip 0x3\n";
+	const struct nvmx_summary_msr *m;
+	const struct nvmx_summary_port *p;
+	struct nvmx_replay_stats st;
+	char *diag;
+	struct nvmx_summary *s = replay_text(text, &st, &diag);
+	size_t n;
+
+	cr_assert_eq(st.malformed, 0, "%s", diag);
+	cr_assert_eq(nvmx_summary_msr_count(s, SVM, 0x174, true, NVMX_HANDLED_BY_L1), 1);
+	cr_assert_eq(nvmx_summary_msr_count(s, SVM, 0x1b, false, NVMX_HANDLED_BY_NONE), 1);
+	cr_assert_eq(nvmx_summary_port_count(s, SVM, 0xf001, false, 1, NVMX_HANDLED_BY_NONE), 1);
+	n = nvmx_summary_msrs(s, &m);
+	cr_assert_eq(n, 2);
+	/* sorted by isa, msr: 0x1b (L1's own, L0 took 500 ns), 0x174 (reflected, 8 us trip) */
+	cr_assert_eq(m[0].msr, 0x1b);
+	cr_assert_eq(m[0].timed, 1);
+	cr_assert_eq(m[0].sum_ns, 500);
+	cr_assert_eq(m[1].msr, 0x174);
+	cr_assert_eq(m[1].timed, 1);
+	cr_assert_eq(m[1].sum_ns, 8000);
+	cr_assert_eq(nvmx_summary_ports(s, &p), 1);
+	cr_assert_eq(p[0].timed, 1);
+	cr_assert_eq(p[0].sum_ns, 1000);
+	done(s, diag);
+}
+
 Test(replay, svm_synthesized_interrupt_after_an_l2_exit_to_the_vmm)
 {
 	/* 6.12-qemu64-intr, one iteration's tail: OUT 0x81 to the VMM, then INTR to L1 */
