@@ -575,6 +575,9 @@ int BPF_PROG(nvmx_kvm_nested_vmexit_rcx, struct kvm_vcpu___nvmx *vcpu, __u32 isa
 				  nvmx_model_basic_reason(t->st.pending_isa, t->st.pending_reason),
 				  t->st.pending_info1, &write))
 		return 0;
+	/* 6.12's verifier types raw tracepoint pointer arguments as maybe NULL */
+	if (!vcpu)
+		return 0;
 	sc = begin(NVMX_EV_GUEST_RCX);
 	if (!sc)
 		return 0;

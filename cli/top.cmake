@@ -9,7 +9,7 @@ target_include_directories(nvmxtop_view PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}
 					       ${PROJECT_SOURCE_DIR}/include)
 target_link_libraries(nvmxtop_view PUBLIC nvmx_core PkgConfig::NCURSES PkgConfig::JSONC)
 
-add_executable(nvmxtop nvmxtop.c top_src_replay.c top_src_bpf.c top_src_nvmxd.c)
+add_executable(nvmxtop nvmxtop.c top_src_replay.c top_src_bpf.c top_src_nvmxd.c http_get.c)
 target_link_libraries(nvmxtop PRIVATE nvmxtop_view nvmxd_core PkgConfig::LZMA)
 install(TARGETS nvmxtop RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 

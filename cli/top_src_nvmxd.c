@@ -7,12 +7,9 @@
  * and, with --bpf-stats, the programs' run time. Plain HTTP/1.0, one request a refresh.
  */
 #include <errno.h>
-#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -21,15 +18,12 @@
 #include "nvmx/breakdown.h"
 #include "nvmx/exit_reasons.h"
 #include "collect.h"
+#include "http_get.h"
 #include "top_source.h"
-
-#define MAX_RESPONSE (64u << 20) /* 50 VMs x 8 vCPUs of histograms is a few MiB */
 
 struct nvmxd_source {
 	struct top_source src;
-	char host[96], port[16];
-	char *buf;
-	size_t len, cap;
+	struct nvmx_http http;
 };
 
 static uint64_t mono_ns(void)
@@ -40,118 +34,20 @@ static uint64_t mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-static int append(struct nvmxd_source *ns, const char *data, size_t n)
+/* The body of nvmxd's answer to GET path, or NULL with why set (advice on ECONNREFUSED). */
+static const char *get_body(struct nvmxd_source *ns, const char *path, int *err)
 {
-	if (ns->len + n + 1 > ns->cap) {
-		size_t cap = ns->cap ? ns->cap : 65536;
-		char *p;
+	const char *body;
 
-		while (cap < ns->len + n + 1)
-			cap *= 2;
-		if (cap > MAX_RESPONSE)
-			return -EFBIG;
-		p = realloc(ns->buf, cap);
-		if (!p)
-			return -ENOMEM;
-		ns->buf = p;
-		ns->cap = cap;
-	}
-	memcpy(ns->buf + ns->len, data, n);
-	ns->len += n;
-	ns->buf[ns->len] = '\0';
-	return 0;
-}
-
-/* GET path into ns->buf (the whole response). Sets why on failure. */
-static int http_get(struct nvmxd_source *ns, const char *path)
-{
-	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM }, *ai = NULL;
-	struct timeval tv = { .tv_sec = 3 };
-	char req[512], chunk[65536];
-	int fd = -1, err, gai;
-	ssize_t n;
-
-	ns->len = 0;
-	gai = getaddrinfo(ns->host, ns->port, &hints, &ai);
-	if (gai) {
-		snprintf(ns->src.why, sizeof(ns->src.why), "cannot resolve %s: %s", ns->host,
-			 gai_strerror(gai));
-		return -EHOSTUNREACH;
-	}
-	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		err = -errno;
-		goto fail;
-	}
-	/* a hung nvmxd must not freeze the display: 3 s for connect, each send and receive */
-	(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	if (connect(fd, ai->ai_addr, ai->ai_addrlen)) {
-		err = -errno;
-		goto fail;
-	}
-	snprintf(req, sizeof(req),
-		 "GET %s HTTP/1.0\r\nHost: %s:%s\r\nUser-Agent: nvmxtop\r\nAccept: "
-		 "application/json\r\n\r\n",
-		 path, ns->host, ns->port);
-	if (send(fd, req, strlen(req), MSG_NOSIGNAL) != (ssize_t)strlen(req)) {
-		err = -errno;
-		goto fail;
-	}
-	while ((n = recv(fd, chunk, sizeof(chunk), 0)) > 0) {
-		err = append(ns, chunk, (size_t)n);
-		if (err)
-			goto fail;
-	}
-	if (n < 0) {
-		err = -errno;
-		goto fail;
-	}
-	close(fd);
-	freeaddrinfo(ai);
-	return 0;
-fail:
-	if (err == -ECONNREFUSED)
+	*err = nvmx_http_get_json(&ns->http, path, "nvmxtop", &body, ns->src.why,
+				  sizeof(ns->src.why));
+	if (*err == -ECONNREFUSED)
 		snprintf(ns->src.why, sizeof(ns->src.why),
 			 "nvmxd is not reachable at %s:%s (connection refused): start it with "
 			 "'sudo nvmxd --listen %s:%s', or run nvmxtop as root without --connect "
 			 "(standalone), or watch a capture with --replay FILE",
-			 ns->host, ns->port, ns->host, ns->port);
-	else
-		snprintf(ns->src.why, sizeof(ns->src.why), "nvmxd at %s:%s: %s", ns->host, ns->port,
-			 strerror(-err));
-	if (fd >= 0)
-		close(fd);
-	freeaddrinfo(ai);
-	return err;
-}
-
-/* The body of an HTTP 200 response in ns->buf, or NULL with why set. */
-static const char *body_of(struct nvmxd_source *ns)
-{
-	const char *body = strstr(ns->buf ? ns->buf : "", "\r\n\r\n");
-	int status = 0;
-
-	if (!ns->buf || sscanf(ns->buf, "HTTP/%*d.%*d %d", &status) != 1 || !body) {
-		snprintf(ns->src.why, sizeof(ns->src.why),
-			 "%s:%s did not answer in HTTP: is it nvmxd --listen?", ns->host, ns->port);
-		return NULL;
-	}
-	if (status == 401) {
-		snprintf(ns->src.why, sizeof(ns->src.why),
-			 "nvmxd at %s:%s asks for a password (basic auth of --web-config): nvmxtop "
-			 "does not send one; run nvmxtop where nvmxd listens without it",
-			 ns->host, ns->port);
-		return NULL;
-	}
-	if (status != 200) {
-		snprintf(ns->src.why, sizeof(ns->src.why),
-			 "nvmxd at %s:%s answered HTTP %d to /api/v1/summary: an nvmxd without the "
-			 "JSON API?",
-			 ns->host, ns->port, status);
-		return NULL;
-	}
-	return body + 4;
+			 ns->http.host, ns->http.port, ns->http.host, ns->http.port);
+	return *err ? NULL : body;
 }
 
 static uint64_t u64_of(struct json_object *o, const char *key)
@@ -296,12 +192,9 @@ static int nvmxd_sample(struct top_source *src, struct top_sample *out)
 	const char *body;
 	int err;
 
-	err = http_get(ns, "/api/v1/summary");
-	if (err)
-		return err;
-	body = body_of(ns);
+	body = get_body(ns, "/api/v1/summary", &err);
 	if (!body)
-		return -EPROTO;
+		return err;
 	doc = json_tokener_parse(body);
 	if (!doc) {
 		snprintf(src->why, sizeof(src->why), "nvmxd's /api/v1/summary is not JSON");
@@ -319,7 +212,7 @@ static int nvmxd_sample(struct top_source *src, struct top_sample *out)
 			 "nvmxd at %s:%s has counted no nested exits yet: no L1 hypervisor on its "
 			 "host has run an L2 guest since nvmxd started (no nested host? nvmx up "
 			 "--lab)",
-			 ns->host, ns->port);
+			 ns->http.host, ns->http.port);
 	else
 		src->note[0] = '\0';
 	return 0;
@@ -335,7 +228,7 @@ static void nvmxd_free(struct top_source *src)
 {
 	struct nvmxd_source *ns = (struct nvmxd_source *)src;
 
-	free(ns->buf);
+	nvmx_http_free(&ns->http);
 	free(ns);
 }
 
@@ -348,30 +241,21 @@ static const struct top_source_ops nvmxd_ops = {
 int top_source_nvmxd_new(const char *addr, struct top_source **out, char *why, size_t why_len)
 {
 	struct nvmxd_source *ns;
-	const char *colon = strrchr(addr, ':');
-	size_t hlen;
+	int err;
 
 	*out = NULL;
-	if (!colon || colon == addr || !colon[1] || strlen(colon + 1) >= sizeof(ns->port)) {
-		snprintf(why, why_len, "--connect %s: expected HOST:PORT, e.g. 127.0.0.1:9477",
-			 addr);
-		return -EINVAL;
-	}
 	ns = calloc(1, sizeof(*ns));
 	if (!ns)
 		return -ENOMEM;
+	err = nvmx_http_init(&ns->http, addr, "--connect", why, why_len);
+	if (err) {
+		free(ns);
+		return err;
+	}
 	ns->src.ops = &nvmxd_ops;
 	ns->src.live = true;
 	ns->src.retry = true;
-	hlen = (size_t)(colon - addr);
-	/* [v6]:port */
-	if (addr[0] == '[' && hlen > 2 && addr[hlen - 1] == ']')
-		snprintf(ns->host, sizeof(ns->host), "%.*s", (int)(hlen - 2), addr + 1);
-	else
-		snprintf(ns->host, sizeof(ns->host), "%.*s", (int)hlen, addr);
-	snprintf(ns->port, sizeof(ns->port), "%s", colon + 1);
 	snprintf(ns->src.what, sizeof(ns->src.what), "nvmxd at %s", addr);
 	*out = &ns->src;
-	(void)why;
 	return 0;
 }

@@ -587,6 +587,7 @@ int nvmx_json_get_string(struct nvmx_json_reader *r, struct json_object *o, cons
 {
 	struct json_object *f;
 
+	*v = NULL; /* set on every path: callers read it only on success, -O3 cannot tell */
 	if (!json_object_object_get_ex(o, key, &f))
 		return nvmx_json_fail(r, "%s[%zu]: missing \"%s\"", arr, i, key);
 	if (!json_object_is_type(f, json_type_string))
@@ -628,7 +629,7 @@ int nvmx_json_get_isa(struct nvmx_json_reader *r, struct json_object *o, const c
 static int get_handler(struct nvmx_json_reader *r, struct json_object *o, const char *arr, size_t i,
 		       enum nvmx_handler *h)
 {
-	const char *v;
+	const char *v = NULL;
 	int err = nvmx_json_get_string(r, o, arr, i, "handled_by", &v);
 
 	if (err)
@@ -704,7 +705,7 @@ static int read_exits(struct nvmx_json_reader *r, struct json_object *root, stru
 		struct json_object *o = json_object_array_get_idx(arr, i);
 		enum nvmx_handler h = NVMX_HANDLED_BY_NONE;
 		uint32_t isa, name_isa, reason;
-		const char *name;
+		const char *name = NULL;
 		uint64_t count;
 
 		if (!json_object_is_type(o, json_type_object))
@@ -1129,7 +1130,50 @@ int nvmx_summary_compare_certain(const struct nvmx_summary *truth,
 	return n;
 }
 
-/* Every MSR entry by its exact key, "unknown" included: two observations of the same events. */
+/* Whether s has an "unknown" entry of m's group (isa, access, handler): a side blind to indexes. */
+static bool has_unknown_of(const struct nvmx_summary *s, const struct nvmx_summary_msr *m)
+{
+	struct nvmx_summary_msr k = *m;
+	bool found;
+
+	k.msr = NVMX_MSR_UNKNOWN;
+	find_msr(s->msrs, s->n_msrs, &k, &found);
+	return found;
+}
+
+/*
+ * Entries of a that b cannot tell apart: a knows the index, b counted the same group as
+ * "unknown" (a tracefs capture never sees a reflected access's RCX; nvmxd does) and a has no
+ * unknown entry of its own in that group. They are compared as the group's sum.
+ */
+static bool folded(const struct nvmx_summary *a, const struct nvmx_summary *b,
+		   const struct nvmx_summary_msr *m)
+{
+	return m->msr != NVMX_MSR_UNKNOWN && has_unknown_of(b, m) && !has_unknown_of(a, m);
+}
+
+/* One side's sum for an "unknown" entry: its own unknown count plus what it folds into it. */
+static uint64_t group_sum(const struct nvmx_summary *s, const struct nvmx_summary *other,
+			  const struct nvmx_summary_msr *unknown)
+{
+	uint64_t sum = 0;
+
+	for (size_t i = 0; i < s->n_msrs; i++) {
+		const struct nvmx_summary_msr *m = &s->msrs[i];
+
+		if (m->isa != unknown->isa || m->write != unknown->write ||
+		    m->handled_by != unknown->handled_by)
+			continue;
+		if (m->msr == NVMX_MSR_UNKNOWN || folded(s, other, m))
+			sum += m->count;
+	}
+	return sum;
+}
+
+/*
+ * Every MSR entry by its exact key: two observations of the same events. Where one side knows
+ * indexes the other saw as "unknown", the group's sums are compared instead.
+ */
 static int compare_msrs_exact(const struct nvmx_summary *a, const struct nvmx_summary *b,
 			      const struct cmp *diffs)
 {
@@ -1140,21 +1184,39 @@ static int compare_msrs_exact(const struct nvmx_summary *a, const struct nvmx_su
 
 	for (size_t i = 0; i < a->n_msrs; i++) {
 		const struct nvmx_summary_msr *m = &a->msrs[i];
-		uint64_t seen;
+		uint64_t seen, want = m->count;
 
+		if (folded(a, b, m))
+			continue;
 		at = find_msr(b->msrs, b->n_msrs, m, &found);
 		seen = found ? b->msrs[at].count : 0;
-		if (seen != m->count) {
+		if (m->msr == NVMX_MSR_UNKNOWN) {
+			want = group_sum(a, b, m);
+			seen = group_sum(b, a, m);
+		}
+		if (seen != want) {
 			msr_label(m, label, sizeof(label));
-			diff_line(diffs, label, m->count, seen);
+			diff_line(diffs, label, want, seen);
 			n++;
 		}
 	}
 	for (size_t i = 0; i < b->n_msrs; i++) {
-		find_msr(a->msrs, a->n_msrs, &b->msrs[i], &found);
+		const struct nvmx_summary_msr *m = &b->msrs[i];
+
+		if (folded(b, a, m))
+			continue;
+		find_msr(a->msrs, a->n_msrs, m, &found);
 		if (!found) {
-			msr_label(&b->msrs[i], label, sizeof(label));
-			diff_line(diffs, label, 0, b->msrs[i].count);
+			uint64_t want = 0, seen = m->count;
+
+			if (m->msr == NVMX_MSR_UNKNOWN) {
+				want = group_sum(a, b, m);
+				seen = group_sum(b, a, m);
+				if (want == seen)
+					continue;
+			}
+			msr_label(m, label, sizeof(label));
+			diff_line(diffs, label, want, seen);
 			n++;
 		}
 	}

@@ -330,6 +330,7 @@ struct nvmxd {
 	struct nvmx_bpf *skel;
 	struct tp_prog tps[NVMXD_MAX_TPS];
 	size_t n_tps;
+	bool rcx_load_failed; /* loaded again without the optional tp_btf program */
 	char tracefs[128];
 	bool tracefs_mounted;
 	const char *btf_where;
@@ -580,6 +581,43 @@ static int load(struct nvmxd *d)
 	if (!present)
 		return fail(-ENOENT, "none of nvmx's KVM tracepoints can be used on this kernel");
 	err = nvmx_bpf__load(s);
+	if (err && !d->rcx_load_failed) {
+		struct tp_prog *rcx = NULL;
+
+		for (size_t i = 0; i < d->n_tps; i++)
+			if (d->tps[i].prog == s->progs.nvmx_kvm_nested_vmexit_rcx &&
+			    d->tps[i].tp.present)
+				rcx = &d->tps[i];
+		if (rcx) {
+			int load_err = err;
+
+			/*
+			 * The one optional tp_btf program (L2's RCX): a kernel whose verifier or
+			 * BTF refuses it still gets every count; reflected MSR indexes are then
+			 * unknown, and nvmxd says so. A failed load cannot be retried on the same
+			 * object: open it again.
+			 */
+			elog("loading the tp_btf program for L2's RCX failed (%s): going on "
+			     "without "
+			     "it; reflected RDMSR/WRMSR exits will have msr \"unknown\" (-v shows "
+			     "libbpf's log)\n",
+			     strerror(-err));
+			d->rcx_load_failed = true;
+			nvmx_bpf__destroy(d->skel);
+			d->skel = NULL;
+			err = probe_and_open(d);
+			if (err)
+				return err;
+			for (size_t i = 0; i < d->n_tps; i++)
+				if (d->tps[i].prog == d->skel->progs.nvmx_kvm_nested_vmexit_rcx) {
+					d->tps[i].tp.present = false;
+					snprintf(d->tps[i].tp.missing, sizeof(d->tps[i].tp.missing),
+						 "the tp_btf program failed to load: %s",
+						 strerror(-load_err));
+				}
+			return load(d);
+		}
+	}
 	if (err)
 		return fail(err,
 			    "loading the BPF programs failed: %s (run with -v for libbpf's log)",

@@ -186,6 +186,35 @@ static int truth_ports_msrs(const struct wl_spec *spec, uint32_t isa, uint64_t n
 	return r;
 }
 
+/*
+ * L1's own MSR and port exits (the bitmap advisor's "L1 exit" rows): the end of the run on
+ * WL_PORT_L1_DONE per vCPU, SVM's VM_HSAVE_PA per vCPU, and with intr the x2APIC set-up (APIC
+ * base read and write, SVR) per vCPU and one EOI per interrupt (n). Returns 0 or -ENOMEM.
+ */
+static int truth_l1_own(const struct wl_spec *spec, uint32_t isa, uint64_t n, uint32_t vcpus,
+			struct nvmx_summary *t)
+{
+	const uint64_t intr = has(spec, WL_INTR);
+	const struct {
+		uint32_t msr;
+		bool write;
+		uint64_t count;
+	} msrs[] = {
+		{ WL_MSR_VM_HSAVE_PA, true, isa == NVMX_ISA_SVM ? vcpus : 0 },
+		{ 0x1b, false, vcpus * intr },
+		{ 0x1b, true, vcpus * intr },
+		{ WL_MSR_X2APIC_SVR, true, vcpus * intr },
+		{ WL_MSR_X2APIC_EOI, true, n * intr },
+	};
+	int r = nvmx_summary_add_port(t, isa, WL_PORT_L1_DONE, false, 1, NVMX_HANDLED_BY_NONE,
+				      vcpus);
+
+	for (size_t i = 0; !r && i < sizeof(msrs) / sizeof(msrs[0]); i++)
+		r = nvmx_summary_add_msr(t, isa, msrs[i].msr, msrs[i].write, NVMX_HANDLED_BY_NONE,
+					 msrs[i].count);
+	return r;
+}
+
 int wl_truth_svm(const struct wl_spec *spec, uint64_t iterations, uint32_t vcpus,
 		 const struct wl_l0_config *l0, struct nvmx_summary *t)
 {
@@ -234,6 +263,7 @@ int wl_truth_svm(const struct wl_spec *spec, uint64_t iterations, uint32_t vcpus
 	L1X(SVM_EXIT_IOIO, vcpus); /* L1 reports the end on WL_PORT_L1_DONE */
 
 	r = r ? r : truth_ports_msrs(spec, isa, n, t);
+	r = r ? r : truth_l1_own(spec, isa, n, vcpus, t);
 #undef L2
 #undef L1X
 	if (!r)
@@ -327,6 +357,7 @@ int wl_truth_vmx(const struct wl_spec *spec, uint64_t iterations, uint32_t vcpus
 	L1X(EXIT_REASON_IO_INSTRUCTION, vcpus); /* L1 reports the end on WL_PORT_L1_DONE */
 
 	r = r ? r : truth_ports_msrs(spec, isa, n, t);
+	r = r ? r : truth_l1_own(spec, isa, n, vcpus, t);
 #undef L2
 #undef L1X
 	if (!r)

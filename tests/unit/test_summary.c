@@ -434,6 +434,27 @@ Test(summary, compare_all_matches_unknown_msrs_by_their_exact_key)
 	nvmx_summary_free(b);
 }
 
+Test(summary, compare_all_sums_known_indexes_against_a_side_that_saw_them_unknown)
+{
+	struct nvmx_summary *a = nvmx_summary_new(), *b = nvmx_summary_new();
+	char *lines;
+
+	/* nvmxd read L2's RCX; the tracefs capture of the same run could not */
+	nvmx_summary_add_msr(a, SVM, 0x174, false, L1, 120);
+	nvmx_summary_add_msr(a, SVM, 0x175, false, L1, 30);
+	nvmx_summary_add_msr(b, SVM, NVMX_MSR_UNKNOWN, false, L1, 150);
+	cr_assert_eq(nvmx_summary_compare_all(a, b, "a", "b", NULL), 0);
+	cr_assert_eq(nvmx_summary_compare_all(b, a, "b", "a", NULL), 0);
+	nvmx_summary_free(b);
+	b = nvmx_summary_new();
+	nvmx_summary_add_msr(b, SVM, NVMX_MSR_UNKNOWN, false, L1, 149);
+	cr_assert_eq(compare_all(a, b, &lines), 1);
+	cr_assert_str_eq(lines, "msrs svm unknown read L1: nvmxd 150, replay 149\n");
+	free(lines);
+	nvmx_summary_free(a);
+	nvmx_summary_free(b);
+}
+
 Test(summary, compare_all_compares_entries_and_unattributed)
 {
 	struct nvmx_summary *a = nvmx_summary_new(), *b = nvmx_summary_new();
