@@ -9,5 +9,6 @@ int nvmx_cmd_compare(int argc, char **argv);
 int nvmx_cmd_up(int argc, char **argv);
 int nvmx_cmd_report(int argc, char **argv);
 int nvmx_cmd_bench(int argc, char **argv);
+int nvmx_cmd_bitmap(int argc, char **argv);
 
 #endif

@@ -19,6 +19,8 @@ static const struct {
 	{ "report", nvmx_cmd_report,
 	  "the Turtles cost breakdown per exit reason, from a capture or JSON (--diff A B)" },
 	{ "bench", nvmx_cmd_bench, "a CI gate: run a nested benchmark, compare two results" },
+	{ "bitmap", nvmx_cmd_bitmap,
+	  "MSR and port exits by handler and cost, and why: KVM's bitmap merging" },
 };
 
 static void usage(FILE *f)

@@ -100,8 +100,10 @@ static int event(struct nvmx_replay *r, struct nvmx_event *e)
 	/* a "0x%x" reason name does not tell the isa: the thread's earlier records do */
 	if (e->isa == NVMX_EV_ISA_UNKNOWN)
 		e->isa = t->st.isa;
-	r->stats.events++;
+	if (!r->stats.events++)
+		r->stats.first_ts_ns = e->ts_ns;
 	r->last_ts = e->ts_ns;
+	r->stats.last_ts_ns = e->ts_ns;
 	return step(r, t, e);
 }
 

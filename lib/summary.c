@@ -855,21 +855,16 @@ static int read_top_u64(struct nvmx_json_reader *r, struct json_object *root, co
 	return 0;
 }
 
-struct nvmx_summary *nvmx_summary_read_json(const char *path, char *err, size_t errlen)
+/* The summary of a parsed document (root), errors named after path. root stays the caller's. */
+static struct nvmx_summary *read_root(struct json_object *root, const char *path, char *err,
+				      size_t errlen)
 {
 	struct nvmx_json_reader r = { path, err, errlen };
-	struct json_object *root, *schema;
+	struct json_object *schema;
 	struct nvmx_summary *s = NULL;
 	uint64_t v = 0;
 	bool present;
 
-	root = json_object_from_file(path);
-	if (!root) {
-		snprintf(err, errlen, "%s: %s", path, json_util_get_last_err());
-		/* json-c ends its message with a newline */
-		err[strcspn(err, "\n")] = '\0';
-		return NULL;
-	}
 	if (!json_object_is_type(root, json_type_object)) {
 		nvmx_json_fail(&r, "not a JSON object");
 		goto out;
@@ -907,6 +902,37 @@ fail_s:
 	nvmx_summary_free(s);
 	s = NULL;
 out:
+	return s;
+}
+
+struct nvmx_summary *nvmx_summary_read_json(const char *path, char *err, size_t errlen)
+{
+	struct json_object *root = json_object_from_file(path);
+	struct nvmx_summary *s;
+
+	if (!root) {
+		snprintf(err, errlen, "%s: %s", path, json_util_get_last_err());
+		/* json-c ends its message with a newline */
+		err[strcspn(err, "\n")] = '\0';
+		return NULL;
+	}
+	s = read_root(root, path, err, errlen);
+	json_object_put(root);
+	return s;
+}
+
+struct nvmx_summary *nvmx_summary_parse_json(const char *text, const char *name, char *err,
+					     size_t errlen)
+{
+	enum json_tokener_error jerr = json_tokener_success;
+	struct json_object *root = json_tokener_parse_verbose(text, &jerr);
+	struct nvmx_summary *s;
+
+	if (!root) {
+		snprintf(err, errlen, "%s: not JSON: %s", name, json_tokener_error_desc(jerr));
+		return NULL;
+	}
+	s = read_root(root, name, err, errlen);
 	json_object_put(root);
 	return s;
 }

@@ -12,13 +12,15 @@
 #include "summary.h"
 
 struct nvmx_replay_stats {
-	uint64_t lines;		 /* lines read */
-	uint64_t events;	 /* events fed to the model */
-	uint64_t malformed;	 /* lines that could not be parsed (each reported to diag) */
-	uint64_t lost_events;	 /* events the capture says it lost ([LOST n EVENTS], entries) */
+	uint64_t lines;	      /* lines read */
+	uint64_t events;      /* events fed to the model */
+	uint64_t malformed;   /* lines that could not be parsed (each reported to diag) */
+	uint64_t lost_events; /* events the capture says it lost ([LOST n EVENTS], entries) */
 	/* added: */
-	uint64_t lost_markers;	 /* places where events were lost (a marker may not say how many) */
-	uint64_t threads;	 /* vCPU threads seen */
+	uint64_t lost_markers; /* places where events were lost (a marker may not say how many) */
+	uint64_t threads;      /* vCPU threads seen */
+	uint64_t first_ts_ns;  /* trace time of the first event fed (0: none) */
+	uint64_t last_ts_ns;   /* and of the last: the capture covers last - first */
 };
 
 /*

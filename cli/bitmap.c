@@ -1,0 +1,497 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nvmx bitmap: MSR and port exits by handler (reflected to L1, handled in L0, L1's own), ranked by
+ * what they cost, with the mechanism behind each (KVM's bitmap merging: include/nvmx/
+ * bitmap_rules.h, docs/bitmaps.md). From a capture, an attribution JSON, or nvmxd live (two
+ * snapshots of /api/v1/summary).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <time.h>
+
+#include <json-c/json.h>
+
+#include "commands.h"
+#include "http_get.h"
+#include "nvmx/bitmap.h"
+#include "nvmx/exit_reasons.h"
+#include "nvmx/replay.h"
+#include "nvmx/summary.h"
+
+#define DEFAULT_ADDR "127.0.0.1:9477"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: nvmx bitmap FILE [--kernel RELEASE] [--seconds S] [--top N] [--json]\n"
+		"       nvmx bitmap --live [HOST:PORT] [--interval S] [--kernel RELEASE] [--top N] "
+		"[--json]\n"
+		"\n"
+		"Per MSR and per I/O port: which exits L0 reflected to L1, which it handled\n"
+		"itself, which were L1's own; what they cost; and why they exit, naming KVM's\n"
+		"mechanism (how it merges L0's and L1's intercept bitmaps: docs/bitmaps.md).\n"
+		"\n"
+		"FILE is a KVM capture (tracefs trace, trace-cmd report, nvmxd --record; plain or\n"
+		".xz; replayed) or an attribution JSON (nvmxd --json, nvmx replay --json, or\n"
+		"curl http://127.0.0.1:9477/api/v1/summary). --live reads nvmxd twice, --interval\n"
+		"apart, and shows what happened in between.\n"
+		"\n"
+		"One row per MSR (and access) or port (direction, size) and handler, ranked by\n"
+		"cost = count x mean cost:\n"
+		"  reflected to L1  an L2 exit L0 delivered to L1; its cost is the whole round\n"
+		"                   trip, L2 exit -> entry into L2 again (L0, L1's handler, and\n"
+		"                   L0's emulation of L1's VMRESUME/VMRUN)\n"
+		"  handled in L0    an L2 exit L0 handled itself; cost kvm_exit -> kvm_entry (to\n"
+		"                   L0's decision when it went out to the VMM)\n"
+		"  L1's own exit    L1's own RDMSR/WRMSR/IN/OUT that L0 intercepts; cost as above\n"
+		"Mechanisms (the advice names the kernel function and the knob):\n"
+		"  l1_intercepts    L1's MSR bitmap / MSRPM or I/O bitmap / IOPM intercepts it:\n"
+		"                   an L1 hypervisor setting\n"
+		"  l0_merged        L0 intercepts it for L1 and KVM merges the bitmaps (OR): an "
+		"L0\n"
+		"                   setting\n"
+		"  always_exits     exits whatever L0 and L1 set: VMX MSRs KVM does not merge, "
+		"all\n"
+		"                   port I/O (VMX: unconditional I/O exiting; SVM: KVM's IOPM\n"
+		"                   intercepts every port): a KVM limitation\n"
+		"  l1_no_apicv      VMX x2APIC MSRs L1 could pass through with APIC "
+		"virtualization\n"
+		"  l1_own           an exit of L1 itself\n"
+		"A reflected RDMSR/WRMSR's index comes from L2's RCX, which only nvmxd reads (and\n"
+		"nvmxd --record keeps); a tracefs capture shows it as 'index not seen'.\n"
+		"\n"
+		"Options:\n"
+		"  --live [HOST:PORT]  nvmxd's API (default " DEFAULT_ADDR ")\n"
+		"  --interval S        seconds between the two --live snapshots (default 5)\n"
+		"  --kernel RELEASE    L0's kernel release (uname -r), for KVM's merge rules, "
+		"which\n"
+		"                      change between versions; default: this host's with --live,\n"
+		"                      else unknown (the newest rules, said in the output)\n"
+		"  --seconds S         the time FILE covers, for rates (default: a capture's "
+		"trace\n"
+		"                      time, nvmxd --json's counted_seconds; --live: --interval)\n"
+		"  --top N             rows to show (default 20, 0: all); advice for the first 5\n"
+		"  --json              one JSON object: every row with its mechanism and advice\n"
+		"\n"
+		"Exit status: 0, or 2 if the input cannot be read or the arguments are wrong.\n");
+}
+
+struct opts {
+	const char *file, *live, *kernel;
+	double interval, seconds;
+	long top;
+	bool json;
+};
+
+static int parse_double(const char *opt, const char *v, double *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtod(v, &end);
+	if (errno || end == v || *end || *out <= 0) {
+		fprintf(stderr, "nvmx bitmap: %s %s: expected a positive number of seconds\n", opt,
+			v);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int parse_args(int argc, char **argv, struct opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->interval = 5;
+	o->top = 20;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			usage(stdout);
+			exit(0);
+		} else if (!strcmp(a, "--json")) {
+			o->json = true;
+		} else if (!strcmp(a, "--live")) {
+			o->live = DEFAULT_ADDR;
+			if (v && v[0] != '-') {
+				o->live = v;
+				i++;
+			}
+		} else if (!strcmp(a, "--interval") || !strcmp(a, "--seconds")) {
+			if (!v) {
+				fprintf(stderr, "nvmx bitmap: %s needs a value\n", a);
+				return -EINVAL;
+			}
+			if (parse_double(a, v,
+					 !strcmp(a, "--interval") ? &o->interval : &o->seconds))
+				return -EINVAL;
+			i++;
+		} else if (!strcmp(a, "--kernel")) {
+			if (!v) {
+				fprintf(stderr, "nvmx bitmap: --kernel needs a release, e.g. "
+						"6.12.57+deb13-amd64\n");
+				return -EINVAL;
+			}
+			if (!nvmx_kver_parse(v)) {
+				fprintf(stderr,
+					"nvmx bitmap: --kernel %s: not a kernel release "
+					"(MAJOR.MINOR...)"
+					"\n",
+					v);
+				return -EINVAL;
+			}
+			o->kernel = v;
+			i++;
+		} else if (!strcmp(a, "--top")) {
+			char *end;
+
+			if (!v) {
+				fprintf(stderr, "nvmx bitmap: --top needs a number\n");
+				return -EINVAL;
+			}
+			errno = 0;
+			o->top = strtol(v, &end, 10);
+			if (errno || end == v || *end || o->top < 0) {
+				fprintf(stderr, "nvmx bitmap: --top %s: expected a number >= 0\n",
+					v);
+				return -EINVAL;
+			}
+			i++;
+		} else if (a[0] == '-' && a[1]) {
+			fprintf(stderr, "nvmx bitmap: unknown option %s\n", a);
+			return -EINVAL;
+		} else if (!o->file) {
+			o->file = a;
+		} else {
+			fprintf(stderr, "nvmx bitmap: one FILE only (%s, then %s)\n", o->file, a);
+			return -EINVAL;
+		}
+	}
+	if (!o->file == !o->live) {
+		fprintf(stderr, "nvmx bitmap: give a FILE or --live\n");
+		return -EINVAL;
+	}
+	if (o->live && o->seconds) {
+		fprintf(stderr,
+			"nvmx bitmap: --seconds is for a JSON FILE; --live is --interval\n");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* A JSON file starts with '{'; anything else is a capture. */
+static bool is_json(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	int c = EOF;
+
+	if (!f)
+		return false;
+	while ((c = fgetc(f)) != EOF && (c == ' ' || c == '\t' || c == '\n' || c == '\r'))
+		;
+	fclose(f);
+	return c == '{';
+}
+
+/* What nvmxd --json says its counts cover ("nvmxd": {"counted_seconds"}), 0 if not nvmxd's. */
+static double nvmxd_counted_seconds(const char *path)
+{
+	struct json_object *root = json_object_from_file(path), *d, *v;
+	double secs = 0;
+
+	if (root && json_object_object_get_ex(root, "nvmxd", &d) &&
+	    json_object_object_get_ex(d, "counted_seconds", &v) &&
+	    (json_object_is_type(v, json_type_double) || json_object_is_type(v, json_type_int)))
+		secs = json_object_get_double(v);
+	json_object_put(root);
+	return secs > 0 ? secs : 0;
+}
+
+/* FILE's summary and the time it covers (*seconds): a capture's trace time, nvmxd's count time. */
+static struct nvmx_summary *load_file(const char *path, double *seconds)
+{
+	struct nvmx_replay_stats st;
+	struct nvmx_summary *s = NULL;
+	char err[512];
+	int e;
+
+	if (is_json(path)) {
+		s = nvmx_summary_read_json(path, err, sizeof(err));
+		if (!s)
+			fprintf(stderr, "nvmx bitmap: %s\n", err);
+		else
+			*seconds = nvmxd_counted_seconds(path);
+		return s;
+	}
+	e = nvmx_replay_path(path, &s, &st, stderr);
+	if (e) {
+		fprintf(stderr, "nvmx bitmap: %s: %s\n", path, strerror(-e));
+		return NULL;
+	}
+	if (st.malformed)
+		fprintf(stderr,
+			"nvmx bitmap: %s: %" PRIu64 " malformed lines (above) not counted\n", path,
+			st.malformed);
+	if (st.last_ts_ns > st.first_ts_ns)
+		*seconds = (double)(st.last_ts_ns - st.first_ts_ns) / 1e9;
+	return s;
+}
+
+static struct nvmx_summary *snapshot(struct nvmx_http *h)
+{
+	struct nvmx_summary *s;
+	const char *body;
+	char why[512];
+	int err = nvmx_http_get_json(h, "/api/v1/summary", "nvmx-bitmap", &body, why, sizeof(why));
+
+	if (err) {
+		if (err == -ECONNREFUSED)
+			fprintf(stderr,
+				"nvmx bitmap: nvmxd is not reachable at %s:%s (connection "
+				"refused): "
+				"start it with 'sudo nvmxd --listen %s:%s', or give a capture or "
+				"nvmxd --json file\n",
+				h->host, h->port, h->host, h->port);
+		else
+			fprintf(stderr, "nvmx bitmap: %s\n", why);
+		return NULL;
+	}
+	s = nvmx_summary_parse_json(body, "/api/v1/summary", why, sizeof(why));
+	if (!s)
+		fprintf(stderr, "nvmx bitmap: nvmxd at %s:%s: %s\n", h->host, h->port, why);
+	return s;
+}
+
+static void sleep_seconds(double s)
+{
+	struct timespec ts = { (time_t)s, (long)((s - (double)(time_t)s) * 1e9) };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+static const char *isa_of(uint32_t isa)
+{
+	return nvmx_isa_name(isa);
+}
+
+static size_t shown(const struct opts *o, const struct nvmx_bm_report *r)
+{
+	return o->top && (size_t)o->top < r->n ? (size_t)o->top : r->n;
+}
+
+#define ADVICE_ROWS 5
+
+static void print_text(const struct opts *o, const struct nvmx_bm_report *r, nvmx_kver kver,
+		       const char *kernel_src, double seconds, const char *source)
+{
+	size_t n = shown(o, r);
+	char what[96], advice[256];
+
+	printf("MSR and port exits of %s: %zu rows, %" PRIu64 " exits", source, r->n,
+	       r->total_count);
+	if (seconds > 0)
+		printf(" in %.3f s", seconds);
+	if (kver)
+		printf("; KVM's rules of Linux %u.%u (%s)\n", kver / 1000, kver % 1000, kernel_src);
+	else
+		printf("; L0's kernel unknown: the newest KVM rules (give --kernel)\n");
+	if (!r->n) {
+		printf("\nNo MSR or port exit was counted: nothing to advise on.\n");
+		return;
+	}
+	printf("\n%4s %-4s %-36s %-16s %9s %10s %10s %10s %6s  %s\n", "rank", "isa", "access",
+	       "handler", "count", "rate/s", "mean us", "cost ms", "share", "mechanism");
+	for (size_t i = 0; i < n; i++) {
+		const struct nvmx_bm_row *w = &r->rows[i];
+		char rate[24], mean[24], cost[24], share[16];
+
+		if (seconds > 0)
+			snprintf(rate, sizeof(rate), "%.1f", (double)w->count / seconds);
+		else
+			snprintf(rate, sizeof(rate), "-");
+		if (w->timed) {
+			snprintf(mean, sizeof(mean), "%.2f", w->mean_ns / 1e3);
+			snprintf(cost, sizeof(cost), "%.3f", w->cost_ns / 1e6);
+			snprintf(share, sizeof(share), "%.1f%%",
+				 r->total_cost_ns > 0 ? 100 * w->cost_ns / r->total_cost_ns : 0);
+		} else {
+			snprintf(mean, sizeof(mean), "-");
+			snprintf(cost, sizeof(cost), "-");
+			snprintf(share, sizeof(share), "-");
+		}
+		printf("%4zu %-4s %-36.36s %-16s %9" PRIu64 " %10s %10s %10s %6s  %s\n", i + 1,
+		       isa_of(w->isa), nvmx_bm_row_what(w, what, sizeof(what)),
+		       nvmx_bm_row_handler(w), w->count, rate, mean, cost, share,
+		       nvmx_bm_mechanism_id(w->mechanism));
+	}
+	if (n < r->n)
+		printf("(%zu more rows: --top 0 shows all)\n", r->n - n);
+	printf("\nAdvice, most costly first:\n");
+	for (size_t i = 0; i < n && i < ADVICE_ROWS; i++) {
+		const struct nvmx_bm_row *w = &r->rows[i];
+
+		printf("%2zu. %s %s, %s: %" PRIu64 " exits", i + 1, isa_of(w->isa),
+		       nvmx_bm_row_what(w, what, sizeof(what)), nvmx_bm_row_handler(w), w->count);
+		if (w->timed)
+			printf(", %.3f ms", w->cost_ns / 1e6);
+		printf("\n    %s\n", nvmx_bm_advice(w->isa, w->is_msr, w->mechanism, kver, advice,
+						    sizeof(advice)));
+		if (w->is_msr && w->msr == NVMX_MSR_UNKNOWN)
+			printf("    (the index was not seen: a tracefs capture has no L2 RCX; "
+			       "nvmxd and nvmxd --record do)\n");
+	}
+}
+
+static struct json_object *row_json(const struct nvmx_bm_row *w, const struct nvmx_bm_report *r,
+				    nvmx_kver kver, double seconds)
+{
+	struct json_object *o = json_object_new_object();
+	char buf[256];
+
+	json_object_object_add(o, "isa", json_object_new_string(isa_of(w->isa)));
+	json_object_object_add(o, "kind", json_object_new_string(w->is_msr ? "msr" : "port"));
+	if (w->is_msr) {
+		if (w->msr == NVMX_MSR_UNKNOWN)
+			snprintf(buf, sizeof(buf), "unknown");
+		else
+			snprintf(buf, sizeof(buf), "0x%x", w->msr);
+		json_object_object_add(o, "msr", json_object_new_string(buf));
+		json_object_object_add(o, "access",
+				       json_object_new_string(w->write ? "write" : "read"));
+	} else {
+		snprintf(buf, sizeof(buf), "0x%x", w->port);
+		json_object_object_add(o, "port", json_object_new_string(buf));
+		json_object_object_add(o, "direction",
+				       json_object_new_string(w->write ? "out" : "in"));
+		json_object_object_add(o, "size", json_object_new_int(w->size));
+	}
+	json_object_object_add(o, "name", w->name ? json_object_new_string(w->name) : NULL);
+	json_object_object_add(
+		o, "exit",
+		json_object_new_string(w->handled_by == NVMX_HANDLED_BY_NONE ? "L1" : "L2"));
+	if (w->handled_by != NVMX_HANDLED_BY_NONE)
+		json_object_object_add(
+			o, "handled_by",
+			json_object_new_string(w->handled_by == NVMX_HANDLED_BY_L1 ? "L1" : "L0"));
+	json_object_object_add(o, "count", json_object_new_int64((int64_t)w->count));
+	json_object_object_add(o, "timed", json_object_new_int64((int64_t)w->timed));
+	json_object_object_add(o, "sum_ns", json_object_new_int64((int64_t)w->sum_ns));
+	json_object_object_add(o, "mean_ns", w->timed ? json_object_new_double(w->mean_ns) : NULL);
+	json_object_object_add(o, "cost_ns", w->timed ? json_object_new_double(w->cost_ns) : NULL);
+	json_object_object_add(o, "share",
+			       w->timed && r->total_cost_ns > 0
+				       ? json_object_new_double(w->cost_ns / r->total_cost_ns)
+				       : NULL);
+	json_object_object_add(o, "rate_per_s",
+			       seconds > 0 ? json_object_new_double((double)w->count / seconds)
+					   : NULL);
+	json_object_object_add(o, "mechanism",
+			       json_object_new_string(nvmx_bm_mechanism_id(w->mechanism)));
+	json_object_object_add(o, "advice",
+			       json_object_new_string(nvmx_bm_advice(
+				       w->isa, w->is_msr, w->mechanism, kver, buf, sizeof(buf))));
+	return o;
+}
+
+static int print_json(const struct opts *o, const struct nvmx_bm_report *r, nvmx_kver kver,
+		      double seconds, const char *source)
+{
+	struct json_object *root = json_object_new_object(), *rows = json_object_new_array();
+	char kb[32];
+	size_t n = shown(o, r);
+	const char *text;
+
+	if (!root || !rows) {
+		json_object_put(root);
+		json_object_put(rows);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++)
+		json_object_array_add(rows, row_json(&r->rows[i], r, kver, seconds));
+	snprintf(kb, sizeof(kb), "%u.%u", kver / 1000, kver % 1000);
+	json_object_object_add(root, "source", json_object_new_string(source));
+	json_object_object_add(root, "kernel", kver ? json_object_new_string(kb) : NULL);
+	json_object_object_add(root, "seconds",
+			       seconds > 0 ? json_object_new_double(seconds) : NULL);
+	json_object_object_add(root, "total_count", json_object_new_int64((int64_t)r->total_count));
+	json_object_object_add(root, "total_cost_ns", json_object_new_double(r->total_cost_ns));
+	json_object_object_add(root, "rows_total", json_object_new_int64((int64_t)r->n));
+	json_object_object_add(root, "rows", rows);
+	text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
+							    JSON_C_TO_STRING_NOSLASHESCAPE);
+	printf("%s\n", text);
+	json_object_put(root);
+	return 0;
+}
+
+int nvmx_cmd_bitmap(int argc, char **argv)
+{
+	struct nvmx_summary *s = NULL, *base = NULL;
+	struct nvmx_bm_report r = { 0 };
+	const char *kernel_src = "--kernel";
+	char source[256];
+	struct utsname u;
+	struct opts o;
+	double seconds = 0;
+	nvmx_kver kver = 0;
+	int err;
+
+	if (parse_args(argc, argv, &o))
+		return 2;
+	if (o.kernel) {
+		kver = nvmx_kver_parse(o.kernel);
+	} else if (o.live && !uname(&u)) {
+		/* --live reads the nvmxd of this host in the common case: its kernel's rules */
+		kver = nvmx_kver_parse(u.release);
+		kernel_src = "this host's uname -r";
+	}
+	if (o.live) {
+		struct nvmx_http h;
+		char why[256];
+
+		if (nvmx_http_init(&h, o.live, "--live", why, sizeof(why))) {
+			fprintf(stderr, "nvmx bitmap: %s\n", why);
+			return 2;
+		}
+		base = snapshot(&h);
+		if (base) {
+			if (!o.json)
+				fprintf(stderr,
+					"nvmx bitmap: reading nvmxd at %s again in %g s...\n",
+					o.live, o.interval);
+			sleep_seconds(o.interval);
+			s = snapshot(&h);
+		}
+		nvmx_http_free(&h);
+		seconds = o.interval;
+		snprintf(source, sizeof(source), "nvmxd at %s over %g s", o.live, o.interval);
+	} else {
+		s = load_file(o.file, &seconds);
+		if (o.seconds)
+			seconds = o.seconds;
+		snprintf(source, sizeof(source), "%s", o.file);
+	}
+	if (!s) {
+		nvmx_summary_free(base);
+		return 2;
+	}
+	err = nvmx_bm_report_build(s, base, kver, &r);
+	if (!err) {
+		if (o.json)
+			err = print_json(&o, &r, kver, seconds, source);
+		else
+			print_text(&o, &r, kver, kernel_src, seconds, source);
+	}
+	if (err)
+		fprintf(stderr, "nvmx bitmap: %s\n", strerror(-err));
+	nvmx_bm_report_free(&r);
+	nvmx_summary_free(s);
+	nvmx_summary_free(base);
+	return err ? 2 : 0;
+}
