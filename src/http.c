@@ -28,6 +28,7 @@ struct nvmxd_http {
 	/* touched only by MHD's one thread */
 	struct nvmxd_counts counts;
 	struct nvmxd_http_stats stats;
+	struct nvmxd_io_top io_top;   /* the MSR/port keys exported so far */
 	unsigned int errors_reported; /* by MHD's logger, for a connection about to close */
 };
 
@@ -229,6 +230,8 @@ static enum MHD_Result serve_metrics(struct nvmxd_http *h, struct MHD_Connection
 		.start_time = h->src.start_time,
 		.scrape_start_ns = mono_ns(),
 		.http = &h->stats,
+		.io_top = &h->io_top,
+		.kver = h->src.kver,
 	};
 	char *text = NULL;
 	size_t len = 0;

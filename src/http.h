@@ -41,6 +41,7 @@ struct nvmxd_http_source {
 	int privileges_dropped; /* as nvmxd_metrics_in */
 	unsigned int uid, gid;
 	double start_time;
+	uint32_t kver; /* this kernel (nvmx_kver of uname -r): KVM's bitmap rules for the labels */
 };
 
 struct nvmxd_http;

@@ -9,6 +9,7 @@
 
 #include <bpf/bpf.h>
 
+#include "nvmx/bitmap_rules.h"
 #include "nvmx/breakdown.h"
 #include "nvmx/exit_reasons.h"
 #include "metrics.h"
@@ -326,41 +327,246 @@ static void write_exits(struct mw *w, const struct nvmxd_metrics_in *in, const s
 	}
 }
 
-static void write_msrs_ports(struct mw *w, const struct nvmxd_counts *c)
+/* ---- MSR and port exits: the bounded top offenders (nvmx bitmap's numbers) ---- */
+
+static int cmp_io_value(const struct nvmx_io_value *a, const struct nvmx_io_value *b)
 {
-	char l[512], buf[32];
+	if (a->sum_ns != b->sum_ns)
+		return a->sum_ns > b->sum_ns ? -1 : 1;
+	if (a->count != b->count)
+		return a->count > b->count ? -1 : 1;
+	return 0;
+}
 
-	family(w, "nvmx_l2_msr_exits", M_COUNTER, NULL,
-	       "L2 RDMSR/WRMSR exits by MSR and handler, all VMs (msr=\"unknown\": reflected "
-	       "before L0 traced the index).");
-	for (size_t i = 0; i < c->n_msrs; i++) {
-		const struct nvmxd_msr *m = &c->msrs[i];
+static int cmp_msr_cost(const void *pa, const void *pb)
+{
+	return cmp_io_value(&(*(const struct nvmxd_msr *const *)pa)->v,
+			    &(*(const struct nvmxd_msr *const *)pb)->v);
+}
 
-		l[0] = '\0';
-		label(l, sizeof(l), "isa", nvmx_isa_name(m->key.isa));
-		if (m->key.msr == NVMX_MODEL_MSR_UNKNOWN)
-			snprintf(buf, sizeof(buf), "unknown");
-		else
-			snprintf(buf, sizeof(buf), "0x%" PRIx32, m->key.msr);
-		label(l, sizeof(l), "msr", buf);
-		label(l, sizeof(l), "access", m->key.write ? "write" : "read");
-		label(l, sizeof(l), "handled_by", m->key.handled_by == NVMX_V_BY_L1 ? "L1" : "L0");
-		sample_u64(w, "", l, m->v.count);
+static int cmp_port_cost(const void *pa, const void *pb)
+{
+	return cmp_io_value(&(*(const struct nvmxd_port *const *)pa)->v,
+			    &(*(const struct nvmxd_port *const *)pb)->v);
+}
+
+static bool msr_exported(const struct nvmxd_io_top *t, const struct nvmx_msr_key *k)
+{
+	for (size_t i = 0; i < t->n_msrs; i++)
+		if (!memcmp(&t->msrs[i], k, sizeof(*k)))
+			return true;
+	return false;
+}
+
+static bool port_exported(const struct nvmxd_io_top *t, const struct nvmx_port_key *k)
+{
+	for (size_t i = 0; i < t->n_ports; i++)
+		if (!memcmp(&t->ports[i], k, sizeof(*k)))
+			return true;
+	return false;
+}
+
+/* Admits the costliest keys not yet exported while there is room (never removes one). */
+static void io_top_update(struct nvmxd_io_top *t, const struct nvmxd_counts *c)
+{
+	const struct nvmxd_msr **ms = calloc(c->n_msrs ? c->n_msrs : 1, sizeof(*ms));
+	const struct nvmxd_port **ps = calloc(c->n_ports ? c->n_ports : 1, sizeof(*ps));
+
+	/* out of memory: no new key this scrape, the next one tries again */
+	if (ms) {
+		for (size_t i = 0; i < c->n_msrs; i++)
+			ms[i] = &c->msrs[i];
+		qsort(ms, c->n_msrs, sizeof(*ms), cmp_msr_cost);
+		for (size_t i = 0; i < c->n_msrs && t->n_msrs < NVMXD_IO_TOP; i++)
+			if (ms[i]->v.count && !msr_exported(t, &ms[i]->key))
+				t->msrs[t->n_msrs++] = ms[i]->key;
 	}
-	family(w, "nvmx_l2_io_exits", M_COUNTER, NULL,
-	       "L2 port I/O exits by port, direction, size (bytes) and handler, all VMs.");
-	for (size_t i = 0; i < c->n_ports; i++) {
-		const struct nvmxd_port *p = &c->ports[i];
+	if (ps) {
+		for (size_t i = 0; i < c->n_ports; i++)
+			ps[i] = &c->ports[i];
+		qsort(ps, c->n_ports, sizeof(*ps), cmp_port_cost);
+		for (size_t i = 0; i < c->n_ports && t->n_ports < NVMXD_IO_TOP; i++)
+			if (ps[i]->v.count && !port_exported(t, &ps[i]->key))
+				t->ports[t->n_ports++] = ps[i]->key;
+	}
+	free(ms);
+	free(ps);
+}
 
-		l[0] = '\0';
-		label(l, sizeof(l), "isa", nvmx_isa_name(p->key.isa));
-		snprintf(buf, sizeof(buf), "0x%" PRIx32, (uint32_t)p->key.port);
-		label(l, sizeof(l), "port", buf);
-		label(l, sizeof(l), "direction", p->key.in ? "in" : "out");
-		snprintf(buf, sizeof(buf), "%u", (unsigned int)p->key.size);
-		label(l, sizeof(l), "size", buf);
-		label(l, sizeof(l), "handled_by", p->key.handled_by == NVMX_V_BY_L1 ? "L1" : "L0");
-		sample_u64(w, "", l, p->v.count);
+/* handled_by of an MSR/port key as a label: an L2 exit's handler, or L1's own exit */
+static const char *io_exit_level(__u32 by)
+{
+	return by == NVMX_V_BY_NONE ? "L1" : "L2";
+}
+
+static const char *io_handler(__u32 by)
+{
+	return by == NVMX_V_BY_L1 ? "L1" : by == NVMX_V_BY_L0 ? "L0" : "none";
+}
+
+static int summary_handler(__u32 by)
+{
+	return by == NVMX_V_BY_L1   ? NVMX_HANDLED_BY_L1
+	       : by == NVMX_V_BY_L0 ? NVMX_HANDLED_BY_L0
+				    : NVMX_HANDLED_BY_NONE;
+}
+
+/* One "other" series per isa and handler: the keys beyond the exported ones. */
+struct io_other {
+	__u32 isa, by;
+	struct nvmx_io_value v;
+};
+
+static void other_add(struct io_other *o, size_t *n, size_t cap, __u32 isa, __u32 by,
+		      const struct nvmx_io_value *v)
+{
+	size_t i;
+
+	for (i = 0; i < *n; i++)
+		if (o[i].isa == isa && o[i].by == by)
+			break;
+	if (i == *n) {
+		if (*n == cap)
+			return; /* 3 isas x 3 handlers: cannot happen */
+		memset(&o[i], 0, sizeof(o[i]));
+		o[i].isa = isa;
+		o[i].by = by;
+		(*n)++;
+	}
+	o[i].v.count += v->count;
+	o[i].v.timed += v->timed;
+	o[i].v.sum_ns += v->sum_ns;
+}
+
+enum io_value_field { IO_COUNT, IO_TIMED, IO_SECONDS };
+
+static void io_sample(struct mw *w, const char *l, const struct nvmx_io_value *v,
+		      enum io_value_field f)
+{
+	if (f == IO_SECONDS)
+		sample_f(w, "", l, (double)v->sum_ns / 1e9);
+	else
+		sample_u64(w, "", l, f == IO_COUNT ? v->count : v->timed);
+}
+
+static void msr_labels(char *l, size_t len, const struct nvmx_msr_key *k, uint32_t kver)
+{
+	const char *name = k->msr == NVMX_MODEL_MSR_UNKNOWN ? NULL : nvmx_msr_name(k->msr);
+	char buf[32];
+
+	l[0] = '\0';
+	label(l, len, "isa", nvmx_isa_name(k->isa));
+	if (k->msr == NVMX_MODEL_MSR_UNKNOWN)
+		snprintf(buf, sizeof(buf), "unknown");
+	else
+		snprintf(buf, sizeof(buf), "0x%" PRIx32, k->msr);
+	label(l, len, "msr", buf);
+	label(l, len, "name", name ? name : "");
+	label(l, len, "access", k->write ? "write" : "read");
+	label(l, len, "exit", io_exit_level(k->handled_by));
+	label(l, len, "handled_by", io_handler(k->handled_by));
+	label(l, len, "mechanism",
+	      nvmx_bm_mechanism_id(nvmx_bm_msr_access_mechanism(
+		      k->isa, k->msr, k->write, summary_handler(k->handled_by), kver)));
+}
+
+static void port_labels(char *l, size_t len, const struct nvmx_port_key *k, uint32_t kver)
+{
+	const char *name = nvmx_port_name(k->port);
+	char buf[32];
+
+	l[0] = '\0';
+	label(l, len, "isa", nvmx_isa_name(k->isa));
+	snprintf(buf, sizeof(buf), "0x%" PRIx32, (uint32_t)k->port);
+	label(l, len, "port", buf);
+	label(l, len, "name", name ? name : "");
+	label(l, len, "direction", k->in ? "in" : "out");
+	snprintf(buf, sizeof(buf), "%u", (unsigned int)k->size);
+	label(l, len, "size", buf);
+	label(l, len, "exit", io_exit_level(k->handled_by));
+	label(l, len, "handled_by", io_handler(k->handled_by));
+	label(l, len, "mechanism",
+	      nvmx_bm_mechanism_id(nvmx_bm_port_mechanism(k->isa, k->port,
+							  summary_handler(k->handled_by), kver)));
+}
+
+static void other_labels(char *l, size_t len, const char *what, const struct io_other *o)
+{
+	l[0] = '\0';
+	label(l, len, "isa", nvmx_isa_name(o->isa));
+	label(l, len, what, "other");
+	label(l, len, "exit", io_exit_level(o->by));
+	label(l, len, "handled_by", io_handler(o->by));
+}
+
+static void write_msrs_ports(struct mw *w, const struct nvmxd_metrics_in *in)
+{
+	static const struct {
+		const char *msr_name, *port_name, *unit, *what;
+		enum mtype type;
+		enum io_value_field f;
+	} fams[] = {
+		{ "nvmx_msr_exits", "nvmx_io_exits", NULL, "exits", M_COUNTER, IO_COUNT },
+		{ "nvmx_msr_exits_timed", "nvmx_io_exits_timed", NULL,
+		  "exits with a cost (reflected: complete round trips)", M_COUNTER, IO_TIMED },
+		{ "nvmx_msr_exit_cost_seconds", "nvmx_io_exit_cost_seconds", "seconds",
+		  "the cost of the timed exits: L0's handling (kvm_exit -> kvm_entry), for a "
+		  "reflected exit its whole round trip",
+		  M_COUNTER, IO_SECONDS },
+	};
+	const struct nvmxd_counts *c = in->counts;
+	struct nvmxd_io_top scratch = { 0 }, *top = in->io_top ? in->io_top : &scratch;
+	struct io_other other[9];
+	char l[512], help[512];
+	size_t n_other;
+
+	io_top_update(top, c);
+	for (size_t f = 0; f < sizeof(fams) / sizeof(fams[0]); f++) {
+		snprintf(help, sizeof(help),
+			 "RDMSR/WRMSR %s, all VMs, by MSR and handler (exit L2: handled_by L0 or "
+			 "L1; exit L1: L1's own), with KVM's bitmap mechanism (nvmx bitmap); the "
+			 "first %d keys by cost, then msr=\"other\".",
+			 fams[f].what, NVMXD_IO_TOP);
+		family(w, fams[f].msr_name, fams[f].type, fams[f].unit, help);
+		n_other = 0;
+		for (size_t i = 0; i < c->n_msrs; i++) {
+			const struct nvmxd_msr *m = &c->msrs[i];
+
+			if (!msr_exported(top, &m->key)) {
+				other_add(other, &n_other, 9, m->key.isa, m->key.handled_by, &m->v);
+				continue;
+			}
+			msr_labels(l, sizeof(l), &m->key, in->kver);
+			io_sample(w, l, &m->v, fams[f].f);
+		}
+		for (size_t i = 0; i < n_other; i++) {
+			other_labels(l, sizeof(l), "msr", &other[i]);
+			io_sample(w, l, &other[i].v, fams[f].f);
+		}
+	}
+	for (size_t f = 0; f < sizeof(fams) / sizeof(fams[0]); f++) {
+		snprintf(
+			help, sizeof(help),
+			"Port I/O %s, all VMs, by port, direction, size (bytes) and handler (exit "
+			"L2: handled_by L0 or L1; exit L1: L1's own), with KVM's bitmap mechanism; "
+			"the first %d keys by cost, then port=\"other\".",
+			fams[f].what, NVMXD_IO_TOP);
+		family(w, fams[f].port_name, fams[f].type, fams[f].unit, help);
+		n_other = 0;
+		for (size_t i = 0; i < c->n_ports; i++) {
+			const struct nvmxd_port *p = &c->ports[i];
+
+			if (!port_exported(top, &p->key)) {
+				other_add(other, &n_other, 9, p->key.isa, p->key.handled_by, &p->v);
+				continue;
+			}
+			port_labels(l, sizeof(l), &p->key, in->kver);
+			io_sample(w, l, &p->v, fams[f].f);
+		}
+		for (size_t i = 0; i < n_other; i++) {
+			other_labels(l, sizeof(l), "port", &other[i]);
+			io_sample(w, l, &other[i].v, fams[f].f);
+		}
 	}
 }
 
@@ -733,7 +939,7 @@ int nvmxd_metrics_write(FILE *out, const struct nvmxd_metrics_in *in, enum nvmxd
 	free(vcpus);
 	if (write_breakdown(&w, in))
 		return -ENOMEM;
-	write_msrs_ports(&w, in->counts);
+	write_msrs_ports(&w, in);
 	write_programs(&w, in);
 	write_self(&w, in);
 	family(&w, "nvmx_scrape_duration_seconds", M_GAUGE, "seconds",

@@ -46,6 +46,21 @@ struct nvmxd_http_stats {
 	uint64_t connections_refused; /* over the connection limit */
 };
 
+/*
+ * The MSR and port keys exported one by one (nvmx_msr_exits_total, nvmx_io_exits_total): the
+ * costliest seen while fewer than NVMXD_IO_TOP are exported, kept for nvmxd's lifetime so every
+ * series stays a counter; every other key adds to one "other" series per isa and handler.
+ * Zero-initialised; owned by the caller across scrapes.
+ */
+#define NVMXD_IO_TOP 32
+
+struct nvmxd_io_top {
+	struct nvmx_msr_key msrs[NVMXD_IO_TOP];
+	size_t n_msrs;
+	struct nvmx_port_key ports[NVMXD_IO_TOP];
+	size_t n_ports;
+};
+
 struct nvmxd_metrics_in {
 	const struct nvmxd_counts *counts;
 	/* the VM name of a process; the pointer stays valid while nvmxd runs */
@@ -59,6 +74,8 @@ struct nvmxd_metrics_in {
 	double start_time;	  /* unix seconds */
 	uint64_t scrape_start_ns; /* CLOCK_MONOTONIC when the scrape began */
 	const struct nvmxd_http_stats *http;
+	struct nvmxd_io_top *io_top; /* updated by the scrape */
+	uint32_t kver;		     /* this kernel (nvmx_kver), for the bitmap mechanism label */
 };
 
 enum nvmxd_metrics_format {

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -26,6 +27,7 @@
 #include <json-c/json.h>
 #include <linux/types.h>
 
+#include "nvmx/bitmap_rules.h"
 #include "nvmx/events.h"
 #include "nvmx/exit_reasons.h"
 #include "nvmx/model.h"
@@ -1053,6 +1055,10 @@ static struct json_object *self_object(struct nvmxd *d, const struct nvmxd_count
 	json_object_object_add(o, "tracefs_mounted_by_nvmxd",
 			       json_object_new_boolean(d->tracefs_mounted));
 	json_object_object_add(o, "btf", json_object_new_string(d->btf_where ? d->btf_where : ""));
+	/* how long the counts cover: rates (nvmx bitmap) */
+	json_object_object_add(
+		o, "counted_seconds",
+		json_object_new_double(d->start_ns ? (double)(mono_ns() - d->start_ns) / 1e9 : 0));
 	return o;
 }
 
@@ -1128,6 +1134,7 @@ static int serve(struct nvmxd *d)
 {
 	struct nvmxd_http_source *src = &d->http_src;
 	struct timespec now;
+	struct utsname u;
 	char msg[512];
 	int err;
 
@@ -1153,6 +1160,7 @@ static int serve(struct nvmxd *d)
 		.bpf_stats = http_bpf_stats,
 		.per_vcpu = d->o.metrics_per_vcpu,
 		.start_time = (double)now.tv_sec + (double)now.tv_nsec / 1e9,
+		.kver = uname(&u) ? 0 : nvmx_kver_parse(u.release),
 	};
 	err = nvmxd_serve_start(d->serve, src, msg, sizeof(msg));
 	if (err)
