@@ -18,22 +18,32 @@ struct nvmx_hist {
 	__u64 buckets[NVMX_HIST_BUCKETS];
 };
 
-/* Per vCPU thread, in an LRU hash keyed by tid. */
+/*
+ * Per vCPU thread: in the slot array nvmx_slots at tid & (NVMX_SLOTS - 1) when the thread owns
+ * that slot (an inlined array lookup: the per-event fast path), else in the LRU hash nvmx_threads
+ * keyed by tid. nvmx_threads also indexes the slot owners for user space (a marker with
+ * NVMX_THREAD_IN_SLOT), which walks it to name VMs and to end every thread's state.
+ */
+#define NVMX_SLOTS	    16384u
+#define NVMX_THREAD_IN_SLOT 0x1u
+
 struct nvmx_thread {
 	struct nvmx_vcpu_state st;
-	__u32 tgid; /* to name the VM of an END verdict at shutdown */
+	__u32 tgid;  /* to name the VM of an END verdict at shutdown */
+	__u32 tid;   /* the owner of a slot (0: free); in nvmx_threads the key's tid */
+	__u32 flags; /* NVMX_THREAD_*: in nvmx_threads, a marker of a slot owner */
 	__u32 pad;
 };
 
 /* Self-metric slots of the per-CPU array nvmx_self: nothing is lost without a count here. */
-#define NVMX_SELF_EVENTS	      0u /* events handled */
-#define NVMX_SELF_STATE_UPDATE_FAILED 1u /* no per-thread state: event not modelled */
-#define NVMX_SELF_EXIT_UPDATE_FAILED  2u /* a verdict not counted (exit map full) */
-#define NVMX_SELF_MSR_UPDATE_FAILED   3u
-#define NVMX_SELF_PORT_UPDATE_FAILED  4u
-#define NVMX_SELF_SCRATCH_MISSING     5u /* cannot happen; counted rather than assumed */
-#define NVMX_SELF_RINGBUF_DROPPED     6u /* recording on and the ring buffer was full */
-#define NVMX_SELF_RINGBUF_SENT	      7u
+#define NVMX_SELF_EVENTS		  0u /* events handled */
+#define NVMX_SELF_STATE_UPDATE_FAILED	  1u /* no per-thread state: event not modelled */
+#define NVMX_SELF_EXIT_UPDATE_FAILED	  2u /* a verdict not counted (exit map full) */
+#define NVMX_SELF_MSR_UPDATE_FAILED	  3u
+#define NVMX_SELF_PORT_UPDATE_FAILED	  4u
+#define NVMX_SELF_SCRATCH_MISSING	  5u /* cannot happen; counted rather than assumed */
+#define NVMX_SELF_RINGBUF_DROPPED	  6u /* recording on and the ring buffer was full */
+#define NVMX_SELF_RINGBUF_SENT		  7u
 #define NVMX_SELF_BREAKDOWN_UPDATE_FAILED 8u /* a breakdown/vectoring count not made (map full) */
 #define NVMX_SELF_ANOMALY_DROPPED	  9u /* a lost event's details: anomaly ring buffer full */
 #define NVMX_SELF_COUNT			  10u

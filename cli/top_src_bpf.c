@@ -227,7 +227,8 @@ static int bpf_finish(struct top_source *src, struct top_sample *out)
 	bs->finished = true;
 	err = nvmxd_counts_read(&bs->counts, &bs->maps);
 	if (!err)
-		err = nvmxd_counts_end(&bs->counts, bs->maps.threads, mono_ns(), NULL);
+		err = nvmxd_counts_end(&bs->counts, bs->maps.threads, bs->maps.slots, mono_ns(),
+				       NULL);
 	if (err) {
 		snprintf(src->why, sizeof(src->why), "reading nvmx's BPF maps failed: %s",
 			 strerror(-err));
@@ -343,6 +344,9 @@ static int setup(struct bpf_source *bs, bool bpf_stats)
 	}
 	bpf_program__set_autoload(s->progs.nvmx_test_event, false);
 	bpf_program__set_autoload(s->progs.nvmx_baseline_kvm_exit, false);
+	bpf_program__set_autoload(s->progs.nvmx_baseline_counter_kvm_exit, false);
+	bpf_program__set_autoload(s->progs.nvmx_test_empty, false);
+	bpf_program__set_autoload(s->progs.nvmx_test_counter, false);
 	/* the reflected MSR's index (tp_btf): nvmxtop shows no MSR detail */
 	bpf_program__set_autoload(s->progs.nvmx_kvm_nested_vmexit_rcx, false);
 	for (size_t i = 0; i < N_TPS; i++) {
@@ -385,6 +389,7 @@ static int setup(struct bpf_source *bs, bool bpf_stats)
 		return -ENOENT;
 	}
 	bs->maps.threads = bpf_map__fd(s->maps.nvmx_threads);
+	bs->maps.slots = bpf_map__fd(s->maps.nvmx_slots);
 	bs->maps.exits = bpf_map__fd(s->maps.nvmx_exits);
 	bs->maps.msrs = bpf_map__fd(s->maps.nvmx_msrs);
 	bs->maps.ports = bpf_map__fd(s->maps.nvmx_ports);

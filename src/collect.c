@@ -401,7 +401,21 @@ int nvmxd_counts_add_verdict(struct nvmxd_counts *c, const struct nvmx_verdict *
 	return add_verdict_io(c, v);
 }
 
-int nvmxd_counts_end(struct nvmxd_counts *c, int threads_fd, uint64_t now_ns, size_t *threads)
+int nvmxd_thread_state(int threads_fd, int slots_fd, __u32 tid, struct nvmx_thread *t)
+{
+	__u32 slot = tid & (NVMX_SLOTS - 1);
+
+	if (bpf_map_lookup_elem(threads_fd, &tid, t))
+		return -errno;
+	if (!(t->flags & NVMX_THREAD_IN_SLOT))
+		return 0;
+	if (bpf_map_lookup_elem(slots_fd, &slot, t))
+		return -errno;
+	return t->tid == tid ? 0 : -ENOENT;
+}
+
+int nvmxd_counts_end(struct nvmxd_counts *c, int threads_fd, int slots_fd, uint64_t now_ns,
+		     size_t *threads)
 {
 	struct nvmx_event e;
 	struct nvmx_thread t;
@@ -418,12 +432,13 @@ int nvmxd_counts_end(struct nvmxd_counts *c, int threads_fd, uint64_t now_ns, si
 		}
 		first = false;
 		key = next;
-		if (bpf_map_lookup_elem(threads_fd, &key, &t)) {
-			if (errno == ENOENT)
-				continue;
-			err = -errno;
-			break;
+		err = nvmxd_thread_state(threads_fd, slots_fd, key, &t);
+		if (err == -ENOENT) {
+			err = 0;
+			continue;
 		}
+		if (err)
+			break;
 		memset(&e, 0, sizeof(e));
 		e.kind = NVMX_EV_END;
 		e.ts_ns = now_ns;

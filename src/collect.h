@@ -63,7 +63,7 @@ struct nvmxd_counts {
 
 /* The file descriptors of the maps of one loaded nvmx object. */
 struct nvmxd_maps {
-	int threads, exits, msrs, ports, self;
+	int threads, slots, exits, msrs, ports, self;
 	/* 0 (not given): not read, for readers that do not show the breakdown */
 	int breakdown, bd_l1, vectoring;
 };
@@ -86,7 +86,14 @@ int nvmxd_counts_add_verdict(struct nvmxd_counts *c, const struct nvmx_verdict *
  * unattributed, or L1 exits when L0's handler went on without kvm_nested_vmexit). Call once, after
  * the programs are detached; the map is not changed. *threads (may be NULL) gets how many.
  */
-int nvmxd_counts_end(struct nvmxd_counts *c, int threads_fd, uint64_t now_ns, size_t *threads);
+int nvmxd_counts_end(struct nvmxd_counts *c, int threads_fd, int slots_fd, uint64_t now_ns,
+		     size_t *threads);
+
+/*
+ * The state of thread tid (struct nvmx_thread of bpf/nvmx.h): its slot in nvmx_slots when
+ * nvmx_threads has its marker, else its nvmx_threads entry. 0, or -ENOENT / -errno.
+ */
+int nvmxd_thread_state(int threads_fd, int slots_fd, __u32 tid, struct nvmx_thread *t);
 
 /*
  * Adds the selected counts to s through lib's nvmx_summary_add_counted*() (include/nvmx/counted.h,
@@ -103,6 +110,7 @@ int nvmxd_counts_to_summary(const struct nvmxd_counts *c, uint32_t tgid, uint32_
 #define NVMXD_MAPS_OF(skel)                                            \
 	((struct nvmxd_maps){                                          \
 		.threads = bpf_map__fd((skel)->maps.nvmx_threads),     \
+		.slots = bpf_map__fd((skel)->maps.nvmx_slots),         \
 		.exits = bpf_map__fd((skel)->maps.nvmx_exits),         \
 		.msrs = bpf_map__fd((skel)->maps.nvmx_msrs),           \
 		.ports = bpf_map__fd((skel)->maps.nvmx_ports),         \

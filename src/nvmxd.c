@@ -138,8 +138,9 @@ static void usage(FILE *f)
 		"  --ringbuf-mib N     ring buffer size for --record (power of two, default 16)\n"
 		"  --pid PID           count only the VMM process PID\n"
 		"  --ready FILE        create FILE once the programs are attached (for scripts)\n"
-		"  --baseline          also attach an empty program to kvm_exit, so its run\n"
-		"                      time shows the cost of any BPF program next to nvmx's\n"
+		"  --baseline          also attach an empty and a single-counter program to\n"
+		"                      kvm_exit, so their run time (--bpf-stats) shows the cost\n"
+		"                      of any BPF program, and of the simplest, next to nvmx's\n"
 		"  --listen ADDR:PORT  serve Prometheus metrics (/metrics) and the JSON API\n"
 		"                      (/api/v1/summary, /api/v1/status) on ADDR:PORT, e.g.\n"
 		"                      127.0.0.1:9477 (the port nvmx uses by convention); then,\n"
@@ -319,7 +320,7 @@ struct tp_prog {
 	struct nvmxd_tp tp;
 	struct bpf_program *prog;
 	struct bpf_link *link;
-	bool baseline; /* the empty --baseline program */
+	bool baseline; /* a --baseline program (empty or single counter) */
 };
 
 struct vm_name {
@@ -496,6 +497,7 @@ static void setup_table(struct nvmxd *d)
 		{ "kvm_inj_exception", "trace_event_raw_kvm_inj_exception",
 		  s->progs.nvmx_kvm_inj_exception, false },
 		{ "kvm_exit", NULL, s->progs.nvmx_baseline_kvm_exit, true },
+		{ "kvm_exit", NULL, s->progs.nvmx_baseline_counter_kvm_exit, true },
 	};
 
 	d->n_tps = 0;
@@ -574,6 +576,9 @@ static int load(struct nvmxd *d)
 	/* the BPF_PROG_TEST_RUN entry point is for tests/bpf only */
 	bpf_program__set_autoload(s->progs.nvmx_test_event, false);
 	bpf_program__set_autoload(s->progs.nvmx_baseline_kvm_exit, false);
+	bpf_program__set_autoload(s->progs.nvmx_baseline_counter_kvm_exit, false);
+	bpf_program__set_autoload(s->progs.nvmx_test_empty, false);
+	bpf_program__set_autoload(s->progs.nvmx_test_counter, false);
 	for (size_t i = 0; i < d->n_tps; i++) {
 		struct tp_prog *p = &d->tps[i];
 
@@ -633,7 +638,10 @@ static int attach(struct nvmxd *d)
 
 	for (size_t i = 0; i < d->n_tps; i++) {
 		struct tp_prog *p = &d->tps[i];
-		const char *what = p->baseline ? " (baseline: empty program)" : "";
+		const char *what = !p->baseline ? ""
+				   : p->prog == d->skel->progs.nvmx_baseline_kvm_exit
+					   ? " (baseline: empty program)"
+					   : " (baseline: single-counter program)";
 
 		if (!p->tp.present) {
 			elog("missing %s%s: %s\n", p->tp.event, what, p->tp.missing);
@@ -791,7 +799,10 @@ static void print_prog_stats(const struct nvmxd *d, FILE *f)
 		fprintf(f, "  program %-30s %12llu runs, %8.0f ns/run%s\n",
 			bpf_program__name(p->prog), (unsigned long long)info.run_cnt,
 			info.run_cnt ? (double)info.run_time_ns / (double)info.run_cnt : 0.0,
-			p->baseline ? " (baseline: empty program)" : "");
+			!p->baseline ? ""
+			: p->prog == d->skel->progs.nvmx_baseline_kvm_exit
+				? " (baseline: empty program)"
+				: " (baseline: single-counter program)");
 	}
 }
 
@@ -1218,8 +1229,8 @@ static int shutdown_run(struct nvmxd *d, bool print)
 	err = read_counts(d);
 	if (err)
 		return err;
-	err = nvmxd_counts_end(&d->counts, bpf_map__fd(d->skel->maps.nvmx_threads), mono_ns(),
-			       &d->threads_ended);
+	err = nvmxd_counts_end(&d->counts, bpf_map__fd(d->skel->maps.nvmx_threads),
+			       bpf_map__fd(d->skel->maps.nvmx_slots), mono_ns(), &d->threads_ended);
 	if (err)
 		return fail(err, "ending the vCPU threads' state failed: %s", strerror(-err));
 	if (print)

@@ -235,7 +235,7 @@ static void h_compare(struct harness *h, struct nvmxd_counts *bpf)
 	memset(bpf, 0, sizeof(*bpf));
 	cr_assert_eq(nvmxd_counts_read(bpf, &m), 0);
 	cr_assert_eq(nvmxd_counts_update_failures(bpf), 0, "BPF map updates failed");
-	cr_assert_eq(nvmxd_counts_end(bpf, m.threads, h->ref.last_ts, &threads), 0);
+	cr_assert_eq(nvmxd_counts_end(bpf, m.threads, m.slots, h->ref.last_ts, &threads), 0);
 	cr_assert_eq(threads, h->ref.n, "threads in the BPF state map");
 
 	memset(&end, 0, sizeof(end));
@@ -681,6 +681,32 @@ Test(bpf_diff, reflected_msr_by_rcx_and_l1_own_exits_count_the_same_with_costs)
 	cr_assert_eq(own, 1);
 	cr_assert_eq(c.n_ports, 1);
 	cr_assert_eq(c.ports[0].key.handled_by, NVMX_V_BY_NONE);
+	nvmxd_counts_free(&c);
+	h_free(&h);
+}
+
+/*
+ * Two vCPU threads whose tids share a state slot (tid & (NVMX_SLOTS - 1)): the first claims the
+ * slot, the second lives in the LRU hash; interleaved, both are modelled apart, and the end of
+ * the capture finds both (the slot through its marker in nvmx_threads).
+ */
+Test(bpf_diff, threads_sharing_a_state_slot_are_kept_apart)
+{
+	const __u32 a = 2001, b = 2001 + NVMX_SLOTS;
+	struct harness h;
+	struct nvmxd_counts c;
+
+	h_init(&h, false);
+	for (__u64 i = 0; i < 5; i++) {
+		svm_reflected(&h, TGID, a, 10000 * i);
+		svm_reflected(&h, TGID + 1, b, 10000 * i + 5000);
+	}
+	/* both left with an exit pending: the end makes each unattributed, once */
+	h_event(&h, TGID, ev(a, NVMX_EV_EXIT, 90000, SVM, SVM_CPUID, 0));
+	h_event(&h, TGID + 1, ev(b, NVMX_EV_EXIT, 90001, SVM, SVM_CPUID, 0));
+	h_compare(&h, &c);
+	cr_assert_eq(out_count(&c, a, SVM, SVM_CPUID, NVMX_OUT_L2_BY_L1), 5);
+	cr_assert_eq(out_count(&c, b, SVM, SVM_CPUID, NVMX_OUT_L2_BY_L1), 5);
 	nvmxd_counts_free(&c);
 	h_free(&h);
 }
