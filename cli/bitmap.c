@@ -68,15 +68,18 @@ static void usage(FILE *f)
 		"Options:\n"
 		"  --live [HOST:PORT]  nvmxd's API (default " DEFAULT_ADDR ")\n"
 		"  --interval S        seconds between the two --live snapshots (default 5)\n"
-		"  --kernel RELEASE    L0's kernel release (uname -r), for KVM's merge rules, "
-		"which\n"
-		"                      change between versions; default: this host's with --live,\n"
-		"                      else unknown (the newest rules, said in the output)\n"
-		"  --seconds S         the time FILE covers, for rates (default: a capture's "
+		"  --kernel RELEASE    L0's kernel release (uname -r): KVM's merge rules change\n"
+		"                      between versions. Default: the kernel nvmxd's JSON names,\n"
+		"                      else this host's with --live, else unknown (the newest\n"
+		"                      rules, said in the output)\n"
+		"  --seconds S         the time FILE covers, for rates. Default: a capture's "
 		"trace\n"
-		"                      time, nvmxd --json's counted_seconds; --live: --interval)\n"
-		"  --top N             rows to show (default 20, 0: all); advice for the first 5\n"
-		"  --json              one JSON object: every row with its mechanism and advice\n"
+		"                      time, nvmxd's counted_seconds; --live: nvmxd's counted "
+		"time\n"
+		"                      between the snapshots\n"
+		"  --top N             rows to show (default: 20 of text, all of JSON; 0: all);\n"
+		"                      advice for the first 5 of text, every row of JSON\n"
+		"  --json              one JSON object: the rows with their mechanism and advice\n"
 		"\n"
 		"Exit status: 0, or 2 if the input cannot be read or the arguments are wrong.\n");
 }
@@ -106,7 +109,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->interval = 5;
-	o->top = 20;
+	o->top = -1; /* not given: 20 rows of text, every row of JSON */
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -172,6 +175,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			return -EINVAL;
 		}
 	}
+	if (o->top < 0)
+		o->top = o->json ? 0 : 20;
 	if (!o->file == !o->live) {
 		fprintf(stderr, "nvmx bitmap: give a FILE or --live\n");
 		return -EINVAL;
@@ -198,34 +203,47 @@ static bool is_json(const char *path)
 	return c == '{';
 }
 
-/* What nvmxd --json says its counts cover ("nvmxd": {"counted_seconds"}), 0 if not nvmxd's. */
-static double nvmxd_counted_seconds(const char *path)
-{
-	struct json_object *root = json_object_from_file(path), *d, *v;
-	double secs = 0;
+/* What an nvmxd document says of itself: how long its counts cover, and its kernel. */
+struct nvmxd_info {
+	double counted_seconds; /* 0: not said */
+	char kernel[128];	/* "": not said */
+};
 
-	if (root && json_object_object_get_ex(root, "nvmxd", &d) &&
-	    json_object_object_get_ex(d, "counted_seconds", &v) &&
-	    (json_object_is_type(v, json_type_double) || json_object_is_type(v, json_type_int)))
-		secs = json_object_get_double(v);
-	json_object_put(root);
-	return secs > 0 ? secs : 0;
+static void nvmxd_info_of(struct json_object *root, struct nvmxd_info *info)
+{
+	struct json_object *d, *v;
+
+	memset(info, 0, sizeof(*info));
+	if (!root || !json_object_object_get_ex(root, "nvmxd", &d))
+		return;
+	if (json_object_object_get_ex(d, "counted_seconds", &v) &&
+	    (json_object_is_type(v, json_type_double) || json_object_is_type(v, json_type_int)) &&
+	    json_object_get_double(v) > 0)
+		info->counted_seconds = json_object_get_double(v);
+	if (json_object_object_get_ex(d, "kernel", &v) && json_object_is_type(v, json_type_string))
+		snprintf(info->kernel, sizeof(info->kernel), "%s", json_object_get_string(v));
 }
 
 /* FILE's summary and the time it covers (*seconds): a capture's trace time, nvmxd's count time. */
-static struct nvmx_summary *load_file(const char *path, double *seconds)
+static struct nvmx_summary *load_file(const char *path, double *seconds, struct nvmxd_info *info)
 {
 	struct nvmx_replay_stats st;
 	struct nvmx_summary *s = NULL;
 	char err[512];
 	int e;
 
+	memset(info, 0, sizeof(*info));
 	if (is_json(path)) {
 		s = nvmx_summary_read_json(path, err, sizeof(err));
-		if (!s)
+		if (!s) {
 			fprintf(stderr, "nvmx bitmap: %s\n", err);
-		else
-			*seconds = nvmxd_counted_seconds(path);
+		} else {
+			struct json_object *root = json_object_from_file(path);
+
+			nvmxd_info_of(root, info);
+			json_object_put(root);
+			*seconds = info->counted_seconds;
+		}
 		return s;
 	}
 	e = nvmx_replay_path(path, &s, &st, stderr);
@@ -242,7 +260,7 @@ static struct nvmx_summary *load_file(const char *path, double *seconds)
 	return s;
 }
 
-static struct nvmx_summary *snapshot(struct nvmx_http *h)
+static struct nvmx_summary *snapshot(struct nvmx_http *h, struct nvmxd_info *info)
 {
 	struct nvmx_summary *s;
 	const char *body;
@@ -262,8 +280,14 @@ static struct nvmx_summary *snapshot(struct nvmx_http *h)
 		return NULL;
 	}
 	s = nvmx_summary_parse_json(body, "/api/v1/summary", why, sizeof(why));
-	if (!s)
+	if (!s) {
 		fprintf(stderr, "nvmx bitmap: nvmxd at %s:%s: %s\n", h->host, h->port, why);
+	} else {
+		struct json_object *root = json_tokener_parse(body);
+
+		nvmxd_info_of(root, info);
+		json_object_put(root);
+	}
 	return s;
 }
 
@@ -438,19 +462,13 @@ int nvmx_cmd_bitmap(int argc, char **argv)
 	char source[256];
 	struct utsname u;
 	struct opts o;
+	struct nvmxd_info info = { 0 }, before = { 0 };
 	double seconds = 0;
 	nvmx_kver kver = 0;
 	int err;
 
 	if (parse_args(argc, argv, &o))
 		return 2;
-	if (o.kernel) {
-		kver = nvmx_kver_parse(o.kernel);
-	} else if (o.live && !uname(&u)) {
-		/* --live reads the nvmxd of this host in the common case: its kernel's rules */
-		kver = nvmx_kver_parse(u.release);
-		kernel_src = "this host's uname -r";
-	}
 	if (o.live) {
 		struct nvmx_http h;
 		char why[256];
@@ -459,23 +477,36 @@ int nvmx_cmd_bitmap(int argc, char **argv)
 			fprintf(stderr, "nvmx bitmap: %s\n", why);
 			return 2;
 		}
-		base = snapshot(&h);
+		base = snapshot(&h, &before);
 		if (base) {
 			if (!o.json)
 				fprintf(stderr,
 					"nvmx bitmap: reading nvmxd at %s again in %g s...\n",
 					o.live, o.interval);
 			sleep_seconds(o.interval);
-			s = snapshot(&h);
+			s = snapshot(&h, &info);
 		}
 		nvmx_http_free(&h);
-		seconds = o.interval;
-		snprintf(source, sizeof(source), "nvmxd at %s over %g s", o.live, o.interval);
+		/* the time nvmxd counted between the snapshots, else the interval slept */
+		seconds = info.counted_seconds > before.counted_seconds
+				  ? info.counted_seconds - before.counted_seconds
+				  : o.interval;
+		snprintf(source, sizeof(source), "nvmxd at %s over %.3g s", o.live, seconds);
 	} else {
-		s = load_file(o.file, &seconds);
+		s = load_file(o.file, &seconds, &info);
 		if (o.seconds)
 			seconds = o.seconds;
 		snprintf(source, sizeof(source), "%s", o.file);
+	}
+	if (o.kernel) {
+		kver = nvmx_kver_parse(o.kernel);
+	} else if (info.kernel[0] && nvmx_kver_parse(info.kernel)) {
+		kver = nvmx_kver_parse(info.kernel);
+		kernel_src = "nvmxd's kernel";
+	} else if (o.live && !uname(&u)) {
+		/* an nvmxd that does not say: the common case is this host's */
+		kver = nvmx_kver_parse(u.release);
+		kernel_src = "this host's uname -r";
 	}
 	if (!s) {
 		nvmx_summary_free(base);

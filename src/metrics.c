@@ -366,28 +366,36 @@ static bool port_exported(const struct nvmxd_io_top *t, const struct nvmx_port_k
 	return false;
 }
 
-/* Admits the costliest keys not yet exported while there is room (never removes one). */
+/*
+ * Admits the costliest keys not yet exported while there is room (never removes one). Every key
+ * with anything counted is admitted while there is room, so a key only ever lands in "other"
+ * once the set is full and "other" never goes down. Without memory for the ranking, keys are
+ * admitted in map order: still every key while there is room.
+ */
 static void io_top_update(struct nvmxd_io_top *t, const struct nvmxd_counts *c)
 {
 	const struct nvmxd_msr **ms = calloc(c->n_msrs ? c->n_msrs : 1, sizeof(*ms));
 	const struct nvmxd_port **ps = calloc(c->n_ports ? c->n_ports : 1, sizeof(*ps));
 
-	/* out of memory: no new key this scrape, the next one tries again */
-	if (ms) {
-		for (size_t i = 0; i < c->n_msrs; i++)
-			ms[i] = &c->msrs[i];
+	for (size_t i = 0; ms && i < c->n_msrs; i++)
+		ms[i] = &c->msrs[i];
+	if (ms)
 		qsort(ms, c->n_msrs, sizeof(*ms), cmp_msr_cost);
-		for (size_t i = 0; i < c->n_msrs && t->n_msrs < NVMXD_IO_TOP; i++)
-			if (ms[i]->v.count && !msr_exported(t, &ms[i]->key))
-				t->msrs[t->n_msrs++] = ms[i]->key;
+	for (size_t i = 0; i < c->n_msrs && t->n_msrs < NVMXD_IO_TOP; i++) {
+		const struct nvmxd_msr *m = ms ? ms[i] : &c->msrs[i];
+
+		if ((m->v.count || m->v.timed) && !msr_exported(t, &m->key))
+			t->msrs[t->n_msrs++] = m->key;
 	}
-	if (ps) {
-		for (size_t i = 0; i < c->n_ports; i++)
-			ps[i] = &c->ports[i];
+	for (size_t i = 0; ps && i < c->n_ports; i++)
+		ps[i] = &c->ports[i];
+	if (ps)
 		qsort(ps, c->n_ports, sizeof(*ps), cmp_port_cost);
-		for (size_t i = 0; i < c->n_ports && t->n_ports < NVMXD_IO_TOP; i++)
-			if (ps[i]->v.count && !port_exported(t, &ps[i]->key))
-				t->ports[t->n_ports++] = ps[i]->key;
+	for (size_t i = 0; i < c->n_ports && t->n_ports < NVMXD_IO_TOP; i++) {
+		const struct nvmxd_port *p = ps ? ps[i] : &c->ports[i];
+
+		if ((p->v.count || p->v.timed) && !port_exported(t, &p->key))
+			t->ports[t->n_ports++] = p->key;
 	}
 	free(ms);
 	free(ps);
@@ -506,9 +514,9 @@ static void write_msrs_ports(struct mw *w, const struct nvmxd_metrics_in *in)
 		enum mtype type;
 		enum io_value_field f;
 	} fams[] = {
-		{ "nvmx_msr_exits", "nvmx_io_exits", NULL, "exits", M_COUNTER, IO_COUNT },
+		{ "nvmx_msr_exits", "nvmx_io_exits", NULL, "how many", M_COUNTER, IO_COUNT },
 		{ "nvmx_msr_exits_timed", "nvmx_io_exits_timed", NULL,
-		  "exits with a cost (reflected: complete round trips)", M_COUNTER, IO_TIMED },
+		  "how many have a cost (reflected: complete round trips)", M_COUNTER, IO_TIMED },
 		{ "nvmx_msr_exit_cost_seconds", "nvmx_io_exit_cost_seconds", "seconds",
 		  "the cost of the timed exits: L0's handling (kvm_exit -> kvm_entry), for a "
 		  "reflected exit its whole round trip",
@@ -523,8 +531,9 @@ static void write_msrs_ports(struct mw *w, const struct nvmxd_metrics_in *in)
 	io_top_update(top, c);
 	for (size_t f = 0; f < sizeof(fams) / sizeof(fams[0]); f++) {
 		snprintf(help, sizeof(help),
-			 "RDMSR/WRMSR %s, all VMs, by MSR and handler (exit L2: handled_by L0 or "
-			 "L1; exit L1: L1's own), with KVM's bitmap mechanism (nvmx bitmap); the "
+			 "RDMSR/WRMSR exits, all VMs, by MSR and handler (exit L2: handled_by L0 "
+			 "or L1; "
+			 "exit L1: L1's own), with KVM's bitmap mechanism (nvmx bitmap): %s. The "
 			 "first %d keys by cost, then msr=\"other\".",
 			 fams[f].what, NVMXD_IO_TOP);
 		family(w, fams[f].msr_name, fams[f].type, fams[f].unit, help);
@@ -547,9 +556,10 @@ static void write_msrs_ports(struct mw *w, const struct nvmxd_metrics_in *in)
 	for (size_t f = 0; f < sizeof(fams) / sizeof(fams[0]); f++) {
 		snprintf(
 			help, sizeof(help),
-			"Port I/O %s, all VMs, by port, direction, size (bytes) and handler (exit "
-			"L2: handled_by L0 or L1; exit L1: L1's own), with KVM's bitmap mechanism; "
-			"the first %d keys by cost, then port=\"other\".",
+			"Port I/O exits, all VMs, by port, direction, size (bytes) and handler "
+			"(exit "
+			"L2: handled_by L0 or L1; exit L1: L1's own), with KVM's bitmap mechanism: "
+			"%s. The first %d keys by cost, then port=\"other\".",
 			fams[f].what, NVMXD_IO_TOP);
 		family(w, fams[f].port_name, fams[f].type, fams[f].unit, help);
 		n_other = 0;

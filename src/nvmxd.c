@@ -1066,6 +1066,13 @@ static struct json_object *self_object(struct nvmxd *d, const struct nvmxd_count
 	json_object_object_add(o, "tracefs_mounted_by_nvmxd",
 			       json_object_new_boolean(d->tracefs_mounted));
 	json_object_object_add(o, "btf", json_object_new_string(d->btf_where ? d->btf_where : ""));
+	{
+		struct utsname u;
+
+		/* this kernel: KVM's bitmap rules for nvmx bitmap of this document */
+		json_object_object_add(o, "kernel",
+				       json_object_new_string(uname(&u) ? "" : u.release));
+	}
 	/* how long the counts cover: rates (nvmx bitmap) */
 	json_object_object_add(
 		o, "counted_seconds",
