@@ -114,6 +114,7 @@ struct kvm_vcpu_arch___nvmx {
 } __attribute__((preserve_access_index));
 
 struct kvm_vcpu___nvmx {
+	int vcpu_id; /* what kvm_entry's record prints as vcpu */
 	struct kvm_vcpu_arch___nvmx arch;
 } __attribute__((preserve_access_index));
 

@@ -585,6 +585,28 @@ int nvmx_kvm_entry(struct trace_event_raw_kvm_entry___nvmx *ctx)
 	return handle_event(sc, current_tgid());
 }
 
+/*
+ * kvm_entry as tp_btf: the same event from the tracepoint's argument (the vcpu) instead of its
+ * record, so the kernel does not build the record for it (perf_trace_kvm_entry) on every entry,
+ * as often as kvm_exit. nvmxd prefers it and falls back to nvmx_kvm_entry when the kernel has no
+ * BTF for struct kvm_vcpu or refuses it. Every kernel's kvm_entry passes the vcpu first (6.10
+ * added a second argument, force_immediate_exit, not read here).
+ */
+SEC("tp_btf/kvm_entry")
+int BPF_PROG(nvmx_kvm_entry_btf, struct kvm_vcpu___nvmx *vcpu)
+{
+	struct scratch *sc;
+
+	/* 6.12's verifier types raw tracepoint pointer arguments as maybe NULL */
+	if (!vcpu)
+		return 0;
+	sc = begin(NVMX_EV_ENTRY);
+	if (!sc)
+		return 0;
+	sc->e.vcpu_id = (__u32)vcpu->vcpu_id;
+	return handle_event(sc, current_tgid());
+}
+
 SEC("tracepoint/kvm/kvm_userspace_exit")
 int nvmx_kvm_userspace_exit(struct trace_event_raw_kvm_userspace_exit___nvmx *ctx)
 {

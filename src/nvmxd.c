@@ -315,12 +315,21 @@ static int parse_args(int argc, char **argv, struct opts *o)
 /* The tracepoint programs of setup_table(), the --baseline one included. */
 #define NVMXD_MAX_TPS 16
 
+/*
+ * How a program attaches. A tp_btf program reads the tracepoint's arguments, not its record, so
+ * the kernel builds no record for it: nvmxd prefers one where it exists (TP_BTF_FIRST), with the
+ * classic program of the same event as its fallback (TP_FALLBACK, the next entry); TP_BTF has no
+ * fallback (what it adds is lost without it, and nvmxd says so).
+ */
+enum tp_kind { TP_CLASSIC, TP_BTF, TP_BTF_FIRST, TP_FALLBACK };
+
 /* One tracepoint: its probe result, program and link. */
 struct tp_prog {
 	struct nvmxd_tp tp;
 	struct bpf_program *prog;
 	struct bpf_link *link;
 	bool baseline; /* a --baseline program (empty or single counter) */
+	enum tp_kind kind;
 };
 
 struct vm_name {
@@ -333,7 +342,7 @@ struct nvmxd {
 	struct nvmx_bpf *skel;
 	struct tp_prog tps[NVMXD_MAX_TPS];
 	size_t n_tps;
-	bool rcx_load_failed; /* loaded again without the optional tp_btf program */
+	bool no_tp_btf; /* a tp_btf program failed to load: loaded again with classic ones only */
 	char tracefs[128];
 	bool tracefs_mounted;
 	const char *btf_where;
@@ -475,29 +484,35 @@ static void setup_table(struct nvmxd *d)
 		const char *event, *btf_type;
 		struct bpf_program *prog;
 		bool baseline;
+		enum tp_kind kind;
 	} t[] = {
-		{ "kvm_exit", "trace_event_raw_kvm_exit", s->progs.nvmx_kvm_exit, false },
+		{ "kvm_exit", "trace_event_raw_kvm_exit", s->progs.nvmx_kvm_exit, false,
+		  TP_CLASSIC },
 		{ "kvm_nested_vmexit", "trace_event_raw_kvm_nested_vmexit",
-		  s->progs.nvmx_kvm_nested_vmexit, false },
+		  s->progs.nvmx_kvm_nested_vmexit, false, TP_CLASSIC },
 		/* tp_btf: L2's RCX, the index of a reflected RDMSR/WRMSR (needs struct kvm_vcpu) */
-		{ "kvm_nested_vmexit", "kvm_vcpu", s->progs.nvmx_kvm_nested_vmexit_rcx, false },
+		{ "kvm_nested_vmexit", "kvm_vcpu", s->progs.nvmx_kvm_nested_vmexit_rcx, false,
+		  TP_BTF },
 		{ "kvm_nested_vmexit_inject", "trace_event_raw_kvm_nested_vmexit_inject",
-		  s->progs.nvmx_kvm_nested_vmexit_inject, false },
+		  s->progs.nvmx_kvm_nested_vmexit_inject, false, TP_CLASSIC },
 		{ "kvm_nested_vmenter", "trace_event_raw_kvm_nested_vmenter",
-		  s->progs.nvmx_kvm_nested_vmenter, false },
-		{ "kvm_nested_vmenter_failed", NULL, s->progs.nvmx_kvm_nested_vmenter_failed,
-		  false },
-		{ "kvm_nested_intr_vmexit", NULL, s->progs.nvmx_kvm_nested_intr_vmexit, false },
-		{ "kvm_entry", "trace_event_raw_kvm_entry", s->progs.nvmx_kvm_entry, false },
+		  s->progs.nvmx_kvm_nested_vmenter, false, TP_CLASSIC },
+		{ "kvm_nested_vmenter_failed", NULL, s->progs.nvmx_kvm_nested_vmenter_failed, false,
+		  TP_CLASSIC },
+		{ "kvm_nested_intr_vmexit", NULL, s->progs.nvmx_kvm_nested_intr_vmexit, false,
+		  TP_CLASSIC },
+		{ "kvm_entry", "kvm_vcpu", s->progs.nvmx_kvm_entry_btf, false, TP_BTF_FIRST },
+		{ "kvm_entry", "trace_event_raw_kvm_entry", s->progs.nvmx_kvm_entry, false,
+		  TP_FALLBACK },
 		{ "kvm_userspace_exit", "trace_event_raw_kvm_userspace_exit",
-		  s->progs.nvmx_kvm_userspace_exit, false },
-		{ "kvm_msr", "trace_event_raw_kvm_msr", s->progs.nvmx_kvm_msr, false },
-		{ "kvm_inj_virq", "trace_event_raw_kvm_inj_virq", s->progs.nvmx_kvm_inj_virq,
-		  false },
+		  s->progs.nvmx_kvm_userspace_exit, false, TP_CLASSIC },
+		{ "kvm_msr", "trace_event_raw_kvm_msr", s->progs.nvmx_kvm_msr, false, TP_CLASSIC },
+		{ "kvm_inj_virq", "trace_event_raw_kvm_inj_virq", s->progs.nvmx_kvm_inj_virq, false,
+		  TP_CLASSIC },
 		{ "kvm_inj_exception", "trace_event_raw_kvm_inj_exception",
-		  s->progs.nvmx_kvm_inj_exception, false },
-		{ "kvm_exit", NULL, s->progs.nvmx_baseline_kvm_exit, true },
-		{ "kvm_exit", NULL, s->progs.nvmx_baseline_counter_kvm_exit, true },
+		  s->progs.nvmx_kvm_inj_exception, false, TP_CLASSIC },
+		{ "kvm_exit", NULL, s->progs.nvmx_baseline_kvm_exit, true, TP_CLASSIC },
+		{ "kvm_exit", NULL, s->progs.nvmx_baseline_counter_kvm_exit, true, TP_CLASSIC },
 	};
 
 	d->n_tps = 0;
@@ -511,8 +526,40 @@ static void setup_table(struct nvmxd *d)
 		p->tp.btf_type = t[i].btf_type;
 		p->prog = t[i].prog;
 		p->baseline = t[i].baseline;
+		p->kind = t[i].kind;
 		d->n_tps++;
 	}
+}
+
+/*
+ * After the probe: each event keeps one program. A TP_BTF_FIRST program the kernel can take
+ * (and no tp_btf load failed) replaces its TP_FALLBACK; otherwise the fallback stays. TP_BTF
+ * programs stay listed, missing with the reason, after a tp_btf load failure.
+ */
+static void choose_programs(struct nvmxd *d)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < d->n_tps; i++) {
+		struct tp_prog *p = &d->tps[i];
+		bool keep = true;
+
+		if (p->kind == TP_BTF && d->no_tp_btf && p->tp.present) {
+			p->tp.present = false;
+			snprintf(
+				p->tp.missing, sizeof(p->tp.missing),
+				"a tp_btf program failed to load on this kernel (-v shows libbpf's "
+				"log)");
+		}
+		if (p->kind == TP_BTF_FIRST)
+			keep = p->tp.present && !d->no_tp_btf;
+		else if (p->kind == TP_FALLBACK)
+			keep = !(i > 0 && d->tps[i - 1].kind == TP_BTF_FIRST &&
+				 d->tps[i - 1].tp.present && !d->no_tp_btf);
+		if (keep)
+			d->tps[n++] = *p;
+	}
+	d->n_tps = n;
 }
 
 static int probe_and_open(struct nvmxd *d)
@@ -549,6 +596,7 @@ static int probe_and_open(struct nvmxd *d)
 	vlog("CO-RE types from: %s\n", d->btf_where);
 	for (size_t i = 0; i < d->n_tps; i++)
 		d->tps[i].tp = tps[i];
+	choose_programs(d);
 	return 0;
 }
 
@@ -573,7 +621,12 @@ static int load(struct nvmxd *d)
 								    : (__u32)sysconf(_SC_PAGESIZE));
 	if (err)
 		return fail(err, "sizing the ring buffer failed: %s", strerror(-err));
-	/* the BPF_PROG_TEST_RUN entry point is for tests/bpf only */
+	/* only the chosen programs: not the test entry points, baselines or unchosen alternatives */
+	{
+		struct bpf_program *prog;
+
+		bpf_object__for_each_program(prog, s->obj) bpf_program__set_autoload(prog, false);
+	}
 	bpf_program__set_autoload(s->progs.nvmx_test_event, false);
 	bpf_program__set_autoload(s->progs.nvmx_baseline_kvm_exit, false);
 	bpf_program__set_autoload(s->progs.nvmx_baseline_counter_kvm_exit, false);
@@ -588,41 +641,28 @@ static int load(struct nvmxd *d)
 	if (!present)
 		return fail(-ENOENT, "none of nvmx's KVM tracepoints can be used on this kernel");
 	err = nvmx_bpf__load(s);
-	if (err && !d->rcx_load_failed) {
-		struct tp_prog *rcx = NULL;
+	if (err && !d->no_tp_btf) {
+		bool btf = false;
 
 		for (size_t i = 0; i < d->n_tps; i++)
-			if (d->tps[i].prog == s->progs.nvmx_kvm_nested_vmexit_rcx &&
-			    d->tps[i].tp.present)
-				rcx = &d->tps[i];
-		if (rcx) {
-			int load_err = err;
-
+			btf |= d->tps[i].tp.present && d->tps[i].kind != TP_CLASSIC &&
+			       d->tps[i].kind != TP_FALLBACK;
+		if (btf) {
 			/*
-			 * The one optional tp_btf program (L2's RCX): a kernel whose verifier or
-			 * BTF refuses it still gets every count; reflected MSR indexes are then
-			 * unknown, and nvmxd says so. A failed load cannot be retried on the same
-			 * object: open it again.
+			 * A kernel whose verifier or BTF refuses a tp_btf program still gets every
+			 * count from the classic programs; only the reflected MSR indexes (L2's
+			 * RCX) are then unknown, and nvmxd says so. A failed load cannot be retried
+			 * on the same object: open it again.
 			 */
-			elog("loading the tp_btf program for L2's RCX failed (%s): going on "
-			     "without "
-			     "it; reflected RDMSR/WRMSR exits will have msr \"unknown\" (-v shows "
-			     "libbpf's log)\n",
+			elog("loading the tp_btf programs failed (%s): going on with classic "
+			     "tracepoints only; reflected RDMSR/WRMSR exits will have msr "
+			     "\"unknown\" (-v shows libbpf's log)\n",
 			     strerror(-err));
-			d->rcx_load_failed = true;
+			d->no_tp_btf = true;
 			nvmx_bpf__destroy(d->skel);
 			d->skel = NULL;
 			err = probe_and_open(d);
-			if (err)
-				return err;
-			for (size_t i = 0; i < d->n_tps; i++)
-				if (d->tps[i].prog == d->skel->progs.nvmx_kvm_nested_vmexit_rcx) {
-					d->tps[i].tp.present = false;
-					snprintf(d->tps[i].tp.missing, sizeof(d->tps[i].tp.missing),
-						 "the tp_btf program failed to load: %s",
-						 strerror(-load_err));
-				}
-			return load(d);
+			return err ? err : load(d);
 		}
 	}
 	if (err)
