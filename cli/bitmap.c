@@ -17,6 +17,7 @@
 #include <json-c/json.h>
 
 #include "commands.h"
+#include "paths.h"
 #include "http_get.h"
 #include "nvmx/bitmap.h"
 #include "nvmx/exit_reasons.h"
@@ -189,20 +190,6 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	return 0;
 }
 
-/* A JSON file starts with '{'; anything else is a capture. */
-static bool is_json(const char *path)
-{
-	FILE *f = fopen(path, "re");
-	int c = EOF;
-
-	if (!f)
-		return false;
-	while ((c = fgetc(f)) != EOF && (c == ' ' || c == '\t' || c == '\n' || c == '\r'))
-		;
-	fclose(f);
-	return c == '{';
-}
-
 /* What an nvmxd document says of itself: how long its counts cover, and its kernel. */
 struct nvmxd_info {
 	double counted_seconds; /* 0: not said */
@@ -233,7 +220,7 @@ static struct nvmx_summary *load_file(const char *path, double *seconds, struct 
 	int e;
 
 	memset(info, 0, sizeof(*info));
-	if (is_json(path)) {
+	if (nvmx_path_is_json(path)) {
 		s = nvmx_summary_read_json(path, err, sizeof(err));
 		if (!s) {
 			fprintf(stderr, "nvmx bitmap: %s\n", err);

@@ -14,6 +14,7 @@
 #include <json-c/json.h>
 
 #include "commands.h"
+#include "paths.h"
 #include "nvmx/breakdown.h"
 #include "nvmx/exit_reasons.h"
 #include "nvmx/record.h"
@@ -267,27 +268,13 @@ static int write_json(const struct nvmx_summary *s, const struct row *r, size_t 
 	return err;
 }
 
-/* A JSON file starts with '{'; anything else is a capture. */
-static bool is_json(const char *path)
-{
-	FILE *f = fopen(path, "re");
-	int c = EOF;
-
-	if (!f)
-		return false;
-	while ((c = fgetc(f)) != EOF && (c == ' ' || c == '\t' || c == '\n' || c == '\r'))
-		;
-	fclose(f);
-	return c == '{';
-}
-
 static struct nvmx_summary *load(const char *path)
 {
 	struct nvmx_summary *s = NULL;
 	char err[512];
 	int e;
 
-	if (is_json(path)) {
+	if (nvmx_path_is_json(path)) {
 		s = nvmx_summary_read_json(path, err, sizeof(err));
 		if (!s)
 			fprintf(stderr, "nvmx report: %s\n", err);
