@@ -166,6 +166,8 @@ int main(int argc, char **argv)
 	bpf_program__set_autoload(skel->progs.nvmx_baseline_counter_kvm_exit, false);
 	bpf_program__set_autoload(skel->progs.nvmx_kvm_nested_vmexit_rcx, false);
 	bpf_program__set_autoload(skel->progs.nvmx_kvm_entry_btf, false);
+	bpf_program__set_autoload(skel->progs.nvmx_kvm_nested_vmexit_inject_btf, false);
+	bpf_program__set_autoload(skel->progs.nvmx_kvm_nested_vmenter_btf, false);
 	bpf_map__set_max_entries(skel->maps.nvmx_events, 4096);
 	err = nvmx_bpf__load(skel);
 	if (err) {

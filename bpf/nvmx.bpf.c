@@ -434,17 +434,19 @@ static __always_inline int handle_event(struct scratch *sc, __u32 tgid)
 	if (targ_tgid && tgid != targ_tgid)
 		return 0;
 	self_inc(NVMX_SELF_EVENTS);
+	t = thread_of(tid, tgid);
+	/*
+	 * As lib/replay.c does: a record without an isa takes the thread's; before recording, so
+	 * that a recording of a tp_btf event without one (kvm_nested_vmenter) tells it.
+	 */
+	if (t && e->isa == NVMX_EV_ISA_UNKNOWN)
+		e->isa = t->st.isa;
 	if (targ_record)
 		record(e, tgid);
-
-	t = thread_of(tid, tgid);
 	if (!t) {
 		self_inc(NVMX_SELF_STATE_UPDATE_FAILED);
 		return 0;
 	}
-	/* as lib/replay.c does: a record without an isa takes the thread's */
-	if (e->isa == NVMX_EV_ISA_UNKNOWN)
-		e->isa = t->st.isa;
 	nvmx_model_step(&t->st, e, &sc->out);
 	for (__u32 i = 0; i < NVMX_MODEL_MAX_VERDICTS; i++) {
 		if (i >= sc->out.n)
@@ -544,6 +546,43 @@ int nvmx_kvm_nested_vmexit_inject(struct trace_event_raw_kvm_nested_vmexit_injec
 	if (bpf_core_field_exists(ctx->isa))
 		sc->e.isa = ctx->isa;
 	return handle_event(sc, current_tgid());
+}
+
+/*
+ * kvm_nested_vmexit_inject as tp_btf (once per exit delivered to L1): every field nvmx reads is
+ * an argument, (exit_code, exit_info1, exit_info2, exit_int_info, exit_int_info_err, isa) since
+ * isa was added (before 6.1); nvmxd checks the sizes against the kernel's prototype
+ * (btf_trace_kvm_nested_vmexit_inject) and keeps the classic program when they differ.
+ */
+SEC("tp_btf/kvm_nested_vmexit_inject")
+int BPF_PROG(nvmx_kvm_nested_vmexit_inject_btf, __u32 exit_code, __u64 exit_info1, __u64 exit_info2,
+	     __u32 exit_int_info, __u32 exit_int_info_err, __u32 isa)
+{
+	struct scratch *sc = begin(NVMX_EV_NESTED_VMEXIT_INJECT);
+
+	if (!sc)
+		return 0;
+	sc->e.reason = exit_code;
+	sc->e.info1 = exit_info1;
+	sc->e.info2 = exit_info2;
+	sc->e.intr_info = exit_int_info;
+	sc->e.error_code = exit_int_info_err;
+	sc->e.isa = isa;
+	return handle_event(sc, current_tgid());
+}
+
+/*
+ * kvm_nested_vmenter as tp_btf (once per emulated VMLAUNCH/VMRESUME/VMRUN): no argument is read
+ * (their list changed between kernels: 6.18 added one before isa), so this works on every
+ * kernel; the isa is the thread's, as the model takes it for a record without one
+ * (handle_event fills it before the event is recorded).
+ */
+SEC("tp_btf/kvm_nested_vmenter")
+int BPF_PROG(nvmx_kvm_nested_vmenter_btf)
+{
+	struct scratch *sc = begin(NVMX_EV_NESTED_VMENTER);
+
+	return sc ? handle_event(sc, current_tgid()) : 0;
 }
 
 SEC("tracepoint/kvm/kvm_nested_vmenter")

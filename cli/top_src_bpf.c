@@ -350,6 +350,8 @@ static int setup(struct bpf_source *bs, bool bpf_stats)
 	/* the reflected MSR's index (tp_btf): nvmxtop shows no MSR detail */
 	bpf_program__set_autoload(s->progs.nvmx_kvm_nested_vmexit_rcx, false);
 	bpf_program__set_autoload(s->progs.nvmx_kvm_entry_btf, false); /* the classic one here */
+	bpf_program__set_autoload(s->progs.nvmx_kvm_nested_vmexit_inject_btf, false);
+	bpf_program__set_autoload(s->progs.nvmx_kvm_nested_vmenter_btf, false);
 	for (size_t i = 0; i < N_TPS; i++) {
 		bpf_program__set_autoload(bs->progs[i], bs->tps[i].present);
 		present += bs->tps[i].present;

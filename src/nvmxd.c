@@ -485,34 +485,41 @@ static void setup_table(struct nvmxd *d)
 		struct bpf_program *prog;
 		bool baseline;
 		enum tp_kind kind;
+		const char *args; /* tp_btf reading arguments by position: their sizes */
 	} t[] = {
-		{ "kvm_exit", "trace_event_raw_kvm_exit", s->progs.nvmx_kvm_exit, false,
-		  TP_CLASSIC },
+		{ "kvm_exit", "trace_event_raw_kvm_exit", s->progs.nvmx_kvm_exit, false, TP_CLASSIC,
+		  NULL },
 		{ "kvm_nested_vmexit", "trace_event_raw_kvm_nested_vmexit",
-		  s->progs.nvmx_kvm_nested_vmexit, false, TP_CLASSIC },
+		  s->progs.nvmx_kvm_nested_vmexit, false, TP_CLASSIC, NULL },
 		/* tp_btf: L2's RCX, the index of a reflected RDMSR/WRMSR (needs struct kvm_vcpu) */
 		{ "kvm_nested_vmexit", "kvm_vcpu", s->progs.nvmx_kvm_nested_vmexit_rcx, false,
-		  TP_BTF },
+		  TP_BTF, NULL },
+		{ "kvm_nested_vmexit_inject", NULL, s->progs.nvmx_kvm_nested_vmexit_inject_btf,
+		  false, TP_BTF_FIRST, "4,8,8,4,4,4" },
 		{ "kvm_nested_vmexit_inject", "trace_event_raw_kvm_nested_vmexit_inject",
-		  s->progs.nvmx_kvm_nested_vmexit_inject, false, TP_CLASSIC },
+		  s->progs.nvmx_kvm_nested_vmexit_inject, false, TP_FALLBACK, NULL },
+		{ "kvm_nested_vmenter", NULL, s->progs.nvmx_kvm_nested_vmenter_btf, false,
+		  TP_BTF_FIRST, NULL },
 		{ "kvm_nested_vmenter", "trace_event_raw_kvm_nested_vmenter",
-		  s->progs.nvmx_kvm_nested_vmenter, false, TP_CLASSIC },
+		  s->progs.nvmx_kvm_nested_vmenter, false, TP_FALLBACK, NULL },
 		{ "kvm_nested_vmenter_failed", NULL, s->progs.nvmx_kvm_nested_vmenter_failed, false,
-		  TP_CLASSIC },
+		  TP_CLASSIC, NULL },
 		{ "kvm_nested_intr_vmexit", NULL, s->progs.nvmx_kvm_nested_intr_vmexit, false,
-		  TP_CLASSIC },
-		{ "kvm_entry", "kvm_vcpu", s->progs.nvmx_kvm_entry_btf, false, TP_BTF_FIRST },
+		  TP_CLASSIC, NULL },
+		{ "kvm_entry", "kvm_vcpu", s->progs.nvmx_kvm_entry_btf, false, TP_BTF_FIRST, NULL },
 		{ "kvm_entry", "trace_event_raw_kvm_entry", s->progs.nvmx_kvm_entry, false,
-		  TP_FALLBACK },
+		  TP_FALLBACK, NULL },
 		{ "kvm_userspace_exit", "trace_event_raw_kvm_userspace_exit",
-		  s->progs.nvmx_kvm_userspace_exit, false, TP_CLASSIC },
-		{ "kvm_msr", "trace_event_raw_kvm_msr", s->progs.nvmx_kvm_msr, false, TP_CLASSIC },
+		  s->progs.nvmx_kvm_userspace_exit, false, TP_CLASSIC, NULL },
+		{ "kvm_msr", "trace_event_raw_kvm_msr", s->progs.nvmx_kvm_msr, false, TP_CLASSIC,
+		  NULL },
 		{ "kvm_inj_virq", "trace_event_raw_kvm_inj_virq", s->progs.nvmx_kvm_inj_virq, false,
-		  TP_CLASSIC },
+		  TP_CLASSIC, NULL },
 		{ "kvm_inj_exception", "trace_event_raw_kvm_inj_exception",
-		  s->progs.nvmx_kvm_inj_exception, false, TP_CLASSIC },
-		{ "kvm_exit", NULL, s->progs.nvmx_baseline_kvm_exit, true, TP_CLASSIC },
-		{ "kvm_exit", NULL, s->progs.nvmx_baseline_counter_kvm_exit, true, TP_CLASSIC },
+		  s->progs.nvmx_kvm_inj_exception, false, TP_CLASSIC, NULL },
+		{ "kvm_exit", NULL, s->progs.nvmx_baseline_kvm_exit, true, TP_CLASSIC, NULL },
+		{ "kvm_exit", NULL, s->progs.nvmx_baseline_counter_kvm_exit, true, TP_CLASSIC,
+		  NULL },
 	};
 
 	d->n_tps = 0;
@@ -527,6 +534,7 @@ static void setup_table(struct nvmxd *d)
 		p->prog = t[i].prog;
 		p->baseline = t[i].baseline;
 		p->kind = t[i].kind;
+		p->tp.args = t[i].args;
 		d->n_tps++;
 	}
 }
@@ -551,9 +559,12 @@ static void choose_programs(struct nvmxd *d)
 				"a tp_btf program failed to load on this kernel (-v shows libbpf's "
 				"log)");
 		}
-		if (p->kind == TP_BTF_FIRST)
+		if (p->kind == TP_BTF_FIRST) {
 			keep = p->tp.present && !d->no_tp_btf;
-		else if (p->kind == TP_FALLBACK)
+			if (!keep && !d->no_tp_btf)
+				vlog("%s: the classic program, not tp_btf: %s\n", p->tp.event,
+				     p->tp.missing);
+		} else if (p->kind == TP_FALLBACK)
 			keep = !(i > 0 && d->tps[i - 1].kind == TP_BTF_FIRST &&
 				 d->tps[i - 1].tp.present && !d->no_tp_btf);
 		if (keep)

@@ -56,6 +56,57 @@ bool nvmxd_kvm_events_exist(const char *tracefs)
 	return access(p, F_OK) == 0;
 }
 
+/* The size of a BTF type, through typedefs and modifiers; pointers 8. -1 if unknown. */
+static long arg_size(const struct btf *btf, __u32 id)
+{
+	const struct btf_type *t = btf__type_by_id(btf, id);
+
+	while (t && (btf_is_typedef(t) || btf_is_mod(t)))
+		t = btf__type_by_id(btf, t->type);
+	if (!t)
+		return -1;
+	if (btf_is_ptr(t))
+		return 8;
+	if (btf_is_int(t) || btf_is_enum(t))
+		return t->size;
+	return -1;
+}
+
+/*
+ * Whether btf_trace_<event> (the raw tracepoint's prototype: void *data, then the arguments)
+ * has arguments of the sizes args lists. why gets what differs.
+ */
+static bool args_match(const struct btf *btf, const char *event, const char *args, char *why,
+		       size_t len)
+{
+	char name[128], got[128] = "";
+	const struct btf_type *t;
+	const struct btf_param *p;
+	int id;
+
+	snprintf(name, sizeof(name), "btf_trace_%s", event);
+	id = btf__find_by_name_kind(btf, name, BTF_KIND_TYPEDEF);
+	if (id <= 0) {
+		snprintf(why, len, "no BTF type %s", name);
+		return false;
+	}
+	t = btf__type_by_id(btf, btf__type_by_id(btf, id)->type); /* the pointer */
+	t = t && btf_is_ptr(t) ? btf__type_by_id(btf, t->type) : NULL;
+	if (!t || !btf_is_func_proto(t) || btf_vlen(t) < 1) {
+		snprintf(why, len, "%s is not a tracepoint prototype", name);
+		return false;
+	}
+	p = btf_params(t);
+	for (int i = 1; i < btf_vlen(t); i++)
+		snprintf(got + strlen(got), sizeof(got) - strlen(got), "%s%ld", i > 1 ? "," : "",
+			 arg_size(btf, p[i].type));
+	if (strcmp(got, args)) {
+		snprintf(why, len, "its arguments are %s bytes, the program reads %s", got, args);
+		return false;
+	}
+	return true;
+}
+
 int nvmxd_probe_tracepoints(const char *tracefs, struct nvmxd_tp *tps, size_t n,
 			    const char **btf_where)
 {
@@ -96,6 +147,18 @@ int nvmxd_probe_tracepoints(const char *tracefs, struct nvmxd_tp *tps, size_t n,
 				snprintf(t->missing, sizeof(t->missing),
 					 "no BTF type struct %s (%s): CO-RE cannot read its record",
 					 t->btf_type, *btf_where);
+				continue;
+			}
+		}
+		if (t->args) {
+			char why[200];
+			bool ok =
+				vmlinux && args_match(vmlinux, t->event, t->args, why, sizeof(why));
+
+			if (!ok && kvm)
+				ok = args_match(kvm, t->event, t->args, why, sizeof(why));
+			if (!ok) {
+				snprintf(t->missing, sizeof(t->missing), "tp_btf: %s", why);
 				continue;
 			}
 		}

@@ -14,8 +14,14 @@
 struct nvmxd_tp {
 	const char *event;    /* tracepoint name under events/kvm/ */
 	const char *btf_type; /* the record type its program reads, NULL: reads no field */
-	bool present;	      /* probe result */
-	char missing[320];    /* why not, when !present */
+	/*
+	 * A tp_btf program reading arguments by position: the sizes in bytes of the tracepoint's
+	 * arguments, e.g. "4,8,8,4,4,4", checked against btf_trace_<event>'s prototype (a
+	 * pointer counts 8). NULL: no check.
+	 */
+	const char *args;
+	bool present;	   /* probe result */
+	char missing[320]; /* why not, when !present */
 };
 
 /*

@@ -5,19 +5,19 @@
 # on SIGINT (exit 0, final JSON written) and leaves no program or link behind.
 #
 # The list of tracepoints is this test's own, not nvmxd's probe result: on the 6.18 host all eleven
-# exist (kvm built in), so all eleven must be attached: ten as classic tracepoints, kvm_entry as
-# tp_btf (nvmxd prefers it: no record is built), plus the tp_btf program on kvm_nested_vmexit
-# that reads L2's RCX (twelve programs). Needs root; without root it fails.
+# exist (kvm built in), so all eleven must be attached: eight as classic tracepoints, kvm_entry,
+# kvm_nested_vmexit_inject and kvm_nested_vmenter as tp_btf (nvmxd prefers them: no record is
+# built), plus the tp_btf program on kvm_nested_vmexit that reads L2's RCX (twelve programs).
+# Needs root; without root it fails.
 #
 # usage: host_attach.sh NVMXD BPFTOOL
 set -u
 
 NVMXD=$1
 BPFTOOL=$2
-EXPECTED="kvm_exit kvm_nested_vmexit kvm_nested_vmexit_inject kvm_nested_vmenter
-kvm_nested_vmenter_failed kvm_nested_intr_vmexit kvm_userspace_exit kvm_msr
-kvm_inj_virq kvm_inj_exception"
-EXPECTED_BTF="kvm_nested_vmexit kvm_entry"
+EXPECTED="kvm_exit kvm_nested_vmexit kvm_nested_vmenter_failed kvm_nested_intr_vmexit
+kvm_userspace_exit kvm_msr kvm_inj_virq kvm_inj_exception"
+EXPECTED_BTF="kvm_nested_vmexit kvm_nested_vmexit_inject kvm_nested_vmenter kvm_entry"
 
 passed=0
 failed=0
@@ -82,8 +82,8 @@ for e in json.load(sys.stdin):
 		ok "$tp: nvmxd says it attached it" || bad "$tp: nvmxd did not say 'attached $tp'"
 done
 
-# The tp_btf programs (L2's RCX on kvm_nested_vmexit; kvm_entry, preferred to its classic
-# program) have raw_tracepoint links, no perf event: bpftool link list names the tracepoint.
+# The tp_btf programs (L2's RCX on kvm_nested_vmexit; those preferred to their classic
+# programs) have raw_tracepoint links, no perf event: bpftool link list names the tracepoint.
 for tp in $EXPECTED_BTF; do
 	id=$("$BPFTOOL" -j link list | python3 -c '
 import json, subprocess, sys
