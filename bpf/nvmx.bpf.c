@@ -5,9 +5,11 @@
  * the same code lib/replay.c runs) on the vCPU thread's state and counts its verdicts into per-CPU
  * maps. nvmxd (src/) loads, attaches, reads and sums them.
  *
- * Classic tracepoints, not tp_btf/raw_tp: kvm_exit's exit reason is not a tracepoint argument
- * (the prototype is (vcpu, isa)); it exists only in the record (or in kvm_intel/kvm_amd's
- * private structs). Record fields are read through the CO-RE types of kvm_tp.bpf.h.
+ * tp_btf programs where the tracepoint's arguments have what nvmx reads (kvm_entry, the inject,
+ * vmenter, L2's RCX): the kernel then builds no record for them. Classic tracepoints where only
+ * the record has it: kvm_exit's exit reason is not a tracepoint argument (the prototype is
+ * (vcpu, isa)); it exists only in the record (or in kvm_intel/kvm_amd's private structs). Record
+ * fields are read through the CO-RE types of kvm_tp.bpf.h. docs/design.md says which and why.
  */
 #include <linux/types.h>
 #include <linux/bpf.h>
