@@ -33,6 +33,11 @@ extern const unsigned long nvmx_lab_init_sh_len;
 #define HOST_BUSYBOX	     "/bin/busybox"
 #define EXEC_READY_TIMEOUT_S 60
 #define EXEC_STOP_TIMEOUT_S  30
+/*
+ * QEMU takes up to 10, but L0 then runs its clock too fast for itself (measured on 6.12: shift 7
+ * has a soft lockup warning in insmod, 10 hangs in early boot; 0, 4 and 5 are clean).
+ */
+#define ICOUNT_SHIFT_MAX 5
 
 enum { EXIT_SAME = 0, EXIT_DIFFERENT = 1, EXIT_CANNOT_RUN = 2 };
 
@@ -82,6 +87,9 @@ struct lab_options {
 	struct lab_param *params;
 	size_t n_params;
 	const char *exec;
+	struct lab_strv ships;	      /* --ship: absolute host paths */
+	unsigned int ready_timeout_s; /* 0: EXEC_READY_TIMEOUT_S */
+	int icount_shift;	      /* -1: no -icount */
 	unsigned int forward_host, forward_guest;
 	const char *out;
 	double timeout_s;	 /* 0: scaled with iterations */
@@ -120,6 +128,7 @@ static void usage_run(FILE *f)
 		"usage: nvmx lab run [--isa svm|vmx] --kernel 6.1|6.12 --workload SPEC "
 		"--iterations N\n"
 		"                    [--vcpus V] [--param MODULE.NAME=VAL]... [--exec CMD]\n"
+		"                    [--ship PATH]... [--ready-timeout S] [--icount SHIFT]\n"
 		"                    [--forward HOSTPORT:GUESTPORT] [--timeout S] [--buffer-kb "
 		"KB]\n"
 		"                    [--mem MB] [--keep] --out DIR\n"
@@ -168,17 +177,45 @@ static void usage_run(FILE *f)
 		"exit status;\n"
 		"                     the run's exit status is the worst of them\n"
 		"  --exec CMD         a shell command started in L0 before the workload, with\n"
-		"                     NVMX_LAB_OUT=/out/exec; the workload waits for "
-		"$NVMX_LAB_OUT/ready\n"
-		"                     (60 s at most); CMD gets SIGINT when it ends. Its first word "
+		"                     NVMX_LAB_OUT=/out/exec and NVMX_LAB_WORKLOAD (the shell "
+		"command\n"
+		"                     line /init runs as the first configuration's workload: CMD "
+		"may run\n"
+		"                     it itself, e.g. sh -c \"$NVMX_LAB_WORKLOAD\"); the workload "
+		"waits\n"
+		"                     for $NVMX_LAB_OUT/ready; CMD gets SIGINT when it ends. Its "
+		"first\n"
+		"                     word is a host program (copied with its libraries); the rest "
 		"is\n"
-		"                     a host program (copied with its libraries); the rest is "
-		"busybox.\n"
+		"                     busybox.\n"
+		"  --ship PATH        copy the host file PATH (absolute) to the same path in L0, "
+		"an ELF\n"
+		"                     executable with its shared libraries; repeatable. L0 holds "
+		"the\n"
+		"                     initramfs in memory: --mem must be 3 times its size + 128 "
+		"MiB\n"
+		"                     (checked; perf and bpftrace, 234 MiB: --mem 1024 works)\n"
+		"  --ready-timeout S  how long the workload waits for $NVMX_LAB_OUT/ready "
+		"(default %d s,\n"
+		"                     L0's clock)\n"
+		"  --icount SHIFT     QEMU only: -icount shift=SHIFT,sleep=off (0-%d): L0's clock "
+		"counts\n"
+		"                     instructions (2^SHIFT ns each), so timings in L0 repeat "
+		"within ~1%%.\n"
+		"                     L0's clock then runs at another speed than wall time (SHIFT "
+		"4: ~9x\n"
+		"                     faster, so --ready-timeout and the workload's 600 s pass "
+		"sooner;\n"
+		"                     0: ~4x slower) and the vCPUs take turns on one host thread. "
+		"--timeout\n"
+		"                     stays wall time\n"
 		"  --forward H:G      forward 127.0.0.1:H on the host to port G of L0 (10.0.2.15;\n"
 		"                     QEMU only)\n"
-		"  --timeout S        hard limit for the boot-to-poweroff run (default 180 + N/4 "
-		"per\n"
-		"                     configuration; Bochs: 420 + N/20 per configuration)\n"
+		"  --timeout S        hard limit for the boot-to-poweroff run, wall time (default "
+		"180 +\n"
+		"                     N/4 per configuration; Bochs: 420 + N/20 per configuration; "
+		"plus\n"
+		"                     --ready-timeout when given)\n"
 		"  --buffer-kb KB     tracefs buffer per CPU (default scaled with N)\n"
 		"  --mem MB           L0 memory (default 1024)\n"
 		"  --keep             keep the initramfs and the raw guest directory in DIR\n"
@@ -193,7 +230,8 @@ static void usage_run(FILE *f)
 		"Kernels are cached (reused between runs) in %s\n"
 		"(override with NVMX_CACHE). The workload generator is found next to nvmx "
 		"(override\n"
-		"with NVMX_LAB_WORKLOAD). See docs/lab.md.\n",
+		"with NVMX_LAB_WORKLOAD on the host). See docs/lab.md.\n",
+		EXEC_READY_TIMEOUT_S, ICOUNT_SHIFT_MAX,
 		cache ? cache : "(no cache directory: set NVMX_CACHE)");
 	free(cache);
 }
@@ -358,6 +396,7 @@ static void free_params(struct lab_param *params, size_t n)
 
 static void free_options(struct lab_options *o)
 {
+	lab_strv_free(&o->ships);
 	free_params(o->params, o->n_params);
 	for (size_t i = 0; i < o->n_configs; i++) {
 		free(o->configs[i].workload);
@@ -392,6 +431,51 @@ static int parse_config(struct lab_options *o, const char *arg, const char *kvm_
 	snprintf(c->dir, sizeof(c->dir), "config-%zu", o->n_configs);
 	free(copy);
 	return r;
+}
+
+/*
+ * --ship PATH: an absolute path to a regular file, to the same path in L0, where it must not
+ * replace or hide the lab's own files. Checked here so that a wrong one fails before the boot.
+ */
+static int check_ship(const char *path)
+{
+	static const char *const reserved[] = { "/bin",		"/init", "/lab",
+						"/lib/modules", "/out",	 "/proc",
+						"/sys",		"/dev",	 NULL };
+	size_t len = strlen(path);
+	struct stat st;
+
+	if (path[0] != '/')
+		return lab_fail(-EINVAL,
+				"--ship %s: expected an absolute path (L0 gets the file at the "
+				"same path)",
+				path);
+	if (strstr(path, "/./") || strstr(path, "/../") || strstr(path, "//") ||
+	    (len >= 2 && !strcmp(path + len - 2, "/.")) ||
+	    (len >= 3 && !strcmp(path + len - 3, "/..")))
+		return lab_fail(-EINVAL, "--ship %s: expected a path without '.', '..' or '//'",
+				path);
+	for (size_t i = 0; reserved[i]; i++) {
+		size_t n = strlen(reserved[i]);
+
+		if (!strncmp(path, reserved[i], n) && (!path[n] || path[n] == '/'))
+			return lab_fail(-EINVAL,
+					"--ship %s: %s is the lab's own in L0 (busybox's /bin, "
+					"/init, /lab, the modules) or mounted over (/proc, /sys, "
+					"/dev, /out); ship it from elsewhere, e.g. /usr/bin",
+					path, reserved[i]);
+	}
+	if (stat(path, &st))
+		return lab_fail(-errno, "--ship %s: %s", path, strerror(errno));
+	if (S_ISDIR(st.st_mode))
+		return lab_fail(-EISDIR,
+				"--ship %s: is a directory (--ship takes files: ship each one)",
+				path);
+	if (!S_ISREG(st.st_mode))
+		return lab_fail(-EINVAL, "--ship %s: not a regular file", path);
+	if (access(path, R_OK))
+		return lab_fail(-errno, "--ship %s: %s", path, strerror(errno));
+	return 0;
 }
 
 static int parse_forward(struct lab_options *o, const char *arg)
@@ -429,6 +513,9 @@ static int parse_run_options(int argc, char **argv, struct lab_options *o)
 		OPT_MEM,
 		OPT_KEEP,
 		OPT_CONFIG,
+		OPT_SHIP,
+		OPT_READY_TIMEOUT,
+		OPT_ICOUNT,
 		OPT_HELP
 	};
 	static const struct option longopts[] = {
@@ -446,6 +533,9 @@ static int parse_run_options(int argc, char **argv, struct lab_options *o)
 		{ "mem", required_argument, NULL, OPT_MEM },
 		{ "keep", no_argument, NULL, OPT_KEEP },
 		{ "config", required_argument, NULL, OPT_CONFIG },
+		{ "ship", required_argument, NULL, OPT_SHIP },
+		{ "ready-timeout", required_argument, NULL, OPT_READY_TIMEOUT },
+		{ "icount", required_argument, NULL, OPT_ICOUNT },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -454,7 +544,9 @@ static int parse_run_options(int argc, char **argv, struct lab_options *o)
 	unsigned long v;
 	int c, r = 0;
 
-	*o = (struct lab_options){ .isa = NVMX_ISA_SVM, .vcpus = 1, .mem_mb = 1024 };
+	*o = (struct lab_options){
+		.isa = NVMX_ISA_SVM, .vcpus = 1, .mem_mb = 1024, .icount_shift = -1
+	};
 	optind = 1;
 	while (!r && (c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
@@ -487,6 +579,19 @@ static int parse_run_options(int argc, char **argv, struct lab_options *o)
 			break;
 		case OPT_EXEC:
 			o->exec = optarg;
+			break;
+		case OPT_SHIP:
+			r = check_ship(optarg);
+			if (!r)
+				r = lab_strv_push(&o->ships, optarg);
+			break;
+		case OPT_READY_TIMEOUT:
+			r = parse_ulong("--ready-timeout", optarg, 1, 86400, &v);
+			o->ready_timeout_s = (unsigned int)v;
+			break;
+		case OPT_ICOUNT:
+			r = parse_ulong("--icount", optarg, 0, ICOUNT_SHIFT_MAX, &v);
+			o->icount_shift = (int)v;
 			break;
 		case OPT_FORWARD:
 			r = parse_forward(o, optarg);
@@ -534,6 +639,14 @@ static int parse_run_options(int argc, char **argv, struct lab_options *o)
 	if (!r && o->forward_host && !backend->net_modules[0])
 		r = lab_fail(-EOPNOTSUPP, "--forward: the %s backend has no network",
 			     backend->name);
+	if (!r && o->icount_shift >= 0 && !backend->icount)
+		r = lab_fail(-EOPNOTSUPP,
+			     "--icount: QEMU only; the %s backend (--isa %s) has no -icount "
+			     "(Bochs's clock follows instructions already)",
+			     backend->name, o->isa == NVMX_ISA_VMX ? "vmx" : "svm");
+	if (!r && o->ready_timeout_s && !o->exec)
+		r = lab_fail(-EINVAL, "--ready-timeout: only with --exec (nothing else creates "
+				      "ready)");
 	if (!r && o->n_configs && o->workload)
 		r = lab_fail(-EINVAL, "--workload and --config exclude each other (a --config "
 				      "names its own workload)");
@@ -692,8 +805,9 @@ static int write_conf(struct lab_buf *conf, const struct lab_options *o,
 	r |= lab_buf_printf(conf, "LAB_EVENTS='");
 	for (size_t i = 0; trace_events[i]; i++)
 		r |= lab_buf_printf(conf, "%s%s", i ? " " : "", trace_events[i]);
-	r |= lab_buf_printf(conf, "'\nLAB_READY_TIMEOUT=%d\nLAB_STOP_TIMEOUT=%d\n",
-			    EXEC_READY_TIMEOUT_S, EXEC_STOP_TIMEOUT_S);
+	r |= lab_buf_printf(conf, "'\nLAB_READY_TIMEOUT=%u\nLAB_STOP_TIMEOUT=%d\n",
+			    o->ready_timeout_s ? o->ready_timeout_s : EXEC_READY_TIMEOUT_S,
+			    EXEC_STOP_TIMEOUT_S);
 	r |= lab_buf_printf(conf, "LAB_EXEC=");
 	r |= lab_buf_shell_quote(conf, guest_exec ? guest_exec : "");
 	r |= lab_buf_printf(conf, "\nLAB_LD_LIBRARY_PATH=");
@@ -832,6 +946,11 @@ static int build_initramfs(const char *path, const struct lab_options *o,
 	}
 	if (!r && exec_program)
 		r = lab_cpio_add_program(c, exec_program, &libdirs);
+	for (size_t i = 0; !r && i < o->ships.n; i++) {
+		r = lab_cpio_add_shipped(c, o->ships.v[i], &libdirs);
+		if (r)
+			r = lab_fail_context(r, "--ship %s", o->ships.v[i]);
+	}
 	if (!r)
 		r = lab_cpio_add_data(c, "/lab/modules.list", modlist.data, modlist.len, 0644);
 	if (!r)
@@ -1267,6 +1386,31 @@ static int configs_result(const struct lab_options *o, const struct lab_console 
 	return worst;
 }
 
+/*
+ * L0 unpacks the initramfs into its rootfs, a tmpfs of half the memory the kernel manages while
+ * the initramfs image itself is still reserved: a too large one fails to unpack ("write error")
+ * and /init is missing or truncated. Measured with 234 MiB (perf and bpftrace shipped): 620 MiB
+ * fail, 860 and 1024 MiB boot. Refuse before the boot, with what --mem would do.
+ */
+static int check_initramfs_fits(const char *initramfs, unsigned int mem_mb)
+{
+	unsigned long long size_mb, need_mb;
+	struct stat st;
+
+	if (stat(initramfs, &st))
+		return lab_fail(-errno, "%s: %s", initramfs, strerror(errno));
+	size_mb = ((unsigned long long)st.st_size + (1 << 20) - 1) >> 20;
+	need_mb = 3 * size_mb + 128;
+	lab_progress("initramfs: %llu MiB", size_mb);
+	if (mem_mb < need_mb)
+		return lab_fail(-E2BIG,
+				"the initramfs is %llu MiB (with --ship's files): L0 unpacks it "
+				"into a tmpfs of half its memory beside it and needs --mem %llu "
+				"or more (--mem is %u)",
+				size_mb, need_mb, mem_mb);
+	return 0;
+}
+
 static int lab_run(const struct lab_options *o)
 {
 	char out_dir[PATH_MAX], guest_dir[PATH_MAX], initramfs[PATH_MAX], console_log[PATH_MAX];
@@ -1275,6 +1419,7 @@ static int lab_run(const struct lab_options *o)
 	const struct lab_backend *b = lab_backend_for_isa(o->isa);
 	struct lab_kernel *k = NULL;
 	char *cache = NULL, *workload = NULL;
+	char icount[32] = "";
 	struct lab_guest g;
 	int r;
 
@@ -1313,6 +1458,8 @@ static int lab_run(const struct lab_options *o)
 		goto cannot_run;
 	lab_progress("fetch: kernel %s = %s %s", o->kernel, k->package, k->version);
 	r = build_initramfs(initramfs, o, b, k, workload);
+	if (!r)
+		r = check_initramfs_fits(initramfs, o->mem_mb);
 	if (r)
 		goto cannot_run;
 
@@ -1325,14 +1472,22 @@ static int lab_run(const struct lab_options *o)
 		.mem_mb = o->mem_mb,
 		.forward_host_port = o->forward_host,
 		.forward_guest_port = o->forward_guest,
-		/* Bochs boots in about a minute, QEMU in seconds; then the configurations run. */
+		/*
+		 * Bochs boots in about a minute, QEMU in seconds; then the configurations run,
+		 * after an --exec command that may take its --ready-timeout (L0's clock: about
+		 * wall time, unless --icount; a small SHIFT makes it slower, see --help).
+		 */
 		.timeout_s = o->timeout_s ? o->timeout_s
 					  : (o->isa == NVMX_ISA_VMX ? 420.0 : 180.0) +
+						    (double)o->ready_timeout_s +
 						    (double)o->n_configs * (double)o->iterations *
 							    per_iteration_s,
+		.icount_shift = o->icount_shift,
 	};
-	lab_progress("booting: firmware (%s, %u vCPU, %u MiB, timeout %.0f s; console in %s)",
-		     b->name, g.vcpus, g.mem_mb, g.timeout_s, console_log);
+	if (g.icount_shift >= 0)
+		snprintf(icount, sizeof(icount), ", icount shift=%d", g.icount_shift);
+	lab_progress("booting: firmware (%s, %u vCPU, %u MiB%s, timeout %.0f s; console in %s)",
+		     b->name, g.vcpus, g.mem_mb, icount, g.timeout_s, console_log);
 	r = b->run(&g, on_console_line, &con);
 	if (r)
 		goto cannot_run;

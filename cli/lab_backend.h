@@ -25,6 +25,7 @@ struct lab_guest {
 	unsigned int forward_host_port; /* 0: no network */
 	unsigned int forward_guest_port;
 	double timeout_s; /* hard limit for the whole boot-to-poweroff run */
+	int icount_shift; /* >= 0: the guest clock counts instructions (backend->icount) */
 };
 
 /* Called with each console line (no line end); a non-zero return stops the emulator. */
@@ -45,6 +46,11 @@ struct lab_backend {
 	 * of a boot verifying them (measured on 6.12); the kernel loads unsigned ones tainted.
 	 */
 	bool strip_module_signatures;
+	/*
+	 * Whether the backend can make the guest clock count instructions (QEMU -icount): timings
+	 * repeated in L0 then hardly vary with the host's load.
+	 */
+	bool icount;
 	/* Checks that the emulator is installed and usable; sets the lab error when not. */
 	int (*check)(void);
 	/*

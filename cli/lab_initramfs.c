@@ -367,3 +367,28 @@ int lab_cpio_add_program(struct lab_cpio *c, const char *host_path, struct lab_s
 	lab_buf_free(&out);
 	return r;
 }
+
+int lab_cpio_add_shipped(struct lab_cpio *c, const char *host_path, struct lab_strv *libdirs)
+{
+	unsigned char magic[SELFMAG] = { 0 };
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	if (stat(host_path, &st))
+		return lab_fail(-errno, "%s: %s", host_path, strerror(errno));
+	if (S_ISDIR(st.st_mode))
+		return lab_fail(-EISDIR, "%s: is a directory", host_path);
+	fd = open(host_path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return lab_fail(-errno, "%s: %s", host_path, strerror(errno));
+	n = read(fd, magic, sizeof(magic));
+	close(fd);
+	if (n < 0)
+		return lab_fail(-errno, "%s: %s", host_path, strerror(errno));
+	/* An ELF file, or an executable "#!" script: with what it needs to run. */
+	if ((n == SELFMAG && !memcmp(magic, ELFMAG, SELFMAG)) ||
+	    (n >= 2 && magic[0] == '#' && magic[1] == '!' && (st.st_mode & 0111)))
+		return lab_cpio_add_program(c, host_path, libdirs);
+	return add_if_new(c, host_path);
+}

@@ -48,6 +48,14 @@ int lab_cpio_add_char_dev(struct lab_cpio *c, const char *path, mode_t perm, uns
  */
 int lab_cpio_add_program(struct lab_cpio *c, const char *host_path, struct lab_strv *libdirs);
 
+/*
+ * Copies the host file host_path to the same path in the archive (nvmx lab run --ship): an ELF
+ * file or an executable "#!" script as lab_cpio_add_program() does, with what it needs to run;
+ * any other file as it is. A path already in the archive (a library shared with another program)
+ * is not added again.
+ */
+int lab_cpio_add_shipped(struct lab_cpio *c, const char *host_path, struct lab_strv *libdirs);
+
 /* Whether the ELF file at path has no PT_INTERP (is statically linked). */
 int lab_elf_is_static(const char *path);
 

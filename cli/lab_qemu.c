@@ -42,7 +42,12 @@ static int build_argv(const struct lab_guest *g, struct lab_strv *argv)
 	r |= lab_strv_push(argv, QEMU);
 	/* More than one vCPU needs MTTCG, else the vCPUs take turns on one host thread. */
 	r |= lab_strv_push(argv, "-accel");
-	r |= lab_strv_push(argv, g->vcpus > 1 ? "tcg,thread=multi" : "tcg");
+	r |= lab_strv_push(argv, g->vcpus > 1 && g->icount_shift < 0 ? "tcg,thread=multi" : "tcg");
+	/* QEMU has no MTTCG with icount: the vCPUs then take turns. */
+	if (g->icount_shift >= 0) {
+		r |= lab_strv_push(argv, "-icount");
+		r |= lab_strv_pushf(argv, "shift=%d,sleep=off", g->icount_shift);
+	}
 	r |= lab_strv_push(argv, "-cpu");
 	r |= lab_strv_push(argv, "qemu64,+svm,+npt");
 	r |= lab_strv_push(argv, "-m");
@@ -261,6 +266,7 @@ const struct lab_backend lab_backend_qemu = {
 	.net_modules = qemu_net_modules,
 	.out_setup = "mount -t 9p -o trans=virtio,version=9p2000.L out /out",
 	.out_finish = "sync; umount /out",
+	.icount = true,
 	.check = qemu_check,
 	.run = qemu_run,
 	.collect = qemu_collect,

@@ -78,9 +78,16 @@ echo "$LAB_BUFFER_KB" >$T/buffer_size_kb || fail "cannot set buffer_size_kb to $
 echo >$T/trace
 for e in $LAB_EVENTS; do
 	[ -e $T/events/kvm/$e/enable ] || fail "this kernel has no tracepoint kvm:$e"
-	echo 1 >$T/events/kvm/$e/enable || fail "cannot enable kvm:$e"
 done
 stage tracing
+
+# The events are enabled for each workload run only: before it, an --exec command (a benchmark
+# running $NVMX_LAB_WORKLOAD itself) finds no kvm tracepoint enabled.
+events() {
+	for e in $LAB_EVENTS; do
+		echo "$1" >$T/events/kvm/$e/enable || fail "cannot set kvm:$e enable to $1"
+	done
+}
 
 # One configuration: its KVM module parameters (the first configuration's were loaded at boot),
 # the workload with tracing on, and the trace copied into its directory.
@@ -96,7 +103,9 @@ run_config() {
 	fi
 	print_params
 	mkdir -p "/out/$dir" || fail "cannot write to /out/$dir"
+	echo 0 >$T/tracing_on
 	echo >$T/trace
+	events 1
 	stage workload
 	echo 1 >$T/tracing_on
 	eval "$workload" >"/out/$dir/workload.stdout" 2>"/out/$dir/workload.stderr"
@@ -107,6 +116,7 @@ run_config() {
 	stage collecting
 	cat $T/per_cpu/cpu*/stats >"/out/$dir/trace-stats.txt"
 	cat $T/trace >"/out/$dir/trace.txt" || fail "cannot copy the trace"
+	events 0
 }
 
 run_workload() {
@@ -158,8 +168,11 @@ if [ -n "$LAB_EXEC" ]; then
 	exec_controller &
 	ctl=$!
 	# setsid: the command and its children form one process group that SIGINT reaches.
+	# NVMX_LAB_WORKLOAD: the first configuration's workload command line, exactly as
+	# run_config evals it, for a command that runs the workload itself before ready.
+	eval "first_workload=\$LAB_CONFIG_${LAB_FIRST_CONFIG}_WORKLOAD"
 	(cd /out/exec && LD_LIBRARY_PATH=$LAB_LD_LIBRARY_PATH NVMX_LAB_OUT=/out/exec \
-		exec setsid sh -c 'echo $$ >/tmp/exec.pid; exec sh -c "$1"' sh "$LAB_EXEC" \
+		NVMX_LAB_WORKLOAD=$first_workload exec setsid sh -c 'echo $$ >/tmp/exec.pid; exec sh -c "$1"' sh "$LAB_EXEC" \
 		>/out/exec/stdout 2>/out/exec/stderr)
 	exec_rc=$?
 	echo "nvmx-lab: exec-exit $exec_rc"
