@@ -313,7 +313,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 /* ---- the daemon's state ---- */
 
 /* The tracepoint programs of setup_table(), the --baseline one included. */
-#define NVMXD_MAX_TPS 16
+#define NVMXD_MAX_TPS 24
 
 /*
  * How a program attaches. A tp_btf program reads the tracepoint's arguments, not its record, so
@@ -522,6 +522,7 @@ static void setup_table(struct nvmxd *d)
 		  NULL },
 	};
 
+	_Static_assert(sizeof(t) / sizeof(t[0]) <= NVMXD_MAX_TPS, "NVMXD_MAX_TPS is too small");
 	d->n_tps = 0;
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		struct tp_prog *p = &d->tps[d->n_tps];

@@ -106,6 +106,15 @@ for l in json.load(sys.stdin):
 		bad "$tp: nvmxd did not say 'attached $tp (tp_btf)'"
 done
 
+# --baseline (the overhead benchmark's yardsticks) adds two programs to kvm_exit beside nvmx's.
+if out=$("$NVMXD" --baseline --bpf-stats --once 2>&1) &&
+	printf '%s\n' "$out" | grep -q '^nvmxd: attached kvm_exit (tracepoint) (baseline: empty program)$' &&
+	printf '%s\n' "$out" | grep -q '^nvmxd: attached kvm_exit (tracepoint) (baseline: single-counter program)$'; then
+	ok "nvmxd --baseline --bpf-stats --once: exit 0, the empty and the single-counter program attached"
+else
+	bad "nvmxd --baseline --bpf-stats --once failed: $(printf '%s' "$out" | tail -3)"
+fi
+
 kill -INT "$pid"
 wait "$pid"
 status=$?
