@@ -1,0 +1,89 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# The overhead benchmark of issue #10, one command: in ONE nested-lab session (Debian L0 under
+# QEMU TCG, kvm_amd nested=1), the nested workload's run time with nothing attached, nvmxd's fast
+# path, nvmxd --record, perf kvm stat record, an equivalent bpftrace script and tracefs event
+# counting, alternating; nvmxd's BPF cost per event beside an empty and a single-counter
+# program; nvmxd's own CPU and RSS at idle and under the workload. Method and results:
+# docs/perf.md. As root (it installs linux-perf and bpftrace with apt-get when missing, and runs
+# the lab).
+#
+# usage: bench/overhead.sh [--build DIR] [--rounds R] [--iterations N] [--workload SPEC]
+#                          [--kernel 6.1|6.12] [--icount SHIFT | --no-icount] [--out DIR]
+set -eu
+
+here=$(cd "$(dirname "$0")" && pwd)
+build=$here/../build
+rounds=5
+iterations=2000
+workload=cpuid,io-out-l1,rdmsr-l0
+kernel=6.12
+icount=4
+out=
+tools="none nvmxd nvmxd-rec perf bpftrace tracefs"
+
+usage() {
+	sed -n '3,14p' "$0" | sed 's/^# \{0,1\}//'
+	cat <<EOT
+
+Options (defaults):
+  --build DIR        nvmx's CMake build directory ($build)
+  --rounds R         rounds; each times every tool once, in a rotated order ($rounds)
+  --iterations N     the workload's iterations per run ($iterations)
+  --workload SPEC    nvmx lab workload elements ($workload)
+  --kernel K         L0's Debian kernel ($kernel)
+  --icount SHIFT     QEMU -icount shift=SHIFT: L0's clock counts instructions, so timings
+                     repeat within 1% instead of 3-55% on a shared machine ($icount)
+  --no-icount        wall-clock timing (QEMU's default clock)
+  --out DIR          where the lab run goes (default: a new directory under /tmp)
+EOT
+}
+
+while [ $# -gt 0 ]; do
+	case $1 in
+	--build) build=$2; shift 2 ;;
+	--rounds) rounds=$2; shift 2 ;;
+	--iterations) iterations=$2; shift 2 ;;
+	--workload) workload=$2; shift 2 ;;
+	--kernel) kernel=$2; shift 2 ;;
+	--icount) icount=$2; shift 2 ;;
+	--no-icount) icount=; shift ;;
+	--out) out=$2; shift 2 ;;
+	-h | --help) usage; exit 0 ;;
+	*) echo "overhead.sh: unknown argument $1 (--help)" >&2; exit 2 ;;
+	esac
+done
+
+[ "$(id -u)" = 0 ] || { echo "overhead.sh: run as root (apt-get, the lab)" >&2; exit 2; }
+for p in linux-perf bpftrace; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+		echo "overhead.sh: installing $p (apt-get)" >&2
+		DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$p" >&2
+	fi
+done
+cmake --build "$build" -j2 --target nvmx nvmxd overhead_tm >&2
+build=$(cd "$build" && pwd)
+nvmx=$build/cli/nvmx
+nvmxd=$build/src/nvmxd
+tm=$build/src/overhead_tm
+[ -n "$out" ] || out=$(mktemp -d /tmp/nvmx-overhead.XXXXXX)
+
+set -- --kernel "$kernel" --workload "$workload" --iterations "$iterations" \
+	--timeout 3600 --ready-timeout 36000 \
+	--ship /usr/bin/perf --ship /usr/bin/bpftrace --ship "$nvmxd" --ship "$tm" \
+	--ship "$here/overhead/exits.bt" \
+	--exec "$here/overhead/l0_bench.sh $rounds '$tools' $nvmxd $tm $here/overhead/exits.bt" \
+	--out "$out"
+[ -z "$icount" ] || set -- "$@" --icount "$icount"
+echo "overhead.sh: $rounds rounds of: $tools; workload $workload x $iterations on $kernel" \
+	"(icount: ${icount:-off}); lab run in $out" >&2
+"$nvmx" lab run "$@" >&2 || {
+	echo "overhead.sh: the lab run failed (exit $?); see $out/console.log, $out/exec/" >&2
+	exit 1
+}
+echo "# overhead benchmark, $(date -u +%Y-%m-%dT%H:%MZ), $(uname -n), nvmx $(git -C "$here" rev-parse --short HEAD 2>/dev/null)"
+echo "# workload $workload x $iterations, L0 $kernel, $rounds rounds, icount ${icount:-off}"
+python3 "$here/overhead/analyze.py" "$out/exec"
+python3 "$here/overhead/analyze.py" "$out/exec" --markdown >"$out/overhead.md"
+echo "# the same as Markdown tables: $out/overhead.md"
