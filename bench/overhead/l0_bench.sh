@@ -144,7 +144,9 @@ done
 nvmxd_start --interval 3600 --baseline --bpf-stats
 timed bpf-stats
 nvmxd_stop
-grep 'program ' /tmp/nvmxd.err >"$O/bpf.txt" || die "nvmxd --bpf-stats printed no program line"
+# (the lines are in nvmxd's final summary, on its standard output)
+cat /tmp/nvmxd.out /tmp/nvmxd.err | grep '^  program ' >"$O/bpf.txt" ||
+	log "nvmxd --bpf-stats printed no program line: $(tail -3 /tmp/nvmxd.out)"
 
 # nvmxd's own CPU (/proc/PID/task/*/schedstat: ns on CPU, the HTTP thread included) and memory, at idle and under the workload,
 # without and with a scrape of /metrics every 0.5 s. The programs' work is not nvmxd's: it runs
