@@ -49,7 +49,10 @@ def main():
     d = sys.argv[1]
     md = "--markdown" in sys.argv
     order, runs = timings(f"{d}/results.txt")
-    base = statistics.median(runs["none"])
+    if "none" not in runs:
+        print("(no timing rounds: --rounds 0)")
+        runs = {}
+    base = statistics.median(runs["none"]) if runs else 1
     paired = {}
     for rnd in rounds_of(order):
         for t, ns in rnd.items():
@@ -67,9 +70,9 @@ def main():
         rows.append([t, str(len(v)), f"{med / 1e6:.1f}", f"{v[0] / 1e6:.1f}-{v[-1] / 1e6:.1f}",
                      f"{100 * (q[2] - q[0]) / med:.1f}", f"{med / base:.3f}",
                      f"{statistics.median(p):.3f} [{min(p):.3f}, {max(p):.3f}]" if p else "-"])
-    table(head, rows, md)
-
-    print()
+    if rows:
+        table(head, rows, md)
+        print()
     progs = []
     for line in open(f"{d}/bpf.txt"):
         m = re.search(r"program (\S+)\s+(\d+) runs,\s+(\d+) ns/run(.*)", line)

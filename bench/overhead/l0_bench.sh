@@ -156,7 +156,8 @@ mem() { awk '/^VmRSS|^VmHWM/ { printf "%s %s kB ", $1, $2 }' "/proc/$np/status";
 scrapes() { # scrape every 0.5 s until the file $1 disappears; prints the count
 	n=0
 	while [ -e "$1" ]; do
-		wget -q -O /dev/null http://127.0.0.1:9477/metrics && n=$((n + 1))
+		wget -q -O /dev/null http://127.0.0.1:9477/metrics && n=$((n + 1)) ||
+			log "scrape failed"
 		usleep 500000
 	done
 	echo $n >/tmp/scrapes
@@ -184,11 +185,15 @@ phase() { # phase NAME SCRAPE(0/1) WORK...: nvmxd CPU, scrapes and memory over W
 idle() { sleep 10; }
 work() { timed nvmxd-resources; }
 : >"$O/nvmxd.txt"
-nvmxd_start --interval 3600 --listen 127.0.0.1:9477
+ip link set lo up 2>/dev/null || ifconfig lo 127.0.0.1 up # L0's /init leaves lo down
+nvmxd_start --interval 3600 --listen 127.0.0.1:9477 --user 65534:65534 # no passwd in L0
 echo "attached $(mem)" >>"$O/nvmxd.txt"
+# The scrape's work depends on how many keys the maps hold: compare scrapes at 0 exits/s and at
+# the workload's rate with the same keys in the maps (after a first workload run).
 phase idle 0 idle
-phase idle-scraped 1 idle
 phase workload 0 work
+phase idle-after-workload 0 idle
+phase idle-after-workload-scraped 1 idle
 phase workload-scraped 1 work
 nvmxd_stop
 log "end"
