@@ -154,20 +154,31 @@ static __always_inline void self_inc(__u32 slot)
 		*c += 1;
 }
 
-static __always_inline void count_u64(void *map, const void *key, __u32 failed_slot)
+/*
+ * The entry of key, created from init if absent (BPF_NOEXIST: a CPU creating it at the same time
+ * wins, both then update the same entry); NULL only when the map is full.
+ */
+static __always_inline void *lookup_or_init(void *map, const void *key, const void *init)
 {
-	static const __u64 zero;
-	__u64 *c = bpf_map_lookup_elem(map, key);
+	void *v = bpf_map_lookup_elem(map, key);
 
-	if (!c) {
-		(void)bpf_map_update_elem(map, key, &zero, BPF_NOEXIST);
-		c = bpf_map_lookup_elem(map, key);
-		if (!c) {
-			self_inc(failed_slot);
-			return;
-		}
-	}
-	*c += 1;
+	if (v)
+		return v;
+	(void)bpf_map_update_elem(map, key, init, BPF_NOEXIST);
+	return bpf_map_lookup_elem(map, key);
+}
+
+static const __u64 zero_u64;
+
+/* Adds n to a u64 entry, counting failed_slot when the map is full. */
+static __always_inline void add_u64(void *map, const void *key, __u64 n, __u32 failed_slot)
+{
+	__u64 *c = lookup_or_init(map, key, &zero_u64);
+
+	if (c)
+		*c += n;
+	else
+		self_inc(failed_slot);
 }
 
 /* Adds inc to an MSR or port entry (nvmx_verdict_io of counts.h). */
@@ -175,15 +186,11 @@ static __always_inline void count_io(void *map, const void *key, const struct nv
 				     __u32 failed_slot)
 {
 	static const struct nvmx_io_value zero;
-	struct nvmx_io_value *c = bpf_map_lookup_elem(map, key);
+	struct nvmx_io_value *c = lookup_or_init(map, key, &zero);
 
 	if (!c) {
-		(void)bpf_map_update_elem(map, key, &zero, BPF_NOEXIST);
-		c = bpf_map_lookup_elem(map, key);
-		if (!c) {
-			self_inc(failed_slot);
-			return;
-		}
+		self_inc(failed_slot);
+		return;
 	}
 	c->count += inc->count;
 	c->timed += inc->timed;
@@ -239,14 +246,10 @@ static __always_inline void count_breakdown(const struct nvmx_verdict *v, __u64 
 	if (!nvmx_verdict_breakdown(v, &k, parts))
 		return;
 	k.tgid = tgid;
-	b = bpf_map_lookup_elem(&nvmx_breakdown, &k);
+	b = lookup_or_init(&nvmx_breakdown, &k, &zero_bd);
 	if (!b) {
-		(void)bpf_map_update_elem(&nvmx_breakdown, &k, &zero_bd, BPF_NOEXIST);
-		b = bpf_map_lookup_elem(&nvmx_breakdown, &k);
-		if (!b) {
-			self_inc(NVMX_SELF_BREAKDOWN_UPDATE_FAILED);
-			return;
-		}
+		self_inc(NVMX_SELF_BREAKDOWN_UPDATE_FAILED);
+		return;
 	}
 	b->count++;
 	NVMX_UNROLL
@@ -269,38 +272,14 @@ static __always_inline void count_breakdown(const struct nvmx_verdict *v, __u64 
 	lk.reason = k.reason;
 	NVMX_UNROLL
 	for (__u32 i = 0; i < NVMX_RT_L1_REASONS; i++) {
-		__u64 *c;
-
 		if (!v->rt.l1_count[i])
 			continue;
 		lk.l1_reason = v->rt.l1_reason[i];
-		c = bpf_map_lookup_elem(&nvmx_bd_l1, &lk);
-		if (!c) {
-			static const __u64 zero;
-
-			(void)bpf_map_update_elem(&nvmx_bd_l1, &lk, &zero, BPF_NOEXIST);
-			c = bpf_map_lookup_elem(&nvmx_bd_l1, &lk);
-		}
-		if (c)
-			*c += v->rt.l1_count[i];
-		else
-			self_inc(NVMX_SELF_BREAKDOWN_UPDATE_FAILED);
+		add_u64(&nvmx_bd_l1, &lk, v->rt.l1_count[i], NVMX_SELF_BREAKDOWN_UPDATE_FAILED);
 	}
 	if (v->rt.l1_overflow) {
-		__u64 *c;
-
 		lk.l1_reason = NVMX_BD_L1_OVERFLOW;
-		c = bpf_map_lookup_elem(&nvmx_bd_l1, &lk);
-		if (!c) {
-			static const __u64 zero;
-
-			(void)bpf_map_update_elem(&nvmx_bd_l1, &lk, &zero, BPF_NOEXIST);
-			c = bpf_map_lookup_elem(&nvmx_bd_l1, &lk);
-		}
-		if (c)
-			*c += v->rt.l1_overflow;
-		else
-			self_inc(NVMX_SELF_BREAKDOWN_UPDATE_FAILED);
+		add_u64(&nvmx_bd_l1, &lk, v->rt.l1_overflow, NVMX_SELF_BREAKDOWN_UPDATE_FAILED);
 	}
 }
 
@@ -326,7 +305,7 @@ static __always_inline void count_verdict(const struct nvmx_verdict *v, __u64 *p
 			.outcome = v->vec_outcome,
 		};
 
-		count_u64(&nvmx_vectoring, &vk, NVMX_SELF_BREAKDOWN_UPDATE_FAILED);
+		add_u64(&nvmx_vectoring, &vk, 1, NVMX_SELF_BREAKDOWN_UPDATE_FAILED);
 		if (v->vec_outcome == NVMX_VEC_LOST)
 			report_lost(v, tgid, tid);
 		return;
@@ -335,11 +314,7 @@ static __always_inline void count_verdict(const struct nvmx_verdict *v, __u64 *p
 	count_io_verdict(v);
 	if (v->kind == NVMX_V_ROUND_TRIP)
 		return;
-	h = bpf_map_lookup_elem(&nvmx_exits, &k);
-	if (!h) {
-		(void)bpf_map_update_elem(&nvmx_exits, &k, &zero_hist, BPF_NOEXIST);
-		h = bpf_map_lookup_elem(&nvmx_exits, &k);
-	}
+	h = lookup_or_init(&nvmx_exits, &k, &zero_hist);
 	if (h) {
 		h->count++;
 		h->sum_ns += v->latency_ns;
