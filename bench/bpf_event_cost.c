@@ -30,6 +30,7 @@
 #include "nvmx/counts.h"
 #include "nvmx.h"
 #include "nvmx.skel.h"
+#include "probe.h"
 #include "trace_parse.h"
 
 #ifndef NVMX_TEST_DATA
@@ -161,13 +162,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "opening the BPF object failed: %s\n", strerror(errno));
 		return 2;
 	}
-	/* only the raw_tp programs: no tracepoint is attached, the kernel needs none of them */
-	bpf_program__set_autoload(skel->progs.nvmx_baseline_kvm_exit, false);
-	bpf_program__set_autoload(skel->progs.nvmx_baseline_counter_kvm_exit, false);
-	bpf_program__set_autoload(skel->progs.nvmx_kvm_nested_vmexit_rcx, false);
-	bpf_program__set_autoload(skel->progs.nvmx_kvm_entry_btf, false);
-	bpf_program__set_autoload(skel->progs.nvmx_kvm_nested_vmexit_inject_btf, false);
-	bpf_program__set_autoload(skel->progs.nvmx_kvm_nested_vmenter_btf, false);
+	/* only the three raw_tp programs: no tracepoint is attached */
+	nvmxd_autoload_none(skel->obj);
+	bpf_program__set_autoload(skel->progs.nvmx_test_event, true);
+	bpf_program__set_autoload(skel->progs.nvmx_test_counter, true);
+	bpf_program__set_autoload(skel->progs.nvmx_test_empty, true);
 	bpf_map__set_max_entries(skel->maps.nvmx_events, 4096);
 	err = nvmx_bpf__load(skel);
 	if (err) {

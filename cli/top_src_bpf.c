@@ -342,16 +342,8 @@ static int setup(struct bpf_source *bs, bool bpf_stats)
 		snprintf(why, wl, "sizing the ring buffer failed: %s", strerror(-err));
 		return err;
 	}
-	bpf_program__set_autoload(s->progs.nvmx_test_event, false);
-	bpf_program__set_autoload(s->progs.nvmx_baseline_kvm_exit, false);
-	bpf_program__set_autoload(s->progs.nvmx_baseline_counter_kvm_exit, false);
-	bpf_program__set_autoload(s->progs.nvmx_test_empty, false);
-	bpf_program__set_autoload(s->progs.nvmx_test_counter, false);
-	/* the reflected MSR's index (tp_btf): nvmxtop shows no MSR detail */
-	bpf_program__set_autoload(s->progs.nvmx_kvm_nested_vmexit_rcx, false);
-	bpf_program__set_autoload(s->progs.nvmx_kvm_entry_btf, false); /* the classic one here */
-	bpf_program__set_autoload(s->progs.nvmx_kvm_nested_vmexit_inject_btf, false);
-	bpf_program__set_autoload(s->progs.nvmx_kvm_nested_vmenter_btf, false);
+	/* only the classic programs of the table: nvmxtop shows no MSR detail (no RCX program) */
+	nvmxd_autoload_none(s->obj);
 	for (size_t i = 0; i < N_TPS; i++) {
 		bpf_program__set_autoload(bs->progs[i], bs->tps[i].present);
 		present += bs->tps[i].present;

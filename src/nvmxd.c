@@ -634,16 +634,7 @@ static int load(struct nvmxd *d)
 	if (err)
 		return fail(err, "sizing the ring buffer failed: %s", strerror(-err));
 	/* only the chosen programs: not the test entry points, baselines or unchosen alternatives */
-	{
-		struct bpf_program *prog;
-
-		bpf_object__for_each_program(prog, s->obj) bpf_program__set_autoload(prog, false);
-	}
-	bpf_program__set_autoload(s->progs.nvmx_test_event, false);
-	bpf_program__set_autoload(s->progs.nvmx_baseline_kvm_exit, false);
-	bpf_program__set_autoload(s->progs.nvmx_baseline_counter_kvm_exit, false);
-	bpf_program__set_autoload(s->progs.nvmx_test_empty, false);
-	bpf_program__set_autoload(s->progs.nvmx_test_counter, false);
+	nvmxd_autoload_none(s->obj);
 	for (size_t i = 0; i < d->n_tps; i++) {
 		struct tp_prog *p = &d->tps[i];
 

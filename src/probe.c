@@ -168,3 +168,10 @@ int nvmxd_probe_tracepoints(const char *tracefs, struct nvmxd_tp *tps, size_t n,
 	btf__free(vmlinux);
 	return 0;
 }
+
+void nvmxd_autoload_none(struct bpf_object *obj)
+{
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, obj) bpf_program__set_autoload(prog, false);
+}

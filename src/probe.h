@@ -41,4 +41,12 @@ bool nvmxd_kvm_events_exist(const char *tracefs);
 int nvmxd_probe_tracepoints(const char *tracefs, struct nvmxd_tp *tps, size_t n,
 			    const char **btf_where);
 
+/*
+ * Nothing of the object loads unless the caller enables it: each user of nvmx's object (nvmxd,
+ * nvmxtop standalone, the benchmarks) names the programs it loads, so a program added to the
+ * object is not loaded by the others by default.
+ */
+struct bpf_object;
+void nvmxd_autoload_none(struct bpf_object *obj);
+
 #endif /* NVMXD_PROBE_H */
