@@ -221,16 +221,23 @@ static struct nvmx_summary *load_file(const char *path, double *seconds, struct 
 
 	memset(info, 0, sizeof(*info));
 	if (nvmx_path_is_json(path)) {
-		s = nvmx_summary_read_json(path, err, sizeof(err));
-		if (!s) {
-			fprintf(stderr, "nvmx bitmap: %s\n", err);
-		} else {
-			struct json_object *root = json_object_from_file(path);
+		/* one parse: the summary and nvmxd's own keys come from the same document */
+		struct json_object *root = json_object_from_file(path);
 
-			nvmxd_info_of(root, info);
-			json_object_put(root);
-			*seconds = info->counted_seconds;
+		if (!root) {
+			snprintf(err, sizeof(err), "%s", json_util_get_last_err());
+			err[strcspn(err, "\n")] = '\0'; /* json-c may end it with a newline */
+			fprintf(stderr, "nvmx bitmap: %s: %s\n", path, err);
+			return NULL;
 		}
+		s = nvmx_summary_from_json(root, path, err, sizeof(err));
+		if (s) {
+			nvmxd_info_of(root, info);
+			*seconds = info->counted_seconds;
+		} else {
+			fprintf(stderr, "nvmx bitmap: %s\n", err);
+		}
+		json_object_put(root);
 		return s;
 	}
 	e = nvmx_replay_path(path, &s, &st, stderr);
@@ -249,6 +256,8 @@ static struct nvmx_summary *load_file(const char *path, double *seconds, struct 
 
 static struct nvmx_summary *snapshot(struct nvmx_http *h, struct nvmxd_info *info)
 {
+	enum json_tokener_error jerr = json_tokener_success;
+	struct json_object *root;
 	struct nvmx_summary *s;
 	const char *body;
 	char why[512];
@@ -266,15 +275,18 @@ static struct nvmx_summary *snapshot(struct nvmx_http *h, struct nvmxd_info *inf
 			fprintf(stderr, "nvmx bitmap: %s\n", why);
 		return NULL;
 	}
-	s = nvmx_summary_parse_json(body, "/api/v1/summary", why, sizeof(why));
-	if (!s) {
-		fprintf(stderr, "nvmx bitmap: nvmxd at %s:%s: %s\n", h->host, h->port, why);
-	} else {
-		struct json_object *root = json_tokener_parse(body);
-
-		nvmxd_info_of(root, info);
-		json_object_put(root);
+	root = json_tokener_parse_verbose(body, &jerr);
+	if (!root) {
+		fprintf(stderr, "nvmx bitmap: nvmxd at %s:%s: /api/v1/summary is not JSON: %s\n",
+			h->host, h->port, json_tokener_error_desc(jerr));
+		return NULL;
 	}
+	s = nvmx_summary_from_json(root, "/api/v1/summary", why, sizeof(why));
+	if (s)
+		nvmxd_info_of(root, info);
+	else
+		fprintf(stderr, "nvmx bitmap: nvmxd at %s:%s: %s\n", h->host, h->port, why);
+	json_object_put(root);
 	return s;
 }
 

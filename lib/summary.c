@@ -921,20 +921,10 @@ struct nvmx_summary *nvmx_summary_read_json(const char *path, char *err, size_t 
 	return s;
 }
 
-struct nvmx_summary *nvmx_summary_parse_json(const char *text, const char *name, char *err,
-					     size_t errlen)
+struct nvmx_summary *nvmx_summary_from_json(struct json_object *root, const char *name, char *err,
+					    size_t errlen)
 {
-	enum json_tokener_error jerr = json_tokener_success;
-	struct json_object *root = json_tokener_parse_verbose(text, &jerr);
-	struct nvmx_summary *s;
-
-	if (!root) {
-		snprintf(err, errlen, "%s: not JSON: %s", name, json_tokener_error_desc(jerr));
-		return NULL;
-	}
-	s = read_root(root, name, err, errlen);
-	json_object_put(root);
-	return s;
+	return read_root(root, name, err, errlen);
 }
 
 /* ---- comparing ---- */

@@ -81,9 +81,13 @@ int nvmx_summary_write_json(const struct nvmx_summary *s, FILE *out);
  */
 struct nvmx_summary *nvmx_summary_read_json(const char *path, char *err, size_t errlen);
 
-/* The same from text in memory (an HTTP body), errors named after name. */
-struct nvmx_summary *nvmx_summary_parse_json(const char *text, const char *name, char *err,
-					     size_t errlen);
+/*
+ * The same from a document already parsed with json-c (root stays the caller's), for a reader
+ * that also wants keys of its own from it; errors named after name.
+ */
+struct json_object;
+struct nvmx_summary *nvmx_summary_from_json(struct json_object *root, const char *name, char *err,
+					    size_t errlen);
 
 /*
  * Compares the certain counts of observed with truth: every certain entry of either must be in
