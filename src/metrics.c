@@ -374,8 +374,11 @@ static bool port_exported(const struct nvmxd_io_top *t, const struct nvmx_port_k
  */
 static void io_top_update(struct nvmxd_io_top *t, const struct nvmxd_counts *c)
 {
-	const struct nvmxd_msr **ms = calloc(c->n_msrs ? c->n_msrs : 1, sizeof(*ms));
-	const struct nvmxd_port **ps = calloc(c->n_ports ? c->n_ports : 1, sizeof(*ps));
+	/* once a set is full nothing joins it: no ranking to do at every scrape */
+	bool msrs = t->n_msrs < NVMXD_IO_TOP, ports = t->n_ports < NVMXD_IO_TOP;
+	const struct nvmxd_msr **ms = msrs ? calloc(c->n_msrs ? c->n_msrs : 1, sizeof(*ms)) : NULL;
+	const struct nvmxd_port **ps =
+		ports ? calloc(c->n_ports ? c->n_ports : 1, sizeof(*ps)) : NULL;
 
 	for (size_t i = 0; ms && i < c->n_msrs; i++)
 		ms[i] = &c->msrs[i];
