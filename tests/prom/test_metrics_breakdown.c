@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "promtool_check.h"
 #include "nvmx/breakdown.h"
 #include "metrics.h"
 
@@ -175,18 +176,9 @@ Test(metrics_breakdown, interrupted_events)
 
 static void promtool_accepts(enum nvmxd_metrics_format fmt)
 {
-	char *t = scrape(fmt), cmd[512], path[] = "/tmp/nvmx-metrics-XXXXXX";
-	int fd = mkstemp(path);
-	FILE *f;
+	char *t = scrape(fmt);
 
-	cr_assert_geq(fd, 0);
-	f = fdopen(fd, "w");
-	cr_assert_not_null(f);
-	fputs(t, f);
-	fclose(f);
-	snprintf(cmd, sizeof(cmd), "'%s' check metrics <'%s'", NVMX_TEST_PROMTOOL, path);
-	cr_expect_eq(system(cmd), 0, "promtool check metrics failed on:\n%s", t);
-	unlink(path);
+	expect_promtool_accepts(t);
 	free(t);
 }
 

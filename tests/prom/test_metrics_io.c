@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "promtool_check.h"
 #include "metrics.h"
 
 #define N_MSRS 40 /* NVMXD_IO_TOP exported, 8 in "other" */
@@ -355,20 +356,11 @@ static void promtool_accepts(enum nvmxd_metrics_format fmt)
 	struct nvmxd_msr ms[N_MSRS], by_key[N_MSRS];
 	struct nvmxd_counts c = { .msrs = ms, .n_msrs = N_MSRS };
 	struct nvmxd_io_top top = { 0 };
-	char *t, cmd[512], path[] = "/tmp/nvmx-metrics-io-XXXXXX";
-	int fd = mkstemp(path);
-	FILE *f;
+	char *t;
 
 	fill(ms, by_key, N_MSRS);
 	t = scrape(&c, &top, 6012, fmt);
-	cr_assert_geq(fd, 0);
-	f = fdopen(fd, "w");
-	cr_assert_not_null(f);
-	fputs(t, f);
-	fclose(f);
-	snprintf(cmd, sizeof(cmd), "'%s' check metrics <'%s'", NVMX_TEST_PROMTOOL, path);
-	cr_expect_eq(system(cmd), 0, "promtool check metrics failed on:\n%s", t);
-	unlink(path);
+	expect_promtool_accepts(t);
 	free(t);
 }
 
