@@ -7,15 +7,17 @@
 # usage: golden.sh NVMX DATA GOLDEN [--update]
 #   --update  rewrite GOLDEN/ from the current nvmx (then read `git diff tests/golden`)
 set -eu
-nvmx=$1 data=$2 golden=$3 update=${4:-}
+nvmx=$(realpath "$1") data=$2 golden=$(realpath -m "$3") update=${4:-}
 out=$(mktemp -d)
+# relative capture paths, so that outputs naming their input do not depend on the checkout
+cd "$data"
 trap 'rm -rf "$out"' EXIT
 fail=0
-for dir in "$data"/*/; do
-	name=$(basename "$dir")
+for dir in */; do
+	name=${dir%/}
 	trace=""
 	for f in trace.txt.xz trace.txt; do
-		[ -f "$dir/$f" ] && trace="$dir/$f" && break
+		[ -f "$name/$f" ] && trace="$name/$f" && break
 	done
 	[ -n "$trace" ] || continue
 	for cmd in replay report bitmap; do
