@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "top_run.h"
+#include "nvmx/util.h"
 
 struct synth_source {
 	struct top_source src;
@@ -32,13 +33,6 @@ struct synth_source {
 static const uint32_t reasons[] = { 0x72, 0x81, 0x7b, 0x7c, 0x60, 0x400,
 				    0x78, 0x80, 0x6e, 0x61, 0x62, 0x7f };
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 static int synth_sample(struct top_source *src, struct top_sample *out)
 {
@@ -82,7 +76,7 @@ static int synth_sample(struct top_source *src, struct top_sample *out)
 						return err;
 				}
 	}
-	out->time_ns = mono_ns();
+	out->time_ns = nvmx_mono_ns();
 	return 0;
 }
 
@@ -142,11 +136,11 @@ int main(int argc, char **argv)
 	}
 	signal(SIGALRM, on_alarm);
 	alarm(seconds);
-	t0 = mono_ns();
+	t0 = nvmx_mono_ns();
 	cpu0 = cpu_s();
 	err = top_tui_run(&r);
 	cpu = cpu_s() - cpu0;
-	wall = (double)(mono_ns() - t0) / 1e9;
+	wall = (double)(nvmx_mono_ns() - t0) / 1e9;
 	f = fopen(argv[5], "we");
 	if (!f)
 		return 1;

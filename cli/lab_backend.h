@@ -29,7 +29,16 @@ struct lab_guest {
 };
 
 /* Called with each console line (no line end); a non-zero return stops the emulator. */
+struct lab_buf;
+
 typedef int (*lab_console_line_fn)(void *ctx, const char *line);
+
+/*
+ * Splits console output into lines for on_line (carriage returns dropped); keeps a partial last
+ * line in *line for the next call. Returns on_line's first non-zero return, or -ENOMEM.
+ */
+int lab_feed_lines(struct lab_buf *line, const char *data, size_t len, lab_console_line_fn on_line,
+		   void *ctx);
 
 struct lab_backend {
 	const char *name;	/* "qemu", "bochs" */

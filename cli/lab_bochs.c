@@ -223,30 +223,6 @@ static int write_config(const struct lab_guest *g, const char *disk, char *rc_pa
 	return r;
 }
 
-/* Splits console output into lines for on_line; keeps a partial last line in *line. */
-static int feed_lines(struct lab_buf *line, const char *data, size_t len,
-		      lab_console_line_fn on_line, void *ctx)
-{
-	for (size_t i = 0; i < len; i++) {
-		int r;
-
-		if (data[i] == '\r')
-			continue;
-		if (data[i] != '\n') {
-			r = lab_buf_append(line, &data[i], 1);
-			if (r)
-				return r;
-			continue;
-		}
-		r = on_line(ctx, line->data ? line->data : "");
-		line->len = 0;
-		if (line->data)
-			line->data[0] = '\0';
-		if (r)
-			return r;
-	}
-	return 0;
-}
 
 /* The last line of Bochs's log with a PANIC or an error, for the message of a failed run. */
 static void last_panic(const char *log_path, char *buf, size_t len)
@@ -324,7 +300,7 @@ static int bochs_run(const struct lab_guest *g, lab_console_line_fn on_line, voi
 		pid_t w;
 
 		while ((got = read(console_fd, chunk, sizeof(chunk))) > 0) {
-			r = stopped ? 0 : feed_lines(&line, chunk, (size_t)got, on_line, ctx);
+			r = stopped ? 0 : lab_feed_lines(&line, chunk, (size_t)got, on_line, ctx);
 			if (r > 0) {
 				/* The caller saw enough: stop the guest. */
 				stopped = 1;

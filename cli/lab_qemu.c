@@ -83,30 +83,6 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Splits console output into lines for on_line; keeps a partial last line in *line. */
-static int feed_lines(struct lab_buf *line, const char *data, size_t len,
-		      lab_console_line_fn on_line, void *ctx)
-{
-	for (size_t i = 0; i < len; i++) {
-		int r;
-
-		if (data[i] == '\r')
-			continue;
-		if (data[i] != '\n') {
-			r = lab_buf_append(line, &data[i], 1);
-			if (r)
-				return r;
-			continue;
-		}
-		r = on_line(ctx, line->data ? line->data : "");
-		line->len = 0;
-		if (line->data)
-			line->data[0] = '\0';
-		if (r)
-			return r;
-	}
-	return 0;
-}
 
 static int qemu_run(const struct lab_guest *g, lab_console_line_fn on_line, void *ctx)
 {
@@ -200,7 +176,7 @@ static int qemu_run(const struct lab_guest *g, lab_console_line_fn on_line, void
 					goto reap;
 				}
 				r = stopped ? 0
-					    : feed_lines(&line, chunk, (size_t)got, on_line, ctx);
+					    : lab_feed_lines(&line, chunk, (size_t)got, on_line, ctx);
 				if (r > 0) {
 					/* The caller saw enough: stop the guest. */
 					stopped = 1;

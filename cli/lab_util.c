@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lab_backend.h"
 #include "lab_util.h"
 
 static char lab_error_msg[2048];
@@ -542,4 +543,28 @@ out:
 	lab_buf_free(&in);
 	lab_buf_free(&out);
 	return r;
+}
+
+int lab_feed_lines(struct lab_buf *line, const char *data, size_t len, lab_console_line_fn on_line,
+		   void *ctx)
+{
+	for (size_t i = 0; i < len; i++) {
+		int r;
+
+		if (data[i] == '\r')
+			continue;
+		if (data[i] != '\n') {
+			r = lab_buf_append(line, &data[i], 1);
+			if (r)
+				return r;
+			continue;
+		}
+		r = on_line(ctx, line->data ? line->data : "");
+		line->len = 0;
+		if (line->data)
+			line->data[0] = '\0';
+		if (r)
+			return r;
+	}
+	return 0;
 }

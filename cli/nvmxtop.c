@@ -17,6 +17,7 @@
 
 #include "top_out.h"
 #include "top_run.h"
+#include "nvmx/util.h"
 
 static void on_signal(int sig)
 {
@@ -119,21 +120,14 @@ static int parse_double(const char *s, double *out)
 	return 0;
 }
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 /* Sleeps s seconds or until a signal. */
 static void nap(double s)
 {
-	uint64_t until = mono_ns() + (uint64_t)(s * 1e9);
+	uint64_t until = nvmx_mono_ns() + (uint64_t)(s * 1e9);
 
 	while (!top_stopping) {
-		uint64_t now = mono_ns();
+		uint64_t now = nvmx_mono_ns();
 		struct timespec ts;
 
 		if (now >= until)

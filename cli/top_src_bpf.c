@@ -20,6 +20,7 @@
 #include "probe.h"
 #include "nvmx.skel.h"
 #include "top_source.h"
+#include "nvmx/util.h"
 
 #define N_TPS 9
 
@@ -36,14 +37,6 @@ struct bpf_source {
 	bool finished;
 };
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	/* bpf_ktime_get_ns()'s clock, so END timestamps follow the events' */
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 /* QEMU's -name guest=X, else /proc/PID/comm: the name a VM is known by. */
 static void read_vm_name(uint32_t tgid, char *out, size_t len)
@@ -81,25 +74,6 @@ static void read_vm_name(uint32_t tgid, char *out, size_t len)
 		fclose(f);
 }
 
-static bool nested_enabled(void)
-{
-	static const char *const params[] = { "/sys/module/kvm_intel/parameters/nested",
-					      "/sys/module/kvm_amd/parameters/nested" };
-
-	for (size_t i = 0; i < sizeof(params) / sizeof(params[0]); i++) {
-		FILE *f = fopen(params[i], "re");
-		char buf[8] = "";
-
-		if (!f)
-			continue;
-		if (!fgets(buf, sizeof(buf), f))
-			buf[0] = 0;
-		fclose(f);
-		if (buf[0] == 'Y' || buf[0] == '1')
-			return true;
-	}
-	return false;
-}
 
 static void detach(struct bpf_source *bs)
 {
@@ -170,7 +144,7 @@ static int fill(struct bpf_source *bs, struct top_sample *out)
 		if (err)
 			return err;
 	}
-	out->time_ns = mono_ns();
+	out->time_ns = nvmx_mono_ns();
 	out->lost_events = nvmxd_counts_update_failures(c);
 	out->overhead_known = bs->stats_fd >= 0;
 	out->bpf_run_ns = 0;
@@ -184,7 +158,7 @@ static int fill(struct bpf_source *bs, struct top_sample *out)
 		if (fd >= 0 && bs->tps[i].present && !bpf_obj_get_info_by_fd(fd, &info, &len))
 			out->bpf_run_ns += info.run_time_ns;
 	}
-	if (!c->n_exits && !nested_enabled())
+	if (!c->n_exits && !nvmx_kvm_nested_enabled())
 		snprintf(
 			bs->src.note, sizeof(bs->src.note),
 			"no nested exits: this host's KVM runs no nested guests (neither kvm_intel "
@@ -227,7 +201,7 @@ static int bpf_finish(struct top_source *src, struct top_sample *out)
 	bs->finished = true;
 	err = nvmxd_counts_read(&bs->counts, &bs->maps);
 	if (!err)
-		err = nvmxd_counts_end(&bs->counts, bs->maps.threads, bs->maps.slots, mono_ns(),
+		err = nvmxd_counts_end(&bs->counts, bs->maps.threads, bs->maps.slots, nvmx_mono_ns(),
 				       NULL);
 	if (err) {
 		snprintf(src->why, sizeof(src->why), "reading nvmx's BPF maps failed: %s",

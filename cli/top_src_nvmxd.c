@@ -20,19 +20,13 @@
 #include "collect.h"
 #include "http_get.h"
 #include "top_source.h"
+#include "nvmx/util.h"
 
 struct nvmxd_source {
 	struct top_source src;
 	struct nvmx_http http;
 };
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 /* The body of nvmxd's answer to GET path, or NULL with why set (advice on ECONNREFUSED). */
 static const char *get_body(struct nvmxd_source *ns, const char *path, int *err)
@@ -206,7 +200,7 @@ static int nvmxd_sample(struct top_source *src, struct top_sample *out)
 	if (err)
 		return err;
 	top_sample_sort(out);
-	out->time_ns = mono_ns();
+	out->time_ns = nvmx_mono_ns();
 	if (!out->n_entries)
 		snprintf(src->note, sizeof(src->note),
 			 "nvmxd at %s:%s has counted no nested exits yet: no L1 hypervisor on its "

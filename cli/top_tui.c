@@ -14,6 +14,7 @@
 
 #include "nvmx/exit_reasons.h"
 #include "top_run.h"
+#include "nvmx/util.h"
 
 enum {
 	PAIR_HEADER = 1,
@@ -53,13 +54,6 @@ struct tui {
 	char msg[512];
 };
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 static bool key_eq(const struct node_key *a, const struct node_key *b)
 {
@@ -493,9 +487,9 @@ int top_tui_run(struct top_run *r)
 	}
 	err = rebuild(&t);
 	/* the first refresh comes fast: rates need a second sample */
-	next = mono_ns() + (uint64_t)((r->delay_s < 0.25 ? r->delay_s : 0.25) * 1e9);
+	next = nvmx_mono_ns() + (uint64_t)((r->delay_s < 0.25 ? r->delay_s : 0.25) * 1e9);
 	while (!err && !top_stopping) {
-		uint64_t now = mono_ns();
+		uint64_t now = nvmx_mono_ns();
 		int ch, wait_ms;
 
 		draw(&t);
@@ -513,7 +507,7 @@ int top_tui_run(struct top_run *r)
 			}
 			continue;
 		}
-		now = mono_ns();
+		now = nvmx_mono_ns();
 		if (r->paused || r->cur.ended || now < next)
 			continue;
 		err = top_run_sample(r, false);

@@ -18,6 +18,7 @@
 #include "paths.h"
 #include "nvmx/summary.h"
 #include "table.h"
+#include "nvmx/util.h"
 
 #define UP_DEFAULT_WORKLOAD "cpuid,vmmcall,io-out-l1,io-in-l0,rdmsr-l0,intr,mult=2"
 
@@ -48,25 +49,6 @@ static void usage(FILE *f)
 		"not run.\n");
 }
 
-static bool kvm_nested_enabled(void)
-{
-	static const char *const params[] = { "/sys/module/kvm_intel/parameters/nested",
-					      "/sys/module/kvm_amd/parameters/nested" };
-
-	for (size_t i = 0; i < sizeof(params) / sizeof(params[0]); i++) {
-		FILE *f = fopen(params[i], "re");
-		char buf[8] = "";
-
-		if (!f)
-			continue;
-		if (!fgets(buf, sizeof(buf), f))
-			buf[0] = 0;
-		fclose(f);
-		if (buf[0] == 'Y' || buf[0] == '1')
-			return true;
-	}
-	return false;
-}
 
 static int run_live(const char *nvmxd)
 {
@@ -200,7 +182,7 @@ int nvmx_cmd_up(int argc, char **argv)
 		fprintf(stderr, "nvmx up: cannot find nvmxd (%s): %s\n", nvmxd, strerror(-r));
 		return 2;
 	}
-	if (mode == 'l' || (mode != 'L' && kvm_nested_enabled()))
+	if (mode == 'l' || (mode != 'L' && nvmx_kvm_nested_enabled()))
 		return run_live(nvmxd);
 	if (!out) {
 		if (!mkdtemp(out_buf)) {

@@ -15,6 +15,7 @@
 #include <microhttpd.h>
 
 #include "http.h"
+#include "nvmx/util.h"
 
 /* request line and headers; MHD answers 414/431 beyond it */
 #define HTTP_MEMORY_LIMIT (16u * 1024u)
@@ -37,24 +38,7 @@ struct conn_state {
 	bool answered;
 };
 
-__attribute__((format(printf, 4, 5))) static int say(int err, char *buf, size_t len,
-						     const char *fmt, ...)
-{
-	va_list ap;
 
-	va_start(ap, fmt);
-	vsnprintf(buf, len, fmt, ap);
-	va_end(ap);
-	return err;
-}
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 int nvmxd_http_listen(const char *spec, int *fd, char *bound, size_t boundlen, char *err,
 		      size_t errlen)
@@ -71,7 +55,7 @@ int nvmxd_http_listen(const char *spec, int *fd, char *bound, size_t boundlen, c
 	int s, one = 1, e;
 
 	if (!colon || colon == spec || !colon[1] || strlen(colon + 1) >= sizeof(port))
-		return say(-EINVAL, err, errlen,
+		return nvmx_say(-EINVAL, err, errlen,
 			   "--listen %s: expected ADDR:PORT, e.g. 127.0.0.1:%d or [::1]:%d", spec,
 			   NVMXD_HTTP_DEFAULT_PORT, NVMXD_HTTP_DEFAULT_PORT);
 	hl = (size_t)(colon - spec);
@@ -80,22 +64,22 @@ int nvmxd_http_listen(const char *spec, int *fd, char *bound, size_t boundlen, c
 		hl -= 2;
 	}
 	if (hl >= sizeof(host))
-		return say(-EINVAL, err, errlen, "--listen %s: address too long", spec);
+		return nvmx_say(-EINVAL, err, errlen, "--listen %s: address too long", spec);
 	memcpy(host, spec, hl);
 	host[hl] = '\0';
 	snprintf(port, sizeof(port), "%s", colon + 1);
 	if (strspn(port, "0123456789") != strlen(port) || atoi(port) > 65535)
-		return say(-EINVAL, err, errlen, "--listen: port '%s' is not a number <= 65535",
+		return nvmx_say(-EINVAL, err, errlen, "--listen: port '%s' is not a number <= 65535",
 			   port);
 	e = getaddrinfo(host, port, &hints, &ai);
 	if (e)
-		return say(-EINVAL, err, errlen, "--listen: '%s' is not a numeric address: %s",
+		return nvmx_say(-EINVAL, err, errlen, "--listen: '%s' is not a numeric address: %s",
 			   host, gai_strerror(e));
 	s = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (s < 0) {
 		e = -errno;
 		freeaddrinfo(ai);
-		return say(e, err, errlen, "socket: %s", strerror(-e));
+		return nvmx_say(e, err, errlen, "socket: %s", strerror(-e));
 	}
 	(void)setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (ai->ai_family == AF_INET6)
@@ -104,13 +88,13 @@ int nvmxd_http_listen(const char *spec, int *fd, char *bound, size_t boundlen, c
 		e = -errno;
 		close(s);
 		freeaddrinfo(ai);
-		return say(e, err, errlen, "listening on %s failed: %s", spec, strerror(-e));
+		return nvmx_say(e, err, errlen, "listening on %s failed: %s", spec, strerror(-e));
 	}
 	freeaddrinfo(ai);
 	if (getsockname(s, (struct sockaddr *)&ss, &sslen)) {
 		e = -errno;
 		close(s);
-		return say(e, err, errlen, "getsockname: %s", strerror(-e));
+		return nvmx_say(e, err, errlen, "getsockname: %s", strerror(-e));
 	}
 	if (ss.ss_family == AF_INET6) {
 		const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)&ss;
@@ -228,7 +212,7 @@ static enum MHD_Result serve_metrics(struct nvmxd_http *h, struct MHD_Connection
 		.per_vcpu = h->src.per_vcpu,
 		.privileges_dropped = h->src.privileges_dropped,
 		.start_time = h->src.start_time,
-		.scrape_start_ns = mono_ns(),
+		.scrape_start_ns = nvmx_mono_ns(),
 		.http = &h->stats,
 		.io_top = &h->io_top,
 		.kver = h->src.kver,
@@ -475,7 +459,7 @@ int nvmxd_http_start(struct nvmxd_http **out, int listen_fd, const char *bound,
 	*out = NULL;
 	if (!h) {
 		close(listen_fd);
-		return say(-ENOMEM, err, errlen, "out of memory");
+		return nvmx_say(-ENOMEM, err, errlen, "out of memory");
 	}
 	h->src = *src;
 	h->wc = wc;
@@ -505,7 +489,7 @@ int nvmxd_http_start(struct nvmxd_http **out, int listen_fd, const char *bound,
 	if (!h->mhd) {
 		close(listen_fd);
 		free(h);
-		return say(-EIO, err, errlen, "starting the HTTP server on %s failed%s", bound,
+		return nvmx_say(-EIO, err, errlen, "starting the HTTP server on %s failed%s", bound,
 			   tls ? " (is the TLS certificate/key pair valid PEM?)" : "");
 	}
 	*out = h;

@@ -13,6 +13,7 @@
 #include "nvmx/breakdown.h"
 #include "nvmx/exit_reasons.h"
 #include "metrics.h"
+#include "nvmx/util.h"
 
 #ifndef NVMX_VERSION
 #error "NVMX_VERSION must be defined by the build"
@@ -921,13 +922,6 @@ static void write_self(struct mw *w, const struct nvmxd_metrics_in *in)
 	sample_u64(w, "", l, 1);
 }
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 int nvmxd_metrics_write(FILE *out, const struct nvmxd_metrics_in *in, enum nvmxd_metrics_format fmt)
 {
@@ -957,7 +951,7 @@ int nvmxd_metrics_write(FILE *out, const struct nvmxd_metrics_in *in, enum nvmxd
 	write_self(&w, in);
 	family(&w, "nvmx_scrape_duration_seconds", M_GAUGE, "seconds",
 	       "How long this scrape took to read nvmx's maps and write the metrics above.");
-	sample_f(&w, "", "", (double)(mono_ns() - in->scrape_start_ns) / 1e9);
+	sample_f(&w, "", "", (double)(nvmx_mono_ns() - in->scrape_start_ns) / 1e9);
 	if (w.om)
 		fputs("# EOF\n", out);
 	return ferror(out) ? -EIO : 0;

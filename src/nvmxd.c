@@ -38,6 +38,7 @@
 #include "turtles.h"
 #include "serve.h"
 #include "nvmx.skel.h"
+#include "nvmx/util.h"
 
 /* ---- logging: errors always, details with -v (retsnoop's elog/vlog) ---- */
 
@@ -371,14 +372,6 @@ static void on_signal(int sig)
 	stopping = sig;
 }
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	/* the clock of bpf_ktime_get_ns(), so END timestamps follow the events' */
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 /* ---- VM names: QEMU's -name guest=X, else the program name ---- */
 
@@ -858,7 +851,7 @@ static void print_summary(struct nvmxd *d, FILE *f, bool final)
 	fprintf(f,
 		"nvmxd: %s%.1f s: %" PRIu64 " events, %zu/%zu programs attached, %" PRIu64
 		" map update failures, %" PRIu64 " ring-buffer drops\n",
-		final ? "final, " : "", (double)(mono_ns() - d->start_ns) / 1e9,
+		final ? "final, " : "", (double)(nvmx_mono_ns() - d->start_ns) / 1e9,
 		c->self[NVMX_SELF_EVENTS], attached, attached + missing,
 		nvmxd_counts_update_failures(c), c->self[NVMX_SELF_RINGBUF_DROPPED]);
 	for (size_t i = 0; i < c->n_exits;) {
@@ -1119,7 +1112,7 @@ static struct json_object *self_object(struct nvmxd *d, const struct nvmxd_count
 	/* how long the counts cover: rates (nvmx bitmap) */
 	json_object_object_add(
 		o, "counted_seconds",
-		json_object_new_double(d->start_ns ? (double)(mono_ns() - d->start_ns) / 1e9 : 0));
+		json_object_new_double(d->start_ns ? (double)(nvmx_mono_ns() - d->start_ns) / 1e9 : 0));
 	return o;
 }
 
@@ -1280,7 +1273,7 @@ static int shutdown_run(struct nvmxd *d, bool print)
 	if (err)
 		return err;
 	err = nvmxd_counts_end(&d->counts, bpf_map__fd(d->skel->maps.nvmx_threads),
-			       bpf_map__fd(d->skel->maps.nvmx_slots), mono_ns(), &d->threads_ended);
+			       bpf_map__fd(d->skel->maps.nvmx_slots), nvmx_mono_ns(), &d->threads_ended);
 	if (err)
 		return fail(err, "ending the vCPU threads' state failed: %s", strerror(-err));
 	if (print)
@@ -1355,7 +1348,7 @@ static int run(struct nvmxd *d)
 	err = attach(d);
 	if (err)
 		return err;
-	d->start_ns = mono_ns();
+	d->start_ns = nvmx_mono_ns();
 	if (d->o.ready_path) {
 		int fd = open(d->o.ready_path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
 
@@ -1373,7 +1366,7 @@ static int run(struct nvmxd *d)
 	next_names = d->start_ns + 250000000u;
 
 	while (!stopping) {
-		uint64_t now = mono_ns(), until = next_print;
+		uint64_t now = nvmx_mono_ns(), until = next_print;
 
 		if (deadline && now >= deadline)
 			break;
@@ -1406,9 +1399,9 @@ static int run(struct nvmxd *d)
 	if (stopping)
 		vlog("%s: stopping\n", strsignal(stopping));
 	if (stopping && d->o.linger_s > 0) {
-		deadline = mono_ns() + (uint64_t)(d->o.linger_s * 1e9);
+		deadline = nvmx_mono_ns() + (uint64_t)(d->o.linger_s * 1e9);
 		elog("%s: serving %.1f s more (--linger)\n", strsignal(stopping), d->o.linger_s);
-		while (mono_ns() < deadline) {
+		while (nvmx_mono_ns() < deadline) {
 			err = poll_once(d, 200);
 			if (err)
 				return err;

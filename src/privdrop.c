@@ -17,23 +17,12 @@
 #include <linux/capability.h>
 
 #include "privdrop.h"
+#include "nvmx/util.h"
 
 #ifndef CAP_BPF
 #define CAP_BPF 39 /* linux/capability.h of 5.8+; older headers lack it */
 #endif
 
-__attribute__((format(printf, 4, 5))) static int say(int err, char *buf, size_t len,
-						     const char *fmt, ...)
-{
-	va_list ap;
-
-	if (buf && len) {
-		va_start(ap, fmt);
-		vsnprintf(buf, len, fmt, ap);
-		va_end(ap);
-	}
-	return err;
-}
 
 static int parse_id(const char *s, size_t n, unsigned long *out)
 {
@@ -100,29 +89,29 @@ int nvmxd_privdrop(uid_t uid, gid_t gid, bool keep_bpf, char *err, size_t errlen
 	int last = last_cap();
 
 	if (uid == 0)
-		return say(-EINVAL, err, errlen, "refusing to drop to uid 0: that keeps root");
+		return nvmx_say(-EINVAL, err, errlen, "refusing to drop to uid 0: that keeps root");
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0))
-		return say(-errno, err, errlen, "clearing the ambient capabilities: %s",
+		return nvmx_say(-errno, err, errlen, "clearing the ambient capabilities: %s",
 			   strerror(errno));
 	for (int cap = 0; cap <= last; cap++) {
 		if (keep_bpf && cap == CAP_BPF)
 			continue;
 		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) && errno != EINVAL)
-			return say(-errno, err, errlen,
+			return nvmx_say(-errno, err, errlen,
 				   "dropping capability %d from the bounding set: %s (needs "
 				   "CAP_SETPCAP)",
 				   cap, strerror(errno));
 	}
 	if (keep_bpf && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0))
-		return say(-errno, err, errlen, "PR_SET_KEEPCAPS: %s", strerror(errno));
+		return nvmx_say(-errno, err, errlen, "PR_SET_KEEPCAPS: %s", strerror(errno));
 	if (getuid() != uid || geteuid() != uid || getgid() != gid || getegid() != gid) {
 		if (setgroups(0, NULL))
-			return say(-errno, err, errlen, "setgroups: %s", strerror(errno));
+			return nvmx_say(-errno, err, errlen, "setgroups: %s", strerror(errno));
 		if (setresgid(gid, gid, gid))
-			return say(-errno, err, errlen, "setresgid(%u): %s", (unsigned int)gid,
+			return nvmx_say(-errno, err, errlen, "setresgid(%u): %s", (unsigned int)gid,
 				   strerror(errno));
 		if (setresuid(uid, uid, uid))
-			return say(-errno, err, errlen, "setresuid(%u): %s", (unsigned int)uid,
+			return nvmx_say(-errno, err, errlen, "setresuid(%u): %s", (unsigned int)uid,
 				   strerror(errno));
 	}
 	memset(data, 0, sizeof(data));
@@ -131,11 +120,11 @@ int nvmxd_privdrop(uid_t uid, gid_t gid, bool keep_bpf, char *err, size_t errlen
 		data[CAP_TO_INDEX(CAP_BPF)].permitted = CAP_TO_MASK(CAP_BPF);
 	}
 	if (syscall(SYS_capset, &hdr, data))
-		return say(-errno, err, errlen, "capset: %s", strerror(errno));
+		return nvmx_say(-errno, err, errlen, "capset: %s", strerror(errno));
 	if (keep_bpf && prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0))
-		return say(-errno, err, errlen, "PR_SET_KEEPCAPS: %s", strerror(errno));
+		return nvmx_say(-errno, err, errlen, "PR_SET_KEEPCAPS: %s", strerror(errno));
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
-		return say(-errno, err, errlen, "PR_SET_NO_NEW_PRIVS: %s", strerror(errno));
+		return nvmx_say(-errno, err, errlen, "PR_SET_NO_NEW_PRIVS: %s", strerror(errno));
 	return 0;
 }
 
@@ -199,7 +188,7 @@ int nvmxd_privdrop_verify(uid_t uid, gid_t gid, unsigned long long allowed, char
 
 	f = fopen("/proc/self/status", "re");
 	if (!f)
-		return say(-errno, err, errlen, "/proc/self/status: %s", strerror(errno));
+		return nvmx_say(-errno, err, errlen, "/proc/self/status: %s", strerror(errno));
 	n = fread(text, 1, sizeof(text) - 1, f);
 	fclose(f);
 	text[n] = '\0';
@@ -207,27 +196,27 @@ int nvmxd_privdrop_verify(uid_t uid, gid_t gid, unsigned long long allowed, char
 	snprintf(want, sizeof(want), "%u\t%u\t%u\t%u", (unsigned int)uid, (unsigned int)uid,
 		 (unsigned int)uid, (unsigned int)uid);
 	if (status_field(text, "Uid", v, sizeof(v)) || strcmp(v, want))
-		return say(-EPERM, err, errlen, "Uid is '%s', not '%s'", v, want);
+		return nvmx_say(-EPERM, err, errlen, "Uid is '%s', not '%s'", v, want);
 	snprintf(want, sizeof(want), "%u\t%u\t%u\t%u", (unsigned int)gid, (unsigned int)gid,
 		 (unsigned int)gid, (unsigned int)gid);
 	if (status_field(text, "Gid", v, sizeof(v)) || strcmp(v, want))
-		return say(-EPERM, err, errlen, "Gid is '%s', not '%s'", v, want);
+		return nvmx_say(-EPERM, err, errlen, "Gid is '%s', not '%s'", v, want);
 	if (status_field(text, "Groups", v, sizeof(v)) || v[strspn(v, " ")])
-		return say(-EPERM, err, errlen, "Groups is '%s', not empty", v);
+		return nvmx_say(-EPERM, err, errlen, "Groups is '%s', not empty", v);
 	if (status_field(text, "NoNewPrivs", v, sizeof(v)) || strcmp(v, "1"))
-		return say(-EPERM, err, errlen, "NoNewPrivs is '%s', not 1", v);
+		return nvmx_say(-EPERM, err, errlen, "NoNewPrivs is '%s', not 1", v);
 	for (size_t i = 0; i < sizeof(caps) / sizeof(caps[0]); i++) {
 		unsigned long long mask, want_mask;
 		char *end;
 
 		if (status_field(text, caps[i], v, sizeof(v)))
-			return say(-EPERM, err, errlen, "no %s line", caps[i]);
+			return nvmx_say(-EPERM, err, errlen, "no %s line", caps[i]);
 		mask = strtoull(v, &end, 16);
 		/* a kept capability is permitted, effective and bounding; never inherited */
 		want_mask =
 			(!strcmp(caps[i], "CapInh") || !strcmp(caps[i], "CapAmb")) ? 0 : allowed;
 		if (*end || mask != want_mask)
-			return say(-EPERM, err, errlen, "%s is %s, not %016llx", caps[i], v,
+			return nvmx_say(-EPERM, err, errlen, "%s is %s, not %016llx", caps[i], v,
 				   want_mask);
 	}
 	return 0;

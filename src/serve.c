@@ -11,6 +11,7 @@
 
 #include "privdrop.h"
 #include "serve.h"
+#include "nvmx/util.h"
 
 #ifndef CAP_BPF
 #define CAP_BPF 39
@@ -26,16 +27,6 @@ struct nvmxd_serve {
 	bool keep_root;
 };
 
-__attribute__((format(printf, 4, 5))) static int say(int err, char *buf, size_t len,
-						     const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, len, fmt, ap);
-	va_end(ap);
-	return err;
-}
 
 void nvmxd_serve_free(struct nvmxd_serve *s)
 {
@@ -57,12 +48,12 @@ int nvmxd_serve_prepare(struct nvmxd_serve **out, const struct nvmxd_serve_opts 
 
 	*out = NULL;
 	if (!s)
-		return say(-ENOMEM, err, errlen, "out of memory");
+		return nvmx_say(-ENOMEM, err, errlen, "out of memory");
 	s->fd = -1;
 	e = nvmxd_privdrop_parse_user(user, &s->uid, &s->gid);
 	if (e) {
 		nvmxd_serve_free(s);
-		return say(e, err, errlen,
+		return nvmx_say(e, err, errlen,
 			   "--user %s: %s (a user name, UID or UID:GID; 'root' keeps root)", user,
 			   e == -ENOENT ? "no such user" : "not a user");
 	}
@@ -99,12 +90,12 @@ int nvmxd_serve_start(struct nvmxd_serve *s, struct nvmxd_http_source *src, char
 	src->gid = (unsigned int)getgid();
 	if (!s->keep_root) {
 		if (ncpus < 0)
-			return say(ncpus, msg, msglen, "counting the possible CPUs failed");
+			return nvmx_say(ncpus, msg, msglen, "counting the possible CPUs failed");
 		/* a child drops and reads the self-metrics array: does this kernel allow it? */
 		e = nvmxd_privdrop_probe(src->maps.self, &slot, (size_t)ncpus * sizeof(__u64),
 					 s->uid, s->gid);
 		if (e < 0)
-			return say(e, msg, msglen,
+			return nvmx_say(e, msg, msglen,
 				   "probing map access without privileges failed: %s (nvmxd needs "
 				   "CAP_SETUID, CAP_SETGID and CAP_SETPCAP to drop them)",
 				   strerror(-e));
@@ -117,10 +108,10 @@ int nvmxd_serve_start(struct nvmxd_serve *s, struct nvmxd_http_source *src, char
 		}
 		e = nvmxd_privdrop(s->uid, s->gid, keep_bpf, err, sizeof(err));
 		if (e)
-			return say(e, msg, msglen, "dropping privileges failed: %s", err);
+			return nvmx_say(e, msg, msglen, "dropping privileges failed: %s", err);
 		e = nvmxd_privdrop_verify(s->uid, s->gid, allowed, err, sizeof(err));
 		if (e)
-			return say(e, msg, msglen, "privileges not dropped as they should: %s",
+			return nvmx_say(e, msg, msglen, "privileges not dropped as they should: %s",
 				   err);
 		src->privileges_dropped = keep_bpf ? -1 : 1;
 		src->uid = (unsigned int)s->uid;
@@ -130,8 +121,8 @@ int nvmxd_serve_start(struct nvmxd_serve *s, struct nvmxd_http_source *src, char
 	s->fd = -1;
 	e = nvmxd_http_start(&s->http, fd, s->bound, s->wc, src, err, sizeof(err));
 	if (e)
-		return say(e, msg, msglen, "%s", err);
-	say(0, msg, msglen, "serving %s://%s/metrics%s as uid %u gid %u %s",
+		return nvmx_say(e, msg, msglen, "%s", err);
+	nvmx_say(0, msg, msglen, "serving %s://%s/metrics%s as uid %u gid %u %s",
 	    s->wc && s->wc->cert_pem ? "https" : "http", s->bound,
 	    s->wc && s->wc->n_users ? " (basic auth)" : "", src->uid, src->gid,
 	    s->keep_root ? "(root kept: --user root)" : how);

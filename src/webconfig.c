@@ -10,20 +10,11 @@
 #include <yaml.h>
 
 #include "webconfig.h"
+#include "nvmx/util.h"
 
 /* a PEM certificate chain or key; anything larger is not one */
 #define PEM_MAX (1u << 20)
 
-__attribute__((format(printf, 4, 5))) static int say(int err, char *buf, size_t len,
-						     const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, len, fmt, ap);
-	va_end(ap);
-	return err;
-}
 
 void nvmxd_webconfig_free(struct nvmxd_webconfig *wc)
 {
@@ -101,7 +92,7 @@ static int load_tls(yaml_document_t *doc, yaml_node_t *m, const char *path,
 	int e;
 
 	if (m->type != YAML_MAPPING_NODE)
-		return say(-EINVAL, err, errlen, "%s:%zu: tls_server_config: expected a mapping",
+		return nvmx_say(-EINVAL, err, errlen, "%s:%zu: tls_server_config: expected a mapping",
 			   path, m->start_mark.line + 1);
 	for (yaml_node_pair_t *p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top;
 	     p++) {
@@ -110,32 +101,32 @@ static int load_tls(yaml_document_t *doc, yaml_node_t *m, const char *path,
 		const char *name = scalar(k), *val = scalar(v);
 
 		if (!name || !val)
-			return say(-EINVAL, err, errlen, "%s:%zu: expected 'key: value'", path,
+			return nvmx_say(-EINVAL, err, errlen, "%s:%zu: expected 'key: value'", path,
 				   k ? k->start_mark.line + 1 : 0);
 		if (!strcmp(name, "cert_file"))
 			cert = val;
 		else if (!strcmp(name, "key_file"))
 			key = val;
 		else
-			return say(-ENOTSUP, err, errlen,
+			return nvmx_say(-ENOTSUP, err, errlen,
 				   "%s:%zu: tls_server_config.%s is not supported by nvmxd (only "
 				   "cert_file and key_file)",
 				   path, k->start_mark.line + 1, name);
 	}
 	if (!cert || !key || !*cert || !*key)
-		return say(-EINVAL, err, errlen,
+		return nvmx_say(-EINVAL, err, errlen,
 			   "%s: tls_server_config needs both cert_file and key_file", path);
 	wc->cert_file = resolve(path, cert);
 	wc->key_file = resolve(path, key);
 	if (!wc->cert_file || !wc->key_file)
-		return say(-ENOMEM, err, errlen, "out of memory");
+		return nvmx_say(-ENOMEM, err, errlen, "out of memory");
 	wc->cert_pem = read_file(wc->cert_file, &e);
 	if (!wc->cert_pem)
-		return say(e, err, errlen, "%s: cert_file %s: %s", path, wc->cert_file,
+		return nvmx_say(e, err, errlen, "%s: cert_file %s: %s", path, wc->cert_file,
 			   strerror(-e));
 	wc->key_pem = read_file(wc->key_file, &e);
 	if (!wc->key_pem)
-		return say(e, err, errlen, "%s: key_file %s: %s", path, wc->key_file, strerror(-e));
+		return nvmx_say(e, err, errlen, "%s: key_file %s: %s", path, wc->key_file, strerror(-e));
 	return 0;
 }
 
@@ -145,12 +136,12 @@ static int load_users(yaml_document_t *doc, yaml_node_t *m, const char *path,
 	size_t n;
 
 	if (m->type != YAML_MAPPING_NODE)
-		return say(-EINVAL, err, errlen, "%s:%zu: basic_auth_users: expected a mapping",
+		return nvmx_say(-EINVAL, err, errlen, "%s:%zu: basic_auth_users: expected a mapping",
 			   path, m->start_mark.line + 1);
 	n = (size_t)(m->data.mapping.pairs.top - m->data.mapping.pairs.start);
 	wc->users = calloc(n ? n : 1, sizeof(*wc->users));
 	if (!wc->users)
-		return say(-ENOMEM, err, errlen, "out of memory");
+		return nvmx_say(-ENOMEM, err, errlen, "out of memory");
 	for (yaml_node_pair_t *p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top;
 	     p++) {
 		yaml_node_t *k = yaml_document_get_node(doc, p->key);
@@ -158,22 +149,22 @@ static int load_users(yaml_document_t *doc, yaml_node_t *m, const char *path,
 		struct nvmxd_web_user *u;
 
 		if (!name || !hash || !*name)
-			return say(-EINVAL, err, errlen, "%s:%zu: expected 'user: bcrypt hash'",
+			return nvmx_say(-EINVAL, err, errlen, "%s:%zu: expected 'user: bcrypt hash'",
 				   path, k ? k->start_mark.line + 1 : 0);
 		if (!is_bcrypt(hash))
-			return say(-EINVAL, err, errlen,
+			return nvmx_say(-EINVAL, err, errlen,
 				   "%s:%zu: the password of %s is not a bcrypt hash ($2a$, $2b$ "
 				   "or $2y$, 60 characters)",
 				   path, k->start_mark.line + 1, name);
 		if (strchr(name, ':'))
-			return say(-EINVAL, err, errlen,
+			return nvmx_say(-EINVAL, err, errlen,
 				   "%s:%zu: user names cannot contain ':' (HTTP basic auth)", path,
 				   k->start_mark.line + 1);
 		u = &wc->users[wc->n_users++];
 		u->name = strdup(name);
 		u->hash = strdup(hash);
 		if (!u->name || !u->hash)
-			return say(-ENOMEM, err, errlen, "out of memory");
+			return nvmx_say(-ENOMEM, err, errlen, "out of memory");
 	}
 	return 0;
 }
@@ -190,20 +181,20 @@ int nvmxd_webconfig_load(const char *path, struct nvmxd_webconfig **out, char *e
 
 	*out = NULL;
 	if (!wc)
-		return say(-ENOMEM, err, errlen, "out of memory");
+		return nvmx_say(-ENOMEM, err, errlen, "out of memory");
 	f = fopen(path, "re");
 	if (!f) {
-		e = say(-errno, err, errlen, "%s: %s", path, strerror(errno));
+		e = nvmx_say(-errno, err, errlen, "%s: %s", path, strerror(errno));
 		goto out;
 	}
 	if (!yaml_parser_initialize(&parser)) {
-		e = say(-ENOMEM, err, errlen, "out of memory");
+		e = nvmx_say(-ENOMEM, err, errlen, "out of memory");
 		goto out;
 	}
 	parser_ok = true;
 	yaml_parser_set_input_file(&parser, f);
 	if (!yaml_parser_load(&parser, &doc)) {
-		e = say(-EINVAL, err, errlen, "%s:%zu: %s", path, parser.problem_mark.line + 1,
+		e = nvmx_say(-EINVAL, err, errlen, "%s:%zu: %s", path, parser.problem_mark.line + 1,
 			parser.problem ? parser.problem : "not YAML");
 		goto out;
 	}
@@ -212,7 +203,7 @@ int nvmxd_webconfig_load(const char *path, struct nvmxd_webconfig **out, char *e
 	if (!root || (root->type == YAML_SCALAR_NODE && !*scalar(root)))
 		goto out; /* empty: plain HTTP, no authentication */
 	if (root->type != YAML_MAPPING_NODE) {
-		e = say(-EINVAL, err, errlen, "%s: expected a mapping at the top", path);
+		e = nvmx_say(-EINVAL, err, errlen, "%s: expected a mapping at the top", path);
 		goto out;
 	}
 	for (yaml_node_pair_t *p = root->data.mapping.pairs.start;
@@ -222,7 +213,7 @@ int nvmxd_webconfig_load(const char *path, struct nvmxd_webconfig **out, char *e
 		const char *name = scalar(k);
 
 		if (!name) {
-			e = say(-EINVAL, err, errlen, "%s: keys must be strings", path);
+			e = nvmx_say(-EINVAL, err, errlen, "%s: keys must be strings", path);
 		} else if (scalar(v) && !*scalar(v)) {
 			continue; /* "key:" with nothing: as absent */
 		} else if (!strcmp(name, "tls_server_config")) {
@@ -230,7 +221,7 @@ int nvmxd_webconfig_load(const char *path, struct nvmxd_webconfig **out, char *e
 		} else if (!strcmp(name, "basic_auth_users")) {
 			e = load_users(&doc, v, path, wc, err, errlen);
 		} else {
-			e = say(-ENOTSUP, err, errlen,
+			e = nvmx_say(-ENOTSUP, err, errlen,
 				"%s:%zu: %s is not supported by nvmxd (only tls_server_config and "
 				"basic_auth_users)",
 				path, k->start_mark.line + 1, name);
