@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "nvmx/derive.h"
 #include "bench.h"
 #include "nvmx/breakdown.h"
 
@@ -164,7 +165,7 @@ static int add_quantiles(struct json_object *metrics, const char *prefix, const 
 static int add_breakdown(struct json_object *metrics, struct json_object *s, int rep, int repeats)
 {
 	struct json_object *arr;
-	double trips = 0, l1_in_trips = 0;
+	uint64_t trips = 0, l1_in_trips = 0;
 	uint64_t b[NVMX_HIST_BUCKETS];
 	int r = 0;
 
@@ -177,7 +178,8 @@ static int add_breakdown(struct json_object *metrics, struct json_object *s, int
 		struct json_object *e = json_object_array_get_idx(arr, i), *l1;
 		const char *isa = str_of(e, "isa"), *reason = str_of(e, "reason");
 		char prefix[200], name[300], rs[128];
-		double n, sum, l1n = 0;
+		double n, sum;
+		uint64_t l1n = 0;
 
 		if (!isa || !reason || !u64_of(e, "round_trips", &n) ||
 		    !u64_of(e, "round_trip_ns", &sum) || buckets_of(e, "round_trip_buckets", b))
@@ -203,20 +205,21 @@ static int add_breakdown(struct json_object *metrics, struct json_object *s, int
 		    json_object_is_type(l1, json_type_object)) {
 			json_object_object_foreach(l1, k2, v2)
 			{
-				l1n += (double)json_object_get_uint64(v2);
+				l1n += json_object_get_uint64(v2);
 				(void)k2;
 			}
 		}
 		if (!r) {
 			snprintf(name, sizeof(name), "ratio.mult.%s.%s", isa, rs);
-			r = put(metrics, name, "ratio", n ? l1n / n : 0, rep, repeats, false);
+			r = put(metrics, name, "ratio", nvmx_exit_multiplication(l1n, (uint64_t)n),
+				rep, repeats, false);
 		}
-		trips += n;
+		trips += (uint64_t)n;
 		l1_in_trips += l1n;
 	}
 	if (!r)
 		r = put(metrics, "ratio.exit_multiplication", "ratio",
-			trips ? l1_in_trips / trips : 0, rep, repeats, false);
+			nvmx_exit_multiplication(l1_in_trips, trips), rep, repeats, false);
 	if (r || !json_object_object_get_ex(s, "l0_handled", &arr))
 		return r;
 	if (!json_object_is_type(arr, json_type_array))

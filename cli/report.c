@@ -16,6 +16,7 @@
 #include "commands.h"
 #include "paths.h"
 #include "nvmx/breakdown.h"
+#include "nvmx/derive.h"
 #include "nvmx/exit_reasons.h"
 #include "nvmx/record.h"
 #include "nvmx/replay.h"
@@ -36,12 +37,12 @@ static void usage(FILE *f)
 		"  L1 rows: complete round trips of reflected exits, L2 exit to the next entry "
 		"into\n"
 		"      L2 (a round trip still open when the capture ends is not counted); its\n"
-		"      parts as shares of the round trip: L0 exit (L2 exit -> the inject, L0's\n"
-		"      decision and the vmcs12/vmcb12 sync), reflect (inject -> entry into L1), "
-		"L1\n"
-		"      handler (in L1, minus L1's own exits), L1 exits (L0 serving L1's exits in\n"
-		"      the handler), L0 entry (L1's VMRUN/VMRESUME exit -> entry into L2); mult:\n"
-		"      L1 exits per round trip (exit multiplication)\n"
+		"      parts as shares of the round trip: L0exit (L2 exit -> the inject, L0's\n"
+		"      decision and the vmcs12/vmcb12 sync), reflect (inject -> entry into L1),\n"
+		"      L1hdl (L1's handler, minus L1's own exits), L1svc (L0 serving L1's exits\n"
+		"      in the handler), L0entry (L1's VMRUN/VMRESUME exit -> entry into L2);\n"
+		"      mult: the exit multiplication, L1 exits inside the handler per round trip\n"
+		"      (the exit that resumes L2 not counted; names: docs/model.md's glossary)\n"
 		"  L0 rows: exits L0 handled, kvm_exit -> kvm_entry; 'L0>VMM' rows went out to\n"
 		"      the VMM (kvm_userspace_exit), timed to L0's decision\n"
 		"  count; share: of the time of all rows; mean; p50 and p99\n"
@@ -72,8 +73,9 @@ struct row {
 	const char *handler; /* "L1", "L0", "L0>VMM" */
 	uint64_t count, ns;
 	double mean, p50, p99;
-	double part_share[NVMX_RT_PARTS]; /* % of the round trip; L1 rows only */
-	double mult;			  /* L1 exits per round trip; L1 rows only */
+	double part_share[NVMX_RT_PARTS]; /* share (0..1) of the round trip; L1 rows only */
+	double mult;			  /* exit multiplication; L1 rows only */
+	double l0_exits;		  /* L0 exits per round trip; L1 rows only */
 	bool round_trip;
 	uint64_t cycles_count; /* round trips with cycle figures */
 	double mean_cycles;
@@ -102,17 +104,15 @@ static size_t rows_of(const struct nvmx_summary *s, struct row **out)
 		r[i].handler = handler_of_kind[e[i].kind];
 		r[i].count = e[i].count;
 		r[i].ns = e[i].sum_ns[0];
-		r[i].mean = e[i].count ? (double)e[i].sum_ns[0] / (double)e[i].count : 0;
+		r[i].mean = nvmx_mean(e[i].sum_ns[0], e[i].count);
 		r[i].p50 = nvmx_hist_quantile(e[i].buckets, 0.50);
 		r[i].p99 = nvmx_hist_quantile(e[i].buckets, 0.99);
 		r[i].round_trip = e[i].kind == NVMX_BD_ROUND_TRIP;
 		for (uint32_t p = 1; r[i].round_trip && p < NVMX_RT_PARTS; p++)
-			r[i].part_share[p] = e[i].sum_ns[0] ? 100.0 * (double)e[i].sum_ns[p] /
-								      (double)e[i].sum_ns[0]
-							    : 0;
-		for (size_t k = 0; k < e[i].n_l1; k++)
-			l1 += e[i].l1[k].count;
-		r[i].mult = e[i].count ? (double)l1 / (double)e[i].count : 0;
+			r[i].part_share[p] = nvmx_share(e[i].sum_ns[p], e[i].sum_ns[0]);
+		l1 = nvmx_bd_l1_exits(&e[i]);
+		r[i].mult = nvmx_exit_multiplication(l1, e[i].count);
+		r[i].l0_exits = nvmx_l0_exits_per_round_trip(l1, e[i].count);
 		r[i].cycles_count = e[i].cycles_count;
 		r[i].mean_cycles = e[i].cycles_count
 					   ? (double)e[i].sum_cycles[0] / (double)e[i].cycles_count
@@ -143,7 +143,7 @@ static void print_rows(FILE *f, const struct row *r, size_t n)
 
 	fprintf(f, "%-4s %-20s %-6s %9s %6s %10s %10s %10s | %6s %7s %7s %7s %7s | %6s\n", "isa",
 		"reason", "by", "count", "share", "mean us", "p50 us", "p99 us", "L0exit",
-		"reflect", "L1hndlr", "L1exits", "L0entry", "mult");
+		"reflect", "L1hdl", "L1svc", "L0entry", "mult");
 	for (size_t i = 0; i < n; i++) {
 		const struct row *x = &r[i];
 
@@ -156,10 +156,11 @@ static void print_rows(FILE *f, const struct row *r, size_t n)
 			all ? 100.0 * (double)x->ns / (double)all : 0, mean, p50, p99);
 		if (x->round_trip)
 			fprintf(f, " | %5.1f%% %6.1f%% %6.1f%% %6.1f%% %6.1f%% | %6.2f\n",
-				x->part_share[NVMX_RT_L0_EXIT], x->part_share[NVMX_RT_L0_REFLECT],
-				x->part_share[NVMX_RT_L1_HANDLER],
-				x->part_share[NVMX_RT_L1_EXIT_SERVICE],
-				x->part_share[NVMX_RT_L0_ENTRY_EMULATION], x->mult);
+				100 * x->part_share[NVMX_RT_L0_EXIT],
+				100 * x->part_share[NVMX_RT_L0_REFLECT],
+				100 * x->part_share[NVMX_RT_L1_HANDLER],
+				100 * x->part_share[NVMX_RT_L1_EXIT_SERVICE],
+				100 * x->part_share[NVMX_RT_L0_ENTRY_EMULATION], x->mult);
 		else
 			fprintf(f, " | %6s %7s %7s %7s %7s | %6s\n", "", "", "", "", "", "");
 	}
@@ -209,19 +210,21 @@ static struct json_object *row_json(const struct row *x, uint64_t all)
 	if (x->round_trip) {
 		json_object_object_add(
 			o, "l0_entry_emulation_share",
-			json_object_new_double(x->part_share[NVMX_RT_L0_ENTRY_EMULATION] / 100));
+			json_object_new_double(x->part_share[NVMX_RT_L0_ENTRY_EMULATION]));
 		json_object_object_add(
 			o, "l0_exit_share",
-			json_object_new_double(x->part_share[NVMX_RT_L0_EXIT] / 100));
+			json_object_new_double(x->part_share[NVMX_RT_L0_EXIT]));
+		json_object_object_add(o, "l0_exits_per_round_trip",
+				       json_object_new_double(x->l0_exits));
 		json_object_object_add(
 			o, "l0_reflect_share",
-			json_object_new_double(x->part_share[NVMX_RT_L0_REFLECT] / 100));
+			json_object_new_double(x->part_share[NVMX_RT_L0_REFLECT]));
 		json_object_object_add(
 			o, "l1_exit_service_share",
-			json_object_new_double(x->part_share[NVMX_RT_L1_EXIT_SERVICE] / 100));
+			json_object_new_double(x->part_share[NVMX_RT_L1_EXIT_SERVICE]));
 		json_object_object_add(
 			o, "l1_handler_share",
-			json_object_new_double(x->part_share[NVMX_RT_L1_HANDLER] / 100));
+			json_object_new_double(x->part_share[NVMX_RT_L1_HANDLER]));
 	}
 	if (x->cycles_count) {
 		json_object_object_add(o, "mean_cycles", json_object_new_double(x->mean_cycles));

@@ -3,6 +3,10 @@
 #include <inttypes.h>
 #include <stdio.h>
 
+#include <linux/types.h>
+
+#include "nvmx/breakdown.h"
+#include "nvmx/derive.h"
 #include "nvmx/exit_reasons.h"
 #include "nvmx/summary.h"
 #include "table.h"
@@ -24,6 +28,17 @@ static struct row *row_of(struct row *rows, size_t *n, size_t cap, uint32_t isa,
 	return &rows[(*n)++];
 }
 
+/* An MSR/port entry is an L2 exit with its handler, or an exit of L1 itself (no handler). */
+static const char *exit_level(enum nvmx_handler h)
+{
+	return h == NVMX_HANDLED_BY_NONE ? "L1" : "L2";
+}
+
+static const char *handler(enum nvmx_handler h)
+{
+	return h == NVMX_HANDLED_BY_L1 ? "L1" : h == NVMX_HANDLED_BY_L0 ? "L0" : "-";
+}
+
 void nvmx_print_table(FILE *f, const struct nvmx_summary *s)
 {
 	const struct nvmx_summary_exit *ex;
@@ -34,7 +49,7 @@ void nvmx_print_table(FILE *f, const struct nvmx_summary *s)
 	size_t n_po = nvmx_summary_ports(s, &po);
 	struct row rows[512];
 	size_t n_rows = 0, dropped = 0;
-	uint64_t tot_l0 = 0, tot_l1 = 0, tot_l1x = 0, tot_syn = 0;
+	uint64_t tot_l0 = 0, tot_l1 = 0, tot_l1x = 0, tot_syn = 0, rts, rt_l1;
 	char buf[24];
 
 	for (size_t i = 0; i < n_ex; i++) {
@@ -55,7 +70,7 @@ void nvmx_print_table(FILE *f, const struct nvmx_summary *s)
 			r->synth += ex[i].count;
 	}
 	fprintf(f, "%-4s %-22s %10s %10s %10s %10s %10s\n", "isa", "reason", "L2->L0", "L2->L1",
-		"reflected", "L1 exits", "synth->L1");
+		"reflected", "L1 own", "synth->L1");
 	for (size_t i = 0; i < n_rows; i++) {
 		const struct row *r = &rows[i];
 		char share[16] = "-";
@@ -81,31 +96,38 @@ void nvmx_print_table(FILE *f, const struct nvmx_summary *s)
 		fprintf(f, "(%zu entries not shown: too many reasons)\n", dropped);
 	fprintf(f, "%-4s %-22s %10" PRIu64 " %10" PRIu64 " %10s %10" PRIu64 " %10" PRIu64 "\n", "",
 		"total", tot_l0, tot_l1, "", tot_l1x, tot_syn);
-	if (tot_l1)
-		fprintf(f, "\nL1 exits per reflected L2 exit: %.2f\n",
-			(double)tot_l1x / (double)tot_l1);
+	nvmx_summary_round_trip_totals(s, &rts, &rt_l1);
+	if (rts)
+		fprintf(f,
+			"\nexit multiplication (mult): %.2f L1 exits per round trip (L0 exits/RT "
+			"%.2f), %" PRIu64 " complete round trips\n",
+			nvmx_exit_multiplication(rt_l1, rts), nvmx_l0_exits_per_round_trip(rt_l1, rts),
+			rts);
+	else if (tot_l1)
+		fprintf(f, "\nexit multiplication (mult): - (no complete round trip)\n");
 
 	if (n_ms) {
-		fprintf(f, "\nL2 MSR accesses:\n%-4s %-10s %-6s %-10s %10s\n", "isa", "msr",
-			"access", "handled_by", "count");
+		fprintf(f, "\nMSR accesses:\n%-4s %-10s %-6s %-4s %-10s %10s\n", "isa", "msr",
+			"access", "exit", "handled_by", "count");
 		for (size_t i = 0; i < n_ms; i++) {
 			if (ms[i].msr == NVMX_MSR_UNKNOWN)
 				snprintf(buf, sizeof(buf), "unknown");
 			else
 				snprintf(buf, sizeof(buf), "0x%x", ms[i].msr);
-			fprintf(f, "%-4s %-10s %-6s %-10s %10" PRIu64 "\n",
+			fprintf(f, "%-4s %-10s %-6s %-4s %-10s %10" PRIu64 "\n",
 				nvmx_isa_name(ms[i].isa), buf, ms[i].write ? "write" : "read",
-				ms[i].handled_by == NVMX_HANDLED_BY_L1 ? "L1" : "L0", ms[i].count);
+				exit_level(ms[i].handled_by), handler(ms[i].handled_by),
+				ms[i].count);
 		}
 	}
 	if (n_po) {
-		fprintf(f, "\nL2 port I/O:\n%-4s %-8s %-4s %4s %-10s %10s\n", "isa", "port", "dir",
-			"size", "handled_by", "count");
+		fprintf(f, "\nport I/O:\n%-4s %-8s %-4s %4s %-4s %-10s %10s\n", "isa", "port", "dir",
+			"size", "exit", "handled_by", "count");
 		for (size_t i = 0; i < n_po; i++)
-			fprintf(f, "%-4s 0x%-6x %-4s %4u %-10s %10" PRIu64 "\n",
+			fprintf(f, "%-4s 0x%-6x %-4s %4u %-4s %-10s %10" PRIu64 "\n",
 				nvmx_isa_name(po[i].isa), po[i].port, po[i].in ? "in" : "out",
-				po[i].size, po[i].handled_by == NVMX_HANDLED_BY_L1 ? "L1" : "L0",
-				po[i].count);
+				po[i].size, exit_level(po[i].handled_by),
+				handler(po[i].handled_by), po[i].count);
 	}
 	fprintf(f, "\nnested entries:        %" PRIu64 "\n", nvmx_summary_nested_entries(s));
 	if (nvmx_summary_failed_entries(s))

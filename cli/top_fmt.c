@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "nvmx/derive.h"
 #include "top_fmt.h"
 
 enum col {
@@ -12,9 +13,8 @@ enum col {
 	COL_SHARE,  /* L1's share of the L2 exits */
 	COL_RATE,   /* L2 exits per second (the total layouts only) */
 	COL_L0_US,  /* mean cost of an L2 exit L0 handled */
-	COL_L1_US,  /* mean cost of a reflected one, until its delivery to L1 */
 	COL_RT_US,  /* mean round trip of a reflected one, until L2 runs again (breakdown) */
-	COL_L1X_RT, /* L1's exits in its handler per round trip (breakdown) */
+	COL_MULT,   /* exit multiplication: L1's exits in its handler per round trip */
 	COL_L1_OWN, /* L1's own exits */
 	COL_SYNTH,  /* exits L0 synthesised to L1 (interrupts...) */
 	/* the round trip's parts, mean us (model.h NVMX_RT_L0_EXIT ...): wide screens only */
@@ -36,16 +36,15 @@ static const struct {
 	[COL_SHARE] = { "L1%", 5 },
 	[COL_RATE] = { "L2/s", 9 },
 	[COL_L0_US] = { "L0 us", 7 },
-	[COL_L1_US] = { "L1 us", 7 },
 	[COL_RT_US] = { "RT us", 7 },
-	[COL_L1X_RT] = { "L1x/RT", 6 },
+	[COL_MULT] = { "mult", 6 },
 	[COL_L1_OWN] = { "L1 own", 7 },
 	[COL_SYNTH] = { "synth", 7 },
-	[COL_P_L0_EXIT] = { "exit", 7, 1 },
+	[COL_P_L0_EXIT] = { "L0exit", 7, 1 },
 	[COL_P_REFLECT] = { "reflect", 7, 2 },
-	[COL_P_L1_HANDLER] = { "L1 hdl", 7, 3 },
-	[COL_P_L1_SERVICE] = { "L1 svc", 7, 4 },
-	[COL_P_ENTRY] = { "entry", 7, 5 },
+	[COL_P_L1_HANDLER] = { "L1hdl", 7, 3 },
+	[COL_P_L1_SERVICE] = { "L1svc", 7, 4 },
+	[COL_P_ENTRY] = { "L0entry", 7, 5 },
 };
 
 #define BATCH_NAME_WIDTH 28
@@ -57,7 +56,7 @@ static int layout(const struct top_fmt *f, bool shown[COLS])
 	/* what to give up first on a narrow terminal */
 	static const enum col drop[] = { COL_P_ENTRY,	COL_P_L1_SERVICE, COL_P_L1_HANDLER,
 					 COL_P_REFLECT, COL_P_L0_EXIT,	  COL_RATE,
-					 COL_L1X_RT,	COL_SYNTH,	  COL_L1_OWN,
+					 COL_MULT,	COL_SYNTH,	  COL_L1_OWN,
 					 COL_RT_US,	COL_L0_US };
 	int used = 0, width = f->width;
 
@@ -165,8 +164,8 @@ void top_fmt_row(const struct top_fmt *f, const struct top_view *v, const char *
 			break;
 		case COL_SHARE:
 			if (l0 + l1)
-				snprintf(val, sizeof(val), "%.1f",
-					 100.0 * (double)l1 / (double)(l0 + l1));
+					snprintf(val, sizeof(val), "%.1f",
+					 100.0 * nvmx_reflected_share(l0, l1));
 			else
 				snprintf(val, sizeof(val), "-");
 			break;
@@ -180,17 +179,15 @@ void top_fmt_row(const struct top_fmt *f, const struct top_view *v, const char *
 		case COL_L0_US:
 			fmt_mean_us(ns[TOP_L2_BY_L0], l0, val, sizeof(val));
 			break;
-		case COL_L1_US:
-			fmt_mean_us(ns[TOP_L2_BY_L1], l1, val, sizeof(val));
-			break;
 		case COL_RT_US:
 			fmt_mean_us(ns[TOP_ROUND_TRIP], n[TOP_ROUND_TRIP], val, sizeof(val));
 			break;
-		case COL_L1X_RT:
+		case COL_MULT:
 			if (n[TOP_ROUND_TRIP])
 				snprintf(val, sizeof(val), "%.2f",
-					 (double)(f->rate ? st->dl1_exits : st->l1_exits) /
-						 (double)n[TOP_ROUND_TRIP]);
+					 nvmx_exit_multiplication(f->rate ? st->dl1_exits
+									  : st->l1_exits,
+								  n[TOP_ROUND_TRIP]));
 			else
 				snprintf(val, sizeof(val), "-");
 			break;
@@ -237,18 +234,18 @@ void top_fmt_header(const struct top_fmt *f, const struct top_view *v, const str
 		snprintf(rate, sizeof(rate), "-");
 	fmt_count(l0 + l1, total, sizeof(total));
 	if (l0 + l1)
-		snprintf(share, sizeof(share), "%.1f%%", 100.0 * (double)l1 / (double)(l0 + l1));
+		snprintf(share, sizeof(share), "%.1f%%", 100.0 * nvmx_reflected_share(l0, l1));
 	else
 		snprintf(share, sizeof(share), "-");
 	/* the Turtles breakdown: '-' while the source has none (no complete round trip) */
 	if (a->n[TOP_ROUND_TRIP])
 		snprintf(rt, sizeof(rt), "%.1f us",
-			 (double)a->ns[TOP_ROUND_TRIP] / (double)a->n[TOP_ROUND_TRIP] / 1e3);
+			 nvmx_mean(a->ns[TOP_ROUND_TRIP], a->n[TOP_ROUND_TRIP]) / 1e3);
 	else
 		snprintf(rt, sizeof(rt), "-");
 	if (a->n[TOP_ROUND_TRIP])
 		snprintf(mult, sizeof(mult), "%.2f",
-			 (double)a->l1_exits / (double)a->n[TOP_ROUND_TRIP]);
+			 nvmx_exit_multiplication(a->l1_exits, a->n[TOP_ROUND_TRIP]));
 	else
 		snprintf(mult, sizeof(mult), "-");
 	if (v->overhead_known)
@@ -263,7 +260,7 @@ void top_fmt_header(const struct top_fmt *f, const struct top_view *v, const str
 		 w->paused ? "  PAUSED" : "", v->ended ? "  END" : "", w->refresh, w->since_start_s,
 		 v->interval_s, w->what);
 	snprintf(out[1], TOP_LINE_MAX,
-		 "L2 exits %s/s (total %s)  to L1 %s  round trip %s  L1 exits/trip %s", rate, total,
+		 "L2 exits %s/s (total %s)  to L1 %s  round trip %s  mult %s", rate, total,
 		 share, rt, mult);
 	snprintf(out[2], TOP_LINE_MAX,
 		 "VMs %zu  vCPUs %zu  nested entries %" PRIu64 "  round trips %" PRIu64

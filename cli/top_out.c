@@ -5,6 +5,8 @@
 #include <stdio.h>
 
 #include <json-c/json.h>
+
+#include "nvmx/derive.h"
 #include <linux/types.h>
 
 #include "nvmx/events.h"
@@ -83,8 +85,14 @@ static struct json_object *stats_object(const struct top_stats *st)
 			continue;
 		add_u64(c, "total", st->n[k]);
 		add_u64(c, "delta", st->dn[k]);
-		add_u64(c, "sum_ns", st->ns[k]);
-		add_u64(c, "delta_sum_ns", st->dns[k]);
+		/*
+		 * A reflected exit's time to its delivery to L1 is only the l0_exit part: its
+		 * cost is the round trip (docs/model.md's glossary), so no sum here.
+		 */
+		if (k != TOP_L2_BY_L1) {
+			add_u64(c, "sum_ns", st->ns[k]);
+			add_u64(c, "delta_sum_ns", st->dns[k]);
+		}
 		if (k == TOP_ROUND_TRIP) {
 			struct json_object *p = json_object_new_object(),
 					   *dp = json_object_new_object();
@@ -97,6 +105,11 @@ static struct json_object *stats_object(const struct top_stats *st)
 			json_object_object_add(c, "delta_parts_sum_ns", dp);
 			add_u64(c, "l1_exits", st->l1_exits);
 			add_u64(c, "delta_l1_exits", st->dl1_exits);
+			json_object_object_add(c, "mean_ns",
+					       json_object_new_double(nvmx_mean(st->ns[k], st->n[k])));
+			json_object_object_add(
+				c, "multiplication",
+				json_object_new_double(nvmx_exit_multiplication(st->l1_exits, st->n[k])));
 		}
 		json_object_object_add(o, names[k], c);
 	}

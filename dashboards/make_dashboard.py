@@ -59,10 +59,11 @@ panel("Share of L2 exits reflected to L1",
         f'sum by (vm) (rate(nvmx_l2_exits_total{{{VM}}}[{R}]))', "{{vm}}")],
       unit="percentunit")
 panel("Exit multiplication",
-      "Exits of L1 itself per L2 exit reflected to it (L1's VMRUN, VMREAD/VMWRITE, MSR "
-      "accesses... while handling one exit of its guest).",
-      [(f'sum by (vm) (rate(nvmx_l1_exits_total{{{VM}}}[{R}])) / '
-        f'sum by (vm) (rate(nvmx_l2_exits_total{{{VM},handled_by="L1"}}[{R}]))', "{{vm}}")])
+      "Exits of L1 inside the complete round trips of reflected L2 exits (its VMREAD/VMWRITE, "
+      "MSR accesses... while handling one exit of its guest; not the VMRUN/VMRESUME that "
+      "resumes L2) per round trip: nvmx report's mult (docs/model.md's glossary).",
+      [(f'sum by (vm) (rate(nvmx_nested_round_trip_l1_exits_total{{{VM}}}[{R}])) / '
+        f'sum by (vm) (rate(nvmx_nested_round_trips_total{{{VM}}}[{R}]))', "{{vm}}")])
 panel("Turtles breakdown: time share of each part, per reason",
       "Where a complete round trip of a reflected L2 exit (L2 exit to the next entry into L2) "
       "spends its time, per reason of the reflected exit, over the dashboard's range: "
@@ -80,9 +81,9 @@ panel("Turtles breakdown: time share of each part, per reason",
                                   "options": {"columnField": "part", "rowField": "reason",
                                               "valueField": "Value"}}]})
 panels[-1]["targets"][0].update({"instant": True, "range": False, "format": "table"})
-panel("Exit multiplication per round trip",
-      "Exits of L1 inside each complete round trip of a reflected L2 exit (its VMREAD/VMWRITE, "
-      "CPUID, MSR accesses... while handling that one exit), per reason of the reflected exit.",
+panel("Exit multiplication per reason",
+      "The exit multiplication (exits of L1 inside each complete round trip of a reflected L2 "
+      "exit, its resuming VMRUN/VMRESUME not counted), per reason of the reflected exit.",
       [(f'sum by (reason) (rate(nvmx_nested_round_trip_l1_exits_total{{{VM}}}[{R}])) / '
         f'sum by (reason) (rate(nvmx_nested_round_trips_total{{{VM}}}[{R}]))', "{{reason}}")])
 panel("Round trip time per reason (mean, p99)",
@@ -101,13 +102,13 @@ panel("Top L2 exit reasons",
       kind="bargauge",
       extra={"options": {"orientation": "horizontal", "displayMode": "gradient",
                          "reduceOptions": {"calcs": ["lastNotNull"], "values": False}}})
-panel("L2 exit handling time (p50, p99)",
-      "From the L2 exit to its decision (L0's next entry, or the reflection to L1); log2 "
-      "buckets, so quantiles are within a factor of two.",
-      [(f'histogram_quantile(0.5, sum by (le, handled_by) '
-        f'(rate(nvmx_l2_exit_handling_seconds_bucket{{{VM}}}[{R}])))', "p50 {{handled_by}}"),
-       (f'histogram_quantile(0.99, sum by (le, handled_by) '
-        f'(rate(nvmx_l2_exit_handling_seconds_bucket{{{VM}}}[{R}])))', "p99 {{handled_by}}")],
+panel("L0-handled L2 exit time (p50, p99)",
+      "L2 exits L0 handled itself, from the exit to L0's next entry; log2 buckets, so "
+      "quantiles are within a factor of two. A reflected exit's cost is its round trip.",
+      [(f'histogram_quantile(0.5, sum by (le) '
+        f'(rate(nvmx_l2_exit_handling_seconds_bucket{{{VM},handled_by="L0"}}[{R}])))', "p50"),
+       (f'histogram_quantile(0.99, sum by (le) '
+        f'(rate(nvmx_l2_exit_handling_seconds_bucket{{{VM},handled_by="L0"}}[{R}])))', "p99")],
       unit="s")
 panel("MSR/port exits: top offenders by cost",
       "The ten MSRs and the ten I/O ports whose exits cost the most time per second, all VMs "

@@ -109,7 +109,7 @@ trips=$(jq -r '([.l2_exits[] | select(.certain and .handled_by == "L1") | .count
 shown=$(grep -o 'round trips [0-9]*' "$out/screen.txt" | awk '{ print $3 }')
 [ -n "$shown" ] && [ "$shown" = "$trips" ] && ok "round trips: $trips in the header" ||
 	bad "round trips: truth $trips, header '$shown'"
-per=$(grep -o 'L1 exits/trip [0-9.]*' "$out/screen.txt" | awk '{ print $3 }')
+per=$(grep -o 'mult [0-9][0-9.]*' "$out/screen.txt" | head -1 | awk '{ print $2 }')
 [ -n "$per" ] && awk -v p="$per" -v k="$mult" 'BEGIN { exit !(p >= k && p <= k + 0.1) }' &&
 	ok "L1 exits per round trip: $per in the header (mult=$mult)" ||
 	bad "L1 exits per round trip: header '$per', want $mult (+0.1 at most)"

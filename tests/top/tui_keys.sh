@@ -127,10 +127,10 @@ check_not "p again resumes" "PAUSED"
 tm resize-window -t top -x 36 -y 6
 check "a tiny window says it is too small" "too small"
 tm resize-window -t top -x 170 -y 30
-check "a wide window shows the round trip's parts" "L1 hdl"
+check "a wide window shows the round trip's parts" "L1hdl"
 check "and the rows again" "    cpuid "
 tm resize-window -t top -x 80 -y 24
-check_not "back at 80 columns the parts go" "L1 hdl"
+check_not "back at 80 columns the parts go" "L1hdl"
 
 tm send-keys -t top q
 sleep 0.5
