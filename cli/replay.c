@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "paths.h"
 #include "nvmx/exit_reasons.h"
 #include "nvmx/replay.h"
 #include "nvmx/summary.h"
@@ -26,7 +27,9 @@ static void usage(FILE *f)
 		"by\n"
 		"content), either the tracefs 'trace' file or 'trace-cmd report' output (also "
 		"with\n"
-		"-t/nanosecond timestamps). Capture one on the host running L0:\n"
+		"-t/nanosecond timestamps); or an attribution already made (nvmxd --json, nvmx\n"
+		"replay --json): then its table, as nvmx up shows nvmxd's. Capture one on the\n"
+		"host running L0:\n"
 		"\n"
 		"  cd /sys/kernel/tracing\n"
 		"  for e in kvm_exit kvm_entry kvm_nested_vmexit kvm_nested_vmexit_inject \\\n"
@@ -84,7 +87,7 @@ int nvmx_cmd_replay(int argc, char **argv)
 	struct nvmx_summary *sum = NULL;
 	const char *path = NULL;
 	bool json = false;
-	int err;
+	int err = 0;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--json")) {
@@ -106,6 +109,24 @@ int nvmx_cmd_replay(int argc, char **argv)
 	if (!path) {
 		usage(stderr);
 		return 2;
+	}
+	if (nvmx_path_is_json(path)) {
+		/* an attribution already made (nvmxd --json...): its table, as nvmx up shows it */
+		char msg[512];
+
+		sum = nvmx_summary_read_json(path, msg, sizeof(msg));
+		if (!sum) {
+			fprintf(stderr, "nvmx replay: %s\n", msg);
+			return 2;
+		}
+		if (json)
+			err = nvmx_summary_write_json(sum, stdout);
+		else
+			nvmx_print_table(stdout, sum);
+		if (err)
+			fprintf(stderr, "nvmx replay: writing JSON: %s\n", strerror(-err));
+		nvmx_summary_free(sum);
+		return err ? 1 : 0;
 	}
 	err = nvmx_replay_path(path, &sum, &stats, stderr);
 	if (err) {

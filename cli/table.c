@@ -15,6 +15,7 @@
 struct row {
 	uint32_t isa, reason;
 	uint64_t l0, l1, l1_exits, synth;
+	uint64_t round_trips, rt_l1_exits; /* complete round trips of this reason, L1 exits in them */
 };
 
 static struct row *row_of(struct row *rows, size_t *n, size_t cap, uint32_t isa, uint32_t reason)
@@ -47,6 +48,8 @@ void nvmx_print_table(FILE *f, const struct nvmx_summary *s)
 	size_t n_ex = nvmx_summary_exits(s, &ex);
 	size_t n_ms = nvmx_summary_msrs(s, &ms);
 	size_t n_po = nvmx_summary_ports(s, &po);
+	const struct nvmx_bd_entry *bd;
+	size_t n_bd = nvmx_summary_breakdowns(s, &bd);
 	struct row rows[512];
 	size_t n_rows = 0, dropped = 0;
 	uint64_t tot_l0 = 0, tot_l1 = 0, tot_l1x = 0, tot_syn = 0, rts, rt_l1;
@@ -69,21 +72,37 @@ void nvmx_print_table(FILE *f, const struct nvmx_summary *s)
 		else
 			r->synth += ex[i].count;
 	}
-	fprintf(f, "%-4s %-22s %10s %10s %10s %10s %10s\n", "isa", "reason", "L2->L0", "L2->L1",
-		"reflected", "L1 own", "synth->L1");
+	for (size_t i = 0; i < n_bd; i++) {
+		struct row *r;
+
+		if (bd[i].kind != NVMX_BD_ROUND_TRIP)
+			continue;
+		r = row_of(rows, &n_rows, sizeof(rows) / sizeof(rows[0]), bd[i].isa, bd[i].reason);
+		if (!r) {
+			dropped++;
+			continue;
+		}
+		r->round_trips += bd[i].count;
+		r->rt_l1_exits += nvmx_bd_l1_exits(&bd[i]);
+	}
+	fprintf(f, "%-4s %-22s %10s %10s %10s %10s %10s %6s\n", "isa", "reason", "L2->L0",
+		"L2->L1", "reflected", "L1 own", "synth->L1", "mult");
 	for (size_t i = 0; i < n_rows; i++) {
 		const struct row *r = &rows[i];
-		char share[16] = "-";
+		char share[16] = "-", mult[16] = "-";
 
 		if (r->l0 + r->l1)
 			snprintf(share, sizeof(share), "%.1f%%",
-				 100.0 * (double)r->l1 / (double)(r->l0 + r->l1));
+				 100.0 * nvmx_reflected_share(r->l0, r->l1));
+		if (r->round_trips)
+			snprintf(mult, sizeof(mult), "%.2f",
+				 nvmx_exit_multiplication(r->rt_l1_exits, r->round_trips));
 		fprintf(f,
 			"%-4s %-22s %10" PRIu64 " %10" PRIu64 " %10s %10" PRIu64 " %10" PRIu64
-			"%s\n",
+			" %6s%s\n",
 			nvmx_isa_name(r->isa),
 			nvmx_reason_name(r->isa, r->reason, buf, sizeof(buf)), r->l0, r->l1, share,
-			r->l1_exits, r->synth,
+			r->l1_exits, r->synth, mult,
 			nvmx_reason_certain(r->isa, r->reason) || !(r->l0 + r->l1 + r->l1_exits)
 				? ""
 				: "  (not fixed by the workload)");
@@ -94,9 +113,12 @@ void nvmx_print_table(FILE *f, const struct nvmx_summary *s)
 	}
 	if (dropped)
 		fprintf(f, "(%zu entries not shown: too many reasons)\n", dropped);
-	fprintf(f, "%-4s %-22s %10" PRIu64 " %10" PRIu64 " %10s %10" PRIu64 " %10" PRIu64 "\n", "",
-		"total", tot_l0, tot_l1, "", tot_l1x, tot_syn);
 	nvmx_summary_round_trip_totals(s, &rts, &rt_l1);
+	snprintf(buf, sizeof(buf), "-");
+	if (rts)
+		snprintf(buf, sizeof(buf), "%.2f", nvmx_exit_multiplication(rt_l1, rts));
+	fprintf(f, "%-4s %-22s %10" PRIu64 " %10" PRIu64 " %10s %10" PRIu64 " %10" PRIu64 " %6s\n",
+		"", "total", tot_l0, tot_l1, "", tot_l1x, tot_syn, buf);
 	if (rts)
 		fprintf(f,
 			"\nexit multiplication (mult): %.2f L1 exits per round trip (L0 exits/RT "
