@@ -12,6 +12,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "nvmx/derive.h"
 #include "nvmx/breakdown.h"
 #include "nvmx/exit_reasons.h"
 #include "turtles.h"
@@ -177,11 +178,6 @@ const char *nvmxd_turtles_cycles_json(const struct nvmxd_turtles *t)
 		   "\"unit\": \"ns\"}";
 }
 
-static double share(uint64_t part, uint64_t whole)
-{
-	return whole ? 100.0 * (double)part / (double)whole : 0.0;
-}
-
 void nvmxd_turtles_print(const struct nvmxd_counts *c, uint32_t tgid, const char *indent, FILE *f)
 {
 	for (size_t i = 0; i < c->n_bds; i++) {
@@ -197,7 +193,7 @@ void nvmxd_turtles_print(const struct nvmxd_counts *c, uint32_t tgid, const char
 		if (b->key.kind != NVMX_BD_ROUND_TRIP) {
 			fprintf(f, "%s%-20s L0-handled%s %8" PRIu64 "  mean %.1f us\n", indent, rb,
 				b->key.kind == NVMX_BD_L0_TO_VMM ? " (to VMM)" : "        ",
-				(uint64_t)b->v.count, (double)s[0] / (double)b->v.count / 1e3);
+				(uint64_t)b->v.count, nvmx_mean(s[0], b->v.count) / 1e3);
 			continue;
 		}
 		for (size_t k = 0; k < c->n_bd_l1s; k++) {
@@ -208,14 +204,16 @@ void nvmxd_turtles_print(const struct nvmxd_counts *c, uint32_t tgid, const char
 				l1 += c->bd_l1s[k].count;
 		}
 		fprintf(f,
-			"%s%-20s round trips %8" PRIu64 "  mean %.1f us: L0 exit %.0f%%, reflect "
-			"%.0f%%, L1 handler %.0f%%, L1 exits %.0f%% (x%.2f), L0 entry %.0f%%\n",
+			"%s%-20s round trips %8" PRIu64 "  mean %.1f us: L0exit %.0f%%, reflect "
+			"%.0f%%, L1hdl %.0f%%, L1svc %.0f%%, L0entry %.0f%%, mult %.2f\n",
 			indent, rb, (uint64_t)b->v.count,
-			(double)s[NVMX_RT_ROUND_TRIP] / (double)b->v.count / 1e3,
-			share(s[NVMX_RT_L0_EXIT], s[0]), share(s[NVMX_RT_L0_REFLECT], s[0]),
-			share(s[NVMX_RT_L1_HANDLER], s[0]), share(s[NVMX_RT_L1_EXIT_SERVICE], s[0]),
-			(double)l1 / (double)b->v.count,
-			share(s[NVMX_RT_L0_ENTRY_EMULATION], s[0]));
+			nvmx_mean(s[NVMX_RT_ROUND_TRIP], b->v.count) / 1e3,
+			100 * nvmx_share(s[NVMX_RT_L0_EXIT], s[0]),
+			100 * nvmx_share(s[NVMX_RT_L0_REFLECT], s[0]),
+			100 * nvmx_share(s[NVMX_RT_L1_HANDLER], s[0]),
+			100 * nvmx_share(s[NVMX_RT_L1_EXIT_SERVICE], s[0]),
+			100 * nvmx_share(s[NVMX_RT_L0_ENTRY_EMULATION], s[0]),
+			nvmx_exit_multiplication(l1, b->v.count));
 	}
 }
 
