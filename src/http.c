@@ -201,7 +201,7 @@ static int read_counts(struct nvmxd_http *h)
 static enum MHD_Result serve_metrics(struct nvmxd_http *h, struct MHD_Connection *c)
 {
 	const char *accept = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept");
-	enum nvmxd_metrics_format fmt = nvmxd_metrics_negotiate(accept);
+	enum prom_format fmt = prom_negotiate(accept);
 	struct nvmxd_metrics_in in = {
 		.counts = &h->counts,
 		.vm_name = h->src.vm_name,
@@ -234,7 +234,7 @@ static enum MHD_Result serve_metrics(struct nvmxd_http *h, struct MHD_Connection
 		free(text);
 		return respond_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "writing metrics failed\n");
 	}
-	return respond(c, MHD_HTTP_OK, nvmxd_metrics_content_type(fmt), text, len);
+	return respond(c, MHD_HTTP_OK, prom_content_type(fmt), text, len);
 }
 
 static enum MHD_Result serve_summary(struct nvmxd_http *h, struct MHD_Connection *c)

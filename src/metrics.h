@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * nvmxd's counts as Prometheus metrics: the text exposition format 0.0.4, or OpenMetrics 1.0.0
- * when the scraper asks for it. Every metric is listed, with its labels, in docs/metrics.md.
+ * when the scraper asks for it (written by src/promtext.h). Every metric is listed, with its
+ * labels, in docs/metrics.md.
  *
  * The exits map becomes counters and log2 histograms by (vm, isa, reason, handled_by); a
  * histogram's `le` bounds are the map's buckets (bucket i: <= 2^i ns, bpf/nvmx.h) in seconds, made
@@ -16,6 +17,7 @@
 #include <stdio.h>
 
 #include "collect.h"
+#include "promtext.h"
 
 /* One program of the table nvmxd attaches (static once attached). */
 struct nvmxd_prog_status {
@@ -78,18 +80,13 @@ struct nvmxd_metrics_in {
 	uint32_t kver;		     /* this kernel (nvmx_kver), for the bitmap mechanism label */
 };
 
-enum nvmxd_metrics_format {
-	NVMXD_METRICS_TEXT,	   /* text/plain; version=0.0.4 */
-	NVMXD_METRICS_OPENMETRICS, /* application/openmetrics-text; version=1.0.0 */
-};
+/*
+ * Writes every metric, in the format an HTTP Accept header asked for (prom_negotiate). Returns 0,
+ * -ENOMEM or -EIO.
+ */
+int nvmxd_metrics_write(FILE *out, const struct nvmxd_metrics_in *in, enum prom_format fmt);
 
-const char *nvmxd_metrics_content_type(enum nvmxd_metrics_format fmt);
-
-/* Which format an Accept header asks for (NULL: text). */
-enum nvmxd_metrics_format nvmxd_metrics_negotiate(const char *accept);
-
-/* Writes every metric. Returns 0, -ENOMEM or -EIO. */
-int nvmxd_metrics_write(FILE *out, const struct nvmxd_metrics_in *in,
-			enum nvmxd_metrics_format fmt);
+/* The MSR and port families (metrics_io.c), for nvmxd_metrics_write; updates in->io_top. */
+void nvmxd_metrics_write_io(struct prom_writer *w, const struct nvmxd_metrics_in *in);
 
 #endif /* NVMXD_METRICS_H */

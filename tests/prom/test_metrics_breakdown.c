@@ -62,7 +62,7 @@ static struct nvmxd_keyed_count vec(uint32_t tgid, uint32_t type, uint32_t vecto
 	return k;
 }
 
-static char *scrape(enum nvmxd_metrics_format fmt)
+static char *scrape(enum prom_format fmt)
 {
 	static struct nvmxd_bd bds[4];
 	static struct nvmxd_keyed_count l1s[4], vecs[3];
@@ -107,7 +107,7 @@ static void lacks(const char *text, const char *part)
 
 Test(metrics_breakdown, round_trips_summed_by_vm_name)
 {
-	char *t = scrape(NVMXD_METRICS_TEXT);
+	char *t = scrape(PROM_TEXT);
 
 	has(t, "# TYPE nvmx_nested_round_trips_total counter");
 	has(t, "nvmx_nested_round_trips_total{vm=\"vm-a\",isa=\"svm\",reason=\"cpuid\"} 5");
@@ -119,7 +119,7 @@ Test(metrics_breakdown, round_trips_summed_by_vm_name)
 
 Test(metrics_breakdown, parts_in_seconds)
 {
-	char *t = scrape(NVMXD_METRICS_TEXT);
+	char *t = scrape(PROM_TEXT);
 
 	/* vm-a cpuid: unit 100 + 1000 = 1100 ns per part index */
 	has(t, "nvmx_nested_round_trip_part_seconds_total{vm=\"vm-a\",isa=\"svm\",reason=\"cpuid\","
@@ -134,7 +134,7 @@ Test(metrics_breakdown, parts_in_seconds)
 
 Test(metrics_breakdown, round_trip_histogram_cumulative)
 {
-	char *t = scrape(NVMXD_METRICS_TEXT);
+	char *t = scrape(PROM_TEXT);
 
 	has(t, "# TYPE nvmx_nested_round_trip_seconds histogram");
 	has(t, "nvmx_nested_round_trip_seconds_bucket{vm=\"vm-a\",isa=\"svm\",reason=\"cpuid\","
@@ -152,7 +152,7 @@ Test(metrics_breakdown, round_trip_histogram_cumulative)
 
 Test(metrics_breakdown, l1_exits_by_l1_reason)
 {
-	char *t = scrape(NVMXD_METRICS_TEXT);
+	char *t = scrape(PROM_TEXT);
 
 	has(t, "nvmx_nested_round_trip_l1_exits_total{vm=\"vm-a\",isa=\"svm\",reason=\"cpuid\","
 	       "l1_reason=\"cpuid\"} 10");
@@ -165,7 +165,7 @@ Test(metrics_breakdown, l1_exits_by_l1_reason)
 
 Test(metrics_breakdown, interrupted_events)
 {
-	char *t = scrape(NVMXD_METRICS_TEXT);
+	char *t = scrape(PROM_TEXT);
 
 	has(t, "nvmx_interrupted_events_total{vm=\"vm-a\",isa=\"svm\",type=\"ext_intr\","
 	       "vector=\"0xec\",outcome=\"handed_to_l1\"} 7");
@@ -174,7 +174,7 @@ Test(metrics_breakdown, interrupted_events)
 	free(t);
 }
 
-static void promtool_accepts(enum nvmxd_metrics_format fmt)
+static void promtool_accepts(enum prom_format fmt)
 {
 	char *t = scrape(fmt);
 
@@ -184,12 +184,12 @@ static void promtool_accepts(enum nvmxd_metrics_format fmt)
 
 Test(metrics_breakdown, promtool_accepts_text)
 {
-	promtool_accepts(NVMXD_METRICS_TEXT);
+	promtool_accepts(PROM_TEXT);
 }
 
 Test(metrics_breakdown, openmetrics_families)
 {
-	char *t = scrape(NVMXD_METRICS_OPENMETRICS);
+	char *t = scrape(PROM_OPENMETRICS);
 
 	has(t, "# TYPE nvmx_nested_round_trips counter");
 	has(t, "# TYPE nvmx_nested_round_trip_part_seconds counter");

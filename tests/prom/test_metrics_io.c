@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * nvmxd's bounded MSR/port families (src/metrics.c): nvmx_msr_exits_total, nvmx_io_exits_total,
+ * nvmxd's bounded MSR/port families (src/metrics_io.c): nvmx_msr_exits_total, nvmx_io_exits_total,
  * their _timed_total and _cost_seconds_total. From counts written out here, scraped twice
  * through one struct nvmxd_io_top as nvmxd's HTTP thread does: the NVMXD_IO_TOP costliest keys
  * get their own series, every other key adds to one "other" series per isa, exit and handler,
@@ -74,7 +74,7 @@ static size_t slot(int i)
 }
 
 static char *scrape(const struct nvmxd_counts *c, struct nvmxd_io_top *top, uint32_t kver,
-		    enum nvmxd_metrics_format fmt)
+		    enum prom_format fmt)
 {
 	struct nvmxd_metrics_in in = {
 		.counts = c, .vm_name = vm_name, .io_top = top, .kver = kver
@@ -204,7 +204,7 @@ Test(metrics_io, costliest_keys_then_other)
 	char *t;
 
 	fill(ms, by_key, N_MSRS);
-	t = scrape(&c, &top, 6012, NVMXD_METRICS_TEXT);
+	t = scrape(&c, &top, 6012, PROM_TEXT);
 	cr_expect_eq(top.n_msrs, NVMXD_IO_TOP);
 	cr_expect_eq(top.n_ports, 0);
 	check_scrape(t, by_key, N_MSRS);
@@ -220,7 +220,7 @@ Test(metrics_io, series_never_move)
 	char *t, l[512];
 
 	fill(ms, by_key, N_MSRS);
-	free(scrape(&c, &top, 6012, NVMXD_METRICS_TEXT));
+	free(scrape(&c, &top, 6012, PROM_TEXT));
 	first = top;
 
 	/* every key goes on; the last one becomes the costliest of all; a new key appears */
@@ -239,7 +239,7 @@ Test(metrics_io, series_never_move)
 	ms[N_MSRS] = by_key[N_MSRS];
 	c.n_msrs = N_MSRS + 1;
 
-	t = scrape(&c, &top, 6012, NVMXD_METRICS_TEXT);
+	t = scrape(&c, &top, 6012, PROM_TEXT);
 	cr_expect_eq(top.n_msrs, NVMXD_IO_TOP);
 	cr_expect_eq(memcmp(&top, &first, sizeof(top)), 0, "the exported keys did not change");
 	check_scrape(t, by_key, N_MSRS + 1);
@@ -263,7 +263,7 @@ Test(metrics_io, labels_and_mechanism)
 	char *t, l[512];
 
 	fill(ms, by_key, N_MSRS);
-	t = scrape(&c, &top, 6012, NVMXD_METRICS_TEXT);
+	t = scrape(&c, &top, 6012, PROM_TEXT);
 	/* 0x1b handled by L0 on VMX: KVM never merges it, it always exits */
 	cr_expect_eq(value(t, "nvmx_msr_exits_total",
 			   "isa=\"vmx\",msr=\"0x1b\",name=\"IA32_APIC_BASE\",access=\"read\","
@@ -299,8 +299,8 @@ Test(metrics_io, mechanism_follows_the_kernel)
 	struct nvmxd_io_top top61 = { 0 }, top612 = { 0 };
 	const char *fmt = "isa=\"vmx\",msr=\"0x10b\",name=\"IA32_FLUSH_CMD\",access=\"write\","
 			  "exit=\"L2\",handled_by=\"L0\",mechanism=\"%s\"";
-	char *t61 = scrape(&c, &top61, 6001, NVMXD_METRICS_TEXT);
-	char *t612 = scrape(&c, &top612, 6012, NVMXD_METRICS_TEXT);
+	char *t61 = scrape(&c, &top61, 6001, PROM_TEXT);
+	char *t612 = scrape(&c, &top612, 6012, PROM_TEXT);
 	char l[512];
 
 	snprintf(l, sizeof(l), fmt, "always_exits");
@@ -334,7 +334,7 @@ Test(metrics_io, ports)
 		if (i >= NVMXD_IO_TOP)
 			other += ps[i].v.count;
 	}
-	t = scrape(&c, &top, 6012, NVMXD_METRICS_TEXT);
+	t = scrape(&c, &top, 6012, PROM_TEXT);
 	cr_expect_eq(top.n_ports, NVMXD_IO_TOP);
 	cr_expect_eq(series(t, "nvmx_io_exits_total", "port=\"other\"", false), NVMXD_IO_TOP);
 	cr_expect_eq(value(t, "nvmx_io_exits_total",
@@ -351,7 +351,7 @@ Test(metrics_io, ports)
 	free(t);
 }
 
-static void promtool_accepts(enum nvmxd_metrics_format fmt)
+static void promtool_accepts(enum prom_format fmt)
 {
 	struct nvmxd_msr ms[N_MSRS], by_key[N_MSRS];
 	struct nvmxd_counts c = { .msrs = ms, .n_msrs = N_MSRS };
@@ -366,7 +366,7 @@ static void promtool_accepts(enum nvmxd_metrics_format fmt)
 
 Test(metrics_io, promtool_accepts_text)
 {
-	promtool_accepts(NVMXD_METRICS_TEXT);
+	promtool_accepts(PROM_TEXT);
 }
 
 Test(metrics_io, openmetrics_families)
@@ -377,7 +377,7 @@ Test(metrics_io, openmetrics_families)
 	char *t;
 
 	fill(ms, by_key, N_MSRS);
-	t = scrape(&c, &top, 6012, NVMXD_METRICS_OPENMETRICS);
+	t = scrape(&c, &top, 6012, PROM_OPENMETRICS);
 	cr_expect_not_null(strstr(t, "\n# TYPE nvmx_msr_exits counter\n"));
 	cr_expect_not_null(strstr(t, "\n# TYPE nvmx_msr_exits_timed counter\n"));
 	cr_expect_not_null(strstr(t, "\n# TYPE nvmx_msr_exit_cost_seconds counter\n"));
