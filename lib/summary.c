@@ -26,7 +26,10 @@ void nvmx_summary_free(struct nvmx_summary *s)
 	free(s->exits);
 	free(s->msrs);
 	free(s->ports);
-	nvmx_bd_free(s);
+	for (size_t i = 0; i < s->n_bds; i++)
+		free(s->bds[i].l1);
+	free(s->bds);
+	free(s->vecs);
 	free(s);
 }
 
@@ -298,6 +301,185 @@ uint64_t nvmx_summary_failed_entries(const struct nvmx_summary *s)
 uint64_t nvmx_summary_unattributed(const struct nvmx_summary *s)
 {
 	return s->unattributed;
+}
+
+/* ---- the Turtles breakdown and interrupted event deliveries (include/nvmx/breakdown.h) ---- */
+
+static int grow(void **arr, size_t *cap, size_t n, size_t elem)
+{
+	size_t ncap;
+	void *p;
+
+	if (n < *cap)
+		return 0;
+	ncap = *cap ? *cap * 2 : 16;
+	p = realloc(*arr, ncap * elem);
+	if (!p)
+		return -ENOMEM;
+	*arr = p;
+	*cap = ncap;
+	return 0;
+}
+
+static int cmp3(uint32_t a0, uint32_t a1, uint32_t a2, uint32_t b0, uint32_t b1, uint32_t b2)
+{
+	if (a0 != b0)
+		return a0 < b0 ? -1 : 1;
+	if (a1 != b1)
+		return a1 < b1 ? -1 : 1;
+	if (a2 != b2)
+		return a2 < b2 ? -1 : 1;
+	return 0;
+}
+
+/* The entry of (isa, reason, kind), created (sorted in) when create is set; NULL: none/ENOMEM. */
+static struct nvmx_bd_entry *bd_entry(struct nvmx_summary *s, uint32_t isa, uint32_t reason,
+				      uint32_t kind, bool create)
+{
+	size_t at = 0;
+
+	for (; at < s->n_bds; at++) {
+		const struct nvmx_bd_entry *e = &s->bds[at];
+		int c = cmp3(e->isa, e->reason, e->kind, isa, reason, kind);
+
+		if (!c)
+			return &s->bds[at];
+		if (c > 0)
+			break;
+	}
+	if (!create || grow((void **)&s->bds, &s->cap_bds, s->n_bds, sizeof(*s->bds)))
+		return NULL;
+	memmove(&s->bds[at + 1], &s->bds[at], (s->n_bds - at) * sizeof(*s->bds));
+	memset(&s->bds[at], 0, sizeof(*s->bds));
+	s->bds[at].isa = isa;
+	s->bds[at].reason = reason;
+	s->bds[at].kind = kind;
+	s->n_bds++;
+	return &s->bds[at];
+}
+
+int nvmx_summary_add_breakdown(struct nvmx_summary *s, uint32_t isa, uint32_t reason, uint32_t kind,
+			       uint64_t count, const uint64_t *sum_ns, const uint64_t *buckets)
+{
+	struct nvmx_bd_entry *e;
+
+	if (kind >= NVMX_BD_KINDS)
+		return -EINVAL;
+	if (!count)
+		return 0;
+	e = bd_entry(s, isa, reason, kind, true);
+	if (!e)
+		return -ENOMEM;
+	e->count += count;
+	for (uint32_t i = 0; sum_ns && i < NVMX_RT_PARTS; i++)
+		e->sum_ns[i] += sum_ns[i];
+	for (uint32_t i = 0; buckets && i < NVMX_HIST_BUCKETS; i++)
+		e->buckets[i] += buckets[i];
+	return 0;
+}
+
+int nvmx_summary_add_breakdown_cycles(struct nvmx_summary *s, uint32_t isa, uint32_t reason,
+				      uint64_t count, const uint64_t *sum_cycles)
+{
+	struct nvmx_bd_entry *e;
+
+	if (!count)
+		return 0;
+	e = bd_entry(s, isa, reason, NVMX_BD_ROUND_TRIP, true);
+	if (!e)
+		return -ENOMEM;
+	e->cycles_count += count;
+	for (uint32_t i = 0; i < NVMX_RT_PARTS; i++)
+		e->sum_cycles[i] += sum_cycles[i];
+	return 0;
+}
+
+int nvmx_summary_add_breakdown_l1(struct nvmx_summary *s, uint32_t isa, uint32_t reason,
+				  uint32_t l1_reason, uint64_t count)
+{
+	struct nvmx_bd_entry *e;
+	size_t at = 0;
+
+	if (!count)
+		return 0;
+	e = bd_entry(s, isa, reason, NVMX_BD_ROUND_TRIP, true);
+	if (!e)
+		return -ENOMEM;
+	for (; at < e->n_l1 && e->l1[at].reason < l1_reason; at++)
+		;
+	if (at == e->n_l1 || e->l1[at].reason != l1_reason) {
+		if (grow((void **)&e->l1, &e->cap_l1, e->n_l1, sizeof(*e->l1)))
+			return -ENOMEM;
+		memmove(&e->l1[at + 1], &e->l1[at], (e->n_l1 - at) * sizeof(*e->l1));
+		e->l1[at].reason = l1_reason;
+		e->l1[at].count = 0;
+		e->n_l1++;
+	}
+	e->l1[at].count += count;
+	return 0;
+}
+
+static int cmp_vec(const struct nvmx_vec_entry *a, uint32_t isa, uint32_t type, uint32_t vector,
+		   uint32_t outcome)
+{
+	int c = cmp3(a->isa, a->type, a->vector, isa, type, vector);
+
+	if (c)
+		return c;
+	return a->outcome == outcome ? 0 : a->outcome < outcome ? -1 : 1;
+}
+
+int nvmx_summary_add_vectoring(struct nvmx_summary *s, uint32_t isa, uint32_t type, uint32_t vector,
+			       uint32_t outcome, uint64_t count)
+{
+	size_t at = 0;
+	int c = 1;
+
+	if (type >= NVMX_VEC_TYPES || outcome >= NVMX_VEC_OUTCOMES || vector > 0xff)
+		return -EINVAL;
+	if (!count)
+		return 0;
+	for (; at < s->n_vecs; at++) {
+		c = cmp_vec(&s->vecs[at], isa, type, vector, outcome);
+		if (c >= 0)
+			break;
+	}
+	if (at == s->n_vecs || c) {
+		if (grow((void **)&s->vecs, &s->cap_vecs, s->n_vecs, sizeof(*s->vecs)))
+			return -ENOMEM;
+		memmove(&s->vecs[at + 1], &s->vecs[at], (s->n_vecs - at) * sizeof(*s->vecs));
+		s->vecs[at] = (struct nvmx_vec_entry){ isa, type, vector, outcome, 0 };
+		s->n_vecs++;
+	}
+	s->vecs[at].count += count;
+	return 0;
+}
+
+size_t nvmx_summary_breakdowns(const struct nvmx_summary *s, const struct nvmx_bd_entry **out)
+{
+	*out = s->bds;
+	return s->n_bds;
+}
+
+size_t nvmx_summary_vectorings(const struct nvmx_summary *s, const struct nvmx_vec_entry **out)
+{
+	*out = s->vecs;
+	return s->n_vecs;
+}
+
+const struct nvmx_bd_entry *nvmx_summary_breakdown_find(const struct nvmx_summary *s, uint32_t isa,
+							uint32_t reason, uint32_t kind)
+{
+	return bd_entry((struct nvmx_summary *)s, isa, reason, kind, false);
+}
+
+uint64_t nvmx_summary_vectoring_count(const struct nvmx_summary *s, uint32_t isa, uint32_t type,
+				      uint32_t vector, uint32_t outcome)
+{
+	for (size_t i = 0; i < s->n_vecs; i++)
+		if (!cmp_vec(&s->vecs[i], isa, type, vector, outcome))
+			return s->vecs[i].count;
+	return 0;
 }
 
 /*

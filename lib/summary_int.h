@@ -55,7 +55,6 @@ int nvmx_json_get_isa(struct nvmx_json_reader *r, struct json_object *o, const c
 int nvmx_json_get_array(struct nvmx_json_reader *r, struct json_object *root, const char *key,
 			struct json_object **arr);
 
-void nvmx_bd_free(struct nvmx_summary *s);
 /* Adds root[key] for key "breakdown", "l0_handled" or "vectoring": 0 or -ENOMEM. */
 int nvmx_bd_json_add(struct json_object *root, const struct nvmx_summary *s, const char *key);
 /* Reads those keys (absent: empty); 0, or -EINVAL with "path: what" in err. */
