@@ -12,8 +12,6 @@
 #include "nvmx/summary.h"
 #include "summary_int.h"
 
-#define NVMX_SCHEMA 1
-
 struct nvmx_summary *nvmx_summary_new(void)
 {
 	return calloc(1, sizeof(struct nvmx_summary));
@@ -533,17 +531,17 @@ bool nvmx_exit_certain(enum nvmx_kind kind, uint32_t isa, uint32_t reason)
 	return nvmx_reason_certain(isa, reason);
 }
 
-static bool msr_certain(const struct nvmx_summary_msr *m)
+bool nvmx_msr_certain(const struct nvmx_summary_msr *m)
 {
 	return m->msr != NVMX_MSR_UNKNOWN && m->isa != NVMX_ISA_UNKNOWN;
 }
 
-static bool port_certain(const struct nvmx_summary_port *p)
+bool nvmx_port_certain(const struct nvmx_summary_port *p)
 {
 	return p->isa != NVMX_ISA_UNKNOWN;
 }
 
-static const char *handler_name(enum nvmx_handler h)
+const char *nvmx_handler_name(enum nvmx_handler h)
 {
 	return h == NVMX_HANDLED_BY_L0 ? "L0" : h == NVMX_HANDLED_BY_L1 ? "L1" : "none";
 }
@@ -553,202 +551,6 @@ static const char *const kind_keys[] = {
 	[NVMX_KIND_L1_EXIT] = "l1_exits",
 	[NVMX_KIND_SYNTHESIZED_TO_L1] = "synthesized_to_l1",
 };
-
-/* json-c's add functions only fail on allocation failure. */
-static int add_key(struct json_object *o, const char *key, struct json_object *v)
-{
-	if (!v)
-		return -ENOMEM;
-	if (json_object_object_add(o, key, v)) {
-		json_object_put(v);
-		return -ENOMEM;
-	}
-	return 0;
-}
-
-static int append(struct json_object *arr, struct json_object *v)
-{
-	if (!v)
-		return -ENOMEM;
-	if (json_object_array_add(arr, v)) {
-		json_object_put(v);
-		return -ENOMEM;
-	}
-	return 0;
-}
-
-/* Keys inserted in alphabetical order: json-c keeps insertion order, so the output is sorted. */
-static struct json_object *exit_json(const struct nvmx_summary_exit *e)
-{
-	struct json_object *o = json_object_new_object();
-	char buf[24];
-	int err = 0;
-
-	if (!o)
-		return NULL;
-	err |= add_key(o, "certain",
-		       json_object_new_boolean(nvmx_exit_certain(e->kind, e->isa, e->reason)));
-	err |= add_key(o, "count", json_object_new_int64((int64_t)e->count));
-	if (e->kind == NVMX_KIND_L2_EXIT)
-		err |= add_key(o, "handled_by",
-			       json_object_new_string(handler_name(e->handled_by)));
-	err |= add_key(o, "isa", json_object_new_string(nvmx_isa_name(e->isa)));
-	err |= add_key(
-		o, "reason",
-		json_object_new_string(nvmx_reason_name(e->isa, e->reason, buf, sizeof(buf))));
-	if (err) {
-		json_object_put(o);
-		return NULL;
-	}
-	return o;
-}
-
-/* "exit": "L2" with its handled_by, or "exit": "L1" for L1's own exits (handled_by NONE). */
-static int add_io_level(struct json_object *o, enum nvmx_handler h)
-{
-	int err =
-		add_key(o, "exit", json_object_new_string(h == NVMX_HANDLED_BY_NONE ? "L1" : "L2"));
-
-	if (h != NVMX_HANDLED_BY_NONE)
-		err |= add_key(o, "handled_by", json_object_new_string(handler_name(h)));
-	return err;
-}
-
-/* The cost of an MSR/port entry, only when something was timed (truth files have none). */
-static int add_io_cost(struct json_object *o, uint64_t timed, uint64_t sum_ns)
-{
-	int err = 0;
-
-	if (!timed)
-		return 0;
-	err |= add_key(o, "sum_ns", json_object_new_int64((int64_t)sum_ns));
-	err |= add_key(o, "timed", json_object_new_int64((int64_t)timed));
-	return err;
-}
-
-static struct json_object *msr_json(const struct nvmx_summary_msr *m)
-{
-	struct json_object *o = json_object_new_object();
-	char buf[24];
-	int err = 0;
-
-	if (!o)
-		return NULL;
-	if (m->msr == NVMX_MSR_UNKNOWN)
-		snprintf(buf, sizeof(buf), "unknown");
-	else
-		snprintf(buf, sizeof(buf), "0x%x", m->msr);
-	err |= add_key(o, "access", json_object_new_string(m->write ? "write" : "read"));
-	err |= add_key(o, "certain", json_object_new_boolean(msr_certain(m)));
-	err |= add_key(o, "count", json_object_new_int64((int64_t)m->count));
-	err |= add_io_level(o, m->handled_by);
-	err |= add_key(o, "isa", json_object_new_string(nvmx_isa_name(m->isa)));
-	err |= add_key(o, "msr", json_object_new_string(buf));
-	err |= add_io_cost(o, m->timed, m->sum_ns);
-	if (err) {
-		json_object_put(o);
-		return NULL;
-	}
-	return o;
-}
-
-static struct json_object *port_json(const struct nvmx_summary_port *p)
-{
-	struct json_object *o = json_object_new_object();
-	char buf[16];
-	int err = 0;
-
-	if (!o)
-		return NULL;
-	snprintf(buf, sizeof(buf), "0x%x", p->port);
-	err |= add_key(o, "certain", json_object_new_boolean(port_certain(p)));
-	err |= add_key(o, "count", json_object_new_int64((int64_t)p->count));
-	err |= add_key(o, "direction", json_object_new_string(p->in ? "in" : "out"));
-	err |= add_io_level(o, p->handled_by);
-	err |= add_key(o, "isa", json_object_new_string(nvmx_isa_name(p->isa)));
-	err |= add_key(o, "port", json_object_new_string(buf));
-	err |= add_key(o, "size", json_object_new_int(p->size));
-	err |= add_io_cost(o, p->timed, p->sum_ns);
-	if (err) {
-		json_object_put(o);
-		return NULL;
-	}
-	return o;
-}
-
-static struct json_object *summary_json(const struct nvmx_summary *s)
-{
-	struct json_object *root = json_object_new_object();
-	struct json_object *kinds[3] = { NULL, NULL, NULL };
-	struct json_object *msrs = NULL, *ports = NULL;
-	int err = 0;
-
-	if (!root)
-		return NULL;
-	for (int k = 0; k < 3; k++) {
-		kinds[k] = json_object_new_array();
-		if (!kinds[k])
-			goto fail;
-	}
-	msrs = json_object_new_array();
-	ports = json_object_new_array();
-	if (!msrs || !ports)
-		goto fail;
-	for (size_t i = 0; i < s->n_exits && !err; i++)
-		err = append(kinds[s->exits[i].kind], exit_json(&s->exits[i]));
-	for (size_t i = 0; i < s->n_msrs && !err; i++)
-		err = append(msrs, msr_json(&s->msrs[i]));
-	for (size_t i = 0; i < s->n_ports && !err; i++)
-		err = append(ports, port_json(&s->ports[i]));
-	if (err)
-		goto fail;
-
-	/* alphabetical; each add_key takes ownership even when it fails */
-	err |= nvmx_bd_json_add(root, s, "breakdown");
-	err |= nvmx_bd_json_add(root, s, "l0_handled");
-	err |= add_key(root, "l1_exits", kinds[NVMX_KIND_L1_EXIT]);
-	err |= add_key(root, "l2_exits", kinds[NVMX_KIND_L2_EXIT]);
-	err |= add_key(root, "msrs", msrs);
-	err |= add_key(root, "nested_entries", json_object_new_int64((int64_t)s->nested_entries));
-	err |= add_key(root, "nested_entries_failed",
-		       json_object_new_int64((int64_t)s->failed_entries));
-	err |= add_key(root, "ports", ports);
-	err |= add_key(root, "schema", json_object_new_int(NVMX_SCHEMA));
-	err |= add_key(root, "synthesized_to_l1", kinds[NVMX_KIND_SYNTHESIZED_TO_L1]);
-	err |= add_key(root, "unattributed", json_object_new_int64((int64_t)s->unattributed));
-	err |= nvmx_bd_json_add(root, s, "vectoring");
-	if (err) {
-		json_object_put(root);
-		return NULL;
-	}
-	return root;
-fail:
-	for (int k = 0; k < 3; k++)
-		json_object_put(kinds[k]);
-	json_object_put(msrs);
-	json_object_put(ports);
-	json_object_put(root);
-	return NULL;
-}
-
-int nvmx_summary_write_json(const struct nvmx_summary *s, FILE *out)
-{
-	struct json_object *root = summary_json(s);
-	const char *text;
-	int err = 0;
-
-	if (!root)
-		return -ENOMEM;
-	text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
-							    JSON_C_TO_STRING_SPACED |
-							    JSON_C_TO_STRING_NOSLASHESCAPE);
-	if (!text)
-		err = -ENOMEM;
-	else if (fputs(text, out) == EOF || fputc('\n', out) == EOF || fflush(out) == EOF)
-		err = -EIO;
-	json_object_put(root);
-	return err;
-}
 
 /* ---- reading ---- */
 
@@ -1131,7 +933,7 @@ static void exit_label(const struct nvmx_summary_exit *e, char *buf, size_t len)
 
 	if (e->kind == NVMX_KIND_L2_EXIT)
 		snprintf(buf, len, "%s %s %s %s", kind_keys[e->kind], nvmx_isa_name(e->isa), name,
-			 handler_name(e->handled_by));
+			 nvmx_handler_name(e->handled_by));
 	else
 		snprintf(buf, len, "%s %s %s", kind_keys[e->kind], nvmx_isa_name(e->isa), name);
 }
@@ -1139,7 +941,7 @@ static void exit_label(const struct nvmx_summary_exit *e, char *buf, size_t len)
 /* An MSR/port entry's handler in a diff line: L2 exits by L0 or L1, or L1's own exits. */
 static const char *io_level_name(enum nvmx_handler h)
 {
-	return h == NVMX_HANDLED_BY_NONE ? "L1-exit" : handler_name(h);
+	return h == NVMX_HANDLED_BY_NONE ? "L1-exit" : nvmx_handler_name(h);
 }
 
 static void msr_label(const struct nvmx_summary_msr *m, char *buf, size_t len)
@@ -1231,7 +1033,7 @@ static int compare_msrs(const struct nvmx_summary *t, const struct nvmx_summary 
 					sums[u] += m->count;
 			continue;
 		}
-		if (!msr_certain(m))
+		if (!nvmx_msr_certain(m))
 			continue;
 		at = find_msr(o->msrs, o->n_msrs, m, &found);
 		if (found) {
@@ -1263,7 +1065,7 @@ static int compare_msrs(const struct nvmx_summary *t, const struct nvmx_summary 
 	for (size_t i = 0; i < o->n_msrs; i++) {
 		const struct nvmx_summary_msr *m = &o->msrs[i];
 
-		if (!msr_certain(m))
+		if (!nvmx_msr_certain(m))
 			continue;
 		find_msr(t->msrs, t->n_msrs, m, &found);
 		if (!found) {
@@ -1287,7 +1089,7 @@ static int compare_ports(const struct nvmx_summary *t, const struct nvmx_summary
 		const struct nvmx_summary_port *p = &t->ports[i];
 		uint64_t seen;
 
-		if (!all && !port_certain(p))
+		if (!all && !nvmx_port_certain(p))
 			continue;
 		at = find_port(o->ports, o->n_ports, p, &found);
 		seen = found ? o->ports[at].count : 0;
@@ -1300,7 +1102,7 @@ static int compare_ports(const struct nvmx_summary *t, const struct nvmx_summary
 	for (size_t i = 0; i < o->n_ports; i++) {
 		const struct nvmx_summary_port *p = &o->ports[i];
 
-		if (!all && !port_certain(p))
+		if (!all && !nvmx_port_certain(p))
 			continue;
 		find_port(t->ports, t->n_ports, p, &found);
 		if (!found) {

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <json-c/json.h>
 #include <linux/types.h>
@@ -15,6 +16,9 @@
 #include "nvmx/model.h"
 #include "nvmx/counts.h"
 #include "nvmx/breakdown.h"
+
+/* The "schema" of every JSON file nvmx writes and reads. */
+#define NVMX_SCHEMA 1
 
 struct nvmx_summary {
 	struct nvmx_summary_exit *exits;
@@ -32,6 +36,20 @@ struct nvmx_summary {
 	struct nvmx_vec_entry *vecs; /* sorted by isa, type, vector, outcome */
 	size_t n_vecs, cap_vecs;
 };
+
+/* Certainty of MSR and port entries: known isa, and for an MSR a known index. */
+bool nvmx_msr_certain(const struct nvmx_summary_msr *m);
+bool nvmx_port_certain(const struct nvmx_summary_port *p);
+/* "L0", "L1" or "none": handled_by in the JSON and in diff lines. */
+const char *nvmx_handler_name(enum nvmx_handler h);
+
+/* The JSON key of a part's cycles in a breakdown entry: "l0_exit_ns" -> "l0_exit_cycles". */
+static inline void nvmx_bd_cycles_key(uint32_t part, char *buf, size_t len)
+{
+	const char *n = nvmx_bd_part_name(part);
+
+	snprintf(buf, len, "%.*s_cycles", (int)(strlen(n) - 3), n);
+}
 
 /*
  * Reading nvmx's JSON back: every error is one "path: what was wrong" line in err, and -EINVAL.
@@ -55,8 +73,6 @@ int nvmx_json_get_isa(struct nvmx_json_reader *r, struct json_object *o, const c
 int nvmx_json_get_array(struct nvmx_json_reader *r, struct json_object *root, const char *key,
 			struct json_object **arr);
 
-/* Adds root[key] for key "breakdown", "l0_handled" or "vectoring": 0 or -ENOMEM. */
-int nvmx_bd_json_add(struct json_object *root, const struct nvmx_summary *s, const char *key);
 /* Reads those keys (absent: empty); 0, or -EINVAL with "path: what" in err. */
 int nvmx_bd_json_read(struct json_object *root, struct nvmx_summary *s, const char *path, char *err,
 		      size_t errlen);
