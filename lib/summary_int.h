@@ -42,6 +42,8 @@ bool nvmx_msr_certain(const struct nvmx_summary_msr *m);
 bool nvmx_port_certain(const struct nvmx_summary_port *p);
 /* "L0", "L1" or "none": handled_by in the JSON and in diff lines. */
 const char *nvmx_handler_name(enum nvmx_handler h);
+/* "l2_exits", "l1_exits", "synthesized_to_l1": the JSON key of each kind's list. */
+extern const char *const nvmx_kind_keys[NVMX_KIND_SYNTHESIZED_TO_L1 + 1];
 
 /* The JSON key of a part's cycles in a breakdown entry: "l0_exit_ns" -> "l0_exit_cycles". */
 static inline void nvmx_bd_cycles_key(uint32_t part, char *buf, size_t len)
@@ -51,31 +53,6 @@ static inline void nvmx_bd_cycles_key(uint32_t part, char *buf, size_t len)
 	snprintf(buf, len, "%.*s_cycles", (int)(strlen(n) - 3), n);
 }
 
-/*
- * Reading nvmx's JSON back: every error is one "path: what was wrong" line in err, and -EINVAL.
- * ARR[I] names the entry being read (e.g. "l2_exits", 3) in the messages.
- */
-struct nvmx_json_reader {
-	const char *path;
-	char *err;
-	size_t errlen;
-};
-
-__attribute__((format(printf, 2, 3))) int nvmx_json_fail(struct nvmx_json_reader *r,
-							 const char *fmt, ...);
-int nvmx_json_get_string(struct nvmx_json_reader *r, struct json_object *o, const char *arr,
-			 size_t i, const char *key, const char **v);
-int nvmx_json_get_u64(struct nvmx_json_reader *r, struct json_object *o, const char *arr, size_t i,
-		      const char *key, uint64_t *v);
-int nvmx_json_get_isa(struct nvmx_json_reader *r, struct json_object *o, const char *arr, size_t i,
-		      uint32_t *isa);
-/* root[key] as an array; an absent key is an empty list (*arr NULL). */
-int nvmx_json_get_array(struct nvmx_json_reader *r, struct json_object *root, const char *key,
-			struct json_object **arr);
-
-/* Reads those keys (absent: empty); 0, or -EINVAL with "path: what" in err. */
-int nvmx_bd_json_read(struct json_object *root, struct nvmx_summary *s, const char *path, char *err,
-		      size_t errlen);
 /*
  * Counts only, never times (two observations of one run have different clocks). all: every
  * breakdown count and vectoring entry; else (truth against observed) the vectoring entries of
