@@ -89,29 +89,29 @@ static int cmp_port(const struct nvmx_summary_port *a, const struct nvmx_summary
  * Finds key in the sorted array: returns its index with *found set, or the index where it
  * belongs. The arrays stay sorted, so the JSON order is stable without a sort at write time.
  */
-#define DEFINE_FIND(name, type, cmp)                                                \
-	static size_t name(const type *arr, size_t n, const type *key, bool *found) \
-	{                                                                           \
-		size_t lo = 0, hi = n;                                              \
-		while (lo < hi) {                                                   \
-			size_t mid = lo + (hi - lo) / 2;                            \
-			int c = cmp(&arr[mid], key);                                \
-			if (!c) {                                                   \
-				*found = true;                                      \
-				return mid;                                         \
-			}                                                           \
-			if (c < 0)                                                  \
-				lo = mid + 1;                                       \
-			else                                                        \
-				hi = mid;                                           \
-		}                                                                   \
-		*found = false;                                                     \
-		return lo;                                                          \
+#define DEFINE_FIND(name, type, cmp)                                         \
+	size_t name(const type *arr, size_t n, const type *key, bool *found) \
+	{                                                                    \
+		size_t lo = 0, hi = n;                                       \
+		while (lo < hi) {                                            \
+			size_t mid = lo + (hi - lo) / 2;                     \
+			int c = cmp(&arr[mid], key);                         \
+			if (!c) {                                            \
+				*found = true;                               \
+				return mid;                                  \
+			}                                                    \
+			if (c < 0)                                           \
+				lo = mid + 1;                                \
+			else                                                 \
+				hi = mid;                                    \
+		}                                                            \
+		*found = false;                                              \
+		return lo;                                                   \
 	}
 
-DEFINE_FIND(find_exit, struct nvmx_summary_exit, cmp_exit)
-DEFINE_FIND(find_msr, struct nvmx_summary_msr, cmp_msr)
-DEFINE_FIND(find_port, struct nvmx_summary_port, cmp_port)
+DEFINE_FIND(nvmx_find_exit, struct nvmx_summary_exit, cmp_exit)
+DEFINE_FIND(nvmx_find_msr, struct nvmx_summary_msr, cmp_msr)
+DEFINE_FIND(nvmx_find_port, struct nvmx_summary_port, cmp_port)
 
 int nvmx_summary_add_exit(struct nvmx_summary *s, enum nvmx_kind kind, uint32_t isa,
 			  uint32_t reason, enum nvmx_handler handled_by, uint64_t count)
@@ -123,7 +123,7 @@ int nvmx_summary_add_exit(struct nvmx_summary *s, enum nvmx_kind kind, uint32_t 
 
 	if (!count)
 		return 0;
-	at = find_exit(s->exits, s->n_exits, &key, &found);
+	at = nvmx_find_exit(s->exits, s->n_exits, &key, &found);
 	if (!found) {
 		err = insert_slot((void **)&s->exits, &s->n_exits, &s->cap_exits, sizeof(key), at);
 		if (err)
@@ -155,7 +155,7 @@ static struct nvmx_summary_msr *msr_entry(struct nvmx_summary *s,
 					  const struct nvmx_summary_msr *key)
 {
 	bool found;
-	size_t at = find_msr(s->msrs, s->n_msrs, key, &found);
+	size_t at = nvmx_find_msr(s->msrs, s->n_msrs, key, &found);
 
 	if (!found) {
 		if (insert_slot((void **)&s->msrs, &s->n_msrs, &s->cap_msrs, sizeof(*key), at))
@@ -169,7 +169,7 @@ static struct nvmx_summary_port *port_entry(struct nvmx_summary *s,
 					    const struct nvmx_summary_port *key)
 {
 	bool found;
-	size_t at = find_port(s->ports, s->n_ports, key, &found);
+	size_t at = nvmx_find_port(s->ports, s->n_ports, key, &found);
 
 	if (!found) {
 		if (insert_slot((void **)&s->ports, &s->n_ports, &s->cap_ports, sizeof(*key), at))
@@ -261,7 +261,7 @@ uint64_t nvmx_summary_exit_count(const struct nvmx_summary *s, enum nvmx_kind ki
 {
 	struct nvmx_summary_exit key = { kind, isa, reason, handled_by, 0 };
 	bool found;
-	size_t at = find_exit(s->exits, s->n_exits, &key, &found);
+	size_t at = nvmx_find_exit(s->exits, s->n_exits, &key, &found);
 
 	return found ? s->exits[at].count : 0;
 }
@@ -271,7 +271,7 @@ uint64_t nvmx_summary_msr_count(const struct nvmx_summary *s, uint32_t isa, uint
 {
 	struct nvmx_summary_msr key = { isa, msr, write, handled_by, 0, 0, 0 };
 	bool found;
-	size_t at = find_msr(s->msrs, s->n_msrs, &key, &found);
+	size_t at = nvmx_find_msr(s->msrs, s->n_msrs, &key, &found);
 
 	return found ? s->msrs[at].count : 0;
 }
@@ -281,7 +281,7 @@ uint64_t nvmx_summary_port_count(const struct nvmx_summary *s, uint32_t isa, uin
 {
 	struct nvmx_summary_port key = { isa, port, in, size, handled_by, 0, 0, 0 };
 	bool found;
-	size_t at = find_port(s->ports, s->n_ports, &key, &found);
+	size_t at = nvmx_find_port(s->ports, s->n_ports, &key, &found);
 
 	return found ? s->ports[at].count : 0;
 }
@@ -551,341 +551,3 @@ const char *const nvmx_kind_keys[] = {
 	[NVMX_KIND_L1_EXIT] = "l1_exits",
 	[NVMX_KIND_SYNTHESIZED_TO_L1] = "synthesized_to_l1",
 };
-
-/* ---- comparing ---- */
-
-/* Where differences go, and what the two sides are called in them. */
-struct cmp {
-	FILE *out;
-	const char *a, *b;
-};
-
-static void diff_line(const struct cmp *diffs, const char *what, uint64_t a, uint64_t b)
-{
-	if (diffs->out)
-		fprintf(diffs->out, "%s: %s %" PRIu64 ", %s %" PRIu64 "\n", what, diffs->a, a,
-			diffs->b, b);
-}
-
-static void exit_label(const struct nvmx_summary_exit *e, char *buf, size_t len)
-{
-	char rb[24];
-	const char *name = nvmx_reason_name(e->isa, e->reason, rb, sizeof(rb));
-
-	if (e->kind == NVMX_KIND_L2_EXIT)
-		snprintf(buf, len, "%s %s %s %s", nvmx_kind_keys[e->kind], nvmx_isa_name(e->isa),
-			 name, nvmx_handler_name(e->handled_by));
-	else
-		snprintf(buf, len, "%s %s %s", nvmx_kind_keys[e->kind], nvmx_isa_name(e->isa),
-			 name);
-}
-
-/* An MSR/port entry's handler in a diff line: L2 exits by L0 or L1, or L1's own exits. */
-static const char *io_level_name(enum nvmx_handler h)
-{
-	return h == NVMX_HANDLED_BY_NONE ? "L1-exit" : nvmx_handler_name(h);
-}
-
-static void msr_label(const struct nvmx_summary_msr *m, char *buf, size_t len)
-{
-	char ms[16];
-
-	if (m->msr == NVMX_MSR_UNKNOWN)
-		snprintf(ms, sizeof(ms), "unknown");
-	else
-		snprintf(ms, sizeof(ms), "0x%x", m->msr);
-	snprintf(buf, len, "msrs %s %s %s %s", nvmx_isa_name(m->isa), ms,
-		 m->write ? "write" : "read", io_level_name(m->handled_by));
-}
-
-static void port_label(const struct nvmx_summary_port *p, char *buf, size_t len)
-{
-	snprintf(buf, len, "ports %s 0x%x %s %u %s", nvmx_isa_name(p->isa), p->port,
-		 p->in ? "in" : "out", p->size, io_level_name(p->handled_by));
-}
-
-static int compare_exits(const struct nvmx_summary *t, const struct nvmx_summary *o, bool all,
-			 const struct cmp *diffs)
-{
-	char label[128];
-	int n = 0;
-	bool found;
-	size_t at;
-
-	for (size_t i = 0; i < t->n_exits; i++) {
-		const struct nvmx_summary_exit *e = &t->exits[i];
-		uint64_t seen;
-
-		if (!all && !nvmx_exit_certain(e->kind, e->isa, e->reason))
-			continue;
-		at = find_exit(o->exits, o->n_exits, e, &found);
-		seen = found ? o->exits[at].count : 0;
-		if (seen != e->count) {
-			exit_label(e, label, sizeof(label));
-			diff_line(diffs, label, e->count, seen);
-			n++;
-		}
-	}
-	for (size_t i = 0; i < o->n_exits; i++) {
-		const struct nvmx_summary_exit *e = &o->exits[i];
-
-		if (!all && !nvmx_exit_certain(e->kind, e->isa, e->reason))
-			continue;
-		find_exit(t->exits, t->n_exits, e, &found);
-		if (!found) {
-			exit_label(e, label, sizeof(label));
-			diff_line(diffs, label, 0, e->count);
-			n++;
-		}
-	}
-	return n;
-}
-
-/*
- * A tracefs capture cannot see the index of a reflected RDMSR/WRMSR (it lives in guest RCX), so it
- * reports msr "unknown" for (isa, access, L1). Truth's L1 entries without an exact observed match
- * are summed against that observed "unknown" entry.
- */
-static int compare_msrs(const struct nvmx_summary *t, const struct nvmx_summary *o,
-			const struct cmp *diffs)
-{
-	uint64_t sums[16]; /* per observed unknown L1 entry, by index below */
-	const struct nvmx_summary_msr *unknowns[16];
-	size_t n_unknown = 0;
-	char label[128];
-	int n = 0;
-	bool found;
-	size_t at;
-
-	for (size_t i = 0; i < o->n_msrs && n_unknown < 16; i++)
-		if (o->msrs[i].msr == NVMX_MSR_UNKNOWN &&
-		    o->msrs[i].handled_by == NVMX_HANDLED_BY_L1) {
-			unknowns[n_unknown] = &o->msrs[i];
-			sums[n_unknown++] = 0;
-		}
-	for (size_t i = 0; i < t->n_msrs; i++) {
-		const struct nvmx_summary_msr *m = &t->msrs[i];
-		size_t u;
-
-		if (m->msr == NVMX_MSR_UNKNOWN) {
-			/* a truth as blind as the observation: its count joins the sum */
-			at = find_msr(o->msrs, o->n_msrs, m, &found);
-			for (u = 0; found && u < n_unknown; u++)
-				if (unknowns[u] == &o->msrs[at])
-					sums[u] += m->count;
-			continue;
-		}
-		if (!nvmx_msr_certain(m))
-			continue;
-		at = find_msr(o->msrs, o->n_msrs, m, &found);
-		if (found) {
-			if (o->msrs[at].count != m->count) {
-				msr_label(m, label, sizeof(label));
-				diff_line(diffs, label, m->count, o->msrs[at].count);
-				n++;
-			}
-			continue;
-		}
-		for (u = 0; u < n_unknown; u++)
-			if (m->handled_by == NVMX_HANDLED_BY_L1 && unknowns[u]->isa == m->isa &&
-			    unknowns[u]->write == m->write)
-				break;
-		if (u < n_unknown) {
-			sums[u] += m->count;
-			continue;
-		}
-		msr_label(m, label, sizeof(label));
-		diff_line(diffs, label, m->count, 0);
-		n++;
-	}
-	for (size_t u = 0; u < n_unknown; u++)
-		if (sums[u] != unknowns[u]->count) {
-			msr_label(unknowns[u], label, sizeof(label));
-			diff_line(diffs, label, sums[u], unknowns[u]->count);
-			n++;
-		}
-	for (size_t i = 0; i < o->n_msrs; i++) {
-		const struct nvmx_summary_msr *m = &o->msrs[i];
-
-		if (!nvmx_msr_certain(m))
-			continue;
-		find_msr(t->msrs, t->n_msrs, m, &found);
-		if (!found) {
-			msr_label(m, label, sizeof(label));
-			diff_line(diffs, label, 0, m->count);
-			n++;
-		}
-	}
-	return n;
-}
-
-static int compare_ports(const struct nvmx_summary *t, const struct nvmx_summary *o, bool all,
-			 const struct cmp *diffs)
-{
-	char label[128];
-	int n = 0;
-	bool found;
-	size_t at;
-
-	for (size_t i = 0; i < t->n_ports; i++) {
-		const struct nvmx_summary_port *p = &t->ports[i];
-		uint64_t seen;
-
-		if (!all && !nvmx_port_certain(p))
-			continue;
-		at = find_port(o->ports, o->n_ports, p, &found);
-		seen = found ? o->ports[at].count : 0;
-		if (seen != p->count) {
-			port_label(p, label, sizeof(label));
-			diff_line(diffs, label, p->count, seen);
-			n++;
-		}
-	}
-	for (size_t i = 0; i < o->n_ports; i++) {
-		const struct nvmx_summary_port *p = &o->ports[i];
-
-		if (!all && !nvmx_port_certain(p))
-			continue;
-		find_port(t->ports, t->n_ports, p, &found);
-		if (!found) {
-			port_label(p, label, sizeof(label));
-			diff_line(diffs, label, 0, p->count);
-			n++;
-		}
-	}
-	return n;
-}
-
-int nvmx_summary_compare_certain(const struct nvmx_summary *truth,
-				 const struct nvmx_summary *observed, FILE *out)
-{
-	const struct cmp c = { out, "truth", "observed" }, *diffs = &c;
-	int n = compare_exits(truth, observed, false, diffs);
-
-	n += compare_msrs(truth, observed, diffs);
-	n += compare_ports(truth, observed, false, diffs);
-	if (truth->has_nested_entries && truth->nested_entries != observed->nested_entries) {
-		diff_line(diffs, "nested_entries", truth->nested_entries, observed->nested_entries);
-		n++;
-	}
-	n += nvmx_bd_compare(truth, observed, false, "truth", "observed", out);
-	return n;
-}
-
-/* Whether s has an "unknown" entry of m's group (isa, access, handler): a side blind to indexes. */
-static bool has_unknown_of(const struct nvmx_summary *s, const struct nvmx_summary_msr *m)
-{
-	struct nvmx_summary_msr k = *m;
-	bool found;
-
-	k.msr = NVMX_MSR_UNKNOWN;
-	find_msr(s->msrs, s->n_msrs, &k, &found);
-	return found;
-}
-
-/*
- * Entries of a that b cannot tell apart: a knows the index, b counted the same group as
- * "unknown" (a tracefs capture never sees a reflected access's RCX; nvmxd does) and a has no
- * unknown entry of its own in that group. They are compared as the group's sum.
- */
-static bool folded(const struct nvmx_summary *a, const struct nvmx_summary *b,
-		   const struct nvmx_summary_msr *m)
-{
-	return m->msr != NVMX_MSR_UNKNOWN && has_unknown_of(b, m) && !has_unknown_of(a, m);
-}
-
-/* One side's sum for an "unknown" entry: its own unknown count plus what it folds into it. */
-static uint64_t group_sum(const struct nvmx_summary *s, const struct nvmx_summary *other,
-			  const struct nvmx_summary_msr *unknown)
-{
-	uint64_t sum = 0;
-
-	for (size_t i = 0; i < s->n_msrs; i++) {
-		const struct nvmx_summary_msr *m = &s->msrs[i];
-
-		if (m->isa != unknown->isa || m->write != unknown->write ||
-		    m->handled_by != unknown->handled_by)
-			continue;
-		if (m->msr == NVMX_MSR_UNKNOWN || folded(s, other, m))
-			sum += m->count;
-	}
-	return sum;
-}
-
-/*
- * Every MSR entry by its exact key: two observations of the same events. Where one side knows
- * indexes the other saw as "unknown", the group's sums are compared instead.
- */
-static int compare_msrs_exact(const struct nvmx_summary *a, const struct nvmx_summary *b,
-			      const struct cmp *diffs)
-{
-	char label[128];
-	int n = 0;
-	bool found;
-	size_t at;
-
-	for (size_t i = 0; i < a->n_msrs; i++) {
-		const struct nvmx_summary_msr *m = &a->msrs[i];
-		uint64_t seen, want = m->count;
-
-		if (folded(a, b, m))
-			continue;
-		at = find_msr(b->msrs, b->n_msrs, m, &found);
-		seen = found ? b->msrs[at].count : 0;
-		if (m->msr == NVMX_MSR_UNKNOWN) {
-			want = group_sum(a, b, m);
-			seen = group_sum(b, a, m);
-		}
-		if (seen != want) {
-			msr_label(m, label, sizeof(label));
-			diff_line(diffs, label, want, seen);
-			n++;
-		}
-	}
-	for (size_t i = 0; i < b->n_msrs; i++) {
-		const struct nvmx_summary_msr *m = &b->msrs[i];
-
-		if (folded(b, a, m))
-			continue;
-		find_msr(a->msrs, a->n_msrs, m, &found);
-		if (!found) {
-			uint64_t want = 0, seen = m->count;
-
-			if (m->msr == NVMX_MSR_UNKNOWN) {
-				want = group_sum(a, b, m);
-				seen = group_sum(b, a, m);
-				if (want == seen)
-					continue;
-			}
-			msr_label(m, label, sizeof(label));
-			diff_line(diffs, label, want, seen);
-			n++;
-		}
-	}
-	return n;
-}
-
-int nvmx_summary_compare_all(const struct nvmx_summary *a, const struct nvmx_summary *b,
-			     const char *a_name, const char *b_name, FILE *out)
-{
-	const struct cmp c = { out, a_name, b_name }, *diffs = &c;
-	int n = compare_exits(a, b, true, diffs);
-
-	n += compare_msrs_exact(a, b, diffs);
-	n += compare_ports(a, b, true, diffs);
-	if (a->nested_entries != b->nested_entries) {
-		diff_line(diffs, "nested_entries", a->nested_entries, b->nested_entries);
-		n++;
-	}
-	if (nvmx_summary_failed_entries(a) != nvmx_summary_failed_entries(b)) {
-		diff_line(diffs, "nested_entries_failed", nvmx_summary_failed_entries(a),
-			  nvmx_summary_failed_entries(b));
-		n++;
-	}
-	if (a->unattributed != b->unattributed) {
-		diff_line(diffs, "unattributed", a->unattributed, b->unattributed);
-		n++;
-	}
-	n += nvmx_bd_compare(a, b, true, a_name, b_name, out);
-	return n;
-}

@@ -42,6 +42,16 @@ bool nvmx_msr_certain(const struct nvmx_summary_msr *m);
 bool nvmx_port_certain(const struct nvmx_summary_port *p);
 /* "L0", "L1" or "none": handled_by in the JSON and in diff lines. */
 const char *nvmx_handler_name(enum nvmx_handler h);
+/*
+ * Finds key in a sorted array of n: returns its index with *found set, or the index where it
+ * belongs.
+ */
+size_t nvmx_find_exit(const struct nvmx_summary_exit *arr, size_t n,
+		      const struct nvmx_summary_exit *key, bool *found);
+size_t nvmx_find_msr(const struct nvmx_summary_msr *arr, size_t n,
+		     const struct nvmx_summary_msr *key, bool *found);
+size_t nvmx_find_port(const struct nvmx_summary_port *arr, size_t n,
+		      const struct nvmx_summary_port *key, bool *found);
 /* "l2_exits", "l1_exits", "synthesized_to_l1": the JSON key of each kind's list. */
 extern const char *const nvmx_kind_keys[NVMX_KIND_SYNTHESIZED_TO_L1 + 1];
 
@@ -52,13 +62,5 @@ static inline void nvmx_bd_cycles_key(uint32_t part, char *buf, size_t len)
 
 	snprintf(buf, len, "%.*s_cycles", (int)(strlen(n) - 3), n);
 }
-
-/*
- * Counts only, never times (two observations of one run have different clocks). all: every
- * breakdown count and vectoring entry; else (truth against observed) the vectoring entries of
- * every (isa, type, vector) the truth names, and every lost event. Returns differences.
- */
-int nvmx_bd_compare(const struct nvmx_summary *a, const struct nvmx_summary *b, bool all,
-		    const char *a_name, const char *b_name, FILE *out);
 
 #endif
