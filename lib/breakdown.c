@@ -1,13 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The Turtles breakdown and interrupted event deliveries of a summary (include/nvmx/breakdown.h). */
-#include <errno.h>
-#include <inttypes.h>
-#include <stdarg.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include "nvmx/exit_reasons.h"
-#include "summary_int.h"
+/*
+ * The names of the Turtles breakdown's parts and of interrupted deliveries' types and outcomes,
+ * and the quantiles of its histograms (include/nvmx/breakdown.h). The entries themselves live in
+ * the summary (summary.c), which this file does not know.
+ */
+#include "nvmx/breakdown.h"
 
 static const char *const part_names[NVMX_RT_PARTS] = {
 	[NVMX_RT_ROUND_TRIP] = "round_trip_ns",

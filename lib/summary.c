@@ -1,15 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The attributed counts and their JSON form, schema 1 (see include/nvmx/summary.h). */
+/*
+ * The attributed counts of a run in memory (include/nvmx/summary.h), with its Turtles breakdown
+ * and interrupted deliveries (include/nvmx/breakdown.h): sorted entries, adding, finding, and
+ * which counts are certain. Their JSON is in summary_json_write.c and summary_json_read.c, their
+ * comparison in summary_compare.c.
+ */
 #include <errno.h>
-#include <inttypes.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <json-c/json.h>
-
-#include "nvmx/exit_reasons.h"
 #include "nvmx/summary.h"
+#include "nvmx/util.h"
 #include "summary_int.h"
 
 struct nvmx_summary *nvmx_summary_new(void)
@@ -34,17 +35,11 @@ void nvmx_summary_free(struct nvmx_summary *s)
 /* Grows *arr (of n elements, cap capacity) by one slot at index at. */
 static int insert_slot(void **arr, size_t *n, size_t *cap, size_t elem, size_t at)
 {
-	char *a = *arr;
+	char *a;
 
-	if (*n == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 16;
-
-		a = realloc(a, ncap * elem);
-		if (!a)
-			return -ENOMEM;
-		*arr = a;
-		*cap = ncap;
-	}
+	if (nvmx_grow(arr, cap, *n + 1, elem))
+		return -ENOMEM;
+	a = *arr;
 	memmove(a + (at + 1) * elem, a + at * elem, (*n - at) * elem);
 	memset(a + at * elem, 0, elem);
 	(*n)++;
@@ -303,22 +298,6 @@ uint64_t nvmx_summary_unattributed(const struct nvmx_summary *s)
 
 /* ---- the Turtles breakdown and interrupted event deliveries (include/nvmx/breakdown.h) ---- */
 
-static int grow(void **arr, size_t *cap, size_t n, size_t elem)
-{
-	size_t ncap;
-	void *p;
-
-	if (n < *cap)
-		return 0;
-	ncap = *cap ? *cap * 2 : 16;
-	p = realloc(*arr, ncap * elem);
-	if (!p)
-		return -ENOMEM;
-	*arr = p;
-	*cap = ncap;
-	return 0;
-}
-
 static int cmp3(uint32_t a0, uint32_t a1, uint32_t a2, uint32_t b0, uint32_t b1, uint32_t b2)
 {
 	if (a0 != b0)
@@ -345,14 +324,11 @@ static struct nvmx_bd_entry *bd_entry(struct nvmx_summary *s, uint32_t isa, uint
 		if (c > 0)
 			break;
 	}
-	if (!create || grow((void **)&s->bds, &s->cap_bds, s->n_bds, sizeof(*s->bds)))
+	if (!create || insert_slot((void **)&s->bds, &s->n_bds, &s->cap_bds, sizeof(*s->bds), at))
 		return NULL;
-	memmove(&s->bds[at + 1], &s->bds[at], (s->n_bds - at) * sizeof(*s->bds));
-	memset(&s->bds[at], 0, sizeof(*s->bds));
 	s->bds[at].isa = isa;
 	s->bds[at].reason = reason;
 	s->bds[at].kind = kind;
-	s->n_bds++;
 	return &s->bds[at];
 }
 
@@ -406,12 +382,9 @@ int nvmx_summary_add_breakdown_l1(struct nvmx_summary *s, uint32_t isa, uint32_t
 	for (; at < e->n_l1 && e->l1[at].reason < l1_reason; at++)
 		;
 	if (at == e->n_l1 || e->l1[at].reason != l1_reason) {
-		if (grow((void **)&e->l1, &e->cap_l1, e->n_l1, sizeof(*e->l1)))
+		if (insert_slot((void **)&e->l1, &e->n_l1, &e->cap_l1, sizeof(*e->l1), at))
 			return -ENOMEM;
-		memmove(&e->l1[at + 1], &e->l1[at], (e->n_l1 - at) * sizeof(*e->l1));
 		e->l1[at].reason = l1_reason;
-		e->l1[at].count = 0;
-		e->n_l1++;
 	}
 	e->l1[at].count += count;
 	return 0;
@@ -443,11 +416,9 @@ int nvmx_summary_add_vectoring(struct nvmx_summary *s, uint32_t isa, uint32_t ty
 			break;
 	}
 	if (at == s->n_vecs || c) {
-		if (grow((void **)&s->vecs, &s->cap_vecs, s->n_vecs, sizeof(*s->vecs)))
+		if (insert_slot((void **)&s->vecs, &s->n_vecs, &s->cap_vecs, sizeof(*s->vecs), at))
 			return -ENOMEM;
-		memmove(&s->vecs[at + 1], &s->vecs[at], (s->n_vecs - at) * sizeof(*s->vecs));
 		s->vecs[at] = (struct nvmx_vec_entry){ isa, type, vector, outcome, 0 };
-		s->n_vecs++;
 	}
 	s->vecs[at].count += count;
 	return 0;

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Internal to libnvmx: struct nvmx_summary, shared by summary.c and breakdown.c. */
+/*
+ * Internal to libnvmx: struct nvmx_summary and what its files share: summary.c (the container),
+ * summary_json_write.c, summary_json_read.c and summary_compare.c.
+ */
 #ifndef NVMX_SUMMARY_INT_H
 #define NVMX_SUMMARY_INT_H
 
@@ -9,7 +12,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <json-c/json.h>
 #include <linux/types.h>
 
 #include "nvmx/events.h"
