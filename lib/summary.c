@@ -1,18 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The attributed counts and their JSON form, schema 1 (see include/nvmx/summary.h). */
+/*
+ * The attributed counts of a run in memory (include/nvmx/summary.h), with its Turtles breakdown
+ * and interrupted deliveries (include/nvmx/breakdown.h): sorted entries, adding, finding, and
+ * which counts are certain. Their JSON is in summary_json_write.c and summary_json_read.c, their
+ * comparison in summary_compare.c.
+ */
 #include <errno.h>
-#include <inttypes.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <json-c/json.h>
-
-#include "nvmx/exit_reasons.h"
 #include "nvmx/summary.h"
+#include "nvmx/util.h"
 #include "summary_int.h"
-
-#define NVMX_SCHEMA 1
 
 struct nvmx_summary *nvmx_summary_new(void)
 {
@@ -26,24 +25,21 @@ void nvmx_summary_free(struct nvmx_summary *s)
 	free(s->exits);
 	free(s->msrs);
 	free(s->ports);
-	nvmx_bd_free(s);
+	for (size_t i = 0; i < s->n_bds; i++)
+		free(s->bds[i].l1);
+	free(s->bds);
+	free(s->vecs);
 	free(s);
 }
 
 /* Grows *arr (of n elements, cap capacity) by one slot at index at. */
 static int insert_slot(void **arr, size_t *n, size_t *cap, size_t elem, size_t at)
 {
-	char *a = *arr;
+	char *a;
 
-	if (*n == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 16;
-
-		a = realloc(a, ncap * elem);
-		if (!a)
-			return -ENOMEM;
-		*arr = a;
-		*cap = ncap;
-	}
+	if (nvmx_grow(arr, cap, *n + 1, elem))
+		return -ENOMEM;
+	a = *arr;
 	memmove(a + (at + 1) * elem, a + at * elem, (*n - at) * elem);
 	memset(a + at * elem, 0, elem);
 	(*n)++;
@@ -88,29 +84,29 @@ static int cmp_port(const struct nvmx_summary_port *a, const struct nvmx_summary
  * Finds key in the sorted array: returns its index with *found set, or the index where it
  * belongs. The arrays stay sorted, so the JSON order is stable without a sort at write time.
  */
-#define DEFINE_FIND(name, type, cmp)                                                \
-	static size_t name(const type *arr, size_t n, const type *key, bool *found) \
-	{                                                                           \
-		size_t lo = 0, hi = n;                                              \
-		while (lo < hi) {                                                   \
-			size_t mid = lo + (hi - lo) / 2;                            \
-			int c = cmp(&arr[mid], key);                                \
-			if (!c) {                                                   \
-				*found = true;                                      \
-				return mid;                                         \
-			}                                                           \
-			if (c < 0)                                                  \
-				lo = mid + 1;                                       \
-			else                                                        \
-				hi = mid;                                           \
-		}                                                                   \
-		*found = false;                                                     \
-		return lo;                                                          \
+#define DEFINE_FIND(name, type, cmp)                                         \
+	size_t name(const type *arr, size_t n, const type *key, bool *found) \
+	{                                                                    \
+		size_t lo = 0, hi = n;                                       \
+		while (lo < hi) {                                            \
+			size_t mid = lo + (hi - lo) / 2;                     \
+			int c = cmp(&arr[mid], key);                         \
+			if (!c) {                                            \
+				*found = true;                               \
+				return mid;                                  \
+			}                                                    \
+			if (c < 0)                                           \
+				lo = mid + 1;                                \
+			else                                                 \
+				hi = mid;                                    \
+		}                                                            \
+		*found = false;                                              \
+		return lo;                                                   \
 	}
 
-DEFINE_FIND(find_exit, struct nvmx_summary_exit, cmp_exit)
-DEFINE_FIND(find_msr, struct nvmx_summary_msr, cmp_msr)
-DEFINE_FIND(find_port, struct nvmx_summary_port, cmp_port)
+DEFINE_FIND(nvmx_find_exit, struct nvmx_summary_exit, cmp_exit)
+DEFINE_FIND(nvmx_find_msr, struct nvmx_summary_msr, cmp_msr)
+DEFINE_FIND(nvmx_find_port, struct nvmx_summary_port, cmp_port)
 
 int nvmx_summary_add_exit(struct nvmx_summary *s, enum nvmx_kind kind, uint32_t isa,
 			  uint32_t reason, enum nvmx_handler handled_by, uint64_t count)
@@ -122,7 +118,7 @@ int nvmx_summary_add_exit(struct nvmx_summary *s, enum nvmx_kind kind, uint32_t 
 
 	if (!count)
 		return 0;
-	at = find_exit(s->exits, s->n_exits, &key, &found);
+	at = nvmx_find_exit(s->exits, s->n_exits, &key, &found);
 	if (!found) {
 		err = insert_slot((void **)&s->exits, &s->n_exits, &s->cap_exits, sizeof(key), at);
 		if (err)
@@ -154,7 +150,7 @@ static struct nvmx_summary_msr *msr_entry(struct nvmx_summary *s,
 					  const struct nvmx_summary_msr *key)
 {
 	bool found;
-	size_t at = find_msr(s->msrs, s->n_msrs, key, &found);
+	size_t at = nvmx_find_msr(s->msrs, s->n_msrs, key, &found);
 
 	if (!found) {
 		if (insert_slot((void **)&s->msrs, &s->n_msrs, &s->cap_msrs, sizeof(*key), at))
@@ -168,7 +164,7 @@ static struct nvmx_summary_port *port_entry(struct nvmx_summary *s,
 					    const struct nvmx_summary_port *key)
 {
 	bool found;
-	size_t at = find_port(s->ports, s->n_ports, key, &found);
+	size_t at = nvmx_find_port(s->ports, s->n_ports, key, &found);
 
 	if (!found) {
 		if (insert_slot((void **)&s->ports, &s->n_ports, &s->cap_ports, sizeof(*key), at))
@@ -260,7 +256,7 @@ uint64_t nvmx_summary_exit_count(const struct nvmx_summary *s, enum nvmx_kind ki
 {
 	struct nvmx_summary_exit key = { kind, isa, reason, handled_by, 0 };
 	bool found;
-	size_t at = find_exit(s->exits, s->n_exits, &key, &found);
+	size_t at = nvmx_find_exit(s->exits, s->n_exits, &key, &found);
 
 	return found ? s->exits[at].count : 0;
 }
@@ -270,7 +266,7 @@ uint64_t nvmx_summary_msr_count(const struct nvmx_summary *s, uint32_t isa, uint
 {
 	struct nvmx_summary_msr key = { isa, msr, write, handled_by, 0, 0, 0 };
 	bool found;
-	size_t at = find_msr(s->msrs, s->n_msrs, &key, &found);
+	size_t at = nvmx_find_msr(s->msrs, s->n_msrs, &key, &found);
 
 	return found ? s->msrs[at].count : 0;
 }
@@ -280,7 +276,7 @@ uint64_t nvmx_summary_port_count(const struct nvmx_summary *s, uint32_t isa, uin
 {
 	struct nvmx_summary_port key = { isa, port, in, size, handled_by, 0, 0, 0 };
 	bool found;
-	size_t at = find_port(s->ports, s->n_ports, &key, &found);
+	size_t at = nvmx_find_port(s->ports, s->n_ports, &key, &found);
 
 	return found ? s->ports[at].count : 0;
 }
@@ -298,6 +294,161 @@ uint64_t nvmx_summary_failed_entries(const struct nvmx_summary *s)
 uint64_t nvmx_summary_unattributed(const struct nvmx_summary *s)
 {
 	return s->unattributed;
+}
+
+/* ---- the Turtles breakdown and interrupted event deliveries (include/nvmx/breakdown.h) ---- */
+
+static int cmp3(uint32_t a0, uint32_t a1, uint32_t a2, uint32_t b0, uint32_t b1, uint32_t b2)
+{
+	if (a0 != b0)
+		return a0 < b0 ? -1 : 1;
+	if (a1 != b1)
+		return a1 < b1 ? -1 : 1;
+	if (a2 != b2)
+		return a2 < b2 ? -1 : 1;
+	return 0;
+}
+
+/* The entry of (isa, reason, kind), created (sorted in) when create is set; NULL: none/ENOMEM. */
+static struct nvmx_bd_entry *bd_entry(struct nvmx_summary *s, uint32_t isa, uint32_t reason,
+				      uint32_t kind, bool create)
+{
+	size_t at = 0;
+
+	for (; at < s->n_bds; at++) {
+		const struct nvmx_bd_entry *e = &s->bds[at];
+		int c = cmp3(e->isa, e->reason, e->kind, isa, reason, kind);
+
+		if (!c)
+			return &s->bds[at];
+		if (c > 0)
+			break;
+	}
+	if (!create || insert_slot((void **)&s->bds, &s->n_bds, &s->cap_bds, sizeof(*s->bds), at))
+		return NULL;
+	s->bds[at].isa = isa;
+	s->bds[at].reason = reason;
+	s->bds[at].kind = kind;
+	return &s->bds[at];
+}
+
+int nvmx_summary_add_breakdown(struct nvmx_summary *s, uint32_t isa, uint32_t reason, uint32_t kind,
+			       uint64_t count, const uint64_t *sum_ns, const uint64_t *buckets)
+{
+	struct nvmx_bd_entry *e;
+
+	if (kind >= NVMX_BD_KINDS)
+		return -EINVAL;
+	if (!count)
+		return 0;
+	e = bd_entry(s, isa, reason, kind, true);
+	if (!e)
+		return -ENOMEM;
+	e->count += count;
+	for (uint32_t i = 0; sum_ns && i < NVMX_RT_PARTS; i++)
+		e->sum_ns[i] += sum_ns[i];
+	for (uint32_t i = 0; buckets && i < NVMX_HIST_BUCKETS; i++)
+		e->buckets[i] += buckets[i];
+	return 0;
+}
+
+int nvmx_summary_add_breakdown_cycles(struct nvmx_summary *s, uint32_t isa, uint32_t reason,
+				      uint64_t count, const uint64_t *sum_cycles)
+{
+	struct nvmx_bd_entry *e;
+
+	if (!count)
+		return 0;
+	e = bd_entry(s, isa, reason, NVMX_BD_ROUND_TRIP, true);
+	if (!e)
+		return -ENOMEM;
+	e->cycles_count += count;
+	for (uint32_t i = 0; i < NVMX_RT_PARTS; i++)
+		e->sum_cycles[i] += sum_cycles[i];
+	return 0;
+}
+
+int nvmx_summary_add_breakdown_l1(struct nvmx_summary *s, uint32_t isa, uint32_t reason,
+				  uint32_t l1_reason, uint64_t count)
+{
+	struct nvmx_bd_entry *e;
+	size_t at = 0;
+
+	if (!count)
+		return 0;
+	e = bd_entry(s, isa, reason, NVMX_BD_ROUND_TRIP, true);
+	if (!e)
+		return -ENOMEM;
+	for (; at < e->n_l1 && e->l1[at].reason < l1_reason; at++)
+		;
+	if (at == e->n_l1 || e->l1[at].reason != l1_reason) {
+		if (insert_slot((void **)&e->l1, &e->n_l1, &e->cap_l1, sizeof(*e->l1), at))
+			return -ENOMEM;
+		e->l1[at].reason = l1_reason;
+	}
+	e->l1[at].count += count;
+	return 0;
+}
+
+static int cmp_vec(const struct nvmx_vec_entry *a, uint32_t isa, uint32_t type, uint32_t vector,
+		   uint32_t outcome)
+{
+	int c = cmp3(a->isa, a->type, a->vector, isa, type, vector);
+
+	if (c)
+		return c;
+	return a->outcome == outcome ? 0 : a->outcome < outcome ? -1 : 1;
+}
+
+int nvmx_summary_add_vectoring(struct nvmx_summary *s, uint32_t isa, uint32_t type, uint32_t vector,
+			       uint32_t outcome, uint64_t count)
+{
+	size_t at = 0;
+	int c = 1;
+
+	if (type >= NVMX_VEC_TYPES || outcome >= NVMX_VEC_OUTCOMES || vector > 0xff)
+		return -EINVAL;
+	if (!count)
+		return 0;
+	for (; at < s->n_vecs; at++) {
+		c = cmp_vec(&s->vecs[at], isa, type, vector, outcome);
+		if (c >= 0)
+			break;
+	}
+	if (at == s->n_vecs || c) {
+		if (insert_slot((void **)&s->vecs, &s->n_vecs, &s->cap_vecs, sizeof(*s->vecs), at))
+			return -ENOMEM;
+		s->vecs[at] = (struct nvmx_vec_entry){ isa, type, vector, outcome, 0 };
+	}
+	s->vecs[at].count += count;
+	return 0;
+}
+
+size_t nvmx_summary_breakdowns(const struct nvmx_summary *s, const struct nvmx_bd_entry **out)
+{
+	*out = s->bds;
+	return s->n_bds;
+}
+
+size_t nvmx_summary_vectorings(const struct nvmx_summary *s, const struct nvmx_vec_entry **out)
+{
+	*out = s->vecs;
+	return s->n_vecs;
+}
+
+const struct nvmx_bd_entry *nvmx_summary_breakdown_find(const struct nvmx_summary *s, uint32_t isa,
+							uint32_t reason, uint32_t kind)
+{
+	return bd_entry((struct nvmx_summary *)s, isa, reason, kind, false);
+}
+
+uint64_t nvmx_summary_vectoring_count(const struct nvmx_summary *s, uint32_t isa, uint32_t type,
+				      uint32_t vector, uint32_t outcome)
+{
+	for (size_t i = 0; i < s->n_vecs; i++)
+		if (!cmp_vec(&s->vecs[i], isa, type, vector, outcome))
+			return s->vecs[i].count;
+	return 0;
 }
 
 /*
@@ -351,915 +502,23 @@ bool nvmx_exit_certain(enum nvmx_kind kind, uint32_t isa, uint32_t reason)
 	return nvmx_reason_certain(isa, reason);
 }
 
-static bool msr_certain(const struct nvmx_summary_msr *m)
+bool nvmx_msr_certain(const struct nvmx_summary_msr *m)
 {
 	return m->msr != NVMX_MSR_UNKNOWN && m->isa != NVMX_ISA_UNKNOWN;
 }
 
-static bool port_certain(const struct nvmx_summary_port *p)
+bool nvmx_port_certain(const struct nvmx_summary_port *p)
 {
 	return p->isa != NVMX_ISA_UNKNOWN;
 }
 
-static const char *handler_name(enum nvmx_handler h)
+const char *nvmx_handler_name(enum nvmx_handler h)
 {
 	return h == NVMX_HANDLED_BY_L0 ? "L0" : h == NVMX_HANDLED_BY_L1 ? "L1" : "none";
 }
 
-static const char *const kind_keys[] = {
+const char *const nvmx_kind_keys[] = {
 	[NVMX_KIND_L2_EXIT] = "l2_exits",
 	[NVMX_KIND_L1_EXIT] = "l1_exits",
 	[NVMX_KIND_SYNTHESIZED_TO_L1] = "synthesized_to_l1",
 };
-
-/* json-c's add functions only fail on allocation failure. */
-static int add_key(struct json_object *o, const char *key, struct json_object *v)
-{
-	if (!v)
-		return -ENOMEM;
-	if (json_object_object_add(o, key, v)) {
-		json_object_put(v);
-		return -ENOMEM;
-	}
-	return 0;
-}
-
-static int append(struct json_object *arr, struct json_object *v)
-{
-	if (!v)
-		return -ENOMEM;
-	if (json_object_array_add(arr, v)) {
-		json_object_put(v);
-		return -ENOMEM;
-	}
-	return 0;
-}
-
-/* Keys inserted in alphabetical order: json-c keeps insertion order, so the output is sorted. */
-static struct json_object *exit_json(const struct nvmx_summary_exit *e)
-{
-	struct json_object *o = json_object_new_object();
-	char buf[24];
-	int err = 0;
-
-	if (!o)
-		return NULL;
-	err |= add_key(o, "certain",
-		       json_object_new_boolean(nvmx_exit_certain(e->kind, e->isa, e->reason)));
-	err |= add_key(o, "count", json_object_new_int64((int64_t)e->count));
-	if (e->kind == NVMX_KIND_L2_EXIT)
-		err |= add_key(o, "handled_by",
-			       json_object_new_string(handler_name(e->handled_by)));
-	err |= add_key(o, "isa", json_object_new_string(nvmx_isa_name(e->isa)));
-	err |= add_key(
-		o, "reason",
-		json_object_new_string(nvmx_reason_name(e->isa, e->reason, buf, sizeof(buf))));
-	if (err) {
-		json_object_put(o);
-		return NULL;
-	}
-	return o;
-}
-
-/* "exit": "L2" with its handled_by, or "exit": "L1" for L1's own exits (handled_by NONE). */
-static int add_io_level(struct json_object *o, enum nvmx_handler h)
-{
-	int err =
-		add_key(o, "exit", json_object_new_string(h == NVMX_HANDLED_BY_NONE ? "L1" : "L2"));
-
-	if (h != NVMX_HANDLED_BY_NONE)
-		err |= add_key(o, "handled_by", json_object_new_string(handler_name(h)));
-	return err;
-}
-
-/* The cost of an MSR/port entry, only when something was timed (truth files have none). */
-static int add_io_cost(struct json_object *o, uint64_t timed, uint64_t sum_ns)
-{
-	int err = 0;
-
-	if (!timed)
-		return 0;
-	err |= add_key(o, "sum_ns", json_object_new_int64((int64_t)sum_ns));
-	err |= add_key(o, "timed", json_object_new_int64((int64_t)timed));
-	return err;
-}
-
-static struct json_object *msr_json(const struct nvmx_summary_msr *m)
-{
-	struct json_object *o = json_object_new_object();
-	char buf[24];
-	int err = 0;
-
-	if (!o)
-		return NULL;
-	if (m->msr == NVMX_MSR_UNKNOWN)
-		snprintf(buf, sizeof(buf), "unknown");
-	else
-		snprintf(buf, sizeof(buf), "0x%x", m->msr);
-	err |= add_key(o, "access", json_object_new_string(m->write ? "write" : "read"));
-	err |= add_key(o, "certain", json_object_new_boolean(msr_certain(m)));
-	err |= add_key(o, "count", json_object_new_int64((int64_t)m->count));
-	err |= add_io_level(o, m->handled_by);
-	err |= add_key(o, "isa", json_object_new_string(nvmx_isa_name(m->isa)));
-	err |= add_key(o, "msr", json_object_new_string(buf));
-	err |= add_io_cost(o, m->timed, m->sum_ns);
-	if (err) {
-		json_object_put(o);
-		return NULL;
-	}
-	return o;
-}
-
-static struct json_object *port_json(const struct nvmx_summary_port *p)
-{
-	struct json_object *o = json_object_new_object();
-	char buf[16];
-	int err = 0;
-
-	if (!o)
-		return NULL;
-	snprintf(buf, sizeof(buf), "0x%x", p->port);
-	err |= add_key(o, "certain", json_object_new_boolean(port_certain(p)));
-	err |= add_key(o, "count", json_object_new_int64((int64_t)p->count));
-	err |= add_key(o, "direction", json_object_new_string(p->in ? "in" : "out"));
-	err |= add_io_level(o, p->handled_by);
-	err |= add_key(o, "isa", json_object_new_string(nvmx_isa_name(p->isa)));
-	err |= add_key(o, "port", json_object_new_string(buf));
-	err |= add_key(o, "size", json_object_new_int(p->size));
-	err |= add_io_cost(o, p->timed, p->sum_ns);
-	if (err) {
-		json_object_put(o);
-		return NULL;
-	}
-	return o;
-}
-
-static struct json_object *summary_json(const struct nvmx_summary *s)
-{
-	struct json_object *root = json_object_new_object();
-	struct json_object *kinds[3] = { NULL, NULL, NULL };
-	struct json_object *msrs = NULL, *ports = NULL;
-	int err = 0;
-
-	if (!root)
-		return NULL;
-	for (int k = 0; k < 3; k++) {
-		kinds[k] = json_object_new_array();
-		if (!kinds[k])
-			goto fail;
-	}
-	msrs = json_object_new_array();
-	ports = json_object_new_array();
-	if (!msrs || !ports)
-		goto fail;
-	for (size_t i = 0; i < s->n_exits && !err; i++)
-		err = append(kinds[s->exits[i].kind], exit_json(&s->exits[i]));
-	for (size_t i = 0; i < s->n_msrs && !err; i++)
-		err = append(msrs, msr_json(&s->msrs[i]));
-	for (size_t i = 0; i < s->n_ports && !err; i++)
-		err = append(ports, port_json(&s->ports[i]));
-	if (err)
-		goto fail;
-
-	/* alphabetical; each add_key takes ownership even when it fails */
-	err |= nvmx_bd_json_add(root, s, "breakdown");
-	err |= nvmx_bd_json_add(root, s, "l0_handled");
-	err |= add_key(root, "l1_exits", kinds[NVMX_KIND_L1_EXIT]);
-	err |= add_key(root, "l2_exits", kinds[NVMX_KIND_L2_EXIT]);
-	err |= add_key(root, "msrs", msrs);
-	err |= add_key(root, "nested_entries", json_object_new_int64((int64_t)s->nested_entries));
-	err |= add_key(root, "nested_entries_failed",
-		       json_object_new_int64((int64_t)s->failed_entries));
-	err |= add_key(root, "ports", ports);
-	err |= add_key(root, "schema", json_object_new_int(NVMX_SCHEMA));
-	err |= add_key(root, "synthesized_to_l1", kinds[NVMX_KIND_SYNTHESIZED_TO_L1]);
-	err |= add_key(root, "unattributed", json_object_new_int64((int64_t)s->unattributed));
-	err |= nvmx_bd_json_add(root, s, "vectoring");
-	if (err) {
-		json_object_put(root);
-		return NULL;
-	}
-	return root;
-fail:
-	for (int k = 0; k < 3; k++)
-		json_object_put(kinds[k]);
-	json_object_put(msrs);
-	json_object_put(ports);
-	json_object_put(root);
-	return NULL;
-}
-
-int nvmx_summary_write_json(const struct nvmx_summary *s, FILE *out)
-{
-	struct json_object *root = summary_json(s);
-	const char *text;
-	int err = 0;
-
-	if (!root)
-		return -ENOMEM;
-	text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
-							    JSON_C_TO_STRING_SPACED |
-							    JSON_C_TO_STRING_NOSLASHESCAPE);
-	if (!text)
-		err = -ENOMEM;
-	else if (fputs(text, out) == EOF || fputc('\n', out) == EOF || fflush(out) == EOF)
-		err = -EIO;
-	json_object_put(root);
-	return err;
-}
-
-/* ---- reading ---- */
-
-int nvmx_json_fail(struct nvmx_json_reader *r, const char *fmt, ...)
-{
-	char what[256];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(what, sizeof(what), fmt, ap);
-	va_end(ap);
-	snprintf(r->err, r->errlen, "%s: %s", r->path, what);
-	return -EINVAL;
-}
-
-int nvmx_json_get_string(struct nvmx_json_reader *r, struct json_object *o, const char *arr,
-			 size_t i, const char *key, const char **v)
-{
-	struct json_object *f;
-
-	*v = NULL; /* set on every path: callers read it only on success, -O3 cannot tell */
-	if (!json_object_object_get_ex(o, key, &f))
-		return nvmx_json_fail(r, "%s[%zu]: missing \"%s\"", arr, i, key);
-	if (!json_object_is_type(f, json_type_string))
-		return nvmx_json_fail(r, "%s[%zu]: \"%s\" is not a string", arr, i, key);
-	*v = json_object_get_string(f);
-	return 0;
-}
-
-int nvmx_json_get_u64(struct nvmx_json_reader *r, struct json_object *o, const char *arr, size_t i,
-		      const char *key, uint64_t *v)
-{
-	struct json_object *f;
-	int64_t x;
-
-	if (!json_object_object_get_ex(o, key, &f))
-		return nvmx_json_fail(r, "%s[%zu]: missing \"%s\"", arr, i, key);
-	if (!json_object_is_type(f, json_type_int))
-		return nvmx_json_fail(r, "%s[%zu]: \"%s\" is not an integer", arr, i, key);
-	x = json_object_get_int64(f);
-	if (x < 0)
-		return nvmx_json_fail(r, "%s[%zu]: \"%s\" is negative", arr, i, key);
-	*v = (uint64_t)x;
-	return 0;
-}
-
-int nvmx_json_get_isa(struct nvmx_json_reader *r, struct json_object *o, const char *arr, size_t i,
-		      uint32_t *isa)
-{
-	const char *v;
-	int err = nvmx_json_get_string(r, o, arr, i, "isa", &v);
-
-	if (err)
-		return err;
-	if (nvmx_isa_from_name(v, isa))
-		return nvmx_json_fail(r, "%s[%zu]: isa \"%s\" is not vmx or svm", arr, i, v);
-	return 0;
-}
-
-static int get_handler(struct nvmx_json_reader *r, struct json_object *o, const char *arr, size_t i,
-		       enum nvmx_handler *h)
-{
-	const char *v = NULL;
-	int err = nvmx_json_get_string(r, o, arr, i, "handled_by", &v);
-
-	if (err)
-		return err;
-	if (!strcmp(v, "L0"))
-		*h = NVMX_HANDLED_BY_L0;
-	else if (!strcmp(v, "L1"))
-		*h = NVMX_HANDLED_BY_L1;
-	else
-		return nvmx_json_fail(r, "%s[%zu]: handled_by \"%s\" is not L0 or L1", arr, i, v);
-	return 0;
-}
-
-/* handled_by of an MSR/port entry: "exit": "L1" (an exit of L1 itself) or an L2 exit's handler. */
-static int get_io_handler(struct nvmx_json_reader *r, struct json_object *o, const char *arr,
-			  size_t i, enum nvmx_handler *h)
-{
-	struct json_object *f;
-	const char *v;
-
-	/* files written before L1's own exits were counted have no "exit": all L2 */
-	if (!json_object_object_get_ex(o, "exit", &f))
-		return get_handler(r, o, arr, i, h);
-	if (!json_object_is_type(f, json_type_string))
-		return nvmx_json_fail(r, "%s[%zu]: exit is not a string", arr, i);
-	v = json_object_get_string(f);
-	if (!strcmp(v, "L1")) {
-		*h = NVMX_HANDLED_BY_NONE;
-		return 0;
-	}
-	if (strcmp(v, "L2"))
-		return nvmx_json_fail(r, "%s[%zu]: exit \"%s\" is not L1 or L2", arr, i, v);
-	return get_handler(r, o, arr, i, h);
-}
-
-/* The optional "timed" and "sum_ns" of an MSR/port entry (0 when absent). */
-static int get_io_cost(struct nvmx_json_reader *r, struct json_object *o, const char *arr, size_t i,
-		       uint64_t *timed, uint64_t *sum_ns)
-{
-	struct json_object *f;
-	int err = 0;
-
-	*timed = *sum_ns = 0;
-	if (json_object_object_get_ex(o, "timed", &f))
-		err = nvmx_json_get_u64(r, o, arr, i, "timed", timed);
-	if (!err && json_object_object_get_ex(o, "sum_ns", &f))
-		err = nvmx_json_get_u64(r, o, arr, i, "sum_ns", sum_ns);
-	return err;
-}
-
-int nvmx_json_get_array(struct nvmx_json_reader *r, struct json_object *root, const char *key,
-			struct json_object **arr)
-{
-	if (!json_object_object_get_ex(root, key, arr)) {
-		*arr = NULL;
-		return 0; /* an absent list is an empty one */
-	}
-	if (!json_object_is_type(*arr, json_type_array))
-		return nvmx_json_fail(r, "\"%s\" is not an array", key);
-	return 0;
-}
-
-static int read_exits(struct nvmx_json_reader *r, struct json_object *root, struct nvmx_summary *s,
-		      enum nvmx_kind kind)
-{
-	const char *key = kind_keys[kind];
-	struct json_object *arr;
-	int err = nvmx_json_get_array(r, root, key, &arr);
-
-	if (err || !arr)
-		return err;
-	for (size_t i = 0; i < json_object_array_length(arr); i++) {
-		struct json_object *o = json_object_array_get_idx(arr, i);
-		enum nvmx_handler h = NVMX_HANDLED_BY_NONE;
-		uint32_t isa, name_isa, reason;
-		const char *name = NULL;
-		uint64_t count;
-
-		if (!json_object_is_type(o, json_type_object))
-			return nvmx_json_fail(r, "%s[%zu]: not an object", key, i);
-		err = nvmx_json_get_isa(r, o, key, i, &isa);
-		if (!err)
-			err = nvmx_json_get_string(r, o, key, i, "reason", &name);
-		if (!err)
-			err = nvmx_json_get_u64(r, o, key, i, "count", &count);
-		if (!err && kind == NVMX_KIND_L2_EXIT)
-			err = get_handler(r, o, key, i, &h);
-		if (err)
-			return err;
-		name_isa = isa;
-		if (nvmx_reason_from_name(name, strlen(name), &name_isa, &reason) ||
-		    name_isa != isa)
-			return nvmx_json_fail(
-				r, "%s[%zu]: reason \"%s\" is not an exit reason of this isa", key,
-				i, name);
-		err = nvmx_summary_add_exit(s, kind, isa, reason, h, count);
-		if (err)
-			return nvmx_json_fail(r, "%s[%zu]: out of memory", key, i);
-	}
-	return 0;
-}
-
-static int parse_hex(const char *v, uint32_t max, uint32_t *out)
-{
-	char *end;
-	unsigned long long x;
-
-	if (strncmp(v, "0x", 2) || !v[2])
-		return -EINVAL;
-	errno = 0;
-	x = strtoull(v + 2, &end, 16);
-	if (errno || *end || x > max)
-		return -EINVAL;
-	*out = (uint32_t)x;
-	return 0;
-}
-
-static int read_msrs(struct nvmx_json_reader *r, struct json_object *root, struct nvmx_summary *s)
-{
-	struct json_object *arr;
-	int err = nvmx_json_get_array(r, root, "msrs", &arr);
-
-	if (err || !arr)
-		return err;
-	for (size_t i = 0; i < json_object_array_length(arr); i++) {
-		struct json_object *o = json_object_array_get_idx(arr, i);
-		const char *msr_s, *access;
-		enum nvmx_handler h;
-		uint64_t count, timed, sum_ns;
-		uint32_t isa, msr;
-
-		if (!json_object_is_type(o, json_type_object))
-			return nvmx_json_fail(r, "msrs[%zu]: not an object", i);
-		err = nvmx_json_get_isa(r, o, "msrs", i, &isa);
-		if (!err)
-			err = nvmx_json_get_string(r, o, "msrs", i, "msr", &msr_s);
-		if (!err)
-			err = nvmx_json_get_string(r, o, "msrs", i, "access", &access);
-		if (!err)
-			err = get_io_handler(r, o, "msrs", i, &h);
-		if (!err)
-			err = nvmx_json_get_u64(r, o, "msrs", i, "count", &count);
-		if (!err)
-			err = get_io_cost(r, o, "msrs", i, &timed, &sum_ns);
-		if (err)
-			return err;
-		if (!strcmp(msr_s, "unknown"))
-			msr = NVMX_MSR_UNKNOWN;
-		else if (parse_hex(msr_s, 0xfffffffeu, &msr))
-			return nvmx_json_fail(r, "%s[%zu]: msr \"%s\" is not 0x<hex> or unknown",
-					      "msrs", i, msr_s);
-		if (strcmp(access, "read") && strcmp(access, "write"))
-			return nvmx_json_fail(r, "%s[%zu]: access \"%s\" is not read or write",
-					      "msrs", i, access);
-		if (nvmx_summary_add_msr(s, isa, msr, !strcmp(access, "write"), h, count) ||
-		    nvmx_summary_add_msr_cost(s, isa, msr, !strcmp(access, "write"), h, timed,
-					      sum_ns))
-			return nvmx_json_fail(r, "msrs[%zu]: out of memory", i);
-	}
-	return 0;
-}
-
-static int read_ports(struct nvmx_json_reader *r, struct json_object *root, struct nvmx_summary *s)
-{
-	struct json_object *arr;
-	int err = nvmx_json_get_array(r, root, "ports", &arr);
-
-	if (err || !arr)
-		return err;
-	for (size_t i = 0; i < json_object_array_length(arr); i++) {
-		struct json_object *o = json_object_array_get_idx(arr, i);
-		const char *port_s, *dir;
-		enum nvmx_handler h;
-		uint64_t count, size, timed, sum_ns;
-		uint32_t isa, port;
-
-		if (!json_object_is_type(o, json_type_object))
-			return nvmx_json_fail(r, "ports[%zu]: not an object", i);
-		err = nvmx_json_get_isa(r, o, "ports", i, &isa);
-		if (!err)
-			err = nvmx_json_get_string(r, o, "ports", i, "port", &port_s);
-		if (!err)
-			err = nvmx_json_get_string(r, o, "ports", i, "direction", &dir);
-		if (!err)
-			err = nvmx_json_get_u64(r, o, "ports", i, "size", &size);
-		if (!err)
-			err = get_io_handler(r, o, "ports", i, &h);
-		if (!err)
-			err = nvmx_json_get_u64(r, o, "ports", i, "count", &count);
-		if (!err)
-			err = get_io_cost(r, o, "ports", i, &timed, &sum_ns);
-		if (err)
-			return err;
-		if (parse_hex(port_s, 0xffff, &port))
-			return nvmx_json_fail(r,
-					      "%s[%zu]: port \"%s\" is not 0x<hex> below 0x10000",
-					      "ports", i, port_s);
-		if (strcmp(dir, "in") && strcmp(dir, "out"))
-			return nvmx_json_fail(r, "%s[%zu]: direction \"%s\" is not in or out",
-					      "ports", i, dir);
-		if (size != 1 && size != 2 && size != 4)
-			return nvmx_json_fail(r, "ports[%zu]: size is not 1, 2 or 4", i);
-		if (nvmx_summary_add_port(s, isa, (uint16_t)port, !strcmp(dir, "in"), (uint8_t)size,
-					  h, count) ||
-		    nvmx_summary_add_port_cost(s, isa, (uint16_t)port, !strcmp(dir, "in"),
-					       (uint8_t)size, h, timed, sum_ns))
-			return nvmx_json_fail(r, "ports[%zu]: out of memory", i);
-	}
-	return 0;
-}
-
-static int read_top_u64(struct nvmx_json_reader *r, struct json_object *root, const char *key,
-			uint64_t *v, bool *present)
-{
-	struct json_object *f;
-
-	*present = json_object_object_get_ex(root, key, &f);
-	if (!*present)
-		return 0;
-	if (!json_object_is_type(f, json_type_int) || json_object_get_int64(f) < 0)
-		return nvmx_json_fail(r, "\"%s\" is not a non-negative integer", key);
-	*v = (uint64_t)json_object_get_int64(f);
-	return 0;
-}
-
-/* The summary of a parsed document (root), errors named after path. root stays the caller's. */
-static struct nvmx_summary *read_root(struct json_object *root, const char *path, char *err,
-				      size_t errlen)
-{
-	struct nvmx_json_reader r = { path, err, errlen };
-	struct json_object *schema;
-	struct nvmx_summary *s = NULL;
-	uint64_t v = 0;
-	bool present;
-
-	if (!json_object_is_type(root, json_type_object)) {
-		nvmx_json_fail(&r, "not a JSON object");
-		goto out;
-	}
-	if (!json_object_object_get_ex(root, "schema", &schema) ||
-	    !json_object_is_type(schema, json_type_int) ||
-	    json_object_get_int(schema) != NVMX_SCHEMA) {
-		nvmx_json_fail(&r, "\"schema\" is missing or not %d", NVMX_SCHEMA);
-		goto out;
-	}
-	s = nvmx_summary_new();
-	if (!s) {
-		nvmx_json_fail(&r, "out of memory");
-		goto out;
-	}
-	if (read_exits(&r, root, s, NVMX_KIND_L2_EXIT) ||
-	    read_exits(&r, root, s, NVMX_KIND_L1_EXIT) ||
-	    read_exits(&r, root, s, NVMX_KIND_SYNTHESIZED_TO_L1) || read_msrs(&r, root, s) ||
-	    read_ports(&r, root, s) || nvmx_bd_json_read(root, s, path, err, errlen))
-		goto fail_s;
-	if (read_top_u64(&r, root, "nested_entries", &v, &present))
-		goto fail_s;
-	if (present)
-		nvmx_summary_add_nested_entries(s, v);
-	v = 0;
-	if (read_top_u64(&r, root, "nested_entries_failed", &v, &present))
-		goto fail_s;
-	s->failed_entries = v;
-	v = 0;
-	if (read_top_u64(&r, root, "unattributed", &v, &present))
-		goto fail_s;
-	s->unattributed = v;
-	goto out;
-fail_s:
-	nvmx_summary_free(s);
-	s = NULL;
-out:
-	return s;
-}
-
-struct nvmx_summary *nvmx_summary_read_json(const char *path, char *err, size_t errlen)
-{
-	struct json_object *root = json_object_from_file(path);
-	struct nvmx_summary *s;
-
-	if (!root) {
-		snprintf(err, errlen, "%s: %s", path, json_util_get_last_err());
-		/* json-c ends its message with a newline */
-		err[strcspn(err, "\n")] = '\0';
-		return NULL;
-	}
-	s = read_root(root, path, err, errlen);
-	json_object_put(root);
-	return s;
-}
-
-struct nvmx_summary *nvmx_summary_from_json(struct json_object *root, const char *name, char *err,
-					    size_t errlen)
-{
-	return read_root(root, name, err, errlen);
-}
-
-/* ---- comparing ---- */
-
-/* Where differences go, and what the two sides are called in them. */
-struct cmp {
-	FILE *out;
-	const char *a, *b;
-};
-
-static void diff_line(const struct cmp *diffs, const char *what, uint64_t a, uint64_t b)
-{
-	if (diffs->out)
-		fprintf(diffs->out, "%s: %s %" PRIu64 ", %s %" PRIu64 "\n", what, diffs->a, a,
-			diffs->b, b);
-}
-
-static void exit_label(const struct nvmx_summary_exit *e, char *buf, size_t len)
-{
-	char rb[24];
-	const char *name = nvmx_reason_name(e->isa, e->reason, rb, sizeof(rb));
-
-	if (e->kind == NVMX_KIND_L2_EXIT)
-		snprintf(buf, len, "%s %s %s %s", kind_keys[e->kind], nvmx_isa_name(e->isa), name,
-			 handler_name(e->handled_by));
-	else
-		snprintf(buf, len, "%s %s %s", kind_keys[e->kind], nvmx_isa_name(e->isa), name);
-}
-
-/* An MSR/port entry's handler in a diff line: L2 exits by L0 or L1, or L1's own exits. */
-static const char *io_level_name(enum nvmx_handler h)
-{
-	return h == NVMX_HANDLED_BY_NONE ? "L1-exit" : handler_name(h);
-}
-
-static void msr_label(const struct nvmx_summary_msr *m, char *buf, size_t len)
-{
-	char ms[16];
-
-	if (m->msr == NVMX_MSR_UNKNOWN)
-		snprintf(ms, sizeof(ms), "unknown");
-	else
-		snprintf(ms, sizeof(ms), "0x%x", m->msr);
-	snprintf(buf, len, "msrs %s %s %s %s", nvmx_isa_name(m->isa), ms,
-		 m->write ? "write" : "read", io_level_name(m->handled_by));
-}
-
-static void port_label(const struct nvmx_summary_port *p, char *buf, size_t len)
-{
-	snprintf(buf, len, "ports %s 0x%x %s %u %s", nvmx_isa_name(p->isa), p->port,
-		 p->in ? "in" : "out", p->size, io_level_name(p->handled_by));
-}
-
-static int compare_exits(const struct nvmx_summary *t, const struct nvmx_summary *o, bool all,
-			 const struct cmp *diffs)
-{
-	char label[128];
-	int n = 0;
-	bool found;
-	size_t at;
-
-	for (size_t i = 0; i < t->n_exits; i++) {
-		const struct nvmx_summary_exit *e = &t->exits[i];
-		uint64_t seen;
-
-		if (!all && !nvmx_exit_certain(e->kind, e->isa, e->reason))
-			continue;
-		at = find_exit(o->exits, o->n_exits, e, &found);
-		seen = found ? o->exits[at].count : 0;
-		if (seen != e->count) {
-			exit_label(e, label, sizeof(label));
-			diff_line(diffs, label, e->count, seen);
-			n++;
-		}
-	}
-	for (size_t i = 0; i < o->n_exits; i++) {
-		const struct nvmx_summary_exit *e = &o->exits[i];
-
-		if (!all && !nvmx_exit_certain(e->kind, e->isa, e->reason))
-			continue;
-		find_exit(t->exits, t->n_exits, e, &found);
-		if (!found) {
-			exit_label(e, label, sizeof(label));
-			diff_line(diffs, label, 0, e->count);
-			n++;
-		}
-	}
-	return n;
-}
-
-/*
- * A tracefs capture cannot see the index of a reflected RDMSR/WRMSR (it lives in guest RCX), so it
- * reports msr "unknown" for (isa, access, L1). Truth's L1 entries without an exact observed match
- * are summed against that observed "unknown" entry.
- */
-static int compare_msrs(const struct nvmx_summary *t, const struct nvmx_summary *o,
-			const struct cmp *diffs)
-{
-	uint64_t sums[16]; /* per observed unknown L1 entry, by index below */
-	const struct nvmx_summary_msr *unknowns[16];
-	size_t n_unknown = 0;
-	char label[128];
-	int n = 0;
-	bool found;
-	size_t at;
-
-	for (size_t i = 0; i < o->n_msrs && n_unknown < 16; i++)
-		if (o->msrs[i].msr == NVMX_MSR_UNKNOWN &&
-		    o->msrs[i].handled_by == NVMX_HANDLED_BY_L1) {
-			unknowns[n_unknown] = &o->msrs[i];
-			sums[n_unknown++] = 0;
-		}
-	for (size_t i = 0; i < t->n_msrs; i++) {
-		const struct nvmx_summary_msr *m = &t->msrs[i];
-		size_t u;
-
-		if (m->msr == NVMX_MSR_UNKNOWN) {
-			/* a truth as blind as the observation: its count joins the sum */
-			at = find_msr(o->msrs, o->n_msrs, m, &found);
-			for (u = 0; found && u < n_unknown; u++)
-				if (unknowns[u] == &o->msrs[at])
-					sums[u] += m->count;
-			continue;
-		}
-		if (!msr_certain(m))
-			continue;
-		at = find_msr(o->msrs, o->n_msrs, m, &found);
-		if (found) {
-			if (o->msrs[at].count != m->count) {
-				msr_label(m, label, sizeof(label));
-				diff_line(diffs, label, m->count, o->msrs[at].count);
-				n++;
-			}
-			continue;
-		}
-		for (u = 0; u < n_unknown; u++)
-			if (m->handled_by == NVMX_HANDLED_BY_L1 && unknowns[u]->isa == m->isa &&
-			    unknowns[u]->write == m->write)
-				break;
-		if (u < n_unknown) {
-			sums[u] += m->count;
-			continue;
-		}
-		msr_label(m, label, sizeof(label));
-		diff_line(diffs, label, m->count, 0);
-		n++;
-	}
-	for (size_t u = 0; u < n_unknown; u++)
-		if (sums[u] != unknowns[u]->count) {
-			msr_label(unknowns[u], label, sizeof(label));
-			diff_line(diffs, label, sums[u], unknowns[u]->count);
-			n++;
-		}
-	for (size_t i = 0; i < o->n_msrs; i++) {
-		const struct nvmx_summary_msr *m = &o->msrs[i];
-
-		if (!msr_certain(m))
-			continue;
-		find_msr(t->msrs, t->n_msrs, m, &found);
-		if (!found) {
-			msr_label(m, label, sizeof(label));
-			diff_line(diffs, label, 0, m->count);
-			n++;
-		}
-	}
-	return n;
-}
-
-static int compare_ports(const struct nvmx_summary *t, const struct nvmx_summary *o, bool all,
-			 const struct cmp *diffs)
-{
-	char label[128];
-	int n = 0;
-	bool found;
-	size_t at;
-
-	for (size_t i = 0; i < t->n_ports; i++) {
-		const struct nvmx_summary_port *p = &t->ports[i];
-		uint64_t seen;
-
-		if (!all && !port_certain(p))
-			continue;
-		at = find_port(o->ports, o->n_ports, p, &found);
-		seen = found ? o->ports[at].count : 0;
-		if (seen != p->count) {
-			port_label(p, label, sizeof(label));
-			diff_line(diffs, label, p->count, seen);
-			n++;
-		}
-	}
-	for (size_t i = 0; i < o->n_ports; i++) {
-		const struct nvmx_summary_port *p = &o->ports[i];
-
-		if (!all && !port_certain(p))
-			continue;
-		find_port(t->ports, t->n_ports, p, &found);
-		if (!found) {
-			port_label(p, label, sizeof(label));
-			diff_line(diffs, label, 0, p->count);
-			n++;
-		}
-	}
-	return n;
-}
-
-int nvmx_summary_compare_certain(const struct nvmx_summary *truth,
-				 const struct nvmx_summary *observed, FILE *out)
-{
-	const struct cmp c = { out, "truth", "observed" }, *diffs = &c;
-	int n = compare_exits(truth, observed, false, diffs);
-
-	n += compare_msrs(truth, observed, diffs);
-	n += compare_ports(truth, observed, false, diffs);
-	if (truth->has_nested_entries && truth->nested_entries != observed->nested_entries) {
-		diff_line(diffs, "nested_entries", truth->nested_entries, observed->nested_entries);
-		n++;
-	}
-	n += nvmx_bd_compare(truth, observed, false, "truth", "observed", out);
-	return n;
-}
-
-/* Whether s has an "unknown" entry of m's group (isa, access, handler): a side blind to indexes. */
-static bool has_unknown_of(const struct nvmx_summary *s, const struct nvmx_summary_msr *m)
-{
-	struct nvmx_summary_msr k = *m;
-	bool found;
-
-	k.msr = NVMX_MSR_UNKNOWN;
-	find_msr(s->msrs, s->n_msrs, &k, &found);
-	return found;
-}
-
-/*
- * Entries of a that b cannot tell apart: a knows the index, b counted the same group as
- * "unknown" (a tracefs capture never sees a reflected access's RCX; nvmxd does) and a has no
- * unknown entry of its own in that group. They are compared as the group's sum.
- */
-static bool folded(const struct nvmx_summary *a, const struct nvmx_summary *b,
-		   const struct nvmx_summary_msr *m)
-{
-	return m->msr != NVMX_MSR_UNKNOWN && has_unknown_of(b, m) && !has_unknown_of(a, m);
-}
-
-/* One side's sum for an "unknown" entry: its own unknown count plus what it folds into it. */
-static uint64_t group_sum(const struct nvmx_summary *s, const struct nvmx_summary *other,
-			  const struct nvmx_summary_msr *unknown)
-{
-	uint64_t sum = 0;
-
-	for (size_t i = 0; i < s->n_msrs; i++) {
-		const struct nvmx_summary_msr *m = &s->msrs[i];
-
-		if (m->isa != unknown->isa || m->write != unknown->write ||
-		    m->handled_by != unknown->handled_by)
-			continue;
-		if (m->msr == NVMX_MSR_UNKNOWN || folded(s, other, m))
-			sum += m->count;
-	}
-	return sum;
-}
-
-/*
- * Every MSR entry by its exact key: two observations of the same events. Where one side knows
- * indexes the other saw as "unknown", the group's sums are compared instead.
- */
-static int compare_msrs_exact(const struct nvmx_summary *a, const struct nvmx_summary *b,
-			      const struct cmp *diffs)
-{
-	char label[128];
-	int n = 0;
-	bool found;
-	size_t at;
-
-	for (size_t i = 0; i < a->n_msrs; i++) {
-		const struct nvmx_summary_msr *m = &a->msrs[i];
-		uint64_t seen, want = m->count;
-
-		if (folded(a, b, m))
-			continue;
-		at = find_msr(b->msrs, b->n_msrs, m, &found);
-		seen = found ? b->msrs[at].count : 0;
-		if (m->msr == NVMX_MSR_UNKNOWN) {
-			want = group_sum(a, b, m);
-			seen = group_sum(b, a, m);
-		}
-		if (seen != want) {
-			msr_label(m, label, sizeof(label));
-			diff_line(diffs, label, want, seen);
-			n++;
-		}
-	}
-	for (size_t i = 0; i < b->n_msrs; i++) {
-		const struct nvmx_summary_msr *m = &b->msrs[i];
-
-		if (folded(b, a, m))
-			continue;
-		find_msr(a->msrs, a->n_msrs, m, &found);
-		if (!found) {
-			uint64_t want = 0, seen = m->count;
-
-			if (m->msr == NVMX_MSR_UNKNOWN) {
-				want = group_sum(a, b, m);
-				seen = group_sum(b, a, m);
-				if (want == seen)
-					continue;
-			}
-			msr_label(m, label, sizeof(label));
-			diff_line(diffs, label, want, seen);
-			n++;
-		}
-	}
-	return n;
-}
-
-int nvmx_summary_compare_all(const struct nvmx_summary *a, const struct nvmx_summary *b,
-			     const char *a_name, const char *b_name, FILE *out)
-{
-	const struct cmp c = { out, a_name, b_name }, *diffs = &c;
-	int n = compare_exits(a, b, true, diffs);
-
-	n += compare_msrs_exact(a, b, diffs);
-	n += compare_ports(a, b, true, diffs);
-	if (a->nested_entries != b->nested_entries) {
-		diff_line(diffs, "nested_entries", a->nested_entries, b->nested_entries);
-		n++;
-	}
-	if (nvmx_summary_failed_entries(a) != nvmx_summary_failed_entries(b)) {
-		diff_line(diffs, "nested_entries_failed", nvmx_summary_failed_entries(a),
-			  nvmx_summary_failed_entries(b));
-		n++;
-	}
-	if (a->unattributed != b->unattributed) {
-		diff_line(diffs, "unattributed", a->unattributed, b->unattributed);
-		n++;
-	}
-	n += nvmx_bd_compare(a, b, true, a_name, b_name, out);
-	return n;
-}
