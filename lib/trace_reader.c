@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Reading a capture line by line, plain or xz-compressed (detected by content): trace_parse.h. */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <lzma.h>
+
+#include "trace_parse.h"
+
+struct nvmx_reader {
+	FILE *f;
+	bool xz;
+	bool in_eof;
+	bool out_eof;
+	lzma_stream strm;
+	uint8_t in[1 << 16];
+	uint8_t out[1 << 16];
+	size_t out_pos, out_len;
+	char *line;
+	size_t line_len, line_cap;
+};
+
+static const uint8_t xz_magic[6] = { 0xfd, '7', 'z', 'X', 'Z', 0x00 };
+
+int nvmx_reader_open(const char *path, struct nvmx_reader **out)
+{
+	struct nvmx_reader *r;
+	uint8_t magic[6];
+	size_t n;
+	int err;
+
+	*out = NULL;
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	r->f = fopen(path, "rb");
+	if (!r->f) {
+		err = -errno;
+		goto fail;
+	}
+	n = fread(magic, 1, sizeof(magic), r->f);
+	if (ferror(r->f)) {
+		err = -EIO;
+		goto fail;
+	}
+	rewind(r->f);
+	r->xz = n == sizeof(magic) && !memcmp(magic, xz_magic, sizeof(magic));
+	if (r->xz) {
+		lzma_stream init = LZMA_STREAM_INIT;
+
+		r->strm = init;
+		/* several concatenated .xz streams (pxz, appended captures) are one file */
+		if (lzma_stream_decoder(&r->strm, UINT64_MAX, LZMA_CONCATENATED) != LZMA_OK) {
+			err = -ENOMEM;
+			goto fail;
+		}
+	}
+	*out = r;
+	return 0;
+fail:
+	nvmx_reader_close(r);
+	return err;
+}
+
+/* Refills r->out; returns bytes available, 0 at the end, or -errno. */
+static long refill(struct nvmx_reader *r)
+{
+	if (!r->xz) {
+		size_t n = fread(r->out, 1, sizeof(r->out), r->f);
+
+		if (!n && ferror(r->f))
+			return -EIO;
+		r->out_pos = 0;
+		r->out_len = n;
+		return (long)n;
+	}
+	if (r->out_eof)
+		return 0;
+	r->strm.next_out = r->out;
+	r->strm.avail_out = sizeof(r->out);
+	while (r->strm.avail_out == sizeof(r->out)) {
+		lzma_ret ret;
+
+		if (!r->strm.avail_in && !r->in_eof) {
+			size_t n = fread(r->in, 1, sizeof(r->in), r->f);
+
+			if (!n && ferror(r->f))
+				return -EIO;
+			if (!n)
+				r->in_eof = true;
+			r->strm.next_in = r->in;
+			r->strm.avail_in = n;
+		}
+		ret = lzma_code(&r->strm, r->in_eof ? LZMA_FINISH : LZMA_RUN);
+		if (ret == LZMA_STREAM_END) {
+			r->out_eof = true;
+			break;
+		}
+		if (ret != LZMA_OK)
+			return ret == LZMA_MEM_ERROR ? -ENOMEM : -EBADMSG;
+	}
+	r->out_pos = 0;
+	r->out_len = sizeof(r->out) - r->strm.avail_out;
+	return (long)r->out_len;
+}
+
+long nvmx_reader_next(struct nvmx_reader *r, const char **line)
+{
+	r->line_len = 0;
+	for (;;) {
+		uint8_t *nl;
+		size_t take;
+
+		if (r->out_pos == r->out_len) {
+			long n = refill(r);
+
+			if (n < 0)
+				return n;
+			if (!n) {
+				if (!r->line_len)
+					return -1;
+				break; /* last line without '\n' */
+			}
+		}
+		nl = memchr(r->out + r->out_pos, '\n', r->out_len - r->out_pos);
+		take = nl ? (size_t)(nl - (r->out + r->out_pos)) : r->out_len - r->out_pos;
+		if (r->line_len + take + 1 > r->line_cap) {
+			size_t cap = r->line_cap ? r->line_cap : 256;
+			char *p;
+
+			while (cap < r->line_len + take + 1)
+				cap *= 2;
+			p = realloc(r->line, cap);
+			if (!p)
+				return -ENOMEM;
+			r->line = p;
+			r->line_cap = cap;
+		}
+		memcpy(r->line + r->line_len, r->out + r->out_pos, take);
+		r->line_len += take;
+		r->out_pos += take;
+		if (nl) {
+			r->out_pos++;
+			break;
+		}
+	}
+	r->line[r->line_len] = '\0';
+	*line = r->line;
+	return (long)r->line_len;
+}
+
+void nvmx_reader_close(struct nvmx_reader *r)
+{
+	if (!r)
+		return;
+	if (r->xz)
+		lzma_end(&r->strm);
+	if (r->f)
+		fclose(r->f);
+	free(r->line);
+	free(r);
+}
