@@ -28,7 +28,7 @@
 #include "nvmx/events.h"
 #include "nvmx/model.h"
 #include "nvmx/counts.h"
-#include "nvmx.h"
+#include "nvmx/maps.h"
 #include "nvmx.skel.h"
 #include "probe.h"
 #include "trace_parse.h"

@@ -20,7 +20,7 @@
 #include "nvmx/events.h"
 #include "nvmx/model.h"
 #include "nvmx/counts.h"
-#include "nvmx.h"
+#include "nvmx/maps.h"
 #include "kvm_tp.bpf.h"
 
 /* Knobs, set by nvmxd between open and load (libbpf-tools' targ_* habit). */
@@ -28,7 +28,7 @@ const volatile __u8 targ_record = 0; /* send every event to the nvmx_events ring
 const volatile __u32 targ_tgid = 0;  /* only this VMM process; 0: every process */
 const volatile __u8 targ_cycles = 0; /* nvmx_cycles holds a cycle counter for every CPU */
 
-/* Thread state: see struct nvmx_thread in nvmx.h. */
+/* Thread state: see struct nvmx_thread in nvmx/maps.h. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, NVMX_SLOTS);
@@ -722,7 +722,7 @@ int nvmx_kvm_inj_exception(struct trace_event_raw_kvm_inj_exception___nvmx *ctx)
 
 /*
  * The test entry point (tests/bpf): BPF_PROG_TEST_RUN with the event in ctx_in as u64 arguments
- * (nvmx.h, NVMX_TEST_ARGS). raw_tp because test runs work for it and not for tracepoint or
+ * (nvmx/maps.h, NVMX_TEST_ARGS). raw_tp because test runs work for it and not for tracepoint or
  * tp_btf programs. No attach target: nvmxd never loads it (autoload off).
  */
 SEC("raw_tp")

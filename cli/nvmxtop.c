@@ -73,6 +73,8 @@ static void usage(FILE *f)
 		"                       (they are turned on while nvmxtop runs, so the header can\n"
 		"                       show nvmx's own overhead; without them it shows '-')\n"
 		"  --ready FILE         standalone: create FILE once the programs are attached\n"
+		"  -v, --verbose        standalone: say on stderr, as nvmxd does, which programs\n"
+		"                       were attached and what is missing, and libbpf's warnings\n"
 		"  -h, --help           this text\n"
 		"\n"
 		"Columns (names: docs/model.md's glossary): L2->L0 and L2->L1 (L2 exits L0\n"
@@ -119,7 +121,6 @@ static int parse_double(const char *s, double *out)
 	*out = v;
 	return 0;
 }
-
 
 /* Sleeps s seconds or until a signal. */
 static void nap(double s)
@@ -194,8 +195,8 @@ static int run_batch(struct top_run *r, bool json)
  * A running nvmxd: the one at addr (--connect), or at the default address, falling back to
  * standalone (and saying so) when none answers there.
  */
-static int open_nvmxd(const char *addr, bool bpf_stats, const char *ready, struct top_source **out,
-		      char *why, size_t why_len)
+static int open_nvmxd(const char *addr, bool bpf_stats, bool verbose, const char *ready,
+		      struct top_source **out, char *why, size_t why_len)
 {
 	struct top_sample probe = { 0 };
 	char no_nvmxd[512], standalone[512];
@@ -211,7 +212,7 @@ static int open_nvmxd(const char *addr, bool bpf_stats, const char *ready, struc
 	snprintf(no_nvmxd, sizeof(no_nvmxd), "%s", (*out)->why);
 	top_source_free(*out);
 	*out = NULL;
-	err = top_source_bpf_new(bpf_stats, ready, out, standalone, sizeof(standalone));
+	err = top_source_bpf_new(bpf_stats, verbose, ready, out, standalone, sizeof(standalone));
 	if (err) {
 		snprintf(why, why_len, "%.300s; and standalone: %.190s", no_nvmxd, standalone);
 		return err;
@@ -281,17 +282,18 @@ int main(int argc, char **argv)
 		{ "ready", required_argument, NULL, O_READY },
 		{ "connect", required_argument, NULL, O_CONNECT },
 		{ "standalone", no_argument, NULL, O_STANDALONE },
+		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct top_run r = { .delay_s = 1, .rate = true, .sort = TOP_SORT_L2 };
 	const char *replay = NULL, *ready = NULL, *why = NULL, *connect = NULL;
-	bool batch = false, json = false, bpf_stats = true, standalone = false;
+	bool batch = false, json = false, bpf_stats = true, standalone = false, verbose = false;
 	char src_why[512] = "";
 	struct sigaction sa;
 	int c, err;
 
-	while ((c = getopt_long(argc, argv, "bn:d:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "bn:d:vh", longopts, NULL)) != -1) {
 		char *end;
 
 		switch (c) {
@@ -361,6 +363,9 @@ int main(int argc, char **argv)
 		case O_STANDALONE:
 			standalone = true;
 			break;
+		case 'v':
+			verbose = true;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -394,9 +399,11 @@ int main(int argc, char **argv)
 	if (replay)
 		err = top_source_replay_new(replay, r.delay_s, &r.src, src_why, sizeof(src_why));
 	else if (standalone)
-		err = top_source_bpf_new(bpf_stats, ready, &r.src, src_why, sizeof(src_why));
+		err = top_source_bpf_new(bpf_stats, verbose, ready, &r.src, src_why,
+					 sizeof(src_why));
 	else
-		err = open_nvmxd(connect, bpf_stats, ready, &r.src, src_why, sizeof(src_why));
+		err = open_nvmxd(connect, bpf_stats, verbose, ready, &r.src, src_why,
+				 sizeof(src_why));
 	if (err) {
 		fprintf(stderr, "nvmxtop: %s\n", src_why[0] ? src_why : strerror(-err));
 		if (!replay && err == -EPERM)

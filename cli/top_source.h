@@ -45,12 +45,14 @@ int top_source_replay_new(const char *path, double interval_s, struct top_source
 			  size_t why_len);
 
 /*
- * Standalone: loads nvmx's BPF programs into this kernel (as nvmxd does, with nvmxd_core's
- * probing and map reading) and reads the maps at each sample. Needs root. bpf_stats: turn on the
- * kernel's BPF run-time statistics so the header can show nvmx's own overhead.
+ * Standalone: loads nvmx's BPF programs into this kernel with nvmxd's loader (src/loader.h: the
+ * programs nvmxd attaches, and its maps) and reads the maps at each sample. Needs root.
+ * bpf_stats: turn on the kernel's BPF run-time statistics so the header can show nvmx's own
+ * overhead. verbose: say on stderr, as nvmxd does, what was attached or is missing, and libbpf's
+ * warnings.
  */
-int top_source_bpf_new(bool bpf_stats, const char *ready_path, struct top_source **out, char *why,
-		       size_t why_len);
+int top_source_bpf_new(bool bpf_stats, bool verbose, const char *ready_path,
+		       struct top_source **out, char *why, size_t why_len);
 
 /*
  * A running nvmxd, at HOST:PORT (nvmxd --listen): GET /api/v1/summary at each sample. The

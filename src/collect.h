@@ -17,7 +17,7 @@
 #include "nvmx/model.h"
 #include "nvmx/counts.h"
 #include "nvmx/summary.h"
-#include "nvmx.h"
+#include "nvmx/maps.h"
 
 struct nvmxd_exit {
 	struct nvmx_exit_key key;
@@ -76,7 +76,7 @@ void nvmxd_counts_free(struct nvmxd_counts *c);
  */
 int nvmxd_counts_read(struct nvmxd_counts *c, const struct nvmxd_maps *m);
 
-/* Counts one verdict of thread tid of process tgid as the BPF side would (bpf/nvmx.h mapping). */
+/* Counts one verdict of thread tid of process tgid as the BPF side would (nvmx/counts.h mapping). */
 int nvmxd_counts_add_verdict(struct nvmxd_counts *c, const struct nvmx_verdict *v, uint32_t tgid,
 			     uint32_t tid);
 
@@ -90,7 +90,7 @@ int nvmxd_counts_end(struct nvmxd_counts *c, int threads_fd, int slots_fd, uint6
 		     size_t *threads);
 
 /*
- * The state of thread tid (struct nvmx_thread of bpf/nvmx.h): its slot in nvmx_slots when
+ * The state of thread tid (struct nvmx_thread of nvmx/maps.h): its slot in nvmx_slots when
  * nvmx_threads has its marker, else its nvmx_threads entry. 0, or -ENOENT / -errno.
  */
 int nvmxd_thread_state(int threads_fd, int slots_fd, __u32 tid, struct nvmx_thread *t);

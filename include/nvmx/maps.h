@@ -1,15 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * What the BPF programs (nvmx.bpf.c) and user space (nvmxd, tests/bpf) share: map keys and values,
- * the self-metric slots, the ring-buffer record, and the one mapping from a model verdict to those
- * keys.
+ * The BPF map ABI: what the BPF programs (bpf/nvmx.bpf.c) and user space (nvmxd, nvmxtop
+ * --standalone, tests/bpf, bench/) share about nvmx's maps: histogram values, the per-thread
+ * state slots, the self-metric slots, the ring-buffer records and the test entry point's
+ * arguments. The exit, MSR, port and breakdown keys are in nvmx/counts.h, because replay builds
+ * the same keys without any map.
  *
- * No #includes on purpose (libbpf-bootstrap's bootstrap.h habit): user space includes
- * <linux/types.h>, then nvmx/events.h and nvmx/model.h; BPF gets the same from nvmx.bpf.c. Only
- * fixed-width fields, so both sides see one layout.
+ * No #includes on purpose (libbpf-bootstrap's bootstrap.h habit), and BPF-safe (ctest's
+ * unit.maps_compile_for_bpf compiles it for the BPF target): user space includes
+ * <linux/types.h>, then nvmx/events.h, nvmx/model.h and nvmx/counts.h; BPF gets the same from
+ * nvmx.bpf.c. Only fixed-width fields, so both sides see one layout.
  */
-#ifndef NVMX_BPF_SHARED_H
-#define NVMX_BPF_SHARED_H
+#ifndef NVMX_MAPS_H
+#define NVMX_MAPS_H
 
 /* NVMX_HIST_BUCKETS and nvmx_hist_bucket(): include/nvmx/counts.h (replay builds the same). */
 struct nvmx_hist {
@@ -79,4 +82,4 @@ struct nvmx_anomaly {
 #define NVMX_TEST_EVENT_WORDS 10u
 #define NVMX_TEST_ARGS	      (NVMX_TEST_EVENT_WORDS + 1u)
 
-#endif /* NVMX_BPF_SHARED_H */
+#endif /* NVMX_MAPS_H */
