@@ -26,7 +26,7 @@
 struct bpf_source {
 	struct top_source src;
 	struct nvmx_loader *loader;
-	struct nvmxd_counts counts;
+	struct nvmx_counters counts;
 	struct nvmxd_maps maps;
 	struct top_sample names; /* VM names, kept while the VMs run */
 	int stats_fd;
@@ -35,12 +35,12 @@ struct bpf_source {
 
 static int fill(struct bpf_source *bs, struct top_sample *out)
 {
-	const struct nvmxd_counts *c = &bs->counts;
+	const struct nvmx_counters *c = &bs->counts;
 	int err;
 
 	top_sample_reset(out);
 	for (size_t i = 0; i < c->n_exits; i++) {
-		const struct nvmxd_exit *x = &c->exits[i];
+		const struct nvmx_counters_exit *x = &c->exits[i];
 		struct top_entry e = {
 			.tgid = x->key.tgid,
 			.tid = x->key.tid,
@@ -64,7 +64,7 @@ static int fill(struct bpf_source *bs, struct top_sample *out)
 	}
 	/* the complete round trips: per VM in the maps, so VM-wide entries (tid 0) */
 	for (size_t i = 0; i < c->n_bds; i++) {
-		const struct nvmxd_bd *b = &c->bds[i];
+		const struct nvmx_counters_bd *b = &c->bds[i];
 		struct top_entry e = {
 			.tgid = b->key.tgid,
 			.tid = 0,
@@ -95,7 +95,7 @@ static int fill(struct bpf_source *bs, struct top_sample *out)
 			return err;
 	}
 	out->time_ns = nvmx_mono_ns();
-	out->lost_events = nvmxd_counts_update_failures(c);
+	out->lost_events = nvmx_counters_update_failures(c);
 	out->overhead_known = bs->stats_fd >= 0;
 	out->bpf_run_ns = 0;
 	for (size_t i = 0; i < nvmx_loader__prog_count(bs->loader) && out->overhead_known; i++) {
@@ -168,7 +168,7 @@ static void bpf_free(struct top_source *src)
 	struct bpf_source *bs = (struct bpf_source *)src;
 
 	nvmx_loader__destroy(bs->loader);
-	nvmxd_counts_free(&bs->counts);
+	nvmx_counters_free(&bs->counts);
 	top_sample_free(&bs->names);
 	if (bs->stats_fd >= 0)
 		close(bs->stats_fd);

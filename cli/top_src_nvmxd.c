@@ -65,7 +65,7 @@ static const char *str_of(struct json_object *o, const char *key)
 static int outcome_of(const char *name, uint32_t *out)
 {
 	for (uint32_t k = 0; k < NVMX_OUT_COUNT; k++)
-		if (name && !strcmp(name, nvmxd_outcome_name(k))) {
+		if (name && !strcmp(name, nvmx_outcome_name(k))) {
 			*out = k;
 			return 0;
 		}

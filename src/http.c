@@ -27,7 +27,7 @@ struct nvmxd_http {
 	const struct nvmxd_webconfig *wc;
 	char bound[80];
 	/* touched only by MHD's one thread */
-	struct nvmxd_counts counts;
+	struct nvmx_counters counts;
 	struct nvmxd_http_stats stats;
 	struct nvmxd_io_top io_top;   /* the MSR/port keys exported so far */
 	unsigned int errors_reported; /* by MHD's logger, for a connection about to close */
@@ -345,7 +345,7 @@ static enum MHD_Result serve_status(struct nvmxd_http *h, struct MHD_Connection 
 			       json_object_new_boolean(h->src.bpf_stats(h->src.ctx)));
 	if (!err) {
 		add_u64(bpf, "events", self[NVMX_SELF_EVENTS]);
-		add_u64(bpf, "map_update_failures", nvmxd_counts_update_failures(&h->counts));
+		add_u64(bpf, "map_update_failures", nvmx_counters_update_failures(&h->counts));
 		add_u64(bpf, "ringbuf_drops", self[NVMX_SELF_RINGBUF_DROPPED]);
 		add_u64(bpf, "ringbuf_records", self[NVMX_SELF_RINGBUF_SENT]);
 		json_object_object_add(o, "bpf", bpf);
@@ -501,6 +501,6 @@ void nvmxd_http_stop(struct nvmxd_http *h)
 	if (!h)
 		return;
 	MHD_stop_daemon(h->mhd);
-	nvmxd_counts_free(&h->counts);
+	nvmx_counters_free(&h->counts);
 	free(h);
 }

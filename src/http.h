@@ -34,7 +34,7 @@ struct nvmxd_http_source {
 	/* the VM name of a process (thread-safe; the pointer stays valid while nvmxd runs) */
 	const char *(*vm_name)(void *ctx, uint32_t tgid);
 	/* the document of nvmxd --json, from counts read now (thread-safe); 0 or -errno */
-	int (*summary_json)(void *ctx, const struct nvmxd_counts *c, FILE *out);
+	int (*summary_json)(void *ctx, const struct nvmx_counters *c, FILE *out);
 	/* whether the kernel counts BPF run time now */
 	bool (*bpf_stats)(void *ctx);
 	bool per_vcpu;

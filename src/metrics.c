@@ -94,14 +94,14 @@ static void hist_add(struct nvmx_hist *a, const struct nvmx_hist *b)
  */
 static struct agg *aggregate(const struct nvmxd_metrics_in *in, size_t *n)
 {
-	const struct nvmxd_counts *c = in->counts;
+	const struct nvmx_counters *c = in->counts;
 	struct agg *a = calloc(c->n_exits ? c->n_exits : 1, sizeof(*a));
 	size_t m = 0;
 
 	if (!a)
 		return NULL;
 	for (size_t i = 0; i < c->n_exits; i++) {
-		const struct nvmxd_exit *x = &c->exits[i];
+		const struct nvmx_counters_exit *x = &c->exits[i];
 		struct agg *e = &a[m++];
 
 		e->vm = in->vm_name(in->ctx, x->key.tgid);
@@ -313,12 +313,12 @@ static void write_round_trips(struct prom_writer *w, const struct nvmxd_metrics_
 		[NVMX_RT_L1_EXIT_SERVICE] = "l1_exit_service",
 		[NVMX_RT_L0_ENTRY_EMULATION] = "l0_entry_emulation",
 	};
-	const struct nvmxd_counts *c = in->counts;
+	const struct nvmx_counters *c = in->counts;
 	size_t m = 0, n;
 	char l[1024], lp[1100];
 
 	for (size_t i = 0; i < c->n_bds; i++) {
-		const struct nvmxd_bd *b = &c->bds[i];
+		const struct nvmx_counters_bd *b = &c->bds[i];
 		struct bd_agg *e;
 
 		if (b->key.kind != NVMX_BD_ROUND_TRIP)
@@ -373,7 +373,7 @@ static void write_round_trips(struct prom_writer *w, const struct nvmxd_metrics_
 static void write_round_trip_l1(struct prom_writer *w, const struct nvmxd_metrics_in *in,
 				struct bd_agg *a)
 {
-	const struct nvmxd_counts *c = in->counts;
+	const struct nvmx_counters *c = in->counts;
 	size_t n;
 	char l[1024], buf[32];
 
@@ -407,7 +407,7 @@ static void write_round_trip_l1(struct prom_writer *w, const struct nvmxd_metric
 static void write_vectoring(struct prom_writer *w, const struct nvmxd_metrics_in *in,
 			    struct bd_agg *a)
 {
-	const struct nvmxd_counts *c = in->counts;
+	const struct nvmx_counters *c = in->counts;
 	size_t n;
 	char l[1024], buf[16];
 
@@ -442,7 +442,7 @@ static void write_vectoring(struct prom_writer *w, const struct nvmxd_metrics_in
 
 static int write_breakdown(struct prom_writer *w, const struct nvmxd_metrics_in *in)
 {
-	const struct nvmxd_counts *c = in->counts;
+	const struct nvmx_counters *c = in->counts;
 	size_t m = c->n_bds;
 	struct bd_agg *a;
 
@@ -541,7 +541,7 @@ static void write_bpf_self(struct prom_writer *w, const struct nvmxd_metrics_in 
 		{ NVMX_SELF_PORT_UPDATE_FAILED, "nvmx_ports" },
 		{ NVMX_SELF_SCRATCH_MISSING, "nvmx_scratch" },
 	};
-	const struct nvmxd_counts *c = in->counts;
+	const struct nvmx_counters *c = in->counts;
 	char l[256];
 
 	prom_family(w, "nvmx_bpf_events", PROM_COUNTER, NULL,

@@ -64,7 +64,7 @@ struct nvmxd_io_top {
 };
 
 struct nvmxd_metrics_in {
-	const struct nvmxd_counts *counts;
+	const struct nvmx_counters *counts;
 	/* the VM name of a process; the pointer stays valid while nvmxd runs */
 	const char *(*vm_name)(void *ctx, uint32_t tgid);
 	void *ctx;

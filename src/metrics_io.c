@@ -22,14 +22,14 @@ static int cmp_io_value(const struct nvmx_io_value *a, const struct nvmx_io_valu
 
 static int cmp_msr_cost(const void *pa, const void *pb)
 {
-	return cmp_io_value(&(*(const struct nvmxd_msr *const *)pa)->v,
-			    &(*(const struct nvmxd_msr *const *)pb)->v);
+	return cmp_io_value(&(*(const struct nvmx_counters_msr *const *)pa)->v,
+			    &(*(const struct nvmx_counters_msr *const *)pb)->v);
 }
 
 static int cmp_port_cost(const void *pa, const void *pb)
 {
-	return cmp_io_value(&(*(const struct nvmxd_port *const *)pa)->v,
-			    &(*(const struct nvmxd_port *const *)pb)->v);
+	return cmp_io_value(&(*(const struct nvmx_counters_port *const *)pa)->v,
+			    &(*(const struct nvmx_counters_port *const *)pb)->v);
 }
 
 static bool msr_exported(const struct nvmxd_io_top *t, const struct nvmx_msr_key *k)
@@ -54,12 +54,12 @@ static bool port_exported(const struct nvmxd_io_top *t, const struct nvmx_port_k
  * once the set is full and "other" never goes down. Without memory for the ranking, keys are
  * admitted in map order: still every key while there is room.
  */
-static void io_top_update(struct nvmxd_io_top *t, const struct nvmxd_counts *c)
+static void io_top_update(struct nvmxd_io_top *t, const struct nvmx_counters *c)
 {
 	/* once a set is full nothing joins it: no ranking to do at every scrape */
 	bool msrs = t->n_msrs < NVMXD_IO_TOP, ports = t->n_ports < NVMXD_IO_TOP;
-	const struct nvmxd_msr **ms = msrs ? calloc(c->n_msrs ? c->n_msrs : 1, sizeof(*ms)) : NULL;
-	const struct nvmxd_port **ps =
+	const struct nvmx_counters_msr **ms = msrs ? calloc(c->n_msrs ? c->n_msrs : 1, sizeof(*ms)) : NULL;
+	const struct nvmx_counters_port **ps =
 		ports ? calloc(c->n_ports ? c->n_ports : 1, sizeof(*ps)) : NULL;
 
 	for (size_t i = 0; ms && i < c->n_msrs; i++)
@@ -67,7 +67,7 @@ static void io_top_update(struct nvmxd_io_top *t, const struct nvmxd_counts *c)
 	if (ms)
 		qsort(ms, c->n_msrs, sizeof(*ms), cmp_msr_cost);
 	for (size_t i = 0; i < c->n_msrs && t->n_msrs < NVMXD_IO_TOP; i++) {
-		const struct nvmxd_msr *m = ms ? ms[i] : &c->msrs[i];
+		const struct nvmx_counters_msr *m = ms ? ms[i] : &c->msrs[i];
 
 		if ((m->v.count || m->v.timed) && !msr_exported(t, &m->key))
 			t->msrs[t->n_msrs++] = m->key;
@@ -77,7 +77,7 @@ static void io_top_update(struct nvmxd_io_top *t, const struct nvmxd_counts *c)
 	if (ps)
 		qsort(ps, c->n_ports, sizeof(*ps), cmp_port_cost);
 	for (size_t i = 0; i < c->n_ports && t->n_ports < NVMXD_IO_TOP; i++) {
-		const struct nvmxd_port *p = ps ? ps[i] : &c->ports[i];
+		const struct nvmx_counters_port *p = ps ? ps[i] : &c->ports[i];
 
 		if ((p->v.count || p->v.timed) && !port_exported(t, &p->key))
 			t->ports[t->n_ports++] = p->key;
@@ -210,7 +210,7 @@ static const struct io_family {
 static void write_msrs(struct prom_writer *w, const struct nvmxd_metrics_in *in,
 		       const struct nvmxd_io_top *top)
 {
-	const struct nvmxd_counts *c = in->counts;
+	const struct nvmx_counters *c = in->counts;
 	struct io_other other[9];
 	char l[512], help[512];
 	size_t n_other;
@@ -225,7 +225,7 @@ static void write_msrs(struct prom_writer *w, const struct nvmxd_metrics_in *in,
 		prom_family(w, io_fams[f].msr_name, io_fams[f].type, io_fams[f].unit, help);
 		n_other = 0;
 		for (size_t i = 0; i < c->n_msrs; i++) {
-			const struct nvmxd_msr *m = &c->msrs[i];
+			const struct nvmx_counters_msr *m = &c->msrs[i];
 
 			if (!msr_exported(top, &m->key)) {
 				other_add(other, &n_other, 9, m->key.isa, m->key.handled_by, &m->v);
@@ -244,7 +244,7 @@ static void write_msrs(struct prom_writer *w, const struct nvmxd_metrics_in *in,
 static void write_ports(struct prom_writer *w, const struct nvmxd_metrics_in *in,
 			const struct nvmxd_io_top *top)
 {
-	const struct nvmxd_counts *c = in->counts;
+	const struct nvmx_counters *c = in->counts;
 	struct io_other other[9];
 	char l[512], help[512];
 	size_t n_other;
@@ -260,7 +260,7 @@ static void write_ports(struct prom_writer *w, const struct nvmxd_metrics_in *in
 		prom_family(w, io_fams[f].port_name, io_fams[f].type, io_fams[f].unit, help);
 		n_other = 0;
 		for (size_t i = 0; i < c->n_ports; i++) {
-			const struct nvmxd_port *p = &c->ports[i];
+			const struct nvmx_counters_port *p = &c->ports[i];
 
 			if (!port_exported(top, &p->key)) {
 				other_add(other, &n_other, 9, p->key.isa, p->key.handled_by, &p->v);

@@ -257,7 +257,7 @@ static void print_prog_stats(const struct nvmxd *d, FILE *f)
 
 static void print_summary(struct nvmxd *d, FILE *f, bool final)
 {
-	const struct nvmxd_counts *c = &d->counts;
+	const struct nvmx_counters *c = &d->counts;
 	size_t missing, attached = nvmx_loader__attached(d->loader, &missing);
 	struct tally all = { 0 };
 
@@ -266,7 +266,7 @@ static void print_summary(struct nvmxd *d, FILE *f, bool final)
 		" map update failures, %" PRIu64 " ring-buffer drops\n",
 		final ? "final, " : "", (double)(nvmx_mono_ns() - d->start_ns) / 1e9,
 		c->self[NVMX_SELF_EVENTS], attached, attached + missing,
-		nvmxd_counts_update_failures(c), c->self[NVMX_SELF_RINGBUF_DROPPED]);
+		nvmx_counters_update_failures(c), c->self[NVMX_SELF_RINGBUF_DROPPED]);
 	for (size_t i = 0; i < c->n_exits;) {
 		__u32 tgid = c->exits[i].key.tgid;
 		struct tally vm = { 0 };
@@ -280,7 +280,7 @@ static void print_summary(struct nvmxd *d, FILE *f, bool final)
 			for (; i < c->n_exits && c->exits[i].key.tgid == tgid &&
 			       c->exits[i].key.tid == tid;
 			     i++) {
-				const struct nvmxd_exit *x = &c->exits[i];
+				const struct nvmx_counters_exit *x = &c->exits[i];
 
 				if (x->key.outcome >= NVMX_OUT_COUNT)
 					continue;
@@ -290,7 +290,7 @@ static void print_summary(struct nvmxd *d, FILE *f, bool final)
 			fprintf(f, "  vCPU thread %" PRIu32 ": ", tid);
 			print_tally(f, "", &cpu);
 			for (size_t j = first; j < i; j++) {
-				const struct nvmxd_exit *x = &c->exits[j];
+				const struct nvmx_counters_exit *x = &c->exits[j];
 				char buf[32];
 
 				if (x->key.outcome == NVMX_OUT_NESTED_ENTRY ||
@@ -298,7 +298,7 @@ static void print_summary(struct nvmxd *d, FILE *f, bool final)
 				    x->key.outcome == NVMX_OUT_UNATTRIBUTED || !x->hist.count)
 					continue;
 				fprintf(f, "    %-24s %s %-20s %10" PRIu64 "  mean %.1f us\n",
-					nvmxd_outcome_name(x->key.outcome),
+					nvmx_outcome_name(x->key.outcome),
 					nvmx_isa_name(x->key.isa),
 					nvmx_reason_name(x->key.isa, x->key.reason, buf,
 							 sizeof(buf)),
@@ -333,7 +333,7 @@ static const char *http_vm_name(void *ctx, uint32_t tgid)
 	return nvmxd_vm_name(ctx, tgid);
 }
 
-static int http_summary(void *ctx, const struct nvmxd_counts *c, FILE *out)
+static int http_summary(void *ctx, const struct nvmx_counters *c, FILE *out)
 {
 	return nvmxd_write_summary(ctx, c, out);
 }
@@ -625,7 +625,7 @@ static void nvmxd_free(struct nvmxd *d)
 		fclose(d->record);
 	/* maps, programs and links go with the loader */
 	nvmx_loader__destroy(d->loader);
-	nvmxd_counts_free(&d->counts);
+	nvmx_counters_free(&d->counts);
 	for (size_t i = 0; i < d->n_names; i++)
 		free(d->names[i]);
 	free(d->names);

@@ -45,7 +45,7 @@ struct vm_name {
 struct nvmxd {
 	struct nvmxd_opts o;
 	struct nvmx_loader *loader; /* the BPF object, its programs and maps */
-	struct nvmxd_counts counts;
+	struct nvmx_counters counts;
 	struct ring_buffer *rb;
 	FILE *record;
 	uint64_t recorded, lost_written;
@@ -80,7 +80,7 @@ const char *nvmxd_vm_name(struct nvmxd *d, __u32 tgid);
 bool nvmxd_bpf_stats_enabled(void);
 
 /* The --json document of counts c; also GET /api/v1/summary (from the HTTP thread). */
-int nvmxd_write_summary(struct nvmxd *d, const struct nvmxd_counts *c, FILE *f);
+int nvmxd_write_summary(struct nvmxd *d, const struct nvmx_counters *c, FILE *f);
 
 /* The document of d->counts to --json FILE, whole or not at all. */
 int nvmxd_write_json(struct nvmxd *d);

@@ -19,7 +19,7 @@
 #include "nvmx/util.h"
 #include "nvmxd.h"
 
-static struct json_object *summary_object(const struct nvmxd_counts *c, __u32 tgid, __u32 tid)
+static struct json_object *summary_object(const struct nvmx_counters *c, __u32 tgid, __u32 tid)
 {
 	struct nvmx_summary *s = nvmx_summary_new();
 	struct json_object *o = NULL;
@@ -31,7 +31,7 @@ static struct json_object *summary_object(const struct nvmxd_counts *c, __u32 tg
 		return NULL;
 	mem = open_memstream(&text, &len);
 	if (mem) {
-		if (!nvmxd_counts_to_summary(c, tgid, tid, s) && !nvmx_summary_write_json(s, mem)) {
+		if (!nvmx_counters_to_summary(c, tgid, tid, s) && !nvmx_summary_write_json(s, mem)) {
 			fclose(mem);
 			mem = NULL;
 			o = json_tokener_parse(text);
@@ -44,7 +44,7 @@ static struct json_object *summary_object(const struct nvmxd_counts *c, __u32 tg
 	return o;
 }
 
-static struct json_object *hist_object(const struct nvmxd_exit *x)
+static struct json_object *hist_object(const struct nvmx_counters_exit *x)
 {
 	struct json_object *o = json_object_new_object(), *b = json_object_new_array();
 	char buf[32];
@@ -55,7 +55,7 @@ static struct json_object *hist_object(const struct nvmxd_exit *x)
 		return NULL;
 	}
 	json_object_object_add(o, "outcome",
-			       json_object_new_string(nvmxd_outcome_name(x->key.outcome)));
+			       json_object_new_string(nvmx_outcome_name(x->key.outcome)));
 	json_object_object_add(o, "isa", json_object_new_string(nvmx_isa_name(x->key.isa)));
 	json_object_object_add(o, "reason",
 			       json_object_new_string(nvmx_reason_name(x->key.isa, x->key.reason,
@@ -83,7 +83,7 @@ static struct json_object *hist_object(const struct nvmxd_exit *x)
 	return o;
 }
 
-static struct json_object *vms_object(struct nvmxd *d, const struct nvmxd_counts *c)
+static struct json_object *vms_object(struct nvmxd *d, const struct nvmx_counters *c)
 {
 	struct json_object *vms = json_object_new_array();
 
@@ -138,7 +138,7 @@ bool nvmxd_bpf_stats_enabled(void)
 	return v == 1;
 }
 
-static struct json_object *self_object(struct nvmxd *d, const struct nvmxd_counts *c)
+static struct json_object *self_object(struct nvmxd *d, const struct nvmx_counters *c)
 {
 	struct json_object *o = json_object_new_object(), *progs = json_object_new_array();
 	size_t missing, attached = nvmx_loader__attached(d->loader, &missing);
@@ -189,7 +189,7 @@ static struct json_object *self_object(struct nvmxd *d, const struct nvmxd_count
 	json_object_object_add(o, "events",
 			       json_object_new_int64((int64_t)c->self[NVMX_SELF_EVENTS]));
 	json_object_object_add(o, "map_update_failures",
-			       json_object_new_int64((int64_t)nvmxd_counts_update_failures(c)));
+			       json_object_new_int64((int64_t)nvmx_counters_update_failures(c)));
 	json_object_object_add(o, "cycles",
 			       json_tokener_parse(nvmxd_turtles_cycles_json(d->turtles)));
 	json_object_object_add(
@@ -221,7 +221,7 @@ static struct json_object *self_object(struct nvmxd *d, const struct nvmxd_count
 }
 
 /* The --json document of counts c; also GET /api/v1/summary (from the HTTP thread). */
-int nvmxd_write_summary(struct nvmxd *d, const struct nvmxd_counts *c, FILE *f)
+int nvmxd_write_summary(struct nvmxd *d, const struct nvmx_counters *c, FILE *f)
 {
 	const char *keys[2] = { "nvmxd", "vms" };
 	const char *values[2] = { NULL, NULL };
@@ -230,7 +230,7 @@ int nvmxd_write_summary(struct nvmxd *d, const struct nvmxd_counts *c, FILE *f)
 	int err = -ENOMEM;
 
 	if (self && vms && s)
-		err = nvmxd_counts_to_summary(c, 0, 0, s);
+		err = nvmx_counters_to_summary(c, 0, 0, s);
 	if (!err) {
 		values[0] = json_object_to_json_string_ext(self, JSON_C_TO_STRING_PLAIN);
 		values[1] = json_object_to_json_string_ext(vms, JSON_C_TO_STRING_PLAIN);

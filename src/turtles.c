@@ -178,10 +178,10 @@ const char *nvmxd_turtles_cycles_json(const struct nvmxd_turtles *t)
 		   "\"unit\": \"ns\"}";
 }
 
-void nvmxd_turtles_print(const struct nvmxd_counts *c, uint32_t tgid, const char *indent, FILE *f)
+void nvmxd_turtles_print(const struct nvmx_counters *c, uint32_t tgid, const char *indent, FILE *f)
 {
 	for (size_t i = 0; i < c->n_bds; i++) {
-		const struct nvmxd_bd *b = &c->bds[i];
+		const struct nvmx_counters_bd *b = &c->bds[i];
 		const __u64 *s = b->v.sum_ns;
 		uint64_t l1 = 0;
 		char rbuf[24];

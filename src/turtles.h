@@ -47,7 +47,7 @@ const char *nvmxd_turtles_unit_line(const struct nvmxd_turtles *t);
 const char *nvmxd_turtles_cycles_json(const struct nvmxd_turtles *t);
 
 /* The breakdown of VM tgid (0: all) as a table, indented by indent. */
-void nvmxd_turtles_print(const struct nvmxd_counts *c, uint32_t tgid, const char *indent, FILE *f);
+void nvmxd_turtles_print(const struct nvmx_counters *c, uint32_t tgid, const char *indent, FILE *f);
 
 void nvmxd_turtles_free(struct nvmxd_turtles *t);
 

@@ -65,7 +65,7 @@ struct ref {
 	struct ref_thread th[64];
 	size_t n;
 	struct nvmx_summary *total;
-	struct nvmxd_counts counts; /* the same verdicts, keyed as the BPF maps key them */
+	struct nvmx_counters counts; /* the same verdicts, keyed as the BPF maps key them */
 	__u64 last_ts;
 };
 
@@ -133,7 +133,7 @@ static void ref_apply(struct ref *r, struct ref_thread *t, const struct nvmx_eve
 	nvmx_model_step(&t->st, e, &out);
 	for (__u32 i = 0; i < out.n; i++) {
 		cr_assert_eq(nvmx_summary_add_verdict(r->total, &out.v[i]), 0);
-		cr_assert_eq(nvmxd_counts_add_verdict(&r->counts, &out.v[i], t->tgid, t->tid), 0);
+		cr_assert_eq(nvmx_counters_add_verdict(&r->counts, &out.v[i], t->tgid, t->tid), 0);
 	}
 }
 
@@ -148,7 +148,7 @@ static void h_init(struct harness *h, bool record)
 static void h_free(struct harness *h)
 {
 	nvmx_summary_free(h->ref.total);
-	nvmxd_counts_free(&h->ref.counts);
+	nvmx_counters_free(&h->ref.counts);
 	nvmx_bpf__destroy(h->bpf.skel);
 }
 
@@ -203,8 +203,8 @@ static void assert_same_summary(const struct nvmx_summary *want, const struct nv
 	free(b);
 }
 
-static void assert_same_keyed(const struct nvmxd_keyed_count *got, size_t n_got,
-			      const struct nvmxd_keyed_count *want, size_t n_want, const char *what)
+static void assert_same_keyed(const struct nvmx_counters_keyed *got, size_t n_got,
+			      const struct nvmx_counters_keyed *want, size_t n_want, const char *what)
 {
 	cr_assert_eq(n_got, n_want, "%s keys: BPF %zu, lib %zu", what, n_got, n_want);
 	for (size_t i = 0; i < n_want; i++) {
@@ -225,7 +225,7 @@ static void assert_same_keyed(const struct nvmxd_keyed_count *got, size_t n_got,
  * Ends the capture on both sides (user-space END for every thread: nvmxd's shutdown, lib's end
  * of replay) and compares everything. Returns the BPF side's counts for extra assertions.
  */
-static void h_compare(struct harness *h, struct nvmxd_counts *bpf)
+static void h_compare(struct harness *h, struct nvmx_counters *bpf)
 {
 	struct nvmxd_maps m = NVMXD_MAPS_OF(h->bpf.skel);
 	struct nvmx_summary *got;
@@ -234,7 +234,7 @@ static void h_compare(struct harness *h, struct nvmxd_counts *bpf)
 
 	memset(bpf, 0, sizeof(*bpf));
 	cr_assert_eq(nvmxd_counts_read(bpf, &m), 0);
-	cr_assert_eq(nvmxd_counts_update_failures(bpf), 0, "BPF map updates failed");
+	cr_assert_eq(nvmx_counters_update_failures(bpf), 0, "BPF map updates failed");
 	cr_assert_eq(nvmxd_counts_end(bpf, m.threads, m.slots, h->ref.last_ts, &threads), 0);
 	cr_assert_eq(threads, h->ref.n, "threads in the BPF state map");
 
@@ -251,25 +251,25 @@ static void h_compare(struct harness *h, struct nvmxd_counts *bpf)
 	cr_assert_eq(bpf->n_exits, h->ref.counts.n_exits, "exit keys: BPF %zu, lib %zu",
 		     bpf->n_exits, h->ref.counts.n_exits);
 	for (size_t i = 0; i < h->ref.counts.n_exits; i++) {
-		const struct nvmxd_exit *w = &h->ref.counts.exits[i];
+		const struct nvmx_counters_exit *w = &h->ref.counts.exits[i];
 		bool found = false;
 
 		for (size_t j = 0; j < bpf->n_exits && !found; j++) {
-			const struct nvmxd_exit *g = &bpf->exits[j];
+			const struct nvmx_counters_exit *g = &bpf->exits[j];
 
 			if (memcmp(&g->key, &w->key, sizeof(w->key)))
 				continue;
 			found = true;
 			cr_assert_eq(memcmp(&g->hist, &w->hist, sizeof(w->hist)), 0,
 				     "tid %u %s reason 0x%x: count %llu/%llu sum %llu/%llu",
-				     w->key.tid, nvmxd_outcome_name(w->key.outcome), w->key.reason,
+				     w->key.tid, nvmx_outcome_name(w->key.outcome), w->key.reason,
 				     (unsigned long long)g->hist.count,
 				     (unsigned long long)w->hist.count,
 				     (unsigned long long)g->hist.sum_ns,
 				     (unsigned long long)w->hist.sum_ns);
 		}
 		cr_assert(found, "tid %u %s isa %u reason 0x%x missing on the BPF side", w->key.tid,
-			  nvmxd_outcome_name(w->key.outcome), w->key.isa, w->key.reason);
+			  nvmx_outcome_name(w->key.outcome), w->key.isa, w->key.reason);
 	}
 	cr_assert_eq(bpf->n_msrs, h->ref.counts.n_msrs);
 	for (size_t i = 0; i < h->ref.counts.n_msrs; i++) {
@@ -316,7 +316,7 @@ static void h_compare(struct harness *h, struct nvmxd_counts *bpf)
 	cr_assert_eq(bpf->n_bds, h->ref.counts.n_bds, "breakdown keys: BPF %zu, lib %zu",
 		     bpf->n_bds, h->ref.counts.n_bds);
 	for (size_t i = 0; i < h->ref.counts.n_bds; i++) {
-		const struct nvmxd_bd *w = &h->ref.counts.bds[i];
+		const struct nvmx_counters_bd *w = &h->ref.counts.bds[i];
 		bool found = false;
 
 		for (size_t j = 0; j < bpf->n_bds && !found; j++) {
@@ -340,7 +340,7 @@ static void h_compare(struct harness *h, struct nvmxd_counts *bpf)
 	/* lib's summary, total: every key of the JSON, every count */
 	got = nvmx_summary_new();
 	cr_assert(got);
-	cr_assert_eq(nvmxd_counts_to_summary(bpf, 0, 0, got), 0);
+	cr_assert_eq(nvmx_counters_to_summary(bpf, 0, 0, got), 0);
 	assert_same_summary(h->ref.total, got, "total");
 	nvmx_summary_free(got);
 }
@@ -375,7 +375,7 @@ static struct nvmx_event msr_ev(__u32 tid, __u64 ts, __u32 index, bool write)
 #define TID			1001u
 #define E(kind, ts, isa, r, i1) h_event(&h, TGID, ev(TID, kind, ts, isa, r, i1))
 
-static uint64_t out_count(const struct nvmxd_counts *c, __u32 tid, __u32 isa, __u32 reason,
+static uint64_t out_count(const struct nvmx_counters *c, __u32 tid, __u32 isa, __u32 reason,
 			  __u32 outcome)
 {
 	uint64_t n = 0;
@@ -405,7 +405,7 @@ static void svm_reflected(struct harness *hp, __u32 tgid, __u32 tid, __u64 t)
 Test(bpf_diff, reflected_exit_counts_the_same)
 {
 	struct harness h;
-	struct nvmxd_counts c;
+	struct nvmx_counters c;
 
 	h_init(&h, false);
 	svm_reflected(&h, TGID, TID, 1000);
@@ -414,7 +414,7 @@ Test(bpf_diff, reflected_exit_counts_the_same)
 	cr_assert_eq(out_count(&c, TID, SVM, SVM_CPUID, NVMX_OUT_L2_BY_L1), 2);
 	cr_assert_eq(out_count(&c, TID, SVM, SVM_VMRUN, NVMX_OUT_L1_EXIT), 2);
 	cr_assert_eq(out_count(&c, TID, SVM, 0, NVMX_OUT_NESTED_ENTRY), 2);
-	nvmxd_counts_free(&c);
+	nvmx_counters_free(&c);
 	h_free(&h);
 }
 
@@ -439,7 +439,7 @@ static void svm_multiplied(struct harness *hp, __u32 tgid, __u32 tid, __u64 t)
 Test(bpf_diff, round_trips_and_exit_multiplication_count_the_same)
 {
 	struct harness h;
-	struct nvmxd_counts c;
+	struct nvmx_counters c;
 
 	h_init(&h, false);
 	svm_reflected(&h, TGID, TID, 1000);
@@ -455,7 +455,7 @@ Test(bpf_diff, round_trips_and_exit_multiplication_count_the_same)
 	h_compare(&h, &c);
 	cr_assert_eq(c.n_bds, 2, "cpuid and io round trips");
 	cr_assert_eq(c.n_bd_l1s, 5, "cpuid, msr, io, intr, overflow");
-	nvmxd_counts_free(&c);
+	nvmx_counters_free(&c);
 	h_free(&h);
 }
 
@@ -470,7 +470,7 @@ static void h_cyc(struct harness *hp, __u32 cpu, struct nvmx_event e)
 Test(bpf_diff, round_trips_in_cycles_count_the_same)
 {
 	struct harness h;
-	struct nvmxd_counts c;
+	struct nvmx_counters c;
 
 	h_init(&h, false);
 	/* one CPU throughout: a round trip with cycle figures */
@@ -497,7 +497,7 @@ Test(bpf_diff, round_trips_in_cycles_count_the_same)
 	cr_assert_eq(c.bds[0].v.cycles_count, 1);
 	cr_assert_eq(c.bds[0].v.sum_cycles[NVMX_RT_ROUND_TRIP], 3 * 700);
 	cr_assert_eq(c.bds[0].v.sum_cycles[NVMX_RT_L1_EXIT_SERVICE], 3 * 50);
-	nvmxd_counts_free(&c);
+	nvmx_counters_free(&c);
 	h_free(&h);
 }
 
@@ -532,7 +532,7 @@ static int on_anomaly(void *ctx, void *data, size_t size)
 Test(bpf_diff, interrupted_event_deliveries_count_the_same)
 {
 	struct harness h;
-	struct nvmxd_counts c;
+	struct nvmx_counters c;
 
 	h_init(&h, false);
 	svm_reflected(&h, TGID, TID, 1000);
@@ -575,7 +575,7 @@ Test(bpf_diff, interrupted_event_deliveries_count_the_same)
 		cr_assert_eq(got.rip, 0xffffffff81000000ull + 4010);
 		cr_assert_eq(got.ts_ns, 4000);
 	}
-	nvmxd_counts_free(&c);
+	nvmx_counters_free(&c);
 	h_free(&h);
 }
 
@@ -588,7 +588,7 @@ Test(bpf_diff, a_lost_event_is_one_line_of_nvmxd_log)
 {
 	struct nvmxd_turtles *t;
 	struct harness h;
-	struct nvmxd_counts c;
+	struct nvmx_counters c;
 	char *log = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&log, &len);
@@ -613,14 +613,14 @@ Test(bpf_diff, a_lost_event_is_one_line_of_nvmxd_log)
 			 "hw_exception vector 0xe interrupted by L2 exit svm npf at rip "
 			 "0xffffffff81000faa was neither reinjected into L2 nor handed to L1\n");
 	free(log);
-	nvmxd_counts_free(&c);
+	nvmx_counters_free(&c);
 	h_free(&h);
 }
 
 Test(bpf_diff, l0_handled_msr_exit_counts_the_same_with_its_index)
 {
 	struct harness h;
-	struct nvmxd_counts c;
+	struct nvmx_counters c;
 
 	h_init(&h, false);
 	E(NVMX_EV_EXIT, 100, SVM, SVM_MSR, 0); /* EXITINFO1 0: RDMSR */
@@ -634,7 +634,7 @@ Test(bpf_diff, l0_handled_msr_exit_counts_the_same_with_its_index)
 	h_compare(&h, &c);
 	cr_assert_eq(out_count(&c, TID, SVM, SVM_MSR, NVMX_OUT_L2_BY_L0), 2);
 	cr_assert_eq(c.n_msrs, 2);
-	nvmxd_counts_free(&c);
+	nvmx_counters_free(&c);
 	h_free(&h);
 }
 
@@ -646,7 +646,7 @@ Test(bpf_diff, reflected_msr_by_rcx_and_l1_own_exits_count_the_same_with_costs)
 {
 	struct nvmx_event rcx = ev(TID, NVMX_EV_GUEST_RCX, 115, 0, 0, 0);
 	struct harness h;
-	struct nvmxd_counts c;
+	struct nvmx_counters c;
 	int reflected = 0, own = 0;
 
 	rcx.value = 0x174;
@@ -681,7 +681,7 @@ Test(bpf_diff, reflected_msr_by_rcx_and_l1_own_exits_count_the_same_with_costs)
 	cr_assert_eq(own, 1);
 	cr_assert_eq(c.n_ports, 1);
 	cr_assert_eq(c.ports[0].key.handled_by, NVMX_V_BY_NONE);
-	nvmxd_counts_free(&c);
+	nvmx_counters_free(&c);
 	h_free(&h);
 }
 
@@ -694,7 +694,7 @@ Test(bpf_diff, threads_sharing_a_state_slot_are_kept_apart)
 {
 	const __u32 a = 2001, b = 2001 + NVMX_SLOTS;
 	struct harness h;
-	struct nvmxd_counts c;
+	struct nvmx_counters c;
 
 	h_init(&h, false);
 	for (__u64 i = 0; i < 5; i++) {
@@ -707,14 +707,14 @@ Test(bpf_diff, threads_sharing_a_state_slot_are_kept_apart)
 	h_compare(&h, &c);
 	cr_assert_eq(out_count(&c, a, SVM, SVM_CPUID, NVMX_OUT_L2_BY_L1), 5);
 	cr_assert_eq(out_count(&c, b, SVM, SVM_CPUID, NVMX_OUT_L2_BY_L1), 5);
-	nvmxd_counts_free(&c);
+	nvmx_counters_free(&c);
 	h_free(&h);
 }
 
 Test(bpf_diff, synthesised_exits_count_the_same)
 {
 	struct harness h;
-	struct nvmxd_counts c;
+	struct nvmx_counters c;
 
 	h_init(&h, false);
 	/* 6.12 intr capture: L2 `out 0x81` goes to the VMM, which sends L1 an MSI */
@@ -733,14 +733,14 @@ Test(bpf_diff, synthesised_exits_count_the_same)
 	h_compare(&h, &c);
 	cr_assert_eq(out_count(&c, TID, SVM, SVM_IOIO, NVMX_OUT_L2_BY_L0), 1);
 	cr_assert_eq(out_count(&c, TID, SVM, SVM_INTR, NVMX_OUT_SYNTHESIZED_TO_L1), 1);
-	nvmxd_counts_free(&c);
+	nvmx_counters_free(&c);
 	h_free(&h);
 }
 
 Test(bpf_diff, l1_exits_while_l1_handles_a_reflected_exit_count_the_same)
 {
 	struct harness h;
-	struct nvmxd_counts c;
+	struct nvmx_counters c;
 
 	h_init(&h, false);
 	E(NVMX_EV_EXIT, 100, VMX, VMX_CPUID, 0);
@@ -757,14 +757,14 @@ Test(bpf_diff, l1_exits_while_l1_handles_a_reflected_exit_count_the_same)
 	h_compare(&h, &c);
 	cr_assert_eq(out_count(&c, TID, VMX, VMX_MSR_READ, NVMX_OUT_L1_EXIT), 1);
 	cr_assert_eq(out_count(&c, TID, VMX, VMX_VMRESUME, NVMX_OUT_L1_EXIT), 1);
-	nvmxd_counts_free(&c);
+	nvmx_counters_free(&c);
 	h_free(&h);
 }
 
 Test(bpf_diff, exit_to_the_vmm_counts_the_same)
 {
 	struct harness h;
-	struct nvmxd_counts c;
+	struct nvmx_counters c;
 
 	h_init(&h, false);
 	/* VMX `out 0x81`, 1 byte: qualification port << 16, size - 1 = 0, OUT */
@@ -776,14 +776,14 @@ Test(bpf_diff, exit_to_the_vmm_counts_the_same)
 	cr_assert_eq(out_count(&c, TID, VMX, VMX_IO, NVMX_OUT_L2_BY_L0), 1);
 	cr_assert_eq(c.n_ports, 1);
 	cr_assert_eq(c.ports[0].key.port, 0x81);
-	nvmxd_counts_free(&c);
+	nvmx_counters_free(&c);
 	h_free(&h);
 }
 
 Test(bpf_diff, failed_nested_entry_counts_the_same)
 {
 	struct harness h;
-	struct nvmxd_counts c;
+	struct nvmx_counters c;
 
 	h_init(&h, false);
 	E(NVMX_EV_EXIT, 100, VMX, VMX_VMLAUNCH, 0);
@@ -794,14 +794,14 @@ Test(bpf_diff, failed_nested_entry_counts_the_same)
 	cr_assert_eq(out_count(&c, TID, 0, 0, NVMX_OUT_NESTED_ENTRY_FAILED) +
 			     out_count(&c, TID, VMX, 0, NVMX_OUT_NESTED_ENTRY_FAILED),
 		     1);
-	nvmxd_counts_free(&c);
+	nvmx_counters_free(&c);
 	h_free(&h);
 }
 
 Test(bpf_diff, mid_stream_attach_counts_the_same)
 {
 	struct harness h;
-	struct nvmxd_counts c;
+	struct nvmx_counters c;
 
 	h_init(&h, false);
 	/* attached while L0 delivered a reflected exit: the inject cannot be attributed */
@@ -823,14 +823,14 @@ Test(bpf_diff, mid_stream_attach_counts_the_same)
 	cr_assert_eq(out_count(&c, TID, SVM, SVM_VMMCALL, NVMX_OUT_UNATTRIBUTED), 1);
 	cr_assert_eq(out_count(&c, TID + 5, SVM, SVM_CPUID, NVMX_OUT_L2_BY_L1), 1);
 	cr_assert_eq(out_count(&c, TID + 6, SVM, SVM_MSR, NVMX_OUT_L1_EXIT), 1);
-	nvmxd_counts_free(&c);
+	nvmx_counters_free(&c);
 	h_free(&h);
 }
 
 Test(bpf_diff, interleaved_vcpu_threads_of_two_vms_count_the_same)
 {
 	struct harness h;
-	struct nvmxd_counts c;
+	struct nvmx_counters c;
 	__u64 t = 1000;
 
 	h_init(&h, false);
@@ -850,14 +850,14 @@ Test(bpf_diff, interleaved_vcpu_threads_of_two_vms_count_the_same)
 	h_compare(&h, &c);
 	cr_assert_eq(out_count(&c, 2001, SVM, SVM_CPUID, NVMX_OUT_L2_BY_L0), 5);
 	cr_assert_eq(out_count(&c, 3001, VMX, VMX_CPUID, NVMX_OUT_L2_BY_L1), 5);
-	nvmxd_counts_free(&c);
+	nvmx_counters_free(&c);
 	h_free(&h);
 }
 
 Test(bpf_diff, both_isas_ports_and_msrs_count_the_same)
 {
 	struct harness h;
-	struct nvmxd_counts c;
+	struct nvmx_counters c;
 
 	h_init(&h, false);
 	/* SVM `out 0x80`, 1 byte, reflected: IOIO EXITINFO1 port << 16 | SZ8 (bit 4) */
@@ -882,7 +882,7 @@ Test(bpf_diff, both_isas_ports_and_msrs_count_the_same)
 	h_compare(&h, &c);
 	cr_assert_eq(c.n_ports, 2);
 	cr_assert_eq(c.n_msrs, 2);
-	nvmxd_counts_free(&c);
+	nvmx_counters_free(&c);
 	h_free(&h);
 }
 
@@ -892,7 +892,7 @@ Test(bpf_diff, both_isas_ports_and_msrs_count_the_same)
  * Feeds a capture's events to both sides (tgid made up: a trace has only the thread), then also
  * compares the BPF side with nvmx_replay_path() of the same file. Returns the BPF counts.
  */
-static void capture(const char *name, bool record, struct harness *h, struct nvmxd_counts *c)
+static void capture(const char *name, bool record, struct harness *h, struct nvmx_counters *c)
 {
 	char path[512];
 	struct nvmx_reader *rd = NULL;
@@ -922,7 +922,7 @@ static void capture(const char *name, bool record, struct harness *h, struct nvm
 	cr_assert_eq(nvmx_replay_path(path, &replayed, NULL, stderr), 0);
 	got = nvmx_summary_new();
 	cr_assert(got);
-	cr_assert_eq(nvmxd_counts_to_summary(c, 0, 0, got), 0);
+	cr_assert_eq(nvmx_counters_to_summary(c, 0, 0, got), 0);
 	assert_same_summary(replayed, got, name);
 	nvmx_summary_free(got);
 	nvmx_summary_free(replayed);
@@ -931,45 +931,45 @@ static void capture(const char *name, bool record, struct harness *h, struct nvm
 Test(bpf_diff, capture_svm_6_1_counts_as_replay)
 {
 	struct harness h;
-	struct nvmxd_counts c;
+	struct nvmx_counters c;
 
 	capture("6.1-qemu64-N1000", false, &h, &c);
 	/* ground-truth.txt: N = 1000 cpuid reflected */
 	cr_assert_eq(out_count(&c, 0, SVM, SVM_CPUID, NVMX_OUT_L2_BY_L1), 1000);
-	nvmxd_counts_free(&c);
+	nvmx_counters_free(&c);
 	h_free(&h);
 }
 
 Test(bpf_diff, capture_svm_6_12_intr_counts_as_replay)
 {
 	struct harness h;
-	struct nvmxd_counts c;
+	struct nvmx_counters c;
 
 	capture("6.12-qemu64-intr-N1000", false, &h, &c);
 	cr_assert_eq(out_count(&c, 0, SVM, SVM_INTR, NVMX_OUT_SYNTHESIZED_TO_L1), 999);
-	nvmxd_counts_free(&c);
+	nvmx_counters_free(&c);
 	h_free(&h);
 }
 
 Test(bpf_diff, capture_vmx_6_12_counts_as_replay)
 {
 	struct harness h;
-	struct nvmxd_counts c;
+	struct nvmx_counters c;
 
 	capture("vmx-6.12-n1000", false, &h, &c);
 	cr_assert_eq(out_count(&c, 0, VMX, VMX_VMCALL, NVMX_OUT_L2_BY_L1), 1000);
-	nvmxd_counts_free(&c);
+	nvmx_counters_free(&c);
 	h_free(&h);
 }
 
 Test(bpf_diff, capture_vmx_6_12_intr_counts_as_replay)
 {
 	struct harness h;
-	struct nvmxd_counts c;
+	struct nvmx_counters c;
 
 	capture("vmx-6.12-intr-n1000", false, &h, &c);
 	cr_assert_eq(out_count(&c, 0, VMX, VMX_EXTINT, NVMX_OUT_SYNTHESIZED_TO_L1), 999);
-	nvmxd_counts_free(&c);
+	nvmx_counters_free(&c);
 	h_free(&h);
 }
 
@@ -1005,7 +1005,7 @@ Test(bpf_diff, recording_of_a_capture_replays_to_the_bpf_counts)
 	struct nvmx_summary *replayed = NULL, *got;
 	struct nvmx_replay_stats st;
 	struct harness h;
-	struct nvmxd_counts c;
+	struct nvmx_counters c;
 	int fd;
 
 	capture("6.12-qemu64-intr-N1000", true, &h, &c);
@@ -1027,12 +1027,12 @@ Test(bpf_diff, recording_of_a_capture_replays_to_the_bpf_counts)
 	cr_assert_eq(st.malformed, 0);
 	got = nvmx_summary_new();
 	cr_assert(got);
-	cr_assert_eq(nvmxd_counts_to_summary(&c, 0, 0, got), 0);
+	cr_assert_eq(nvmx_counters_to_summary(&c, 0, 0, got), 0);
 	assert_same_summary(replayed, got, "replay of the recording");
 	nvmx_summary_free(got);
 	nvmx_summary_free(replayed);
 	unlink(path);
-	nvmxd_counts_free(&c);
+	nvmx_counters_free(&c);
 	h_free(&h);
 }
 
@@ -1042,7 +1042,7 @@ Test(bpf_diff, ring_buffer_drops_are_counted_and_lose_no_counts)
 {
 	struct nvmx_bpf *skel;
 	struct harness h;
-	struct nvmxd_counts c;
+	struct nvmx_counters c;
 	int err;
 
 	cr_assert_eq(geteuid(), 0, "tests/bpf needs root (CAP_BPF); a failure, not a skip");
@@ -1066,7 +1066,7 @@ Test(bpf_diff, ring_buffer_drops_are_counted_and_lose_no_counts)
 	cr_assert_eq(c.self[NVMX_SELF_EVENTS], 30 * 7);
 	/* the counters saw every event: dropping records loses no count */
 	cr_assert_eq(out_count(&c, TID, SVM, SVM_CPUID, NVMX_OUT_L2_BY_L1), 30);
-	nvmxd_counts_free(&c);
+	nvmx_counters_free(&c);
 	h_free(&h);
 }
 
@@ -1074,7 +1074,7 @@ Test(bpf_diff, pid_knob_counts_only_that_vmm)
 {
 	struct nvmx_bpf *skel;
 	struct bpf_side b;
-	struct nvmxd_counts c;
+	struct nvmx_counters c;
 	struct nvmxd_maps m;
 	int err;
 
@@ -1100,6 +1100,6 @@ Test(bpf_diff, pid_knob_counts_only_that_vmm)
 	cr_assert_eq(c.n_exits, 1);
 	cr_assert_eq(c.exits[0].key.tgid, 2000);
 	cr_assert_eq(out_count(&c, 2001, SVM, SVM_VMRUN, NVMX_OUT_L1_EXIT), 1);
-	nvmxd_counts_free(&c);
+	nvmx_counters_free(&c);
 	nvmx_bpf__destroy(skel);
 }

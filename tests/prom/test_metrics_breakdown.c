@@ -24,10 +24,10 @@ static const char *vm_name(void *ctx, uint32_t tgid)
 	return tgid == 30 ? "vm-b" : "vm-a";
 }
 
-static struct nvmxd_bd bd(uint32_t tgid, uint32_t reason, uint32_t kind, uint64_t count,
+static struct nvmx_counters_bd bd(uint32_t tgid, uint32_t reason, uint32_t kind, uint64_t count,
 			  uint64_t unit)
 {
-	struct nvmxd_bd b = {
+	struct nvmx_counters_bd b = {
 		.key = { .tgid = tgid, .isa = NVMX_EV_ISA_SVM, .reason = reason, .kind = kind }
 	};
 
@@ -42,20 +42,20 @@ static struct nvmxd_bd bd(uint32_t tgid, uint32_t reason, uint32_t kind, uint64_
 	return b;
 }
 
-static struct nvmxd_keyed_count l1(uint32_t tgid, uint32_t reason, uint32_t l1_reason,
+static struct nvmx_counters_keyed l1(uint32_t tgid, uint32_t reason, uint32_t l1_reason,
 				   uint64_t count)
 {
-	struct nvmxd_keyed_count k = { .count = count };
+	struct nvmx_counters_keyed k = { .count = count };
 	struct nvmx_bd_l1_key key = { tgid, NVMX_EV_ISA_SVM, reason, l1_reason };
 
 	memcpy(k.key, &key, sizeof(key));
 	return k;
 }
 
-static struct nvmxd_keyed_count vec(uint32_t tgid, uint32_t type, uint32_t vector, uint32_t outcome,
+static struct nvmx_counters_keyed vec(uint32_t tgid, uint32_t type, uint32_t vector, uint32_t outcome,
 				    uint64_t count)
 {
-	struct nvmxd_keyed_count k = { .count = count };
+	struct nvmx_counters_keyed k = { .count = count };
 	struct nvmx_vec_key key = { tgid, NVMX_EV_ISA_SVM, type, vector, outcome, 0 };
 
 	memcpy(k.key, &key, sizeof(key));
@@ -64,9 +64,9 @@ static struct nvmxd_keyed_count vec(uint32_t tgid, uint32_t type, uint32_t vecto
 
 static char *scrape(enum prom_format fmt)
 {
-	static struct nvmxd_bd bds[4];
-	static struct nvmxd_keyed_count l1s[4], vecs[3];
-	static struct nvmxd_counts c;
+	static struct nvmx_counters_bd bds[4];
+	static struct nvmx_counters_keyed l1s[4], vecs[3];
+	static struct nvmx_counters c;
 	struct nvmxd_metrics_in in = { .counts = &c, .vm_name = vm_name };
 	char *text = NULL;
 	size_t len = 0;
@@ -83,7 +83,7 @@ static char *scrape(enum prom_format fmt)
 	vecs[0] = vec(10, NVMX_VEC_EXT_INTR, 0xec, NVMX_VEC_HANDED_TO_L1, 5);
 	vecs[1] = vec(20, NVMX_VEC_EXT_INTR, 0xec, NVMX_VEC_HANDED_TO_L1, 2);
 	vecs[2] = vec(30, NVMX_VEC_HW_EXCEPTION, 0x0e, NVMX_VEC_LOST, 1);
-	c = (struct nvmxd_counts){
+	c = (struct nvmx_counters){
 		.bds = bds, .n_bds = 4, .bd_l1s = l1s, .n_bd_l1s = 4, .vecs = vecs, .n_vecs = 3
 	};
 	cr_assert_not_null(f);

@@ -35,9 +35,9 @@ static const char *vm_name(void *ctx, uint32_t tgid)
  * MSR key i: cost (sum_ns) falls with i, count rises with it, so only a ranking by cost puts
  * key 0 first. The first four are keys with a known name and mechanism; the rest unnamed.
  */
-static struct nvmxd_msr msr(int i)
+static struct nvmx_counters_msr msr(int i)
 {
-	struct nvmxd_msr m = { .key = { .isa = NVMX_EV_ISA_VMX, .handled_by = NVMX_V_BY_L0 } };
+	struct nvmx_counters_msr m = { .key = { .isa = NVMX_EV_ISA_VMX, .handled_by = NVMX_V_BY_L0 } };
 
 	switch (i) {
 	case 0: /* RDMSR APIC base, handled in L0: VMX never merges it */
@@ -73,7 +73,7 @@ static size_t slot(int i)
 	return (size_t)(i * 7 % N_MSRS);
 }
 
-static char *scrape(const struct nvmxd_counts *c, struct nvmxd_io_top *top, uint32_t kver,
+static char *scrape(const struct nvmx_counters *c, struct nvmxd_io_top *top, uint32_t kver,
 		    enum prom_format fmt)
 {
 	struct nvmxd_metrics_in in = {
@@ -90,7 +90,7 @@ static char *scrape(const struct nvmxd_counts *c, struct nvmxd_io_top *top, uint
 }
 
 /* The labels nvmxd writes for key i (name "" when the MSR has none). */
-static void key_labels(char *buf, size_t len, const struct nvmxd_msr *m, const char *name,
+static void key_labels(char *buf, size_t len, const struct nvmx_counters_msr *m, const char *name,
 		       const char *mechanism)
 {
 	static const char *const by[] = { "none", "L0", "L1" };
@@ -142,7 +142,7 @@ static double expect_of(int f, const struct nvmx_io_value *v)
 }
 
 /* Checks a scrape of the keys by_key[0..n): the first NVMXD_IO_TOP exported, the rest "other". */
-static void check_scrape(const char *t, const struct nvmxd_msr *by_key, int n)
+static void check_scrape(const char *t, const struct nvmx_counters_msr *by_key, int n)
 {
 	struct nvmx_io_value other_l0 = { 0 }, other_l1 = { 0 };
 	char l[512], m[64];
@@ -188,7 +188,7 @@ static void check_scrape(const char *t, const struct nvmxd_msr *by_key, int n)
 	}
 }
 
-static void fill(struct nvmxd_msr *ms, struct nvmxd_msr *by_key, int n)
+static void fill(struct nvmx_counters_msr *ms, struct nvmx_counters_msr *by_key, int n)
 {
 	for (int i = 0; i < n; i++) {
 		by_key[i] = msr(i);
@@ -198,8 +198,8 @@ static void fill(struct nvmxd_msr *ms, struct nvmxd_msr *by_key, int n)
 
 Test(metrics_io, costliest_keys_then_other)
 {
-	struct nvmxd_msr ms[N_MSRS], by_key[N_MSRS];
-	struct nvmxd_counts c = { .msrs = ms, .n_msrs = N_MSRS };
+	struct nvmx_counters_msr ms[N_MSRS], by_key[N_MSRS];
+	struct nvmx_counters c = { .msrs = ms, .n_msrs = N_MSRS };
 	struct nvmxd_io_top top = { 0 };
 	char *t;
 
@@ -213,8 +213,8 @@ Test(metrics_io, costliest_keys_then_other)
 
 Test(metrics_io, series_never_move)
 {
-	struct nvmxd_msr ms[N_MSRS + 1], by_key[N_MSRS + 1];
-	struct nvmxd_counts c = { .msrs = ms, .n_msrs = N_MSRS };
+	struct nvmx_counters_msr ms[N_MSRS + 1], by_key[N_MSRS + 1];
+	struct nvmx_counters c = { .msrs = ms, .n_msrs = N_MSRS };
 	struct nvmxd_io_top top = { 0 }, first;
 	const int late = N_MSRS - 1; /* in "other" (reflected) after the first scrape */
 	char *t, l[512];
@@ -257,8 +257,8 @@ Test(metrics_io, series_never_move)
 
 Test(metrics_io, labels_and_mechanism)
 {
-	struct nvmxd_msr ms[N_MSRS], by_key[N_MSRS];
-	struct nvmxd_counts c = { .msrs = ms, .n_msrs = N_MSRS };
+	struct nvmx_counters_msr ms[N_MSRS], by_key[N_MSRS];
+	struct nvmx_counters c = { .msrs = ms, .n_msrs = N_MSRS };
 	struct nvmxd_io_top top = { 0 };
 	char *t, l[512];
 
@@ -288,14 +288,14 @@ Test(metrics_io, labels_and_mechanism)
 /* IA32_FLUSH_CMD writes handled in L0 on VMX: merged since 6.4, so the kernel decides. */
 Test(metrics_io, mechanism_follows_the_kernel)
 {
-	struct nvmxd_msr m = {
+	struct nvmx_counters_msr m = {
 		.key = { .isa = NVMX_EV_ISA_VMX,
 			 .msr = 0x10b,
 			 .write = 1,
 			 .handled_by = NVMX_V_BY_L0 },
 		.v = { .count = 5, .timed = 5, .sum_ns = 500 },
 	};
-	struct nvmxd_counts c = { .msrs = &m, .n_msrs = 1 };
+	struct nvmx_counters c = { .msrs = &m, .n_msrs = 1 };
 	struct nvmxd_io_top top61 = { 0 }, top612 = { 0 };
 	const char *fmt = "isa=\"vmx\",msr=\"0x10b\",name=\"IA32_FLUSH_CMD\",access=\"write\","
 			  "exit=\"L2\",handled_by=\"L0\",mechanism=\"%s\"";
@@ -316,14 +316,14 @@ Test(metrics_io, mechanism_follows_the_kernel)
 /* Ports: the same bound, with direction and size. */
 Test(metrics_io, ports)
 {
-	struct nvmxd_port ps[NVMXD_IO_TOP + 2];
-	struct nvmxd_counts c = { .ports = ps, .n_ports = NVMXD_IO_TOP + 2 };
+	struct nvmx_counters_port ps[NVMXD_IO_TOP + 2];
+	struct nvmx_counters c = { .ports = ps, .n_ports = NVMXD_IO_TOP + 2 };
 	struct nvmxd_io_top top = { 0 };
 	uint64_t other = 0;
 	char *t;
 
 	for (int i = 0; i < NVMXD_IO_TOP + 2; i++) {
-		ps[i] = (struct nvmxd_port){
+		ps[i] = (struct nvmx_counters_port){
 			.key = { .isa = NVMX_EV_ISA_SVM,
 				 .port = (uint16_t)(0x80 + i),
 				 .in = i == 0,
@@ -353,8 +353,8 @@ Test(metrics_io, ports)
 
 static void promtool_accepts(enum prom_format fmt)
 {
-	struct nvmxd_msr ms[N_MSRS], by_key[N_MSRS];
-	struct nvmxd_counts c = { .msrs = ms, .n_msrs = N_MSRS };
+	struct nvmx_counters_msr ms[N_MSRS], by_key[N_MSRS];
+	struct nvmx_counters c = { .msrs = ms, .n_msrs = N_MSRS };
 	struct nvmxd_io_top top = { 0 };
 	char *t;
 
@@ -371,8 +371,8 @@ Test(metrics_io, promtool_accepts_text)
 
 Test(metrics_io, openmetrics_families)
 {
-	struct nvmxd_msr ms[N_MSRS], by_key[N_MSRS];
-	struct nvmxd_counts c = { .msrs = ms, .n_msrs = N_MSRS };
+	struct nvmx_counters_msr ms[N_MSRS], by_key[N_MSRS];
+	struct nvmx_counters c = { .msrs = ms, .n_msrs = N_MSRS };
 	struct nvmxd_io_top top = { 0 };
 	char *t;
 

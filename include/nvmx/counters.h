@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The counters: nvmx's one in-memory form of what was counted (docs/model.md). The keys are
+ * include/nvmx/counts.h's, the values summed; the BPF programs count into maps of the same keys,
+ * and nvmxd reads them into this type (src/collect.c). User space applies a model verdict with
+ * nvmx_counters_add_verdict(), the one user-space twin of bpf/nvmx.bpf.c's count_verdict(); the
+ * summary (JSON, tables, report), /metrics and nvmxtop are views of this type.
+ *
+ * User space; include <linux/types.h>, nvmx/events.h, nvmx/model.h and nvmx/counts.h first
+ * (nvmx/maps.h is included here for struct nvmx_hist and the self-metric slots).
+ */
+#ifndef NVMX_COUNTERS_H
+#define NVMX_COUNTERS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "maps.h"
+#include "summary.h"
+
+struct nvmx_counters_exit {
+	struct nvmx_exit_key key;
+	struct nvmx_hist hist; /* summed over CPUs */
+};
+
+struct nvmx_counters_msr {
+	struct nvmx_msr_key key;
+	struct nvmx_io_value v; /* summed over CPUs */
+};
+
+struct nvmx_counters_port {
+	struct nvmx_port_key key;
+	struct nvmx_io_value v; /* summed over CPUs */
+};
+
+struct nvmx_counters_bd {
+	struct nvmx_bd_key key;
+	struct nvmx_bd_value v; /* summed over CPUs */
+};
+
+struct nvmx_counters_keyed {
+	__u32 key[6]; /* a struct nvmx_bd_l1_key or nvmx_vec_key */
+	uint64_t count;
+};
+
+/* Everything the maps held at one moment, per-CPU values summed, plus user-space END verdicts. */
+struct nvmx_counters {
+	struct nvmx_counters_exit *exits;
+	size_t n_exits, cap_exits;
+	struct nvmx_counters_msr *msrs;
+	size_t n_msrs, cap_msrs;
+	struct nvmx_counters_port *ports;
+	size_t n_ports, cap_ports;
+	uint64_t self[NVMX_SELF_COUNT];
+	struct nvmx_counters_bd *bds; /* the Turtles breakdown */
+	size_t n_bds, cap_bds;
+	struct nvmx_counters_keyed *bd_l1s; /* L1's exits in round trips */
+	size_t n_bd_l1s, cap_bd_l1s;
+	struct nvmx_counters_keyed *vecs; /* interrupted events by outcome */
+	size_t n_vecs, cap_vecs;
+};
+
+void nvmx_counters_free(struct nvmx_counters *c);
+
+/* Empties c (keeps its memory). */
+void nvmx_counters_reset(struct nvmx_counters *c);
+
+/*
+ * Sum a value into its key (created if new), as a per-CPU map's values are summed: key and
+ * value are the maps' (counts.h keys; struct nvmx_hist, nvmx_io_value, nvmx_bd_value, or one
+ * __u64 for the L1-exit and vectoring counts). 0 or -ENOMEM.
+ */
+int nvmx_counters_add_exit(struct nvmx_counters *c, const void *key, const __u64 *value);
+int nvmx_counters_add_msr(struct nvmx_counters *c, const void *key, const __u64 *value);
+int nvmx_counters_add_port(struct nvmx_counters *c, const void *key, const __u64 *value);
+int nvmx_counters_add_bd(struct nvmx_counters *c, const void *key, const __u64 *value);
+int nvmx_counters_add_bd_l1(struct nvmx_counters *c, const void *key, const __u64 *value);
+int nvmx_counters_add_vec(struct nvmx_counters *c, const void *key, const __u64 *value);
+
+/* Exits sorted by key (tgid, tid, isa, reason, outcome), as readers expect them. */
+void nvmx_counters_sort(struct nvmx_counters *c);
+
+/*
+ * Counts one verdict of thread tid of process tgid exactly as bpf/nvmx.bpf.c's count_verdict
+ * counts it in the kernel (both through counts.h's nvmx_verdict_* functions).
+ */
+int nvmx_counters_add_verdict(struct nvmx_counters *c, const struct nvmx_verdict *v,
+			      uint32_t tgid, uint32_t tid);
+
+/*
+ * Adds the selected counts to s through nvmx_summary_add_counted*() (include/nvmx/counted.h):
+ * tgid 0 selects every process, tid 0 every thread of it. The msrs and ports have no process in
+ * their keys: they are added only when tgid is 0. The breakdown is per process: never per thread.
+ */
+int nvmx_counters_to_summary(const struct nvmx_counters *c, uint32_t tgid, uint32_t tid,
+			     struct nvmx_summary *s);
+
+/* Sum of the self-metric slots that mean "a count was lost". */
+uint64_t nvmx_counters_update_failures(const struct nvmx_counters *c);
+
+/* "l2_by_l0", "l2_by_l1", "synthesized_to_l1", "l1_exit", ... */
+const char *nvmx_outcome_name(uint32_t outcome);
+
+#endif /* NVMX_COUNTERS_H */
