@@ -1,0 +1,366 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nvmx lab: the command line of the nested lab (lab/host/lab.h). `run` reads its options into
+ * struct lab_options and calls lab_run(); `workloads` lists the workload generator's elements.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+#include "lab.h"
+
+static void usage_run(FILE *f)
+{
+	char *cache = NULL;
+
+	if (lab_cache_dir(&cache))
+		cache = NULL;
+	fprintf(f,
+		"usage: nvmx lab run [--isa svm|vmx] --kernel 6.1|6.12 --workload SPEC "
+		"--iterations N\n"
+		"                    [--vcpus V] [--param MODULE.NAME=VAL]... [--exec CMD]\n"
+		"                    [--ship PATH]... [--ready-timeout S] [--icount SHIFT]\n"
+		"                    [--forward HOSTPORT:GUESTPORT] [--timeout S] [--buffer-kb "
+		"KB]\n"
+		"                    [--mem MB] [--keep] --out DIR\n"
+		"       nvmx lab run --isa vmx --kernel 6.12 --config 'SPEC[;M.N=V]...' "
+		"[--config ...]\n"
+		"                    --iterations N ... --out DIR\n"
+		"       nvmx lab workloads\n"
+		"\n"
+		"The nested lab runs real nested virtualization where the hardware has none: an\n"
+		"emulator (QEMU TCG, which emulates AMD SVM with NPT; Bochs for Intel VMX) boots "
+		"a\n"
+		"stock Debian kernel as L0 with kvm_amd (kvm_intel) nested=1; in it the workload\n"
+		"generator is a small L1 hypervisor whose L2\n"
+		"executes a chosen mix of exits. The workload writes what it did (truth.json); "
+		"nvmx\n"
+		"replays L0's kvm tracepoints into observed.json and compares the certain counts.\n"
+		"\n"
+		"Example:\n"
+		"  nvmx lab run --kernel 6.12 --workload cpuid,vmmcall,hlt --iterations 200 --out "
+		"/tmp/r\n"
+		"\n"
+		"Options:\n"
+		"  --isa svm|vmx      the emulated ISA: svm (default) under QEMU TCG, vmx under "
+		"Bochs\n"
+		"                     (corei7_skylake_x with VMX, EPT and VMCS shadowing; "
+		"minutes per boot)\n"
+		"  --kernel SERIES    the L0 kernel: 6.1 or 6.12 (the newest Debian package of "
+		"it)\n"
+		"  --workload SPEC    comma-separated workload elements: 'nvmx lab workloads' "
+		"lists them\n"
+		"  --iterations N     how many times L2 runs the mix\n"
+		"  --vcpus V          vCPUs of L0 (emulated CPUs) and of L1 (default 1)\n"
+		"  --param M.N=V      a parameter of kvm_amd/kvm_intel or kvm at insmod (e.g. "
+		"kvm_amd.npt=0,\n"
+		"                     kvm_intel.enable_shadow_vmcs=0), for every configuration\n"
+		"  --config 'SPEC;M.N=V;...'\n"
+		"                     one configuration of a boot, repeatable (instead of "
+		"--workload):\n"
+		"                     the workload SPEC with the KVM vendor module reloaded with "
+		"these\n"
+		"                     parameters (over --param's); e.g. --config "
+		"'cpuid,intr' --config\n"
+		"                     'cpuid,intr;kvm_intel.enable_shadow_vmcs=0'. Each one's "
+		"results go\n"
+		"                     to DIR/config-N/, DIR/configs.txt lists them with their "
+		"exit status;\n"
+		"                     the run's exit status is the worst of them\n"
+		"  --exec CMD         a shell command started in L0 before the workload, with\n"
+		"                     NVMX_LAB_OUT=/out/exec and NVMX_LAB_WORKLOAD (the shell "
+		"command\n"
+		"                     line /init runs as the first configuration's workload: CMD "
+		"may run\n"
+		"                     it itself, e.g. sh -c \"$NVMX_LAB_WORKLOAD\"); the workload "
+		"waits\n"
+		"                     for $NVMX_LAB_OUT/ready; CMD gets SIGINT when it ends. Its "
+		"first\n"
+		"                     word is a host program (copied with its libraries); the rest "
+		"is\n"
+		"                     busybox.\n"
+		"  --ship PATH        copy the host file PATH (absolute) to the same path in L0, "
+		"an ELF\n"
+		"                     executable with its shared libraries; repeatable. L0 holds "
+		"the\n"
+		"                     initramfs in memory: --mem must be 3 times its size + 128 "
+		"MiB\n"
+		"                     (checked; perf and bpftrace, 234 MiB: --mem 1024 works)\n"
+		"  --ready-timeout S  how long the workload waits for $NVMX_LAB_OUT/ready "
+		"(default %d s,\n"
+		"                     L0's clock)\n"
+		"  --icount SHIFT     QEMU only: -icount shift=SHIFT,sleep=off (0-%d): L0's clock "
+		"counts\n"
+		"                     instructions (2^SHIFT ns each), so timings in L0 repeat "
+		"within ~1%%.\n"
+		"                     L0's clock then runs at another speed than wall time (SHIFT "
+		"4: ~9x\n"
+		"                     faster, so --ready-timeout and the workload's 600 s pass "
+		"sooner;\n"
+		"                     0: ~4x slower) and the vCPUs take turns on one host thread. "
+		"--timeout\n"
+		"                     stays wall time\n"
+		"  --forward H:G      forward 127.0.0.1:H on the host to port G of L0 (10.0.2.15;\n"
+		"                     QEMU only)\n"
+		"  --timeout S        hard limit for the boot-to-poweroff run, wall time (default "
+		"180 +\n"
+		"                     N/4 per configuration; Bochs: 420 + N/20 per configuration; "
+		"plus\n"
+		"                     --ready-timeout when given)\n"
+		"  --buffer-kb KB     tracefs buffer per CPU (default scaled with N)\n"
+		"  --mem MB           L0 memory (default 1024)\n"
+		"  --keep             keep the initramfs and the raw guest directory in DIR\n"
+		"  --out DIR          receives truth.json, observed.json, trace.txt.xz, "
+		"console.log,\n"
+		"                     exec/ (what CMD wrote, with its stdout and stderr)\n"
+		"\n"
+		"Exit status: 0 every certain count of observed equals truth; 1 one differs "
+		"(listed on\n"
+		"stderr) or the workload failed; 2 the lab cannot run (the reason on stderr).\n"
+		"\n"
+		"Kernels are cached (reused between runs) in %s\n"
+		"(override with NVMX_CACHE). The workload generator is found next to nvmx "
+		"(override\n"
+		"with NVMX_LAB_WORKLOAD on the host). See docs/lab.md.\n",
+		LAB_READY_TIMEOUT_S, LAB_ICOUNT_SHIFT_MAX,
+		cache ? cache : "(no cache directory: set NVMX_CACHE)");
+	free(cache);
+}
+
+/* A list of the strings of a repeatable option; argv owns them. */
+struct arg_list {
+	const char **v;
+	size_t n;
+};
+
+static int parse_forward(struct lab_options *o, const char *arg, char *err, size_t err_len)
+{
+	const char *colon = strchr(arg, ':');
+	unsigned long host = 0, guest = 0;
+	char buf[16];
+	int r;
+
+	if (!colon || (size_t)(colon - arg) >= sizeof(buf)) {
+		snprintf(err, err_len, "--forward %s: expected HOSTPORT:GUESTPORT", arg);
+		return -EINVAL;
+	}
+	snprintf(buf, sizeof(buf), "%.*s", (int)(colon - arg), arg);
+	r = lab_parse_number("--forward", buf, 1, 65535, &host, err, err_len);
+	if (!r)
+		r = lab_parse_number("--forward", colon + 1, 1, 65535, &guest, err, err_len);
+	o->forward_host_port = (unsigned int)host;
+	o->forward_guest_port = (unsigned int)guest;
+	return r;
+}
+
+/*
+ * The arguments after "run" into o, whose lists point into lists (three of argc entries each:
+ * --param, --config, --ship). Returns 0, 1 for --help, or -EINVAL with the message in err. The
+ * settings themselves are checked by lab_run().
+ */
+static int parse_run_options(int argc, char **argv, struct lab_options *o, struct arg_list lists[3],
+			     char *err, size_t err_len)
+{
+	enum {
+		OPT_ISA = 256,
+		OPT_KERNEL,
+		OPT_WORKLOAD,
+		OPT_ITER,
+		OPT_VCPUS,
+		OPT_PARAM,
+		OPT_EXEC,
+		OPT_FORWARD,
+		OPT_OUT,
+		OPT_TIMEOUT,
+		OPT_BUFFER,
+		OPT_MEM,
+		OPT_KEEP,
+		OPT_CONFIG,
+		OPT_SHIP,
+		OPT_READY_TIMEOUT,
+		OPT_ICOUNT,
+		OPT_HELP
+	};
+	static const struct option longopts[] = {
+		{ "isa", required_argument, NULL, OPT_ISA },
+		{ "kernel", required_argument, NULL, OPT_KERNEL },
+		{ "workload", required_argument, NULL, OPT_WORKLOAD },
+		{ "iterations", required_argument, NULL, OPT_ITER },
+		{ "vcpus", required_argument, NULL, OPT_VCPUS },
+		{ "param", required_argument, NULL, OPT_PARAM },
+		{ "exec", required_argument, NULL, OPT_EXEC },
+		{ "forward", required_argument, NULL, OPT_FORWARD },
+		{ "out", required_argument, NULL, OPT_OUT },
+		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+		{ "buffer-kb", required_argument, NULL, OPT_BUFFER },
+		{ "mem", required_argument, NULL, OPT_MEM },
+		{ "keep", no_argument, NULL, OPT_KEEP },
+		{ "config", required_argument, NULL, OPT_CONFIG },
+		{ "ship", required_argument, NULL, OPT_SHIP },
+		{ "ready-timeout", required_argument, NULL, OPT_READY_TIMEOUT },
+		{ "icount", required_argument, NULL, OPT_ICOUNT },
+		{ "help", no_argument, NULL, OPT_HELP },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct arg_list *params = &lists[0], *configs = &lists[1], *ships = &lists[2];
+	unsigned long v;
+	int c, r = 0;
+
+	lab_options_init(o);
+	optind = 1;
+	while (!r && (c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_ISA:
+			if (!strcmp(optarg, "svm")) {
+				o->isa = NVMX_ISA_SVM;
+			} else if (!strcmp(optarg, "vmx")) {
+				o->isa = NVMX_ISA_VMX;
+			} else {
+				snprintf(err, err_len, "--isa %s: expected svm or vmx", optarg);
+				r = -EINVAL;
+			}
+			break;
+		case OPT_KERNEL:
+			o->kernel = optarg;
+			break;
+		case OPT_WORKLOAD:
+			o->workload = optarg;
+			break;
+		case OPT_ITER:
+			r = lab_parse_number("--iterations", optarg, 1, LAB_ITERATIONS_MAX,
+					     &o->iterations, err, err_len);
+			break;
+		case OPT_VCPUS:
+			r = lab_parse_number("--vcpus", optarg, 1, LAB_VCPUS_MAX, &v, err, err_len);
+			o->vcpus = (unsigned int)v;
+			break;
+		case OPT_PARAM:
+			params->v[params->n++] = optarg;
+			break;
+		case OPT_CONFIG:
+			configs->v[configs->n++] = optarg;
+			break;
+		case OPT_EXEC:
+			o->exec = optarg;
+			break;
+		case OPT_SHIP:
+			ships->v[ships->n++] = optarg;
+			break;
+		case OPT_READY_TIMEOUT:
+			r = lab_parse_number("--ready-timeout", optarg, 1, 86400, &v, err, err_len);
+			o->ready_timeout_s = (unsigned int)v;
+			break;
+		case OPT_ICOUNT:
+			r = lab_parse_number("--icount", optarg, 0, LAB_ICOUNT_SHIFT_MAX, &v, err,
+					     err_len);
+			o->icount_shift = (int)v;
+			break;
+		case OPT_FORWARD:
+			r = parse_forward(o, optarg, err, err_len);
+			break;
+		case OPT_OUT:
+			o->out = optarg;
+			break;
+		case OPT_TIMEOUT:
+			r = lab_parse_number("--timeout", optarg, 10, 86400, &v, err, err_len);
+			o->timeout_s = (double)v;
+			break;
+		case OPT_BUFFER:
+			r = lab_parse_number("--buffer-kb", optarg, 1024, 4 * 1024 * 1024,
+					     &o->buffer_kb, err, err_len);
+			break;
+		case OPT_MEM:
+			r = lab_parse_number("--mem", optarg, 256, 65536, &v, err, err_len);
+			o->mem_mb = (unsigned int)v;
+			break;
+		case OPT_KEEP:
+			o->keep = true;
+			break;
+		case OPT_HELP:
+		case 'h':
+			return 1;
+		default:
+			snprintf(err, err_len, "see 'nvmx lab --help'");
+			r = -EINVAL;
+		}
+	}
+	if (!r && optind < argc) {
+		snprintf(err, err_len, "unexpected argument '%s'", argv[optind]);
+		r = -EINVAL;
+	}
+	o->params = params->v;
+	o->n_params = params->n;
+	o->configs = configs->v;
+	o->n_configs = configs->n;
+	o->ships = ships->v;
+	o->n_ships = ships->n;
+	return r;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	struct arg_list lists[3] = { 0 };
+	struct lab_options o;
+	char err[1024];
+	int r;
+
+	for (size_t i = 0; i < 3; i++) {
+		lists[i].v = calloc((size_t)argc, sizeof(*lists[i].v));
+		if (!lists[i].v) {
+			fprintf(stderr, "nvmx lab run: out of memory\n");
+			r = LAB_CANNOT_RUN;
+			goto out;
+		}
+	}
+	r = parse_run_options(argc, argv, &o, lists, err, sizeof(err));
+	if (r == 1) {
+		usage_run(stdout);
+		r = 0;
+	} else if (r) {
+		fprintf(stderr, "nvmx lab run: %s\n", err);
+		r = LAB_CANNOT_RUN;
+	} else {
+		r = lab_run(&o, NULL);
+	}
+out:
+	for (size_t i = 0; i < 3; i++)
+		free(lists[i].v);
+	return r;
+}
+
+static int cmd_workloads(int argc, char **argv)
+{
+	char err[1024];
+
+	if (argc > 1) {
+		fprintf(stderr, "nvmx lab workloads: takes no arguments\n");
+		return LAB_CANNOT_RUN;
+	}
+	if (lab_workloads_list(stdout, err, sizeof(err))) {
+		fprintf(stderr, "nvmx lab workloads: %s\n", err);
+		return LAB_CANNOT_RUN;
+	}
+	return 0;
+}
+
+int nvmx_cmd_lab(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage_run(stderr);
+		return LAB_CANNOT_RUN;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		usage_run(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "workloads"))
+		return cmd_workloads(argc - 1, argv + 1);
+	if (strcmp(argv[1], "run")) {
+		fprintf(stderr, "nvmx lab: unknown subcommand '%s' (run, workloads)\n", argv[1]);
+		return LAB_CANNOT_RUN;
+	}
+	return cmd_run(argc - 1, argv + 1);
+}
