@@ -250,7 +250,8 @@ static int parse_run_options(int argc, char **argv, struct lab_options *o, struc
 			ships->v[ships->n++] = optarg;
 			break;
 		case OPT_READY_TIMEOUT:
-			r = lab_parse_number("--ready-timeout", optarg, 1, 86400, &v, err, err_len);
+			r = lab_parse_number("--ready-timeout", optarg, 1, LAB_TIMEOUT_S_MAX, &v,
+					     err, err_len);
 			o->ready_timeout_s = (unsigned int)v;
 			break;
 		case OPT_ICOUNT:
@@ -265,15 +266,17 @@ static int parse_run_options(int argc, char **argv, struct lab_options *o, struc
 			o->out = optarg;
 			break;
 		case OPT_TIMEOUT:
-			r = lab_parse_number("--timeout", optarg, 10, 86400, &v, err, err_len);
+			r = lab_parse_number("--timeout", optarg, LAB_TIMEOUT_S_MIN,
+					     LAB_TIMEOUT_S_MAX, &v, err, err_len);
 			o->timeout_s = (double)v;
 			break;
 		case OPT_BUFFER:
-			r = lab_parse_number("--buffer-kb", optarg, 1024, 4 * 1024 * 1024,
-					     &o->buffer_kb, err, err_len);
+			r = lab_parse_number("--buffer-kb", optarg, LAB_BUFFER_KB_MIN,
+					     LAB_BUFFER_KB_MAX, &o->buffer_kb, err, err_len);
 			break;
 		case OPT_MEM:
-			r = lab_parse_number("--mem", optarg, 256, 65536, &v, err, err_len);
+			r = lab_parse_number("--mem", optarg, LAB_MEM_MB_MIN, LAB_MEM_MB_MAX, &v,
+					     err, err_len);
 			o->mem_mb = (unsigned int)v;
 			break;
 		case OPT_KEEP:

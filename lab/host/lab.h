@@ -25,8 +25,15 @@ enum lab_status {
 	LAB_CANNOT_RUN = 2, /* the lab cannot run: the reason is in lab_result.error */
 };
 
+/* The ranges of the numbers of struct lab_options, as `nvmx lab run` takes them. */
 #define LAB_ITERATIONS_MAX 100000000
 #define LAB_VCPUS_MAX	   64
+#define LAB_MEM_MB_MIN	   256
+#define LAB_MEM_MB_MAX	   65536
+#define LAB_TIMEOUT_S_MIN  10
+#define LAB_TIMEOUT_S_MAX  86400 /* also of ready_timeout_s */
+#define LAB_BUFFER_KB_MIN  1024
+#define LAB_BUFFER_KB_MAX  (4 * 1024 * 1024)
 #define LAB_MAX_CONFIGS	   32
 /* How long the workload waits for --exec's ready when ready_timeout_s is 0 (L0's clock). */
 #define LAB_READY_TIMEOUT_S 60
@@ -50,7 +57,7 @@ struct lab_options {
 	size_t n_configs;
 	unsigned long iterations; /* --iterations: 1 to LAB_ITERATIONS_MAX */
 	unsigned int vcpus;	  /* --vcpus: 1 to LAB_VCPUS_MAX */
-	unsigned int mem_mb;	  /* --mem: L0 memory, 256 to 65536 */
+	unsigned int mem_mb;	  /* --mem: L0 memory in MiB, LAB_MEM_MB_MIN to _MAX */
 	/* --param MODULE.NAME=VAL: kvm_amd/kvm_intel or kvm, for every configuration. */
 	const char *const *params;
 	size_t n_params;

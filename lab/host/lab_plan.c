@@ -230,7 +230,7 @@ static int check_numbers(const struct lab_options *o)
 	if (!r)
 		r = check_number("--vcpus", o->vcpus, 1, LAB_VCPUS_MAX);
 	if (!r && o->ready_timeout_s)
-		r = check_number("--ready-timeout", o->ready_timeout_s, 1, 86400);
+		r = check_number("--ready-timeout", o->ready_timeout_s, 1, LAB_TIMEOUT_S_MAX);
 	if (!r && o->icount_shift != LAB_NO_ICOUNT)
 		r = check_number("--icount", (unsigned long)o->icount_shift, 0,
 				 LAB_ICOUNT_SHIFT_MAX);
@@ -238,13 +238,14 @@ static int check_numbers(const struct lab_options *o)
 		r = check_number("--forward", o->forward_host_port, 1, 65535);
 	if (!r && (o->forward_host_port || o->forward_guest_port))
 		r = check_number("--forward", o->forward_guest_port, 1, 65535);
-	if (!r && o->timeout_s && (o->timeout_s < 10 || o->timeout_s > 86400))
-		r = lab_fail(-EINVAL, "--timeout %.0f: expected a number from 10 to 86400",
-			     o->timeout_s);
+	if (!r && o->timeout_s &&
+	    (o->timeout_s < LAB_TIMEOUT_S_MIN || o->timeout_s > LAB_TIMEOUT_S_MAX))
+		r = lab_fail(-EINVAL, "--timeout %.0f: expected a number from %d to %d",
+			     o->timeout_s, LAB_TIMEOUT_S_MIN, LAB_TIMEOUT_S_MAX);
 	if (!r && o->buffer_kb)
-		r = check_number("--buffer-kb", o->buffer_kb, 1024, 4 * 1024 * 1024);
+		r = check_number("--buffer-kb", o->buffer_kb, LAB_BUFFER_KB_MIN, LAB_BUFFER_KB_MAX);
 	if (!r)
-		r = check_number("--mem", o->mem_mb, 256, 65536);
+		r = check_number("--mem", o->mem_mb, LAB_MEM_MB_MIN, LAB_MEM_MB_MAX);
 	return r;
 }
 
