@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Inside lab_run(): the plan of one run (struct lab_options checked and parsed, lab_plan.c), what
- * goes into L0 (lab_guest.c), what L0's console says (lab_console.c), the results against the
- * truth (lab_compare.c) and the workload generator on the host (lab_workload.c). The order is
- * lab.c's.
+ * The pieces of lab_run() (lab.c), private to lab/host: the plan of one run (struct lab_options
+ * checked and parsed, lab_plan.c), what goes into L0 (lab_guest.c), what L0's console says
+ * (lab_console.c), the results against the truth (lab_compare.c) and the workload generator on
+ * the host (lab_workload.c).
  */
 #ifndef NVMX_LAB_HOST_LAB_PLAN_H
 #define NVMX_LAB_HOST_LAB_PLAN_H
