@@ -2,9 +2,9 @@
 /*
  * nvmx bench run: a workload R times with nvmxd collecting, into one result file (docs/ci.md).
  *
- * In the lab, one boot runs the workload R times (`nvmx lab run --config SPEC` R times, nvmxd in
- * L0 via --exec); each repeat is its own VMM process, so nvmxd's "vms" holds one summary per
- * repeat. With `-- CMD` (a real nested host), nvmxd is started around each of the R runs of CMD.
+ * In the lab, one boot runs the workload R times (lab_run() with R configurations of SPEC, as
+ * `nvmx lab run --config SPEC` R times; nvmxd in L0 via --exec); each repeat is its own VMM
+ * process, so nvmxd's "vms" holds one summary per repeat. With `-- CMD` (a real nested host), nvmxd is started around each of the R runs of CMD.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "lab.h"
 #include "paths.h"
 
 #define BENCH_DEFAULT_WORKLOAD	 "cpuid,io-out-l0,intr,mult=2"
@@ -134,35 +135,17 @@ static void host_cpu_model(char *out, size_t len)
 		fclose(f);
 }
 
-/* The lab's progress: kernel package and emulator; its console: the kvm module parameters. */
-static int lab_env(const char *progress, const char *console, struct json_object *env)
+/* What the lab ran: kernel package and emulator; its console: the kvm module parameters. */
+static int lab_env(const struct lab_result *lab, const char *console, struct json_object *env)
 {
 	struct json_object *params = json_object_new_object();
 	char line[1024], cpu[256];
-	FILE *f = fopen(progress, "r");
+	FILE *f;
 
-	if (!f || !params) {
-		fprintf(stderr, "nvmx bench: %s: %s\n", progress, strerror(errno));
-		if (f)
-			fclose(f);
-		json_object_put(params);
-		return -EIO;
-	}
-	while (fgets(line, sizeof(line), f)) {
-		char *p;
-
-		chomp(line);
-		if ((p = strstr(line, "fetch: kernel ")) && (p = strstr(p, " = ")))
-			json_object_object_add(env, "kernel", json_object_new_string(p + 3));
-		if ((p = strstr(line, "booting: firmware (")) != NULL) {
-			char *comma = strchr(p + 19, ',');
-
-			if (comma)
-				*comma = 0;
-			json_object_object_add(env, "emulator", json_object_new_string(p + 19));
-		}
-	}
-	fclose(f);
+	if (!params)
+		return -ENOMEM;
+	json_object_object_add(env, "kernel", json_object_new_string(lab->kernel));
+	json_object_object_add(env, "emulator", json_object_new_string(lab->emulator));
 	f = fopen(console, "r");
 	if (!f) {
 		fprintf(stderr, "nvmx bench: %s: %s\n", console, strerror(errno));
@@ -234,45 +217,6 @@ static void host_env(struct json_object *env)
 	json_object_object_add(env, "kvm_params", params);
 }
 
-/* Runs argv with stderr copied to the terminal and to progress; returns its exit status or -errno. */
-static int run_tee(char **argv, const char *progress)
-{
-	int fds[2], status;
-	FILE *log, *in;
-	char line[4096];
-	pid_t pid;
-
-	log = fopen(progress, "w");
-	if (!log || pipe(fds)) {
-		if (log)
-			fclose(log);
-		return -errno;
-	}
-	pid = fork();
-	if (pid < 0)
-		return -errno;
-	if (!pid) {
-		dup2(fds[1], 2);
-		close(fds[0]);
-		close(fds[1]);
-		execv(argv[0], argv);
-		fprintf(stderr, "nvmx bench: cannot run %s: %s\n", argv[0], strerror(errno));
-		_exit(2);
-	}
-	close(fds[1]);
-	in = fdopen(fds[0], "r");
-	while (in && fgets(line, sizeof(line), in)) {
-		fputs(line, stderr);
-		fputs(line, log);
-	}
-	if (in)
-		fclose(in);
-	fclose(log);
-	if (waitpid(pid, &status, 0) < 0)
-		return -errno;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 2;
-}
-
 static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
 	(void)st;
@@ -293,62 +237,57 @@ static int cmp_pid(const void *a, const void *b)
 
 static int run_lab(const struct opts *o, const char *nvmxd, struct json_object *res)
 {
-	char dir_buf[] = "/tmp/nvmx-bench.XXXXXX", exe[PATH_MAX], path[PATH_MAX + 64];
+	char dir_buf[] = "/tmp/nvmx-bench.XXXXXX", path[PATH_MAX + 64];
 	char exec_cmd[PATH_MAX + 256], err[256];
-	const char *dir = o->lab_out;
-	char *argv[40 + 2 * BENCH_MAX_PARAMS + 2 * BENCH_MAX_REPEATS];
+	const char *dir = o->lab_out, *configs[BENCH_MAX_REPEATS];
 	struct json_object *live, *vms, *env = json_object_new_object();
 	struct json_object *metrics = json_object_new_object(), *sorted[BENCH_MAX_REPEATS];
-	int argc = 0, r, n_vms = 0;
-	ssize_t n;
+	struct lab_options lab;
+	struct lab_result result;
+	unsigned long vcpus = 1;
+	int r, n_vms = 0;
 
 	if (!dir && !(dir = mkdtemp(dir_buf))) {
 		fprintf(stderr, "nvmx bench: mkdtemp: %s\n", strerror(errno));
 		return 2;
 	}
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n < 0)
-		return 2;
-	exe[n] = 0;
 	snprintf(exec_cmd, sizeof(exec_cmd),
 		 "%s --interval 3600 --json $NVMX_LAB_OUT/nvmxd.json --ready $NVMX_LAB_OUT/ready",
 		 nvmxd);
-	argv[argc++] = exe;
-	argv[argc++] = "lab";
-	argv[argc++] = "run";
-	argv[argc++] = "--kernel";
-	argv[argc++] = (char *)o->kernel;
-	argv[argc++] = "--iterations";
-	argv[argc++] = (char *)o->iterations;
-	argv[argc++] = "--vcpus";
-	argv[argc++] = (char *)o->vcpus;
-	for (int i = 0; i < o->n_params; i++) {
-		argv[argc++] = "--param";
-		argv[argc++] = (char *)o->params[i];
-	}
-	for (int i = 0; i < o->repeats; i++) {
-		argv[argc++] = "--config";
-		argv[argc++] = (char *)o->workload;
-	}
-	argv[argc++] = "--exec";
-	argv[argc++] = exec_cmd;
-	argv[argc++] = "--out";
-	argv[argc++] = (char *)dir;
-	argv[argc] = NULL;
-	snprintf(path, sizeof(path), "%s.progress", dir);
+	/* One boot, one configuration per repeat: each repeat is its own VMM process. */
+	lab_options_init(&lab);
+	lab.kernel = o->kernel;
+	lab.params = o->params;
+	lab.n_params = (size_t)o->n_params;
+	for (int i = 0; i < o->repeats; i++)
+		configs[i] = o->workload;
+	lab.configs = configs;
+	lab.n_configs = (size_t)o->repeats;
+	lab.exec = exec_cmd;
+	lab.out = dir;
 	fprintf(stderr, "nvmx bench: the lab, %d repeats of %s x %s in one boot, in %s\n",
 		o->repeats, o->workload, o->iterations, dir);
-	r = run_tee(argv, path);
+	r = lab_parse_number("--iterations", o->iterations, 1, LAB_ITERATIONS_MAX, &lab.iterations,
+			     err, sizeof(err));
+	if (!r)
+		r = lab_parse_number("--vcpus", o->vcpus, 1, LAB_VCPUS_MAX, &vcpus, err,
+				     sizeof(err));
+	lab.vcpus = (unsigned int)vcpus;
+	if (r) {
+		fprintf(stderr, "nvmx lab run: %s\n", err);
+		r = LAB_CANNOT_RUN;
+	} else {
+		r = lab_run(&lab, &result);
+	}
 	if (r) {
 		fprintf(stderr, "nvmx bench: nvmx lab run exited %d (its reason is above)\n", r);
-		return r < 0 ? 2 : r;
+		return r;
 	}
-	snprintf(exec_cmd, sizeof(exec_cmd), "%s/console.log", dir);
-	if (lab_env(path, exec_cmd, env)) {
-		fprintf(stderr, "nvmx bench: no kvm module parameters in %s\n", exec_cmd);
+	snprintf(path, sizeof(path), "%s/console.log", dir);
+	if (lab_env(&result, path, env)) {
+		fprintf(stderr, "nvmx bench: no kvm module parameters in %s\n", path);
 		return 2;
 	}
-	unlink(path);
 	snprintf(path, sizeof(path), "%s/exec/nvmxd.json", dir);
 	live = json_object_from_file(path);
 	if (!live || !json_object_object_get_ex(live, "vms", &vms) ||

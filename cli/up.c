@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "lab.h"
 #include "paths.h"
 #include "nvmx/summary.h"
 #include "table.h"
@@ -77,29 +78,27 @@ static int run_lab(const char *nvmxd, const char *kernel, const char *workload,
 		   const char *iterations, const char *out)
 {
 	struct nvmx_summary *truth = NULL, *observed = NULL, *live = NULL;
-	char exec_cmd[PATH_MAX + 256];
+	char exec_cmd[PATH_MAX + 256], err[256];
 	int r, diffs_truth, diffs_replay;
-	char *args[] = { "lab",
-			 "run",
-			 "--kernel",
-			 (char *)kernel,
-			 "--workload",
-			 (char *)workload,
-			 "--iterations",
-			 (char *)iterations,
-			 "--exec",
-			 exec_cmd,
-			 "--out",
-			 (char *)out,
-			 NULL };
+	struct lab_options lab;
 
 	snprintf(exec_cmd, sizeof(exec_cmd),
 		 "%s --json $NVMX_LAB_OUT/nvmxd.json --ready $NVMX_LAB_OUT/ready", nvmxd);
 	fprintf(stderr,
 		"nvmx up: no nested guests on this host's KVM: running the nested lab, with nvmxd "
 		"in its L0\n");
-	r = nvmx_cmd_lab(sizeof(args) / sizeof(args[0]) - 1, args);
-	if (r == 2)
+	lab_options_init(&lab);
+	lab.kernel = kernel;
+	lab.workload = workload;
+	lab.exec = exec_cmd;
+	lab.out = out;
+	if (lab_parse_number("--iterations", iterations, 1, LAB_ITERATIONS_MAX, &lab.iterations,
+			     err, sizeof(err))) {
+		fprintf(stderr, "nvmx lab run: %s\n", err);
+		return 2;
+	}
+	r = lab_run(&lab, NULL);
+	if (r == LAB_CANNOT_RUN)
 		return 2;
 	truth = read_summary(out, "truth.json");
 	observed = read_summary(out, "observed.json");
@@ -191,7 +190,5 @@ int nvmx_cmd_up(int argc, char **argv)
 		}
 		out = out_buf;
 	}
-	/* getopt state is global: the lab parses its own arguments afresh */
-	optind = 1;
 	return run_lab(nvmxd, kernel, workload, iterations, out);
 }

@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # /init of the lab's L0: a stock Debian kernel with busybox, running under an emulator.
 #
-# nvmx builds it into the initramfs (cli/lab_initramfs.c) with /lab/lab.conf (shell variables
-# LAB_*, written by cli/lab.c) and /lab/modules.list ("FILE ARGS..." per line, in load order).
+# nvmx builds it into the initramfs (lab/host/lab_guest.c) with /lab/lab.conf (shell variables
+# LAB_*) and /lab/modules.list ("FILE ARGS..." per line, in load order).
 # It loads the modules, starts the tracing and the --exec command, runs the workload and copies
 # the raw trace out. Nothing is analysed here: busybox under an emulator is slow, the host does it.
 #
@@ -11,7 +11,7 @@
 # the KVM vendor module is reloaded with that configuration's parameters and the workload writes
 # into its own directory /out/$DIR (DIR "." when there is one configuration).
 #
-# Console protocol, parsed by the host (cli/lab.c): lines "nvmx-lab: stage NAME",
+# Console protocol, parsed by the host (lab/host/lab_console.c): lines "nvmx-lab: stage NAME",
 # "nvmx-lab: error WHAT", "nvmx-lab: param MODULE.NAME=VALUE", "nvmx-lab: config N",
 # "nvmx-lab: workload-exit N".
 

@@ -4,8 +4,8 @@
  * Documentation/driver-api/early-userspace/buffer-format.rst) written directly, so no cpio tool
  * is needed, plus helpers that copy host programs with their shared libraries into it.
  */
-#ifndef NVMX_CLI_LAB_INITRAMFS_H
-#define NVMX_CLI_LAB_INITRAMFS_H
+#ifndef NVMX_LAB_HOST_LAB_INITRAMFS_H
+#define NVMX_LAB_HOST_LAB_INITRAMFS_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -59,4 +59,4 @@ int lab_cpio_add_shipped(struct lab_cpio *c, const char *host_path, struct lab_s
 /* Whether the ELF file at path has no PT_INTERP (is statically linked). */
 int lab_elf_is_static(const char *path);
 
-#endif /* NVMX_CLI_LAB_INITRAMFS_H */
+#endif /* NVMX_LAB_HOST_LAB_INITRAMFS_H */

@@ -61,6 +61,11 @@ static double now_seconds(void)
 
 static double lab_clock_start = -1;
 
+void lab_progress_restart(void)
+{
+	lab_clock_start = now_seconds();
+}
+
 double lab_elapsed(void)
 {
 	if (lab_clock_start < 0)
@@ -363,6 +368,19 @@ int lab_rm_rf(const char *path)
 bool lab_path_exists(const char *path)
 {
 	return access(path, F_OK) == 0;
+}
+
+int lab_move_if_exists(const char *from_dir, const char *to_dir, const char *name)
+{
+	char from[PATH_MAX], to[PATH_MAX];
+
+	if (lab_path_join(from, from_dir, name) || lab_path_join(to, to_dir, name))
+		return -ENAMETOOLONG;
+	if (!lab_path_exists(from))
+		return 0;
+	if (rename(from, to))
+		return lab_fail(-errno, "rename %s to %s: %s", from, to, strerror(errno));
+	return 0;
 }
 
 int lab_read_file(const char *path, struct lab_buf *b)

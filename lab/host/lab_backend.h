@@ -8,8 +8,8 @@
  * initramfs and a result directory, and gets console lines and, after the run, the files the
  * guest wrote under /out in that directory.
  */
-#ifndef NVMX_CLI_LAB_BACKEND_H
-#define NVMX_CLI_LAB_BACKEND_H
+#ifndef NVMX_LAB_HOST_LAB_BACKEND_H
+#define NVMX_LAB_HOST_LAB_BACKEND_H
 
 #include <stdbool.h>
 
@@ -78,4 +78,4 @@ const struct lab_backend *lab_backend_for_isa(enum nvmx_isa isa);
 extern const struct lab_backend lab_backend_qemu;
 extern const struct lab_backend lab_backend_bochs;
 
-#endif /* NVMX_CLI_LAB_BACKEND_H */
+#endif /* NVMX_LAB_HOST_LAB_BACKEND_H */

@@ -3,11 +3,12 @@
  * The lab's L0 kernels: a stock Debian kernel package, found with apt-cache, fetched with
  * apt-get download and unpacked (never installed) into a cache that later runs reuse.
  */
-#ifndef NVMX_CLI_LAB_KERNEL_H
-#define NVMX_CLI_LAB_KERNEL_H
+#ifndef NVMX_LAB_HOST_LAB_KERNEL_H
+#define NVMX_LAB_HOST_LAB_KERNEL_H
 
 #include <stdbool.h>
 
+#include "lab.h"
 #include "lab_util.h"
 
 struct lab_kernel {
@@ -23,9 +24,6 @@ struct lab_kernel {
 /* The series `--kernel` accepts, as one comma-separated string for messages. */
 const char *lab_kernel_series_list(void);
 bool lab_kernel_series_known(const char *series);
-
-/* The cache directory: $NVMX_CACHE, else /var/cache/nvmx/lab as root, else $XDG_CACHE_HOME. */
-int lab_cache_dir(char **out);
 
 /*
  * Picks the newest package of the series that apt knows, downloads it into cache/debs unless it
@@ -49,4 +47,4 @@ int lab_kernel_resolve_modules(const struct lab_kernel *k, const char *const *na
 /* "kvm-amd" from "kernel/arch/x86/kvm/kvm-amd.ko.xz". malloc'd. */
 char *lab_module_file_name(const char *path);
 
-#endif /* NVMX_CLI_LAB_KERNEL_H */
+#endif /* NVMX_LAB_HOST_LAB_KERNEL_H */

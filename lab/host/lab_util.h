@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Small helpers of `nvmx lab`: one error message per failure, progress lines with elapsed time,
+ * Small helpers of the lab host: one error message per failure, progress lines with elapsed time,
  * running external tools with their stderr captured, files, and xz.
  *
  * Convention: functions return 0 (or a count) on success and a negative errno on failure, after
  * putting one line saying what was wrong into the lab error (lab_error()). Only the top level
  * prints it.
  */
-#ifndef NVMX_CLI_LAB_UTIL_H
-#define NVMX_CLI_LAB_UTIL_H
+#ifndef NVMX_LAB_HOST_LAB_UTIL_H
+#define NVMX_LAB_HOST_LAB_UTIL_H
 
 #include <stdarg.h>
 #include <stdbool.h>
@@ -24,6 +24,8 @@ const char *lab_error(void);
 /* Progress on stderr: "nvmx lab [  12.3s] what". The clock starts at the first call. */
 void lab_progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 double lab_elapsed(void);
+/* Starts the clock again: a run's progress counts from its start. */
+void lab_progress_restart(void);
 
 /* A growable byte buffer, always NUL-terminated. */
 struct lab_buf {
@@ -68,6 +70,8 @@ int lab_mkdir_p(const char *path, mode_t mode);
 /* Removes path and everything under it; a missing path is not an error. */
 int lab_rm_rf(const char *path);
 bool lab_path_exists(const char *path);
+/* Moves from_dir/name to to_dir/name when it exists. */
+int lab_move_if_exists(const char *from_dir, const char *to_dir, const char *name);
 int lab_read_file(const char *path, struct lab_buf *b);
 int lab_write_file(const char *path, const void *data, size_t len, mode_t mode);
 /* Looks name up in PATH (a name with a slash is taken as is); *out is malloc'd realpath. */
@@ -78,4 +82,4 @@ int lab_xz_read_file(const char *path, struct lab_buf *b);
 /* Compresses in to out (.xz, preset 6, CRC64). */
 int lab_xz_compress_file(const char *in, const char *out);
 
-#endif /* NVMX_CLI_LAB_UTIL_H */
+#endif /* NVMX_LAB_HOST_LAB_UTIL_H */

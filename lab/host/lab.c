@@ -1,0 +1,233 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * lab_run() (lab.h): one run of the nested lab.
+ *
+ * The plan (lab_plan.c) checks the options; the workload generator checks each spec
+ * (lab_workload.c); a stock Debian kernel is fetched (lab_kernel.c); an initramfs with busybox,
+ * the KVM modules, the workload generator and /init is built (lab_guest.c, lab_initramfs.c,
+ * lab/init.sh); an emulator backend boots it (lab_backend.h: QEMU for SVM, Bochs for VMX) while
+ * the console is read (lab_console.c); then what the workload knows it did (truth.json) is
+ * compared with what nvmx attributes from the trace (observed.json, lab_compare.c).
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "lab_plan.h"
+
+/* Removes the results of an earlier run so that none of them can pass for this one's. */
+static int clear_results(const char *out)
+{
+	static const char *const names[] = {
+		"truth.json",	   "observed.json",   "trace.txt.xz", "console.log",	"exec",
+		"workload.stdout", "workload.stderr", ".guest",	      "initramfs.cpio", NULL
+	};
+	char path[PATH_MAX];
+
+	for (size_t i = 0; names[i]; i++) {
+		int r;
+
+		r = lab_path_join(path, out, names[i]);
+		if (!r)
+			r = lab_rm_rf(path);
+		if (r)
+			return r;
+	}
+	for (int i = 1; i <= LAB_MAX_CONFIGS; i++) {
+		char name[32];
+		int r;
+
+		snprintf(name, sizeof(name), "config-%d", i);
+		r = lab_path_join(path, out, name);
+		if (!r)
+			r = lab_rm_rf(path);
+		if (r)
+			return r;
+	}
+	return lab_path_join(path, out, "configs.txt") ? -ENAMETOOLONG : lab_rm_rf(path);
+}
+
+/*
+ * L0 unpacks the initramfs into its rootfs, a tmpfs of half the memory the kernel manages while
+ * the initramfs image itself is still reserved: a too large one fails to unpack ("write error")
+ * and /init is missing or truncated. Measured with 234 MiB (perf and bpftrace shipped): 620 MiB
+ * fail, 860 and 1024 MiB boot. Refuse before the boot, with what --mem would do.
+ */
+static int check_initramfs_fits(const char *initramfs, unsigned int mem_mb)
+{
+	unsigned long long size_mb, need_mb;
+	struct stat st;
+
+	if (stat(initramfs, &st))
+		return lab_fail(-errno, "%s: %s", initramfs, strerror(errno));
+	size_mb = ((unsigned long long)st.st_size + (1 << 20) - 1) >> 20;
+	need_mb = 3 * size_mb + 128;
+	lab_progress("initramfs: %llu MiB", size_mb);
+	if (mem_mb < need_mb)
+		return lab_fail(-E2BIG,
+				"the initramfs is %llu MiB (with --ship's files): L0 unpacks it "
+				"into a tmpfs of half its memory beside it and needs --mem %llu "
+				"or more (--mem is %u)",
+				size_mb, need_mb, mem_mb);
+	return 0;
+}
+
+/* The run of a checked plan: its status; the reason it cannot run is also printed here. */
+static int run(const struct lab_plan *o, struct lab_result *result)
+{
+	char out_dir[PATH_MAX], guest_dir[PATH_MAX] = "", initramfs[PATH_MAX] = "";
+	char console_log[PATH_MAX];
+	double per_iteration_s = o->isa == NVMX_ISA_VMX ? 0.05 : 0.25;
+	const struct lab_backend *b = o->backend;
+	struct lab_kernel *k = NULL;
+	char *cache = NULL, *workload = NULL;
+	struct lab_console con;
+	char icount[32] = "";
+	struct lab_guest g;
+	int r;
+
+	lab_console_init(&con, o);
+	r = lab_find_workload(&workload);
+	for (size_t i = 0; !r && i < o->n_configs; i++)
+		r = lab_check_workload_spec(workload, o->isa, o->configs[i].workload);
+	if (!r)
+		r = b->check();
+	if (!r)
+		r = lab_mkdir_p(o->out, 0755);
+	if (r)
+		goto cannot_run;
+	if (!realpath(o->out, out_dir)) {
+		r = lab_fail(-errno, "%s: %s", o->out, strerror(errno));
+		goto cannot_run;
+	}
+	r = clear_results(out_dir);
+	if (r)
+		goto cannot_run;
+	if (snprintf(guest_dir, sizeof(guest_dir), "%s/.guest", out_dir) >= PATH_MAX ||
+	    snprintf(initramfs, sizeof(initramfs), "%s/initramfs.cpio", out_dir) >= PATH_MAX ||
+	    snprintf(console_log, sizeof(console_log), "%s/console.log", out_dir) >= PATH_MAX) {
+		r = lab_fail(-ENAMETOOLONG, "%s: path too long", out_dir);
+		goto cannot_run;
+	}
+	r = lab_mkdir_p(guest_dir, 0755);
+	if (!r)
+		r = lab_cache_dir(&cache);
+	if (!r)
+		r = lab_mkdir_p(cache, 0755);
+	if (!r)
+		r = lab_kernel_fetch(o->kernel, cache, &k);
+	if (r)
+		goto cannot_run;
+	lab_progress("fetch: kernel %s = %s %s", o->kernel, k->package, k->version);
+	snprintf(result->kernel, sizeof(result->kernel), "%s %s", k->package, k->version);
+	r = lab_build_initramfs(initramfs, o, k, workload);
+	if (!r)
+		r = check_initramfs_fits(initramfs, o->mem_mb);
+	if (r)
+		goto cannot_run;
+
+	g = (struct lab_guest){
+		.vmlinuz = k->vmlinuz,
+		.initramfs = initramfs,
+		.result_dir = guest_dir,
+		.console_log = console_log,
+		.vcpus = o->vcpus,
+		.mem_mb = o->mem_mb,
+		.forward_host_port = o->forward_host,
+		.forward_guest_port = o->forward_guest,
+		/*
+		 * Bochs boots in about a minute, QEMU in seconds; then the configurations run,
+		 * after an --exec command that may take its --ready-timeout (L0's clock: about
+		 * wall time, unless --icount; a small SHIFT makes it slower, see --help).
+		 */
+		.timeout_s = o->timeout_s ? o->timeout_s
+					  : (o->isa == NVMX_ISA_VMX ? 420.0 : 180.0) +
+						    (double)o->ready_timeout_s +
+						    (double)o->n_configs * (double)o->iterations *
+							    per_iteration_s,
+		.icount_shift = o->icount_shift,
+	};
+	if (g.icount_shift >= 0)
+		snprintf(icount, sizeof(icount), ", icount shift=%d", g.icount_shift);
+	lab_progress("booting: firmware (%s, %u vCPU, %u MiB%s, timeout %.0f s; console in %s)",
+		     b->name, g.vcpus, g.mem_mb, icount, g.timeout_s, console_log);
+	result->emulator = b->name;
+	r = b->run(&g, lab_console_line, &con);
+	if (r)
+		goto cannot_run;
+	r = b->collect(&g);
+	/* What the guest wrote explains its errors: keep it even when the run failed. */
+	if (!r)
+		r = lab_move_if_exists(guest_dir, out_dir, "exec");
+	for (size_t i = 0; !r && o->n_configs == 1 && lab_guest_results[i]; i++)
+		r = lab_move_if_exists(guest_dir, out_dir, lab_guest_results[i]);
+	if (r)
+		goto cannot_run;
+	if (con.error[0]) {
+		r = lab_fail(-EIO, "in the guest: %s (see %s)", con.error, console_log);
+		goto cannot_run;
+	}
+	if (!con.done) {
+		r = lab_fail(
+			-EIO,
+			"the guest powered off after stage '%s' without finishing%s%s (see %s)",
+			con.last_stage[0] ? con.last_stage : "(none: /init never ran)",
+			con.panic[0] ? ": " : "", con.panic, console_log);
+		goto cannot_run;
+	}
+	if (o->exec && con.exec_killed)
+		fprintf(stderr,
+			"nvmx lab: warning: --exec command did not exit within %d s of "
+			"SIGINT and was killed\n",
+			LAB_EXEC_STOP_TIMEOUT_S);
+	if (o->n_configs == 1) {
+		r = lab_config_result(o, &con, 0, out_dir, guest_dir);
+		if (r < 0)
+			goto cannot_run;
+	} else {
+		r = lab_configs_result(o, &con, out_dir, guest_dir);
+		if (r == LAB_CANNOT_RUN)
+			snprintf(result->error, sizeof(result->error), "%s", lab_error());
+	}
+out:
+	if (!o->keep && guest_dir[0]) {
+		(void)lab_rm_rf(guest_dir);
+		(void)lab_rm_rf(initramfs);
+	}
+	lab_progress("finished: exit %d", r);
+	lab_kernel_free(k);
+	lab_console_free(&con);
+	free(cache);
+	free(workload);
+	return r;
+cannot_run:
+	snprintf(result->error, sizeof(result->error), "%s", lab_error());
+	fprintf(stderr, "nvmx lab: cannot run: %s\n", result->error);
+	r = LAB_CANNOT_RUN;
+	goto out;
+}
+
+int lab_run(const struct lab_options *opts, struct lab_result *result)
+{
+	struct lab_result ignored;
+	struct lab_plan plan;
+	int r;
+
+	if (!result)
+		result = &ignored;
+	*result = (struct lab_result){ 0 };
+	lab_progress_restart();
+	r = lab_plan_init(&plan, opts);
+	if (r) {
+		snprintf(result->error, sizeof(result->error), "%s", lab_error());
+		fprintf(stderr, "nvmx lab run: %s\n", result->error);
+		r = LAB_CANNOT_RUN;
+	} else {
+		r = run(&plan, result);
+	}
+	lab_plan_free(&plan);
+	return r;
+}
