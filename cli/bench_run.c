@@ -7,6 +7,7 @@
  * process, so nvmxd's "vms" holds one summary per repeat. With `-- CMD` (a real nested host), nvmxd is started around each of the R runs of CMD.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <getopt.h>
@@ -64,6 +65,11 @@ static void usage(FILE *f)
 		"      --param M.N=V     lab module parameter, e.g. kvm_amd.npt=0 (repeatable)\n"
 		"      --lab-out DIR     keep the lab's directory in DIR (default: a temporary\n"
 		"                        directory, removed after a successful run)\n"
+		"      --from DIR        run nothing: the metrics of a lab output that exists\n"
+		"                        (nvmx lab run --out DIR with nvmxd --json\n"
+		"                        $NVMX_LAB_OUT/nvmxd.json in --exec); its lab.json says\n"
+		"                        the kernel, workload and iterations, one repeat per\n"
+		"                        configuration (-w, -n, -k, -r, --param do not apply)\n"
 		"      --name NAME       a label stored in the result (e.g. a commit id)\n"
 		"\n"
 		"Exit status: 0 the result is written; 1 the workload or the lab's truth check\n"
@@ -75,7 +81,7 @@ static void usage(FILE *f)
 }
 
 struct opts {
-	const char *out, *workload, *iterations, *kernel, *vcpus, *lab_out, *name;
+	const char *out, *workload, *iterations, *kernel, *vcpus, *lab_out, *name, *from;
 	const char *params[BENCH_MAX_PARAMS];
 	int n_params, repeats;
 	char **cmd;
@@ -235,17 +241,18 @@ static int cmp_pid(const void *a, const void *b)
 	return json_object_get_int(px) - json_object_get_int(py);
 }
 
+static int lab_metrics(const char *dir, const struct lab_result *lab, int repeats,
+		       struct json_object *res);
+
 static int run_lab(const struct opts *o, const char *nvmxd, struct json_object *res)
 {
-	char dir_buf[] = "/tmp/nvmx-bench.XXXXXX", path[PATH_MAX + 64];
+	char dir_buf[] = "/tmp/nvmx-bench.XXXXXX";
 	char exec_cmd[PATH_MAX + 256], err[256];
 	const char *dir = o->lab_out, *configs[BENCH_MAX_REPEATS];
-	struct json_object *live, *vms, *env = json_object_new_object();
-	struct json_object *metrics = json_object_new_object(), *sorted[BENCH_MAX_REPEATS];
 	struct lab_options lab;
 	struct lab_result result;
 	unsigned long vcpus = 1;
-	int r, n_vms = 0;
+	int r;
 
 	if (!dir && !(dir = mkdtemp(dir_buf))) {
 		fprintf(stderr, "nvmx bench: mkdtemp: %s\n", strerror(errno));
@@ -283,8 +290,26 @@ static int run_lab(const struct opts *o, const char *nvmxd, struct json_object *
 		fprintf(stderr, "nvmx bench: nvmx lab run exited %d (its reason is above)\n", r);
 		return r;
 	}
+	r = lab_metrics(dir, &result, o->repeats, res);
+	if (!r && !o->lab_out)
+		nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	return r;
+}
+
+/*
+ * The metrics of a lab output DIR (nvmx lab run --out): its console's kvm parameters, and
+ * nvmxd's JSON (DIR/exec/nvmxd.json), one VM per repeat, in the order they ran.
+ */
+static int lab_metrics(const char *dir, const struct lab_result *lab, int repeats,
+		       struct json_object *res)
+{
+	char path[PATH_MAX + 64], err[256];
+	struct json_object *live, *vms, *env = json_object_new_object();
+	struct json_object *metrics = json_object_new_object(), *sorted[BENCH_MAX_REPEATS];
+	int r, n_vms = 0;
+
 	snprintf(path, sizeof(path), "%s/console.log", dir);
-	if (lab_env(&result, path, env)) {
+	if (lab_env(lab, path, env)) {
 		fprintf(stderr, "nvmx bench: no kvm module parameters in %s\n", path);
 		return 2;
 	}
@@ -304,9 +329,9 @@ static int run_lab(const struct opts *o, const char *nvmxd, struct json_object *
 		if (n_vms < BENCH_MAX_REPEATS)
 			sorted[n_vms++] = json_object_array_get_idx(vms, i);
 	}
-	if (n_vms != o->repeats) {
+	if (n_vms != repeats) {
 		fprintf(stderr, "nvmx bench: %s: %d VMs, expected one per repeat (%d)\n", path,
-			n_vms, o->repeats);
+			n_vms, repeats);
 		return 2;
 	}
 	qsort(sorted, (size_t)n_vms, sizeof(sorted[0]), cmp_pid);
@@ -314,7 +339,7 @@ static int run_lab(const struct opts *o, const char *nvmxd, struct json_object *
 		struct json_object *s;
 
 		if (!json_object_object_get_ex(sorted[i], "summary", &s) ||
-		    (r = nvmx_bench_add_summary(metrics, s, i, o->repeats))) {
+		    (r = nvmx_bench_add_summary(metrics, s, i, repeats))) {
 			snprintf(err, sizeof(err), "repeat %d", i + 1);
 			fprintf(stderr, "nvmx bench: %s: vms[%s]: not a summary of schema 1\n",
 				path, err);
@@ -324,8 +349,6 @@ static int run_lab(const struct opts *o, const char *nvmxd, struct json_object *
 	json_object_put(live);
 	json_object_object_add(res, "env", env);
 	json_object_object_add(res, "metrics", metrics);
-	if (!o->lab_out)
-		nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	return 0;
 }
 
@@ -411,6 +434,75 @@ static int run_host(const struct opts *o, const char *nvmxd, struct json_object 
 	return r;
 }
 
+/* One string of a JSON object, or NULL. */
+static const char *str_of(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string)
+		       ? json_object_get_string(v)
+		       : NULL;
+}
+
+/*
+ * --from DIR: what DIR/lab.json says ran becomes the options (workload, iterations, vCPUs, one
+ * repeat per configuration, all of one workload) and the lab's result (kernel, emulator).
+ * *doc keeps the strings alive. 0, or 2 with one line saying what is wrong.
+ */
+static int read_from(struct opts *o, struct json_object **doc, struct lab_result *lab,
+		     char *iters, size_t iters_len, char *vcpus, size_t vcpus_len)
+{
+	char path[PATH_MAX + 16];
+	struct json_object *configs, *v;
+	const char *w, *k, *e;
+	size_t n;
+
+	snprintf(path, sizeof(path), "%s/lab.json", o->from);
+	*doc = json_object_from_file(path);
+	if (!*doc) {
+		fprintf(stderr, "nvmx bench run: --from %s: cannot read %s (%s)\n", o->from, path,
+			access(path, F_OK) ? "no such file: not a lab output of this nvmx"
+					   : "not JSON");
+		return 2;
+	}
+	k = str_of(*doc, "kernel");
+	e = str_of(*doc, "emulator");
+	if (!k || !e || !json_object_object_get_ex(*doc, "configs", &configs) ||
+	    !json_object_is_type(configs, json_type_array) ||
+	    !(n = json_object_array_length(configs)) || n > BENCH_MAX_REPEATS) {
+		fprintf(stderr, "nvmx bench run: %s: no kernel, emulator or configs (1 to %d)\n",
+			path, BENCH_MAX_REPEATS);
+		return 2;
+	}
+	w = str_of(json_object_array_get_idx(configs, 0), "workload");
+	for (size_t i = 0; w && i < n; i++) {
+		const char *wi = str_of(json_object_array_get_idx(configs, i), "workload");
+
+		if (!wi || strcmp(wi, w)) {
+			fprintf(stderr,
+				"nvmx bench run: %s: configuration %zu runs '%s', not '%s': not "
+				"repeats of one workload\n",
+				path, i + 1, wi ? wi : "(none)", w);
+			return 2;
+		}
+	}
+	if (!w) {
+		fprintf(stderr, "nvmx bench run: %s: no workload\n", path);
+		return 2;
+	}
+	snprintf(lab->kernel, sizeof(lab->kernel), "%s", k);
+	lab->emulator = e;
+	o->workload = w;
+	o->repeats = (int)n;
+	snprintf(iters, iters_len, "%" PRId64,
+		 json_object_object_get_ex(*doc, "iterations", &v) ? json_object_get_int64(v) : 0);
+	snprintf(vcpus, vcpus_len, "%" PRId64,
+		 json_object_object_get_ex(*doc, "vcpus", &v) ? json_object_get_int64(v) : 0);
+	o->iterations = iters;
+	o->vcpus = vcpus;
+	return 0;
+}
+
 int nvmx_bench_run(int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -422,6 +514,7 @@ int nvmx_bench_run(int argc, char **argv)
 		{ "vcpus", required_argument, NULL, 'V' },
 		{ "param", required_argument, NULL, 'p' },
 		{ "lab-out", required_argument, NULL, 'L' },
+		{ "from", required_argument, NULL, 'F' },
 		{ "name", required_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -431,8 +524,10 @@ int nvmx_bench_run(int argc, char **argv)
 			  .kernel = "6.12",
 			  .vcpus = "1",
 			  .repeats = BENCH_DEFAULT_REPEATS };
-	struct json_object *res, *wl;
+	struct json_object *res, *wl, *from_doc = NULL;
+	struct lab_result from_lab = { 0 };
 	char nvmxd[PATH_MAX], tmp[PATH_MAX + 8], date[64], *end, spec[1024], l1[1100];
+	char iters[32], vcpus_s[32];
 	time_t now = time(NULL);
 	int opt, r;
 
@@ -473,6 +568,9 @@ int nvmx_bench_run(int argc, char **argv)
 		case 'L':
 			o.lab_out = optarg;
 			break;
+		case 'F':
+			o.from = optarg;
+			break;
 		case 'N':
 			o.name = optarg;
 			break;
@@ -496,7 +594,18 @@ int nvmx_bench_run(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	r = nvmx_find_nvmxd(nvmxd, sizeof(nvmxd));
+	if (o.from && (o.cmd || o.lab_out)) {
+		fprintf(stderr, "nvmx bench run: --from reads a lab output: no command, no "
+				"--lab-out\n");
+		return 2;
+	}
+	if (o.from) {
+		r = read_from(&o, &from_doc, &from_lab, iters, sizeof(iters), vcpus_s,
+			      sizeof(vcpus_s));
+		if (r)
+			return r;
+	}
+	r = o.from ? 0 : nvmx_find_nvmxd(nvmxd, sizeof(nvmxd));
 	if (r) {
 		fprintf(stderr, "nvmx bench run: no nvmxd (%s): set NVMX_NVMXD=PATH\n",
 			strerror(-r));
@@ -522,7 +631,10 @@ int nvmx_bench_run(int argc, char **argv)
 		json_object_object_add(wl, "command", json_object_new_string(cmd));
 	} else {
 		json_object_object_add(wl, "source", json_object_new_string("lab"));
-		json_object_object_add(wl, "isa", json_object_new_string("svm"));
+		json_object_object_add(wl, "isa",
+				       json_object_new_string(o.from && str_of(from_doc, "isa")
+								      ? str_of(from_doc, "isa")
+								      : "svm"));
 		r = split_spec(o.workload, spec, sizeof(spec), l1, sizeof(l1));
 		if (r) {
 			fprintf(stderr, "nvmx bench run: --workload too long\n");
@@ -537,7 +649,10 @@ int nvmx_bench_run(int argc, char **argv)
 				       json_object_new_int((int)strtol(o.vcpus, NULL, 10)));
 	}
 	json_object_object_add(res, "workload", wl);
-	r = o.cmd ? run_host(&o, nvmxd, res) : run_lab(&o, nvmxd, res);
+	if (o.from)
+		r = lab_metrics(o.from, &from_lab, o.repeats, res);
+	else
+		r = o.cmd ? run_host(&o, nvmxd, res) : run_lab(&o, nvmxd, res);
 	if (!r && !o.cmd)
 		json_object_object_add(json_object_object_get(res, "env"), "l1",
 				       json_object_new_string(l1));
@@ -557,5 +672,6 @@ int nvmx_bench_run(int argc, char **argv)
 		}
 	}
 	json_object_put(res);
+	json_object_put(from_doc);
 	return r;
 }

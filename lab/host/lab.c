@@ -16,6 +16,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <json-c/json.h>
+
+#include "nvmx/exit_reasons.h"
+
 #include "lab_plan.h"
 
 /* Removes the results of an earlier run so that none of them can pass for this one's. */
@@ -23,6 +27,7 @@ static int clear_results(const char *out)
 {
 	static const char *const names[] = {
 		"truth.json",	   "observed.json",   "trace.txt.xz", "console.log",	"exec",
+		"lab.json",
 		"workload.stdout", "workload.stderr", ".guest",	      "initramfs.cpio", NULL
 	};
 	char path[PATH_MAX];
@@ -76,6 +81,61 @@ static int check_initramfs_fits(const char *initramfs, unsigned int mem_mb)
 }
 
 /* The run of a checked plan: its status; the reason it cannot run is also printed here. */
+/*
+ * lab.json in the output: what ran (kernel package, emulator, ISA, iterations, vCPUs, and each
+ * configuration's workload and module parameters), so that a reader of the output (nvmx bench
+ * run --from) needs no other word on how it was made.
+ */
+static int write_run_description(const struct lab_plan *o, const struct lab_result *result,
+				 const char *out_dir)
+{
+	struct json_object *d = json_object_new_object(), *configs = json_object_new_array();
+	char path[PATH_MAX];
+	int r = 0;
+
+	if (!d || !configs) {
+		json_object_put(d);
+		json_object_put(configs);
+		return lab_fail(-ENOMEM, "lab.json: out of memory");
+	}
+	json_object_object_add(d, "kernel", json_object_new_string(result->kernel));
+	json_object_object_add(d, "emulator", json_object_new_string(result->emulator));
+	json_object_object_add(d, "isa", json_object_new_string(nvmx_isa_name(o->isa)));
+	json_object_object_add(d, "iterations", json_object_new_int64((int64_t)o->iterations));
+	json_object_object_add(d, "vcpus", json_object_new_int((int)o->vcpus));
+	for (size_t i = 0; i < o->n_configs; i++) {
+		struct json_object *c = json_object_new_object(), *params = json_object_new_array();
+		char buf[256];
+
+		for (size_t k = 0; k < o->configs[i].n_params; k++) {
+			const struct lab_param *p = &o->configs[i].params[k];
+
+			snprintf(buf, sizeof(buf), "%s.%s=%s", p->module, p->name, p->value);
+			json_object_array_add(params, json_object_new_string(buf));
+		}
+		json_object_object_add(c, "workload",
+				       json_object_new_string(o->configs[i].workload));
+		json_object_object_add(c, "params", params);
+		json_object_object_add(c, "dir", json_object_new_string(o->configs[i].dir));
+		json_object_array_add(configs, c);
+	}
+	json_object_object_add(d, "configs", configs);
+	configs = json_object_new_array();
+	for (size_t k = 0; k < o->n_params; k++) {
+		char buf[256];
+
+		snprintf(buf, sizeof(buf), "%s.%s=%s", o->params[k].module, o->params[k].name,
+			 o->params[k].value);
+		json_object_array_add(configs, json_object_new_string(buf));
+	}
+	json_object_object_add(d, "params", configs);
+	if (snprintf(path, sizeof(path), "%s/lab.json", out_dir) >= (int)sizeof(path) ||
+	    json_object_to_file_ext(path, d, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED))
+		r = lab_fail(-EIO, "%s/lab.json: cannot write it", out_dir);
+	json_object_put(d);
+	return r;
+}
+
 static int run(const struct lab_plan *o, struct lab_result *result)
 {
 	char out_dir[PATH_MAX], guest_dir[PATH_MAX] = "", initramfs[PATH_MAX] = "";
@@ -178,6 +238,9 @@ static int run(const struct lab_plan *o, struct lab_result *result)
 			con.panic[0] ? ": " : "", con.panic, console_log);
 		goto cannot_run;
 	}
+	r = write_run_description(o, result, out_dir);
+	if (r)
+		goto cannot_run;
 	if (o->exec && con.exec_killed)
 		fprintf(stderr,
 			"nvmx lab: warning: --exec command did not exit within %d s of "
