@@ -12,18 +12,8 @@
 # usage: same_programs.sh NVMXD NVMXTOP BPFTOOL
 set -u
 nvmxd=$1 nvmxtop=$2 bpftool=$3
-passed=0 failed=0
-ok() { passed=$((passed + 1)); echo "PASS: $*"; }
-bad() { failed=$((failed + 1)); echo "FAIL: $*"; }
-finish() {
-	echo "$passed passed, $failed failed"
-	[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
-	exit $?
-}
-if [ "$(id -u)" -ne 0 ]; then
-	bad "needs root to load BPF programs (run ctest -L bpf as root); not skipped on purpose"
-	finish
-fi
+. "$(dirname "$0")/harness.sh"
+need_root
 dir=$(mktemp -d /tmp/nvmx_same_programs.XXXXXX)
 trap 'rm -rf "$dir"' EXIT
 
@@ -56,12 +46,7 @@ run() {
 	rm -f "$dir/ready"
 	"$@" >"$dir/$name.stdout" 2>"$dir/$name.stderr" &
 	pid=$!
-	i=0
-	while [ ! -e "$dir/ready" ] && kill -0 "$pid" 2>/dev/null && [ $i -lt 300 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	if [ -e "$dir/ready" ]; then
+	if wait_ready "$dir/ready" "$pid"; then
 		attached_by "$pid" >"$dir/$name.kernel"
 	else
 		bad "$name did not get ready in 30 s: $(tail -3 "$dir/$name.stderr")"
