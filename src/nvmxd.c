@@ -5,7 +5,8 @@
  * include/nvmx/model.h. Prints a summary per VM and vCPU, writes the same JSON as `nvmx replay`
  * (plus "vms" and "nvmxd" keys), and can record every event as a tracefs-format capture.
  *
- * Lifecycle (libbpf-bootstrap): probe → open → set rodata → load → attach → poll → one cleanup.
+ * Lifecycle (libbpf-bootstrap): probe → open → set rodata → load → attach (src/loader.c) → poll
+ * → one cleanup. Options are parsed in nvmxd_opts.c, the JSON document is nvmxd_json.c.
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -7,7 +7,7 @@
  * the same keys without any map.
  *
  * No #includes on purpose (libbpf-bootstrap's bootstrap.h habit), and BPF-safe (ctest's
- * unit.maps_compile_for_bpf compiles it for the BPF target): user space includes
+ * unit.maps_compiles_for_bpf compiles it for the BPF target): user space includes
  * <linux/types.h>, then nvmx/events.h, nvmx/model.h and nvmx/counts.h; BPF gets the same from
  * nvmx.bpf.c. Only fixed-width fields, so both sides see one layout.
  */

@@ -19,20 +19,8 @@ EXPECTED="kvm_exit kvm_nested_vmexit kvm_nested_vmenter_failed kvm_nested_intr_v
 kvm_userspace_exit kvm_msr kvm_inj_virq kvm_inj_exception"
 EXPECTED_BTF="kvm_nested_vmexit kvm_nested_vmexit_inject kvm_nested_vmenter kvm_entry"
 
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); echo "PASS: $*"; }
-bad() { failed=$((failed + 1)); echo "FAIL: $*"; }
-finish() {
-	echo "$passed passed, $failed failed"
-	[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
-	exit $?
-}
-
-if [ "$(id -u)" -ne 0 ]; then
-	bad "needs root to load BPF programs (run ctest -L bpf as root); not skipped on purpose"
-	finish
-fi
+. "$(dirname "$0")/harness.sh"
+need_root
 
 dir=$(mktemp -d /tmp/nvmx_host_attach.XXXXXX)
 trap 'rm -rf "$dir"' EXIT
@@ -41,12 +29,7 @@ trap 'rm -rf "$dir"' EXIT
 	>"$dir/stdout" 2>"$dir/stderr" &
 pid=$!
 
-i=0
-while [ ! -e "$dir/ready" ] && kill -0 "$pid" 2>/dev/null && [ $i -lt 300 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
-if [ ! -e "$dir/ready" ]; then
+if ! wait_ready "$dir/ready" "$pid"; then
 	bad "nvmxd did not get ready in 30 s"
 	cat "$dir/stderr"
 	kill -INT "$pid" 2>/dev/null

@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * src/loader.c on this host's kernel (6.18: kvm built in, BTF, every KVM tracepoint nvmx uses):
+ * what each step leaves behind, what it says through the log callback, and that a loader can be
+ * destroyed at any step. Needs root (it loads and attaches programs).
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "loader.h"
+
+struct said {
+	char lines[64][160];
+	size_t n;
+};
+
+static void record_line(void *ctx, enum nvmx_loader_log_level level, const char *line)
+{
+	struct said *s = ctx;
+
+	if (level == NVMX_LOADER_LOG_INFO && s->n < 64)
+		snprintf(s->lines[s->n++], sizeof(s->lines[0]), "%s", line);
+}
+
+static const struct nvmx_loader_prog *find(const struct nvmx_loader *l, const char *name)
+{
+	for (size_t i = 0; i < nvmx_loader__prog_count(l); i++)
+		if (!strcmp(nvmx_loader__prog(l, i)->name, name))
+			return nvmx_loader__prog(l, i);
+	return NULL;
+}
+
+Test(loader, destroy_accepts_null_and_every_step)
+{
+	const struct nvmx_loader_opts o = { 0 };
+	struct nvmx_loader *l;
+
+	nvmx_loader__destroy(NULL);
+	nvmx_loader__detach(NULL);
+	l = nvmx_loader__new(&o);
+	cr_assert(l);
+	nvmx_loader__destroy(l);
+	l = nvmx_loader__new(&o);
+	cr_assert_eq(nvmx_loader__probe(l), 0, "%s", nvmx_loader__error(l));
+	nvmx_loader__destroy(l);
+	l = nvmx_loader__new(&o);
+	cr_assert_eq(nvmx_loader__probe(l), 0, "%s", nvmx_loader__error(l));
+	cr_assert_eq(nvmx_loader__load(l), 0, "%s", nvmx_loader__error(l));
+	nvmx_loader__destroy(l);
+}
+
+Test(loader, maps_are_minus_one_before_load)
+{
+	const struct nvmx_loader_opts o = { 0 };
+	struct nvmx_loader *l = nvmx_loader__new(&o);
+	struct nvmx_loader_maps m = nvmx_loader__maps(l);
+
+	cr_assert_eq(m.counts.exits, -1);
+	cr_assert_eq(m.counts.vectoring, -1);
+	cr_assert_eq(m.events, -1);
+	cr_assert_eq(nvmx_loader__prog_count(l), 0);
+	nvmx_loader__destroy(l);
+}
+
+/* On 6.18 the tp_btf programs are kept and their classic fallbacks dropped: 12 programs. */
+Test(loader, probe_keeps_tp_btf_where_the_kernel_has_it)
+{
+	const struct nvmx_loader_opts o = { 0 };
+	struct nvmx_loader *l = nvmx_loader__new(&o);
+
+	cr_assert_eq(nvmx_loader__probe(l), 0, "%s", nvmx_loader__error(l));
+	cr_assert_eq(nvmx_loader__prog_count(l), 12);
+	cr_assert(find(l, "nvmx_kvm_entry_btf"));
+	cr_assert_null(find(l, "nvmx_kvm_entry"));
+	cr_assert(find(l, "nvmx_kvm_nested_vmexit_inject_btf"));
+	cr_assert_null(find(l, "nvmx_kvm_nested_vmexit_inject"));
+	cr_assert(find(l, "nvmx_kvm_nested_vmexit_rcx"));
+	cr_assert(find(l, "nvmx_kvm_inj_virq"));
+	cr_assert_null(find(l, "nvmx_baseline_kvm_exit"));
+	cr_assert_str_eq(nvmx_loader__btf(l), "vmlinux");
+	nvmx_loader__destroy(l);
+}
+
+Test(loader, baseline_adds_two_programs_on_kvm_exit_last)
+{
+	const struct nvmx_loader_opts o = { .baseline = true };
+	struct nvmx_loader *l = nvmx_loader__new(&o);
+	size_t n, missing;
+
+	cr_assert_eq(nvmx_loader__probe(l), 0, "%s", nvmx_loader__error(l));
+	n = nvmx_loader__prog_count(l);
+	cr_assert_eq(n, 14);
+	cr_assert_str_eq(nvmx_loader__prog(l, n - 2)->baseline, "empty program");
+	cr_assert_str_eq(nvmx_loader__prog(l, n - 1)->baseline, "single-counter program");
+	cr_assert_str_eq(nvmx_loader__prog(l, n - 1)->tracepoint, "kvm_exit");
+	cr_assert_eq(nvmx_loader__load(l), 0, "%s", nvmx_loader__error(l));
+	cr_assert_eq(nvmx_loader__attach(l), 0, "%s", nvmx_loader__error(l));
+	cr_assert_eq(nvmx_loader__attached(l, &missing), 12, "baselines are not counted");
+	cr_assert_eq(missing, 0);
+	nvmx_loader__destroy(l);
+}
+
+Test(loader, attach_says_each_program_and_keeps_its_status_after_detach)
+{
+	struct said said = { 0 };
+	const struct nvmx_loader_opts o = { .log = record_line, .log_ctx = &said };
+	struct nvmx_loader *l = nvmx_loader__new(&o);
+	size_t tp_btf = 0, missing;
+
+	cr_assert_eq(nvmx_loader__probe(l), 0, "%s", nvmx_loader__error(l));
+	cr_assert_eq(nvmx_loader__load(l), 0, "%s", nvmx_loader__error(l));
+	cr_assert_eq(nvmx_loader__attach(l), 0, "%s", nvmx_loader__error(l));
+	cr_assert_eq(said.n, 12);
+	cr_assert_str_eq(said.lines[0], "attached kvm_exit (tracepoint)");
+	cr_assert_str_eq(said.lines[2], "attached kvm_nested_vmexit (tp_btf)");
+	nvmx_loader__detach(l);
+	for (size_t i = 0; i < nvmx_loader__prog_count(l); i++) {
+		const struct nvmx_loader_prog *p = nvmx_loader__prog(l, i);
+
+		cr_assert(p->attached, "%s", p->name);
+		cr_assert_geq(p->fd, 0, "%s", p->name);
+		tp_btf += p->tp_btf;
+	}
+	cr_assert_eq(tp_btf, 4);
+	cr_assert_eq(nvmx_loader__attached(l, &missing), 12);
+	cr_assert_geq(nvmx_loader__maps(l).counts.vectoring, 0);
+	cr_assert_geq(nvmx_loader__maps(l).anomalies, 0);
+	cr_assert_str_eq(nvmx_loader__error(l), "");
+	nvmx_loader__destroy(l);
+}
