@@ -317,6 +317,9 @@ static __always_inline void count_verdict(const struct nvmx_verdict *v, __u64 *p
 	h = lookup_or_init(&nvmx_exits, &k, &zero_hist);
 	if (h) {
 		h->count++;
+		if (!nvmx_verdict_timed(v))
+			return;
+		h->timed++;
 		h->sum_ns += v->latency_ns;
 		b = nvmx_hist_bucket(v->latency_ns);
 		/*

@@ -13,6 +13,7 @@
 #include "nvmx/exit_reasons.h"
 #include "nvmx/model.h"
 #include "nvmx/counts.h"
+#include "nvmx/counters.h"
 #include "top_data.h"
 
 _Static_assert(TOP_L2_BY_L0 == NVMX_OUT_L2_BY_L0 && TOP_L2_BY_L1 == NVMX_OUT_L2_BY_L1 &&
@@ -29,6 +30,7 @@ _Static_assert(TOP_RT_PARTS == NVMX_RT_PARTS, "nvmxtop's round-trip parts are mo
 static void merge(struct top_entry *into, const struct top_entry *e)
 {
 	into->count += e->count;
+	into->timed += e->timed;
 	into->sum_ns += e->sum_ns;
 	for (int i = 0; i < TOP_RT_PARTS; i++)
 		into->part_ns[i] += e->part_ns[i];
@@ -223,6 +225,8 @@ static void add_stats(struct top_stats *st, const struct top_entry *e, const str
 	st->dn[o] += d->count;
 	st->ns[o] += e->sum_ns;
 	st->dns[o] += d->sum_ns;
+	st->t[o] += e->timed;
+	st->dt[o] += d->timed;
 	if (o != TOP_ROUND_TRIP)
 		return;
 	for (int i = 0; i < TOP_RT_PARTS; i++) {
@@ -363,6 +367,7 @@ int top_view_build(struct top_view *v, const struct top_sample *prev, const stru
 			const struct top_entry *q = &prev->entries[p];
 
 			d.count = e->count - q->count;
+			d.timed = e->timed - q->timed;
 			d.sum_ns = e->sum_ns - q->sum_ns;
 			for (int k = 0; k < TOP_RT_PARTS; k++)
 				d.part_ns[k] = e->part_ns[k] - q->part_ns[k];
@@ -467,4 +472,52 @@ const char *top_sort_name(enum top_sort s)
 	};
 
 	return s < TOP_SORTS ? names[s] : "?";
+}
+
+int top_sample_add_counters(struct top_sample *s, const struct nvmx_counters *c,
+			    bool threads_as_processes)
+{
+	int err = 0;
+
+	for (size_t i = 0; i < c->n_exits && !err; i++) {
+		const struct nvmx_counters_exit *x = &c->exits[i];
+		struct top_entry e = {
+			.tgid = threads_as_processes ? 0 : x->key.tgid,
+			.tid = x->key.tid,
+			.isa = x->key.isa,
+			.reason = x->key.reason,
+			.outcome = x->key.outcome,
+			.count = x->hist.count,
+			.timed = x->hist.timed,
+			.sum_ns = x->hist.sum_ns,
+		};
+
+		err = top_sample_add(s, &e);
+	}
+	for (size_t i = 0; i < c->n_bds && !err; i++) {
+		const struct nvmx_counters_bd *b = &c->bds[i];
+		struct top_entry e = {
+			.tgid = threads_as_processes ? 0 : b->key.tgid,
+			.tid = threads_as_processes ? b->key.tgid : 0,
+			.isa = b->key.isa,
+			.reason = b->key.reason,
+			.outcome = TOP_ROUND_TRIP,
+			.count = b->v.count,
+			.timed = b->v.count,
+			.sum_ns = b->v.sum_ns[NVMX_RT_ROUND_TRIP],
+		};
+
+		if (b->key.kind != NVMX_BD_ROUND_TRIP || !b->v.count)
+			continue;
+		for (uint32_t p = 0; p < TOP_RT_PARTS; p++)
+			e.part_ns[p] = b->v.sum_ns[p];
+		for (size_t k = 0; k < c->n_bd_l1s; k++) {
+			const struct nvmx_bd_l1_key *lk = (const void *)c->bd_l1s[k].key;
+
+			if (lk->tgid == b->key.tgid && lk->isa == e.isa && lk->reason == e.reason)
+				e.l1_exits += c->bd_l1s[k].count;
+		}
+		err = top_sample_add(s, &e);
+	}
+	return err;
 }

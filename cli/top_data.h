@@ -50,7 +50,8 @@ struct top_entry {
 	uint32_t reason;
 	uint32_t outcome; /* enum top_outcome, or TOP_ROUND_TRIP */
 	uint64_t count;
-	uint64_t sum_ns; /* summed latency (exit until decision, model.h); a round trip's whole */
+	uint64_t timed;	 /* of count, those with a time in sum_ns (counts.h nvmx_verdict_timed) */
+	uint64_t sum_ns; /* their summed handling time; a round trip's whole (timed = count) */
 	/* TOP_ROUND_TRIP only: */
 	uint64_t part_ns[TOP_RT_PARTS]; /* summed parts */
 	uint64_t l1_exits; /* L1's exits inside the round trips (exit multiplication) */
@@ -78,6 +79,17 @@ void top_sample_free(struct top_sample *s);
 void top_sample_reset(struct top_sample *s);
 /* Adds to the entry of that key (created if new); call top_sample_sort() after the last add. */
 int top_sample_add(struct top_sample *s, const struct top_entry *e);
+
+/*
+ * Adds the counters' exits and complete round trips (lib's one in-memory form, as nvmxd and the
+ * BPF maps have them): round trips are per process there, VM-wide entries (tid 0). With
+ * threads_as_processes (a capture, which does not say which process a thread belongs to: its
+ * counters are keyed by thread in place of the process), each "process" is shown as a vCPU thread
+ * of the one VM (tgid 0), so round trips stay per thread and per reason.
+ */
+struct nvmx_counters;
+int top_sample_add_counters(struct top_sample *s, const struct nvmx_counters *c,
+			    bool threads_as_processes);
 void top_sample_sort(struct top_sample *s);
 int top_sample_copy(struct top_sample *dst, const struct top_sample *src);
 int top_sample_set_name(struct top_sample *s, uint32_t tgid, const char *name);
@@ -87,6 +99,7 @@ const char *top_sample_name(const struct top_sample *s, uint32_t tgid);
 struct top_stats {
 	uint64_t n[TOP_SLOTS], dn[TOP_SLOTS];
 	uint64_t ns[TOP_SLOTS], dns[TOP_SLOTS];
+	uint64_t t[TOP_SLOTS], dt[TOP_SLOTS]; /* of n, dn: those timed in ns, dns */
 	uint64_t part_ns[TOP_RT_PARTS], dpart_ns[TOP_RT_PARTS]; /* of the round trips */
 	uint64_t l1_exits, dl1_exits;				/* inside the round trips */
 };

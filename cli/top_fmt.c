@@ -148,6 +148,7 @@ void top_fmt_row(const struct top_fmt *f, const struct top_view *v, const char *
 	for (int c = 0; c < COLS && off < len; c++) {
 		/* interval numbers for a rate display, totals otherwise */
 		const uint64_t *n = f->rate ? st->dn : st->n, *ns = f->rate ? st->dns : st->ns;
+		const uint64_t *t = f->rate ? st->dt : st->t;
 		uint64_t l0 = n[TOP_L2_BY_L0], l1 = n[TOP_L2_BY_L1];
 		char val[32];
 
@@ -164,7 +165,7 @@ void top_fmt_row(const struct top_fmt *f, const struct top_view *v, const char *
 			break;
 		case COL_SHARE:
 			if (l0 + l1)
-					snprintf(val, sizeof(val), "%.1f",
+				snprintf(val, sizeof(val), "%.1f",
 					 100.0 * nvmx_reflected_share(l0, l1));
 			else
 				snprintf(val, sizeof(val), "-");
@@ -177,7 +178,7 @@ void top_fmt_row(const struct top_fmt *f, const struct top_view *v, const char *
 				snprintf(val, sizeof(val), "-");
 			break;
 		case COL_L0_US:
-			fmt_mean_us(ns[TOP_L2_BY_L0], l0, val, sizeof(val));
+			fmt_mean_us(ns[TOP_L2_BY_L0], t[TOP_L2_BY_L0], val, sizeof(val));
 			break;
 		case COL_RT_US:
 			fmt_mean_us(ns[TOP_ROUND_TRIP], n[TOP_ROUND_TRIP], val, sizeof(val));

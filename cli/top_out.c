@@ -90,7 +90,9 @@ static struct json_object *stats_object(const struct top_stats *st)
 		 * cost is the round trip (docs/model.md's glossary), so no sum here.
 		 */
 		if (k != TOP_L2_BY_L1) {
+			add_u64(c, "timed", st->t[k]);
 			add_u64(c, "sum_ns", st->ns[k]);
+			add_u64(c, "delta_timed", st->dt[k]);
 			add_u64(c, "delta_sum_ns", st->dns[k]);
 		}
 		if (k == TOP_ROUND_TRIP) {

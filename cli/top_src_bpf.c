@@ -40,55 +40,18 @@ static int fill(struct bpf_source *bs, struct top_sample *out)
 
 	top_sample_reset(out);
 	for (size_t i = 0; i < c->n_exits; i++) {
-		const struct nvmx_counters_exit *x = &c->exits[i];
-		struct top_entry e = {
-			.tgid = x->key.tgid,
-			.tid = x->key.tid,
-			.isa = x->key.isa,
-			.reason = x->key.reason,
-			.outcome = x->key.outcome,
-			.count = x->hist.count,
-			.sum_ns = x->hist.sum_ns,
-		};
 		char name[64];
 
-		if (!top_sample_name(&bs->names, e.tgid)) {
-			nvmxd_read_vm_name(e.tgid, name, sizeof(name));
-			err = top_sample_set_name(&bs->names, e.tgid, name);
-			if (err)
-				return err;
-		}
-		err = top_sample_add(out, &e);
-		if (err)
-			return err;
-	}
-	/* the complete round trips: per VM in the maps, so VM-wide entries (tid 0) */
-	for (size_t i = 0; i < c->n_bds; i++) {
-		const struct nvmx_counters_bd *b = &c->bds[i];
-		struct top_entry e = {
-			.tgid = b->key.tgid,
-			.tid = 0,
-			.isa = b->key.isa,
-			.reason = b->key.reason,
-			.outcome = TOP_ROUND_TRIP,
-			.count = b->v.count,
-			.sum_ns = b->v.sum_ns[NVMX_RT_ROUND_TRIP],
-		};
-
-		if (b->key.kind != NVMX_BD_ROUND_TRIP || !b->v.count)
+		if (top_sample_name(&bs->names, c->exits[i].key.tgid))
 			continue;
-		for (uint32_t p = 0; p < TOP_RT_PARTS; p++)
-			e.part_ns[p] = b->v.sum_ns[p];
-		for (size_t k = 0; k < c->n_bd_l1s; k++) {
-			const struct nvmx_bd_l1_key *lk = (const void *)c->bd_l1s[k].key;
-
-			if (lk->tgid == e.tgid && lk->isa == e.isa && lk->reason == e.reason)
-				e.l1_exits += c->bd_l1s[k].count;
-		}
-		err = top_sample_add(out, &e);
+		nvmxd_read_vm_name(c->exits[i].key.tgid, name, sizeof(name));
+		err = top_sample_set_name(&bs->names, c->exits[i].key.tgid, name);
 		if (err)
 			return err;
 	}
+	err = top_sample_add_counters(out, c, false);
+	if (err)
+		return err;
 	for (size_t i = 0; i < bs->names.n_names; i++) {
 		err = top_sample_set_name(out, bs->names.names[i].tgid, bs->names.names[i].name);
 		if (err)

@@ -2,7 +2,7 @@
 /*
  * nvmxtop connected to a running nvmxd: GET /api/v1/summary (nvmxd --listen, docs/api.md), the
  * document nvmxd --json writes, read at each refresh. Its "vms" → "vcpus" → "latency" entries
- * (outcome, isa, reason, count, sum_ns) are exactly nvmxtop's counters; each VM's "summary" →
+ * (outcome, isa, reason, count, timed, sum_ns) are exactly nvmxtop's counters; each VM's "summary" →
  * "breakdown" its complete round trips (per VM: VM-wide entries); "nvmxd" has the lost counts
  * and, with --bpf-stats, the programs' run time. Plain HTTP/1.0, one request a refresh.
  */
@@ -83,6 +83,7 @@ static int add_latency(struct top_sample *out, uint32_t tgid, uint32_t tid, stru
 	    nvmx_reason_from_name(reason, strlen(reason), &e.isa, &e.reason))
 		return -EINVAL;
 	e.count = u64_of(l, "count");
+	e.timed = u64_of(l, "timed");
 	e.sum_ns = u64_of(l, "sum_ns");
 	return top_sample_add(out, &e);
 }
@@ -104,6 +105,7 @@ static int add_round_trips(struct top_sample *out, uint32_t tgid, struct json_ob
 	for (uint32_t p = 0; p < TOP_RT_PARTS; p++)
 		e.part_ns[p] = u64_of(b, nvmx_bd_part_name(p));
 	e.sum_ns = e.part_ns[NVMX_RT_ROUND_TRIP];
+	e.timed = e.count;
 	e.l1_exits = u64_of(b, "l1_exits_overflow");
 	if (json_object_object_get_ex(b, "l1_exits", &l1) &&
 	    json_object_is_type(l1, json_type_object)) {

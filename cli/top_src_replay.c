@@ -10,13 +10,14 @@
 #include "nvmx/events.h"
 #include "nvmx/model.h"
 #include "nvmx/counts.h"
+#include "nvmx/counters.h"
 #include "nvmx/replay.h"
 #include "top_source.h"
 
 struct replay_source {
 	struct top_source src;
 	struct nvmx_replay *r;
-	struct top_sample acc; /* every verdict so far */
+	struct nvmx_counters counts; /* every verdict so far */
 	uint64_t interval_ns;
 	uint64_t now_ns; /* trace time reached */
 	bool started, ended;
@@ -24,36 +25,16 @@ struct replay_source {
 	int err;
 };
 
+/*
+ * Every verdict into the counters, as nvmxd counts them. A capture does not say which process a
+ * thread belongs to: the thread stands in for the process in the counters' keys, so that the
+ * round trips stay per thread (top_sample_add_counters).
+ */
 static int on_verdict(void *ctx, uint32_t tid, const struct nvmx_verdict *v)
 {
 	struct replay_source *rs = ctx;
-	struct top_entry e = {
-		.tgid = 0,
-		.tid = tid,
-		.isa = v->isa,
-		.reason = v->reason,
-		.outcome = nvmx_verdict_outcome(v),
-		.count = 1,
-		.sum_ns = v->latency_ns,
-	};
-	struct nvmx_bd_key k;
-	__u64 parts[NVMX_RT_PARTS];
 
-	if (v->kind == NVMX_V_ROUND_TRIP) {
-		/* the parts as the BPF side and lib sum them (counts.h) */
-		if (!nvmx_verdict_breakdown(v, &k, parts))
-			return 0;
-		e.outcome = TOP_ROUND_TRIP;
-		e.sum_ns = parts[NVMX_RT_ROUND_TRIP];
-		for (unsigned int i = 0; i < NVMX_RT_PARTS; i++)
-			e.part_ns[i] = parts[i];
-		for (int i = 0; i < NVMX_RT_L1_REASONS; i++)
-			e.l1_exits += v->rt.l1_count[i];
-		e.l1_exits += v->rt.l1_overflow;
-	} else if (e.outcome >= NVMX_OUT_COUNT) {
-		return 0; /* interrupted event deliveries: not shown by nvmxtop */
-	}
-	return top_sample_add(&rs->acc, &e);
+	return nvmx_counters_add_verdict(&rs->counts, v, tid, tid);
 }
 
 static int replay_sample(struct top_source *src, struct top_sample *out)
@@ -90,7 +71,8 @@ static int replay_sample(struct top_source *src, struct top_sample *out)
 		}
 		rs->ended = err == 0;
 	}
-	err = top_sample_copy(out, &rs->acc);
+	top_sample_reset(out);
+	err = top_sample_add_counters(out, &rs->counts, true);
 	if (err)
 		return err;
 	err = top_sample_set_name(out, 0, rs->vm_name);
@@ -113,7 +95,7 @@ static void replay_free(struct top_source *src)
 	struct replay_source *rs = (struct replay_source *)src;
 
 	nvmx_replay_close(rs->r);
-	top_sample_free(&rs->acc);
+	nvmx_counters_free(&rs->counts);
 	free(rs);
 }
 

@@ -8,6 +8,7 @@
 #include "nvmx/counts.h"
 #include "nvmx/counted.h"
 #include "nvmx/breakdown.h"
+#include "nvmx/counters.h"
 
 /* handled_by of an MSR/port key: an L2 exit's handler, or NONE for an exit of L1 itself */
 static enum nvmx_handler io_handler_of(__u32 by)
@@ -68,68 +69,15 @@ int nvmx_summary_add_counted_port(struct nvmx_summary *s, const struct nvmx_port
 						v->sum_ns);
 }
 
-/* The breakdown of one verdict, as the BPF side sums it (nvmx_verdict_breakdown of counts.h). */
-static int add_breakdown(struct nvmx_summary *s, const struct nvmx_verdict *v)
-{
-	uint64_t buckets[NVMX_HIST_BUCKETS] = { 0 };
-	struct nvmx_bd_key k;
-	__u64 parts[NVMX_RT_PARTS];
-	int err;
-
-	if (!nvmx_verdict_breakdown(v, &k, parts))
-		return 0;
-	buckets[nvmx_hist_bucket(parts[0])] = 1;
-	err = nvmx_summary_add_breakdown(s, k.isa, k.reason, k.kind, 1, (const uint64_t *)parts,
-					 buckets);
-	if (err || k.kind != NVMX_BD_ROUND_TRIP)
-		return err;
-	if (nvmx_rt_parts_cycles(v, parts))
-		err = nvmx_summary_add_breakdown_cycles(s, k.isa, k.reason, 1,
-							(const uint64_t *)parts);
-	for (int i = 0; i < NVMX_RT_L1_REASONS && !err; i++)
-		err = nvmx_summary_add_breakdown_l1(s, k.isa, k.reason, v->rt.l1_reason[i],
-						    v->rt.l1_count[i]);
-	if (!err)
-		err = nvmx_summary_add_breakdown_l1(s, k.isa, k.reason, NVMX_BD_L1_OVERFLOW,
-						    v->rt.l1_overflow);
-	return err;
-}
-
-/* The msrs/ports entry of one verdict (nvmx_verdict_io of counts.h). */
-static int add_io(struct nvmx_summary *s, const struct nvmx_verdict *v)
-{
-	struct nvmx_msr_key mk;
-	struct nvmx_port_key pk;
-	struct nvmx_io_value inc;
-
-	switch (nvmx_verdict_io(v, &mk, &pk, &inc)) {
-	case 1:
-		return nvmx_summary_add_counted_msr(s, &mk, &inc);
-	case 2:
-		return nvmx_summary_add_counted_port(s, &pk, &inc);
-	default:
-		return 0;
-	}
-}
-
 int nvmx_summary_add_verdict(struct nvmx_summary *s, const struct nvmx_verdict *v)
 {
-	struct nvmx_exit_key k = { .isa = v->isa, .reason = v->reason };
+	struct nvmx_counters c = { 0 };
 	int err;
 
-	if (v->kind == NVMX_V_VECTORING)
-		return nvmx_summary_add_vectoring(s, v->isa, v->vec_type, v->vec_vector,
-						  v->vec_outcome, 1);
-	if (v->kind == NVMX_V_ROUND_TRIP) {
-		err = add_breakdown(s, v);
-		return err ? err : add_io(s, v);
-	}
-	if (v->kind > NVMX_V_NESTED_ENTRY_FAILED)
-		return -EINVAL;
-	err = add_breakdown(s, v);
-	if (err)
-		return err;
-	k.outcome = nvmx_verdict_outcome(v);
-	err = nvmx_summary_add_counted(s, &k, 1);
-	return err ? err : add_io(s, v);
+	/* through the counters: verdict -> counts is nvmx_counters_add_verdict() alone */
+	err = nvmx_counters_add_verdict(&c, v, 0, 0);
+	if (!err)
+		err = nvmx_counters_to_summary(&c, 0, 0, s);
+	nvmx_counters_free(&c);
+	return err;
 }

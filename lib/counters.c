@@ -99,6 +99,7 @@ int nvmx_counters_add_exit(struct nvmx_counters *c, const void *key, const __u64
 		memcpy(&e->key, key, sizeof(e->key));
 	}
 	e->hist.count += h->count;
+	e->hist.timed += h->timed;
 	e->hist.sum_ns += h->sum_ns;
 	for (size_t i = 0; i < NVMX_HIST_BUCKETS; i++)
 		e->hist.buckets[i] += h->buckets[i];
@@ -293,8 +294,11 @@ int nvmx_counters_add_verdict(struct nvmx_counters *c, const struct nvmx_verdict
 		return err;
 	memset(&h, 0, sizeof(h));
 	h.count = 1;
-	h.sum_ns = v->latency_ns;
-	h.buckets[nvmx_hist_bucket(v->latency_ns)] = 1;
+	if (nvmx_verdict_timed(v)) {
+		h.timed = 1;
+		h.sum_ns = v->latency_ns;
+		h.buckets[nvmx_hist_bucket(v->latency_ns)] = 1;
+	}
 	err = nvmx_counters_add_exit(c, &k, (const __u64 *)&h);
 	if (err)
 		return err;

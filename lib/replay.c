@@ -11,6 +11,7 @@
 #include "nvmx/events.h"
 #include "nvmx/model.h"
 #include "nvmx/counts.h"
+#include "nvmx/counters.h"
 #include "nvmx/counted.h"
 #include "nvmx/replay.h"
 #include "trace_parse.h"
@@ -242,14 +243,16 @@ void nvmx_replay_close(struct nvmx_replay *r)
 	free(r);
 }
 
-static int add_to_summary(void *ctx, uint32_t tid, const struct nvmx_verdict *v)
+/* A capture does not say which process a thread belongs to: every thread counts as process 0. */
+static int add_to_counters(void *ctx, uint32_t tid, const struct nvmx_verdict *v)
 {
-	return nvmx_summary_add_verdict(ctx, v);
+	return nvmx_counters_add_verdict(ctx, v, 0, tid);
 }
 
 int nvmx_replay_path(const char *path, struct nvmx_summary **out, struct nvmx_replay_stats *stats,
 		     FILE *diag)
 {
+	struct nvmx_counters counts = { 0 };
 	struct nvmx_summary *sum;
 	struct nvmx_replay *r = NULL;
 	int err;
@@ -260,12 +263,15 @@ int nvmx_replay_path(const char *path, struct nvmx_summary **out, struct nvmx_re
 	sum = nvmx_summary_new();
 	if (!sum)
 		return -ENOMEM;
-	err = nvmx_replay_open(path, diag, add_to_summary, sum, &r);
+	err = nvmx_replay_open(path, diag, add_to_counters, &counts, &r);
 	if (!err)
 		err = nvmx_replay_until(r, UINT64_MAX);
 	if (r && stats)
 		*stats = r->stats;
 	nvmx_replay_close(r);
+	if (!err)
+		err = nvmx_counters_to_summary(&counts, 0, 0, sum);
+	nvmx_counters_free(&counts);
 	if (err) {
 		nvmx_summary_free(sum);
 		return err;

@@ -48,7 +48,8 @@ static void hist_seconds(struct prom_writer *w, const char *labels, const struct
 		if (i < NVMX_HIST_BUCKETS - 1)
 			le[i] = (double)(1ull << i) * 1e-9;
 	}
-	prom_histogram(w, labels, le, buckets, NVMX_HIST_BUCKETS, h->count,
+	/* only timed exits have a time: the buckets add up to timed (include/nvmx/maps.h) */
+	prom_histogram(w, labels, le, buckets, NVMX_HIST_BUCKETS, h->timed,
 		       (double)h->sum_ns / 1e9);
 }
 
@@ -83,6 +84,7 @@ static int cmp_agg(const void *a, const void *b)
 static void hist_add(struct nvmx_hist *a, const struct nvmx_hist *b)
 {
 	a->count += b->count;
+	a->timed += b->timed;
 	a->sum_ns += b->sum_ns;
 	for (uint32_t i = 0; i < NVMX_HIST_BUCKETS; i++)
 		a->buckets[i] += b->buckets[i];
@@ -196,16 +198,18 @@ static void write_exits(struct prom_writer *w, const struct nvmxd_metrics_in *in
 		{ NVMX_OUT_L2_BY_L0, NVMX_OUT_L2_BY_L1, "nvmx_l2_exits", PROM_COUNTER, true, true,
 		  "Exits of nested guests (L2), by who handled them: L0 (this host's KVM) or L1 "
 		  "(the guest hypervisor, the exit reflected to it)." },
-		{ NVMX_OUT_L2_BY_L0, NVMX_OUT_L2_BY_L1, "nvmx_l2_exit_handling_seconds",
-		  PROM_HISTOGRAM, true, true,
-		  "Time from an L2 exit to its decision: L0's next entry (handled by L0), or the "
-		  "reflection to L1." },
+		{ NVMX_OUT_L2_BY_L0, ~0u, "nvmx_l2_exit_handling_seconds", PROM_HISTOGRAM, true,
+		  true,
+		  "Time L0 took to handle an L2 exit itself: from the exit to L0's next entry (to "
+		  "L0's decision when it went out to the VMM). Only handled_by=\"L0\": a "
+		  "reflected exit's cost is its round trip (nvmx_nested_round_trip_seconds)." },
 		{ NVMX_OUT_L1_EXIT, ~0u, "nvmx_l1_exits", PROM_COUNTER, true, false,
 		  "Exits of guest hypervisors (L1) themselves, including their VMRUN/VMLAUNCH/"
 		  "VMRESUME." },
 		{ NVMX_OUT_L1_EXIT, ~0u, "nvmx_l1_exit_handling_seconds", PROM_HISTOGRAM, true,
 		  false,
-		  "Time L0 took to handle an exit of L1, from the exit to L0's next entry." },
+		  "Time L0 took to handle an exit of L1, from the exit to L0's next entry into L1 "
+		  "(L1's VMRUN/VMRESUME, which enters L2, and exits still open are not timed)." },
 		{ NVMX_OUT_SYNTHESIZED_TO_L1, ~0u, "nvmx_synthesized_to_l1", PROM_COUNTER, true,
 		  false,
 		  "Exits to L1 that L0 made up (no L2 exit of that reason), e.g. an interrupt for "
@@ -361,7 +365,9 @@ static void write_round_trips(struct prom_writer *w, const struct nvmxd_metrics_
 		"Duration of the complete nested round trips, from the L2 exit to the next entry "
 		"into L2.");
 	for (size_t i = 0; i < n; i++) {
-		struct nvmx_hist h = { .count = a[i].count, .sum_ns = a[i].sum_ns[0] };
+		struct nvmx_hist h = { .count = a[i].count,
+					 .timed = a[i].count,
+					 .sum_ns = a[i].sum_ns[0] };
 
 		memcpy(h.buckets, a[i].buckets, sizeof(h.buckets));
 		bd_labels(&a[i], l, sizeof(l));

@@ -26,6 +26,7 @@
 #include <bpf/libbpf.h>
 #include <linux/types.h>
 
+#include "nvmx/derive.h"
 #include "nvmx/bitmap_rules.h"
 #include "nvmx/events.h"
 #include "nvmx/exit_reasons.h"
@@ -221,6 +222,24 @@ struct tally {
 	uint64_t sum_ns[NVMX_OUT_COUNT];
 };
 
+/*
+ * The mean handling time of an exit row, over the exits that have one (counts.h
+ * nvmx_verdict_timed): a reflected exit's cost is its round trip (the breakdown lines), and an
+ * exit still open at the end has no time.
+ */
+static void print_mean(FILE *f, const struct nvmx_counters_exit *x)
+{
+	if (x->key.outcome == NVMX_OUT_L2_BY_L1)
+		fprintf(f, "  cost: the round trip below\n");
+	else if (!x->hist.timed)
+		fprintf(f, "  not timed\n");
+	else if (x->hist.timed == x->hist.count)
+		fprintf(f, "  mean %.1f us\n", nvmx_mean(x->hist.sum_ns, x->hist.timed) / 1e3);
+	else
+		fprintf(f, "  mean %.1f us of %" PRIu64 " timed\n",
+			nvmx_mean(x->hist.sum_ns, x->hist.timed) / 1e3, (uint64_t)x->hist.timed);
+}
+
 static void print_tally(FILE *f, const char *indent, const struct tally *t)
 {
 	uint64_t l2 = t->n[NVMX_OUT_L2_BY_L0] + t->n[NVMX_OUT_L2_BY_L1];
@@ -298,13 +317,13 @@ static void print_summary(struct nvmxd *d, FILE *f, bool final)
 				    x->key.outcome == NVMX_OUT_NESTED_ENTRY_FAILED ||
 				    x->key.outcome == NVMX_OUT_UNATTRIBUTED || !x->hist.count)
 					continue;
-				fprintf(f, "    %-24s %s %-20s %10" PRIu64 "  mean %.1f us\n",
+				fprintf(f, "    %-24s %s %-20s %10" PRIu64,
 					nvmx_outcome_name(x->key.outcome),
 					nvmx_isa_name(x->key.isa),
 					nvmx_reason_name(x->key.isa, x->key.reason, buf,
 							 sizeof(buf)),
-					(uint64_t)x->hist.count,
-					(double)x->hist.sum_ns / (double)x->hist.count / 1e3);
+					(uint64_t)x->hist.count);
+				print_mean(f, x);
 			}
 			for (size_t k = 0; k < NVMX_OUT_COUNT; k++) {
 				vm.n[k] += cpu.n[k];

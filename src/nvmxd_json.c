@@ -61,6 +61,8 @@ static struct json_object *hist_object(const struct nvmx_counters_exit *x)
 			       json_object_new_string(nvmx_reason_name(x->key.isa, x->key.reason,
 								       buf, sizeof(buf))));
 	json_object_object_add(o, "count", json_object_new_int64((int64_t)x->hist.count));
+	/* of count, those with a handling time (counts.h nvmx_verdict_timed): sum and buckets */
+	json_object_object_add(o, "timed", json_object_new_int64((int64_t)x->hist.timed));
 	json_object_object_add(o, "sum_ns", json_object_new_int64((int64_t)x->hist.sum_ns));
 	/* non-cumulative: bucket i holds latencies in (2^(i-1), 2^i] ns; the last is +Inf */
 	for (__u32 i = 0; i < NVMX_HIST_BUCKETS; i++) {

@@ -160,6 +160,23 @@ struct nvmx_vec_key {
 };
 
 /*
+ * Whether a verdict's latency_ns is a handling time that sinks may show as a cost
+ * (docs/model.md's glossary): an exit decided at kvm_entry (kvm_exit -> kvm_entry: L0's handling
+ * of an L2 exit it kept, or of an exit of L1), or an L0-handled L2 exit that went out to the VMM,
+ * timed to L0's decision. Not a reflected L2 exit (exit -> inject is only the l0_exit part: its
+ * cost is the round trip), not L1's VMRUN/VMRESUME (decided at the nested entry), and never an
+ * exit still open when the run or capture ends: it is counted, with no time.
+ */
+static __always_inline int nvmx_verdict_timed(const struct nvmx_verdict *v)
+{
+	if (v->kind == NVMX_V_L2_EXIT && v->handled_by == NVMX_V_BY_L1)
+		return 0;
+	if (v->flags & NVMX_VF_AT_ENTRY)
+		return v->kind == NVMX_V_L2_EXIT || v->kind == NVMX_V_L1_EXIT;
+	return v->kind == NVMX_V_L2_EXIT && (v->flags & NVMX_VF_TO_USERSPACE);
+}
+
+/*
  * Whether a verdict is counted in the breakdown, and as what: 1 with *k (tgid left to the
  * caller) and parts[NVMX_RT_PARTS] set, else 0.
  */
@@ -177,8 +194,7 @@ static __always_inline int nvmx_verdict_breakdown(const struct nvmx_verdict *v,
 	 * An L0-handled exit out to the VMM is timed to L0's decision (kvm_entry, or the inject
 	 * of the exit L0 then synthesises to L1); the others only when kvm_entry decided them.
 	 */
-	if (v->kind == NVMX_V_L2_EXIT && v->handled_by != NVMX_V_BY_L1 &&
-	    (v->flags & (NVMX_VF_AT_ENTRY | NVMX_VF_TO_USERSPACE))) {
+	if (v->kind == NVMX_V_L2_EXIT && nvmx_verdict_timed(v)) {
 		k->kind =
 			(v->flags & NVMX_VF_TO_USERSPACE) ? NVMX_BD_L0_TO_VMM : NVMX_BD_L0_HANDLED;
 		NVMX_UNROLL
@@ -238,15 +254,13 @@ static __always_inline int nvmx_verdict_io(const struct nvmx_verdict *v, struct 
 	switch (v->kind) {
 	case NVMX_V_L2_EXIT:
 		by = v->handled_by == NVMX_V_BY_L1 ? NVMX_V_BY_L1 : NVMX_V_BY_L0;
-		if (by == NVMX_V_BY_L0 && (v->flags & (NVMX_VF_AT_ENTRY | NVMX_VF_TO_USERSPACE)))
-			inc->timed = 1;
+		inc->timed = (__u64)nvmx_verdict_timed(v);
 		if (!(v->flags & NVMX_VF_MSR_KNOWN))
 			msr = NVMX_MODEL_MSR_UNKNOWN;
 		break;
 	case NVMX_V_L1_EXIT:
 		by = NVMX_V_BY_NONE;
-		if (v->flags & NVMX_VF_AT_ENTRY)
-			inc->timed = 1;
+		inc->timed = (__u64)nvmx_verdict_timed(v);
 		if (!(v->flags & NVMX_VF_MSR_KNOWN))
 			msr = NVMX_MODEL_MSR_UNKNOWN;
 		break;

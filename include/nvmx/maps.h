@@ -14,9 +14,17 @@
 #ifndef NVMX_MAPS_H
 #define NVMX_MAPS_H
 
-/* NVMX_HIST_BUCKETS and nvmx_hist_bucket(): include/nvmx/counts.h (replay builds the same). */
+/*
+ * The value of an exit key: how many exits, and the latency histogram of those that were timed
+ * (nvmx_verdict_timed() of counts.h: a handling time, kvm_exit -> kvm_entry, or to L0's decision
+ * for an L0-handled exit out to the VMM). An exit still open at the end of a run, a reflected
+ * exit (its cost is the round trip) and L1's VMRUN/VMRESUME (its cost is the L0 entry part) are
+ * counted, not timed: the buckets add up to timed, not to count. NVMX_HIST_BUCKETS and
+ * nvmx_hist_bucket(): include/nvmx/counts.h (replay builds the same).
+ */
 struct nvmx_hist {
 	__u64 count;
+	__u64 timed;
 	__u64 sum_ns;
 	__u64 buckets[NVMX_HIST_BUCKETS];
 };
