@@ -4,7 +4,7 @@
  * with SYNTHETIC data (VMS x VCPUS vCPU threads, 12 exit reasons each with 4 outcomes and a
  * round-trip breakdown, every count growing at each refresh). The data is made up here, in the
  * benchmark only: nvmxtop itself never shows anything it did not read from a source. The display
- * is the real one (top_tui_run() of cli/top_tui.c: the view built from two samples, sorted,
+ * is the real one (top_tui_run() of top/top_tui.c: the view built from two samples, sorted,
  * flattened, drawn with ncurses), on the
  * terminal it runs in; bench/top_render.sh runs it in a tmux pane.
  *

@@ -9,7 +9,7 @@
 set -eu
 build=${1:-build}
 vms=${2:-50} vcpus=${3:-8} seconds=${4:-30} size=${5:-200x50}
-bin=$build/cli/top_render
+bin=$build/top/top_render
 [ -x "$bin" ] || { echo "no $bin: make -C $build top_render" >&2; exit 2; }
 sock=top-render-$$
 trap 'tmux -L $sock kill-server 2>/dev/null' EXIT
