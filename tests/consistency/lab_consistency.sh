@@ -12,7 +12,8 @@
 #   - nvmx bench's metrics of that same run (nvmx bench run --from the lab's output)
 # The certain part: L1 runs exactly 2 CPUIDs in each reflected exit's handler (mult=2), so the
 # L1 cpuid exits per round trip are exactly 2 in nvmxd's JSON and in PromQL; the whole
-# multiplication is slightly above 2 (a timer interrupt taken inside a handler adds an exit).
+# multiplication is above 2 (an interrupt for L1, the intr element's MSI or a timer, taken inside
+# a handler adds its exits), so it is compared between sinks, not with a constant.
 # And L1's own MSR/port accesses are labelled as L1's in every text output.
 #
 # Prometheus scrapes nvmxd through --forward every second (SVM; QEMU's user network). nvmxd's
@@ -125,7 +126,8 @@ for b in nvmxd["breakdown"]:
 say(set(ref) >= {"cpuid", "io"}, f"round trips in nvmxd's JSON for {sorted(ref)}")
 for r, (n, l1, mean, cpuid) in ref.items():
     say(cpuid == k * n, f"{r}: L1 cpuid exits {cpuid} = {k} x {n} round trips")
-    say(k <= l1 / n < k + 0.5, f"{r}: multiplication {l1 / n:.6f} in [{k}, {k}.5)")
+    # interrupts for L1 (the intr element's MSI, timers) taken inside a handler add L1 exits
+    say(l1 / n >= k, f"{r}: multiplication {l1 / n:.6f} >= {k}")
 
 # text table: the mult column of each reflected reason (2 decimals)
 table = {}
@@ -137,7 +139,8 @@ for r, (n, l1, mean, cpuid) in ref.items():
     say(table.get(r) == round(l1 / n, 2), f"{r}: text table mult {table.get(r)} = {l1 / n:.2f}")
 
 # report --json
-rep = {x["reason"]: x for x in json.load(open(f"{out}/report.json"))["report"] if x["handled_by"] == "L1"}
+rep = {x["reason"]: x for x in json.load(open(f"{out}/report.json"))["report"]["rows"]
+       if x["handled_by"] == "L1"}
 for r, (n, l1, mean, cpuid) in ref.items():
     x = rep.get(r, {})
     say(close(x.get("multiplication"), l1 / n), f"{r}: report multiplication {x.get('multiplication')}")
@@ -175,7 +178,7 @@ rules = open(rules_path).read()
 def rule_expr(name):
     m = re.search(r"- record: " + re.escape(name) + r"\n\s+expr: \|\n((?:\s{10}.*\n)+)", rules)
     assert m, f"no rule {name}"
-    return re.sub(r"rate\(([a-z_:]+(?:\{[^}]*\})?)\[5m\]\)", r"last_over_time(\1[10m])",
+    return re.sub(r"rate\(([a-zA-Z0-9_:]+(?:\{[^}]*\})?)\[5m\]\)", r"last_over_time(\1[10m])",
                   " ".join(m.group(1).split()))
 up = query('max_over_time(up{job="nvmx"}[10m])')
 say(bool(up) and up[0]["value"][1] == "1", "Prometheus scraped nvmxd")
