@@ -2,8 +2,9 @@
 /*
  * nvmxtop connected to a running nvmxd: GET /api/v1/summary (nvmxd --listen, docs/api.md), the
  * document nvmxd --json writes, read at each refresh. Its "vms" → "vcpus" → "latency" entries
- * (outcome, isa, reason, count, timed, sum_ns) are exactly nvmxtop's counters; each VM's "summary" →
- * "breakdown" its complete round trips (per VM: VM-wide entries); "nvmxd" has the lost counts
+ * (outcome, isa, reason, count, timed, sum_ns) are nvmxd's counters' exit keys, each VM's
+ * "summary" → "breakdown" its complete round trips: both go into lib's counters
+ * (include/nvmx/counters.h), which become rows as every source's do; "nvmxd" has the lost counts
  * and, with --bpf-stats, the programs' run time. Plain HTTP/1.0, one request a refresh.
  */
 #include <errno.h>
@@ -72,55 +73,75 @@ static int outcome_of(const char *name, uint32_t *out)
 	return -EINVAL;
 }
 
-/* One "latency" entry of a vCPU: a counter. */
-static int add_latency(struct top_sample *out, uint32_t tgid, uint32_t tid, struct json_object *l)
+/* One "latency" entry of a vCPU: an exit key of the counters and its value. */
+static int add_latency(struct nvmx_counters *c, uint32_t tgid, uint32_t tid, struct json_object *l)
 {
 	const char *outcome = str_of(l, "outcome"), *isa = str_of(l, "isa"),
 		   *reason = str_of(l, "reason");
-	struct top_entry e = { .tgid = tgid, .tid = tid };
+	struct nvmx_exit_key k = { .tgid = tgid, .tid = tid };
+	struct nvmx_hist h = { 0 };
 
-	if (outcome_of(outcome, &e.outcome) || !isa || nvmx_isa_from_name(isa, &e.isa) || !reason ||
-	    nvmx_reason_from_name(reason, strlen(reason), &e.isa, &e.reason))
+	if (outcome_of(outcome, &k.outcome) || !isa || nvmx_isa_from_name(isa, &k.isa) ||
+	    !reason || nvmx_reason_from_name(reason, strlen(reason), &k.isa, &k.reason))
 		return -EINVAL;
-	e.count = u64_of(l, "count");
-	e.timed = u64_of(l, "timed");
-	e.sum_ns = u64_of(l, "sum_ns");
-	return top_sample_add(out, &e);
+	h.count = u64_of(l, "count");
+	h.timed = u64_of(l, "timed");
+	h.sum_ns = u64_of(l, "sum_ns");
+	return h.count ? nvmx_counters_add_exit(c, &k, (const __u64 *)&h) : 0;
 }
 
 /*
- * One "breakdown" entry of a VM's summary: its complete round trips, per VM only (nvmxd's maps
- * have no vCPU in the breakdown key), so a VM-wide entry (tid 0).
+ * One "breakdown" entry of a VM's summary: its complete round trips and the L1 exits in them, per
+ * VM only (nvmxd's maps have no vCPU in the breakdown key).
  */
-static int add_round_trips(struct top_sample *out, uint32_t tgid, struct json_object *b)
+static int add_round_trips(struct nvmx_counters *c, uint32_t tgid, struct json_object *b)
 {
 	const char *isa = str_of(b, "isa"), *reason = str_of(b, "reason");
-	struct top_entry e = { .tgid = tgid, .tid = 0, .outcome = TOP_ROUND_TRIP };
+	struct nvmx_bd_key k = { .tgid = tgid, .kind = NVMX_BD_ROUND_TRIP };
+	struct nvmx_bd_l1_key lk = { .tgid = tgid };
+	struct nvmx_bd_value *v;
 	struct json_object *l1;
+	__u64 n;
+	int err;
 
-	if (!isa || nvmx_isa_from_name(isa, &e.isa) || !reason ||
-	    nvmx_reason_from_name(reason, strlen(reason), &e.isa, &e.reason))
+	if (!isa || nvmx_isa_from_name(isa, &k.isa) || !reason ||
+	    nvmx_reason_from_name(reason, strlen(reason), &k.isa, &k.reason))
 		return -EINVAL;
-	e.count = u64_of(b, "round_trips");
-	for (uint32_t p = 0; p < TOP_RT_PARTS; p++)
-		e.part_ns[p] = u64_of(b, nvmx_bd_part_name(p));
-	e.sum_ns = e.part_ns[NVMX_RT_ROUND_TRIP];
-	e.timed = e.count;
-	e.l1_exits = u64_of(b, "l1_exits_overflow");
-	if (json_object_object_get_ex(b, "l1_exits", &l1) &&
-	    json_object_is_type(l1, json_type_object)) {
-		json_object_object_foreach(l1, name, count)
-		{
-			(void)name;
-			e.l1_exits += (uint64_t)json_object_get_int64(count);
-		}
+	v = calloc(1, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	v->count = u64_of(b, "round_trips");
+	for (uint32_t p = 0; p < NVMX_RT_PARTS; p++)
+		v->sum_ns[p] = u64_of(b, nvmx_bd_part_name(p));
+	err = v->count ? nvmx_counters_add_bd(c, &k, (const __u64 *)v) : 0;
+	free(v);
+	lk.isa = k.isa;
+	lk.reason = k.reason;
+	if (!err && (n = u64_of(b, "l1_exits_overflow"))) {
+		lk.l1_reason = NVMX_BD_L1_OVERFLOW;
+		err = nvmx_counters_add_bd_l1(c, &lk, &n);
 	}
-	return e.count ? top_sample_add(out, &e) : 0;
+	if (err || !json_object_object_get_ex(b, "l1_exits", &l1) ||
+	    !json_object_is_type(l1, json_type_object))
+		return err;
+	json_object_object_foreach(l1, name, count)
+	{
+		uint32_t l1_isa = k.isa;
+
+		if (nvmx_reason_from_name(name, strlen(name), &l1_isa, &lk.l1_reason))
+			return -EINVAL;
+		n = (__u64)json_object_get_int64(count);
+		err = nvmx_counters_add_bd_l1(c, &lk, &n);
+		if (err)
+			return err;
+	}
+	return 0;
 }
 
 static int parse_summary(struct nvmxd_source *ns, struct json_object *doc, struct top_sample *out)
 {
 	struct json_object *vms, *self, *progs;
+	struct nvmx_counters c = { 0 };
 	int err = 0;
 
 	if (!json_object_object_get_ex(doc, "vms", &vms) ||
@@ -139,7 +160,7 @@ static int parse_summary(struct nvmxd_source *ns, struct json_object *doc, struc
 		    json_object_object_get_ex(summary, "breakdown", &bds) &&
 		    json_object_is_type(bds, json_type_array))
 			for (size_t k = 0; k < json_object_array_length(bds) && !err; k++)
-				err = add_round_trips(out, tgid, json_object_array_get_idx(bds, k));
+				err = add_round_trips(&c, tgid, json_object_array_get_idx(bds, k));
 		if (err || !json_object_object_get_ex(vm, "vcpus", &vcpus))
 			continue;
 		for (size_t j = 0; j < json_object_array_length(vcpus) && !err; j++) {
@@ -149,10 +170,13 @@ static int parse_summary(struct nvmxd_source *ns, struct json_object *doc, struc
 			if (!json_object_object_get_ex(vc, "latency", &lat))
 				continue;
 			for (size_t k = 0; k < json_object_array_length(lat) && !err; k++)
-				err = add_latency(out, tgid, tid,
-						  json_object_array_get_idx(lat, k));
+				err = add_latency(&c, tgid, tid, json_object_array_get_idx(lat, k));
 		}
 	}
+	/* the counters nvmxd has, as nvmxtop's other sources give them */
+	if (!err)
+		err = top_sample_add_counters(out, &c, false);
+	nvmx_counters_free(&c);
 	if (err) {
 		if (err == -EINVAL)
 			snprintf(ns->src.why, sizeof(ns->src.why),
