@@ -154,7 +154,7 @@ static int add_quantiles(struct json_object *metrics, const char *prefix, const 
 	int r;
 
 	snprintf(name, sizeof(name), "%s.mean_ns", prefix);
-	r = put(metrics, name, "time", n ? sum / n : 0, rep, repeats, false);
+	r = put(metrics, name, "time", nvmx_mean((uint64_t)sum, (uint64_t)n), rep, repeats, false);
 	for (size_t i = 0; i < sizeof(q) / sizeof(q[0]) && !r; i++) {
 		snprintf(name, sizeof(name), "%s.%s", prefix, q[i].name);
 		r = put(metrics, name, "time", nvmx_hist_quantile(b, q[i].p), rep, repeats, false);
@@ -198,7 +198,8 @@ static int add_breakdown(struct json_object *metrics, struct json_object *s, int
 			if (!u64_of(e, key, &part))
 				return -EINVAL;
 			snprintf(name, sizeof(name), "%s.%s", prefix, key);
-			r = put(metrics, name, "time", n ? part / n : 0, rep, repeats, false);
+			r = put(metrics, name, "time", nvmx_mean((uint64_t)part, (uint64_t)n), rep,
+				repeats, false);
 			(void)val;
 		}
 		if (json_object_object_get_ex(e, "l1_exits", &l1) &&
@@ -263,7 +264,8 @@ int nvmx_bench_add_summary(struct json_object *metrics, struct json_object *s, i
 	if (!r && u64_of(s, "unattributed", &n))
 		r = put(metrics, "count.unattributed", "count", n, rep, repeats, false);
 	r = r
-		    ?: put(metrics, "ratio.reflect_share", "ratio", all ? by_l1 / all : 0, rep,
+		    ?: put(metrics, "ratio.reflect_share", "ratio",
+			   nvmx_reflected_share((uint64_t)(all - by_l1), (uint64_t)by_l1), rep,
 			   repeats, false);
 	return r ?: add_breakdown(metrics, s, rep, repeats);
 }
