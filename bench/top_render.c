@@ -33,7 +33,6 @@ struct synth_source {
 static const uint32_t reasons[] = { 0x72, 0x81, 0x7b, 0x7c, 0x60, 0x400,
 				    0x78, 0x80, 0x6e, 0x61, 0x62, 0x7f };
 
-
 static int synth_sample(struct top_source *src, struct top_sample *out)
 {
 	struct synth_source *s = (struct synth_source *)src;

@@ -449,8 +449,8 @@ static const char *str_of(struct json_object *o, const char *key)
  * repeat per configuration, all of one workload) and the lab's result (kernel, emulator).
  * *doc keeps the strings alive. 0, or 2 with one line saying what is wrong.
  */
-static int read_from(struct opts *o, struct json_object **doc, struct lab_result *lab,
-		     char *iters, size_t iters_len, char *vcpus, size_t vcpus_len)
+static int read_from(struct opts *o, struct json_object **doc, struct lab_result *lab, char *iters,
+		     size_t iters_len, char *vcpus, size_t vcpus_len)
 {
 	char path[PATH_MAX + 16];
 	struct json_object *configs, *v;

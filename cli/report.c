@@ -211,20 +211,17 @@ static struct json_object *row_json(const struct row *x, uint64_t all)
 		json_object_object_add(
 			o, "l0_entry_emulation_share",
 			json_object_new_double(x->part_share[NVMX_RT_L0_ENTRY_EMULATION]));
-		json_object_object_add(
-			o, "l0_exit_share",
-			json_object_new_double(x->part_share[NVMX_RT_L0_EXIT]));
+		json_object_object_add(o, "l0_exit_share",
+				       json_object_new_double(x->part_share[NVMX_RT_L0_EXIT]));
 		json_object_object_add(o, "l0_exits_per_round_trip",
 				       json_object_new_double(x->l0_exits));
-		json_object_object_add(
-			o, "l0_reflect_share",
-			json_object_new_double(x->part_share[NVMX_RT_L0_REFLECT]));
+		json_object_object_add(o, "l0_reflect_share",
+				       json_object_new_double(x->part_share[NVMX_RT_L0_REFLECT]));
 		json_object_object_add(
 			o, "l1_exit_service_share",
 			json_object_new_double(x->part_share[NVMX_RT_L1_EXIT_SERVICE]));
-		json_object_object_add(
-			o, "l1_handler_share",
-			json_object_new_double(x->part_share[NVMX_RT_L1_HANDLER]));
+		json_object_object_add(o, "l1_handler_share",
+				       json_object_new_double(x->part_share[NVMX_RT_L1_HANDLER]));
 	}
 	if (x->cycles_count) {
 		json_object_object_add(o, "mean_cycles", json_object_new_double(x->mean_cycles));

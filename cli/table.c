@@ -15,7 +15,8 @@
 struct row {
 	uint32_t isa, reason;
 	uint64_t l0, l1, l1_exits, synth;
-	uint64_t round_trips, rt_l1_exits; /* complete round trips of this reason, L1 exits in them */
+	uint64_t round_trips,
+		rt_l1_exits; /* complete round trips of this reason, L1 exits in them */
 };
 
 static struct row *row_of(struct row *rows, size_t *n, size_t cap, uint32_t isa, uint32_t reason)
@@ -85,8 +86,8 @@ void nvmx_print_table(FILE *f, const struct nvmx_summary *s)
 		r->round_trips += bd[i].count;
 		r->rt_l1_exits += nvmx_bd_l1_exits(&bd[i]);
 	}
-	fprintf(f, "%-4s %-22s %10s %10s %10s %10s %10s %6s\n", "isa", "reason", "L2->L0",
-		"L2->L1", "reflected", "L1 own", "synth->L1", "mult");
+	fprintf(f, "%-4s %-22s %10s %10s %10s %10s %10s %6s\n", "isa", "reason", "L2->L0", "L2->L1",
+		"reflected", "L1 own", "synth->L1", "mult");
 	for (size_t i = 0; i < n_rows; i++) {
 		const struct row *r = &rows[i];
 		char share[16] = "-", mult[16] = "-";
@@ -123,8 +124,8 @@ void nvmx_print_table(FILE *f, const struct nvmx_summary *s)
 		fprintf(f,
 			"\nexit multiplication (mult): %.2f L1 exits per round trip (L0 exits/RT "
 			"%.2f), %" PRIu64 " complete round trips\n",
-			nvmx_exit_multiplication(rt_l1, rts), nvmx_l0_exits_per_round_trip(rt_l1, rts),
-			rts);
+			nvmx_exit_multiplication(rt_l1, rts),
+			nvmx_l0_exits_per_round_trip(rt_l1, rts), rts);
 	else if (tot_l1)
 		fprintf(f, "\nexit multiplication (mult): - (no complete round trip)\n");
 
@@ -143,13 +144,13 @@ void nvmx_print_table(FILE *f, const struct nvmx_summary *s)
 		}
 	}
 	if (n_po) {
-		fprintf(f, "\nport I/O:\n%-4s %-8s %-4s %4s %-4s %-10s %10s\n", "isa", "port", "dir",
-			"size", "exit", "handled_by", "count");
+		fprintf(f, "\nport I/O:\n%-4s %-8s %-4s %4s %-4s %-10s %10s\n", "isa", "port",
+			"dir", "size", "exit", "handled_by", "count");
 		for (size_t i = 0; i < n_po; i++)
 			fprintf(f, "%-4s 0x%-6x %-4s %4u %-4s %-10s %10" PRIu64 "\n",
 				nvmx_isa_name(po[i].isa), po[i].port, po[i].in ? "in" : "out",
-				po[i].size, exit_level(po[i].handled_by),
-				handler(po[i].handled_by), po[i].count);
+				po[i].size, exit_level(po[i].handled_by), handler(po[i].handled_by),
+				po[i].count);
 	}
 	fprintf(f, "\nnested entries:        %" PRIu64 "\n", nvmx_summary_nested_entries(s));
 	if (nvmx_summary_failed_entries(s))

@@ -50,7 +50,6 @@ static void usage(FILE *f)
 		"not run.\n");
 }
 
-
 static int run_live(const char *nvmxd)
 {
 	char *args[] = { (char *)nvmxd, "--interval", "5", NULL };

@@ -15,7 +15,8 @@
 #include "nvmx/counters.h"
 
 _Static_assert(sizeof(struct nvmx_bd_l1_key) <= sizeof(((struct nvmx_counters_keyed *)0)->key) &&
-		       sizeof(struct nvmx_vec_key) <= sizeof(((struct nvmx_counters_keyed *)0)->key),
+		       sizeof(struct nvmx_vec_key) <=
+			       sizeof(((struct nvmx_counters_keyed *)0)->key),
 	       "keyed counts hold both keys");
 
 void nvmx_counters_free(struct nvmx_counters *c)
@@ -268,7 +269,7 @@ static int add_verdict_io(struct nvmx_counters *c, const struct nvmx_verdict *v)
 }
 
 int nvmx_counters_add_verdict(struct nvmx_counters *c, const struct nvmx_verdict *v, uint32_t tgid,
-			     uint32_t tid)
+			      uint32_t tid)
 {
 	struct nvmx_exit_key k = {
 		.tgid = tgid,
@@ -306,7 +307,7 @@ int nvmx_counters_add_verdict(struct nvmx_counters *c, const struct nvmx_verdict
 }
 
 int nvmx_counters_to_summary(const struct nvmx_counters *c, uint32_t tgid, uint32_t tid,
-			    struct nvmx_summary *s)
+			     struct nvmx_summary *s)
 {
 	int err = 0;
 

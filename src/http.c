@@ -38,8 +38,6 @@ struct conn_state {
 	bool answered;
 };
 
-
-
 int nvmxd_http_listen(const char *spec, int *fd, char *bound, size_t boundlen, char *err,
 		      size_t errlen)
 {
@@ -56,8 +54,8 @@ int nvmxd_http_listen(const char *spec, int *fd, char *bound, size_t boundlen, c
 
 	if (!colon || colon == spec || !colon[1] || strlen(colon + 1) >= sizeof(port))
 		return nvmx_say(-EINVAL, err, errlen,
-			   "--listen %s: expected ADDR:PORT, e.g. 127.0.0.1:%d or [::1]:%d", spec,
-			   NVMXD_HTTP_DEFAULT_PORT, NVMXD_HTTP_DEFAULT_PORT);
+				"--listen %s: expected ADDR:PORT, e.g. 127.0.0.1:%d or [::1]:%d",
+				spec, NVMXD_HTTP_DEFAULT_PORT, NVMXD_HTTP_DEFAULT_PORT);
 	hl = (size_t)(colon - spec);
 	if (spec[0] == '[' && hl >= 2 && spec[hl - 1] == ']') {
 		spec++;
@@ -69,12 +67,12 @@ int nvmxd_http_listen(const char *spec, int *fd, char *bound, size_t boundlen, c
 	host[hl] = '\0';
 	snprintf(port, sizeof(port), "%s", colon + 1);
 	if (strspn(port, "0123456789") != strlen(port) || atoi(port) > 65535)
-		return nvmx_say(-EINVAL, err, errlen, "--listen: port '%s' is not a number <= 65535",
-			   port);
+		return nvmx_say(-EINVAL, err, errlen,
+				"--listen: port '%s' is not a number <= 65535", port);
 	e = getaddrinfo(host, port, &hints, &ai);
 	if (e)
 		return nvmx_say(-EINVAL, err, errlen, "--listen: '%s' is not a numeric address: %s",
-			   host, gai_strerror(e));
+				host, gai_strerror(e));
 	s = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (s < 0) {
 		e = -errno;
@@ -490,7 +488,7 @@ int nvmxd_http_start(struct nvmxd_http **out, int listen_fd, const char *bound,
 		close(listen_fd);
 		free(h);
 		return nvmx_say(-EIO, err, errlen, "starting the HTTP server on %s failed%s", bound,
-			   tls ? " (is the TLS certificate/key pair valid PEM?)" : "");
+				tls ? " (is the TLS certificate/key pair valid PEM?)" : "");
 	}
 	*out = h;
 	return 0;

@@ -366,8 +366,8 @@ static void write_round_trips(struct prom_writer *w, const struct nvmxd_metrics_
 		"into L2.");
 	for (size_t i = 0; i < n; i++) {
 		struct nvmx_hist h = { .count = a[i].count,
-					 .timed = a[i].count,
-					 .sum_ns = a[i].sum_ns[0] };
+				       .timed = a[i].count,
+				       .sum_ns = a[i].sum_ns[0] };
 
 		memcpy(h.buckets, a[i].buckets, sizeof(h.buckets));
 		bd_labels(&a[i], l, sizeof(l));

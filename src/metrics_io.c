@@ -58,7 +58,8 @@ static void io_top_update(struct nvmxd_io_top *t, const struct nvmx_counters *c)
 {
 	/* once a set is full nothing joins it: no ranking to do at every scrape */
 	bool msrs = t->n_msrs < NVMXD_IO_TOP, ports = t->n_ports < NVMXD_IO_TOP;
-	const struct nvmx_counters_msr **ms = msrs ? calloc(c->n_msrs ? c->n_msrs : 1, sizeof(*ms)) : NULL;
+	const struct nvmx_counters_msr **ms =
+		msrs ? calloc(c->n_msrs ? c->n_msrs : 1, sizeof(*ms)) : NULL;
 	const struct nvmx_counters_port **ps =
 		ports ? calloc(c->n_ports ? c->n_ports : 1, sizeof(*ps)) : NULL;
 

@@ -31,7 +31,8 @@ static struct json_object *summary_object(const struct nvmx_counters *c, __u32 t
 		return NULL;
 	mem = open_memstream(&text, &len);
 	if (mem) {
-		if (!nvmx_counters_to_summary(c, tgid, tid, s) && !nvmx_summary_write_json(s, mem)) {
+		if (!nvmx_counters_to_summary(c, tgid, tid, s) &&
+		    !nvmx_summary_write_json(s, mem)) {
 			fclose(mem);
 			mem = NULL;
 			o = json_tokener_parse(text);

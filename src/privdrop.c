@@ -23,7 +23,6 @@
 #define CAP_BPF 39 /* linux/capability.h of 5.8+; older headers lack it */
 #endif
 
-
 static int parse_id(const char *s, size_t n, unsigned long *out)
 {
 	char tmp[32], *end;
@@ -98,15 +97,15 @@ int nvmxd_privdrop(uid_t uid, gid_t gid, bool keep_bpf, char *err, size_t errlen
 		return nvmx_say(-EINVAL, err, errlen, "refusing to drop to uid 0: that keeps root");
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0))
 		return nvmx_say(-errno, err, errlen, "clearing the ambient capabilities: %s",
-			   strerror(errno));
+				strerror(errno));
 	for (int cap = 0; cap <= last; cap++) {
 		if (keep_bpf && cap == CAP_BPF)
 			continue;
 		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) && errno != EINVAL)
 			return nvmx_say(-errno, err, errlen,
-				   "dropping capability %d from the bounding set: %s (needs "
-				   "CAP_SETPCAP)",
-				   cap, strerror(errno));
+					"dropping capability %d from the bounding set: %s (needs "
+					"CAP_SETPCAP)",
+					cap, strerror(errno));
 	}
 	if (keep_bpf && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0))
 		return nvmx_say(-errno, err, errlen, "PR_SET_KEEPCAPS: %s", strerror(errno));
@@ -115,10 +114,10 @@ int nvmxd_privdrop(uid_t uid, gid_t gid, bool keep_bpf, char *err, size_t errlen
 			return nvmx_say(-errno, err, errlen, "setgroups: %s", strerror(errno));
 		if (setresgid(gid, gid, gid))
 			return nvmx_say(-errno, err, errlen, "setresgid(%u): %s", (unsigned int)gid,
-				   strerror(errno));
+					strerror(errno));
 		if (setresuid(uid, uid, uid))
 			return nvmx_say(-errno, err, errlen, "setresuid(%u): %s", (unsigned int)uid,
-				   strerror(errno));
+					strerror(errno));
 	}
 	memset(data, 0, sizeof(data));
 	if (keep_bpf) {
@@ -223,7 +222,7 @@ int nvmxd_privdrop_verify(uid_t uid, gid_t gid, unsigned long long allowed, char
 			(!strcmp(caps[i], "CapInh") || !strcmp(caps[i], "CapAmb")) ? 0 : allowed;
 		if (*end || mask != want_mask)
 			return nvmx_say(-EPERM, err, errlen, "%s is %s, not %016llx", caps[i], v,
-				   want_mask);
+					want_mask);
 	}
 	return 0;
 }

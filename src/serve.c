@@ -27,7 +27,6 @@ struct nvmxd_serve {
 	bool keep_root;
 };
 
-
 void nvmxd_serve_free(struct nvmxd_serve *s)
 {
 	if (!s)
@@ -54,8 +53,8 @@ int nvmxd_serve_prepare(struct nvmxd_serve **out, const struct nvmxd_serve_opts 
 	if (e) {
 		nvmxd_serve_free(s);
 		return nvmx_say(e, err, errlen,
-			   "--user %s: %s (a user name, UID or UID:GID; 'root' keeps root)", user,
-			   e == -ENOENT ? "no such user" : "not a user");
+				"--user %s: %s (a user name, UID or UID:GID; 'root' keeps root)",
+				user, e == -ENOENT ? "no such user" : "not a user");
 	}
 	s->keep_root = s->uid == 0;
 	if (o->web_config) {
@@ -95,10 +94,11 @@ int nvmxd_serve_start(struct nvmxd_serve *s, struct nvmxd_http_source *src, char
 		e = nvmxd_privdrop_probe(src->maps.self, &slot, (size_t)ncpus * sizeof(__u64),
 					 s->uid, s->gid);
 		if (e < 0)
-			return nvmx_say(e, msg, msglen,
-				   "probing map access without privileges failed: %s (nvmxd needs "
-				   "CAP_SETUID, CAP_SETGID and CAP_SETPCAP to drop them)",
-				   strerror(-e));
+			return nvmx_say(
+				e, msg, msglen,
+				"probing map access without privileges failed: %s (nvmxd needs "
+				"CAP_SETUID, CAP_SETGID and CAP_SETPCAP to drop them)",
+				strerror(-e));
 		keep_bpf = e == 0;
 		if (keep_bpf) {
 			allowed = 1ull << CAP_BPF;
@@ -112,7 +112,7 @@ int nvmxd_serve_start(struct nvmxd_serve *s, struct nvmxd_http_source *src, char
 		e = nvmxd_privdrop_verify(s->uid, s->gid, allowed, err, sizeof(err));
 		if (e)
 			return nvmx_say(e, msg, msglen, "privileges not dropped as they should: %s",
-				   err);
+					err);
 		src->privileges_dropped = keep_bpf ? -1 : 1;
 		src->uid = (unsigned int)s->uid;
 		src->gid = (unsigned int)s->gid;
@@ -123,8 +123,8 @@ int nvmxd_serve_start(struct nvmxd_serve *s, struct nvmxd_http_source *src, char
 	if (e)
 		return nvmx_say(e, msg, msglen, "%s", err);
 	nvmx_say(0, msg, msglen, "serving %s://%s/metrics%s as uid %u gid %u %s",
-	    s->wc && s->wc->cert_pem ? "https" : "http", s->bound,
-	    s->wc && s->wc->n_users ? " (basic auth)" : "", src->uid, src->gid,
-	    s->keep_root ? "(root kept: --user root)" : how);
+		 s->wc && s->wc->cert_pem ? "https" : "http", s->bound,
+		 s->wc && s->wc->n_users ? " (basic auth)" : "", src->uid, src->gid,
+		 s->keep_root ? "(root kept: --user root)" : how);
 	return 0;
 }

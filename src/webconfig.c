@@ -15,7 +15,6 @@
 /* a PEM certificate chain or key; anything larger is not one */
 #define PEM_MAX (1u << 20)
 
-
 void nvmxd_webconfig_free(struct nvmxd_webconfig *wc)
 {
 	if (!wc)
@@ -92,8 +91,9 @@ static int load_tls(yaml_document_t *doc, yaml_node_t *m, const char *path,
 	int e;
 
 	if (m->type != YAML_MAPPING_NODE)
-		return nvmx_say(-EINVAL, err, errlen, "%s:%zu: tls_server_config: expected a mapping",
-			   path, m->start_mark.line + 1);
+		return nvmx_say(-EINVAL, err, errlen,
+				"%s:%zu: tls_server_config: expected a mapping", path,
+				m->start_mark.line + 1);
 	for (yaml_node_pair_t *p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top;
 	     p++) {
 		yaml_node_t *k = yaml_document_get_node(doc, p->key);
@@ -102,20 +102,21 @@ static int load_tls(yaml_document_t *doc, yaml_node_t *m, const char *path,
 
 		if (!name || !val)
 			return nvmx_say(-EINVAL, err, errlen, "%s:%zu: expected 'key: value'", path,
-				   k ? k->start_mark.line + 1 : 0);
+					k ? k->start_mark.line + 1 : 0);
 		if (!strcmp(name, "cert_file"))
 			cert = val;
 		else if (!strcmp(name, "key_file"))
 			key = val;
 		else
-			return nvmx_say(-ENOTSUP, err, errlen,
-				   "%s:%zu: tls_server_config.%s is not supported by nvmxd (only "
-				   "cert_file and key_file)",
-				   path, k->start_mark.line + 1, name);
+			return nvmx_say(
+				-ENOTSUP, err, errlen,
+				"%s:%zu: tls_server_config.%s is not supported by nvmxd (only "
+				"cert_file and key_file)",
+				path, k->start_mark.line + 1, name);
 	}
 	if (!cert || !key || !*cert || !*key)
 		return nvmx_say(-EINVAL, err, errlen,
-			   "%s: tls_server_config needs both cert_file and key_file", path);
+				"%s: tls_server_config needs both cert_file and key_file", path);
 	wc->cert_file = resolve(path, cert);
 	wc->key_file = resolve(path, key);
 	if (!wc->cert_file || !wc->key_file)
@@ -123,10 +124,11 @@ static int load_tls(yaml_document_t *doc, yaml_node_t *m, const char *path,
 	wc->cert_pem = read_file(wc->cert_file, &e);
 	if (!wc->cert_pem)
 		return nvmx_say(e, err, errlen, "%s: cert_file %s: %s", path, wc->cert_file,
-			   strerror(-e));
+				strerror(-e));
 	wc->key_pem = read_file(wc->key_file, &e);
 	if (!wc->key_pem)
-		return nvmx_say(e, err, errlen, "%s: key_file %s: %s", path, wc->key_file, strerror(-e));
+		return nvmx_say(e, err, errlen, "%s: key_file %s: %s", path, wc->key_file,
+				strerror(-e));
 	return 0;
 }
 
@@ -136,8 +138,9 @@ static int load_users(yaml_document_t *doc, yaml_node_t *m, const char *path,
 	size_t n;
 
 	if (m->type != YAML_MAPPING_NODE)
-		return nvmx_say(-EINVAL, err, errlen, "%s:%zu: basic_auth_users: expected a mapping",
-			   path, m->start_mark.line + 1);
+		return nvmx_say(-EINVAL, err, errlen,
+				"%s:%zu: basic_auth_users: expected a mapping", path,
+				m->start_mark.line + 1);
 	n = (size_t)(m->data.mapping.pairs.top - m->data.mapping.pairs.start);
 	wc->users = calloc(n ? n : 1, sizeof(*wc->users));
 	if (!wc->users)
@@ -149,17 +152,19 @@ static int load_users(yaml_document_t *doc, yaml_node_t *m, const char *path,
 		struct nvmxd_web_user *u;
 
 		if (!name || !hash || !*name)
-			return nvmx_say(-EINVAL, err, errlen, "%s:%zu: expected 'user: bcrypt hash'",
-				   path, k ? k->start_mark.line + 1 : 0);
-		if (!is_bcrypt(hash))
 			return nvmx_say(-EINVAL, err, errlen,
-				   "%s:%zu: the password of %s is not a bcrypt hash ($2a$, $2b$ "
-				   "or $2y$, 60 characters)",
-				   path, k->start_mark.line + 1, name);
+					"%s:%zu: expected 'user: bcrypt hash'", path,
+					k ? k->start_mark.line + 1 : 0);
+		if (!is_bcrypt(hash))
+			return nvmx_say(
+				-EINVAL, err, errlen,
+				"%s:%zu: the password of %s is not a bcrypt hash ($2a$, $2b$ "
+				"or $2y$, 60 characters)",
+				path, k->start_mark.line + 1, name);
 		if (strchr(name, ':'))
 			return nvmx_say(-EINVAL, err, errlen,
-				   "%s:%zu: user names cannot contain ':' (HTTP basic auth)", path,
-				   k->start_mark.line + 1);
+					"%s:%zu: user names cannot contain ':' (HTTP basic auth)",
+					path, k->start_mark.line + 1);
 		u = &wc->users[wc->n_users++];
 		u->name = strdup(name);
 		u->hash = strdup(hash);
@@ -195,7 +200,7 @@ int nvmxd_webconfig_load(const char *path, struct nvmxd_webconfig **out, char *e
 	yaml_parser_set_input_file(&parser, f);
 	if (!yaml_parser_load(&parser, &doc)) {
 		e = nvmx_say(-EINVAL, err, errlen, "%s:%zu: %s", path, parser.problem_mark.line + 1,
-			parser.problem ? parser.problem : "not YAML");
+			     parser.problem ? parser.problem : "not YAML");
 		goto out;
 	}
 	doc_ok = true;
@@ -221,7 +226,8 @@ int nvmxd_webconfig_load(const char *path, struct nvmxd_webconfig **out, char *e
 		} else if (!strcmp(name, "basic_auth_users")) {
 			e = load_users(&doc, v, path, wc, err, errlen);
 		} else {
-			e = nvmx_say(-ENOTSUP, err, errlen,
+			e = nvmx_say(
+				-ENOTSUP, err, errlen,
 				"%s:%zu: %s is not supported by nvmxd (only tls_server_config and "
 				"basic_auth_users)",
 				path, k->start_mark.line + 1, name);

@@ -260,9 +260,8 @@ void top_fmt_header(const struct top_fmt *f, const struct top_view *v, const str
 	snprintf(out[0], TOP_LINE_MAX, "nvmxtop%s%s  refresh %lu  at %.3f s  interval %.3f s  %s",
 		 w->paused ? "  PAUSED" : "", v->ended ? "  END" : "", w->refresh, w->since_start_s,
 		 v->interval_s, w->what);
-	snprintf(out[1], TOP_LINE_MAX,
-		 "L2 exits %s/s (total %s)  to L1 %s  round trip %s  mult %s", rate, total,
-		 share, rt, mult);
+	snprintf(out[1], TOP_LINE_MAX, "L2 exits %s/s (total %s)  to L1 %s  round trip %s  mult %s",
+		 rate, total, share, rt, mult);
 	snprintf(out[2], TOP_LINE_MAX,
 		 "VMs %zu  vCPUs %zu  nested entries %" PRIu64 "  round trips %" PRIu64
 		 "  unattributed %" PRIu64 "  lost %s (+%s)  nvmx overhead %s",

@@ -107,11 +107,12 @@ static struct json_object *stats_object(const struct top_stats *st)
 			json_object_object_add(c, "delta_parts_sum_ns", dp);
 			add_u64(c, "l1_exits", st->l1_exits);
 			add_u64(c, "delta_l1_exits", st->dl1_exits);
-			json_object_object_add(c, "mean_ns",
-					       json_object_new_double(nvmx_mean(st->ns[k], st->n[k])));
 			json_object_object_add(
-				c, "multiplication",
-				json_object_new_double(nvmx_exit_multiplication(st->l1_exits, st->n[k])));
+				c, "mean_ns",
+				json_object_new_double(nvmx_mean(st->ns[k], st->n[k])));
+			json_object_object_add(c, "multiplication",
+					       json_object_new_double(nvmx_exit_multiplication(
+						       st->l1_exits, st->n[k])));
 		}
 		json_object_object_add(o, names[k], c);
 	}

@@ -28,7 +28,6 @@ struct nvmxd_source {
 	struct nvmx_http http;
 };
 
-
 /* The body of nvmxd's answer to GET path, or NULL with why set (advice on ECONNREFUSED). */
 static const char *get_body(struct nvmxd_source *ns, const char *path, int *err)
 {
@@ -81,8 +80,8 @@ static int add_latency(struct nvmx_counters *c, uint32_t tgid, uint32_t tid, str
 	struct nvmx_exit_key k = { .tgid = tgid, .tid = tid };
 	struct nvmx_hist h = { 0 };
 
-	if (outcome_of(outcome, &k.outcome) || !isa || nvmx_isa_from_name(isa, &k.isa) ||
-	    !reason || nvmx_reason_from_name(reason, strlen(reason), &k.isa, &k.reason))
+	if (outcome_of(outcome, &k.outcome) || !isa || nvmx_isa_from_name(isa, &k.isa) || !reason ||
+	    nvmx_reason_from_name(reason, strlen(reason), &k.isa, &k.reason))
 		return -EINVAL;
 	h.count = u64_of(l, "count");
 	h.timed = u64_of(l, "timed");

@@ -54,7 +54,6 @@ struct tui {
 	char msg[512];
 };
 
-
 static bool key_eq(const struct node_key *a, const struct node_key *b)
 {
 	return a->level == b->level && a->tgid == b->tgid && (a->level < 1 || a->tid == b->tid) &&

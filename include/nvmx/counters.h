@@ -84,8 +84,8 @@ void nvmx_counters_sort(struct nvmx_counters *c);
  * Counts one verdict of thread tid of process tgid exactly as bpf/nvmx.bpf.c's count_verdict
  * counts it in the kernel (both through counts.h's nvmx_verdict_* functions).
  */
-int nvmx_counters_add_verdict(struct nvmx_counters *c, const struct nvmx_verdict *v,
-			      uint32_t tgid, uint32_t tid);
+int nvmx_counters_add_verdict(struct nvmx_counters *c, const struct nvmx_verdict *v, uint32_t tgid,
+			      uint32_t tid);
 
 /*
  * Adds the selected counts to s through nvmx_summary_add_counted*() (include/nvmx/counted.h):

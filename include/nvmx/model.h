@@ -82,7 +82,6 @@
 #define NVMX_VF_REFLECTED_PENDING 0x8u	/* synthesised while another L2 exit was pending */
 #define NVMX_VF_AT_ENTRY	  0x10u /* decided at kvm_entry: latency_ns is the handling time */
 
-
 /* What became of it, before the next entry into L2 */
 #define NVMX_VEC_REINJECTED_L2 0u /* kvm_inj_virq/kvm_inj_exception [reinjected] */
 #define NVMX_VEC_HANDED_TO_L1  1u /* in vmcs12/vmcb12's exit information (the inject carries it) */

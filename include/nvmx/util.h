@@ -18,8 +18,8 @@ uint64_t nvmx_mono_ns(void);
  * Formats a message into buf (len bytes; buf may be NULL) and returns err: library code says
  * what failed this way and lets its caller log it once (systemd's coding style).
  */
-__attribute__((format(printf, 4, 5))) int nvmx_say(int err, char *buf, size_t len,
-						   const char *fmt, ...);
+__attribute__((format(printf, 4, 5))) int nvmx_say(int err, char *buf, size_t len, const char *fmt,
+						   ...);
 
 /*
  * Makes room for at least need elements of size elem in *arr (capacity *cap), doubling from 16.

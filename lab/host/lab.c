@@ -26,9 +26,9 @@
 static int clear_results(const char *out)
 {
 	static const char *const names[] = {
-		"truth.json",	   "observed.json",   "trace.txt.xz", "console.log",	"exec",
-		"lab.json",
-		"workload.stdout", "workload.stderr", ".guest",	      "initramfs.cpio", NULL
+		"truth.json", "observed.json",	 "trace.txt.xz",    "console.log", "exec",
+		"lab.json",   "workload.stdout", "workload.stderr", ".guest",	   "initramfs.cpio",
+		NULL
 	};
 	char path[PATH_MAX];
 

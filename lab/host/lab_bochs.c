@@ -223,7 +223,6 @@ static int write_config(const struct lab_guest *g, const char *disk, char *rc_pa
 	return r;
 }
 
-
 /* The last line of Bochs's log with a PANIC or an error, for the message of a failed run. */
 static void last_panic(const char *log_path, char *buf, size_t len)
 {

@@ -83,7 +83,6 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-
 static int qemu_run(const struct lab_guest *g, lab_console_line_fn on_line, void *ctx)
 {
 	int out_pipe[2] = { -1, -1 }, err_pipe[2] = { -1, -1 };
@@ -176,7 +175,8 @@ static int qemu_run(const struct lab_guest *g, lab_console_line_fn on_line, void
 					goto reap;
 				}
 				r = stopped ? 0
-					    : lab_feed_lines(&line, chunk, (size_t)got, on_line, ctx);
+					    : lab_feed_lines(&line, chunk, (size_t)got, on_line,
+							     ctx);
 				if (r > 0) {
 					/* The caller saw enough: stop the guest. */
 					stopped = 1;

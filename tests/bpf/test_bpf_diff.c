@@ -204,7 +204,8 @@ static void assert_same_summary(const struct nvmx_summary *want, const struct nv
 }
 
 static void assert_same_keyed(const struct nvmx_counters_keyed *got, size_t n_got,
-			      const struct nvmx_counters_keyed *want, size_t n_want, const char *what)
+			      const struct nvmx_counters_keyed *want, size_t n_want,
+			      const char *what)
 {
 	cr_assert_eq(n_got, n_want, "%s keys: BPF %zu, lib %zu", what, n_got, n_want);
 	for (size_t i = 0; i < n_want; i++) {

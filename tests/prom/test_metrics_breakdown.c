@@ -25,7 +25,7 @@ static const char *vm_name(void *ctx, uint32_t tgid)
 }
 
 static struct nvmx_counters_bd bd(uint32_t tgid, uint32_t reason, uint32_t kind, uint64_t count,
-			  uint64_t unit)
+				  uint64_t unit)
 {
 	struct nvmx_counters_bd b = {
 		.key = { .tgid = tgid, .isa = NVMX_EV_ISA_SVM, .reason = reason, .kind = kind }
@@ -43,7 +43,7 @@ static struct nvmx_counters_bd bd(uint32_t tgid, uint32_t reason, uint32_t kind,
 }
 
 static struct nvmx_counters_keyed l1(uint32_t tgid, uint32_t reason, uint32_t l1_reason,
-				   uint64_t count)
+				     uint64_t count)
 {
 	struct nvmx_counters_keyed k = { .count = count };
 	struct nvmx_bd_l1_key key = { tgid, NVMX_EV_ISA_SVM, reason, l1_reason };
@@ -52,8 +52,8 @@ static struct nvmx_counters_keyed l1(uint32_t tgid, uint32_t reason, uint32_t l1
 	return k;
 }
 
-static struct nvmx_counters_keyed vec(uint32_t tgid, uint32_t type, uint32_t vector, uint32_t outcome,
-				    uint64_t count)
+static struct nvmx_counters_keyed vec(uint32_t tgid, uint32_t type, uint32_t vector,
+				      uint32_t outcome, uint64_t count)
 {
 	struct nvmx_counters_keyed k = { .count = count };
 	struct nvmx_vec_key key = { tgid, NVMX_EV_ISA_SVM, type, vector, outcome, 0 };

@@ -37,7 +37,8 @@ static const char *vm_name(void *ctx, uint32_t tgid)
  */
 static struct nvmx_counters_msr msr(int i)
 {
-	struct nvmx_counters_msr m = { .key = { .isa = NVMX_EV_ISA_VMX, .handled_by = NVMX_V_BY_L0 } };
+	struct nvmx_counters_msr m = { .key = { .isa = NVMX_EV_ISA_VMX,
+						.handled_by = NVMX_V_BY_L0 } };
 
 	switch (i) {
 	case 0: /* RDMSR APIC base, handled in L0: VMX never merges it */
