@@ -27,45 +27,13 @@ mult=2
 workload=intr,cpuid,vmmcall,io-out-l1,io-in-l0,rdmsr-l1,wrmsr-l0,hlt,vectoring,mult=$mult
 iterations=600
 
-passed=0 failed=0
-ok() { passed=$((passed + 1)); echo "ok: $*"; }
-bad() { failed=$((failed + 1)); echo "FAIL: $*"; }
-check() {
-	local what=$1
-	shift
-	if "$@"; then ok "$what"; else bad "$what"; fi
-}
-finish() {
-	echo "$passed passed, $failed failed"
-	[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
-	exit $?
-}
-free_port() {
-	local p
-	for _ in $(seq 50); do
-		p=$((20000 + RANDOM % 40000))
-		(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
-	done
-}
+. "$(cd "$(dirname "$0")" && pwd)/prom_harness.sh"
 
 rm -rf "$out"
 mkdir -p "$out/prom"
 port=$(free_port)
 prom_port=$(free_port)
-cat >"$out/prom/prometheus.yml" <<EOT
-global:
-  scrape_interval: 1s
-  scrape_timeout: 1s
-rule_files:
-  - $dash/nvmx.rules.yml
-scrape_configs:
-  - job_name: nvmx
-    static_configs:
-      - targets: ['127.0.0.1:$port']
-EOT
-"$prometheus" --config.file="$out/prom/prometheus.yml" --storage.tsdb.path="$out/prom/data" \
-	--web.listen-address="127.0.0.1:$prom_port" >"$out/prom/prometheus.log" 2>&1 &
-prom=$!
+start_prometheus "$prometheus" "$out/prom" "$dash/nvmx.rules.yml" "$port" "$prom_port"
 lab=
 cleanup() {
 	kill "$prom" 2>/dev/null && wait "$prom" 2>/dev/null
