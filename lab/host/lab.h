@@ -46,9 +46,16 @@ enum lab_status {
 #define LAB_ICOUNT_SHIFT_MAX 5
 #define LAB_NO_ICOUNT	     (-1)
 
+/* --l1: who is L1. */
+enum lab_l1 {
+	LAB_L1_MINIMAL = 0, /* the workload generator's own L1 (lab/workload), in L0 */
+	LAB_L1_KVM = 1,	    /* Linux KVM under QEMU in L0, running nvmx-lab-runner as L2 */
+};
+
 /* One run: the settings of `nvmx lab run`, one field per option. */
 struct lab_options {
 	enum nvmx_isa isa;  /* --isa: NVMX_ISA_SVM under QEMU, NVMX_ISA_VMX under Bochs */
+	enum lab_l1 l1;	    /* --l1 minimal|kvm: kvm only with NVMX_ISA_SVM, one configuration */
 	const char *kernel; /* --kernel: the L0 kernel series, "6.1" or "6.12" */
 	/* --workload SPEC, or NULL with configs: exactly one of them. */
 	const char *workload;

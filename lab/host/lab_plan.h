@@ -37,6 +37,7 @@ struct lab_config {
 struct lab_plan {
 	const struct lab_backend *backend;
 	enum nvmx_isa isa;
+	enum lab_l1 l1;
 	const char *kernel;
 	struct lab_config configs[LAB_MAX_CONFIGS];
 	size_t n_configs;
