@@ -3,7 +3,7 @@
 # /init of L1 under `nvmx lab run --l1 kvm` (nvmx builds L1's initramfs: lab/host/lab_l1.c):
 # loads kvm_amd, runs nvmx-lab-runner (the L2) with the workload of the kernel command line
 # (nvmx.workload=SPEC nvmx.iterations=N) and writes its truth to the serial console in framed
-# lines that L0 (lab/l1-kvm.sh) extracts: "nvmx-l1: truth LINE", "nvmx-l1: truth-end",
+# lines that L0 (lab/l1-kvm.sh) extracts: "nvmx-l1: truth JSON" (one line), "nvmx-l1: truth-end",
 # "nvmx-l1: runner-stderr LINE", "nvmx-l1: runner-exit N".
 /bin/busybox mkdir -p /bin /proc /sys /dev /tmp
 /bin/busybox --install -s /bin
@@ -46,7 +46,8 @@ rc=$?
 say stage runner-done @"$(cut -d' ' -f1 /proc/uptime)"
 sed 's/^/nvmx-l1: runner-stderr /' /tmp/runner.err
 if [ "$rc" = 0 ] && [ -s /tmp/truth.json ]; then
-	sed 's/^/nvmx-l1: truth /' /tmp/truth.json
+	# one line: every byte on the serial port is two exits of L1 in L0's trace
+	echo "nvmx-l1: truth $(sed 's/^ *//' /tmp/truth.json | tr -d '\n')"
 	say truth-end
 fi
 quit "$rc"

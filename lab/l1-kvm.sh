@@ -3,7 +3,7 @@
 # The workload of `nvmx lab run --l1 kvm`, in the lab's L0: boots L1 (the same Debian kernel,
 # with kvm_amd) under QEMU on L0's KVM, whose /init (lab/l1-init.sh) runs nvmx-lab-runner: the
 # L2. L1's serial console is a file; the runner's truth leaves L1 in framed lines on it
-# ("nvmx-l1: truth LINE", then "nvmx-l1: truth-end"), the runner's exit status as
+# ("nvmx-l1: truth JSON" on one line, then "nvmx-l1: truth-end"), the runner's exit status as
 # "nvmx-l1: runner-exit N". This script's exit status is the runner's (3 when L1 said nothing).
 #
 # usage: l1-kvm.sh OUTDIR SPEC ITERATIONS
@@ -17,10 +17,13 @@ stage() { echo "nvmx-lab: stage $* @$(cut -d' ' -f1 /proc/uptime)" >/dev/console
 rm -f "$con"
 stage l1-boot
 # L0's PATH is busybox's /bin: QEMU by its full path. timeout: L1 must not hang the run.
+# Every byte on L1's serial port costs two exits of L1 (THR, LSR) in L0's trace: loglevel=3
+# keeps the kernel quiet, pci=off spares about 34,000 PCI configuration accesses (L1 needs no
+# PCI device: the serial port is ISA and the initramfs comes through fw_cfg).
 timeout -s KILL "$LAB_L1_TIMEOUT" /usr/bin/qemu-system-x86_64 -enable-kvm -cpu host -M pc \
 	-m "$LAB_L1_MEM_MB" -nodefaults -display none -no-reboot -serial "file:$con" \
 	-kernel /lab/l1/vmlinuz -initrd /lab/l1/l1.cpio \
-	-append "console=ttyS0 panic=-1 quiet nvmx.workload=$spec nvmx.iterations=$n"
+	-append "console=ttyS0 panic=-1 loglevel=3 pci=off nvmx.workload=$spec nvmx.iterations=$n"
 qemu_rc=$?
 stage l1-done
 tr -d '\r' <"$con" >"$out/l1-console.log"
