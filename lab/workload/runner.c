@@ -28,14 +28,20 @@
 
 enum { EXIT_OK = 0, EXIT_CANNOT_RUN = 2, EXIT_BROKEN = 3 };
 
-#define MEM_SIZE  0x10000
-#define CODE_GPA  0x1000
-#define PORT_DATA 0x80	/* the io-in and io-out elements */
-#define PORT_END  0x84	/* L2's last OUT: the run is over */
-#define MSR_L1	  0x10	/* IA32_TSC: KVM intercepts it (not in svm.c's direct_access_msrs) */
-#define MSR_NONE  0x174 /* IA32_SYSENTER_CS: KVM passes it through, at both levels */
-#define MAX_CODE  4096
-#define MAX_ELEMS 16
+#define MEM_SIZE     0x10000
+#define CODE_GPA     0x1000
+#define PORT_DATA    0x80 /* the io-in and io-out elements */
+#define PORT_END     0x84 /* L2's last OUT: the run is over */
+#define PORT_INTR    0x85 /* the intr element: the runner injects an interrupt at this OUT */
+#define INTR_VECTOR  0x20
+#define UD_HANDLER   0x0800 /* L2's real-mode handlers (IVT at 0) */
+#define INTR_HANDLER 0x0810
+#define UD_COUNT     0x0500 /* what L2's handlers count, read back by the self-check */
+#define INTR_COUNT   0x0504
+#define STACK_TOP    0xf000
+#define MSR_L1	     0x10  /* IA32_TSC: KVM intercepts it (not in svm.c's direct_access_msrs) */
+#define MSR_NONE     0x174 /* IA32_SYSENTER_CS: KVM passes it through, at both levels */
+#define MAX_ELEMS    16
 
 enum element {
 	E_CPUID,
@@ -46,6 +52,8 @@ enum element {
 	E_WRMSR_L1,
 	E_RDMSR_NONE,
 	E_WRMSR_NONE,
+	E_UD,
+	E_INTR,
 	E_NR,
 };
 
@@ -102,14 +110,27 @@ static const struct {
 			   "none",
 			   { MOV_ECX(MSR_NONE), XOR_EAX_EDX, 0x0f, 0x30 },
 			   14 },
+	[E_UD] = { "ud",
+		   "UD2: KVM intercepts #UD (nested_svm_intercept), fails to emulate UD2 and "
+		   "injects #UD into L2, whose handler skips it (no exit)",
+		   "l2_exits \"UD excp\" handled_by L1 +1",
+		   { 0x0f, 0x0b },
+		   2 },
+	[E_INTR] = { "intr",
+		     "OUT to port 0x85: this program injects interrupt 0x20 (KVM_INTERRUPT), "
+		     "which L1's KVM delivers with VMRUN's event injection (no exit)",
+		     "l2_exits io handled_by L1 +1; ports 0x85 out L1 +1",
+		     { 0xba, PORT_INTR, 0x00, 0xee },
+		     4 },
 };
 
 struct run {
 	enum element elems[MAX_ELEMS];
 	size_t n_elems;
 	unsigned long iterations;
-	unsigned long per_iter[E_NR];	       /* how many times each element is in the loop */
-	unsigned long io_in, io_out, hlt, end; /* what came back to this program */
+	unsigned long per_iter[E_NR]; /* how many times each element is in the loop */
+	unsigned long io_in, io_out, hlt, end, intr; /* what came back to this program */
+	uint32_t ud_taken, intr_taken;		     /* what L2's handlers counted */
 };
 
 static void die(int code, const char *what)
@@ -168,6 +189,33 @@ static size_t assemble(const struct run *r, unsigned char *code)
 	return n + sizeof(end);
 }
 
+/*
+ * L2's real-mode IVT and handlers: #UD (a fault: the saved IP is the UD2's) counts and returns
+ * past the 2-byte UD2; the interrupt counts and returns.
+ */
+static void install_handlers(unsigned char *mem)
+{
+	static const unsigned char ud[] = {
+		0x66,	       0xff, 0x06, UD_COUNT & 0xff,
+		UD_COUNT >> 8,			 /* inc dword [UD_COUNT] */
+		0x55,				 /* push bp */
+		0x89,	       0xe5,		 /* mov bp, sp */
+		0x83,	       0x46, 0x02, 0x02, /* add word [bp+2], 2 */
+		0x5d,				 /* pop bp */
+		0xcf,				 /* iret */
+	};
+	static const unsigned char intr[] = {
+		0x66, 0xff, 0x06, INTR_COUNT & 0xff, INTR_COUNT >> 8, /* inc dword [INTR_COUNT] */
+		0xcf,						      /* iret */
+	};
+	uint16_t ivt_ud[2] = { UD_HANDLER, 0 }, ivt_intr[2] = { INTR_HANDLER, 0 };
+
+	memcpy(mem + UD_HANDLER, ud, sizeof(ud));
+	memcpy(mem + INTR_HANDLER, intr, sizeof(intr));
+	memcpy(mem + 6 * 4, ivt_ud, sizeof(ivt_ud));
+	memcpy(mem + INTR_VECTOR * 4, ivt_intr, sizeof(ivt_intr));
+}
+
 /* L1's CPUID as KVM offers it, with the AMD vendor: SYSENTER MSRs pass through only then. */
 static void set_cpuid(int kvm, int vcpu)
 {
@@ -190,6 +238,21 @@ static void set_cpuid(int kvm, int vcpu)
 	free(c);
 }
 
+/* The intr element: IF is set and nothing is pending, so L1's KVM can inject at once. */
+static void inject(int vcpu, const struct kvm_run *run, struct run *r)
+{
+	struct kvm_interrupt irq = { .irq = INTR_VECTOR };
+
+	if (!run->ready_for_interrupt_injection) {
+		fprintf(stderr, "nvmx-lab-runner: L2 not ready for an interrupt at port 0x%x\n",
+			PORT_INTR);
+		exit(EXIT_BROKEN);
+	}
+	if (ioctl(vcpu, KVM_INTERRUPT, &irq))
+		die(EXIT_BROKEN, "KVM_INTERRUPT");
+	r->intr++;
+}
+
 static void run_l2(struct run *r)
 {
 	int kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC), vm, vcpu;
@@ -209,6 +272,7 @@ static void run_l2(struct run *r)
 	if (mem == MAP_FAILED)
 		die(EXIT_BROKEN, "mmap");
 	assemble(r, mem + CODE_GPA);
+	install_handlers(mem);
 	region.memory_size = MEM_SIZE;
 	region.userspace_addr = (uintptr_t)mem;
 	if (ioctl(vm, KVM_SET_USER_MEMORY_REGION, &region))
@@ -227,12 +291,15 @@ static void run_l2(struct run *r)
 		die(EXIT_BROKEN, "KVM_GET_SREGS");
 	sregs.cs.base = 0;
 	sregs.cs.selector = 0;
+	sregs.idt.base = 0;
+	sregs.idt.limit = 0x3ff;
 	if (ioctl(vcpu, KVM_SET_SREGS, &sregs))
 		die(EXIT_BROKEN, "KVM_SET_SREGS");
 	memset(&regs, 0, sizeof(regs));
 	regs.rip = CODE_GPA;
-	regs.rflags = 2; /* IF = 0: no interrupt is L2's business */
+	regs.rflags = 0x202; /* IF: the only interrupts are those the runner injects */
 	regs.rsi = r->iterations;
+	regs.rsp = STACK_TOP;
 	if (ioctl(vcpu, KVM_SET_REGS, &regs))
 		die(EXIT_BROKEN, "KVM_SET_REGS");
 
@@ -246,6 +313,8 @@ static void run_l2(struct run *r)
 		case KVM_EXIT_IO:
 			if (run->io.port == PORT_END && run->io.direction == KVM_EXIT_IO_OUT)
 				r->end++;
+			else if (run->io.port == PORT_INTR && run->io.direction == KVM_EXIT_IO_OUT)
+				inject(vcpu, run, r);
 			else if (run->io.port != PORT_DATA || run->io.size != 1 ||
 				 run->io.count != 1)
 				goto unexpected;
@@ -262,6 +331,8 @@ static void run_l2(struct run *r)
 	}
 	if (ioctl(vcpu, KVM_GET_REGS, &regs))
 		die(EXIT_BROKEN, "KVM_GET_REGS");
+	memcpy(&r->ud_taken, mem + UD_COUNT, sizeof(r->ud_taken));
+	memcpy(&r->intr_taken, mem + INTR_COUNT, sizeof(r->intr_taken));
 	if ((uint32_t)regs.rsi != 0) {
 		fprintf(stderr, "nvmx-lab-runner: L2 ended with ESI %llu, not 0\n", regs.rsi);
 		exit(EXIT_BROKEN);
@@ -289,11 +360,14 @@ static int self_check(const struct run *r)
 	bad |= r->io_out != n * r->per_iter[E_IO_OUT];
 	bad |= r->hlt != n * r->per_iter[E_HLT];
 	bad |= r->end != 1;
+	bad |= r->intr != n * r->per_iter[E_INTR] || r->intr_taken != r->intr;
+	bad |= r->ud_taken != n * r->per_iter[E_UD];
 	if (bad)
 		fprintf(stderr,
 			"nvmx-lab-runner: self-check failed: io-in %lu, io-out %lu, hlt %lu, end "
-			"%lu for N = %lu\n",
-			r->io_in, r->io_out, r->hlt, r->end, n);
+			"%lu, interrupts injected %lu and taken %u, #UD taken %u for N = %lu\n",
+			r->io_in, r->io_out, r->hlt, r->end, r->intr, r->intr_taken, r->ud_taken,
+			n);
 	return bad ? -1 : 0;
 }
 
@@ -313,8 +387,12 @@ static int write_truth(const struct run *r, const char *path)
 				   n * r->per_iter[E_CPUID]);
 	e |= nvmx_summary_add_exit(s, NVMX_KIND_L2_EXIT, svm, SVM_EXIT_HLT, l1,
 				   n * r->per_iter[E_HLT]);
-	e |= nvmx_summary_add_exit(s, NVMX_KIND_L2_EXIT, svm, SVM_EXIT_IOIO, l1,
-				   n * (r->per_iter[E_IO_IN] + r->per_iter[E_IO_OUT]) + 1);
+	e |= nvmx_summary_add_exit(
+		s, NVMX_KIND_L2_EXIT, svm, SVM_EXIT_IOIO, l1,
+		n * (r->per_iter[E_IO_IN] + r->per_iter[E_IO_OUT] + r->per_iter[E_INTR]) + 1);
+	e |= nvmx_summary_add_exit(s, NVMX_KIND_L2_EXIT, svm, SVM_EXIT_EXCP_BASE + 6, l1,
+				   n * r->per_iter[E_UD]);
+	e |= nvmx_summary_add_port(s, svm, PORT_INTR, false, 1, l1, n * r->per_iter[E_INTR]);
 	e |= nvmx_summary_add_exit(s, NVMX_KIND_L2_EXIT, svm, SVM_EXIT_MSR, l1,
 				   n * (r->per_iter[E_RDMSR_L1] + r->per_iter[E_WRMSR_L1]));
 	e |= nvmx_summary_add_port(s, svm, PORT_DATA, true, 1, l1, n * r->per_iter[E_IO_IN]);
