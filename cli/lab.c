@@ -29,7 +29,7 @@ static void usage_run(FILE *f)
 		"       nvmx lab run --isa vmx --kernel 6.12 --config 'SPEC[;M.N=V]...' "
 		"[--config ...]\n"
 		"                    --iterations N ... --out DIR\n"
-		"       nvmx lab workloads\n"
+		"       nvmx lab workloads [--l1 minimal|kvm]\n"
 		"\n"
 		"The nested lab runs real nested virtualization where the hardware has none: an\n"
 		"emulator (QEMU TCG, which emulates AMD SVM with NPT; Bochs for Intel VMX) boots "
@@ -53,8 +53,8 @@ static void usage_run(FILE *f)
 		"(default), or\n"
 		"                     Linux KVM (the same Debian kernel under QEMU in L0) whose "
 		"L2 is\n"
-		"                     nvmx-lab-runner (SVM only; its elements: "
-		"nvmx-lab-runner --list)\n"
+		"                     nvmx-lab-runner (SVM only; its elements: 'nvmx lab "
+		"workloads --l1 kvm')\n"
 		"  --kernel SERIES    the L0 kernel: 6.1 or 6.12 (the newest Debian package of "
 		"it)\n"
 		"  --workload SPEC    comma-separated workload elements: 'nvmx lab workloads' "
@@ -354,13 +354,18 @@ out:
 
 static int cmd_workloads(int argc, char **argv)
 {
+	enum lab_l1 l1 = LAB_L1_MINIMAL;
 	char err[1024];
 
-	if (argc > 1) {
-		fprintf(stderr, "nvmx lab workloads: takes no arguments\n");
+	if (argc == 3 && !strcmp(argv[1], "--l1") && !strcmp(argv[2], "kvm"))
+		l1 = LAB_L1_KVM;
+	else if (argc == 3 && !strcmp(argv[1], "--l1") && !strcmp(argv[2], "minimal"))
+		l1 = LAB_L1_MINIMAL;
+	else if (argc > 1) {
+		fprintf(stderr, "usage: nvmx lab workloads [--l1 minimal|kvm]\n");
 		return LAB_CANNOT_RUN;
 	}
-	if (lab_workloads_list(stdout, err, sizeof(err))) {
+	if (lab_workloads_list(stdout, l1, err, sizeof(err))) {
 		fprintf(stderr, "nvmx lab workloads: %s\n", err);
 		return LAB_CANNOT_RUN;
 	}

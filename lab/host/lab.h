@@ -102,10 +102,11 @@ void lab_options_init(struct lab_options *o);
 int lab_run(const struct lab_options *o, struct lab_result *result);
 
 /*
- * The workload generator's elements, what each does and its exact counts (`nvmx lab
- * workloads`), written to out. Returns 0, or LAB_CANNOT_RUN with the reason in err.
+ * The elements of the workload generator (LAB_L1_MINIMAL) or of the L2 runner (LAB_L1_KVM), what
+ * each does and its exact counts (`nvmx lab workloads [--l1 kvm]`), written to out. Returns 0,
+ * or LAB_CANNOT_RUN with the reason in err.
  */
-int lab_workloads_list(FILE *out, char *err, size_t err_len);
+int lab_workloads_list(FILE *out, enum lab_l1 l1, char *err, size_t err_len);
 
 /*
  * A number of option opt (for messages, e.g. "--iterations") from min to max, as `nvmx lab run`
