@@ -199,6 +199,27 @@ static int write_conf(struct lab_buf *conf, const struct lab_plan *o, const stru
 	return r ? lab_fail(-ENOMEM, "out of memory") : 0;
 }
 
+int lab_add_kernel_module(struct lab_cpio *c, const struct lab_kernel *k, const char *file,
+			  bool strip_signature, char **name)
+{
+	char host[PATH_MAX], guest[PATH_MAX];
+	int r;
+
+	*name = lab_module_file_name(file);
+	if (!*name)
+		return lab_fail(-ENOMEM, "out of memory");
+	r = lab_path_join(host, k->moddir, file);
+	if (!r && snprintf(guest, sizeof(guest), "/lib/modules/%s.ko", *name) >= PATH_MAX)
+		r = lab_fail(-ENAMETOOLONG, "%s: name too long", *name);
+	if (!r)
+		r = lab_cpio_add_module(c, guest, host, strip_signature);
+	if (r) {
+		free(*name);
+		*name = NULL;
+	}
+	return r;
+}
+
 int lab_build_initramfs(const char *path, const struct lab_plan *o, const struct lab_kernel *k,
 			const char *workload)
 {
@@ -264,20 +285,12 @@ int lab_build_initramfs(const char *path, const struct lab_plan *o, const struct
 			r = lab_cpio_add_host_file(c, LAB_GUEST_WORKLOAD, workload, 0755);
 	}
 	for (size_t i = 0; !r && i < files.n; i++) {
-		char host[PATH_MAX], guest[PATH_MAX];
-		char *name = lab_module_file_name(files.v[i]);
+		char *name = NULL;
 
-		if (!name) {
-			r = lab_fail(-ENOMEM, "out of memory");
+		r = lab_add_kernel_module(c, k, files.v[i], b->strip_module_signatures, &name);
+		if (r)
 			break;
-		}
-		r = lab_path_join(host, k->moddir, files.v[i]);
-		if (!r && snprintf(guest, sizeof(guest), "/lib/modules/%s.ko", name) >= PATH_MAX)
-			r = lab_fail(-ENAMETOOLONG, "%s: name too long", name);
-		if (!r)
-			r = lab_cpio_add_module(c, guest, host, b->strip_module_signatures);
-		if (!r)
-			r = lab_buf_printf(&modlist, "%s.ko", name);
+		r = lab_buf_printf(&modlist, "%s.ko", name);
 		/* A module named in --param must really be loaded by this run. */
 		if (!r)
 			r = module_args(o, b, &o->configs[0], name, &modlist);

@@ -7,7 +7,6 @@
  * (lab/l1-kvm.sh) as the configuration's workload.
  */
 #include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,19 +79,10 @@ static int build_l1_initramfs(const char *path, const struct lab_plan *o,
 	if (!r)
 		r = lab_cpio_add_host_file(c, "/bin/" LAB_RUNNER_NAME, runner, 0755);
 	for (size_t i = 0; !r && i < files.n; i++) {
-		char host[PATH_MAX], guest[PATH_MAX];
-		char *name = lab_module_file_name(files.v[i]);
+		char *name = NULL;
 
-		if (!name) {
-			r = lab_fail(-ENOMEM, "out of memory");
-			break;
-		}
-		r = lab_path_join(host, k->moddir, files.v[i]);
-		if (!r && snprintf(guest, sizeof(guest), "/lib/modules/%s.ko", name) >= PATH_MAX)
-			r = lab_fail(-ENAMETOOLONG, "%s: name too long", name);
-		if (!r)
-			r = lab_cpio_add_module(c, guest, host,
-						o->backend->strip_module_signatures);
+		r = lab_add_kernel_module(c, k, files.v[i], o->backend->strip_module_signatures,
+					  &name);
 		if (!r)
 			r = lab_buf_printf(&modlist, "%s.ko\n", name);
 		free(name);

@@ -17,6 +17,8 @@ struct lab_cpio;
 /* L1's memory (QEMU -m) and how long L0 lets it run (L0's clock) before killing QEMU. */
 #define LAB_L1_MEM_MB	 256
 #define LAB_L1_TIMEOUT_S 300
+/* What L1's boot adds to --timeout's default: 10-90 s measured, with nvmxd live in L0. */
+#define LAB_L1_BOOT_S 120.0
 /* The L1 boot's own exits go into the trace too (about 40,000 L0 exits): buffer room for them. */
 #define LAB_L1_BUFFER_KB 65536
 

@@ -67,6 +67,15 @@ const struct lab_param *lab_config_param(const struct lab_config *c, const char 
 /* Module names equal, dashes and underscores being the same. */
 bool lab_same_module(const char *a, const char *b);
 
+/*
+ * Copies the kernel module file (a path under k->moddir, from lab_kernel_resolve_modules()) to
+ * /lib/modules/NAME.ko of c, decompressed, without its signature if strip_signature; *name
+ * (malloc'd) is NAME, e.g. "kvm-amd".
+ */
+struct lab_cpio;
+int lab_add_kernel_module(struct lab_cpio *c, const struct lab_kernel *k, const char *file,
+			  bool strip_signature, char **name);
+
 /* Writes L0's initramfs to path: busybox, /init, the modules, the workload, --exec, --ship. */
 int lab_build_initramfs(const char *path, const struct lab_plan *o, const struct lab_kernel *k,
 			const char *workload);
