@@ -19,8 +19,8 @@ static void usage_run(FILE *f)
 	if (lab_cache_dir(&cache))
 		cache = NULL;
 	fprintf(f,
-		"usage: nvmx lab run [--isa svm|vmx] --kernel 6.1|6.12 --workload SPEC "
-		"--iterations N\n"
+		"usage: nvmx lab run [--isa svm|vmx] [--l1 minimal|kvm] --kernel 6.1|6.12 "
+		"--workload SPEC --iterations N\n"
 		"                    [--vcpus V] [--param MODULE.NAME=VAL]... [--exec CMD]\n"
 		"                    [--ship PATH]... [--ready-timeout S] [--icount SHIFT]\n"
 		"                    [--forward HOSTPORT:GUESTPORT] [--timeout S] [--buffer-kb "
@@ -29,7 +29,7 @@ static void usage_run(FILE *f)
 		"       nvmx lab run --isa vmx --kernel 6.12 --config 'SPEC[;M.N=V]...' "
 		"[--config ...]\n"
 		"                    --iterations N ... --out DIR\n"
-		"       nvmx lab workloads\n"
+		"       nvmx lab workloads [--l1 minimal|kvm]\n"
 		"\n"
 		"The nested lab runs real nested virtualization where the hardware has none: an\n"
 		"emulator (QEMU TCG, which emulates AMD SVM with NPT; Bochs for Intel VMX) boots "
@@ -49,6 +49,12 @@ static void usage_run(FILE *f)
 		"Bochs\n"
 		"                     (corei7_skylake_x with VMX, EPT and VMCS shadowing; "
 		"minutes per boot)\n"
+		"  --l1 minimal|kvm   L1: the workload generator's own minimal hypervisor "
+		"(default), or\n"
+		"                     Linux KVM (the same Debian kernel under QEMU in L0) whose "
+		"L2 is\n"
+		"                     nvmx-lab-runner (SVM only; its elements: 'nvmx lab "
+		"workloads --l1 kvm')\n"
 		"  --kernel SERIES    the L0 kernel: 6.1 or 6.12 (the newest Debian package of "
 		"it)\n"
 		"  --workload SPEC    comma-separated workload elements: 'nvmx lab workloads' "
@@ -182,6 +188,7 @@ static int parse_run_options(int argc, char **argv, struct lab_options *o, struc
 		OPT_SHIP,
 		OPT_READY_TIMEOUT,
 		OPT_ICOUNT,
+		OPT_L1,
 		OPT_HELP
 	};
 	static const struct option longopts[] = {
@@ -202,6 +209,7 @@ static int parse_run_options(int argc, char **argv, struct lab_options *o, struc
 		{ "ship", required_argument, NULL, OPT_SHIP },
 		{ "ready-timeout", required_argument, NULL, OPT_READY_TIMEOUT },
 		{ "icount", required_argument, NULL, OPT_ICOUNT },
+		{ "l1", required_argument, NULL, OPT_L1 },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -220,6 +228,16 @@ static int parse_run_options(int argc, char **argv, struct lab_options *o, struc
 				o->isa = NVMX_ISA_VMX;
 			} else {
 				snprintf(err, err_len, "--isa %s: expected svm or vmx", optarg);
+				r = -EINVAL;
+			}
+			break;
+		case OPT_L1:
+			if (!strcmp(optarg, "minimal")) {
+				o->l1 = LAB_L1_MINIMAL;
+			} else if (!strcmp(optarg, "kvm")) {
+				o->l1 = LAB_L1_KVM;
+			} else {
+				snprintf(err, err_len, "--l1 %s: expected minimal or kvm", optarg);
 				r = -EINVAL;
 			}
 			break;
@@ -336,13 +354,18 @@ out:
 
 static int cmd_workloads(int argc, char **argv)
 {
+	enum lab_l1 l1 = LAB_L1_MINIMAL;
 	char err[1024];
 
-	if (argc > 1) {
-		fprintf(stderr, "nvmx lab workloads: takes no arguments\n");
+	if (argc == 3 && !strcmp(argv[1], "--l1") && !strcmp(argv[2], "kvm"))
+		l1 = LAB_L1_KVM;
+	else if (argc == 3 && !strcmp(argv[1], "--l1") && !strcmp(argv[2], "minimal"))
+		l1 = LAB_L1_MINIMAL;
+	else if (argc > 1) {
+		fprintf(stderr, "usage: nvmx lab workloads [--l1 minimal|kvm]\n");
 		return LAB_CANNOT_RUN;
 	}
-	if (lab_workloads_list(stdout, err, sizeof(err))) {
+	if (lab_workloads_list(stdout, l1, err, sizeof(err))) {
 		fprintf(stderr, "nvmx lab workloads: %s\n", err);
 		return LAB_CANNOT_RUN;
 	}

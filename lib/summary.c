@@ -135,6 +135,16 @@ void nvmx_summary_add_nested_entries(struct nvmx_summary *s, uint64_t count)
 	s->has_nested_entries = true;
 }
 
+void nvmx_summary_set_l1_uncertain(struct nvmx_summary *s)
+{
+	s->l1_uncertain = true;
+}
+
+bool nvmx_summary_l1_certain(const struct nvmx_summary *s)
+{
+	return !s->l1_uncertain;
+}
+
 void nvmx_summary_add_failed_entries(struct nvmx_summary *s, uint64_t count)
 {
 	s->failed_entries += count;

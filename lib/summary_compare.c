@@ -59,6 +59,21 @@ static void port_label(const struct nvmx_summary_port *p, char *buf, size_t len)
 		 p->in ? "in" : "out", p->size, io_level_name(p->handled_by));
 }
 
+/*
+ * What a truth against an observation compares: certain entries, and with a real hypervisor as
+ * L1 (nvmx_summary_set_l1_uncertain()) only those of L2 exits.
+ */
+static bool exit_compared(const struct nvmx_summary *t, const struct nvmx_summary_exit *e)
+{
+	return nvmx_exit_certain(e->kind, e->isa, e->reason) &&
+	       (!t->l1_uncertain || e->kind == NVMX_KIND_L2_EXIT);
+}
+
+static bool io_compared(const struct nvmx_summary *t, enum nvmx_handler h)
+{
+	return !t->l1_uncertain || h != NVMX_HANDLED_BY_NONE;
+}
+
 static int compare_exits(const struct nvmx_summary *t, const struct nvmx_summary *o, bool all,
 			 const struct cmp *diffs)
 {
@@ -71,7 +86,7 @@ static int compare_exits(const struct nvmx_summary *t, const struct nvmx_summary
 		const struct nvmx_summary_exit *e = &t->exits[i];
 		uint64_t seen;
 
-		if (!all && !nvmx_exit_certain(e->kind, e->isa, e->reason))
+		if (!all && !exit_compared(t, e))
 			continue;
 		at = nvmx_find_exit(o->exits, o->n_exits, e, &found);
 		seen = found ? o->exits[at].count : 0;
@@ -84,7 +99,7 @@ static int compare_exits(const struct nvmx_summary *t, const struct nvmx_summary
 	for (size_t i = 0; i < o->n_exits; i++) {
 		const struct nvmx_summary_exit *e = &o->exits[i];
 
-		if (!all && !nvmx_exit_certain(e->kind, e->isa, e->reason))
+		if (!all && !exit_compared(t, e))
 			continue;
 		nvmx_find_exit(t->exits, t->n_exits, e, &found);
 		if (!found) {
@@ -130,7 +145,7 @@ static int compare_msrs(const struct nvmx_summary *t, const struct nvmx_summary 
 					sums[u] += m->count;
 			continue;
 		}
-		if (!nvmx_msr_certain(m))
+		if (!nvmx_msr_certain(m) || !io_compared(t, m->handled_by))
 			continue;
 		at = nvmx_find_msr(o->msrs, o->n_msrs, m, &found);
 		if (found) {
@@ -162,7 +177,7 @@ static int compare_msrs(const struct nvmx_summary *t, const struct nvmx_summary 
 	for (size_t i = 0; i < o->n_msrs; i++) {
 		const struct nvmx_summary_msr *m = &o->msrs[i];
 
-		if (!nvmx_msr_certain(m))
+		if (!nvmx_msr_certain(m) || !io_compared(t, m->handled_by))
 			continue;
 		nvmx_find_msr(t->msrs, t->n_msrs, m, &found);
 		if (!found) {
@@ -186,7 +201,7 @@ static int compare_ports(const struct nvmx_summary *t, const struct nvmx_summary
 		const struct nvmx_summary_port *p = &t->ports[i];
 		uint64_t seen;
 
-		if (!all && !nvmx_port_certain(p))
+		if (!all && (!nvmx_port_certain(p) || !io_compared(t, p->handled_by)))
 			continue;
 		at = nvmx_find_port(o->ports, o->n_ports, p, &found);
 		seen = found ? o->ports[at].count : 0;
@@ -199,7 +214,7 @@ static int compare_ports(const struct nvmx_summary *t, const struct nvmx_summary
 	for (size_t i = 0; i < o->n_ports; i++) {
 		const struct nvmx_summary_port *p = &o->ports[i];
 
-		if (!all && !nvmx_port_certain(p))
+		if (!all && (!nvmx_port_certain(p) || !io_compared(t, p->handled_by)))
 			continue;
 		nvmx_find_port(t->ports, t->n_ports, p, &found);
 		if (!found) {
@@ -327,7 +342,8 @@ int nvmx_summary_compare_certain(const struct nvmx_summary *truth,
 
 	n += compare_msrs(truth, observed, diffs);
 	n += compare_ports(truth, observed, false, diffs);
-	if (truth->has_nested_entries && truth->nested_entries != observed->nested_entries) {
+	if (truth->has_nested_entries && !truth->l1_uncertain &&
+	    truth->nested_entries != observed->nested_entries) {
 		diff_line(diffs, "nested_entries", truth->nested_entries, observed->nested_entries);
 		n++;
 	}

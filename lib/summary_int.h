@@ -31,6 +31,8 @@ struct nvmx_summary {
 	size_t n_ports, cap_ports;
 	uint64_t nested_entries;
 	bool has_nested_entries; /* added in memory or present in the JSON read */
+	/* a truth whose L1 is a real hypervisor: only L2 exits are certain (JSON "l1_certain") */
+	bool l1_uncertain;
 	uint64_t failed_entries;
 	uint64_t unattributed;
 	struct nvmx_bd_entry *bds; /* sorted by isa, reason, kind */

@@ -538,6 +538,13 @@ static struct nvmx_summary *read_root(struct json_object *root, const char *path
 	if (read_top_u64(&r, root, "unattributed", &v, &present))
 		goto fail_s;
 	s->unattributed = v;
+	if (json_object_object_get_ex(root, "l1_certain", &schema)) {
+		if (!json_object_is_type(schema, json_type_boolean)) {
+			nvmx_json_fail(&r, "\"l1_certain\" is not a boolean");
+			goto fail_s;
+		}
+		s->l1_uncertain = !json_object_get_boolean(schema);
+	}
 	goto out;
 fail_s:
 	nvmx_summary_free(s);

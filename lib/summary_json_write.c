@@ -326,6 +326,8 @@ static struct json_object *summary_json(const struct nvmx_summary *s)
 	/* alphabetical; each add_key takes ownership even when it fails */
 	err |= bd_json_add(root, s, "breakdown");
 	err |= bd_json_add(root, s, "l0_handled");
+	if (s->l1_uncertain)
+		err |= add_key(root, "l1_certain", json_object_new_boolean(0));
 	err |= add_key(root, "l1_exits", kinds[NVMX_KIND_L1_EXIT]);
 	err |= add_key(root, "l2_exits", kinds[NVMX_KIND_L2_EXIT]);
 	err |= add_key(root, "msrs", msrs);

@@ -118,6 +118,15 @@ int nvmx_summary_compare_all(const struct nvmx_summary *a, const struct nvmx_sum
  */
 bool nvmx_exit_certain(enum nvmx_kind kind, uint32_t isa, uint32_t reason);
 
+/*
+ * A truth whose L1 is a real hypervisor (the lab's --l1 kvm): what L1 does itself is not fixed by
+ * the workload, so only L2 exits and their MSR and port entries are certain. JSON "l1_certain":
+ * false; nvmx_summary_compare_certain() with such a truth skips L1 exits, exits synthesised to
+ * L1, L1's own MSR and port exits and nested_entries.
+ */
+void nvmx_summary_set_l1_uncertain(struct nvmx_summary *s);
+bool nvmx_summary_l1_certain(const struct nvmx_summary *s);
+
 /* kvm_nested_vmenter_failed events: JSON "nested_entries_failed". */
 void nvmx_summary_add_failed_entries(struct nvmx_summary *s, uint64_t count);
 

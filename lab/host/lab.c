@@ -20,15 +20,16 @@
 
 #include "nvmx/exit_reasons.h"
 
+#include "lab_l1.h"
 #include "lab_plan.h"
 
 /* Removes the results of an earlier run so that none of them can pass for this one's. */
 static int clear_results(const char *out)
 {
 	static const char *const names[] = {
-		"truth.json", "observed.json",	 "trace.txt.xz",    "console.log", "exec",
-		"lab.json",   "workload.stdout", "workload.stderr", ".guest",	   "initramfs.cpio",
-		NULL
+		"truth.json", "observed.json",	"trace.txt.xz",	   "console.log",
+		"exec",	      "lab.json",	"workload.stdout", "workload.stderr",
+		".guest",     "initramfs.cpio", "l1-console.log",  NULL
 	};
 	char path[PATH_MAX];
 
@@ -151,6 +152,13 @@ static int run(const struct lab_plan *o, struct lab_result *result)
 
 	lab_console_init(&con, o);
 	r = lab_find_workload(&workload);
+	if (!r && o->l1 == LAB_L1_KVM) {
+		char *generator = workload;
+
+		/* L2 is the runner, in L1; the initramfs carries it instead of the generator */
+		r = lab_find_runner(generator, &workload);
+		free(generator);
+	}
 	for (size_t i = 0; !r && i < o->n_configs; i++)
 		r = lab_check_workload_spec(workload, o->isa, o->configs[i].workload);
 	if (!r)
@@ -205,6 +213,7 @@ static int run(const struct lab_plan *o, struct lab_result *result)
 		 */
 		.timeout_s = o->timeout_s ? o->timeout_s
 					  : (o->isa == NVMX_ISA_VMX ? 420.0 : 180.0) +
+						    (o->l1 == LAB_L1_KVM ? LAB_L1_BOOT_S : 0) +
 						    (double)o->ready_timeout_s +
 						    (double)o->n_configs * (double)o->iterations *
 							    per_iteration_s,

@@ -46,9 +46,16 @@ enum lab_status {
 #define LAB_ICOUNT_SHIFT_MAX 5
 #define LAB_NO_ICOUNT	     (-1)
 
+/* --l1: who is L1. */
+enum lab_l1 {
+	LAB_L1_MINIMAL = 0, /* the workload generator's own L1 (lab/workload), in L0 */
+	LAB_L1_KVM = 1,	    /* Linux KVM under QEMU in L0, running nvmx-lab-runner as L2 */
+};
+
 /* One run: the settings of `nvmx lab run`, one field per option. */
 struct lab_options {
 	enum nvmx_isa isa;  /* --isa: NVMX_ISA_SVM under QEMU, NVMX_ISA_VMX under Bochs */
+	enum lab_l1 l1;	    /* --l1 minimal|kvm: kvm only with NVMX_ISA_SVM, one configuration */
 	const char *kernel; /* --kernel: the L0 kernel series, "6.1" or "6.12" */
 	/* --workload SPEC, or NULL with configs: exactly one of them. */
 	const char *workload;
@@ -95,10 +102,11 @@ void lab_options_init(struct lab_options *o);
 int lab_run(const struct lab_options *o, struct lab_result *result);
 
 /*
- * The workload generator's elements, what each does and its exact counts (`nvmx lab
- * workloads`), written to out. Returns 0, or LAB_CANNOT_RUN with the reason in err.
+ * The elements of the workload generator (LAB_L1_MINIMAL) or of the L2 runner (LAB_L1_KVM), what
+ * each does and its exact counts (`nvmx lab workloads [--l1 kvm]`), written to out. Returns 0,
+ * or LAB_CANNOT_RUN with the reason in err.
  */
-int lab_workloads_list(FILE *out, char *err, size_t err_len);
+int lab_workloads_list(FILE *out, enum lab_l1 l1, char *err, size_t err_len);
 
 /*
  * A number of option opt (for messages, e.g. "--iterations") from min to max, as `nvmx lab run`

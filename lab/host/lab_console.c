@@ -40,6 +40,8 @@ static const char *stage_progress(const char *stage)
 		{ "exec", "exec: started, waiting for $NVMX_LAB_OUT/ready" },
 		{ "exec-ready", "exec: ready" },
 		{ "workload", "workload running" },
+		{ "l1-boot", "workload: L1 (KVM under QEMU in L0) booting" },
+		{ "l1-done", "workload: L1 powered off" },
 		{ "exec-stop", "exec: SIGINT sent" },
 		{ "collecting", "collecting: copying the trace out" },
 		{ "done", "collecting: guest done, powering off" },

@@ -37,6 +37,7 @@ struct lab_config {
 struct lab_plan {
 	const struct lab_backend *backend;
 	enum nvmx_isa isa;
+	enum lab_l1 l1;
 	const char *kernel;
 	struct lab_config configs[LAB_MAX_CONFIGS];
 	size_t n_configs;
@@ -65,6 +66,15 @@ const struct lab_param *lab_config_param(const struct lab_config *c, const char 
 					 const char *name);
 /* Module names equal, dashes and underscores being the same. */
 bool lab_same_module(const char *a, const char *b);
+
+/*
+ * Copies the kernel module file (a path under k->moddir, from lab_kernel_resolve_modules()) to
+ * /lib/modules/NAME.ko of c, decompressed, without its signature if strip_signature; *name
+ * (malloc'd) is NAME, e.g. "kvm-amd".
+ */
+struct lab_cpio;
+int lab_add_kernel_module(struct lab_cpio *c, const struct lab_kernel *k, const char *file,
+			  bool strip_signature, char **name);
 
 /* Writes L0's initramfs to path: busybox, /init, the modules, the workload, --exec, --ship. */
 int lab_build_initramfs(const char *path, const struct lab_plan *o, const struct lab_kernel *k,

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lab_l1.h"
 #include "lab_plan.h"
 
 int lab_find_workload(char **out)
@@ -54,7 +55,7 @@ int lab_find_workload(char **out)
 	return 0;
 }
 
-int lab_workloads_list(FILE *f, char *err, size_t err_len)
+int lab_workloads_list(FILE *f, enum lab_l1 l1, char *err, size_t err_len)
 {
 	struct lab_buf out = { 0 };
 	char *workload = NULL;
@@ -62,6 +63,12 @@ int lab_workloads_list(FILE *f, char *err, size_t err_len)
 	int r;
 
 	r = lab_find_workload(&workload);
+	if (!r && l1 == LAB_L1_KVM) {
+		char *generator = workload;
+
+		r = lab_find_runner(generator, &workload);
+		free(generator);
+	}
 	if (!r) {
 		args[0] = workload;
 		args[1] = "--list";

@@ -469,3 +469,43 @@ Test(summary, compare_all_compares_entries_and_unattributed)
 	nvmx_summary_free(a);
 	nvmx_summary_free(b);
 }
+
+Test(summary, a_truth_with_l1_uncertain_compares_only_l2_and_round_trips_in_json)
+{
+	/* --l1 kvm: a real L1 boots and runs its timer; only L2's exits are the runner's */
+	struct nvmx_summary *t = nvmx_summary_new(), *o = nvmx_summary_new(), *back;
+	char err[256], *lines;
+
+	nvmx_summary_set_l1_uncertain(t);
+	nvmx_summary_add_exit(t, NVMX_KIND_L2_EXIT, SVM, 0x72, L1, 200);
+	nvmx_summary_add_port(t, SVM, 0x80, false, 1, L1, 200);
+	nvmx_summary_add_exit(o, NVMX_KIND_L2_EXIT, SVM, 0x72, L1, 200);
+	nvmx_summary_add_port(o, SVM, 0x80, false, 1, L1, 200);
+	nvmx_summary_add_exit(o, NVMX_KIND_L1_EXIT, SVM, 0x7b, NONE, 25000);
+	nvmx_summary_add_exit(o, NVMX_KIND_SYNTHESIZED_TO_L1, SVM, 0x060, NONE, 13);
+	nvmx_summary_add_port(o, SVM, 0x3f8, false, 1, NONE, 1300);
+	nvmx_summary_add_msr(o, SVM, 0x6e0, true, NONE, 1241);
+	nvmx_summary_add_nested_entries(o, 1257);
+	nvmx_summary_add_nested_entries(t, 0);
+	cr_assert_eq(nvmx_summary_compare_certain(t, o, NULL), 0);
+
+	back = nvmx_summary_read_json(write_to_file(t), err, sizeof(err));
+	cr_assert_not_null(back, "%s", err);
+	cr_assert_not(nvmx_summary_l1_certain(back));
+	cr_assert_eq(nvmx_summary_compare_certain(back, o, NULL), 0);
+
+	/* the L2 exits stay certain, in both directions */
+	nvmx_summary_add_exit(o, NVMX_KIND_L2_EXIT, SVM, 0x78, L1, 1);
+	cr_assert_eq(compare(back, o, &lines), 1);
+	cr_assert_str_eq(lines, "l2_exits svm hlt L1: truth 0, observed 1\n");
+	free(lines);
+
+	/* a truth without the key keeps L1 certain */
+	nvmx_summary_free(back);
+	back = nvmx_summary_read_json(file_with("{\"schema\": 1}"), err, sizeof(err));
+	cr_assert_not_null(back, "%s", err);
+	cr_assert(nvmx_summary_l1_certain(back));
+	nvmx_summary_free(back);
+	nvmx_summary_free(t);
+	nvmx_summary_free(o);
+}

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * `nvmx lab run --l1 kvm` (lab_l1.c): Linux KVM as L1 under QEMU in the lab's L0, with
+ * nvmx-lab-runner as its L2.
+ */
+#ifndef NVMX_LAB_HOST_LAB_L1_H
+#define NVMX_LAB_HOST_LAB_L1_H
+
+#include "lab_plan.h"
+
+struct lab_cpio;
+
+#define LAB_RUNNER_NAME	 "nvmx-lab-runner"
+#define LAB_L1_GUEST_DIR "/lab/l1"
+/* L0's script that boots L1 and brings the runner's truth out: the configuration's workload. */
+#define LAB_L1_SCRIPT "/lab/l1-kvm.sh"
+/* L1's memory (QEMU -m) and how long L0 lets it run (L0's clock) before killing QEMU. */
+#define LAB_L1_MEM_MB	 256
+#define LAB_L1_TIMEOUT_S 300
+/* What L1's boot adds to --timeout's default: 10-90 s measured, with nvmxd live in L0. */
+#define LAB_L1_BOOT_S 120.0
+/* The L1 boot's own exits go into the trace too (about 40,000 L0 exits): buffer room for them. */
+#define LAB_L1_BUFFER_KB 65536
+
+/* The runner, next to the workload generator (the build tree's or the installed one). */
+int lab_find_runner(const char *workload, char **out);
+
+/*
+ * Adds to L0's initramfs c what --l1 kvm needs: QEMU with its libraries (their directories join
+ * libdirs), firmware and TCG module; the kernel and L1's initramfs (built at l1_initramfs, a
+ * scratch path, then removed) under LAB_L1_GUEST_DIR; and LAB_L1_SCRIPT.
+ */
+int lab_l1_add(struct lab_cpio *c, const struct lab_plan *o, const struct lab_kernel *k,
+	       const char *runner, const char *l1_initramfs, struct lab_strv *libdirs);
+
+#endif /* NVMX_LAB_HOST_LAB_L1_H */

@@ -1,0 +1,53 @@
+#!/bin/busybox sh
+# SPDX-License-Identifier: GPL-2.0
+# /init of L1 under `nvmx lab run --l1 kvm` (nvmx builds L1's initramfs: lab/host/lab_l1.c):
+# loads kvm_amd, runs nvmx-lab-runner (the L2) with the workload of the kernel command line
+# (nvmx.workload=SPEC nvmx.iterations=N) and writes its truth to the serial console in framed
+# lines that L0 (lab/l1-kvm.sh) extracts: "nvmx-l1: truth JSON" (one line), "nvmx-l1: truth-end",
+# "nvmx-l1: runner-stderr LINE", "nvmx-l1: runner-exit N".
+/bin/busybox mkdir -p /bin /proc /sys /dev /tmp
+/bin/busybox --install -s /bin
+export PATH=/bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev 2>/dev/null
+
+say() { echo "nvmx-l1: $*"; }
+quit() {
+	say runner-exit "$1"
+	poweroff -f
+	sleep 1000
+}
+
+say stage init @"$(cut -d' ' -f1 /proc/uptime)"
+while read -r file args; do
+	[ -n "$file" ] || continue
+	# shellcheck disable=SC2086 # args are module parameters, one word each
+	out=$(insmod "/lib/modules/$file" $args 2>&1) || {
+		say runner-stderr "insmod $file: $out"
+		quit 2
+	}
+done </lab/modules.list
+[ -c /dev/kvm ] || {
+	say runner-stderr "no /dev/kvm in L1 after loading kvm_amd (no SVM in L1's CPU?)"
+	quit 2
+}
+spec= n=
+for w in $(cat /proc/cmdline); do
+	case $w in
+	nvmx.workload=*) spec=${w#*=} ;;
+	nvmx.iterations=*) n=${w#*=} ;;
+	esac
+done
+say stage runner @"$(cut -d' ' -f1 /proc/uptime)"
+/bin/nvmx-lab-runner --workload "$spec" --iterations "$n" --truth /tmp/truth.json \
+	2>/tmp/runner.err
+rc=$?
+say stage runner-done @"$(cut -d' ' -f1 /proc/uptime)"
+sed 's/^/nvmx-l1: runner-stderr /' /tmp/runner.err
+if [ "$rc" = 0 ] && [ -s /tmp/truth.json ]; then
+	# one line: every byte on the serial port is two exits of L1 in L0's trace
+	echo "nvmx-l1: truth $(sed 's/^ *//' /tmp/truth.json | tr -d '\n')"
+	say truth-end
+fi
+quit "$rc"

@@ -1,0 +1,498 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nvmx-lab-runner: the L2 of the lab's --l1 kvm (docs/lab-workload.md, "Real KVM as L1"). A
+ * small VMM that runs inside L1 (a stock Debian kernel with kvm_amd, under QEMU in the lab's L0)
+ * and runs a real-mode L2 on L1's KVM: a loop of the chosen elements, N times. It writes the
+ * counts of L2 exits that KVM's code fixes (truth.json, schema 1, "l1_certain": false: what the
+ * real L1 does itself is not the workload's to say).
+ *
+ * Every element is an instruction KVM as L1 intercepts (reflected: L0 hands the exit to L1) or
+ * one both levels pass through (no exit anywhere). The port elements and HLT come back to this
+ * program (KVM_EXIT_IO, KVM_EXIT_HLT: no in-kernel irqchip), which counts them as its self-check.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <asm/svm.h>
+#include <linux/kvm.h>
+
+#include "nvmx/summary.h"
+
+enum { EXIT_OK = 0, EXIT_CANNOT_RUN = 2, EXIT_BROKEN = 3 };
+
+#define MEM_SIZE     0x10000
+#define CODE_GPA     0x1000
+#define PORT_DATA    0x80 /* the io-in and io-out elements */
+#define PORT_END     0x84 /* L2's last OUT: the run is over */
+#define PORT_INTR    0x85 /* the intr element: the runner injects an interrupt at this OUT */
+#define INTR_VECTOR  0x20
+#define UD_HANDLER   0x0800 /* L2's real-mode handlers (IVT at 0) */
+#define INTR_HANDLER 0x0810
+#define UD_COUNT     0x0500 /* what L2's handlers count, read back by the self-check */
+#define INTR_COUNT   0x0504
+#define STACK_TOP    0xf000
+#define MSR_L1	     0x10  /* IA32_TSC: KVM intercepts it (not in svm.c's direct_access_msrs) */
+#define MSR_NONE     0x174 /* IA32_SYSENTER_CS: KVM passes it through, at both levels */
+#define MAX_ELEMS    16
+
+enum element {
+	E_CPUID,
+	E_HLT,
+	E_IO_IN,
+	E_IO_OUT,
+	E_RDMSR_L1,
+	E_WRMSR_L1,
+	E_RDMSR_NONE,
+	E_WRMSR_NONE,
+	E_UD,
+	E_INTR,
+	E_NR,
+};
+
+/* 16-bit code: the operand-size prefix 0x66 makes the register operands 32-bit. */
+#define MOV_ECX(msr) 0x66, 0xb9, (msr)&0xff, ((msr) >> 8) & 0xff, 0, 0
+#define XOR_EAX_EDX  0x66, 0x31, 0xc0, 0x66, 0x31, 0xd2
+
+static const struct {
+	const char *name;
+	const char *meaning;
+	const char *certain;
+	unsigned char code[24];
+	size_t len;
+} elements[E_NR] = {
+	[E_CPUID] = { "cpuid",
+		      "CPUID leaf 0: KVM intercepts CPUID (nested_svm_intercept)",
+		      "l2_exits cpuid handled_by L1 +1",
+		      { 0x66, 0x31, 0xc0, 0x66, 0x31, 0xc9, 0x0f, 0xa2 },
+		      8 },
+	[E_HLT] = { "hlt",
+		    "HLT: KVM intercepts it and exits to this program (KVM_EXIT_HLT)",
+		    "l2_exits hlt handled_by L1 +1",
+		    { 0xf4 },
+		    1 },
+	[E_IO_IN] = { "io-in",
+		      "IN from port 0x80: L1's IOPM intercepts every port "
+		      "(nested_svm_intercept_ioio); KVM_EXIT_IO in this program",
+		      "l2_exits io handled_by L1 +1; ports 0x80 in L1 +1",
+		      { 0xba, PORT_DATA, 0x00, 0xec },
+		      4 },
+	[E_IO_OUT] = { "io-out",
+		       "OUT to port 0x80, as io-in",
+		       "l2_exits io handled_by L1 +1; ports 0x80 out L1 +1",
+		       { 0xba, PORT_DATA, 0x00, 0xee },
+		       4 },
+	[E_RDMSR_L1] = { "rdmsr-l1",
+			 "RDMSR 0x10 (TSC): in L1's MSRPM (nested_svm_exit_handled_msr)",
+			 "l2_exits msr handled_by L1 +1; msrs 0x10 read L1 +1",
+			 { MOV_ECX(MSR_L1), 0x0f, 0x32 },
+			 8 },
+	[E_WRMSR_L1] = { "wrmsr-l1",
+			 "WRMSR 0x10 (TSC) = 0: as rdmsr-l1",
+			 "l2_exits msr handled_by L1 +1; msrs 0x10 write L1 +1",
+			 { MOV_ECX(MSR_L1), XOR_EAX_EDX, 0x0f, 0x30 },
+			 14 },
+	[E_RDMSR_NONE] = { "rdmsr-none",
+			   "RDMSR 0x174 (SYSENTER_CS): passed through by L1's MSRPM and by L0's "
+			   "merged one (nested_svm_merge_msrpm): no exit anywhere",
+			   "none",
+			   { MOV_ECX(MSR_NONE), 0x0f, 0x32 },
+			   8 },
+	[E_WRMSR_NONE] = { "wrmsr-none",
+			   "WRMSR 0x174 = 0: as rdmsr-none",
+			   "none",
+			   { MOV_ECX(MSR_NONE), XOR_EAX_EDX, 0x0f, 0x30 },
+			   14 },
+	[E_UD] = { "ud",
+		   "UD2: KVM intercepts #UD (nested_svm_intercept), fails to emulate UD2 and "
+		   "injects #UD into L2, whose handler skips it (no exit)",
+		   "l2_exits \"UD excp\" handled_by L1 +1",
+		   { 0x0f, 0x0b },
+		   2 },
+	[E_INTR] = { "intr",
+		     "OUT to port 0x85: this program injects interrupt 0x20 (KVM_INTERRUPT), "
+		     "which L1's KVM delivers with VMRUN's event injection (no exit)",
+		     "l2_exits io handled_by L1 +1; ports 0x85 out L1 +1",
+		     { 0xba, PORT_INTR, 0x00, 0xee },
+		     4 },
+};
+
+struct run {
+	enum element elems[MAX_ELEMS];
+	size_t n_elems;
+	unsigned long iterations;
+	unsigned long per_iter[E_NR]; /* how many times each element is in the loop */
+	unsigned long io_in, io_out, hlt, end, intr; /* what came back to this program */
+	uint32_t ud_taken, intr_taken;		     /* what L2's handlers counted */
+};
+
+static void die(int code, const char *what)
+{
+	fprintf(stderr, "nvmx-lab-runner: %s: %s\n", what, strerror(errno));
+	exit(code);
+}
+
+static int parse_spec(const char *spec, struct run *r)
+{
+	char *copy = strdup(spec), *save = NULL;
+
+	if (!copy)
+		return -ENOMEM;
+	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		int e;
+
+		for (e = 0; e < E_NR && strcmp(elements[e].name, t); e++)
+			;
+		if (e == E_NR || r->n_elems == MAX_ELEMS) {
+			fprintf(stderr, "nvmx-lab-runner: %s: %s\n",
+				e == E_NR ? "no such element (--list)" : "too many elements", t);
+			free(copy);
+			return -EINVAL;
+		}
+		r->elems[r->n_elems++] = e;
+		r->per_iter[e]++;
+	}
+	free(copy);
+	if (!r->n_elems) {
+		fprintf(stderr, "nvmx-lab-runner: empty --workload\n");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* L2: ESI = N; loop: the elements; dec esi; jnz loop; then OUT to PORT_END and HLT. */
+static size_t assemble(const struct run *r, unsigned char *code)
+{
+	static const unsigned char end[] = { 0xba, PORT_END, 0x00, 0xee, 0xf4 };
+	size_t n = 0;
+	int rel;
+
+	for (size_t i = 0; i < r->n_elems; i++) {
+		memcpy(code + n, elements[r->elems[i]].code, elements[r->elems[i]].len);
+		n += elements[r->elems[i]].len;
+	}
+	code[n++] = 0x66; /* dec esi */
+	code[n++] = 0x4e;
+	rel = -(int)(n + 4); /* jnz rel16 to 0, from the end of this instruction */
+	code[n++] = 0x0f;
+	code[n++] = 0x85;
+	code[n++] = rel & 0xff;
+	code[n++] = (rel >> 8) & 0xff;
+	memcpy(code + n, end, sizeof(end));
+	return n + sizeof(end);
+}
+
+/*
+ * L2's real-mode IVT and handlers: #UD (a fault: the saved IP is the UD2's) counts and returns
+ * past the 2-byte UD2; the interrupt counts and returns.
+ */
+static void install_handlers(unsigned char *mem)
+{
+	static const unsigned char ud[] = {
+		0x66,	       0xff, 0x06, UD_COUNT & 0xff,
+		UD_COUNT >> 8,			 /* inc dword [UD_COUNT] */
+		0x55,				 /* push bp */
+		0x89,	       0xe5,		 /* mov bp, sp */
+		0x83,	       0x46, 0x02, 0x02, /* add word [bp+2], 2 */
+		0x5d,				 /* pop bp */
+		0xcf,				 /* iret */
+	};
+	static const unsigned char intr[] = {
+		0x66, 0xff, 0x06, INTR_COUNT & 0xff, INTR_COUNT >> 8, /* inc dword [INTR_COUNT] */
+		0xcf,						      /* iret */
+	};
+	uint16_t ivt_ud[2] = { UD_HANDLER, 0 }, ivt_intr[2] = { INTR_HANDLER, 0 };
+
+	memcpy(mem + UD_HANDLER, ud, sizeof(ud));
+	memcpy(mem + INTR_HANDLER, intr, sizeof(intr));
+	memcpy(mem + 6 * 4, ivt_ud, sizeof(ivt_ud));
+	memcpy(mem + INTR_VECTOR * 4, ivt_intr, sizeof(ivt_intr));
+}
+
+/* L1's CPUID as KVM offers it, with the AMD vendor: SYSENTER MSRs pass through only then. */
+static void set_cpuid(int kvm, int vcpu)
+{
+	int n = 100;
+	struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + n * sizeof(c->entries[0]));
+
+	if (!c)
+		die(EXIT_BROKEN, "calloc");
+	c->nent = n;
+	if (ioctl(kvm, KVM_GET_SUPPORTED_CPUID, c))
+		die(EXIT_CANNOT_RUN, "KVM_GET_SUPPORTED_CPUID");
+	for (unsigned int i = 0; i < c->nent; i++)
+		if (c->entries[i].function == 0) {
+			c->entries[i].ebx = 0x68747541; /* "AuthenticAMD" */
+			c->entries[i].edx = 0x69746e65;
+			c->entries[i].ecx = 0x444d4163;
+		}
+	if (ioctl(vcpu, KVM_SET_CPUID2, c))
+		die(EXIT_BROKEN, "KVM_SET_CPUID2");
+	free(c);
+}
+
+/* The intr element: IF is set and nothing is pending, so L1's KVM can inject at once. */
+static void inject(int vcpu, const struct kvm_run *run, struct run *r)
+{
+	struct kvm_interrupt irq = { .irq = INTR_VECTOR };
+
+	if (!run->ready_for_interrupt_injection) {
+		fprintf(stderr, "nvmx-lab-runner: L2 not ready for an interrupt at port 0x%x\n",
+			PORT_INTR);
+		exit(EXIT_BROKEN);
+	}
+	if (ioctl(vcpu, KVM_INTERRUPT, &irq))
+		die(EXIT_BROKEN, "KVM_INTERRUPT");
+	r->intr++;
+}
+
+static void run_l2(struct run *r)
+{
+	int kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC), vm, vcpu;
+	struct kvm_userspace_memory_region region = { 0 };
+	struct kvm_sregs sregs;
+	struct kvm_regs regs;
+	struct kvm_run *run;
+	unsigned char *mem;
+	long run_size;
+
+	if (kvm < 0)
+		die(EXIT_CANNOT_RUN, "/dev/kvm");
+	vm = ioctl(kvm, KVM_CREATE_VM, 0);
+	if (vm < 0)
+		die(EXIT_CANNOT_RUN, "KVM_CREATE_VM");
+	mem = mmap(NULL, MEM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (mem == MAP_FAILED)
+		die(EXIT_BROKEN, "mmap");
+	assemble(r, mem + CODE_GPA);
+	install_handlers(mem);
+	region.memory_size = MEM_SIZE;
+	region.userspace_addr = (uintptr_t)mem;
+	if (ioctl(vm, KVM_SET_USER_MEMORY_REGION, &region))
+		die(EXIT_BROKEN, "KVM_SET_USER_MEMORY_REGION");
+	vcpu = ioctl(vm, KVM_CREATE_VCPU, 0);
+	if (vcpu < 0)
+		die(EXIT_BROKEN, "KVM_CREATE_VCPU");
+	run_size = ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (run_size <= 0)
+		die(EXIT_BROKEN, "KVM_GET_VCPU_MMAP_SIZE");
+	run = mmap(NULL, run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu, 0);
+	if (run == MAP_FAILED)
+		die(EXIT_BROKEN, "mmap of kvm_run");
+	set_cpuid(kvm, vcpu);
+	if (ioctl(vcpu, KVM_GET_SREGS, &sregs))
+		die(EXIT_BROKEN, "KVM_GET_SREGS");
+	sregs.cs.base = 0;
+	sregs.cs.selector = 0;
+	sregs.idt.base = 0;
+	sregs.idt.limit = 0x3ff;
+	if (ioctl(vcpu, KVM_SET_SREGS, &sregs))
+		die(EXIT_BROKEN, "KVM_SET_SREGS");
+	memset(&regs, 0, sizeof(regs));
+	regs.rip = CODE_GPA;
+	regs.rflags = 0x202; /* IF: the only interrupts are those the runner injects */
+	regs.rsi = r->iterations;
+	regs.rsp = STACK_TOP;
+	if (ioctl(vcpu, KVM_SET_REGS, &regs))
+		die(EXIT_BROKEN, "KVM_SET_REGS");
+
+	while (!r->end) {
+		if (ioctl(vcpu, KVM_RUN, 0) && errno != EINTR)
+			die(EXIT_BROKEN, "KVM_RUN");
+		switch (run->exit_reason) {
+		case KVM_EXIT_HLT:
+			r->hlt++;
+			break;
+		case KVM_EXIT_IO:
+			if (run->io.port == PORT_END && run->io.direction == KVM_EXIT_IO_OUT)
+				r->end++;
+			else if (run->io.port == PORT_INTR && run->io.direction == KVM_EXIT_IO_OUT)
+				inject(vcpu, run, r);
+			else if (run->io.port != PORT_DATA || run->io.size != 1 ||
+				 run->io.count != 1)
+				goto unexpected;
+			else if (run->io.direction == KVM_EXIT_IO_IN)
+				r->io_in++, *((unsigned char *)run + run->io.data_offset) = 0;
+			else
+				r->io_out++;
+			break;
+		case KVM_EXIT_INTR:
+			break;
+		default:
+			goto unexpected;
+		}
+	}
+	if (ioctl(vcpu, KVM_GET_REGS, &regs))
+		die(EXIT_BROKEN, "KVM_GET_REGS");
+	memcpy(&r->ud_taken, mem + UD_COUNT, sizeof(r->ud_taken));
+	memcpy(&r->intr_taken, mem + INTR_COUNT, sizeof(r->intr_taken));
+	if ((uint32_t)regs.rsi != 0) {
+		fprintf(stderr, "nvmx-lab-runner: L2 ended with ESI %llu, not 0\n", regs.rsi);
+		exit(EXIT_BROKEN);
+	}
+	close(vcpu);
+	close(vm);
+	close(kvm);
+	return;
+unexpected:
+	fprintf(stderr,
+		"nvmx-lab-runner: unexpected exit %u (port 0x%x size %u count %u dir %u) at RIP "
+		"0x%llx\n",
+		run->exit_reason, run->io.port, run->io.size, run->io.count, run->io.direction,
+		ioctl(vcpu, KVM_GET_REGS, &regs) ? 0ULL : regs.rip);
+	exit(EXIT_BROKEN);
+}
+
+/* The run kept its promise: what came back to this program is what the plan says. */
+static int self_check(const struct run *r)
+{
+	const unsigned long n = r->iterations;
+	int bad = 0;
+
+	bad |= r->io_in != n * r->per_iter[E_IO_IN];
+	bad |= r->io_out != n * r->per_iter[E_IO_OUT];
+	bad |= r->hlt != n * r->per_iter[E_HLT];
+	bad |= r->end != 1;
+	bad |= r->intr != n * r->per_iter[E_INTR] || r->intr_taken != r->intr;
+	bad |= r->ud_taken != n * r->per_iter[E_UD];
+	if (bad)
+		fprintf(stderr,
+			"nvmx-lab-runner: self-check failed: io-in %lu, io-out %lu, hlt %lu, end "
+			"%lu, interrupts injected %lu and taken %u, #UD taken %u for N = %lu\n",
+			r->io_in, r->io_out, r->hlt, r->end, r->intr, r->intr_taken, r->ud_taken,
+			n);
+	return bad ? -1 : 0;
+}
+
+static int write_truth(const struct run *r, const char *path)
+{
+	const unsigned long n = r->iterations;
+	const uint32_t svm = NVMX_ISA_SVM;
+	struct nvmx_summary *s = nvmx_summary_new();
+	const enum nvmx_handler l1 = NVMX_HANDLED_BY_L1;
+	FILE *f;
+	int e = 0;
+
+	if (!s)
+		return -ENOMEM;
+	nvmx_summary_set_l1_uncertain(s);
+	e |= nvmx_summary_add_exit(s, NVMX_KIND_L2_EXIT, svm, SVM_EXIT_CPUID, l1,
+				   n * r->per_iter[E_CPUID]);
+	e |= nvmx_summary_add_exit(s, NVMX_KIND_L2_EXIT, svm, SVM_EXIT_HLT, l1,
+				   n * r->per_iter[E_HLT]);
+	e |= nvmx_summary_add_exit(
+		s, NVMX_KIND_L2_EXIT, svm, SVM_EXIT_IOIO, l1,
+		n * (r->per_iter[E_IO_IN] + r->per_iter[E_IO_OUT] + r->per_iter[E_INTR]) + 1);
+	e |= nvmx_summary_add_exit(s, NVMX_KIND_L2_EXIT, svm, SVM_EXIT_EXCP_BASE + 6, l1,
+				   n * r->per_iter[E_UD]);
+	e |= nvmx_summary_add_port(s, svm, PORT_INTR, false, 1, l1, n * r->per_iter[E_INTR]);
+	e |= nvmx_summary_add_exit(s, NVMX_KIND_L2_EXIT, svm, SVM_EXIT_MSR, l1,
+				   n * (r->per_iter[E_RDMSR_L1] + r->per_iter[E_WRMSR_L1]));
+	e |= nvmx_summary_add_port(s, svm, PORT_DATA, true, 1, l1, n * r->per_iter[E_IO_IN]);
+	e |= nvmx_summary_add_port(s, svm, PORT_DATA, false, 1, l1, n * r->per_iter[E_IO_OUT]);
+	e |= nvmx_summary_add_port(s, svm, PORT_END, false, 1, l1, 1);
+	e |= nvmx_summary_add_msr(s, svm, MSR_L1, false, l1, n * r->per_iter[E_RDMSR_L1]);
+	e |= nvmx_summary_add_msr(s, svm, MSR_L1, true, l1, n * r->per_iter[E_WRMSR_L1]);
+	f = e ? NULL : fopen(path, "we");
+	if (f && nvmx_summary_write_json(s, f))
+		e = -EIO;
+	if (f && fclose(f))
+		e = -errno;
+	nvmx_summary_free(s);
+	return f ? e : -errno;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: nvmx-lab-runner --workload SPEC --iterations N --truth FILE\n"
+		   "       nvmx-lab-runner --list\n"
+		   "       nvmx-lab-runner [--isa svm] --check SPEC\n"
+		   "\n"
+		   "Runs a real-mode L2 on this machine's KVM (AMD: kvm_amd) that executes SPEC N\n"
+		   "times, then writes to FILE the L2 exits KVM's code makes certain when this "
+		   "machine\n"
+		   "is itself an L1 guest: each element's exit is reflected to L1 (this kernel).\n"
+		   "Exit status: 0 FILE written; 2 cannot run (no /dev/kvm, bad arguments); 3 the "
+		   "run\n"
+		   "failed or its self-check did (details on stderr).\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "workload", required_argument, NULL, 'w' },
+		{ "iterations", required_argument, NULL, 'n' },
+		{ "truth", required_argument, NULL, 't' },
+		{ "list", no_argument, NULL, 'l' },
+		{ "check", required_argument, NULL, 'c' },
+		{ "isa", required_argument, NULL, 'i' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct run r = { 0 };
+	const char *spec = NULL, *truth = NULL;
+	char *end;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'w':
+			spec = optarg;
+			break;
+		case 'n':
+			errno = 0;
+			r.iterations = strtoul(optarg, &end, 10);
+			if (errno || *end || !r.iterations || r.iterations > 0x7fffffffUL) {
+				fprintf(stderr, "nvmx-lab-runner: --iterations: 1 to 2^31-1\n");
+				return EXIT_CANNOT_RUN;
+			}
+			break;
+		case 't':
+			truth = optarg;
+			break;
+		case 'l':
+			for (int e = 0; e < E_NR; e++)
+				printf("%s\t%s\t%s\n", elements[e].name, elements[e].meaning,
+				       elements[e].certain);
+			return EXIT_OK;
+		case 'c':
+			return parse_spec(optarg, &r) ? EXIT_CANNOT_RUN : EXIT_OK;
+		case 'i':
+			if (strcmp(optarg, "svm")) {
+				fprintf(stderr,
+					"nvmx-lab-runner: --isa %s: not supported yet (svm)\n",
+					optarg);
+				return EXIT_CANNOT_RUN;
+			}
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		default:
+			usage(stderr);
+			return EXIT_CANNOT_RUN;
+		}
+	}
+	if (!spec || !truth || !r.iterations || optind != argc) {
+		usage(stderr);
+		return EXIT_CANNOT_RUN;
+	}
+	if (parse_spec(spec, &r))
+		return EXIT_CANNOT_RUN;
+	run_l2(&r);
+	if (self_check(&r))
+		return EXIT_BROKEN;
+	c = write_truth(&r, truth);
+	if (c) {
+		errno = -c;
+		die(EXIT_BROKEN, truth);
+	}
+	return EXIT_OK;
+}
