@@ -244,6 +244,22 @@ int nvmx_json_read_path(const char *path, struct json_object **root, char *err, 
 	return ret;
 }
 
+int nvmx_json_count(struct json_object *v, uint64_t *out)
+{
+	int64_t x;
+
+	*out = 0;
+	if (!json_object_is_type(v, json_type_int))
+		return -EINVAL;
+	x = json_object_get_int64(v);
+	if (x < 0)
+		return -EDOM;
+	if (x == INT64_MAX && json_object_get_uint64(v) > (uint64_t)INT64_MAX)
+		return -ERANGE;
+	*out = (uint64_t)x;
+	return 0;
+}
+
 void nvmx_input_close(struct nvmx_input *in)
 {
 	if (!in)

@@ -54,28 +54,6 @@ static int nvmx_json_get_string(struct nvmx_json_reader *r, struct json_object *
 	return 0;
 }
 
-enum json_count { COUNT_OK, COUNT_NOT_INTEGER, COUNT_NEGATIVE, COUNT_TOO_BIG };
-
-/*
- * A count: an integer 0..INT64_MAX. json-c clamps larger ones to INT64_MAX in get_int64, so
- * they are told apart by their unsigned value: an error, never a silent clamp.
- */
-static enum json_count json_count(struct json_object *f, uint64_t *v)
-{
-	int64_t x;
-
-	*v = 0;
-	if (!json_object_is_type(f, json_type_int))
-		return COUNT_NOT_INTEGER;
-	x = json_object_get_int64(f);
-	if (x < 0)
-		return COUNT_NEGATIVE;
-	if (x == INT64_MAX && json_object_get_uint64(f) > (uint64_t)INT64_MAX)
-		return COUNT_TOO_BIG;
-	*v = (uint64_t)x;
-	return COUNT_OK;
-}
-
 static int nvmx_json_get_u64(struct nvmx_json_reader *r, struct json_object *o, const char *arr,
 			     size_t i, const char *key, uint64_t *v)
 {
@@ -83,14 +61,13 @@ static int nvmx_json_get_u64(struct nvmx_json_reader *r, struct json_object *o, 
 
 	if (!json_object_object_get_ex(o, key, &f))
 		return nvmx_json_fail(r, "%s[%zu]: missing \"%s\"", arr, i, key);
-	switch (json_count(f, v)) {
-	case COUNT_OK:
+	switch (nvmx_json_count(f, v)) {
+	case 0:
 		return 0;
-	case COUNT_NOT_INTEGER:
+	case -EINVAL:
 		return nvmx_json_fail(r, "%s[%zu]: \"%s\" is not an integer", arr, i, key);
-	case COUNT_NEGATIVE:
+	case -EDOM:
 		return nvmx_json_fail(r, "%s[%zu]: \"%s\" is negative", arr, i, key);
-	case COUNT_TOO_BIG:
 	default:
 		return nvmx_json_fail(r, "%s[%zu]: \"%s\" is out of range (above %" PRId64 ")", arr,
 				      i, key, INT64_MAX);
@@ -333,7 +310,7 @@ static int read_top_u64(struct nvmx_json_reader *r, struct json_object *root, co
 	*present = json_object_object_get_ex(root, key, &f);
 	if (!*present)
 		return 0;
-	if (json_count(f, v) != COUNT_OK)
+	if (nvmx_json_count(f, v))
 		return nvmx_json_fail(r, "\"%s\" is not an integer 0..%" PRId64, key, INT64_MAX);
 	return 0;
 }
@@ -379,7 +356,7 @@ static int get_buckets(struct nvmx_json_reader *r, struct json_object *o, const 
 	for (size_t k = 0; k < NVMX_HIST_BUCKETS; k++) {
 		struct json_object *x = json_object_array_get_idx(f, k);
 
-		if (json_count(x, &b[k]) != COUNT_OK)
+		if (nvmx_json_count(x, &b[k]))
 			return nvmx_json_fail(r, "%s[%zu]: \"%s\"[%zu] is not a count", arr, i, key,
 					      k);
 	}
@@ -440,7 +417,7 @@ static int read_breakdown(struct nvmx_json_reader *r, struct json_object *root,
 			uint64_t n_l1;
 
 			if (nvmx_reason_from_name(name, strlen(name), &l1_isa, &l1_reason) ||
-			    l1_isa != isa || json_count(val, &n_l1) != COUNT_OK)
+			    l1_isa != isa || nvmx_json_count(val, &n_l1))
 				return nvmx_json_fail(
 					r, "breakdown[%zu]: l1_exits \"%s\" is not REASON: count",
 					i, name);

@@ -20,6 +20,7 @@
 
 #include "nvmx/breakdown.h"
 #include "nvmx/exit_reasons.h"
+#include "nvmx/input.h"
 #include "collect.h"
 #include "http_get.h"
 #include "top_source.h"
@@ -68,19 +69,14 @@ static int bad_doc(struct nvmxd_source *ns, const char *fmt, ...)
 	return -EPROTO;
 }
 
-/* A count: an integer 0..INT64_MAX (json-c clamps above it); -EPROTO else. */
+/* A count (nvmx_json_count: 0..INT64_MAX); -EPROTO else. */
 static int count_value(struct json_object *v, __u64 *out)
 {
-	int64_t x;
+	uint64_t x;
+	int err = nvmx_json_count(v, &x);
 
-	*out = 0;
-	if (!json_object_is_type(v, json_type_int))
-		return -EPROTO;
-	x = json_object_get_int64(v);
-	if (x < 0 || (x == INT64_MAX && json_object_get_uint64(v) > (uint64_t)INT64_MAX))
-		return -EPROTO;
-	*out = (__u64)x;
-	return 0;
+	*out = x;
+	return err ? -EPROTO : 0;
 }
 
 /* The count o[key]: 0 when absent, -EPROTO when not a count. */

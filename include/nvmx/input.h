@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 struct json_object;
@@ -44,6 +45,13 @@ int nvmx_input_read_json(struct nvmx_input *in, const char *name, struct json_ob
 
 /* The same for a path (pipes included): open, read, close. */
 int nvmx_json_read_path(const char *path, struct json_object **root, char *err, size_t errlen);
+
+/*
+ * A count in a JSON document: an integer 0..INT64_MAX into *out (0 on error). json-c clamps
+ * larger integers to INT64_MAX: they are told apart, never taken. Returns 0, -EINVAL (not an
+ * integer: a string, a fraction, 1e400...), -EDOM (negative) or -ERANGE (above INT64_MAX).
+ */
+int nvmx_json_count(struct json_object *v, uint64_t *out);
 
 void nvmx_input_close(struct nvmx_input *in);
 

@@ -62,6 +62,17 @@ xz -dc "$good" >"$tmp/good.txt"
 { sed -n 1,20p "$tmp/good.txt"; for i in $(seq 30); do echo "garbage $i"; done
   sed -n '21,$p' "$tmp/good.txt"; } >"$tmp/thirty_bad.txt"
 
+# same_through_a_pipe CMD FILE: nvmx CMD of a pipe of FILE gives what FILE gives
+same_through_a_pipe() {
+	"$nvmx" "$1" "$2" >"$tmp/want" 2>&1
+	expect 0 "" sh -c 'cat "$1" | "$2" "$3" /dev/stdin' sh "$2" "$nvmx" "$1"
+	sed -i "s|/dev/stdin|$2|" "$tmp/out" # bitmap names its input
+	if ! cmp -s "$tmp/want" "$tmp/out"; then
+		echo "FAIL: $1 of a pipe of $2 differs from the file's" >&2
+		fail=1
+	fi
+}
+
 # the trace readers: replay, report, bitmap (all: a capture or an attribution JSON)
 trace_reader() {
 	cmd=$1 p="nvmx $1"
@@ -95,23 +106,10 @@ $tmp/three_bad.txt:23: expected a trace line 'TASK-PID [CPU] TIMESTAMP: EVENT: B
 	expect 0 "$want$tmp/thirty_bad.txt: ... and 20 more malformed lines" \
 		"$nvmx" "$cmd" "$tmp/thirty_bad.txt"
 	# a pipe: the .xz, the plain text and a JSON give what the file gives
-	"$nvmx" "$cmd" "$good" >"$tmp/want" 2>&1
-	expect 0 "" sh -c 'cat "$1" | "$2" "$3" /dev/stdin' sh "$good" "$nvmx" "$cmd"
-	# bitmap names its input
-	sed -i "s|/dev/stdin|$good|" "$tmp/out"
-	if ! cmp -s "$tmp/want" "$tmp/out"; then
-		echo "FAIL: $cmd of a pipe of $good differs from the file's" >&2
-		fail=1
-	fi
+	same_through_a_pipe "$cmd" "$good"
 	expect 0 "" sh -c '"$2" "$3" /dev/stdin <"$1"' sh "$tmp/good.txt" "$nvmx" "$cmd"
 	"$nvmx" replay "$good" --json >"$tmp/good.json"
-	"$nvmx" "$cmd" "$tmp/good.json" >"$tmp/want" 2>&1
-	expect 0 "" sh -c 'cat "$1" | "$2" "$3" /dev/stdin' sh "$tmp/good.json" "$nvmx" "$cmd"
-	sed -i "s|/dev/stdin|$tmp/good.json|" "$tmp/out"
-	if ! cmp -s "$tmp/want" "$tmp/out"; then
-		echo "FAIL: $cmd of a pipe of a JSON differs from the file's" >&2
-		fail=1
-	fi
+	same_through_a_pipe "$cmd" "$tmp/good.json"
 	json_reader "$cmd"
 	expect_rc 2 "$nvmx" "$cmd" "$good" --bogus
 }

@@ -122,44 +122,52 @@ Test(replay, xz_capture_gives_the_same_counts_as_plain_text)
 	done(s, NULL);
 }
 
+/* One reflected CPUID, xz-compressed into xz; returns its length. */
+static size_t xz_of_one_cpuid(uint8_t *xz, size_t cap)
+{
+	static const char text[] = SVM_REFLECTED_CPUID("142", "7");
+	size_t len = 0;
+
+	cr_assert_eq(lzma_easy_buffer_encode(6, LZMA_CHECK_CRC64, NULL, (const uint8_t *)text,
+					     strlen(text), xz, &len, cap),
+		     LZMA_OK);
+	return len;
+}
+
+/* The file at path cannot be read: err, no summary, the message and whether it names a line. */
+static void assert_unreadable(int err, const char *msg, int line_too, struct nvmx_replay_stats *st)
+{
+	struct nvmx_summary *s = (struct nvmx_summary *)1;
+	int got_line_too;
+
+	cr_assert_eq(nvmx_replay_path(path, &s, st, NULL), err);
+	cr_assert_null(s);
+	cr_assert_str_eq(nvmx_replay_strerror(err, &got_line_too), msg);
+	cr_assert_eq(got_line_too, line_too);
+	unlink(path);
+}
+
 /* A truncated .xz is an error of its own, never a malformed line (issue 16). */
 Test(replay, truncated_xz_is_an_error_not_a_malformed_line)
 {
-	static const char text[] = SVM_REFLECTED_CPUID("142", "7");
 	uint8_t xz[4096];
-	size_t xz_len = 0;
+	size_t xz_len = xz_of_one_cpuid(xz, sizeof(xz));
 	struct nvmx_replay_stats st;
-	struct nvmx_summary *s = (struct nvmx_summary *)1;
-	int line_too;
 
-	cr_assert_eq(lzma_easy_buffer_encode(6, LZMA_CHECK_CRC64, NULL, (const uint8_t *)text,
-					     strlen(text), xz, &xz_len, sizeof(xz)),
-		     LZMA_OK);
 	file_of(xz, xz_len - 20);
-	cr_assert_eq(nvmx_replay_path(path, &s, &st, NULL), -EPROTO);
-	cr_assert_null(s);
+	assert_unreadable(-EPROTO, "truncated .xz: the compressed data ends mid-stream", 0, &st);
 	cr_assert_eq(st.malformed, 0);
-	cr_assert_str_eq(nvmx_replay_strerror(-EPROTO, &line_too),
-			 "truncated .xz: the compressed data ends mid-stream");
-	cr_assert_eq(line_too, 0);
-	unlink(path);
 }
 
 Test(replay, corrupt_xz_is_an_error)
 {
-	static const char text[] = SVM_REFLECTED_CPUID("142", "7");
 	uint8_t xz[4096];
-	size_t xz_len = 0;
-	struct nvmx_summary *s = NULL;
+	size_t xz_len = xz_of_one_cpuid(xz, sizeof(xz));
+	struct nvmx_replay_stats st;
 
-	cr_assert_eq(lzma_easy_buffer_encode(6, LZMA_CHECK_CRC64, NULL, (const uint8_t *)text,
-					     strlen(text), xz, &xz_len, sizeof(xz)),
-		     LZMA_OK);
 	memset(xz + 40, 0xa5, 40);
 	file_of(xz, xz_len);
-	cr_assert_eq(nvmx_replay_path(path, &s, NULL, NULL), -EBADMSG);
-	cr_assert_null(s);
-	unlink(path);
+	assert_unreadable(-EBADMSG, "corrupt .xz data", 0, &st);
 }
 
 /* A line over 64 KiB: not a trace, and not read on into memory (a 1 GiB line was 1 GiB RSS). */
@@ -168,8 +176,6 @@ Test(replay, a_line_longer_than_64_kib_is_an_error)
 	size_t n = NVMX_TEST_LONG_LINE;
 	char *text = malloc(n);
 	struct nvmx_replay_stats st;
-	struct nvmx_summary *s = NULL;
-	int line_too;
 
 	cr_assert_not_null(text);
 	memcpy(text, SVM_REFLECTED_CPUID("142", "7"), strlen(SVM_REFLECTED_CPUID("142", "7")));
@@ -177,13 +183,8 @@ Test(replay, a_line_longer_than_64_kib_is_an_error)
 	       n - strlen(SVM_REFLECTED_CPUID("142", "7")));
 	file_of(text, n);
 	free(text);
-	cr_assert_eq(nvmx_replay_path(path, &s, &st, NULL), -EOVERFLOW);
-	cr_assert_null(s);
+	assert_unreadable(-EOVERFLOW, "a line longer than 65536 bytes: not a trace", 1, &st);
 	cr_assert_eq(st.lines, 7);
-	cr_assert_str_eq(nvmx_replay_strerror(-EOVERFLOW, &line_too),
-			 "a line longer than 65536 bytes: not a trace");
-	cr_assert_eq(line_too, 1);
-	unlink(path);
 }
 
 /* A pipe cannot be rewound: what told plain from xz must still be read (issue 16). */
