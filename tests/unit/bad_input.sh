@@ -92,6 +92,8 @@ trace_reader() {
 	expect 2 "$p: /nonexistent/trace.txt: No such file or directory" "$nvmx" "$cmd" \
 		/nonexistent/trace.txt
 	expect 2 "$p: /: Is a directory" "$nvmx" "$cmd" /
+	# reading offset 0 of a process's memory is EIO: an error of its own, not a malformed line
+	expect 2 "$p: /proc/self/mem: Input/output error" "$nvmx" "$cmd" /proc/self/mem
 	# a few malformed lines among good ones: reported, counted, exit 0
 	expect 0 "$tmp/three_bad.txt:21: expected a trace line 'TASK-PID [CPU] TIMESTAMP: EVENT: BODY'
 $tmp/three_bad.txt:22: expected a trace line 'TASK-PID [CPU] TIMESTAMP: EVENT: BODY'
