@@ -6,12 +6,14 @@
  */
 #include <errno.h>
 #include <fnmatch.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "bench.h"
+#include "nvmx/input.h"
 
 #define MAX_RULES   64
 #define MAX_REPEATS 100
@@ -68,8 +70,11 @@ static void usage(FILE *f)
 		"  -v, --verbose      every metric, not only regressions and improvements\n"
 		"\n"
 		"Exit status: 0 no regression; 1 a regression (the first line names the metric);\n"
-		"2 cannot compare: a file unreadable, truncated or corrupt, another schema, or\n"
-		"another workload (one line says why).\n");
+		"2 cannot compare: a file unreadable, not JSON (truncated, corrupt, over 64 MiB),\n"
+		"another schema, a value that is not a finite number (NaN would pass every\n"
+		"limit), an \"env\" of the wrong shape, or another workload (one line says why:\n"
+		"'nvmx bench compare: cannot compare: FILE[:LINE]: why'). BASE and NEW may be "
+		"pipes.\n");
 }
 
 struct file {
@@ -93,25 +98,43 @@ static int cannot(const char *fmt, const char *a, const char *b)
 	return 2;
 }
 
+/* "env", when there: an object whose keys env_diff() shows are strings. */
+static int check_env(const struct file *f)
+{
+	static const char *const keys[] = { "kernel", "l1", "emulator", "cpu_model" };
+	struct json_object *v;
+
+	if (!f->env)
+		return 0;
+	if (!json_object_is_type(f->env, json_type_object))
+		return cannot("%s: \"env\" is not an object%s", f->path, "");
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (json_object_object_get_ex(f->env, keys[i], &v) &&
+		    !json_object_is_type(v, json_type_string))
+			return cannot("%s: \"env\": \"%s\" is not a string", f->path, keys[i]);
+	if (!json_object_object_get_ex(f->env, "kvm_params", &v))
+		return 0;
+	if (!json_object_is_type(v, json_type_object))
+		return cannot("%s: \"env\": \"kvm_params\" is not an object of strings%s", f->path,
+			      "");
+	json_object_object_foreach(v, k, p)
+	{
+		(void)k;
+		if (!json_object_is_type(p, json_type_string))
+			return cannot("%s: \"env\": \"kvm_params\" is not an object of strings%s",
+				      f->path, "");
+	}
+	return 0;
+}
+
 static int load(struct file *f)
 {
 	struct json_object *v;
-	char msg[256];
+	char msg[512];
 
-	FILE *fp = fopen(f->path, "r");
-
-	if (!fp)
-		return cannot("%s: %s", f->path, strerror(errno));
-	fclose(fp);
-	f->root = json_object_from_file(f->path);
-	if (!f->root) {
-		const char *e = json_util_get_last_err();
-
-		snprintf(msg, sizeof(msg), "%s", e ? e : "unreadable");
-		msg[strcspn(msg, "\n")] = 0;
-		return cannot("%s: not a complete JSON document (truncated or corrupt): %s",
-			      f->path, msg);
-	}
+	/* bounded, pipes too: a file that never ends (/dev/zero) is not read on */
+	if (nvmx_json_read_path(f->path, &f->root, msg, sizeof(msg)))
+		return cannot("%s%s", msg, "");
 	if (!json_object_object_get_ex(f->root, "nvmx_bench", &v) ||
 	    !json_object_is_type(v, json_type_int))
 		return cannot("%s: not an nvmx bench result (no \"nvmx_bench\" schema)%s", f->path,
@@ -132,12 +155,16 @@ static int load(struct file *f)
 	    !json_object_is_type(f->workload, json_type_object))
 		return cannot("%s: no \"workload\"%s", f->path, "");
 	json_object_object_get_ex(f->root, "env", &f->env);
+	if (check_env(f))
+		return 2;
 	json_object_object_foreach(f->metrics, name, m)
 	{
 		struct json_object *vals, *kind;
 		const char *k;
 
-		if (!json_object_object_get_ex(m, "kind", &kind) ||
+		if (!json_object_is_type(m, json_type_object) ||
+		    !json_object_object_get_ex(m, "kind", &kind) ||
+		    !json_object_is_type(kind, json_type_string) ||
 		    !json_object_object_get_ex(m, "values", &vals) ||
 		    !json_object_is_type(vals, json_type_array))
 			return cannot("%s: metric %s has no kind or values", f->path, name);
@@ -154,6 +181,10 @@ static int load(struct file *f)
 			    !json_object_is_type(x, json_type_double))
 				return cannot("%s: metric %s: a value is not a number", f->path,
 					      name);
+			/* a NaN compares false with every limit: it would pass the gate */
+			if (!isfinite(json_object_get_double(x)))
+				return cannot("%s: metric %s: a value is not a finite number",
+					      f->path, name);
 		}
 	}
 	return 0;
@@ -378,7 +409,8 @@ static const char *wl_str(const struct file *f, const char *key, char *buf, size
 {
 	struct json_object *v;
 
-	if (!json_object_object_get_ex(f->workload, key, &v))
+	/* a null value has no string (json_object_get_string(NULL) is NULL) */
+	if (!json_object_object_get_ex(f->workload, key, &v) || !v)
 		return "-";
 	snprintf(buf, len, "%s", json_object_get_string(v));
 	return buf;
@@ -388,8 +420,8 @@ static const char *env_str(const struct file *f, const char *key)
 {
 	struct json_object *v;
 
-	if (!f->env || !json_object_object_get_ex(f->env, key, &v))
-		return "?";
+	if (!f->env || !json_object_object_get_ex(f->env, key, &v) || !v)
+		return "?"; /* check_env(): a string when present and not null */
 	return json_object_get_string(v);
 }
 

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,7 +18,7 @@
 #include <json-c/json.h>
 
 #include "commands.h"
-#include "paths.h"
+#include "load.h"
 #include "http_get.h"
 #include "nvmx/bitmap.h"
 #include "nvmx/exit_reasons.h"
@@ -82,7 +83,11 @@ static void usage(FILE *f)
 		"                      advice for the first 5 of text, every row of JSON\n"
 		"  --json              one JSON object: the rows with their mechanism and advice\n"
 		"\n"
-		"Exit status: 0, or 2 if the input cannot be read or the arguments are wrong.\n");
+		"Exit status: 0; 2 on a usage error (--seconds nan, inf or <= 0 included) or when\n"
+		"FILE cannot be used (one line on stderr: 'nvmx bitmap: FILE[:LINE]: what is\n"
+		"wrong'): unreadable, not nvmx's JSON, or not a usable capture (the "
+		"malformed-line\n"
+		"policy of nvmx replay --help).\n");
 }
 
 struct opts {
@@ -98,7 +103,8 @@ static int parse_double(const char *opt, const char *v, double *out)
 
 	errno = 0;
 	*out = strtod(v, &end);
-	if (errno || end == v || *end || *out <= 0) {
+	/* nan, inf: no time a capture covers */
+	if (errno || end == v || *end || !isfinite(*out) || *out <= 0) {
 		fprintf(stderr, "nvmx bitmap: %s %s: expected a positive number of seconds\n", opt,
 			v);
 		return -EINVAL;
@@ -214,43 +220,22 @@ static void nvmxd_info_of(struct json_object *root, struct nvmxd_info *info)
 /* FILE's summary and the time it covers (*seconds): a capture's trace time, nvmxd's count time. */
 static struct nvmx_summary *load_file(const char *path, double *seconds, struct nvmxd_info *info)
 {
-	struct nvmx_replay_stats st;
-	struct nvmx_summary *s = NULL;
-	char err[512];
-	int e;
+	struct nvmx_summary *s;
+	struct nvmx_loaded in;
 
 	memset(info, 0, sizeof(*info));
-	if (nvmx_path_is_json(path)) {
-		/* one parse: the summary and nvmxd's own keys come from the same document */
-		struct json_object *root = json_object_from_file(path);
-
-		if (!root) {
-			snprintf(err, sizeof(err), "%s", json_util_get_last_err());
-			err[strcspn(err, "\n")] = '\0'; /* json-c may end it with a newline */
-			fprintf(stderr, "nvmx bitmap: %s: %s\n", path, err);
-			return NULL;
-		}
-		s = nvmx_summary_from_json(root, path, err, sizeof(err));
-		if (s) {
-			nvmxd_info_of(root, info);
-			*seconds = info->counted_seconds;
-		} else {
-			fprintf(stderr, "nvmx bitmap: %s\n", err);
-		}
-		json_object_put(root);
-		return s;
-	}
-	e = nvmx_replay_path(path, &s, &st, stderr);
-	if (e) {
-		fprintf(stderr, "nvmx bitmap: %s: %s\n", path, strerror(-e));
+	/* one read: the summary and nvmxd's own keys come from the same document */
+	if (nvmx_load("nvmx bitmap", path, true, &in))
 		return NULL;
+	if (in.json) {
+		nvmxd_info_of(in.root, info);
+		*seconds = info->counted_seconds;
+	} else if (in.stats.last_ts_ns > in.stats.first_ts_ns) {
+		*seconds = (double)(in.stats.last_ts_ns - in.stats.first_ts_ns) / 1e9;
 	}
-	if (st.malformed)
-		fprintf(stderr,
-			"nvmx bitmap: %s: %" PRIu64 " malformed lines (above) not counted\n", path,
-			st.malformed);
-	if (st.last_ts_ns > st.first_ts_ns)
-		*seconds = (double)(st.last_ts_ns - st.first_ts_ns) / 1e9;
+	s = in.sum;
+	in.sum = NULL;
+	nvmx_loaded_free(&in);
 	return s;
 }
 

@@ -21,9 +21,10 @@ static void usage(FILE *f)
 		"replay of a capture of the same run) must agree on every entry, certain or not,\n"
 		"and on nested entries and unattributed events.\n"
 		"\n"
-		"Prints one line per difference. Exit status: 0 they agree, 1 they differ, 2 a "
-		"file\n"
-		"cannot be read.\n");
+		"Prints one line per difference. Exit status: 0 they agree, 1 they differ, 2 on a\n"
+		"usage error or when a file cannot be used: unreadable, not JSON (at most 64 MiB),\n"
+		"not schema 1, a count that is not an integer 0..2^63-1 (one line on stderr:\n"
+		"'nvmx compare: FILE[:LINE]: what is wrong'). Either file may be a pipe.\n");
 }
 
 int nvmx_cmd_compare(int argc, char **argv)

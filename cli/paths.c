@@ -34,16 +34,3 @@ int nvmx_find_nvmxd(char *out, size_t len)
 	}
 	return access(out, X_OK) ? -errno : 0;
 }
-
-bool nvmx_path_is_json(const char *path)
-{
-	FILE *f = fopen(path, "re");
-	int c = EOF;
-
-	if (!f)
-		return false;
-	while ((c = fgetc(f)) != EOF && (c == ' ' || c == '\t' || c == '\n' || c == '\r'))
-		;
-	fclose(f);
-	return c == '{';
-}

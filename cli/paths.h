@@ -3,7 +3,6 @@
 #ifndef NVMX_CLI_PATHS_H
 #define NVMX_CLI_PATHS_H
 
-#include <stdbool.h>
 #include <stddef.h>
 
 /*
@@ -12,11 +11,5 @@
  * executable, else a negative errno.
  */
 int nvmx_find_nvmxd(char *out, size_t len);
-
-/*
- * Whether the file at path is an attribution JSON (its first non-blank byte is '{') rather than
- * a capture, for the commands that take either (report, bitmap). false if it cannot be read.
- */
-bool nvmx_path_is_json(const char *path);
 
 #endif

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "commands.h"
-#include "paths.h"
+#include "load.h"
 #include "nvmx/exit_reasons.h"
 #include "nvmx/replay.h"
 #include "nvmx/summary.h"
@@ -68,9 +68,25 @@ static void usage(FILE *f)
 		"share)\n"
 		"  --help   this text\n"
 		"\n"
-		"Exit status: 0 on success (malformed lines are reported on stderr), 2 if FILE "
-		"cannot\n"
-		"be read or the arguments are wrong.\n");
+		"FILE may be a pipe (nvmx replay <(ssh host cat trace)).\n"
+		"\n"
+		"Malformed lines: a line that is not what tracefs or trace-cmd write is counted, "
+		"not\n"
+		"used; the first 10 are named on stderr (FILE:LINE: expected ...), then how many\n"
+		"more. A capture is unusable, exit 2 with one line on stderr saying why, when it "
+		"has\n"
+		"no KVM event at all (an empty file, a text that is not a trace) or more "
+		"malformed\n"
+		"lines than events. Lines are at most 64 KiB (a tracefs line is < 1 KiB).\n"
+		"\n"
+		"Exit status: 0 on success; 2 on a usage error, or when FILE cannot be used: it\n"
+		"cannot be read (I/O error, out of memory, a truncated or corrupt .xz, a line "
+		"over\n"
+		"64 KiB), is not a usable capture (above), or is a JSON that is not nvmx's schema "
+		"1\n"
+		"(a count not an integer 0..2^63-1...); one line on stderr: 'nvmx replay: "
+		"FILE[:LINE]:\n"
+		"what is wrong'. 1: writing the output failed.\n");
 }
 
 static void print_replay_stats(const struct nvmx_replay_stats *st)
@@ -86,9 +102,10 @@ int nvmx_cmd_replay(int argc, char **argv)
 {
 	struct nvmx_replay_stats stats;
 	struct nvmx_summary *sum = NULL;
+	struct nvmx_loaded in;
 	const char *path = NULL;
 	bool json = false;
-	int err = 0;
+	int err = 0, ret;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--json")) {
@@ -111,29 +128,22 @@ int nvmx_cmd_replay(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (nvmx_path_is_json(path)) {
+	ret = nvmx_load("nvmx replay", path, false, &in);
+	if (ret)
+		return ret;
+	sum = in.sum;
+	if (in.json) {
 		/* an attribution already made (nvmxd --json...): its table, as nvmx up shows it */
-		char msg[512];
-
-		sum = nvmx_summary_read_json(path, msg, sizeof(msg));
-		if (!sum) {
-			fprintf(stderr, "nvmx replay: %s\n", msg);
-			return 2;
-		}
 		if (json)
 			err = nvmx_summary_write_json(sum, stdout);
 		else
 			nvmx_print_table(stdout, sum);
 		if (err)
 			fprintf(stderr, "nvmx replay: writing JSON: %s\n", strerror(-err));
-		nvmx_summary_free(sum);
+		nvmx_loaded_free(&in);
 		return err ? 1 : 0;
 	}
-	err = nvmx_replay_path(path, &sum, &stats, stderr);
-	if (err) {
-		fprintf(stderr, "nvmx replay: %s: %s\n", path, strerror(-err));
-		return 2;
-	}
+	stats = in.stats;
 	if (json) {
 		err = nvmx_summary_write_json(sum, stdout);
 		if (err)
@@ -142,6 +152,6 @@ int nvmx_cmd_replay(int argc, char **argv)
 		nvmx_print_table(stdout, sum);
 		print_replay_stats(&stats);
 	}
-	nvmx_summary_free(sum);
+	nvmx_loaded_free(&in);
 	return err ? 1 : 0;
 }

@@ -14,7 +14,7 @@
 #include <json-c/json.h>
 
 #include "commands.h"
-#include "paths.h"
+#include "load.h"
 #include "nvmx/breakdown.h"
 #include "nvmx/derive.h"
 #include "nvmx/exit_reasons.h"
@@ -65,7 +65,9 @@ static void usage(FILE *f)
 		"rows\n"
 		"  --diff A B    the rows of A and B side by side (mean and count change)\n"
 		"\n"
-		"Exit status: 0, or 2 if a file cannot be read or the arguments are wrong.\n");
+		"Exit status: 0; 2 on a usage error or when a FILE cannot be used (one line on\n"
+		"stderr: 'nvmx report: FILE[:LINE]: what is wrong'): unreadable, not nvmx's JSON,\n"
+		"or not a usable capture (the malformed-line policy of nvmx replay --help).\n");
 }
 
 struct row {
@@ -270,19 +272,14 @@ static int write_json(const struct nvmx_summary *s, const struct row *r, size_t 
 
 static struct nvmx_summary *load(const char *path)
 {
-	struct nvmx_summary *s = NULL;
-	char err[512];
-	int e;
+	struct nvmx_summary *s;
+	struct nvmx_loaded in;
 
-	if (nvmx_path_is_json(path)) {
-		s = nvmx_summary_read_json(path, err, sizeof(err));
-		if (!s)
-			fprintf(stderr, "nvmx report: %s\n", err);
-		return s;
-	}
-	e = nvmx_replay_path(path, &s, NULL, stderr);
-	if (e)
-		fprintf(stderr, "nvmx report: %s: %s\n", path, strerror(-e));
+	if (nvmx_load("nvmx report", path, false, &in))
+		return NULL;
+	s = in.sum;
+	in.sum = NULL;
+	nvmx_loaded_free(&in);
 	return s;
 }
 

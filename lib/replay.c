@@ -9,6 +9,7 @@
 #include <linux/types.h>
 
 #include "nvmx/events.h"
+#include "nvmx/input.h"
 #include "nvmx/model.h"
 #include "nvmx/counts.h"
 #include "nvmx/counters.h"
@@ -32,21 +33,54 @@ struct nvmx_replay {
 	struct nvmx_replay_stats stats;
 	FILE *diag;
 	struct nvmx_reader *rd;
-	struct thread *threads;
+	struct thread *threads; /* in the order first seen */
 	size_t n_threads, cap_threads;
+	size_t *slots; /* a hash of tids: index + 1 into threads, 0 free; n_slots a power of 2 */
+	size_t n_slots;
 	uint64_t last_ts;
 	struct nvmx_line ahead; /* an event read but not yet due (at or after until_ns) */
 	bool have_ahead;
 	bool ended; /* END fed: nothing more comes */
 };
 
+static size_t tid_hash(__u32 tid, size_t n_slots)
+{
+	return (size_t)((tid * 2654435761u) & (n_slots - 1)); /* Knuth's multiplicative hash */
+}
+
+/* Doubles the hash (at half full): the threads' slots again. */
+static int grow_slots(struct nvmx_replay *r)
+{
+	size_t n = r->n_slots ? r->n_slots * 2 : 64;
+	size_t *slots = calloc(n, sizeof(*slots));
+
+	if (!slots)
+		return -ENOMEM;
+	for (size_t i = 0; i < r->n_threads; i++) {
+		size_t h = tid_hash(r->threads[i].tid, n);
+
+		while (slots[h])
+			h = (h + 1) & (n - 1);
+		slots[h] = i + 1;
+	}
+	free(r->slots);
+	r->slots = slots;
+	r->n_slots = n;
+	return 0;
+}
+
 static struct thread *thread_of(struct nvmx_replay *r, __u32 tid)
 {
 	struct thread *t;
+	size_t h;
 
-	for (size_t i = 0; i < r->n_threads; i++)
-		if (r->threads[i].tid == tid)
-			return &r->threads[i];
+	if (r->n_slots) {
+		for (h = tid_hash(tid, r->n_slots); r->slots[h]; h = (h + 1) & (r->n_slots - 1))
+			if (r->threads[r->slots[h] - 1].tid == tid)
+				return &r->threads[r->slots[h] - 1];
+	}
+	if ((r->n_threads + 1) * 2 > r->n_slots && grow_slots(r))
+		return NULL;
 	if (r->n_threads == r->cap_threads) {
 		size_t cap = r->cap_threads ? r->cap_threads * 2 : 8;
 
@@ -56,6 +90,9 @@ static struct thread *thread_of(struct nvmx_replay *r, __u32 tid)
 		r->threads = t;
 		r->cap_threads = cap;
 	}
+	for (h = tid_hash(tid, r->n_slots); r->slots[h]; h = (h + 1) & (r->n_slots - 1))
+		;
+	r->slots[h] = r->n_threads + 1;
 	t = &r->threads[r->n_threads++];
 	memset(t, 0, sizeof(*t)); /* NVMX_ST_UNKNOWN: we may have attached mid-stream */
 	t->tid = tid;
@@ -108,27 +145,39 @@ static int event(struct nvmx_replay *r, struct nvmx_event *e)
 	return step(r, t, e);
 }
 
-int nvmx_replay_open(const char *path, FILE *diag, nvmx_replay_verdict_fn fn, void *ctx,
-		     struct nvmx_replay **out)
+static int replay_open_input(struct nvmx_input *in, const char *path, FILE *diag,
+			     nvmx_replay_verdict_fn fn, void *ctx, struct nvmx_replay **out)
 {
 	struct nvmx_replay *r;
 	int err;
 
 	*out = NULL;
 	r = calloc(1, sizeof(*r));
-	if (!r)
+	if (!r) {
+		nvmx_input_close(in);
 		return -ENOMEM;
+	}
 	r->path = path;
 	r->diag = diag;
 	r->fn = fn;
 	r->ctx = ctx;
-	err = nvmx_reader_open(path, &r->rd);
+	err = nvmx_reader_open_input(in, &r->rd);
 	if (err) {
 		free(r);
 		return err;
 	}
 	*out = r;
 	return 0;
+}
+
+int nvmx_replay_open(const char *path, FILE *diag, nvmx_replay_verdict_fn fn, void *ctx,
+		     struct nvmx_replay **out)
+{
+	struct nvmx_input *in;
+	int err = nvmx_input_open(path, &in);
+
+	*out = NULL;
+	return err ? err : replay_open_input(in, path, diag, fn, ctx, out);
 }
 
 /* Reads lines until an event (0, in r->ahead), the end (1) or an error; the rest is handled. */
@@ -163,10 +212,14 @@ static int read_ahead(struct nvmx_replay *r)
 			}
 			break;
 		case NVMX_LINE_MALFORMED:
+			if (r->stats.malformed < NVMX_REPLAY_KEPT_MALFORMED) {
+				struct nvmx_replay_malformed *m =
+					&r->stats.first_malformed[r->stats.malformed];
+
+				m->line = r->stats.lines;
+				snprintf(m->expected, sizeof(m->expected), "%s", ln->expected);
+			}
 			r->stats.malformed++;
-			if (r->diag)
-				fprintf(r->diag, "%s:%" PRIu64 ": expected %s\n", r->path,
-					r->stats.lines, ln->expected);
 			break;
 		case NVMX_LINE_SKIP:
 			break;
@@ -174,13 +227,9 @@ static int read_ahead(struct nvmx_replay *r)
 		if (err)
 			return err;
 	}
-	if (len != -1) {
-		/* a truncated or corrupt .xz: what was read counts, the rest is reported */
-		r->stats.malformed++;
-		if (r->diag)
-			fprintf(r->diag, "%s:%" PRIu64 ": expected more data: %s\n", r->path,
-				r->stats.lines + 1, strerror((int)-len));
-	}
+	/* I/O, memory, a truncated or corrupt .xz, a line too long: the capture cannot be read */
+	if (len != -1)
+		return (int)len;
 	return 1;
 }
 
@@ -211,6 +260,8 @@ int nvmx_replay_until(struct nvmx_replay *r, uint64_t until_ns)
 			if (err > 0) {
 				/* exits still undecided when the capture ends are unattributed */
 				r->ended = true;
+				if (r->diag)
+					nvmx_replay_write_malformed(r->diag, r->path, &r->stats);
 				return lose(r, r->last_ts, NVMX_EV_END);
 			}
 		}
@@ -240,17 +291,36 @@ void nvmx_replay_close(struct nvmx_replay *r)
 		return;
 	nvmx_reader_close(r->rd);
 	free(r->threads);
+	free(r->slots);
 	free(r);
 }
 
-/* A capture does not say which process a thread belongs to: every thread counts as process 0. */
+/*
+ * A capture does not say which process a thread belongs to: every thread counts as process 0.
+ * The summary is of the whole capture, so the counters' keys need no thread either: with one
+ * key per thread, their linear lookup made 100k threads quadratic (minutes).
+ */
 static int add_to_counters(void *ctx, uint32_t tid, const struct nvmx_verdict *v)
 {
-	return nvmx_counters_add_verdict(ctx, v, 0, tid);
+	(void)tid;
+	return nvmx_counters_add_verdict(ctx, v, 0, 0);
 }
 
 int nvmx_replay_path(const char *path, struct nvmx_summary **out, struct nvmx_replay_stats *stats,
 		     FILE *diag)
+{
+	struct nvmx_input *in;
+	int err;
+
+	*out = NULL;
+	if (stats)
+		memset(stats, 0, sizeof(*stats));
+	err = nvmx_input_open(path, &in);
+	return err ? err : nvmx_replay_input(in, path, out, stats, diag);
+}
+
+int nvmx_replay_input(struct nvmx_input *in, const char *path, struct nvmx_summary **out,
+		      struct nvmx_replay_stats *stats, FILE *diag)
 {
 	struct nvmx_counters counts = { 0 };
 	struct nvmx_summary *sum;
@@ -261,9 +331,11 @@ int nvmx_replay_path(const char *path, struct nvmx_summary **out, struct nvmx_re
 	if (stats)
 		memset(stats, 0, sizeof(*stats));
 	sum = nvmx_summary_new();
-	if (!sum)
+	if (!sum) {
+		nvmx_input_close(in);
 		return -ENOMEM;
-	err = nvmx_replay_open(path, diag, add_to_counters, &counts, &r);
+	}
+	err = replay_open_input(in, path, diag, add_to_counters, &counts, &r);
 	if (!err)
 		err = nvmx_replay_until(r, UINT64_MAX);
 	if (r && stats)
@@ -278,4 +350,59 @@ int nvmx_replay_path(const char *path, struct nvmx_summary **out, struct nvmx_re
 	}
 	*out = sum;
 	return 0;
+}
+
+const char *nvmx_replay_strerror(int err, int *line_too)
+{
+	*line_too = 0;
+	switch (err) {
+	case -EOVERFLOW:
+		*line_too = 1;
+		return "a line longer than 65536 bytes: not a trace";
+	case -EPROTO:
+		return "truncated .xz: the compressed data ends mid-stream";
+	case -EBADMSG:
+		return "corrupt .xz data";
+	case -ENOMEM:
+		return "out of memory";
+	default:
+		return strerror(-err);
+	}
+}
+
+int nvmx_replay_check(const struct nvmx_replay_stats *st, const char *path, char *msg, size_t len)
+{
+	const struct nvmx_replay_malformed *m = &st->first_malformed[0];
+
+	if (!st->events && st->malformed) {
+		snprintf(msg, len, "%s:%" PRIu64 ": not a KVM trace: expected %s", path, m->line,
+			 m->expected);
+		return -EINVAL;
+	}
+	if (!st->events) {
+		snprintf(msg, len, "%s: not a KVM trace: no KVM event in %" PRIu64 " lines", path,
+			 st->lines);
+		return -EINVAL;
+	}
+	if (st->malformed > st->events) {
+		snprintf(msg, len,
+			 "%s: not a KVM trace: %" PRIu64 " malformed lines, more than its %" PRIu64
+			 " events (the first at line %" PRIu64 ": expected %s)",
+			 path, st->malformed, st->events, m->line, m->expected);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+void nvmx_replay_write_malformed(FILE *f, const char *path, const struct nvmx_replay_stats *st)
+{
+	uint64_t kept = st->malformed < NVMX_REPLAY_KEPT_MALFORMED ? st->malformed
+								   : NVMX_REPLAY_KEPT_MALFORMED;
+
+	for (uint64_t i = 0; i < kept; i++)
+		fprintf(f, "%s:%" PRIu64 ": expected %s\n", path, st->first_malformed[i].line,
+			st->first_malformed[i].expected);
+	if (st->malformed > kept)
+		fprintf(f, "%s: ... and %" PRIu64 " more malformed lines\n", path,
+			st->malformed - kept);
 }

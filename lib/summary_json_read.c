@@ -4,6 +4,7 @@
  * the keys "breakdown", "l0_handled" and "vectoring" (include/nvmx/breakdown.h).
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include <json-c/json.h>
 
 #include "nvmx/exit_reasons.h"
+#include "nvmx/input.h"
 #include "summary_int.h"
 
 /*
@@ -56,17 +58,20 @@ static int nvmx_json_get_u64(struct nvmx_json_reader *r, struct json_object *o, 
 			     size_t i, const char *key, uint64_t *v)
 {
 	struct json_object *f;
-	int64_t x;
 
 	if (!json_object_object_get_ex(o, key, &f))
 		return nvmx_json_fail(r, "%s[%zu]: missing \"%s\"", arr, i, key);
-	if (!json_object_is_type(f, json_type_int))
+	switch (nvmx_json_count(f, v)) {
+	case 0:
+		return 0;
+	case -EINVAL:
 		return nvmx_json_fail(r, "%s[%zu]: \"%s\" is not an integer", arr, i, key);
-	x = json_object_get_int64(f);
-	if (x < 0)
+	case -EDOM:
 		return nvmx_json_fail(r, "%s[%zu]: \"%s\" is negative", arr, i, key);
-	*v = (uint64_t)x;
-	return 0;
+	default:
+		return nvmx_json_fail(r, "%s[%zu]: \"%s\" is out of range (above %" PRId64 ")", arr,
+				      i, key, INT64_MAX);
+	}
 }
 
 static int nvmx_json_get_isa(struct nvmx_json_reader *r, struct json_object *o, const char *arr,
@@ -305,9 +310,8 @@ static int read_top_u64(struct nvmx_json_reader *r, struct json_object *root, co
 	*present = json_object_object_get_ex(root, key, &f);
 	if (!*present)
 		return 0;
-	if (!json_object_is_type(f, json_type_int) || json_object_get_int64(f) < 0)
-		return nvmx_json_fail(r, "\"%s\" is not a non-negative integer", key);
-	*v = (uint64_t)json_object_get_int64(f);
+	if (nvmx_json_count(f, v))
+		return nvmx_json_fail(r, "\"%s\" is not an integer 0..%" PRId64, key, INT64_MAX);
 	return 0;
 }
 
@@ -352,10 +356,9 @@ static int get_buckets(struct nvmx_json_reader *r, struct json_object *o, const 
 	for (size_t k = 0; k < NVMX_HIST_BUCKETS; k++) {
 		struct json_object *x = json_object_array_get_idx(f, k);
 
-		if (!json_object_is_type(x, json_type_int) || json_object_get_int64(x) < 0)
+		if (nvmx_json_count(x, &b[k]))
 			return nvmx_json_fail(r, "%s[%zu]: \"%s\"[%zu] is not a count", arr, i, key,
 					      k);
-		b[k] = (uint64_t)json_object_get_int64(x);
 	}
 	return 0;
 }
@@ -411,15 +414,14 @@ static int read_breakdown(struct nvmx_json_reader *r, struct json_object *root,
 		json_object_object_foreach(l1, name, val)
 		{
 			uint32_t l1_isa = isa, l1_reason;
+			uint64_t n_l1;
 
 			if (nvmx_reason_from_name(name, strlen(name), &l1_isa, &l1_reason) ||
-			    l1_isa != isa || !json_object_is_type(val, json_type_int) ||
-			    json_object_get_int64(val) < 0)
+			    l1_isa != isa || nvmx_json_count(val, &n_l1))
 				return nvmx_json_fail(
 					r, "breakdown[%zu]: l1_exits \"%s\" is not REASON: count",
 					i, name);
-			if (nvmx_summary_add_breakdown_l1(s, isa, reason, l1_reason,
-							  (uint64_t)json_object_get_int64(val)))
+			if (nvmx_summary_add_breakdown_l1(s, isa, reason, l1_reason, n_l1))
 				return nvmx_json_fail(r, "breakdown[%zu]: out of memory", i);
 		}
 	}
@@ -555,16 +557,25 @@ out:
 
 struct nvmx_summary *nvmx_summary_read_json(const char *path, char *err, size_t errlen)
 {
-	struct json_object *root = json_object_from_file(path);
+	struct json_object *root;
 	struct nvmx_summary *s;
 
-	if (!root) {
-		snprintf(err, errlen, "%s: %s", path, json_util_get_last_err());
-		/* json-c ends its message with a newline */
-		err[strcspn(err, "\n")] = '\0';
+	if (nvmx_json_read_path(path, &root, err, errlen))
 		return NULL;
-	}
 	s = read_root(root, path, err, errlen);
+	json_object_put(root);
+	return s;
+}
+
+struct nvmx_summary *nvmx_summary_read_json_input(struct nvmx_input *in, const char *name,
+						  char *err, size_t errlen)
+{
+	struct json_object *root;
+	struct nvmx_summary *s;
+
+	if (nvmx_input_read_json(in, name, &root, err, errlen))
+		return NULL;
+	s = read_root(root, name, err, errlen);
 	json_object_put(root);
 	return s;
 }

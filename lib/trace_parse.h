@@ -34,9 +34,19 @@ void nvmx_parse_line(const char *line, size_t len, struct nvmx_line *out);
 
 /* A capture opened for reading lines; xz is detected by its magic, not by the name. */
 struct nvmx_reader;
+struct nvmx_input;
+
+/* The longest line read: a tracefs line is < 1 KiB; a longer one is not a trace (-EOVERFLOW). */
+#define NVMX_LINE_MAX 65536
 
 int nvmx_reader_open(const char *path, struct nvmx_reader **out);
-/* Returns the length of the next line (without '\n') in *line, -1 at the end, or -errno. */
+/* The same on an input already open (pipes too); the reader owns in, even on failure. */
+int nvmx_reader_open_input(struct nvmx_input *in, struct nvmx_reader **out);
+/*
+ * Returns the length of the next line (without '\n') in *line, -1 at the end, or -errno:
+ * -EOVERFLOW a line longer than NVMX_LINE_MAX, -EPROTO a truncated .xz, -EBADMSG a corrupt one,
+ * -ENOMEM, -EIO...
+ */
 long nvmx_reader_next(struct nvmx_reader *r, const char **line);
 void nvmx_reader_close(struct nvmx_reader *r);
 

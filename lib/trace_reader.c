@@ -8,15 +8,16 @@
 
 #include <lzma.h>
 
+#include "nvmx/input.h"
 #include "trace_parse.h"
 
 struct nvmx_reader {
-	FILE *f;
+	struct nvmx_input *in;
 	bool xz;
 	bool in_eof;
 	bool out_eof;
 	lzma_stream strm;
-	uint8_t in[1 << 16];
+	uint8_t xin[1 << 16];
 	uint8_t out[1 << 16];
 	size_t out_pos, out_len;
 	char *line;
@@ -27,27 +28,32 @@ static const uint8_t xz_magic[6] = { 0xfd, '7', 'z', 'X', 'Z', 0x00 };
 
 int nvmx_reader_open(const char *path, struct nvmx_reader **out)
 {
+	struct nvmx_input *in;
+	int err = nvmx_input_open(path, &in);
+
+	*out = NULL;
+	return err ? err : nvmx_reader_open_input(in, out);
+}
+
+int nvmx_reader_open_input(struct nvmx_input *in, struct nvmx_reader **out)
+{
 	struct nvmx_reader *r;
-	uint8_t magic[6];
+	const unsigned char *magic;
 	size_t n;
 	int err;
 
 	*out = NULL;
 	r = calloc(1, sizeof(*r));
-	if (!r)
+	if (!r) {
+		nvmx_input_close(in);
 		return -ENOMEM;
-	r->f = fopen(path, "rb");
-	if (!r->f) {
-		err = -errno;
-		goto fail;
 	}
-	n = fread(magic, 1, sizeof(magic), r->f);
-	if (ferror(r->f)) {
-		err = -EIO;
+	r->in = in;
+	/* looked at, not consumed: a pipe cannot be rewound */
+	err = nvmx_input_peek(in, sizeof(xz_magic), &magic, &n);
+	if (err)
 		goto fail;
-	}
-	rewind(r->f);
-	r->xz = n == sizeof(magic) && !memcmp(magic, xz_magic, sizeof(magic));
+	r->xz = n >= sizeof(xz_magic) && !memcmp(magic, xz_magic, sizeof(xz_magic));
 	if (r->xz) {
 		lzma_stream init = LZMA_STREAM_INIT;
 
@@ -69,10 +75,10 @@ fail:
 static long refill(struct nvmx_reader *r)
 {
 	if (!r->xz) {
-		size_t n = fread(r->out, 1, sizeof(r->out), r->f);
+		ssize_t n = nvmx_input_read(r->in, r->out, sizeof(r->out));
 
-		if (!n && ferror(r->f))
-			return -EIO;
+		if (n < 0)
+			return n;
 		r->out_pos = 0;
 		r->out_len = n;
 		return (long)n;
@@ -85,20 +91,22 @@ static long refill(struct nvmx_reader *r)
 		lzma_ret ret;
 
 		if (!r->strm.avail_in && !r->in_eof) {
-			size_t n = fread(r->in, 1, sizeof(r->in), r->f);
+			ssize_t n = nvmx_input_read(r->in, r->xin, sizeof(r->xin));
 
-			if (!n && ferror(r->f))
-				return -EIO;
+			if (n < 0)
+				return n;
 			if (!n)
 				r->in_eof = true;
-			r->strm.next_in = r->in;
-			r->strm.avail_in = n;
+			r->strm.next_in = r->xin;
+			r->strm.avail_in = (size_t)n;
 		}
 		ret = lzma_code(&r->strm, r->in_eof ? LZMA_FINISH : LZMA_RUN);
 		if (ret == LZMA_STREAM_END) {
 			r->out_eof = true;
 			break;
 		}
+		if (ret == LZMA_BUF_ERROR && r->in_eof)
+			return -EPROTO; /* the input ended inside a stream: truncated */
 		if (ret != LZMA_OK)
 			return ret == LZMA_MEM_ERROR ? -ENOMEM : -EBADMSG;
 	}
@@ -127,6 +135,8 @@ long nvmx_reader_next(struct nvmx_reader *r, const char **line)
 		}
 		nl = memchr(r->out + r->out_pos, '\n', r->out_len - r->out_pos);
 		take = nl ? (size_t)(nl - (r->out + r->out_pos)) : r->out_len - r->out_pos;
+		if (r->line_len + take > NVMX_LINE_MAX)
+			return -EOVERFLOW; /* not a trace: its lines are < 1 KiB */
 		if (r->line_len + take + 1 > r->line_cap) {
 			size_t cap = r->line_cap ? r->line_cap : 256;
 			char *p;
@@ -158,8 +168,7 @@ void nvmx_reader_close(struct nvmx_reader *r)
 		return;
 	if (r->xz)
 		lzma_end(&r->strm);
-	if (r->f)
-		fclose(r->f);
+	nvmx_input_close(r->in);
 	free(r->line);
 	free(r);
 }

@@ -107,7 +107,10 @@ static void usage(FILE *f)
 		"  nvmx up --lab                            no nested guests here? the lab has "
 		"some\n"
 		"\n"
-		"Exit status: 0; 1 on errors (the reason on stderr); 2 on bad usage.\n");
+		"Exit status: 0; 2 on bad usage, or on input nvmxtop cannot use: a --replay FILE\n"
+		"that cannot be read or is not a usable capture (nvmx replay --help), an nvmxd\n"
+		"answer that is not the document nvmxtop reads; 1 on other errors (no nvmxd, no\n"
+		"root...). The reason is one line on stderr.\n");
 }
 
 static int parse_double(const char *s, double *out)
@@ -288,6 +291,7 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct top_run r = { .delay_s = 1, .rate = true, .sort = TOP_SORT_L2 };
+	bool bad_input;
 	const char *replay = NULL, *ready = NULL, *why = NULL, *connect = NULL;
 	bool batch = false, json = false, bpf_stats = true, standalone = false, verbose = false;
 	char src_why[512] = "";
@@ -411,7 +415,7 @@ int main(int argc, char **argv)
 			fprintf(stderr,
 				"nvmxtop: without root, a capture can be watched: nvmxtop "
 				"--replay FILE (nvmx replay --help says how to make one)\n");
-		return 1;
+		return replay ? 2 : 1; /* a capture that cannot be read: 2, as nvmx replay */
 	}
 	/* batch shows totals (with L2/s beside them) and sorts by them: rows keep their order */
 	if (batch)
@@ -419,9 +423,10 @@ int main(int argc, char **argv)
 	err = batch ? run_batch(&r, json) : top_tui_run(&r);
 	if (err)
 		fprintf(stderr, "nvmxtop: %s\n", r.src->why[0] ? r.src->why : strerror(-err));
+	bad_input = err && r.src->bad_input;
 	top_source_free(r.src);
 	top_sample_free(&r.prev);
 	top_sample_free(&r.cur);
 	top_sample_free(&r.next);
-	return err ? 1 : 0;
+	return bad_input ? 2 : err ? 1 : 0;
 }

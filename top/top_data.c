@@ -122,7 +122,9 @@ void top_sample_sort(struct top_sample *s)
 {
 	size_t out = 0;
 
-	qsort(s->entries, s->n_entries, sizeof(*s->entries), entry_cmp);
+	/* never qsort(NULL, 0): undefined (its array is declared non-null) */
+	if (s->n_entries > 1)
+		qsort(s->entries, s->n_entries, sizeof(*s->entries), entry_cmp);
 	/* one entry per key, whatever the source gave */
 	for (size_t i = 0; i < s->n_entries; i++) {
 		if (out && !key_cmp(&s->entries[out - 1], &s->entries[i])) {
@@ -447,14 +449,18 @@ int top_view_build(struct top_view *v, const struct top_sample *prev, const stru
 		}
 		add_stats(&r->st, e, &d);
 	}
-	qsort_r(v->vms, v->n_vms, sizeof(*v->vms), cmp_vm, &sc);
+	/* never qsort_r(NULL, 0): undefined (its array is declared non-null) */
+	if (v->n_vms > 1)
+		qsort_r(v->vms, v->n_vms, sizeof(*v->vms), cmp_vm, &sc);
 	for (size_t i = 0; i < v->n_vms; i++) {
 		struct top_vm *vm = &v->vms[i];
 
-		qsort_r(vm->vcpus, vm->n_vcpus, sizeof(*vm->vcpus), cmp_vcpu, &sc);
+		if (vm->n_vcpus > 1)
+			qsort_r(vm->vcpus, vm->n_vcpus, sizeof(*vm->vcpus), cmp_vcpu, &sc);
 		for (size_t j = 0; j < vm->n_vcpus; j++)
-			qsort_r(vm->vcpus[j].reasons, vm->vcpus[j].n_reasons,
-				sizeof(*vm->vcpus[j].reasons), cmp_reason, &sc);
+			if (vm->vcpus[j].n_reasons > 1)
+				qsort_r(vm->vcpus[j].reasons, vm->vcpus[j].n_reasons,
+					sizeof(*vm->vcpus[j].reasons), cmp_reason, &sc);
 	}
 	return 0;
 nomem:

@@ -33,6 +33,7 @@ struct top_source {
 	char note[256]; /* shown under the header: e.g. no nested guest seen yet, and why */
 	bool live;	/* counts come from the running kernel (refresh on wall time) */
 	bool retry;	/* a failed sample may work next time (a remote nvmxd): keep going */
+	bool bad_input; /* the last error is input nvmxtop cannot use: exit status 2 */
 };
 
 /*

@@ -8,6 +8,8 @@
  * and, with --bpf-stats, the programs' run time. Plain HTTP/1.0, one request a refresh.
  */
 #include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +20,7 @@
 
 #include "nvmx/breakdown.h"
 #include "nvmx/exit_reasons.h"
+#include "nvmx/input.h"
 #include "collect.h"
 #include "http_get.h"
 #include "top_source.h"
@@ -44,22 +47,65 @@ static const char *get_body(struct nvmxd_source *ns, const char *path, int *err)
 	return *err ? NULL : body;
 }
 
-static uint64_t u64_of(struct json_object *o, const char *key)
+/*
+ * The answer is not what nvmxtop reads: why says where ("vms[0].vcpus[1]: ...") and the
+ * sample fails with -EPROTO (exit status 2: json-c asserted on a non-array before).
+ */
+__attribute__((format(printf, 2, 3))) static int bad_doc(struct nvmxd_source *ns, const char *fmt,
+							 ...);
+
+static int bad_doc(struct nvmxd_source *ns, const char *fmt, ...)
+{
+	char what[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	snprintf(ns->src.why, sizeof(ns->src.why),
+		 "nvmxd's /api/v1/summary at %s:%s is not the document nvmxtop reads: %s",
+		 ns->http.host, ns->http.port, what);
+	ns->src.bad_input = true;
+	return -EPROTO;
+}
+
+/* A count (nvmx_json_count: 0..INT64_MAX); -EPROTO else. */
+static int count_value(struct json_object *v, __u64 *out)
+{
+	uint64_t x;
+	int err = nvmx_json_count(v, &x);
+
+	*out = x;
+	return err ? -EPROTO : 0;
+}
+
+/* The count o[key]: 0 when absent, -EPROTO when not a count. */
+static int count_of(struct json_object *o, const char *key, __u64 *out)
 {
 	struct json_object *v;
 
+	*out = 0;
 	if (!json_object_object_get_ex(o, key, &v))
 		return 0;
-	return (uint64_t)json_object_get_int64(v);
+	return count_value(v, out);
 }
 
 static const char *str_of(struct json_object *o, const char *key)
 {
 	struct json_object *v;
 
-	if (!json_object_object_get_ex(o, key, &v))
+	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
 		return NULL;
 	return json_object_get_string(v);
+}
+
+/* o[key] when it is an array, NULL when absent; -EPROTO when it is something else. */
+static int array_of(struct json_object *o, const char *key, struct json_object **arr)
+{
+	*arr = NULL;
+	if (!json_object_object_get_ex(o, key, arr) || !*arr)
+		return 0;
+	return json_object_is_type(*arr, json_type_array) ? 0 : -EPROTO;
 }
 
 static int outcome_of(const char *name, uint32_t *out)
@@ -73,19 +119,24 @@ static int outcome_of(const char *name, uint32_t *out)
 }
 
 /* One "latency" entry of a vCPU: an exit key of the counters and its value. */
-static int add_latency(struct nvmx_counters *c, uint32_t tgid, uint32_t tid, struct json_object *l)
+static int add_latency(struct nvmxd_source *ns, struct nvmx_counters *c, uint32_t tgid,
+		       uint32_t tid, struct json_object *l, const char *where)
 {
 	const char *outcome = str_of(l, "outcome"), *isa = str_of(l, "isa"),
 		   *reason = str_of(l, "reason");
 	struct nvmx_exit_key k = { .tgid = tgid, .tid = tid };
 	struct nvmx_hist h = { 0 };
+	static const char *const keys[] = { "count", "timed", "sum_ns" };
+	__u64 *vals[] = { &h.count, &h.timed, &h.sum_ns };
 
+	if (!json_object_is_type(l, json_type_object))
+		return bad_doc(ns, "%s: not an object", where);
 	if (outcome_of(outcome, &k.outcome) || !isa || nvmx_isa_from_name(isa, &k.isa) || !reason ||
 	    nvmx_reason_from_name(reason, strlen(reason), &k.isa, &k.reason))
-		return -EINVAL;
-	h.count = u64_of(l, "count");
-	h.timed = u64_of(l, "timed");
-	h.sum_ns = u64_of(l, "sum_ns");
+		return bad_doc(ns, "%s: outcome, isa or reason unknown", where);
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (count_of(l, keys[i], vals[i]))
+			return bad_doc(ns, "%s: \"%s\" is not a count", where, keys[i]);
 	return h.count ? nvmx_counters_add_exit(c, &k, (const __u64 *)&h) : 0;
 }
 
@@ -93,7 +144,8 @@ static int add_latency(struct nvmx_counters *c, uint32_t tgid, uint32_t tid, str
  * One "breakdown" entry of a VM's summary: its complete round trips and the L1 exits in them, per
  * VM only (nvmxd's maps have no vCPU in the breakdown key).
  */
-static int add_round_trips(struct nvmx_counters *c, uint32_t tgid, struct json_object *b)
+static int add_round_trips(struct nvmxd_source *ns, struct nvmx_counters *c, uint32_t tgid,
+			   struct json_object *b, const char *where)
 {
 	const char *isa = str_of(b, "isa"), *reason = str_of(b, "reason");
 	struct nvmx_bd_key k = { .tgid = tgid, .kind = NVMX_BD_ROUND_TRIP };
@@ -101,22 +153,32 @@ static int add_round_trips(struct nvmx_counters *c, uint32_t tgid, struct json_o
 	struct nvmx_bd_value *v;
 	struct json_object *l1;
 	__u64 n;
-	int err;
+	int err = 0;
 
+	if (!json_object_is_type(b, json_type_object))
+		return bad_doc(ns, "%s: not an object", where);
 	if (!isa || nvmx_isa_from_name(isa, &k.isa) || !reason ||
 	    nvmx_reason_from_name(reason, strlen(reason), &k.isa, &k.reason))
-		return -EINVAL;
+		return bad_doc(ns, "%s: isa or reason unknown", where);
 	v = calloc(1, sizeof(*v));
 	if (!v)
 		return -ENOMEM;
-	v->count = u64_of(b, "round_trips");
-	for (uint32_t p = 0; p < NVMX_RT_PARTS; p++)
-		v->sum_ns[p] = u64_of(b, nvmx_bd_part_name(p));
-	err = v->count ? nvmx_counters_add_bd(c, &k, (const __u64 *)v) : 0;
+	if (count_of(b, "round_trips", &n))
+		err = bad_doc(ns, "%s: \"round_trips\" is not a count", where);
+	v->count = n;
+	for (uint32_t p = 0; p < NVMX_RT_PARTS && !err; p++) {
+		if (count_of(b, nvmx_bd_part_name(p), &n))
+			err = bad_doc(ns, "%s: \"%s\" is not a count", where, nvmx_bd_part_name(p));
+		v->sum_ns[p] = n;
+	}
+	if (!err && v->count)
+		err = nvmx_counters_add_bd(c, &k, (const __u64 *)v);
 	free(v);
 	lk.isa = k.isa;
 	lk.reason = k.reason;
-	if (!err && (n = u64_of(b, "l1_exits_overflow"))) {
+	if (!err && count_of(b, "l1_exits_overflow", &n))
+		err = bad_doc(ns, "%s: \"l1_exits_overflow\" is not a count", where);
+	if (!err && n) {
 		lk.l1_reason = NVMX_BD_L1_OVERFLOW;
 		err = nvmx_counters_add_bd_l1(c, &lk, &n);
 	}
@@ -128,8 +190,10 @@ static int add_round_trips(struct nvmx_counters *c, uint32_t tgid, struct json_o
 		uint32_t l1_isa = k.isa;
 
 		if (nvmx_reason_from_name(name, strlen(name), &l1_isa, &lk.l1_reason))
-			return -EINVAL;
-		n = (__u64)json_object_get_int64(count);
+			return bad_doc(ns, "%s: \"l1_exits\": \"%s\" is not an exit reason", where,
+				       name);
+		if (count_value(count, &n))
+			return bad_doc(ns, "%s: \"l1_exits\": \"%s\" is not a count", where, name);
 		err = nvmx_counters_add_bd_l1(c, &lk, &n);
 		if (err)
 			return err;
@@ -137,69 +201,107 @@ static int add_round_trips(struct nvmx_counters *c, uint32_t tgid, struct json_o
 	return 0;
 }
 
+/* A VM's vCPUs: their "latency" entries into the counters. */
+static int add_vcpus(struct nvmxd_source *ns, struct nvmx_counters *c, uint32_t tgid,
+		     struct json_object *vm, size_t i)
+{
+	struct json_object *vcpus;
+	char where[96];
+	int err = 0;
+
+	if (array_of(vm, "vcpus", &vcpus))
+		return bad_doc(ns, "vms[%zu]: \"vcpus\" is not an array", i);
+	for (size_t j = 0; vcpus && j < json_object_array_length(vcpus) && !err; j++) {
+		struct json_object *vc = json_object_array_get_idx(vcpus, j), *lat;
+		__u64 tid;
+
+		if (!json_object_is_type(vc, json_type_object))
+			return bad_doc(ns, "vms[%zu].vcpus[%zu]: not an object", i, j);
+		if (count_of(vc, "tid", &tid) || tid > UINT32_MAX)
+			return bad_doc(ns, "vms[%zu].vcpus[%zu]: \"tid\" is not a thread id", i, j);
+		if (array_of(vc, "latency", &lat))
+			return bad_doc(ns, "vms[%zu].vcpus[%zu]: \"latency\" is not an array", i,
+				       j);
+		for (size_t k = 0; lat && k < json_object_array_length(lat) && !err; k++) {
+			snprintf(where, sizeof(where), "vms[%zu].vcpus[%zu]: latency[%zu]", i, j,
+				 k);
+			err = add_latency(ns, c, tgid, (uint32_t)tid,
+					  json_object_array_get_idx(lat, k), where);
+		}
+	}
+	return err;
+}
+
 static int parse_summary(struct nvmxd_source *ns, struct json_object *doc, struct top_sample *out)
 {
 	struct json_object *vms, *self, *progs;
 	struct nvmx_counters c = { 0 };
+	char where[96];
 	int err = 0;
 
-	if (!json_object_object_get_ex(doc, "vms", &vms) ||
-	    !json_object_is_type(vms, json_type_array)) {
-		snprintf(ns->src.why, sizeof(ns->src.why),
-			 "nvmxd's /api/v1/summary has no \"vms\": not the document nvmxtop reads");
-		return -EPROTO;
-	}
+	if (!json_object_is_type(doc, json_type_object) ||
+	    !json_object_object_get_ex(doc, "vms", &vms) ||
+	    !json_object_is_type(vms, json_type_array))
+		return bad_doc(ns, "no \"vms\" array");
 	for (size_t i = 0; i < json_object_array_length(vms) && !err; i++) {
-		struct json_object *vm = json_object_array_get_idx(vms, i), *vcpus, *summary, *bds;
-		uint32_t tgid = (uint32_t)u64_of(vm, "pid");
-		const char *name = str_of(vm, "name");
+		struct json_object *vm = json_object_array_get_idx(vms, i), *summary, *bds;
+		const char *name;
+		__u64 pid;
 
-		err = top_sample_set_name(out, tgid, name ? name : "?");
+		if (!json_object_is_type(vm, json_type_object)) {
+			err = bad_doc(ns, "vms[%zu]: not an object", i);
+			break;
+		}
+		if (count_of(vm, "pid", &pid) || pid > UINT32_MAX) {
+			err = bad_doc(ns, "vms[%zu]: \"pid\" is not a process id", i);
+			break;
+		}
+		name = str_of(vm, "name");
+		err = top_sample_set_name(out, (uint32_t)pid, name ? name : "?");
 		if (!err && json_object_object_get_ex(vm, "summary", &summary) &&
+		    json_object_is_type(summary, json_type_object) &&
 		    json_object_object_get_ex(summary, "breakdown", &bds) &&
 		    json_object_is_type(bds, json_type_array))
-			for (size_t k = 0; k < json_object_array_length(bds) && !err; k++)
-				err = add_round_trips(&c, tgid, json_object_array_get_idx(bds, k));
-		if (err || !json_object_object_get_ex(vm, "vcpus", &vcpus))
-			continue;
-		for (size_t j = 0; j < json_object_array_length(vcpus) && !err; j++) {
-			struct json_object *vc = json_object_array_get_idx(vcpus, j), *lat;
-			uint32_t tid = (uint32_t)u64_of(vc, "tid");
-
-			if (!json_object_object_get_ex(vc, "latency", &lat))
-				continue;
-			for (size_t k = 0; k < json_object_array_length(lat) && !err; k++)
-				err = add_latency(&c, tgid, tid, json_object_array_get_idx(lat, k));
-		}
+			for (size_t k = 0; k < json_object_array_length(bds) && !err; k++) {
+				snprintf(where, sizeof(where), "vms[%zu]: breakdown[%zu]", i, k);
+				err = add_round_trips(ns, &c, (uint32_t)pid,
+						      json_object_array_get_idx(bds, k), where);
+			}
+		if (!err)
+			err = add_vcpus(ns, &c, (uint32_t)pid, vm, i);
 	}
 	/* the counters nvmxd has, as nvmxtop's other sources give them */
 	if (!err)
 		err = top_sample_add_counters(out, &c, false);
 	nvmx_counters_free(&c);
-	if (err) {
-		if (err == -EINVAL)
-			snprintf(ns->src.why, sizeof(ns->src.why),
-				 "nvmxd's /api/v1/summary has a latency or breakdown entry nvmxtop "
-				 "cannot read (outcome, isa or reason unknown)");
+	if (err)
 		return err;
-	}
-	if (json_object_object_get_ex(doc, "nvmxd", &self)) {
+	if (json_object_object_get_ex(doc, "nvmxd", &self) &&
+	    json_object_is_type(self, json_type_object)) {
 		struct json_object *st;
+		__u64 failures, drops, ns_run;
 
-		out->lost_events =
-			u64_of(self, "map_update_failures") + u64_of(self, "ringbuf_drops");
+		if (count_of(self, "map_update_failures", &failures) ||
+		    count_of(self, "ringbuf_drops", &drops))
+			return bad_doc(ns, "nvmxd: a lost count is not a count");
+		out->lost_events = failures + drops;
 		out->overhead_known = json_object_object_get_ex(self, "bpf_stats_enabled", &st) &&
 				      json_object_get_boolean(st);
-		if (out->overhead_known && json_object_object_get_ex(self, "programs", &progs))
-			for (size_t i = 0; i < json_object_array_length(progs); i++) {
-				struct json_object *p = json_object_array_get_idx(progs, i), *b;
+		if (out->overhead_known && array_of(self, "programs", &progs))
+			return bad_doc(ns, "nvmxd: \"programs\" is not an array");
+		for (size_t i = 0;
+		     out->overhead_known && progs && i < json_object_array_length(progs); i++) {
+			struct json_object *p = json_object_array_get_idx(progs, i), *b;
 
-				/* the --baseline program is not nvmx's cost */
-				if (json_object_object_get_ex(p, "baseline", &b) &&
-				    json_object_get_boolean(b))
-					continue;
-				out->bpf_run_ns += u64_of(p, "run_time_ns");
-			}
+			if (!json_object_is_type(p, json_type_object) ||
+			    count_of(p, "run_time_ns", &ns_run))
+				return bad_doc(ns, "nvmxd: programs[%zu]: not a program", i);
+			/* the --baseline program is not nvmx's cost */
+			if (json_object_object_get_ex(p, "baseline", &b) &&
+			    json_object_get_boolean(b))
+				continue;
+			out->bpf_run_ns += ns_run;
+		}
 	}
 	return 0;
 }
@@ -215,10 +317,9 @@ static int nvmxd_sample(struct top_source *src, struct top_sample *out)
 	if (!body)
 		return err;
 	doc = json_tokener_parse(body);
-	if (!doc) {
-		snprintf(src->why, sizeof(src->why), "nvmxd's /api/v1/summary is not JSON");
-		return -EPROTO;
-	}
+	if (!doc)
+		return bad_doc(ns, "not JSON");
+	src->bad_input = false;
 	top_sample_reset(out);
 	err = parse_summary(ns, doc, out);
 	json_object_put(doc);

@@ -22,8 +22,34 @@ struct replay_source {
 	uint64_t now_ns; /* trace time reached */
 	bool started, ended;
 	char vm_name[64];
+	const char *path;
 	int err;
 };
+
+/* A read error of the capture, as nvmx replay says it: "PATH[:LINE]: what". */
+static int read_failed(struct replay_source *rs, int err)
+{
+	int line_too;
+	const char *what = nvmx_replay_strerror(err, &line_too);
+
+	if (line_too)
+		snprintf(rs->src.why, sizeof(rs->src.why), "%s:%llu: %s", rs->path,
+			 (unsigned long long)nvmx_replay_get_stats(rs->r)->lines + 1, what);
+	else
+		snprintf(rs->src.why, sizeof(rs->src.why), "%s: %s", rs->path, what);
+	rs->src.bad_input = err != -ENOMEM;
+	return err;
+}
+
+/* The malformed-line policy of nvmx replay (nvmx_replay_check): -EINVAL when unusable. */
+static int check_usable(struct replay_source *rs)
+{
+	if (!nvmx_replay_check(nvmx_replay_get_stats(rs->r), rs->path, rs->src.why,
+			       sizeof(rs->src.why)))
+		return 0;
+	rs->src.bad_input = true;
+	return -EINVAL;
+}
 
 /*
  * Every verdict into the counters, as nvmxd counts them. A capture does not say which process a
@@ -46,30 +72,20 @@ static int replay_sample(struct top_source *src, struct top_sample *out)
 	if (!rs->started) {
 		/* the moment before the first event: everything is still zero */
 		err = nvmx_replay_next_ts(rs->r, &first);
-		if (err == -ENODATA) {
-			snprintf(src->why, sizeof(src->why),
-				 "%s has no KVM events nvmx reads (kvm_exit, kvm_nested_*...): was "
-				 "it captured with those tracepoints enabled? (see nvmx replay "
-				 "--help)",
-				 src->what + strlen("replay of "));
-			return -ENODATA;
-		}
-		if (err) {
-			snprintf(src->why, sizeof(src->why), "reading the capture failed: %s",
-				 strerror(-err));
-			return err;
-		}
+		if (err == -ENODATA)
+			return check_usable(rs); /* no KVM event: says which line, or none */
+		if (err)
+			return read_failed(rs, err);
 		rs->now_ns = first;
 		rs->started = true;
 	} else if (!rs->ended) {
 		rs->now_ns += rs->interval_ns;
 		err = nvmx_replay_until(rs->r, rs->now_ns);
-		if (err < 0) {
-			snprintf(src->why, sizeof(src->why), "reading the capture failed: %s",
-				 strerror(-err));
-			return err;
-		}
+		if (err < 0)
+			return read_failed(rs, err);
 		rs->ended = err == 0;
+		if (rs->ended && check_usable(rs))
+			return -EINVAL;
 	}
 	top_sample_reset(out);
 	err = top_sample_add_counters(out, &rs->counts, true);
@@ -119,6 +135,7 @@ int top_source_replay_new(const char *path, double interval_s, struct top_source
 	rs->interval_ns = (uint64_t)(interval_s * 1e9);
 	if (!rs->interval_ns)
 		rs->interval_ns = 1;
+	rs->path = path;
 	snprintf(rs->src.what, sizeof(rs->src.what), "replay of %s", path);
 	snprintf(rs->vm_name, sizeof(rs->vm_name), "%s", base ? base + 1 : path);
 	snprintf(rs->src.note, sizeof(rs->src.note),
@@ -127,7 +144,7 @@ int top_source_replay_new(const char *path, double interval_s, struct top_source
 	/* malformed lines: counted by the replay; a TUI must not be overwritten by them */
 	err = nvmx_replay_open(path, NULL, on_verdict, rs, &rs->r);
 	if (err) {
-		snprintf(why, why_len, "cannot read the capture %s: %s", path, strerror(-err));
+		snprintf(why, why_len, "%s: %s", path, strerror(-err));
 		free(rs);
 		return err;
 	}

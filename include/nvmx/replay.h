@@ -11,25 +11,64 @@
 
 #include "summary.h"
 
+struct nvmx_input;
+
+/* Malformed lines kept to be reported (the first ones); the others are only counted. */
+#define NVMX_REPLAY_KEPT_MALFORMED 10
+
+struct nvmx_replay_malformed {
+	uint64_t line;	    /* 1-based */
+	char expected[160]; /* what the line should have been */
+};
+
 struct nvmx_replay_stats {
 	uint64_t lines;	      /* lines read */
 	uint64_t events;      /* events fed to the model */
-	uint64_t malformed;   /* lines that could not be parsed (each reported to diag) */
+	uint64_t malformed;   /* lines that could not be parsed (the first ones are kept below) */
 	uint64_t lost_events; /* events the capture says it lost ([LOST n EVENTS], entries) */
 	/* added: */
 	uint64_t lost_markers; /* places where events were lost (a marker may not say how many) */
 	uint64_t threads;      /* vCPU threads seen */
 	uint64_t first_ts_ns;  /* trace time of the first event fed (0: none) */
 	uint64_t last_ts_ns;   /* and of the last: the capture covers last - first */
+	/* the first min(malformed, NVMX_REPLAY_KEPT_MALFORMED) malformed lines */
+	struct nvmx_replay_malformed first_malformed[NVMX_REPLAY_KEPT_MALFORMED];
 };
 
 /*
- * Replays the capture at path into a new summary (*out). Malformed lines are reported to diag
- * (may be NULL) as "path:line: what was expected" and the rest of the file is still processed.
- * Returns 0, or a negative errno when the file cannot be read at all (then *out is NULL).
+ * Replays the capture at path into a new summary (*out). Malformed lines are counted and the
+ * first ones kept in stats; the rest of the file is still processed. At the end, diag (may be
+ * NULL) gets them as nvmx_replay_write_malformed() writes them.
+ * Returns 0, or a negative errno when the file cannot be read (then *out is NULL): see
+ * nvmx_replay_strerror(). A read error (I/O, out of memory, a truncated or corrupt .xz, a line
+ * longer than 64 KiB) is an error, never a malformed line.
  */
 int nvmx_replay_path(const char *path, struct nvmx_summary **out, struct nvmx_replay_stats *stats,
 		     FILE *diag);
+
+/* The same on an input already open (owned by the replay, even on failure); path names it. */
+int nvmx_replay_input(struct nvmx_input *in, const char *path, struct nvmx_summary **out,
+		      struct nvmx_replay_stats *stats, FILE *diag);
+
+/*
+ * What a negative errno of the replay means for a capture: "truncated .xz: ...", "a line
+ * longer than 65536 bytes: not a trace", or strerror(). line_too: whether the message is about
+ * a line (the caller names it: the line after stats->lines).
+ */
+const char *nvmx_replay_strerror(int err, int *line_too);
+
+/*
+ * Whether a replayed capture could be used: 0, or -EINVAL and msg set to one line "PATH:LINE:
+ * not a KVM trace: expected ..." or "PATH: not a KVM trace: ...". Unusable: no KVM event at all,
+ * or more malformed lines than events.
+ */
+int nvmx_replay_check(const struct nvmx_replay_stats *st, const char *path, char *msg, size_t len);
+
+/*
+ * "PATH:LINE: expected ..." for each kept malformed line, then "PATH: ... and N more malformed
+ * lines" when more were counted.
+ */
+void nvmx_replay_write_malformed(FILE *f, const char *path, const struct nvmx_replay_stats *st);
 
 /*
  * Incremental replay: a capture stepped through in trace time (nvmxtop --replay shows one
@@ -42,7 +81,10 @@ struct nvmx_replay;
 
 typedef int (*nvmx_replay_verdict_fn)(void *ctx, uint32_t tid, const struct nvmx_verdict *v);
 
-/* Opens path; diag as for nvmx_replay_path(). Returns 0 or a negative errno (*out NULL). */
+/*
+ * Opens path; diag as for nvmx_replay_path() (written to when the capture ends). Returns 0 or a
+ * negative errno (*out NULL).
+ */
 int nvmx_replay_open(const char *path, FILE *diag, nvmx_replay_verdict_fn fn, void *ctx,
 		     struct nvmx_replay **out);
 

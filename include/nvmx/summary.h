@@ -76,10 +76,16 @@ bool nvmx_reason_certain(uint32_t isa, uint32_t reason);
 int nvmx_summary_write_json(const struct nvmx_summary *s, FILE *out);
 
 /*
- * Reads what nvmx_summary_write_json() wrote. On error returns NULL and puts "file: what was
- * wrong" into err.
+ * Reads what nvmx_summary_write_json() wrote (at most NVMX_JSON_MAX_BYTES, pipes too). On error
+ * returns NULL and puts "file[:line]: what was wrong" into err: not JSON, another schema, a
+ * count that is not an integer 0..INT64_MAX...
  */
 struct nvmx_summary *nvmx_summary_read_json(const char *path, char *err, size_t errlen);
+
+/* The same from an input already open (include/nvmx/input.h), named name in the messages. */
+struct nvmx_input;
+struct nvmx_summary *nvmx_summary_read_json_input(struct nvmx_input *in, const char *name,
+						  char *err, size_t errlen);
 
 /*
  * The same from a document already parsed with json-c (root stays the caller's), for a reader

@@ -92,9 +92,9 @@ fi
 expect 2 'cannot compare: different workloads' "another workload" \
 	"$base" "$data/other-workload-6.12.json"
 head -c 2000 "$base" >"$tmp/truncated.json"
-expect 2 'truncated\.json: not a complete JSON document' "a truncated file" "$base" "$tmp/truncated.json"
+expect 2 'truncated\.json:[0-9]*: not JSON: the document ends early' "a truncated file" "$base" "$tmp/truncated.json"
 sed 's/"values"/"values" x/' "$base" >"$tmp/corrupt.json"
-expect 2 'corrupt\.json: not a complete JSON document' "a corrupt file" "$base" "$tmp/corrupt.json"
+expect 2 'corrupt\.json:[0-9]*: not JSON: ' "a corrupt file" "$base" "$tmp/corrupt.json"
 sed 's/"nvmx_bench": 1/"nvmx_bench": 2/' "$base" >"$tmp/schema2.json"
 expect 2 'schema2\.json: result schema 2, this nvmx reads 1' "another schema" "$base" "$tmp/schema2.json"
 "$nvmx" replay "$data/../6.12-qemu64-intr-N1000/trace.txt.xz" --json >"$tmp/replay.json" 2>/dev/null

@@ -33,6 +33,9 @@
 	"ext_inf1: 0x0 ext_inf2: 0x0 ext_int: 0x00000000 ext_int_err: 0x00000000\n"               \
 	"  nestedsvm-" tid " [000] d..1. " t ".000007: kvm_entry: vcpu 0, rip 0x8040\n"
 
+/* past NVMX_LINE_MAX (64 KiB) */
+#define NVMX_TEST_LONG_LINE (200 * 1024)
+
 static char path[64];
 
 static const char *file_of(const void *data, size_t len)
@@ -119,25 +122,209 @@ Test(replay, xz_capture_gives_the_same_counts_as_plain_text)
 	done(s, NULL);
 }
 
-Test(replay, truncated_xz_is_reported_and_what_was_read_counts)
+/* One reflected CPUID, xz-compressed into xz; returns its length. */
+static size_t xz_of_one_cpuid(uint8_t *xz, size_t cap)
 {
 	static const char text[] = SVM_REFLECTED_CPUID("142", "7");
+	size_t len = 0;
+
+	cr_assert_eq(lzma_easy_buffer_encode(6, LZMA_CHECK_CRC64, NULL, (const uint8_t *)text,
+					     strlen(text), xz, &len, cap),
+		     LZMA_OK);
+	return len;
+}
+
+/* The file at path cannot be read: err, no summary, the message and whether it names a line. */
+static void assert_unreadable(int err, const char *msg, int line_too, struct nvmx_replay_stats *st)
+{
+	struct nvmx_summary *s = (struct nvmx_summary *)1;
+	int got_line_too;
+
+	cr_assert_eq(nvmx_replay_path(path, &s, st, NULL), err);
+	cr_assert_null(s);
+	cr_assert_str_eq(nvmx_replay_strerror(err, &got_line_too), msg);
+	cr_assert_eq(got_line_too, line_too);
+	unlink(path);
+}
+
+/* A truncated .xz is an error of its own, never a malformed line (issue 16). */
+Test(replay, truncated_xz_is_an_error_not_a_malformed_line)
+{
 	uint8_t xz[4096];
-	size_t xz_len = 0;
+	size_t xz_len = xz_of_one_cpuid(xz, sizeof(xz));
+	struct nvmx_replay_stats st;
+
+	file_of(xz, xz_len - 20);
+	assert_unreadable(-EPROTO, "truncated .xz: the compressed data ends mid-stream", 0, &st);
+	cr_assert_eq(st.malformed, 0);
+}
+
+Test(replay, corrupt_xz_is_an_error)
+{
+	uint8_t xz[4096];
+	size_t xz_len = xz_of_one_cpuid(xz, sizeof(xz));
+	struct nvmx_replay_stats st;
+
+	memset(xz + 40, 0xa5, 40);
+	file_of(xz, xz_len);
+	assert_unreadable(-EBADMSG, "corrupt .xz data", 0, &st);
+}
+
+/* A line over 64 KiB: not a trace, and not read on into memory (a 1 GiB line was 1 GiB RSS). */
+Test(replay, a_line_longer_than_64_kib_is_an_error)
+{
+	size_t n = NVMX_TEST_LONG_LINE;
+	char *text = malloc(n);
+	struct nvmx_replay_stats st;
+
+	cr_assert_not_null(text);
+	memcpy(text, SVM_REFLECTED_CPUID("142", "7"), strlen(SVM_REFLECTED_CPUID("142", "7")));
+	memset(text + strlen(SVM_REFLECTED_CPUID("142", "7")), 'a',
+	       n - strlen(SVM_REFLECTED_CPUID("142", "7")));
+	file_of(text, n);
+	free(text);
+	assert_unreadable(-EOVERFLOW, "a line longer than 65536 bytes: not a trace", 1, &st);
+	cr_assert_eq(st.lines, 7);
+}
+
+/* A pipe cannot be rewound: what told plain from xz must still be read (issue 16). */
+static void replay_through_a_pipe(const void *data, size_t len)
+{
 	struct nvmx_replay_stats st;
 	struct nvmx_summary *s = NULL;
-	char *diag = NULL;
-	size_t dlen = 0;
-	FILE *d = open_memstream(&diag, &dlen);
+	char fdpath[32];
+	int fds[2];
 
+	cr_assert_eq(pipe(fds), 0);
+	cr_assert_lt(len, 65536); /* fits in the pipe: written before it is read */
+	cr_assert_eq(write(fds[1], data, len), (ssize_t)len);
+	close(fds[1]);
+	snprintf(fdpath, sizeof(fdpath), "/dev/fd/%d", fds[0]);
+	cr_assert_eq(nvmx_replay_path(fdpath, &s, &st, NULL), 0);
+	close(fds[0]);
+	cr_assert_eq(st.lines, 14);
+	cr_assert_eq(st.malformed, 0);
+	cr_assert_eq(nvmx_summary_exit_count(s, L2, SVM, 0x72, NVMX_HANDLED_BY_L1), 2);
+	nvmx_summary_free(s);
+}
+
+Test(replay, a_pipe_plain_or_xz_reads_all_of_it)
+{
+	static const char text[] = SVM_REFLECTED_CPUID("142", "7") SVM_REFLECTED_CPUID("142", "8");
+	uint8_t xz[4096];
+	size_t xz_len = 0;
+
+	replay_through_a_pipe(text, strlen(text));
 	cr_assert_eq(lzma_easy_buffer_encode(6, LZMA_CHECK_CRC64, NULL, (const uint8_t *)text,
 					     strlen(text), xz, &xz_len, sizeof(xz)),
 		     LZMA_OK);
-	file_of(xz, xz_len - 20);
-	cr_assert_eq(nvmx_replay_path(path, &s, &st, d), 0);
-	fclose(d);
-	cr_assert_eq(st.malformed, 1);
-	cr_assert_neq(strstr(diag, ": expected more data: "), NULL, "%s", diag);
+	replay_through_a_pipe(xz, xz_len);
+}
+
+Test(replay, malformed_lines_are_kept_up_to_ten_then_counted)
+{
+	struct nvmx_replay_stats st;
+	char *diag, *text = NULL, *out = NULL;
+	size_t tlen = 0, olen = 0;
+	FILE *t = open_memstream(&text, &tlen), *o;
+	struct nvmx_summary *s;
+
+	fputs(SVM_REFLECTED_CPUID("142", "7"), t);
+	for (int i = 0; i < 25; i++)
+		fprintf(t, "garbage %d\n", i);
+	fputs(SVM_REFLECTED_CPUID("142", "8"), t);
+	fclose(t);
+	s = replay_text(text, &st, &diag);
+	cr_assert_eq(st.malformed, 25);
+	cr_assert_eq(st.first_malformed[0].line, 8);
+	cr_assert_eq(st.first_malformed[9].line, 17);
+	o = open_memstream(&out, &olen);
+	for (int i = 8; i < 18; i++)
+		fprintf(o, "%s:%d: expected a trace line 'TASK-PID [CPU] TIMESTAMP: EVENT: BODY'\n",
+			path, i);
+	fprintf(o, "%s: ... and 15 more malformed lines\n", path);
+	fclose(o);
+	cr_assert_str_eq(diag, out); /* diag gets them at the end, as the commands print them */
+	free(out);
+	free(text);
+	done(s, diag);
+}
+
+/* The malformed-line policy: no KVM event, or more malformed lines than events, is unusable. */
+Test(replay, check_says_when_a_capture_is_unusable)
+{
+	struct nvmx_replay_stats st = { .lines = 3, .events = 0 };
+	char msg[512];
+
+	cr_assert_eq(nvmx_replay_check(&st, "f", msg, sizeof(msg)), -EINVAL);
+	cr_assert_str_eq(msg, "f: not a KVM trace: no KVM event in 3 lines");
+	st.malformed = 2;
+	st.first_malformed[0].line = 2;
+	snprintf(st.first_malformed[0].expected, sizeof(st.first_malformed[0].expected), "x");
+	cr_assert_eq(nvmx_replay_check(&st, "f", msg, sizeof(msg)), -EINVAL);
+	cr_assert_str_eq(msg, "f:2: not a KVM trace: expected x");
+	st.events = 1;
+	cr_assert_eq(nvmx_replay_check(&st, "f", msg, sizeof(msg)), -EINVAL);
+	cr_assert_str_eq(msg, "f: not a KVM trace: 2 malformed lines, more than its 1 events (the "
+			      "first at line 2: expected x)");
+	st.events = 2;
+	cr_assert_eq(nvmx_replay_check(&st, "f", msg, sizeof(msg)), 0);
+}
+
+/* Threads are found by a hash: many of them, each its own state (the lookup was linear). */
+Test(replay, many_threads_each_keep_their_state)
+{
+	struct nvmx_replay_stats st;
+	char *text = NULL, *diag;
+	size_t tlen = 0;
+	FILE *t = open_memstream(&text, &tlen);
+	struct nvmx_summary *s;
+	char tid[16];
+
+	/* every thread's VMRUN first, then every thread's CPUID: states interleaved */
+	for (int step = 0; step < 2; step++)
+		for (int i = 0; i < 3000; i++) {
+			snprintf(tid, sizeof(tid), "%d", 1000 + i * 7);
+			if (!step)
+				fprintf(t,
+					"  nestedsvm-%s [000] d..1. 7.000001: kvm_exit: vcpu 0 "
+					"reason "
+					"vmrun rip 0x803d info1 0x0 info2 0x0 intr_info 0x00000000 "
+					"error_code 0x00000000\n"
+					"  nestedsvm-%s [000] ..... 7.000002: kvm_nested_vmenter: "
+					"rip: "
+					"0x8040 vmcb: 0x5000 nested_rip: 0x814f int_ctl: "
+					"0x01000000 "
+					"event_inj: 0x00000000 nested_npt=n guest_cr3: 0x1000\n"
+					"  nestedsvm-%s [000] d..1. 7.000003: kvm_entry: vcpu 0, "
+					"rip "
+					"0x814f\n",
+					tid, tid, tid);
+			else
+				fprintf(t,
+					"  nestedsvm-%s [000] d..1. 7.000004: kvm_exit: vcpu 0 "
+					"reason "
+					"cpuid rip 0x814f info1 0x0 info2 0x0 intr_info 0x00000000 "
+					"error_code 0x00000000\n"
+					"  nestedsvm-%s [000] ..... 7.000005: kvm_nested_vmexit: "
+					"vcpu 0 "
+					"reason cpuid rip 0x814f info1 0x0 info2 0x0 intr_info "
+					"0x00000000 error_code 0x00000000\n"
+					"  nestedsvm-%s [000] ..... 7.000006: "
+					"kvm_nested_vmexit_inject: reason: cpuid ext_inf1: 0x0 "
+					"ext_inf2: 0x0 ext_int: 0x00000000 ext_int_err: "
+					"0x00000000\n"
+					"  nestedsvm-%s [000] d..1. 7.000007: kvm_entry: vcpu 0, "
+					"rip "
+					"0x8040\n",
+					tid, tid, tid, tid);
+		}
+	fclose(t);
+	s = replay_text(text, &st, &diag);
+	cr_assert_eq(st.threads, 3000);
+	cr_assert_eq(nvmx_summary_exit_count(s, L2, SVM, 0x72, NVMX_HANDLED_BY_L1), 3000);
+	cr_assert_eq(nvmx_summary_nested_entries(s), 3000);
+	free(text);
 	done(s, diag);
 }
 

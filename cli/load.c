@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The input of replay, report and bitmap (load.h). */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "load.h"
+#include "nvmx/input.h"
+
+static int load_json(const char *prog, struct nvmx_input *in, const char *path, bool keep_root,
+		     struct nvmx_loaded *out)
+{
+	char err[512];
+
+	out->json = true;
+	if (!keep_root) {
+		out->sum = nvmx_summary_read_json_input(in, path, err, sizeof(err));
+	} else if (!nvmx_input_read_json(in, path, &out->root, err, sizeof(err))) {
+		out->sum = nvmx_summary_from_json(out->root, path, err, sizeof(err));
+	}
+	nvmx_input_close(in);
+	if (!out->sum) {
+		fprintf(stderr, "%s: %s\n", prog, err);
+		nvmx_loaded_free(out);
+		return 2;
+	}
+	return 0;
+}
+
+int nvmx_load(const char *prog, const char *path, bool keep_root, struct nvmx_loaded *out)
+{
+	struct nvmx_input *in;
+	char msg[512];
+	int line_too, err;
+
+	memset(out, 0, sizeof(*out));
+	err = nvmx_input_open(path, &in);
+	if (err) {
+		fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(-err));
+		return 2;
+	}
+	err = nvmx_input_is_json(in);
+	if (err < 0) {
+		fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(-err));
+		nvmx_input_close(in);
+		return 2;
+	}
+	if (err)
+		return load_json(prog, in, path, keep_root, out);
+	err = nvmx_replay_input(in, path, &out->sum, &out->stats, NULL);
+	if (err) {
+		const char *what = nvmx_replay_strerror(err, &line_too);
+
+		if (line_too)
+			fprintf(stderr, "%s: %s:%" PRIu64 ": %s\n", prog, path,
+				out->stats.lines + 1, what);
+		else
+			fprintf(stderr, "%s: %s: %s\n", prog, path, what);
+		return 2;
+	}
+	if (nvmx_replay_check(&out->stats, path, msg, sizeof(msg))) {
+		fprintf(stderr, "%s: %s\n", prog, msg);
+		nvmx_loaded_free(out);
+		return 2;
+	}
+	nvmx_replay_write_malformed(stderr, path, &out->stats);
+	return 0;
+}
+
+void nvmx_loaded_free(struct nvmx_loaded *l)
+{
+	nvmx_summary_free(l->sum);
+	l->sum = NULL;
+	json_object_put(l->root);
+	l->root = NULL;
+}
