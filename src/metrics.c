@@ -585,7 +585,8 @@ static void write_http(struct prom_writer *w, const struct nvmxd_metrics_in *in)
 	prom_sample_u64(w, "", h->requests);
 	prom_family(w, "nvmx_http_bad_requests", PROM_COUNTER, NULL,
 		    "HTTP requests refused with a 4xx status, or connections closed for "
-		    "sending no complete request in time, by reason.");
+		    "sending no complete request in time (the request deadline) or going idle, by "
+		    "reason.");
 	for (int r = 0; r < NVMXD_BAD_COUNT; r++) {
 		l[0] = '\0';
 		prom_label(l, sizeof(l), "reason", nvmxd_bad_request_name(r));
@@ -593,6 +594,10 @@ static void write_http(struct prom_writer *w, const struct nvmxd_metrics_in *in)
 	}
 	prom_family(w, "nvmx_http_connections", PROM_COUNTER, NULL, "HTTP connections accepted.");
 	prom_sample_u64(w, "", h->connections);
+	prom_family(w, "nvmx_http_connections_refused", PROM_COUNTER, NULL,
+		    "HTTP connections refused at accept: over the limit of connections in all or "
+		    "from one client address.");
+	prom_sample_u64(w, "", h->connections_refused);
 }
 
 /* The daemon: its privileges, when it started, its version. */

@@ -361,33 +361,34 @@ out:
 	return 0;
 }
 
-bool nvmxd_webconfig_check_password(const struct nvmxd_webconfig *wc, const char *user,
-				    const char *password)
+bool nvmxd_webconfig_check_hash(const char *hash, const char *password)
 {
-	struct crypt_data *cd;
+	struct crypt_data *cd = calloc(1, sizeof(*cd));
+	size_t len = strlen(hash);
+	unsigned char diff = 0;
+	const char *got;
 	bool ok = false;
 
-	if (!wc || !user || !password)
-		return false;
-	cd = calloc(1, sizeof(*cd));
 	if (!cd)
 		return false;
-	for (size_t i = 0; i < wc->n_users; i++) {
-		const char *h = wc->users[i].hash, *got;
-		size_t len = strlen(h);
-		unsigned char diff = 0;
-
-		if (strcmp(wc->users[i].name, user))
-			continue;
-		got = crypt_r(password, h, cd);
-		if (!got || got[0] == '*' || strlen(got) != len)
-			break;
+	got = crypt_r(password, hash, cd);
+	if (got && got[0] != '*' && strlen(got) == len) {
 		for (size_t j = 0; j < len; j++)
-			diff |= (unsigned char)(got[j] ^ h[j]);
+			diff |= (unsigned char)(got[j] ^ hash[j]);
 		ok = diff == 0;
-		break;
 	}
 	explicit_bzero(cd, sizeof(*cd));
 	free(cd);
 	return ok;
+}
+
+bool nvmxd_webconfig_check_password(const struct nvmxd_webconfig *wc, const char *user,
+				    const char *password)
+{
+	if (!wc || !user || !password)
+		return false;
+	for (size_t i = 0; i < wc->n_users; i++)
+		if (!strcmp(wc->users[i].name, user))
+			return nvmxd_webconfig_check_hash(wc->users[i].hash, password);
+	return false;
 }

@@ -44,7 +44,10 @@ struct nvmxd_webconfig {
 int nvmxd_webconfig_load(const char *path, struct nvmxd_webconfig **out, char *err, size_t errlen);
 void nvmxd_webconfig_free(struct nvmxd_webconfig *wc);
 
-/* Whether user and password match an entry (bcrypt, compared in constant time). */
+/* Whether password matches a bcrypt hash (compared in constant time). Thread-safe. */
+bool nvmxd_webconfig_check_hash(const char *hash, const char *password);
+
+/* Whether user and password match an entry (bcrypt, uncached: src/auth.h caches). */
 bool nvmxd_webconfig_check_password(const struct nvmxd_webconfig *wc, const char *user,
 				    const char *password);
 
