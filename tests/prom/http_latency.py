@@ -20,6 +20,9 @@ import sys
 import threading
 import time
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+from httptest import read_all
+
 OPEN, AUTH, USER, PASS = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
 
 
@@ -34,12 +37,7 @@ def get(port, user=None, password=None, src=None):
     if user is not None:
         hdr = b"Authorization: Basic " + base64.b64encode(f"{user}:{password}".encode()) + b"\r\n"
     s.sendall(b"GET /metrics HTTP/1.0\r\n" + hdr + b"\r\n")
-    out = b""
-    while True:
-        b = s.recv(65536)
-        if not b:
-            break
-        out += b
+    out = read_all(s)
     s.close()
     return (time.perf_counter() - t0) * 1000, out[9:12]
 
