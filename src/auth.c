@@ -25,6 +25,7 @@ struct nvmxd_auth {
 	unsigned char salt[16];
 	pthread_mutex_t cache_lock;  /* the cache */
 	pthread_mutex_t bcrypt_lock; /* one bcrypt check at a time */
+	bool stopping;		     /* nvmxd_auth_stop(): no more checks */
 	struct entry cache[NVMXD_AUTH_CACHE];
 };
 
@@ -54,6 +55,12 @@ void nvmxd_auth_free(struct nvmxd_auth *a)
 	pthread_mutex_destroy(&a->bcrypt_lock);
 	explicit_bzero(a, sizeof(*a));
 	free(a);
+}
+
+void nvmxd_auth_stop(struct nvmxd_auth *a)
+{
+	if (a)
+		__atomic_store_n(&a->stopping, true, __ATOMIC_RELAXED);
 }
 
 /* SHA-256 of salt, user, NUL, password: what the cache is keyed by. 0 or -1. */
@@ -144,6 +151,12 @@ bool nvmxd_auth_check(struct nvmxd_auth *a, const char *user, const char *passwo
 		if (!strcmp(wc->users[i].name, user))
 			u = &wc->users[i];
 	pthread_mutex_lock(&a->bcrypt_lock);
+	if (__atomic_load_n(&a->stopping, __ATOMIC_RELAXED)) {
+		/* refused uncached: a queue of checks must not hold up the end */
+		pthread_mutex_unlock(&a->bcrypt_lock);
+		explicit_bzero(key, sizeof(key));
+		return false;
+	}
 	/* an unknown user costs a check against a real hash too: no timing tells it apart */
 	ok = nvmxd_webconfig_check_hash(u ? u->hash : wc->users[0].hash, password) && u;
 	pthread_mutex_unlock(&a->bcrypt_lock);

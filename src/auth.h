@@ -24,6 +24,13 @@ struct nvmxd_auth;
 int nvmxd_auth_new(const struct nvmxd_webconfig *wc, struct nvmxd_auth **out);
 void nvmxd_auth_free(struct nvmxd_auth *a);
 
+/*
+ * From now on, credentials not in the cache are refused without a bcrypt check: when the server
+ * stops, connections queued behind a flood of checks end at once (SIGTERM is not held up by
+ * them). Thread-safe.
+ */
+void nvmxd_auth_stop(struct nvmxd_auth *a);
+
 /* Whether user and password are those of a configured user. NULLs are refused. */
 bool nvmxd_auth_check(struct nvmxd_auth *a, const char *user, const char *password);
 

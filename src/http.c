@@ -634,6 +634,7 @@ static void http_free(struct nvmxd_http *h)
 		pthread_mutex_unlock(&h->conn_lock);
 		pthread_join(h->watchdog, NULL);
 	}
+	nvmxd_auth_stop(h->auth);
 	if (h->mhd)
 		MHD_stop_daemon(h->mhd);
 	nvmx_counters_free(&h->counts);
