@@ -32,7 +32,7 @@
 struct conn_state {
 	struct conn_state *prev, *next;
 	int fd;		      /* our own duplicate of the socket: shut down, never reused */
-	uint64_t deadline_ns; /* CLOSED by this, 0 while a request is being answered */
+	uint64_t deadline_ns; /* shut down after this; 0 while a request is being answered */
 	bool answered;	      /* a request reached a handler */
 	bool timed_out;	      /* shut down by the watchdog */
 };
