@@ -14,10 +14,10 @@
 
 #define KEY_LEN 32 /* SHA-256 */
 
+/* a verified credential */
 struct entry {
 	unsigned char key[KEY_LEN];
 	uint64_t expires_ns; /* 0: empty */
-	bool ok;
 };
 
 struct nvmxd_auth {
@@ -91,17 +91,17 @@ static bool key_eq(const unsigned char *x, const unsigned char *y)
 	return d == 0;
 }
 
-/* 1 or 0 when cached and not expired, -1 when not */
-static int cache_get(struct nvmxd_auth *a, const unsigned char *key, uint64_t now)
+/* whether key is cached and not expired */
+static bool cache_get(struct nvmxd_auth *a, const unsigned char *key, uint64_t now)
 {
-	int r = -1;
+	bool r = false;
 
 	pthread_mutex_lock(&a->cache_lock);
 	for (size_t i = 0; i < NVMXD_AUTH_CACHE; i++) {
 		struct entry *e = &a->cache[i];
 
 		if (e->expires_ns > now && key_eq(e->key, key)) {
-			r = e->ok;
+			r = true;
 			break;
 		}
 	}
@@ -110,7 +110,7 @@ static int cache_get(struct nvmxd_auth *a, const unsigned char *key, uint64_t no
 }
 
 /* into an expired or empty slot, else over the one that expires first */
-static void cache_put(struct nvmxd_auth *a, const unsigned char *key, bool ok, uint64_t now)
+static void cache_put(struct nvmxd_auth *a, const unsigned char *key, uint64_t now)
 {
 	struct entry *victim = &a->cache[0];
 
@@ -126,7 +126,6 @@ static void cache_put(struct nvmxd_auth *a, const unsigned char *key, bool ok, u
 			victim = e;
 	}
 	memcpy(victim->key, key, KEY_LEN);
-	victim->ok = ok;
 	victim->expires_ns = now + (uint64_t)NVMXD_AUTH_CACHE_S * 1000000000ull;
 	pthread_mutex_unlock(&a->cache_lock);
 }
@@ -138,15 +137,13 @@ bool nvmxd_auth_check(struct nvmxd_auth *a, const char *user, const char *passwo
 	unsigned char key[KEY_LEN];
 	uint64_t now = nvmx_mono_ns();
 	bool ok;
-	int hit;
 
 	if (!user || !password || !wc || !wc->n_users)
 		return false;
 	if (cache_key(a, user, password, key))
 		return false;
-	hit = cache_get(a, key, now);
-	if (hit >= 0)
-		return hit;
+	if (cache_get(a, key, now))
+		return true;
 	for (size_t i = 0; i < wc->n_users && !u; i++)
 		if (!strcmp(wc->users[i].name, user))
 			u = &wc->users[i];
@@ -160,7 +157,9 @@ bool nvmxd_auth_check(struct nvmxd_auth *a, const char *user, const char *passwo
 	/* an unknown user costs a check against a real hash too: no timing tells it apart */
 	ok = nvmxd_webconfig_check_hash(u ? u->hash : wc->users[0].hash, password) && u;
 	pthread_mutex_unlock(&a->bcrypt_lock);
-	cache_put(a, key, ok, nvmx_mono_ns());
+	/* only what was verified: a flood of wrong passwords must not evict the right ones */
+	if (ok)
+		cache_put(a, key, nvmx_mono_ns());
 	explicit_bzero(key, sizeof(key));
 	return ok;
 }

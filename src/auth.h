@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Basic authentication at scrape speed, as exporter-toolkit does it (web/handler.go): the outcome
- * of a bcrypt check is cached, keyed by a SHA-256 of the presented user and password (with a
- * per-process random salt; the password itself is never kept), NVMXD_AUTH_CACHE entries at most,
- * each for NVMXD_AUTH_CACHE_S seconds. An unknown user is checked against a configured user's
+ * Basic authentication at scrape speed, much as exporter-toolkit does it (web/handler.go): a
+ * credential a bcrypt check verified is cached, keyed by a SHA-256 of the presented user and
+ * password (with a per-process random salt; the password itself is never kept),
+ * NVMXD_AUTH_CACHE entries at most, each for NVMXD_AUTH_CACHE_S seconds. Unlike exporter-toolkit,
+ * refusals are not cached: a flood of wrong passwords cannot evict the right ones. An unknown user is checked against a configured user's
  * hash anyway and refused, so the time taken does not tell which users exist. One bcrypt check
  * at a time (a mutex): a flood of wrong passwords takes one core, not every one, and a cached
  * credential never waits for it. Thread-safe. No logging.
