@@ -27,7 +27,7 @@
 
 #define NVMXD_HTTP_DEFAULT_PORT	   9477
 #define NVMXD_HTTP_MAX_CONNECTIONS 64
-#define NVMXD_HTTP_PER_IP_LIMIT	   8
+#define NVMXD_HTTP_PER_IP_LIMIT	   16
 #define NVMXD_HTTP_TIMEOUT_S	   10
 
 /* What the server reads, owned by nvmxd; everything but the callbacks' results is static. */

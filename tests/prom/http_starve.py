@@ -24,7 +24,8 @@ from httptest import read_all, refused
 
 HOST, PORT, USER, PASS, PID = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
 TRICKLE_FROM = ["127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5"]
-PER_ADDR = 8
+PER_ADDR = 8  # trickling connections from each address
+PER_ADDR_LIMIT = 16  # nvmxd's (NVMXD_HTTP_PER_IP_LIMIT)
 failed = 0
 
 
@@ -112,9 +113,9 @@ for t in tricklers:
     t.start()
 time.sleep(1)
 
-# ---- over the per-address limit while the tricklers hold theirs: refused and counted ----
+# ---- past the per-address limit while the tricklers hold theirs: refused and counted ----
 extra = []
-for _ in range(4):
+for _ in range(PER_ADDR_LIMIT - PER_ADDR + 4):
     s = socket.socket()
     s.settimeout(5)
     s.bind((TRICKLE_FROM[0], 0))
@@ -127,7 +128,7 @@ time.sleep(0.5)
 over = refused(extra)
 for s in extra:
     s.close()
-check("4 more connections from an address with 8 trickling are refused", over == 4,
+check("connections past 16 from an address with 8 trickling are refused (4)", over == 4,
       f"{over} refused")
 
 # ---- a wrong-password flood from 4 clients, each password new ----
