@@ -2,8 +2,10 @@
 /* nvmxd's HTTP server: /metrics and /api/v1/ (src/http.h, docs/api.md). */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <netdb.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,29 +16,62 @@
 #include <json-c/json.h>
 #include <microhttpd.h>
 
+#include "auth.h"
 #include "http.h"
 #include "nvmx/util.h"
 
 /* request line and headers; MHD answers 414/431 beyond it */
 #define HTTP_MEMORY_LIMIT (16u * 1024u)
-#define HTTP_PER_IP_LIMIT 8u
+
+/*
+ * Per connection (socket context), on the server's list while open. The request deadline: a
+ * connection must deliver a complete request (the first, and each next one on a kept-alive
+ * connection) within NVMXD_HTTP_TIMEOUT_S seconds of being accepted or answered; the watchdog
+ * shuts down the socket of one that does not, however steadily it trickles bytes.
+ */
+struct conn_state {
+	struct conn_state *prev, *next;
+	int fd;		      /* our own duplicate of the socket: shut down, never reused */
+	uint64_t deadline_ns; /* shut down after this; 0 while a request is being answered */
+	bool answered;	      /* a request reached a handler */
+	bool timed_out;	      /* shut down by the watchdog */
+};
 
 struct nvmxd_http {
 	struct MHD_Daemon *mhd;
 	struct nvmxd_http_source src;
 	const struct nvmxd_webconfig *wc;
+	struct nvmxd_auth *auth; /* NULL without basic_auth_users */
 	char bound[80];
-	/* touched only by MHD's one thread */
+	char tls_priorities[256];
+	/* one scrape at a time: the counts and io_top are the server's, not the connection's */
+	pthread_mutex_t scrape_lock;
 	struct nvmx_counters counts;
+	struct nvmxd_io_top io_top; /* the MSR/port keys exported so far */
+	/* counted from every connection's thread: atomic increments, read by stats_read */
 	struct nvmxd_http_stats stats;
-	struct nvmxd_io_top io_top;   /* the MSR/port keys exported so far */
 	unsigned int errors_reported; /* by MHD's logger, for a connection about to close */
+	/* the open connections and the watchdog that enforces their request deadline */
+	pthread_mutex_t conn_lock;
+	pthread_cond_t wd_cond;
+	struct conn_state *conns;
+	pthread_t watchdog;
+	bool wd_started, wd_stop;
 };
 
-/* Per connection (socket context): whether a request reached a handler. */
-struct conn_state {
-	bool answered;
-};
+static void count(uint64_t *x)
+{
+	__atomic_fetch_add(x, 1, __ATOMIC_RELAXED);
+}
+
+static void stats_read(struct nvmxd_http *h, struct nvmxd_http_stats *out)
+{
+	out->requests = __atomic_load_n(&h->stats.requests, __ATOMIC_RELAXED);
+	out->connections = __atomic_load_n(&h->stats.connections, __ATOMIC_RELAXED);
+	out->connections_refused = __atomic_load_n(&h->stats.connections_refused, __ATOMIC_RELAXED);
+	for (int r = 0; r < NVMXD_BAD_COUNT; r++)
+		out->bad[r] = __atomic_load_n(&h->stats.bad[r], __ATOMIC_RELAXED);
+}
 
 int nvmxd_http_listen(const char *spec, int *fd, char *bound, size_t boundlen, char *err,
 		      size_t errlen)
@@ -116,6 +151,12 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	struct nvmxd_http *h = cls;
 	unsigned int code;
 
+	/* daemon.c, over the global or the per-address limit: "Server reached connection limit.
+	 * Closing inbound connection." */
+	if (strstr(fmt, "reached connection limit")) {
+		count(&h->stats.connections_refused);
+		return;
+	}
 	/* connection.c: transmit_error_response: "Error processing request (HTTP response code
 	 * is %u ('%s')). Closing connection." */
 	if (!strstr(fmt, "HTTP response code is"))
@@ -123,10 +164,77 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	code = va_arg(ap, unsigned int);
 	if (code == MHD_HTTP_REQUEST_HEADER_FIELDS_TOO_LARGE || code == MHD_HTTP_URI_TOO_LONG ||
 	    code == MHD_HTTP_CONTENT_TOO_LARGE)
-		h->stats.bad[NVMXD_BAD_TOO_LARGE]++;
+		count(&h->stats.bad[NVMXD_BAD_TOO_LARGE]);
 	else
-		h->stats.bad[NVMXD_BAD_MALFORMED]++;
-	h->errors_reported++;
+		count(&h->stats.bad[NVMXD_BAD_MALFORMED]);
+	__atomic_fetch_add(&h->errors_reported, 1, __ATOMIC_RELAXED);
+}
+
+/* ---- the request deadline ---- */
+
+static uint64_t deadline_from_now(void)
+{
+	return nvmx_mono_ns() + (uint64_t)NVMXD_HTTP_TIMEOUT_S * 1000000000ull;
+}
+
+static void *watchdog(void *cls)
+{
+	struct nvmxd_http *h = cls;
+	struct timespec ts;
+
+	pthread_mutex_lock(&h->conn_lock);
+	while (!h->wd_stop) {
+		uint64_t now = nvmx_mono_ns();
+
+		for (struct conn_state *st = h->conns; st; st = st->next) {
+			if (!st->deadline_ns || st->deadline_ns > now)
+				continue;
+			/* MHD's thread for it sees the end of the stream and closes it */
+			(void)shutdown(st->fd, SHUT_RDWR);
+			st->timed_out = true;
+			st->deadline_ns = 0;
+		}
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 250000000;
+		if (ts.tv_nsec >= 1000000000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000;
+		}
+		(void)pthread_cond_timedwait(&h->wd_cond, &h->conn_lock, &ts);
+	}
+	pthread_mutex_unlock(&h->conn_lock);
+	return NULL;
+}
+
+static struct conn_state *conn_of(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	return ci ? ci->socket_context : NULL;
+}
+
+/* a request complete (deadline 0: no deadline while it is answered) or answered (a new one) */
+static void conn_deadline(struct nvmxd_http *h, struct MHD_Connection *c, uint64_t deadline,
+			  bool answered)
+{
+	struct conn_state *st = conn_of(c);
+
+	if (!st)
+		return;
+	pthread_mutex_lock(&h->conn_lock);
+	if (!st->timed_out)
+		st->deadline_ns = deadline;
+	st->answered |= answered;
+	pthread_mutex_unlock(&h->conn_lock);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	(void)con_cls;
+	(void)toe;
+	conn_deadline(cls, c, deadline_from_now(), false);
 }
 
 static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
@@ -134,19 +242,50 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
 {
 	struct nvmxd_http *h = cls;
 	struct conn_state *st = *socket_context;
+	const union MHD_ConnectionInfo *ci;
+	unsigned int reported;
 
 	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
-		h->stats.connections++;
-		*socket_context = calloc(1, sizeof(struct conn_state));
+		count(&h->stats.connections);
+		st = calloc(1, sizeof(*st));
+		ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+		if (!st)
+			return;
+		st->fd = ci ? fcntl(ci->connect_fd, F_DUPFD_CLOEXEC, 0) : -1;
+		pthread_mutex_lock(&h->conn_lock);
+		st->deadline_ns = st->fd >= 0 ? deadline_from_now() : 0;
+		st->next = h->conns;
+		if (h->conns)
+			h->conns->prev = st;
+		h->conns = st;
+		pthread_mutex_unlock(&h->conn_lock);
+		*socket_context = st;
 		return;
 	}
-	/* closed: a connection that never got an answer timed out or was given up, unless MHD
-	 * refused its request (counted by mhd_log) */
-	if (st && !st->answered) {
-		if (h->errors_reported)
-			h->errors_reported--;
-		else
-			h->stats.bad[NVMXD_BAD_TIMEOUT]++;
+	if (!st)
+		return;
+	pthread_mutex_lock(&h->conn_lock);
+	if (st->prev)
+		st->prev->next = st->next;
+	else
+		h->conns = st->next;
+	if (st->next)
+		st->next->prev = st->prev;
+	pthread_mutex_unlock(&h->conn_lock);
+	if (st->fd >= 0)
+		close(st->fd);
+	/* closed: a connection past its deadline, or one that never got an answer (idle, or
+	 * given up) unless MHD refused its request (counted by mhd_log), timed out */
+	if (st->timed_out) {
+		count(&h->stats.bad[NVMXD_BAD_TIMEOUT]);
+	} else if (!st->answered) {
+		reported = __atomic_load_n(&h->errors_reported, __ATOMIC_RELAXED);
+		while (reported &&
+		       !__atomic_compare_exchange_n(&h->errors_reported, &reported, reported - 1,
+						    false, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+			;
+		if (!reported)
+			count(&h->stats.bad[NVMXD_BAD_TIMEOUT]);
 	}
 	free(st);
 	*socket_context = NULL;
@@ -187,7 +326,7 @@ static enum MHD_Result respond_text(struct MHD_Connection *c, unsigned int statu
 static enum MHD_Result refuse(struct nvmxd_http *h, struct MHD_Connection *c,
 			      enum nvmxd_bad_request why, unsigned int status, const char *text)
 {
-	h->stats.bad[why]++;
+	count(&h->stats.bad[why]);
 	return respond_text(c, status, text);
 }
 
@@ -200,6 +339,7 @@ static enum MHD_Result serve_metrics(struct nvmxd_http *h, struct MHD_Connection
 {
 	const char *accept = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept");
 	enum prom_format fmt = prom_negotiate(accept);
+	struct nvmxd_http_stats stats;
 	struct nvmxd_metrics_in in = {
 		.counts = &h->counts,
 		.vm_name = h->src.vm_name,
@@ -211,7 +351,7 @@ static enum MHD_Result serve_metrics(struct nvmxd_http *h, struct MHD_Connection
 		.privileges_dropped = h->src.privileges_dropped,
 		.start_time = h->src.start_time,
 		.scrape_start_ns = nvmx_mono_ns(),
-		.http = &h->stats,
+		.http = &stats,
 		.io_top = &h->io_top,
 		.kver = h->src.kver,
 	};
@@ -220,14 +360,20 @@ static enum MHD_Result serve_metrics(struct nvmxd_http *h, struct MHD_Connection
 	FILE *mem;
 	int err;
 
+	stats_read(h, &stats);
+	pthread_mutex_lock(&h->scrape_lock);
 	err = read_counts(h);
-	if (err)
+	if (err) {
+		pthread_mutex_unlock(&h->scrape_lock);
 		return respond_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
 				    "reading the BPF maps failed\n");
+	}
 	mem = open_memstream(&text, &len);
+	if (mem)
+		err = nvmxd_metrics_write(mem, &in, fmt);
+	pthread_mutex_unlock(&h->scrape_lock);
 	if (!mem)
 		return MHD_NO;
-	err = nvmxd_metrics_write(mem, &in, fmt);
 	if (fclose(mem) || err) {
 		free(text);
 		return respond_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "writing metrics failed\n");
@@ -242,14 +388,19 @@ static enum MHD_Result serve_summary(struct nvmxd_http *h, struct MHD_Connection
 	FILE *mem;
 	int err;
 
+	pthread_mutex_lock(&h->scrape_lock);
 	err = read_counts(h);
-	if (err)
+	if (err) {
+		pthread_mutex_unlock(&h->scrape_lock);
 		return respond_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
 				    "reading the BPF maps failed\n");
+	}
 	mem = open_memstream(&text, &len);
+	if (mem)
+		err = h->src.summary_json(h->src.ctx, &h->counts, mem);
+	pthread_mutex_unlock(&h->scrape_lock);
 	if (!mem)
 		return MHD_NO;
-	err = h->src.summary_json(h->src.ctx, &h->counts, mem);
 	if (fclose(mem) || err) {
 		free(text);
 		return respond_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "writing JSON failed\n");
@@ -299,6 +450,8 @@ static enum MHD_Result serve_status(struct nvmxd_http *h, struct MHD_Connection 
 	struct json_object *priv = json_object_new_object(), *http = json_object_new_object();
 	struct json_object *bad = json_object_new_object(), *bpf = json_object_new_object();
 	const uint64_t *self = h->counts.self;
+	struct nvmxd_http_stats stats;
+	uint64_t sv[4] = { 0 }; /* the BPF self-metrics, read under the scrape lock */
 	size_t missing = 0;
 	char *body;
 	struct timespec now;
@@ -313,7 +466,16 @@ static enum MHD_Result serve_status(struct nvmxd_http *h, struct MHD_Connection 
 		json_object_put(bpf);
 		return MHD_NO;
 	}
+	stats_read(h, &stats);
+	pthread_mutex_lock(&h->scrape_lock);
 	err = read_counts(h);
+	if (!err) {
+		sv[0] = self[NVMX_SELF_EVENTS];
+		sv[1] = nvmx_counters_update_failures(&h->counts);
+		sv[2] = self[NVMX_SELF_RINGBUF_DROPPED];
+		sv[3] = self[NVMX_SELF_RINGBUF_SENT];
+	}
+	pthread_mutex_unlock(&h->scrape_lock);
 	clock_gettime(CLOCK_REALTIME, &now);
 	json_object_object_add(o, "version", json_object_new_string(NVMX_VERSION));
 	json_object_object_add(o, "start_time", json_object_new_double(h->src.start_time));
@@ -342,10 +504,10 @@ static enum MHD_Result serve_status(struct nvmxd_http *h, struct MHD_Connection 
 	json_object_object_add(o, "bpf_stats_enabled",
 			       json_object_new_boolean(h->src.bpf_stats(h->src.ctx)));
 	if (!err) {
-		add_u64(bpf, "events", self[NVMX_SELF_EVENTS]);
-		add_u64(bpf, "map_update_failures", nvmx_counters_update_failures(&h->counts));
-		add_u64(bpf, "ringbuf_drops", self[NVMX_SELF_RINGBUF_DROPPED]);
-		add_u64(bpf, "ringbuf_records", self[NVMX_SELF_RINGBUF_SENT]);
+		add_u64(bpf, "events", sv[0]);
+		add_u64(bpf, "map_update_failures", sv[1]);
+		add_u64(bpf, "ringbuf_drops", sv[2]);
+		add_u64(bpf, "ringbuf_records", sv[3]);
 		json_object_object_add(o, "bpf", bpf);
 	} else {
 		json_object_put(bpf);
@@ -360,10 +522,11 @@ static enum MHD_Result serve_status(struct nvmxd_http *h, struct MHD_Connection 
 	add_u64(priv, "gid", h->src.gid);
 	add_proc_status(priv);
 	json_object_object_add(o, "privileges", priv);
-	add_u64(http, "requests", h->stats.requests);
-	add_u64(http, "connections", h->stats.connections);
+	add_u64(http, "requests", stats.requests);
+	add_u64(http, "connections", stats.connections);
+	add_u64(http, "connections_refused", stats.connections_refused);
 	for (int r = 0; r < NVMXD_BAD_COUNT; r++)
-		add_u64(bad, nvmxd_bad_request_name(r), h->stats.bad[r]);
+		add_u64(bad, nvmxd_bad_request_name(r), stats.bad[r]);
 	json_object_object_add(http, "bad_requests", bad);
 	json_object_object_add(o, "http", http);
 	body = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
@@ -387,10 +550,10 @@ static bool authorized(struct nvmxd_http *h, struct MHD_Connection *c)
 	char *pass = NULL, *user;
 	bool ok;
 
-	if (!h->wc || !h->wc->n_users)
+	if (!h->auth)
 		return true;
 	user = MHD_basic_auth_get_username_password(c, &pass);
-	ok = nvmxd_webconfig_check_password(h->wc, user, pass);
+	ok = nvmxd_auth_check(h->auth, user, pass);
 	if (pass) {
 		explicit_bzero(pass, strlen(pass));
 		MHD_free(pass);
@@ -405,14 +568,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 				  size_t *upload_data_size, void **con_cls)
 {
 	struct nvmxd_http *h = cls;
-	const union MHD_ConnectionInfo *ci;
 	struct MHD_Response *r;
 	enum MHD_Result ret;
 
-	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-	if (ci && ci->socket_context)
-		((struct conn_state *)ci->socket_context)->answered = true;
-	h->stats.requests++;
+	(void)version;
+	(void)upload_data;
+	/* the request is complete: its deadline is met */
+	conn_deadline(h, c, 0, true);
+	count(&h->stats.requests);
 	/* no endpoint takes a body: refuse at the headers, before any of it is read */
 	if (*upload_data_size ||
 	    MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH) ||
@@ -423,7 +586,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		return refuse(h, c, NVMXD_BAD_METHOD, MHD_HTTP_METHOD_NOT_ALLOWED,
 			      "only GET and HEAD\n");
 	if (!authorized(h, c)) {
-		h->stats.bad[NVMXD_BAD_UNAUTHORIZED]++;
+		count(&h->stats.bad[NVMXD_BAD_UNAUTHORIZED]);
 		r = MHD_create_response_from_buffer(strlen("unauthorized\n"), "unauthorized\n",
 						    MHD_RESPMEM_PERSISTENT);
 		if (!r)
@@ -446,13 +609,52 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		      "not found; see / for the endpoints\n");
 }
 
+/*
+ * GnuTLS priorities: TLS 1.2 at least (or what min_version/max_version say), AEAD ciphers with
+ * forward secrecy only, as Go's crypto/tls (exporter-toolkit) offers by default: no CBC, no
+ * SHA-1 MAC, no RSA key exchange (AES128-SHA was negotiated before).
+ */
+static void tls_priorities(const struct nvmxd_webconfig *wc, char *out, size_t len)
+{
+	int lo = wc->tls_min ? wc->tls_min : 12, hi = wc->tls_max ? wc->tls_max : 13;
+
+	snprintf(out, len,
+		 "NORMAL:-VERS-ALL%s%s:-CIPHER-ALL:+AES-256-GCM:+AES-128-GCM:+CHACHA20-POLY1305:"
+		 "-MAC-ALL:+AEAD:-KX-ALL:+ECDHE-ECDSA:+ECDHE-RSA",
+		 lo <= 13 && hi >= 13 ? ":+VERS-TLS1.3" : "",
+		 lo <= 12 && hi >= 12 ? ":+VERS-TLS1.2" : "");
+}
+
+static void http_free(struct nvmxd_http *h)
+{
+	if (h->wd_started) {
+		pthread_mutex_lock(&h->conn_lock);
+		h->wd_stop = true;
+		pthread_cond_signal(&h->wd_cond);
+		pthread_mutex_unlock(&h->conn_lock);
+		pthread_join(h->watchdog, NULL);
+	}
+	nvmxd_auth_stop(h->auth);
+	if (h->mhd)
+		MHD_stop_daemon(h->mhd);
+	nvmx_counters_free(&h->counts);
+	nvmxd_auth_free(h->auth);
+	pthread_mutex_destroy(&h->scrape_lock);
+	pthread_mutex_destroy(&h->conn_lock);
+	pthread_cond_destroy(&h->wd_cond);
+	free(h);
+}
+
 int nvmxd_http_start(struct nvmxd_http **out, int listen_fd, const char *bound,
 		     const struct nvmxd_webconfig *wc, const struct nvmxd_http_source *src,
 		     char *err, size_t errlen)
 {
 	struct nvmxd_http *h = calloc(1, sizeof(*h));
 	bool tls = wc && wc->cert_pem && wc->key_pem;
-	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+	/* a thread per connection: a slow client or a bcrypt check holds its own thread only */
+	unsigned int flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
+			     MHD_USE_POLL | MHD_USE_ERROR_LOG;
+	int e;
 
 	*out = NULL;
 	if (!h) {
@@ -461,32 +663,57 @@ int nvmxd_http_start(struct nvmxd_http **out, int listen_fd, const char *bound,
 	}
 	h->src = *src;
 	h->wc = wc;
+	pthread_mutex_init(&h->scrape_lock, NULL);
+	pthread_mutex_init(&h->conn_lock, NULL);
+	pthread_cond_init(&h->wd_cond, NULL);
 	snprintf(h->bound, sizeof(h->bound), "%s", bound);
-	if (tls)
+	if (wc && wc->n_users) {
+		e = nvmxd_auth_new(wc, &h->auth);
+		if (e) {
+			close(listen_fd);
+			http_free(h);
+			return nvmx_say(e, err, errlen, "setting up basic auth failed: %s",
+					strerror(-e));
+		}
+	}
+	e = -pthread_create(&h->watchdog, NULL, watchdog, h);
+	if (e) {
+		close(listen_fd);
+		http_free(h);
+		return nvmx_say(e, err, errlen, "starting the HTTP watchdog failed: %s",
+				strerror(-e));
+	}
+	h->wd_started = true;
+	if (tls) {
 		flags |= MHD_USE_TLS;
+		tls_priorities(wc, h->tls_priorities, sizeof(h->tls_priorities));
+	}
 	/* the options' types are exactly what MHD_start_daemon's varargs read */
 	if (tls)
 		h->mhd = MHD_start_daemon(
 			flags, 0, NULL, NULL, on_request, h, MHD_OPTION_LISTEN_SOCKET, listen_fd,
 			MHD_OPTION_CONNECTION_LIMIT, (unsigned int)NVMXD_HTTP_MAX_CONNECTIONS,
-			MHD_OPTION_PER_IP_CONNECTION_LIMIT, HTTP_PER_IP_LIMIT,
+			MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)NVMXD_HTTP_PER_IP_LIMIT,
 			MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)NVMXD_HTTP_TIMEOUT_S,
 			MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_MEMORY_LIMIT,
 			MHD_OPTION_EXTERNAL_LOGGER, mhd_log, h, MHD_OPTION_NOTIFY_CONNECTION,
-			on_connection, h, MHD_OPTION_HTTPS_MEM_CERT, wc->cert_pem,
-			MHD_OPTION_HTTPS_MEM_KEY, wc->key_pem, MHD_OPTION_END);
+			on_connection, h, MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
+			MHD_OPTION_HTTPS_MEM_CERT, wc->cert_pem, MHD_OPTION_HTTPS_MEM_KEY,
+			wc->key_pem, MHD_OPTION_HTTPS_PRIORITIES, h->tls_priorities,
+			MHD_OPTION_END);
 	else
 		h->mhd = MHD_start_daemon(
 			flags, 0, NULL, NULL, on_request, h, MHD_OPTION_LISTEN_SOCKET, listen_fd,
 			MHD_OPTION_CONNECTION_LIMIT, (unsigned int)NVMXD_HTTP_MAX_CONNECTIONS,
-			MHD_OPTION_PER_IP_CONNECTION_LIMIT, HTTP_PER_IP_LIMIT,
+			MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)NVMXD_HTTP_PER_IP_LIMIT,
 			MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)NVMXD_HTTP_TIMEOUT_S,
 			MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_MEMORY_LIMIT,
 			MHD_OPTION_EXTERNAL_LOGGER, mhd_log, h, MHD_OPTION_NOTIFY_CONNECTION,
-			on_connection, h, MHD_OPTION_END);
+			on_connection, h, MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
+			MHD_OPTION_END);
 	if (!h->mhd) {
 		close(listen_fd);
-		free(h);
+		http_free(h);
 		return nvmx_say(-EIO, err, errlen, "starting the HTTP server on %s failed%s", bound,
 				tls ? " (is the TLS certificate/key pair valid PEM?)" : "");
 	}
@@ -496,9 +723,6 @@ int nvmxd_http_start(struct nvmxd_http **out, int listen_fd, const char *bound,
 
 void nvmxd_http_stop(struct nvmxd_http *h)
 {
-	if (!h)
-		return;
-	MHD_stop_daemon(h->mhd);
-	nvmx_counters_free(&h->counts);
-	free(h);
+	if (h)
+		http_free(h);
 }

@@ -1,13 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * nvmxd's HTTP server (libmicrohttpd, one internal thread): Prometheus metrics at /metrics and a
- * JSON API under /api/v1/ (docs/api.md), optionally over TLS and behind basic authentication
- * (src/webconfig.h). Scrapes read the BPF maps when they arrive; nothing is kept per event.
+ * nvmxd's HTTP server (libmicrohttpd, a thread per connection): Prometheus metrics at /metrics and
+ * a JSON API under /api/v1/ (docs/api.md), optionally over TLS (1.2 at least, AEAD ciphers) and
+ * behind basic authentication (src/webconfig.h, cached: src/auth.h). Scrapes read the BPF maps
+ * when they arrive, one at a time; nothing is kept per event.
  *
- * Bounded by design: at most NVMXD_HTTP_MAX_CONNECTIONS connections (8 per client address), 16 KiB
- * of request line and headers, no request body, NVMXD_HTTP_TIMEOUT_S seconds without progress;
- * what is refused is counted (nvmx_http_bad_requests_total). No logging: libmicrohttpd's own
- * error reports are counted, not printed.
+ * Bounded by design: at most NVMXD_HTTP_MAX_CONNECTIONS connections, NVMXD_HTTP_PER_IP_LIMIT per
+ * client address (the others refused: nvmx_http_connections_refused_total), 16 KiB of request
+ * line and headers, no request body; a request deadline: a connection that has not delivered a
+ * complete request NVMXD_HTTP_TIMEOUT_S seconds after it was accepted (or its previous request
+ * answered) is closed, however steadily it trickles, and so is one idle that long. What is
+ * refused is counted (nvmx_http_bad_requests_total). No logging: libmicrohttpd's own error
+ * reports are counted, not printed.
  */
 #ifndef NVMXD_HTTP_H
 #define NVMXD_HTTP_H
@@ -22,7 +26,8 @@
 #include "webconfig.h"
 
 #define NVMXD_HTTP_DEFAULT_PORT	   9477
-#define NVMXD_HTTP_MAX_CONNECTIONS 32
+#define NVMXD_HTTP_MAX_CONNECTIONS 64
+#define NVMXD_HTTP_PER_IP_LIMIT	   16
 #define NVMXD_HTTP_TIMEOUT_S	   10
 
 /* What the server reads, owned by nvmxd; everything but the callbacks' results is static. */

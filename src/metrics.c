@@ -118,7 +118,8 @@ static struct agg *aggregate(const struct nvmxd_metrics_in *in, size_t *n)
 				    : x->key.reason;
 		e->hist = x->hist;
 	}
-	qsort(a, m, sizeof(*a), cmp_agg);
+	if (m > 1) /* qsort wants a valid array even for 0 elements */
+		qsort(a, m, sizeof(*a), cmp_agg);
 	*n = 0;
 	for (size_t i = 0; i < m; i++) {
 		if (*n && !cmp_agg(&a[*n - 1], &a[i]))
@@ -277,7 +278,8 @@ static size_t bd_merge(struct bd_agg *a, size_t m)
 {
 	size_t n = 0;
 
-	qsort(a, m, sizeof(*a), cmp_bd_agg);
+	if (m > 1) /* a may be NULL when there is nothing to sort */
+		qsort(a, m, sizeof(*a), cmp_bd_agg);
 	for (size_t i = 0; i < m; i++) {
 		struct bd_agg *p = n ? &a[n - 1] : NULL;
 
@@ -583,7 +585,8 @@ static void write_http(struct prom_writer *w, const struct nvmxd_metrics_in *in)
 	prom_sample_u64(w, "", h->requests);
 	prom_family(w, "nvmx_http_bad_requests", PROM_COUNTER, NULL,
 		    "HTTP requests refused with a 4xx status, or connections closed for "
-		    "sending no complete request in time, by reason.");
+		    "sending no complete request in time (the request deadline) or going idle, by "
+		    "reason.");
 	for (int r = 0; r < NVMXD_BAD_COUNT; r++) {
 		l[0] = '\0';
 		prom_label(l, sizeof(l), "reason", nvmxd_bad_request_name(r));
@@ -591,6 +594,10 @@ static void write_http(struct prom_writer *w, const struct nvmxd_metrics_in *in)
 	}
 	prom_family(w, "nvmx_http_connections", PROM_COUNTER, NULL, "HTTP connections accepted.");
 	prom_sample_u64(w, "", h->connections);
+	prom_family(w, "nvmx_http_connections_refused", PROM_COUNTER, NULL,
+		    "HTTP connections refused at accept: over the limit of connections in all or "
+		    "from one client address.");
+	prom_sample_u64(w, "", h->connections_refused);
 }
 
 /* The daemon: its privileges, when it started, its version. */
@@ -627,7 +634,8 @@ int nvmxd_metrics_write(FILE *out, const struct nvmxd_metrics_in *in, enum prom_
 		return -ENOMEM;
 	}
 	memcpy(vcpus, a, n * sizeof(*a));
-	qsort(vcpus, n, sizeof(*vcpus), cmp_vcpu);
+	if (n > 1)
+		qsort(vcpus, n, sizeof(*vcpus), cmp_vcpu);
 	for (size_t i = 0; i < n; i++)
 		if (!n_vcpus || cmp_vcpu(&vcpus[n_vcpus - 1], &vcpus[i]))
 			vcpus[n_vcpus++] = vcpus[i];

@@ -65,7 +65,7 @@ static void io_top_update(struct nvmxd_io_top *t, const struct nvmx_counters *c)
 
 	for (size_t i = 0; ms && i < c->n_msrs; i++)
 		ms[i] = &c->msrs[i];
-	if (ms)
+	if (ms && c->n_msrs > 1)
 		qsort(ms, c->n_msrs, sizeof(*ms), cmp_msr_cost);
 	for (size_t i = 0; i < c->n_msrs && t->n_msrs < NVMXD_IO_TOP; i++) {
 		const struct nvmx_counters_msr *m = ms ? ms[i] : &c->msrs[i];
@@ -75,7 +75,7 @@ static void io_top_update(struct nvmxd_io_top *t, const struct nvmx_counters *c)
 	}
 	for (size_t i = 0; ps && i < c->n_ports; i++)
 		ps[i] = &c->ports[i];
-	if (ps)
+	if (ps && c->n_ports > 1)
 		qsort(ps, c->n_ports, sizeof(*ps), cmp_port_cost);
 	for (size_t i = 0; i < c->n_ports && t->n_ports < NVMXD_IO_TOP; i++) {
 		const struct nvmx_counters_port *p = ps ? ps[i] : &c->ports[i];

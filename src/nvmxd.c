@@ -72,6 +72,8 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 
 /* The one error message of a failed run, printed once at the top level (systemd style). */
 static char fail_msg[512];
+/* its exit status: 1, or 2 for unusable options or input */
+static int fail_status = 1;
 
 int nvmxd_fail(int err, const char *fmt, ...)
 {
@@ -529,8 +531,13 @@ static int run(struct nvmxd *d)
 		char msg[512];
 
 		err = nvmxd_serve_prepare(&d->serve, &d->o.serve, msg, sizeof(msg));
+		/* --listen, --user or --web-config unusable: exit 2 (a taken port is not that) */
+		if (err && err != -EADDRINUSE && err != -ENOMEM)
+			fail_status = 2;
 		if (err)
 			return nvmxd_fail(err, "%s", msg);
+		if (nvmxd_serve_warning(d->serve, msg, sizeof(msg)))
+			elog("warning: %s\n", msg);
 	}
 	/* the cycles probe first: its result sizes a map of the object */
 	err = nvmxd_turtles_new(stderr, turtles_vm_name, d, &d->turtles);
@@ -674,7 +681,7 @@ int main(int argc, char **argv)
 	nvmxd_free(&d);
 	if (err) {
 		elog("%s\n", fail_msg[0] ? fail_msg : strerror(-err));
-		return 1;
+		return fail_status;
 	}
 	return 0;
 }

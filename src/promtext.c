@@ -60,24 +60,84 @@ void prom_family(struct prom_writer *w, const char *name, enum prom_type type, c
 		fprintf(w->f, "# UNIT %s %s\n", w->family, unit);
 }
 
+/*
+ * The length of the well-formed UTF-8 sequence at p (1 to 4), or minus the length of its
+ * longest ill-formed start (a "maximal subpart", replaced by one U+FFFD as Unicode recommends).
+ */
+static int utf8_len(const unsigned char *p)
+{
+	unsigned char lo = 0x80, hi = 0xbf;
+	int need, i;
+
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		need = 2;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		need = 3;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		need = 4;
+	else
+		return -1;
+	/* no overlong forms, no surrogates, nothing above U+10FFFF */
+	if (p[0] == 0xe0)
+		lo = 0xa0;
+	else if (p[0] == 0xed)
+		hi = 0x9f;
+	else if (p[0] == 0xf0)
+		lo = 0x90;
+	else if (p[0] == 0xf4)
+		hi = 0x8f;
+	for (i = 1; i < need; i++) {
+		if (p[i] < lo || p[i] > hi)
+			return -i;
+		lo = 0x80;
+		hi = 0xbf;
+	}
+	return need;
+}
+
 void prom_label(char *labels, size_t len, const char *name, const char *value)
 {
+	static const char fffd[] = "\xef\xbf\xbd";
+	const unsigned char *p = (const unsigned char *)value;
 	size_t n = strlen(labels);
 
 	if (n + 1 >= len)
 		return;
 	n += (size_t)snprintf(labels + n, len - n, "%s%s=\"", n ? "," : "", name);
-	/* the escapes both formats define for label values */
-	for (const char *p = value; *p && n + 3 < len; p++) {
+	if (n + 1 >= len) {
+		labels[len - 1] = '\0';
+		return;
+	}
+	/*
+	 * The escapes both formats define for label values; bytes that are not UTF-8 (a VM name
+	 * from /proc/PID/cmdline may be anything) become U+FFFD, which keeps the exposition valid.
+	 * A value cut short ends on a whole character, with room left for the closing quote.
+	 */
+	while (*p) {
+		int l = utf8_len(p);
+		const char *src = (const char *)p;
+		size_t w = (size_t)(l > 0 ? l : 3);
+
+		if (*p == '\\' || *p == '"' || *p == '\n')
+			w = 2;
+		if (n + w + 2 > len)
+			break;
 		if (*p == '\\' || *p == '"') {
 			labels[n++] = '\\';
-			labels[n++] = *p;
+			labels[n++] = (char)*p;
 		} else if (*p == '\n') {
 			labels[n++] = '\\';
 			labels[n++] = 'n';
+		} else if (l < 0) {
+			memcpy(labels + n, fffd, 3);
+			n += 3;
 		} else {
-			labels[n++] = *p;
+			memcpy(labels + n, src, w);
+			n += w;
 		}
+		p += l > 0 ? l : -l;
 	}
 	if (n + 1 < len)
 		labels[n++] = '"';

@@ -73,6 +73,24 @@ int nvmxd_serve_prepare(struct nvmxd_serve **out, const struct nvmxd_serve_opts 
 	return 0;
 }
 
+bool nvmxd_serve_warning(const struct nvmxd_serve *s, char *msg, size_t msglen)
+{
+	bool tls = s->wc && s->wc->cert_pem, auth = s->wc && s->wc->n_users;
+
+	/* the wildcard addresses as nvmxd_http_listen writes them */
+	if ((strncmp(s->bound, "0.0.0.0:", 8) && strncmp(s->bound, "[::]:", 5)) || (tls && auth))
+		return false;
+	nvmx_say(0, msg, msglen,
+		 "listening on every address (%s) %s: anyone who reaches this host can read the "
+		 "metrics%s (see --web-config)",
+		 s->bound,
+		 !tls && !auth ? "without TLS or basic auth"
+		 : !tls	       ? "without TLS"
+			       : "without basic auth",
+		 !tls && auth ? ", and passwords cross the network in clear" : "");
+	return true;
+}
+
 int nvmxd_serve_start(struct nvmxd_serve *s, struct nvmxd_http_source *src, char *msg,
 		      size_t msglen)
 {

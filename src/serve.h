@@ -33,6 +33,12 @@ int nvmxd_serve_prepare(struct nvmxd_serve **out, const struct nvmxd_serve_opts 
 			size_t errlen);
 
 /*
+ * Whether to warn, once at start, about where nvmxd listens: on every address (0.0.0.0 or ::)
+ * without both TLS and basic auth. msg gets the warning.
+ */
+bool nvmxd_serve_warning(const struct nvmxd_serve *s, char *msg, size_t msglen);
+
+/*
  * Drops privileges and starts serving. src->maps and progs must be filled; privileges_dropped,
  * uid and gid are filled here. On success, msg gets one line for nvmxd to print (where it serves
  * and as whom). Returns 0 or a negative errno with msg saying what failed.

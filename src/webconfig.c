@@ -78,16 +78,100 @@ static const char *scalar(yaml_node_t *n)
 	return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
 }
 
-static bool is_bcrypt(const char *h)
+/* bcrypt's base64 alphabet */
+static bool bcrypt_char(char c)
 {
-	return strlen(h) == 60 && h[0] == '$' && h[1] == '2' &&
-	       (h[2] == 'a' || h[2] == 'b' || h[2] == 'y') && h[3] == '$';
+	return c == '.' || c == '/' || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	       (c >= '0' && c <= '9');
+}
+
+/*
+ * A well-formed bcrypt hash: $2a$, $2b$ or $2y$, a two-digit cost, '$', 53 characters of salt and
+ * hash. Returns the cost, or -1.
+ */
+static int bcrypt_cost(const char *h)
+{
+	if (strlen(h) != 60 || h[0] != '$' || h[1] != '2' ||
+	    (h[2] != 'a' && h[2] != 'b' && h[2] != 'y') || h[3] != '$' || h[4] < '0' ||
+	    h[4] > '9' || h[5] < '0' || h[5] > '9' || h[6] != '$')
+		return -1;
+	for (size_t i = 7; i < 60; i++)
+		if (!bcrypt_char(h[i]))
+			return -1;
+	return (h[4] - '0') * 10 + (h[5] - '0');
+}
+
+/*
+ * exporter-toolkit reads the file with a strict YAML decoder, which refuses a key given twice in a
+ * mapping. libyaml keeps both: refuse them here, at any level, before anything is read.
+ */
+static int check_duplicates(yaml_document_t *doc, yaml_node_t *n, const char *path, int depth,
+			    char *err, size_t errlen)
+{
+	yaml_node_pair_t *pairs, *top;
+
+	if (!n || depth > 8)
+		return n ? nvmx_say(-EINVAL, err, errlen, "%s:%zu: nested too deep", path,
+				    n->start_mark.line + 1)
+			 : 0;
+	if (n->type == YAML_SEQUENCE_NODE) {
+		for (yaml_node_item_t *i = n->data.sequence.items.start;
+		     i < n->data.sequence.items.top; i++) {
+			int e = check_duplicates(doc, yaml_document_get_node(doc, *i), path,
+						 depth + 1, err, errlen);
+
+			if (e)
+				return e;
+		}
+		return 0;
+	}
+	if (n->type != YAML_MAPPING_NODE)
+		return 0;
+	pairs = n->data.mapping.pairs.start;
+	top = n->data.mapping.pairs.top;
+	for (yaml_node_pair_t *p = pairs; p < top; p++) {
+		yaml_node_t *k = yaml_document_get_node(doc, p->key);
+		const char *name = scalar(k);
+		int e;
+
+		for (yaml_node_pair_t *q = pairs; name && q < p; q++) {
+			yaml_node_t *kq = yaml_document_get_node(doc, q->key);
+
+			if (scalar(kq) && !strcmp(scalar(kq), name))
+				return nvmx_say(-EINVAL, err, errlen,
+						"%s:%zu: duplicate key '%s' (first on line %zu)",
+						path, k->start_mark.line + 1, name,
+						kq->start_mark.line + 1);
+		}
+		e = check_duplicates(doc, yaml_document_get_node(doc, p->value), path, depth + 1,
+				     err, errlen);
+		if (e)
+			return e;
+	}
+	return 0;
+}
+
+/* exporter-toolkit's spelling of a TLS version: 12 or 13; older ones are refused */
+static int tls_version(const char *path, yaml_node_t *k, const char *key, const char *val,
+		       char *err, size_t errlen)
+{
+	if (!strcmp(val, "TLS12"))
+		return 12;
+	if (!strcmp(val, "TLS13"))
+		return 13;
+	if (!strcmp(val, "TLS10") || !strcmp(val, "TLS11"))
+		return nvmx_say(-EINVAL, err, errlen,
+				"%s:%zu: %s %s: nvmxd serves TLS 1.2 or later (TLS12, TLS13)", path,
+				k->start_mark.line + 1, key, val);
+	return nvmx_say(-EINVAL, err, errlen, "%s:%zu: %s %s: expected TLS12 or TLS13", path,
+			k->start_mark.line + 1, key, val);
 }
 
 static int load_tls(yaml_document_t *doc, yaml_node_t *m, const char *path,
 		    struct nvmxd_webconfig *wc, char *err, size_t errlen)
 {
 	const char *cert = NULL, *key = NULL;
+	size_t max_line = 0;
 	int e;
 
 	if (m->type != YAML_MAPPING_NODE)
@@ -107,13 +191,27 @@ static int load_tls(yaml_document_t *doc, yaml_node_t *m, const char *path,
 			cert = val;
 		else if (!strcmp(name, "key_file"))
 			key = val;
-		else
+		else if (!strcmp(name, "min_version") || !strcmp(name, "max_version")) {
+			e = tls_version(path, k, name, val, err, errlen);
+			if (e < 0)
+				return e;
+			if (name[1] == 'i') {
+				wc->tls_min = e;
+			} else {
+				wc->tls_max = e;
+				max_line = k->start_mark.line + 1;
+			}
+		} else
 			return nvmx_say(
 				-ENOTSUP, err, errlen,
 				"%s:%zu: tls_server_config.%s is not supported by nvmxd (only "
-				"cert_file and key_file)",
+				"cert_file, key_file, min_version and max_version)",
 				path, k->start_mark.line + 1, name);
 	}
+	if (wc->tls_max && wc->tls_max < wc->tls_min)
+		return nvmx_say(-EINVAL, err, errlen,
+				"%s:%zu: max_version TLS%d is below min_version TLS%d", path,
+				max_line, wc->tls_max, wc->tls_min);
 	if (!cert || !key || !*cert || !*key)
 		return nvmx_say(-EINVAL, err, errlen,
 				"%s: tls_server_config needs both cert_file and key_file", path);
@@ -141,6 +239,9 @@ static int load_users(yaml_document_t *doc, yaml_node_t *m, const char *path,
 		return nvmx_say(-EINVAL, err, errlen,
 				"%s:%zu: basic_auth_users: expected a mapping", path,
 				m->start_mark.line + 1);
+	if (wc->users) /* check_duplicates() refuses a second basic_auth_users first */
+		return nvmx_say(-EINVAL, err, errlen, "%s:%zu: basic_auth_users given twice", path,
+				m->start_mark.line + 1);
 	n = (size_t)(m->data.mapping.pairs.top - m->data.mapping.pairs.start);
 	wc->users = calloc(n ? n : 1, sizeof(*wc->users));
 	if (!wc->users)
@@ -150,17 +251,25 @@ static int load_users(yaml_document_t *doc, yaml_node_t *m, const char *path,
 		yaml_node_t *k = yaml_document_get_node(doc, p->key);
 		const char *name = scalar(k), *hash = scalar(yaml_document_get_node(doc, p->value));
 		struct nvmxd_web_user *u;
+		int cost;
 
 		if (!name || !hash || !*name)
 			return nvmx_say(-EINVAL, err, errlen,
 					"%s:%zu: expected 'user: bcrypt hash'", path,
 					k ? k->start_mark.line + 1 : 0);
-		if (!is_bcrypt(hash))
+		cost = bcrypt_cost(hash);
+		if (cost < 0)
 			return nvmx_say(
 				-EINVAL, err, errlen,
 				"%s:%zu: the password of %s is not a bcrypt hash ($2a$, $2b$ "
-				"or $2y$, 60 characters)",
+				"or $2y$, a 2-digit cost, '$', 53 characters of [./A-Za-z0-9])",
 				path, k->start_mark.line + 1, name);
+		/* a cost of 31 takes days per check: one request would stop the server */
+		if (cost < NVMXD_BCRYPT_COST_MIN || cost > NVMXD_BCRYPT_COST_MAX)
+			return nvmx_say(-EINVAL, err, errlen,
+					"%s:%zu: the bcrypt cost of %s is %d, not %d to %d", path,
+					k->start_mark.line + 1, name, cost, NVMXD_BCRYPT_COST_MIN,
+					NVMXD_BCRYPT_COST_MAX);
 		if (strchr(name, ':'))
 			return nvmx_say(-EINVAL, err, errlen,
 					"%s:%zu: user names cannot contain ':' (HTTP basic auth)",
@@ -211,6 +320,10 @@ int nvmxd_webconfig_load(const char *path, struct nvmxd_webconfig **out, char *e
 		e = nvmx_say(-EINVAL, err, errlen, "%s: expected a mapping at the top", path);
 		goto out;
 	}
+	e = check_duplicates(&doc, root, path, 0, err, errlen);
+	if (e)
+		goto out;
+	wc->tls_min = 12;
 	for (yaml_node_pair_t *p = root->data.mapping.pairs.start;
 	     !e && p < root->data.mapping.pairs.top; p++) {
 		yaml_node_t *k = yaml_document_get_node(&doc, p->key);
@@ -248,33 +361,34 @@ out:
 	return 0;
 }
 
-bool nvmxd_webconfig_check_password(const struct nvmxd_webconfig *wc, const char *user,
-				    const char *password)
+bool nvmxd_webconfig_check_hash(const char *hash, const char *password)
 {
-	struct crypt_data *cd;
+	struct crypt_data *cd = calloc(1, sizeof(*cd));
+	size_t len = strlen(hash);
+	unsigned char diff = 0;
+	const char *got;
 	bool ok = false;
 
-	if (!wc || !user || !password)
-		return false;
-	cd = calloc(1, sizeof(*cd));
 	if (!cd)
 		return false;
-	for (size_t i = 0; i < wc->n_users; i++) {
-		const char *h = wc->users[i].hash, *got;
-		size_t len = strlen(h);
-		unsigned char diff = 0;
-
-		if (strcmp(wc->users[i].name, user))
-			continue;
-		got = crypt_r(password, h, cd);
-		if (!got || got[0] == '*' || strlen(got) != len)
-			break;
+	got = crypt_r(password, hash, cd);
+	if (got && got[0] != '*' && strlen(got) == len) {
 		for (size_t j = 0; j < len; j++)
-			diff |= (unsigned char)(got[j] ^ h[j]);
+			diff |= (unsigned char)(got[j] ^ hash[j]);
 		ok = diff == 0;
-		break;
 	}
 	explicit_bzero(cd, sizeof(*cd));
 	free(cd);
 	return ok;
+}
+
+bool nvmxd_webconfig_check_password(const struct nvmxd_webconfig *wc, const char *user,
+				    const char *password)
+{
+	if (!wc || !user || !password)
+		return false;
+	for (size_t i = 0; i < wc->n_users; i++)
+		if (!strcmp(wc->users[i].name, user))
+			return nvmxd_webconfig_check_hash(wc->users[i].hash, password);
+	return false;
 }

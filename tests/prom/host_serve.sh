@@ -4,8 +4,11 @@
 # nvmxd --listen on this host (ctest -L bpf, as root): once attached it runs as nobody with no
 # capabilities and still serves scrapes that promtool accepts; OpenMetrics when asked; the JSON
 # API; every metric the dashboards and rules name is declared; bad, oversized, slow and flooding
-# clients are refused and counted (http_abuse.py); TLS with a certificate made by openssl and
-# basic auth from a web-config.yml work and a wrong password is refused.
+# clients are refused and counted (http_abuse.py); TLS (1.2 at least, AEAD ciphers) with a
+# certificate made by openssl and basic auth from a web-config.yml work and a wrong password is
+# refused; with basic auth, valid scrapes are answered through 32 trickling connections and a
+# wrong-password flood (http_starve.py); a web config with a key twice or a bcrypt cost of 31 is
+# refused with exit 2 and one line; listening on 0.0.0.0 without TLS and auth is warned about.
 #
 # usage: host_serve.sh NVMXD PROMTOOL DASHBOARDS_DIR
 set -u
@@ -161,7 +164,70 @@ n = int(re.search(r"^nvmx_http_bad_requests_total\{reason=\"unauthorized\"\} (\d
 assert n >= 4, n
 ' "$dir/tls_scrape.txt"
 check "the TLS scrape passes promtool" sh -c "'$PROMTOOL' check metrics <'$dir/tls_scrape.txt'"
+# tls ARGS...: the protocol and cipher openssl s_client ends with, "refused" when none
+tls() {
+	local r
+	r=$(echo | timeout 10 openssl s_client -connect "127.0.0.1:$port" "$@" 2>/dev/null |
+		sed -n 's/^New, \(TLSv[0-9.]*\), Cipher is \(.*\)/\1 \2/p')
+	echo "${r:-refused}"
+}
+for a in "-tls1" "-tls1_1"; do
+	r=$(tls $a -cipher DEFAULT@SECLEVEL=0)
+	[ "$r" = refused ] && ok "$a refused" || bad "$a negotiated: $r"
+done
+for c in AES128-SHA ECDHE-RSA-AES128-SHA; do
+	r=$(tls -tls1_2 -cipher "$c@SECLEVEL=0")
+	[ "$r" = refused ] && ok "TLS 1.2 with $c refused" || bad "TLS 1.2 with $c negotiated: $r"
+done
+r=$(tls -tls1_2)
+case "$r" in TLSv1.2\ ECDHE-*GCM*|TLSv1.2\ ECDHE-*CHACHA20*) ok "TLS 1.2: $r" ;; *) bad "TLS 1.2: $r" ;; esac
+r=$(tls -tls1_3)
+case "$r" in TLSv1.3\ *) ok "TLS 1.3: $r" ;; *) bad "TLS 1.3: $r" ;; esac
 stop tls
+
+sed 's/^tls_server_config:$/tls_server_config:\n  min_version: TLS13/' "$dir/web.yml" >"$dir/web13.yml"
+start tls13 --web-config "$dir/web13.yml"
+r=$(tls -tls1_2)
+[ "$r" = refused ] && ok "min_version TLS13: TLS 1.2 refused" || bad "min_version TLS13: TLS 1.2 negotiated: $r"
+r=$(tls -tls1_3)
+case "$r" in TLSv1.3\ *) ok "min_version TLS13: $r" ;; *) bad "min_version TLS13: TLS 1.3: $r" ;; esac
+stop tls13
+
+# ---- basic auth without TLS: valid scrapes through trickling clients and a password flood ----
+printf "basic_auth_users:\n  alice: '%s'\n" "$hash" >"$dir/auth.yml"
+start auth --web-config "$dir/auth.yml"
+if timeout 150 python3 "$HERE/http_starve.py" 127.0.0.1 "$port" alice 's3cret pass' "$pid" \
+	>"$dir/starve.txt" 2>&1; then
+	ok "valid scrapes answered through 32 trickling connections and a wrong-password flood"
+else
+	bad "http_starve.py:"
+fi
+sed 's/^/    /' "$dir/starve.txt"
+stop auth
+
+# ---- web configs exporter-toolkit's strict YAML refuses: exit 2, one line ----
+# refused NAME EXPECTED: nvmxd refuses $dir/NAME.yml before attaching, saying EXPECTED
+refused() {
+	"$NVMXD" --listen 127.0.0.1:0 --web-config "$dir/$1.yml" --duration 1 >/dev/null 2>"$dir/$1.err"
+	local st=$?
+	[ "$st" = 2 ] && [ "$(wc -l <"$dir/$1.err")" = 1 ] && grep -q "$2" "$dir/$1.err" &&
+		ok "$1 refused: $(cat "$dir/$1.err")" || bad "$1: exit $st, $(cat "$dir/$1.err")"
+}
+printf "basic_auth_users:\n  a: '%s'\n  b: '%s'\nbasic_auth_users:\n  c: '%s'\n" "$hash" "$hash" "$hash" >"$dir/dup_users_key.yml"
+refused dup_users_key "dup_users_key.yml:4: duplicate key 'basic_auth_users'"
+printf "basic_auth_users:\n  alice: '%s'\n  alice: '%s'\n" "$hash" "$hash" >"$dir/dup_user.yml"
+refused dup_user "dup_user.yml:3: duplicate key 'alice'"
+printf "tls_server_config:\n  cert_file: cert.pem\n  key_file: key.pem\ntls_server_config:\n  cert_file: cert.pem\n  key_file: key.pem\n" >"$dir/dup_tls.yml"
+refused dup_tls "dup_tls.yml:4: duplicate key 'tls_server_config'"
+printf "basic_auth_users:\n  alice: '%s'\n" "$(echo "$hash" | sed 's/^\$2b\$10\$/$2y$31$/')" >"$dir/cost31.yml"
+refused cost31 "cost31.yml:2: the bcrypt cost of alice is 31"
+
+# ---- every address without TLS and auth: one warning at start ----
+"$NVMXD" --listen 0.0.0.0:0 --duration 1 >/dev/null 2>"$dir/any.err"
+n=$(grep -c 'warning: listening on every address (0.0.0.0:[0-9]*) without TLS or basic auth' "$dir/any.err")
+[ "$n" = 1 ] && ok "0.0.0.0 without TLS or auth: warned once" || bad "0.0.0.0: $n warnings: $(cat "$dir/any.err")"
+"$NVMXD" --listen 127.0.0.1:0 --duration 1 >/dev/null 2>"$dir/lo.err"
+! grep -q warning "$dir/lo.err" && ok "127.0.0.1: no warning" || bad "127.0.0.1 warned: $(grep warning "$dir/lo.err")"
 
 # ---- the systemd unit's capabilities (dist/nvmxd.service) are enough, and each is needed ----
 unit_caps=$(sed -n 's/^CapabilityBoundingSet=//p' "$HERE/../../dist/nvmxd.service.in")

@@ -126,3 +126,29 @@ Test(promtext, negotiate)
 		     PROM_OPENMETRICS);
 	cr_expect_str_eq(prom_content_type(PROM_TEXT), "text/plain; version=0.0.4; charset=utf-8");
 }
+
+/* A VM name comes from /proc/PID/cmdline and may be any bytes: label values must stay UTF-8. */
+Test(promtext, invalid_utf8_in_a_label_value_becomes_u_fffd)
+{
+	char l[128] = "";
+
+	prom_label(l, sizeof(l), "vm", "bad\xff\xfename");
+	cr_expect_str_eq(l, "vm=\"bad\xef\xbf\xbd\xef\xbf\xbdname\"");
+	l[0] = '\0';
+	/* valid multi-byte sequences are kept; a truncated one and an overlong one are not */
+	prom_label(l, sizeof(l), "vm", "caf\xc3\xa9 \xe2\x82 \xc0\xaf");
+	cr_expect_str_eq(l, "vm=\"caf\xc3\xa9 \xef\xbf\xbd \xef\xbf\xbd\xef\xbf\xbd\"");
+	l[0] = '\0';
+	/* a surrogate (ED A0 80) is not UTF-8 either; a 4-byte emoji is */
+	prom_label(l, sizeof(l), "vm", "\xed\xa0\x80\xf0\x9f\x98\x80");
+	cr_expect_str_eq(l, "vm=\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xf0\x9f\x98\x80\"");
+}
+
+/* Cutting a label list short never splits a multi-byte character. */
+Test(promtext, a_cut_label_value_stays_utf8)
+{
+	char l[12] = "";
+
+	prom_label(l, sizeof(l), "vm", "ab\xc3\xa9\xc3\xa9\xc3\xa9");
+	cr_expect_str_eq(l, "vm=\"ab\xc3\xa9\xc3\xa9\"");
+}
