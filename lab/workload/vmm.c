@@ -9,6 +9,7 @@
 #include <link.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -362,11 +363,16 @@ static int vcpu_setup(struct vcpu *v, const struct wl_run_config *cfg, char *err
 	return 0;
 }
 
-static int vcpu_fail(struct vcpu *v, const char *fmt, unsigned long long a, unsigned long long b)
+static int vcpu_fail(struct vcpu *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int vcpu_fail(struct vcpu *v, const char *fmt, ...)
 {
 	struct kvm_regs regs;
+	va_list ap;
 
-	snprintf(v->msg, sizeof(v->msg), fmt, a, b);
+	va_start(ap, fmt);
+	vsnprintf(v->msg, sizeof(v->msg), fmt, ap);
+	va_end(ap);
 	if (!ioctl(v->fd, KVM_GET_REGS, &regs)) {
 		size_t n = strlen(v->msg);
 
@@ -385,8 +391,8 @@ static int vcpu_handle_io(struct vcpu *v)
 	int in = run->io.direction == KVM_EXIT_IO_IN;
 
 	if (run->io.count != 1 || run->io.size != 1)
-		return vcpu_fail(v, "unexpected string or wide I/O on port %#llx size %llu",
-				 run->io.port, run->io.size);
+		return vcpu_fail(v, "unexpected string or wide I/O on port %#x size %u",
+				 (unsigned int)run->io.port, (unsigned int)run->io.size);
 	switch (run->io.port) {
 	case WL_PORT_L0:
 		if (in) {
@@ -408,7 +414,7 @@ static int vcpu_handle_io(struct vcpu *v)
 			break;
 		r = ioctl(v->vm->vm_fd, KVM_SIGNAL_MSI, &msi);
 		if (r <= 0)
-			return vcpu_fail(v, "KVM_SIGNAL_MSI returned %lld (errno %llu)", r,
+			return vcpu_fail(v, "KVM_SIGNAL_MSI returned %d (errno %d)", r,
 					 r < 0 ? errno : 0);
 		v->counts.kicks++;
 		return 1;
@@ -419,7 +425,8 @@ static int vcpu_handle_io(struct vcpu *v)
 		v->counts.l1_done++;
 		return 0;
 	}
-	return vcpu_fail(v, "unexpected %s on port %#llx", (unsigned long long)in, run->io.port);
+	return vcpu_fail(v, "unexpected %s on port %#x", in ? "IN" : "OUT",
+			 (unsigned int)run->io.port);
 }
 
 static void *vcpu_thread(void *arg)
@@ -436,7 +443,7 @@ static void *vcpu_thread(void *arg)
 		if (ioctl(v->fd, KVM_RUN, 0)) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
-			vcpu_fail(v, "KVM_RUN: errno %llu%s", errno, 0);
+			vcpu_fail(v, "KVM_RUN: errno %d", errno);
 			break;
 		}
 		switch (v->run->exit_reason) {
@@ -446,19 +453,18 @@ static void *vcpu_thread(void *arg)
 				return NULL;
 			break;
 		case KVM_EXIT_SHUTDOWN:
-			vcpu_fail(v, "L1 shut down (triple fault)%s%s", 0, 0);
+			vcpu_fail(v, "L1 shut down (triple fault)");
 			return NULL;
 		case KVM_EXIT_FAIL_ENTRY:
-			vcpu_fail(v, "VM entry failed: hardware reason %#llx%s",
-				  v->run->fail_entry.hardware_entry_failure_reason, 0);
+			vcpu_fail(v, "VM entry failed: hardware reason %#llx",
+				  v->run->fail_entry.hardware_entry_failure_reason);
 			return NULL;
 		case KVM_EXIT_INTERNAL_ERROR:
-			vcpu_fail(v, "KVM internal error, suberror %llu%s",
-				  v->run->internal.suberror, 0);
+			vcpu_fail(v, "KVM internal error, suberror %u", v->run->internal.suberror);
 			return NULL;
 		default:
-			vcpu_fail(v, "unexpected exit to user space: reason %llu%s",
-				  v->run->exit_reason, 0);
+			vcpu_fail(v, "unexpected exit to user space: reason %u",
+				  v->run->exit_reason);
 			return NULL;
 		}
 	}
