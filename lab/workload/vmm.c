@@ -206,15 +206,18 @@ static void segment(struct kvm_segment *s, uint16_t selector, uint8_t type, int 
 static int vmx_setup(struct vcpu *v, const struct wl_run_config *cfg, struct kvm_sregs *sregs,
 		     char *err, size_t errlen)
 {
-	struct {
+	/* kvm_msrs ends in a flexible array: room for its entries, without a GNU extension */
+	union {
 		struct kvm_msrs hdr;
-		struct kvm_msr_entry e[VMX_MSR_COUNT];
-	} msrs = { 0 };
+		unsigned char room[sizeof(struct kvm_msrs) +
+				   VMX_MSR_COUNT * sizeof(struct kvm_msr_entry)];
+	} msrs;
 	uint64_t proc2, ept;
 
+	memset(&msrs, 0, sizeof(msrs));
 	msrs.hdr.nmsrs = 1;
-	msrs.e[0].index = MSR_IA32_FEATURE_CONTROL;
-	msrs.e[0].data = 0x5; /* lock, VMXON outside SMX */
+	msrs.hdr.entries[0].index = MSR_IA32_FEATURE_CONTROL;
+	msrs.hdr.entries[0].data = 0x5; /* lock, VMXON outside SMX */
 	if (ioctl(v->fd, KVM_SET_MSRS, &msrs) != 1) {
 		snprintf(err, errlen, "KVM_SET_MSRS IA32_FEATURE_CONTROL: %s",
 			 errno ? strerror(errno) : "refused");
@@ -223,7 +226,7 @@ static int vmx_setup(struct vcpu *v, const struct wl_run_config *cfg, struct kvm
 	memset(&msrs, 0, sizeof(msrs));
 	msrs.hdr.nmsrs = VMX_MSR_COUNT;
 	for (uint32_t i = 0; i < VMX_MSR_COUNT; i++)
-		msrs.e[i].index = VMX_MSR_BASE + i;
+		msrs.hdr.entries[i].index = VMX_MSR_BASE + i;
 	/* 0x485 (MISC) and 0x48a (VMCS_ENUM) are read too: KVM answers all of 0x480-0x490. */
 	if (ioctl(v->fd, KVM_GET_MSRS, &msrs) != VMX_MSR_COUNT) {
 		snprintf(err, errlen, "KVM_GET_MSRS of the VMX capability MSRs: %s",
@@ -231,7 +234,7 @@ static int vmx_setup(struct vcpu *v, const struct wl_run_config *cfg, struct kvm
 		return -ENOTSUP;
 	}
 	for (uint32_t i = 0; i < VMX_MSR_COUNT; i++)
-		v->vmx_msr[i] = msrs.e[i].data;
+		v->vmx_msr[i] = msrs.hdr.entries[i].data;
 	proc2 = v->vmx_msr[VMX_MSR_PROCBASED_CTLS2];
 	ept = v->vmx_msr[VMX_MSR_EPT_VPID_CAP];
 	if (cfg->spec.l1_ept &&
