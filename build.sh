@@ -29,7 +29,7 @@ install_missing() {
 }
 
 build() {
-	cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNVMX_WERROR=ON >/dev/null
 	cmake --build "$BUILD_DIR" -j "$(nproc)"
 }
 

@@ -133,9 +133,10 @@ enum top_sort {
 	TOP_SORTS,
 };
 
+/* Each as long as the TUI's prompt (top_tui.c): what is typed there is kept whole. */
 struct top_filter {
 	char vm[64];	 /* substring of the VM's name or pid; "" shows all */
-	char reason[32]; /* substring of the exit reason's name, any case; "" shows all */
+	char reason[64]; /* substring of the exit reason's name, any case; "" shows all */
 };
 
 struct top_view {

@@ -29,22 +29,22 @@ enum col {
 static const struct {
 	const char *title;
 	int width;
-	int part; /* the round trip part, for COL_P_* */
+	int part; /* the round trip part, for COL_P_*; 0 in the others */
 } cols[COLS] = {
-	[COL_L0] = { "L2->L0", 9 },
-	[COL_L1] = { "L2->L1", 9 },
-	[COL_SHARE] = { "L1%", 5 },
-	[COL_RATE] = { "L2/s", 9 },
-	[COL_L0_US] = { "L0 us", 7 },
-	[COL_RT_US] = { "RT us", 7 },
-	[COL_MULT] = { "mult", 6 },
-	[COL_L1_OWN] = { "L1 own", 7 },
-	[COL_SYNTH] = { "synth", 7 },
-	[COL_P_L0_EXIT] = { "L0exit", 7, 1 },
-	[COL_P_REFLECT] = { "reflect", 7, 2 },
-	[COL_P_L1_HANDLER] = { "L1hdl", 7, 3 },
-	[COL_P_L1_SERVICE] = { "L1svc", 7, 4 },
-	[COL_P_ENTRY] = { "L0entry", 7, 5 },
+	[COL_L0] = { .title = "L2->L0", .width = 9 },
+	[COL_L1] = { .title = "L2->L1", .width = 9 },
+	[COL_SHARE] = { .title = "L1%", .width = 5 },
+	[COL_RATE] = { .title = "L2/s", .width = 9 },
+	[COL_L0_US] = { .title = "L0 us", .width = 7 },
+	[COL_RT_US] = { .title = "RT us", .width = 7 },
+	[COL_MULT] = { .title = "mult", .width = 6 },
+	[COL_L1_OWN] = { .title = "L1 own", .width = 7 },
+	[COL_SYNTH] = { .title = "synth", .width = 7 },
+	[COL_P_L0_EXIT] = { .title = "L0exit", .width = 7, .part = 1 },
+	[COL_P_REFLECT] = { .title = "reflect", .width = 7, .part = 2 },
+	[COL_P_L1_HANDLER] = { .title = "L1hdl", .width = 7, .part = 3 },
+	[COL_P_L1_SERVICE] = { .title = "L1svc", .width = 7, .part = 4 },
+	[COL_P_ENTRY] = { .title = "L0entry", .width = 7, .part = 5 },
 };
 
 #define BATCH_NAME_WIDTH 28

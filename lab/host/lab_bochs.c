@@ -387,7 +387,7 @@ static int bochs_collect(const struct lab_guest *g)
 	if (fd < 0)
 		return lab_fail(-errno, "%s: %s", disk, strerror(errno));
 	for (;;) {
-		char name[256 + 2];
+		char name[PATH_MAX]; /* a GNU long name, or ustar prefix "/" name */
 		unsigned long long size, padded;
 		const char *rel;
 

@@ -118,6 +118,16 @@ static inline void set_bit(uint8_t *map, uint32_t bit)
 	map[bit / 8] |= (uint8_t)(1u << (bit % 8));
 }
 
+/*
+ * Zeroes n 64-bit words with a loop. `struct x = { 0 }` is no substitute here: a compiler may clear
+ * a large aggregate with a call to memset (clang -O0 does), which the guest does not have.
+ */
+static inline void zero_u64(uint64_t *p, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++)
+		p[i] = 0;
+}
+
 /* Ends the run: the status in the mailbox, then the VMM is told on WL_PORT_L1_DONE. */
 void __attribute__((noreturn)) l1_finish(struct wl_mailbox *mb, enum wl_status status);
 void __attribute__((noreturn))

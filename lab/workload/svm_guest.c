@@ -207,9 +207,10 @@ static int handle_exit(struct wl_mailbox *mb, struct vmcb *vmcb, struct l2_regs 
 void wl_svm_l1_main(struct wl_mailbox *mb)
 {
 	struct vmcb *vmcb = (struct vmcb *)mb->vmcb_gpa;
-	struct l2_regs regs = { 0 };
+	struct l2_regs regs; /* uint64_t only: zero_u64() */
 	int reflected;
 
+	zero_u64((uint64_t *)&regs, sizeof(regs) / sizeof(uint64_t));
 	l1_setup_idt(mb, true);
 	wrmsr(WL_MSR_VM_HSAVE_PA, mb->hsave_gpa);
 	if (mb->l1_takes_interrupts) {

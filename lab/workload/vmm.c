@@ -9,6 +9,7 @@
 #include <link.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -205,15 +206,18 @@ static void segment(struct kvm_segment *s, uint16_t selector, uint8_t type, int 
 static int vmx_setup(struct vcpu *v, const struct wl_run_config *cfg, struct kvm_sregs *sregs,
 		     char *err, size_t errlen)
 {
-	struct {
+	/* kvm_msrs ends in a flexible array: room for its entries, without a GNU extension */
+	union {
 		struct kvm_msrs hdr;
-		struct kvm_msr_entry e[VMX_MSR_COUNT];
-	} msrs = { 0 };
+		unsigned char room[sizeof(struct kvm_msrs) +
+				   VMX_MSR_COUNT * sizeof(struct kvm_msr_entry)];
+	} msrs;
 	uint64_t proc2, ept;
 
+	memset(&msrs, 0, sizeof(msrs));
 	msrs.hdr.nmsrs = 1;
-	msrs.e[0].index = MSR_IA32_FEATURE_CONTROL;
-	msrs.e[0].data = 0x5; /* lock, VMXON outside SMX */
+	msrs.hdr.entries[0].index = MSR_IA32_FEATURE_CONTROL;
+	msrs.hdr.entries[0].data = 0x5; /* lock, VMXON outside SMX */
 	if (ioctl(v->fd, KVM_SET_MSRS, &msrs) != 1) {
 		snprintf(err, errlen, "KVM_SET_MSRS IA32_FEATURE_CONTROL: %s",
 			 errno ? strerror(errno) : "refused");
@@ -222,7 +226,7 @@ static int vmx_setup(struct vcpu *v, const struct wl_run_config *cfg, struct kvm
 	memset(&msrs, 0, sizeof(msrs));
 	msrs.hdr.nmsrs = VMX_MSR_COUNT;
 	for (uint32_t i = 0; i < VMX_MSR_COUNT; i++)
-		msrs.e[i].index = VMX_MSR_BASE + i;
+		msrs.hdr.entries[i].index = VMX_MSR_BASE + i;
 	/* 0x485 (MISC) and 0x48a (VMCS_ENUM) are read too: KVM answers all of 0x480-0x490. */
 	if (ioctl(v->fd, KVM_GET_MSRS, &msrs) != VMX_MSR_COUNT) {
 		snprintf(err, errlen, "KVM_GET_MSRS of the VMX capability MSRs: %s",
@@ -230,7 +234,7 @@ static int vmx_setup(struct vcpu *v, const struct wl_run_config *cfg, struct kvm
 		return -ENOTSUP;
 	}
 	for (uint32_t i = 0; i < VMX_MSR_COUNT; i++)
-		v->vmx_msr[i] = msrs.e[i].data;
+		v->vmx_msr[i] = msrs.hdr.entries[i].data;
 	proc2 = v->vmx_msr[VMX_MSR_PROCBASED_CTLS2];
 	ept = v->vmx_msr[VMX_MSR_EPT_VPID_CAP];
 	if (cfg->spec.l1_ept &&
@@ -362,11 +366,16 @@ static int vcpu_setup(struct vcpu *v, const struct wl_run_config *cfg, char *err
 	return 0;
 }
 
-static int vcpu_fail(struct vcpu *v, const char *fmt, unsigned long long a, unsigned long long b)
+static int vcpu_fail(struct vcpu *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int vcpu_fail(struct vcpu *v, const char *fmt, ...)
 {
 	struct kvm_regs regs;
+	va_list ap;
 
-	snprintf(v->msg, sizeof(v->msg), fmt, a, b);
+	va_start(ap, fmt);
+	vsnprintf(v->msg, sizeof(v->msg), fmt, ap);
+	va_end(ap);
 	if (!ioctl(v->fd, KVM_GET_REGS, &regs)) {
 		size_t n = strlen(v->msg);
 
@@ -385,8 +394,8 @@ static int vcpu_handle_io(struct vcpu *v)
 	int in = run->io.direction == KVM_EXIT_IO_IN;
 
 	if (run->io.count != 1 || run->io.size != 1)
-		return vcpu_fail(v, "unexpected string or wide I/O on port %#llx size %llu",
-				 run->io.port, run->io.size);
+		return vcpu_fail(v, "unexpected string or wide I/O on port %#x size %u",
+				 (unsigned int)run->io.port, (unsigned int)run->io.size);
 	switch (run->io.port) {
 	case WL_PORT_L0:
 		if (in) {
@@ -408,7 +417,7 @@ static int vcpu_handle_io(struct vcpu *v)
 			break;
 		r = ioctl(v->vm->vm_fd, KVM_SIGNAL_MSI, &msi);
 		if (r <= 0)
-			return vcpu_fail(v, "KVM_SIGNAL_MSI returned %lld (errno %llu)", r,
+			return vcpu_fail(v, "KVM_SIGNAL_MSI returned %d (errno %d)", r,
 					 r < 0 ? errno : 0);
 		v->counts.kicks++;
 		return 1;
@@ -419,7 +428,8 @@ static int vcpu_handle_io(struct vcpu *v)
 		v->counts.l1_done++;
 		return 0;
 	}
-	return vcpu_fail(v, "unexpected %s on port %#llx", (unsigned long long)in, run->io.port);
+	return vcpu_fail(v, "unexpected %s on port %#x", in ? "IN" : "OUT",
+			 (unsigned int)run->io.port);
 }
 
 static void *vcpu_thread(void *arg)
@@ -436,7 +446,7 @@ static void *vcpu_thread(void *arg)
 		if (ioctl(v->fd, KVM_RUN, 0)) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
-			vcpu_fail(v, "KVM_RUN: errno %llu%s", errno, 0);
+			vcpu_fail(v, "KVM_RUN: errno %d", errno);
 			break;
 		}
 		switch (v->run->exit_reason) {
@@ -446,19 +456,18 @@ static void *vcpu_thread(void *arg)
 				return NULL;
 			break;
 		case KVM_EXIT_SHUTDOWN:
-			vcpu_fail(v, "L1 shut down (triple fault)%s%s", 0, 0);
+			vcpu_fail(v, "L1 shut down (triple fault)");
 			return NULL;
 		case KVM_EXIT_FAIL_ENTRY:
-			vcpu_fail(v, "VM entry failed: hardware reason %#llx%s",
-				  v->run->fail_entry.hardware_entry_failure_reason, 0);
+			vcpu_fail(v, "VM entry failed: hardware reason %#llx",
+				  v->run->fail_entry.hardware_entry_failure_reason);
 			return NULL;
 		case KVM_EXIT_INTERNAL_ERROR:
-			vcpu_fail(v, "KVM internal error, suberror %llu%s",
-				  v->run->internal.suberror, 0);
+			vcpu_fail(v, "KVM internal error, suberror %u", v->run->internal.suberror);
 			return NULL;
 		default:
-			vcpu_fail(v, "unexpected exit to user space: reason %llu%s",
-				  v->run->exit_reason, 0);
+			vcpu_fail(v, "unexpected exit to user space: reason %u",
+				  v->run->exit_reason);
 			return NULL;
 		}
 	}

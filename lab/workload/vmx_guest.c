@@ -363,10 +363,11 @@ static int handle_exit(struct wl_mailbox *mb, struct l2_regs *regs, int *reflect
 
 void wl_vmx_l1_main(struct wl_mailbox *mb)
 {
-	struct l2_regs regs = { 0 };
+	struct l2_regs regs; /* uint64_t only: zero_u64() */
 	uint64_t idt, eptp = 0;
 	int reflected;
 
+	zero_u64((uint64_t *)&regs, sizeof(regs) / sizeof(uint64_t));
 	idt = l1_setup_idt(mb, false);
 	if (mb->l1_takes_interrupts) {
 		/* x2APIC mode (bit 10) so that EOI is one WRMSR; the APIC software-enabled. */

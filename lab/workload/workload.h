@@ -62,7 +62,7 @@ enum wl_element {
 #define WL_SOFTINT_VECTOR 0x21
 
 /* RAX value of the VMMCALL that tells L1 the workload is over. */
-#define WL_DONE_MAGIC 0x4e564d58u /* "NVMX" */
+#define WL_DONE_MAGIC 0x4e564d58 /* "NVMX"; no u suffix: L2 loads it in asm, clang rejects it */
 
 #define WL_MAX_VCPUS 8
 
