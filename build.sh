@@ -6,7 +6,7 @@
 #   ./build.sh test   every test: unit, replay, BPF on this kernel, and the lab
 #   ./build.sh build  install and build only
 #
-# Environment: BUILD_DIR (default ./build), NVMX_TEST_ARGS (extra ctest arguments, e.g. "-L unit").
+# Environment: BUILD_DIR (default ./build), NVMX_TEST_ARGS (extra ctest arguments, e.g. "-L ^unit$": -L is a regular expression).
 set -eu
 cd "$(dirname "$0")"
 BUILD_DIR=${BUILD_DIR:-build}
