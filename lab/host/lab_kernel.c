@@ -95,7 +95,9 @@ static int newest_package(const char *series, char **package)
 		return lab_fail(-EINVAL, "bad pattern %s", pattern);
 	}
 	/* Lines are "NAME - description"; strverscmp orders 6.1.0-9 before 6.1.0-56. */
-	for (line = strtok_r(out.data, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+	/* apt-cache prints nothing when its lists are empty: then there is no buffer at all */
+	for (line = out.data ? strtok_r(out.data, "\n", &save) : NULL; line;
+	     line = strtok_r(NULL, "\n", &save)) {
 		char *sp = strstr(line, " - ");
 
 		if (sp)
