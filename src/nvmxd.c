@@ -556,10 +556,24 @@ static int run(struct nvmxd *d)
 		return nvmxd_fail(err, "reading lost events or the cycle counters failed: %s",
 				  strerror(-err));
 	if (d->o.record_path) {
-		d->record = fopen(d->o.record_path, "we");
-		if (!d->record)
-			return nvmxd_fail(-errno, "cannot create %s: %s", d->o.record_path,
-					  strerror(errno));
+		/*
+		 * As root, never through a symbolic link planted at the path (O_NOFOLLOW), and
+		 * never on a path the user cannot have meant: either is an unusable --record.
+		 */
+		int fd = open(d->o.record_path,
+			      O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+
+		d->record = fd >= 0 ? fdopen(fd, "w") : NULL;
+		if (!d->record) {
+			err = -errno;
+			if (fd >= 0)
+				close(fd);
+			fail_status = 2;
+			return nvmxd_fail(err, "--record %s: cannot create it: %s",
+					  d->o.record_path,
+					  err == -ELOOP ? "it is a symbolic link (refused as root)"
+							: strerror(-err));
+		}
 		err = nvmx_record_write_header(d->record, "nvmxd --record");
 		if (err)
 			return nvmxd_fail(err, "writing %s failed", d->o.record_path);

@@ -5,6 +5,8 @@
  * self-metrics). src/nvmxd.h.
  */
 #include <errno.h>
+#include <sys/stat.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -249,13 +251,25 @@ int nvmxd_write_json(struct nvmxd *d)
 {
 	char tmp[4096];
 	FILE *f;
-	int err;
+	int fd, err;
 
-	/* written whole or not at all: readers never see half a file */
-	snprintf(tmp, sizeof(tmp), "%s.tmp", d->o.json_path);
-	f = fopen(tmp, "we");
+	/*
+	 * Written whole or not at all: readers never see half a file. The temporary file is a new
+	 * one of nvmxd's own (mkostemp: O_EXCL, a random name), never a path that exists, so a
+	 * symbolic link planted beside FILE cannot make nvmxd, as root, write elsewhere.
+	 */
+	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", d->o.json_path) >= (int)sizeof(tmp)) {
+		err = -ENAMETOOLONG;
+		goto out;
+	}
+	fd = mkostemp(tmp, O_CLOEXEC);
+	f = fd >= 0 && !fchmod(fd, 0644) ? fdopen(fd, "w") : NULL;
 	if (!f) {
 		err = -errno;
+		if (fd >= 0) {
+			close(fd);
+			(void)unlink(tmp);
+		}
 		goto out;
 	}
 	err = nvmxd_write_summary(d, &d->counts, f);
