@@ -585,8 +585,20 @@ static int run(struct nvmxd *d)
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal; /* no SA_RESTART: a signal ends the poll at once */
+	/*
+	 * Every signal that would end the process by default ends the run instead, so the final
+	 * table and --json are written (issue 16: SIGHUP, USR1, USR2 and ALRM lost the run's
+	 * document). A reader gone from a pipe (SIGPIPE) no longer kills nvmxd before it
+	 * writes --json: only the write to that pipe fails.
+	 */
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
+	sigaction(SIGUSR2, &sa, NULL);
+	sigaction(SIGALRM, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
 
 	err = loader_result(d, nvmx_loader__attach(d->loader));
 	if (err)
