@@ -380,13 +380,11 @@ static struct json_object *row_json(const struct nvmx_bm_row *w, const struct nv
 		json_object_object_add(o, "size", json_object_new_int(w->size));
 	}
 	json_object_object_add(o, "name", w->name ? json_object_new_string(w->name) : NULL);
-	json_object_object_add(
-		o, "exit",
-		json_object_new_string(w->handled_by == NVMX_HANDLED_BY_NONE ? "L1" : "L2"));
+	json_object_object_add(o, "exit",
+			       json_object_new_string(nvmx_exit_level_name(w->handled_by)));
 	if (w->handled_by != NVMX_HANDLED_BY_NONE)
-		json_object_object_add(
-			o, "handled_by",
-			json_object_new_string(w->handled_by == NVMX_HANDLED_BY_L1 ? "L1" : "L0"));
+		json_object_object_add(o, "handled_by",
+				       json_object_new_string(nvmx_handler_name(w->handled_by)));
 	json_object_object_add(o, "count", json_object_new_int64((int64_t)w->count));
 	json_object_object_add(o, "timed", json_object_new_int64((int64_t)w->timed));
 	json_object_object_add(o, "sum_ns", json_object_new_int64((int64_t)w->sum_ns));

@@ -30,15 +30,10 @@ static struct row *row_of(struct row *rows, size_t *n, size_t cap, uint32_t isa,
 	return &rows[(*n)++];
 }
 
-/* An MSR/port entry is an L2 exit with its handler, or an exit of L1 itself (no handler). */
-static const char *exit_level(enum nvmx_handler h)
-{
-	return h == NVMX_HANDLED_BY_NONE ? "L1" : "L2";
-}
-
+/* An MSR/port entry's handler column: an exit of L1 itself has none. */
 static const char *handler(enum nvmx_handler h)
 {
-	return h == NVMX_HANDLED_BY_L1 ? "L1" : h == NVMX_HANDLED_BY_L0 ? "L0" : "-";
+	return h == NVMX_HANDLED_BY_NONE ? "-" : nvmx_handler_name(h);
 }
 
 void nvmx_print_table(FILE *f, const struct nvmx_summary *s)
@@ -139,7 +134,7 @@ void nvmx_print_table(FILE *f, const struct nvmx_summary *s)
 				snprintf(buf, sizeof(buf), "0x%x", ms[i].msr);
 			fprintf(f, "%-4s %-10s %-6s %-4s %-10s %10" PRIu64 "\n",
 				nvmx_isa_name(ms[i].isa), buf, ms[i].write ? "write" : "read",
-				exit_level(ms[i].handled_by), handler(ms[i].handled_by),
+				nvmx_exit_level_name(ms[i].handled_by), handler(ms[i].handled_by),
 				ms[i].count);
 		}
 	}
@@ -149,8 +144,8 @@ void nvmx_print_table(FILE *f, const struct nvmx_summary *s)
 		for (size_t i = 0; i < n_po; i++)
 			fprintf(f, "%-4s 0x%-6x %-4s %4u %-4s %-10s %10" PRIu64 "\n",
 				nvmx_isa_name(po[i].isa), po[i].port, po[i].in ? "in" : "out",
-				po[i].size, exit_level(po[i].handled_by), handler(po[i].handled_by),
-				po[i].count);
+				po[i].size, nvmx_exit_level_name(po[i].handled_by),
+				handler(po[i].handled_by), po[i].count);
 	}
 	fprintf(f, "\nnested entries:        %" PRIu64 "\n", nvmx_summary_nested_entries(s));
 	if (nvmx_summary_failed_entries(s))

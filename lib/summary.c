@@ -527,6 +527,11 @@ const char *nvmx_handler_name(enum nvmx_handler h)
 	return h == NVMX_HANDLED_BY_L0 ? "L0" : h == NVMX_HANDLED_BY_L1 ? "L1" : "none";
 }
 
+const char *nvmx_exit_level_name(enum nvmx_handler h)
+{
+	return h == NVMX_HANDLED_BY_NONE ? "L1" : "L2";
+}
+
 const char *const nvmx_kind_keys[] = {
 	[NVMX_KIND_L2_EXIT] = "l2_exits",
 	[NVMX_KIND_L1_EXIT] = "l1_exits",

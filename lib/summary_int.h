@@ -45,7 +45,6 @@ struct nvmx_summary {
 bool nvmx_msr_certain(const struct nvmx_summary_msr *m);
 bool nvmx_port_certain(const struct nvmx_summary_port *p);
 /* "L0", "L1" or "none": handled_by in the JSON and in diff lines. */
-const char *nvmx_handler_name(enum nvmx_handler h);
 /*
  * Finds key in a sorted array of n: returns its index with *found set, or the index where it
  * belongs.

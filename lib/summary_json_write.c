@@ -63,8 +63,7 @@ static struct json_object *exit_json(const struct nvmx_summary_exit *e)
 /* "exit": "L2" with its handled_by, or "exit": "L1" for L1's own exits (handled_by NONE). */
 static int add_io_level(struct json_object *o, enum nvmx_handler h)
 {
-	int err =
-		add_key(o, "exit", json_object_new_string(h == NVMX_HANDLED_BY_NONE ? "L1" : "L2"));
+	int err = add_key(o, "exit", json_object_new_string(nvmx_exit_level_name(h)));
 
 	if (h != NVMX_HANDLED_BY_NONE)
 		err |= add_key(o, "handled_by", json_object_new_string(nvmx_handler_name(h)));

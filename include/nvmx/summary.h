@@ -35,6 +35,15 @@ enum nvmx_handler {
 	NVMX_HANDLED_BY_L1 = 2,
 };
 
+/* "L0", "L1", or "none" (NVMX_HANDLED_BY_NONE): JSON's "handled_by". */
+const char *nvmx_handler_name(enum nvmx_handler h);
+
+/*
+ * The exit level of an MSR/port entry: "L2" for an L2 exit (with its handler), "L1" for an exit
+ * of L1 itself (handled_by NVMX_HANDLED_BY_NONE): JSON's "exit", every text table's column.
+ */
+const char *nvmx_exit_level_name(enum nvmx_handler h);
+
 /* An MSR index the source could not see (e.g. a reflected RDMSR in a tracefs capture). */
 #define NVMX_MSR_UNKNOWN 0xffffffffu
 
