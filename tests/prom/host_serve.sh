@@ -15,19 +15,7 @@ set -u
 NVMXD=$1 PROMTOOL=$2 DASH=$3
 HERE=$(cd "$(dirname "$0")" && pwd)
 
-passed=0 failed=0
-ok() { passed=$((passed + 1)); echo "ok: $*"; }
-bad() { failed=$((failed + 1)); echo "FAIL: $*"; }
-check() {
-	local what=$1
-	shift
-	if "$@"; then ok "$what"; else bad "$what"; fi
-}
-finish() {
-	echo "$passed passed, $failed failed"
-	[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
-	exit $?
-}
+. "$HERE/prom_harness.sh"
 
 if [ "$(id -u)" -ne 0 ]; then
 	bad "needs root to load BPF programs (run ctest -L bpf as root); not skipped on purpose"

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
-# What the lab tests that scrape nvmxd with a real Prometheus share (sourced by bash, not run):
+# What the tests that scrape nvmxd share (sourced by bash, not run; Prometheus for the lab ones):
 # ok/bad/check lines and their tally, a free loopback port, and a Prometheus server on the host
 # that scrapes 127.0.0.1:PORT every second with nvmx's recording rules loaded.
 
