@@ -35,7 +35,7 @@ const char *nvmxd_bad_request_name(enum nvmxd_bad_request r)
 }
 
 /*
- * A log2-ns histogram (bpf/nvmx.h: bucket i counts latencies <= 2^i ns, rounded up) as Prometheus
+ * A log2-ns histogram (include/nvmx/counts.h: bucket i counts latencies <= 2^i ns, rounded up) as Prometheus
  * buckets in seconds: each map bucket is exactly one `le` bound.
  */
 static void hist_seconds(struct prom_writer *w, const char *labels, const struct nvmx_hist *h)

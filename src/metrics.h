@@ -5,7 +5,7 @@
  * labels, in docs/metrics.md.
  *
  * The exits map becomes counters and log2 histograms by (vm, isa, reason, handled_by); a
- * histogram's `le` bounds are the map's buckets (bucket i: <= 2^i ns, bpf/nvmx.h) in seconds, made
+ * histogram's `le` bounds are the map's buckets (bucket i: <= 2^i ns, include/nvmx/counts.h) in seconds, made
  * cumulative. VMs are named, not numbered: processes with the same name are summed, which keeps
  * the series unique and the counters monotonic (the exits map is never cleared). No logging.
  */
