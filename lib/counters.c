@@ -354,6 +354,7 @@ int nvmx_counters_to_summary(const struct nvmx_counters *c, uint32_t tgid, uint3
 	}
 	if (tgid)
 		return err;
+	nvmx_summary_add_lost(s, nvmx_counters_lost(c));
 	for (size_t i = 0; i < c->n_msrs && !err; i++) {
 		const struct nvmx_counters_msr *m = &c->msrs[i];
 
@@ -376,6 +377,11 @@ uint64_t nvmx_counters_update_failures(const struct nvmx_counters *c)
 	       c->self[NVMX_SELF_SCRATCH_MISSING] + c->self[NVMX_SELF_BREAKDOWN_UPDATE_FAILED];
 }
 
+uint64_t nvmx_counters_lost(const struct nvmx_counters *c)
+{
+	return c->skipped + nvmx_counters_update_failures(c);
+}
+
 const char *nvmx_outcome_name(uint32_t outcome)
 {
 	static const char *const names[NVMX_OUT_COUNT] = {
@@ -396,6 +402,7 @@ void nvmx_counters_reset(struct nvmx_counters *c)
 	c->n_exits = c->n_msrs = c->n_ports = 0;
 	c->n_bds = c->n_bd_l1s = c->n_vecs = 0;
 	memset(c->self, 0, sizeof(c->self));
+	c->skipped = 0;
 }
 
 void nvmx_counters_sort(struct nvmx_counters *c)

@@ -32,6 +32,8 @@ struct tp_prog {
 	struct nvmx_loader_prog pub; /* what nvmx_loader__prog() shows, see publish() */
 };
 
+_Static_assert(NVMX_LOADER_MAX_PROGS <= NVMXD_MAX_PROGS, "struct nvmxd_maps holds every program");
+
 struct nvmx_loader {
 	struct nvmx_loader_opts o;
 	struct nvmx_bpf *skel;
@@ -439,7 +441,15 @@ size_t nvmx_loader__attached(const struct nvmx_loader *l, size_t *missing)
 struct nvmx_loader_maps nvmx_loader__maps(const struct nvmx_loader *l)
 {
 	struct nvmx_loader_maps m = {
-		.counts = { -1, -1, -1, -1, -1, -1, -1, -1, -1 },
+		.counts = { .threads = -1,
+			    .slots = -1,
+			    .exits = -1,
+			    .msrs = -1,
+			    .ports = -1,
+			    .self = -1,
+			    .breakdown = -1,
+			    .bd_l1 = -1,
+			    .vectoring = -1 },
 		.events = -1,
 		.anomalies = -1,
 		.cycles = -1,
@@ -448,6 +458,13 @@ struct nvmx_loader_maps nvmx_loader__maps(const struct nvmx_loader *l)
 	if (!l->skel)
 		return m;
 	m.counts = NVMXD_MAPS_OF(l->skel);
+	for (size_t i = 0; i < l->n_tps; i++) {
+		const struct tp_prog *p = &l->tps[i];
+		int fd = p->attached && !p->baseline ? bpf_program__fd(p->prog) : -1;
+
+		if (fd >= 0)
+			m.counts.progs[m.counts.n_progs++] = fd;
+	}
 	m.events = bpf_map__fd(l->skel->maps.nvmx_events);
 	m.anomalies = bpf_map__fd(l->skel->maps.nvmx_anomalies);
 	m.cycles = bpf_map__fd(l->skel->maps.nvmx_cycles);
