@@ -26,7 +26,7 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: nvmx up [--lab | --live] [--kernel 6.1|6.12] [--workload SPEC]\n"
+		"usage: nvmx up [--lab | --live] [--kernel 6.1|6.12|7.3|newest] [--workload SPEC]\n"
 		"               [--iterations N] [--out DIR]\n"
 		"\n"
 		"Shows who handles nested exits here. On a host whose KVM has nested guests "
