@@ -129,6 +129,9 @@ static void setup_table(struct nvmx_loader *l)
 		  TP_BTF, NULL },
 		{ "kvm_nested_vmexit_inject", NULL, s->progs.nvmx_kvm_nested_vmexit_inject_btf,
 		  NULL, TP_BTF_FIRST, "4,8,8,4,4,4" },
+		/* 7.x: exit_code is a u64 argument */
+		{ "kvm_nested_vmexit_inject", NULL, s->progs.nvmx_kvm_nested_vmexit_inject_btf64,
+		  NULL, TP_BTF_FIRST, "8,8,8,4,4,4" },
 		{ "kvm_nested_vmexit_inject", "trace_event_raw_kvm_nested_vmexit_inject",
 		  s->progs.nvmx_kvm_nested_vmexit_inject, NULL, TP_FALLBACK, NULL },
 		{ "kvm_nested_vmenter", NULL, s->progs.nvmx_kvm_nested_vmenter_btf, NULL,
@@ -182,12 +185,14 @@ static void setup_table(struct nvmx_loader *l)
  */
 static void choose_programs(struct nvmx_loader *l)
 {
+	bool keep[NVMX_LOADER_MAX_PROGS];
 	size_t n = 0;
 
+	/* decided on the table as it is, then compacted */
 	for (size_t i = 0; i < l->n_tps; i++) {
 		struct tp_prog *p = &l->tps[i];
-		bool keep = true;
 
+		keep[i] = true;
 		if (p->kind == TP_BTF && l->no_tp_btf && p->tp.present) {
 			p->tp.present = false;
 			snprintf(
@@ -196,17 +201,22 @@ static void choose_programs(struct nvmx_loader *l)
 				"log)");
 		}
 		if (p->kind == TP_BTF_FIRST) {
-			keep = p->tp.present && !l->no_tp_btf;
-			if (!keep && !l->no_tp_btf)
-				say(l, NVMX_LOADER_LOG_DEBUG,
-				    "%s: the classic program, not tp_btf: %s", p->tp.event,
-				    p->tp.missing);
-		} else if (p->kind == TP_FALLBACK)
-			keep = !(i > 0 && l->tps[i - 1].kind == TP_BTF_FIRST &&
-				 l->tps[i - 1].tp.present && !l->no_tp_btf);
-		if (keep)
-			l->tps[n++] = *p;
+			keep[i] = p->tp.present && !l->no_tp_btf;
+			if (!keep[i] && !l->no_tp_btf)
+				say(l, NVMX_LOADER_LOG_DEBUG, "%s: not %s: %s", p->tp.event,
+				    bpf_program__name(p->prog), p->tp.missing);
+		} else if (p->kind == TP_FALLBACK) {
+			/* dropped when a tp_btf variant of its event (listed just before) is kept */
+			for (size_t j = i; j > 0 && l->tps[j - 1].kind == TP_BTF_FIRST &&
+					   !strcmp(l->tps[j - 1].tp.event, p->tp.event);
+			     j--)
+				if (keep[j - 1])
+					keep[i] = false;
+		}
 	}
+	for (size_t i = 0; i < l->n_tps; i++)
+		if (keep[i])
+			l->tps[n++] = l->tps[i];
 	l->n_tps = n;
 }
 
