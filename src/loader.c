@@ -102,6 +102,7 @@ struct nvmx_loader *nvmx_loader__new(const struct nvmx_loader_opts *opts)
 		return NULL;
 	}
 	l->o = *opts;
+	l->no_tp_btf = opts->classic_only;
 	if (!l->o.who)
 		l->o.who = "nvmx";
 	l->btf_where = "";
@@ -195,10 +196,10 @@ static void choose_programs(struct nvmx_loader *l)
 		keep[i] = true;
 		if (p->kind == TP_BTF && l->no_tp_btf && p->tp.present) {
 			p->tp.present = false;
-			snprintf(
-				p->tp.missing, sizeof(p->tp.missing),
-				"a tp_btf program failed to load on this kernel (-v shows libbpf's "
-				"log)");
+			snprintf(p->tp.missing, sizeof(p->tp.missing), "%s",
+				 l->o.classic_only ? "classic tracepoint programs only (asked)"
+						   : "a tp_btf program failed to load on this "
+						     "kernel (-v shows libbpf's log)");
 		}
 		if (p->kind == TP_BTF_FIRST) {
 			keep[i] = p->tp.present && !l->no_tp_btf;

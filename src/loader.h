@@ -45,6 +45,7 @@ typedef void (*nvmx_loader_log_fn)(void *ctx, enum nvmx_loader_log_level level, 
 struct nvmx_loader_opts {
 	const char *who;	/* the program, in messages ("nvmxd needs root"); NULL: "nvmx" */
 	bool baseline;		/* also the empty and the single-counter program on kvm_exit */
+	bool classic_only;	/* no tp_btf program: every event from a classic tracepoint */
 	bool record;		/* every event to the nvmx_events ring buffer (targ_record) */
 	__u32 ringbuf_mib;	/* the ring buffer's size with record; without, one page */
 	__u32 tgid;		/* count only this VMM process (targ_tgid); 0: every process */

@@ -437,6 +437,7 @@ static int probe(struct nvmxd *d)
 	const struct nvmx_loader_opts lo = {
 		.who = "nvmxd",
 		.baseline = d->o.baseline,
+		.classic_only = d->o.classic_only,
 		.record = d->o.record_path != NULL,
 		.ringbuf_mib = d->o.ringbuf_mib,
 		.tgid = d->o.tgid,

@@ -25,6 +25,7 @@ struct nvmxd_opts {
 	double duration_s; /* 0: until SIGINT/SIGTERM */
 	bool once;
 	bool baseline;
+	bool classic_only; /* --classic-only: no tp_btf programs */
 	bool bpf_stats;
 	bool verbose;
 	const char *json_path;

@@ -46,6 +46,9 @@ void nvmxd_usage(FILE *f)
 		"  --baseline          also attach an empty and a single-counter program to\n"
 		"                      kvm_exit, so their run time (--bpf-stats) shows the cost\n"
 		"                      of any BPF program, and of the simplest, next to nvmx's\n"
+		"  --classic-only      classic tracepoint programs only, no tp_btf (to compare:\n"
+		"                      a preemptible kernel skips classic programs while a BPF\n"
+		"                      map syscall holds the CPU; nvmxd reports them as lost)\n"
 		"  --listen ADDR:PORT  serve Prometheus metrics (/metrics) and the JSON API\n"
 		"                      (/api/v1/summary, /api/v1/status) on ADDR:PORT, e.g.\n"
 		"                      127.0.0.1:9477 (the port nvmx uses by convention); then,\n"
@@ -109,6 +112,7 @@ int nvmxd_parse_args(int argc, char **argv, struct nvmxd_opts *o)
 		O_PID,
 		O_READY,
 		O_BASELINE,
+		O_CLASSIC_ONLY,
 		O_RINGBUF,
 		O_BPF_STATS,
 		O_LISTEN,
@@ -127,6 +131,7 @@ int nvmxd_parse_args(int argc, char **argv, struct nvmxd_opts *o)
 		{ "pid", required_argument, NULL, O_PID },
 		{ "ready", required_argument, NULL, O_READY },
 		{ "baseline", no_argument, NULL, O_BASELINE },
+		{ "classic-only", no_argument, NULL, O_CLASSIC_ONLY },
 		{ "bpf-stats", no_argument, NULL, O_BPF_STATS },
 		{ "listen", required_argument, NULL, O_LISTEN },
 		{ "web-config", required_argument, NULL, O_WEB_CONFIG },
@@ -180,6 +185,9 @@ int nvmxd_parse_args(int argc, char **argv, struct nvmxd_opts *o)
 			break;
 		case O_BASELINE:
 			o->baseline = true;
+			break;
+		case O_CLASSIC_ONLY:
+			o->classic_only = true;
 			break;
 		case O_BPF_STATS:
 			o->bpf_stats = true;
