@@ -208,19 +208,21 @@ def main():
     p("")
     p("Mean round trip (L2 exit to the next entry into L2) in µs of the lab's clock, its parts as")
     p("shares of it, the exit multiplication (`mult`) and L0 exits per round trip; each from")
-    p("`nvmx report --json` of the replay of L0's trace. Minimal L1 beside it where it has the reason.")
+    p("`nvmx report --json` of the replay of L0's trace. Minimal L1 beside it where it has the reason,")
+    p("and the ratio of the two round trips' means and medians (p50, the report's log2-bucket estimate).")
     p("")
     p("| reason | L1 | round trips | mean us | p50 us | " + " | ".join(n for _, n in PARTS) +
-      " | mult | L0 exits/RT | RT KVM / minimal |")
-    p("|---|---|---:|---:|---:|" + "---:|" * len(PARTS) + "---:|---:|---:|")
+      " | mult | L0 exits/RT | KVM / minimal: mean | p50 |")
+    p("|---|---|---:|---:|---:|" + "---:|" * len(PARTS) + "---:|---:|---:|---:|")
     for r in reasons:
         for name, run in (("KVM", kvm), ("minimal", mini)):
             x = run.rows.get(r)
             if not x:
                 continue
-            ratio = ""
+            ratio = " | "
             if name == "KVM" and mini.rows.get(r):
-                ratio = f"{x['mean_ns'] / mini.rows[r]['mean_ns']:.2f}"
+                m = mini.rows[r]
+                ratio = f"{x['mean_ns'] / m['mean_ns']:.2f} | {x['p50_ns'] / m['p50_ns']:.2f}"
             p(f"| {r} | {name} | {x['count']} | {us(x['mean_ns'])} | {us(x['p50_ns'])} | " +
               " | ".join(pct(x[k]) for k, _ in PARTS) +
               f" | {x['multiplication']:.2f} | {x['l0_exits_per_round_trip']:.2f} | {ratio} |")
