@@ -145,6 +145,35 @@ if not kvm:
         ' / sum by (reason) (last_over_time(nvmx_nested_round_trips_total[10m]))')}
     for r in ref:
         say(cpuid.get(r) == k, f"{r}: PromQL L1 cpuid exits per round trip {cpuid.get(r)} = {k}")
+# the L1 exits of round trips by L1 exit reason (the reasons past the kept ones: "other"), per
+# reflected reason: nvmxd's JSON, nvmx report --json's breakdown and /metrics say the same; and
+# L0's service time per L1 exit reason where the JSON has it (service_ns)
+def by_l1(b):
+    d = dict(l1_by_reason(b))
+    if l1_overflow(b):
+        d["other"] = d.get("other", 0) + l1_overflow(b)
+    return d
+
+
+def service(b):
+    e = b.get("l1_exits", {})
+    return {x["reason"]: x.get("service_ns") for x in e} if isinstance(e, list) else None
+
+
+rep_bd = {(b["isa"], b["reason"]): b for b in json.load(open(f"{out}/report.json"))["breakdown"]}
+prom_l1 = {}
+for s_ in query("sum by (isa, reason, l1_reason) "
+                "(last_over_time(nvmx_nested_round_trip_l1_exits_total[10m]))"):
+    m_ = s_["metric"]
+    prom_l1.setdefault((m_["isa"], m_["reason"]), {})[m_["l1_reason"]] = int(float(s_["value"][1]))
+for b in nvmxd["breakdown"]:
+    kb = (b["isa"], b["reason"])
+    want_l1 = by_l1(b)
+    got = rep_bd.get(kb)
+    say(got is not None and by_l1(got) == want_l1, f"{b['reason']}: report's L1 exits by L1 reason = nvmxd's {want_l1}")
+    if service(b) is not None:
+        say(got is not None and service(got) == service(b), f"{b['reason']}: report's L1 exit service time by L1 reason = nvmxd's")
+    say(prom_l1.get(kb) == want_l1, f"{b['reason']}: /metrics L1 exits by l1_reason {prom_l1.get(kb)}")
 mean_q = {s["metric"]["reason"]: float(s["value"][1]) for s in query(rule_expr(
     "vm_reason:nvmx_nested_round_trip_seconds:mean5m"))}
 for r, (n, l1, mean, c) in ref.items():
