@@ -34,6 +34,37 @@ static void name_part(char *dst, size_t len, const char *src)
 	dst[i] = 0;
 }
 
+/*
+ * The L1 exits of a breakdown entry's "l1_exits" or "l1_exits_overflow", in every shape nvmx
+ * writes: {"vmload": N, ...} or [{"reason": ..., "exits": N, ...}] or a count N or {"exits": N}.
+ * The overflow belongs to the exit multiplication (docs/model.md): L1 exits of reasons past the
+ * ones a round trip keeps apart.
+ */
+static uint64_t l1_exits_of(struct json_object *o)
+{
+	struct json_object *v;
+	uint64_t n = 0;
+
+	if (json_object_is_type(o, json_type_int))
+		return json_object_get_uint64(o);
+	if (json_object_is_type(o, json_type_array)) {
+		for (size_t i = 0; i < json_object_array_length(o); i++)
+			n += l1_exits_of(json_object_array_get_idx(o, i));
+		return n;
+	}
+	if (!json_object_is_type(o, json_type_object))
+		return 0;
+	if (json_object_object_get_ex(o, "exits", &v))
+		return json_object_is_type(v, json_type_int) ? json_object_get_uint64(v) : 0;
+	json_object_object_foreach(o, k, val)
+	{
+		if (json_object_is_type(val, json_type_int))
+			n += json_object_get_uint64(val);
+		(void)k;
+	}
+	return n;
+}
+
 /* The metric NAME (created with R zero values if new); its value of repeat rep becomes v. */
 static int put(struct json_object *metrics, const char *name, const char *kind, double v, int rep,
 	       int repeats, bool add)
@@ -202,14 +233,10 @@ static int add_breakdown(struct json_object *metrics, struct json_object *s, int
 				repeats, false);
 			(void)val;
 		}
-		if (json_object_object_get_ex(e, "l1_exits", &l1) &&
-		    json_object_is_type(l1, json_type_object)) {
-			json_object_object_foreach(l1, k2, v2)
-			{
-				l1n += json_object_get_uint64(v2);
-				(void)k2;
-			}
-		}
+		if (json_object_object_get_ex(e, "l1_exits", &l1))
+			l1n = l1_exits_of(l1);
+		if (json_object_object_get_ex(e, "l1_exits_overflow", &l1))
+			l1n += l1_exits_of(l1);
 		if (!r) {
 			snprintf(name, sizeof(name), "ratio.mult.%s.%s", isa, rs);
 			r = put(metrics, name, "ratio", nvmx_exit_multiplication(l1n, (uint64_t)n),

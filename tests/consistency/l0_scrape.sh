@@ -2,8 +2,11 @@
 # In the lab's L0 (busybox sh), as --exec: nvmxd --listen on L0's loopback, one scrape of
 # /metrics before the workload and one after it, into $NVMX_LAB_OUT (exec/ on the host). For a
 # backend with no network to forward a port through (Bochs): the host feeds both scrapes to a
-# real Prometheus afterwards (lab_consistency.sh).
-# usage: l0_scrape.sh NVMXD
+# real Prometheus afterwards (lab_consistency.sh). Also the wrapper of nvmxd in the real-L1 run
+# (tests/lab/nvmxd_run.sh with NVMXD_RUN_WRAPPER), whose scrapes the consistency test reads from
+# that run's output: further arguments (nvmxd_run.sh's options of nvmxd) are ignored, as this
+# writes the same files (nvmxd.json, record.txt, ready) in the same place.
+# usage: l0_scrape.sh NVMXD [ignored...]
 nvmxd=$1
 out=$NVMX_LAB_OUT
 # a backend without network leaves even the loopback interface down

@@ -5,13 +5,20 @@
 #   3. the replay of nvmxd's own --record equals nvmxd's live counts (every count).
 # `nvmx lab run` itself checks the replay against the truth (its exit status).
 #
+# With NVMXD_RUN_WRAPPER=SCRIPT in the environment, L0 runs `SCRIPT NVMXD ARGS...` instead of
+# `NVMXD ARGS...` (nvmxd is then shipped): a script that runs nvmxd writing the same files and
+# more, e.g. tests/consistency/l0_scrape.sh, whose /metrics scrapes the consistency test of a
+# real-L1 run reads from this run's output (tests/lab-l1/CMakeLists.txt).
+#
 # usage: nvmxd_run.sh NVMX NVMXD OUT LAB-RUN-ARGS...
 set -u
 nvmx=$1 nvmxd=$2 out=$3
 shift 3
+wrap=
+[ -n "${NVMXD_RUN_WRAPPER:-}" ] && { wrap="$NVMXD_RUN_WRAPPER "; set -- "$@" --ship "$nvmxd"; }
 rm -rf "$out"
 "$nvmx" lab run "$@" \
-	--exec "$nvmxd --interval 60 --json \$NVMX_LAB_OUT/nvmxd.json --record \$NVMX_LAB_OUT/record.txt --ready \$NVMX_LAB_OUT/ready" \
+	--exec "$wrap$nvmxd --interval 60 --json \$NVMX_LAB_OUT/nvmxd.json --record \$NVMX_LAB_OUT/record.txt --ready \$NVMX_LAB_OUT/ready" \
 	--out "$out" || { echo "FAILED: nvmx lab run exited $?"; exit 1; }
 
 passed=0 failed=0
