@@ -61,12 +61,15 @@ int lab_find_runner(const char *workload, char **out)
 /*
  * --l2 linux: L2's /init. One line on L2's console says L2 Linux reached it (every byte L2
  * writes to its serial port is a reflected exit, and L1's QEMU handles it: the kernel is quiet,
- * loglevel=0), then the power-off ends L2's QEMU in L1.
+ * loglevel=0), then the power-off ends L2's QEMU in L1. The serial driver sends the line from
+ * its interrupt handler, after the write returns: a power-off right away lost it once (L2's
+ * QEMU exited 0 with an empty console), so L2 waits a second of its clock first.
  */
 static const char l2_init_sh[] = "#!/bin/busybox sh\n"
 				 "/bin/busybox mount -t proc proc /proc\n"
 				 "/bin/busybox echo \"nvmx-l2: init @$(/bin/busybox cut -d' ' -f1 "
 				 "/proc/uptime)\"\n"
+				 "/bin/busybox sleep 1\n"
 				 "/bin/busybox poweroff -f\n"
 				 "/bin/busybox sleep 1000\n";
 
