@@ -72,7 +72,8 @@ struct lab_options {
 	size_t n_configs;
 	unsigned long iterations; /* --iterations: 1 to LAB_ITERATIONS_MAX */
 	unsigned int vcpus;	  /* --vcpus: 1 to LAB_VCPUS_MAX */
-	unsigned int mem_mb;	  /* --mem: L0 memory in MiB, LAB_MEM_MB_MIN to _MAX */
+	/* --mem: L0 memory in MiB, LAB_MEM_MB_MIN to _MAX; 0: the default (LAB_MEM_MB_DEFAULT) */
+	unsigned int mem_mb;
 	/* --param MODULE.NAME=VAL: kvm_amd/kvm_intel or kvm, for every configuration. */
 	const char *const *params;
 	size_t n_params;
@@ -98,7 +99,7 @@ struct lab_result {
 	const char *emulator; /* "qemu", "bochs"; NULL when it did not boot */
 };
 
-/* The defaults of `nvmx lab run`: SVM, 1 vCPU, 1024 MiB, no icount; the rest 0 or NULL. */
+/* The defaults of `nvmx lab run`: SVM, 1 vCPU, no icount; the rest 0 (--mem: default) or NULL. */
 void lab_options_init(struct lab_options *o);
 
 /*

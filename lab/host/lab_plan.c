@@ -197,10 +197,7 @@ const struct lab_param *lab_config_param(const struct lab_config *c, const char 
 
 void lab_options_init(struct lab_options *o)
 {
-	*o = (struct lab_options){ .isa = NVMX_ISA_SVM,
-				   .vcpus = 1,
-				   .mem_mb = LAB_MEM_MB_DEFAULT,
-				   .icount_shift = LAB_NO_ICOUNT };
+	*o = (struct lab_options){ .isa = NVMX_ISA_SVM, .vcpus = 1, .icount_shift = LAB_NO_ICOUNT };
 }
 
 int lab_parse_number(const char *opt, const char *s, unsigned long min, unsigned long max,
@@ -247,7 +244,8 @@ static int check_numbers(const struct lab_options *o)
 	if (!r && o->buffer_kb)
 		r = check_number("--buffer-kb", o->buffer_kb, LAB_BUFFER_KB_MIN, LAB_BUFFER_KB_MAX);
 	if (!r)
-		r = check_number("--mem", o->mem_mb, LAB_MEM_MB_MIN, LAB_MEM_MB_MAX);
+		r = o->mem_mb ? check_number("--mem", o->mem_mb, LAB_MEM_MB_MIN, LAB_MEM_MB_MAX)
+			      : 0;
 	return r;
 }
 
@@ -315,8 +313,8 @@ int lab_plan_init(struct lab_plan *p, const struct lab_options *o)
 				      "power-off)");
 	if (!r && p->l2 == LAB_L2_LINUX && p->iterations)
 		r = lab_fail(-EINVAL, "--l2 linux: no --iterations (L2 boots once)");
-	if (!r && p->l2 == LAB_L2_LINUX && p->mem_mb == LAB_MEM_MB_DEFAULT)
-		p->mem_mb = LAB_L2_LINUX_L0_MEM_MB;
+	if (!p->mem_mb) /* --mem's default */
+		p->mem_mb = p->l2 == LAB_L2_LINUX ? LAB_L2_LINUX_L0_MEM_MB : LAB_MEM_MB_DEFAULT;
 	if (!r && p->l2 == LAB_L2_LINUX && p->mem_mb < LAB_L2_LINUX_L0_MEM_MB)
 		r = lab_fail(-EINVAL,
 			     "--mem %u: --l2 linux needs at least %d MiB in L0 (L1 has %d MiB, "
