@@ -29,6 +29,8 @@ static void usage_run(FILE *f)
 		"       nvmx lab run --isa vmx --kernel 6.12 --config 'SPEC[;M.N=V]...' "
 		"[--config ...]\n"
 		"                    --iterations N ... --out DIR\n"
+		"       nvmx lab run --l1 kvm --l2 linux --kernel 6.1|6.12 [--exec CMD] ... --out "
+		"DIR\n"
 		"       nvmx lab workloads [--l1 minimal|kvm]\n"
 		"\n"
 		"The nested lab runs real nested virtualization where the hardware has none: an\n"
@@ -55,6 +57,15 @@ static void usage_run(FILE *f)
 		"L2 is\n"
 		"                     nvmx-lab-runner (SVM only; its elements: 'nvmx lab "
 		"workloads --l1 kvm')\n"
+		"  --l2 runner|linux  with --l1 kvm, L2: nvmx-lab-runner (default), or the same "
+		"Debian\n"
+		"                     kernel under QEMU in L1, booting to power-off (no "
+		"--workload, no\n"
+		"                     --iterations; no truth: L0 counts the nested exits per "
+		"reason with\n"
+		"                     tracefs hist triggers, kvm_nested_vmexit*.hist in DIR; "
+		"--mem 2048\n"
+		"                     by default)\n"
 		"  --kernel SERIES    the L0 kernel, the newest Debian package of: 6.1, 6.12 "
 		"(from\n"
 		"                     the host's Debian 12 sources), 7.3 (trixie-backports) or\n"
@@ -193,6 +204,7 @@ static int parse_run_options(int argc, char **argv, struct lab_options *o, struc
 		OPT_READY_TIMEOUT,
 		OPT_ICOUNT,
 		OPT_L1,
+		OPT_L2,
 		OPT_HELP
 	};
 	static const struct option longopts[] = {
@@ -214,6 +226,7 @@ static int parse_run_options(int argc, char **argv, struct lab_options *o, struc
 		{ "ready-timeout", required_argument, NULL, OPT_READY_TIMEOUT },
 		{ "icount", required_argument, NULL, OPT_ICOUNT },
 		{ "l1", required_argument, NULL, OPT_L1 },
+		{ "l2", required_argument, NULL, OPT_L2 },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -242,6 +255,16 @@ static int parse_run_options(int argc, char **argv, struct lab_options *o, struc
 				o->l1 = LAB_L1_KVM;
 			} else {
 				snprintf(err, err_len, "--l1 %s: expected minimal or kvm", optarg);
+				r = -EINVAL;
+			}
+			break;
+		case OPT_L2:
+			if (!strcmp(optarg, "runner")) {
+				o->l2 = LAB_L2_RUNNER;
+			} else if (!strcmp(optarg, "linux")) {
+				o->l2 = LAB_L2_LINUX;
+			} else {
+				snprintf(err, err_len, "--l2 %s: expected runner or linux", optarg);
 				r = -EINVAL;
 			}
 			break;

@@ -33,6 +33,16 @@ static int clear_results(const char *out)
 	};
 	char path[PATH_MAX];
 
+	/* What the guest hands back (--l2 linux's hist counts among them) */
+	for (size_t i = 0; lab_guest_results[i]; i++) {
+		int r = lab_path_join(path, out, lab_guest_results[i]);
+
+		if (!r)
+			r = lab_rm_rf(path);
+		if (r)
+			return r;
+	}
+
 	for (size_t i = 0; names[i]; i++) {
 		int r;
 
@@ -159,7 +169,8 @@ static int run(const struct lab_plan *o, struct lab_result *result)
 		r = lab_find_runner(generator, &workload);
 		free(generator);
 	}
-	for (size_t i = 0; !r && i < o->n_configs; i++)
+	/* --l2 linux has no workload SPEC: L2 boots Linux */
+	for (size_t i = 0; !r && o->l2 != LAB_L2_LINUX && i < o->n_configs; i++)
 		r = lab_check_workload_spec(workload, o->isa, o->configs[i].workload);
 	if (!r)
 		r = b->check();
@@ -211,12 +222,14 @@ static int run(const struct lab_plan *o, struct lab_result *result)
 		 * after an --exec command that may take its --ready-timeout (L0's clock: about
 		 * wall time, unless --icount; a small SHIFT makes it slower, see --help).
 		 */
-		.timeout_s = o->timeout_s ? o->timeout_s
-					  : (o->isa == NVMX_ISA_VMX ? 420.0 : 180.0) +
-						    (o->l1 == LAB_L1_KVM ? LAB_L1_BOOT_S : 0) +
-						    (double)o->ready_timeout_s +
-						    (double)o->n_configs * (double)o->iterations *
-							    per_iteration_s,
+		.timeout_s = o->timeout_s
+				     ? o->timeout_s
+				     : (o->isa == NVMX_ISA_VMX ? 420.0 : 180.0) +
+					       (o->l1 == LAB_L1_KVM ? LAB_L1_BOOT_S : 0) +
+					       (o->l2 == LAB_L2_LINUX ? LAB_L2_LINUX_BOOT_S : 0) +
+					       (double)o->ready_timeout_s +
+					       (double)o->n_configs * (double)o->iterations *
+						       per_iteration_s,
 		.icount_shift = o->icount_shift,
 	};
 	if (g.icount_shift >= 0)

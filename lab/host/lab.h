@@ -30,6 +30,7 @@ enum lab_status {
 #define LAB_VCPUS_MAX	   64
 #define LAB_MEM_MB_MIN	   256
 #define LAB_MEM_MB_MAX	   65536
+#define LAB_MEM_MB_DEFAULT 1024 /* --l2 linux: LAB_L2_LINUX_L0_MEM_MB instead (lab_l1.h) */
 #define LAB_TIMEOUT_S_MIN  10
 #define LAB_TIMEOUT_S_MAX  86400 /* also of ready_timeout_s */
 #define LAB_BUFFER_KB_MIN  1024
@@ -52,10 +53,17 @@ enum lab_l1 {
 	LAB_L1_KVM = 1,	    /* Linux KVM under QEMU in L0, running nvmx-lab-runner as L2 */
 };
 
+/* --l2, with LAB_L1_KVM: what L1's KVM runs as L2. */
+enum lab_l2 {
+	LAB_L2_RUNNER = 0, /* nvmx-lab-runner (lab/workload/runner.c): the workload elements */
+	LAB_L2_LINUX = 1,  /* the same Debian kernel under QEMU in L1, booting to power-off */
+};
+
 /* One run: the settings of `nvmx lab run`, one field per option. */
 struct lab_options {
 	enum nvmx_isa isa;  /* --isa: NVMX_ISA_SVM under QEMU, NVMX_ISA_VMX under Bochs */
 	enum lab_l1 l1;	    /* --l1 minimal|kvm: kvm only with NVMX_ISA_SVM, one configuration */
+	enum lab_l2 l2;	    /* --l2 runner|linux: linux only with LAB_L1_KVM, no workload */
 	const char *kernel; /* --kernel: the L0 kernel series, "6.1" or "6.12" */
 	/* --workload SPEC, or NULL with configs: exactly one of them. */
 	const char *workload;
@@ -64,7 +72,8 @@ struct lab_options {
 	size_t n_configs;
 	unsigned long iterations; /* --iterations: 1 to LAB_ITERATIONS_MAX */
 	unsigned int vcpus;	  /* --vcpus: 1 to LAB_VCPUS_MAX */
-	unsigned int mem_mb;	  /* --mem: L0 memory in MiB, LAB_MEM_MB_MIN to _MAX */
+	/* --mem: L0 memory in MiB, LAB_MEM_MB_MIN to _MAX; 0: the default (LAB_MEM_MB_DEFAULT) */
+	unsigned int mem_mb;
 	/* --param MODULE.NAME=VAL: kvm_amd/kvm_intel or kvm, for every configuration. */
 	const char *const *params;
 	size_t n_params;
@@ -90,7 +99,7 @@ struct lab_result {
 	const char *emulator; /* "qemu", "bochs"; NULL when it did not boot */
 };
 
-/* The defaults of `nvmx lab run`: SVM, 1 vCPU, 1024 MiB, no icount; the rest 0 or NULL. */
+/* The defaults of `nvmx lab run`: SVM, 1 vCPU, no icount; the rest 0 (--mem: default) or NULL. */
 void lab_options_init(struct lab_options *o);
 
 /*

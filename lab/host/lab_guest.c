@@ -63,7 +63,8 @@ static unsigned long default_buffer_kb(const struct lab_plan *o)
 	return 4096 +
 	       o->iterations * (mult ? mult : 1) * 64 * 200 / 1024 *
 		       (o->isa == NVMX_ISA_VMX ? 3 : 1) +
-	       (o->l1 == LAB_L1_KVM ? LAB_L1_BUFFER_KB : 0);
+	       (o->l1 == LAB_L1_KVM ? LAB_L1_BUFFER_KB : 0) +
+	       (o->l2 == LAB_L2_LINUX ? LAB_L2_LINUX_BUFFER_KB : 0);
 }
 
 /*
@@ -143,8 +144,15 @@ static int write_conf(struct lab_buf *conf, const struct lab_plan *o, const stru
 	r |= lab_buf_printf(conf, "\nLAB_NET=%d\n", o->forward_host ? 1 : 0);
 	/* Bochs drops the serial port's pending output at power-off. */
 	r |= lab_buf_printf(conf, "LAB_CONSOLE_DRAIN=%d\n", o->isa == NVMX_ISA_VMX ? 1 : 0);
-	r |= lab_buf_printf(conf, "LAB_L1_MEM_MB=%d\nLAB_L1_TIMEOUT=%d\n", LAB_L1_MEM_MB,
-			    LAB_L1_TIMEOUT_S);
+	if (o->l2 == LAB_L2_LINUX)
+		r |= lab_buf_printf(conf,
+				    "LAB_L1_MEM_MB=%d\nLAB_L1_TIMEOUT=%d\nLAB_L2=linux\n"
+				    "LAB_L2_MEM_MB=%d\nLAB_L2_TIMEOUT=%d\n",
+				    LAB_L1_LINUX_MEM_MB, LAB_L2_LINUX_TIMEOUT_S,
+				    LAB_L2_LINUX_MEM_MB, LAB_L2_LINUX_L2_TIMEOUT_S);
+	else
+		r |= lab_buf_printf(conf, "LAB_L1_MEM_MB=%d\nLAB_L1_TIMEOUT=%d\nLAB_L2=runner\n",
+				    LAB_L1_MEM_MB, LAB_L1_TIMEOUT_S);
 	r |= lab_buf_printf(conf, "LAB_BUFFER_KB=%lu\n",
 			    o->buffer_kb ? o->buffer_kb : default_buffer_kb(o));
 	r |= lab_buf_printf(conf, "LAB_EVENTS='");

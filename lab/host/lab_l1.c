@@ -4,9 +4,11 @@
  * QEMU with its libraries, firmware and TCG accelerator module, the kernel (the same Debian
  * kernel as L0) and L1's initramfs, built here (busybox, kvm_amd and its dependencies, L1's
  * /init from lab/l1-init.sh and nvmx-lab-runner, the L2), and the script that boots it in L0
- * (lab/l1-kvm.sh) as the configuration's workload.
+ * (lab/l1-kvm.sh) as the configuration's workload. With --l2 linux, L1's initramfs holds QEMU,
+ * the kernel and L2's initramfs (busybox, an /init that powers off) instead of the runner.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,7 +58,91 @@ int lab_find_runner(const char *workload, char **out)
 	return -e;
 }
 
-/* L1's initramfs at path: busybox, /init, kvm_amd with its dependencies, the runner. */
+/*
+ * --l2 linux: L2's /init. One line on L2's console says L2 Linux reached it (every byte L2
+ * writes to its serial port is a reflected exit, and L1's QEMU handles it: the kernel is quiet,
+ * loglevel=0), then the power-off ends L2's QEMU in L1. The serial driver sends the line from
+ * its interrupt handler, after the write returns: a power-off right away lost it once (L2's
+ * QEMU exited 0 with an empty console), so L2 waits a second of its clock first.
+ */
+static const char l2_init_sh[] = "#!/bin/busybox sh\n"
+				 "/bin/busybox mount -t proc proc /proc\n"
+				 "/bin/busybox echo \"nvmx-l2: init @$(/bin/busybox cut -d' ' -f1 "
+				 "/proc/uptime)\"\n"
+				 "/bin/busybox sleep 1\n"
+				 "/bin/busybox poweroff -f\n"
+				 "/bin/busybox sleep 1000\n";
+
+/* --l2 linux: L2's initramfs at path: busybox and its /init. */
+static int build_l2_initramfs(const char *path)
+{
+	struct lab_cpio *c = NULL;
+	int r = lab_cpio_new(path, &c);
+
+	if (!r)
+		r = lab_cpio_add_char_dev(c, "/dev/console", 0600, 5, 1);
+	if (!r)
+		r = lab_cpio_add_dir(c, "/proc", 0755);
+	if (!r)
+		r = lab_cpio_add_host_file(c, "/bin/busybox", HOST_BUSYBOX, 0755);
+	if (!r)
+		r = lab_cpio_add_data(c, "/init", l2_init_sh, sizeof(l2_init_sh) - 1, 0755);
+	if (!r)
+		r = lab_cpio_finish(c);
+	lab_cpio_free(c);
+	return r ? lab_fail_context(r, "L2's initramfs") : 0;
+}
+
+/*
+ * QEMU with its libraries (their directories join libdirs), firmware and TCG module into c: into
+ * L0's initramfs for L1, and with --l2 linux into L1's for L2.
+ */
+static int add_qemu(struct lab_cpio *c, struct lab_strv *libdirs)
+{
+	int r;
+
+	if (access(HOST_QEMU, X_OK))
+		return lab_fail(-errno, "--l1 kvm: %s: %s (install qemu-system-x86)", HOST_QEMU,
+				strerror(errno));
+	r = lab_cpio_add_program(c, HOST_QEMU, libdirs);
+	for (size_t i = 0; !r && qemu_files[i]; i++)
+		r = lab_cpio_add_host_file(c, qemu_files[i], qemu_files[i], 0644);
+	if (!r && !access(HOST_QEMU_ACCEL_TCG, R_OK))
+		r = lab_cpio_add_shipped(c, HOST_QEMU_ACCEL_TCG, libdirs);
+	return r ? lab_fail_context(r, "--l1 kvm: QEMU (install qemu-system-x86)") : 0;
+}
+
+/* --l2 linux: what L1 needs to boot L2 Linux: QEMU, the kernel, L2's initramfs (built at path). */
+static int add_l2_linux(struct lab_cpio *c, const struct lab_kernel *k, const char *path)
+{
+	struct lab_strv libdirs = { 0 };
+	struct lab_buf ld = { 0 };
+	int r = add_qemu(c, &libdirs);
+
+	for (size_t i = 0; !r && i < libdirs.n; i++)
+		r = lab_buf_printf(&ld, "%s%s", i ? ":" : "", libdirs.v[i]);
+	if (!r)
+		r = lab_buf_printf(&ld, "\n");
+	/* L1 has no ld.so.cache: its /init sets LD_LIBRARY_PATH from this file */
+	if (!r)
+		r = lab_cpio_add_data(c, LAB_L2_GUEST_DIR "/ld_library_path", ld.data, ld.len,
+				      0644);
+	if (!r)
+		r = build_l2_initramfs(path);
+	if (!r)
+		r = lab_cpio_add_host_file(c, LAB_L2_GUEST_DIR "/l2.cpio", path, 0644);
+	(void)unlink(path);
+	if (!r)
+		r = lab_cpio_add_host_file(c, LAB_L2_GUEST_DIR "/vmlinuz", k->vmlinuz, 0644);
+	lab_strv_free(&libdirs);
+	lab_buf_free(&ld);
+	return r;
+}
+
+/*
+ * L1's initramfs at path: busybox, /init, kvm_amd with its dependencies, and L2: the runner, or
+ * with --l2 linux QEMU, the kernel and L2's initramfs.
+ */
 static int build_l1_initramfs(const char *path, const struct lab_plan *o,
 			      const struct lab_kernel *k, const char *runner)
 {
@@ -76,8 +162,16 @@ static int build_l1_initramfs(const char *path, const struct lab_plan *o,
 	if (!r)
 		r = lab_cpio_add_data(c, "/init", nvmx_lab_l1_init_sh, nvmx_lab_l1_init_sh_len,
 				      0755);
-	if (!r)
+	if (!r && o->l2 == LAB_L2_LINUX) {
+		char l2_initramfs[PATH_MAX];
+
+		if (snprintf(l2_initramfs, sizeof(l2_initramfs), "%s.l2", path) >= PATH_MAX)
+			r = lab_fail(-ENAMETOOLONG, "%s: path too long", path);
+		else
+			r = add_l2_linux(c, k, l2_initramfs);
+	} else if (!r) {
 		r = lab_cpio_add_host_file(c, "/bin/" LAB_RUNNER_NAME, runner, 0755);
+	}
 	for (size_t i = 0; !r && i < files.n; i++) {
 		char *name = NULL;
 
@@ -106,16 +200,9 @@ int lab_l1_add(struct lab_cpio *c, const struct lab_plan *o, const struct lab_ke
 		return lab_fail(-ENOEXEC, "%s: the L2 runner must be statically linked", runner);
 	if (r < 0)
 		return lab_fail_context(r, "--l1 kvm");
-	if (access(HOST_QEMU, X_OK))
-		return lab_fail(-errno, "--l1 kvm: %s: %s (install qemu-system-x86)", HOST_QEMU,
-				strerror(errno));
-	r = lab_cpio_add_program(c, HOST_QEMU, libdirs);
-	for (size_t i = 0; !r && qemu_files[i]; i++)
-		r = lab_cpio_add_host_file(c, qemu_files[i], qemu_files[i], 0644);
-	if (!r && !access(HOST_QEMU_ACCEL_TCG, R_OK))
-		r = lab_cpio_add_shipped(c, HOST_QEMU_ACCEL_TCG, libdirs);
+	r = add_qemu(c, libdirs);
 	if (r)
-		return lab_fail_context(r, "--l1 kvm: QEMU for L1 (install qemu-system-x86)");
+		return r;
 	r = build_l1_initramfs(l1_initramfs, o, k, runner);
 	if (!r)
 		r = lab_cpio_add_host_file(c, LAB_L1_GUEST_DIR "/l1.cpio", l1_initramfs, 0644);

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lab_l1.h"
 #include "lab_plan.h"
 
 static int parse_ulong(const char *opt, const char *s, unsigned long min, unsigned long max,
@@ -196,9 +197,7 @@ const struct lab_param *lab_config_param(const struct lab_config *c, const char 
 
 void lab_options_init(struct lab_options *o)
 {
-	*o = (struct lab_options){
-		.isa = NVMX_ISA_SVM, .vcpus = 1, .mem_mb = 1024, .icount_shift = LAB_NO_ICOUNT
-	};
+	*o = (struct lab_options){ .isa = NVMX_ISA_SVM, .vcpus = 1, .icount_shift = LAB_NO_ICOUNT };
 }
 
 int lab_parse_number(const char *opt, const char *s, unsigned long min, unsigned long max,
@@ -245,7 +244,8 @@ static int check_numbers(const struct lab_options *o)
 	if (!r && o->buffer_kb)
 		r = check_number("--buffer-kb", o->buffer_kb, LAB_BUFFER_KB_MIN, LAB_BUFFER_KB_MAX);
 	if (!r)
-		r = check_number("--mem", o->mem_mb, LAB_MEM_MB_MIN, LAB_MEM_MB_MAX);
+		r = o->mem_mb ? check_number("--mem", o->mem_mb, LAB_MEM_MB_MIN, LAB_MEM_MB_MAX)
+			      : 0;
 	return r;
 }
 
@@ -257,6 +257,7 @@ int lab_plan_init(struct lab_plan *p, const struct lab_options *o)
 	*p = (struct lab_plan){
 		.isa = o->isa,
 		.l1 = o->l1,
+		.l2 = o->l2,
 		.kernel = o->kernel,
 		.iterations = o->iterations,
 		.vcpus = o->vcpus,
@@ -304,6 +305,30 @@ int lab_plan_init(struct lab_plan *p, const struct lab_options *o)
 		r = lab_fail(-EOPNOTSUPP, "--l1 kvm: not supported yet with --config");
 	if (!r && p->l1 == LAB_L1_KVM && p->vcpus != 1)
 		r = lab_fail(-EOPNOTSUPP, "--l1 kvm: not supported yet with --vcpus above 1");
+	/* --l2 linux: L2 boots Linux once; no workload, no iterations (lab_l1.h). */
+	if (!r && p->l2 == LAB_L2_LINUX && p->l1 != LAB_L1_KVM)
+		r = lab_fail(-EINVAL, "--l2 linux: only with --l1 kvm (L2 runs under L1's KVM)");
+	if (!r && p->l2 == LAB_L2_LINUX && (o->workload || p->n_configs))
+		r = lab_fail(-EINVAL, "--l2 linux: no --workload or --config (L2 boots Linux to "
+				      "power-off)");
+	if (!r && p->l2 == LAB_L2_LINUX && p->iterations)
+		r = lab_fail(-EINVAL, "--l2 linux: no --iterations (L2 boots once)");
+	if (!p->mem_mb) /* --mem's default */
+		p->mem_mb = p->l2 == LAB_L2_LINUX ? LAB_L2_LINUX_L0_MEM_MB : LAB_MEM_MB_DEFAULT;
+	if (!r && p->l2 == LAB_L2_LINUX && p->mem_mb < LAB_L2_LINUX_L0_MEM_MB)
+		r = lab_fail(-EINVAL,
+			     "--mem %u: --l2 linux needs at least %d MiB in L0 (L1 has %d MiB, "
+			     "the trace buffer %d KiB)",
+			     p->mem_mb, LAB_L2_LINUX_L0_MEM_MB, LAB_L1_LINUX_MEM_MB,
+			     LAB_L2_LINUX_BUFFER_KB);
+	if (!r && p->l2 == LAB_L2_LINUX) {
+		p->configs[0].workload = strdup(LAB_L2_LINUX_WORKLOAD);
+		snprintf(p->configs[0].dir, sizeof(p->configs[0].dir), ".");
+		p->n_configs = 1;
+		p->iterations = 1;
+		if (!p->configs[0].workload)
+			r = lab_fail(-ENOMEM, "out of memory");
+	}
 	if (!r && p->n_configs && o->workload)
 		r = lab_fail(-EINVAL, "--workload and --config exclude each other (a --config "
 				      "names its own workload)");

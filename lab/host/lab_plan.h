@@ -38,6 +38,7 @@ struct lab_plan {
 	const struct lab_backend *backend;
 	enum nvmx_isa isa;
 	enum lab_l1 l1;
+	enum lab_l2 l2;
 	const char *kernel;
 	struct lab_config configs[LAB_MAX_CONFIGS];
 	size_t n_configs;

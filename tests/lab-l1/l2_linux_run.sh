@@ -1,0 +1,49 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# `nvmx lab run --l1 kvm --l2 linux` (L2 = a Debian kernel under QEMU in L1, booting to
+# power-off) with nvmxd live in L0, then what it reported against counts nvmx had no part in:
+#   1. the replay of L0's trace, per reason: L2 exits and reflected + synthesized exits equal
+#      L0's own tracefs hist counts of kvm_nested_vmexit / kvm_nested_vmexit_inject
+#      (hist_check.py), nothing unattributed, no exit open at the capture's start;
+#   2. nvmxd live, the same against the hist counts;
+#   3. nvmxd equals the replay of the same run (every count);
+#   4. the replay of nvmxd's --record is complete and equals nvmxd (every count).
+# Nothing about L2 Linux's exits is certain: there is no truth.json to compare with.
+#
+# usage: l2_linux_run.sh NVMX NVMXD OUT LAB-RUN-ARGS...
+set -u
+nvmx=$1 nvmxd=$2 out=$3
+shift 3
+here=$(dirname "$0")
+rm -rf "$out"
+start=$(date +%s)
+"$nvmx" lab run --l1 kvm --l2 linux "$@" \
+	--exec "$nvmxd --interval 60 --json \$NVMX_LAB_OUT/nvmxd.json --record \$NVMX_LAB_OUT/record.txt --ready \$NVMX_LAB_OUT/ready" \
+	--out "$out" || { echo "FAILED: nvmx lab run exited $?"; exit 1; }
+echo "nvmx lab run: $(($(date +%s) - start)) s"
+
+passed=0 failed=0
+check() {
+	what=$1
+	shift
+	if "$@"; then
+		echo "ok: $what"
+		passed=$((passed + 1))
+	else
+		echo "FAILED: $what"
+		failed=$((failed + 1))
+	fi
+}
+check "the replay of L0's trace equals L0's hist counts per reason; capture edges" \
+	python3 "$here/hist_check.py" "$out" --trace "$out/trace.txt.xz" "$out/observed.json"
+check "nvmxd equals L0's hist counts per reason" \
+	python3 "$here/hist_check.py" "$out" "$out/exec/nvmxd.json"
+check "nvmxd equals the replay of the tracefs capture (every count)" \
+	"$nvmx" compare --all "$out/observed.json" "$out/exec/nvmxd.json"
+check "the replay of nvmxd --record is complete (no lost events)" \
+	sh -c "! grep -q 'LOST' '$out/exec/record.txt'"
+"$nvmx" replay "$out/exec/record.txt" --json >"$out/record-replay.json"
+check "the replay of nvmxd --record equals nvmxd live (every count)" \
+	"$nvmx" compare --all "$out/record-replay.json" "$out/exec/nvmxd.json"
+echo "$passed passed, $failed failed ($(($(date +%s) - start)) s)"
+[ "$failed" = 0 ]
