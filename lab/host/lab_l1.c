@@ -56,11 +56,14 @@ int lab_find_runner(const char *workload, char **out)
 	return -e;
 }
 
-/* L1's initramfs at path: busybox, /init, kvm_amd with its dependencies, the runner. */
+/*
+ * L1's initramfs at path: busybox, /init, L0's KVM vendor module (kvm_amd, or kvm_intel under
+ * Bochs) with its dependencies, the runner.
+ */
 static int build_l1_initramfs(const char *path, const struct lab_plan *o,
 			      const struct lab_kernel *k, const char *runner)
 {
-	static const char *const modules[] = { "kvm_amd", NULL };
+	const char *const modules[] = { o->backend->kvm_module, NULL };
 	struct lab_strv files = { 0 };
 	struct lab_buf modlist = { 0 };
 	struct lab_cpio *c = NULL;
