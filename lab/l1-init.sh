@@ -1,9 +1,10 @@
 #!/bin/busybox sh
 # SPDX-License-Identifier: GPL-2.0
 # /init of L1 under `nvmx lab run --l1 kvm` (nvmx builds L1's initramfs: lab/host/lab_l1.c):
-# loads kvm_amd, runs nvmx-lab-runner (the L2) with the workload of the kernel command line
-# (nvmx.workload=SPEC nvmx.iterations=N) and writes its truth to the serial console in framed
-# lines that L0 (lab/l1-kvm.sh) extracts: "nvmx-l1: truth JSON" (one line), "nvmx-l1: truth-end",
+# loads kvm_amd (kvm_intel under Bochs), runs nvmx-lab-runner (the L2; --isa vmx with
+# kvm_intel) with the workload of the kernel command line (nvmx.workload=SPEC
+# nvmx.iterations=N) and writes its truth to the serial console in framed lines that L0
+# (lab/l1-kvm.sh) extracts: "nvmx-l1: truth JSON" (one line), "nvmx-l1: truth-end",
 # "nvmx-l1: runner-stderr LINE", "nvmx-l1: runner-exit N". With nvmx.l2=linux (--l2 linux) it
 # boots L2 Linux under QEMU instead: "nvmx-l1: l2-console LINE", "nvmx-l1: l2-exit N".
 /bin/busybox mkdir -p /bin /proc /sys /dev /tmp
@@ -30,9 +31,11 @@ while read -r file args; do
 	}
 done </lab/modules.list
 [ -c /dev/kvm ] || {
-	say runner-stderr "no /dev/kvm in L1 after loading kvm_amd (no SVM in L1's CPU?)"
+	say runner-stderr "no /dev/kvm in L1 after loading kvm_amd or kvm_intel (no SVM/VMX in L1's CPU?)"
 	quit 2
 }
+isa=svm
+[ -d /sys/module/kvm_intel ] && isa=vmx
 spec='' n='' l2=runner l2_timeout='' l2_mem=''
 for w in $(cat /proc/cmdline); do
 	case $w in
@@ -69,7 +72,7 @@ if [ "$l2" = linux ]; then
 	sleep 1000
 fi
 say stage runner @"$(cut -d' ' -f1 /proc/uptime)"
-/bin/nvmx-lab-runner --workload "$spec" --iterations "$n" --truth /tmp/truth.json \
+/bin/nvmx-lab-runner --isa "$isa" --workload "$spec" --iterations "$n" --truth /tmp/truth.json \
 	2>/tmp/runner.err
 rc=$?
 say stage runner-done @"$(cut -d' ' -f1 /proc/uptime)"

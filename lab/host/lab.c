@@ -225,7 +225,9 @@ static int run(const struct lab_plan *o, struct lab_result *result)
 		.timeout_s = o->timeout_s
 				     ? o->timeout_s
 				     : (o->isa == NVMX_ISA_VMX ? 420.0 : 180.0) +
-					       (o->l1 == LAB_L1_KVM ? LAB_L1_BOOT_S : 0) +
+					       (o->l1 != LAB_L1_KVM	 ? 0
+						: o->isa == NVMX_ISA_VMX ? LAB_L1_BOOT_VMX_S
+									 : LAB_L1_BOOT_S) +
 					       (o->l2 == LAB_L2_LINUX ? LAB_L2_LINUX_BOOT_S : 0) +
 					       (double)o->ready_timeout_s +
 					       (double)o->n_configs * (double)o->iterations *

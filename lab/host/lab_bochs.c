@@ -6,7 +6,11 @@
  * Bochs boots no bare kernel: the kernel and initramfs go on a GRUB El Torito image made with
  * grub-mkrescue. Debian's build has no headless display and has the debugger compiled in, so it
  * runs with `display_library: term` under script(1) (a pseudo-terminal) and with an -rc file
- * that says "c". The serial console goes to a file that is read as it grows. Bochs has no 9p:
+ * that says "c". With the debugger, the term display draws on a pseudo-terminal of its own, whose
+ * other side nobody opens: once its buffer is full (64 KiB: the status bar's IPS every wall
+ * second filled it after about 7 minutes), Bochs blocks for ever in a write. So the IPS is hidden
+ * and that side is opened and drained here. The serial console goes to a file that is read as
+ * it grows. Bochs has no 9p:
  * the guest writes a tar of /out onto a raw disk (ata_piix, sd_mod), unpacked here after the
  * power-off. A guest power-off ends Bochs with a "soft power off" panic and exit status 1.
  */
@@ -20,6 +24,7 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -201,7 +206,7 @@ static int write_config(const struct lab_guest *g, const char *disk, char *rc_pa
 			    BOCHS_VGA_BIOS);
 	r |= lab_buf_printf(&c, "pci: enabled=1, chipset=i440fx\n");
 	r |= lab_buf_printf(&c, "clock: sync=none, time0=local\n");
-	r |= lab_buf_printf(&c, "display_library: term\n");
+	r |= lab_buf_printf(&c, "display_library: term, options=\"hideIPS\"\n");
 	r |= lab_buf_printf(&c,
 			    "ata0-master: type=disk, path=\"%s\", mode=flat, cylinders=2048, "
 			    "heads=16, spt=63\n",
@@ -221,6 +226,36 @@ static int write_config(const struct lab_guest *g, const char *disk, char *rc_pa
 	r = lab_write_file(config_path, c.data, c.len, 0644);
 	lab_buf_free(&c);
 	return r;
+}
+
+/*
+ * The term display's own pseudo-terminal, named in Bochs's output (out): opened non-blocking and
+ * raw (no echo back into Bochs's keyboard), to be drained; -1 until Bochs has named it.
+ */
+static int open_screen(const char *out)
+{
+	static const char tag[] = "Bochs connected to screen \"";
+	struct lab_buf text = { 0 };
+	char *name, *end;
+	struct termios t;
+	int fd = -1;
+
+	if (lab_read_file(out, &text) || !text.data)
+		return -1;
+	name = memmem(text.data, text.len, tag, sizeof(tag) - 1);
+	end = name ? memchr(name + sizeof(tag) - 1, '"',
+			    text.len - (size_t)(name - text.data) - (sizeof(tag) - 1))
+		   : NULL;
+	if (end) {
+		*end = '\0';
+		fd = open(name + sizeof(tag) - 1, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	}
+	if (fd >= 0 && !tcgetattr(fd, &t)) {
+		cfmakeraw(&t);
+		(void)tcsetattr(fd, TCSANOW, &t);
+	}
+	lab_buf_free(&text);
+	return fd;
 }
 
 /* The last line of Bochs's log with a PANIC or an error, for the message of a failed run. */
@@ -244,7 +279,7 @@ static int bochs_run(const struct lab_guest *g, lab_console_line_fn on_line, voi
 	char cmd[4 * PATH_MAX], chunk[65536], panic_line[512];
 	struct lab_buf line = { 0 };
 	double deadline;
-	int console_fd = -1, status = 0, r, stopped = 0;
+	int console_fd = -1, screen_fd = -1, status = 0, r, stopped = 0;
 	bool exited = false;
 	pid_t pid = -1;
 
@@ -311,6 +346,10 @@ static int bochs_run(const struct lab_guest *g, lab_console_line_fn on_line, voi
 		}
 		if (exited)
 			break;
+		if (screen_fd < 0)
+			screen_fd = open_screen(out);
+		while (screen_fd >= 0 && read(screen_fd, chunk, sizeof(chunk)) > 0)
+			; /* what the term display draws: nobody looks */
 		w = waitpid(pid, &status, WNOHANG);
 		if (w == pid) {
 			exited = true;
@@ -346,6 +385,8 @@ out:
 	}
 	if (console_fd >= 0)
 		close(console_fd);
+	if (screen_fd >= 0)
+		close(screen_fd);
 	lab_buf_free(&line);
 	return r;
 }

@@ -140,13 +140,14 @@ static int add_l2_linux(struct lab_cpio *c, const struct lab_kernel *k, const ch
 }
 
 /*
- * L1's initramfs at path: busybox, /init, kvm_amd with its dependencies, and L2: the runner, or
+ * L1's initramfs at path: busybox, /init, L0's KVM vendor module (kvm_amd, or kvm_intel under
+ * Bochs) with its dependencies, and L2: the runner, or
  * with --l2 linux QEMU, the kernel and L2's initramfs.
  */
 static int build_l1_initramfs(const char *path, const struct lab_plan *o,
 			      const struct lab_kernel *k, const char *runner)
 {
-	static const char *const modules[] = { "kvm_amd", NULL };
+	const char *const modules[] = { o->backend->kvm_module, NULL };
 	struct lab_strv files = { 0 };
 	struct lab_buf modlist = { 0 };
 	struct lab_cpio *c = NULL;

@@ -299,8 +299,6 @@ int lab_plan_init(struct lab_plan *p, const struct lab_options *o)
 	if (!r && p->ready_timeout_s && !p->exec)
 		r = lab_fail(-EINVAL, "--ready-timeout: only with --exec (nothing else creates "
 				      "ready)");
-	if (!r && p->l1 == LAB_L1_KVM && p->isa != NVMX_ISA_SVM)
-		r = lab_fail(-EOPNOTSUPP, "--l1 kvm: not supported yet with --isa vmx (SVM only)");
 	if (!r && p->l1 == LAB_L1_KVM && p->n_configs)
 		r = lab_fail(-EOPNOTSUPP, "--l1 kvm: not supported yet with --config");
 	if (!r && p->l1 == LAB_L1_KVM && p->vcpus != 1)

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * nvmx-lab-runner: the L2 of the lab's --l1 kvm (docs/lab-workload.md, "Real KVM as L1"). A
- * small VMM that runs inside L1 (a stock Debian kernel with kvm_amd, under QEMU in the lab's L0)
- * and runs a real-mode L2 on L1's KVM: a loop of the chosen elements, N times. It writes the
+ * small VMM that runs inside L1 (a stock Debian kernel with kvm_amd or kvm_intel, under QEMU in
+ * the lab's L0) and runs a real-mode L2 on L1's KVM: a loop of the chosen elements, N times. It writes the
  * counts of L2 exits that KVM's code fixes (truth.json, schema 1, "l1_certain": false: what the
  * real L1 does itself is not the workload's to say).
  *
@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,7 @@
 #include <unistd.h>
 
 #include <asm/svm.h>
+#include <asm/vmx.h>
 #include <linux/kvm.h>
 
 #include "nvmx/summary.h"
@@ -39,8 +41,22 @@ enum { EXIT_OK = 0, EXIT_CANNOT_RUN = 2, EXIT_BROKEN = 3 };
 #define UD_COUNT     0x0500 /* what L2's handlers count, read back by the self-check */
 #define INTR_COUNT   0x0504
 #define STACK_TOP    0xf000
-#define MSR_L1	     0x10  /* IA32_TSC: KVM intercepts it (not in svm.c's direct_access_msrs) */
-#define MSR_NONE     0x174 /* IA32_SYSENTER_CS: KVM passes it through, at both levels */
+/*
+ * The MSRs of the msr elements differ by ISA (the code below patches the MOV ECX immediates):
+ * SVM: IA32_TSC, which kvm_amd intercepts (not in svm.c's direct_access_msrs), and
+ * IA32_SYSENTER_CS, which kvm_amd passes through at both levels with the AMD vendor. VMX:
+ * kvm_intel passes reads of IA32_TSC and all of SYSENTER_CS through for its guest
+ * (vmx_vcpu_create), but L0 merges only a short list into vmcs02's bitmap
+ * (nested_vmx_prepare_msr_bitmap): SYSENTER_CS would be an L0-handled exit. So VMX uses
+ * IA32_BIOS_SIGN_ID (microcode revision: intercepted both ways, a guest write is ignored) and
+ * IA32_KERNEL_GS_BASE, which L1 passes through and L0 merges (no exit anywhere).
+ */
+#define MSR_L1_SVM   0x10	/* IA32_TSC */
+#define MSR_NONE_SVM 0x174	/* IA32_SYSENTER_CS */
+#define MSR_L1_VMX   0x8b	/* IA32_BIOS_SIGN_ID */
+#define MSR_NONE_VMX 0xc0000102 /* IA32_KERNEL_GS_BASE */
+#define MSR_L1	     MSR_L1_SVM /* the code's immediates: patched for VMX */
+#define MSR_NONE     MSR_NONE_SVM
 #define MAX_ELEMS    16
 
 enum element {
@@ -59,6 +75,7 @@ enum element {
 
 /* 16-bit code: the operand-size prefix 0x66 makes the register operands 32-bit. */
 #define MOV_ECX(msr) 0x66, 0xb9, (msr)&0xff, ((msr) >> 8) & 0xff, 0, 0
+#define MOV_ECX_LEN  6
 #define XOR_EAX_EDX  0x66, 0x31, 0xc0, 0x66, 0x31, 0xd2
 
 static const struct {
@@ -90,7 +107,8 @@ static const struct {
 		       { 0xba, PORT_DATA, 0x00, 0xee },
 		       4 },
 	[E_RDMSR_L1] = { "rdmsr-l1",
-			 "RDMSR 0x10 (TSC): in L1's MSRPM (nested_svm_exit_handled_msr)",
+			 "RDMSR 0x10 (TSC): in L1's MSRPM (nested_svm_exit_handled_msr); VMX: "
+			 "0x8b (BIOS_SIGN_ID) in L1's MSR bitmap (nested_vmx_exit_handled_msr)",
 			 "l2_exits msr handled_by L1 +1; msrs 0x10 read L1 +1",
 			 { MOV_ECX(MSR_L1), 0x0f, 0x32 },
 			 8 },
@@ -101,7 +119,8 @@ static const struct {
 			 14 },
 	[E_RDMSR_NONE] = { "rdmsr-none",
 			   "RDMSR 0x174 (SYSENTER_CS): passed through by L1's MSRPM and by L0's "
-			   "merged one (nested_svm_merge_msrpm): no exit anywhere",
+			   "merged one (nested_svm_merge_msrpm): no exit anywhere; VMX: 0xc0000102 "
+			   "(KERNEL_GS_BASE), merged by nested_vmx_prepare_msr_bitmap",
 			   "none",
 			   { MOV_ECX(MSR_NONE), 0x0f, 0x32 },
 			   8 },
@@ -111,14 +130,16 @@ static const struct {
 			   { MOV_ECX(MSR_NONE), XOR_EAX_EDX, 0x0f, 0x30 },
 			   14 },
 	[E_UD] = { "ud",
-		   "UD2: KVM intercepts #UD (nested_svm_intercept), fails to emulate UD2 and "
-		   "injects #UD into L2, whose handler skips it (no exit)",
+		   "UD2: KVM intercepts #UD (nested_svm_intercept; VMX: L1's exception bitmap), "
+		   "fails to emulate UD2 and injects #UD into L2, whose handler skips it (no "
+		   "exit; VMX: EXCEPTION_NMI, not certain)",
 		   "l2_exits \"UD excp\" handled_by L1 +1",
 		   { 0x0f, 0x0b },
 		   2 },
 	[E_INTR] = { "intr",
 		     "OUT to port 0x85: this program injects interrupt 0x20 (KVM_INTERRUPT), "
-		     "which L1's KVM delivers with VMRUN's event injection (no exit)",
+		     "which L1's KVM delivers with VMRUN's (VMX: VM entry's) event injection "
+		     "(no exit)",
 		     "l2_exits io handled_by L1 +1; ports 0x85 out L1 +1",
 		     { 0xba, PORT_INTR, 0x00, 0xee },
 		     4 },
@@ -128,6 +149,8 @@ struct run {
 	enum element elems[MAX_ELEMS];
 	size_t n_elems;
 	unsigned long iterations;
+	bool vmx;		      /* --isa vmx: L1 is kvm_intel */
+	uint32_t msr_l1, msr_none;    /* the msr elements' MSRs for this ISA */
 	unsigned long per_iter[E_NR]; /* how many times each element is in the loop */
 	unsigned long io_in, io_out, hlt, end, intr; /* what came back to this program */
 	uint32_t ud_taken, intr_taken;		     /* what L2's handlers counted */
@@ -175,8 +198,15 @@ static size_t assemble(const struct run *r, unsigned char *code)
 	int rel;
 
 	for (size_t i = 0; i < r->n_elems; i++) {
-		memcpy(code + n, elements[r->elems[i]].code, elements[r->elems[i]].len);
-		n += elements[r->elems[i]].len;
+		enum element e = r->elems[i];
+		uint32_t msr = e == E_RDMSR_L1 || e == E_WRMSR_L1	? r->msr_l1
+			       : e == E_RDMSR_NONE || e == E_WRMSR_NONE ? r->msr_none
+									: 0;
+
+		memcpy(code + n, elements[e].code, elements[e].len);
+		if (msr) /* MOV ECX, imm32 leads the msr elements */
+			memcpy(code + n + MOV_ECX_LEN - sizeof(msr), &msr, sizeof(msr));
+		n += elements[e].len;
 	}
 	code[n++] = 0x66; /* dec esi */
 	code[n++] = 0x4e;
@@ -216,8 +246,11 @@ static void install_handlers(unsigned char *mem)
 	memcpy(mem + INTR_VECTOR * 4, ivt_intr, sizeof(ivt_intr));
 }
 
-/* L1's CPUID as KVM offers it, with the AMD vendor: SYSENTER MSRs pass through only then. */
-static void set_cpuid(int kvm, int vcpu)
+/*
+ * L1's CPUID as KVM offers it; on SVM with the AMD vendor: SYSENTER MSRs pass through only then.
+ * VMX keeps KVM's (Intel) vendor.
+ */
+static void set_cpuid(int kvm, int vcpu, bool vmx)
 {
 	int n = 100;
 	struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + n * sizeof(c->entries[0]));
@@ -228,7 +261,7 @@ static void set_cpuid(int kvm, int vcpu)
 	if (ioctl(kvm, KVM_GET_SUPPORTED_CPUID, c))
 		die(EXIT_CANNOT_RUN, "KVM_GET_SUPPORTED_CPUID");
 	for (unsigned int i = 0; i < c->nent; i++)
-		if (c->entries[i].function == 0) {
+		if (c->entries[i].function == 0 && !vmx) {
 			c->entries[i].ebx = 0x68747541; /* "AuthenticAMD" */
 			c->entries[i].edx = 0x69746e65;
 			c->entries[i].ecx = 0x444d4163;
@@ -286,7 +319,7 @@ static void run_l2(struct run *r)
 	run = mmap(NULL, run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu, 0);
 	if (run == MAP_FAILED)
 		die(EXIT_BROKEN, "mmap of kvm_run");
-	set_cpuid(kvm, vcpu);
+	set_cpuid(kvm, vcpu, r->vmx);
 	if (ioctl(vcpu, KVM_GET_SREGS, &sregs))
 		die(EXIT_BROKEN, "KVM_GET_SREGS");
 	sregs.cs.base = 0;
@@ -371,35 +404,55 @@ static int self_check(const struct run *r)
 	return bad ? -1 : 0;
 }
 
+/* The reasons of the elements' L2 exits, per ISA. */
+struct reasons {
+	uint32_t cpuid, hlt, io, ud, msr_read, msr_write;
+};
+
+static const struct reasons svm_reasons = {
+	SVM_EXIT_CPUID,		SVM_EXIT_HLT, SVM_EXIT_IOIO,
+	SVM_EXIT_EXCP_BASE + 6, SVM_EXIT_MSR, SVM_EXIT_MSR,
+};
+
+/* VMX: every exception is EXCEPTION_NMI, which nvmx counts as not certain: listed anyway. */
+static const struct reasons vmx_reasons = {
+	EXIT_REASON_CPUID,	   EXIT_REASON_HLT,	 EXIT_REASON_IO_INSTRUCTION,
+	EXIT_REASON_EXCEPTION_NMI, EXIT_REASON_MSR_READ, EXIT_REASON_MSR_WRITE,
+};
+
 static int write_truth(const struct run *r, const char *path)
 {
 	const unsigned long n = r->iterations;
-	const uint32_t svm = NVMX_ISA_SVM;
+	const uint32_t isa = r->vmx ? NVMX_ISA_VMX : NVMX_ISA_SVM;
+	const struct reasons *x = r->vmx ? &vmx_reasons : &svm_reasons;
 	struct nvmx_summary *s = nvmx_summary_new();
 	const enum nvmx_handler l1 = NVMX_HANDLED_BY_L1;
+	const unsigned long rd = n * r->per_iter[E_RDMSR_L1], wr = n * r->per_iter[E_WRMSR_L1];
 	FILE *f;
 	int e = 0;
 
 	if (!s)
 		return -ENOMEM;
 	nvmx_summary_set_l1_uncertain(s);
-	e |= nvmx_summary_add_exit(s, NVMX_KIND_L2_EXIT, svm, SVM_EXIT_CPUID, l1,
+	e |= nvmx_summary_add_exit(s, NVMX_KIND_L2_EXIT, isa, x->cpuid, l1,
 				   n * r->per_iter[E_CPUID]);
-	e |= nvmx_summary_add_exit(s, NVMX_KIND_L2_EXIT, svm, SVM_EXIT_HLT, l1,
-				   n * r->per_iter[E_HLT]);
+	e |= nvmx_summary_add_exit(s, NVMX_KIND_L2_EXIT, isa, x->hlt, l1, n * r->per_iter[E_HLT]);
 	e |= nvmx_summary_add_exit(
-		s, NVMX_KIND_L2_EXIT, svm, SVM_EXIT_IOIO, l1,
+		s, NVMX_KIND_L2_EXIT, isa, x->io, l1,
 		n * (r->per_iter[E_IO_IN] + r->per_iter[E_IO_OUT] + r->per_iter[E_INTR]) + 1);
-	e |= nvmx_summary_add_exit(s, NVMX_KIND_L2_EXIT, svm, SVM_EXIT_EXCP_BASE + 6, l1,
-				   n * r->per_iter[E_UD]);
-	e |= nvmx_summary_add_port(s, svm, PORT_INTR, false, 1, l1, n * r->per_iter[E_INTR]);
-	e |= nvmx_summary_add_exit(s, NVMX_KIND_L2_EXIT, svm, SVM_EXIT_MSR, l1,
-				   n * (r->per_iter[E_RDMSR_L1] + r->per_iter[E_WRMSR_L1]));
-	e |= nvmx_summary_add_port(s, svm, PORT_DATA, true, 1, l1, n * r->per_iter[E_IO_IN]);
-	e |= nvmx_summary_add_port(s, svm, PORT_DATA, false, 1, l1, n * r->per_iter[E_IO_OUT]);
-	e |= nvmx_summary_add_port(s, svm, PORT_END, false, 1, l1, 1);
-	e |= nvmx_summary_add_msr(s, svm, MSR_L1, false, l1, n * r->per_iter[E_RDMSR_L1]);
-	e |= nvmx_summary_add_msr(s, svm, MSR_L1, true, l1, n * r->per_iter[E_WRMSR_L1]);
+	e |= nvmx_summary_add_exit(s, NVMX_KIND_L2_EXIT, isa, x->ud, l1, n * r->per_iter[E_UD]);
+	e |= nvmx_summary_add_port(s, isa, PORT_INTR, false, 1, l1, n * r->per_iter[E_INTR]);
+	if (x->msr_read == x->msr_write) {
+		e |= nvmx_summary_add_exit(s, NVMX_KIND_L2_EXIT, isa, x->msr_read, l1, rd + wr);
+	} else {
+		e |= nvmx_summary_add_exit(s, NVMX_KIND_L2_EXIT, isa, x->msr_read, l1, rd);
+		e |= nvmx_summary_add_exit(s, NVMX_KIND_L2_EXIT, isa, x->msr_write, l1, wr);
+	}
+	e |= nvmx_summary_add_port(s, isa, PORT_DATA, true, 1, l1, n * r->per_iter[E_IO_IN]);
+	e |= nvmx_summary_add_port(s, isa, PORT_DATA, false, 1, l1, n * r->per_iter[E_IO_OUT]);
+	e |= nvmx_summary_add_port(s, isa, PORT_END, false, 1, l1, 1);
+	e |= nvmx_summary_add_msr(s, isa, r->msr_l1, false, l1, rd);
+	e |= nvmx_summary_add_msr(s, isa, r->msr_l1, true, l1, wr);
 	f = e ? NULL : fopen(path, "we");
 	if (f && nvmx_summary_write_json(s, f))
 		e = -EIO;
@@ -411,17 +464,19 @@ static int write_truth(const struct run *r, const char *path)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: nvmx-lab-runner --workload SPEC --iterations N --truth FILE\n"
-		   "       nvmx-lab-runner --list\n"
-		   "       nvmx-lab-runner [--isa svm] --check SPEC\n"
-		   "\n"
-		   "Runs a real-mode L2 on this machine's KVM (AMD: kvm_amd) that executes SPEC N\n"
-		   "times, then writes to FILE the L2 exits KVM's code makes certain when this "
-		   "machine\n"
-		   "is itself an L1 guest: each element's exit is reflected to L1 (this kernel).\n"
-		   "Exit status: 0 FILE written; 2 cannot run (no /dev/kvm, bad arguments); 3 the "
-		   "run\n"
-		   "failed or its self-check did (details on stderr).\n");
+	fprintf(f,
+		"usage: nvmx-lab-runner --workload SPEC --iterations N --truth FILE\n"
+		"       nvmx-lab-runner --list\n"
+		"       nvmx-lab-runner [--isa svm|vmx] --check SPEC\n"
+		"\n"
+		"Runs a real-mode L2 on this machine's KVM (kvm_amd, or kvm_intel with --isa vmx)\n"
+		"that executes SPEC N\n"
+		"times, then writes to FILE the L2 exits KVM's code makes certain when this "
+		"machine\n"
+		"is itself an L1 guest: each element's exit is reflected to L1 (this kernel).\n"
+		"Exit status: 0 FILE written; 2 cannot run (no /dev/kvm, bad arguments); 3 the "
+		"run\n"
+		"failed or its self-check did (details on stderr).\n");
 }
 
 int main(int argc, char **argv)
@@ -436,7 +491,7 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct run r = { 0 };
+	struct run r = { .msr_l1 = MSR_L1_SVM, .msr_none = MSR_NONE_SVM };
 	const char *spec = NULL, *truth = NULL;
 	char *end;
 	int c;
@@ -465,9 +520,12 @@ int main(int argc, char **argv)
 		case 'c':
 			return parse_spec(optarg, &r) ? EXIT_CANNOT_RUN : EXIT_OK;
 		case 'i':
-			if (strcmp(optarg, "svm")) {
-				fprintf(stderr,
-					"nvmx-lab-runner: --isa %s: not supported yet (svm)\n",
+			if (!strcmp(optarg, "vmx")) {
+				r.vmx = true;
+				r.msr_l1 = MSR_L1_VMX;
+				r.msr_none = MSR_NONE_VMX;
+			} else if (strcmp(optarg, "svm")) {
+				fprintf(stderr, "nvmx-lab-runner: --isa %s: expected svm or vmx\n",
 					optarg);
 				return EXIT_CANNOT_RUN;
 			}
