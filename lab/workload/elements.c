@@ -55,9 +55,16 @@ const struct wl_element_info wl_elements[WL_NR_ELEMENTS] = {
 		      "l2_exits io handled_by L0 +1; ports 0x82 out L0 +1; synthesized_to_l1 "
 		      "interrupt +1; l1_exits msr +1 (EOI), stgi +1 and clgi +1 (without vGIF)" },
 	[WL_VECTORING] = { "vectoring",
-			   "L2 executes INT 0x21 with an empty IDT: the #GP raised during its "
-			   "delivery exits to L1 (which intercepts #GP) with EXITINTINFO valid",
+			   "L2 executes INT 0x21 beyond its IDT's limit (empty, or #DE only with "
+			   "reinject): the #GP raised during its delivery exits to L1 (which "
+			   "intercepts #GP) with EXITINTINFO valid",
 			   "l2_exits \"GP excp\" handled_by L1 +1" },
+	[WL_REINJECT] = { "reinject",
+			  "L2 divides by zero with RSP at the top of a page nothing has touched: "
+			  "the #DE's first push faults in L0's nested page tables (NPF, handled "
+			  "by L0, EXITINTINFO #DE) and L0 reinjects the #DE into L2 (SVM only)",
+			  "vectoring hw_exception 0x0 reinjected_l2 +1 (the NPF exits are L0's, "
+			  "not certain)" },
 };
 
 static const char mult_name[] = "mult";
@@ -248,6 +255,14 @@ int wl_truth_svm(const struct wl_spec *spec, uint64_t iterations, uint32_t vcpus
 	if (!r)
 		r = nvmx_summary_add_vectoring(t, isa, NVMX_VEC_SW_INTERRUPT, WL_SOFTINT_VECTOR,
 					       NVMX_VEC_HANDED_TO_L1, n * has(spec, WL_VECTORING));
+	/*
+	 * reinject: the #DE's delivery faults on a fresh page; the NPF is L0's
+	 * (nested_svm_exit_special) and svm_complete_interrupts queues the #DE again, which
+	 * kvm_inject_exception traces with [reinjected] before L0 enters L2.
+	 */
+	if (!r)
+		r = nvmx_summary_add_vectoring(t, isa, NVMX_VEC_HW_EXCEPTION, WL_REINJECT_VECTOR,
+					       NVMX_VEC_REINJECTED_L2, n * has(spec, WL_REINJECT));
 	if (!r && intr)
 		r = nvmx_summary_add_exit(t, NVMX_KIND_SYNTHESIZED_TO_L1, isa, SVM_EXIT_INTR,
 					  NVMX_HANDLED_BY_NONE, n);

@@ -85,6 +85,25 @@ static void set_gate(uint64_t *idt, unsigned int vector, void (*handler)(void))
 	idt[2 * vector + 1] = addr >> 32;
 }
 
+/*
+ * L2's #DE handler (reinject), on the fresh page's frame: skip the DIV (F7 F1), count it in the
+ * vCPU's area (R15, kept by L2's loop), return.
+ */
+__asm__(".text\n"
+	"wl_l2_de_handler:\n"
+	"addq $2, (%rsp)\n"
+	"incq " STR(WL_AREA_L2_DE_COUNT) "(%r15)\n"
+					 "iretq\n");
+void wl_l2_de_handler(void);
+
+uint64_t l1_setup_l2_idt(struct wl_mailbox *mb)
+{
+	uint64_t *idt = (uint64_t *)((uint64_t)mb + WL_AREA_L2_IDT);
+
+	set_gate(idt, WL_REINJECT_VECTOR, wl_l2_de_handler);
+	return (uint64_t)idt;
+}
+
 uint64_t l1_setup_idt(struct wl_mailbox *mb, bool intr_gate)
 {
 	uint64_t *idt = (uint64_t *)((uint64_t)mb + WL_AREA_IDT);

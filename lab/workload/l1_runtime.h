@@ -32,12 +32,14 @@
 #define L2_BIT_WRMSR_L0	 10
 #define L2_BIT_INTR	 11
 #define L2_BIT_VECTORING 12
+#define L2_BIT_REINJECT	 13
 _Static_assert(L2_BIT_CPUID == WL_CPUID && L2_BIT_HYPERCALL == WL_VMMCALL && L2_BIT_HLT == WL_HLT &&
 		       L2_BIT_IO_IN_L1 == WL_IO_IN_L1 && L2_BIT_IO_OUT_L1 == WL_IO_OUT_L1 &&
 		       L2_BIT_IO_IN_L0 == WL_IO_IN_L0 && L2_BIT_IO_OUT_L0 == WL_IO_OUT_L0 &&
 		       L2_BIT_RDMSR_L1 == WL_RDMSR_L1 && L2_BIT_WRMSR_L1 == WL_WRMSR_L1 &&
 		       L2_BIT_RDMSR_L0 == WL_RDMSR_L0 && L2_BIT_WRMSR_L0 == WL_WRMSR_L0 &&
-		       L2_BIT_INTR == WL_INTR && L2_BIT_VECTORING == WL_VECTORING,
+		       L2_BIT_INTR == WL_INTR && L2_BIT_VECTORING == WL_VECTORING &&
+		       L2_BIT_REINJECT == WL_REINJECT,
 	       "L2 loop bits follow enum wl_element");
 
 /* clang-format off */
@@ -46,6 +48,12 @@ _Static_assert(L2_BIT_CPUID == WL_CPUID && L2_BIT_HYPERCALL == WL_VMMCALL && L2_
  * VMCALL). RBX = iterations, R12 = element mask. One pass runs every chosen element once, in
  * enum order; then the hypercall with RAX = WL_DONE_MAGIC tells L1 it is over. R14 counts, since
  * CPUID clobbers RBX. L1 keeps L2's general registers across exits.
+ *
+ * reinject (R13 = the top of the next fresh page, R15 = the vCPU's area): L2 first reads what the
+ * #DE's delivery will read (its IDT entry, the CS descriptor in the GDT), so that those pages are
+ * mapped before it, then moves RSP to the top of a page nothing has touched and divides by zero:
+ * the delivery's first push faults in L0's nested page tables (an NPF exit with EXITINTINFO
+ * #DE), L0 maps the page and reinjects the #DE; wl_l2_de_handler skips the 2-byte DIV.
  */
 #define L2_STEP(bit, insns) "bt $" STR(bit) ", %r12d\n jnc 1f\n" insns "\n1:\n"
 #define WL_L2_LOOP(name, hypercall)                                                                \
@@ -71,6 +79,14 @@ _Static_assert(L2_BIT_CPUID == WL_CPUID && L2_BIT_HYPERCALL == WL_VMMCALL && L2_
 			", %ecx\n xor %eax, %eax\n xor %edx, %edx\n wrmsr")                        \
 		L2_STEP(L2_BIT_INTR, "out %al, $" STR(WL_PORT_KICK))                               \
 		L2_STEP(L2_BIT_VECTORING, "int $" STR(WL_SOFTINT_VECTOR))                          \
+		L2_STEP(L2_BIT_REINJECT, "mov " STR(WL_AREA_L2_IDT) "(%r15), %rax\n"               \
+			"mov " STR(WL_AREA_L2_IDT) "+8(%r15), %rax\n"                              \
+			"mov " STR(WL_GDT_CODE_DESC) ", %rax\n"                                    \
+			"mov %rsp, %rbp\n mov %r13, %rsp\n"                                        \
+			"add $" STR(WL_REINJECT_STRIDE) ", %r13\n"                                 \
+			"xor %eax, %eax\n xor %edx, %edx\n xor %ecx, %ecx\n"                       \
+			"div %ecx\n"                                                               \
+			"mov %rbp, %rsp")                                                          \
 		"dec %r14\n"                                                                       \
 		"jnz 2b\n"                                                                         \
 		"9:\n"                                                                             \
@@ -139,5 +155,13 @@ l1_fail(struct wl_mailbox *mb, uint32_t code, uint64_t a, uint64_t b, uint64_t c
  * sends the EOI. Returns the IDT's address.
  */
 uint64_t l1_setup_idt(struct wl_mailbox *mb, bool intr_gate);
+
+/*
+ * reinject: writes L2's IDT in this vCPU's area (vector 0, #DE: wl_l2_de_handler, which counts at
+ * WL_AREA_L2_DE_COUNT) and returns its address; its limit covers vector 0 only, so that the
+ * INT 0x21 of `vectoring` still raises #GP.
+ */
+uint64_t l1_setup_l2_idt(struct wl_mailbox *mb);
+#define WL_L2_IDT_LIMIT 15
 
 #endif /* NVMX_LAB_L1_RUNTIME_H */

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "nvmx/summary.h"
+#include "layout.h"
 #include "vmm.h"
 #include "workload.h"
 
@@ -87,7 +88,25 @@ static int check_spec_isa(const struct wl_run_config *cfg, char *err, size_t err
 		snprintf(err, errlen, "l1-ept is for the VMX L1 (--isa vmx) only");
 		return -EINVAL;
 	}
+	if ((cfg->spec.elements & WL_BIT(WL_REINJECT)) && cfg->isa != NVMX_ISA_SVM) {
+		snprintf(err, errlen, "reinject is for the SVM L1 (--isa svm) only");
+		return -EINVAL;
+	}
 	return 0;
+}
+
+/* reinject takes one fresh slot per iteration and vCPU, below WL_REINJECT_END. */
+static int check_reinject_room(const struct wl_run_config *cfg, char *err, size_t errlen)
+{
+	const uint64_t slots = (WL_REINJECT_END - WL_REINJECT_BASE) / WL_REINJECT_STRIDE;
+
+	if (!(cfg->spec.elements & WL_BIT(WL_REINJECT)) || cfg->iterations * cfg->vcpus <= slots)
+		return 0;
+	snprintf(err, errlen,
+		 "reinject takes a fresh page per iteration and vCPU: at most %llu iterations x "
+		 "vCPUs, not %llu",
+		 (unsigned long long)slots, (unsigned long long)(cfg->iterations * cfg->vcpus));
+	return -EINVAL;
 }
 
 struct expectation {
@@ -142,6 +161,12 @@ static int check_run(const struct wl_run_config *cfg, const struct wl_run_result
 			{ "VMM port 0x81 writes", vmm->io_out_l0, H(WL_IO_OUT_L0) },
 			{ "VMM MSIs sent", vmm->kicks, H(WL_INTR) },
 			{ "VMM end-of-run reports", vmm->l1_done, 1 },
+			{ "L2 #DEs taken (reinject)", res->reinject[v].l2_de_taken,
+			  H(WL_REINJECT) },
+			{ "fresh pages resident at their slots (reinject)",
+			  res->reinject[v].pages_in_slots, H(WL_REINJECT) },
+			{ "fresh-page region's other pages resident (reinject)",
+			  res->reinject[v].pages_elsewhere, 0 },
 		};
 
 		for (size_t i = 0; i < sizeof(ex) / sizeof(ex[0]); i++) {
@@ -287,7 +312,7 @@ int main(int argc, char **argv)
 		return EXIT_CANNOT_RUN;
 	}
 	if (wl_spec_parse(spec_text, &cfg.spec, err, sizeof(err)) ||
-	    check_spec_isa(&cfg, err, sizeof(err))) {
+	    check_spec_isa(&cfg, err, sizeof(err)) || check_reinject_room(&cfg, err, sizeof(err))) {
 		fprintf(stderr, "nvmx-lab-workload: %s\n", err);
 		return EXIT_CANNOT_RUN;
 	}

@@ -99,7 +99,10 @@ static void setup_vmcb(struct wl_mailbox *mb, struct vmcb *vmcb)
 	set_bit((uint8_t *)mb->iopm_gpa, WL_PORT_L1);
 	msrpm_intercept((uint8_t *)mb->msrpm_gpa, WL_MSR_L1);
 
-	/* L2 runs in L1's address space and segments; its IDT is empty, see the L2 loop. */
+	/*
+	 * L2 runs in L1's address space and segments; its IDT is empty (see the L2 loop), or has
+	 * the #DE gate of reinject.
+	 */
 	seg(&vmcb->save.cs, 0x08, 0xa9b);
 	seg(&vmcb->save.ds, 0x10, 0xc93);
 	seg(&vmcb->save.es, 0x10, 0xc93);
@@ -110,6 +113,11 @@ static void setup_vmcb(struct wl_mailbox *mb, struct vmcb *vmcb)
 	vmcb->save.gdtr.limit = mb->gdt_limit;
 	vmcb->save.idtr.base = 0;
 	vmcb->save.idtr.limit = 0;
+	if (mb->elements & WL_BIT(WL_REINJECT)) {
+		/* #DE only: INT 0x21 (vectoring) is still beyond the limit, a #GP */
+		vmcb->save.idtr.base = l1_setup_l2_idt(mb);
+		vmcb->save.idtr.limit = WL_L2_IDT_LIMIT;
+	}
 	vmcb->save.tr.attrib = 0x8b;
 	vmcb->save.tr.limit = 0x67;
 	vmcb->save.ldtr.attrib = 0x82;
@@ -178,7 +186,7 @@ static int handle_exit(struct wl_mailbox *mb, struct vmcb *vmcb, struct l2_regs 
 		len = 2;
 		break;
 	case SVM_EXIT_EXCP_BASE + 13:
-		/* The #GP raised while delivering L2's INT n through its empty IDT. */
+		/* The #GP raised while delivering L2's INT n beyond its IDT's limit. */
 		if (c->exit_int_info !=
 		    (SVM_EVTINJ_VALID | SVM_EVTINJ_TYPE_SOFT | WL_SOFTINT_VECTOR))
 			l1_fail(mb, c->exit_code, c->exit_info_1, c->exit_int_info, vmcb->save.rip,
@@ -223,6 +231,8 @@ void wl_svm_l1_main(struct wl_mailbox *mb)
 
 	regs.rbx = mb->iterations;
 	regs.r12 = mb->elements;
+	regs.r13 = mb->reinject_top;
+	regs.r15 = (uint64_t)mb;
 	for (;;) {
 		vmcb->control.next_rip = 0;
 		mb->counts.vmruns++;

@@ -27,6 +27,8 @@
 struct vm {
 	int kvm_fd, vm_fd;
 	uint8_t *mem;
+	uint8_t *reinject;	    /* reinject: the fresh pages, memory slot 1, or NULL */
+	uint64_t reinject_per_vcpu; /* bytes: iterations x WL_REINJECT_STRIDE */
 	struct kvm_cpuid2 *cpuid;
 	int run_size;
 };
@@ -111,6 +113,8 @@ static void vm_destroy(struct vm *vm)
 {
 	if (vm->mem && vm->mem != MAP_FAILED)
 		munmap(vm->mem, WL_GUEST_MEM_SIZE);
+	if (vm->reinject)
+		munmap(vm->reinject, WL_REINJECT_END - WL_REINJECT_BASE);
 	if (vm->vm_fd >= 0)
 		close(vm->vm_fd);
 	if (vm->kvm_fd >= 0)
@@ -182,6 +186,74 @@ static int vm_create(struct vm *vm, uint32_t isa, char *err, size_t errlen)
 		return r;
 	}
 	build_page_tables_and_gdt(vm);
+	return 0;
+}
+
+/*
+ * reinject: the fresh pages in a memory slot of their own, from WL_REINJECT_BASE to
+ * WL_REINJECT_END (main.c checks that iterations x vCPUs slots fit). Never touched here, and
+ * without transparent huge pages: each L2 access faults in one 4 KiB page, in L0 as in KVM (a
+ * huge page would let L0 map its neighbours with it).
+ */
+static int reinject_region_create(struct vm *vm, const struct wl_run_config *cfg, char *err,
+				  size_t errlen)
+{
+	struct kvm_userspace_memory_region region = { .slot = 1 };
+	const uint64_t size = WL_REINJECT_END - WL_REINJECT_BASE;
+	void *p;
+
+	vm->reinject_per_vcpu = cfg->iterations * WL_REINJECT_STRIDE;
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+		 -1, 0);
+	if (p == MAP_FAILED) {
+		snprintf(err, errlen, "reinject: cannot map %llu MiB for the fresh pages: %s",
+			 (unsigned long long)(size >> 20), strerror(errno));
+		return -errno;
+	}
+	vm->reinject = p;
+	if (madvise(p, size, MADV_NOHUGEPAGE)) {
+		snprintf(err, errlen, "reinject: madvise(MADV_NOHUGEPAGE): %s", strerror(errno));
+		return -errno;
+	}
+	region.guest_phys_addr = WL_REINJECT_BASE;
+	region.memory_size = size;
+	region.userspace_addr = (uint64_t)p;
+	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region)) {
+		snprintf(err, errlen, "KVM_SET_USER_MEMORY_REGION (reinject): %s", strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+/*
+ * reinject: which of vCPU v's pages are resident in this process (mincore): the first page of
+ * each slot L2 used, and nothing else, if only the #DEs' deliveries touched the region.
+ */
+static int reinject_resident(const struct vm *vm, uint32_t v, struct wl_reinject_seen *seen,
+			     char *err, size_t errlen)
+{
+	const uint64_t pages = vm->reinject_per_vcpu / 4096;
+	const uint64_t per_slot = WL_REINJECT_STRIDE / 4096;
+	unsigned char *vec = malloc(pages);
+
+	if (!vec) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	if (mincore(vm->reinject + v * vm->reinject_per_vcpu, vm->reinject_per_vcpu, vec)) {
+		snprintf(err, errlen, "reinject: mincore: %s", strerror(errno));
+		free(vec);
+		return -errno;
+	}
+	for (uint64_t i = 0; i < pages; i++) {
+		if (!(vec[i] & 1))
+			continue;
+		if (i % per_slot == 0)
+			seen->pages_in_slots++;
+		else
+			seen->pages_elsewhere++;
+	}
+	free(vec);
 	return 0;
 }
 
@@ -325,6 +397,8 @@ static int vcpu_setup(struct vcpu *v, const struct wl_run_config *cfg, char *err
 	mb->msrpm_gpa = area + WL_AREA_MSRPM;
 	mb->iopm_gpa = area + WL_AREA_IOPM;
 	mb->l2_stack_top = area + WL_AREA_L2_STACK_TOP;
+	if (vm->reinject)
+		mb->reinject_top = WL_REINJECT_BASE + v->index * vm->reinject_per_vcpu + 4096;
 	mb->cr0 = sregs.cr0;
 	mb->cr3 = sregs.cr3;
 	mb->cr4 = sregs.cr4;
@@ -495,6 +569,8 @@ int wl_run(const struct wl_run_config *cfg, struct wl_run_result *res, char *err
 	for (uint32_t i = 0; i < WL_MAX_VCPUS; i++)
 		vcpus[i].fd = -1;
 	r = vm_create(&vm, cfg->isa, err, errlen);
+	if (!r && (cfg->spec.elements & WL_BIT(WL_REINJECT)))
+		r = reinject_region_create(&vm, cfg, err, errlen);
 	if (r)
 		goto out;
 	for (uint32_t i = 0; i < cfg->vcpus; i++) {
@@ -524,6 +600,13 @@ int wl_run(const struct wl_run_config *cfg, struct wl_run_result *res, char *err
 
 		res->l1[i] = mb->counts;
 		res->vmm[i] = vcpus[i].counts;
+		if (vm.reinject) {
+			memcpy(&res->reinject[i].l2_de_taken,
+			       vm.mem + area_gpa(i) + WL_AREA_L2_DE_COUNT, sizeof(uint64_t));
+			r = reinject_resident(&vm, i, &res->reinject[i], err, errlen);
+			if (r)
+				break;
+		}
 		if (vcpus[i].err) {
 			snprintf(err, errlen, "%s", vcpus[i].msg);
 			r = vcpus[i].err;

@@ -22,9 +22,20 @@ struct wl_vmm_counts {
 	uint64_t l1_done;
 };
 
+/*
+ * reinject: what the VMM reads back after the run, per vCPU: the #DEs L2's handler counted, and
+ * the pages of the vCPU's fresh-page region that are resident (mincore), at the planned slots
+ * and elsewhere (those must be none: no other access touched the region).
+ */
+struct wl_reinject_seen {
+	uint64_t l2_de_taken;
+	uint64_t pages_in_slots, pages_elsewhere;
+};
+
 struct wl_run_result {
 	struct wl_l1_counts l1[WL_MAX_VCPUS];
 	struct wl_vmm_counts vmm[WL_MAX_VCPUS];
+	struct wl_reinject_seen reinject[WL_MAX_VCPUS];
 };
 
 /*

@@ -30,6 +30,7 @@ enum wl_element {
 	WL_WRMSR_L0,
 	WL_INTR,
 	WL_VECTORING,
+	WL_REINJECT,
 	WL_NR_ELEMENTS,
 };
 
@@ -60,6 +61,8 @@ enum wl_element {
 /* The vector L1's interrupts arrive on, and the software interrupt L2 raises for vectoring. */
 #define WL_INTR_VECTOR	  0x30
 #define WL_SOFTINT_VECTOR 0x21
+/* reinject: the exception L2 raises (#DE: a fault, no error code, intercepted by neither level) */
+#define WL_REINJECT_VECTOR 0
 
 /* RAX value of the VMMCALL that tells L1 the workload is over. */
 #define WL_DONE_MAGIC 0x4e564d58 /* "NVMX"; no u suffix: L2 loads it in asm, clang rejects it */
@@ -102,7 +105,8 @@ struct wl_mailbox {
 	uint64_t cr0, cr3, cr4, efer;
 	uint64_t gdt_base;
 	uint32_t gdt_limit;
-	uint32_t l1_ept; /* VMX: L1 gives L2 an EPT */
+	uint32_t l1_ept;       /* VMX: L1 gives L2 an EPT */
+	uint64_t reinject_top; /* reinject: top of this vCPU's first fresh page (L2's R13) */
 	/* VMX: the capability MSRs 0x480.. as KVM reports them to L1 (read by the VMM). */
 	uint64_t vmx_msr[17];
 	uint64_t vmcs_gpa, vmxon_gpa, io_bitmap_b_gpa, ept_pml4_gpa;
