@@ -202,13 +202,21 @@ static int add_breakdown(struct json_object *metrics, struct json_object *s, int
 				repeats, false);
 			(void)val;
 		}
+		/* [{"reason", "exits", "service_ns"}] and {"exits", "service_ns"}: every L1 exit */
 		if (json_object_object_get_ex(e, "l1_exits", &l1) &&
-		    json_object_is_type(l1, json_type_object)) {
-			json_object_object_foreach(l1, k2, v2)
-			{
-				l1n += json_object_get_uint64(v2);
-				(void)k2;
+		    json_object_is_type(l1, json_type_array)) {
+			for (size_t k = 0; k < json_object_array_length(l1); k++) {
+				struct json_object *x = json_object_array_get_idx(l1, k), *v2;
+
+				if (json_object_object_get_ex(x, "exits", &v2))
+					l1n += json_object_get_uint64(v2);
 			}
+		}
+		if (json_object_object_get_ex(e, "l1_exits_overflow", &l1)) {
+			struct json_object *v2;
+
+			if (json_object_object_get_ex(l1, "exits", &v2))
+				l1n += json_object_get_uint64(v2);
 		}
 		if (!r) {
 			snprintf(name, sizeof(name), "ratio.mult.%s.%s", isa, rs);
