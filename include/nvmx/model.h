@@ -96,7 +96,7 @@
 
 /*
  * Distinct L1 exit reasons kept per round trip, each with its count and L0's service time; more
- * go to l1_overflow and l1_overflow_ns (real KVM as L1 takes 6-7 distinct ones per round trip).
+ * go to l1_overflow and l1_overflow_ns (real KVM as L1 takes 6-8 distinct ones per round trip).
  */
 #define NVMX_RT_L1_REASONS 8
 
