@@ -87,12 +87,12 @@ struct {
 	__type(value, struct nvmx_bd_value);
 } nvmx_breakdown SEC(".maps");
 
-/* L1's exits inside complete round trips (exit multiplication). */
+/* L1's exits inside complete round trips (exit multiplication) and L0's time serving them. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
 	__uint(max_entries, 4096);
 	__type(key, struct nvmx_bd_l1_key);
-	__type(value, __u64);
+	__type(value, struct nvmx_bd_l1_value);
 } nvmx_bd_l1 SEC(".maps");
 
 /* Interrupted event deliveries by outcome. */
@@ -179,6 +179,20 @@ static __always_inline void add_u64(void *map, const void *key, __u64 n, __u32 f
 		*c += n;
 	else
 		self_inc(failed_slot);
+}
+
+/* Adds n L1 exits served in ns to a bd_l1 entry, counting a failed update when the map is full. */
+static __always_inline void add_bd_l1(const struct nvmx_bd_l1_key *key, __u64 n, __u64 ns)
+{
+	static const struct nvmx_bd_l1_value zero;
+	struct nvmx_bd_l1_value *c = lookup_or_init(&nvmx_bd_l1, key, &zero);
+
+	if (!c) {
+		self_inc(NVMX_SELF_BREAKDOWN_UPDATE_FAILED);
+		return;
+	}
+	c->count += n;
+	c->sum_ns += ns;
 }
 
 /* Adds inc to an MSR or port entry (nvmx_verdict_io of counts.h). */
@@ -275,11 +289,11 @@ static __always_inline void count_breakdown(const struct nvmx_verdict *v, __u64 
 		if (!v->rt.l1_count[i])
 			continue;
 		lk.l1_reason = v->rt.l1_reason[i];
-		add_u64(&nvmx_bd_l1, &lk, v->rt.l1_count[i], NVMX_SELF_BREAKDOWN_UPDATE_FAILED);
+		add_bd_l1(&lk, v->rt.l1_count[i], v->rt.l1_ns[i]);
 	}
 	if (v->rt.l1_overflow) {
 		lk.l1_reason = NVMX_BD_L1_OVERFLOW;
-		add_u64(&nvmx_bd_l1, &lk, v->rt.l1_overflow, NVMX_SELF_BREAKDOWN_UPDATE_FAILED);
+		add_bd_l1(&lk, v->rt.l1_overflow, v->rt.l1_overflow_ns);
 	}
 }
 

@@ -47,6 +47,12 @@ static void usage(FILE *f)
 		"      the VMM (kvm_userspace_exit), timed to L0's decision\n"
 		"  count; share: of the time of all rows; mean; p50 and p99\n"
 		"\n"
+		"Then, per L1 row, L1's exits inside its round trips by L1 exit reason (vmload,\n"
+		"vmsave, stgi, vmread, vmwrite...): exits, exits per round trip and the mean L0\n"
+		"service time of one (kvm_exit -> kvm_entry); '(other)' counts the exits beyond\n"
+		"the distinct reasons a round trip keeps (docs/model.md). Their service times add\n"
+		"up to the row's L1svc.\n"
+		"\n"
 		"Quantiles: from log2 histograms (bucket i holds ns <= 2^i), the rank's bucket\n"
 		"interpolated linearly between its bounds, as Prometheus' histogram_quantile "
 		"does.\n"
@@ -81,6 +87,7 @@ struct row {
 	bool round_trip;
 	uint64_t cycles_count; /* round trips with cycle figures */
 	double mean_cycles;
+	const struct nvmx_bd_entry *e; /* its breakdown entry (L1 rows: L1's exits by reason) */
 };
 
 static const char *const handler_of_kind[NVMX_BD_KINDS] = {
@@ -110,6 +117,7 @@ static size_t rows_of(const struct nvmx_summary *s, struct row **out)
 		r[i].p50 = nvmx_hist_quantile(e[i].buckets, 0.50);
 		r[i].p99 = nvmx_hist_quantile(e[i].buckets, 0.99);
 		r[i].round_trip = e[i].kind == NVMX_BD_ROUND_TRIP;
+		r[i].e = &e[i];
 		for (uint32_t p = 1; r[i].round_trip && p < NVMX_RT_PARTS; p++)
 			r[i].part_share[p] = nvmx_share(e[i].sum_ns[p], e[i].sum_ns[0]);
 		l1 = nvmx_bd_l1_exits(&e[i]);
@@ -182,6 +190,54 @@ static void print_rows(FILE *f, const struct row *r, size_t n)
 	}
 }
 
+/* One L1 exit reason of a round-trip row: exits, per round trip, mean service, total service */
+static void print_l1_exit(FILE *f, const struct row *x, const char *l1, const struct nvmx_bd_l1 *l)
+{
+	char rbuf[24], mean[24], total[24];
+
+	fmt_us(mean, sizeof(mean), nvmx_mean(l->service_ns, l->count));
+	fmt_us(total, sizeof(total), (double)l->service_ns);
+	fprintf(f, "%-4s %-20s %-12s %9" PRIu64 " %9.2f %10s %12s\n", nvmx_isa_name(x->isa),
+		nvmx_reason_name(x->isa, x->reason, rbuf, sizeof(rbuf)), l1, l->count,
+		nvmx_exit_multiplication(l->count, x->count), mean, total);
+}
+
+/* L1's exits inside the round trips, by L1 exit reason (the Hyper-V way: count and time each) */
+static int print_l1_exits(FILE *f, const struct row *r, size_t n)
+{
+	char lbuf[24];
+	bool first = true;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct row *x = &r[i];
+		const struct nvmx_bd_l1 **l;
+		struct nvmx_bd_l1 ovf;
+		size_t nl;
+
+		if (!x->round_trip || !x->e->n_l1)
+			continue;
+		l = nvmx_bd_l1_sorted(x->e, &nl);
+		if (!l)
+			return -ENOMEM;
+		if (first)
+			fprintf(f,
+				"\nL1's exits inside the round trips (service: L0's kvm_exit -> "
+				"kvm_entry):\n%-4s %-20s %-12s %9s %9s %10s %12s\n",
+				"isa", "reason", "L1 exit", "exits", "per trip", "mean us",
+				"service us");
+		first = false;
+		for (size_t k = 0; k < nl; k++)
+			print_l1_exit(f, x,
+				      nvmx_reason_name(x->isa, l[k]->reason, lbuf, sizeof(lbuf)),
+				      l[k]);
+		ovf = nvmx_bd_l1_overflow(x->e);
+		if (ovf.count)
+			print_l1_exit(f, x, "(other)", &ovf);
+		free(l);
+	}
+	return 0;
+}
+
 static void print_vectoring(FILE *f, const struct nvmx_summary *s)
 {
 	const struct nvmx_vec_entry *v;
@@ -196,6 +252,53 @@ static void print_vectoring(FILE *f, const struct nvmx_summary *s)
 			nvmx_vec_type_name(v[i].type), v[i].vector,
 			nvmx_vec_outcome_name(v[i].outcome), v[i].count,
 			v[i].outcome == NVMX_VEC_LOST ? "  <- anomaly" : "");
+}
+
+/*
+ * {"exits", "exits_per_round_trip", "mean_service_ns", "reason" (absent for the overflow),
+ * "service_ns"} of one L1 exit reason of a round-trip row.
+ */
+static struct json_object *l1_exit_json(const struct row *x, const struct nvmx_bd_l1 *l)
+{
+	struct json_object *o = json_object_new_object();
+	char buf[24];
+
+	if (!o)
+		return NULL;
+	json_object_object_add(o, "exits", json_object_new_int64((int64_t)l->count));
+	json_object_object_add(
+		o, "exits_per_round_trip",
+		json_object_new_double(nvmx_exit_multiplication(l->count, x->count)));
+	json_object_object_add(o, "mean_service_ns",
+			       json_object_new_double(nvmx_mean(l->service_ns, l->count)));
+	if (l->reason != NVMX_BD_L1_OVERFLOW)
+		json_object_object_add(o, "reason",
+				       json_object_new_string(nvmx_reason_name(x->isa, l->reason,
+									       buf, sizeof(buf))));
+	json_object_object_add(o, "service_ns", json_object_new_int64((int64_t)l->service_ns));
+	return o;
+}
+
+/* "l1_exits" and "l1_exits_overflow" of a round-trip row, most exits first; 0 or -ENOMEM */
+static int add_l1_exits_json(struct json_object *o, const struct row *x)
+{
+	struct json_object *arr = json_object_new_array();
+	struct nvmx_bd_l1 ovf = nvmx_bd_l1_overflow(x->e);
+	const struct nvmx_bd_l1 **l;
+	size_t nl;
+
+	l = nvmx_bd_l1_sorted(x->e, &nl);
+	if (!arr || !l) {
+		json_object_put(arr);
+		free(l);
+		return -ENOMEM;
+	}
+	for (size_t k = 0; k < nl; k++)
+		json_object_array_add(arr, l1_exit_json(x, l[k]));
+	free(l);
+	json_object_object_add(o, "l1_exits", arr);
+	json_object_object_add(o, "l1_exits_overflow", l1_exit_json(x, &ovf));
+	return 0;
 }
 
 static struct json_object *row_json(const struct row *x, uint64_t all)
@@ -224,6 +327,10 @@ static struct json_object *row_json(const struct row *x, uint64_t all)
 			json_object_new_double(x->part_share[NVMX_RT_L1_EXIT_SERVICE]));
 		json_object_object_add(o, "l1_handler_share",
 				       json_object_new_double(x->part_share[NVMX_RT_L1_HANDLER]));
+		if (add_l1_exits_json(o, x)) {
+			json_object_put(o);
+			return NULL;
+		}
 	}
 	if (x->cycles_count) {
 		json_object_object_add(o, "mean_cycles", json_object_new_double(x->mean_cycles));
@@ -428,6 +535,7 @@ int nvmx_cmd_report(int argc, char **argv)
 		err = write_json(s[0], rows[0], n[0], stdout);
 	else {
 		print_rows(stdout, rows[0], n[0]);
+		err = print_l1_exits(stdout, rows[0], n[0]);
 		print_vectoring(stdout, s[0]);
 	}
 	if (err) {

@@ -4,7 +4,11 @@
  * and the quantiles of its histograms (include/nvmx/breakdown.h). The entries themselves live in
  * the summary (summary.c), which this file does not know.
  */
+#include <stdlib.h>
+#include <string.h>
+
 #include "nvmx/breakdown.h"
+#include "nvmx/exit_reasons.h"
 
 static const char *const part_names[NVMX_RT_PARTS] = {
 	[NVMX_RT_ROUND_TRIP] = "round_trip_ns",
@@ -26,6 +30,51 @@ static const char *const outcome_names[NVMX_VEC_OUTCOMES] = {
 	[NVMX_VEC_HANDED_TO_L1] = "handed_to_l1",
 	[NVMX_VEC_LOST] = "lost",
 };
+
+/* a before b: more exits, then the name */
+static int l1_before(uint32_t isa, const struct nvmx_bd_l1 *a, const struct nvmx_bd_l1 *b)
+{
+	char an[24], bn[24];
+
+	if (a->count != b->count)
+		return a->count > b->count;
+	return strcmp(nvmx_reason_name(isa, a->reason, an, sizeof(an)),
+		      nvmx_reason_name(isa, b->reason, bn, sizeof(bn))) < 0;
+}
+
+const struct nvmx_bd_l1 **nvmx_bd_l1_sorted(const struct nvmx_bd_entry *e, size_t *n)
+{
+	const struct nvmx_bd_l1 **out = calloc(e->n_l1 ? e->n_l1 : 1, sizeof(*out));
+
+	*n = 0;
+	if (!out)
+		return NULL;
+	for (size_t i = 0; i < e->n_l1; i++) {
+		const struct nvmx_bd_l1 *l = &e->l1[i];
+		size_t at = *n;
+
+		if (l->reason == NVMX_BD_L1_OVERFLOW)
+			continue;
+		/* insertion: a breakdown entry has a few dozen L1 reasons at most */
+		for (; at > 0 && l1_before(e->isa, l, out[at - 1]); at--)
+			out[at] = out[at - 1];
+		out[at] = l;
+		(*n)++;
+	}
+	return out;
+}
+
+struct nvmx_bd_l1 nvmx_bd_l1_overflow(const struct nvmx_bd_entry *e)
+{
+	struct nvmx_bd_l1 o = { .reason = NVMX_BD_L1_OVERFLOW };
+
+	for (size_t i = 0; i < e->n_l1; i++)
+		if (e->l1[i].reason == NVMX_BD_L1_OVERFLOW) {
+			o.count += e->l1[i].count;
+			o.service_ns += e->l1[i].service_ns;
+		}
+	return o;
+}
 
 const char *nvmx_bd_part_name(uint32_t part)
 {

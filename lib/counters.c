@@ -172,7 +172,7 @@ int nvmx_counters_add_bd(struct nvmx_counters *c, const void *key, const __u64 *
 }
 
 static int add_keyed(struct nvmx_counters_keyed **arr, size_t *n, size_t *cap, const void *key,
-		     size_t key_size, uint64_t count)
+		     size_t key_size, uint64_t count, uint64_t sum_ns)
 {
 	struct nvmx_counters_keyed *k = NULL;
 	int err;
@@ -189,19 +189,22 @@ static int add_keyed(struct nvmx_counters_keyed **arr, size_t *n, size_t *cap, c
 		memcpy(k->key, key, key_size);
 	}
 	k->count += count;
+	k->sum_ns += sum_ns;
 	return 0;
 }
 
 int nvmx_counters_add_bd_l1(struct nvmx_counters *c, const void *key, const __u64 *sum)
 {
+	const struct nvmx_bd_l1_value *v = (const void *)sum;
+
 	return add_keyed(&c->bd_l1s, &c->n_bd_l1s, &c->cap_bd_l1s, key,
-			 sizeof(struct nvmx_bd_l1_key), sum[0]);
+			 sizeof(struct nvmx_bd_l1_key), v->count, v->sum_ns);
 }
 
 int nvmx_counters_add_vec(struct nvmx_counters *c, const void *key, const __u64 *sum)
 {
 	return add_keyed(&c->vecs, &c->n_vecs, &c->cap_vecs, key, sizeof(struct nvmx_vec_key),
-			 sum[0]);
+			 sum[0], 0);
 }
 
 /* As count_breakdown of bpf/nvmx.bpf.c does in the kernel. */
@@ -234,17 +237,17 @@ static int add_verdict_breakdown(struct nvmx_counters *c, const struct nvmx_verd
 	lk.isa = k.isa;
 	lk.reason = k.reason;
 	for (__u32 i = 0; i < NVMX_RT_L1_REASONS && !err; i++) {
-		__u64 n = v->rt.l1_count[i];
+		struct nvmx_bd_l1_value n = { v->rt.l1_count[i], v->rt.l1_ns[i] };
 
 		lk.l1_reason = v->rt.l1_reason[i];
-		if (n)
-			err = nvmx_counters_add_bd_l1(c, &lk, &n);
+		if (n.count)
+			err = nvmx_counters_add_bd_l1(c, &lk, (const __u64 *)&n);
 	}
 	if (!err && v->rt.l1_overflow) {
-		__u64 n = v->rt.l1_overflow;
+		struct nvmx_bd_l1_value n = { v->rt.l1_overflow, v->rt.l1_overflow_ns };
 
 		lk.l1_reason = NVMX_BD_L1_OVERFLOW;
-		err = nvmx_counters_add_bd_l1(c, &lk, &n);
+		err = nvmx_counters_add_bd_l1(c, &lk, (const __u64 *)&n);
 	}
 	return err;
 }
@@ -343,7 +346,8 @@ int nvmx_counters_to_summary(const struct nvmx_counters *c, uint32_t tgid, uint3
 
 		if (!tgid || k->tgid == tgid)
 			err = nvmx_summary_add_breakdown_l1(s, k->isa, k->reason, k->l1_reason,
-							    c->bd_l1s[i].count);
+							    c->bd_l1s[i].count,
+							    c->bd_l1s[i].sum_ns);
 	}
 	for (size_t i = 0; i < c->n_vecs && !err && !tid; i++) {
 		const struct nvmx_vec_key *k = (const void *)c->vecs[i].key;

@@ -389,7 +389,7 @@ int nvmx_summary_add_breakdown_cycles(struct nvmx_summary *s, uint32_t isa, uint
 }
 
 int nvmx_summary_add_breakdown_l1(struct nvmx_summary *s, uint32_t isa, uint32_t reason,
-				  uint32_t l1_reason, uint64_t count)
+				  uint32_t l1_reason, uint64_t count, uint64_t service_ns)
 {
 	struct nvmx_bd_entry *e;
 	size_t at = 0;
@@ -407,6 +407,7 @@ int nvmx_summary_add_breakdown_l1(struct nvmx_summary *s, uint32_t isa, uint32_t
 		e->l1[at].reason = l1_reason;
 	}
 	e->l1[at].count += count;
+	e->l1[at].service_ns += service_ns;
 	return 0;
 }
 

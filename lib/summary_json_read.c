@@ -372,7 +372,7 @@ static int read_breakdown(struct nvmx_json_reader *r, struct json_object *root,
 	for (size_t i = 0; !err && arr && i < json_object_array_length(arr); i++) {
 		struct json_object *o = json_object_array_get_idx(arr, i), *l1;
 		uint64_t sums[NVMX_RT_PARTS] = { 0 }, buckets[NVMX_HIST_BUCKETS] = { 0 }, n,
-			 ovf = 0;
+			 ovf = 0, ovf_ns = 0;
 		uint32_t isa, reason;
 
 		if (!json_object_is_type(o, json_type_object))
@@ -384,8 +384,16 @@ static int read_breakdown(struct nvmx_json_reader *r, struct json_object *root,
 						&sums[p]);
 		if (!err)
 			err = get_buckets(r, o, "breakdown", i, "round_trip_buckets", buckets);
-		if (!err && json_object_object_get_ex(o, "l1_exits_overflow", &l1))
-			err = nvmx_json_get_u64(r, o, "breakdown", i, "l1_exits_overflow", &ovf);
+		if (!err && json_object_object_get_ex(o, "l1_exits_overflow", &l1)) {
+			if (!json_object_is_type(l1, json_type_object))
+				return nvmx_json_fail(
+					r, "breakdown[%zu]: \"l1_exits_overflow\" is not an object",
+					i);
+			err = nvmx_json_get_u64(r, l1, "breakdown.l1_exits_overflow", i, "exits",
+						&ovf) ||
+			      nvmx_json_get_u64(r, l1, "breakdown.l1_exits_overflow", i,
+						"service_ns", &ovf_ns);
+		}
 		if (!err && json_object_object_get_ex(o, "cycles", &l1)) {
 			uint64_t cyc[NVMX_RT_PARTS], nc = 0;
 			char key[40];
@@ -405,23 +413,32 @@ static int read_breakdown(struct nvmx_json_reader *r, struct json_object *root,
 			return -EINVAL;
 		if (nvmx_summary_add_breakdown(s, isa, reason, NVMX_BD_ROUND_TRIP, n, sums,
 					       buckets) ||
-		    nvmx_summary_add_breakdown_l1(s, isa, reason, NVMX_BD_L1_OVERFLOW, ovf))
+		    nvmx_summary_add_breakdown_l1(s, isa, reason, NVMX_BD_L1_OVERFLOW, ovf, ovf_ns))
 			return nvmx_json_fail(r, "breakdown[%zu]: out of memory", i);
 		if (!json_object_object_get_ex(o, "l1_exits", &l1) ||
-		    !json_object_is_type(l1, json_type_object))
+		    !json_object_is_type(l1, json_type_array))
 			return nvmx_json_fail(
-				r, "breakdown[%zu]: \"l1_exits\" is missing or not an object", i);
-		json_object_object_foreach(l1, name, val)
-		{
+				r, "breakdown[%zu]: \"l1_exits\" is missing or not an array", i);
+		for (size_t k = 0; k < json_object_array_length(l1); k++) {
+			struct json_object *x = json_object_array_get_idx(l1, k);
 			uint32_t l1_isa = isa, l1_reason;
-			uint64_t n_l1;
+			uint64_t n_l1, ns_l1;
+			const char *name;
 
-			if (nvmx_reason_from_name(name, strlen(name), &l1_isa, &l1_reason) ||
-			    l1_isa != isa || nvmx_json_count(val, &n_l1))
+			if (!json_object_is_type(x, json_type_object))
 				return nvmx_json_fail(
-					r, "breakdown[%zu]: l1_exits \"%s\" is not REASON: count",
-					i, name);
-			if (nvmx_summary_add_breakdown_l1(s, isa, reason, l1_reason, n_l1))
+					r, "breakdown[%zu]: l1_exits[%zu] is not an object", i, k);
+			if (nvmx_json_get_string(r, x, "breakdown.l1_exits", k, "reason", &name) ||
+			    nvmx_json_get_u64(r, x, "breakdown.l1_exits", k, "exits", &n_l1) ||
+			    nvmx_json_get_u64(r, x, "breakdown.l1_exits", k, "service_ns", &ns_l1))
+				return -EINVAL;
+			if (nvmx_reason_from_name(name, strlen(name), &l1_isa, &l1_reason) ||
+			    l1_isa != isa)
+				return nvmx_json_fail(r,
+						      "breakdown[%zu]: l1_exits[%zu]: \"%s\" is "
+						      "not an exit reason",
+						      i, k, name);
+			if (nvmx_summary_add_breakdown_l1(s, isa, reason, l1_reason, n_l1, ns_l1))
 				return nvmx_json_fail(r, "breakdown[%zu]: out of memory", i);
 		}
 	}

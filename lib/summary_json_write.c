@@ -4,6 +4,7 @@
  * and the keys "breakdown", "l0_handled" and "vectoring" (include/nvmx/breakdown.h).
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <json-c/json.h>
@@ -169,27 +170,47 @@ static struct json_object *cycles_json(const struct nvmx_bd_entry *e)
 	return o;
 }
 
+/* {"exits": N, "service_ns": T}: L1's exits of one reason in the round trips, L0's time on them */
+static struct json_object *l1_exits_json(const struct nvmx_bd_l1 *l, const char *reason)
+{
+	struct json_object *o = json_object_new_object();
+	int err = 0;
+
+	if (!o)
+		return NULL;
+	err |= add_key(o, "exits", json_object_new_int64((int64_t)l->count));
+	if (reason)
+		err |= add_key(o, "reason", json_object_new_string(reason));
+	err |= add_key(o, "service_ns", json_object_new_int64((int64_t)l->service_ns));
+	if (err) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
 /* Keys added in alphabetical order: json-c keeps insertion order. */
 static struct json_object *round_trip_json(const struct nvmx_bd_entry *e)
 {
-	struct json_object *o = json_object_new_object(), *l1 = json_object_new_object();
-	uint64_t overflow = 0;
+	struct json_object *o = json_object_new_object(), *l1 = json_object_new_array();
+	struct nvmx_bd_l1 overflow = nvmx_bd_l1_overflow(e);
+	const struct nvmx_bd_l1 **sorted;
+	size_t n_sorted;
 	char buf[24];
 	int err = 0;
 
-	if (!o || !l1) {
+	sorted = nvmx_bd_l1_sorted(e, &n_sorted);
+	if (!o || !l1 || !sorted) {
 		json_object_put(o);
 		json_object_put(l1);
+		free(sorted);
 		return NULL;
 	}
-	for (size_t i = 0; i < e->n_l1; i++) {
-		if (e->l1[i].reason == NVMX_BD_L1_OVERFLOW) {
-			overflow += e->l1[i].count;
-			continue;
-		}
-		err |= add_key(l1, nvmx_reason_name(e->isa, e->l1[i].reason, buf, sizeof(buf)),
-			       json_object_new_int64((int64_t)e->l1[i].count));
-	}
+	for (size_t i = 0; i < n_sorted; i++)
+		err |= append(l1,
+			      l1_exits_json(sorted[i], nvmx_reason_name(e->isa, sorted[i]->reason,
+									buf, sizeof(buf))));
+	free(sorted);
 	if (e->cycles_count)
 		err |= add_key(o, "cycles", cycles_json(e));
 	err |= add_key(o, "isa", json_object_new_string(nvmx_isa_name(e->isa)));
@@ -201,7 +222,7 @@ static struct json_object *round_trip_json(const struct nvmx_bd_entry *e)
 	err |= add_key(o, "l1_exit_service_ns",
 		       json_object_new_int64((int64_t)e->sum_ns[NVMX_RT_L1_EXIT_SERVICE]));
 	err |= add_key(o, "l1_exits", l1);
-	err |= add_key(o, "l1_exits_overflow", json_object_new_int64((int64_t)overflow));
+	err |= add_key(o, "l1_exits_overflow", l1_exits_json(&overflow, NULL));
 	err |= add_key(o, "l1_handler_ns",
 		       json_object_new_int64((int64_t)e->sum_ns[NVMX_RT_L1_HANDLER]));
 	err |= add_key(

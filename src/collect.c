@@ -110,8 +110,8 @@ int nvmxd_counts_read(struct nvmx_counters *c, const struct nvmxd_maps *m)
 		err = read_percpu(m->breakdown, sizeof(struct nvmx_bd_key),
 				  sizeof(struct nvmx_bd_value), nvmx_counters_add_bd, c);
 	if (!err && m->bd_l1 > 0)
-		err = read_percpu(m->bd_l1, sizeof(struct nvmx_bd_l1_key), sizeof(__u64),
-				  nvmx_counters_add_bd_l1, c);
+		err = read_percpu(m->bd_l1, sizeof(struct nvmx_bd_l1_key),
+				  sizeof(struct nvmx_bd_l1_value), nvmx_counters_add_bd_l1, c);
 	if (!err && m->vectoring > 0)
 		err = read_percpu(m->vectoring, sizeof(struct nvmx_vec_key), sizeof(__u64),
 				  nvmx_counters_add_vec, c);

@@ -377,13 +377,31 @@ static void write_round_trips(struct prom_writer *w, const struct nvmxd_metrics_
 	}
 }
 
-/* L1's exits inside the complete round trips: the exit multiplication. */
+#define NVMX_STR_(x) #x
+#define NVMX_STR(x)  NVMX_STR_(x)
+
+/* The l1_reason label of an L1 exit reason of the breakdown ("other": the overflow). */
+static void l1_reason_label(const struct bd_agg *e, char *l, size_t len)
+{
+	char buf[32];
+
+	bd_labels(e, l, len);
+	prom_label(l, len, "l1_reason",
+		   e->k[2] == NVMX_BD_L1_OVERFLOW
+			   ? "other"
+			   : nvmx_reason_name(e->k[0], e->k[2], buf, sizeof(buf)));
+}
+
+/*
+ * L1's exits inside the complete round trips (the exit multiplication) and L0's time serving
+ * them, by L1 exit reason.
+ */
 static void write_round_trip_l1(struct prom_writer *w, const struct nvmxd_metrics_in *in,
 				struct bd_agg *a)
 {
 	const struct nvmx_counters *c = in->counts;
 	size_t n;
-	char l[1024], buf[32];
+	char l[1024];
 
 	for (size_t i = 0; i < c->n_bd_l1s; i++) {
 		const struct nvmx_bd_l1_key *k = (const void *)c->bd_l1s[i].key;
@@ -394,20 +412,26 @@ static void write_round_trip_l1(struct prom_writer *w, const struct nvmxd_metric
 		a[i].k[1] = k->reason;
 		a[i].k[2] = k->l1_reason;
 		a[i].count = c->bd_l1s[i].count;
+		a[i].sum_ns[0] = c->bd_l1s[i].sum_ns;
 	}
 	n = bd_merge(a, c->n_bd_l1s);
 	prom_family(
 		w, "nvmx_nested_round_trip_l1_exits", PROM_COUNTER, NULL,
 		"Exits of L1 inside the complete nested round trips (exit multiplication), by the "
 		"reflected L2 exit's reason and L1's exit reason (l1_reason=\"other\": beyond the "
-		"4 distinct reasons a round trip keeps).");
+		"" NVMX_STR(NVMX_RT_L1_REASONS) " distinct reasons a round trip keeps).");
 	for (size_t i = 0; i < n; i++) {
-		bd_labels(&a[i], l, sizeof(l));
-		prom_label(l, sizeof(l), "l1_reason",
-			   a[i].k[2] == NVMX_BD_L1_OVERFLOW
-				   ? "other"
-				   : nvmx_reason_name(a[i].k[0], a[i].k[2], buf, sizeof(buf)));
+		l1_reason_label(&a[i], l, sizeof(l));
 		prom_sample_u64(w, l, a[i].count);
+	}
+	prom_family(w, "nvmx_nested_round_trip_l1_exit_service_seconds", PROM_COUNTER, "seconds",
+		    "Time L0 took serving the exits of L1 counted in "
+		    "nvmx_nested_round_trip_l1_exits_total (kvm_exit to kvm_entry of each), by the "
+		    "same labels; summed over l1_reason it is the l1_exit_service part of "
+		    "nvmx_nested_round_trip_part_seconds_total.");
+	for (size_t i = 0; i < n; i++) {
+		l1_reason_label(&a[i], l, sizeof(l));
+		prom_sample_double(w, l, (double)a[i].sum_ns[0] / 1e9);
 	}
 }
 

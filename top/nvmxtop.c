@@ -67,6 +67,8 @@ static void usage(FILE *f)
 		"  --reverse            the other order\n"
 		"  --vm TEXT            only VMs whose name or pid contains TEXT\n"
 		"  --reason TEXT        only exit reasons whose name contains TEXT (any case)\n"
+		"  --l1-exits           start in the L1-exit view (key e); batch: print it after\n"
+		"                       each refresh's table\n"
 		"  --no-color           no colours (also when TERM=dumb or NO_COLOR is set)\n"
 		"  --no-bpf-stats       standalone: leave the kernel's BPF run-time statistics "
 		"off\n"
@@ -95,7 +97,13 @@ static void usage(FILE *f)
 		"\n"
 		"Keys: arrows/PgUp/PgDn move, Enter or space expands/collapses, + expands all,\n"
 		"- collapses all, s next sort key, r reverse, t rates/totals, v filter VMs,\n"
-		"x filter exit reasons, c clear filters, p pause, h or ? help, q quit.\n"
+		"x filter exit reasons, c clear filters, e the L1-exit view, p pause, h or ? "
+		"help,\n"
+		"q quit.\n"
+		"The L1-exit view: for the VMs and reflected reasons the filters keep, each L1\n"
+		"exit reason inside their round trips (vmload, vmsave, stgi, vmread...): exits,\n"
+		"exits per round trip, L0svc us (mean time L0 took to serve one, kvm_exit ->\n"
+		"kvm_entry) and their total; '(other)': beyond the reasons a round trip keeps.\n"
 		"\n"
 		"Examples:\n"
 		"  sudo nvmxtop                             every VM on this host, live\n"
@@ -155,6 +163,8 @@ static int show(struct top_run *r, bool json)
 		return err;
 	top_run_where(r, &w);
 	err = json ? top_print_json(stdout, &v, &w) : top_print_text(stdout, &v, &w, r->src->note);
+	if (!err && !json && r->l1_view)
+		err = top_print_l1_text(stdout, &v);
 	top_view_free(&v);
 	return err;
 }
@@ -269,6 +279,7 @@ int main(int argc, char **argv)
 		O_READY,
 		O_CONNECT,
 		O_STANDALONE,
+		O_L1_EXITS,
 	};
 	static const struct option longopts[] = {
 		{ "replay", required_argument, NULL, O_REPLAY },
@@ -286,6 +297,7 @@ int main(int argc, char **argv)
 		{ "ready", required_argument, NULL, O_READY },
 		{ "connect", required_argument, NULL, O_CONNECT },
 		{ "standalone", no_argument, NULL, O_STANDALONE },
+		{ "l1-exits", no_argument, NULL, O_L1_EXITS },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -367,6 +379,9 @@ int main(int argc, char **argv)
 			break;
 		case O_STANDALONE:
 			standalone = true;
+			break;
+		case O_L1_EXITS:
+			r.l1_view = true;
 			break;
 		case 'v':
 			verbose = true;

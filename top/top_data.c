@@ -43,12 +43,14 @@ void top_sample_free(struct top_sample *s)
 		return;
 	free(s->entries);
 	free(s->names);
+	free(s->l1s);
 	memset(s, 0, sizeof(*s));
 }
 
 void top_sample_reset(struct top_sample *s)
 {
 	s->n_entries = 0;
+	s->n_l1s = 0;
 	s->time_ns = 0;
 	s->lost_events = 0;
 	s->overhead_known = false;
@@ -155,6 +157,17 @@ int top_sample_copy(struct top_sample *dst, const struct top_sample *src)
 		dst->names = n;
 		dst->cap_names = src->n_names + 1;
 	}
+	if (dst->cap_l1s < src->n_l1s) {
+		struct top_l1 *l = realloc(dst->l1s, (src->n_l1s + 1) * sizeof(*l));
+
+		if (!l)
+			return -ENOMEM;
+		dst->l1s = l;
+		dst->cap_l1s = src->n_l1s + 1;
+	}
+	if (src->n_l1s)
+		memcpy(dst->l1s, src->l1s, src->n_l1s * sizeof(*src->l1s));
+	dst->n_l1s = src->n_l1s;
 	if (src->n_entries)
 		memcpy(dst->entries, src->entries, src->n_entries * sizeof(*e));
 	if (src->n_names)
@@ -166,6 +179,33 @@ int top_sample_copy(struct top_sample *dst, const struct top_sample *src)
 	dst->overhead_known = src->overhead_known;
 	dst->bpf_run_ns = src->bpf_run_ns;
 	dst->ended = src->ended;
+	return 0;
+}
+
+static bool l1_same_key(const struct top_l1 *a, const struct top_l1 *b)
+{
+	return a->tgid == b->tgid && a->isa == b->isa && a->reason == b->reason &&
+	       a->l1_reason == b->l1_reason;
+}
+
+int top_sample_add_l1(struct top_sample *s, const struct top_l1 *l)
+{
+	for (size_t i = 0; i < s->n_l1s; i++)
+		if (l1_same_key(&s->l1s[i], l)) {
+			s->l1s[i].count += l->count;
+			s->l1s[i].sum_ns += l->sum_ns;
+			return 0;
+		}
+	if (s->n_l1s == s->cap_l1s) {
+		size_t cap = s->cap_l1s ? s->cap_l1s * 2 : 32;
+		struct top_l1 *p = realloc(s->l1s, cap * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		s->l1s = p;
+		s->cap_l1s = cap;
+	}
+	s->l1s[s->n_l1s++] = *l;
 	return 0;
 }
 
@@ -211,6 +251,7 @@ void top_view_free(struct top_view *v)
 		for (size_t j = 0; j < v->vms[i].n_vcpus; j++)
 			free(v->vms[i].vcpus[j].reasons);
 		free(v->vms[i].vcpus);
+		free(v->vms[i].l1s);
 	}
 	free(v->vms);
 	memset(v, 0, sizeof(*v));
@@ -326,6 +367,87 @@ static int cmp_reason(const void *a, const void *b, void *ctx)
 	if (!k)
 		k = x->isa < y->isa ? -1 : x->isa > y->isa;
 	return by_value(&x->st, &y->st, k, ctx);
+}
+
+/* The complete round trips of a reflected reason in a VM (every thread of it) in a sample. */
+static uint64_t round_trips_of(const struct top_sample *s, uint32_t tgid, uint32_t isa,
+			       uint32_t reason)
+{
+	uint64_t n = 0;
+
+	for (size_t i = 0; s && i < s->n_entries; i++) {
+		const struct top_entry *e = &s->entries[i];
+
+		if (e->outcome == TOP_ROUND_TRIP && e->tgid == tgid && e->isa == isa &&
+		    e->reason == reason)
+			n += e->count;
+	}
+	return n;
+}
+
+static int cmp_l1_row(const void *a, const void *b)
+{
+	const struct top_l1_row *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	if (c)
+		return c;
+	if (x->isa != y->isa)
+		return x->isa < y->isa ? -1 : 1;
+	/* the overflow last */
+	if ((x->l1_reason == NVMX_BD_L1_OVERFLOW) != (y->l1_reason == NVMX_BD_L1_OVERFLOW))
+		return x->l1_reason == NVMX_BD_L1_OVERFLOW ? 1 : -1;
+	if (x->n != y->n)
+		return x->n > y->n ? -1 : 1;
+	return strcmp(x->l1_name, y->l1_name);
+}
+
+/* The L1-exit rows of a VM of the view: its reflected reasons that pass the filter. */
+static int build_l1_rows(struct top_vm *vm, const struct top_sample *prev,
+			 const struct top_sample *cur, const struct top_filter *filter)
+{
+	for (size_t i = 0; i < cur->n_l1s; i++) {
+		const struct top_l1 *l = &cur->l1s[i];
+		struct top_l1_row *r;
+		uint64_t pn = 0, pns = 0;
+		char nbuf[24], lbuf[24];
+		const char *rname;
+
+		if (l->tgid != vm->tgid || !l->count)
+			continue;
+		rname = nvmx_reason_name(l->isa, l->reason, nbuf, sizeof(nbuf));
+		if (!reason_passes(filter, rname))
+			continue;
+		for (size_t k = 0; prev && k < prev->n_l1s; k++)
+			if (l1_same_key(&prev->l1s[k], l) && prev->l1s[k].count <= l->count) {
+				pn = prev->l1s[k].count;
+				pns = prev->l1s[k].sum_ns;
+			}
+		r = grow(vm->l1s, vm->n_l1s, sizeof(*r));
+		if (!r)
+			return -ENOMEM;
+		vm->l1s = r;
+		r = &vm->l1s[vm->n_l1s++];
+		memset(r, 0, sizeof(*r));
+		r->isa = l->isa;
+		r->reason = l->reason;
+		r->l1_reason = l->l1_reason;
+		snprintf(r->name, sizeof(r->name), "%s", rname);
+		snprintf(r->l1_name, sizeof(r->l1_name), "%s",
+			 l->l1_reason == NVMX_BD_L1_OVERFLOW
+				 ? "(other)"
+				 : nvmx_reason_name(l->isa, l->l1_reason, lbuf, sizeof(lbuf)));
+		r->n = l->count;
+		r->ns = l->sum_ns;
+		r->dn = l->count - pn;
+		r->dns = l->sum_ns >= pns ? l->sum_ns - pns : 0;
+		r->round_trips = round_trips_of(cur, l->tgid, l->isa, l->reason);
+		pn = round_trips_of(prev, l->tgid, l->isa, l->reason);
+		r->dround_trips = r->round_trips >= pn ? r->round_trips - pn : r->round_trips;
+	}
+	if (vm->n_l1s > 1)
+		qsort(vm->l1s, vm->n_l1s, sizeof(*vm->l1s), cmp_l1_row);
+	return 0;
 }
 
 int top_view_build(struct top_view *v, const struct top_sample *prev, const struct top_sample *cur,
@@ -449,6 +571,9 @@ int top_view_build(struct top_view *v, const struct top_sample *prev, const stru
 		}
 		add_stats(&r->st, e, &d);
 	}
+	for (size_t i = 0; i < v->n_vms; i++)
+		if (build_l1_rows(&v->vms[i], prev, cur, filter))
+			goto nomem;
 	/* never qsort_r(NULL, 0): undefined (its array is declared non-null) */
 	if (v->n_vms > 1)
 		qsort_r(v->vms, v->n_vms, sizeof(*v->vms), cmp_vm, &sc);
@@ -524,6 +649,19 @@ int top_sample_add_counters(struct top_sample *s, const struct nvmx_counters *c,
 				e.l1_exits += c->bd_l1s[k].count;
 		}
 		err = top_sample_add(s, &e);
+	}
+	for (size_t k = 0; k < c->n_bd_l1s && !err; k++) {
+		const struct nvmx_bd_l1_key *lk = (const void *)c->bd_l1s[k].key;
+		struct top_l1 l = {
+			.tgid = threads_as_processes ? 0 : lk->tgid,
+			.isa = lk->isa,
+			.reason = lk->reason,
+			.l1_reason = lk->l1_reason,
+			.count = c->bd_l1s[k].count,
+			.sum_ns = c->bd_l1s[k].sum_ns,
+		};
+
+		err = top_sample_add_l1(s, &l);
 	}
 	return err;
 }

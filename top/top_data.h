@@ -57,6 +57,17 @@ struct top_entry {
 	uint64_t l1_exits; /* L1's exits inside the round trips (exit multiplication) */
 };
 
+/*
+ * L1's exits of one L1 exit reason inside the complete round trips of one reflected reason of one
+ * VM (per VM, as the breakdown): their count and L0's time serving them (kvm_exit -> kvm_entry).
+ */
+struct top_l1 {
+	uint32_t tgid, isa;
+	uint32_t reason;    /* the reflected L2 exit */
+	uint32_t l1_reason; /* L1's exit, or NVMX_BD_L1_OVERFLOW (beyond the slots of a trip) */
+	uint64_t count, sum_ns;
+};
+
 struct top_vm_name {
 	uint32_t tgid;
 	char name[64];
@@ -68,6 +79,8 @@ struct top_sample {
 	size_t n_entries, cap_entries;
 	struct top_vm_name *names;
 	size_t n_names, cap_names;
+	struct top_l1 *l1s; /* unsorted, one per key */
+	size_t n_l1s, cap_l1s;
 	uint64_t time_ns;     /* the source's clock: monotonic (live) or trace time (capture) */
 	uint64_t lost_events; /* events the source lost or could not count, cumulative */
 	bool overhead_known;  /* bpf_run_ns means something (BPF run-time statistics on) */
@@ -91,6 +104,8 @@ struct nvmx_counters;
 int top_sample_add_counters(struct top_sample *s, const struct nvmx_counters *c,
 			    bool threads_as_processes);
 void top_sample_sort(struct top_sample *s);
+/* Adds to the L1-exit entry of that key (created if new). */
+int top_sample_add_l1(struct top_sample *s, const struct top_l1 *l);
 int top_sample_copy(struct top_sample *dst, const struct top_sample *src);
 int top_sample_set_name(struct top_sample *s, uint32_t tgid, const char *name);
 const char *top_sample_name(const struct top_sample *s, uint32_t tgid);
@@ -117,12 +132,27 @@ struct top_vcpu {
 	size_t n_reasons;
 };
 
+/*
+ * The L1-exit view's row: one L1 exit reason inside the round trips of one reflected reason of a
+ * VM, totals and deltas, with those round trips (exits per round trip, mean service time).
+ */
+struct top_l1_row {
+	uint32_t isa, reason, l1_reason;
+	char name[24];	  /* the reflected reason */
+	char l1_name[24]; /* L1's exit reason, "(other)" for the overflow */
+	uint64_t n, dn, ns, dns;
+	uint64_t round_trips, dround_trips; /* of the reflected reason in this VM */
+};
+
 struct top_vm {
 	uint32_t tgid;
 	char name[64];
 	struct top_stats st;
 	struct top_vcpu *vcpus;
 	size_t n_vcpus;
+	/* by reflected reason (name), then most exits first, then L1 reason name */
+	struct top_l1_row *l1s;
+	size_t n_l1s;
 };
 
 enum top_sort {

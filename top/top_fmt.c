@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "nvmx/derive.h"
+#include "nvmx/exit_reasons.h"
 #include "top_fmt.h"
 
 enum col {
@@ -268,4 +269,28 @@ void top_fmt_header(const struct top_fmt *f, const struct top_view *v, const str
 		 v->n_vms_all, v->n_vcpus_all, a->n[TOP_NESTED_ENTRY], a->n[TOP_ROUND_TRIP],
 		 a->n[TOP_UNATTRIBUTED], lost, dlost, over);
 	(void)f;
+}
+
+void top_fmt_l1_titles(const struct top_fmt *f, char *buf, size_t len)
+{
+	snprintf(buf, len, "%-24s %-4s %-16s %-16s %10s %9s %10s %12s", "VM", "isa", "reflected",
+		 "L1 exit", f->rate ? "exits/s" : "exits", "per trip", "L0svc us", "svc total us");
+}
+
+void top_fmt_l1_row(const struct top_fmt *f, const struct top_view *v, const struct top_vm *vm,
+		    const struct top_l1_row *r, char *buf, size_t len)
+{
+	/* interval numbers for a rate display, totals otherwise */
+	uint64_t n = f->rate ? r->dn : r->n, ns = f->rate ? r->dns : r->ns;
+	uint64_t rt = f->rate ? r->dround_trips : r->round_trips;
+	char exits[24];
+
+	if (f->rate)
+		snprintf(exits, sizeof(exits), "%.1f",
+			 v->interval_s > 0 ? (double)n / v->interval_s : 0.0);
+	else
+		snprintf(exits, sizeof(exits), "%" PRIu64, n);
+	snprintf(buf, len, "%-24.24s %-4s %-16.16s %-16.16s %10s %9.2f %10.2f %12.1f", vm->name,
+		 nvmx_isa_name(r->isa), r->name, r->l1_name, exits, nvmx_exit_multiplication(n, rt),
+		 nvmx_mean(ns, n) / 1e3, (double)ns / 1e3);
 }

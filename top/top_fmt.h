@@ -33,6 +33,15 @@ void top_fmt_titles(const struct top_fmt *f, char *buf, size_t len);
 /* One row: name as given (indented by the caller), then the columns of st. */
 void top_fmt_row(const struct top_fmt *f, const struct top_view *v, const char *name,
 		 const struct top_stats *st, char *buf, size_t len);
+/*
+ * The L1-exit view (TUI key e, --l1-exits): per VM and reflected reason, each L1 exit reason
+ * inside its round trips: exits (per s in a rate display), exits per round trip, the mean L0
+ * service time of one, and their summed service time.
+ */
+void top_fmt_l1_titles(const struct top_fmt *f, char *buf, size_t len);
+void top_fmt_l1_row(const struct top_fmt *f, const struct top_view *v, const struct top_vm *vm,
+		    const struct top_l1_row *r, char *buf, size_t len);
+
 /* The VM row's name: "NAME (pid N)", or NAME when the pid is not known. */
 void top_fmt_vm_name(const struct top_vm *vm, char *buf, size_t len);
 

@@ -55,6 +55,23 @@ int top_print_text(FILE *out, const struct top_view *v, const struct top_where *
 	return fflush(out) ? -errno : 0;
 }
 
+int top_print_l1_text(FILE *out, const struct top_view *v)
+{
+	struct top_fmt f = { .width = 0, .rate = false };
+	char line[TOP_LINE_MAX];
+
+	fprintf(out, "L1's exits inside the round trips (L0svc: L0's kvm_exit -> kvm_entry):\n");
+	top_fmt_l1_titles(&f, line, sizeof(line));
+	fprintf(out, "%s\n", line);
+	for (size_t i = 0; i < v->n_vms; i++)
+		for (size_t k = 0; k < v->vms[i].n_l1s; k++) {
+			top_fmt_l1_row(&f, v, &v->vms[i], &v->vms[i].l1s[k], line, sizeof(line));
+			fprintf(out, "%s\n", line);
+		}
+	fprintf(out, "\n");
+	return fflush(out) ? -errno : 0;
+}
+
 static void add_u64(struct json_object *o, const char *key, uint64_t v)
 {
 	json_object_object_add(o, key, json_object_new_int64((int64_t)v));
@@ -117,6 +134,39 @@ static struct json_object *stats_object(const struct top_stats *st)
 		json_object_object_add(o, names[k], c);
 	}
 	return o;
+}
+
+/* A VM's L1-exit rows (top_print_json's comment in top_out.h). */
+static struct json_object *l1_exits_array(const struct top_vm *vm)
+{
+	struct json_object *a = json_object_new_array();
+
+	for (size_t k = 0; a && k < vm->n_l1s; k++) {
+		const struct top_l1_row *r = &vm->l1s[k];
+		struct json_object *o = json_object_new_object();
+
+		if (!o)
+			continue;
+		add_u64(o, "delta_exits", r->dn);
+		add_u64(o, "delta_round_trips", r->dround_trips);
+		add_u64(o, "delta_service_ns", r->dns);
+		add_u64(o, "exits", r->n);
+		json_object_object_add(
+			o, "exits_per_round_trip",
+			json_object_new_double(nvmx_exit_multiplication(r->n, r->round_trips)));
+		json_object_object_add(o, "isa", json_object_new_string(nvmx_isa_name(r->isa)));
+		json_object_object_add(o, "l1_reason",
+				       r->l1_reason == NVMX_BD_L1_OVERFLOW
+					       ? NULL
+					       : json_object_new_string(r->l1_name));
+		json_object_object_add(o, "mean_service_ns",
+				       json_object_new_double(nvmx_mean(r->ns, r->n)));
+		json_object_object_add(o, "reason", json_object_new_string(r->name));
+		add_u64(o, "round_trips", r->round_trips);
+		add_u64(o, "service_ns", r->ns);
+		json_object_array_add(a, o);
+	}
+	return a;
 }
 
 int top_print_json(FILE *out, const struct top_view *v, const struct top_where *w)
@@ -183,6 +233,7 @@ int top_print_json(FILE *out, const struct top_view *v, const struct top_where *
 			json_object_array_add(vcpus, jc);
 		}
 		json_object_object_add(jv, "vcpus", vcpus);
+		json_object_object_add(jv, "l1_exits", l1_exits_array(vm));
 		json_object_array_add(vms, jv);
 	}
 	json_object_object_add(o, "vms", vms);

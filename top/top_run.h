@@ -29,6 +29,7 @@ struct top_run {
 	struct top_filter filter;
 	bool paused;
 	bool no_color;
+	bool l1_view; /* the L1-exit view (TUI key e; batch --l1-exits) */
 };
 
 extern volatile sig_atomic_t top_stopping;

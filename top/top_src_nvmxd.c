@@ -176,25 +176,31 @@ static int add_round_trips(struct nvmxd_source *ns, struct nvmx_counters *c, uin
 	free(v);
 	lk.isa = k.isa;
 	lk.reason = k.reason;
-	if (!err && count_of(b, "l1_exits_overflow", &n))
-		err = bad_doc(ns, "%s: \"l1_exits_overflow\" is not a count", where);
-	if (!err && n) {
+	if (!err && json_object_object_get_ex(b, "l1_exits_overflow", &l1)) {
+		struct nvmx_bd_l1_value o = { 0 };
+
+		if (count_of(l1, "exits", &o.count) || count_of(l1, "service_ns", &o.sum_ns))
+			return bad_doc(ns, "%s: \"l1_exits_overflow\" is not {exits, service_ns}",
+				       where);
 		lk.l1_reason = NVMX_BD_L1_OVERFLOW;
-		err = nvmx_counters_add_bd_l1(c, &lk, &n);
+		if (o.count)
+			err = nvmx_counters_add_bd_l1(c, &lk, (const __u64 *)&o);
 	}
-	if (err || !json_object_object_get_ex(b, "l1_exits", &l1) ||
-	    !json_object_is_type(l1, json_type_object))
+	if (err || !json_object_object_get_ex(b, "l1_exits", &l1))
 		return err;
-	json_object_object_foreach(l1, name, count)
-	{
+	if (!json_object_is_type(l1, json_type_array))
+		return bad_doc(ns, "%s: \"l1_exits\" is not an array", where);
+	for (size_t i = 0; i < json_object_array_length(l1); i++) {
+		struct json_object *x = json_object_array_get_idx(l1, i);
+		const char *name = str_of(x, "reason");
+		struct nvmx_bd_l1_value v1 = { 0 };
 		uint32_t l1_isa = k.isa;
 
-		if (nvmx_reason_from_name(name, strlen(name), &l1_isa, &lk.l1_reason))
-			return bad_doc(ns, "%s: \"l1_exits\": \"%s\" is not an exit reason", where,
-				       name);
-		if (count_value(count, &n))
+		if (!name || nvmx_reason_from_name(name, strlen(name), &l1_isa, &lk.l1_reason))
+			return bad_doc(ns, "%s: \"l1_exits\"[%zu]: not an exit reason", where, i);
+		if (count_of(x, "exits", &v1.count) || count_of(x, "service_ns", &v1.sum_ns))
 			return bad_doc(ns, "%s: \"l1_exits\": \"%s\" is not a count", where, name);
-		err = nvmx_counters_add_bd_l1(c, &lk, &n);
+		err = nvmx_counters_add_bd_l1(c, &lk, (const __u64 *)&v1);
 		if (err)
 			return err;
 	}

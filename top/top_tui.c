@@ -231,6 +231,7 @@ static const char *const help_text[] = {
 	"  s  /  r                             next sort key  /  reverse the order",
 	"  t                                   rates per second  /  totals",
 	"  v  /  x  /  c                       filter VMs  /  filter exit reasons  /  clear",
+	"  e                                   the L1-exit view: L1's exits in round trips",
 	"  p                                   pause (the counting goes on)",
 	"  h, ?                                this help (any key closes it)",
 	"  q                                   quit",
@@ -244,6 +245,29 @@ static void draw_help(struct tui *t)
 	for (size_t i = 0; i < sizeof(help_text) / sizeof(help_text[0]); i++)
 		put_line((int)i, help_text[i], i == 0 ? A_BOLD : A_NORMAL);
 	(void)t;
+}
+
+/* The L1-exit view: the rows of every VM the filters keep, from the top (e leaves it). */
+static void draw_l1_view(struct tui *t, const struct top_fmt *f)
+{
+	char line[TOP_LINE_MAX];
+	int y = 5, bottom = LINES - 1;
+	bool any = false;
+
+	top_fmt_l1_titles(f, line, sizeof(line));
+	put_line(4, line, A_REVERSE | (t->color ? COLOR_PAIR(PAIR_TITLES) : 0));
+	for (size_t i = 0; i < t->view.n_vms; i++)
+		for (size_t k = 0; k < t->view.vms[i].n_l1s && y < bottom; k++, y++) {
+			top_fmt_l1_row(f, &t->view, &t->view.vms[i], &t->view.vms[i].l1s[k], line,
+				       sizeof(line));
+			put_line(y, line, A_NORMAL);
+			any = true;
+		}
+	if (!any)
+		put_line(y, "no L1 exits inside complete round trips (yet, or with these filters)",
+			 A_BOLD);
+	put_line(bottom, "e back to the table  h help  q quit  t rate/total  v/x filter", A_NORMAL);
+	refresh();
 }
 
 static void draw(struct tui *t)
@@ -273,6 +297,10 @@ static void draw(struct tui *t)
 		 top_sort_name(t->r->sort), t->r->reverse ? "(reversed)" : "",
 		 t->r->rate ? "per second" : "totals", t->r->filter.vm, t->r->filter.reason);
 	put_line(3, line, A_NORMAL);
+	if (t->r->l1_view) {
+		draw_l1_view(t, &f);
+		return;
+	}
 	top_fmt_titles(&f, line, sizeof(line));
 	put_line(4, line, A_REVERSE | (t->color ? COLOR_PAIR(PAIR_TITLES) : 0));
 
@@ -441,6 +469,9 @@ static int on_key(struct tui *t, int ch)
 		break;
 	case 'p':
 		t->r->paused = !t->r->paused;
+		break;
+	case 'e':
+		t->r->l1_view = !t->r->l1_view;
 		break;
 	case KEY_RESIZE:
 		break;

@@ -23,6 +23,7 @@
 struct nvmx_bd_l1 {
 	uint32_t reason; /* basic reason of L1's exit, or NVMX_BD_L1_OVERFLOW */
 	uint64_t count;
+	uint64_t service_ns; /* L0's kvm_exit -> kvm_entry of those exits, summed */
 };
 
 /* One (isa, reason, kind) of the breakdown. */
@@ -54,7 +55,7 @@ int nvmx_summary_add_breakdown(struct nvmx_summary *s, uint32_t isa, uint32_t re
 int nvmx_summary_add_breakdown_cycles(struct nvmx_summary *s, uint32_t isa, uint32_t reason,
 				      uint64_t count, const uint64_t *sum_cycles);
 int nvmx_summary_add_breakdown_l1(struct nvmx_summary *s, uint32_t isa, uint32_t reason,
-				  uint32_t l1_reason, uint64_t count);
+				  uint32_t l1_reason, uint64_t count, uint64_t service_ns);
 int nvmx_summary_add_vectoring(struct nvmx_summary *s, uint32_t isa, uint32_t type, uint32_t vector,
 			       uint32_t outcome, uint64_t count);
 
@@ -73,6 +74,15 @@ uint64_t nvmx_summary_vectoring_count(const struct nvmx_summary *s, uint32_t isa
  * buckets. 0 when empty.
  */
 double nvmx_hist_quantile(const uint64_t *buckets, double p);
+
+/*
+ * The L1 exit reasons of a round-trip entry, the overflow left out, in the order every view
+ * shows them: most exits first, then by name (nvmx_reason_name). A malloc'd array of n_l1
+ * pointers into e (free it), *n set; NULL on ENOMEM. The overflow: nvmx_bd_l1_overflow.
+ */
+const struct nvmx_bd_l1 **nvmx_bd_l1_sorted(const struct nvmx_bd_entry *e, size_t *n);
+/* The overflow slot of a round-trip entry (exits beyond NVMX_RT_L1_REASONS), or zeros. */
+struct nvmx_bd_l1 nvmx_bd_l1_overflow(const struct nvmx_bd_entry *e);
 
 const char *nvmx_vec_type_name(uint32_t type);
 const char *nvmx_vec_outcome_name(uint32_t outcome);

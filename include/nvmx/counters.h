@@ -41,6 +41,7 @@ struct nvmx_counters_bd {
 struct nvmx_counters_keyed {
 	__u32 key[6]; /* a struct nvmx_bd_l1_key or nvmx_vec_key */
 	uint64_t count;
+	uint64_t sum_ns; /* bd_l1: L0's service time of those L1 exits; vec: 0 */
 };
 
 /* Everything the maps held at one moment, per-CPU values summed, plus user-space END verdicts. */
@@ -73,8 +74,8 @@ void nvmx_counters_reset(struct nvmx_counters *c);
 
 /*
  * Sum a value into its key (created if new), as a per-CPU map's values are summed: key and
- * value are the maps' (counts.h keys; struct nvmx_hist, nvmx_io_value, nvmx_bd_value, or one
- * __u64 for the L1-exit and vectoring counts). 0 or -ENOMEM.
+ * value are the maps' (counts.h keys; struct nvmx_hist, nvmx_io_value, nvmx_bd_value,
+ * nvmx_bd_l1_value, or one __u64 for the vectoring counts). 0 or -ENOMEM.
  */
 int nvmx_counters_add_exit(struct nvmx_counters *c, const void *key, const __u64 *value);
 int nvmx_counters_add_msr(struct nvmx_counters *c, const void *key, const __u64 *value);

@@ -149,6 +149,12 @@ struct nvmx_bd_l1_key {
 	__u32 l1_reason; /* basic reason of L1's exit, or NVMX_BD_L1_OVERFLOW */
 };
 
+/* Per key: L1's exits of that reason in the round trips, and L0's time serving them. */
+struct nvmx_bd_l1_value {
+	__u64 count;
+	__u64 sum_ns; /* kvm_exit -> kvm_entry of each, summed (part of l1_exit_service_ns) */
+};
+
 /* Interrupted event deliveries by outcome (NVMX_V_VECTORING). */
 struct nvmx_vec_key {
 	__u32 tgid;

@@ -94,8 +94,11 @@
 #define NVMX_RT_IN_L1	 2u /* L1 runs its handler */
 #define NVMX_RT_ENTERING 3u /* L1's VMRUN/VMRESUME exit seen, kvm_nested_vmenter */
 
-/* Distinct L1 exit reasons kept per round trip; more go to l1_overflow (still timed). */
-#define NVMX_RT_L1_REASONS 4
+/*
+ * Distinct L1 exit reasons kept per round trip, each with its count and L0's service time; more
+ * go to l1_overflow and l1_overflow_ns (real KVM as L1 takes 6-8 distinct ones per round trip).
+ */
+#define NVMX_RT_L1_REASONS 8
 
 /*
  * One reflected L2 exit from the L2 exit to the next kvm_entry into L2 (Turtles' breakdown).
@@ -110,11 +113,14 @@ struct nvmx_round_trip {
 	__u64 vmrun_exit_ts;
 	__u64 l1_service_ns; /* sum of kvm_exit -> kvm_entry of L1's exits in its handler */
 	__u32 phase;	     /* NVMX_RT_* */
-	__u32 l1_overflow;   /* L1 exits whose reason found no free slot */
+	__u32 l1_overflow;   /* L1 exits whose reason found no free slot, timed in l1_overflow_ns */
 	__u32 l2_isa;	     /* the reflected L2 exit */
 	__u32 l2_reason;     /* raw */
 	__u32 l1_reason[NVMX_RT_L1_REASONS];
 	__u32 l1_count[NVMX_RT_L1_REASONS]; /* 0: slot free */
+	/* per slot, the sum of kvm_exit -> kvm_entry of its exits (they add up to l1_service_ns) */
+	__u64 l1_ns[NVMX_RT_L1_REASONS];
+	__u64 l1_overflow_ns;
 	/*
 	 * The same boundaries in CPU cycles (struct nvmx_event.cycles), kept only while every
 	 * stamp comes from one CPU: cycle counters of two CPUs do not compare. cyc_ok 0: the
@@ -334,15 +340,18 @@ static __always_inline void nvmx_rt_add_l1_exit(struct nvmx_round_trip *rt, __u3
 	for (int i = 0; i < NVMX_RT_L1_REASONS; i++) {
 		if (rt->l1_count[i] && rt->l1_reason[i] == reason) {
 			rt->l1_count[i]++;
+			rt->l1_ns[i] += ns;
 			return;
 		}
 		if (!rt->l1_count[i]) {
 			rt->l1_reason[i] = reason;
 			rt->l1_count[i] = 1;
+			rt->l1_ns[i] = ns;
 			return;
 		}
 	}
 	rt->l1_overflow++;
+	rt->l1_overflow_ns += ns;
 }
 
 /*
@@ -459,6 +468,7 @@ static __always_inline void nvmx_model_on_inject(struct nvmx_vcpu_state *s,
 			s->rt.vmrun_exit_ts = 0;
 			s->rt.l1_service_ns = 0;
 			s->rt.l1_overflow = 0;
+			s->rt.l1_overflow_ns = 0;
 			s->rt.l1_service_cyc = 0;
 			s->rt.cyc_cpu = s->pending_cpu;
 			s->rt.cyc_ok = s->pending_cyc && e->cycles && e->cpu == s->pending_cpu;
@@ -468,6 +478,7 @@ static __always_inline void nvmx_model_on_inject(struct nvmx_vcpu_state *s,
 			for (int i = 0; i < NVMX_RT_L1_REASONS; i++) {
 				s->rt.l1_reason[i] = 0;
 				s->rt.l1_count[i] = 0;
+				s->rt.l1_ns[i] = 0;
 			}
 			nvmx_model_resolve(s, out, NVMX_V_L2_EXIT, NVMX_V_BY_L1, e->ts_ns);
 			s->state = NVMX_ST_REFLECTED;

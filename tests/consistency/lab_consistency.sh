@@ -14,6 +14,8 @@
 # L1 cpuid exits per round trip are exactly 2 in nvmxd's JSON and in PromQL; the whole
 # multiplication is above 2 (an interrupt for L1, the intr element's MSI or a timer, taken inside
 # a handler adds its exits), so it is compared between sinks, not with a constant.
+# Per L1 exit reason inside the round trips (vmload, cpuid, msr...), its exits and L0's service
+# time are the same in nvmxd's JSON, report --json and text, nvmxtop --json and /metrics.
 # And L1's own MSR/port accesses are labelled as L1's in every text output.
 #
 # SVM (QEMU): Prometheus scrapes nvmxd live through --forward every second. VMX (Bochs has no

@@ -179,6 +179,63 @@ mean_q = {s["metric"]["reason"]: float(s["value"][1]) for s in query(rule_expr(
 for r, (n, l1, mean, c) in ref.items():
     say(close(mean_q.get(r, 0) * 1e9, mean), f"{r}: PromQL round-trip mean {mean_q.get(r)} s")
 
+# per L1 exit reason inside the round trips: exits and L0's service time (nvmxd's JSON the
+# reference; "(other)" the overflow): report --json and text, nvmxtop --json, /metrics
+# (l1reasons' checks, with the service time of each)
+l1ref = {}
+for b in nvmxd["breakdown"]:
+    for e in b["l1_exits"]:
+        l1ref[(b["reason"], e["reason"])] = (e["exits"], e["service_ns"], b["round_trips"])
+    o = b["l1_exits_overflow"]
+    if o["exits"]:
+        l1ref[(b["reason"], "(other)")] = (o["exits"], o["service_ns"], b["round_trips"])
+    svc = sum(e["service_ns"] for e in b["l1_exits"]) + o["service_ns"]
+    say(svc == b["l1_exit_service_ns"],
+        f"{b['reason']}: L1 reasons' service {svc} = l1_exit_service_ns {b['l1_exit_service_ns']}")
+say(len(l1ref) > 0, f"L1 exit reasons in nvmxd's breakdown: {len(l1ref)}")
+for (r, l1r), (x, ns, n) in sorted(l1ref.items()):
+    print(f"    measured: {r} round trips {n}: L1 {l1r} {x} exits, {x / n:.3f} per trip, "
+          f"mean service {ns / x:.0f} ns")
+def keyed(rows, reason_key, l1_key, exits, ns):
+    return {(x[reason_key], x.get(l1_key) or "(other)"): (x[exits], x[ns]) for x in rows}
+rep_l1 = {}
+for x in rep.values():
+    rep_l1.update({(x["reason"], k): v for (_, k), v in keyed(
+        x.get("l1_exits", []), "reason", "reason", "exits", "service_ns").items()})
+    o = x.get("l1_exits_overflow", {})
+    if o.get("exits"):
+        rep_l1[(x["reason"], "(other)")] = (o["exits"], o["service_ns"])
+top_l1 = {}
+for vm in top["vms"]:
+    for k, v in keyed(vm.get("l1_exits", []), "reason", "l1_reason", "exits", "service_ns").items():
+        a = top_l1.setdefault(k, [0, 0])
+        a[0] += v[0]; a[1] += v[1]
+txt_l1 = {}
+sect = False
+for line in open(f"{out}/report.txt"):
+    if line.startswith("L1's exits inside the round trips"):
+        sect = True
+        continue
+    f = line.split()
+    if sect and len(f) == 7 and f[0] in ("svm", "vmx"):
+        txt_l1[(f[1], f[2])] = (int(f[3]), float(f[4]), float(f[5]))
+prom_n = {(s["metric"]["reason"], s["metric"]["l1_reason"]): float(s["value"][1]) for s in query(
+    'sum by (reason, l1_reason) (last_over_time(nvmx_nested_round_trip_l1_exits_total[10m]))')}
+prom_s = {(s["metric"]["reason"], s["metric"]["l1_reason"]): float(s["value"][1]) for s in query(
+    'sum by (reason, l1_reason) '
+    '(last_over_time(nvmx_nested_round_trip_l1_exit_service_seconds_total[10m]))')}
+for (r, l1r), (x, ns, n) in sorted(l1ref.items()):
+    pk = (r, "other" if l1r == "(other)" else l1r)
+    say(rep_l1.get((r, l1r)) == (x, ns), f"{r}/{l1r}: report --json {rep_l1.get((r, l1r))} = {(x, ns)}")
+    t = txt_l1.get((r, l1r))
+    say(t is not None and t[0] == x and abs(t[1] - x / n) <= 0.005 + 1e-9 and
+        abs(t[2] - ns / x / 1e3) <= 0.05 + 1e-9, f"{r}/{l1r}: report text {t}")
+    say(tuple(top_l1.get((r, l1r), ())) == (x, ns), f"{r}/{l1r}: nvmxtop {top_l1.get((r, l1r))}")
+    say(prom_n.get(pk) == x and close(prom_s.get(pk), ns / 1e9),
+        f"{r}/{l1r}: /metrics {prom_n.get(pk)} exits, {prom_s.get(pk)} s")
+say(len(rep_l1) == len(l1ref) and len(top_l1) == len(l1ref) and len(txt_l1) == len(l1ref) and
+    len(prom_n) == len(l1ref), "no sink has an L1 exit reason nvmxd's JSON lacks")
+
 # nvmx bench's metrics of the same run
 bench = json.load(open(f"{out}/bench.json"))["metrics"]
 

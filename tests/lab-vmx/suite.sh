@@ -27,8 +27,10 @@ awk -F'\t' '$2 != 0 { bad = 1 } END { exit bad }' "$out/configs.txt" ||
 
 # The count of the L1 exit REASON in a summary file (0 when absent).
 l1_count() {
-	awk -v reason="\"$2\"" '
-		/"l1_exits"/ { in_l1 = 1 } /"l2_exits"/ { in_l1 = 0 }
+	python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+print(sum(e["count"] for e in d.get("l1_exits", []) if e["reason"] == sys.argv[2]))' "$1" "$2"
+}
 		in_l1 && /"count"/ { gsub(/[^0-9]/, "", $2); count = $2 }
 		in_l1 && /"reason"/ && $2 == reason { print count; found = 1 }
 		END { if (!found) print 0 }' "$1"

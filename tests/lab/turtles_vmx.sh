@@ -36,7 +36,7 @@ for c, shadow in ((1, True), (2, False)):
     assert len(rts) == 2, obs["breakdown"]
     writes = set()
     for b in rts:
-        n, x = b["round_trips"], b["l1_exits"]
+        n, x = b["round_trips"], {e["reason"]: e["exits"] for e in b["l1_exits"]}
         assert n > 0 and x.get("CPUID", 0) == k * n, (c, b["reason"], n, x)
         if shadow:
             assert x.get("VMREAD", 0) == 0, (c, b["reason"], x)

@@ -43,9 +43,9 @@ static struct nvmx_counters_bd bd(uint32_t tgid, uint32_t reason, uint32_t kind,
 }
 
 static struct nvmx_counters_keyed l1(uint32_t tgid, uint32_t reason, uint32_t l1_reason,
-				     uint64_t count)
+				     uint64_t count, uint64_t service_ns)
 {
-	struct nvmx_counters_keyed k = { .count = count };
+	struct nvmx_counters_keyed k = { .count = count, .sum_ns = service_ns };
 	struct nvmx_bd_l1_key key = { tgid, NVMX_EV_ISA_SVM, reason, l1_reason };
 
 	memcpy(k.key, &key, sizeof(key));
@@ -76,10 +76,10 @@ static char *scrape(enum prom_format fmt)
 	bds[1] = bd(20, SVM_CPUID, NVMX_BD_ROUND_TRIP, 2, 1000); /* also vm-a */
 	bds[2] = bd(30, SVM_IOIO, NVMX_BD_ROUND_TRIP, 1, 7);
 	bds[3] = bd(10, SVM_IOIO, NVMX_BD_L0_HANDLED, 9, 5); /* not a round trip */
-	l1s[0] = l1(10, SVM_CPUID, SVM_CPUID, 6);
-	l1s[1] = l1(20, SVM_CPUID, SVM_CPUID, 4);
-	l1s[2] = l1(20, SVM_CPUID, NVMX_BD_L1_OVERFLOW, 1);
-	l1s[3] = l1(30, SVM_IOIO, SVM_VMRUN, 2);
+	l1s[0] = l1(10, SVM_CPUID, SVM_CPUID, 6, 1500000000);
+	l1s[1] = l1(20, SVM_CPUID, SVM_CPUID, 4, 1000000000);
+	l1s[2] = l1(20, SVM_CPUID, NVMX_BD_L1_OVERFLOW, 1, 250000000);
+	l1s[3] = l1(30, SVM_IOIO, SVM_VMRUN, 2, 3000);
 	vecs[0] = vec(10, NVMX_VEC_EXT_INTR, 0xec, NVMX_VEC_HANDED_TO_L1, 5);
 	vecs[1] = vec(20, NVMX_VEC_EXT_INTR, 0xec, NVMX_VEC_HANDED_TO_L1, 2);
 	vecs[2] = vec(30, NVMX_VEC_HW_EXCEPTION, 0x0e, NVMX_VEC_LOST, 1);
@@ -160,6 +160,20 @@ Test(metrics_breakdown, l1_exits_by_l1_reason)
 	       "l1_reason=\"other\"} 1");
 	has(t, "nvmx_nested_round_trip_l1_exits_total{vm=\"vm-b\",isa=\"svm\",reason=\"io\","
 	       "l1_reason=\"vmrun\"} 2");
+	free(t);
+}
+
+Test(metrics_breakdown, l1_exit_service_seconds_by_l1_reason_merge_like_their_counts)
+{
+	char *t = scrape(PROM_TEXT);
+
+	has(t, "# TYPE nvmx_nested_round_trip_l1_exit_service_seconds_total counter");
+	has(t, "nvmx_nested_round_trip_l1_exit_service_seconds_total{vm=\"vm-a\",isa=\"svm\","
+	       "reason=\"cpuid\",l1_reason=\"cpuid\"} 2.5");
+	has(t, "nvmx_nested_round_trip_l1_exit_service_seconds_total{vm=\"vm-a\",isa=\"svm\","
+	       "reason=\"cpuid\",l1_reason=\"other\"} 0.25");
+	has(t, "nvmx_nested_round_trip_l1_exit_service_seconds_total{vm=\"vm-b\",isa=\"svm\","
+	       "reason=\"io\",l1_reason=\"vmrun\"} 3.0000000000000001e-06");
 	free(t);
 }
 

@@ -253,7 +253,7 @@ EOF
 	for doc in "{\"vms\": [$vm, \"vcpus\": 5}]}" \
 		"{\"vms\": [$vm, \"vcpus\": [{\"tid\": 1, \"latency\": \"x\"}]}]}" \
 		"{\"vms\": [$vm, \"vcpus\": [5]}]}" \
-		"{\"vms\": [$vm, \"summary\": {\"breakdown\": [{\"isa\": \"svm\", \"reason\": \"cpuid\", \"round_trips\": 1, \"l1_exits\": {\"msr\": \"x\"}}]}}]}" \
+		"{\"vms\": [$vm, \"summary\": {\"breakdown\": [{\"isa\": \"svm\", \"reason\": \"cpuid\", \"round_trips\": 1, \"l1_exits\": [{\"reason\": \"msr\", \"exits\": \"x\", \"service_ns\": 1}]}]}}]}" \
 		"{\"vms\": [], \"nvmxd\": {\"bpf_stats_enabled\": true, \"programs\": {}}}" \
 		"{\"vms\": [$vm, \"vcpus\": [{\"tid\": 1, \"latency\": [{\"outcome\": \"l2_exit_handled_by_l0\", \"isa\": \"svm\", \"reason\": \"cpuid\", \"count\": 18446744073709551615}]}]}]}"; do
 		serve "$doc"
@@ -268,7 +268,7 @@ print("vms[0]: \"vcpus\" is not an array" if "\"vcpus\": 5" in d else
 			"$nvmxtop" --connect "127.0.0.1:$port" -b -n 1 -d 0.1
 	done
 	# the shape nvmxtop reads is still read
-	serve "{\"vms\": [$vm, \"vcpus\": [{\"tid\": 1, \"latency\": [{\"outcome\": \"l2_exit_handled_by_l0\", \"isa\": \"svm\", \"reason\": \"cpuid\", \"count\": 3, \"timed\": 3, \"sum_ns\": 300}]}], \"summary\": {\"breakdown\": [{\"isa\": \"svm\", \"reason\": \"cpuid\", \"round_trips\": 1, \"l1_exits\": {\"msr\": 2}}]}}], \"nvmxd\": {\"bpf_stats_enabled\": true, \"programs\": [{\"run_time_ns\": 5}]}}"
+	serve "{\"vms\": [$vm, \"vcpus\": [{\"tid\": 1, \"latency\": [{\"outcome\": \"l2_exit_handled_by_l0\", \"isa\": \"svm\", \"reason\": \"cpuid\", \"count\": 3, \"timed\": 3, \"sum_ns\": 300}]}], \"summary\": {\"breakdown\": [{\"isa\": \"svm\", \"reason\": \"cpuid\", \"round_trips\": 1, \"l1_exits\": [{\"reason\": \"msr\", \"exits\": 2, \"service_ns\": 40}], \"l1_exits_overflow\": {\"exits\": 1, \"service_ns\": 9}}]}}], \"nvmxd\": {\"bpf_stats_enabled\": true, \"programs\": [{\"run_time_ns\": 5}]}}"
 	expect 0 "" "$nvmxtop" --connect "127.0.0.1:$port" -b -n 1 -d 0.1
 	if ! grep -q "cpuid" "$tmp/out"; then
 		echo "FAIL: nvmxtop --connect: no cpuid row in: $(cat "$tmp/out")" >&2

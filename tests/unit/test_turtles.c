@@ -6,12 +6,15 @@
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include "model_helpers.h"
 #include "nvmx/counts.h"
 #include "nvmx/breakdown.h"
 #include "nvmx/counted.h"
+#include "nvmx/counters.h"
+#include "nvmx/exit_reasons.h"
 #include "nvmx/replay.h"
 
 #define SVM_EXCP_GP 0x04du
@@ -328,37 +331,152 @@ Test(turtles, lost_events_forget_a_pending_event_and_round_trip)
 	cr_assert_not(has_verdict(out, NVMX_V_VECTORING));
 }
 
-Test(turtles, more_distinct_l1_reasons_than_slots_overflow_but_stay_timed)
+/* SVM exit codes of the L1 exits real KVM takes in its handler (AMD APM vol. 2, appendix C) */
+#define SVM_RDTSC  0x06eu
+#define SVM_HLT	   0x078u
+#define SVM_VMLOAD 0x082u
+#define SVM_VMSAVE 0x083u
+#define SVM_STGI   0x084u
+#define SVM_CLGI   0x085u
+
+/*
+ * One reflected CPUID round trip whose handler takes the L1 exits l1[] (exit i: kvm_exit at
+ * 200 + 100 i, kvm_entry ns[i] later), then VMRUN at 5000 and the entry into L2 at 5100.
+ */
+static struct nvmx_verdict round_trip_with(const __u32 *l1, const __u64 *ns, size_t n)
 {
-	static const __u32 l1[] = { SVM_CPUID, SVM_MSR, SVM_IOIO, SVM_INTR, SVM_NPF, SVM_NPF };
 	struct nvmx_vcpu_state s = in_l2(SVM);
 	const struct nvmx_verdicts *out;
-	const struct nvmx_verdict *v;
-	__u64 parts[NVMX_RT_PARTS];
 
 	feed(&s, EXIT(100, SVM, SVM_CPUID));
 	feed(&s, NESTED(101, SVM, SVM_CPUID));
 	feed(&s, INJECT(110, SVM, SVM_CPUID));
 	feed(&s, ENTRY(120));
-	for (__u64 i = 0; i < sizeof(l1) / sizeof(l1[0]); i++) {
+	for (size_t i = 0; i < n; i++) {
+		cr_assert_lt(ns[i], 100);
 		feed(&s, EXIT(200 + 100 * i, SVM, l1[i]));
-		feed(&s, ENTRY(210 + 100 * i));
+		feed(&s, ENTRY(200 + 100 * i + ns[i]));
 	}
-	feed(&s, EXIT(900, SVM, SVM_VMRUN));
-	feed(&s, VMENTER(950, SVM));
-	out = feed(&s, ENTRY(1000));
-	v = verdict(out, NVMX_V_ROUND_TRIP);
-	cr_assert_eq(v->reason, SVM_CPUID);
-	cr_assert_eq(v->rt.l1_count[0] + v->rt.l1_count[1] + v->rt.l1_count[2] + v->rt.l1_count[3],
-		     4);
-	cr_assert_eq(v->rt.l1_overflow, 2, "both NPF exits: no fifth slot");
-	nvmx_rt_parts(v, parts);
-	cr_assert_eq(parts[NVMX_RT_ROUND_TRIP], 900);
-	cr_assert_eq(parts[NVMX_RT_L0_EXIT], 10);
-	cr_assert_eq(parts[NVMX_RT_L0_REFLECT], 10);
-	cr_assert_eq(parts[NVMX_RT_L1_EXIT_SERVICE], 60, "six exits of 10 ns");
-	cr_assert_eq(parts[NVMX_RT_L1_HANDLER], 780 - 60);
-	cr_assert_eq(parts[NVMX_RT_L0_ENTRY_EMULATION], 100);
+	feed(&s, EXIT(5000, SVM, SVM_VMRUN));
+	feed(&s, VMENTER(5050, SVM));
+	out = feed(&s, ENTRY(5100));
+	return *verdict(out, NVMX_V_ROUND_TRIP);
+}
+
+/* The slot of reason in a round trip, or fails. */
+static int rt_slot(const struct nvmx_round_trip *rt, __u32 reason)
+{
+	for (int i = 0; i < NVMX_RT_L1_REASONS; i++)
+		if (rt->l1_count[i] && rt->l1_reason[i] == reason)
+			return i;
+	cr_assert_fail("L1 reason 0x%x has no slot", reason);
+	return -1;
+}
+
+Test(turtles, more_distinct_l1_reasons_than_slots_overflow_with_their_count_and_time)
+{
+	/* eleven distinct reasons, then a repeat of the first and of an overflowed one */
+	static const __u32 l1[] = { SVM_CPUID,	SVM_MSR,    SVM_IOIO, SVM_INTR, SVM_NPF,
+				    SVM_VMSAVE, SVM_VMLOAD, SVM_STGI, SVM_CLGI, SVM_HLT,
+				    SVM_RDTSC,	SVM_CPUID,  SVM_HLT };
+	static const __u64 ns[] = { 11, 12, 13, 14, 15, 16, 17, 18, 19, 21, 22, 31, 41 };
+	const size_t n = sizeof(l1) / sizeof(l1[0]);
+	struct nvmx_verdict v = round_trip_with(l1, ns, n);
+	__u64 parts[NVMX_RT_PARTS], slots = 0, slots_ns = 0;
+
+	_Static_assert(NVMX_RT_L1_REASONS == 8, "the test fills exactly the 8 slots");
+	cr_assert_eq(v.reason, SVM_CPUID);
+	for (int i = 0; i < NVMX_RT_L1_REASONS; i++) {
+		slots += v.rt.l1_count[i];
+		slots_ns += v.rt.l1_ns[i];
+	}
+	cr_assert_eq(slots, 9, "eight slots, cpuid twice");
+	cr_assert_eq(v.rt.l1_count[rt_slot(&v.rt, SVM_CPUID)], 2);
+	cr_assert_eq(v.rt.l1_ns[rt_slot(&v.rt, SVM_CPUID)], 11 + 31);
+	cr_assert_eq(v.rt.l1_ns[rt_slot(&v.rt, SVM_STGI)], 18, "the eighth slot");
+	cr_assert_eq(v.rt.l1_overflow, 4, "clgi, hlt, rdtsc, hlt: no ninth slot");
+	cr_assert_eq(v.rt.l1_overflow, n - slots);
+	cr_assert_eq(v.rt.l1_overflow_ns, 19 + 21 + 22 + 41);
+	nvmx_rt_parts(&v, parts);
+	cr_assert_eq(parts[NVMX_RT_L1_EXIT_SERVICE], slots_ns + v.rt.l1_overflow_ns);
+	cr_assert_eq(parts[NVMX_RT_L1_EXIT_SERVICE],
+		     11 + 12 + 13 + 14 + 15 + 16 + 17 + 18 + 19 + 21 + 22 + 31 + 41);
+	cr_assert_eq(parts[NVMX_RT_ROUND_TRIP], 5000);
+}
+
+/*
+ * Real KVM (SVM, no vGIF) as L1: vmsave vmload stgi rdmsr clgi vmload, plus an interrupt, in
+ * every round trip: six distinct L1 reasons. Counted into the counters as nvmxd's BPF side counts
+ * them, into a summary, through JSON and back: every reason keeps its count and its time.
+ */
+Test(turtles, six_distinct_l1_reasons_keep_count_and_service_time_to_json_and_back)
+{
+	static const __u32 l1[] = { SVM_VMSAVE, SVM_VMLOAD, SVM_STGI, SVM_MSR,
+				    SVM_CLGI,	SVM_VMLOAD, SVM_INTR };
+	static const __u64 ns[] = { 10, 20, 30, 40, 50, 60, 70 };
+	static const struct {
+		__u32 reason;
+		uint64_t exits, ns; /* over the two round trips */
+	} want[] = {
+		{ SVM_VMLOAD, 4, 2 * (20 + 60) },
+		{ SVM_CLGI, 2, 100 },
+		{ SVM_INTR, 2, 140 },
+		{ SVM_MSR, 2, 80 },
+		{ SVM_STGI, 2, 60 },
+		{ SVM_VMSAVE, 2, 20 },
+	};
+	const size_t n = sizeof(l1) / sizeof(l1[0]);
+	struct nvmx_verdict v = round_trip_with(l1, ns, n);
+	struct nvmx_counters c = { 0 };
+	struct nvmx_summary *s = nvmx_summary_new(), *back;
+	const struct nvmx_bd_entry *e;
+	const struct nvmx_bd_l1 **sorted;
+	struct nvmx_bd_l1 ovf;
+	char path[] = "/tmp/nvmx_l1reasons_XXXXXX", err[256], buf[24];
+	size_t n_sorted;
+	int fd = mkstemp(path);
+	FILE *f;
+
+	cr_assert_eq(v.rt.l1_overflow, 0);
+	cr_assert_eq(v.rt.l1_ns[rt_slot(&v.rt, SVM_VMLOAD)], 80);
+	cr_assert_eq(v.rt.l1_count[rt_slot(&v.rt, SVM_VMLOAD)], 2);
+	cr_assert_eq(v.rt.l1_ns[rt_slot(&v.rt, SVM_INTR)], 70);
+	cr_assert_eq(v.rt.l1_service_ns, 280);
+	cr_assert_eq(nvmx_counters_add_verdict(&c, &v, 7, 100), 0);
+	v = round_trip_with(l1, ns, n);
+	cr_assert_eq(nvmx_counters_add_verdict(&c, &v, 7, 100), 0);
+	cr_assert_eq(c.n_bd_l1s, 6);
+	cr_assert_eq(nvmx_counters_to_summary(&c, 0, 0, s), 0);
+	nvmx_counters_free(&c);
+
+	cr_assert_geq(fd, 0);
+	f = fdopen(fd, "w");
+	cr_assert_eq(nvmx_summary_write_json(s, f), 0);
+	fclose(f);
+	back = nvmx_summary_read_json(path, err, sizeof(err));
+	unlink(path);
+	cr_assert(back, "%s", err);
+	e = nvmx_summary_breakdown_find(back, SVM, SVM_CPUID, NVMX_BD_ROUND_TRIP);
+	cr_assert(e);
+	cr_assert_eq(e->count, 2);
+	cr_assert_eq(e->sum_ns[NVMX_RT_L1_EXIT_SERVICE], 560);
+	sorted = nvmx_bd_l1_sorted(e, &n_sorted);
+	cr_assert(sorted);
+	cr_assert_eq(n_sorted, 6);
+	for (size_t i = 0; i < n_sorted; i++) {
+		const char *name = nvmx_reason_name(SVM, sorted[i]->reason, buf, sizeof(buf));
+
+		cr_assert_eq(sorted[i]->reason, want[i].reason, "position %zu: %s", i, name);
+		cr_assert_eq(sorted[i]->count, want[i].exits, "%s", name);
+		cr_assert_eq(sorted[i]->service_ns, want[i].ns, "%s", name);
+	}
+	free(sorted);
+	ovf = nvmx_bd_l1_overflow(e);
+	cr_assert_eq(ovf.count, 0);
+	cr_assert_eq(ovf.service_ns, 0);
+	cr_assert_eq(nvmx_summary_compare_all(s, back, "a", "b", stderr), 0);
+	nvmx_summary_free(s);
+	nvmx_summary_free(back);
 }
 
 Test(turtles, quantiles_interpolate_in_log2_buckets)
@@ -391,8 +509,9 @@ Test(turtles, breakdown_and_vectoring_survive_json)
 		nvmx_summary_add_breakdown(s, SVM, SVM_CPUID, NVMX_BD_ROUND_TRIP, 2, ns, buckets),
 		0);
 	cr_assert_eq(nvmx_summary_add_breakdown_cycles(s, SVM, SVM_CPUID, 1, cyc), 0);
-	cr_assert_eq(nvmx_summary_add_breakdown_l1(s, SVM, SVM_CPUID, SVM_MSR, 6), 0);
-	cr_assert_eq(nvmx_summary_add_breakdown_l1(s, SVM, SVM_CPUID, NVMX_BD_L1_OVERFLOW, 1), 0);
+	cr_assert_eq(nvmx_summary_add_breakdown_l1(s, SVM, SVM_CPUID, SVM_MSR, 6, 600), 0);
+	cr_assert_eq(nvmx_summary_add_breakdown_l1(s, SVM, SVM_CPUID, NVMX_BD_L1_OVERFLOW, 1, 9),
+		     0);
 	cr_assert_eq(nvmx_summary_add_breakdown(s, SVM, SVM_IOIO, NVMX_BD_L0_TO_VMM, 3, ns, NULL),
 		     0);
 	cr_assert_eq(nvmx_summary_add_vectoring(s, SVM, NVMX_VEC_NMI, 2, NVMX_VEC_HANDED_TO_L1, 4),
@@ -412,8 +531,10 @@ Test(turtles, breakdown_and_vectoring_survive_json)
 	cr_assert_eq(e->n_l1, 2);
 	cr_assert_eq(e->l1[0].reason, SVM_MSR);
 	cr_assert_eq(e->l1[0].count, 6);
+	cr_assert_eq(e->l1[0].service_ns, 600);
 	cr_assert_eq(e->l1[1].reason, NVMX_BD_L1_OVERFLOW);
 	cr_assert_eq(e->l1[1].count, 1);
+	cr_assert_eq(e->l1[1].service_ns, 9);
 	e = nvmx_summary_breakdown_find(back, SVM, SVM_IOIO, NVMX_BD_L0_TO_VMM);
 	cr_assert(e);
 	cr_assert_eq(e->count, 3);
