@@ -25,6 +25,8 @@ struct nvmxd_maps {
 	int threads, slots, exits, msrs, ports, self;
 	/* 0 (not given): not read, for readers that do not show the breakdown */
 	int breakdown, bd_l1, vectoring;
+	/* 0 (not given): bpf/nested_state.bpf.c's counts per process (src/nested_state.h) */
+	int nested_state;
 };
 
 /*
