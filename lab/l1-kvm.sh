@@ -19,7 +19,8 @@ stage() { echo "nvmx-lab: stage $* @$(cut -d' ' -f1 /proc/uptime)" >/dev/console
 
 # --- save and restore (the runner element "migrate") ---------------------------------------
 # L1's runner prints "nvmx-l1: save-point" when L2 starts waiting in the middle of its workload.
-# This QEMU (its HMP monitor on the fifos /tmp/l1-monN.in/.out) is then stopped and migrated to
+# This QEMU (its HMP monitor on the fifos /tmp/l1-monN.in/.out) is then stopped (with its vCPU in
+# L2: sr_stop_in_l2) and migrated to
 # a file (QEMU 7.2 has no "file:" migration: exec:cat), and quits; a second QEMU with the same
 # arguments restores it (-incoming exec:cat) and continues: KVM_GET_NESTED_STATE on the first,
 # KVM_SET_NESTED_STATE with KVM_STATE_NESTED_GUEST_MODE on the second. L2 goes on, in a new
@@ -55,6 +56,38 @@ sr_alive() {
 	sr_state=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -c1)
 	[ -n "$sr_state" ] && [ "$sr_state" != Z ]
 }
+# sr_paused N: waits until QEMU N answers "info status" with "paused" (one more time than before)
+sr_paused() {
+	sr_k=$(grep -c '^VM status: paused$' "$out/l1-monitor$1.log")
+	sr_mon "$1" 'info status'
+	sr_t=0
+	while [ "$(grep -c '^VM status: paused$' "$out/l1-monitor$1.log")" -le "$sr_k" ]; do
+		sr_t=$((sr_t + 1))
+		[ "$sr_t" -lt 600 ] || return 1
+		usleep 50000
+	done
+}
+# Stops QEMU 1 with its vCPU in guest mode (L2), as L0's KVM says (debugfs vcpu0/guest_mode):
+# L1 takes its timer interrupts while L2 waits, and a stop that lands in L1's handler saves no
+# guest mode. Then: cont and stop again, at most 40 times.
+sr_stop_in_l2() {
+	[ -d /sys/kernel/debug/kvm ] || mount -t debugfs debugfs /sys/kernel/debug ||
+		sr_fail "cannot mount debugfs"
+	sr_try=1
+	while :; do
+		sr_mon 1 stop
+		sr_paused 1 || { sr_fail "QEMU did not stop"; return; }
+		[ "$(cat /sys/kernel/debug/kvm/*/vcpu0/guest_mode 2>/dev/null)" = 1 ] && break
+		[ "$sr_try" -lt 40 ] || {
+			sr_fail "the vCPU was not in guest mode at any of $sr_try stops"
+			return
+		}
+		sr_mon 1 cont
+		usleep $((10000 + sr_try * 7919 % 90000))
+		sr_try=$((sr_try + 1))
+	done
+	echo "save/restore: stopped with the vCPU in guest mode at stop $sr_try" >&2
+}
 save_restore() {
 	sr_error=
 	echo "$sr_trigger" >"$sr_hist/trigger" || sr_fail "cannot set the hist trigger on $sr_hist"
@@ -66,12 +99,16 @@ save_restore() {
 	done
 	if sr_alive "$sr_pid"; then
 		stage l1-save
-		sr_mon 1 stop
+		sr_stop_in_l2
+	else
+		sr_fail "L1 ended before its save point"
+	fi
+	if [ -z "$sr_error" ]; then
 		sr_mon 1 'migrate "exec:cat > /tmp/l1.mig"'
 		sr_mon 1 'info migrate'
 		sr_mon 1 quit
-	else
-		sr_fail "L1 ended before its save point"
+	elif sr_alive "$sr_pid"; then
+		sr_mon 1 quit
 	fi
 	wait "$sr_pid"
 	qemu_rc=$?

@@ -35,7 +35,7 @@ enum { EXIT_OK = 0, EXIT_CANNOT_RUN = 2, EXIT_BROKEN = 3 };
 #define PORT_END     0x84 /* L2's last OUT: the run is over */
 #define PORT_INTR    0x85 /* the intr element: the runner injects an interrupt at this OUT */
 #define PORT_MIGRATE 0x86 /* the migrate element: L1 is saved and restored once, in L2's wait */
-#define MIGRATE_WAIT 5	  /* seconds of TSC L2 waits at the save point */
+#define MIGRATE_WAIT 10	  /* seconds of TSC L2 waits at the save point */
 #define INTR_VECTOR  0x20
 #define UD_HANDLER   0x0800 /* L2's real-mode handlers (IVT at 0) */
 #define INTR_HANDLER 0x0810
