@@ -614,8 +614,8 @@ static int run(struct nvmxd *d)
 	d->ns = nvmxd_ns_start(nvmx_loader__tracefs(d->loader, NULL), d->o.tgid, d->ns_missing,
 			       sizeof(d->ns_missing));
 	if (d->ns)
-		elog("attached syscalls:sys_enter_ioctl, sys_exit_ioctl (tracepoint): "
-		     "KVM_GET/SET_NESTED_STATE\n");
+		elog("counting KVM_GET/SET_NESTED_STATE: attached syscalls:sys_enter_ioctl, "
+		     "sys_exit_ioctl (tracepoint)\n");
 	else
 		elog("missing KVM_GET/SET_NESTED_STATE counts: %s\n", d->ns_missing);
 	d->start_ns = nvmx_mono_ns();
