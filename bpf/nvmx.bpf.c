@@ -552,6 +552,29 @@ int BPF_PROG(nvmx_kvm_nested_vmexit_inject_btf, __u32 exit_code, __u64 exit_info
 }
 
 /*
+ * The same on kernels whose prototype takes exit_code as 8 bytes (7.x: "u64 exit_code"; the
+ * record's field kept its size). Each argument of a tp_btf program is an 8-byte slot: only the
+ * declared type differs, and the verifier checks it against the kernel's prototype, so each
+ * kernel gets the variant whose sizes nvmxd's probe matched.
+ */
+SEC("tp_btf/kvm_nested_vmexit_inject")
+int BPF_PROG(nvmx_kvm_nested_vmexit_inject_btf64, __u64 exit_code, __u64 exit_info1,
+	     __u64 exit_info2, __u32 exit_int_info, __u32 exit_int_info_err, __u32 isa)
+{
+	struct scratch *sc = begin(NVMX_EV_NESTED_VMEXIT_INJECT);
+
+	if (!sc)
+		return 0;
+	sc->e.reason = (__u32)exit_code;
+	sc->e.info1 = exit_info1;
+	sc->e.info2 = exit_info2;
+	sc->e.intr_info = exit_int_info;
+	sc->e.error_code = exit_int_info_err;
+	sc->e.isa = isa;
+	return handle_event(sc, current_tgid());
+}
+
+/*
  * kvm_nested_vmenter as tp_btf (once per emulated VMLAUNCH/VMRESUME/VMRUN): no argument is read
  * (their list changed between kernels: 6.18 added one before isa), so this works on every
  * kernel; the isa is the thread's, as the model takes it for a record without one

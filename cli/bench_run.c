@@ -60,7 +60,7 @@ static void usage(FILE *f)
 		"  -w, --workload SPEC   lab workload elements (default %s;\n"
 		"                        `nvmx lab workloads` lists them)\n"
 		"  -n, --iterations N    lab iterations per run (default %s)\n"
-		"  -k, --kernel 6.1|6.12 lab L0 kernel (default 6.12)\n"
+		"  -k, --kernel SERIES  lab L0 kernel: 6.1, 6.12, 7.3, newest (default 6.12)\n"
 		"      --vcpus V         lab vCPUs (default 1)\n"
 		"      --param M.N=V     lab module parameter, e.g. kvm_amd.npt=0 (repeatable)\n"
 		"      --lab-out DIR     keep the lab's directory in DIR (default: a temporary\n"

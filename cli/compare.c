@@ -10,7 +10,7 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: nvmx compare [--all] TRUTH.json OBSERVED.json\n"
+		"usage: nvmx compare [--all] [--allow-lost] TRUTH.json OBSERVED.json\n"
 		"\n"
 		"Compares two files that nvmx wrote in its JSON schema (nvmx replay --json, nvmxd\n"
 		"--json, the lab's truth.json and observed.json).\n"
@@ -21,8 +21,14 @@ static void usage(FILE *f)
 		"replay of a capture of the same run) must agree on every entry, certain or not,\n"
 		"and on nested entries and unattributed events.\n"
 		"\n"
+		"A file that says it lost events (\"lost_events\" above 0: the kernel skipped\n"
+		"nvmx's programs, the capture lost events, or a count could not be made) has\n"
+		"counts short by an unknown amount: the files do not agree (one line per such\n"
+		"file, exit 1) unless --allow-lost, which compares them anyway.\n"
+		"\n"
 		"Prints one line per difference. Exit status: 0 they agree, 1 they differ, 2 on a\n"
-		"usage error or when a file cannot be used: unreadable, not JSON (at most 64 MiB),\n"
+		"usage error or when a file cannot be used: unreadable, not JSON (at most 64 "
+		"MiB),\n"
 		"not schema 1, a count that is not an integer 0..2^63-1 (one line on stderr:\n"
 		"'nvmx compare: FILE[:LINE]: what is wrong'). Either file may be a pipe.\n");
 }
@@ -31,13 +37,15 @@ int nvmx_cmd_compare(int argc, char **argv)
 {
 	const char *paths[2] = { NULL, NULL };
 	struct nvmx_summary *s[2] = { NULL, NULL };
-	bool all = false;
+	bool all = false, allow_lost = false;
 	int n_paths = 0, diffs, ret = 2;
 	char err[512];
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--all")) {
 			all = true;
+		} else if (!strcmp(argv[i], "--allow-lost")) {
+			allow_lost = true;
 		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			usage(stdout);
 			return 0;
@@ -64,6 +72,8 @@ int nvmx_cmd_compare(int argc, char **argv)
 		diffs = nvmx_summary_compare_all(s[0], s[1], paths[0], paths[1], stdout);
 	else
 		diffs = nvmx_summary_compare_certain(s[0], s[1], stdout);
+	if (!allow_lost)
+		diffs += nvmx_summary_compare_lost(s[0], s[1], paths[0], paths[1], stdout);
 	if (diffs)
 		printf("%d difference%s\n", diffs, diffs == 1 ? "" : "s");
 	ret = diffs ? 1 : 0;

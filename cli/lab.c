@@ -19,7 +19,7 @@ static void usage_run(FILE *f)
 	if (lab_cache_dir(&cache))
 		cache = NULL;
 	fprintf(f,
-		"usage: nvmx lab run [--isa svm|vmx] [--l1 minimal|kvm] --kernel 6.1|6.12 "
+		"usage: nvmx lab run [--isa svm|vmx] [--l1 minimal|kvm] --kernel SERIES "
 		"--workload SPEC --iterations N\n"
 		"                    [--vcpus V] [--param MODULE.NAME=VAL]... [--exec CMD]\n"
 		"                    [--ship PATH]... [--ready-timeout S] [--icount SHIFT]\n"
@@ -55,8 +55,12 @@ static void usage_run(FILE *f)
 		"L2 is\n"
 		"                     nvmx-lab-runner (SVM only; its elements: 'nvmx lab "
 		"workloads --l1 kvm')\n"
-		"  --kernel SERIES    the L0 kernel: 6.1 or 6.12 (the newest Debian package of "
-		"it)\n"
+		"  --kernel SERIES    the L0 kernel, the newest Debian package of: 6.1, 6.12 "
+		"(from\n"
+		"                     the host's Debian 12 sources), 7.3 (trixie-backports) or\n"
+		"                     newest (trixie-backports and sid): these two through the\n"
+		"                     lab's own apt configuration in the cache directory, never\n"
+		"                     the host's sources\n"
 		"  --workload SPEC    comma-separated workload elements: 'nvmx lab workloads' "
 		"lists them\n"
 		"  --iterations N     how many times L2 runs the mix\n"

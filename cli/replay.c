@@ -91,8 +91,8 @@ static void usage(FILE *f)
 
 static void print_replay_stats(const struct nvmx_replay_stats *st)
 {
-	printf("lost events:           %" PRIu64 " (at %" PRIu64 " places)\n", st->lost_events,
-	       st->lost_markers);
+	/* the number lost is the table's "lost events" line */
+	printf("places events lost:    %" PRIu64 "\n", st->lost_markers);
 	printf("malformed lines:       %" PRIu64 " of %" PRIu64 "\n", st->malformed, st->lines);
 	printf("vCPU threads:          %" PRIu64 ", events: %" PRIu64 "\n", st->threads,
 	       st->events);

@@ -151,4 +151,6 @@ void nvmx_print_table(FILE *f, const struct nvmx_summary *s)
 	if (nvmx_summary_failed_entries(s))
 		fprintf(f, "failed nested entries: %" PRIu64 "\n", nvmx_summary_failed_entries(s));
 	fprintf(f, "unattributed:          %" PRIu64 "\n", nvmx_summary_unattributed(s));
+	fprintf(f, "lost events:           %" PRIu64 "%s\n", nvmx_summary_lost(s),
+		nvmx_summary_lost(s) ? " (the counts above are short by them)" : "");
 }

@@ -26,7 +26,7 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: nvmx up [--lab | --live] [--kernel 6.1|6.12] [--workload SPEC]\n"
+		"usage: nvmx up [--lab | --live] [--kernel 6.1|6.12|7.3|newest] [--workload SPEC]\n"
 		"               [--iterations N] [--out DIR]\n"
 		"\n"
 		"Shows who handles nested exits here. On a host whose KVM has nested guests "
@@ -115,6 +115,7 @@ static int run_lab(const char *nvmxd, const char *kernel, const char *workload,
 	printf("  %s\n", diffs_truth ? "DIFFERENT (above)" : "equal");
 	printf("nvmxd against a replay of the tracefs capture of the same run (every count):\n");
 	diffs_replay = nvmx_summary_compare_all(live, observed, "nvmxd", "replay", stdout);
+	diffs_replay += nvmx_summary_compare_lost(live, observed, "nvmxd", "replay", stdout);
 	printf("  %s\n", diffs_replay ? "DIFFERENT (above)" : "equal");
 	printf("\nEverything is in %s (truth.json, observed.json, trace.txt.xz, "
 	       "exec/nvmxd.json).\n",

@@ -391,6 +391,7 @@ int nvmx_counters_to_summary(const struct nvmx_counters *c, uint32_t tgid, uint3
 	}
 	if (tgid)
 		return err;
+	nvmx_summary_add_lost(s, nvmx_counters_lost(c));
 	for (size_t i = 0; i < c->n_msrs && !err; i++) {
 		const struct nvmx_counters_msr *m = &c->msrs[i];
 
@@ -411,6 +412,11 @@ uint64_t nvmx_counters_update_failures(const struct nvmx_counters *c)
 	return c->self[NVMX_SELF_STATE_UPDATE_FAILED] + c->self[NVMX_SELF_EXIT_UPDATE_FAILED] +
 	       c->self[NVMX_SELF_MSR_UPDATE_FAILED] + c->self[NVMX_SELF_PORT_UPDATE_FAILED] +
 	       c->self[NVMX_SELF_SCRATCH_MISSING] + c->self[NVMX_SELF_BREAKDOWN_UPDATE_FAILED];
+}
+
+uint64_t nvmx_counters_lost(const struct nvmx_counters *c)
+{
+	return c->skipped + nvmx_counters_update_failures(c);
 }
 
 const char *nvmx_outcome_name(uint32_t outcome)
@@ -434,6 +440,7 @@ void nvmx_counters_reset(struct nvmx_counters *c)
 	c->n_bds = c->n_bd_l1s = c->n_vecs = 0;
 	c->n_ns = 0;
 	memset(c->self, 0, sizeof(c->self));
+	c->skipped = 0;
 }
 
 void nvmx_counters_sort(struct nvmx_counters *c)

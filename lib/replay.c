@@ -340,6 +340,8 @@ int nvmx_replay_input(struct nvmx_input *in, const char *path, struct nvmx_summa
 		err = nvmx_replay_until(r, UINT64_MAX);
 	if (r && stats)
 		*stats = r->stats;
+	if (r)
+		counts.skipped = r->stats.lost_events;
 	nvmx_replay_close(r);
 	if (!err)
 		err = nvmx_counters_to_summary(&counts, 0, 0, sum);

@@ -155,6 +155,11 @@ void nvmx_summary_add_unattributed(struct nvmx_summary *s, uint64_t count)
 	s->unattributed += count;
 }
 
+void nvmx_summary_add_lost(struct nvmx_summary *s, uint64_t count)
+{
+	s->lost += count;
+}
+
 /* The entry of key, made (with zero counts) if absent; NULL when out of memory. */
 static struct nvmx_summary_msr *msr_entry(struct nvmx_summary *s,
 					  const struct nvmx_summary_msr *key)
@@ -304,6 +309,11 @@ uint64_t nvmx_summary_failed_entries(const struct nvmx_summary *s)
 uint64_t nvmx_summary_unattributed(const struct nvmx_summary *s)
 {
 	return s->unattributed;
+}
+
+uint64_t nvmx_summary_lost(const struct nvmx_summary *s)
+{
+	return s->lost;
 }
 
 /* ---- the Turtles breakdown and interrupted event deliveries (include/nvmx/breakdown.h) ---- */

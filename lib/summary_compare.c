@@ -444,6 +444,24 @@ static int compare_msrs_exact(const struct nvmx_summary *a, const struct nvmx_su
 	return n;
 }
 
+int nvmx_summary_compare_lost(const struct nvmx_summary *a, const struct nvmx_summary *b,
+			      const char *a_name, const char *b_name, FILE *diffs)
+{
+	const struct nvmx_summary *side[2] = { a, b };
+	const char *name[2] = { a_name, b_name };
+	int n = 0;
+
+	for (int i = 0; i < 2; i++) {
+		if (!side[i]->lost)
+			continue;
+		n++;
+		if (diffs)
+			fprintf(diffs, "%s: %" PRIu64 " events lost: its counts are short\n",
+				name[i], side[i]->lost);
+	}
+	return n;
+}
+
 int nvmx_summary_compare_all(const struct nvmx_summary *a, const struct nvmx_summary *b,
 			     const char *a_name, const char *b_name, FILE *out)
 {

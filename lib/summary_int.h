@@ -35,6 +35,7 @@ struct nvmx_summary {
 	bool l1_uncertain;
 	uint64_t failed_entries;
 	uint64_t unattributed;
+	uint64_t lost;		   /* events the counts miss (JSON "lost_events") */
 	struct nvmx_bd_entry *bds; /* sorted by isa, reason, kind */
 	size_t n_bds, cap_bds;
 	struct nvmx_vec_entry *vecs; /* sorted by isa, type, vector, outcome */

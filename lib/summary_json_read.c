@@ -540,6 +540,11 @@ static struct nvmx_summary *read_root(struct json_object *root, const char *path
 	if (read_top_u64(&r, root, "unattributed", &v, &present))
 		goto fail_s;
 	s->unattributed = v;
+	v = 0;
+	/* absent in files of nvmx before it was written: nothing said lost */
+	if (read_top_u64(&r, root, "lost_events", &v, &present))
+		goto fail_s;
+	s->lost = v;
 	if (json_object_object_get_ex(root, "l1_certain", &schema)) {
 		if (!json_object_is_type(schema, json_type_boolean)) {
 			nvmx_json_fail(&r, "\"l1_certain\" is not a boolean");

@@ -329,6 +329,7 @@ static struct json_object *summary_json(const struct nvmx_summary *s)
 		err |= add_key(root, "l1_certain", json_object_new_boolean(0));
 	err |= add_key(root, "l1_exits", kinds[NVMX_KIND_L1_EXIT]);
 	err |= add_key(root, "l2_exits", kinds[NVMX_KIND_L2_EXIT]);
+	err |= add_key(root, "lost_events", json_object_new_int64((int64_t)s->lost));
 	err |= add_key(root, "msrs", msrs);
 	err |= add_key(root, "nested_entries", json_object_new_int64((int64_t)s->nested_entries));
 	err |= add_key(root, "nested_entries_failed",

@@ -68,6 +68,27 @@ out:
 	return err;
 }
 
+/*
+ * Runs the kernel skipped (bpf_prog_info.recursion_misses): a classic tracepoint program is not
+ * run while that CPU's bpf_prog_active is raised (a map syscall on it), a tp_btf one while it is
+ * already running there. Each is an event nvmx never saw.
+ */
+static int read_skipped(const struct nvmxd_maps *m, uint64_t *skipped)
+{
+	*skipped = 0;
+	for (size_t i = 0; i < m->n_progs && i < NVMXD_MAX_PROGS; i++) {
+		struct bpf_prog_info info;
+		__u32 len = sizeof(info);
+
+		memset(&info, 0, sizeof(info));
+		/* libbpf 1.1 has no bpf_prog_get_info_by_fd (1.2+); this is the same call */
+		if (bpf_obj_get_info_by_fd(m->progs[i], &info, &len))
+			return -errno;
+		*skipped += info.recursion_misses;
+	}
+	return 0;
+}
+
 int nvmxd_counts_read(struct nvmx_counters *c, const struct nvmxd_maps *m)
 {
 	int ncpus = libbpf_num_possible_cpus();
@@ -111,6 +132,8 @@ int nvmxd_counts_read(struct nvmx_counters *c, const struct nvmxd_maps *m)
 			c->self[slot] += vals[cpu];
 	}
 	free(vals);
+	if (!err)
+		err = read_skipped(m, &c->skipped);
 	if (!err)
 		nvmx_counters_sort(c);
 	return err;

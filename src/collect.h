@@ -20,18 +20,27 @@
 #include "nvmx/counters.h"
 #include "nvmx/maps.h"
 
+/* At most this many programs in struct nvmxd_maps (src/loader.h's table fits). */
+#define NVMXD_MAX_PROGS 32
+
 /* The file descriptors of the maps of one loaded nvmx object. */
 struct nvmxd_maps {
 	int threads, slots, exits, msrs, ports, self;
 	/* 0 (not given): not read, for readers that do not show the breakdown */
 	int breakdown, bd_l1, vectoring;
+	/*
+	 * nvmx's attached programs (baselines not): the runs the kernel skipped (their
+	 * recursion_misses) are events the counts miss, struct nvmx_counters' skipped.
+	 */
+	int progs[NVMXD_MAX_PROGS];
+	size_t n_progs;
 	/* 0 (not given): bpf/nested_state.bpf.c's counts per process (src/nested_state.h) */
 	int nested_state;
 };
 
 /*
- * Replaces c's contents with the maps' (libbpf_num_possible_cpus() values per key, summed). Exits
- * come back sorted by key.
+ * Replaces c's contents with the maps' (libbpf_num_possible_cpus() values per key, summed), and
+ * c->skipped with the programs' recursion misses. Exits come back sorted by key.
  */
 int nvmxd_counts_read(struct nvmx_counters *c, const struct nvmxd_maps *m);
 

@@ -32,6 +32,8 @@ struct tp_prog {
 	struct nvmx_loader_prog pub; /* what nvmx_loader__prog() shows, see publish() */
 };
 
+_Static_assert(NVMX_LOADER_MAX_PROGS <= NVMXD_MAX_PROGS, "struct nvmxd_maps holds every program");
+
 struct nvmx_loader {
 	struct nvmx_loader_opts o;
 	struct nvmx_bpf *skel;
@@ -127,6 +129,9 @@ static void setup_table(struct nvmx_loader *l)
 		  TP_BTF, NULL },
 		{ "kvm_nested_vmexit_inject", NULL, s->progs.nvmx_kvm_nested_vmexit_inject_btf,
 		  NULL, TP_BTF_FIRST, "4,8,8,4,4,4" },
+		/* 7.x: exit_code is a u64 argument */
+		{ "kvm_nested_vmexit_inject", NULL, s->progs.nvmx_kvm_nested_vmexit_inject_btf64,
+		  NULL, TP_BTF_FIRST, "8,8,8,4,4,4" },
 		{ "kvm_nested_vmexit_inject", "trace_event_raw_kvm_nested_vmexit_inject",
 		  s->progs.nvmx_kvm_nested_vmexit_inject, NULL, TP_FALLBACK, NULL },
 		{ "kvm_nested_vmenter", NULL, s->progs.nvmx_kvm_nested_vmenter_btf, NULL,
@@ -180,12 +185,14 @@ static void setup_table(struct nvmx_loader *l)
  */
 static void choose_programs(struct nvmx_loader *l)
 {
+	bool keep[NVMX_LOADER_MAX_PROGS];
 	size_t n = 0;
 
+	/* decided on the table as it is, then compacted */
 	for (size_t i = 0; i < l->n_tps; i++) {
 		struct tp_prog *p = &l->tps[i];
-		bool keep = true;
 
+		keep[i] = true;
 		if (p->kind == TP_BTF && l->no_tp_btf && p->tp.present) {
 			p->tp.present = false;
 			snprintf(
@@ -194,17 +201,22 @@ static void choose_programs(struct nvmx_loader *l)
 				"log)");
 		}
 		if (p->kind == TP_BTF_FIRST) {
-			keep = p->tp.present && !l->no_tp_btf;
-			if (!keep && !l->no_tp_btf)
-				say(l, NVMX_LOADER_LOG_DEBUG,
-				    "%s: the classic program, not tp_btf: %s", p->tp.event,
-				    p->tp.missing);
-		} else if (p->kind == TP_FALLBACK)
-			keep = !(i > 0 && l->tps[i - 1].kind == TP_BTF_FIRST &&
-				 l->tps[i - 1].tp.present && !l->no_tp_btf);
-		if (keep)
-			l->tps[n++] = *p;
+			keep[i] = p->tp.present && !l->no_tp_btf;
+			if (!keep[i] && !l->no_tp_btf)
+				say(l, NVMX_LOADER_LOG_DEBUG, "%s: not %s: %s", p->tp.event,
+				    bpf_program__name(p->prog), p->tp.missing);
+		} else if (p->kind == TP_FALLBACK) {
+			/* dropped when a tp_btf variant of its event (listed just before) is kept */
+			for (size_t j = i; j > 0 && l->tps[j - 1].kind == TP_BTF_FIRST &&
+					   !strcmp(l->tps[j - 1].tp.event, p->tp.event);
+			     j--)
+				if (keep[j - 1])
+					keep[i] = false;
+		}
 	}
+	for (size_t i = 0; i < l->n_tps; i++)
+		if (keep[i])
+			l->tps[n++] = l->tps[i];
 	l->n_tps = n;
 }
 
@@ -439,7 +451,15 @@ size_t nvmx_loader__attached(const struct nvmx_loader *l, size_t *missing)
 struct nvmx_loader_maps nvmx_loader__maps(const struct nvmx_loader *l)
 {
 	struct nvmx_loader_maps m = {
-		.counts = { -1, -1, -1, -1, -1, -1, -1, -1, -1 },
+		.counts = { .threads = -1,
+			    .slots = -1,
+			    .exits = -1,
+			    .msrs = -1,
+			    .ports = -1,
+			    .self = -1,
+			    .breakdown = -1,
+			    .bd_l1 = -1,
+			    .vectoring = -1 },
 		.events = -1,
 		.anomalies = -1,
 		.cycles = -1,
@@ -448,6 +468,13 @@ struct nvmx_loader_maps nvmx_loader__maps(const struct nvmx_loader *l)
 	if (!l->skel)
 		return m;
 	m.counts = NVMXD_MAPS_OF(l->skel);
+	for (size_t i = 0; i < l->n_tps; i++) {
+		const struct tp_prog *p = &l->tps[i];
+		int fd = p->attached && !p->baseline ? bpf_program__fd(p->prog) : -1;
+
+		if (fd >= 0)
+			m.counts.progs[m.counts.n_progs++] = fd;
+	}
 	m.events = bpf_map__fd(l->skel->maps.nvmx_events);
 	m.anomalies = bpf_map__fd(l->skel->maps.nvmx_anomalies);
 	m.cycles = bpf_map__fd(l->skel->maps.nvmx_cycles);

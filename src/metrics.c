@@ -548,6 +548,7 @@ static void write_bpf_self(struct prom_writer *w, const struct nvmxd_metrics_in 
 		{ NVMX_SELF_MSR_UPDATE_FAILED, "nvmx_msrs" },
 		{ NVMX_SELF_PORT_UPDATE_FAILED, "nvmx_ports" },
 		{ NVMX_SELF_SCRATCH_MISSING, "nvmx_scratch" },
+		{ NVMX_SELF_BREAKDOWN_UPDATE_FAILED, "nvmx_breakdown" },
 	};
 	const struct nvmx_counters *c = in->counts;
 	char l[256];
@@ -555,6 +556,11 @@ static void write_bpf_self(struct prom_writer *w, const struct nvmxd_metrics_in 
 	prom_family(w, "nvmx_bpf_events", PROM_COUNTER, NULL,
 		    "KVM tracepoint events nvmx's programs handled.");
 	prom_sample_u64(w, "", c->self[NVMX_SELF_EVENTS]);
+	prom_family(w, "nvmx_lost_events", PROM_COUNTER, NULL,
+		    "Events the counts miss (docs/model.md, lost events): runs of nvmx's programs "
+		    "the kernel skipped (nvmx_bpf_program_recursion_misses_total) plus counts not "
+		    "made (nvmx_map_update_failures_total). Above 0, every count may be short.");
+	prom_sample_u64(w, "", nvmx_counters_lost(c));
 	prom_family(w, "nvmx_map_update_failures", PROM_COUNTER, NULL,
 		    "Events or verdicts not counted because a BPF map update failed (map full): "
 		    "counts are low by this much.");

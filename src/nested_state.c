@@ -87,6 +87,27 @@ __u64 nvmxd_ns_failures(const struct nvmxd_ns *ns)
 	return sum;
 }
 
+__u64 nvmxd_ns_skipped(const struct nvmxd_ns *ns)
+{
+	const struct bpf_program *progs[2];
+	__u64 sum = 0;
+
+	if (!ns)
+		return 0;
+	progs[0] = ns->skel->progs.nvmx_ns_enter;
+	progs[1] = ns->skel->progs.nvmx_ns_exit;
+	for (size_t i = 0; i < 2; i++) {
+		struct bpf_prog_info info;
+		__u32 len = sizeof(info);
+
+		memset(&info, 0, sizeof(info));
+		/* libbpf 1.1 has no bpf_prog_get_info_by_fd (1.2+); this is the same call */
+		if (!bpf_obj_get_info_by_fd(bpf_program__fd(progs[i]), &info, &len))
+			sum += info.recursion_misses;
+	}
+	return sum;
+}
+
 void nvmxd_ns_detach(struct nvmxd_ns *ns)
 {
 	if (ns && ns->skel)

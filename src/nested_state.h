@@ -26,6 +26,13 @@ int nvmxd_ns_map_fd(const struct nvmxd_ns *ns);
 /* Counts not made because a map was full (summed over CPUs); 0 for NULL. */
 __u64 nvmxd_ns_failures(const struct nvmxd_ns *ns);
 
+/*
+ * Runs of its two programs the kernel skipped (bpf_prog_info.recursion_misses: a classic
+ * tracepoint program is not run while its CPU is in a map syscall): ioctls not counted. Kept apart
+ * from struct nvmx_counters' skipped, which counts KVM events the model missed. 0 for NULL.
+ */
+__u64 nvmxd_ns_skipped(const struct nvmxd_ns *ns);
+
 /* No program runs after it; the maps stay readable. NULL is fine. */
 void nvmxd_ns_detach(struct nvmxd_ns *ns);
 void nvmxd_ns_destroy(struct nvmxd_ns *ns);

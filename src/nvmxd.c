@@ -289,11 +289,11 @@ static void print_summary(struct nvmxd *d, FILE *f, bool final)
 	struct tally all = { 0 };
 
 	fprintf(f,
-		"nvmxd: %s%.1f s: %" PRIu64 " events, %zu/%zu programs attached, %" PRIu64
-		" map update failures, %" PRIu64 " ring-buffer drops\n",
+		"nvmxd: %s%.1f s: %" PRIu64 " events, %" PRIu64 " lost, %zu/%zu programs attached, "
+		"%" PRIu64 " ring-buffer drops\n",
 		final ? "final, " : "", (double)(nvmx_mono_ns() - d->start_ns) / 1e9,
-		c->self[NVMX_SELF_EVENTS], attached, attached + missing,
-		nvmx_counters_update_failures(c), c->self[NVMX_SELF_RINGBUF_DROPPED]);
+		c->self[NVMX_SELF_EVENTS], nvmx_counters_lost(c), attached, attached + missing,
+		c->self[NVMX_SELF_RINGBUF_DROPPED]);
 	for (size_t i = 0; i < c->n_exits;) {
 		__u32 tgid = c->exits[i].key.tgid;
 		struct tally vm = { 0 };
@@ -346,8 +346,14 @@ static void print_summary(struct nvmxd *d, FILE *f, bool final)
 		fprintf(f, "  no nested-virtualization events yet\n");
 	else
 		print_tally(f, "all VMs: ", &all);
-	fprintf(f, "%s; %" PRIu64 " lost events\n", nvmxd_turtles_unit_line(d->turtles),
-		nvmxd_turtles_lost_events(d->turtles));
+	fprintf(f, "%s; %" PRIu64 " interrupted deliveries lost\n",
+		nvmxd_turtles_unit_line(d->turtles), nvmxd_turtles_lost_events(d->turtles));
+	if (nvmx_counters_lost(c))
+		fprintf(f,
+			"nvmxd: LOST %" PRIu64 " events: the kernel skipped %" PRIu64
+			" runs of nvmx's programs and %" PRIu64
+			" counts were not made; every count above may be short by that much\n",
+			nvmx_counters_lost(c), c->skipped, nvmx_counters_update_failures(c));
 	if (final)
 		print_prog_stats(d, f);
 	fflush(f);

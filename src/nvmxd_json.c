@@ -220,12 +220,15 @@ static struct json_object *self_object(struct nvmxd *d, const struct nvmx_counte
 	json_object_object_add(o, "bpf_stats_enabled", json_object_new_boolean(stats));
 	json_object_object_add(o, "events",
 			       json_object_new_int64((int64_t)c->self[NVMX_SELF_EVENTS]));
+	json_object_object_add(o, "lost_events",
+			       json_object_new_int64((int64_t)nvmx_counters_lost(c)));
+	json_object_object_add(o, "skipped_events", json_object_new_int64((int64_t)c->skipped));
 	json_object_object_add(o, "map_update_failures",
 			       json_object_new_int64((int64_t)nvmx_counters_update_failures(c)));
 	json_object_object_add(o, "cycles",
 			       json_tokener_parse(nvmxd_turtles_cycles_json(d->turtles)));
 	json_object_object_add(
-		o, "lost_events",
+		o, "lost_deliveries",
 		json_object_new_int64((int64_t)nvmxd_turtles_lost_events(d->turtles)));
 	json_object_object_add(o, "ringbuf_drops",
 			       json_object_new_int64((int64_t)c->self[NVMX_SELF_RINGBUF_DROPPED]));
@@ -240,6 +243,8 @@ static struct json_object *self_object(struct nvmxd *d, const struct nvmx_counte
 				       json_object_new_string(d->ns_missing));
 	json_object_object_add(o, "nested_state_update_failures",
 			       json_object_new_int64((int64_t)nvmxd_ns_failures(d->ns)));
+	json_object_object_add(o, "nested_state_skipped",
+			       json_object_new_int64((int64_t)nvmxd_ns_skipped(d->ns)));
 	json_object_object_add(o, "tracefs", json_object_new_string(tracefs));
 	json_object_object_add(o, "tracefs_mounted_by_nvmxd", json_object_new_boolean(mounted));
 	json_object_object_add(o, "btf", json_object_new_string(nvmx_loader__btf(d->loader)));

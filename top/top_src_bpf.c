@@ -58,7 +58,7 @@ static int fill(struct bpf_source *bs, struct top_sample *out)
 			return err;
 	}
 	out->time_ns = nvmx_mono_ns();
-	out->lost_events = nvmx_counters_update_failures(c);
+	out->lost_events = nvmx_counters_lost(c);
 	out->overhead_known = bs->stats_fd >= 0;
 	out->bpf_run_ns = 0;
 	for (size_t i = 0; i < nvmx_loader__prog_count(bs->loader) && out->overhead_known; i++) {

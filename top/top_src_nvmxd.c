@@ -279,12 +279,12 @@ static int parse_summary(struct nvmxd_source *ns, struct json_object *doc, struc
 	if (json_object_object_get_ex(doc, "nvmxd", &self) &&
 	    json_object_is_type(self, json_type_object)) {
 		struct json_object *st;
-		__u64 failures, drops, ns_run;
+		__u64 lost, ns_run;
 
-		if (count_of(self, "map_update_failures", &failures) ||
-		    count_of(self, "ringbuf_drops", &drops))
-			return bad_doc(ns, "nvmxd: a lost count is not a count");
-		out->lost_events = failures + drops;
+		/* nvmxd's lost events (docs/model.md): ring-buffer drops affect only --record */
+		if (count_of(self, "lost_events", &lost))
+			return bad_doc(ns, "nvmxd: \"lost_events\" is not a count");
+		out->lost_events = lost;
 		out->overhead_known = json_object_object_get_ex(self, "bpf_stats_enabled", &st) &&
 				      json_object_get_boolean(st);
 		if (out->overhead_known && array_of(self, "programs", &progs))

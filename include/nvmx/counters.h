@@ -67,6 +67,12 @@ struct nvmx_counters {
 	size_t n_vecs, cap_vecs;
 	struct nvmx_counters_ns *ns; /* nested-state ioctls per process, by tgid */
 	size_t n_ns, cap_ns;
+	/*
+	 * Events that never reached the model: runs of nvmx's programs the kernel skipped
+	 * (recursion misses, nvmxd and nvmxtop --standalone), or events a capture says it lost
+	 * ([LOST n EVENTS], replay). Set by the reader; see nvmx_counters_lost().
+	 */
+	uint64_t skipped;
 };
 
 void nvmx_counters_free(struct nvmx_counters *c);
@@ -112,6 +118,12 @@ int nvmx_counters_to_summary(const struct nvmx_counters *c, uint32_t tgid, uint3
 
 /* Sum of the self-metric slots that mean "a count was lost". */
 uint64_t nvmx_counters_update_failures(const struct nvmx_counters *c);
+
+/*
+ * Lost events (docs/model.md's glossary): events the counts miss, skipped (c->skipped) or seen
+ * but not counted (nvmx_counters_update_failures()). The one place this sum is made.
+ */
+uint64_t nvmx_counters_lost(const struct nvmx_counters *c);
 
 /* "l2_by_l0", "l2_by_l1", "synthesized_to_l1", "l1_exit", ... */
 const char *nvmx_outcome_name(uint32_t outcome);

@@ -58,6 +58,12 @@ int nvmx_summary_add_exit(struct nvmx_summary *s, enum nvmx_kind kind, uint32_t 
 void nvmx_summary_add_nested_entries(struct nvmx_summary *s, uint64_t count);
 void nvmx_summary_add_unattributed(struct nvmx_summary *s, uint64_t count);
 /*
+ * Lost events (docs/model.md's glossary): events the counts miss because the kernel skipped a
+ * program, a capture lost them or a count could not be made. JSON "lost_events"; two files
+ * compare only when neither lost any (nvmx_summary_compare_lost()).
+ */
+void nvmx_summary_add_lost(struct nvmx_summary *s, uint64_t count);
+/*
  * MSR and port exits. handled_by NVMX_HANDLED_BY_L0/L1: L2 exits by who handled them;
  * NVMX_HANDLED_BY_NONE: exits of L1 itself (JSON "exit": "L1").
  */
@@ -120,6 +126,13 @@ int nvmx_summary_compare_certain(const struct nvmx_summary *truth,
  */
 int nvmx_summary_compare_all(const struct nvmx_summary *a, const struct nvmx_summary *b,
 			     const char *a_name, const char *b_name, FILE *diffs);
+
+/*
+ * Counts of a side that lost events are short by an unknown amount: one line per such side
+ * ("NAME: N events lost: its counts are short"), and how many sides lost events.
+ */
+int nvmx_summary_compare_lost(const struct nvmx_summary *a, const struct nvmx_summary *b,
+			      const char *a_name, const char *b_name, FILE *diffs);
 
 /*
  * Added for readers of a summary (the CLI table, tests) and for what schema 1 carries beyond the
@@ -189,5 +202,6 @@ uint64_t nvmx_summary_port_count(const struct nvmx_summary *s, uint32_t isa, uin
 uint64_t nvmx_summary_nested_entries(const struct nvmx_summary *s);
 uint64_t nvmx_summary_failed_entries(const struct nvmx_summary *s);
 uint64_t nvmx_summary_unattributed(const struct nvmx_summary *s);
+uint64_t nvmx_summary_lost(const struct nvmx_summary *s);
 
 #endif /* NVMX_SUMMARY_H */

@@ -14,29 +14,48 @@
 
 /*
  * Package names of each series. Debian renames the 6.1 package at every ABI bump and the 6.12
- * package at every point release, so the newest one apt knows is picked at run time.
+ * package at every point release, so the newest one apt knows is picked at run time. 6.1 and
+ * 6.12 come from the host's Debian 12 sources; the newer ones from the lab's own apt
+ * configuration (lab_apt_config: trixie-backports and sid), where the kernel is split in three
+ * packages: linux-binary-unsigned-REL (usr/lib/modules/REL/vmlinuz), linux-modules-REL and
+ * linux-base-REL (modules.builtin, modules.order), the linux-image-REL of 7.x being an empty
+ * metapackage.
  */
-static const struct {
+static const struct kernel_series {
 	const char *series;
 	const char *pattern; /* for apt-cache search --names-only and regcomp */
+	bool own_apt;	     /* from lab_apt_config's sources, not the host's */
+	bool split;	     /* binary, modules and base packages of the same release */
 } kernel_series[] = {
-	{ "6.1", "^linux-image-6\\.1\\.0-[0-9]+-amd64$" },
-	{ "6.12", "^linux-image-6\\.12\\.[0-9]+\\+deb12-amd64$" },
+	{ "6.1", "^linux-image-6\\.1\\.0-[0-9]+-amd64$", false, false },
+	{ "6.12", "^linux-image-6\\.12\\.[0-9]+\\+deb12-amd64$", false, false },
+	{ "7.3", "^linux-binary-unsigned-7\\.3\\.[0-9]+\\+deb[0-9]+-amd64$", true, true },
+	{ "newest", "^linux-binary-unsigned-[0-9]+\\.[0-9]+\\.[0-9]+\\+deb[0-9]+-amd64$", true,
+	  true },
 };
+
+/* The companions of a split kernel: "linux-binary-unsigned-" + REL -> PREFIX + REL. */
+#define SPLIT_BINARY "linux-binary-unsigned-"
+static const char *const split_companions[] = { "linux-modules-", "linux-base-" };
 
 #define N_SERIES (sizeof(kernel_series) / sizeof(kernel_series[0]))
 
+static const struct kernel_series *series_of(const char *series)
+{
+	for (size_t i = 0; i < N_SERIES; i++)
+		if (!strcmp(series, kernel_series[i].series))
+			return &kernel_series[i];
+	return NULL;
+}
+
 const char *lab_kernel_series_list(void)
 {
-	return "6.1, 6.12";
+	return "6.1, 6.12, 7.3 (trixie-backports), newest (the newest of trixie-backports and sid)";
 }
 
 bool lab_kernel_series_known(const char *series)
 {
-	for (size_t i = 0; i < N_SERIES; i++)
-		if (!strcmp(series, kernel_series[i].series))
-			return true;
-	return false;
+	return series_of(series) != NULL;
 }
 
 int lab_cache_dir(char **out)
@@ -71,10 +90,21 @@ void lab_kernel_free(struct lab_kernel *k)
 	free(k);
 }
 
-static int newest_package(const char *series, char **package)
+/* apt-cache or apt-get with the lab's configuration when conf is set: argv[1..2] "-c" conf. */
+static void with_conf(const char **argv, size_t n, const char *conf)
+{
+	if (!conf) {
+		memmove(argv + 1, argv + 3, (n - 3) * sizeof(*argv));
+		return;
+	}
+	argv[1] = "-c";
+	argv[2] = conf;
+}
+
+static int newest_package(const char *series, const char *conf, char **package)
 {
 	const char *pattern = NULL;
-	const char *argv[] = { "apt-cache", "search", "--names-only", NULL, NULL };
+	const char *argv[] = { "apt-cache", NULL, NULL, "search", "--names-only", NULL, NULL };
 	struct lab_buf out = { 0 };
 	char *best = NULL, *line, *save = NULL;
 	regex_t re;
@@ -86,7 +116,8 @@ static int newest_package(const char *series, char **package)
 	if (!pattern)
 		return lab_fail(-EINVAL, "unknown kernel series '%s' (known: %s)", series,
 				lab_kernel_series_list());
-	argv[3] = pattern;
+	argv[5] = pattern;
+	with_conf(argv, sizeof(argv) / sizeof(argv[0]), conf);
 	r = lab_run_tool(argv, NULL, &out, false, NULL);
 	if (r < 0)
 		return r;
@@ -110,23 +141,30 @@ static int newest_package(const char *series, char **package)
 	regfree(&re);
 	if (!best) {
 		lab_buf_free(&out);
-		return lab_fail(
-			-ENOENT,
-			"apt knows no package matching %s (kernel %s): run 'apt-get update'",
-			pattern, series);
+		return conf ? lab_fail(-ENOENT,
+				       "the lab's apt sources (%s) have no package matching %s "
+				       "(kernel %s)",
+				       conf, pattern, series)
+			    : lab_fail(-ENOENT,
+				       "apt knows no package matching %s (kernel %s): run "
+				       "'apt-get update'",
+				       pattern, series);
 	}
 	*package = strdup(best);
 	lab_buf_free(&out);
 	return *package ? 0 : lab_fail(-ENOMEM, "out of memory");
 }
 
-static int package_version(const char *package, char **version)
+static int package_version(const char *package, const char *conf, char **version)
 {
-	const char *argv[] = { "apt-cache", "show", "--no-all-versions", package, NULL };
+	const char *argv[] = {
+		"apt-cache", NULL, NULL, "show", "--no-all-versions", package, NULL
+	};
 	struct lab_buf out = { 0 };
 	char *v;
 	int r;
 
+	with_conf(argv, sizeof(argv) / sizeof(argv[0]), conf);
 	r = lab_run_tool(argv, NULL, &out, false, NULL);
 	if (r < 0)
 		return r;
@@ -174,10 +212,11 @@ static int take_downloaded_deb(const char *tmpdir, const char *package, const ch
 	return 0;
 }
 
-static int download_deb(const char *cache, const char *package, const char *version, char **deb)
+static int download_deb(const char *cache, const char *conf, const char *package,
+			const char *version, char **deb)
 {
 	char tmpdir[PATH_MAX];
-	const char *argv[] = { "apt-get", "download", "-q", NULL, NULL };
+	const char *argv[] = { "apt-get", NULL, NULL, "download", "-q", NULL, NULL };
 	char *pkgver = NULL;
 	int r;
 
@@ -203,7 +242,8 @@ static int download_deb(const char *cache, const char *package, const char *vers
 		return lab_fail(-errno, "chmod %s: %s", tmpdir, strerror(errno));
 	if (asprintf(&pkgver, "%s=%s", package, version) < 0)
 		return lab_fail(-ENOMEM, "out of memory");
-	argv[3] = pkgver;
+	argv[5] = pkgver;
+	with_conf(argv, sizeof(argv) / sizeof(argv[0]), conf);
 	lab_progress("fetch: apt-get download %s (into %s/debs)", pkgver, cache);
 	r = lab_run_tool(argv, tmpdir, NULL, false, NULL);
 	free(pkgver);
@@ -240,10 +280,15 @@ static int only_subdir(const char *dir, char **name)
 	return *name ? 0 : lab_fail(-ENOMEM, "out of memory");
 }
 
-static int unpack_deb(const char *deb, const char *root)
+/*
+ * Unpacks the n packages debs into root (through a temporary directory renamed at the end). A
+ * merged-/usr package (Debian 13 on) has usr/lib/modules only: root/lib then points to usr/lib,
+ * as on an installed system, for depmod -b and every reader of root/lib/modules.
+ */
+static int unpack_debs(char *const *debs, size_t n, const char *root)
 {
-	char tmp[PATH_MAX], moddir[PATH_MAX];
-	const char *unpack[] = { "dpkg-deb", "-x", deb, tmp, NULL };
+	char tmp[PATH_MAX], moddir[PATH_MAX], lib[PATH_MAX];
+	const char *unpack[] = { "dpkg-deb", "-x", NULL, tmp, NULL };
 	const char *depmod[] = { "depmod", "-b", tmp, NULL, NULL };
 	char *release = NULL;
 	int r;
@@ -255,10 +300,21 @@ static int unpack_deb(const char *deb, const char *root)
 		r = lab_mkdir_p(tmp, 0755);
 	if (r)
 		return r;
-	lab_progress("unpack: dpkg-deb -x %s", deb);
-	r = lab_run_tool(unpack, NULL, NULL, false, NULL);
+	for (size_t i = 0; i < n && !r; i++) {
+		unpack[2] = debs[i];
+		lab_progress("unpack: dpkg-deb -x %s", debs[i]);
+		r = lab_run_tool(unpack, NULL, NULL, false, NULL);
+	}
 	if (r)
 		goto out;
+	if (lab_path_join(lib, tmp, "lib")) {
+		r = lab_fail(-ENAMETOOLONG, "%s: path too long", tmp);
+		goto out;
+	}
+	if (!lab_path_exists(lib) && symlink("usr/lib", lib)) {
+		r = lab_fail(-errno, "symlink %s -> usr/lib: %s", lib, strerror(errno));
+		goto out;
+	}
 	if (snprintf(moddir, sizeof(moddir), "%s/lib/modules", tmp) >= (int)sizeof(moddir)) {
 		r = lab_fail(-ENAMETOOLONG, "%s: path too long", tmp);
 		goto out;
@@ -284,11 +340,46 @@ out:
 	return r;
 }
 
+/*
+ * The .debs of k into cache/debs (downloaded unless there): its package, and for a split kernel
+ * the companions of the same release and version.
+ */
+static int download_kernel(const char *cache, const char *conf, const struct kernel_series *ks,
+			   const struct lab_kernel *k, char **debs, size_t *n)
+{
+	const char *rel = k->package + strlen(SPLIT_BINARY);
+	int r;
+
+	*n = 0;
+	r = download_deb(cache, conf, k->package, k->version, &debs[0]);
+	if (r)
+		return r;
+	*n = 1;
+	if (!ks->split)
+		return 0;
+	if (strncmp(k->package, SPLIT_BINARY, strlen(SPLIT_BINARY)))
+		return lab_fail(-EINVAL, "%s: not a %sREL package", k->package, SPLIT_BINARY);
+	for (size_t i = 0; i < sizeof(split_companions) / sizeof(split_companions[0]); i++) {
+		char *name = NULL;
+
+		if (asprintf(&name, "%s%s", split_companions[i], rel) < 0)
+			return lab_fail(-ENOMEM, "out of memory");
+		r = download_deb(cache, conf, name, k->version, &debs[*n]);
+		free(name);
+		if (r)
+			return r;
+		(*n)++;
+	}
+	return 0;
+}
+
 int lab_kernel_fetch(const char *series, const char *cache, struct lab_kernel **out)
 {
+	const struct kernel_series *ks = series_of(series);
 	struct lab_kernel *k = calloc(1, sizeof(*k));
-	char *deb = NULL, *path = NULL;
-	int r;
+	char *debs[3] = { NULL, NULL, NULL }, *path = NULL, *conf = NULL;
+	size_t n_debs = 0;
+	int r = 0;
 
 	*out = NULL;
 	if (!k)
@@ -298,9 +389,17 @@ int lab_kernel_fetch(const char *series, const char *cache, struct lab_kernel **
 		r = lab_fail(-ENOMEM, "out of memory");
 		goto err;
 	}
-	r = newest_package(series, &k->package);
+	if (!ks) {
+		r = lab_fail(-EINVAL, "unknown kernel series '%s' (known: %s)", series,
+			     lab_kernel_series_list());
+		goto err;
+	}
+	if (ks->own_apt)
+		r = lab_apt_config(cache, &conf);
 	if (!r)
-		r = package_version(k->package, &k->version);
+		r = newest_package(series, conf, &k->package);
+	if (!r)
+		r = package_version(k->package, conf, &k->version);
 	if (r)
 		goto err;
 	if (asprintf(&path, "%s/debs", cache) < 0 ||
@@ -322,9 +421,9 @@ int lab_kernel_fetch(const char *series, const char *cache, struct lab_kernel **
 	if (lab_path_exists(k->root)) {
 		lab_progress("fetch: %s %s (cached in %s)", k->package, k->version, k->root);
 	} else {
-		r = download_deb(cache, k->package, k->version, &deb);
+		r = download_kernel(cache, conf, ks, k, debs, &n_debs);
 		if (!r)
-			r = unpack_deb(deb, k->root);
+			r = unpack_debs(debs, n_debs, k->root);
 		if (r)
 			goto err;
 	}
@@ -337,10 +436,25 @@ int lab_kernel_fetch(const char *series, const char *cache, struct lab_kernel **
 	r = only_subdir(path, &k->release);
 	if (r)
 		goto err;
-	if (asprintf(&k->vmlinuz, "%s/boot/vmlinuz-%s", k->root, k->release) < 0 ||
+	/* Debian 12's kernel is in boot/, Debian 13's in the module directory */
+	if (asprintf(&k->vmlinuz, "%s/%s%s", k->root, ks->split ? "lib/modules/" : "boot/vmlinuz-",
+		     k->release) < 0 ||
 	    asprintf(&k->moddir, "%s/lib/modules/%s", k->root, k->release) < 0) {
 		r = lab_fail(-ENOMEM, "out of memory");
 		goto err;
+	}
+	if (ks->split) {
+		/* the unsigned package's is vmlinuz.unsigned (the signed one's vmlinuz) */
+		char *v = NULL;
+
+		if (asprintf(&v, "%s/vmlinuz.unsigned", k->vmlinuz) < 0) {
+			r = lab_fail(-ENOMEM, "out of memory");
+			goto err;
+		}
+		if (!lab_path_exists(v))
+			v[strlen(v) - strlen(".unsigned")] = '\0';
+		free(k->vmlinuz);
+		k->vmlinuz = v;
 	}
 	if (!lab_path_exists(k->vmlinuz)) {
 		r = lab_fail(-ENOENT,
@@ -348,13 +462,17 @@ int lab_kernel_fetch(const char *series, const char *cache, struct lab_kernel **
 			     k->vmlinuz, k->root);
 		goto err;
 	}
-	free(deb);
+	for (size_t i = 0; i < 3; i++)
+		free(debs[i]);
 	free(path);
+	free(conf);
 	*out = k;
 	return 0;
 err:
-	free(deb);
+	for (size_t i = 0; i < 3; i++)
+		free(debs[i]);
 	free(path);
+	free(conf);
 	lab_kernel_free(k);
 	return r;
 }

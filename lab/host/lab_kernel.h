@@ -12,12 +12,12 @@
 #include "lab_util.h"
 
 struct lab_kernel {
-	char *series;  /* what the user asked for: "6.1", "6.12" */
+	char *series;  /* what the user asked for: "6.1", "6.12", "7.3", "newest" */
 	char *package; /* linux-image-6.1.0-56-amd64 */
 	char *version; /* the package version, 6.1.192-2 */
 	char *release; /* uname -r of the kernel, 6.1.0-56-amd64 */
 	char *root;    /* the unpacked package */
-	char *vmlinuz; /* root/boot/vmlinuz-RELEASE */
+	char *vmlinuz; /* root/boot/vmlinuz-RELEASE, or root/lib/modules/RELEASE/vmlinuz (7.x) */
 	char *moddir;  /* root/lib/modules/RELEASE, with modules.dep */
 };
 
@@ -32,6 +32,13 @@ bool lab_kernel_series_known(const char *series);
  */
 int lab_kernel_fetch(const char *series, const char *cache, struct lab_kernel **out);
 void lab_kernel_free(struct lab_kernel *k);
+
+/*
+ * The lab's own apt configuration for kernels newer than the host's Debian (lab_apt.c), under
+ * cache/apt, its lists refreshed with apt-get update when older than a day. *conf (malloc'd):
+ * the file to pass to apt-cache/apt-get with -c.
+ */
+int lab_apt_config(const char *cache, char **conf);
 
 /* Whether module name (dashes and underscores are the same) is built into the kernel. */
 bool lab_kernel_module_builtin(const struct lab_kernel *k, const char *name);

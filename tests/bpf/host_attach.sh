@@ -114,6 +114,8 @@ assert cyc["unit"] == ("ns and cycles" if cyc["available"] else "ns"), cyc
 assert cyc["available"] or cyc["reason"], cyc
 assert "breakdown" in j and "vectoring" in j and "l0_handled" in j, "breakdown keys"
 assert j["nvmxd"]["map_update_failures"] == 0, "map_update_failures"
+assert j["nvmxd"]["lost_events"] == 0, "lost_events"
+assert j["lost_events"] == 0, "lost_events of the summary"
 ' "$dir/final.json"; then
 	ok "final JSON written: schema 1, vms, nvmxd, 12 programs attached, breakdown keys, cycles"
 else

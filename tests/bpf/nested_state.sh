@@ -38,6 +38,7 @@ doc = json.load(open(sys.argv[1]))
 pid = int(sys.argv[2])
 assert doc["nvmxd"]["nested_state_attached"] is True, doc["nvmxd"]
 assert doc["nvmxd"]["nested_state_update_failures"] == 0, doc["nvmxd"]
+assert doc["nvmxd"]["nested_state_skipped"] == 0, doc["nvmxd"]
 mine = [e for e in doc["nested_state"] if e["pid"] == pid]
 assert len(mine) == 1, doc["nested_state"]
 want = {"get": 7, "get_failed": 7, "get_guest_mode": 0,

@@ -77,6 +77,11 @@ def main():
 
     checks = [
         (f"the hist trigger dropped no entry ({dropped})", dropped == 0),
+        ("nvmxd's nested-state programs lost nothing (update failures "
+         f"{doc['nvmxd'].get('nested_state_update_failures')}, skipped runs "
+         f"{doc['nvmxd'].get('nested_state_skipped')})",
+         doc["nvmxd"].get("nested_state_update_failures") == 0 and
+         doc["nvmxd"].get("nested_state_skipped") == 0),
         (f"nvmxd's KVM_GET_NESTED_STATE calls ({total['get']}) equal the hist trigger's "
          f"({hist[GET]})", total["get"] == hist[GET] and hist[GET] > 0),
         (f"nvmxd's KVM_SET_NESTED_STATE calls ({total['set']}) equal the hist trigger's "

@@ -151,3 +151,25 @@ Test(captures, json_of_a_capture_reads_back_with_no_certain_difference)
 	nvmx_summary_free(r);
 	nvmx_summary_free(s);
 }
+
+/*
+ * Debian's newest kernel (7.3.4, trixie-backports) as the lab's L0: kvm_exit and
+ * kvm_nested_vmexit with `requests`, kvm_entry with `intr_info` and `error_code`. The lab wrote
+ * the workload's truth beside the capture (nvmx lab run --kernel 7.3, tests/data/README.md).
+ */
+Test(captures, svm_7_3_lab_capture_equals_its_truth)
+{
+	struct nvmx_replay_stats st;
+	struct nvmx_summary *s = replay("svm-7.3-lab-n100", &st), *truth;
+	char path[512], err[256];
+
+	snprintf(path, sizeof(path), "%s/svm-7.3-lab-n100/truth.json", NVMX_TEST_DATA);
+	truth = nvmx_summary_read_json(path, err, sizeof(err));
+	cr_assert_not_null(truth, "%s", err);
+	cr_assert_eq(nvmx_summary_compare_certain(truth, s, stderr), 0);
+	/* the L2 CPUID of every iteration reflected to L1, the wrmsr L0's own */
+	cr_assert_eq(nvmx_summary_exit_count(s, L2, SVM, 0x72, BY_L1), 100);
+	cr_assert_eq(nvmx_summary_unattributed(s), 0);
+	nvmx_summary_free(truth);
+	nvmx_summary_free(s);
+}

@@ -509,3 +509,34 @@ Test(summary, a_truth_with_l1_uncertain_compares_only_l2_and_round_trips_in_json
 	nvmx_summary_free(t);
 	nvmx_summary_free(o);
 }
+
+Test(summary, lost_events_read_back_and_make_two_files_disagree)
+{
+	struct nvmx_summary *a = nvmx_summary_new(), *b = nvmx_summary_new(), *back;
+	char err[256], *lines = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	nvmx_summary_add_exit(a, NVMX_KIND_L2_EXIT, SVM, 0x72, L1, 999);
+	nvmx_summary_add_exit(b, NVMX_KIND_L2_EXIT, SVM, 0x72, L1, 999);
+	cr_assert_eq(nvmx_summary_compare_lost(a, b, "nvmxd", "replay", NULL), 0);
+	nvmx_summary_add_lost(a, 11);
+	back = nvmx_summary_read_json(write_to_file(a), err, sizeof(err));
+	cr_assert_not_null(back, "%s", err);
+	cr_assert_eq(nvmx_summary_lost(back), 11);
+	/* equal counts, but one side is short by an unknown amount */
+	cr_assert_eq(nvmx_summary_compare_all(back, b, "nvmxd", "replay", NULL), 0);
+	f = open_memstream(&lines, &len);
+	cr_assert_eq(nvmx_summary_compare_lost(back, b, "nvmxd", "replay", f), 1);
+	fclose(f);
+	cr_assert_str_eq(lines, "nvmxd: 11 events lost: its counts are short\n");
+	free(lines);
+	/* a file written before the key existed says nothing was lost */
+	nvmx_summary_free(back);
+	back = nvmx_summary_read_json(file_with("{\"schema\": 1}"), err, sizeof(err));
+	cr_assert_not_null(back, "%s", err);
+	cr_assert_eq(nvmx_summary_lost(back), 0);
+	nvmx_summary_free(back);
+	nvmx_summary_free(a);
+	nvmx_summary_free(b);
+}
