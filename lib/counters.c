@@ -443,8 +443,19 @@ void nvmx_counters_reset(struct nvmx_counters *c)
 	c->skipped = 0;
 }
 
+static int cmp_ns(const void *a, const void *b)
+{
+	__u32 x = ((const struct nvmx_counters_ns *)a)->tgid;
+	__u32 y = ((const struct nvmx_counters_ns *)b)->tgid;
+
+	return x < y ? -1 : x > y;
+}
+
 void nvmx_counters_sort(struct nvmx_counters *c)
 {
 	if (c->n_exits)
 		qsort(c->exits, c->n_exits, sizeof(*c->exits), cmp_exit);
+	/* nested-state counts by process, as the exits are: the same order in every document */
+	if (c->n_ns)
+		qsort(c->ns, c->n_ns, sizeof(*c->ns), cmp_ns);
 }

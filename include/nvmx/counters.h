@@ -98,7 +98,8 @@ int nvmx_counters_add_ns(struct nvmx_counters *c, const void *key, const __u64 *
 /* The slot's name in JSON and /metrics: "get", "get_failed", "get_guest_mode", "set", ... */
 const char *nvmx_ns_slot_name(uint32_t slot);
 
-/* Exits sorted by key (tgid, tid, isa, reason, outcome), as readers expect them. */
+/* Exits sorted by key (tgid, tid, isa, reason, outcome), as readers expect them; the
+ * nested-state counts by tgid. */
 void nvmx_counters_sort(struct nvmx_counters *c);
 
 /*

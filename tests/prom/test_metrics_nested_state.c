@@ -50,6 +50,11 @@ Test(nested_state, counters_sum_per_process)
 	cr_expect_eq(c.ns[1].n[NVMX_NS_SET_GUEST_MODE], 1);
 	cr_expect_str_eq(nvmx_ns_slot_name(NVMX_NS_SET_GUEST_MODE), "set_guest_mode");
 	cr_expect_str_eq(nvmx_ns_slot_name(NVMX_NS_GET_FAILED), "get_failed");
+	add(&c, 5, 1, 0, 0, 0, 0, 0);
+	nvmx_counters_sort(&c);
+	cr_expect_eq(c.ns[0].tgid, 5);
+	cr_expect_eq(c.ns[1].tgid, 10);
+	cr_expect_eq(c.ns[3].tgid, 30);
 	nvmx_counters_reset(&c);
 	cr_expect_eq(c.n_ns, 0);
 	nvmx_counters_free(&c);
