@@ -301,6 +301,76 @@ static int add_l1_exits_json(struct json_object *o, const struct row *x)
 	return 0;
 }
 
+/*
+ * nvmxd's "nested_state" (KVM_GET/SET_NESTED_STATE per VMM process, docs/model.md), when the
+ * input has it: a replay's document and a capture never do. NULL: absent; a malformed one makes
+ * the input unusable (exit 2, one line).
+ */
+static const char *const ns_keys[] = { "get", "get_failed", "get_guest_mode",
+				       "set", "set_failed", "set_guest_mode" };
+
+static int nested_state_of(const char *path, struct json_object *root, struct json_object **out)
+{
+	struct json_object *a, *v;
+
+	*out = NULL;
+	if (!root || !json_object_object_get_ex(root, "nested_state", &a))
+		return 0;
+	if (!json_object_is_type(a, json_type_array))
+		goto bad;
+	for (size_t i = 0; i < json_object_array_length(a); i++) {
+		struct json_object *e = json_object_array_get_idx(a, i);
+
+		if (!json_object_is_type(e, json_type_object) ||
+		    !json_object_object_get_ex(e, "pid", &v) ||
+		    !json_object_is_type(v, json_type_int))
+			goto bad;
+		for (size_t k = 0; k < sizeof(ns_keys) / sizeof(ns_keys[0]); k++)
+			if (!json_object_object_get_ex(e, ns_keys[k], &v) ||
+			    !json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 0)
+				goto bad;
+	}
+	*out = json_object_get(a);
+	return 0;
+bad:
+	fprintf(stderr,
+		"nvmx report: %s: \"nested_state\" is not an array of objects with pid and the "
+		"counts %s, %s, %s, %s, %s, %s\n",
+		path, ns_keys[0], ns_keys[1], ns_keys[2], ns_keys[3], ns_keys[4], ns_keys[5]);
+	return -EINVAL;
+}
+
+static void print_nested_state(FILE *f, struct json_object *a)
+{
+	struct json_object *v;
+
+	if (!a)
+		return;
+	fprintf(f,
+		"\nKVM nested state ioctls, per VMM process (nvmxd):\n%8s %-20s %9s %7s %10s %9s "
+		"%7s %10s\n",
+		"pid", "name", "GET calls", "failed", "guest mode", "SET calls", "failed",
+		"guest mode");
+	for (size_t i = 0; i < json_object_array_length(a); i++) {
+		struct json_object *e = json_object_array_get_idx(a, i);
+		int64_t n[6];
+		const char *name = "?";
+
+		if (json_object_object_get_ex(e, "name", &v) &&
+		    json_object_is_type(v, json_type_string))
+			name = json_object_get_string(v);
+		for (size_t k = 0; k < 6; k++)
+			n[k] = json_object_object_get_ex(e, ns_keys[k], &v)
+				       ? json_object_get_int64(v)
+				       : 0;
+		json_object_object_get_ex(e, "pid", &v);
+		fprintf(f,
+			"%8" PRId64 " %-20.20s %9" PRId64 " %7" PRId64 " %10" PRId64 " %9" PRId64
+			" %7" PRId64 " %10" PRId64 "\n",
+			json_object_get_int64(v), name, n[0], n[1], n[2], n[3], n[4], n[5]);
+	}
+}
+
 static struct json_object *row_json(const struct row *x, uint64_t all)
 {
 	struct json_object *o = json_object_new_object();
@@ -351,10 +421,11 @@ static struct json_object *row_json(const struct row *x, uint64_t all)
 	return o;
 }
 
-static int write_json(const struct nvmx_summary *s, const struct row *r, size_t n, FILE *f)
+static int write_json(const struct nvmx_summary *s, const struct row *r, size_t n,
+		      struct json_object *ns, FILE *f)
 {
 	struct json_object *rep = json_object_new_object(), *rows = json_object_new_array();
-	const char *keys[1] = { "report" }, *values[1];
+	const char *keys[2] = { "report", "nested_state" }, *values[2];
 	uint64_t all = total_ns(r, n);
 	int err;
 
@@ -372,20 +443,29 @@ static int write_json(const struct nvmx_summary *s, const struct row *r, size_t 
 	json_object_object_add(rep, "rows", rows);
 	json_object_object_add(rep, "unit", json_object_new_string("ns"));
 	values[0] = json_object_to_json_string_ext(rep, JSON_C_TO_STRING_PLAIN);
-	err = values[0] ? nvmx_summary_write_json_extra(s, keys, values, 1, f) : -ENOMEM;
+	values[1] = ns ? json_object_to_json_string_ext(ns, JSON_C_TO_STRING_PLAIN) : NULL;
+	err = values[0] && (!ns || values[1])
+		      ? nvmx_summary_write_json_extra(s, keys, values, ns ? 2 : 1, f)
+		      : -ENOMEM;
 	json_object_put(rep);
 	return err;
 }
 
-static struct nvmx_summary *load(const char *path)
+/* The summary of path, and its "nested_state" (*ns, NULL when absent). */
+static struct nvmx_summary *load(const char *path, struct json_object **ns)
 {
 	struct nvmx_summary *s;
 	struct nvmx_loaded in;
 
-	if (nvmx_load("nvmx report", path, false, &in))
+	*ns = NULL;
+	if (nvmx_load("nvmx report", path, true, &in))
 		return NULL;
 	s = in.sum;
 	in.sum = NULL;
+	if (nested_state_of(path, in.root, ns)) {
+		nvmx_summary_free(s);
+		s = NULL;
+	}
 	nvmx_loaded_free(&in);
 	return s;
 }
@@ -489,6 +569,7 @@ int nvmx_cmd_report(int argc, char **argv)
 {
 	const char *paths[2] = { NULL, NULL };
 	struct nvmx_summary *s[2] = { NULL, NULL };
+	struct json_object *ns[2] = { NULL, NULL };
 	struct row *rows[2] = { NULL, NULL };
 	size_t n[2] = { 0, 0 };
 	bool json = false, diff = false;
@@ -518,7 +599,7 @@ int nvmx_cmd_report(int argc, char **argv)
 		return 2;
 	}
 	for (int i = 0; i < n_paths; i++) {
-		s[i] = load(paths[i]);
+		s[i] = load(paths[i], &ns[i]);
 		if (!s[i])
 			goto out;
 		n[i] = rows_of(s[i], &rows[i]);
@@ -532,11 +613,12 @@ int nvmx_cmd_report(int argc, char **argv)
 	else if (diff)
 		print_diff(stdout, paths[0], rows[0], n[0], paths[1], rows[1], n[1]);
 	else if (json)
-		err = write_json(s[0], rows[0], n[0], stdout);
+		err = write_json(s[0], rows[0], n[0], ns[0], stdout);
 	else {
 		print_rows(stdout, rows[0], n[0]);
 		err = print_l1_exits(stdout, rows[0], n[0]);
 		print_vectoring(stdout, s[0]);
+		print_nested_state(stdout, ns[0]);
 	}
 	if (err) {
 		fprintf(stderr, "nvmx report: writing the report failed: %s\n", strerror(-err));
@@ -547,6 +629,7 @@ int nvmx_cmd_report(int argc, char **argv)
 out:
 	for (int i = 0; i < 2; i++) {
 		nvmx_summary_free(s[i]);
+		json_object_put(ns[i]);
 		free(rows[i]);
 	}
 	return ret;

@@ -29,6 +29,7 @@ void nvmx_counters_free(struct nvmx_counters *c)
 	free(c->bds);
 	free(c->bd_l1s);
 	free(c->vecs);
+	free(c->ns);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -205,6 +206,42 @@ int nvmx_counters_add_vec(struct nvmx_counters *c, const void *key, const __u64 
 {
 	return add_keyed(&c->vecs, &c->n_vecs, &c->cap_vecs, key, sizeof(struct nvmx_vec_key),
 			 sum[0], 0);
+}
+
+int nvmx_counters_add_ns(struct nvmx_counters *c, const void *key, const __u64 *sum)
+{
+	__u32 tgid;
+	size_t i;
+	int err;
+
+	memcpy(&tgid, key, sizeof(tgid));
+	for (i = 0; i < c->n_ns && c->ns[i].tgid != tgid; i++)
+		;
+	if (i == c->n_ns) {
+		err = grow((void **)&c->ns, &c->cap_ns, c->n_ns, sizeof(*c->ns));
+		if (err)
+			return err;
+		memset(&c->ns[i], 0, sizeof(c->ns[i]));
+		c->ns[i].tgid = tgid;
+		c->n_ns++;
+	}
+	for (__u32 j = 0; j < NVMX_NS_COUNT; j++)
+		c->ns[i].n[j] += sum[j];
+	return 0;
+}
+
+const char *nvmx_ns_slot_name(uint32_t slot)
+{
+	static const char *const names[NVMX_NS_COUNT] = {
+		[NVMX_NS_GET] = "get",
+		[NVMX_NS_GET_FAILED] = "get_failed",
+		[NVMX_NS_GET_GUEST_MODE] = "get_guest_mode",
+		[NVMX_NS_SET] = "set",
+		[NVMX_NS_SET_FAILED] = "set_failed",
+		[NVMX_NS_SET_GUEST_MODE] = "set_guest_mode",
+	};
+
+	return slot < NVMX_NS_COUNT ? names[slot] : "?";
 }
 
 /* As count_breakdown of bpf/nvmx.bpf.c does in the kernel. */
@@ -405,12 +442,24 @@ void nvmx_counters_reset(struct nvmx_counters *c)
 {
 	c->n_exits = c->n_msrs = c->n_ports = 0;
 	c->n_bds = c->n_bd_l1s = c->n_vecs = 0;
+	c->n_ns = 0;
 	memset(c->self, 0, sizeof(c->self));
 	c->skipped = 0;
+}
+
+static int cmp_ns(const void *a, const void *b)
+{
+	__u32 x = ((const struct nvmx_counters_ns *)a)->tgid;
+	__u32 y = ((const struct nvmx_counters_ns *)b)->tgid;
+
+	return x < y ? -1 : x > y;
 }
 
 void nvmx_counters_sort(struct nvmx_counters *c)
 {
 	if (c->n_exits)
 		qsort(c->exits, c->n_exits, sizeof(*c->exits), cmp_exit);
+	/* nested-state counts by process, as the exits are: the same order in every document */
+	if (c->n_ns)
+		qsort(c->ns, c->n_ns, sizeof(*c->ns), cmp_ns);
 }

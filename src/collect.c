@@ -115,6 +115,9 @@ int nvmxd_counts_read(struct nvmx_counters *c, const struct nvmxd_maps *m)
 	if (!err && m->vectoring > 0)
 		err = read_percpu(m->vectoring, sizeof(struct nvmx_vec_key), sizeof(__u64),
 				  nvmx_counters_add_vec, c);
+	if (!err && m->nested_state > 0)
+		err = read_percpu(m->nested_state, sizeof(__u32), sizeof(struct nvmx_ns_value),
+				  nvmx_counters_add_ns, c);
 	if (err)
 		return err;
 	vals = calloc((size_t)ncpus, sizeof(*vals));

@@ -34,6 +34,8 @@ struct nvmxd_maps {
 	 */
 	int progs[NVMXD_MAX_PROGS];
 	size_t n_progs;
+	/* 0 (not given): bpf/nested_state.bpf.c's counts per process (src/nested_state.h) */
+	int nested_state;
 };
 
 /*

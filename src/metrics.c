@@ -650,6 +650,66 @@ static void write_process(struct prom_writer *w, const struct nvmxd_metrics_in *
 	prom_sample_u64(w, l, 1);
 }
 
+/*
+ * KVM_GET/SET_NESTED_STATE per VM (docs/model.md): processes of one name summed, as every family
+ * here is labelled by VM name; 2 requests x 2 results per VM: bounded as the VMs are.
+ */
+static int write_nested_state(struct prom_writer *w, const struct nvmxd_metrics_in *in)
+{
+	const struct nvmx_counters *c = in->counts;
+	struct ns_vm {
+		const char *vm;
+		uint64_t n[NVMX_NS_COUNT];
+	} *v = calloc(c->n_ns ? c->n_ns : 1, sizeof(*v));
+	size_t n = 0;
+	char l[1024];
+
+	if (!v)
+		return -ENOMEM;
+	for (size_t i = 0; i < c->n_ns; i++) {
+		const char *vm = in->vm_name(in->ctx, c->ns[i].tgid);
+		size_t j;
+
+		for (j = 0; j < n && strcmp(v[j].vm, vm); j++)
+			;
+		if (j == n)
+			v[n++].vm = vm;
+		for (__u32 k = 0; k < NVMX_NS_COUNT; k++)
+			v[j].n[k] += c->ns[i].n[k];
+	}
+	prom_family(w, "nvmx_nested_state_ioctls", PROM_COUNTER, NULL,
+		    "KVM_GET_NESTED_STATE (request=\"get\") and KVM_SET_NESTED_STATE "
+		    "(request=\"set\") calls of the VM's VMM, by result: how a VMM saves and "
+		    "restores nested state (migration, snapshots; QEMU also at vCPU reset and full "
+		    "register syncs).");
+	for (size_t i = 0; i < n; i++)
+		for (int set = 0; set < 2; set++)
+			for (int failed = 0; failed < 2; failed++) {
+				__u32 calls = set ? NVMX_NS_SET : NVMX_NS_GET;
+				uint64_t f = v[i].n[set ? NVMX_NS_SET_FAILED : NVMX_NS_GET_FAILED];
+
+				l[0] = '\0';
+				prom_label(l, sizeof(l), "vm", v[i].vm);
+				prom_label(l, sizeof(l), "request", set ? "set" : "get");
+				prom_label(l, sizeof(l), "result", failed ? "failed" : "ok");
+				prom_sample_u64(w, l, failed ? f : v[i].n[calls] - f);
+			}
+	prom_family(w, "nvmx_nested_state_guest_mode", PROM_COUNTER, NULL,
+		    "Successful KVM_GET_NESTED_STATE / KVM_SET_NESTED_STATE calls whose state has "
+		    "KVM_STATE_NESTED_GUEST_MODE: a vCPU saved, or restored, while running L2.");
+	for (size_t i = 0; i < n; i++)
+		for (int set = 0; set < 2; set++) {
+			l[0] = '\0';
+			prom_label(l, sizeof(l), "vm", v[i].vm);
+			prom_label(l, sizeof(l), "request", set ? "set" : "get");
+			prom_sample_u64(
+				w, l,
+				v[i].n[set ? NVMX_NS_SET_GUEST_MODE : NVMX_NS_GET_GUEST_MODE]);
+		}
+	free(v);
+	return 0;
+}
+
 int nvmxd_metrics_write(FILE *out, const struct nvmxd_metrics_in *in, enum prom_format fmt)
 {
 	struct prom_writer w = { .f = out, .fmt = fmt };
@@ -675,6 +735,8 @@ int nvmxd_metrics_write(FILE *out, const struct nvmxd_metrics_in *in, enum prom_
 	if (write_breakdown(&w, in))
 		return -ENOMEM;
 	nvmxd_metrics_write_io(&w, in);
+	if (write_nested_state(&w, in))
+		return -ENOMEM;
 	write_programs(&w, in);
 	write_bpf_self(&w, in);
 	write_http(&w, in);

@@ -122,6 +122,8 @@ static void name_vms(struct nvmxd *d)
 {
 	for (size_t i = 0; i < d->counts.n_exits; i++)
 		(void)nvmxd_vm_name(d, d->counts.exits[i].key.tgid);
+	for (size_t i = 0; i < d->counts.n_ns; i++)
+		(void)nvmxd_vm_name(d, d->counts.ns[i].tgid);
 }
 
 /*
@@ -211,7 +213,10 @@ out:
 static int read_counts(struct nvmxd *d)
 {
 	struct nvmxd_maps m = nvmx_loader__maps(d->loader).counts;
-	int err = nvmxd_counts_read(&d->counts, &m);
+	int err;
+
+	m.nested_state = nvmxd_ns_map_fd(d->ns);
+	err = nvmxd_counts_read(&d->counts, &m);
 
 	if (err)
 		return nvmxd_fail(err, "reading the BPF maps failed: %s", strerror(-err));
@@ -407,6 +412,7 @@ static int serve(struct nvmxd *d)
 		.start_time = (double)now.tv_sec + (double)now.tv_nsec / 1e9,
 		.kver = uname(&u) ? 0 : nvmx_kver_parse(u.release),
 	};
+	src->maps.nested_state = nvmxd_ns_map_fd(d->ns);
 	err = nvmxd_serve_start(d->serve, src, msg, sizeof(msg));
 	if (err)
 		return nvmxd_fail(err, "%s", msg);
@@ -480,6 +486,7 @@ static int shutdown_run(struct nvmxd *d, bool print)
 	d->serve = NULL;
 	/* no event may change the state map while the capture is ended */
 	nvmx_loader__detach(d->loader);
+	nvmxd_ns_detach(d->ns);
 	(void)nvmxd_turtles_poll(d->turtles);
 	if (d->rb) {
 		err = ring_buffer__consume(d->rb);
@@ -610,6 +617,14 @@ static int run(struct nvmxd *d)
 	err = loader_result(d, nvmx_loader__attach(d->loader));
 	if (err)
 		return err;
+	/* not fatal: only these counts are lost without the syscall tracepoints */
+	d->ns = nvmxd_ns_start(nvmx_loader__tracefs(d->loader, NULL), d->o.tgid, d->ns_missing,
+			       sizeof(d->ns_missing));
+	if (d->ns)
+		elog("counting KVM_GET/SET_NESTED_STATE: attached syscalls:sys_enter_ioctl, "
+		     "sys_exit_ioctl (tracepoint)\n");
+	else
+		elog("missing KVM_GET/SET_NESTED_STATE counts: %s\n", d->ns_missing);
 	d->start_ns = nvmx_mono_ns();
 	if (d->o.ready_path) {
 		int fd = open(d->o.ready_path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
@@ -685,6 +700,7 @@ static void nvmxd_free(struct nvmxd *d)
 		fclose(d->record);
 	/* maps, programs and links go with the loader */
 	nvmx_loader__destroy(d->loader);
+	nvmxd_ns_destroy(d->ns);
 	nvmx_counters_free(&d->counts);
 	for (size_t i = 0; i < d->n_names; i++)
 		free(d->names[i]);

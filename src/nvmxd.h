@@ -17,6 +17,7 @@
 
 #include "collect.h"
 #include "loader.h"
+#include "nested_state.h"
 #include "serve.h"
 #include "turtles.h"
 
@@ -46,6 +47,8 @@ struct vm_name {
 struct nvmxd {
 	struct nvmxd_opts o;
 	struct nvmx_loader *loader; /* the BPF object, its programs and maps */
+	struct nvmxd_ns *ns;	    /* KVM_GET/SET_NESTED_STATE counts (NULL: missing) */
+	char ns_missing[256];	    /* why ns is NULL */
 	struct nvmx_counters counts;
 	struct ring_buffer *rb;
 	FILE *record;

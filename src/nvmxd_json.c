@@ -130,6 +130,33 @@ static struct json_object *vms_object(struct nvmxd *d, const struct nvmx_counter
 	return vms;
 }
 
+/*
+ * "nested_state": KVM_GET/SET_NESTED_STATE per VMM process (docs/model.md), only when nvmxd
+ * counts them (NULL otherwise: the key is absent, as in a replay's document).
+ */
+static struct json_object *nested_state_object(struct nvmxd *d, const struct nvmx_counters *c)
+{
+	struct json_object *a;
+
+	if (!d->ns)
+		return NULL;
+	a = json_object_new_array();
+	for (size_t i = 0; a && i < c->n_ns; i++) {
+		struct json_object *vm = json_object_new_object();
+
+		if (!vm)
+			break;
+		json_object_object_add(vm, "pid", json_object_new_int64(c->ns[i].tgid));
+		json_object_object_add(vm, "name",
+				       json_object_new_string(nvmxd_vm_name(d, c->ns[i].tgid)));
+		for (__u32 k = 0; k < NVMX_NS_COUNT; k++)
+			json_object_object_add(vm, nvmx_ns_slot_name(k),
+					       json_object_new_int64((int64_t)c->ns[i].n[k]));
+		json_object_array_add(a, vm);
+	}
+	return a;
+}
+
 bool nvmxd_bpf_stats_enabled(void)
 {
 	FILE *f = fopen("/proc/sys/kernel/bpf_stats_enabled", "re");
@@ -210,6 +237,14 @@ static struct json_object *self_object(struct nvmxd *d, const struct nvmx_counte
 	json_object_object_add(o, "recorded_lines", json_object_new_int64((int64_t)d->recorded));
 	json_object_object_add(o, "threads_ended",
 			       json_object_new_int64((int64_t)d->threads_ended));
+	json_object_object_add(o, "nested_state_attached", json_object_new_boolean(d->ns != NULL));
+	if (!d->ns)
+		json_object_object_add(o, "nested_state_missing",
+				       json_object_new_string(d->ns_missing));
+	json_object_object_add(o, "nested_state_update_failures",
+			       json_object_new_int64((int64_t)nvmxd_ns_failures(d->ns)));
+	json_object_object_add(o, "nested_state_skipped",
+			       json_object_new_int64((int64_t)nvmxd_ns_skipped(d->ns)));
 	json_object_object_add(o, "tracefs", json_object_new_string(tracefs));
 	json_object_object_add(o, "tracefs_mounted_by_nvmxd", json_object_new_boolean(mounted));
 	json_object_object_add(o, "btf", json_object_new_string(nvmx_loader__btf(d->loader)));
@@ -231,9 +266,10 @@ static struct json_object *self_object(struct nvmxd *d, const struct nvmx_counte
 /* The --json document of counts c; also GET /api/v1/summary (from the HTTP thread). */
 int nvmxd_write_summary(struct nvmxd *d, const struct nvmx_counters *c, FILE *f)
 {
-	const char *keys[2] = { "nvmxd", "vms" };
-	const char *values[2] = { NULL, NULL };
-	struct json_object *self = self_object(d, c), *vms = vms_object(d, c);
+	const char *keys[3] = { "nvmxd", "vms", "nested_state" };
+	const char *values[3] = { NULL, NULL, NULL };
+	struct json_object *self = self_object(d, c), *vms = vms_object(d, c),
+			   *ns = nested_state_object(d, c);
 	struct nvmx_summary *s = nvmx_summary_new();
 	int err = -ENOMEM;
 
@@ -242,10 +278,12 @@ int nvmxd_write_summary(struct nvmxd *d, const struct nvmx_counters *c, FILE *f)
 	if (!err) {
 		values[0] = json_object_to_json_string_ext(self, JSON_C_TO_STRING_PLAIN);
 		values[1] = json_object_to_json_string_ext(vms, JSON_C_TO_STRING_PLAIN);
-		err = nvmx_summary_write_json_extra(s, keys, values, 2, f);
+		values[2] = ns ? json_object_to_json_string_ext(ns, JSON_C_TO_STRING_PLAIN) : NULL;
+		err = nvmx_summary_write_json_extra(s, keys, values, ns ? 3 : 2, f);
 	}
 	json_object_put(self);
 	json_object_put(vms);
+	json_object_put(ns);
 	nvmx_summary_free(s);
 	return err;
 }

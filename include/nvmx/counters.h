@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "maps.h"
+#include "nested_state.h"
 #include "summary.h"
 
 struct nvmx_counters_exit {
@@ -44,6 +45,12 @@ struct nvmx_counters_keyed {
 	uint64_t sum_ns; /* bd_l1: L0's service time of those L1 exits; vec: 0 */
 };
 
+/* KVM_GET/SET_NESTED_STATE of one VMM process (nvmx/nested_state.h's slots, docs/model.md). */
+struct nvmx_counters_ns {
+	__u32 tgid;
+	__u64 n[NVMX_NS_COUNT]; /* summed over CPUs */
+};
+
 /* Everything the maps held at one moment, per-CPU values summed, plus user-space END verdicts. */
 struct nvmx_counters {
 	struct nvmx_counters_exit *exits;
@@ -59,6 +66,8 @@ struct nvmx_counters {
 	size_t n_bd_l1s, cap_bd_l1s;
 	struct nvmx_counters_keyed *vecs; /* interrupted events by outcome */
 	size_t n_vecs, cap_vecs;
+	struct nvmx_counters_ns *ns; /* nested-state ioctls per process, by tgid */
+	size_t n_ns, cap_ns;
 	/*
 	 * Events that never reached the model: runs of nvmx's programs the kernel skipped
 	 * (recursion misses, nvmxd and nvmxtop --standalone), or events a capture says it lost
@@ -84,7 +93,14 @@ int nvmx_counters_add_bd(struct nvmx_counters *c, const void *key, const __u64 *
 int nvmx_counters_add_bd_l1(struct nvmx_counters *c, const void *key, const __u64 *value);
 int nvmx_counters_add_vec(struct nvmx_counters *c, const void *key, const __u64 *value);
 
-/* Exits sorted by key (tgid, tid, isa, reason, outcome), as readers expect them. */
+/* key: a __u32 tgid; value: struct nvmx_ns_value (nvmx/nested_state.h). 0 or -ENOMEM. */
+int nvmx_counters_add_ns(struct nvmx_counters *c, const void *key, const __u64 *value);
+
+/* The slot's name in JSON and /metrics: "get", "get_failed", "get_guest_mode", "set", ... */
+const char *nvmx_ns_slot_name(uint32_t slot);
+
+/* Exits sorted by key (tgid, tid, isa, reason, outcome), as readers expect them; the
+ * nested-state counts by tgid. */
 void nvmx_counters_sort(struct nvmx_counters *c);
 
 /*

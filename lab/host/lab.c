@@ -52,6 +52,15 @@ static int clear_results(const char *out)
 		if (r)
 			return r;
 	}
+	/* what the guest's results may hold besides (--l1 kvm's save/restore files) */
+	for (size_t i = 0; lab_guest_results[i]; i++) {
+		int r = lab_path_join(path, out, lab_guest_results[i]);
+
+		if (!r)
+			r = lab_rm_rf(path);
+		if (r)
+			return r;
+	}
 	for (int i = 1; i <= LAB_MAX_CONFIGS; i++) {
 		char name[32];
 		int r;

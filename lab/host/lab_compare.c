@@ -192,12 +192,14 @@ out:
 }
 
 /* What the guest writes to /out/CONFIG that DIR keeps (the trace is compressed instead). */
-const char *const lab_guest_results[] = { "truth.json", "workload.stdout", "workload.stderr",
-					  "l1-console.log",
-					  /* --l2 linux: L0's hist counts (lab/l1-kvm.sh) */
-					  "kvm_nested_vmexit.hist", "kvm_nested_vmexit_inject.hist",
-					  "kvm_nested_vmexit.format",
-					  "kvm_nested_vmexit_inject.format", NULL };
+const char *const lab_guest_results[] = {
+	"truth.json", "workload.stdout", "workload.stderr", "l1-console.log",
+	/* --l2 linux: L0's hist counts (lab/l1-kvm.sh) */
+	"kvm_nested_vmexit.hist", "kvm_nested_vmexit_inject.hist", "kvm_nested_vmexit.format",
+	"kvm_nested_vmexit_inject.format",
+	/* --l1 kvm with the runner element migrate */
+	"nested-state-ioctls.hist", "l1-monitor1.log", "l1-monitor2.log", NULL
+};
 
 /* One configuration's results: its exit status (0 same, 1 differs, 2 cannot run). */
 int lab_config_result(const struct lab_plan *o, const struct lab_console *con, size_t ci,

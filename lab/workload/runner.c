@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <asm/svm.h>
@@ -35,6 +36,8 @@ enum { EXIT_OK = 0, EXIT_CANNOT_RUN = 2, EXIT_BROKEN = 3 };
 #define PORT_DATA    0x80 /* the io-in and io-out elements */
 #define PORT_END     0x84 /* L2's last OUT: the run is over */
 #define PORT_INTR    0x85 /* the intr element: the runner injects an interrupt at this OUT */
+#define PORT_MIGRATE 0x86 /* the migrate element: L1 is saved and restored once, in L2's wait */
+#define MIGRATE_WAIT 10	  /* seconds of TSC L2 waits at the save point */
 #define INTR_VECTOR  0x20
 #define UD_HANDLER   0x0800 /* L2's real-mode handlers (IVT at 0) */
 #define INTR_HANDLER 0x0810
@@ -70,6 +73,7 @@ enum element {
 	E_WRMSR_NONE,
 	E_UD,
 	E_INTR,
+	E_MIGRATE,
 	E_NR,
 };
 
@@ -82,7 +86,7 @@ static const struct {
 	const char *name;
 	const char *meaning;
 	const char *certain;
-	unsigned char code[24];
+	unsigned char code[40];
 	size_t len;
 } elements[E_NR] = {
 	[E_CPUID] = { "cpuid",
@@ -143,6 +147,28 @@ static const struct {
 		     "l2_exits io handled_by L1 +1; ports 0x85 out L1 +1",
 		     { 0xba, PORT_INTR, 0x00, 0xee },
 		     4 },
+	/*
+	 * OUT to PORT_MIGRATE, then L2 spins on RDTSC (no exit) until EDI units of 2^20 TSC ticks
+	 * have passed. EDI is 0 except at the save point (the middle iteration), where this
+	 * program sets it to MIGRATE_WAIT seconds and prints "nvmx-l1: save-point" on the
+	 * console: L0 (lab/l1-kvm.sh) then saves L1, with L2 running, and restores it.
+	 */
+	[E_MIGRATE] = { "migrate",
+			"OUT to port 0x86, then L2 spins on RDTSC; in the middle iteration L1 is "
+			"saved and restored by L0 while L2 spins (KVM_GET/SET_NESTED_STATE)",
+			"l2_exits io handled_by L1 +1; ports 0x86 out L1 +1",
+			{ 0xba, PORT_MIGRATE, 0x00, 0xee,	/* mov dx, 0x86; out dx, al */
+			  0x0f, 0x31,				/* rdtsc */
+			  0x66, 0x89,	      0xd3,		/* mov ebx, edx */
+			  0x66, 0x89,	      0xc5,		/* mov ebp, eax */
+			  0x0f, 0x31,				/* 1: rdtsc */
+			  0x66, 0x29,	      0xe8,		/* sub eax, ebp */
+			  0x66, 0x19,	      0xda,		/* sbb edx, ebx */
+			  0x66, 0x0f,	      0xac, 0xd0, 0x14, /* shrd eax, edx, 20 */
+			  0x66, 0x39,	      0xf8,		/* cmp eax, edi */
+			  0x72, 0xee,				/* jb 1b */
+			  0x66, 0x31,	      0xff },		/* xor edi, edi */
+			33 },
 };
 
 struct run {
@@ -153,6 +179,7 @@ struct run {
 	uint32_t msr_l1, msr_none;    /* the msr elements' MSRs for this ISA */
 	unsigned long per_iter[E_NR]; /* how many times each element is in the loop */
 	unsigned long io_in, io_out, hlt, end, intr; /* what came back to this program */
+	unsigned long migrate;			     /* OUTs to PORT_MIGRATE */
 	uint32_t ud_taken, intr_taken;		     /* what L2's handlers counted */
 };
 
@@ -271,6 +298,52 @@ static void set_cpuid(int kvm, int vcpu, bool vmx)
 	free(c);
 }
 
+/* TSC ticks per second, measured over 200 ms of CLOCK_MONOTONIC. */
+static uint64_t tsc_hz(void)
+{
+	struct timespec a, b;
+	uint32_t lo, hi;
+	uint64_t t0, t1;
+	double s;
+
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	t0 = (uint64_t)hi << 32 | lo;
+	usleep(200000);
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	t1 = (uint64_t)hi << 32 | lo;
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	s = (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9;
+	return s > 0 ? (uint64_t)((double)(t1 - t0) / s) : 0;
+}
+
+/*
+ * The migrate element: at the middle OUT to PORT_MIGRATE, L2 is told to wait MIGRATE_WAIT
+ * seconds (EDI) and L0 is told, on the console, that now is the time to save L1.
+ */
+static void migrate_point(int vcpu, struct run *r)
+{
+	static const char marker[] = "nvmx-l1: save-point\n";
+	unsigned long total = r->iterations * r->per_iter[E_MIGRATE];
+	struct kvm_regs regs;
+	uint64_t hz;
+
+	if (++r->migrate != total / 2 + 1)
+		return;
+	hz = tsc_hz();
+	if (!hz) {
+		fprintf(stderr, "nvmx-lab-runner: cannot measure the TSC's rate\n");
+		exit(EXIT_BROKEN);
+	}
+	if (ioctl(vcpu, KVM_GET_REGS, &regs))
+		die(EXIT_BROKEN, "KVM_GET_REGS");
+	regs.rdi = MIGRATE_WAIT * hz >> 20;
+	if (ioctl(vcpu, KVM_SET_REGS, &regs))
+		die(EXIT_BROKEN, "KVM_SET_REGS");
+	if (write(STDOUT_FILENO, marker, sizeof(marker) - 1) != (ssize_t)sizeof(marker) - 1)
+		die(EXIT_BROKEN, "writing the save point to the console");
+}
+
 /* The intr element: IF is set and nothing is pending, so L1's KVM can inject at once. */
 static void inject(int vcpu, const struct kvm_run *run, struct run *r)
 {
@@ -348,6 +421,9 @@ static void run_l2(struct run *r)
 				r->end++;
 			else if (run->io.port == PORT_INTR && run->io.direction == KVM_EXIT_IO_OUT)
 				inject(vcpu, run, r);
+			else if (run->io.port == PORT_MIGRATE &&
+				 run->io.direction == KVM_EXIT_IO_OUT)
+				migrate_point(vcpu, r);
 			else if (run->io.port != PORT_DATA || run->io.size != 1 ||
 				 run->io.count != 1)
 				goto unexpected;
@@ -392,15 +468,17 @@ static int self_check(const struct run *r)
 	bad |= r->io_in != n * r->per_iter[E_IO_IN];
 	bad |= r->io_out != n * r->per_iter[E_IO_OUT];
 	bad |= r->hlt != n * r->per_iter[E_HLT];
+	bad |= r->migrate != n * r->per_iter[E_MIGRATE];
 	bad |= r->end != 1;
 	bad |= r->intr != n * r->per_iter[E_INTR] || r->intr_taken != r->intr;
 	bad |= r->ud_taken != n * r->per_iter[E_UD];
 	if (bad)
 		fprintf(stderr,
 			"nvmx-lab-runner: self-check failed: io-in %lu, io-out %lu, hlt %lu, end "
-			"%lu, interrupts injected %lu and taken %u, #UD taken %u for N = %lu\n",
+			"%lu, interrupts injected %lu and taken %u, #UD taken %u, migrate %lu for "
+			"N = %lu\n",
 			r->io_in, r->io_out, r->hlt, r->end, r->intr, r->intr_taken, r->ud_taken,
-			n);
+			r->migrate, n);
 	return bad ? -1 : 0;
 }
 
@@ -437,9 +515,10 @@ static int write_truth(const struct run *r, const char *path)
 	e |= nvmx_summary_add_exit(s, NVMX_KIND_L2_EXIT, isa, x->cpuid, l1,
 				   n * r->per_iter[E_CPUID]);
 	e |= nvmx_summary_add_exit(s, NVMX_KIND_L2_EXIT, isa, x->hlt, l1, n * r->per_iter[E_HLT]);
-	e |= nvmx_summary_add_exit(
-		s, NVMX_KIND_L2_EXIT, isa, x->io, l1,
-		n * (r->per_iter[E_IO_IN] + r->per_iter[E_IO_OUT] + r->per_iter[E_INTR]) + 1);
+	e |= nvmx_summary_add_exit(s, NVMX_KIND_L2_EXIT, isa, x->io, l1,
+				   n * (r->per_iter[E_IO_IN] + r->per_iter[E_IO_OUT] +
+					r->per_iter[E_INTR] + r->per_iter[E_MIGRATE]) +
+					   1);
 	e |= nvmx_summary_add_exit(s, NVMX_KIND_L2_EXIT, isa, x->ud, l1, n * r->per_iter[E_UD]);
 	e |= nvmx_summary_add_port(s, isa, PORT_INTR, false, 1, l1, n * r->per_iter[E_INTR]);
 	if (x->msr_read == x->msr_write) {
@@ -451,6 +530,7 @@ static int write_truth(const struct run *r, const char *path)
 	e |= nvmx_summary_add_port(s, isa, PORT_DATA, true, 1, l1, n * r->per_iter[E_IO_IN]);
 	e |= nvmx_summary_add_port(s, isa, PORT_DATA, false, 1, l1, n * r->per_iter[E_IO_OUT]);
 	e |= nvmx_summary_add_port(s, isa, PORT_END, false, 1, l1, 1);
+	e |= nvmx_summary_add_port(s, isa, PORT_MIGRATE, false, 1, l1, n * r->per_iter[E_MIGRATE]);
 	e |= nvmx_summary_add_msr(s, isa, r->msr_l1, false, l1, rd);
 	e |= nvmx_summary_add_msr(s, isa, r->msr_l1, true, l1, wr);
 	f = e ? NULL : fopen(path, "we");

@@ -269,6 +269,47 @@ Test(model, attached_mid_stream_the_first_kvm_exit_is_still_decided_by_the_rule)
 	cr_assert_eq(v->v[0].kind, NVMX_V_L1_EXIT);
 }
 
+/*
+ * KVM_SET_NESTED_STATE with guest mode (a VM restored while in L2, docs/model.md "Nested state
+ * save and restore"): the restoring VMM's vCPU thread is new and its first event is a kvm_entry
+ * into L2, with no kvm_nested_vmenter before. Every exit from there on is attributed as usual.
+ */
+Test(model, restored_into_l2_a_new_thread_attributes_its_exits_from_the_first_one)
+{
+	struct nvmx_vcpu_state s = { 0 };
+	const struct nvmx_verdicts *v;
+
+	v = feed(&s, ENTRY(10)); /* the first KVM_RUN after the restore: into L2 */
+	cr_assert_eq(v->n, 0);
+	/* L1's timer: an L2 exit L0 handles (then synthesises the interrupt to L1: not here) */
+	feed(&s, EXIT(20, SVM, SVM_INTR));
+	feed(&s, NESTED(21, SVM, SVM_INTR));
+	v = feed(&s, ENTRY(22));
+	cr_assert_eq(v->n, 1);
+	cr_assert_eq(v->v[0].kind, NVMX_V_L2_EXIT);
+	cr_assert_eq(v->v[0].handled_by, NVMX_V_BY_L0);
+	cr_assert_eq(v->v[0].reason, SVM_INTR);
+	/* the runner's OUT: reflected to L1 */
+	feed(&s, EXIT(30, SVM, SVM_IOIO));
+	feed(&s, NESTED(31, SVM, SVM_IOIO));
+	v = feed(&s, INJECT(35, SVM, SVM_IOIO));
+	cr_assert_eq(v->n, 1);
+	cr_assert_eq(v->v[0].kind, NVMX_V_L2_EXIT);
+	cr_assert_eq(v->v[0].handled_by, NVMX_V_BY_L1);
+	cr_assert_eq(v->v[0].reason, SVM_IOIO);
+	feed(&s, ENTRY(36));
+	cr_assert_eq(s.state, NVMX_ST_L1_REFLECTED);
+	/* L1 resumes L2: its VMRUN exit and a nested entry, as before any save */
+	feed(&s, EXIT(40, SVM, SVM_VMRUN));
+	v = feed(&s, VMENTER(41, SVM));
+	cr_assert_geq(v->n, 1);
+	cr_assert_eq(v->v[0].kind, NVMX_V_L1_EXIT);
+	cr_assert_eq(v->v[0].reason, SVM_VMRUN);
+	cr_assert_eq(v->v[v->n - 1].kind, NVMX_V_NESTED_ENTRY);
+	feed(&s, ENTRY(42));
+	cr_assert_eq(s.state, NVMX_ST_L2_RUNNING);
+}
+
 Test(model, lost_events_make_the_pending_exit_unattributed_and_the_thread_unknown)
 {
 	struct nvmx_vcpu_state s = l2_running(SVM);
