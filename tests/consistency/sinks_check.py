@@ -212,13 +212,22 @@ for vm in top["vms"]:
         a[0] += v[0]; a[1] += v[1]
 txt_l1 = {}
 sect = False
+cols = None
 for line in open(f"{out}/report.txt"):
     if line.startswith("L1's exits inside the round trips"):
         sect = True
         continue
-    f = line.split()
-    if sect and len(f) == 7 and f[0] in ("svm", "vmx"):
-        txt_l1[(f[1], f[2])] = (int(f[3]), float(f[4]), float(f[5]))
+    # columns by the header's offsets: a reason may hold a space ("UD excp")
+    if sect and line.startswith("isa ") and "L1 exit" in line:
+        cols = (line.index("reason"), line.index("L1 exit"))
+        continue
+    if sect and cols and not line.strip():
+        break
+    if sect and cols and line[:3] in ("svm", "vmx"):
+        # L1 exit, then exits, per trip, mean us, service us
+        f = line[cols[1]:].split()
+        txt_l1[(line[cols[0]:cols[1]].strip(), " ".join(f[:-4]))] = (
+            int(f[-4]), float(f[-3]), float(f[-2]))
 prom_n = {(s["metric"]["reason"], s["metric"]["l1_reason"]): float(s["value"][1]) for s in query(
     'sum by (reason, l1_reason) (last_over_time(nvmx_nested_round_trip_l1_exits_total[10m]))')}
 prom_s = {(s["metric"]["reason"], s["metric"]["l1_reason"]): float(s["value"][1]) for s in query(
