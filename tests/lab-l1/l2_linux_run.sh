@@ -22,18 +22,7 @@ start=$(date +%s)
 	--out "$out" || { echo "FAILED: nvmx lab run exited $?"; exit 1; }
 echo "nvmx lab run: $(($(date +%s) - start)) s"
 
-passed=0 failed=0
-check() {
-	what=$1
-	shift
-	if "$@"; then
-		echo "ok: $what"
-		passed=$((passed + 1))
-	else
-		echo "FAILED: $what"
-		failed=$((failed + 1))
-	fi
-}
+. "$(cd "$(dirname "$0")" && pwd)/../tally.sh"
 check "the replay of L0's trace equals L0's hist counts per reason; capture edges" \
 	python3 "$here/hist_check.py" "$out" --trace "$out/trace.txt.xz" "$out/observed.json"
 check "nvmxd equals L0's hist counts per reason" \
@@ -45,5 +34,5 @@ check "the replay of nvmxd --record is complete (no lost events)" \
 "$nvmx" replay "$out/exec/record.txt" --json >"$out/record-replay.json"
 check "the replay of nvmxd --record equals nvmxd live (every count)" \
 	"$nvmx" compare --all "$out/record-replay.json" "$out/exec/nvmxd.json"
-echo "$passed passed, $failed failed ($(($(date +%s) - start)) s)"
-[ "$failed" = 0 ]
+echo "the test took $(($(date +%s) - start)) s"
+finish

@@ -20,18 +20,7 @@ rm -rf "$out"
 	--exec "$storm --after \$NVMX_LAB_OUT/ready $nvmxd --classic-only --interval 60 --json \$NVMX_LAB_OUT/nvmxd.json --record \$NVMX_LAB_OUT/record.txt --ready \$NVMX_LAB_OUT/ready" \
 	--out "$out" || { echo "FAILED: nvmx lab run exited $?"; exit 1; }
 
-passed=0 failed=0
-check() {
-	what=$1
-	shift
-	if "$@"; then
-		echo "ok: $what"
-		passed=$((passed + 1))
-	else
-		echo "FAILED: $what"
-		failed=$((failed + 1))
-	fi
-}
+. "$(cd "$(dirname "$0")" && pwd)/../tally.sh"
 lost=$(python3 -c '
 import json, sys
 j = json.load(open(sys.argv[1]))
@@ -85,5 +74,4 @@ print(missing)
 echo "events of the capture missing from nvmxd's record: ${missing:-unreadable}"
 check "the capture's events missing from nvmxd's record ($missing) are nvmxd's lost events ($lost)" \
 	test -n "$missing" -a "$missing" = "$lost"
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+finish

@@ -22,18 +22,7 @@ rm -rf "$out"
 	--exec "$wrap$nvmxd --interval 60 --json \$NVMX_LAB_OUT/nvmxd.json --record \$NVMX_LAB_OUT/record.txt --ready \$NVMX_LAB_OUT/ready" \
 	--out "$out" || { echo "FAILED: nvmx lab run exited $?"; exit 1; }
 
-passed=0 failed=0
-check() {
-	what=$1
-	shift
-	if "$@"; then
-		echo "ok: $what"
-		passed=$((passed + 1))
-	else
-		echo "FAILED: $what"
-		failed=$((failed + 1))
-	fi
-}
+. "$(cd "$(dirname "$0")" && pwd)/../tally.sh"
 check "nvmxd equals the workload's truth (certain counts)" \
 	"$nvmx" compare "$out/truth.json" "$out/exec/nvmxd.json"
 check "nvmxd equals the replay of the tracefs capture (every count)" \
@@ -53,5 +42,4 @@ def l1(p):
             for e in b["l1_exits"] + [dict(b["l1_exits_overflow"], reason="(overflow)")]}
 a, b = l1(sys.argv[1]), l1(sys.argv[2])
 sys.exit(0 if a == b else "%s != %s" % (a, b))' "$out/exec/nvmxd.json" "$out/record-replay.json"
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+finish

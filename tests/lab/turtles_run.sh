@@ -17,18 +17,7 @@ shift 3
 k=$(printf '%s\n' "$*" | sed -n 's/.*mult=\([0-9][0-9]*\).*/\1/p')
 [ -n "$k" ] || { echo "FAILED: no mult=K in the workload"; exit 1; }
 
-passed=0 failed=0
-check() {
-	what=$1
-	shift
-	if "$@"; then
-		echo "ok: $what"
-		passed=$((passed + 1))
-	else
-		echo "FAILED: $what"
-		failed=$((failed + 1))
-	fi
-}
+. "$(cd "$(dirname "$0")" && pwd)/../tally.sh"
 mult_exact() {
 	python3 - "$1" "$k" <<'PY'
 import json, sys
@@ -89,5 +78,4 @@ check "nvmx report shows the reflected cpuid of nvmxd's JSON" \
 	sh -c "'$nvmx' report '$out/exec/nvmxd.json' | grep -q '^svm  cpuid  *L1 '"
 check "nvmx report --diff of the capture and nvmxd: the same round trips" \
 	sh -c "'$nvmx' report --diff '$out/observed.json' '$out/exec/nvmxd.json' | grep -Eq '^svm  cpuid  *L1  *([0-9]+)  *\\1 '"
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+finish

@@ -1,22 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # What the tests that scrape nvmxd share (sourced by bash, not run; Prometheus for the lab ones):
-# ok/bad/check lines and their tally, a free loopback port, and a Prometheus server on the host
+# ok/bad/check lines and their tally (tests/tally.sh), a free loopback port, and a Prometheus server on the host
 # that scrapes 127.0.0.1:PORT every second with nvmx's recording rules loaded.
 
-passed=0 failed=0
-ok() { passed=$((passed + 1)); echo "ok: $*"; }
-bad() { failed=$((failed + 1)); echo "FAIL: $*"; }
-check() {
-	local what=$1
-	shift
-	if "$@"; then ok "$what"; else bad "$what"; fi
-}
-# Prints the tally and exits: 0 only if something passed and nothing failed.
-finish() {
-	echo "$passed passed, $failed failed"
-	[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
-	exit $?
-}
+. "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/../tally.sh"
 free_port() {
 	local p
 	for _ in $(seq 50); do
