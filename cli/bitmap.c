@@ -21,6 +21,9 @@
 #include "load.h"
 #include "http_get.h"
 #include "nvmx/bitmap.h"
+#include "nvmx/breakdown.h"
+#include "nvmx/derive.h"
+#include "nvmx/exit_decode.h"
 #include "nvmx/exit_reasons.h"
 #include "nvmx/replay.h"
 #include "nvmx/summary.h"
@@ -295,8 +298,101 @@ static size_t shown(const struct opts *o, const struct nvmx_bm_report *r)
 
 #define ADVICE_ROWS 5
 
-static void print_text(const struct opts *o, const struct nvmx_bm_report *r, nvmx_kver kver,
-		       const char *kernel_src, double seconds, const char *source)
+/*
+ * The round trips of a reflected row's exit reason (RDMSR/WRMSR or I/O; per reason, not per MSR
+ * or port: the breakdown's key), whose L1 exits by L1 exit reason say what each reflected access
+ * costs L1. NULL when the input has none (a row not reflected, no complete round trip).
+ */
+static const struct nvmx_bd_entry *round_trips_of(const struct nvmx_summary *s,
+						  const struct nvmx_bm_row *w)
+{
+	const struct nvmx_bd_entry *bd;
+	size_t n = nvmx_summary_breakdowns(s, &bd);
+	uint32_t reason;
+
+	if (w->handled_by != NVMX_HANDLED_BY_L1)
+		return NULL;
+	if (w->isa == NVMX_ISA_SVM)
+		reason = w->is_msr ? NVMX_SVM_EXIT_MSR : NVMX_SVM_EXIT_IOIO;
+	else if (w->isa == NVMX_ISA_VMX)
+		reason = !w->is_msr ? NVMX_VMX_EXIT_IO
+			 : w->write ? NVMX_VMX_EXIT_MSR_WRITE
+				    : NVMX_VMX_EXIT_MSR_READ;
+	else
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		if (bd[i].kind == NVMX_BD_ROUND_TRIP && bd[i].isa == w->isa &&
+		    bd[i].reason == reason && bd[i].count)
+			return &bd[i];
+	return NULL;
+}
+
+/* "    L1's exits in each round trip of an L2 msr exit: vmload 2.00 (mean 122.0 us), ..." */
+static void print_l1_exits(const struct nvmx_summary *s, const struct nvmx_bm_row *w)
+{
+	const struct nvmx_bd_entry *e = round_trips_of(s, w);
+	const struct nvmx_bd_l1 **l;
+	struct nvmx_bd_l1 ovf;
+	size_t n;
+	char buf[24];
+
+	if (!e || !(l = nvmx_bd_l1_sorted(e, &n)))
+		return;
+	printf("    L1's exits in each round trip of an L2 %s exit (%" PRIu64 " round trips): ",
+	       nvmx_reason_name(e->isa, e->reason, buf, sizeof(buf)), e->count);
+	for (size_t k = 0; k < n; k++)
+		printf("%s%s %.2f (mean %.1f us)", k ? ", " : "",
+		       nvmx_reason_name(e->isa, l[k]->reason, buf, sizeof(buf)),
+		       nvmx_exit_multiplication(l[k]->count, e->count),
+		       nvmx_mean(l[k]->service_ns, l[k]->count) / 1e3);
+	ovf = nvmx_bd_l1_overflow(e);
+	if (ovf.count)
+		printf("%sother %.2f (mean %.1f us)", n ? ", " : "",
+		       nvmx_exit_multiplication(ovf.count, e->count),
+		       nvmx_mean(ovf.service_ns, ovf.count) / 1e3);
+	printf("%s\n", n || ovf.count ? "" : "none");
+	free(l);
+}
+
+/* The same as JSON: [{"l1_reason", "per_round_trip", "mean_service_ns"}], NULL when none. */
+static struct json_object *l1_exits_json(const struct nvmx_summary *s, const struct nvmx_bm_row *w)
+{
+	const struct nvmx_bd_entry *e = round_trips_of(s, w);
+	struct json_object *a, *x;
+	const struct nvmx_bd_l1 **l;
+	struct nvmx_bd_l1 ovf;
+	size_t n;
+	char buf[24];
+
+	if (!e || !(l = nvmx_bd_l1_sorted(e, &n)))
+		return NULL;
+	a = json_object_new_array();
+	ovf = nvmx_bd_l1_overflow(e);
+	for (size_t k = 0; a && k <= n; k++) {
+		const struct nvmx_bd_l1 *b = k < n ? l[k] : &ovf;
+
+		if (k == n && !ovf.count)
+			break;
+		x = json_object_new_object();
+		json_object_object_add(
+			x, "l1_reason",
+			json_object_new_string(
+				k < n ? nvmx_reason_name(e->isa, b->reason, buf, sizeof(buf))
+				      : "other"));
+		json_object_object_add(
+			x, "per_round_trip",
+			json_object_new_double(nvmx_exit_multiplication(b->count, e->count)));
+		json_object_object_add(x, "mean_service_ns",
+				       json_object_new_double(nvmx_mean(b->service_ns, b->count)));
+		json_object_array_add(a, x);
+	}
+	free(l);
+	return a;
+}
+
+static void print_text(const struct opts *o, const struct nvmx_summary *s,
+		       const struct nvmx_bm_report *r, nvmx_kver kver, const char *kernel_src,
+		       double seconds, const char *source)
 {
 	size_t n = shown(o, r);
 	char what[96], advice[256];
@@ -353,11 +449,12 @@ static void print_text(const struct opts *o, const struct nvmx_bm_report *r, nvm
 		if (w->is_msr && w->msr == NVMX_MSR_UNKNOWN)
 			printf("    (the index was not seen: a tracefs capture has no L2 RCX; "
 			       "nvmxd and nvmxd --record do)\n");
+		print_l1_exits(s, w);
 	}
 }
 
-static struct json_object *row_json(const struct nvmx_bm_row *w, const struct nvmx_bm_report *r,
-				    nvmx_kver kver, double seconds)
+static struct json_object *row_json(const struct nvmx_summary *s, const struct nvmx_bm_row *w,
+				    const struct nvmx_bm_report *r, nvmx_kver kver, double seconds)
 {
 	struct json_object *o = json_object_new_object();
 	char buf[256];
@@ -402,11 +499,14 @@ static struct json_object *row_json(const struct nvmx_bm_row *w, const struct nv
 	json_object_object_add(o, "advice",
 			       json_object_new_string(nvmx_bm_advice(
 				       w->isa, w->is_msr, w->mechanism, kver, buf, sizeof(buf))));
+	if (w->handled_by == NVMX_HANDLED_BY_L1)
+		json_object_object_add(o, "l1_exits_per_round_trip", l1_exits_json(s, w));
 	return o;
 }
 
-static int print_json(const struct opts *o, const struct nvmx_bm_report *r, nvmx_kver kver,
-		      double seconds, const char *source)
+static int print_json(const struct opts *o, const struct nvmx_summary *s,
+		      const struct nvmx_bm_report *r, nvmx_kver kver, double seconds,
+		      const char *source)
 {
 	struct json_object *root = json_object_new_object(), *rows = json_object_new_array();
 	char kb[32];
@@ -419,7 +519,7 @@ static int print_json(const struct opts *o, const struct nvmx_bm_report *r, nvmx
 		return -ENOMEM;
 	}
 	for (size_t i = 0; i < n; i++)
-		json_object_array_add(rows, row_json(&r->rows[i], r, kver, seconds));
+		json_object_array_add(rows, row_json(s, &r->rows[i], r, kver, seconds));
 	snprintf(kb, sizeof(kb), "%u.%u", kver / 1000, kver % 1000);
 	json_object_object_add(root, "source", json_object_new_string(source));
 	json_object_object_add(root, "kernel", kver ? json_object_new_string(kb) : NULL);
@@ -497,9 +597,9 @@ int nvmx_cmd_bitmap(int argc, char **argv)
 	err = nvmx_bm_report_build(s, base, kver, &r);
 	if (!err) {
 		if (o.json)
-			err = print_json(&o, &r, kver, seconds, source);
+			err = print_json(&o, s, &r, kver, seconds, source);
 		else
-			print_text(&o, &r, kver, kernel_src, seconds, source);
+			print_text(&o, s, &r, kver, kernel_src, seconds, source);
 	}
 	if (err)
 		fprintf(stderr, "nvmx bitmap: %s\n", strerror(-err));
