@@ -297,6 +297,20 @@ if kvm:
             and "nested_svm_exit_handled_msr" in r10[0]["advice"],
             f"bitmap: L2's {acc} of MSR 0x10 reflected to L1, mechanism l1_intercepts, advice naming "
             f"nested_svm_exit_handled_msr: {[(x['handled_by'], x['mechanism']) for x in r10]}")
+    # each reflected row: its exit reason's round trips by L1 exit reason, as nvmxd's breakdown
+    # has them (exits per round trip, mean L0 service time)
+    bd = {(b["isa"], b["reason"]): b for b in nvmxd["breakdown"]}
+    for x in rows:
+        if x["exit"] != "L2" or x.get("handled_by") != "L1":
+            continue
+        b = bd.get((x["isa"], "msr" if x["kind"] == "msr" else "io"))
+        want = sorted((e["reason"], e["exits"] / b["round_trips"], e["service_ns"] / e["exits"])
+                      for e in b["l1_exits"]) if b else None
+        got = sorted((e["l1_reason"], e["per_round_trip"], e["mean_service_ns"])
+                     for e in x.get("l1_exits_per_round_trip") or [] if e["l1_reason"] != "other")
+        say(want is not None and len(got) == len(want) and
+            all(g[0] == w[0] and close(g[1], w[1]) and close(g[2], w[2]) for g, w in zip(got, want)),
+            f"bitmap {key(x)}: L1 exits per round trip by L1 reason equal nvmxd's breakdown")
     # every reflected row is L1's setting; every row L0 handled is L0's (merged) or KVM's
     # (always exits); L1's own accesses are L1's own
     for x in rows:
