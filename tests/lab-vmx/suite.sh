@@ -31,10 +31,6 @@ l1_count() {
 d = json.load(open(sys.argv[1]))
 print(sum(e["count"] for e in d.get("l1_exits", []) if e["reason"] == sys.argv[2]))' "$1" "$2"
 }
-		in_l1 && /"count"/ { gsub(/[^0-9]/, "", $2); count = $2 }
-		in_l1 && /"reason"/ && $2 == reason { print count; found = 1 }
-		END { if (!found) print 0 }' "$1"
-}
 
 for dir in "$out"/config-*; do
 	for f in truth.json observed.json trace.txt.xz; do
