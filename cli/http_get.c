@@ -11,7 +11,9 @@
 
 #include "http_get.h"
 
-#define MAX_RESPONSE (64u << 20) /* 50 VMs x 8 vCPUs of histograms is a few MiB */
+#define MAX_RESPONSE	    (64u << 20) /* 50 VMs x 8 vCPUs of histograms is a few MiB */
+#define NVMX_HTTP_TIMEOUT_S 10		/* connect, each send and each receive */
+#define NVMX_HTTP_RETRIES   3		/* of a connection closed before any byte */
 
 int nvmx_http_init(struct nvmx_http *h, const char *addr, const char *opt, char *why, size_t wl)
 {
@@ -60,7 +62,7 @@ static int append(struct nvmx_http *h, const char *data, size_t n)
 static int get(struct nvmx_http *h, const char *path, const char *agent, char *why, size_t wl)
 {
 	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM }, *ai = NULL;
-	struct timeval tv = { .tv_sec = 3 };
+	struct timeval tv = { .tv_sec = NVMX_HTTP_TIMEOUT_S };
 	char req[512], chunk[65536];
 	int fd = -1, err, gai;
 	ssize_t n;
@@ -76,7 +78,11 @@ static int get(struct nvmx_http *h, const char *path, const char *agent, char *w
 		err = -errno;
 		goto fail;
 	}
-	/* a hung nvmxd must not freeze the caller: 3 s for connect, each send and receive */
+	/*
+	 * A hung nvmxd must not freeze the caller: NVMX_HTTP_TIMEOUT_S for connect, each send and
+	 * receive. Not less: an nvmxd on a busy host (the lab's L0 under emulation) can take seconds
+	 * to build a summary.
+	 */
 	(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	if (connect(fd, ai->ai_addr, ai->ai_addrlen)) {
@@ -104,7 +110,11 @@ static int get(struct nvmx_http *h, const char *path, const char *agent, char *w
 	freeaddrinfo(ai);
 	return 0;
 fail:
-	snprintf(why, wl, "nvmxd at %s:%s: %s", h->host, h->port, strerror(-err));
+	if (err == -EAGAIN || err == -EWOULDBLOCK || err == -EINPROGRESS)
+		snprintf(why, wl, "nvmxd at %s:%s: no answer within %d s", h->host, h->port,
+			 NVMX_HTTP_TIMEOUT_S);
+	else
+		snprintf(why, wl, "nvmxd at %s:%s: %s", h->host, h->port, strerror(-err));
 	if (fd >= 0)
 		close(fd);
 	freeaddrinfo(ai);
@@ -117,9 +127,24 @@ int nvmx_http_get_json(struct nvmx_http *h, const char *path, const char *agent,
 	const char *b;
 	int status = 0, err = get(h, path, agent, why, wl);
 
+	/*
+	 * A connection closed before any byte is nvmxd refusing it (its connection limits,
+	 * counted in its /metrics), not another server: try again, a few times, a second apart.
+	 */
+	for (int retry = 0; !err && !h->len && retry < NVMX_HTTP_RETRIES; retry++) {
+		sleep(1);
+		err = get(h, path, agent, why, wl);
+	}
 	*body = NULL;
 	if (err)
 		return err;
+	if (!h->len) {
+		snprintf(why, wl,
+			 "nvmxd at %s:%s closed %d connections without answering (its connection "
+			 "limits?)",
+			 h->host, h->port, NVMX_HTTP_RETRIES + 1);
+		return -EPROTO;
+	}
 	b = strstr(h->buf ? h->buf : "", "\r\n\r\n");
 	if (!h->buf || sscanf(h->buf, "HTTP/%*d.%*d %d", &status) != 1 || !b) {
 		snprintf(why, wl, "%s:%s did not answer in HTTP: is it nvmxd --listen?", h->host,
