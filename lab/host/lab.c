@@ -23,47 +23,39 @@
 #include "lab_l1.h"
 #include "lab_plan.h"
 
+/* Removes out/NAME for each NAME of the NULL-terminated list. */
+static int remove_each(const char *out, const char *const *names)
+{
+	char path[PATH_MAX];
+
+	for (size_t i = 0; names[i]; i++) {
+		int r = lab_path_join(path, out, names[i]);
+
+		if (!r)
+			r = lab_rm_rf(path);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
 /* Removes the results of an earlier run so that none of them can pass for this one's. */
 static int clear_results(const char *out)
 {
-	static const char *const names[] = {
-		"truth.json", "observed.json",	"trace.txt.xz",	   "console.log",
-		"exec",	      "lab.json",	"workload.stdout", "workload.stderr",
-		".guest",     "initramfs.cpio", "l1-console.log",  NULL
-	};
+	/* the host's own; what the guest hands back is lab_guest_results */
+	static const char *const names[] = { "observed.json",  "trace.txt.xz",
+					     "console.log",    "exec",
+					     "lab.json",       ".guest",
+					     "initramfs.cpio", NULL };
 	char path[PATH_MAX];
+	int r = remove_each(out, lab_guest_results);
 
-	/* What the guest hands back (--l2 linux's hist counts among them) */
-	for (size_t i = 0; lab_guest_results[i]; i++) {
-		int r = lab_path_join(path, out, lab_guest_results[i]);
-
-		if (!r)
-			r = lab_rm_rf(path);
-		if (r)
-			return r;
-	}
-
-	for (size_t i = 0; names[i]; i++) {
-		int r;
-
-		r = lab_path_join(path, out, names[i]);
-		if (!r)
-			r = lab_rm_rf(path);
-		if (r)
-			return r;
-	}
-	/* what the guest's results may hold besides (--l1 kvm's save/restore files) */
-	for (size_t i = 0; lab_guest_results[i]; i++) {
-		int r = lab_path_join(path, out, lab_guest_results[i]);
-
-		if (!r)
-			r = lab_rm_rf(path);
-		if (r)
-			return r;
-	}
+	if (!r)
+		r = remove_each(out, names);
+	if (r)
+		return r;
 	for (int i = 1; i <= LAB_MAX_CONFIGS; i++) {
 		char name[32];
-		int r;
 
 		snprintf(name, sizeof(name), "config-%d", i);
 		r = lab_path_join(path, out, name);
