@@ -525,32 +525,12 @@ int nvmx_kvm_nested_vmexit(struct trace_event_raw_kvm_nested_vmexit___nvmx *ctx)
 	return handle_event(sc, current_tgid());
 }
 
-SEC("tracepoint/kvm/kvm_nested_vmexit_inject")
-int nvmx_kvm_nested_vmexit_inject(struct trace_event_raw_kvm_nested_vmexit_inject___nvmx *ctx)
-{
-	struct scratch *sc = begin(NVMX_EV_NESTED_VMEXIT_INJECT);
-
-	if (!sc)
-		return 0;
-	sc->e.reason = ctx->exit_code;
-	sc->e.info1 = ctx->exit_info1;
-	sc->e.info2 = ctx->exit_info2;
-	sc->e.intr_info = ctx->exit_int_info;
-	sc->e.error_code = ctx->exit_int_info_err;
-	if (bpf_core_field_exists(ctx->isa))
-		sc->e.isa = ctx->isa;
-	return handle_event(sc, current_tgid());
-}
-
 /*
- * kvm_nested_vmexit_inject as tp_btf (once per exit delivered to L1): every field nvmx reads is
- * an argument, (exit_code, exit_info1, exit_info2, exit_int_info, exit_int_info_err, isa) since
- * isa was added (before 6.1); nvmxd checks the sizes against the kernel's prototype
- * (btf_trace_kvm_nested_vmexit_inject) and keeps the classic program when they differ.
+ * An inject, from whichever program saw it (the record's fields or the tracepoint's arguments):
+ * isa 0 when the source has none (classic record before isa was added), as begin() leaves it.
  */
-SEC("tp_btf/kvm_nested_vmexit_inject")
-int BPF_PROG(nvmx_kvm_nested_vmexit_inject_btf, __u32 exit_code, __u64 exit_info1, __u64 exit_info2,
-	     __u32 exit_int_info, __u32 exit_int_info_err, __u32 isa)
+static __always_inline int inject_event(__u32 exit_code, __u64 exit_info1, __u64 exit_info2,
+					__u32 exit_int_info, __u32 exit_int_info_err, __u32 isa)
 {
 	struct scratch *sc = begin(NVMX_EV_NESTED_VMEXIT_INJECT);
 
@@ -565,6 +545,31 @@ int BPF_PROG(nvmx_kvm_nested_vmexit_inject_btf, __u32 exit_code, __u64 exit_info
 	return handle_event(sc, current_tgid());
 }
 
+SEC("tracepoint/kvm/kvm_nested_vmexit_inject")
+int nvmx_kvm_nested_vmexit_inject(struct trace_event_raw_kvm_nested_vmexit_inject___nvmx *ctx)
+{
+	__u32 isa = 0;
+
+	if (bpf_core_field_exists(ctx->isa))
+		isa = ctx->isa;
+	return inject_event(ctx->exit_code, ctx->exit_info1, ctx->exit_info2, ctx->exit_int_info,
+			    ctx->exit_int_info_err, isa);
+}
+
+/*
+ * kvm_nested_vmexit_inject as tp_btf (once per exit delivered to L1): every field nvmx reads is
+ * an argument, (exit_code, exit_info1, exit_info2, exit_int_info, exit_int_info_err, isa) since
+ * isa was added (before 6.1); nvmxd checks the sizes against the kernel's prototype
+ * (btf_trace_kvm_nested_vmexit_inject) and keeps the classic program when they differ.
+ */
+SEC("tp_btf/kvm_nested_vmexit_inject")
+int BPF_PROG(nvmx_kvm_nested_vmexit_inject_btf, __u32 exit_code, __u64 exit_info1, __u64 exit_info2,
+	     __u32 exit_int_info, __u32 exit_int_info_err, __u32 isa)
+{
+	return inject_event(exit_code, exit_info1, exit_info2, exit_int_info, exit_int_info_err,
+			    isa);
+}
+
 /*
  * The same on kernels whose prototype takes exit_code as 8 bytes (7.x: "u64 exit_code"; the
  * record's field kept its size). Each argument of a tp_btf program is an 8-byte slot: only the
@@ -575,17 +580,8 @@ SEC("tp_btf/kvm_nested_vmexit_inject")
 int BPF_PROG(nvmx_kvm_nested_vmexit_inject_btf64, __u64 exit_code, __u64 exit_info1,
 	     __u64 exit_info2, __u32 exit_int_info, __u32 exit_int_info_err, __u32 isa)
 {
-	struct scratch *sc = begin(NVMX_EV_NESTED_VMEXIT_INJECT);
-
-	if (!sc)
-		return 0;
-	sc->e.reason = (__u32)exit_code;
-	sc->e.info1 = exit_info1;
-	sc->e.info2 = exit_info2;
-	sc->e.intr_info = exit_int_info;
-	sc->e.error_code = exit_int_info_err;
-	sc->e.isa = isa;
-	return handle_event(sc, current_tgid());
+	return inject_event((__u32)exit_code, exit_info1, exit_info2, exit_int_info,
+			    exit_int_info_err, isa);
 }
 
 /*
