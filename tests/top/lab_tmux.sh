@@ -24,17 +24,9 @@ cleanup() {
 	[ -n "$lab" ] && kill "$lab" 2>/dev/null
 }
 trap cleanup EXIT
-passed=0 failed=0
-ok() { passed=$((passed + 1)); echo "ok: $*"; }
-bad() { failed=$((failed + 1)); echo "FAILED: $*"; }
+# ok/bad and their tally, free_port
+. "$(cd "$(dirname "$0")" && pwd)/../prom/prom_harness.sh"
 screen() { tm capture-pane -p -t top; }
-free_port() {
-	local p
-	for _ in $(seq 50); do
-		p=$((20000 + RANDOM % 40000))
-		(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
-	done
-}
 # healthy: nvmxd answers /-/healthy through the forward (QEMU accepts and closes before L0 does)
 healthy() {
 	timeout 3 bash -c "exec 3<>/dev/tcp/127.0.0.1/$port && printf 'GET /-/healthy HTTP/1.0\r\n\r\n' >&3 && cat <&3" 2>/dev/null |
