@@ -283,6 +283,7 @@ static int set_rodata(struct nvmx_loader *l)
 	int err;
 
 	s->rodata->targ_record = l->o.record ? 1 : 0;
+	s->rodata->targ_wakeup_bytes = ((__u64)l->o.ringbuf_mib << 20) / 4;
 	s->rodata->targ_tgid = l->o.tgid;
 	if (l->o.cycles_cpus) {
 		s->rodata->targ_cycles = 1;

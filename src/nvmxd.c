@@ -468,7 +468,14 @@ static int poll_once(struct nvmxd *d, int timeout_ms)
 		(void)nanosleep(&ts, NULL); /* EINTR: a signal, seen by the caller */
 		return 0;
 	}
+	/*
+	 * The programs wake this poll only when a quarter of the ring buffer waits (a wakeup
+	 * costs a vCPU an exit: bpf/nvmx.bpf.c, targ_wakeup_bytes); what a poll that timed out
+	 * leaves is read here, at most timeout_ms late.
+	 */
 	err = ring_buffer__poll(d->rb, timeout_ms);
+	if (err >= 0 || err == -EINTR)
+		err = ring_buffer__consume(d->rb);
 	if (err < 0 && err != -EINTR)
 		return nvmxd_fail(err, "reading the ring buffer failed: %s", strerror(-err));
 	err = write_lost(d);

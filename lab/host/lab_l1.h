@@ -43,8 +43,10 @@ struct lab_cpio;
 #define LAB_L2_LINUX_BUFFER_KB 262144
 /*
  * What L2 Linux's boot adds to --timeout's default: at least L0's limit on L1 below, plus the
- * trace's formatting and compression. Measured with nvmxd live on a loaded host: 6.12 343 s for
- * the whole run, 6.1 640 s (its L1 ran 414 s of L0's clock; 540 s in all was too short once).
+ * trace's formatting and compression. Measured with nvmxd --record live, 6.12: 79 s for the
+ * whole run (L2 at its /init after 14.7 s); without nvmxd 37 s. Before nvmxd stopped waking
+ * its reader on every record (bpf/nvmx.bpf.c, targ_wakeup_bytes) each wakeup cost L1 an exit
+ * and a run took 343-600 s: the margin stays for a loaded host.
  */
 #define LAB_L2_LINUX_BOOT_S 600.0
 /* How long L0 lets L1 run with --l2 linux (L0's clock), and L1 lets L2 run (L1's clock). */

@@ -73,7 +73,12 @@ import json, subprocess, sys
 for l in json.load(sys.stdin):
     if l.get("type") != "raw_tracepoint" or l.get("tp_name") != sys.argv[2]:
         continue
-    p = json.loads(subprocess.check_output([sys.argv[1], "-j", "prog", "show", "id", str(l["prog_id"])]))
+    # another test's program may be gone between the two listings
+    r = subprocess.run([sys.argv[1], "-j", "prog", "show", "id", str(l["prog_id"])],
+                       capture_output=True)
+    if r.returncode:
+        continue
+    p = json.loads(r.stdout)
     if p.get("type") == "tracing" and p.get("name", "").startswith("nvmx_"):
         print(l["prog_id"])
         break
