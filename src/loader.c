@@ -41,7 +41,7 @@ struct tp_prog {
  */
 #define SVM_ONLY_WHY                                                                           \
 	"tp_btf reads the exit from SVM's VMCB (kvm_amd's BTF); on VMX its qualification and " \
-	"error code are not in memory when kvm_exit fires"
+	"error code are not in memory when it fires"
 
 _Static_assert(NVMX_LOADER_MAX_PROGS <= NVMXD_MAX_PROGS, "struct nvmxd_maps holds every program");
 

@@ -130,7 +130,7 @@ Test(loader, attach_says_each_program_and_keeps_its_status_after_detach)
 		said.lines[0],
 		"attached kvm_exit (tracepoint: tp_btf reads the exit from SVM's VMCB "
 		"(kvm_amd's BTF); on VMX its qualification and error code are not in memory "
-		"when kvm_exit fires; a run the kernel skips is counted as lost)");
+		"when it fires; a run the kernel skips is counted as lost)");
 	cr_assert_str_eq(said.lines[2], "attached kvm_nested_vmexit (tp_btf)");
 	cr_assert_str_eq(said.lines[11], "attached kvm_inj_exception (tp_btf)");
 	nvmx_loader__detach(l);
