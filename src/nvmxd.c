@@ -90,9 +90,18 @@ int nvmxd_fail_output(int err, const char *fmt, ...)
 {
 	va_list ap;
 
-	/* the first failure is the one to tell: a later one may only follow from it */
-	if (fail_status == 2 && fail_msg[0])
+	/*
+	 * The first failure is the run's one line, printed last; a later one (often following
+	 * from it: --json on the disk --record filled) is said at once, above it.
+	 */
+	if (fail_status == 2 && fail_msg[0]) {
+		fputs("nvmxd: ", stderr);
+		va_start(ap, fmt);
+		vfprintf(stderr, fmt, ap);
+		va_end(ap);
+		fputc('\n', stderr);
 		return err < 0 ? err : -EINVAL;
+	}
 	va_start(ap, fmt);
 	vsnprintf(fail_msg, sizeof(fail_msg), fmt, ap);
 	va_end(ap);
