@@ -249,18 +249,28 @@ static int writer_reduce(void)
 {
 	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
 	struct __user_cap_data_struct data[2];
+	__u32 keep;
 
 	if (geteuid() != 0)
 		return 0; /* nothing to give up that matters: it writes as this user */
-	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0))
+	memset(data, 0, sizeof(data));
+	if (syscall(SYS_capget, &hdr, data))
 		return -errno;
+	/*
+	 * CAP_DAC_OVERRIDE only if nvmxd had it: under nvmxd.service's bounding set it has not,
+	 * and uid 0 writes root's directories as their owner
+	 */
+	keep = data[CAP_TO_INDEX(CAP_DAC_OVERRIDE)].permitted & CAP_TO_MASK(CAP_DAC_OVERRIDE);
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) && errno != EINVAL)
+		return -errno;
+	/* the bounding set needs CAP_SETPCAP; without it, no_new_privs below keeps it unused */
 	for (int cap = 0; cap < 64; cap++)
-		if (cap != CAP_DAC_OVERRIDE && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) &&
-		    errno != EINVAL)
+		if ((cap != CAP_DAC_OVERRIDE || !keep) && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) &&
+		    errno != EINVAL && errno != EPERM)
 			return -errno;
 	memset(data, 0, sizeof(data));
-	data[CAP_TO_INDEX(CAP_DAC_OVERRIDE)].effective = CAP_TO_MASK(CAP_DAC_OVERRIDE);
-	data[CAP_TO_INDEX(CAP_DAC_OVERRIDE)].permitted = CAP_TO_MASK(CAP_DAC_OVERRIDE);
+	data[CAP_TO_INDEX(CAP_DAC_OVERRIDE)].effective = keep;
+	data[CAP_TO_INDEX(CAP_DAC_OVERRIDE)].permitted = keep;
 	if (syscall(SYS_capset, &hdr, data))
 		return -errno;
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))

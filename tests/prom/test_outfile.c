@@ -15,10 +15,12 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <criterion/criterion.h>
+#include <linux/capability.h>
 
 #include "nvmx/record.h"
 #include "nvmx/summary.h"
@@ -221,6 +223,28 @@ Test(outfile, the_writer_process_replaces_alike_and_says_enospc)
 	cr_assert_eq(nvmxd_outfile_replace(&f, "two\n", 4, err, sizeof(err)), 0, "%s", err);
 	cr_assert_str_eq(slurp(path), "two\n");
 	expect_entries("nvmxd.json");
+	nvmxd_outfile_close(&f);
+}
+
+Test(outfile, the_writer_works_without_cap_dac_override_as_under_nvmxd_service)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
+	struct __user_cap_data_struct data[2];
+	struct nvmxd_outfile f;
+	char path[128], err[512];
+
+	/* nvmxd.service's bounding set has no CAP_DAC_OVERRIDE: the writer must not need it */
+	memset(data, 0, sizeof(data));
+	cr_assert_eq(syscall(SYS_capget, &hdr, data), 0);
+	data[CAP_TO_INDEX(CAP_DAC_OVERRIDE)].effective &= ~CAP_TO_MASK(CAP_DAC_OVERRIDE);
+	data[CAP_TO_INDEX(CAP_DAC_OVERRIDE)].permitted &= ~CAP_TO_MASK(CAP_DAC_OVERRIDE);
+	cr_assert_eq(syscall(SYS_capset, &hdr, data), 0, "capset: %s", strerror(errno));
+	make_dir();
+	path_of(path, sizeof(path), "nvmxd.json");
+	cr_assert_eq(nvmxd_outfile_open(&f, path, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(nvmxd_outfile_start_writer(&f, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(nvmxd_outfile_replace(&f, "ok\n", 3, err, sizeof(err)), 0, "%s", err);
+	cr_assert_str_eq(slurp(path), "ok\n");
 	nvmxd_outfile_close(&f);
 }
 
