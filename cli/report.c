@@ -197,7 +197,7 @@ static void print_l1_exit(FILE *f, const struct row *x, const char *l1, const st
 
 	fmt_us(mean, sizeof(mean), nvmx_mean(l->service_ns, l->count));
 	fmt_us(total, sizeof(total), (double)l->service_ns);
-	fprintf(f, "%-4s %-20s %-12s %9" PRIu64 " %9.2f %10s %12s\n", nvmx_isa_name(x->isa),
+	fprintf(f, "%-4s %-20s %-20s %9" PRIu64 " %9.2f %10s %12s\n", nvmx_isa_name(x->isa),
 		nvmx_reason_name(x->isa, x->reason, rbuf, sizeof(rbuf)), l1, l->count,
 		nvmx_exit_multiplication(l->count, x->count), mean, total);
 }
@@ -222,7 +222,7 @@ static int print_l1_exits(FILE *f, const struct row *r, size_t n)
 		if (first)
 			fprintf(f,
 				"\nL1's exits inside the round trips (service: L0's kvm_exit -> "
-				"kvm_entry):\n%-4s %-20s %-12s %9s %9s %10s %12s\n",
+				"kvm_entry):\n%-4s %-20s %-20s %9s %9s %10s %12s\n",
 				"isa", "reason", "L1 exit", "exits", "per trip", "mean us",
 				"service us");
 		first = false;

@@ -6,10 +6,16 @@
 # to every event); docs/real_l1_table.py reads `nvmx report --json` of each run's replay, its
 # lab.json, and the --l1 kvm run's trace for the L1 exit sequences.
 #
+# With VMX=NV in the environment it also runs KVM as L1 under Bochs (VMX; NV iterations, about
+# 15 minutes a boot) twice: L0's shadow VMCS on (OUTDIR/vmx-on) and off (OUTDIR/vmx-off), a table
+# of their own. With --reuse, those two are used when they exist.
+#
 # usage: docs/gen-real-l1.sh NVMX OUTDIR [N]       run both labs (N iterations, default 500)
 #        docs/gen-real-l1.sh NVMX OUTDIR --reuse   OUTDIR/kvm and OUTDIR/minimal exist already
 set -eu
 nvmx=$1 out=$2 n=${3:-500}
+vmx_n=${VMX:-}
+vmx_elements=cpuid,hlt,io-in,io-out,rdmsr-l1,wrmsr-l1,rdmsr-none,wrmsr-none,intr
 here=$(cd "$(dirname "$0")" && pwd)
 doc=$here/real-l1.md
 kvm_elements=cpuid,hlt,io-in,io-out,rdmsr-l1,wrmsr-l1,rdmsr-none,wrmsr-none,ud,intr
@@ -25,16 +31,41 @@ if [ "$n" != --reuse ]; then
 	"$nvmx" lab run --kernel 6.12 --workload "$min_elements" --iterations "$n" \
 		--out "$out/minimal" >"$out/minimal.log" 2>&1 || { echo "gen-real-l1.sh: the minimal-L1 run failed: $out/minimal.log" >&2; exit 1; }
 	sed -i "s/\$/, $(cut -d' ' -f1-3 /proc/loadavg) after them/" "$out/machine.txt"
+	if [ -n "$vmx_n" ]; then
+		echo "$(uname -sr) $(uname -m), $(nproc) CPUs ($cpu), load average $(cut -d' ' -f1-3 /proc/loadavg) before the runs" >"$out/vmx-machine.txt"
+		for v in on off; do
+			param=
+			[ $v = off ] && param="--param kvm_intel.enable_shadow_vmcs=0"
+			# shellcheck disable=SC2086 # param: empty or two words
+			"$nvmx" lab run --isa vmx --l1 kvm --kernel 6.12 $param --workload "$vmx_elements" \
+				--iterations "$vmx_n" --out "$out/vmx-$v" >"$out/vmx-$v.log" 2>&1 ||
+				{ echo "gen-real-l1.sh: the --isa vmx --l1 kvm run (shadow VMCS $v) failed: $out/vmx-$v.log" >&2; exit 1; }
+		done
+		sed -i "s/\$/, $(cut -d' ' -f1-3 /proc/loadavg) after them/" "$out/vmx-machine.txt"
+	fi
 fi
 [ -s "$out/machine.txt" ] || { echo "gen-real-l1.sh: no $out/machine.txt (written when the runs are made)" >&2; exit 2; }
-for r in kvm minimal; do
+vmx_args=
+if [ -d "$out/vmx-on" ] && [ -d "$out/vmx-off" ]; then
+	vmx_args=1
+	[ -s "$out/vmx-machine.txt" ] || { echo "gen-real-l1.sh: no $out/vmx-machine.txt (written when the VMX runs are made)" >&2; exit 2; }
+fi
+for r in kvm minimal ${vmx_args:+vmx-on vmx-off}; do
 	"$nvmx" report "$out/$r/observed.json" --json >"$out/$r/report.json"
 done
 machine=$(cat "$out/machine.txt")
 date=$(date -u -r "$out/kvm/lab.json" '+%Y-%m-%d %H:%M UTC')
 method="Method: \`docs/gen-real-l1.sh\`: \`nvmx lab run --l1 kvm\` and \`nvmx lab run\` (minimal L1), one boot each, L0 traced through tracefs (no nvmxd), then \`nvmx report --json\` of each replay (\`observed.json\`, equal to the workload's truth on every certain count: the lab's own check)."
-python3 "$here/real_l1_table.py" --kvm "$out/kvm" --minimal "$out/minimal" --date "$date" \
-	--machine "$machine" --method "$method" >"$out/tables.md"
+if [ -n "$vmx_args" ]; then
+	vmx_date=$(date -u -r "$out/vmx-off/lab.json" '+%Y-%m-%d %H:%M UTC')
+	vmx_method="Runs of $vmx_date; machine: $(cat "$out/vmx-machine.txt"). Method: \`nvmx lab run --isa vmx --l1 kvm --kernel 6.12\`, without and with \`--param kvm_intel.enable_shadow_vmcs=0\`, one boot each, L0 traced through tracefs (no nvmxd); each run's own truth check passed."
+	python3 "$here/real_l1_table.py" --kvm "$out/kvm" --minimal "$out/minimal" --date "$date" \
+		--machine "$machine" --method "$method" --vmx-on "$out/vmx-on" --vmx-off "$out/vmx-off" \
+		--vmx-method "$vmx_method" >"$out/tables.md"
+else
+	python3 "$here/real_l1_table.py" --kvm "$out/kvm" --minimal "$out/minimal" --date "$date" \
+		--machine "$machine" --method "$method" >"$out/tables.md"
+fi
 python3 - "$doc" "$out/tables.md" <<'EOT'
 import sys
 doc, tables = sys.argv[1], open(sys.argv[2]).read()

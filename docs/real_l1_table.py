@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 """The tables of docs/real-l1.md: what KVM-on-KVM costs in the lab, per reflected exit reason.
 
-usage: real_l1_table.py --kvm RUN --minimal RUN [--date D] [--machine M] [--method TEXT]
+usage: real_l1_table.py --kvm RUN --minimal RUN [--vmx-on RUN --vmx-off RUN]
+                        [--date D] [--machine M] [--method TEXT] [--vmx-method TEXT]
 
 RUN is a lab run's output read as it is, never recomputed:
   RUN/report.json   `nvmx report RUN/observed.json --json` (docs/gen-real-l1.sh writes it): the
@@ -15,6 +16,8 @@ RUN is a lab run's output read as it is, never recomputed:
   RUN/trace.txt.xz  (or trace.txt, or any *.txt/*.txt.xz given with --kvm-trace) L0's trace,
                     read for the sequence of L1 exit reasons inside each complete round trip
 RUN may also be a report JSON file itself (then no lab.json and no sequences).
+--vmx-on / --vmx-off: two runs of KVM as L1 under Bochs (VMX), L0's kvm_intel with shadow VMCS on
+(its default) and off (enable_shadow_vmcs=0): a section of their own, side by side.
 
 Prints Markdown on stdout. Exit status 0; 2 with one line on stderr when an input is unusable.
 """
@@ -184,6 +187,9 @@ def main():
     ap.add_argument("--date", default="?", help="when the runs were made")
     ap.add_argument("--machine", default="?", help="the host and its load during the runs")
     ap.add_argument("--method", default="")
+    ap.add_argument("--vmx-on", help="KVM as L1 under Bochs, shadow VMCS on (directory)")
+    ap.add_argument("--vmx-off", help="the same with kvm_intel.enable_shadow_vmcs=0 (directory)")
+    ap.add_argument("--vmx-method", default="")
     a = ap.parse_args()
     kvm, mini = Run(a.kvm, a.kvm_trace), Run(a.minimal)
     out = []
@@ -308,7 +314,60 @@ def main():
     p(f"| L1 exits per L2 I/O exit (Turtles; lab: `mult` of io) | {PUBLISHED_TURTLES_IO_L1_EXITS} | "
       f"{mult(kvm, 'io')} | {mult(mini, 'io')} |")
     p(f"| L1 exits per L2 CPUID exit (lab: `mult` of cpuid) | - | {mult(kvm, 'cpuid')} | {mult(mini, 'cpuid')} |")
+    if a.vmx_on or a.vmx_off:
+        if not (a.vmx_on and a.vmx_off):
+            die("--vmx-on and --vmx-off go together")
+        vmx_section(p, Run(a.vmx_on), Run(a.vmx_off), a.vmx_method)
     print("\n".join(out))
+
+
+def vmx_section(p, on, off, method):
+    """KVM as L1 on VMX (Bochs): shadow VMCS on against off, per reflected reason."""
+    p("")
+    p("### VMX under Bochs: L0's shadow VMCS on and off (KVM as L1)")
+    p("")
+    p("The same runner elements with KVM as L1 on an emulated Intel CPU (Bochs, `--isa vmx`), L0's")
+    p("`kvm_intel` with VMCS shadowing (`enable_shadow_vmcs=1`, its default) and without")
+    p("(`enable_shadow_vmcs=0`): without it every VMREAD and VMWRITE of L1 exits to L0. Bochs runs")
+    p("with a fixed instruction rate and `clock: sync=none` (docs/lab.md), so its times are of its")
+    p("own clock: compare the two columns, not with the SVM tables above.")
+    if method:
+        p("")
+        p(method)
+    p("")
+    p("| run | kernel | emulator, ISA | iterations | workload | parameters |")
+    p("|---|---|---|---|---|---|")
+    for name, r in (("shadow VMCS on", on), ("shadow VMCS off", off)):
+        lab = r.lab or {}
+        params = " ".join(f"`{x}`" for x in lab.get("params", [])) or "-"
+        p(f"| {name} | {lab.get('kernel', '?')} | {lab.get('emulator', '?')}, {lab.get('isa', '?')} | "
+          f"{lab.get('iterations', '?')} | `{r.workload()}` | {params} |")
+    p("")
+    p("| reason | round trips (on / off) | mean us (on / off) | off / on | mult (on / off) | "
+      "L1 exits per round trip, shadow VMCS on | off |")
+    p("|---|---|---|---:|---|---|---|")
+
+    def per_rt(run, r):
+        b = run.breakdown.get(r)
+        if not b or not b["round_trips"]:
+            return "-"
+        rows, (ovf, _) = l1_exits(b)
+        n = b["round_trips"]
+        cells = [f"{l1r} {e / n:.2f}" for l1r, e, _ in rows]
+        if ovf:
+            cells.append(f"other reasons {ovf / n:.2f}")
+        return ", ".join(cells)
+
+    for r in [r for r in on.rows if on.breakdown.get(r)]:
+        x, y = on.rows[r], off.rows.get(r)
+        if not y:
+            p(f"| {r} | {x['count']} / - | {us(x['mean_ns'])} / - | - | {x['multiplication']:.2f} / - | "
+              f"{per_rt(on, r)} | - |")
+            continue
+        p(f"| {r} | {x['count']} / {y['count']} | {us(x['mean_ns'])} / {us(y['mean_ns'])} | "
+          f"{y['mean_ns'] / x['mean_ns']:.2f} | {x['multiplication']:.2f} / {y['multiplication']:.2f} | "
+          f"{per_rt(on, r)} | {per_rt(off, r)} |")
+    p("")
 
 
 if __name__ == "__main__":

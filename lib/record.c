@@ -193,7 +193,7 @@ int nvmx_record_write_header(FILE *out, const char *writer)
 		    "#           TASK-PID     CPU#     TIMESTAMP  FUNCTION\n"
 		    "#              | |         |         |         |\n",
 		    writer) < 0)
-		return -EIO;
+		return errno ? -errno : -EIO; /* write(2)'s: ENOSPC stays itself */
 	return 0;
 }
 
@@ -259,8 +259,10 @@ int nvmx_summary_write_json_extra(const struct nvmx_summary *s, const char *cons
 	if (!res)
 		goto out;
 	err = 0;
+	errno = 0;
+	/* stdio keeps write(2)'s errno: a full disk is ENOSPC, not a bare I/O error */
 	if (fputs(res, out) == EOF || fputc('\n', out) == EOF || fflush(out) == EOF)
-		err = -EIO;
+		err = errno ? -errno : -EIO;
 out:
 	json_object_put(sorted);
 	json_object_put(base);

@@ -8,6 +8,7 @@
  * Lifecycle (libbpf-bootstrap): probe → open → set rodata → load → attach (src/loader.c) → poll
  * → one cleanup. Options are parsed in nvmxd_opts.c, the JSON document is nvmxd_json.c.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -82,6 +83,29 @@ int nvmxd_fail(int err, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(fail_msg, sizeof(fail_msg), fmt, ap);
 	va_end(ap);
+	return err < 0 ? err : -EINVAL;
+}
+
+int nvmxd_fail_output(int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	/*
+	 * The first failure is the run's one line, printed last; a later one (often following
+	 * from it: --json on the disk --record filled) is said at once, above it.
+	 */
+	if (fail_status == 2 && fail_msg[0]) {
+		fputs("nvmxd: ", stderr);
+		va_start(ap, fmt);
+		vfprintf(stderr, fmt, ap);
+		va_end(ap);
+		fputc('\n', stderr);
+		return err < 0 ? err : -EINVAL;
+	}
+	va_start(ap, fmt);
+	vsnprintf(fail_msg, sizeof(fail_msg), fmt, ap);
+	va_end(ap);
+	fail_status = 2;
 	return err < 0 ? err : -EINVAL;
 }
 
@@ -167,9 +191,30 @@ static int on_record(void *ctx, void *data, size_t size)
 	n = nvmx_record_format(&r->ev, comm, r->cpu, line, sizeof(line));
 	if (n < 0 || (size_t)n >= sizeof(line))
 		return 0; /* not a tracepoint kind: cannot come from the BPF side */
-	if (fputs(line, d->record) == EOF || fputc('\n', d->record) == EOF)
-		return -EIO;
+	if (!d->record)
+		return 0; /* its write failed: the run is stopping (record_failed()) */
+	/* stdio keeps write(2)'s errno: ENOSPC stays "No space left on device" */
+	if (fputs(line, d->record) == EOF || fputc('\n', d->record) == EOF) {
+		d->record_err = errno ? -errno : -EIO;
+		return d->record_err;
+	}
 	d->recorded++;
+	return 0;
+}
+
+/*
+ * --record cannot be written (a full disk): the run stops, and its --json is still written at
+ * exit (it may be elsewhere); the exit status is 2, with this message.
+ */
+static int record_failed(struct nvmxd *d, int err)
+{
+	if (d->record) {
+		(void)fclose(d->record);
+		d->record = NULL;
+	}
+	d->stop_now = true;
+	(void)nvmxd_fail_output(err, "writing %s failed: %s (the record stops there)",
+				d->o.record_path, strerror(-err));
 	return 0;
 }
 
@@ -197,7 +242,8 @@ static int write_lost(struct nvmxd *d)
 		nvmx_record_format_lost((uint32_t)cpu, vals[cpu] - d->drops_seen[cpu], line,
 					sizeof(line));
 		if (fprintf(d->record, "%s\n", line) < 0) {
-			err = -EIO;
+			d->record_err = errno ? -errno : -EIO;
+			err = d->record_err;
 			goto out;
 		}
 		d->lost_written += vals[cpu] - d->drops_seen[cpu];
@@ -413,6 +459,15 @@ static int serve(struct nvmxd *d)
 		.kver = uname(&u) ? 0 : nvmx_kver_parse(u.release),
 	};
 	src->maps.nested_state = nvmxd_ns_map_fd(d->ns);
+	/*
+	 * --json after the drop: a writer process keeps what replacing that one file needs
+	 * (src/outfile.h), so the run's document is never lost to the dropped user's rights.
+	 */
+	if (d->o.json_path && nvmxd_serve_drops(d->serve)) {
+		err = nvmxd_outfile_start_writer(&d->json, msg, sizeof(msg));
+		if (err)
+			return nvmxd_fail(err, "%s", msg);
+	}
 	err = nvmxd_serve_start(d->serve, src, msg, sizeof(msg));
 	if (err)
 		return nvmxd_fail(err, "%s", msg);
@@ -421,6 +476,62 @@ static int serve(struct nvmxd *d)
 }
 
 /* ---- the run ---- */
+
+/*
+ * The vCPUs already running when the programs are attached: the kvm-vcpu file descriptors of
+ * every process (of --pid's only). Their events start with a state the model does not know: an
+ * exit open at attach is unattributed where an inject ends it, and not counted where only its
+ * kvm_entry does (docs/model.md, open exits); nvmxd says so rather than let it pass silently.
+ */
+static void count_running_vcpus(struct nvmxd *d)
+{
+	DIR *proc = opendir("/proc");
+	struct dirent *p;
+
+	if (!proc)
+		return;
+	while ((p = readdir(proc))) {
+		char path[64], link[320], target[64];
+		unsigned long pid;
+		struct dirent *f;
+		uint64_t n = 0;
+		char *end;
+		DIR *fds;
+
+		pid = strtoul(p->d_name, &end, 10);
+		if (*end || !pid || pid == (unsigned long)getpid() ||
+		    (d->o.tgid && pid != d->o.tgid))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%lu/fd", pid);
+		fds = opendir(path);
+		if (!fds)
+			continue; /* gone */
+		while ((f = readdir(fds))) {
+			ssize_t len;
+
+			snprintf(link, sizeof(link), "%s/%s", path, f->d_name);
+			len = readlink(link, target, sizeof(target) - 1);
+			if (len <= 0)
+				continue;
+			target[len] = '\0';
+			/* KVM names a vCPU's fd anon_inode:kvm-vcpu:ID (kvm_vm_ioctl_create_vcpu) */
+			if (!strncmp(target, "anon_inode:kvm-vcpu:", 20))
+				n++;
+		}
+		closedir(fds);
+		if (n) {
+			d->vms_at_attach++;
+			d->vcpus_at_attach += n;
+		}
+	}
+	closedir(proc);
+	if (d->vcpus_at_attach)
+		elog("attached while %" PRIu64 " vCPUs of %" PRIu64
+		     " VMs ran: an exit open at this moment is counted as unattributed where an "
+		     "inject ends it, and not counted where only its entry does (its start was not "
+		     "seen)\n",
+		     d->vcpus_at_attach, d->vms_at_attach);
+}
 
 /* The loader's lines as nvmxd's own: always, details with -v. */
 static void loader_log(void *ctx, enum nvmx_loader_log_level level, const char *line)
@@ -476,11 +587,15 @@ static int poll_once(struct nvmxd *d, int timeout_ms)
 	err = ring_buffer__poll(d->rb, timeout_ms);
 	if (err >= 0 || err == -EINTR)
 		err = ring_buffer__consume(d->rb);
+	if (d->record_err)
+		return record_failed(d, d->record_err);
 	if (err < 0 && err != -EINTR)
 		return nvmxd_fail(err, "reading the ring buffer failed: %s", strerror(-err));
 	err = write_lost(d);
+	if (d->record_err)
+		return record_failed(d, d->record_err);
 	if (err)
-		return nvmxd_fail(err, "writing %s failed: %s", d->o.record_path, strerror(-err));
+		return nvmxd_fail(err, "reading the ring-buffer drops failed: %s", strerror(-err));
 	return 0;
 }
 
@@ -495,22 +610,24 @@ static int shutdown_run(struct nvmxd *d, bool print)
 	nvmx_loader__detach(d->loader);
 	nvmxd_ns_detach(d->ns);
 	(void)nvmxd_turtles_poll(d->turtles);
-	if (d->rb) {
+	if (d->rb && d->record) {
 		err = ring_buffer__consume(d->rb);
-		if (err < 0)
+		if (d->record_err)
+			(void)record_failed(d, d->record_err);
+		else if (err < 0)
 			return nvmxd_fail(err, "reading the ring buffer failed: %s",
 					  strerror(-err));
-		err = write_lost(d);
-		if (err)
-			return nvmxd_fail(err, "writing %s failed: %s", d->o.record_path,
-					  strerror(-err));
+		else if (write_lost(d) && d->record_err)
+			(void)record_failed(d, d->record_err);
 	}
 	if (d->record) {
+		/* fclose flushes the rest: its errno is write(2)'s (ENOSPC) */
 		err = fclose(d->record) ? -errno : 0;
 		d->record = NULL;
 		if (err)
-			return nvmxd_fail(err, "writing %s failed: %s", d->o.record_path,
-					  strerror(-err));
+			(void)nvmxd_fail_output(err,
+						"writing %s failed: %s (the record stops there)",
+						d->o.record_path, strerror(-err));
 	}
 	err = read_counts(d);
 	if (err)
@@ -522,15 +639,19 @@ static int shutdown_run(struct nvmxd *d, bool print)
 		return nvmxd_fail(err, "ending the vCPU threads' state failed: %s", strerror(-err));
 	if (print)
 		print_summary(d, stdout, true);
-	if (d->o.json_path)
-		return nvmxd_write_json(d);
-	return 0;
+	/* --json even when --record failed: it is the run's document, maybe on another disk */
+	if (d->o.json_path) {
+		err = nvmxd_write_json(d, true);
+		if (err)
+			return err;
+	}
+	return fail_status == 2 && fail_msg[0] ? -EIO : 0;
 }
 
 static int run(struct nvmxd *d)
 {
 	uint64_t interval_ns = (uint64_t)(d->o.interval_s * 1e9);
-	uint64_t deadline = 0, next_print, next_names;
+	uint64_t deadline = 0, next_print, next_names, next_checkpoint = UINT64_MAX;
 	struct sigaction sa;
 	bool printed = false;
 	int err;
@@ -542,6 +663,14 @@ static int run(struct nvmxd *d)
 	if (!d->drops_seen)
 		return nvmxd_fail(-ENOMEM, "out of memory");
 
+	if (d->o.json_path) {
+		char msg[512];
+
+		/* its directory now, as root: unusable --json is said in milliseconds, not at exit */
+		err = nvmxd_outfile_open(&d->json, d->o.json_path, msg, sizeof(msg));
+		if (err)
+			return nvmxd_fail_output(err, "--json %s", msg);
+	}
 	if (d->o.bpf_stats) {
 		d->stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
 		if (d->stats_fd < 0)
@@ -589,15 +718,15 @@ static int run(struct nvmxd *d)
 			err = -errno;
 			if (fd >= 0)
 				close(fd);
-			fail_status = 2;
-			return nvmxd_fail(err, "--record %s: cannot create it: %s",
-					  d->o.record_path,
-					  err == -ELOOP ? "it is a symbolic link (refused as root)"
-							: strerror(-err));
+			return nvmxd_fail_output(
+				err, "--record %s: cannot create it: %s", d->o.record_path,
+				err == -ELOOP ? "it is a symbolic link (refused as root)"
+					      : strerror(-err));
 		}
 		err = nvmx_record_write_header(d->record, "nvmxd --record");
 		if (err)
-			return nvmxd_fail(err, "writing %s failed", d->o.record_path);
+			return nvmxd_fail_output(err, "writing %s failed: %s", d->o.record_path,
+						 strerror(-err));
 		d->rb = ring_buffer__new(nvmx_loader__maps(d->loader).events, on_record, d, NULL);
 		if (!d->rb)
 			return nvmxd_fail(-errno, "opening the ring buffer failed: %s",
@@ -624,6 +753,7 @@ static int run(struct nvmxd *d)
 	err = loader_result(d, nvmx_loader__attach(d->loader));
 	if (err)
 		return err;
+	count_running_vcpus(d);
 	/* not fatal: only these counts are lost without the syscall tracepoints */
 	d->ns = nvmxd_ns_start(nvmx_loader__tracefs(d->loader, NULL), d->o.tgid, d->ns_missing,
 			       sizeof(d->ns_missing));
@@ -637,8 +767,8 @@ static int run(struct nvmxd *d)
 		int fd = open(d->o.ready_path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
 
 		if (fd < 0)
-			return nvmxd_fail(-errno, "cannot create %s: %s", d->o.ready_path,
-					  strerror(errno));
+			return nvmxd_fail_output(-errno, "--ready %s: cannot create it: %s",
+						 d->o.ready_path, strerror(errno));
 		close(fd);
 	}
 	err = serve(d);
@@ -648,12 +778,28 @@ static int run(struct nvmxd *d)
 		deadline = d->start_ns + (uint64_t)(d->o.duration_s * 1e9);
 	next_print = d->start_ns + interval_ns;
 	next_names = d->start_ns + 250000000u;
+	if (d->o.checkpoint_s > 0)
+		next_checkpoint = d->start_ns + (uint64_t)(d->o.checkpoint_s * 1e9);
 
-	while (!stopping) {
+	while (!stopping && !d->stop_now) {
 		uint64_t now = nvmx_mono_ns(), until = next_print;
 
 		if (deadline && now >= deadline)
 			break;
+		if (now >= next_checkpoint) {
+			/* --checkpoint: a kill loses at most this interval of the document */
+			err = read_counts(d);
+			if (err)
+				return err;
+			if (nvmxd_write_json(d, false))
+				break; /* an output that cannot be written: exit 2 after the rest */
+			next_checkpoint += (uint64_t)(d->o.checkpoint_s * 1e9);
+			if (next_checkpoint <= now)
+				next_checkpoint = now + (uint64_t)(d->o.checkpoint_s * 1e9);
+			continue;
+		}
+		if (next_checkpoint < until)
+			until = next_checkpoint;
 		if (now >= next_names) {
 			name_new_vms(d);
 			next_names = now + 250000000u;
@@ -682,10 +828,10 @@ static int run(struct nvmxd *d)
 	}
 	if (stopping)
 		vlog("%s: stopping\n", strsignal(stopping));
-	if (stopping && d->o.linger_s > 0) {
+	if (stopping && !d->stop_now && d->o.linger_s > 0) {
 		deadline = nvmx_mono_ns() + (uint64_t)(d->o.linger_s * 1e9);
 		elog("%s: serving %.1f s more (--linger)\n", strsignal(stopping), d->o.linger_s);
-		while (nvmx_mono_ns() < deadline) {
+		while (nvmx_mono_ns() < deadline && !d->stop_now) {
 			err = poll_once(d, 200);
 			if (err)
 				return err;
@@ -714,6 +860,7 @@ static void nvmxd_free(struct nvmxd *d)
 	free(d->names);
 	pthread_mutex_destroy(&d->names_lock);
 	free(d->drops_seen);
+	nvmxd_outfile_close(&d->json);
 	if (d->stats_fd >= 0)
 		close(d->stats_fd);
 }
@@ -725,10 +872,14 @@ int main(int argc, char **argv)
 
 	memset(&d, 0, sizeof(d));
 	d.stats_fd = -1;
+	d.json.dirfd = -1;
+	d.json.writer_fd = -1;
 	pthread_mutex_init(&d.names_lock, NULL);
 	err = nvmxd_parse_args(argc, argv, &d.o);
 	if (err > 0)
 		return 0;
+	if (err < 0)
+		fail_status = 2; /* bad usage */
 	verbose = d.o.verbose;
 	if (!err) {
 		libbpf_set_print(libbpf_print);

@@ -18,6 +18,7 @@
 #include "collect.h"
 #include "loader.h"
 #include "nested_state.h"
+#include "outfile.h"
 #include "serve.h"
 #include "turtles.h"
 
@@ -37,6 +38,7 @@ struct nvmxd_opts {
 	struct nvmxd_serve_opts serve; /* serve.listen NULL: no HTTP server */
 	bool metrics_per_vcpu;
 	double linger_s;
+	double checkpoint_s; /* --checkpoint: rewrite --json every checkpoint_s; 0: at exit only */
 };
 
 struct vm_name {
@@ -52,6 +54,12 @@ struct nvmxd {
 	struct nvmx_counters counts;
 	struct ring_buffer *rb;
 	FILE *record;
+	int record_err;		   /* a failed write of --record (negative errno): the run stops */
+	bool stop_now;		   /* an output cannot be written: end the run, write what can be */
+	struct nvmxd_outfile json; /* --json: its directory, opened at start; maybe its writer */
+	uint64_t checkpoints;	   /* --json documents written before the final one */
+	bool writing_final; /* the document being made is the last --json (not a checkpoint) */
+	uint64_t vcpus_at_attach, vms_at_attach; /* vCPUs (VMs) already running when attached */
 	uint64_t recorded, lost_written;
 	__u64 *drops_seen; /* per CPU: ring-buffer drops already written as LOST lines */
 	int ncpus;
@@ -86,7 +94,13 @@ bool nvmxd_bpf_stats_enabled(void);
 /* The --json document of counts c; also GET /api/v1/summary (from the HTTP thread). */
 int nvmxd_write_summary(struct nvmxd *d, const struct nvmx_counters *c, FILE *f);
 
-/* The document of d->counts to --json FILE, whole or not at all. */
-int nvmxd_write_json(struct nvmxd *d);
+/*
+ * The document of d->counts to --json FILE, whole or not at all (src/outfile.h); final: the last
+ * one (at exit), else a --checkpoint.
+ */
+int nvmxd_write_json(struct nvmxd *d, bool final);
+
+/* An output (--json, --record, --ready) that cannot be written: exit status 2, and the message. */
+__attribute__((format(printf, 2, 3))) int nvmxd_fail_output(int err, const char *fmt, ...);
 
 #endif /* NVMXD_H */

@@ -245,6 +245,13 @@ static struct json_object *self_object(struct nvmxd *d, const struct nvmx_counte
 			       json_object_new_int64((int64_t)nvmxd_ns_failures(d->ns)));
 	json_object_object_add(o, "nested_state_skipped",
 			       json_object_new_int64((int64_t)nvmxd_ns_skipped(d->ns)));
+	/* --json: false in a --checkpoint document (the run goes on), true in the last one */
+	json_object_object_add(o, "final", json_object_new_boolean(d->writing_final));
+	json_object_object_add(o, "checkpoints", json_object_new_int64((int64_t)d->checkpoints));
+	json_object_object_add(o, "vcpus_at_attach",
+			       json_object_new_int64((int64_t)d->vcpus_at_attach));
+	json_object_object_add(o, "vms_at_attach",
+			       json_object_new_int64((int64_t)d->vms_at_attach));
 	json_object_object_add(o, "tracefs", json_object_new_string(tracefs));
 	json_object_object_add(o, "tracefs_mounted_by_nvmxd", json_object_new_boolean(mounted));
 	json_object_object_add(o, "btf", json_object_new_string(nvmx_loader__btf(d->loader)));
@@ -288,40 +295,34 @@ int nvmxd_write_summary(struct nvmxd *d, const struct nvmx_counters *c, FILE *f)
 	return err;
 }
 
-int nvmxd_write_json(struct nvmxd *d)
+int nvmxd_write_json(struct nvmxd *d, bool final)
 {
-	char tmp[4096];
-	FILE *f;
-	int fd, err;
+	char *text = NULL, msg[512];
+	size_t len = 0;
+	FILE *mem;
+	int err;
 
 	/*
-	 * Written whole or not at all: readers never see half a file. The temporary file is a new
-	 * one of nvmxd's own (mkostemp: O_EXCL, a random name), never a path that exists, so a
-	 * symbolic link planted beside FILE cannot make nvmxd, as root, write elsewhere.
+	 * The document is made in memory, then the file is replaced whole (src/outfile.h): a
+	 * reader never sees half of it, and a write error keeps its real errno (ENOSPC), which a
+	 * stdio stream on the file would have turned into a bare failure.
 	 */
-	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", d->o.json_path) >= (int)sizeof(tmp)) {
-		err = -ENAMETOOLONG;
-		goto out;
-	}
-	fd = mkostemp(tmp, O_CLOEXEC);
-	f = fd >= 0 && !fchmod(fd, 0644) ? fdopen(fd, "w") : NULL;
-	if (!f) {
-		err = -errno;
-		if (fd >= 0) {
-			close(fd);
-			(void)unlink(tmp);
-		}
-		goto out;
-	}
-	err = nvmxd_write_summary(d, &d->counts, f);
-	if (fclose(f) && !err)
-		err = -EIO;
-	if (!err && rename(tmp, d->o.json_path))
-		err = -errno;
-	if (err)
-		(void)unlink(tmp);
-out:
-	if (err)
+	d->writing_final = final;
+	mem = open_memstream(&text, &len);
+	if (!mem)
+		return nvmxd_fail(-ENOMEM, "writing %s failed: out of memory", d->o.json_path);
+	err = nvmxd_write_summary(d, &d->counts, mem);
+	if (fclose(mem) && !err)
+		err = -ENOMEM;
+	if (err) {
+		free(text);
 		return nvmxd_fail(err, "writing %s failed: %s", d->o.json_path, strerror(-err));
+	}
+	err = nvmxd_outfile_replace(&d->json, text, len, msg, sizeof(msg));
+	free(text);
+	if (err)
+		return nvmxd_fail_output(err, "%s", msg);
+	if (!final)
+		d->checkpoints++;
 	return 0;
 }

@@ -32,7 +32,17 @@ void nvmxd_usage(FILE *f)
 		"replay\n"
 		"                      --json` (schema 1), plus \"vms\" (per VM and per vCPU "
 		"counts and\n"
-		"                      latency histograms) and \"nvmxd\" (self-metrics)\n"
+		"                      latency histograms) and \"nvmxd\" (self-metrics); "
+		"FILE is\n"
+		"                      replaced whole (temporary file, fsync, rename): a reader "
+		"never\n"
+		"                      sees half a document. Its directory is opened at start, as\n"
+		"                      root: after --listen's drop a writer process kept for it\n"
+		"                      writes it\n"
+		"  --checkpoint SECONDS\n"
+		"                      with --json: also write it every SECONDS while running\n"
+		"                      (\"final\": false), so a crash or kill loses at most that\n"
+		"                      much of it\n"
 		"  --record FILE       write every event, as the tracefs trace file prints it (ns\n"
 		"                      timestamps), to FILE; `nvmx replay FILE --json` then gives "
 		"the\n"
@@ -56,7 +66,7 @@ void nvmxd_usage(FILE *f)
 		"  --web-config FILE   TLS and basic auth, in the Prometheus exporters'\n"
 		"                      web-config.yml format (see nvmxd(8))\n"
 		"  --user USER         with --listen: drop to USER, UID or UID:GID (default\n"
-		"                      nobody; root keeps root). --json then writes as USER\n"
+		"                      nobody; root keeps root)\n"
 		"  --metrics-per-vcpu  a vcpu_thread label on the exit metrics\n"
 		"  --linger SECONDS    with --listen: after SIGINT/SIGTERM, keep counting and\n"
 		"                      serving SECONDS longer, so a last scrape sees the end\n"
@@ -67,7 +77,10 @@ void nvmxd_usage(FILE *f)
 		"  -v, --verbose       say more, including libbpf's debug output\n"
 		"  -h, --help          this text\n"
 		"\n"
-		"Exit status 0 after SIGINT/SIGTERM or --duration/--once; 1 on errors.\n"
+		"Exit status 0 after SIGINT/SIGTERM or --duration/--once; 2 on bad usage or an\n"
+		"output (--json, --record, --ready) that cannot be written, with one line naming\n"
+		"the file and the reason (the counts still go to --json if it can be written);\n"
+		"1 on other errors.\n"
 		"Examples:\n"
 		"  nvmxd --interval 5                      watch every VM, a summary every 5 s\n"
 		"  nvmxd --duration 60 --json out.json     one minute, then the totals as JSON\n"
@@ -120,6 +133,7 @@ int nvmxd_parse_args(int argc, char **argv, struct nvmxd_opts *o)
 		O_USER,
 		O_PER_VCPU,
 		O_LINGER,
+		O_CHECKPOINT,
 	};
 	static const struct option longopts[] = {
 		{ "interval", required_argument, NULL, O_INTERVAL },
@@ -138,6 +152,7 @@ int nvmxd_parse_args(int argc, char **argv, struct nvmxd_opts *o)
 		{ "user", required_argument, NULL, O_USER },
 		{ "metrics-per-vcpu", no_argument, NULL, O_PER_VCPU },
 		{ "linger", required_argument, NULL, O_LINGER },
+		{ "checkpoint", required_argument, NULL, O_CHECKPOINT },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -209,6 +224,11 @@ int nvmxd_parse_args(int argc, char **argv, struct nvmxd_opts *o)
 				return nvmxd_fail(-EINVAL, "--linger %s: expected seconds > 0",
 						  optarg);
 			break;
+		case O_CHECKPOINT:
+			if (parse_seconds(optarg, &o->checkpoint_s))
+				return nvmxd_fail(-EINVAL, "--checkpoint %s: expected seconds > 0",
+						  optarg);
+			break;
 		case 'v':
 			o->verbose = true;
 			break;
@@ -219,6 +239,8 @@ int nvmxd_parse_args(int argc, char **argv, struct nvmxd_opts *o)
 			return nvmxd_fail(-EINVAL, "bad usage; see nvmxd --help");
 		}
 	}
+	if (o->checkpoint_s > 0 && !o->json_path)
+		return nvmxd_fail(-EINVAL, "--checkpoint needs --json");
 	if (optind < argc)
 		return nvmxd_fail(-EINVAL, "unexpected argument '%s'; see nvmxd --help",
 				  argv[optind]);

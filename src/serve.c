@@ -73,6 +73,11 @@ int nvmxd_serve_prepare(struct nvmxd_serve **out, const struct nvmxd_serve_opts 
 	return 0;
 }
 
+bool nvmxd_serve_drops(const struct nvmxd_serve *s)
+{
+	return s && !s->keep_root;
+}
+
 bool nvmxd_serve_warning(const struct nvmxd_serve *s, char *msg, size_t msglen)
 {
 	bool tls = s->wc && s->wc->cert_pem, auth = s->wc && s->wc->n_users;

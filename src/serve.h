@@ -32,6 +32,9 @@ struct nvmxd_serve;
 int nvmxd_serve_prepare(struct nvmxd_serve **out, const struct nvmxd_serve_opts *o, char *err,
 			size_t errlen);
 
+/* Whether nvmxd_serve_start() will drop root (--user is not root). */
+bool nvmxd_serve_drops(const struct nvmxd_serve *s);
+
 /*
  * Whether to warn, once at start, about where nvmxd listens: on every address (0.0.0.0 or ::)
  * without both TLS and basic auth. msg gets the warning.

@@ -265,8 +265,15 @@ int lab_build_initramfs(const char *path, const struct lab_plan *o, const struct
 	r = lab_cpio_new(path, &c);
 	if (r)
 		goto out;
-	static const char *const dirs[] = { "/bin", "/dev", "/proc",	    "/sys", "/tmp",
-					    "/out", "/lab", "/lib/modules", NULL };
+	static const char *const dirs[] = { "/bin", "/dev", "/etc", "/proc",	    "/sys",
+					    "/tmp", "/out", "/lab", "/lib/modules", NULL };
+	/*
+	 * The users and groups of a Debian system that nvmx's programs name: nvmxd --listen drops
+	 * to "nobody" by default (src/privdrop.h), and must in L0 as on a host.
+	 */
+	static const char passwd[] = "root:x:0:0:root:/root:/bin/sh\n"
+				     "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n";
+	static const char group[] = "root:x:0:\nnogroup:x:65534:\n";
 	for (size_t i = 0; !r && dirs[i]; i++)
 		r = lab_cpio_add_dir(c, dirs[i], 0755);
 	/* The kernel opens /dev/console for init before devtmpfs is mounted. */
@@ -276,6 +283,10 @@ int lab_build_initramfs(const char *path, const struct lab_plan *o, const struct
 		r = lab_cpio_add_host_file(c, "/bin/busybox", HOST_BUSYBOX, 0755);
 	if (!r)
 		r = lab_cpio_add_data(c, "/init", nvmx_lab_init_sh, nvmx_lab_init_sh_len, 0755);
+	if (!r)
+		r = lab_cpio_add_data(c, "/etc/passwd", passwd, sizeof(passwd) - 1, 0644);
+	if (!r)
+		r = lab_cpio_add_data(c, "/etc/group", group, sizeof(group) - 1, 0644);
 	if (!r && o->l1 == LAB_L1_KVM) {
 		char l1_initramfs[PATH_MAX];
 

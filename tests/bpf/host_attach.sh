@@ -70,28 +70,24 @@ for e in json.load(sys.stdin):
 done
 
 # The tp_btf programs (L2's RCX on kvm_nested_vmexit; those preferred to their classic
-# programs) have raw_tracepoint links, no perf event: bpftool link list names the tracepoint.
-# Only links nvmxd holds count (its /proc/PID/fdinfo names their prog_id): another nvmxd may run.
+# programs) have raw_tracepoint links, no perf event: bpftool link list names the tracepoint,
+# and nvmxd's own fds (/proc/PID/fdinfo: link_id) say which links are its own (other tests, on
+# this host or in parallel, may run nvmxd too).
 for tp in $EXPECTED_BTF; do
 	id=$("$BPFTOOL" -j link list | python3 -c '
-import glob, json, subprocess, sys
-held = set()
-for f in glob.glob("/proc/%s/fdinfo/*" % sys.argv[3]):
+import json, os, subprocess, sys
+bpftool, tp, pid = sys.argv[1], sys.argv[2], sys.argv[3]
+mine = set()
+for fd in os.listdir(f"/proc/{pid}/fdinfo"):
     try:
-        held |= {int(x.split()[1]) for x in open(f) if x.startswith("prog_id:")}
+        info = open(f"/proc/{pid}/fdinfo/{fd}").read()
     except OSError:
-        pass
+        continue
+    mine.update(int(l.split()[1]) for l in info.splitlines() if l.startswith("link_id:"))
 for l in json.load(sys.stdin):
-    if l.get("type") != "raw_tracepoint" or l.get("tp_name") != sys.argv[2]:
+    if l["id"] not in mine or l.get("type") != "raw_tracepoint" or l.get("tp_name") != tp:
         continue
-    if l.get("prog_id") not in held:
-        continue
-    # a program of another test may be gone between the two listings
-    r = subprocess.run([sys.argv[1], "-j", "prog", "show", "id", str(l["prog_id"])],
-                       capture_output=True)
-    if r.returncode:
-        continue
-    p = json.loads(r.stdout)
+    p = json.loads(subprocess.check_output([bpftool, "-j", "prog", "show", "id", str(l["prog_id"])]))
     if p.get("type") == "tracing" and p.get("name", "").startswith("nvmx_"):
         print(l["prog_id"])
         break

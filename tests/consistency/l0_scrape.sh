@@ -11,7 +11,7 @@ nvmxd=$1
 out=$NVMX_LAB_OUT
 # a backend without network leaves even the loopback interface down
 ip link set lo up 2>/dev/null || ifconfig lo 127.0.0.1 up || exit 1
-"$nvmxd" --listen 127.0.0.1:9477 --user root --interval 3600 --linger 3 \
+"$nvmxd" --listen 127.0.0.1:9477 --interval 3600 --linger 3 \
 	--json "$out/nvmxd.json" --record "$out/record.txt" --ready "$out/nvmxd-ready" &
 pid=$!
 while [ ! -e "$out/nvmxd-ready" ]; do

@@ -62,12 +62,13 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# --user root: nvmxd writes --json at exit, which it cannot once it dropped to an unprivileged
-# user in L0's root-owned output directory. 10.0.2.15: L0's address on QEMU's user network.
+# nvmxd drops to nobody (its default; L0 has the user) and still writes --json at exit into L0's
+# root-owned output directory, through its writer process (src/outfile.h). 10.0.2.15: L0's
+# address on QEMU's user network.
 if [ "$isa" = svm ]; then
 	"$nvmx" lab run --kernel "$kernel" --workload "$workload" --iterations "$iterations" \
 		--forward "$port:9477" --out "$out/lab" \
-		--exec "$nvmxd --listen 10.0.2.15:9477 --user root --interval 3600 --linger 6 --json \$NVMX_LAB_OUT/nvmxd.json --record \$NVMX_LAB_OUT/record.txt --ready \$NVMX_LAB_OUT/ready" \
+		--exec "$nvmxd --listen 10.0.2.15:9477 --interval 3600 --linger 6 --json \$NVMX_LAB_OUT/nvmxd.json --record \$NVMX_LAB_OUT/record.txt --ready \$NVMX_LAB_OUT/ready" \
 		>"$out/lab.log" 2>&1 &
 elif [ "$isa" = vmx ]; then
 	"$nvmx" lab run --isa vmx --kernel "$kernel" --workload "$workload" \

@@ -90,5 +90,48 @@ with tempfile.TemporaryDirectory() as tmp:
     p4 = run(os.path.join(tmp, "missing"), None)
     check(p4.returncode == 2 and len(p4.stderr.splitlines()) == 1, f"no such run: exit 2 ({p4.stderr.strip()})")
 
+# KVM as L1 under Bochs (VMX), L0's shadow VMCS on and off: their own table, after the others
+von, voff = os.path.join(data, "vmx-on"), os.path.join(data, "vmx-off")
+base = [sys.executable, gen, "--kvm", kvm, "--minimal", mini, "--date", "D", "--machine", "M",
+        "--kvm-trace", trace]
+p5 = subprocess.run(base + ["--vmx-on", von, "--vmx-off", voff], capture_output=True, text=True,
+                    timeout=120)
+check(p5.returncode == 0 and not p5.stderr and p5.stdout.startswith(out.rstrip("\n")),
+      f"with --vmx-on/--vmx-off: exit 0, the same tables first ({p5.returncode}: {p5.stderr[:200]})")
+vrep = {}
+for name, d in (("on", von), ("off", voff)):
+    j = json.load(open(os.path.join(d, "report.json")))
+    vrep[name] = ({r["reason"]: r for r in j["report"]["rows"] if r["handled_by"] == "L1"},
+                  {b["reason"]: b for b in j["breakdown"]})
+
+
+def per_rt(b):
+    """L1 exits per round trip by L1 exit reason, most first, from a breakdown entry."""
+    n = b["round_trips"]
+    e = b["l1_exits"]
+    e = [(x["reason"], x["exits"]) for x in e] if isinstance(e, list) else list(e.items())
+    cells = [f"{r} {v / n:.2f}" for r, v in sorted(e, key=lambda x: -x[1])]
+    o = b.get("l1_exits_overflow", 0)
+    o = o.get("exits", 0) if isinstance(o, dict) else o
+    return ", ".join(cells + ([f"other reasons {o / n:.2f}"] if o else []))
+
+
+(on_rows, on_bd), (off_rows, off_bd) = vrep["on"], vrep["off"]
+both = [r for r in on_rows if on_bd.get(r) and r in off_rows and off_bd.get(r)]
+check({"CPUID", "IO_INSTRUCTION", "MSR_READ"} <= set(both), f"the VMX fixtures have round trips of {both}")
+for r in both:
+    x, y = on_rows[r], off_rows[r]
+    want = (f"| {r} | {x['count']} / {y['count']} | {x['mean_ns'] / 1000:.1f} / {y['mean_ns'] / 1000:.1f} | "
+            f"{y['mean_ns'] / x['mean_ns']:.2f} | {x['multiplication']:.2f} / {y['multiplication']:.2f} | "
+            f"{per_rt(on_bd[r])} | {per_rt(off_bd[r])} |")
+    check(want in p5.stdout.splitlines(), f"VMX {r}: row {want[:90]!r}...")
+# without shadowing, L1's VMREADs exit to L0: a reflected CPUID's round trip has more L1 exits
+check(off_rows["CPUID"]["multiplication"] > on_rows["CPUID"]["multiplication"] and
+      "VMREAD" in per_rt(off_bd["CPUID"]) and "VMREAD" not in per_rt(on_bd["CPUID"]),
+      "CPUID: VMREAD exits in L1's round trips only with L0's shadow VMCS off")
+p6 = subprocess.run(base + ["--vmx-on", von], capture_output=True, text=True, timeout=120)
+check(p6.returncode == 2 and len(p6.stderr.splitlines()) == 1,
+      f"--vmx-on alone: exit 2, one line ({p6.returncode}: {p6.stderr.strip()})")
+
 print(f"{'FAILED' if fails else 'passed'}: {fails} failed")
 sys.exit(1 if fails else 0)

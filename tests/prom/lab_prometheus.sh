@@ -44,7 +44,7 @@ trap cleanup EXIT
 # 10.0.2.15: L0's address on QEMU's user network, the only one --forward reaches
 "$nvmx" lab run --kernel "$kernel" --workload "$workload" --iterations "$iterations" \
 	--forward "$port:9477" --out "$out/lab" \
-	--exec "$nvmxd --listen 10.0.2.15:9477 --user 65534:65534 --bpf-stats --interval 3600 --linger 6 --ready \$NVMX_LAB_OUT/ready" \
+	--exec "$nvmxd --listen 10.0.2.15:9477 --bpf-stats --interval 3600 --linger 6 --ready \$NVMX_LAB_OUT/ready" \
 	>"$out/lab.log" 2>&1 &
 lab=$!
 
