@@ -108,14 +108,58 @@ struct trace_event_raw_kvm_inj_exception___nvmx {
  * module's BTF otherwise.
  */
 #define NVMX_VCPU_REGS_RCX 1
+#define NVMX_VCPU_REGS_RIP 16 /* VCPU_REGS_RIP on x86_64 (after R8-R15), 6.1 and 6.12 */
 
+/*
+ * The guest RIP: regs[VCPU_REGS_RIP] up to 6.12 (regs[17]); 7.x keeps the GPRs in regs[16] and
+ * the RIP in a field of its own, `rip` (VCPU_REG_RIP); read where bpf_core_field_exists says.
+ */
 struct kvm_vcpu_arch___nvmx {
-	unsigned long regs[17]; /* NR_VCPU_REGS on x86_64; only [1] is read */
+	unsigned long regs[17]; /* 6.1, 6.12: 17 (RIP last); 7.3: 16 */
+	unsigned long rip;	/* 7.3 */
 } __attribute__((preserve_access_index));
 
 struct kvm_vcpu___nvmx {
 	int vcpu_id; /* what kvm_entry's record prints as vcpu */
 	struct kvm_vcpu_arch___nvmx arch;
 } __attribute__((preserve_access_index));
+
+/*
+ * SVM's exit fields, for kvm_exit and kvm_nested_vmexit as tp_btf: their prototype is (vcpu, isa)
+ * and the record's fields come from kvm_x86_ops.get_exit_info, which on SVM (svm_get_exit_info)
+ * copies them from the current VMCB's control area: reason = exit_code (the low 32 bits),
+ * info1/info2 = exit_info_1/2, intr_info = exit_int_info, error_code = exit_int_info_err when
+ * exit_int_info has VALID and VALID_ERR, else 0. struct vcpu_svm and struct vmcb are kvm_amd's
+ * (its module BTF, /sys/kernel/btf/kvm_amd; never in vmlinux on Debian's kernels), found by
+ * libbpf's CO-RE candidate search through every module's BTF. Checked against the BTF of Debian
+ * 6.1.192, 6.12.118 and 7.3.4 (kvm-amd.ko): vcpu_svm starts with `struct kvm_vcpu vcpu` (to_svm
+ * is a container_of), then `struct vmcb *vmcb` (the VMCB in use: vmcb02 while L2 runs);
+ * vmcb.control is a struct vmcb_control_area whose exit fields are at 112-143 in all three.
+ */
+struct vmcb_control_area___nvmx {
+	/*
+	 * 6.1 and 6.12: u32 exit_code, then u32 exit_code_hi; 7.x: u64 exit_code. Four bytes at
+	 * its offset are the low half either way (x86 is little-endian), which is what
+	 * svm_get_exit_info's u32 reason gets.
+	 */
+	__u32 exit_code;
+	__u64 exit_info_1;	 /* 6.1, 6.12, 7.3 */
+	__u64 exit_info_2;	 /* 6.1, 6.12, 7.3 */
+	__u32 exit_int_info;	 /* 6.1, 6.12, 7.3 */
+	__u32 exit_int_info_err; /* 6.1, 6.12, 7.3 */
+} __attribute__((preserve_access_index));
+
+struct vmcb___nvmx {
+	struct vmcb_control_area___nvmx control;
+} __attribute__((preserve_access_index));
+
+struct vcpu_svm___nvmx {
+	struct kvm_vcpu___nvmx vcpu;
+	struct vmcb___nvmx *vmcb;
+} __attribute__((preserve_access_index));
+
+/* SVM_EXITINTINFO_VALID, SVM_EXITINTINFO_VALID_ERR (arch/x86/include/asm/svm.h) */
+#define NVMX_SVM_EXITINTINFO_VALID     0x80000000u
+#define NVMX_SVM_EXITINTINFO_VALID_ERR 0x800u
 
 #endif /* NVMX_KVM_TP_BPF_H */

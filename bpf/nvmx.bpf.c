@@ -5,11 +5,14 @@
  * the same code lib/replay.c runs) on the vCPU thread's state and counts its verdicts into per-CPU
  * maps. nvmxd (src/) loads, attaches, reads and sums them.
  *
- * tp_btf programs where the tracepoint's arguments have what nvmx reads (kvm_entry, the inject,
- * vmenter, L2's RCX): the kernel then builds no record for them. Classic tracepoints where only
- * the record has it: kvm_exit's exit reason is not a tracepoint argument (the prototype is
- * (vcpu, isa)); it exists only in the record (or in kvm_intel/kvm_amd's private structs). Record
- * fields are read through the CO-RE types of kvm_tp.bpf.h. docs/design.md says which and why.
+ * Every event has a tp_btf program, which the kernel never skips for another task's map syscall
+ * (a classic tracepoint program is skipped while that CPU's bpf_prog_active is raised) and for
+ * which it builds no record: it reads the tracepoint's arguments, and on SVM kvm_exit's and
+ * kvm_nested_vmexit's exit fields from the VMCB (kvm_amd's struct vcpu_svm). Each has its classic
+ * tracepoint program as the fallback (no BTF, a prototype that differs, VMX's kvm_exit, whose
+ * exit qualification and error code are not in memory when it fires), reading the record through
+ * the CO-RE types of kvm_tp.bpf.h. docs/design.md says which program reads what, per ISA and
+ * kernel.
  */
 #include <linux/types.h>
 #include <linux/bpf.h>
@@ -368,10 +371,10 @@ static __always_inline void record(const struct nvmx_event *e, __u32 tgid)
 	r->tgid = tgid;
 	r->cpu = bpf_get_smp_processor_id();
 	(void)bpf_get_current_comm(r->comm, sizeof(r->comm));
-	bpf_ringbuf_submit(r, bpf_ringbuf_query(&nvmx_events, BPF_RB_AVAIL_DATA) >=
-				      targ_wakeup_bytes
-			      ? BPF_RB_FORCE_WAKEUP
-			      : BPF_RB_NO_WAKEUP);
+	bpf_ringbuf_submit(r,
+			   bpf_ringbuf_query(&nvmx_events, BPF_RB_AVAIL_DATA) >= targ_wakeup_bytes
+				   ? BPF_RB_FORCE_WAKEUP
+				   : BPF_RB_NO_WAKEUP);
 	self_inc(NVMX_SELF_RINGBUF_SENT);
 }
 
@@ -537,6 +540,58 @@ int nvmx_kvm_nested_vmexit(struct trace_event_raw_kvm_nested_vmexit___nvmx *ctx)
 }
 
 /*
+ * kvm_exit and kvm_nested_vmexit as tp_btf on SVM: the prototype is (vcpu, isa), so the fields the
+ * record gets from svm_get_exit_info are read where it reads them, in the current VMCB's control
+ * area (kvm_tp.bpf.h), at the same moment; vcpu_id and the guest RIP (the record's kvm_rip_read:
+ * svm_vcpu_run has copied the VMCB's RIP into arch.regs, always available on SVM) from the vcpu.
+ * The VMCB is kvm_amd's memory, not a BTF-typed argument: read with bpf_probe_read_kernel
+ * (BPF_CORE_READ), offsets relocated against kvm_amd's BTF. The loader keeps these only where
+ * kernel BTF has struct vcpu_svm (kvm_amd loaded); on VMX the classic programs stay.
+ */
+static __always_inline int svm_exit_event(__u32 kind, struct kvm_vcpu___nvmx *vcpu, __u32 isa)
+{
+	struct vcpu_svm___nvmx *svm;
+	struct vmcb___nvmx *vmcb;
+	struct scratch *sc;
+
+	/* 6.12's verifier types raw tracepoint pointer arguments as maybe NULL */
+	if (!vcpu)
+		return 0;
+	sc = begin(kind);
+	if (!sc)
+		return 0;
+	sc->e.isa = isa;
+	sc->e.vcpu_id = (__u32)vcpu->vcpu_id;
+	if (bpf_core_field_exists(vcpu->arch.rip))
+		sc->e.value = vcpu->arch.rip;
+	else
+		sc->e.value = vcpu->arch.regs[NVMX_VCPU_REGS_RIP];
+	/* to_svm(): vcpu is vcpu_svm's member `vcpu` (its first in every kernel) */
+	svm = (void *)((char *)vcpu - bpf_core_field_offset(struct vcpu_svm___nvmx, vcpu));
+	vmcb = BPF_CORE_READ(svm, vmcb);
+	sc->e.reason = BPF_CORE_READ(vmcb, control.exit_code);
+	sc->e.info1 = BPF_CORE_READ(vmcb, control.exit_info_1);
+	sc->e.info2 = BPF_CORE_READ(vmcb, control.exit_info_2);
+	sc->e.intr_info = BPF_CORE_READ(vmcb, control.exit_int_info);
+	if ((sc->e.intr_info & NVMX_SVM_EXITINTINFO_VALID) &&
+	    (sc->e.intr_info & NVMX_SVM_EXITINTINFO_VALID_ERR))
+		sc->e.error_code = BPF_CORE_READ(vmcb, control.exit_int_info_err);
+	return handle_event(sc, current_tgid());
+}
+
+SEC("tp_btf/kvm_exit")
+int BPF_PROG(nvmx_kvm_exit_svm, struct kvm_vcpu___nvmx *vcpu, __u32 isa)
+{
+	return svm_exit_event(NVMX_EV_EXIT, vcpu, isa);
+}
+
+SEC("tp_btf/kvm_nested_vmexit")
+int BPF_PROG(nvmx_kvm_nested_vmexit_svm, struct kvm_vcpu___nvmx *vcpu, __u32 isa)
+{
+	return svm_exit_event(NVMX_EV_NESTED_VMEXIT, vcpu, isa);
+}
+
+/*
  * An inject, from whichever program saw it (the record's fields or the tracepoint's arguments):
  * isa 0 when the source has none (classic record before isa was added), as begin() leaves it.
  */
@@ -629,8 +684,25 @@ int nvmx_kvm_nested_vmenter_failed(void *ctx)
 	return sc ? handle_event(sc, current_tgid()) : 0;
 }
 
+/* As tp_btf: no argument is read ((msg, err) and (rip) in 6.1 to 7.3), the event is all. */
+SEC("tp_btf/kvm_nested_vmenter_failed")
+int BPF_PROG(nvmx_kvm_nested_vmenter_failed_btf)
+{
+	struct scratch *sc = begin(NVMX_EV_NESTED_VMENTER_FAILED);
+
+	return sc ? handle_event(sc, current_tgid()) : 0;
+}
+
 SEC("tracepoint/kvm/kvm_nested_intr_vmexit")
 int nvmx_kvm_nested_intr_vmexit(void *ctx)
+{
+	struct scratch *sc = begin(NVMX_EV_NESTED_INTR_VMEXIT);
+
+	return sc ? handle_event(sc, current_tgid()) : 0;
+}
+
+SEC("tp_btf/kvm_nested_intr_vmexit")
+int BPF_PROG(nvmx_kvm_nested_intr_vmexit_btf)
 {
 	struct scratch *sc = begin(NVMX_EV_NESTED_INTR_VMEXIT);
 
@@ -670,33 +742,65 @@ int BPF_PROG(nvmx_kvm_entry_btf, struct kvm_vcpu___nvmx *vcpu)
 	return handle_event(sc, current_tgid());
 }
 
-SEC("tracepoint/kvm/kvm_userspace_exit")
-int nvmx_kvm_userspace_exit(struct trace_event_raw_kvm_userspace_exit___nvmx *ctx)
+/*
+ * The events whose record is a copy of the tracepoint's arguments have one function each, called
+ * by the classic program with the record's fields and by the tp_btf program with the arguments
+ * (the record's field types: each argument is converted as TP_fast_assign converts it). The
+ * tp_btf programs read the arguments by position; nvmxd checks their sizes against the kernel's
+ * btf_trace_<event> prototype (6.1, 6.12 and 7.3 have the same ones) and keeps the classic
+ * program when they differ.
+ */
+static __always_inline int userspace_exit_event(__u32 reason, int err)
 {
 	struct scratch *sc = begin(NVMX_EV_USERSPACE_EXIT);
 
 	if (!sc)
 		return 0;
 	/* for the recording only (lib/record.c); the model ignores both */
-	sc->e.reason = ctx->reason;
-	sc->e.value = (__u64)(__s64)ctx->errno;
+	sc->e.reason = reason;
+	sc->e.value = (__u64)(__s64)err;
+	return handle_event(sc, current_tgid());
+}
+
+SEC("tracepoint/kvm/kvm_userspace_exit")
+int nvmx_kvm_userspace_exit(struct trace_event_raw_kvm_userspace_exit___nvmx *ctx)
+{
+	return userspace_exit_event(ctx->reason, ctx->errno);
+}
+
+/* kvm_userspace_exit(__u32 reason, int errno) */
+SEC("tp_btf/kvm_userspace_exit")
+int BPF_PROG(nvmx_kvm_userspace_exit_btf, __u32 reason, int err)
+{
+	return userspace_exit_event(reason, err);
+}
+
+static __always_inline int msr_event(unsigned int write, __u32 ecx, __u64 data, __u8 exception)
+{
+	struct scratch *sc = begin(NVMX_EV_MSR);
+
+	if (!sc)
+		return 0;
+	sc->e.msr = ecx;
+	sc->e.value = data;
+	if (write)
+		sc->e.flags |= NVMX_EV_F_MSR_WRITE;
+	if (exception)
+		sc->e.flags |= NVMX_EV_F_MSR_GP;
 	return handle_event(sc, current_tgid());
 }
 
 SEC("tracepoint/kvm/kvm_msr")
 int nvmx_kvm_msr(struct trace_event_raw_kvm_msr___nvmx *ctx)
 {
-	struct scratch *sc = begin(NVMX_EV_MSR);
+	return msr_event(ctx->write, ctx->ecx, ctx->data, ctx->exception);
+}
 
-	if (!sc)
-		return 0;
-	sc->e.msr = ctx->ecx;
-	sc->e.value = ctx->data;
-	if (ctx->write)
-		sc->e.flags |= NVMX_EV_F_MSR_WRITE;
-	if (ctx->exception)
-		sc->e.flags |= NVMX_EV_F_MSR_GP;
-	return handle_event(sc, current_tgid());
+/* kvm_msr(unsigned write, u32 ecx, u64 data, bool exception) */
+SEC("tp_btf/kvm_msr")
+int BPF_PROG(nvmx_kvm_msr_btf, unsigned int write, __u32 ecx, __u64 data, _Bool exception)
+{
+	return msr_event(write, ecx, data, exception);
 }
 
 /*
@@ -735,18 +839,54 @@ int BPF_PROG(nvmx_kvm_nested_vmexit_rcx, struct kvm_vcpu___nvmx *vcpu, __u32 isa
  * vector/soft) since Linux 5.19 ("KVM: x86: Trace re-injected exceptions", "KVM: x86: Print the
  * soft/hard and reinjected bits of kvm_inj_virq"); without it nothing counts as reinjected.
  */
-SEC("tracepoint/kvm/kvm_inj_virq")
-int nvmx_kvm_inj_virq(struct trace_event_raw_kvm_inj_virq___nvmx *ctx)
+static __always_inline int inj_virq_event(unsigned int vector, _Bool soft, _Bool reinjected)
 {
 	struct scratch *sc = begin(NVMX_EV_INJ_VIRQ);
 
 	if (!sc)
 		return 0;
-	if (bpf_core_field_exists(ctx->vector))
-		sc->e.reason = ctx->vector;
-	if (bpf_core_field_exists(ctx->soft) && ctx->soft)
+	sc->e.reason = vector;
+	if (soft)
 		sc->e.flags |= NVMX_EV_F_SOFT;
-	if (bpf_core_field_exists(ctx->reinjected) && ctx->reinjected)
+	if (reinjected)
+		sc->e.flags |= NVMX_EV_F_REINJECTED;
+	return handle_event(sc, current_tgid());
+}
+
+SEC("tracepoint/kvm/kvm_inj_virq")
+int nvmx_kvm_inj_virq(struct trace_event_raw_kvm_inj_virq___nvmx *ctx)
+{
+	unsigned int vector = 0;
+	_Bool soft = 0, reinjected = 0;
+
+	if (bpf_core_field_exists(ctx->vector))
+		vector = ctx->vector;
+	if (bpf_core_field_exists(ctx->soft))
+		soft = ctx->soft;
+	if (bpf_core_field_exists(ctx->reinjected))
+		reinjected = ctx->reinjected;
+	return inj_virq_event(vector, soft, reinjected);
+}
+
+/* kvm_inj_virq(unsigned int vector, bool soft, bool reinjected), 5.19+ (the prototype check) */
+SEC("tp_btf/kvm_inj_virq")
+int BPF_PROG(nvmx_kvm_inj_virq_btf, unsigned int vector, _Bool soft, _Bool reinjected)
+{
+	return inj_virq_event(vector, soft, reinjected);
+}
+
+static __always_inline int inj_exception_event(__u8 exception, _Bool has_error, __u32 error_code,
+					       _Bool reinjected)
+{
+	struct scratch *sc = begin(NVMX_EV_INJ_EXCEPTION);
+
+	if (!sc)
+		return 0;
+	sc->e.reason = exception;
+	sc->e.error_code = error_code;
+	if (has_error)
+		sc->e.flags |= NVMX_EV_F_HAS_ERROR;
+	if (reinjected)
 		sc->e.flags |= NVMX_EV_F_REINJECTED;
 	return handle_event(sc, current_tgid());
 }
@@ -754,17 +894,22 @@ int nvmx_kvm_inj_virq(struct trace_event_raw_kvm_inj_virq___nvmx *ctx)
 SEC("tracepoint/kvm/kvm_inj_exception")
 int nvmx_kvm_inj_exception(struct trace_event_raw_kvm_inj_exception___nvmx *ctx)
 {
-	struct scratch *sc = begin(NVMX_EV_INJ_EXCEPTION);
+	_Bool reinjected = 0;
 
-	if (!sc)
-		return 0;
-	sc->e.reason = ctx->exception;
-	sc->e.error_code = ctx->error_code;
-	if (ctx->has_error)
-		sc->e.flags |= NVMX_EV_F_HAS_ERROR;
-	if (bpf_core_field_exists(ctx->reinjected) && ctx->reinjected)
-		sc->e.flags |= NVMX_EV_F_REINJECTED;
-	return handle_event(sc, current_tgid());
+	if (bpf_core_field_exists(ctx->reinjected))
+		reinjected = ctx->reinjected;
+	return inj_exception_event(ctx->exception, ctx->has_error, ctx->error_code, reinjected);
+}
+
+/*
+ * kvm_inj_exception(unsigned exception, bool has_error, unsigned error_code, bool reinjected):
+ * the record keeps the exception in a u8, so the argument is cut to 8 bits as it is.
+ */
+SEC("tp_btf/kvm_inj_exception")
+int BPF_PROG(nvmx_kvm_inj_exception_btf, unsigned int exception, _Bool has_error,
+	     unsigned int error_code, _Bool reinjected)
+{
+	return inj_exception_event((__u8)exception, has_error, error_code, reinjected);
 }
 
 /*

@@ -29,8 +29,19 @@ struct tp_prog {
 	const char *baseline; /* a --baseline program: what it is */
 	enum tp_kind kind;
 	bool attached;
+	char why_classic[200]; /* a TP_FALLBACK kept: why not its tp_btf variant ("" if asked) */
 	struct nvmx_loader_prog pub; /* what nvmx_loader__prog() shows, see publish() */
 };
+
+/*
+ * Why kvm_exit and kvm_nested_vmexit stay classic where struct vcpu_svm is not in the kernel's
+ * BTF: their tp_btf programs read the exit fields from SVM's VMCB. On VMX, vmx_get_exit_info
+ * reads the exit qualification and interruption info lazily (VMREAD unless this exit already
+ * cached them) and the error code always by VMREAD: not in memory when the tracepoint fires.
+ */
+#define SVM_ONLY_WHY                                                                           \
+	"tp_btf reads the exit from SVM's VMCB (kvm_amd's BTF); on VMX its qualification and " \
+	"error code are not in memory when it fires"
 
 _Static_assert(NVMX_LOADER_MAX_PROGS <= NVMXD_MAX_PROGS, "struct nvmxd_maps holds every program");
 
@@ -121,10 +132,17 @@ static void setup_table(struct nvmx_loader *l)
 		enum tp_kind kind;
 		const char *args; /* tp_btf reading arguments by position: their sizes */
 	} t[] = {
-		{ "kvm_exit", "trace_event_raw_kvm_exit", s->progs.nvmx_kvm_exit, NULL, TP_CLASSIC,
+		/*
+		 * tp_btf on SVM only: the exit fields from the VMCB (struct vcpu_svm, kvm_amd's
+		 * BTF); VMX keeps the classic programs (SVM_ONLY_WHY)
+		 */
+		{ "kvm_exit", "vcpu_svm", s->progs.nvmx_kvm_exit_svm, NULL, TP_BTF_FIRST, "8,4" },
+		{ "kvm_exit", "trace_event_raw_kvm_exit", s->progs.nvmx_kvm_exit, NULL, TP_FALLBACK,
 		  NULL },
+		{ "kvm_nested_vmexit", "vcpu_svm", s->progs.nvmx_kvm_nested_vmexit_svm, NULL,
+		  TP_BTF_FIRST, "8,4" },
 		{ "kvm_nested_vmexit", "trace_event_raw_kvm_nested_vmexit",
-		  s->progs.nvmx_kvm_nested_vmexit, NULL, TP_CLASSIC, NULL },
+		  s->progs.nvmx_kvm_nested_vmexit, NULL, TP_FALLBACK, NULL },
 		/* tp_btf: L2's RCX, the index of a reflected RDMSR/WRMSR (needs struct kvm_vcpu) */
 		{ "kvm_nested_vmexit", "kvm_vcpu", s->progs.nvmx_kvm_nested_vmexit_rcx, NULL,
 		  TP_BTF, NULL },
@@ -139,21 +157,32 @@ static void setup_table(struct nvmx_loader *l)
 		  TP_BTF_FIRST, NULL },
 		{ "kvm_nested_vmenter", "trace_event_raw_kvm_nested_vmenter",
 		  s->progs.nvmx_kvm_nested_vmenter, NULL, TP_FALLBACK, NULL },
+		{ "kvm_nested_vmenter_failed", NULL, s->progs.nvmx_kvm_nested_vmenter_failed_btf,
+		  NULL, TP_BTF_FIRST, NULL },
 		{ "kvm_nested_vmenter_failed", NULL, s->progs.nvmx_kvm_nested_vmenter_failed, NULL,
-		  TP_CLASSIC, NULL },
+		  TP_FALLBACK, NULL },
+		{ "kvm_nested_intr_vmexit", NULL, s->progs.nvmx_kvm_nested_intr_vmexit_btf, NULL,
+		  TP_BTF_FIRST, NULL },
 		{ "kvm_nested_intr_vmexit", NULL, s->progs.nvmx_kvm_nested_intr_vmexit, NULL,
-		  TP_CLASSIC, NULL },
+		  TP_FALLBACK, NULL },
 		{ "kvm_entry", "kvm_vcpu", s->progs.nvmx_kvm_entry_btf, NULL, TP_BTF_FIRST, NULL },
 		{ "kvm_entry", "trace_event_raw_kvm_entry", s->progs.nvmx_kvm_entry, NULL,
 		  TP_FALLBACK, NULL },
+		{ "kvm_userspace_exit", NULL, s->progs.nvmx_kvm_userspace_exit_btf, NULL,
+		  TP_BTF_FIRST, "4,4" },
 		{ "kvm_userspace_exit", "trace_event_raw_kvm_userspace_exit",
-		  s->progs.nvmx_kvm_userspace_exit, NULL, TP_CLASSIC, NULL },
-		{ "kvm_msr", "trace_event_raw_kvm_msr", s->progs.nvmx_kvm_msr, NULL, TP_CLASSIC,
+		  s->progs.nvmx_kvm_userspace_exit, NULL, TP_FALLBACK, NULL },
+		{ "kvm_msr", NULL, s->progs.nvmx_kvm_msr_btf, NULL, TP_BTF_FIRST, "4,4,8,1" },
+		{ "kvm_msr", "trace_event_raw_kvm_msr", s->progs.nvmx_kvm_msr, NULL, TP_FALLBACK,
 		  NULL },
+		{ "kvm_inj_virq", NULL, s->progs.nvmx_kvm_inj_virq_btf, NULL, TP_BTF_FIRST,
+		  "4,1,1" },
 		{ "kvm_inj_virq", "trace_event_raw_kvm_inj_virq", s->progs.nvmx_kvm_inj_virq, NULL,
-		  TP_CLASSIC, NULL },
+		  TP_FALLBACK, NULL },
+		{ "kvm_inj_exception", NULL, s->progs.nvmx_kvm_inj_exception_btf, NULL,
+		  TP_BTF_FIRST, "4,1,4,1" },
 		{ "kvm_inj_exception", "trace_event_raw_kvm_inj_exception",
-		  s->progs.nvmx_kvm_inj_exception, NULL, TP_CLASSIC, NULL },
+		  s->progs.nvmx_kvm_inj_exception, NULL, TP_FALLBACK, NULL },
 		{ "kvm_exit", NULL, s->progs.nvmx_baseline_kvm_exit, "empty program", TP_CLASSIC,
 		  NULL },
 		{ "kvm_exit", NULL, s->progs.nvmx_baseline_counter_kvm_exit,
@@ -210,9 +239,23 @@ static void choose_programs(struct nvmx_loader *l)
 			/* dropped when a tp_btf variant of its event (listed just before) is kept */
 			for (size_t j = i; j > 0 && l->tps[j - 1].kind == TP_BTF_FIRST &&
 					   !strcmp(l->tps[j - 1].tp.event, p->tp.event);
-			     j--)
+			     j--) {
+				const struct tp_prog *v = &l->tps[j - 1];
+
 				if (keep[j - 1])
 					keep[i] = false;
+				else if (l->o.classic_only)
+					p->why_classic[0] = '\0';
+				else if (l->no_tp_btf)
+					snprintf(p->why_classic, sizeof(p->why_classic),
+						 "a tp_btf program failed to load");
+				else if (v->tp.btf_type && !strcmp(v->tp.btf_type, "vcpu_svm"))
+					snprintf(p->why_classic, sizeof(p->why_classic), "%s",
+						 SVM_ONLY_WHY);
+				else
+					snprintf(p->why_classic, sizeof(p->why_classic),
+						 "not tp_btf: %s", v->tp.missing);
+			}
 		}
 	}
 	for (size_t i = 0; i < l->n_tps; i++)
@@ -335,14 +378,16 @@ int nvmx_loader__load(struct nvmx_loader *l)
 	if (err && !l->no_tp_btf && any_tp_btf(l)) {
 		/*
 		 * A kernel whose verifier or BTF refuses a tp_btf program still gets every count
-		 * from the classic programs; only the reflected MSR indexes (L2's RCX) are then
-		 * unknown, and the loader says so. A failed load cannot be retried on the same
+		 * from the classic programs; the reflected MSR indexes (L2's RCX) are then
+		 * unknown, and the runs the kernel skips are lost (and counted): the loader says
+		 * so. A failed load cannot be retried on the same
 		 * object: open it again.
 		 */
 		say(l, NVMX_LOADER_LOG_INFO,
 		    "loading the tp_btf programs failed (%s): going on with classic tracepoints "
-		    "only; reflected RDMSR/WRMSR exits will have msr \"unknown\" (-v shows "
-		    "libbpf's log)",
+		    "only, which a preemptible kernel skips while another task's BPF map syscall "
+		    "holds the CPU (counted as lost events); reflected RDMSR/WRMSR exits will "
+		    "have msr \"unknown\" (-v shows libbpf's log)",
 		    strerror(-err));
 		l->no_tp_btf = true;
 		nvmx_bpf__destroy(l->skel);
@@ -386,9 +431,17 @@ int nvmx_loader__attach(struct nvmx_loader *l)
 			continue;
 		}
 		p->attached = true;
-		say(l, NVMX_LOADER_LOG_INFO, "attached %s (%s)%s", p->tp.event,
-		    bpf_program__type(p->prog) == BPF_PROG_TYPE_TRACING ? "tp_btf" : "tracepoint",
-		    what);
+		if (p->why_classic[0])
+			/* a kernel with preemption can skip it: counted in lost events */
+			say(l, NVMX_LOADER_LOG_INFO,
+			    "attached %s (tracepoint: %s; a run the kernel skips is counted as "
+			    "lost)%s",
+			    p->tp.event, p->why_classic, what);
+		else
+			say(l, NVMX_LOADER_LOG_INFO, "attached %s (%s)%s", p->tp.event,
+			    bpf_program__type(p->prog) == BPF_PROG_TYPE_TRACING ? "tp_btf"
+										: "tracepoint",
+			    what);
 		attached += !p->baseline;
 	}
 	publish_all(l);

@@ -32,7 +32,7 @@
 struct nvmx_loader;
 
 /* At most this many programs in the table (nvmx_loader__prog_count()), baselines included. */
-#define NVMX_LOADER_MAX_PROGS 24
+#define NVMX_LOADER_MAX_PROGS 32
 
 enum nvmx_loader_log_level {
 	NVMX_LOADER_LOG_INFO,  /* worth saying always: what is attached, missing, degraded */

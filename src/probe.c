@@ -111,7 +111,7 @@ int nvmxd_probe_tracepoints(const char *tracefs, struct nvmxd_tp *tps, size_t n,
 			    const char **btf_where)
 {
 	struct btf *vmlinux = btf__load_vmlinux_btf();
-	struct btf *kvm = NULL;
+	struct btf *kvm = NULL, *kvm_amd = NULL;
 
 	*btf_where = "no kernel BTF";
 	if (vmlinux) {
@@ -121,6 +121,13 @@ int nvmxd_probe_tracepoints(const char *tracefs, struct nvmxd_tp *tps, size_t n,
 			kvm = btf__load_module_btf("kvm", vmlinux);
 			if (kvm)
 				*btf_where = "vmlinux + kvm module";
+		}
+		/* struct vcpu_svm (kvm_exit's tp_btf on SVM): kvm_amd's own BTF */
+		if (access("/sys/kernel/btf/kvm_amd", F_OK) == 0) {
+			kvm_amd = btf__load_module_btf("kvm_amd", vmlinux);
+			if (kvm_amd)
+				*btf_where = kvm ? "vmlinux + kvm, kvm_amd modules"
+						 : "vmlinux + kvm_amd module";
 		}
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -143,6 +150,9 @@ int nvmxd_probe_tracepoints(const char *tracefs, struct nvmxd_tp *tps, size_t n,
 			if (!found && kvm &&
 			    btf__find_by_name_kind(kvm, t->btf_type, BTF_KIND_STRUCT) > 0)
 				found = true;
+			if (!found && kvm_amd &&
+			    btf__find_by_name_kind(kvm_amd, t->btf_type, BTF_KIND_STRUCT) > 0)
+				found = true;
 			if (!found) {
 				snprintf(t->missing, sizeof(t->missing),
 					 "no BTF type struct %s (%s): CO-RE cannot read its record",
@@ -164,6 +174,7 @@ int nvmxd_probe_tracepoints(const char *tracefs, struct nvmxd_tp *tps, size_t n,
 		}
 		t->present = true;
 	}
+	btf__free(kvm_amd);
 	btf__free(kvm);
 	btf__free(vmlinux);
 	return 0;

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Probing the running kernel before loading nvmx's BPF object: is tracefs there (mounting it if
- * not), does each KVM tracepoint exist, and does the kernel's BTF (vmlinux, or the kvm module's)
- * have the record type whose fields the program reads through CO-RE. No logging: results are
- * returned for nvmxd to report, one line each.
+ * not), does each KVM tracepoint exist, and does the kernel's BTF (vmlinux, the kvm or kvm_amd
+ * module's) have the type whose fields the program reads through CO-RE. No logging: results
+ * are returned for nvmxd to report, one line each.
  */
 #ifndef NVMXD_PROBE_H
 #define NVMXD_PROBE_H
@@ -12,8 +12,9 @@
 #include <stddef.h>
 
 struct nvmxd_tp {
-	const char *event;    /* tracepoint name under events/kvm/ */
-	const char *btf_type; /* the record type its program reads, NULL: reads no field */
+	const char *event; /* tracepoint name under events/kvm/ */
+	/* the struct its program reads (a record, kvm_vcpu, vcpu_svm), NULL: none */
+	const char *btf_type;
 	/*
 	 * A tp_btf program reading arguments by position: the sizes in bytes of the tracepoint's
 	 * arguments, e.g. "4,8,8,4,4,4", checked against btf_trace_<event>'s prototype (a
@@ -36,7 +37,8 @@ bool nvmxd_kvm_events_exist(const char *tracefs);
 
 /*
  * Fills present/missing of each tracepoint. *btf_where gets where CO-RE types were found
- * ("vmlinux", "kvm module") or why none was ("no kernel BTF"). Returns 0 or -ENOMEM.
+ * ("vmlinux", "vmlinux + kvm module", "vmlinux + kvm, kvm_amd modules") or why none was ("no
+ * kernel BTF"). Returns 0 or -ENOMEM.
  */
 int nvmxd_probe_tracepoints(const char *tracefs, struct nvmxd_tp *tps, size_t n,
 			    const char **btf_where);

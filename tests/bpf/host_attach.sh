@@ -5,9 +5,11 @@
 # on SIGINT (exit 0, final JSON written) and leaves no program or link behind.
 #
 # The list of tracepoints is this test's own, not nvmxd's probe result: on the 6.18 host all eleven
-# exist (kvm built in), so all eleven must be attached: eight as classic tracepoints, kvm_entry,
-# kvm_nested_vmexit_inject and kvm_nested_vmenter as tp_btf (nvmxd prefers them: no record is
-# built), plus the tp_btf program on kvm_nested_vmexit that reads L2's RCX (twelve programs).
+# exist (kvm built in), so all eleven must be attached: kvm_exit and kvm_nested_vmexit as classic
+# tracepoints (their tp_btf programs read SVM's VMCB, and this host has no kvm_amd: nvmxd says why
+# in its "attached" line), the nine others as tp_btf (nvmxd prefers them: no record is built, and
+# the kernel does not skip them for another task's map syscall), plus the tp_btf program on
+# kvm_nested_vmexit that reads L2's RCX (twelve programs).
 # Needs root; without root it fails.
 #
 # usage: host_attach.sh NVMXD BPFTOOL
@@ -15,9 +17,10 @@ set -u
 
 NVMXD=$1
 BPFTOOL=$2
-EXPECTED="kvm_exit kvm_nested_vmexit kvm_nested_vmenter_failed kvm_nested_intr_vmexit
-kvm_userspace_exit kvm_msr kvm_inj_virq kvm_inj_exception"
-EXPECTED_BTF="kvm_nested_vmexit kvm_nested_vmexit_inject kvm_nested_vmenter kvm_entry"
+EXPECTED="kvm_exit kvm_nested_vmexit"
+EXPECTED_BTF="kvm_nested_vmexit kvm_nested_vmexit_inject kvm_nested_vmenter kvm_entry
+kvm_nested_vmenter_failed kvm_nested_intr_vmexit kvm_userspace_exit kvm_msr kvm_inj_virq
+kvm_inj_exception"
 
 . "$(dirname "$0")/harness.sh"
 need_root
@@ -61,8 +64,9 @@ for e in json.load(sys.stdin):
 	*) bad "$tp: program $id is '$name', not one of nvmx's" ;;
 	esac
 	ids="$ids $id"
-	grep -q "^nvmxd: attached $tp (tracepoint)$" "$dir/stderr" &&
-		ok "$tp: nvmxd says it attached it" || bad "$tp: nvmxd did not say 'attached $tp'"
+	grep -q "^nvmxd: attached $tp (tracepoint: tp_btf reads the exit from SVM.s VMCB .*; a run the kernel skips is counted as lost)$" "$dir/stderr" &&
+		ok "$tp: nvmxd says it attached it and why not as tp_btf" ||
+		bad "$tp: nvmxd did not say 'attached $tp (tracepoint: ...why...)'"
 done
 
 # The tp_btf programs (L2's RCX on kvm_nested_vmexit; those preferred to their classic
