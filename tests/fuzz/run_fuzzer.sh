@@ -2,8 +2,9 @@
 # One harness of tests/fuzz as CI runs it: every input of its committed corpus (the seeds and
 # the reproducers of the bugs found), then a fixed budget of RUNS mutations from -seed=1, so a
 # run is the same run every time. New inputs go to SCRATCH (emptied first), never to the
-# committed corpus. A crash, a sanitizer report, a leak, a timeout (10 s an input) or an input
-# using more than 2 GiB fails; the input is left in SCRATCH/artifacts/.
+# committed corpus. A crash, a sanitizer report, a leak, a timeout (30 s an input: a hang, not
+# a busy machine) or an input using more than 2 GiB fails; the input is left in
+# SCRATCH/artifacts/.
 # usage: run_fuzzer.sh FUZZER CORPUS_DIR SCRATCH RUNS [libFuzzer options...]
 # Exit: 0 no finding; 1 a finding (libFuzzer's report above); 2 usage or a missing harness.
 set -u
@@ -23,7 +24,7 @@ start=$(date +%s)
 # dropped; libFuzzer's and the sanitizers' reports still come through.
 ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1} \
 UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
-"$fuzzer" -seed=1 -runs="$runs" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
+"$fuzzer" -seed=1 -runs="$runs" -timeout=30 -rss_limit_mb=2048 -max_len=65536 \
 	-close_fd_mask=3 -print_final_stats=1 -artifact_prefix="$scratch/artifacts/" "$@" \
 	"$scratch/new" "$corpus" 2>"$scratch/log"
 rc=$?
