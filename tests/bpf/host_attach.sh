@@ -73,7 +73,7 @@ import json, subprocess, sys
 for l in json.load(sys.stdin):
     if l.get("type") != "raw_tracepoint" or l.get("tp_name") != sys.argv[2]:
         continue
-    # another test's program may be gone between the two listings
+    # a program of another test may be gone between the two listings
     r = subprocess.run([sys.argv[1], "-j", "prog", "show", "id", str(l["prog_id"])],
                        capture_output=True)
     if r.returncode:
