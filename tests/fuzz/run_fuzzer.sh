@@ -20,12 +20,13 @@ shift 4
 rm -rf "$scratch"
 mkdir -p "$scratch/new" "$scratch/artifacts" || exit 2
 start=$(date +%s)
-# -close_fd_mask=3: the harnesses' own stdout and stderr (the commands' one-line messages) are
-# dropped; libFuzzer's and the sanitizers' reports still come through.
+# -close_fd_mask=1: the harnesses' stdout (the commands' tables) is dropped; stderr stays, for
+# the harnesses' own reasons to abort (the commands' one-line messages land there too: the log
+# is in SCRATCH, and shown whole only on a finding).
 ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1} \
 UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
 "$fuzzer" -seed=1 -runs="$runs" -timeout=30 -rss_limit_mb=2048 -max_len=65536 \
-	-close_fd_mask=3 -print_final_stats=1 -artifact_prefix="$scratch/artifacts/" "$@" \
+	-close_fd_mask=1 -print_final_stats=1 -artifact_prefix="$scratch/artifacts/" "$@" \
 	"$scratch/new" "$corpus" 2>"$scratch/log"
 rc=$?
 # the last lines say what was run; all of it on a finding
@@ -34,6 +35,6 @@ if [ $rc -eq 0 ]; then
 	echo "$(basename "$fuzzer"): $(ls "$corpus" | wc -l) corpus inputs and $runs runs in $(($(date +%s) - start)) s: no finding"
 	exit 0
 fi
-cat "$scratch/log"
+tail -n 200 "$scratch/log"
 echo "$(basename "$fuzzer"): FINDING (libFuzzer exit $rc); the input: $(ls "$scratch/artifacts")" >&2
 exit 1
