@@ -31,7 +31,7 @@ UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
 rc=$?
 # the last lines say what was run; all of it on a finding
 if [ $rc -eq 0 ]; then
-	grep -E '^(#[0-9]+ +(INITED|DONE)|stat::)' "$scratch/log"
+	grep -E '^(#[0-9]+[[:space:]]+(INITED|DONE)|stat::)' "$scratch/log"
 	echo "$(basename "$fuzzer"): $(ls "$corpus" | wc -l) corpus inputs and $runs runs in $(($(date +%s) - start)) s: no finding"
 	exit 0
 fi

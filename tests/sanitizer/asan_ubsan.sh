@@ -25,7 +25,10 @@ built=$(date +%s)
 echo "sanitized tree built in $((built - start)) s ($log)"
 # abort_on_error: a core-style abort the test sees; the exit code of a sanitizer finding
 # otherwise. print_stacktrace for UBSan's reports. A child (nvmxd run by a script) inherits them.
-export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1:check_initialization_order=1:strict_string_checks=1}
+# A 1 MiB quarantine (256 MiB by default): freed memory is reused sooner, so a use after free is
+# caught within fewer frees, but nvmxd's RSS stays flat as bpf.prometheus_serve asserts (with
+# the default it grew 126 MiB over 1500 requests, all of it quarantine, no leak).
+export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1:check_initialization_order=1:strict_string_checks=1:quarantine_size_mb=1:thread_local_quarantine_size_kb=64}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 cd "$tree" || exit 2
 ctest -L '^(unit|bpf)$' -j "$jobs" --output-on-failure --timeout 600
