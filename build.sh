@@ -3,7 +3,8 @@
 #
 #   ./build.sh run    who handles nested exits here: nvmxd live on a host with nested guests,
 #                     else a real nested workload in the lab (QEMU, nested SVM) with nvmxd inside
-#   ./build.sh test   every test: unit, replay, BPF on this kernel, and the lab
+#   ./build.sh test   every test: unit, replay, BPF on this kernel, the lab, the build matrix,
+#                     the sanitized (ASan+UBSan) unit and BPF tests, and the fuzzers
 #   ./build.sh build  install and build only
 #
 # Environment: BUILD_DIR (default ./build), NVMX_TEST_ARGS (extra ctest arguments, e.g. "-L ^unit$": -L is a regular expression).
@@ -51,7 +52,7 @@ build)
 	build
 	;;
 *)
-	sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//' >&2
+	sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//' >&2
 	exit 2
 	;;
 esac

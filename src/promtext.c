@@ -101,13 +101,14 @@ void prom_label(char *labels, size_t len, const char *name, const char *value)
 {
 	static const char fffd[] = "\xef\xbf\xbd";
 	const unsigned char *p = (const unsigned char *)value;
-	size_t n = strlen(labels);
+	size_t n = strlen(labels), before = n;
 
 	if (n + 1 >= len)
 		return;
 	n += (size_t)snprintf(labels + n, len - n, "%s%s=\"", n ? "," : "", name);
+	/* no room for name="" whole: the label is left out, never half written (not a list) */
 	if (n + 1 >= len) {
-		labels[len - 1] = '\0';
+		labels[before] = '\0';
 		return;
 	}
 	/*

@@ -41,7 +41,8 @@ void prom_family(struct prom_writer *w, const char *name, enum prom_type type, c
 
 /*
  * Appends name="value" to the label list in labels[len] (a C string, "" for none), the value
- * escaped. A list that does not fit is cut short, never overrun.
+ * escaped. A list that does not fit is cut short, never overrun: a label without room for its
+ * name="" is left out, a value is cut on a whole character and keeps its closing quote.
  */
 void prom_label(char *labels, size_t len, const char *name, const char *value);
 

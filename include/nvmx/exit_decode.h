@@ -31,7 +31,8 @@ static __always_inline __u32 nvmx_model_basic_reason(__u32 isa, __u32 raw)
  * Exit decoding both sides need. MSR: SVM EXITINFO1 0 = RDMSR, 1 = WRMSR (APM vol. 2, 15.11);
  * VMX has separate reasons. I/O: SVM IOIO EXITINFO1 (APM 15.10.2): port 31:16, IN = bit 0,
  * SZ8/16/32 = bits 4..6; VMX exit qualification (SDM table 28-5): size-1 in 2:0, IN = bit 3,
- * port 31:16.
+ * port 31:16. A size no hardware gives (a record of another writer) is 0, "not said", which is
+ * what every reader of the counts takes.
  */
 #define NVMX_SVM_EXIT_IOIO	0x07bu
 #define NVMX_SVM_EXIT_MSR	0x07cu
@@ -67,7 +68,8 @@ static __always_inline int nvmx_exit_io(__u32 isa, __u32 reason, __u64 info1, __
 	if (isa == NVMX_EV_ISA_VMX && reason == NVMX_VMX_EXIT_IO) {
 		*port = (info1 >> 16) & 0xffff;
 		*in = (info1 >> 3) & 1;
-		*size = (info1 & 7) + 1;
+		/* 0, 1 and 3 are the only encodings (1, 2, 4 bytes); another: not said (0) */
+		*size = (info1 & 7) == 0 ? 1 : (info1 & 7) == 1 ? 2 : (info1 & 7) == 3 ? 4 : 0;
 		return 1;
 	}
 	return 0;

@@ -375,19 +375,29 @@ static __always_inline int nvmx_rt_parts_cycles(const struct nvmx_verdict *v, __
 	return 1;
 }
 
-/* The parts of a completed round trip (verdict NVMX_V_ROUND_TRIP), NVMX_RT_* order. */
+/* b - a, or 0 when b is not after a. */
+static __always_inline __u64 nvmx_ns_between(__u64 a, __u64 b)
+{
+	return b > a ? b - a : 0;
+}
+
+/*
+ * The parts of a completed round trip (verdict NVMX_V_ROUND_TRIP), NVMX_RT_* order. A part
+ * whose end is stamped before its start is 0, as a latency is: tracefs's default clock is per
+ * CPU, and a vCPU thread that moved to another CPU can step back (a wrapped u64 was ~1.8e19 ns).
+ */
 static __always_inline void nvmx_rt_parts(const struct nvmx_verdict *v, __u64 *parts)
 {
 	const struct nvmx_round_trip *rt = &v->rt;
 	__u64 l2_entry_ts = v->ts_ns + v->latency_ns;
-	__u64 in_l1 = rt->vmrun_exit_ts - rt->l1_entry_ts;
+	__u64 in_l1 = nvmx_ns_between(rt->l1_entry_ts, rt->vmrun_exit_ts);
 
 	parts[NVMX_RT_ROUND_TRIP] = v->latency_ns;
-	parts[NVMX_RT_L0_EXIT] = rt->inject_ts - rt->l2_exit_ts;
-	parts[NVMX_RT_L0_REFLECT] = rt->l1_entry_ts - rt->inject_ts;
+	parts[NVMX_RT_L0_EXIT] = nvmx_ns_between(rt->l2_exit_ts, rt->inject_ts);
+	parts[NVMX_RT_L0_REFLECT] = nvmx_ns_between(rt->inject_ts, rt->l1_entry_ts);
 	parts[NVMX_RT_L1_HANDLER] = in_l1 > rt->l1_service_ns ? in_l1 - rt->l1_service_ns : 0;
 	parts[NVMX_RT_L1_EXIT_SERVICE] = rt->l1_service_ns;
-	parts[NVMX_RT_L0_ENTRY_EMULATION] = l2_entry_ts - rt->vmrun_exit_ts;
+	parts[NVMX_RT_L0_ENTRY_EMULATION] = nvmx_ns_between(rt->vmrun_exit_ts, l2_entry_ts);
 }
 
 static __always_inline void

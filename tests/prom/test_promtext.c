@@ -83,6 +83,19 @@ Test(promtext, label_list_cut_short_not_overrun)
 	cr_expect_lt(strlen(l), sizeof(l));
 }
 
+/* A label that cannot be written whole is left out: `reason=` alone broke the exposition. */
+Test(promtext, a_label_without_room_is_left_out)
+{
+	char l[8] = "";
+
+	prom_label(l, sizeof(l), "reason", "io");
+	cr_expect_str_eq(l, "");
+	prom_label(l, sizeof(l), "vm", "a");
+	cr_expect_str_eq(l, "vm=\"a\"");
+	prom_label(l, sizeof(l), "isa", "svm");
+	cr_expect_str_eq(l, "vm=\"a\"");
+}
+
 Test(promtext, help_escaped)
 {
 	struct out o;

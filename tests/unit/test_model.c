@@ -569,4 +569,11 @@ Test(model, msr_and_io_exits_decode_per_isa)
 	cr_assert_eq(port, 0xcfc);
 	cr_assert_eq(in, 1);
 	cr_assert_eq(size, 4);
+	/* sizes no hardware gives (fuzz_trace's input): not said, 0, as with no SZ bit on SVM */
+	cr_assert_eq(nvmx_exit_io(VMX, VMX_IO, 0x800002, &port, &in, &size), 1);
+	cr_assert_eq(size, 0);
+	cr_assert_eq(nvmx_exit_io(VMX, VMX_IO, 0x800007, &port, &in, &size), 1);
+	cr_assert_eq(size, 0);
+	cr_assert_eq(nvmx_exit_io(SVM, SVM_IOIO, 0x800000, &port, &in, &size), 1);
+	cr_assert_eq(size, 0);
 }

@@ -264,7 +264,7 @@ Test(summary, reading_a_bad_entry_says_which_and_what)
 			 "\"direction\": \"out\", \"size\": 3, \"handled_by\": \"L1\", "
 			 "\"count\": 1}]}");
 	cr_assert_null(nvmx_summary_read_json(path, err, sizeof(err)));
-	snprintf(want, sizeof(want), "%s: ports[0]: size is not 1, 2 or 4", path);
+	snprintf(want, sizeof(want), "%s: ports[0]: size is not 1, 2 or 4 (or 0)", path);
 	cr_assert_str_eq(err, want);
 	unlink(path);
 }

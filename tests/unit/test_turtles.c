@@ -575,3 +575,29 @@ Test(turtles, a_round_trip_on_two_cpus_has_no_cycle_figures)
 	cr_assert_eq(verdict(out, NVMX_V_ROUND_TRIP)->latency_ns, 120);
 	cr_assert_eq(nvmx_rt_parts_cycles(verdict(out, NVMX_V_ROUND_TRIP), parts), 0);
 }
+
+/*
+ * A boundary stamped before the one it follows (tracefs's per-CPU clock, a vCPU thread that moved
+ * to another CPU; fuzz_trace's input): that part is 0, as a latency is, never a wrapped u64
+ * (~1.8e19 ns, which made the replay's JSON unreadable).
+ */
+Test(turtles, a_part_whose_end_steps_back_is_zero)
+{
+	struct nvmx_verdict v = { .ts_ns = 1000, .latency_ns = 4000 };
+	__u64 parts[NVMX_RT_PARTS];
+
+	v.rt.l2_exit_ts = 1000;
+	v.rt.inject_ts = 900; /* before the L2 exit */
+	v.rt.l1_entry_ts = 2000;
+	v.rt.vmrun_exit_ts = 1500; /* before L1's entry */
+	v.rt.l1_service_ns = 10;
+	nvmx_rt_parts(&v, parts);
+	cr_assert_eq(parts[NVMX_RT_L0_EXIT], 0);
+	cr_assert_eq(parts[NVMX_RT_L0_REFLECT], 1100);
+	cr_assert_eq(parts[NVMX_RT_L1_HANDLER], 0);
+	cr_assert_eq(parts[NVMX_RT_L0_ENTRY_EMULATION], 3500);
+	v.rt.vmrun_exit_ts = 6000; /* after the L2 entry at 5000 */
+	nvmx_rt_parts(&v, parts);
+	cr_assert_eq(parts[NVMX_RT_L0_ENTRY_EMULATION], 0);
+	cr_assert_eq(parts[NVMX_RT_L1_HANDLER], 4000 - 10);
+}
