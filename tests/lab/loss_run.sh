@@ -44,34 +44,9 @@ rc=$?
 check "nvmx compare fails (exit 1) on nvmxd's lost events" test "$rc" = 1
 check "nvmx compare names the file and the number" \
 	grep -q "nvmxd.json: $lost events lost: its counts are short" "$out/compare.txt"
-# The record is the capture's events minus those skipped: align them in order (event name, and
-# the reason of exits) and count the capture's events the record lacks from its first event to
-# the capture's end (the storm starts after nvmxd and the workload did; the capture's events
-# after the record's last were skipped too: the VMM has exited before nvmxd is stopped).
-missing=$(python3 -c '
-import lzma, re, sys
-ev = re.compile(r"^\s*\S.*?\s\d+\.\d+: (kvm_[a-z_]+):(.*)$")
-def key(name, rest):
-    m = re.search(r"reason (\S+)", rest) if name in ("kvm_exit", "kvm_nested_vmexit") else None
-    return (name, m.group(1) if m else "")
-def events(lines):
-    return [key(*m.groups()) for m in map(ev.match, lines) if m]
-rec = events(open(sys.argv[2], errors="replace"))
-cap = events(lzma.open(sys.argv[1], "rt", errors="replace"))
-names = {n for n, _ in rec}
-cap = [e for e in cap if e[0] in names]
-i, first, missing = 0, True, 0
-for r in rec:
-    start = i
-    while i < len(cap) and cap[i] != r:
-        i += 1
-    assert i < len(cap), "the record is not a subsequence of the capture"
-    if not first:
-        missing += i - start
-    first = False
-    i += 1
-print(missing + len(cap) - i)
-' "$out/trace.txt.xz" "$out/exec/record.txt") || missing=""
+# The record is the capture's events minus those skipped (record_missing.py aligns them).
+missing=$(python3 "$(dirname "$0")/record_missing.py" "$out/trace.txt.xz" "$out/exec/record.txt") ||
+	missing=""
 echo "events of the capture missing from nvmxd's record: ${missing:-unreadable}"
 check "the capture's events missing from nvmxd's record ($missing) are nvmxd's lost events ($lost)" \
 	test -n "$missing" -a "$missing" = "$lost"
