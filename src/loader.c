@@ -29,7 +29,8 @@ struct tp_prog {
 	const char *baseline; /* a --baseline program: what it is */
 	enum tp_kind kind;
 	bool attached;
-	char why_classic[200]; /* a TP_FALLBACK kept: why not its tp_btf variant ("" if asked) */
+	/* a TP_FALLBACK kept: why not its tp_btf variant ("" if asked); "not tp_btf: " + missing */
+	char why_classic[sizeof(((struct nvmxd_tp *)0)->missing) + 16];
 	struct nvmx_loader_prog pub; /* what nvmx_loader__prog() shows, see publish() */
 };
 
@@ -213,6 +214,19 @@ static void setup_table(struct nvmx_loader *l)
  * (and no tp_btf load failed) replaces its TP_FALLBACK; otherwise the fallback stays. TP_BTF
  * programs stay listed, missing with the reason, after a tp_btf load failure.
  */
+/*
+ * p->why_classic = "not tp_btf: " and why v, its tp_btf variant, is missing. Through a copy: both
+ * are elements of one array, which gcc's -Wrestrict cannot tell apart.
+ */
+static void why_not_btf(struct tp_prog *p, const struct tp_prog *v)
+{
+	char why[sizeof(v->tp.missing)];
+
+	memcpy(why, v->tp.missing, sizeof(why));
+	why[sizeof(why) - 1] = '\0';
+	snprintf(p->why_classic, sizeof(p->why_classic), "not tp_btf: %s", why);
+}
+
 static void choose_programs(struct nvmx_loader *l)
 {
 	bool keep[NVMX_LOADER_MAX_PROGS];
@@ -253,8 +267,7 @@ static void choose_programs(struct nvmx_loader *l)
 					snprintf(p->why_classic, sizeof(p->why_classic), "%s",
 						 SVM_ONLY_WHY);
 				else
-					snprintf(p->why_classic, sizeof(p->why_classic),
-						 "not tp_btf: %s", v->tp.missing);
+					why_not_btf(p, v);
 			}
 		}
 	}
