@@ -107,6 +107,15 @@ static bool args_match(const struct btf *btf, const char *event, const char *arg
 	return true;
 }
 
+/* A loaded module's split BTF on top of vmlinux's; NULL when the module or its BTF is absent. */
+static struct btf *module_btf(const char *module, struct btf *vmlinux)
+{
+	char p[64];
+
+	snprintf(p, sizeof(p), "/sys/kernel/btf/%s", module);
+	return access(p, F_OK) == 0 ? btf__load_module_btf(module, vmlinux) : NULL;
+}
+
 int nvmxd_probe_tracepoints(const char *tracefs, struct nvmxd_tp *tps, size_t n,
 			    const char **btf_where)
 {
@@ -115,20 +124,14 @@ int nvmxd_probe_tracepoints(const char *tracefs, struct nvmxd_tp *tps, size_t n,
 
 	*btf_where = "no kernel BTF";
 	if (vmlinux) {
-		*btf_where = "vmlinux";
 		/* kvm as a module (Debian 6.1, 6.12): its types are in its own split BTF */
-		if (access("/sys/kernel/btf/kvm", F_OK) == 0) {
-			kvm = btf__load_module_btf("kvm", vmlinux);
-			if (kvm)
-				*btf_where = "vmlinux + kvm module";
-		}
+		kvm = module_btf("kvm", vmlinux);
 		/* struct vcpu_svm (kvm_exit's tp_btf on SVM): kvm_amd's own BTF */
-		if (access("/sys/kernel/btf/kvm_amd", F_OK) == 0) {
-			kvm_amd = btf__load_module_btf("kvm_amd", vmlinux);
-			if (kvm_amd)
-				*btf_where = kvm ? "vmlinux + kvm, kvm_amd modules"
-						 : "vmlinux + kvm_amd module";
-		}
+		kvm_amd = module_btf("kvm_amd", vmlinux);
+		*btf_where = kvm && kvm_amd ? "vmlinux + kvm, kvm_amd modules"
+			     : kvm	    ? "vmlinux + kvm module"
+			     : kvm_amd	    ? "vmlinux + kvm_amd module"
+					    : "vmlinux";
 	}
 	for (size_t i = 0; i < n; i++) {
 		struct nvmxd_tp *t = &tps[i];
@@ -142,17 +145,12 @@ int nvmxd_probe_tracepoints(const char *tracefs, struct nvmxd_tp *tps, size_t n,
 			continue;
 		}
 		if (t->btf_type) {
+			struct btf *where[] = { vmlinux, kvm, kvm_amd };
 			bool found = false;
 
-			if (vmlinux &&
-			    btf__find_by_name_kind(vmlinux, t->btf_type, BTF_KIND_STRUCT) > 0)
-				found = true;
-			if (!found && kvm &&
-			    btf__find_by_name_kind(kvm, t->btf_type, BTF_KIND_STRUCT) > 0)
-				found = true;
-			if (!found && kvm_amd &&
-			    btf__find_by_name_kind(kvm_amd, t->btf_type, BTF_KIND_STRUCT) > 0)
-				found = true;
+			for (size_t k = 0; k < sizeof(where) / sizeof(where[0]) && !found; k++)
+				found = where[k] && btf__find_by_name_kind(where[k], t->btf_type,
+									   BTF_KIND_STRUCT) > 0;
 			if (!found) {
 				snprintf(t->missing, sizeof(t->missing),
 					 "no BTF type struct %s (%s): CO-RE cannot read its record",
