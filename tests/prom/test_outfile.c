@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,6 +73,17 @@ static void path_of(char *out, size_t len, const char *name)
 	snprintf(out, len, "%s/%s", dir, name);
 }
 
+/* path = dir/nvmxd.json, opened into f (with its writer process when writer): the test's start */
+static void open_json(struct nvmxd_outfile *f, char *path, size_t len, bool writer)
+{
+	char err[512];
+
+	path_of(path, len, "nvmxd.json");
+	cr_assert_eq(nvmxd_outfile_open(f, path, err, sizeof(err)), 0, "%s", err);
+	if (writer)
+		cr_assert_eq(nvmxd_outfile_start_writer(f, err, sizeof(err)), 0, "%s", err);
+}
+
 /* A private 64 KiB tmpfs on dir, in this test process's own mount namespace. */
 static void tiny_tmpfs(void)
 {
@@ -129,8 +141,7 @@ Test(outfile, replaces_the_file_whole_with_mode_0644_and_no_temporary_left)
 	mode_t old = umask(077);
 
 	make_dir();
-	path_of(path, sizeof(path), "nvmxd.json");
-	cr_assert_eq(nvmxd_outfile_open(&f, path, err, sizeof(err)), 0, "%s", err);
+	open_json(&f, path, sizeof(path), false);
 	cr_assert_eq(nvmxd_outfile_replace(&f, "{\"a\": 1}\n", 9, err, sizeof(err)), 0, "%s", err);
 	cr_assert_str_eq(slurp(path), "{\"a\": 1}\n");
 	cr_assert_eq(nvmxd_outfile_replace(&f, "{\"b\": 2}\n", 9, err, sizeof(err)), 0, "%s", err);
@@ -185,8 +196,7 @@ Test(outfile, a_full_disk_is_enospc_naming_the_file_and_keeps_the_old_document)
 	char path[128], err[512];
 
 	tiny_tmpfs();
-	path_of(path, sizeof(path), "nvmxd.json");
-	cr_assert_eq(nvmxd_outfile_open(&f, path, err, sizeof(err)), 0, "%s", err);
+	open_json(&f, path, sizeof(path), false);
 	cr_assert_eq(nvmxd_outfile_replace(&f, "old\n", 4, err, sizeof(err)), 0, "%s", err);
 	memset(big, 'y', sizeof(big));
 	cr_assert_eq(nvmxd_outfile_replace(&f, big, sizeof(big), err, sizeof(err)), -ENOSPC, "%s",
@@ -209,9 +219,7 @@ Test(outfile, the_writer_process_replaces_alike_and_says_enospc)
 	char path[128], err[512];
 
 	tiny_tmpfs();
-	path_of(path, sizeof(path), "nvmxd.json");
-	cr_assert_eq(nvmxd_outfile_open(&f, path, err, sizeof(err)), 0, "%s", err);
-	cr_assert_eq(nvmxd_outfile_start_writer(&f, err, sizeof(err)), 0, "%s", err);
+	open_json(&f, path, sizeof(path), true);
 	cr_assert(f.writer > 0 && f.writer_fd >= 0);
 	cr_assert_eq(nvmxd_outfile_replace(&f, "one\n", 4, err, sizeof(err)), 0, "%s", err);
 	cr_assert_str_eq(slurp(path), "one\n");
@@ -240,9 +248,7 @@ Test(outfile, the_writer_works_without_cap_dac_override_as_under_nvmxd_service)
 	data[CAP_TO_INDEX(CAP_DAC_OVERRIDE)].permitted &= ~CAP_TO_MASK(CAP_DAC_OVERRIDE);
 	cr_assert_eq(syscall(SYS_capset, &hdr, data), 0, "capset: %s", strerror(errno));
 	make_dir();
-	path_of(path, sizeof(path), "nvmxd.json");
-	cr_assert_eq(nvmxd_outfile_open(&f, path, err, sizeof(err)), 0, "%s", err);
-	cr_assert_eq(nvmxd_outfile_start_writer(&f, err, sizeof(err)), 0, "%s", err);
+	open_json(&f, path, sizeof(path), true);
 	cr_assert_eq(nvmxd_outfile_replace(&f, "ok\n", 3, err, sizeof(err)), 0, "%s", err);
 	cr_assert_str_eq(slurp(path), "ok\n");
 	nvmxd_outfile_close(&f);
@@ -254,9 +260,7 @@ Test(outfile, a_writer_gone_is_said_not_hung)
 	char path[128], err[512];
 
 	make_dir();
-	path_of(path, sizeof(path), "nvmxd.json");
-	cr_assert_eq(nvmxd_outfile_open(&f, path, err, sizeof(err)), 0, "%s", err);
-	cr_assert_eq(nvmxd_outfile_start_writer(&f, err, sizeof(err)), 0, "%s", err);
+	open_json(&f, path, sizeof(path), true);
 	cr_assert_eq(kill(f.writer, SIGKILL), 0);
 	cr_assert_eq(waitpid(f.writer, NULL, 0), f.writer);
 	f.writer = 0;
@@ -272,9 +276,7 @@ Test(outfile, the_writer_survives_the_signals_that_end_nvmxd)
 	char path[128], err[512];
 
 	make_dir();
-	path_of(path, sizeof(path), "nvmxd.json");
-	cr_assert_eq(nvmxd_outfile_open(&f, path, err, sizeof(err)), 0, "%s", err);
-	cr_assert_eq(nvmxd_outfile_start_writer(&f, err, sizeof(err)), 0, "%s", err);
+	open_json(&f, path, sizeof(path), true);
 	/* what `nvmx lab run` and a terminal send to the whole process group */
 	kill(f.writer, SIGINT);
 	kill(f.writer, SIGTERM);
