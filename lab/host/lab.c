@@ -234,6 +234,7 @@ static int run(const struct lab_plan *o, struct lab_result *result)
 					       (double)o->n_configs * (double)o->iterations *
 						       per_iteration_s,
 		.icount_shift = o->icount_shift,
+		.kernel_release = k->release,
 	};
 	if (g.icount_shift >= 0)
 		snprintf(icount, sizeof(icount), ", icount shift=%d", g.icount_shift);

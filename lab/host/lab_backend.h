@@ -26,6 +26,7 @@ struct lab_guest {
 	unsigned int forward_guest_port;
 	double timeout_s; /* hard limit for the whole boot-to-poweroff run */
 	int icount_shift; /* >= 0: the guest clock counts instructions (backend->icount) */
+	const char *kernel_release; /* uname -r of the L0 kernel (6.12.118+deb12-amd64) */
 };
 
 /* Called with each console line (no line end); a non-zero return stops the emulator. */
