@@ -9,13 +9,17 @@
 # docs/perf.md. As root (it installs linux-perf and bpftrace with apt-get when missing, and runs
 # the lab).
 #
-# usage: bench/overhead.sh [--build DIR] [--rounds R] [--iterations N] [--workload SPEC]
-#                          [--kernel 6.1|6.12] [--icount SHIFT | --no-icount] [--out DIR]
+# usage: bench/overhead.sh [--build DIR] [--rounds R] [--stats-runs S] [--iterations N]
+#                          [--workload SPEC] [--kernel 6.1|6.12] [--icount SHIFT | --no-icount]
+#                          [--out DIR] [--result FILE] [--name LABEL]
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
 build=$here/../build
 rounds=5
+stats_runs=3
+result=
+name=
 iterations=2000
 workload=cpuid,io-out-l1,rdmsr-l0
 kernel=6.12
@@ -30,6 +34,9 @@ usage() {
 Options (defaults):
   --build DIR        nvmx's CMake build directory ($build)
   --rounds R         rounds; each times every tool once, in a rotated order ($rounds)
+  --stats-runs S     timed runs with nvmxd --baseline --bpf-stats, one nvmxd: the
+                     program table, and S repeats of each program's cost in the result
+                     file ($stats_runs)
   --iterations N     the workload's iterations per run ($iterations)
   --workload SPEC    nvmx lab workload elements ($workload)
   --kernel K         L0's Debian kernel ($kernel)
@@ -37,6 +44,10 @@ Options (defaults):
                      repeat within 1% instead of 3-55% on a shared machine ($icount)
   --no-icount        wall-clock timing (QEMU's default clock)
   --out DIR          where the lab run goes (default: a new directory under /tmp)
+  --result FILE      the program table as an \`nvmx bench\` result file (default: DIR/overhead.json):
+                     \`nvmx bench compare BASE NEW\` flags a program that got heavier
+                     (docs/ci.md, "The BPF fast path")
+  --name LABEL       the result's name (e.g. a commit id)
 EOT
 }
 
@@ -44,6 +55,9 @@ while [ $# -gt 0 ]; do
 	case $1 in
 	--build) build=$2; shift 2 ;;
 	--rounds) rounds=$2; shift 2 ;;
+	--stats-runs) stats_runs=$2; shift 2 ;;
+	--result) result=$2; shift 2 ;;
+	--name) name=$2; shift 2 ;;
 	--iterations) iterations=$2; shift 2 ;;
 	--workload) workload=$2; shift 2 ;;
 	--kernel) kernel=$2; shift 2 ;;
@@ -55,6 +69,8 @@ while [ $# -gt 0 ]; do
 	esac
 done
 
+case $rounds$stats_runs in *[!0-9]* | '') echo "overhead.sh: --rounds and --stats-runs take a number (--help)" >&2; exit 2 ;; esac
+[ "$stats_runs" -gt 0 ] || { echo "overhead.sh: --stats-runs must be at least 1" >&2; exit 2; }
 [ "$(id -u)" = 0 ] || { echo "overhead.sh: run as root (apt-get, the lab)" >&2; exit 2; }
 for p in linux-perf bpftrace; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
@@ -68,12 +84,13 @@ nvmx=$build/cli/nvmx
 nvmxd=$build/src/nvmxd
 tm=$build/src/overhead_tm
 [ -n "$out" ] || out=$(mktemp -d /tmp/nvmx-overhead.XXXXXX)
+[ -n "$result" ] || result=$out/overhead.json
 
 set -- --kernel "$kernel" --workload "$workload" --iterations "$iterations" \
 	--timeout 3600 --ready-timeout 36000 \
 	--ship /usr/bin/perf --ship /usr/bin/bpftrace --ship "$nvmxd" --ship "$tm" \
 	--ship "$here/overhead/exits.bt" \
-	--exec "$here/overhead/l0_bench.sh $rounds '$tools' $nvmxd $tm $here/overhead/exits.bt" \
+	--exec "$here/overhead/l0_bench.sh $rounds '$tools' $nvmxd $tm $here/overhead/exits.bt $stats_runs" \
 	--out "$out"
 [ -z "$icount" ] || set -- "$@" --icount "$icount"
 echo "overhead.sh: $rounds rounds of: $tools; workload $workload x $iterations on $kernel" \
@@ -87,3 +104,7 @@ echo "# workload $workload x $iterations, L0 $kernel, $rounds rounds, icount ${i
 python3 "$here/overhead/analyze.py" "$out/exec"
 python3 "$here/overhead/analyze.py" "$out/exec" --markdown >"$out/overhead.md"
 echo "# the same as Markdown tables: $out/overhead.md"
+version=$(sed -n 's/^CMAKE_PROJECT_VERSION:STATIC=//p' "$build/CMakeCache.txt")
+python3 "$here/overhead/analyze.py" "$out/exec" --result "$result" --version "${version:-unknown}" \
+	${name:+--name "$name"} ${icount:+--icount "$icount"} || exit 1
+echo "# the program table as an nvmx bench result: $result"

@@ -38,6 +38,13 @@ static const struct rule default_rules[] = {
 	{ "time.*", 300, 3, 0, false },
 	/* log2-histogram tails: 25x between boots under load; in the result, not gated */
 	{ "time.*.p99_ns", 0, 0, 0, true },
+	/*
+	 * BPF run time per program (bench/overhead.sh, icount: L0's clock counts instructions):
+	 * two sessions of one build differed by at most 0.6 %, repeats within one by at most
+	 * 1.9 % (docs/ci.md, "The BPF fast path"), so 3 % (or 3 x the spread) is a real change.
+	 */
+	{ "time.bpf.*", 3, 3, 0, false },
+	{ "ratio.bpf.*", 3, 3, 0, false },
 };
 
 static void usage(FILE *f)
@@ -336,14 +343,20 @@ static void compare_one(const struct file *b, const struct file *n, const char *
 			r->verdict = 1;
 			snprintf(r->why, sizeof(r->why),
 				 "%.0f -> %.0f (a certain count: must be equal)", r->base, r->new);
+		} else {
+			snprintf(r->why, sizeof(r->why), "%.0f -> %.0f%s", r->base, r->new,
+				 equal ? "" : " (ignored)");
 		}
 		return;
 	}
 	r->base = median(bv, b->repeats);
 	r->new = median(nv, n->repeats);
 	r->spread = bv[b->repeats - 1] - bv[0];
-	if (!rule || rule->ignore)
+	if (!rule || rule->ignore) {
+		snprintf(r->why, sizeof(r->why), "median %.4g -> %.4g (not gated)", r->base,
+			 r->new);
 		return;
+	}
 	r->limit = max3(rule->pct / 100 * (r->base < 0 ? -r->base : r->base), rule->k * r->spread,
 			rule->abs);
 	if (r->base)
@@ -358,6 +371,10 @@ static void compare_one(const struct file *b, const struct file *n, const char *
 	} else if (r->base - r->new > r->limit) {
 		r->verdict = -1;
 		snprintf(r->why, sizeof(r->why), "median %.4g -> %.4g (%s)", r->base, r->new, pct);
+	} else {
+		/* within the limit: -v shows how close */
+		snprintf(r->why, sizeof(r->why), "median %.4g -> %.4g (%s; allowed +%.4g)", r->base,
+			 r->new, pct, r->limit);
 	}
 }
 

@@ -3,6 +3,7 @@
 """The overhead benchmark's numbers (issue #10), from what bench/overhead/l0_bench.sh wrote.
 
 usage: analyze.py EXEC_DIR [--markdown]
+       analyze.py EXEC_DIR --result FILE [--name NAME] [--version V] [--icount SHIFT]
 
 EXEC_DIR is the lab run's exec/ directory: results.txt (one timed workload run per line:
 TAG wall_ns exit user_s sys_s), bpf.txt (nvmxd --bpf-stats program lines), nvmxd.txt (nvmxd's
@@ -11,10 +12,22 @@ median to nothing attached, and the per-round ratio (each run against the 'none'
 round: the order rotates, so rounds pair runs made close together); the BPF cost per event of
 every nvmx program beside the empty and the single-counter program; nvmxd's CPU per scrape and
 memory at idle and under the workload.
+
+--result FILE writes the program table as an `nvmx bench` result file (docs/ci.md, schema 1)
+instead: one repeat per timed run of the --bpf-stats phase (bpf-stats-K.prom, nvmxd's /metrics
+before the first run and after each), metrics time.bpf.PROGRAM.ns_per_run,
+count.bpf.PROGRAM.runs, ratio.bpf.PROGRAM.to_empty and the totals time.bpf.all.ns_per_run,
+time.bpf.all.ns_per_kvm_exit; the workload is {"source": "overhead", ...} with the clock
+(icount), so `nvmx bench compare` compares it only with another overhead result of the same
+workload and clock. EXEC_DIR/../lab.json and console.log give the environment.
 """
+import json
+import os
+import platform
 import re
 import statistics
 import sys
+import time
 
 TOOLS = ["none", "nvmxd", "nvmxd-rec", "perf", "bpftrace", "tracefs"]
 
@@ -45,9 +58,126 @@ def rounds_of(order):
     return [r for r in rounds if "none" in r]
 
 
+def prom_snapshot(path):
+    """{program: (runs, run_seconds)} of one /metrics scrape (nvmxd --bpf-stats)."""
+    runs, secs = {}, {}
+    for line in open(path):
+        m = re.match(r'(nvmx_bpf_program_runs|nvmx_bpf_program_run_seconds)_total'
+                     r'\{program="([^"]+)"\} (\S+)$', line)
+        if m:
+            (runs if m.group(1) == "nvmx_bpf_program_runs" else secs)[m.group(2)] = \
+                float(m.group(3))
+    if "nvmx_bpf_stats_enabled 1" not in open(path).read() or set(runs) != set(secs):
+        sys.exit(f"{path}: no nvmx_bpf_program_runs/run_seconds pairs (nvmxd without --bpf-stats?)")
+    return {p: (runs[p], secs[p]) for p in runs}
+
+
+def baselines(d):
+    """{program: description} of nvmxd's --baseline programs, from its final lines (bpf.txt)."""
+    out = {}
+    for line in open(f"{d}/bpf.txt"):
+        m = re.search(r"program (\S+)\s+\d+ runs,.*\(baseline: (.*)\)", line)
+        if m:
+            out[m.group(1)] = m.group(2)
+    return out
+
+
+def empty_of(prog, base):
+    """The empty baseline program a program is measured against (the one of its own kind)."""
+    empties = [p for p, what in base.items() if "empty" in what]
+    if len(empties) == 1:
+        return empties[0]
+    sys.exit(f"cannot tell which of the empty programs {empties} {prog} compares with")
+
+
+def result(d, path, name, version, icount):
+    snaps = []
+    k = 0
+    while os.path.exists(f"{d}/bpf-stats-{k}.prom"):
+        snaps.append(prom_snapshot(f"{d}/bpf-stats-{k}.prom"))
+        k += 1
+    if len(snaps) < 2:
+        sys.exit(f"{d}: fewer than two bpf-stats-K.prom snapshots: no timed --bpf-stats run")
+    base = baselines(d)
+    counter = next((p for p, w in base.items() if "single-counter" in w), None)
+    progs = sorted(snaps[-1])
+    metrics = {}
+
+    def put(key, kind, value):
+        metrics.setdefault(key, {"kind": kind, "values": []})["values"].append(value)
+
+    for i in range(1, len(snaps)):
+        a, b = snaps[i - 1], snaps[i]
+        cost = {}
+        for p in progs:
+            n = b[p][0] - a.get(p, (0, 0))[0]
+            ns = (b[p][1] - a.get(p, (0, 0))[1]) * 1e9
+            if n > 0:
+                cost[p] = (n, ns / n)
+        for p in progs:
+            if p not in cost:
+                continue
+            n, per = cost[p]
+            put(f"count.bpf.{p}.runs", "count", int(n))
+            put(f"time.bpf.{p}.ns_per_run", "time", round(per, 1))
+            if p not in base:
+                e = empty_of(p, base)
+                if e in cost:
+                    put(f"ratio.bpf.{p}.to_empty", "ratio", round(per / cost[e][1], 4))
+        nv = [cost[p] for p in cost if p not in base]
+        total = sum(n * per for n, per in nv)
+        if nv:
+            put("time.bpf.all.ns_per_run", "time", round(total / sum(n for n, _ in nv), 1))
+        if counter in cost:
+            put("time.bpf.all.ns_per_kvm_exit", "time", round(total / cost[counter][0], 1))
+    repeats = len(snaps) - 1
+    for key, m in metrics.items():
+        if len(m["values"]) != repeats:
+            sys.exit(f"{d}: {key} ran in {len(m['values'])} of {repeats} timed runs: not "
+                     "repeats of one workload")
+    lab = json.load(open(f"{d}/../lab.json"))
+    params = {}
+    for line in open(f"{d}/../console.log", errors="replace"):
+        m = re.search(r"nvmx-lab: param (\S+?)=(\S*)", line)
+        if m:
+            params[m.group(1)] = m.group(2)
+    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo")
+                if l.startswith("model name")), platform.machine())
+    # as `nvmx bench run` splits it: L2's elements are the workload, mult=K is L1's behaviour
+    full = lab["configs"][0]["workload"].split(",")
+    mult = next((e for e in full if e.startswith("mult=")), "mult=1")
+    spec = ",".join(e for e in full if not e.startswith("mult="))
+    doc = {
+        "nvmx_bench": 1,
+        "nvmx_version": version,
+        "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "name": name,
+        "repeats": repeats,
+        "workload": {"source": "overhead", "isa": lab["isa"], "spec": spec, "iterations": lab["iterations"],
+                     "vcpus": lab["vcpus"], "clock": f"icount shift={icount}" if icount
+                     else "wall"},
+        "env": {"kernel": lab["kernel"], "l1": f"nvmx-lab-workload {lab['isa']} {mult}",
+                "emulator": lab["emulator"], "cpu_model": cpu, "kvm_params": params},
+        "metrics": metrics,
+    }
+    if not name:
+        del doc["name"]
+    tmp = f"{path}.tmp"
+    with open(tmp, "w") as f:
+        json.dump(doc, f, indent=1)
+        f.write("\n")
+    os.replace(tmp, path)
+
+
 def main():
     d = sys.argv[1]
     md = "--markdown" in sys.argv
+    if "--result" in sys.argv:
+        opt = {k: sys.argv[sys.argv.index(k) + 1] for k in ("--result", "--name", "--version",
+                                                          "--icount") if k in sys.argv}
+        result(d, opt["--result"], opt.get("--name"), opt.get("--version", "unknown"),
+               opt.get("--icount"))
+        return
     order, runs = timings(f"{d}/results.txt")
     if "none" not in runs:
         print("(no timing rounds: --rounds 0)")

@@ -12,14 +12,14 @@
 #   bpftrace   exits.bt: exits per reason and exit->entry histograms (Debian bpftrace)
 #   tracefs    the kvm events of the lab's capture, counted by tracefs (tracing_on)
 # Each tool attaches before the timed run and detaches after it: only the workload is timed
-# (overhead_tm). Then, once: nvmxd's BPF cost per event beside an empty and a single-counter
-# program (--baseline --bpf-stats), and nvmxd's own CPU and RSS at idle and under the workload,
-# with and without scrapes of /metrics. Results go to $NVMX_LAB_OUT (results.txt, bpf.txt,
+# (overhead_tm). Then nvmxd's BPF cost per event beside an empty and a single-counter program
+# (--baseline --bpf-stats; STATS_RUNS timed runs, one nvmxd), and nvmxd's own CPU and RSS at
+# idle and under the workload, with and without scrapes of /metrics. Results go to $NVMX_LAB_OUT (results.txt, bpf.txt,
 # nvmxd.txt, log.txt); the host side (bench/overhead/analyze.py) reads them.
 #
-# usage: l0_bench.sh ROUNDS "TOOLS" NVMXD TM EXITS_BT
+# usage: l0_bench.sh ROUNDS "TOOLS" NVMXD TM EXITS_BT [STATS_RUNS]
 set -u
-rounds=$1 tools=$2 nvmxd=$3 tm=$4 bt=$5
+rounds=$1 tools=$2 nvmxd=$3 tm=$4 bt=$5 stats_runs=${6:-3}
 T=/sys/kernel/tracing
 O=$NVMX_LAB_OUT
 R=$O/results.txt
@@ -145,9 +145,22 @@ while [ "$r" -le "$rounds" ]; do
 done
 
 # BPF cost per event: nvmx's programs beside the empty and the single-counter program on
-# kvm_exit, in the same run (nvmxd prints every program's run time at its end).
-nvmxd_start --interval 3600 --baseline --bpf-stats
-timed bpf-stats
+# kvm_exit, in the same run. One nvmxd (its load takes minutes of L0's clock under icount) and
+# $stats_runs timed runs of the workload; nvmxd's /metrics (nvmx_bpf_program_runs,
+# nvmx_bpf_program_run_seconds) is scraped before the first and after each, so analyze.py gets
+# each run's cost per program from the differences: the repeats of the result file that
+# `nvmx bench compare` reads (its time.bpf.* metrics). The totals are also in nvmxd's final
+# summary (bpf.txt).
+ip link set lo up 2>/dev/null || ifconfig lo 127.0.0.1 up # L0's /init leaves lo down
+nvmxd_start --interval 3600 --baseline --bpf-stats --listen 127.0.0.1:9478 --user 65534:65534
+k=0
+while :; do
+	wget -q -O "$O/bpf-stats-$k.prom" http://127.0.0.1:9478/metrics ||
+		die "cannot scrape nvmxd --bpf-stats (snapshot $k)"
+	[ "$k" -lt "$stats_runs" ] || break
+	timed bpf-stats
+	k=$((k + 1))
+done
 nvmxd_stop
 # (the lines are in nvmxd's final summary, on its standard output)
 cat /tmp/nvmxd.out /tmp/nvmxd.err | grep '^  program ' >"$O/bpf.txt" ||
@@ -190,7 +203,6 @@ phase() { # phase NAME SCRAPE(0/1) WORK...: nvmxd CPU, scrapes and memory over W
 idle() { sleep 10; }
 work() { timed nvmxd-resources; }
 : >"$O/nvmxd.txt"
-ip link set lo up 2>/dev/null || ifconfig lo 127.0.0.1 up # L0's /init leaves lo down
 nvmxd_start --interval 3600 --listen 127.0.0.1:9477 --user 65534:65534 # no passwd in L0
 echo "attached $(mem)" >>"$O/nvmxd.txt"
 # The scrape's work depends on how many keys the maps hold: compare scrapes at 0 exits/s and at

@@ -34,6 +34,16 @@ expect 0 '^no regression' "the same configuration twice: no regression" \
 expect 0 '^no regression' "the same configuration twice, the other way round" \
 	"$data/base-6.12-b.json" "$base"
 
+# The overhead benchmark's program table (bench/overhead.sh --result: BPF run time per program
+# under icount), two sessions of one build: clean both ways at the default 3 %.
+expect 0 '^no regression \(30 metrics\)' "overhead: one build in two sessions" \
+	"$data/overhead-6.12-a.json" "$data/overhead-6.12-b.json"
+expect 0 '^no regression' "overhead: one build in two sessions, the other way round" \
+	"$data/overhead-6.12-b.json" "$data/overhead-6.12-a.json"
+# An overhead result is not a lab bench result: another workload, cannot compare.
+expect 2 'different workloads' "overhead against a bench run result" \
+	"$data/overhead-6.12-a.json" "$base"
+
 # L1 makes 4 CPUID exits per handled exit instead of 2: the certain count of L1's CPUID exits
 # doubles (1000 -> 2000), and so do exit multiplication and the round trip's L1 exit service.
 expect 1 '^REGRESSION in count\.l1_exits\.svm\.cpuid ' "mult=4 against mult=2: L1's certain CPUID exits" \
