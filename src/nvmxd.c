@@ -261,7 +261,7 @@ static int read_counts(struct nvmxd *d)
 	struct nvmxd_maps m = nvmx_loader__maps(d->loader).counts;
 	int err;
 
-	m.nested_state = nvmxd_ns_map_fd(d->ns);
+	nvmxd_ns_maps(d->ns, &m);
 	err = nvmxd_counts_read(&d->counts, &m);
 
 	if (err)
@@ -397,9 +397,11 @@ static void print_summary(struct nvmxd *d, FILE *f, bool final)
 	if (nvmx_counters_lost(c))
 		fprintf(f,
 			"nvmxd: LOST %" PRIu64 " events: the kernel skipped %" PRIu64
-			" runs of nvmx's programs and %" PRIu64
-			" counts were not made; every count above may be short by that much\n",
-			nvmx_counters_lost(c), c->skipped, nvmx_counters_update_failures(c));
+			" runs of nvmx's programs, %" PRIu64 " counts were not made and %" PRIu64
+			" nested-state calls may be missing; every count above may be short by "
+			"that much\n",
+			nvmx_counters_lost(c), c->skipped, nvmx_counters_update_failures(c),
+			nvmx_counters_ns_missed(c));
 	if (final)
 		print_prog_stats(d, f);
 	fflush(f);
@@ -458,7 +460,7 @@ static int serve(struct nvmxd *d)
 		.start_time = (double)now.tv_sec + (double)now.tv_nsec / 1e9,
 		.kver = uname(&u) ? 0 : nvmx_kver_parse(u.release),
 	};
-	src->maps.nested_state = nvmxd_ns_map_fd(d->ns);
+	nvmxd_ns_maps(d->ns, &src->maps);
 	/*
 	 * --json after the drop: a writer process keeps what replacing that one file needs
 	 * (src/outfile.h), so the run's document is never lost to the dropped user's rights.
@@ -755,11 +757,10 @@ static int run(struct nvmxd *d)
 		return err;
 	count_running_vcpus(d);
 	/* not fatal: only these counts are lost without the syscall tracepoints */
-	d->ns = nvmxd_ns_start(nvmx_loader__tracefs(d->loader, NULL), d->o.tgid, d->ns_missing,
-			       sizeof(d->ns_missing));
+	d->ns = nvmxd_ns_start(nvmx_loader__tracefs(d->loader, NULL), d->o.tgid, d->o.classic_only,
+			       d->ns_missing, sizeof(d->ns_missing));
 	if (d->ns)
-		elog("counting KVM_GET/SET_NESTED_STATE: attached syscalls:sys_enter_ioctl, "
-		     "sys_exit_ioctl (tracepoint)\n");
+		elog("counting KVM_GET/SET_NESTED_STATE: attached %s\n", nvmxd_ns_programs(d->ns));
 	else
 		elog("missing KVM_GET/SET_NESTED_STATE counts: %s\n", d->ns_missing);
 	d->start_ns = nvmx_mono_ns();
