@@ -131,6 +131,20 @@ struct {
 	__uint(max_entries, 64 << 10);
 } nvmx_anomalies SEC(".maps");
 
+/*
+ * Ring-buffer drops (record() could not reserve) per CPU, the index: the same drops as
+ * NVMX_SELF_RINGBUF_DROPPED, counted at the same place, in an array nvmxd mmaps so that its
+ * record's [LOST n EVENTS] lines need no map syscall (a classic program is skipped while one runs).
+ * max_entries: the possible CPUs, set by the loader. Touched only when an event is dropped.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} nvmx_drops SEC(".maps");
+
 /* nvmxd shrinks it to one page before load when it does not record. */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -364,7 +378,12 @@ static __always_inline void record(const struct nvmx_event *e, __u32 tgid)
 	struct nvmx_record *r = bpf_ringbuf_reserve(&nvmx_events, sizeof(*r), 0);
 
 	if (!r) {
+		__u32 cpu = bpf_get_smp_processor_id();
+		__u64 *d = bpf_map_lookup_elem(&nvmx_drops, &cpu);
+
 		self_inc(NVMX_SELF_RINGBUF_DROPPED);
+		if (d) /* shared memory, read by nvmxd while it changes */
+			__sync_fetch_and_add(d, 1);
 		return;
 	}
 	r->ev = *e;
@@ -376,6 +395,25 @@ static __always_inline void record(const struct nvmx_event *e, __u32 tgid)
 				   ? BPF_RB_FORCE_WAKEUP
 				   : BPF_RB_NO_WAKEUP);
 	self_inc(NVMX_SELF_RINGBUF_SENT);
+}
+
+/*
+ * A thread's state was just created: one record in nvmx_anomalies (told apart from struct
+ * nvmx_anomaly by its size), which nvmxd already reads, so that it names the thread's VM without
+ * walking nvmx_threads (a map syscall). Once per thread (again after an LRU eviction); no wakeup:
+ * nvmxd reads the ring every 200 ms.
+ */
+static __always_inline void announce_thread(__u32 tgid, __u32 tid)
+{
+	struct nvmx_thread_seen *s = bpf_ringbuf_reserve(&nvmx_anomalies, sizeof(*s), 0);
+
+	if (!s) {
+		self_inc(NVMX_SELF_ANOMALY_DROPPED);
+		return;
+	}
+	s->tgid = tgid;
+	s->tid = tid;
+	bpf_ringbuf_submit(s, BPF_RB_NO_WAKEUP);
 }
 
 /*
@@ -403,13 +441,15 @@ static __always_inline struct nvmx_thread *thread_of(__u32 tid, __u32 tgid)
 		t->tid = tid;
 		/* user space finds the thread through nvmx_threads */
 		(void)bpf_map_update_elem(&nvmx_threads, &tid, &marker, BPF_ANY);
+		announce_thread(tgid, tid);
 		return t;
 	}
 	t = bpf_map_lookup_elem(&nvmx_threads, &tid);
 	if (!t) {
 		struct nvmx_thread init = { .tgid = tgid, .tid = tid };
 
-		(void)bpf_map_update_elem(&nvmx_threads, &tid, &init, BPF_NOEXIST);
+		if (!bpf_map_update_elem(&nvmx_threads, &tid, &init, BPF_NOEXIST))
+			announce_thread(tgid, tid);
 		t = bpf_map_lookup_elem(&nvmx_threads, &tid);
 	}
 	/* a marker here with the slot someone else's cannot happen: slots stay claimed */

@@ -420,7 +420,12 @@ uint64_t nvmx_counters_update_failures(const struct nvmx_counters *c)
 
 uint64_t nvmx_counters_lost(const struct nvmx_counters *c)
 {
-	return c->skipped + nvmx_counters_update_failures(c);
+	return c->skipped + nvmx_counters_update_failures(c) + nvmx_counters_ns_missed(c);
+}
+
+uint64_t nvmx_counters_ns_missed(const struct nvmx_counters *c)
+{
+	return c->ns_skipped + c->ns_update_failures;
 }
 
 const char *nvmx_outcome_name(uint32_t outcome)
@@ -445,6 +450,7 @@ void nvmx_counters_reset(struct nvmx_counters *c)
 	c->n_ns = 0;
 	memset(c->self, 0, sizeof(c->self));
 	c->skipped = 0;
+	c->ns_skipped = c->ns_update_failures = 0;
 }
 
 static int cmp_ns(const void *a, const void *b)

@@ -73,20 +73,38 @@ out:
  * run while that CPU's bpf_prog_active is raised (a map syscall on it), a tp_btf one while it is
  * already running there. Each is an event nvmx never saw.
  */
-static int read_skipped(const struct nvmxd_maps *m, uint64_t *skipped)
+static int read_skipped(const int *progs, size_t n, uint64_t *skipped)
 {
 	*skipped = 0;
-	for (size_t i = 0; i < m->n_progs && i < NVMXD_MAX_PROGS; i++) {
+	for (size_t i = 0; i < n; i++) {
 		struct bpf_prog_info info;
 		__u32 len = sizeof(info);
 
 		memset(&info, 0, sizeof(info));
 		/* libbpf 1.1 has no bpf_prog_get_info_by_fd (1.2+); this is the same call */
-		if (bpf_obj_get_info_by_fd(m->progs[i], &info, &len))
+		if (bpf_obj_get_info_by_fd(progs[i], &info, &len))
 			return -errno;
 		*skipped += info.recursion_misses;
 	}
 	return 0;
+}
+
+/* Slot 0 of a per-CPU array of __u64, summed over the CPUs. */
+static int read_percpu_slot0(int fd, int ncpus, uint64_t *sum)
+{
+	__u64 *vals = calloc((size_t)ncpus, sizeof(*vals));
+	__u32 k = 0;
+	int err = 0;
+
+	*sum = 0;
+	if (!vals)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(fd, &k, vals))
+		err = -errno;
+	for (int i = 0; !err && i < ncpus; i++)
+		*sum += vals[i];
+	free(vals);
+	return err;
 }
 
 int nvmxd_counts_read(struct nvmx_counters *c, const struct nvmxd_maps *m)
@@ -133,7 +151,14 @@ int nvmxd_counts_read(struct nvmx_counters *c, const struct nvmxd_maps *m)
 	}
 	free(vals);
 	if (!err)
-		err = read_skipped(m, &c->skipped);
+		err = read_skipped(m->progs,
+				   m->n_progs < NVMXD_MAX_PROGS ? m->n_progs : NVMXD_MAX_PROGS,
+				   &c->skipped);
+	if (!err && m->nested_state > 0)
+		err = read_skipped(m->ns_progs, m->n_ns_progs < 2 ? m->n_ns_progs : 2,
+				   &c->ns_skipped);
+	if (!err && m->nested_state > 0 && m->ns_failed > 0)
+		err = read_percpu_slot0(m->ns_failed, ncpus, &c->ns_update_failures);
 	if (!err)
 		nvmx_counters_sort(c);
 	return err;

@@ -36,11 +36,19 @@ struct nvmxd_maps {
 	size_t n_progs;
 	/* 0 (not given): bpf/nested_state.bpf.c's counts per process (src/nested_state.h) */
 	int nested_state;
+	/*
+	 * With nested_state: its attached programs (their recursion_misses) and its per-CPU count
+	 * of counts not made, struct nvmx_counters' ns_skipped and ns_update_failures.
+	 */
+	int ns_progs[2];
+	size_t n_ns_progs;
+	int ns_failed;
 };
 
 /*
- * Replaces c's contents with the maps' (libbpf_num_possible_cpus() values per key, summed), and
- * c->skipped with the programs' recursion misses. Exits come back sorted by key.
+ * Replaces c's contents with the maps' (libbpf_num_possible_cpus() values per key, summed),
+ * c->skipped with the programs' recursion misses, and (nested_state given) c->ns_skipped and
+ * c->ns_update_failures with the nested-state programs'. Exits come back sorted by key.
  */
 int nvmxd_counts_read(struct nvmx_counters *c, const struct nvmxd_maps *m);
 

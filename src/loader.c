@@ -348,6 +348,12 @@ static int set_rodata(struct nvmx_loader *l)
 			return fail(l, err, "sizing the cycle counter map failed: %s",
 				    strerror(-err));
 	}
+	/* one drop counter per possible CPU (bpf/nvmx.bpf.c nvmx_drops, mmap'd by nvmxd) */
+	err = libbpf_num_possible_cpus();
+	if (err > 0)
+		err = bpf_map__set_max_entries(s->maps.nvmx_drops, (__u32)err);
+	if (err < 0)
+		return fail(l, err, "sizing the drop counters failed: %s", strerror(-err));
 	/* not recording: the smallest ring buffer the kernel takes (one page) */
 	err = bpf_map__set_max_entries(s->maps.nvmx_events, l->o.record
 								    ? l->o.ringbuf_mib << 20
@@ -531,6 +537,7 @@ struct nvmx_loader_maps nvmx_loader__maps(const struct nvmx_loader *l)
 		.events = -1,
 		.anomalies = -1,
 		.cycles = -1,
+		.drops = -1,
 	};
 
 	if (!l->skel)
@@ -546,6 +553,7 @@ struct nvmx_loader_maps nvmx_loader__maps(const struct nvmx_loader *l)
 	m.events = bpf_map__fd(l->skel->maps.nvmx_events);
 	m.anomalies = bpf_map__fd(l->skel->maps.nvmx_anomalies);
 	m.cycles = bpf_map__fd(l->skel->maps.nvmx_cycles);
+	m.drops = bpf_map__fd(l->skel->maps.nvmx_drops);
 	return m;
 }
 

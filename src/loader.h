@@ -71,6 +71,11 @@ struct nvmx_loader_maps {
 	int events;		  /* ring buffer: every event (opts.record) */
 	int anomalies;		  /* ring buffer: lost interrupted events */
 	int cycles;		  /* perf-event array: cycle counters (opts.cycles_cpus) */
+	/*
+	 * BPF_F_MMAPABLE array: record drops per possible CPU (the same count as
+	 * NVMX_SELF_RINGBUF_DROPPED, per CPU), for reading through mmap without a syscall
+	 */
+	int drops;
 };
 
 /* Copies opts. NULL with errno ENOMEM. */

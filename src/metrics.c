@@ -583,7 +583,9 @@ static void write_bpf_self(struct prom_writer *w, const struct nvmxd_metrics_in 
 	prom_family(w, "nvmx_lost_events", PROM_COUNTER, NULL,
 		    "Events the counts miss (docs/model.md, lost events): runs of nvmx's programs "
 		    "the kernel skipped (nvmx_bpf_program_recursion_misses_total) plus counts not "
-		    "made (nvmx_map_update_failures_total). Above 0, every count may be short.");
+		    "made (nvmx_map_update_failures_total) plus KVM_GET/SET_NESTED_STATE calls "
+		    "missed (runs of the nested-state programs skipped, counts not made). Above 0, "
+		    "every count may be short.");
 	prom_sample_u64(w, "", nvmx_counters_lost(c));
 	prom_family(w, "nvmx_map_update_failures", PROM_COUNTER, NULL,
 		    "Events or verdicts not counted because a BPF map update failed (map full): "

@@ -10,16 +10,76 @@
 #include <bpf/libbpf.h>
 
 #include "nested_state.h"
+#include "probe.h"
 #include "nested_state.skel.h"
 
 struct nvmxd_ns {
 	struct nested_state_bpf *skel;
+	bool fexit;	    /* nvmx_ns_fexit runs; else the classic pair */
+	char why[320];	    /* why the classic pair runs ("" when asked: --classic-only) */
+	char programs[400]; /* what runs, for nvmxd's line and JSON */
 };
 
-struct nvmxd_ns *nvmxd_ns_start(const char *tracefs, __u32 tgid, char *why, size_t why_len)
+/* The fexit program's target and its prototype (sizes in bytes): long f(struct file *, u32, ulong) */
+#define NS_FEXIT_FUNC "kvm_arch_vcpu_ioctl"
+#define NS_FEXIT_ARGS "8,4,8"
+#define NS_FEXIT_RET  8
+
+/* Opens, loads and attaches one of the two ways (fexit or not); 0 or -errno with why set. */
+static int load(struct nvmxd_ns *ns, __u32 tgid, bool fexit, char *why, size_t why_len)
+{
+	int err;
+
+	ns->skel = nested_state_bpf__open();
+	if (!ns->skel) {
+		err = -errno;
+		snprintf(why, why_len, "opening its BPF object failed: %s", strerror(errno));
+		return err;
+	}
+	ns->skel->rodata->targ_tgid = tgid;
+	bpf_program__set_autoload(ns->skel->progs.nvmx_ns_fexit, fexit);
+	bpf_program__set_autoload(ns->skel->progs.nvmx_ns_enter, !fexit);
+	bpf_program__set_autoload(ns->skel->progs.nvmx_ns_exit, !fexit);
+	err = nested_state_bpf__load(ns->skel);
+	if (err) {
+		snprintf(why, why_len, "loading its BPF programs failed: %s", strerror(-err));
+		return err;
+	}
+	err = nested_state_bpf__attach(ns->skel);
+	if (err)
+		snprintf(why, why_len, "attaching %s failed: %s",
+			 fexit ? "fexit " NS_FEXIT_FUNC : "syscalls:sys_enter_ioctl/sys_exit_ioctl",
+			 strerror(-err));
+	return err;
+}
+
+/* The classic pair needs the syscall tracepoints (CONFIG_FTRACE_SYSCALLS). */
+static int classic_present(const char *tracefs, char *why, size_t why_len)
 {
 	static const char *const events[] = { "sys_enter_ioctl", "sys_exit_ioctl" };
+
+	for (size_t i = 0; i < 2; i++) {
+		char path[256];
+
+		snprintf(path, sizeof(path), "%s/events/syscalls/%s", tracefs, events[i]);
+		if (access(path, F_OK)) {
+			int err = -errno;
+
+			snprintf(why, why_len,
+				 "%s: %s (a kernel without CONFIG_FTRACE_SYSCALLS has no syscall "
+				 "tracepoints)",
+				 path, strerror(errno));
+			return err;
+		}
+	}
+	return 0;
+}
+
+struct nvmxd_ns *nvmxd_ns_start(const char *tracefs, __u32 tgid, bool classic_only, char *why,
+				size_t why_len)
+{
 	struct nvmxd_ns *ns = calloc(1, sizeof(*ns));
+	char fexit_why[256];
 	int err = 0;
 
 	if (!ns) {
@@ -27,38 +87,37 @@ struct nvmxd_ns *nvmxd_ns_start(const char *tracefs, __u32 tgid, char *why, size
 		errno = ENOMEM;
 		return NULL;
 	}
-	for (size_t i = 0; i < 2; i++) {
-		char path[256];
+	/* the default: fexit, where the kernel's BTF has the function with its prototype */
+	if (classic_only)
+		ns->why[0] = '\0';
+	else if (!nvmxd_probe_func(NS_FEXIT_FUNC, NS_FEXIT_ARGS, NS_FEXIT_RET, fexit_why,
+				   sizeof(fexit_why)))
+		snprintf(ns->why, sizeof(ns->why), "not fexit: %s", fexit_why);
+	else if (load(ns, tgid, true, fexit_why, sizeof(fexit_why))) {
+		snprintf(ns->why, sizeof(ns->why), "not fexit: %s", fexit_why);
+		nested_state_bpf__destroy(ns->skel);
+		ns->skel = NULL;
+	} else {
+		ns->fexit = true;
+		snprintf(ns->programs, sizeof(ns->programs),
+			 "fexit " NS_FEXIT_FUNC " (kvm, trampoline)");
+		return ns;
+	}
+	err = classic_present(tracefs, why, why_len);
+	if (!err)
+		err = load(ns, tgid, false, why, why_len);
+	if (err) {
+		if (ns->why[0]) {
+			char both[512];
 
-		snprintf(path, sizeof(path), "%s/events/syscalls/%s", tracefs, events[i]);
-		if (access(path, F_OK)) {
-			err = -errno;
-			snprintf(why, why_len,
-				 "%s: %s (a kernel without CONFIG_FTRACE_SYSCALLS has no syscall "
-				 "tracepoints)",
-				 path, strerror(errno));
-			goto fail;
+			snprintf(both, sizeof(both), "%s; %s", ns->why, why);
+			snprintf(why, why_len, "%s", both);
 		}
-	}
-	ns->skel = nested_state_bpf__open();
-	if (!ns->skel) {
-		err = -errno;
-		snprintf(why, why_len, "opening its BPF object failed: %s", strerror(errno));
 		goto fail;
 	}
-	ns->skel->rodata->targ_tgid = tgid;
-	err = nested_state_bpf__load(ns->skel);
-	if (err) {
-		snprintf(why, why_len, "loading its BPF programs failed: %s", strerror(-err));
-		goto fail;
-	}
-	err = nested_state_bpf__attach(ns->skel);
-	if (err) {
-		snprintf(why, why_len,
-			 "attaching to syscalls:sys_enter_ioctl/sys_exit_ioctl failed: %s",
-			 strerror(-err));
-		goto fail;
-	}
+	snprintf(ns->programs, sizeof(ns->programs),
+		 "syscalls:sys_enter_ioctl, sys_exit_ioctl (classic tracepoints: %s)",
+		 ns->why[0] ? ns->why : "classic programs only, asked");
 	return ns;
 fail:
 	nvmxd_ns_destroy(ns);
@@ -66,46 +125,31 @@ fail:
 	return NULL;
 }
 
-int nvmxd_ns_map_fd(const struct nvmxd_ns *ns)
+const char *nvmxd_ns_programs(const struct nvmxd_ns *ns)
 {
-	return ns ? bpf_map__fd(ns->skel->maps.nvmx_nested_state) : -1;
+	return ns ? ns->programs : "";
 }
 
-__u64 nvmxd_ns_failures(const struct nvmxd_ns *ns)
+bool nvmxd_ns_fexit(const struct nvmxd_ns *ns)
 {
-	int ncpus = libbpf_num_possible_cpus();
-	__u64 *vals, sum = 0;
-	__u32 k = 0;
-
-	if (!ns || ncpus <= 0)
-		return 0;
-	vals = calloc((size_t)ncpus, sizeof(*vals));
-	if (vals && !bpf_map_lookup_elem(bpf_map__fd(ns->skel->maps.nvmx_ns_failed), &k, vals))
-		for (int i = 0; i < ncpus; i++)
-			sum += vals[i];
-	free(vals);
-	return sum;
+	return ns && ns->fexit;
 }
 
-__u64 nvmxd_ns_skipped(const struct nvmxd_ns *ns)
+void nvmxd_ns_maps(const struct nvmxd_ns *ns, struct nvmxd_maps *m)
 {
-	const struct bpf_program *progs[2];
-	__u64 sum = 0;
-
+	m->nested_state = 0;
+	m->n_ns_progs = 0;
+	m->ns_failed = 0;
 	if (!ns)
-		return 0;
-	progs[0] = ns->skel->progs.nvmx_ns_enter;
-	progs[1] = ns->skel->progs.nvmx_ns_exit;
-	for (size_t i = 0; i < 2; i++) {
-		struct bpf_prog_info info;
-		__u32 len = sizeof(info);
-
-		memset(&info, 0, sizeof(info));
-		/* libbpf 1.1 has no bpf_prog_get_info_by_fd (1.2+); this is the same call */
-		if (!bpf_obj_get_info_by_fd(bpf_program__fd(progs[i]), &info, &len))
-			sum += info.recursion_misses;
+		return;
+	m->nested_state = bpf_map__fd(ns->skel->maps.nvmx_nested_state);
+	m->ns_failed = bpf_map__fd(ns->skel->maps.nvmx_ns_failed);
+	if (ns->fexit) {
+		m->ns_progs[m->n_ns_progs++] = bpf_program__fd(ns->skel->progs.nvmx_ns_fexit);
+	} else {
+		m->ns_progs[m->n_ns_progs++] = bpf_program__fd(ns->skel->progs.nvmx_ns_enter);
+		m->ns_progs[m->n_ns_progs++] = bpf_program__fd(ns->skel->progs.nvmx_ns_exit);
 	}
-	return sum;
 }
 
 void nvmxd_ns_detach(struct nvmxd_ns *ns)

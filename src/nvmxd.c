@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
@@ -150,26 +151,6 @@ static void name_vms(struct nvmxd *d)
 		(void)nvmxd_vm_name(d, d->counts.ns[i].tgid);
 }
 
-/*
- * Names the VMs of the threads seen so far: a walk of the (small) state map, cheaper than
- * reading the counters, done every 250 ms so a VM that exits before the next summary keeps its
- * name.
- */
-static void name_new_vms(struct nvmxd *d)
-{
-	int fd = nvmx_loader__maps(d->loader).counts.threads;
-	struct nvmx_thread t;
-	__u32 key, next;
-	bool first = true;
-
-	while (!bpf_map_get_next_key(fd, first ? NULL : &key, &next)) {
-		first = false;
-		key = next;
-		if (!bpf_map_lookup_elem(fd, &key, &t))
-			(void)nvmxd_vm_name(d, t.tgid);
-	}
-}
-
 static const char *turtles_vm_name(void *ctx, uint32_t tgid)
 {
 	return nvmxd_vm_name(ctx, tgid);
@@ -218,40 +199,30 @@ static int record_failed(struct nvmxd *d, int err)
 	return 0;
 }
 
-/* Ring-buffer drops since the last call become one "[LOST n EVENTS]" line per CPU. */
+/*
+ * Ring-buffer drops since the last call become one "[LOST n EVENTS]" line per CPU. Read from the
+ * mmap'd nvmx_drops (bpf/nvmx.bpf.c): no map syscall in the poll loop.
+ */
 static int write_lost(struct nvmxd *d)
 {
-	__u32 slot = NVMX_SELF_RINGBUF_DROPPED;
-	__u64 *vals;
-	int err = 0;
-
-	if (!d->record)
+	if (!d->record || !d->drops)
 		return 0;
-	vals = calloc((size_t)d->ncpus, sizeof(*vals));
-	if (!vals)
-		return -ENOMEM;
-	if (bpf_map_lookup_elem(nvmx_loader__maps(d->loader).counts.self, &slot, vals)) {
-		err = -errno;
-		goto out;
-	}
 	for (int cpu = 0; cpu < d->ncpus; cpu++) {
+		__u64 now = __atomic_load_n(&d->drops[cpu], __ATOMIC_RELAXED);
 		char line[64];
 
-		if (vals[cpu] <= d->drops_seen[cpu])
+		if (now <= d->drops_seen[cpu])
 			continue;
-		nvmx_record_format_lost((uint32_t)cpu, vals[cpu] - d->drops_seen[cpu], line,
+		nvmx_record_format_lost((uint32_t)cpu, now - d->drops_seen[cpu], line,
 					sizeof(line));
 		if (fprintf(d->record, "%s\n", line) < 0) {
 			d->record_err = errno ? -errno : -EIO;
-			err = d->record_err;
-			goto out;
+			return d->record_err;
 		}
-		d->lost_written += vals[cpu] - d->drops_seen[cpu];
-		d->drops_seen[cpu] = vals[cpu];
+		d->lost_written += now - d->drops_seen[cpu];
+		d->drops_seen[cpu] = now;
 	}
-out:
-	free(vals);
-	return err;
+	return 0;
 }
 
 /* ---- reading and reporting ---- */
@@ -261,7 +232,7 @@ static int read_counts(struct nvmxd *d)
 	struct nvmxd_maps m = nvmx_loader__maps(d->loader).counts;
 	int err;
 
-	m.nested_state = nvmxd_ns_map_fd(d->ns);
+	nvmxd_ns_maps(d->ns, &m);
 	err = nvmxd_counts_read(&d->counts, &m);
 
 	if (err)
@@ -397,9 +368,11 @@ static void print_summary(struct nvmxd *d, FILE *f, bool final)
 	if (nvmx_counters_lost(c))
 		fprintf(f,
 			"nvmxd: LOST %" PRIu64 " events: the kernel skipped %" PRIu64
-			" runs of nvmx's programs and %" PRIu64
-			" counts were not made; every count above may be short by that much\n",
-			nvmx_counters_lost(c), c->skipped, nvmx_counters_update_failures(c));
+			" runs of nvmx's programs, %" PRIu64 " counts were not made and %" PRIu64
+			" nested-state calls may be missing; every count above may be short by "
+			"that much\n",
+			nvmx_counters_lost(c), c->skipped, nvmx_counters_update_failures(c),
+			nvmx_counters_ns_missed(c));
 	if (final)
 		print_prog_stats(d, f);
 	fflush(f);
@@ -458,7 +431,7 @@ static int serve(struct nvmxd *d)
 		.start_time = (double)now.tv_sec + (double)now.tv_nsec / 1e9,
 		.kver = uname(&u) ? 0 : nvmx_kver_parse(u.release),
 	};
-	src->maps.nested_state = nvmxd_ns_map_fd(d->ns);
+	nvmxd_ns_maps(d->ns, &src->maps);
 	/*
 	 * --json after the drop: a writer process keeps what replacing that one file needs
 	 * (src/outfile.h), so the run's document is never lost to the dropped user's rights.
@@ -651,7 +624,7 @@ static int shutdown_run(struct nvmxd *d, bool print)
 static int run(struct nvmxd *d)
 {
 	uint64_t interval_ns = (uint64_t)(d->o.interval_s * 1e9);
-	uint64_t deadline = 0, next_print, next_names, next_checkpoint = UINT64_MAX;
+	uint64_t deadline = 0, next_print, next_checkpoint = UINT64_MAX;
 	struct sigaction sa;
 	bool printed = false;
 	int err;
@@ -727,6 +700,17 @@ static int run(struct nvmxd *d)
 		if (err)
 			return nvmxd_fail_output(err, "writing %s failed: %s", d->o.record_path,
 						 strerror(-err));
+		d->drops_len =
+			((size_t)d->ncpus * sizeof(__u64) + (size_t)sysconf(_SC_PAGESIZE) - 1) &
+			~((size_t)sysconf(_SC_PAGESIZE) - 1);
+		d->drops = mmap(NULL, d->drops_len, PROT_READ, MAP_SHARED,
+				nvmx_loader__maps(d->loader).drops, 0);
+		if (d->drops == MAP_FAILED) {
+			d->drops = NULL;
+			return nvmxd_fail(-errno,
+					  "mapping the ring-buffer drop counters failed: %s",
+					  strerror(errno));
+		}
 		d->rb = ring_buffer__new(nvmx_loader__maps(d->loader).events, on_record, d, NULL);
 		if (!d->rb)
 			return nvmxd_fail(-errno, "opening the ring buffer failed: %s",
@@ -755,11 +739,10 @@ static int run(struct nvmxd *d)
 		return err;
 	count_running_vcpus(d);
 	/* not fatal: only these counts are lost without the syscall tracepoints */
-	d->ns = nvmxd_ns_start(nvmx_loader__tracefs(d->loader, NULL), d->o.tgid, d->ns_missing,
-			       sizeof(d->ns_missing));
+	d->ns = nvmxd_ns_start(nvmx_loader__tracefs(d->loader, NULL), d->o.tgid, d->o.classic_only,
+			       d->ns_missing, sizeof(d->ns_missing));
 	if (d->ns)
-		elog("counting KVM_GET/SET_NESTED_STATE: attached syscalls:sys_enter_ioctl, "
-		     "sys_exit_ioctl (tracepoint)\n");
+		elog("counting KVM_GET/SET_NESTED_STATE: attached %s\n", nvmxd_ns_programs(d->ns));
 	else
 		elog("missing KVM_GET/SET_NESTED_STATE counts: %s\n", d->ns_missing);
 	d->start_ns = nvmx_mono_ns();
@@ -777,7 +760,6 @@ static int run(struct nvmxd *d)
 	if (d->o.duration_s > 0)
 		deadline = d->start_ns + (uint64_t)(d->o.duration_s * 1e9);
 	next_print = d->start_ns + interval_ns;
-	next_names = d->start_ns + 250000000u;
 	if (d->o.checkpoint_s > 0)
 		next_checkpoint = d->start_ns + (uint64_t)(d->o.checkpoint_s * 1e9);
 
@@ -800,12 +782,6 @@ static int run(struct nvmxd *d)
 		}
 		if (next_checkpoint < until)
 			until = next_checkpoint;
-		if (now >= next_names) {
-			name_new_vms(d);
-			next_names = now + 250000000u;
-		}
-		if (next_names < until)
-			until = next_names;
 		if (now >= next_print) {
 			err = read_counts(d);
 			if (err)
@@ -859,6 +835,8 @@ static void nvmxd_free(struct nvmxd *d)
 		free(d->names[i]);
 	free(d->names);
 	pthread_mutex_destroy(&d->names_lock);
+	if (d->drops)
+		munmap((void *)d->drops, d->drops_len);
 	free(d->drops_seen);
 	nvmxd_outfile_close(&d->json);
 	if (d->stats_fd >= 0)

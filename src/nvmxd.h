@@ -61,7 +61,9 @@ struct nvmxd {
 	bool writing_final; /* the document being made is the last --json (not a checkpoint) */
 	uint64_t vcpus_at_attach, vms_at_attach; /* vCPUs (VMs) already running when attached */
 	uint64_t recorded, lost_written;
-	__u64 *drops_seen; /* per CPU: ring-buffer drops already written as LOST lines */
+	__u64 *drops_seen;  /* per CPU: ring-buffer drops already written as LOST lines */
+	const __u64 *drops; /* with --record: nvmx_drops mmap'd, per CPU (NULL: not mapped) */
+	size_t drops_len;
 	int ncpus;
 	struct nvmxd_turtles *turtles; /* lost events, cycles probe, breakdown table */
 	struct vm_name **names;	       /* each allocated once: the HTTP thread keeps the pointers */

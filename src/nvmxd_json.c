@@ -241,10 +241,14 @@ static struct json_object *self_object(struct nvmxd *d, const struct nvmx_counte
 	if (!d->ns)
 		json_object_object_add(o, "nested_state_missing",
 				       json_object_new_string(d->ns_missing));
+	else
+		json_object_object_add(
+			o, "nested_state_programs",
+			json_object_new_string(nvmxd_ns_fexit(d->ns) ? "fexit" : "classic"));
 	json_object_object_add(o, "nested_state_update_failures",
-			       json_object_new_int64((int64_t)nvmxd_ns_failures(d->ns)));
+			       json_object_new_int64((int64_t)c->ns_update_failures));
 	json_object_object_add(o, "nested_state_skipped",
-			       json_object_new_int64((int64_t)nvmxd_ns_skipped(d->ns)));
+			       json_object_new_int64((int64_t)c->ns_skipped));
 	/* --json: false in a --checkpoint document (the run goes on), true in the last one */
 	json_object_object_add(o, "final", json_object_new_boolean(d->writing_final));
 	json_object_object_add(o, "checkpoints", json_object_new_int64((int64_t)d->checkpoints));

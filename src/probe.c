@@ -178,6 +178,58 @@ int nvmxd_probe_tracepoints(const char *tracefs, struct nvmxd_tp *tps, size_t n,
 	return 0;
 }
 
+/* The argument sizes of FUNC_PROTO t as "8,4,8" (pointers 8), and the return's in *ret. */
+static void proto_sizes(const struct btf *btf, const struct btf_type *t, char *got, size_t len,
+			long *ret)
+{
+	const struct btf_param *p = btf_params(t);
+
+	got[0] = '\0';
+	for (int i = 0; i < btf_vlen(t); i++)
+		snprintf(got + strlen(got), len - strlen(got), "%s%ld", i ? "," : "",
+			 arg_size(btf, p[i].type));
+	*ret = t->type ? arg_size(btf, t->type) : 0;
+}
+
+bool nvmxd_probe_func(const char *func, const char *args, long ret, char *why, size_t len)
+{
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+	struct btf *kvm = vmlinux ? module_btf("kvm", vmlinux) : NULL;
+	struct btf *where[] = { vmlinux, kvm };
+	bool ok = false;
+
+	snprintf(why, len, "no kernel BTF");
+	if (vmlinux)
+		snprintf(why, len, "no BTF function %s (vmlinux%s)", func,
+			 kvm ? ", kvm module" : "");
+	for (size_t k = 0; k < sizeof(where) / sizeof(where[0]) && where[k] && !ok; k++) {
+		int id = btf__find_by_name_kind(where[k], func, BTF_KIND_FUNC);
+		const struct btf_type *t;
+		char got[64];
+		long r;
+
+		if (id <= 0)
+			continue;
+		t = btf__type_by_id(where[k], btf__type_by_id(where[k], id)->type);
+		if (!t || !btf_is_func_proto(t)) {
+			snprintf(why, len, "BTF function %s has no prototype", func);
+			break;
+		}
+		proto_sizes(where[k], t, got, sizeof(got), &r);
+		if (strcmp(got, args) || r != ret) {
+			snprintf(why, len,
+				 "%s's arguments are %s bytes returning %ld, the program reads %s "
+				 "returning %ld",
+				 func, got, r, args, ret);
+			break;
+		}
+		ok = true;
+	}
+	btf__free(kvm);
+	btf__free(vmlinux);
+	return ok;
+}
+
 void nvmxd_autoload_none(struct bpf_object *obj)
 {
 	struct bpf_program *prog;

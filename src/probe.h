@@ -44,6 +44,13 @@ int nvmxd_probe_tracepoints(const char *tracefs, struct nvmxd_tp *tps, size_t n,
 			    const char **btf_where);
 
 /*
+ * Whether the kernel function func (vmlinux's BTF or the kvm module's) takes arguments of the
+ * sizes args lists ("8,4,8": pointers 8) and returns ret bytes: what an fentry/fexit program
+ * reading them by position needs. why gets what is missing or differs.
+ */
+bool nvmxd_probe_func(const char *func, const char *args, long ret, char *why, size_t len);
+
+/*
  * Nothing of the object loads unless the caller enables it: each user of nvmx's object (nvmxd,
  * nvmxtop standalone, the benchmarks) names the programs it loads, so a program added to the
  * object is not loaded by the others by default.

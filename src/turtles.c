@@ -35,6 +35,12 @@ static int on_anomaly(void *ctx, void *data, size_t size)
 	const struct nvmx_anomaly *a = data;
 	char rb[24];
 
+	/* a new thread (struct nvmx_thread_seen): its VM named now, while it runs */
+	if (size == sizeof(struct nvmx_thread_seen)) {
+		if (t->name)
+			(void)t->name(t->ctx, ((const struct nvmx_thread_seen *)data)->tgid);
+		return 0;
+	}
 	if (size < sizeof(*a))
 		return 0;
 	t->lost++;

@@ -29,7 +29,8 @@ int nvmxd_turtles_new(FILE *log, nvmxd_vm_name_fn name, void *ctx, struct nvmxd_
 uint32_t nvmxd_turtles_cycles_cpus(const struct nvmxd_turtles *t);
 
 /*
- * After load: reads lost events from the nvmx_anomalies ring buffer (fd), and puts the counters
+ * After load: reads lost events from the nvmx_anomalies ring buffer (fd), and the new threads
+ * there (each names its VM through the name function given to nvmxd_turtles_new); puts the counters
  * into the nvmx_cycles map (fd; ignored without cycles). 0 or a negative errno.
  */
 int nvmxd_turtles_start(struct nvmxd_turtles *t, int anomalies_fd, int cycles_fd);

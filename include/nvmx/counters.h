@@ -74,6 +74,12 @@ struct nvmx_counters {
 	 * ([LOST n EVENTS], replay). Set by the reader; see nvmx_counters_lost().
 	 */
 	uint64_t skipped;
+	/*
+	 * KVM_GET/SET_NESTED_STATE calls the nested-state counts (ns) may lack: runs of its
+	 * programs the kernel skipped (recursion misses) and counts a full map kept out. Set by the
+	 * reader (nvmxd); part of nvmx_counters_lost().
+	 */
+	uint64_t ns_skipped, ns_update_failures;
 };
 
 void nvmx_counters_free(struct nvmx_counters *c);
@@ -123,9 +129,14 @@ uint64_t nvmx_counters_update_failures(const struct nvmx_counters *c);
 
 /*
  * Lost events (docs/model.md's glossary): events the counts miss, skipped (c->skipped) or seen
- * but not counted (nvmx_counters_update_failures()). The one place this sum is made.
+ * but not counted (nvmx_counters_update_failures()), and the nested-state calls missed
+ * (c->ns_skipped + c->ns_update_failures: nvmx_counters_ns_missed()). The one place this sum is
+ * made.
  */
 uint64_t nvmx_counters_lost(const struct nvmx_counters *c);
+
+/* Nested-state calls missed: c->ns_skipped + c->ns_update_failures (a part of lost events). */
+uint64_t nvmx_counters_ns_missed(const struct nvmx_counters *c);
 
 /* "l2_by_l0", "l2_by_l1", "synthesized_to_l1", "l1_exit", ... */
 const char *nvmx_outcome_name(uint32_t outcome);

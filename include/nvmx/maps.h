@@ -56,7 +56,7 @@ struct nvmx_thread {
 #define NVMX_SELF_RINGBUF_DROPPED	  6u /* recording on and the ring buffer was full */
 #define NVMX_SELF_RINGBUF_SENT		  7u
 #define NVMX_SELF_BREAKDOWN_UPDATE_FAILED 8u /* a breakdown/vectoring count not made (map full) */
-#define NVMX_SELF_ANOMALY_DROPPED	  9u /* a lost event's details: anomaly ring buffer full */
+#define NVMX_SELF_ANOMALY_DROPPED	  9u /* nvmx_anomalies full: a lost event's details, a new thread */
 #define NVMX_SELF_COUNT			  10u
 
 #define NVMX_COMM_LEN 16
@@ -81,6 +81,15 @@ struct nvmx_anomaly {
 	__u32 type;   /* NVMX_VEC_* type */
 	__u32 vector;
 	__u32 pad;
+};
+
+/*
+ * A thread whose state was just created (bpf/nvmx.bpf.c announce_thread), in the nvmx_anomalies
+ * ring buffer beside struct nvmx_anomaly, told apart by its size: nvmxd names the thread's VM.
+ */
+struct nvmx_thread_seen {
+	__u32 tgid;
+	__u32 tid;
 };
 
 /*
