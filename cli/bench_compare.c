@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "bench.h"
+#include "commands.h"
 #include "nvmx/input.h"
 
 #define MAX_RULES   64
@@ -82,6 +83,7 @@ static void usage(FILE *f)
 		"limit), an \"env\" of the wrong shape, or another workload (one line says why:\n"
 		"'nvmx bench compare: cannot compare: FILE[:LINE]: why'). BASE and NEW may be "
 		"pipes.\n");
+	fputs(NVMX_USAGE_COMMON, f);
 }
 
 struct file {
@@ -481,30 +483,47 @@ int nvmx_bench_compare(int argc, char **argv)
 	size_t cap;
 	char a[512], b[512];
 
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--thresholds") && i + 1 < argc) {
-			thresholds = argv[++i];
-		} else if (!strcmp(argv[i], "--junit") && i + 1 < argc) {
-			junit = argv[++i];
-		} else if (!strcmp(argv[i], "--markdown")) {
+	static const struct option longopts[] = {
+		{ "thresholds", required_argument, NULL, 't' },
+		{ "junit", required_argument, NULL, 'j' },
+		{ "markdown", no_argument, NULL, 'm' },
+		{ "verbose", no_argument, NULL, 'v' },
+		NVMX_COMMON_LONGOPTS,
+	};
+	int c;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":hv", longopts, NULL)) != -1) {
+		switch (c) {
+		case 't':
+			thresholds = optarg;
+			break;
+		case 'j':
+			junit = optarg;
+			break;
+		case 'm':
 			markdown = true;
-		} else if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose")) {
+			break;
+		case 'v':
 			verbose = true;
-		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			break;
+		case 'h':
 			usage(stdout);
 			return 0;
-		} else if (argv[i][0] == '-' || n_paths == 2) {
-			fprintf(stderr, "nvmx bench compare: unexpected '%s'\n", argv[i]);
-			usage(stderr);
-			return 2;
-		} else {
-			f[n_paths++].path = argv[i];
+		case 'V':
+			return nvmx_print_version("nvmx");
+		default:
+			return nvmx_getopt_error("nvmx bench compare", c, argv);
 		}
 	}
-	if (n_paths != 2) {
-		usage(stderr);
-		return 2;
-	}
+	n_paths = argc - optind;
+	if (n_paths != 2)
+		return nvmx_usage_error("nvmx bench compare",
+					"expected two files, BASE.json NEW.json (%d given)",
+					n_paths);
+	f[0].path = argv[optind];
+	f[1].path = argv[optind + 1];
 	if (load_rules(thresholds, rules, &n_rules) || load(&f[0]) || load(&f[1]))
 		goto out;
 	/* the workload must be the same; the environment may differ (that is what is measured) */

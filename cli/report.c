@@ -74,6 +74,7 @@ static void usage(FILE *f)
 		"Exit status: 0; 2 on a usage error or when a FILE cannot be used (one line on\n"
 		"stderr: 'nvmx report: FILE[:LINE]: what is wrong'): unreadable, not nvmx's JSON,\n"
 		"or not a usable capture (the malformed-line policy of nvmx replay --help).\n");
+	fputs(NVMX_USAGE_COMMON, f);
 }
 
 struct row {
@@ -575,29 +576,41 @@ int nvmx_cmd_report(int argc, char **argv)
 	bool json = false, diff = false;
 	int n_paths = 0, ret = 2, err = 0;
 
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--json")) {
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "diff", no_argument, NULL, 'd' },
+		NVMX_COMMON_LONGOPTS,
+	};
+	int c;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
 			json = true;
-		} else if (!strcmp(argv[i], "--diff")) {
+			break;
+		case 'd':
 			diff = true;
-		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			break;
+		case 'h':
 			usage(stdout);
 			return 0;
-		} else if (argv[i][0] == '-' && argv[i][1]) {
-			fprintf(stderr, "nvmx report: unknown option '%s'\n", argv[i]);
-			usage(stderr);
-			return 2;
-		} else if (n_paths < 2) {
-			paths[n_paths++] = argv[i];
-		} else {
-			fprintf(stderr, "nvmx report: too many files ('%s')\n", argv[i]);
-			return 2;
+		case 'V':
+			return nvmx_print_version("nvmx");
+		default:
+			return nvmx_getopt_error("nvmx report", c, argv);
 		}
 	}
-	if (n_paths != (diff ? 2 : 1)) {
-		usage(stderr);
-		return 2;
-	}
+	n_paths = argc - optind;
+	if (n_paths != (diff ? 2 : 1))
+		return nvmx_usage_error("nvmx report",
+					diff ? "--diff takes two files, A and B (%d given)"
+					     : "expected one FILE (%d given; two with --diff)",
+					n_paths);
+	paths[0] = argv[optind];
+	if (diff)
+		paths[1] = argv[optind + 1];
 	for (int i = 0; i < n_paths; i++) {
 		s[i] = load(paths[i], &ns[i]);
 		if (!s[i])
