@@ -335,8 +335,9 @@ static void print_l1_exits(const struct nvmx_summary *s, const struct nvmx_bm_ro
 
 	if (!e || !(l = nvmx_bd_l1_sorted(e, &n)))
 		return;
-	printf("    L1's exits in each round trip of an L2 %s exit (%" PRIu64 " round trips): ",
-	       nvmx_reason_name(e->isa, e->reason, buf, sizeof(buf)), e->count);
+	printf("    L1's exits in each round trip of an L2 %s exit (%" PRIu64 " round %s): ",
+	       nvmx_reason_name(e->isa, e->reason, buf, sizeof(buf)), e->count,
+	       e->count == 1 ? "trip" : "trips");
 	for (size_t k = 0; k < n; k++)
 		printf("%s%s %.2f (mean %.1f us)", k ? ", " : "",
 		       nvmx_reason_name(e->isa, l[k]->reason, buf, sizeof(buf)),
@@ -394,8 +395,8 @@ static void print_text(const struct opts *o, const struct nvmx_summary *s,
 	size_t n = shown(o, r);
 	char what[96], advice[256];
 
-	printf("MSR and port exits of %s: %zu rows, %" PRIu64 " exits", source, r->n,
-	       r->total_count);
+	printf("MSR and port exits of %s: %zu %s, %" PRIu64 " %s", source, r->n,
+	       r->n == 1 ? "row" : "rows", r->total_count, r->total_count == 1 ? "exit" : "exits");
 	if (seconds > 0)
 		printf(" in %.3f s", seconds);
 	if (kver)
@@ -437,8 +438,9 @@ static void print_text(const struct opts *o, const struct nvmx_summary *s,
 	for (size_t i = 0; i < n && i < ADVICE_ROWS; i++) {
 		const struct nvmx_bm_row *w = &r->rows[i];
 
-		printf("%2zu. %s %s, %s: %" PRIu64 " exits", i + 1, isa_of(w->isa),
-		       nvmx_bm_row_what(w, what, sizeof(what)), nvmx_bm_row_handler(w), w->count);
+		printf("%2zu. %s %s, %s: %" PRIu64 " %s", i + 1, isa_of(w->isa),
+		       nvmx_bm_row_what(w, what, sizeof(what)), nvmx_bm_row_handler(w), w->count,
+		       w->count == 1 ? "exit" : "exits");
 		if (w->timed)
 			printf(", %.3f ms", w->cost_ns / 1e6);
 		printf("\n    %s\n", nvmx_bm_advice(w->isa, w->is_msr, w->mechanism, kver, advice,
