@@ -310,6 +310,32 @@ static int values(const struct file *f, const char *name, double *v, const char 
 	return f->repeats;
 }
 
+/*
+ * A metric's value as the report shows it: a time (ns) with its unit (155.6 us, not 1.556e+05), a
+ * count as a whole number (a median of an even number of repeats may end in .5), a ratio with 4
+ * significant digits.
+ */
+static const char *fmt_val(const char *kind, double v, char *buf, size_t len)
+{
+	double a = v < 0 ? -v : v;
+
+	if (kind && !strcmp(kind, "time")) {
+		if (a < 1e3)
+			snprintf(buf, len, "%.0f ns", v);
+		else if (a < 1e6)
+			snprintf(buf, len, "%.1f us", v / 1e3);
+		else if (a < 1e9)
+			snprintf(buf, len, "%.2f ms", v / 1e6);
+		else
+			snprintf(buf, len, "%.3f s", v / 1e9);
+	} else if (kind && (!strcmp(kind, "count") || !strcmp(kind, "exact"))) {
+		snprintf(buf, len, v == (double)(long long)v ? "%.0f" : "%.1f", v);
+	} else {
+		snprintf(buf, len, "%.4g", v);
+	}
+	return buf;
+}
+
 static double median(double *v, int n)
 {
 	qsort(v, (size_t)n, sizeof(*v), cmp_double);
@@ -322,7 +348,7 @@ static void compare_one(const struct file *b, const struct file *n, const char *
 	double bv[MAX_REPEATS], nv[MAX_REPEATS];
 	const char *kind = NULL;
 	const struct rule *rule;
-	char pct[32];
+	char pct[32], vb[32], vn[32], vs[32], vl[32], va[32];
 
 	memset(r, 0, sizeof(*r));
 	r->name = name;
@@ -354,9 +380,11 @@ static void compare_one(const struct file *b, const struct file *n, const char *
 	r->base = median(bv, b->repeats);
 	r->new = median(nv, n->repeats);
 	r->spread = bv[b->repeats - 1] - bv[0];
+	fmt_val(kind, r->base, vb, sizeof(vb));
+	fmt_val(kind, r->new, vn, sizeof(vn));
+	fmt_val(kind, r->spread, vs, sizeof(vs));
 	if (!rule || rule->ignore) {
-		snprintf(r->why, sizeof(r->why), "median %.4g -> %.4g (not gated)", r->base,
-			 r->new);
+		snprintf(r->why, sizeof(r->why), "median %s -> %s (not gated)", vb, vn);
 		return;
 	}
 	r->limit = max3(rule->pct / 100 * (r->base < 0 ? -r->base : r->base), rule->k * r->spread,
@@ -368,15 +396,16 @@ static void compare_one(const struct file *b, const struct file *n, const char *
 	if (r->new - r->base > r->limit) {
 		r->verdict = 1;
 		snprintf(r->why, sizeof(r->why),
-			 "median %.4g -> %.4g (%s; allowed +%.4g: max(%g%%, %g x spread %.4g, %g))",
-			 r->base, r->new, pct, r->limit, rule->pct, rule->k, r->spread, rule->abs);
+			 "median %s -> %s (%s; allowed +%s: max(%g%%, %g x spread %s, %s))", vb, vn,
+			 pct, fmt_val(kind, r->limit, vl, sizeof(vl)), rule->pct, rule->k, vs,
+			 fmt_val(kind, rule->abs, va, sizeof(va)));
 	} else if (r->base - r->new > r->limit) {
 		r->verdict = -1;
-		snprintf(r->why, sizeof(r->why), "median %.4g -> %.4g (%s)", r->base, r->new, pct);
+		snprintf(r->why, sizeof(r->why), "median %s -> %s (%s)", vb, vn, pct);
 	} else {
 		/* within the limit: -v shows how close */
-		snprintf(r->why, sizeof(r->why), "median %.4g -> %.4g (%s; allowed +%.4g)", r->base,
-			 r->new, pct, r->limit);
+		snprintf(r->why, sizeof(r->why), "median %s -> %s (%s; allowed +%s)", vb, vn, pct,
+			 fmt_val(kind, r->limit, vl, sizeof(vl)));
 	}
 }
 
@@ -577,11 +606,12 @@ int nvmx_bench_compare(int argc, char **argv)
 		if (!r->verdict && !verbose)
 			continue;
 		if (markdown)
-			printf("| %s | `%s` | %s | %.4g | %.4g | %s |\n",
+			printf("| %s | `%s` | %s | %s | %s | %s |\n",
 			       r->verdict == 1 ? ":x:"
 			       : r->verdict    ? ":white_check_mark:"
 					       : "",
-			       r->name, r->kind, r->base, r->new, r->why);
+			       r->name, r->kind, fmt_val(r->kind, r->base, a, sizeof(a)),
+			       fmt_val(r->kind, r->new, b, sizeof(b)), r->why);
 		else
 			printf("%-10s %s [%s]: %s\n", tag, r->name, r->kind,
 			       r->why[0] ? r->why : "");
