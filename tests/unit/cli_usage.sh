@@ -59,6 +59,11 @@ vre="$v( \(git [0-9A-Za-z._+-]+\))?"
 for prog in "nvmx:$nvmx" "nvmxd:$nvmxd" "nvmxtop:$nvmxtop" "nvmx-lab-workload:$workload" \
 	"nvmx-lab-runner:$runner"; do
 	name=${prog%%:*} exe=${prog#*:}
+	# "-": a sanitized tree, which does not build the lab's static executables
+	if [ "$exe" = - ]; then
+		echo "not checked here: $name (not built in this tree)"
+		continue
+	fi
 	expect 0 "$name $vre" "" "$exe" --version
 	usage "$name" "unknown option '--no-such-option'" "$exe" --no-such-option
 	usage "$name" "unknown option '--no-such-option'" "$exe" --no-such-option=1
@@ -104,8 +109,9 @@ both_forms "nvmx bench run" "--repeats: 1 to 100, not '0'" --repeats 0 "$nvmx" b
 both_forms nvmxd "--interval 0: expected seconds > 0" --interval 0 "$nvmxd"
 both_forms nvmxd "--pid x: expected a process id" --pid x "$nvmxd"
 both_forms nvmxtop "--sort x: expected l2, share, cost or name" --sort x "$nvmxtop" -b
-both_forms nvmx-lab-workload "--isa x: expected svm or vmx" --isa x "$workload"
-both_forms nvmx-lab-runner "--isa x: expected svm or vmx" --isa x "$runner"
+[ "$workload" = - ] ||
+	both_forms nvmx-lab-workload "--isa x: expected svm or vmx" --isa x "$workload"
+[ "$runner" = - ] || both_forms nvmx-lab-runner "--isa x: expected svm or vmx" --isa x "$runner"
 # a value given to an option that takes none
 usage "nvmx replay" "--json takes no value ('--json=x')" "$nvmx" replay "$good" --json=x
 usage "nvmx report" "--json takes no value ('--json=x')" "$nvmx" report "$good" --json=x
