@@ -20,6 +20,7 @@ static void usage(FILE *f)
 		   "\n"
 		   "'nvmx bench run --help' and 'nvmx bench compare --help' say more; the result\n"
 		   "schema and a CI job are in docs/ci.md.\n");
+	fputs(NVMX_USAGE_COMMON, f);
 }
 
 int nvmx_cmd_bench(int argc, char **argv)
@@ -32,8 +33,10 @@ int nvmx_cmd_bench(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
+	if (argc >= 2 && !strcmp(argv[1], "--version"))
+		return nvmx_print_version("nvmx");
 	if (argc >= 2)
-		fprintf(stderr, "nvmx bench: unknown subcommand '%s'\n", argv[1]);
-	usage(stderr);
-	return 2;
+		return nvmx_usage_error("nvmx bench", "unknown subcommand '%s' (run, compare)",
+					argv[1]);
+	return nvmx_usage_error("nvmx bench", "give a subcommand: run or compare");
 }

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "bench.h"
+#include "commands.h"
 #include "nvmx/input.h"
 
 #define MAX_RULES   64
@@ -82,6 +83,7 @@ static void usage(FILE *f)
 		"limit), an \"env\" of the wrong shape, or another workload (one line says why:\n"
 		"'nvmx bench compare: cannot compare: FILE[:LINE]: why'). BASE and NEW may be "
 		"pipes.\n");
+	fputs(NVMX_USAGE_COMMON, f);
 }
 
 struct file {
@@ -308,6 +310,32 @@ static int values(const struct file *f, const char *name, double *v, const char 
 	return f->repeats;
 }
 
+/*
+ * A metric's value as the report shows it: a time (ns) with its unit (155.6 us, not 1.556e+05), a
+ * count as a whole number (a median of an even number of repeats may end in .5), a ratio with 4
+ * significant digits.
+ */
+static const char *fmt_val(const char *kind, double v, char *buf, size_t len)
+{
+	double a = v < 0 ? -v : v;
+
+	if (kind && !strcmp(kind, "time")) {
+		if (a < 1e3)
+			snprintf(buf, len, "%.0f ns", v);
+		else if (a < 1e6)
+			snprintf(buf, len, "%.1f us", v / 1e3);
+		else if (a < 1e9)
+			snprintf(buf, len, "%.2f ms", v / 1e6);
+		else
+			snprintf(buf, len, "%.3f s", v / 1e9);
+	} else if (kind && (!strcmp(kind, "count") || !strcmp(kind, "exact"))) {
+		snprintf(buf, len, v == (double)(long long)v ? "%.0f" : "%.1f", v);
+	} else {
+		snprintf(buf, len, "%.4g", v);
+	}
+	return buf;
+}
+
 static double median(double *v, int n)
 {
 	qsort(v, (size_t)n, sizeof(*v), cmp_double);
@@ -320,7 +348,7 @@ static void compare_one(const struct file *b, const struct file *n, const char *
 	double bv[MAX_REPEATS], nv[MAX_REPEATS];
 	const char *kind = NULL;
 	const struct rule *rule;
-	char pct[32];
+	char pct[32], vb[32], vn[32], vs[32], vl[32], va[32];
 
 	memset(r, 0, sizeof(*r));
 	r->name = name;
@@ -352,9 +380,11 @@ static void compare_one(const struct file *b, const struct file *n, const char *
 	r->base = median(bv, b->repeats);
 	r->new = median(nv, n->repeats);
 	r->spread = bv[b->repeats - 1] - bv[0];
+	fmt_val(kind, r->base, vb, sizeof(vb));
+	fmt_val(kind, r->new, vn, sizeof(vn));
+	fmt_val(kind, r->spread, vs, sizeof(vs));
 	if (!rule || rule->ignore) {
-		snprintf(r->why, sizeof(r->why), "median %.4g -> %.4g (not gated)", r->base,
-			 r->new);
+		snprintf(r->why, sizeof(r->why), "median %s -> %s (not gated)", vb, vn);
 		return;
 	}
 	r->limit = max3(rule->pct / 100 * (r->base < 0 ? -r->base : r->base), rule->k * r->spread,
@@ -366,15 +396,16 @@ static void compare_one(const struct file *b, const struct file *n, const char *
 	if (r->new - r->base > r->limit) {
 		r->verdict = 1;
 		snprintf(r->why, sizeof(r->why),
-			 "median %.4g -> %.4g (%s; allowed +%.4g: max(%g%%, %g x spread %.4g, %g))",
-			 r->base, r->new, pct, r->limit, rule->pct, rule->k, r->spread, rule->abs);
+			 "median %s -> %s (%s; allowed +%s: max(%g%%, %g x spread %s, %s))", vb, vn,
+			 pct, fmt_val(kind, r->limit, vl, sizeof(vl)), rule->pct, rule->k, vs,
+			 fmt_val(kind, rule->abs, va, sizeof(va)));
 	} else if (r->base - r->new > r->limit) {
 		r->verdict = -1;
-		snprintf(r->why, sizeof(r->why), "median %.4g -> %.4g (%s)", r->base, r->new, pct);
+		snprintf(r->why, sizeof(r->why), "median %s -> %s (%s)", vb, vn, pct);
 	} else {
 		/* within the limit: -v shows how close */
-		snprintf(r->why, sizeof(r->why), "median %.4g -> %.4g (%s; allowed +%.4g)", r->base,
-			 r->new, pct, r->limit);
+		snprintf(r->why, sizeof(r->why), "median %s -> %s (%s; allowed +%s)", vb, vn, pct,
+			 fmt_val(kind, r->limit, vl, sizeof(vl)));
 	}
 }
 
@@ -481,30 +512,47 @@ int nvmx_bench_compare(int argc, char **argv)
 	size_t cap;
 	char a[512], b[512];
 
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--thresholds") && i + 1 < argc) {
-			thresholds = argv[++i];
-		} else if (!strcmp(argv[i], "--junit") && i + 1 < argc) {
-			junit = argv[++i];
-		} else if (!strcmp(argv[i], "--markdown")) {
+	static const struct option longopts[] = {
+		{ "thresholds", required_argument, NULL, 't' },
+		{ "junit", required_argument, NULL, 'j' },
+		{ "markdown", no_argument, NULL, 'm' },
+		{ "verbose", no_argument, NULL, 'v' },
+		NVMX_COMMON_LONGOPTS,
+	};
+	int c;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":hv", longopts, NULL)) != -1) {
+		switch (c) {
+		case 't':
+			thresholds = optarg;
+			break;
+		case 'j':
+			junit = optarg;
+			break;
+		case 'm':
 			markdown = true;
-		} else if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose")) {
+			break;
+		case 'v':
 			verbose = true;
-		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			break;
+		case 'h':
 			usage(stdout);
 			return 0;
-		} else if (argv[i][0] == '-' || n_paths == 2) {
-			fprintf(stderr, "nvmx bench compare: unexpected '%s'\n", argv[i]);
-			usage(stderr);
-			return 2;
-		} else {
-			f[n_paths++].path = argv[i];
+		case 'V':
+			return nvmx_print_version("nvmx");
+		default:
+			return nvmx_getopt_error("nvmx bench compare", c, argv);
 		}
 	}
-	if (n_paths != 2) {
-		usage(stderr);
-		return 2;
-	}
+	n_paths = argc - optind;
+	if (n_paths != 2)
+		return nvmx_usage_error("nvmx bench compare",
+					"expected two files, BASE.json NEW.json (%d given)",
+					n_paths);
+	f[0].path = argv[optind];
+	f[1].path = argv[optind + 1];
 	if (load_rules(thresholds, rules, &n_rules) || load(&f[0]) || load(&f[1]))
 		goto out;
 	/* the workload must be the same; the environment may differ (that is what is measured) */
@@ -558,11 +606,12 @@ int nvmx_bench_compare(int argc, char **argv)
 		if (!r->verdict && !verbose)
 			continue;
 		if (markdown)
-			printf("| %s | `%s` | %s | %.4g | %.4g | %s |\n",
+			printf("| %s | `%s` | %s | %s | %s | %s |\n",
 			       r->verdict == 1 ? ":x:"
 			       : r->verdict    ? ":white_check_mark:"
 					       : "",
-			       r->name, r->kind, r->base, r->new, r->why);
+			       r->name, r->kind, fmt_val(r->kind, r->base, a, sizeof(a)),
+			       fmt_val(r->kind, r->new, b, sizeof(b)), r->why);
 		else
 			printf("%-10s %s [%s]: %s\n", tag, r->name, r->kind,
 			       r->why[0] ? r->why : "");

@@ -188,7 +188,8 @@ static int add_quantiles(struct json_object *metrics, const char *prefix, const 
 	r = put(metrics, name, "time", nvmx_mean((uint64_t)sum, (uint64_t)n), rep, repeats, false);
 	for (size_t i = 0; i < sizeof(q) / sizeof(q[0]) && !r; i++) {
 		snprintf(name, sizeof(name), "%s.%s", prefix, q[i].name);
-		r = put(metrics, name, "time", nvmx_hist_quantile(b, q[i].p), rep, repeats, false);
+		r = put(metrics, name, "time", nvmx_hist_quantile_bounded(b, q[i].p, (uint64_t)sum),
+			rep, repeats, false);
 	}
 	return r;
 }

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "commands.h"
 #include "lab.h"
 #include "paths.h"
 
@@ -78,6 +79,7 @@ static void usage(FILE *f)
 		"Example (the default CI bench, about 20 s):\n"
 		"  nvmx bench run -o new.json && nvmx bench compare base.json new.json\n",
 		BENCH_DEFAULT_REPEATS, BENCH_DEFAULT_WORKLOAD, BENCH_DEFAULT_ITERATIONS);
+	fputs(NVMX_USAGE_COMMON, f);
 }
 
 struct opts {
@@ -511,14 +513,14 @@ int nvmx_bench_run(int argc, char **argv)
 		{ "workload", required_argument, NULL, 'w' },
 		{ "iterations", required_argument, NULL, 'n' },
 		{ "kernel", required_argument, NULL, 'k' },
-		{ "vcpus", required_argument, NULL, 'V' },
+		{ "vcpus", required_argument, NULL, 'c' },
 		{ "param", required_argument, NULL, 'p' },
 		{ "lab-out", required_argument, NULL, 'L' },
 		{ "from", required_argument, NULL, 'F' },
 		{ "name", required_argument, NULL, 'N' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
+		NVMX_COMMON_LONGOPTS,
 	};
+	const char *p = "nvmx bench run";
 	struct opts o = { .workload = BENCH_DEFAULT_WORKLOAD,
 			  .iterations = BENCH_DEFAULT_ITERATIONS,
 			  .kernel = "6.12",
@@ -532,18 +534,17 @@ int nvmx_bench_run(int argc, char **argv)
 	int opt, r;
 
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "+ho:r:w:n:k:", options, NULL)) != -1) {
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "+:ho:r:w:n:k:", options, NULL)) != -1) {
 		switch (opt) {
 		case 'o':
 			o.out = optarg;
 			break;
 		case 'r':
 			o.repeats = (int)strtol(optarg, &end, 10);
-			if (*end || o.repeats < 1 || o.repeats > BENCH_MAX_REPEATS) {
-				fprintf(stderr, "nvmx bench run: --repeats: 1 to %d, not '%s'\n",
-					BENCH_MAX_REPEATS, optarg);
-				return 2;
-			}
+			if (*end || o.repeats < 1 || o.repeats > BENCH_MAX_REPEATS)
+				return nvmx_usage_error(p, "--repeats: 1 to %d, not '%s'",
+							BENCH_MAX_REPEATS, optarg);
 			break;
 		case 'w':
 			o.workload = optarg;
@@ -554,15 +555,12 @@ int nvmx_bench_run(int argc, char **argv)
 		case 'k':
 			o.kernel = optarg;
 			break;
-		case 'V':
+		case 'c':
 			o.vcpus = optarg;
 			break;
 		case 'p':
-			if (o.n_params == BENCH_MAX_PARAMS) {
-				fprintf(stderr, "nvmx bench run: at most %d --param\n",
-					BENCH_MAX_PARAMS);
-				return 2;
-			}
+			if (o.n_params == BENCH_MAX_PARAMS)
+				return nvmx_usage_error(p, "at most %d --param", BENCH_MAX_PARAMS);
 			o.params[o.n_params++] = optarg;
 			break;
 		case 'L':
@@ -577,28 +575,21 @@ int nvmx_bench_run(int argc, char **argv)
 		case 'h':
 			usage(stdout);
 			return 0;
+		case 'V':
+			return nvmx_print_version("nvmx");
 		default:
-			usage(stderr);
-			return 2;
+			return nvmx_getopt_error(p, opt, argv);
 		}
 	}
 	if (optind < argc && !strcmp(argv[optind - 1], "--"))
 		o.cmd = argv + optind;
-	else if (optind < argc) {
-		fprintf(stderr, "nvmx bench run: unexpected '%s' (a command goes after --)\n",
-			argv[optind]);
-		return 2;
-	}
-	if (!o.out) {
-		fprintf(stderr, "nvmx bench run: -o RESULT.json is required\n");
-		usage(stderr);
-		return 2;
-	}
-	if (o.from && (o.cmd || o.lab_out)) {
-		fprintf(stderr, "nvmx bench run: --from reads a lab output: no command, no "
-				"--lab-out\n");
-		return 2;
-	}
+	else if (optind < argc)
+		return nvmx_usage_error(p, "unexpected '%s' (a command goes after --)",
+					argv[optind]);
+	if (!o.out)
+		return nvmx_usage_error(p, "-o RESULT.json is required");
+	if (o.from && (o.cmd || o.lab_out))
+		return nvmx_usage_error(p, "--from reads a lab output: no command, no --lab-out");
 	if (o.from) {
 		r = read_from(&o, &from_doc, &from_lab, iters, sizeof(iters), vcpus_s,
 			      sizeof(vcpus_s));

@@ -91,6 +91,7 @@ static void usage(FILE *f)
 		"wrong'): unreadable, not nvmx's JSON, or not a usable capture (the "
 		"malformed-line\n"
 		"policy of nvmx replay --help).\n");
+	fputs(NVMX_USAGE_COMMON, f);
 }
 
 struct opts {
@@ -107,95 +108,91 @@ static int parse_double(const char *opt, const char *v, double *out)
 	errno = 0;
 	*out = strtod(v, &end);
 	/* nan, inf: no time a capture covers */
-	if (errno || end == v || *end || !isfinite(*out) || *out <= 0) {
-		fprintf(stderr, "nvmx bitmap: %s %s: expected a positive number of seconds\n", opt,
-			v);
-		return -EINVAL;
-	}
+	if (errno || end == v || *end || !isfinite(*out) || *out <= 0)
+		return nvmx_usage_error("nvmx bitmap",
+					"%s %s: expected a positive number of seconds", opt, v);
 	return 0;
 }
 
+/* 0: run; 1: --help or --version done; 2: a usage error (said) */
 static int parse_args(int argc, char **argv, struct opts *o)
 {
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "live", optional_argument, NULL, 'l' },
+		{ "interval", required_argument, NULL, 'i' },
+		{ "seconds", required_argument, NULL, 's' },
+		{ "kernel", required_argument, NULL, 'k' },
+		{ "top", required_argument, NULL, 't' },
+		NVMX_COMMON_LONGOPTS,
+	};
+	const char *p = "nvmx bitmap";
+	char *end;
+	int c;
+
 	memset(o, 0, sizeof(*o));
 	o->interval = 5;
 	o->top = -1; /* not given: 20 rows of text, every row of JSON */
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-
-		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
 			usage(stdout);
-			exit(0);
-		} else if (!strcmp(a, "--json")) {
+			return 1;
+		case 'V':
+			nvmx_print_version("nvmx");
+			return 1;
+		case 'j':
 			o->json = true;
-		} else if (!strcmp(a, "--live")) {
+			break;
+		case 'l':
+			/* --live, --live=ADDR or --live ADDR (a FILE cannot come with --live) */
 			o->live = DEFAULT_ADDR;
-			if (v && v[0] != '-') {
-				o->live = v;
-				i++;
-			}
-		} else if (!strcmp(a, "--interval") || !strcmp(a, "--seconds")) {
-			if (!v) {
-				fprintf(stderr, "nvmx bitmap: %s needs a value\n", a);
-				return -EINVAL;
-			}
-			if (parse_double(a, v,
-					 !strcmp(a, "--interval") ? &o->interval : &o->seconds))
-				return -EINVAL;
-			i++;
-		} else if (!strcmp(a, "--kernel")) {
-			if (!v) {
-				fprintf(stderr, "nvmx bitmap: --kernel needs a release, e.g. "
-						"6.12.57+deb13-amd64\n");
-				return -EINVAL;
-			}
-			if (!nvmx_kver_parse(v)) {
-				fprintf(stderr,
-					"nvmx bitmap: --kernel %s: not a kernel release "
-					"(MAJOR.MINOR...)"
-					"\n",
-					v);
-				return -EINVAL;
-			}
-			o->kernel = v;
-			i++;
-		} else if (!strcmp(a, "--top")) {
-			char *end;
-
-			if (!v) {
-				fprintf(stderr, "nvmx bitmap: --top needs a number\n");
-				return -EINVAL;
-			}
+			if (optarg)
+				o->live = optarg;
+			else if (optind < argc && argv[optind][0] != '-')
+				o->live = argv[optind++];
+			break;
+		case 'i':
+			if (parse_double("--interval", optarg, &o->interval))
+				return 2;
+			break;
+		case 's':
+			if (parse_double("--seconds", optarg, &o->seconds))
+				return 2;
+			break;
+		case 'k':
+			if (!nvmx_kver_parse(optarg))
+				return nvmx_usage_error(
+					p,
+					"--kernel %s: not a kernel release "
+					"(MAJOR.MINOR..., e.g. 6.12.57+deb13-amd64)",
+					optarg);
+			o->kernel = optarg;
+			break;
+		case 't':
 			errno = 0;
-			o->top = strtol(v, &end, 10);
-			if (errno || end == v || *end || o->top < 0) {
-				fprintf(stderr, "nvmx bitmap: --top %s: expected a number >= 0\n",
-					v);
-				return -EINVAL;
-			}
-			i++;
-		} else if (a[0] == '-' && a[1]) {
-			fprintf(stderr, "nvmx bitmap: unknown option %s\n", a);
-			return -EINVAL;
-		} else if (!o->file) {
-			o->file = a;
-		} else {
-			fprintf(stderr, "nvmx bitmap: one FILE only (%s, then %s)\n", o->file, a);
-			return -EINVAL;
+			o->top = strtol(optarg, &end, 10);
+			if (errno || end == optarg || *end || o->top < 0)
+				return nvmx_usage_error(p, "--top %s: expected a number >= 0",
+							optarg);
+			break;
+		default:
+			return nvmx_getopt_error(p, c, argv);
 		}
 	}
+	if (optind < argc)
+		o->file = argv[optind];
+	if (argc - optind > 1)
+		return nvmx_usage_error(p, "one FILE only (%s, then %s)", o->file,
+					argv[optind + 1]);
 	if (o->top < 0)
 		o->top = o->json ? 0 : 20;
-	if (!o->file == !o->live) {
-		fprintf(stderr, "nvmx bitmap: give a FILE or --live\n");
-		return -EINVAL;
-	}
-	if (o->live && o->seconds) {
-		fprintf(stderr,
-			"nvmx bitmap: --seconds is for a JSON FILE; --live is --interval\n");
-		return -EINVAL;
-	}
+	if (!o->file == !o->live)
+		return nvmx_usage_error(p, "give a FILE or --live");
+	if (o->live && o->seconds)
+		return nvmx_usage_error(p, "--seconds is for a JSON FILE; --live is --interval");
 	return 0;
 }
 
@@ -265,8 +262,8 @@ static struct nvmx_summary *snapshot(struct nvmx_http *h, struct nvmxd_info *inf
 	}
 	root = json_tokener_parse_verbose(body, &jerr);
 	if (!root) {
-		fprintf(stderr, "nvmx bitmap: nvmxd at %s:%s: /api/v1/summary is not JSON: %s\n",
-			h->host, h->port, json_tokener_error_desc(jerr));
+		fprintf(stderr, "nvmx bitmap: nvmxd at %s:%s: /api/v1/summary is not JSON\n",
+			h->host, h->port);
 		return NULL;
 	}
 	s = nvmx_summary_from_json(root, "/api/v1/summary", why, sizeof(why));
@@ -338,8 +335,9 @@ static void print_l1_exits(const struct nvmx_summary *s, const struct nvmx_bm_ro
 
 	if (!e || !(l = nvmx_bd_l1_sorted(e, &n)))
 		return;
-	printf("    L1's exits in each round trip of an L2 %s exit (%" PRIu64 " round trips): ",
-	       nvmx_reason_name(e->isa, e->reason, buf, sizeof(buf)), e->count);
+	printf("    L1's exits in each round trip of an L2 %s exit (%" PRIu64 " round %s): ",
+	       nvmx_reason_name(e->isa, e->reason, buf, sizeof(buf)), e->count,
+	       e->count == 1 ? "trip" : "trips");
 	for (size_t k = 0; k < n; k++)
 		printf("%s%s %.2f (mean %.1f us)", k ? ", " : "",
 		       nvmx_reason_name(e->isa, l[k]->reason, buf, sizeof(buf)),
@@ -397,8 +395,8 @@ static void print_text(const struct opts *o, const struct nvmx_summary *s,
 	size_t n = shown(o, r);
 	char what[96], advice[256];
 
-	printf("MSR and port exits of %s: %zu rows, %" PRIu64 " exits", source, r->n,
-	       r->total_count);
+	printf("MSR and port exits of %s: %zu %s, %" PRIu64 " %s", source, r->n,
+	       r->n == 1 ? "row" : "rows", r->total_count, r->total_count == 1 ? "exit" : "exits");
 	if (seconds > 0)
 		printf(" in %.3f s", seconds);
 	if (kver)
@@ -440,8 +438,9 @@ static void print_text(const struct opts *o, const struct nvmx_summary *s,
 	for (size_t i = 0; i < n && i < ADVICE_ROWS; i++) {
 		const struct nvmx_bm_row *w = &r->rows[i];
 
-		printf("%2zu. %s %s, %s: %" PRIu64 " exits", i + 1, isa_of(w->isa),
-		       nvmx_bm_row_what(w, what, sizeof(what)), nvmx_bm_row_handler(w), w->count);
+		printf("%2zu. %s %s, %s: %" PRIu64 " %s", i + 1, isa_of(w->isa),
+		       nvmx_bm_row_what(w, what, sizeof(what)), nvmx_bm_row_handler(w), w->count,
+		       w->count == 1 ? "exit" : "exits");
 		if (w->timed)
 			printf(", %.3f ms", w->cost_ns / 1e6);
 		printf("\n    %s\n", nvmx_bm_advice(w->isa, w->is_msr, w->mechanism, kver, advice,
@@ -549,8 +548,9 @@ int nvmx_cmd_bitmap(int argc, char **argv)
 	nvmx_kver kver = 0;
 	int err;
 
-	if (parse_args(argc, argv, &o))
-		return 2;
+	err = parse_args(argc, argv, &o);
+	if (err)
+		return err == 1 ? 0 : 2;
 	if (o.live) {
 		struct nvmx_http h;
 		char why[256];

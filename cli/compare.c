@@ -31,6 +31,7 @@ static void usage(FILE *f)
 		"MiB),\n"
 		"not schema 1, a count that is not an integer 0..2^63-1 (one line on stderr:\n"
 		"'nvmx compare: FILE[:LINE]: what is wrong'). Either file may be a pipe.\n");
+	fputs(NVMX_USAGE_COMMON, f);
 }
 
 int nvmx_cmd_compare(int argc, char **argv)
@@ -41,26 +42,40 @@ int nvmx_cmd_compare(int argc, char **argv)
 	int n_paths = 0, diffs, ret = 2;
 	char err[512];
 
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--all")) {
+	static const struct option longopts[] = {
+		{ "all", no_argument, NULL, 'a' },
+		{ "allow-lost", no_argument, NULL, 'l' },
+		NVMX_COMMON_LONGOPTS,
+	};
+	int c;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'a':
 			all = true;
-		} else if (!strcmp(argv[i], "--allow-lost")) {
+			break;
+		case 'l':
 			allow_lost = true;
-		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			break;
+		case 'h':
 			usage(stdout);
 			return 0;
-		} else if (argv[i][0] == '-' || n_paths == 2) {
-			fprintf(stderr, "nvmx compare: unexpected '%s'\n", argv[i]);
-			usage(stderr);
-			return 2;
-		} else {
-			paths[n_paths++] = argv[i];
+		case 'V':
+			return nvmx_print_version("nvmx");
+		default:
+			return nvmx_getopt_error("nvmx compare", c, argv);
 		}
 	}
-	if (n_paths != 2) {
-		usage(stderr);
-		return 2;
-	}
+	n_paths = argc - optind;
+	if (n_paths != 2)
+		return nvmx_usage_error("nvmx compare",
+					"expected two files, TRUTH.json OBSERVED.json "
+					"(%d given)",
+					n_paths);
+	paths[0] = argv[optind];
+	paths[1] = argv[optind + 1];
 	for (int i = 0; i < 2; i++) {
 		s[i] = nvmx_summary_read_json(paths[i], err, sizeof(err));
 		if (!s[i]) {

@@ -153,6 +153,7 @@ static void usage_run(FILE *f)
 		LAB_READY_TIMEOUT_S, LAB_ICOUNT_SHIFT_MAX,
 		cache ? cache : "(no cache directory: set NVMX_CACHE)");
 	free(cache);
+	fputs(NVMX_USAGE_COMMON, f);
 }
 
 /* A list of the strings of a repeatable option; argv owns them. */
@@ -209,7 +210,6 @@ static int parse_run_options(int argc, char **argv, struct lab_options *o, struc
 		OPT_ICOUNT,
 		OPT_L1,
 		OPT_L2,
-		OPT_HELP
 	};
 	static const struct option longopts[] = {
 		{ "isa", required_argument, NULL, OPT_ISA },
@@ -231,8 +231,7 @@ static int parse_run_options(int argc, char **argv, struct lab_options *o, struc
 		{ "icount", required_argument, NULL, OPT_ICOUNT },
 		{ "l1", required_argument, NULL, OPT_L1 },
 		{ "l2", required_argument, NULL, OPT_L2 },
-		{ "help", no_argument, NULL, OPT_HELP },
-		{ NULL, 0, NULL, 0 },
+		NVMX_COMMON_LONGOPTS,
 	};
 	struct arg_list *params = &lists[0], *configs = &lists[1], *ships = &lists[2];
 	unsigned long v;
@@ -240,7 +239,8 @@ static int parse_run_options(int argc, char **argv, struct lab_options *o, struc
 
 	lab_options_init(o);
 	optind = 1;
-	while (!r && (c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	opterr = 0;
+	while (!r && (c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
 		switch (c) {
 		case OPT_ISA:
 			if (!strcmp(optarg, "svm")) {
@@ -331,11 +331,12 @@ static int parse_run_options(int argc, char **argv, struct lab_options *o, struc
 		case OPT_KEEP:
 			o->keep = true;
 			break;
-		case OPT_HELP:
 		case 'h':
 			return 1;
+		case 'V':
+			return 3;
 		default:
-			snprintf(err, err_len, "see 'nvmx lab --help'");
+			nvmx_getopt_problem(c, argv, err, err_len);
 			r = -EINVAL;
 		}
 	}
@@ -371,9 +372,10 @@ static int cmd_run(int argc, char **argv)
 	if (r == 1) {
 		usage_run(stdout);
 		r = 0;
+	} else if (r == 3) {
+		r = nvmx_print_version("nvmx");
 	} else if (r) {
-		fprintf(stderr, "nvmx lab run: %s\n", err);
-		r = LAB_CANNOT_RUN;
+		r = nvmx_usage_error("nvmx lab run", "%s", err);
 	} else {
 		r = lab_run(&o, NULL);
 	}
@@ -385,17 +387,42 @@ out:
 
 static int cmd_workloads(int argc, char **argv)
 {
+	static const struct option longopts[] = {
+		{ "l1", required_argument, NULL, 'l' },
+		NVMX_COMMON_LONGOPTS,
+	};
+	const char *p = "nvmx lab workloads";
 	enum lab_l1 l1 = LAB_L1_MINIMAL;
 	char err[1024];
+	int c;
 
-	if (argc == 3 && !strcmp(argv[1], "--l1") && !strcmp(argv[2], "kvm"))
-		l1 = LAB_L1_KVM;
-	else if (argc == 3 && !strcmp(argv[1], "--l1") && !strcmp(argv[2], "minimal"))
-		l1 = LAB_L1_MINIMAL;
-	else if (argc > 1) {
-		fprintf(stderr, "usage: nvmx lab workloads [--l1 minimal|kvm]\n");
-		return LAB_CANNOT_RUN;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'l':
+			if (!strcmp(optarg, "kvm"))
+				l1 = LAB_L1_KVM;
+			else if (!strcmp(optarg, "minimal"))
+				l1 = LAB_L1_MINIMAL;
+			else
+				return nvmx_usage_error(p, "--l1 %s: expected minimal or kvm",
+							optarg);
+			break;
+		case 'h':
+			printf("usage: nvmx lab workloads [--l1 minimal|kvm]\n\n"
+			       "The workload elements of the lab's minimal L1 (the default) or of\n"
+			       "the L2 runner on a real KVM as L1 (--l1 kvm).\n");
+			fputs(NVMX_USAGE_COMMON, stdout);
+			return 0;
+		case 'V':
+			return nvmx_print_version("nvmx");
+		default:
+			return nvmx_getopt_error(p, c, argv);
+		}
 	}
+	if (optind < argc)
+		return nvmx_usage_error(p, "unexpected argument '%s'", argv[optind]);
 	if (lab_workloads_list(stdout, l1, err, sizeof(err))) {
 		fprintf(stderr, "nvmx lab workloads: %s\n", err);
 		return LAB_CANNOT_RUN;
@@ -405,19 +432,18 @@ static int cmd_workloads(int argc, char **argv)
 
 int nvmx_cmd_lab(int argc, char **argv)
 {
-	if (argc < 2) {
-		usage_run(stderr);
-		return LAB_CANNOT_RUN;
-	}
+	if (argc < 2)
+		return nvmx_usage_error("nvmx lab", "give a subcommand: run or workloads");
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
 		usage_run(stdout);
 		return 0;
 	}
+	if (!strcmp(argv[1], "--version"))
+		return nvmx_print_version("nvmx");
 	if (!strcmp(argv[1], "workloads"))
 		return cmd_workloads(argc - 1, argv + 1);
-	if (strcmp(argv[1], "run")) {
-		fprintf(stderr, "nvmx lab: unknown subcommand '%s' (run, workloads)\n", argv[1]);
-		return LAB_CANNOT_RUN;
-	}
+	if (strcmp(argv[1], "run"))
+		return nvmx_usage_error("nvmx lab", "unknown subcommand '%s' (run, workloads)",
+					argv[1]);
 	return cmd_run(argc - 1, argv + 1);
 }

@@ -30,23 +30,26 @@ static void usage(FILE *f)
 		   "Commands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].what);
-	fprintf(f, "\n'nvmx COMMAND --help' explains each command.\n");
+	fprintf(f, "\n'nvmx COMMAND --help' explains each command; 'nvmx --version' (or 'nvmx\n"
+		   "COMMAND --version') prints nvmx's version. The live view is nvmxtop(1), the\n"
+		   "daemon nvmxd(8).\n");
 }
 
 int main(int argc, char **argv)
 {
-	if (argc < 2) {
-		usage(stderr);
-		return 2;
-	}
+	if (argc < 2)
+		return nvmx_usage_error("nvmx", "give a COMMAND");
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
 		usage(stdout);
 		return 0;
 	}
+	if (!strcmp(argv[1], "--version"))
+		return nvmx_print_version("nvmx");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(argv[1], commands[i].name))
 			return commands[i].run(argc - 1, argv + 1);
-	fprintf(stderr, "nvmx: unknown command '%s'\n", argv[1]);
-	usage(stderr);
-	return 2;
+	if (argv[1][0] == '-')
+		return nvmx_usage_error("nvmx", "unknown option '%.*s'", (int)strcspn(argv[1], "="),
+					argv[1]);
+	return nvmx_usage_error("nvmx", "unknown command '%s'", argv[1]);
 }

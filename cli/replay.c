@@ -66,7 +66,6 @@ static void usage(FILE *f)
 		"Options:\n"
 		"  --json   print the summary as JSON (schema 1, the format nvmx's other tools "
 		"share)\n"
-		"  --help   this text\n"
 		"\n"
 		"FILE may be a pipe (nvmx replay <(ssh host cat trace)).\n"
 		"\n"
@@ -87,6 +86,7 @@ static void usage(FILE *f)
 		"(a count not an integer 0..2^63-1...); one line on stderr: 'nvmx replay: "
 		"FILE[:LINE]:\n"
 		"what is wrong'. 1: writing the output failed.\n");
+	fputs(NVMX_USAGE_COMMON, f);
 }
 
 static void print_replay_stats(const struct nvmx_replay_stats *st)
@@ -107,27 +107,34 @@ int nvmx_cmd_replay(int argc, char **argv)
 	bool json = false;
 	int err = 0, ret;
 
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--json")) {
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		NVMX_COMMON_LONGOPTS,
+	};
+	int c;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
 			json = true;
-		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			break;
+		case 'h':
 			usage(stdout);
 			return 0;
-		} else if (argv[i][0] == '-' && argv[i][1]) {
-			fprintf(stderr, "nvmx replay: unknown option '%s'\n", argv[i]);
-			usage(stderr);
-			return 2;
-		} else if (path) {
-			fprintf(stderr, "nvmx replay: one FILE only ('%s', '%s')\n", path, argv[i]);
-			return 2;
-		} else {
-			path = argv[i];
+		case 'V':
+			return nvmx_print_version("nvmx");
+		default:
+			return nvmx_getopt_error("nvmx replay", c, argv);
 		}
 	}
-	if (!path) {
-		usage(stderr);
-		return 2;
-	}
+	if (optind == argc)
+		return nvmx_usage_error("nvmx replay", "give a FILE (a capture or a JSON)");
+	if (argc - optind > 1)
+		return nvmx_usage_error("nvmx replay", "one FILE only ('%s', '%s')", argv[optind],
+					argv[optind + 1]);
+	path = argv[optind];
 	ret = nvmx_load("nvmx replay", path, false, &in);
 	if (ret)
 		return ret;

@@ -74,6 +74,7 @@ static void usage(FILE *f)
 		"Exit status: 0; 2 on a usage error or when a FILE cannot be used (one line on\n"
 		"stderr: 'nvmx report: FILE[:LINE]: what is wrong'): unreadable, not nvmx's JSON,\n"
 		"or not a usable capture (the malformed-line policy of nvmx replay --help).\n");
+	fputs(NVMX_USAGE_COMMON, f);
 }
 
 struct row {
@@ -114,8 +115,8 @@ static size_t rows_of(const struct nvmx_summary *s, struct row **out)
 		r[i].count = e[i].count;
 		r[i].ns = e[i].sum_ns[0];
 		r[i].mean = nvmx_mean(e[i].sum_ns[0], e[i].count);
-		r[i].p50 = nvmx_hist_quantile(e[i].buckets, 0.50);
-		r[i].p99 = nvmx_hist_quantile(e[i].buckets, 0.99);
+		r[i].p50 = nvmx_hist_quantile_bounded(e[i].buckets, 0.50, e[i].sum_ns[0]);
+		r[i].p99 = nvmx_hist_quantile_bounded(e[i].buckets, 0.99, e[i].sum_ns[0]);
 		r[i].round_trip = e[i].kind == NVMX_BD_ROUND_TRIP;
 		r[i].e = &e[i];
 		for (uint32_t p = 1; r[i].round_trip && p < NVMX_RT_PARTS; p++)
@@ -183,10 +184,11 @@ static void print_rows(FILE *f, const struct row *r, size_t n)
 			fprintf(f,
 				"\nin CPU cycles (round trips whose boundaries ran on one CPU):\n");
 		first = 0;
-		fprintf(f, "%-4s %-20s %-6s %9" PRIu64 " round trips, mean %.0f cycles\n",
+		fprintf(f, "%-4s %-20s %-6s %9" PRIu64 " round %s, mean %.0f cycles\n",
 			nvmx_isa_name(r[i].isa),
 			nvmx_reason_name(r[i].isa, r[i].reason, rbuf, sizeof(rbuf)), r[i].handler,
-			r[i].cycles_count, r[i].mean_cycles);
+			r[i].cycles_count, r[i].cycles_count == 1 ? "trip" : "trips",
+			r[i].mean_cycles);
 	}
 }
 
@@ -479,11 +481,22 @@ static const struct row *find_row(const struct row *r, size_t n, const struct ro
 	return NULL;
 }
 
+/* A number of the diff's text, or `absent` (count) and "-" (the rest) on the side without the row */
+static const char *diff_cell(char *buf, size_t len, const struct row *x, double v, const char *fmt)
+{
+	if (!x)
+		snprintf(buf, len, "-");
+	else
+		snprintf(buf, len, fmt, v);
+	return buf;
+}
+
 static void print_diff(FILE *f, const char *an, const struct row *a, size_t na, const char *bn,
 		       const struct row *b, size_t nb)
 {
-	char rbuf[24];
+	char rbuf[24], c[6][24];
 	const char *reason;
+	bool absent = false;
 
 	fprintf(f, "A: %s\nB: %s\n", an, bn);
 	fprintf(f, "%-4s %-20s %-6s %9s %9s %10s %10s %8s %10s %10s %7s %7s\n", "isa", "reason",
@@ -499,18 +512,29 @@ static void print_diff(FILE *f, const char *an, const struct row *a, size_t na, 
 
 			if (side && x)
 				continue; /* printed from A's side */
+			absent |= !x || !y;
 			reason = nvmx_reason_name(r[i].isa, r[i].reason, rbuf, sizeof(rbuf));
-			fprintf(f, "%-4s %-20s %-6s %9" PRIu64 " %9" PRIu64 " %10.1f %10.1f ",
-				nvmx_isa_name(r[i].isa), reason, r[i].handler, x ? x->count : 0,
-				y ? y->count : 0, x ? x->mean / 1e3 : 0, y ? y->mean / 1e3 : 0);
+			fprintf(f, "%-4s %-20s %-6s %9s %9s %10s %10s ", nvmx_isa_name(r[i].isa),
+				reason, r[i].handler,
+				x ? diff_cell(c[0], sizeof(c[0]), x, (double)x->count, "%.0f")
+				  : "absent",
+				y ? diff_cell(c[1], sizeof(c[1]), y, (double)y->count, "%.0f")
+				  : "absent",
+				diff_cell(c[2], sizeof(c[2]), x, x ? x->mean / 1e3 : 0, "%.1f"),
+				diff_cell(c[3], sizeof(c[3]), y, y ? y->mean / 1e3 : 0, "%.1f"));
 			if (x && y && x->mean > 0)
 				fprintf(f, "%+7.1f%%", 100.0 * (y->mean - x->mean) / x->mean);
 			else
 				fprintf(f, "%8s", "-");
-			fprintf(f, " %10.1f %10.1f %7.2f %7.2f\n", x ? x->p99 / 1e3 : 0,
-				y ? y->p99 / 1e3 : 0, x ? x->mult : 0, y ? y->mult : 0);
+			fprintf(f, " %10s %10s %7s %7s\n",
+				diff_cell(c[2], sizeof(c[2]), x, x ? x->p99 / 1e3 : 0, "%.1f"),
+				diff_cell(c[3], sizeof(c[3]), y, y ? y->p99 / 1e3 : 0, "%.1f"),
+				diff_cell(c[4], sizeof(c[4]), x, x ? x->mult : 0, "%.2f"),
+				diff_cell(c[5], sizeof(c[5]), y, y ? y->mult : 0, "%.2f"));
 		}
 	}
+	if (absent)
+		fprintf(f, "absent: no such row in that file ('-': nothing to show)\n");
 }
 
 static int diff_json(FILE *f, const char *an, const struct row *a, size_t na, const char *bn,
@@ -575,29 +599,41 @@ int nvmx_cmd_report(int argc, char **argv)
 	bool json = false, diff = false;
 	int n_paths = 0, ret = 2, err = 0;
 
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--json")) {
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "diff", no_argument, NULL, 'd' },
+		NVMX_COMMON_LONGOPTS,
+	};
+	int c;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
 			json = true;
-		} else if (!strcmp(argv[i], "--diff")) {
+			break;
+		case 'd':
 			diff = true;
-		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			break;
+		case 'h':
 			usage(stdout);
 			return 0;
-		} else if (argv[i][0] == '-' && argv[i][1]) {
-			fprintf(stderr, "nvmx report: unknown option '%s'\n", argv[i]);
-			usage(stderr);
-			return 2;
-		} else if (n_paths < 2) {
-			paths[n_paths++] = argv[i];
-		} else {
-			fprintf(stderr, "nvmx report: too many files ('%s')\n", argv[i]);
-			return 2;
+		case 'V':
+			return nvmx_print_version("nvmx");
+		default:
+			return nvmx_getopt_error("nvmx report", c, argv);
 		}
 	}
-	if (n_paths != (diff ? 2 : 1)) {
-		usage(stderr);
-		return 2;
-	}
+	n_paths = argc - optind;
+	if (n_paths != (diff ? 2 : 1))
+		return nvmx_usage_error("nvmx report",
+					diff ? "--diff takes two files, A and B (%d given)"
+					     : "expected one FILE (%d given; two with --diff)",
+					n_paths);
+	paths[0] = argv[optind];
+	if (diff)
+		paths[1] = argv[optind + 1];
 	for (int i = 0; i < n_paths; i++) {
 		s[i] = load(paths[i], &ns[i]);
 		if (!s[i])

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The attribution table: who handled each exit reason, as `nvmx replay` and `nvmx up` print it. */
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 
 #include <linux/types.h>
@@ -47,7 +48,7 @@ void nvmx_print_table(FILE *f, const struct nvmx_summary *s)
 	const struct nvmx_bd_entry *bd;
 	size_t n_bd = nvmx_summary_breakdowns(s, &bd);
 	struct row rows[512];
-	size_t n_rows = 0, dropped = 0;
+	size_t n_rows = 0, dropped = 0, uncertain = 0;
 	uint64_t tot_l0 = 0, tot_l1 = 0, tot_l1x = 0, tot_syn = 0, rts, rt_l1;
 	char buf[24];
 
@@ -86,6 +87,8 @@ void nvmx_print_table(FILE *f, const struct nvmx_summary *s)
 	for (size_t i = 0; i < n_rows; i++) {
 		const struct row *r = &rows[i];
 		char share[16] = "-", mult[16] = "-";
+		bool certain =
+			nvmx_reason_certain(r->isa, r->reason) || !(r->l0 + r->l1 + r->l1_exits);
 
 		if (r->l0 + r->l1)
 			snprintf(share, sizeof(share), "%.1f%%",
@@ -98,10 +101,8 @@ void nvmx_print_table(FILE *f, const struct nvmx_summary *s)
 			" %6s%s\n",
 			nvmx_isa_name(r->isa),
 			nvmx_reason_name(r->isa, r->reason, buf, sizeof(buf)), r->l0, r->l1, share,
-			r->l1_exits, r->synth, mult,
-			nvmx_reason_certain(r->isa, r->reason) || !(r->l0 + r->l1 + r->l1_exits)
-				? ""
-				: "  (not fixed by the workload)");
+			r->l1_exits, r->synth, mult, certain ? "" : "  *");
+		uncertain += !certain;
 		tot_l0 += r->l0;
 		tot_l1 += r->l1;
 		tot_l1x += r->l1_exits;
@@ -115,12 +116,16 @@ void nvmx_print_table(FILE *f, const struct nvmx_summary *s)
 		snprintf(buf, sizeof(buf), "%.2f", nvmx_exit_multiplication(rt_l1, rts));
 	fprintf(f, "%-4s %-22s %10" PRIu64 " %10" PRIu64 " %10s %10" PRIu64 " %10" PRIu64 " %6s\n",
 		"", "total", tot_l0, tot_l1, "", tot_l1x, tot_syn, buf);
+	/* once, not on every row: docs/model.md's "uncertain exit reason" */
+	if (uncertain)
+		fprintf(f, "* uncertain: also caused by timers, devices or paging; varies from run "
+			   "to run\n");
 	if (rts)
 		fprintf(f,
 			"\nexit multiplication (mult): %.2f L1 exits per round trip (L0 exits/RT "
-			"%.2f), %" PRIu64 " complete round trips\n",
+			"%.2f), %" PRIu64 " complete round %s\n",
 			nvmx_exit_multiplication(rt_l1, rts),
-			nvmx_l0_exits_per_round_trip(rt_l1, rts), rts);
+			nvmx_l0_exits_per_round_trip(rt_l1, rts), rts, rts == 1 ? "trip" : "trips");
 	else if (tot_l1)
 		fprintf(f, "\nexit multiplication (mult): - (no complete round trip)\n");
 

@@ -48,6 +48,7 @@ static void usage(FILE *f)
 		"Exit status: 0 nvmxd agrees with the truth and the replay; 1 it does not; 2 it "
 		"could\n"
 		"not run.\n");
+	fputs(NVMX_USAGE_COMMON, f);
 }
 
 static int run_live(const char *nvmxd)
@@ -137,8 +138,7 @@ int nvmx_cmd_up(int argc, char **argv)
 		{ "workload", required_argument, NULL, 'w' },
 		{ "iterations", required_argument, NULL, 'n' },
 		{ "out", required_argument, NULL, 'o' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
+		NVMX_COMMON_LONGOPTS,
 	};
 	const char *kernel = "6.12", *workload = UP_DEFAULT_WORKLOAD, *iterations = "1000";
 	char out_buf[] = "/tmp/nvmx-up.XXXXXX", nvmxd[PATH_MAX];
@@ -146,7 +146,8 @@ int nvmx_cmd_up(int argc, char **argv)
 	int mode = 0, opt, r;
 
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
 		switch (opt) {
 		case 'L':
 		case 'l':
@@ -167,15 +168,14 @@ int nvmx_cmd_up(int argc, char **argv)
 		case 'h':
 			usage(stdout);
 			return 0;
+		case 'V':
+			return nvmx_print_version("nvmx");
 		default:
-			usage(stderr);
-			return 2;
+			return nvmx_getopt_error("nvmx up", opt, argv);
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "nvmx up: unexpected '%s'\n", argv[optind]);
-		return 2;
-	}
+	if (optind < argc)
+		return nvmx_usage_error("nvmx up", "unexpected '%s'", argv[optind]);
 	r = nvmx_find_nvmxd(nvmxd, sizeof(nvmxd));
 	if (r) {
 		fprintf(stderr, "nvmx up: cannot find nvmxd (%s): %s\n", nvmxd, strerror(-r));

@@ -4,6 +4,7 @@
  * and the quantiles of its histograms (include/nvmx/breakdown.h). The entries themselves live in
  * the summary (summary.c), which this file does not know.
  */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -112,4 +113,27 @@ double nvmx_hist_quantile(const uint64_t *buckets, double p)
 	}
 	/* rank beyond the last bucket cannot happen (p < 1); its lower bound otherwise */
 	return (double)(1ull << (NVMX_HIST_BUCKETS - 2));
+}
+
+double nvmx_hist_quantile_bounded(const uint64_t *buckets, double p, uint64_t sum_ns)
+{
+	uint64_t n = 0;
+	double q = nvmx_hist_quantile(buckets, p), lo_min = 0, max;
+	bool lowest = true;
+
+	for (uint32_t i = 0; i < NVMX_HIST_BUCKETS; i++) {
+		if (buckets[i] && lowest) {
+			lo_min = i ? (double)(1ull << (i - 1)) : 0;
+			lowest = false;
+		}
+		n += buckets[i];
+	}
+	if (!n)
+		return 0;
+	/* one sample: the sum is that sample, exactly */
+	if (n == 1)
+		return (double)sum_ns;
+	/* the largest sample: at most the sum less the n-1 others, each at least lo_min */
+	max = (double)sum_ns - (double)(n - 1) * lo_min;
+	return q > max && max >= lo_min ? max : q;
 }

@@ -30,6 +30,7 @@
 
 #include "nvmx/derive.h"
 #include "nvmx/bitmap_rules.h"
+#include "nvmx/cmdline.h"
 #include "nvmx/events.h"
 #include "nvmx/exit_reasons.h"
 #include "nvmx/model.h"
@@ -856,8 +857,11 @@ int main(int argc, char **argv)
 	err = nvmxd_parse_args(argc, argv, &d.o);
 	if (err > 0)
 		return 0;
-	if (err < 0)
-		fail_status = 2; /* bad usage */
+	if (err < 0) {
+		/* bad usage: one line, where to look, 2 */
+		nvmxd_free(&d);
+		return nvmx_usage_error("nvmxd", "%s", fail_msg);
+	}
 	verbose = d.o.verbose;
 	if (!err) {
 		libbpf_set_print(libbpf_print);

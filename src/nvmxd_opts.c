@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "nvmx/cmdline.h"
 #include "nvmxd.h"
 
 void nvmxd_usage(FILE *f)
@@ -78,6 +79,7 @@ void nvmxd_usage(FILE *f)
 		"                      per program go to the JSON and the final summary\n"
 		"  -v, --verbose       say more, including libbpf's debug output\n"
 		"  -h, --help          this text\n"
+		"  --version           nvmxd's version (and git commit), then exit\n"
 		"\n"
 		"Exit status 0 after SIGINT/SIGTERM or --duration/--once; 2 on bad usage or an\n"
 		"output (--json, --record, --ready) that cannot be written, with one line naming\n"
@@ -115,7 +117,7 @@ static int parse_u32(const char *s, __u32 *out)
 	return 0;
 }
 
-/* 0: run; 1: --help given; negative: bad usage (fail_msg set). */
+/* 0: run; 1: --help or --version given; negative: bad usage (fail_msg set). */
 int nvmxd_parse_args(int argc, char **argv, struct nvmxd_opts *o)
 {
 	enum {
@@ -157,13 +159,16 @@ int nvmxd_parse_args(int argc, char **argv, struct nvmxd_opts *o)
 		{ "checkpoint", required_argument, NULL, O_CHECKPOINT },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
+	char what[256];
 	int c;
 
 	o->interval_s = 10;
 	o->ringbuf_mib = 16;
-	while ((c = getopt_long(argc, argv, "vh", longopts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case O_INTERVAL:
 			if (parse_seconds(optarg, &o->interval_s))
@@ -237,15 +242,18 @@ int nvmxd_parse_args(int argc, char **argv, struct nvmxd_opts *o)
 		case 'h':
 			nvmxd_usage(stdout);
 			return 1;
+		case 'V':
+			nvmx_print_version("nvmxd");
+			return 1;
 		default:
-			return nvmxd_fail(-EINVAL, "bad usage; see nvmxd --help");
+			nvmx_getopt_problem(c, argv, what, sizeof(what));
+			return nvmxd_fail(-EINVAL, "%s", what);
 		}
 	}
 	if (o->checkpoint_s > 0 && !o->json_path)
 		return nvmxd_fail(-EINVAL, "--checkpoint needs --json");
 	if (optind < argc)
-		return nvmxd_fail(-EINVAL, "unexpected argument '%s'; see nvmxd --help",
-				  argv[optind]);
+		return nvmxd_fail(-EINVAL, "unexpected argument '%s'", argv[optind]);
 	if (!o->serve.listen &&
 	    (o->serve.web_config || o->serve.user || o->metrics_per_vcpu || o->linger_s > 0))
 		return nvmxd_fail(

@@ -17,6 +17,7 @@
 
 #include "top_out.h"
 #include "top_run.h"
+#include "nvmx/cmdline.h"
 #include "nvmx/util.h"
 
 static void on_signal(int sig)
@@ -78,6 +79,7 @@ static void usage(FILE *f)
 		"  -v, --verbose        standalone: say on stderr, as nvmxd does, which programs\n"
 		"                       were attached and what is missing, and libbpf's warnings\n"
 		"  -h, --help           this text\n"
+		"  --version            nvmxtop's version (and git commit), then exit\n"
 		"\n"
 		"Columns (names: docs/model.md's glossary): L2->L0 and L2->L1 (L2 exits L0\n"
 		"handled / reflected to L1), L1%% (L1's share), L2/s, L0 us (mean time L0 took to\n"
@@ -300,6 +302,7 @@ int main(int argc, char **argv)
 		{ "l1-exits", no_argument, NULL, O_L1_EXITS },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct top_run r = { .delay_s = 1, .rate = true, .sort = TOP_SORT_L2 };
@@ -310,7 +313,8 @@ int main(int argc, char **argv)
 	struct sigaction sa;
 	int c, err;
 
-	while ((c = getopt_long(argc, argv, "bn:d:vh", longopts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":bn:d:vh", longopts, NULL)) != -1) {
 		char *end;
 
 		switch (c) {
@@ -323,16 +327,14 @@ int main(int argc, char **argv)
 		case 'n':
 			errno = 0;
 			r.count = strtol(optarg, &end, 10);
-			if (errno || end == optarg || *end || r.count <= 0) {
-				fprintf(stderr, "nvmxtop: -n %s: expected a count > 0\n", optarg);
-				return 2;
-			}
+			if (errno || end == optarg || *end || r.count <= 0)
+				return nvmx_usage_error("nvmxtop", "-n %s: expected a count > 0",
+							optarg);
 			break;
 		case 'd':
-			if (parse_double(optarg, &r.delay_s)) {
-				fprintf(stderr, "nvmxtop: -d %s: expected seconds > 0\n", optarg);
-				return 2;
-			}
+			if (parse_double(optarg, &r.delay_s))
+				return nvmx_usage_error("nvmxtop", "-d %s: expected seconds > 0",
+							optarg);
 			break;
 		case O_JSON:
 			json = batch = true;
@@ -349,12 +351,10 @@ int main(int argc, char **argv)
 				r.sort = TOP_SORT_COST;
 			else if (!strcmp(optarg, "name"))
 				r.sort = TOP_SORT_NAME;
-			else {
-				fprintf(stderr,
-					"nvmxtop: --sort %s: expected l2, share, cost or name\n",
+			else
+				return nvmx_usage_error(
+					"nvmxtop", "--sort %s: expected l2, share, cost or name",
 					optarg);
-				return 2;
-			}
 			break;
 		case O_REVERSE:
 			r.reverse = true;
@@ -389,21 +389,17 @@ int main(int argc, char **argv)
 		case 'h':
 			usage(stdout);
 			return 0;
+		case 'V':
+			return nvmx_print_version("nvmxtop");
 		default:
-			fprintf(stderr, "nvmxtop: bad usage; see nvmxtop --help\n");
-			return 2;
+			return nvmx_getopt_error("nvmxtop", c, argv);
 		}
 	}
-	if (!!replay + !!connect + standalone > 1) {
-		fprintf(stderr, "nvmxtop: --replay, --connect and --standalone choose the source: "
-				"one of them\n");
-		return 2;
-	}
-	if (optind < argc) {
-		fprintf(stderr, "nvmxtop: unexpected argument '%s'; see nvmxtop --help\n",
-			argv[optind]);
-		return 2;
-	}
+	if (!!replay + !!connect + standalone > 1)
+		return nvmx_usage_error("nvmxtop", "--replay, --connect and --standalone choose "
+						   "the source: one of them");
+	if (optind < argc)
+		return nvmx_usage_error("nvmxtop", "unexpected argument '%s'", argv[optind]);
 	if (getenv("NO_COLOR") && *getenv("NO_COLOR"))
 		r.no_color = true;
 	if (!batch && !terminal_usable(&why)) {

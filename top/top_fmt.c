@@ -129,9 +129,16 @@ void top_fmt_titles(const struct top_fmt *f, char *buf, size_t len)
 	bool shown[COLS];
 	int name_w = layout(f, shown);
 	size_t off;
+	const char *title = f->rate ? "VM / vCPU / reason  (per s)" : "VM / vCPU / reason";
 
-	off = (size_t)snprintf(buf, len, "%-*s", name_w,
-			       f->rate ? "VM / vCPU / reason  (per s)" : "VM / vCPU / reason");
+	/*
+	 * The title never takes more than the names' width: a longer one pushed every column title
+	 * right of its column and cut the last ones ("L1 own", "synth") at 80 columns. The status
+	 * line says "per second" too.
+	 */
+	if ((int)strlen(title) > name_w)
+		title = "VM / vCPU / reason";
+	off = (size_t)snprintf(buf, len, "%-*.*s", name_w, name_w, title);
 	for (int c = 0; c < COLS && off < len; c++)
 		if (shown[c])
 			off += (size_t)snprintf(buf + off, len - off, " %*s", cols[c].width,

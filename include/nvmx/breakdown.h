@@ -74,6 +74,13 @@ uint64_t nvmx_summary_vectoring_count(const struct nvmx_summary *s, uint32_t isa
  * buckets. 0 when empty.
  */
 double nvmx_hist_quantile(const uint64_t *buckets, double p);
+/*
+ * The same, for a histogram whose sum is known (every sink's quantile goes through this one): the
+ * bucket bounds are only bounds, so the interpolation is clamped to what the sum allows. One
+ * sample: exactly the sum (a row with one exit shows it as its p50 and p99, never a p50 above
+ * its only value). More: at most the sum less the other samples' least possible values.
+ */
+double nvmx_hist_quantile_bounded(const uint64_t *buckets, double p, uint64_t sum_ns);
 
 /*
  * The L1 exit reasons of a round-trip entry, the overflow left out, in the order every view

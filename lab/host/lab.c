@@ -236,6 +236,9 @@ static int run(const struct lab_plan *o, struct lab_result *result)
 		.icount_shift = o->icount_shift,
 		.kernel_release = k->release,
 	};
+	/* an nvmxd --linger in --exec lengthens the stop grace (lab_plan.h): the run too */
+	if (!o->timeout_s)
+		g.timeout_s += o->stop_timeout_s - LAB_EXEC_STOP_TIMEOUT_S;
 	if (g.icount_shift >= 0)
 		snprintf(icount, sizeof(icount), ", icount shift=%d", g.icount_shift);
 	lab_progress("booting: firmware (%s, %u vCPU, %u MiB%s, timeout %.0f s; console in %s)",
@@ -269,9 +272,9 @@ static int run(const struct lab_plan *o, struct lab_result *result)
 		goto cannot_run;
 	if (o->exec && con.exec_killed)
 		fprintf(stderr,
-			"nvmx lab: warning: --exec command did not exit within %d s of "
+			"nvmx lab: warning: --exec command did not exit within %u s of "
 			"SIGINT and was killed\n",
-			LAB_EXEC_STOP_TIMEOUT_S);
+			o->stop_timeout_s);
 	if (o->n_configs == 1) {
 		r = lab_config_result(o, &con, 0, out_dir, guest_dir);
 		if (r < 0)

@@ -158,9 +158,9 @@ static int write_conf(struct lab_buf *conf, const struct lab_plan *o, const stru
 	r |= lab_buf_printf(conf, "LAB_EVENTS='");
 	for (size_t i = 0; trace_events[i]; i++)
 		r |= lab_buf_printf(conf, "%s%s", i ? " " : "", trace_events[i]);
-	r |= lab_buf_printf(conf, "'\nLAB_READY_TIMEOUT=%u\nLAB_STOP_TIMEOUT=%d\n",
+	r |= lab_buf_printf(conf, "'\nLAB_READY_TIMEOUT=%u\nLAB_STOP_TIMEOUT=%u\n",
 			    o->ready_timeout_s ? o->ready_timeout_s : LAB_READY_TIMEOUT_S,
-			    LAB_EXEC_STOP_TIMEOUT_S);
+			    o->stop_timeout_s);
 	r |= lab_buf_printf(conf, "LAB_EXEC=");
 	r |= lab_buf_shell_quote(conf, guest_exec ? guest_exec : "");
 	r |= lab_buf_printf(conf, "\nLAB_LD_LIBRARY_PATH=");

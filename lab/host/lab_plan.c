@@ -219,6 +219,32 @@ static int check_number(const char *opt, unsigned long v, unsigned long min, uns
 	return 0;
 }
 
+/*
+ * The --linger SECONDS (or --linger=SECONDS) of an nvmxd in an --exec command, rounded up; 0 when
+ * there is none. nvmxd keeps serving that long after SIGINT, so the lab's stop grace must follow
+ * it: with the grace alone (30 s), `--linger 40` had nvmxd killed before its last scrape.
+ */
+static unsigned int exec_linger_s(const char *exec)
+{
+	const char *p = exec;
+	unsigned int max = 0;
+
+	while (p && (p = strstr(p, "--linger"))) {
+		char *end;
+		double v;
+
+		p += strlen("--linger");
+		if (*p != ' ' && *p != '=')
+			continue;
+		v = strtod(p + 1, &end);
+		if (end == p + 1 || !(v > 0) || v > LAB_TIMEOUT_S_MAX)
+			continue;
+		if ((unsigned int)v + ((double)(unsigned int)v < v) > max)
+			max = (unsigned int)v + ((double)(unsigned int)v < v);
+	}
+	return max;
+}
+
 /* What the command line checks as it reads each option, for callers that fill o themselves. */
 static int check_numbers(const struct lab_options *o)
 {
@@ -264,6 +290,7 @@ int lab_plan_init(struct lab_plan *p, const struct lab_options *o)
 		.mem_mb = o->mem_mb,
 		.exec = o->exec,
 		.ready_timeout_s = o->ready_timeout_s,
+		.stop_timeout_s = LAB_EXEC_STOP_TIMEOUT_S + exec_linger_s(o->exec),
 		.icount_shift = o->icount_shift,
 		.forward_host = o->forward_host_port,
 		.forward_guest = o->forward_guest_port,

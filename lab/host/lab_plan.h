@@ -50,7 +50,12 @@ struct lab_plan {
 	const char *exec;
 	struct lab_strv ships;	      /* --ship: absolute host paths */
 	unsigned int ready_timeout_s; /* 0: LAB_READY_TIMEOUT_S */
-	int icount_shift;	      /* LAB_NO_ICOUNT: no -icount */
+	/*
+	 * How long --exec's command has after SIGINT: LAB_EXEC_STOP_TIMEOUT_S, plus the --linger
+	 * of an nvmxd the command runs (lab_plan.c: exec_linger_s)
+	 */
+	unsigned int stop_timeout_s;
+	int icount_shift; /* LAB_NO_ICOUNT: no -icount */
 	unsigned int forward_host, forward_guest;
 	const char *out;
 	double timeout_s;	 /* 0: scaled with iterations */

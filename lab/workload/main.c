@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "nvmx/cmdline.h"
 #include "nvmx/summary.h"
 #include "layout.h"
 #include "vmm.h"
@@ -52,6 +53,7 @@ static void usage(FILE *f)
 		"something other than planned (a bug of this program or of KVM: details on "
 		"stderr).\n",
 		WL_MAX_VCPUS);
+	fputs("\n--help: this text; --version: the version of nvmx it comes with.\n", f);
 }
 
 static void list_elements(void)
@@ -226,6 +228,7 @@ int main(int argc, char **argv)
 		{ "list", no_argument, NULL, 'l' },
 		{ "check", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
 	};
 	struct wl_run_config cfg = {
@@ -238,7 +241,8 @@ int main(int argc, char **argv)
 	bool avic = false;
 	int opt, r;
 
-	while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
 		char *end;
 
 		switch (opt) {
@@ -249,20 +253,17 @@ int main(int argc, char **argv)
 			cfg.iterations = strtoull(optarg, &end, 10);
 			if (*end || !optarg[0] || cfg.iterations == 0 ||
 			    cfg.iterations > 100000000) {
-				fprintf(stderr,
-					"nvmx-lab-workload: --iterations '%s': expected 1 to "
-					"100000000\n",
-					optarg);
-				return EXIT_CANNOT_RUN;
+				return nvmx_usage_error(
+					"nvmx-lab-workload",
+					"--iterations '%s': expected 1 to 100000000", optarg);
 			}
 			break;
 		case 'v':
 			cfg.vcpus = (uint32_t)strtoul(optarg, &end, 10);
 			if (*end || !optarg[0] || cfg.vcpus < 1 || cfg.vcpus > WL_MAX_VCPUS) {
-				fprintf(stderr,
-					"nvmx-lab-workload: --vcpus '%s': expected 1 to %d\n",
-					optarg, WL_MAX_VCPUS);
-				return EXIT_CANNOT_RUN;
+				return nvmx_usage_error("nvmx-lab-workload",
+							"--vcpus '%s': expected 1 to %d", optarg,
+							WL_MAX_VCPUS);
 			}
 			break;
 		case 't':
@@ -274,19 +275,15 @@ int main(int argc, char **argv)
 			} else if (!strcmp(optarg, "vmx")) {
 				cfg.isa = NVMX_ISA_VMX;
 			} else {
-				fprintf(stderr,
-					"nvmx-lab-workload: --isa %s: expected svm or vmx\n",
-					optarg);
-				return EXIT_CANNOT_RUN;
+				return nvmx_usage_error("nvmx-lab-workload",
+							"--isa %s: expected svm or vmx", optarg);
 			}
 			break;
 		case 'T':
 			cfg.timeout_s = (unsigned int)strtoul(optarg, &end, 10);
 			if (*end || !optarg[0]) {
-				fprintf(stderr,
-					"nvmx-lab-workload: --timeout '%s': expected seconds\n",
-					optarg);
-				return EXIT_CANNOT_RUN;
+				return nvmx_usage_error("nvmx-lab-workload",
+							"--timeout '%s': expected seconds", optarg);
 			}
 			break;
 		case 'l':
@@ -302,15 +299,17 @@ int main(int argc, char **argv)
 		case 'h':
 			usage(stdout);
 			return EXIT_OK;
+		case 'V':
+			return nvmx_print_version("nvmx-lab-workload");
 		default:
-			usage(stderr);
-			return EXIT_CANNOT_RUN;
+			return nvmx_getopt_error("nvmx-lab-workload", opt, argv);
 		}
 	}
-	if (optind < argc || !spec_text || !truth) {
-		usage(stderr);
-		return EXIT_CANNOT_RUN;
-	}
+	if (optind < argc)
+		return nvmx_usage_error("nvmx-lab-workload", "unexpected argument '%s'",
+					argv[optind]);
+	if (!spec_text || !truth)
+		return nvmx_usage_error("nvmx-lab-workload", "--workload and --truth are required");
 	if (wl_spec_parse(spec_text, &cfg.spec, err, sizeof(err)) ||
 	    check_spec_isa(&cfg, err, sizeof(err)) || check_reinject_room(&cfg, err, sizeof(err))) {
 		fprintf(stderr, "nvmx-lab-workload: %s\n", err);

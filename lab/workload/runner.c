@@ -27,6 +27,7 @@
 #include <asm/vmx.h>
 #include <linux/kvm.h>
 
+#include "nvmx/cmdline.h"
 #include "nvmx/summary.h"
 
 enum { EXIT_OK = 0, EXIT_CANNOT_RUN = 2, EXIT_BROKEN = 3 };
@@ -557,6 +558,7 @@ static void usage(FILE *f)
 		"Exit status: 0 FILE written; 2 cannot run (no /dev/kvm, bad arguments); 3 the "
 		"run\n"
 		"failed or its self-check did (details on stderr).\n");
+	fputs("\n--help: this text; --version: the version of nvmx it comes with.\n", f);
 }
 
 int main(int argc, char **argv)
@@ -569,6 +571,7 @@ int main(int argc, char **argv)
 		{ "check", required_argument, NULL, 'c' },
 		{ "isa", required_argument, NULL, 'i' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct run r = { .msr_l1 = MSR_L1_SVM, .msr_none = MSR_NONE_SVM };
@@ -576,7 +579,8 @@ int main(int argc, char **argv)
 	char *end;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
 		switch (c) {
 		case 'w':
 			spec = optarg;
@@ -585,8 +589,8 @@ int main(int argc, char **argv)
 			errno = 0;
 			r.iterations = strtoul(optarg, &end, 10);
 			if (errno || *end || !r.iterations || r.iterations > 0x7fffffffUL) {
-				fprintf(stderr, "nvmx-lab-runner: --iterations: 1 to 2^31-1\n");
-				return EXIT_CANNOT_RUN;
+				return nvmx_usage_error("nvmx-lab-runner",
+							"--iterations: 1 to 2^31-1");
 			}
 			break;
 		case 't':
@@ -605,23 +609,25 @@ int main(int argc, char **argv)
 				r.msr_l1 = MSR_L1_VMX;
 				r.msr_none = MSR_NONE_VMX;
 			} else if (strcmp(optarg, "svm")) {
-				fprintf(stderr, "nvmx-lab-runner: --isa %s: expected svm or vmx\n",
-					optarg);
-				return EXIT_CANNOT_RUN;
+				return nvmx_usage_error("nvmx-lab-runner",
+							"--isa %s: expected svm or vmx", optarg);
 			}
 			break;
 		case 'h':
 			usage(stdout);
 			return EXIT_OK;
+		case 'V':
+			return nvmx_print_version("nvmx-lab-runner");
 		default:
-			usage(stderr);
-			return EXIT_CANNOT_RUN;
+			return nvmx_getopt_error("nvmx-lab-runner", c, argv);
 		}
 	}
-	if (!spec || !truth || !r.iterations || optind != argc) {
-		usage(stderr);
-		return EXIT_CANNOT_RUN;
-	}
+	if (optind != argc)
+		return nvmx_usage_error("nvmx-lab-runner", "unexpected argument '%s'",
+					argv[optind]);
+	if (!spec || !truth || !r.iterations)
+		return nvmx_usage_error("nvmx-lab-runner",
+					"--workload, --iterations and --truth are required");
 	if (parse_spec(spec, &r))
 		return EXIT_CANNOT_RUN;
 	run_l2(&r);

@@ -30,18 +30,6 @@ expect() {
 	fi
 }
 
-# expect_rc RC CMD...: a usage error: CMD exits RC (its message may show the usage)
-expect_rc() {
-	want_rc=$1
-	shift
-	timeout 20 "$@" >/dev/null 2>&1
-	rc=$?
-	if [ "$rc" != "$want_rc" ]; then
-		echo "FAIL: $*: rc $rc, want $want_rc" >&2
-		fail=1
-	fi
-}
-
 # inputs no reader can use
 : >"$tmp/empty"
 printf 'root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n' \
@@ -113,7 +101,8 @@ $tmp/three_bad.txt:23: expected a trace line 'TASK-PID [CPU] TIMESTAMP: EVENT: B
 	"$nvmx" replay "$good" --json >"$tmp/good.json"
 	same_through_a_pipe "$cmd" "$tmp/good.json"
 	json_reader "$cmd"
-	expect_rc 2 "$nvmx" "$cmd" "$good" --bogus
+	expect 2 "$p: unknown option '--bogus'
+try '$p --help'" "$nvmx" "$cmd" "$good" --bogus
 }
 
 # attribution JSON (schema 1) read by replay, report, bitmap and compare
@@ -159,12 +148,13 @@ compare)
 		"$nvmx" compare "$tmp/empty" "$tmp/empty"
 	"$nvmx" replay "$good" --json >"$tmp/good.json"
 	expect 0 "" sh -c 'cat "$1" | "$2" compare /dev/stdin "$1"' sh "$tmp/good.json" "$nvmx"
-	expect_rc 2 "$nvmx" compare --bogus a b
+	expect 2 "nvmx compare: unknown option '--bogus'
+try 'nvmx compare --help'" "$nvmx" compare --bogus a b
 	;;
 bitmap_seconds)
 	for s in nan inf -1 0 -inf 1x; do
-		expect 2 "nvmx bitmap: --seconds $s: expected a positive number of seconds" \
-			"$nvmx" bitmap "$good" --seconds "$s"
+		expect 2 "nvmx bitmap: --seconds $s: expected a positive number of seconds
+try 'nvmx bitmap --help'" "$nvmx" bitmap "$good" --seconds "$s"
 	done
 	expect 0 "" "$nvmx" bitmap "$good" --seconds 2.5
 	;;

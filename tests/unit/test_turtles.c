@@ -491,6 +491,24 @@ Test(turtles, quantiles_interpolate_in_log2_buckets)
 	cr_assert_float_eq(nvmx_hist_quantile(b, 0.5), 4.0, 1e-9);
 }
 
+/* issue 17: a row of one exit of 1421 ns showed p50 1572.9, above its only value */
+Test(turtles, quantiles_stay_within_what_the_sum_allows)
+{
+	uint64_t b[NVMX_HIST_BUCKETS] = { 0 };
+
+	cr_assert_eq(nvmx_hist_quantile_bounded(b, 0.5, 0), 0.0);
+	b[11] = 1; /* one value in (1024, 2048]: 1421 */
+	cr_assert_float_eq(nvmx_hist_quantile(b, 0.5), 1536.0, 1e-9);
+	cr_assert_float_eq(nvmx_hist_quantile_bounded(b, 0.5, 1421), 1421.0, 1e-9);
+	cr_assert_float_eq(nvmx_hist_quantile_bounded(b, 0.99, 1421), 1421.0, 1e-9);
+	/* two values in (1024, 2048] summing to 2100: the larger is at most 2100 - 1024 = 1076 */
+	b[11] = 2;
+	cr_assert_float_eq(nvmx_hist_quantile(b, 0.99), 1024.0 + 1024.0 * 0.99, 1e-9);
+	cr_assert_float_eq(nvmx_hist_quantile_bounded(b, 0.99, 2100), 1076.0, 1e-9);
+	/* a sum that leaves room: the interpolation as it is */
+	cr_assert_float_eq(nvmx_hist_quantile_bounded(b, 0.5, 4000), 1536.0, 1e-9);
+}
+
 Test(turtles, breakdown_and_vectoring_survive_json)
 {
 	const uint64_t ns[NVMX_RT_PARTS] = { 100, 10, 20, 30, 15, 25 };
