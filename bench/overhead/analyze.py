@@ -101,6 +101,9 @@ def main():
     rows = []
     nvmx = [p for p in progs if "baseline" not in p[3] and p[1]]
     for name, n, ns, desc in progs:
+        if not n:
+            rows.append([name, "0", "-", "-", "-", "-", "-"])
+            continue
         if "baseline" in desc:
             oe, oe_ns = name, ns
         else:
