@@ -157,6 +157,16 @@ struct scratch {
 	struct nvmx_verdicts out;
 	__u64 parts[NVMX_RT_PARTS];
 	__u64 cyc[NVMX_RT_PARTS];
+	__u32 tgid; /* the current process, from begin()'s one bpf_get_current_pid_tgid() */
+	/* SVM's VMCB exit fields, read as one span (svm_exit_event): off the full stack */
+	struct {
+		__u32 exit_code;
+		__u32 exit_code_hi;
+		__u64 exit_info_1;
+		__u64 exit_info_2;
+		__u32 exit_int_info;
+		__u32 exit_int_info_err;
+	} span;
 };
 
 struct {
@@ -273,7 +283,12 @@ static __always_inline void report_lost(const struct nvmx_verdict *v, __u32 tgid
 	bpf_ringbuf_submit(a, 0);
 }
 
-/* The breakdown of a verdict (counts.h decides which): sums, histograms, L1's exits. */
+/*
+ * The breakdown of a verdict (counts.h decides which): sums, histograms, L1's exits. An
+ * L0-handled kind has only part 0 (the others are always 0): only it is counted here, and the
+ * reader adds the other parts' bucket 0 (nvmx_bd_fill_zero_parts of counts.h), exactly what
+ * counting their zeros made.
+ */
 static __always_inline void count_breakdown(const struct nvmx_verdict *v, __u64 *parts, __u64 *cyc,
 					    __u32 tgid)
 {
@@ -291,6 +306,14 @@ static __always_inline void count_breakdown(const struct nvmx_verdict *v, __u64 
 		return;
 	}
 	b->count++;
+	if (k.kind != NVMX_BD_ROUND_TRIP) {
+		/* parts 1.. are 0: the reader adds their bucket 0 (nvmx_bd_fill_zero_parts) */
+		b->sum_ns[0] += parts[0];
+		bucket = nvmx_hist_bucket(parts[0]);
+		asm volatile("" : "+r"(bucket));
+		b->buckets[0][bucket & (NVMX_HIST_BUCKETS - 1)]++;
+		return;
+	}
 	NVMX_UNROLL
 	for (__u32 i = 0; i < NVMX_RT_PARTS; i++) {
 		b->sum_ns[i] += parts[i];
@@ -299,8 +322,6 @@ static __always_inline void count_breakdown(const struct nvmx_verdict *v, __u64 
 		asm volatile("" : "+r"(bucket));
 		b->buckets[i][bucket & (NVMX_HIST_BUCKETS - 1)]++;
 	}
-	if (k.kind != NVMX_BD_ROUND_TRIP)
-		return;
 	if (nvmx_rt_parts_cycles(v, cyc)) {
 		b->cycles_count++;
 		NVMX_UNROLL
@@ -509,6 +530,7 @@ static __always_inline struct scratch *begin(__u32 kind)
 {
 	__u32 zero = 0;
 	struct scratch *sc = bpf_map_lookup_elem(&nvmx_scratch, &zero);
+	__u64 id;
 
 	if (!sc) {
 		self_inc(NVMX_SELF_SCRATCH_MISSING);
@@ -517,7 +539,9 @@ static __always_inline struct scratch *begin(__u32 kind)
 	__builtin_memset(&sc->e, 0, sizeof(sc->e));
 	sc->e.kind = kind;
 	sc->e.ts_ns = bpf_ktime_get_ns();
-	sc->e.tid = (__u32)bpf_get_current_pid_tgid();
+	id = bpf_get_current_pid_tgid();
+	sc->e.tid = (__u32)id;
+	sc->tgid = (__u32)(id >> 32);
 	sc->e.vcpu_id = NVMX_EV_VCPU_ID_NONE;
 	if (targ_cycles) {
 		struct bpf_perf_event_value val = {};
@@ -534,11 +558,6 @@ static __always_inline struct scratch *begin(__u32 kind)
 		}
 	}
 	return sc;
-}
-
-static __always_inline __u32 current_tgid(void)
-{
-	return (__u32)(bpf_get_current_pid_tgid() >> 32);
 }
 
 /*
@@ -565,7 +584,7 @@ int nvmx_kvm_exit(struct trace_event_raw_kvm_exit___nvmx *ctx)
 	if (!sc)
 		return 0;
 	fill_exit_record(sc, ctx);
-	return handle_event(sc, current_tgid());
+	return handle_event(sc, sc->tgid);
 }
 
 SEC("tracepoint/kvm/kvm_nested_vmexit")
@@ -576,7 +595,7 @@ int nvmx_kvm_nested_vmexit(struct trace_event_raw_kvm_nested_vmexit___nvmx *ctx)
 	if (!sc)
 		return 0;
 	fill_exit_record(sc, ctx);
-	return handle_event(sc, current_tgid());
+	return handle_event(sc, sc->tgid);
 }
 
 /*
@@ -593,6 +612,7 @@ static __always_inline int svm_exit_event(__u32 kind, struct kvm_vcpu___nvmx *vc
 	struct vcpu_svm___nvmx *svm;
 	struct vmcb___nvmx *vmcb;
 	struct scratch *sc;
+	__u32 off;
 
 	/* 6.12's verifier types raw tracepoint pointer arguments as maybe NULL */
 	if (!vcpu)
@@ -609,14 +629,37 @@ static __always_inline int svm_exit_event(__u32 kind, struct kvm_vcpu___nvmx *vc
 	/* to_svm(): vcpu is vcpu_svm's member `vcpu` (its first in every kernel) */
 	svm = (void *)((char *)vcpu - bpf_core_field_offset(struct vcpu_svm___nvmx, vcpu));
 	vmcb = BPF_CORE_READ(svm, vmcb);
-	sc->e.reason = BPF_CORE_READ(vmcb, control.exit_code);
-	sc->e.info1 = BPF_CORE_READ(vmcb, control.exit_info_1);
-	sc->e.info2 = BPF_CORE_READ(vmcb, control.exit_info_2);
-	sc->e.intr_info = BPF_CORE_READ(vmcb, control.exit_int_info);
-	if ((sc->e.intr_info & NVMX_SVM_EXITINTINFO_VALID) &&
-	    (sc->e.intr_info & NVMX_SVM_EXITINTINFO_VALID_ERR))
-		sc->e.error_code = BPF_CORE_READ(vmcb, control.exit_int_info_err);
-	return handle_event(sc, current_tgid());
+	/*
+	 * The five fields are 32 contiguous bytes (exit_code at +0, exit_info_1 +8, exit_info_2
+	 * +16, exit_int_info +24, exit_int_info_err +28) in 6.1, 6.12 and 7.3: one probe read of
+	 * the span instead of five, a helper call each. The offsets are CO-RE constants, so the
+	 * verifier sees one branch; a kernel where they are not contiguous reads field by field.
+	 * exit_int_info_err is kept only when exit_int_info says it is valid, as before.
+	 */
+	off = bpf_core_field_offset(struct vmcb___nvmx, control.exit_code);
+	if (bpf_core_field_offset(struct vmcb___nvmx, control.exit_info_1) == off + 8 &&
+	    bpf_core_field_offset(struct vmcb___nvmx, control.exit_info_2) == off + 16 &&
+	    bpf_core_field_offset(struct vmcb___nvmx, control.exit_int_info) == off + 24 &&
+	    bpf_core_field_offset(struct vmcb___nvmx, control.exit_int_info_err) == off + 28) {
+		if (bpf_probe_read_kernel(&sc->span, sizeof(sc->span), (char *)vmcb + off))
+			__builtin_memset(&sc->span, 0, sizeof(sc->span));
+		sc->e.reason = sc->span.exit_code;
+		sc->e.info1 = sc->span.exit_info_1;
+		sc->e.info2 = sc->span.exit_info_2;
+		sc->e.intr_info = sc->span.exit_int_info;
+		if ((sc->span.exit_int_info & NVMX_SVM_EXITINTINFO_VALID) &&
+		    (sc->span.exit_int_info & NVMX_SVM_EXITINTINFO_VALID_ERR))
+			sc->e.error_code = sc->span.exit_int_info_err;
+	} else {
+		sc->e.reason = BPF_CORE_READ(vmcb, control.exit_code);
+		sc->e.info1 = BPF_CORE_READ(vmcb, control.exit_info_1);
+		sc->e.info2 = BPF_CORE_READ(vmcb, control.exit_info_2);
+		sc->e.intr_info = BPF_CORE_READ(vmcb, control.exit_int_info);
+		if ((sc->e.intr_info & NVMX_SVM_EXITINTINFO_VALID) &&
+		    (sc->e.intr_info & NVMX_SVM_EXITINTINFO_VALID_ERR))
+			sc->e.error_code = BPF_CORE_READ(vmcb, control.exit_int_info_err);
+	}
+	return handle_event(sc, sc->tgid);
 }
 
 SEC("tp_btf/kvm_exit")
@@ -648,7 +691,7 @@ static __always_inline int inject_event(__u32 exit_code, __u64 exit_info1, __u64
 	sc->e.intr_info = exit_int_info;
 	sc->e.error_code = exit_int_info_err;
 	sc->e.isa = isa;
-	return handle_event(sc, current_tgid());
+	return handle_event(sc, sc->tgid);
 }
 
 SEC("tracepoint/kvm/kvm_nested_vmexit_inject")
@@ -701,7 +744,7 @@ int BPF_PROG(nvmx_kvm_nested_vmenter_btf)
 {
 	struct scratch *sc = begin(NVMX_EV_NESTED_VMENTER);
 
-	return sc ? handle_event(sc, current_tgid()) : 0;
+	return sc ? handle_event(sc, sc->tgid) : 0;
 }
 
 SEC("tracepoint/kvm/kvm_nested_vmenter")
@@ -713,7 +756,7 @@ int nvmx_kvm_nested_vmenter(struct trace_event_raw_kvm_nested_vmenter___nvmx *ct
 		return 0;
 	if (bpf_core_field_exists(ctx->isa))
 		sc->e.isa = ctx->isa;
-	return handle_event(sc, current_tgid());
+	return handle_event(sc, sc->tgid);
 }
 
 SEC("tracepoint/kvm/kvm_nested_vmenter_failed")
@@ -721,7 +764,7 @@ int nvmx_kvm_nested_vmenter_failed(void *ctx)
 {
 	struct scratch *sc = begin(NVMX_EV_NESTED_VMENTER_FAILED);
 
-	return sc ? handle_event(sc, current_tgid()) : 0;
+	return sc ? handle_event(sc, sc->tgid) : 0;
 }
 
 /* As tp_btf: no argument is read ((msg, err) and (rip) in 6.1 to 7.3), the event is all. */
@@ -730,7 +773,7 @@ int BPF_PROG(nvmx_kvm_nested_vmenter_failed_btf)
 {
 	struct scratch *sc = begin(NVMX_EV_NESTED_VMENTER_FAILED);
 
-	return sc ? handle_event(sc, current_tgid()) : 0;
+	return sc ? handle_event(sc, sc->tgid) : 0;
 }
 
 SEC("tracepoint/kvm/kvm_nested_intr_vmexit")
@@ -738,7 +781,7 @@ int nvmx_kvm_nested_intr_vmexit(void *ctx)
 {
 	struct scratch *sc = begin(NVMX_EV_NESTED_INTR_VMEXIT);
 
-	return sc ? handle_event(sc, current_tgid()) : 0;
+	return sc ? handle_event(sc, sc->tgid) : 0;
 }
 
 SEC("tp_btf/kvm_nested_intr_vmexit")
@@ -746,7 +789,7 @@ int BPF_PROG(nvmx_kvm_nested_intr_vmexit_btf)
 {
 	struct scratch *sc = begin(NVMX_EV_NESTED_INTR_VMEXIT);
 
-	return sc ? handle_event(sc, current_tgid()) : 0;
+	return sc ? handle_event(sc, sc->tgid) : 0;
 }
 
 SEC("tracepoint/kvm/kvm_entry")
@@ -757,7 +800,7 @@ int nvmx_kvm_entry(struct trace_event_raw_kvm_entry___nvmx *ctx)
 	if (!sc)
 		return 0;
 	sc->e.vcpu_id = ctx->vcpu_id;
-	return handle_event(sc, current_tgid());
+	return handle_event(sc, sc->tgid);
 }
 
 /*
@@ -779,7 +822,7 @@ int BPF_PROG(nvmx_kvm_entry_btf, struct kvm_vcpu___nvmx *vcpu)
 	if (!sc)
 		return 0;
 	sc->e.vcpu_id = (__u32)vcpu->vcpu_id;
-	return handle_event(sc, current_tgid());
+	return handle_event(sc, sc->tgid);
 }
 
 /*
@@ -799,7 +842,7 @@ static __always_inline int userspace_exit_event(__u32 reason, int err)
 	/* for the recording only (lib/record.c); the model ignores both */
 	sc->e.reason = reason;
 	sc->e.value = (__u64)(__s64)err;
-	return handle_event(sc, current_tgid());
+	return handle_event(sc, sc->tgid);
 }
 
 SEC("tracepoint/kvm/kvm_userspace_exit")
@@ -827,7 +870,7 @@ static __always_inline int msr_event(unsigned int write, __u32 ecx, __u64 data, 
 		sc->e.flags |= NVMX_EV_F_MSR_WRITE;
 	if (exception)
 		sc->e.flags |= NVMX_EV_F_MSR_GP;
-	return handle_event(sc, current_tgid());
+	return handle_event(sc, sc->tgid);
 }
 
 SEC("tracepoint/kvm/kvm_msr")
@@ -871,7 +914,7 @@ int BPF_PROG(nvmx_kvm_nested_vmexit_rcx, struct kvm_vcpu___nvmx *vcpu, __u32 isa
 		return 0;
 	sc->e.value = vcpu->arch.regs[NVMX_VCPU_REGS_RCX];
 	sc->e.msr = (__u32)sc->e.value;
-	return handle_event(sc, current_tgid());
+	return handle_event(sc, sc->tgid);
 }
 
 /*
@@ -890,7 +933,7 @@ static __always_inline int inj_virq_event(unsigned int vector, _Bool soft, _Bool
 		sc->e.flags |= NVMX_EV_F_SOFT;
 	if (reinjected)
 		sc->e.flags |= NVMX_EV_F_REINJECTED;
-	return handle_event(sc, current_tgid());
+	return handle_event(sc, sc->tgid);
 }
 
 SEC("tracepoint/kvm/kvm_inj_virq")
@@ -928,7 +971,7 @@ static __always_inline int inj_exception_event(__u8 exception, _Bool has_error, 
 		sc->e.flags |= NVMX_EV_F_HAS_ERROR;
 	if (reinjected)
 		sc->e.flags |= NVMX_EV_F_REINJECTED;
-	return handle_event(sc, current_tgid());
+	return handle_event(sc, sc->tgid);
 }
 
 SEC("tracepoint/kvm/kvm_inj_exception")
@@ -982,6 +1025,35 @@ int nvmx_test_event(__u64 *ctx)
  */
 SEC("tracepoint/kvm/kvm_exit")
 int nvmx_baseline_kvm_exit(void *ctx)
+{
+	return 0;
+}
+
+/*
+ * Empty tp_btf programs: the floor of nvmx's tp_btf programs, as nvmx_baseline_kvm_exit is of the
+ * classic ones (a tp_btf program is called by __bpf_trace_run with the arguments, a classic one
+ * by trace_call_bpf after the record is built: each kind has its own empty program).
+ */
+SEC("tp_btf/kvm_exit")
+int BPF_PROG(nvmx_baseline_kvm_exit_btf)
+{
+	return 0;
+}
+
+SEC("tp_btf/kvm_entry")
+int BPF_PROG(nvmx_baseline_kvm_entry_btf)
+{
+	return 0;
+}
+
+SEC("tp_btf/kvm_nested_vmexit")
+int BPF_PROG(nvmx_baseline_kvm_nested_vmexit_btf)
+{
+	return 0;
+}
+
+SEC("tp_btf/kvm_nested_vmexit_inject")
+int BPF_PROG(nvmx_baseline_kvm_nested_vmexit_inject_btf)
 {
 	return 0;
 }

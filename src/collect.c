@@ -19,6 +19,7 @@ _Static_assert(sizeof(struct nvmx_hist) % 8 == 0, "per-CPU values are 8-byte ali
 
 /* Reads every key of a per-CPU hash whose values are arrays of __u64, summing over CPUs. */
 static int read_percpu(int fd, size_t key_size, size_t value_size,
+		       void (*fill)(const void *key, __u64 *sum),
 		       int (*add)(struct nvmx_counters *c, const void *key, const __u64 *sum),
 		       struct nvmx_counters *c)
 {
@@ -56,6 +57,8 @@ static int read_percpu(int fd, size_t key_size, size_t value_size,
 		for (int cpu = 0; cpu < ncpus; cpu++)
 			for (size_t w = 0; w < words; w++)
 				sum[w] += vals[(size_t)cpu * words + w];
+		if (fill)
+			fill(key, sum);
 		err = add(c, key, sum);
 		if (err)
 			break;
@@ -66,6 +69,12 @@ out:
 	free(key);
 	free(next);
 	return err;
+}
+
+/* The breakdown's L0-handled kinds: BPF counts part 0 only (nvmx_bd_fill_zero_parts). */
+static void fill_bd(const void *key, __u64 *sum)
+{
+	nvmx_bd_fill_zero_parts(key, (struct nvmx_bd_value *)sum);
 }
 
 /*
@@ -116,26 +125,27 @@ int nvmxd_counts_read(struct nvmx_counters *c, const struct nvmxd_maps *m)
 	if (ncpus < 0)
 		return ncpus;
 	nvmx_counters_reset(c);
-	err = read_percpu(m->exits, sizeof(struct nvmx_exit_key), sizeof(struct nvmx_hist),
+	err = read_percpu(m->exits, sizeof(struct nvmx_exit_key), sizeof(struct nvmx_hist), NULL,
 			  nvmx_counters_add_exit, c);
 	if (!err)
 		err = read_percpu(m->msrs, sizeof(struct nvmx_msr_key),
-				  sizeof(struct nvmx_io_value), nvmx_counters_add_msr, c);
+				  sizeof(struct nvmx_io_value), NULL, nvmx_counters_add_msr, c);
 	if (!err)
 		err = read_percpu(m->ports, sizeof(struct nvmx_port_key),
-				  sizeof(struct nvmx_io_value), nvmx_counters_add_port, c);
+				  sizeof(struct nvmx_io_value), NULL, nvmx_counters_add_port, c);
 	if (!err && m->breakdown > 0)
 		err = read_percpu(m->breakdown, sizeof(struct nvmx_bd_key),
-				  sizeof(struct nvmx_bd_value), nvmx_counters_add_bd, c);
+				  sizeof(struct nvmx_bd_value), fill_bd, nvmx_counters_add_bd, c);
 	if (!err && m->bd_l1 > 0)
 		err = read_percpu(m->bd_l1, sizeof(struct nvmx_bd_l1_key),
-				  sizeof(struct nvmx_bd_l1_value), nvmx_counters_add_bd_l1, c);
+				  sizeof(struct nvmx_bd_l1_value), NULL, nvmx_counters_add_bd_l1,
+				  c);
 	if (!err && m->vectoring > 0)
-		err = read_percpu(m->vectoring, sizeof(struct nvmx_vec_key), sizeof(__u64),
+		err = read_percpu(m->vectoring, sizeof(struct nvmx_vec_key), sizeof(__u64), NULL,
 				  nvmx_counters_add_vec, c);
 	if (!err && m->nested_state > 0)
 		err = read_percpu(m->nested_state, sizeof(__u32), sizeof(struct nvmx_ns_value),
-				  nvmx_counters_add_ns, c);
+				  NULL, nvmx_counters_add_ns, c);
 	if (err)
 		return err;
 	vals = calloc((size_t)ncpus, sizeof(*vals));

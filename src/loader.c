@@ -188,6 +188,15 @@ static void setup_table(struct nvmx_loader *l)
 		  NULL },
 		{ "kvm_exit", NULL, s->progs.nvmx_baseline_counter_kvm_exit,
 		  "single-counter program", TP_CLASSIC, NULL },
+		{ "kvm_exit", NULL, s->progs.nvmx_baseline_kvm_exit_btf,
+		  "empty tp_btf program on kvm_exit", TP_BTF, NULL },
+		{ "kvm_entry", NULL, s->progs.nvmx_baseline_kvm_entry_btf,
+		  "empty tp_btf program on kvm_entry", TP_BTF, NULL },
+		{ "kvm_nested_vmexit", NULL, s->progs.nvmx_baseline_kvm_nested_vmexit_btf,
+		  "empty tp_btf program on kvm_nested_vmexit", TP_BTF, NULL },
+		{ "kvm_nested_vmexit_inject", NULL,
+		  s->progs.nvmx_baseline_kvm_nested_vmexit_inject_btf,
+		  "empty tp_btf program on kvm_nested_vmexit_inject", TP_BTF, NULL },
 	};
 
 	_Static_assert(sizeof(t) / sizeof(t[0]) <= NVMX_LOADER_MAX_PROGS,

@@ -208,25 +208,58 @@ def main():
         m = re.search(r"program (\S+)\s+(\d+) runs,\s+(\d+) ns/run(.*)", line)
         if m:
             progs.append((m.group(1), int(m.group(2)), float(m.group(3)), m.group(4)))
-    empty = next((p[2] for p in progs if "empty" in p[3]), None)
+    # The floors: the empty classic program on kvm_exit ("empty program"), the empty tp_btf
+    # programs ("empty tp_btf program on EVENT"), the single counter (classic, kvm_exit).
+    empty = next((p[2] for p in progs if "empty program" in p[3]), None)
     single = next((p[2] for p in progs if "single-counter" in p[3]), None)
+    btf_empty = {}
+    for p in progs:
+        m = re.search(r"empty tp_btf program on (\S+?)\)?$", p[3].strip())
+        if m and p[1]:
+            btf_empty[m.group(1)] = p
+
+    def own_empty(name):
+        """The empty program of a program's own kind: tp_btf on its event, else on kvm_exit."""
+        base = name[len("nvmx_"):] if name.startswith("nvmx_") else name
+        for suffix in ("_btf64", "_btf", "_svm", "_rcx"):
+            if base.endswith(suffix):
+                ev = base[:-len(suffix)]
+                p = btf_empty.get(ev) or btf_empty.get("kvm_exit")
+                return (p[0], p[2]) if p else (None, None)
+        return ("nvmx_baseline_kvm_exit", empty) if empty else (None, None)
+
     rows = []
-    for name, n, ns, _ in progs:
-        rows.append([name, str(n), f"{ns:.0f}",
-                     f"{ns / empty:.2f}" if empty else "-", f"{ns / single:.2f}" if single else "-"])
     nvmx = [p for p in progs if "baseline" not in p[3] and p[1]]
+    for name, n, ns, desc in progs:
+        if not n:
+            rows.append([name, "0", "-", "-", "-", "-", "-"])
+            continue
+        if "baseline" in desc:
+            oe, oe_ns = name, ns
+        else:
+            oe, oe_ns = own_empty(name)
+        rows.append([name, str(n), f"{ns:.0f}", oe or "-",
+                     f"{ns / oe_ns:.2f}" if oe_ns else "-",
+                     f"{ns / empty:.2f}" if empty else "-", f"{ns / single:.2f}" if single else "-"])
     if nvmx and single:
+        runs = sum(p[1] for p in nvmx)
         all_ns = sum(p[1] * p[2] for p in nvmx)
+        floor = [own_empty(p[0])[1] for p in nvmx]
+        own = (all_ns / sum(p[1] * f for p, f in zip(nvmx, floor))
+               if all(floor) else None)
+        worst = max(((p[2] / f, p[0]) for p, f in zip(nvmx, floor) if f), default=None)
         kvm_exits = next((p[1] for p in progs if "single-counter" in p[3]), 0)
-        rows.append(["all nvmx programs, per program run", str(sum(p[1] for p in nvmx)),
-                     f"{all_ns / sum(p[1] for p in nvmx):.0f}",
-                     f"{all_ns / sum(p[1] for p in nvmx) / empty:.2f}",
-                     f"{all_ns / sum(p[1] for p in nvmx) / single:.2f}"])
+        rows.append(["all nvmx programs, per program run", str(runs), f"{all_ns / runs:.0f}", "own",
+                     f"{own:.2f}" if own else "-", f"{all_ns / runs / empty:.2f}",
+                     f"{all_ns / runs / single:.2f}"])
         if kvm_exits:
             rows.append(["all nvmx programs, per kvm_exit", str(kvm_exits),
-                         f"{all_ns / kvm_exits:.0f}", f"{all_ns / kvm_exits / empty:.2f}",
+                         f"{all_ns / kvm_exits:.0f}", "-", "-", f"{all_ns / kvm_exits / empty:.2f}",
                          f"{all_ns / kvm_exits / single:.2f}"])
-    table(["program", "runs", "ns/run", "ratio to empty", "ratio to single counter"], rows, md)
+        if worst:
+            rows.append([f"worst: {worst[1]}", "-", "-", "own", f"{worst[0]:.2f}", "-", "-"])
+    table(["program", "runs", "ns/run", "its empty program", "ratio to its empty",
+           "ratio to classic empty", "ratio to single counter"], rows, md)
 
     print()
     rows = []

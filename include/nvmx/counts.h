@@ -139,6 +139,20 @@ struct nvmx_bd_value {
 	__u64 sum_cycles[NVMX_RT_PARTS];
 };
 
+/*
+ * The BPF side counts only part 0 of an L0-handled kind (its other parts are always 0, which
+ * nvmx_hist_bucket() puts in bucket 0): a reader of its map adds them back here, once per key
+ * after summing the CPUs, so the value is what counting every part would have made.
+ */
+static __always_inline void nvmx_bd_fill_zero_parts(const struct nvmx_bd_key *k,
+						    struct nvmx_bd_value *v)
+{
+	if (k->kind == NVMX_BD_ROUND_TRIP)
+		return;
+	for (__u32 i = 1; i < NVMX_RT_PARTS; i++)
+		v->buckets[i][0] += v->count;
+}
+
 /* L1's exits inside complete round trips: the exit multiplication, per L2 exit reason. */
 #define NVMX_BD_L1_OVERFLOW 0xffffffffu /* l1_reason of exits beyond NVMX_RT_L1_REASONS */
 

@@ -44,6 +44,17 @@
 #define NVMX_UNROLL _Pragma("GCC unroll 8")
 #endif
 
+/*
+ * Hides a value's range from clang, so that a mask after a bound check stays in the code: 6.1's
+ * verifier can lose the check's bound through a 32-bit zero extension, not the mask's. Nothing
+ * outside BPF.
+ */
+#ifdef __bpf__
+#define NVMX_OPAQUE(x) asm volatile("" : "+r"(x))
+#else
+#define NVMX_OPAQUE(x) ((void)0)
+#endif
+
 /* Where a vCPU thread is. */
 #define NVMX_ST_UNKNOWN		0u /* attached mid-stream or lost events: not known yet */
 #define NVMX_ST_L1_RUNNING	1u /* L1 runs (not handling a reflected exit) */
@@ -221,7 +232,8 @@ static __always_inline void nvmx_model_emit(struct nvmx_verdicts *out, __u32 kin
 	/* The bound check keeps the BPF verifier happy; no step emits more than the maximum. */
 	if (n >= NVMX_MODEL_MAX_VERDICTS)
 		return;
-	v = &out->v[n];
+	NVMX_OPAQUE(n);
+	v = &out->v[n & (NVMX_MODEL_MAX_VERDICTS - 1)];
 	v->kind = kind;
 	v->handled_by = by;
 	v->isa = isa;
@@ -293,7 +305,8 @@ static __always_inline void nvmx_vec_resolve(struct nvmx_vcpu_state *s, struct n
 	s->vec_pending = 0;
 	if (n >= NVMX_MODEL_MAX_VERDICTS)
 		return;
-	v = &out->v[n];
+	NVMX_OPAQUE(n);
+	v = &out->v[n & (NVMX_MODEL_MAX_VERDICTS - 1)];
 	v->kind = NVMX_V_VECTORING;
 	v->handled_by = NVMX_V_BY_NONE;
 	v->isa = s->vec_isa;

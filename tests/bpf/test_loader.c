@@ -96,18 +96,26 @@ Test(loader, probe_keeps_tp_btf_where_the_kernel_has_it)
 	nvmx_loader__destroy(l);
 }
 
-Test(loader, baseline_adds_two_programs_on_kvm_exit_last)
+Test(loader, baseline_adds_six_programs_last)
 {
 	const struct nvmx_loader_opts o = { .baseline = true };
 	struct nvmx_loader *l = nvmx_loader__new(&o);
+	static const char *const tp_btf_on[] = { "kvm_exit", "kvm_entry", "kvm_nested_vmexit",
+						 "kvm_nested_vmexit_inject" };
+	char what[64];
 	size_t n, missing;
 
 	cr_assert_eq(nvmx_loader__probe(l), 0, "%s", nvmx_loader__error(l));
 	n = nvmx_loader__prog_count(l);
-	cr_assert_eq(n, 14);
-	cr_assert_str_eq(nvmx_loader__prog(l, n - 2)->baseline, "empty program");
-	cr_assert_str_eq(nvmx_loader__prog(l, n - 1)->baseline, "single-counter program");
-	cr_assert_str_eq(nvmx_loader__prog(l, n - 1)->tracepoint, "kvm_exit");
+	cr_assert_eq(n, 18);
+	cr_assert_str_eq(nvmx_loader__prog(l, n - 6)->baseline, "empty program");
+	cr_assert_str_eq(nvmx_loader__prog(l, n - 5)->baseline, "single-counter program");
+	cr_assert_str_eq(nvmx_loader__prog(l, n - 5)->tracepoint, "kvm_exit");
+	for (size_t i = 0; i < 4; i++) {
+		snprintf(what, sizeof(what), "empty tp_btf program on %s", tp_btf_on[i]);
+		cr_assert_str_eq(nvmx_loader__prog(l, n - 4 + i)->baseline, what);
+		cr_assert_str_eq(nvmx_loader__prog(l, n - 4 + i)->tracepoint, tp_btf_on[i]);
+	}
 	cr_assert_eq(nvmx_loader__load(l), 0, "%s", nvmx_loader__error(l));
 	cr_assert_eq(nvmx_loader__attach(l), 0, "%s", nvmx_loader__error(l));
 	cr_assert_eq(nvmx_loader__attached(l, &missing), 12, "baselines are not counted");
