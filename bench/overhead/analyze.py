@@ -82,12 +82,24 @@ def baselines(d):
     return out
 
 
-def empty_of(prog, base):
-    """The empty baseline program a program is measured against (the one of its own kind)."""
-    empties = [p for p, what in base.items() if "empty" in what]
-    if len(empties) == 1:
-        return empties[0]
-    sys.exit(f"cannot tell which of the empty programs {empties} {prog} compares with")
+def own_empty_name(name, base):
+    """The empty baseline a program is measured against, by name: the empty tp_btf program on
+    its own event for a tp_btf program (suffix _btf, _btf64, _svm, _rcx), else the one on
+    kvm_exit; the empty classic program on kvm_exit for a classic one. base: {program:
+    description} of the baselines (nvmxd's "(baseline: ...)"). None when there is none."""
+    btf = {}
+    classic = None
+    for p, what in base.items():
+        m = re.search(r"empty tp_btf program on (\S+)", what)
+        if m:
+            btf[m.group(1)] = p
+        elif "empty program" in what:
+            classic = p
+    stem = name[len("nvmx_"):] if name.startswith("nvmx_") else name
+    for suffix in ("_btf64", "_btf", "_svm", "_rcx"):
+        if stem.endswith(suffix):
+            return btf.get(stem[:-len(suffix)]) or btf.get("kvm_exit") or classic
+    return classic
 
 
 def result(d, path, name, version, icount):
@@ -121,7 +133,7 @@ def result(d, path, name, version, icount):
             put(f"count.bpf.{p}.runs", "count", int(n))
             put(f"time.bpf.{p}.ns_per_run", "time", round(per, 1))
             if p not in base:
-                e = empty_of(p, base)
+                e = own_empty_name(p, base)
                 if e in cost:
                     put(f"ratio.bpf.{p}.to_empty", "ratio", round(per / cost[e][1], 4))
         nv = [cost[p] for p in cost if p not in base]
@@ -212,21 +224,14 @@ def main():
     # programs ("empty tp_btf program on EVENT"), the single counter (classic, kvm_exit).
     empty = next((p[2] for p in progs if "empty program" in p[3]), None)
     single = next((p[2] for p in progs if "single-counter" in p[3]), None)
-    btf_empty = {}
-    for p in progs:
-        m = re.search(r"empty tp_btf program on (\S+?)\)?$", p[3].strip())
-        if m and p[1]:
-            btf_empty[m.group(1)] = p
+    bases = {p[0]: re.sub(r"^\s*\(baseline: (.*)\)\s*$", r"\1", p[3]) for p in progs
+             if "baseline" in p[3]}
+    ns_of = {p[0]: p[2] for p in progs if p[1]}
 
     def own_empty(name):
-        """The empty program of a program's own kind: tp_btf on its event, else on kvm_exit."""
-        base = name[len("nvmx_"):] if name.startswith("nvmx_") else name
-        for suffix in ("_btf64", "_btf", "_svm", "_rcx"):
-            if base.endswith(suffix):
-                ev = base[:-len(suffix)]
-                p = btf_empty.get(ev) or btf_empty.get("kvm_exit")
-                return (p[0], p[2]) if p else (None, None)
-        return ("nvmx_baseline_kvm_exit", empty) if empty else (None, None)
+        """The empty program of a program's own kind (own_empty_name) and its ns/run."""
+        e = own_empty_name(name, bases)
+        return (e, ns_of[e]) if e in ns_of else (None, None)
 
     rows = []
     nvmx = [p for p in progs if "baseline" not in p[3] and p[1]]
