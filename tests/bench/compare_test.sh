@@ -40,6 +40,15 @@ expect 0 '^no regression \(30 metrics\)' "overhead: one build in two sessions" \
 	"$data/overhead-6.12-a.json" "$data/overhead-6.12-b.json"
 expect 0 '^no regression' "overhead: one build in two sessions, the other way round" \
 	"$data/overhead-6.12-b.json" "$data/overhead-6.12-a.json"
+# A heavier fast path: the build before issue 20's first changes (five VMCB reads per SVM exit
+# instead of one) against the build after them. Flagged, naming the programs that got heavier.
+expect 1 'REGRESSION +time\.bpf\.nvmx_kvm_exit_svm\.ns_per_run .*\+42\.' \
+	"overhead: five VMCB reads per SVM exit instead of one" \
+	"$data/overhead-6.12-fastpath.json" "$data/overhead-6.12-a.json"
+expect 1 'REGRESSION +time\.bpf\.all\.ns_per_kvm_exit ' "overhead: all programs per kvm_exit" \
+	"$data/overhead-6.12-fastpath.json" "$data/overhead-6.12-a.json"
+expect 0 '^no regression' "overhead: the lighter build against the heavier one is no regression" \
+	"$data/overhead-6.12-a.json" "$data/overhead-6.12-fastpath.json"
 # An overhead result is not a lab bench result: another workload, cannot compare.
 expect 2 'different workloads' "overhead against a bench run result" \
 	"$data/overhead-6.12-a.json" "$base"
