@@ -331,7 +331,9 @@ static const char *fmt_val(const char *kind, double v, char *buf, size_t len)
 		else
 			snprintf(buf, len, "%.3f s", v / 1e9);
 	} else if (kind && (!strcmp(kind, "count") || !strcmp(kind, "exact"))) {
-		snprintf(buf, len, v == (double)(long long)v ? "%.0f" : "%.1f", v);
+		/* beyond 2^53 every double is whole, and (long long)v may not be representable */
+		snprintf(buf, len,
+			 a >= 9007199254740992.0 || v == (double)(long long)v ? "%.0f" : "%.1f", v);
 	} else {
 		snprintf(buf, len, "%.4g", v);
 	}
