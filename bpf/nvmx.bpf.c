@@ -491,11 +491,12 @@ static __always_inline struct nvmx_thread *thread_peek(__u32 tid)
 
 /*
  * The one place every entry point ends: record the event as the tracepoint gave it, run the model
- * on the thread's state, count the verdicts. sc->e is filled except for tid/ts (done here for the
- * tracepoints, by the caller for the test entry point).
+ * on the thread's state, count the verdicts. sc->e and sc->tgid are filled: by begin() and the
+ * program for a tracepoint, from its arguments for the test entry point.
  */
-static __always_inline int handle_event(struct scratch *sc, __u32 tgid)
+static __always_inline int handle_event(struct scratch *sc)
 {
+	__u32 tgid = sc->tgid;
 	struct nvmx_event *e = &sc->e;
 	struct nvmx_thread *t;
 	__u32 tid = e->tid;
@@ -584,7 +585,7 @@ int nvmx_kvm_exit(struct trace_event_raw_kvm_exit___nvmx *ctx)
 	if (!sc)
 		return 0;
 	fill_exit_record(sc, ctx);
-	return handle_event(sc, sc->tgid);
+	return handle_event(sc);
 }
 
 SEC("tracepoint/kvm/kvm_nested_vmexit")
@@ -595,7 +596,7 @@ int nvmx_kvm_nested_vmexit(struct trace_event_raw_kvm_nested_vmexit___nvmx *ctx)
 	if (!sc)
 		return 0;
 	fill_exit_record(sc, ctx);
-	return handle_event(sc, sc->tgid);
+	return handle_event(sc);
 }
 
 /*
@@ -659,7 +660,7 @@ static __always_inline int svm_exit_event(__u32 kind, struct kvm_vcpu___nvmx *vc
 		    (sc->e.intr_info & NVMX_SVM_EXITINTINFO_VALID_ERR))
 			sc->e.error_code = BPF_CORE_READ(vmcb, control.exit_int_info_err);
 	}
-	return handle_event(sc, sc->tgid);
+	return handle_event(sc);
 }
 
 SEC("tp_btf/kvm_exit")
@@ -691,7 +692,7 @@ static __always_inline int inject_event(__u32 exit_code, __u64 exit_info1, __u64
 	sc->e.intr_info = exit_int_info;
 	sc->e.error_code = exit_int_info_err;
 	sc->e.isa = isa;
-	return handle_event(sc, sc->tgid);
+	return handle_event(sc);
 }
 
 SEC("tracepoint/kvm/kvm_nested_vmexit_inject")
@@ -744,7 +745,7 @@ int BPF_PROG(nvmx_kvm_nested_vmenter_btf)
 {
 	struct scratch *sc = begin(NVMX_EV_NESTED_VMENTER);
 
-	return sc ? handle_event(sc, sc->tgid) : 0;
+	return sc ? handle_event(sc) : 0;
 }
 
 SEC("tracepoint/kvm/kvm_nested_vmenter")
@@ -756,7 +757,7 @@ int nvmx_kvm_nested_vmenter(struct trace_event_raw_kvm_nested_vmenter___nvmx *ct
 		return 0;
 	if (bpf_core_field_exists(ctx->isa))
 		sc->e.isa = ctx->isa;
-	return handle_event(sc, sc->tgid);
+	return handle_event(sc);
 }
 
 SEC("tracepoint/kvm/kvm_nested_vmenter_failed")
@@ -764,7 +765,7 @@ int nvmx_kvm_nested_vmenter_failed(void *ctx)
 {
 	struct scratch *sc = begin(NVMX_EV_NESTED_VMENTER_FAILED);
 
-	return sc ? handle_event(sc, sc->tgid) : 0;
+	return sc ? handle_event(sc) : 0;
 }
 
 /* As tp_btf: no argument is read ((msg, err) and (rip) in 6.1 to 7.3), the event is all. */
@@ -773,7 +774,7 @@ int BPF_PROG(nvmx_kvm_nested_vmenter_failed_btf)
 {
 	struct scratch *sc = begin(NVMX_EV_NESTED_VMENTER_FAILED);
 
-	return sc ? handle_event(sc, sc->tgid) : 0;
+	return sc ? handle_event(sc) : 0;
 }
 
 SEC("tracepoint/kvm/kvm_nested_intr_vmexit")
@@ -781,7 +782,7 @@ int nvmx_kvm_nested_intr_vmexit(void *ctx)
 {
 	struct scratch *sc = begin(NVMX_EV_NESTED_INTR_VMEXIT);
 
-	return sc ? handle_event(sc, sc->tgid) : 0;
+	return sc ? handle_event(sc) : 0;
 }
 
 SEC("tp_btf/kvm_nested_intr_vmexit")
@@ -789,7 +790,7 @@ int BPF_PROG(nvmx_kvm_nested_intr_vmexit_btf)
 {
 	struct scratch *sc = begin(NVMX_EV_NESTED_INTR_VMEXIT);
 
-	return sc ? handle_event(sc, sc->tgid) : 0;
+	return sc ? handle_event(sc) : 0;
 }
 
 SEC("tracepoint/kvm/kvm_entry")
@@ -800,7 +801,7 @@ int nvmx_kvm_entry(struct trace_event_raw_kvm_entry___nvmx *ctx)
 	if (!sc)
 		return 0;
 	sc->e.vcpu_id = ctx->vcpu_id;
-	return handle_event(sc, sc->tgid);
+	return handle_event(sc);
 }
 
 /*
@@ -822,7 +823,7 @@ int BPF_PROG(nvmx_kvm_entry_btf, struct kvm_vcpu___nvmx *vcpu)
 	if (!sc)
 		return 0;
 	sc->e.vcpu_id = (__u32)vcpu->vcpu_id;
-	return handle_event(sc, sc->tgid);
+	return handle_event(sc);
 }
 
 /*
@@ -842,7 +843,7 @@ static __always_inline int userspace_exit_event(__u32 reason, int err)
 	/* for the recording only (lib/record.c); the model ignores both */
 	sc->e.reason = reason;
 	sc->e.value = (__u64)(__s64)err;
-	return handle_event(sc, sc->tgid);
+	return handle_event(sc);
 }
 
 SEC("tracepoint/kvm/kvm_userspace_exit")
@@ -870,7 +871,7 @@ static __always_inline int msr_event(unsigned int write, __u32 ecx, __u64 data, 
 		sc->e.flags |= NVMX_EV_F_MSR_WRITE;
 	if (exception)
 		sc->e.flags |= NVMX_EV_F_MSR_GP;
-	return handle_event(sc, sc->tgid);
+	return handle_event(sc);
 }
 
 SEC("tracepoint/kvm/kvm_msr")
@@ -914,7 +915,7 @@ int BPF_PROG(nvmx_kvm_nested_vmexit_rcx, struct kvm_vcpu___nvmx *vcpu, __u32 isa
 		return 0;
 	sc->e.value = vcpu->arch.regs[NVMX_VCPU_REGS_RCX];
 	sc->e.msr = (__u32)sc->e.value;
-	return handle_event(sc, sc->tgid);
+	return handle_event(sc);
 }
 
 /*
@@ -933,7 +934,7 @@ static __always_inline int inj_virq_event(unsigned int vector, _Bool soft, _Bool
 		sc->e.flags |= NVMX_EV_F_SOFT;
 	if (reinjected)
 		sc->e.flags |= NVMX_EV_F_REINJECTED;
-	return handle_event(sc, sc->tgid);
+	return handle_event(sc);
 }
 
 SEC("tracepoint/kvm/kvm_inj_virq")
@@ -971,7 +972,7 @@ static __always_inline int inj_exception_event(__u8 exception, _Bool has_error, 
 		sc->e.flags |= NVMX_EV_F_HAS_ERROR;
 	if (reinjected)
 		sc->e.flags |= NVMX_EV_F_REINJECTED;
-	return handle_event(sc, sc->tgid);
+	return handle_event(sc);
 }
 
 SEC("tracepoint/kvm/kvm_inj_exception")
@@ -1013,7 +1014,8 @@ int nvmx_test_event(__u64 *ctx)
 #pragma unroll
 	for (int i = 0; i < NVMX_TEST_EVENT_WORDS; i++)
 		w[i] = ctx[i];
-	return handle_event(sc, (__u32)ctx[NVMX_TEST_EVENT_WORDS]);
+	sc->tgid = (__u32)ctx[NVMX_TEST_EVENT_WORDS];
+	return handle_event(sc);
 }
 
 /*
