@@ -224,8 +224,7 @@ def main():
     # programs ("empty tp_btf program on EVENT"), the single counter (classic, kvm_exit).
     empty = next((p[2] for p in progs if "empty program" in p[3]), None)
     single = next((p[2] for p in progs if "single-counter" in p[3]), None)
-    bases = {p[0]: re.sub(r"^\s*\(baseline: (.*)\)\s*$", r"\1", p[3]) for p in progs
-             if "baseline" in p[3]}
+    bases = baselines(d)
     ns_of = {p[0]: p[2] for p in progs if p[1]}
 
     def own_empty(name):
