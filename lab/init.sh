@@ -142,7 +142,7 @@ exec_controller() {
 		alive "$pid" || exit 0 # reported by the foreground side
 		if [ "$(date +%s)" -ge "$deadline" ]; then
 			echo "--exec command did not create \$NVMX_LAB_OUT/ready within ${LAB_READY_TIMEOUT} s" >/tmp/ctl.error
-			kill -KILL -- "-$pid"
+			kill -KILL "-$pid"
 			exit 0
 		fi
 		usleep 100000
@@ -150,12 +150,12 @@ exec_controller() {
 	stage exec-ready
 	run_workload
 	stage exec-stop
-	kill -INT -- "-$pid"
+	kill -INT "-$pid"
 	deadline=$(($(date +%s) + LAB_STOP_TIMEOUT))
 	while alive "$pid"; do
 		if [ "$(date +%s)" -ge "$deadline" ]; then
 			echo "nvmx-lab: exec-killed"
-			kill -KILL -- "-$pid"
+			kill -KILL "-$pid"
 			exit 0
 		fi
 		usleep 100000

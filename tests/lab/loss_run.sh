@@ -20,7 +20,7 @@ nvmx=$1 nvmxd=$2 storm=$3 out=$4
 shift 4
 rm -rf "$out"
 "$nvmx" lab run "$@" --ship "$nvmxd" \
-	--exec "$storm --after \$NVMX_LAB_OUT/ready $nvmxd --classic-only --interval 60 --json \$NVMX_LAB_OUT/nvmxd.json --record \$NVMX_LAB_OUT/record.txt --ready \$NVMX_LAB_OUT/ready" \
+	--exec "$storm --after \$NVMX_LAB_OUT/ready --grown \$NVMX_LAB_OUT/record.txt $nvmxd --classic-only --interval 60 --json \$NVMX_LAB_OUT/nvmxd.json --record \$NVMX_LAB_OUT/record.txt --ready \$NVMX_LAB_OUT/ready" \
 	--out "$out" || { echo "FAILED: nvmx lab run exited $?"; exit 1; }
 
 . "$(cd "$(dirname "$0")" && pwd)/../tally.sh"

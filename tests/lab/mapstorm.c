@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * nvmx-lab-mapstorm [--after FILE] CMD [ARG]...: BPF map syscalls in a loop, beside CMD (from
- * half a second after FILE exists, e.g. nvmxd's --ready file: the storm would slow nvmxd's start,
- * and the vCPU's first events are then recorded before any is skipped), for the lab's loss test
- * (tests/lab/loss_run.sh). A map syscall (here BPF_MAP_LOOKUP_ELEM on an array of its own) runs
+ * nvmx-lab-mapstorm [--after FILE [--grown RECORD]] CMD [ARG]...: BPF map syscalls in a loop,
+ * beside CMD, for the lab's loss test (tests/lab/loss_run.sh). With --after, the storm starts once
+ * FILE exists (e.g. nvmxd's --ready file: the storm would slow nvmxd's start); with --grown too,
+ * only once RECORD (nvmxd's --record) has grown past its size at that moment: the workload is
+ * running and its first events are recorded before any is skipped. Waiting for the workload
+ * itself, not a fixed delay, keeps the storm inside the workload however fast the machine. A map syscall (here BPF_MAP_LOOKUP_ELEM on an array of its own) runs
  * under bpf_disable_instrumentation(): it raises the CPU's bpf_prog_active and, on a preemptible
  * kernel, can be preempted there; while it is, the kernel skips every classic tracepoint program
  * on that CPU and counts the skip only in the program's recursion_misses. The lab's L0 has one
@@ -16,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -49,7 +52,9 @@ int main(int argc, char **argv)
 {
 	union bpf_attr a;
 	pid_t parent = getpid(), child;
-	const char *after = NULL;
+	const char *after = NULL, *grown = NULL;
+	struct stat st;
+	off_t size0 = 0;
 	int fd;
 
 	if (argc > 2 && !strcmp(argv[1], "--after")) {
@@ -57,8 +62,13 @@ int main(int argc, char **argv)
 		argv += 2;
 		argc -= 2;
 	}
+	if (after && argc > 2 && !strcmp(argv[1], "--grown")) {
+		grown = argv[2];
+		argv += 2;
+		argc -= 2;
+	}
 	if (argc < 2) {
-		fprintf(stderr, "usage: nvmx-lab-mapstorm [--after FILE] CMD [ARG]...\n");
+		fprintf(stderr, "usage: nvmx-lab-mapstorm [--after FILE [--grown RECORD]] CMD [ARG]...\n");
 		return 2;
 	}
 	memset(&a, 0, sizeof(a));
@@ -81,8 +91,11 @@ int main(int argc, char **argv)
 			_exit(1);
 		while (after && access(after, F_OK))
 			usleep(10000);
-		if (after)
-			usleep(500000);
+		if (grown) {
+			size0 = stat(grown, &st) ? 0 : st.st_size;
+			while (stat(grown, &st) || st.st_size <= size0)
+				usleep(10000);
+		}
 		storm(fd);
 	}
 	close(fd);
