@@ -21,12 +21,13 @@
 #include "nvmx/record.h"
 #include "nvmx/replay.h"
 #include "nvmx/summary.h"
+#include "report.h"
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: nvmx report FILE [--json]\n"
-		"       nvmx report --diff A B [--json]\n"
+		"usage: nvmx report FILE [--json] [--html PAGE]\n"
+		"       nvmx report --diff A B [--json] [--html PAGE]\n"
 		"\n"
 		"The cost of nested (L2) exits, per exit reason, as the Turtles paper breaks it\n"
 		"down. FILE is a KVM capture (replayed, as nvmx replay does) or an attribution "
@@ -70,6 +71,12 @@ static void usage(FILE *f)
 		"  --json        the attribution JSON (schema 1) with a \"report\" key of the "
 		"rows\n"
 		"  --diff A B    the rows of A and B side by side (mean and count change)\n"
+		"  --html PAGE   also write the report to PAGE as one self-contained HTML page\n"
+		"                (inline CSS and SVG: no script, nothing fetched): the breakdown\n"
+		"                as stacked bars, one per reflected reason, one segment per part,\n"
+		"                the bar as high as the mean round trip; the time histograms of\n"
+		"                every row with p50 and p99; with --diff, A and B side by side on\n"
+		"                one scale. The same numbers as the text and JSON (docs/model.md)\n"
 		"\n"
 		"Exit status: 0; 2 on a usage error or when a FILE cannot be used (one line on\n"
 		"stderr: 'nvmx report: FILE[:LINE]: what is wrong'): unreadable, not nvmx's JSON,\n"
@@ -77,18 +84,10 @@ static void usage(FILE *f)
 	fputs(NVMX_USAGE_COMMON, f);
 }
 
-struct row {
-	uint32_t isa, reason;
-	const char *handler; /* "L1", "L0", "L0>VMM" */
-	uint64_t count, ns;
-	double mean, p50, p99;
-	double part_share[NVMX_RT_PARTS]; /* share (0..1) of the round trip; L1 rows only */
-	double mult;			  /* exit multiplication; L1 rows only */
-	double l0_exits;		  /* L0 exits per round trip; L1 rows only */
-	bool round_trip;
-	uint64_t cycles_count; /* round trips with cycle figures */
-	double mean_cycles;
-	const struct nvmx_bd_entry *e; /* its breakdown entry (L1 rows: L1's exits by reason) */
+const char *const nvmx_report_part_label[NVMX_RT_PARTS] = {
+	[NVMX_RT_ROUND_TRIP] = "round trip", [NVMX_RT_L0_EXIT] = "L0exit",
+	[NVMX_RT_L0_REFLECT] = "reflect",    [NVMX_RT_L1_HANDLER] = "L1hdl",
+	[NVMX_RT_L1_EXIT_SERVICE] = "L1svc", [NVMX_RT_L0_ENTRY_EMULATION] = "L0entry",
 };
 
 static const char *const handler_of_kind[NVMX_BD_KINDS] = {
@@ -153,8 +152,11 @@ static void print_rows(FILE *f, const struct row *r, size_t n)
 	const char *reason;
 
 	fprintf(f, "%-4s %-20s %-6s %9s %6s %10s %10s %10s | %6s %7s %7s %7s %7s | %6s\n", "isa",
-		"reason", "by", "count", "share", "mean us", "p50 us", "p99 us", "L0exit",
-		"reflect", "L1hdl", "L1svc", "L0entry", "mult");
+		"reason", "by", "count", "share", "mean us", "p50 us", "p99 us",
+		nvmx_report_part_label[NVMX_RT_L0_EXIT], nvmx_report_part_label[NVMX_RT_L0_REFLECT],
+		nvmx_report_part_label[NVMX_RT_L1_HANDLER],
+		nvmx_report_part_label[NVMX_RT_L1_EXIT_SERVICE],
+		nvmx_report_part_label[NVMX_RT_L0_ENTRY_EMULATION], "mult");
 	for (size_t i = 0; i < n; i++) {
 		const struct row *x = &r[i];
 
@@ -591,7 +593,7 @@ static int diff_json(FILE *f, const char *an, const struct row *a, size_t na, co
 
 int nvmx_cmd_report(int argc, char **argv)
 {
-	const char *paths[2] = { NULL, NULL };
+	const char *paths[2] = { NULL, NULL }, *html = NULL;
 	struct nvmx_summary *s[2] = { NULL, NULL };
 	struct json_object *ns[2] = { NULL, NULL };
 	struct row *rows[2] = { NULL, NULL };
@@ -602,6 +604,7 @@ int nvmx_cmd_report(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "diff", no_argument, NULL, 'd' },
+		{ "html", required_argument, NULL, 'H' },
 		NVMX_COMMON_LONGOPTS,
 	};
 	int c;
@@ -615,6 +618,9 @@ int nvmx_cmd_report(int argc, char **argv)
 			break;
 		case 'd':
 			diff = true;
+			break;
+		case 'H':
+			html = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -641,6 +647,25 @@ int nvmx_cmd_report(int argc, char **argv)
 		n[i] = rows_of(s[i], &rows[i]);
 		if (!rows[i]) {
 			fprintf(stderr, "nvmx report: out of memory\n");
+			goto out;
+		}
+	}
+	if (html) {
+		const struct row *const sides[2] = { rows[0], rows[1] };
+		FILE *f = fopen(html, "w");
+
+		if (!f) {
+			fprintf(stderr, "nvmx report: %s: cannot write the page: %s\n", html,
+				strerror(errno));
+			goto out;
+		}
+		err = nvmx_report_html(f, n_paths, paths, sides, n);
+		if (fclose(f) && !err)
+			err = -EIO;
+		if (err) {
+			fprintf(stderr, "nvmx report: %s: writing the page failed: %s\n", html,
+				strerror(-err));
+			ret = 1;
 			goto out;
 		}
 	}
