@@ -34,7 +34,8 @@ extern const char *const nvmx_report_part_label[NVMX_RT_PARTS];
 /*
  * The report as one self-contained HTML page (no network: inline CSS and SVG) on f: the Turtles
  * breakdown as stacked bars and the latency histograms; with two sides (--diff), A and B side by
- * side on one scale. name[i], r[i], n[i]: side i's file and rows. 0, or -EIO.
+ * side on one scale. name[i], r[i], n[i]: side i's file and rows. 0, -ENOMEM
+ * or -EIO.
  */
 int nvmx_report_html(FILE *f, int sides, const char *const *name, const struct row *const *r,
 		     const size_t *n);

@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "nvmx/breakdown.h"
@@ -182,17 +183,13 @@ static void bar(FILE *f, const struct row *x, int sides, int s, double cx, doubl
 }
 
 /* (a) The Turtles breakdown: one stacked bar per reflected reason (two with --diff: A, B) */
-static void breakdown_chart(FILE *f, int sides, const struct row *const *r, const size_t *n)
+static void breakdown_chart(FILE *f, int sides, const struct row *const *r, const size_t *n,
+			    const struct row **keys)
 {
-	const struct row *keys[2 * 256];
-	size_t nk, cap = sizeof(keys) / sizeof(keys[0]);
+	size_t nk;
 	double max = 0, step, top, px_per_ns, slot_w, w, base = BD_TOP + BD_PLOT_H;
 	char rbuf[24], key[32];
 
-	if (n[0] + (sides > 1 ? n[1] : 0) > cap) {
-		fprintf(f, "<p>(more rows than this page draws: see the text report)</p>\n");
-		return;
-	}
 	nk = union_rows(sides, r, n, keys, true);
 	fprintf(f, "<section id=\"breakdown\">\n<h2>Turtles breakdown of the round trips, per "
 		   "reflected exit reason</h2>\n");
@@ -357,14 +354,12 @@ static void histogram(FILE *f, const struct row *x, int sides, int s, uint32_t l
 }
 
 /* (b) The time histograms of every row: round trips, then L0's handling; A | B with --diff */
-static void histograms(FILE *f, int sides, const struct row *const *r, const size_t *n)
+static void histograms(FILE *f, int sides, const struct row *const *r, const size_t *n,
+		       const struct row **keys)
 {
-	const struct row *keys[2 * 256];
 	size_t nk;
 	char rbuf[24];
 
-	if (n[0] + (sides > 1 ? n[1] : 0) > sizeof(keys) / sizeof(keys[0]))
-		return;
 	fprintf(f,
 		"<section id=\"histograms\">\n<h2>Time distributions</h2>\n<p>Per row of the "
 		"report, how many of its times fell in each log2 bucket (bucket <i>i</i>: "
@@ -491,6 +486,11 @@ static const char css[] =
 int nvmx_report_html(FILE *f, int sides, const char *const *name, const struct row *const *r,
 		     const size_t *n)
 {
+	/* the rows of both sides, each key once (union_rows) */
+	const struct row **keys = calloc(n[0] + (sides > 1 ? n[1] : 0) + 1, sizeof(*keys));
+
+	if (!keys)
+		return -ENOMEM;
 	fprintf(f, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
 		   "<title>nvmx report: ");
 	esc(f, name[0]);
@@ -509,11 +509,12 @@ int nvmx_report_html(FILE *f, int sides, const char *const *name, const struct r
 	fprintf(f, "<p>The cost of nested (L2) exits per exit reason: the numbers of "
 		   "<code>nvmx report</code> (its text and <code>--json</code>), drawn. Names: "
 		   "docs/model.md's glossary. Times in us.</p>\n");
-	breakdown_chart(f, sides, r, n);
-	histograms(f, sides, r, n);
+	breakdown_chart(f, sides, r, n, keys);
+	histograms(f, sides, r, n, keys);
 	fprintf(f, "<section id=\"rows\">\n<h2>The rows</h2>\n");
 	for (int s = 0; s < sides; s++)
 		table(f, name[s], r[s], n[s]);
 	fprintf(f, "</section>\n</body>\n</html>\n");
+	free(keys);
 	return ferror(f) ? -EIO : 0;
 }
