@@ -537,13 +537,44 @@ static enum MHD_Result serve_status(struct nvmxd_http *h, struct MHD_Connection 
 	return respond(c, MHD_HTTP_OK, "application/json", body, strlen(body));
 }
 
-static const char index_text[] =
-	"nvmxd: who handles each nested-virtualization exit\n"
-	"\n"
-	"/metrics         Prometheus metrics (text 0.0.4, or OpenMetrics when asked)\n"
-	"/api/v1/summary  the counts as JSON: nvmxd --json's document, read now\n"
-	"/api/v1/status   nvmxd itself: programs, privileges, HTTP, BPF self-metrics\n"
-	"/-/healthy       200 while nvmxd serves\n";
+static const char *const other_endpoints[] = { "/", "/api/v1/summary", "/api/v1/status",
+					       "/-/healthy" };
+
+bool nvmxd_telemetry_path_ok(const char *path)
+{
+	size_t n = strlen(path);
+
+	if (path[0] != '/' || n > 255)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (path[i] <= ' ' || path[i] > '~' || path[i] == '?' || path[i] == '#')
+			return false;
+	for (size_t i = 0; i < sizeof(other_endpoints) / sizeof(other_endpoints[0]); i++)
+		if (!strcmp(path, other_endpoints[i]))
+			return false;
+	return true;
+}
+
+static const char *metrics_path(const struct nvmxd_http *h)
+{
+	return h->src.metrics_path ? h->src.metrics_path : NVMXD_HTTP_METRICS_PATH;
+}
+
+static enum MHD_Result serve_index(struct nvmxd_http *h, struct MHD_Connection *c)
+{
+	char *body = NULL;
+
+	if (asprintf(&body,
+		     "nvmxd: who handles each nested-virtualization exit\n"
+		     "\n"
+		     "%-16s Prometheus metrics (text 0.0.4, or OpenMetrics when asked)\n"
+		     "/api/v1/summary  the counts as JSON: nvmxd --json's document, read now\n"
+		     "/api/v1/status   nvmxd itself: programs, privileges, HTTP, BPF self-metrics\n"
+		     "/-/healthy       200 while nvmxd serves\n",
+		     metrics_path(h)) < 0)
+		return MHD_NO;
+	return respond(c, MHD_HTTP_OK, "text/plain; charset=utf-8", body, strlen(body));
+}
 
 static bool authorized(struct nvmxd_http *h, struct MHD_Connection *c)
 {
@@ -595,7 +626,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		MHD_destroy_response(r);
 		return ret;
 	}
-	if (!strcmp(url, "/metrics"))
+	if (!strcmp(url, metrics_path(h)))
 		return serve_metrics(h, c);
 	if (!strcmp(url, "/api/v1/summary"))
 		return serve_summary(h, c);
@@ -604,7 +635,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	if (!strcmp(url, "/-/healthy"))
 		return respond_text(c, MHD_HTTP_OK, "ok\n");
 	if (!strcmp(url, "/"))
-		return respond_text(c, MHD_HTTP_OK, index_text);
+		return serve_index(h, c);
 	return refuse(h, c, NVMXD_BAD_NOT_FOUND, MHD_HTTP_NOT_FOUND,
 		      "not found; see / for the endpoints\n");
 }

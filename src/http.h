@@ -47,7 +47,18 @@ struct nvmxd_http_source {
 	unsigned int uid, gid;
 	double start_time;
 	uint32_t kver; /* this kernel (nvmx_kver of uname -r): KVM's bitmap rules for the labels */
+	const char *metrics_path; /* --web.telemetry-path; NULL: /metrics */
 };
+
+/* The metrics' path when none is given (node_exporter's --web.telemetry-path default). */
+#define NVMXD_HTTP_METRICS_PATH "/metrics"
+
+/*
+ * Whether path can be --web.telemetry-path: it begins with '/', is printable ASCII without
+ * spaces, '?' or '#', at most 255 bytes, and is none of the other endpoints (/, /api/v1/summary,
+ * /api/v1/status, /-/healthy).
+ */
+bool nvmxd_telemetry_path_ok(const char *path);
 
 struct nvmxd_http;
 
