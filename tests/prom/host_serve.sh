@@ -77,6 +77,31 @@ check "text format 0.0.4 by default" grep -qi '^Content-Type: text/plain; versio
 check "promtool check metrics passes on the live scrape" \
 	sh -c "'$PROMTOOL' check metrics <'$dir/scrape.txt'"
 check "nvmx_privileges_dropped is 1" grep -q '^nvmx_privileges_dropped 1$' "$dir/scrape.txt"
+# the process_* metrics of the client libraries, read from /proc/self as nobody after the drop
+check "process_* metrics present with HELP and TYPE, and plausible for this nvmxd (pid $pid)" python3 -c '
+import re, sys, time
+t = open(sys.argv[1]).read()
+pid = int(sys.argv[2])
+def v(name, typ):
+    fam = name  # the text format 0.0.4 names a counter family with its _total
+    assert re.search(r"^# HELP %s .+$" % fam, t, re.M), "no HELP for " + fam
+    assert re.search(r"^# TYPE %s %s$" % (fam, typ), t, re.M), "no TYPE %s %s" % (fam, typ)
+    return float(re.search(r"^%s (\S+)$" % name, t, re.M).group(1))
+clk = 100.0
+st = open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()
+btime = int(next(l.split()[1] for l in open("/proc/stat") if l.startswith("btime ")))
+start = v("process_start_time_seconds", "gauge")
+want = btime + int(st[19]) / clk
+assert abs(start - want) < 0.02, (start, want)
+assert time.time() - 600 < start <= time.time(), start
+assert v("process_open_fds", "gauge") > 0
+assert v("process_max_fds", "gauge") >= v("process_open_fds", "gauge")
+rss = v("process_resident_memory_bytes", "gauge")
+assert 0 < rss <= v("process_virtual_memory_bytes", "gauge"), rss
+assert v("process_cpu_seconds_total", "counter") >= 0
+att = float(re.search(r"^nvmx_start_time_seconds (\S+)$", t, re.M).group(1))
+assert start <= att + 0.01, ("the process starts before it attaches", start, att)
+' "$dir/scrape.txt" "$pid"
 check "every metric the dashboards and rules name is declared by the scrape" \
 	python3 "$HERE/check_names.py" families "$dir/scrape.txt" "$DASH/nvmx.json" "$DASH/nvmx.rules.yml"
 check "promtool check rules passes" "$PROMTOOL" check rules "$DASH/nvmx.rules.yml"
