@@ -60,6 +60,15 @@ struct nvmxd_http_source {
  */
 bool nvmxd_telemetry_path_ok(const char *path);
 
+/*
+ * Whether an Accept-Encoding header value takes gzip (or x-gzip), or "*" without gzip refused:
+ * a q of 0 refuses (RFC 9110). NULL: no. /metrics and /api/v1/summary are then gzipped.
+ */
+bool nvmxd_http_accepts_gzip(const char *accept_encoding);
+
+/* in[len] gzipped (zlib, level 1) into *out (malloc'd), *outlen bytes. 0, -ENOMEM or -EIO. */
+int nvmxd_http_gzip(const char *in, size_t len, char **out, size_t *outlen);
+
 struct nvmxd_http;
 
 /*

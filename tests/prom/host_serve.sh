@@ -9,6 +9,10 @@
 # refused; with basic auth, valid scrapes are answered through 32 trickling connections and a
 # wrong-password flood (http_starve.py); a web config with a key twice or a bcrypt cost of 31 is
 # refused with exit 2 and one line; listening on 0.0.0.0 without TLS and auth is warned about.
+# The exporter conventions: process_* metrics plausible for this nvmxd (its /proc/PID/stat); gzip
+# when Accept-Encoding takes it (curl --compressed, a raw request without it, gzip;q=0);
+# node_exporter's --web.listen-address, --web.telemetry-path (and /metrics then 404) and
+# --web.config.file.
 #
 # usage: host_serve.sh NVMXD PROMTOOL DASHBOARDS_DIR
 set -u
@@ -113,6 +117,46 @@ check "OpenMetrics when asked" grep -qi '^Content-Type: application/openmetrics-
 check "OpenMetrics ends with # EOF" sh -c "[ \"\$(tail -n1 '$dir/om.txt')\" = '# EOF' ]"
 check "OpenMetrics names the counter family without _total" \
 	grep -q '^# TYPE nvmx_l2_exits counter$' "$dir/om.txt"
+
+# gzip when asked (curl --compressed sends Accept-Encoding: deflate, gzip, br, zstd as built)
+curl -sS --compressed -D "$dir/hz.txt" -o "$dir/z.txt" "http://127.0.0.1:$port/metrics"
+check "Accept-Encoding with gzip: Content-Encoding: gzip" grep -qi '^Content-Encoding: gzip' "$dir/hz.txt"
+check "Vary: Accept-Encoding on the gzipped answer" grep -qi '^Vary: Accept-Encoding' "$dir/hz.txt"
+check "the gzipped scrape, inflated by curl, passes promtool" sh -c "'$PROMTOOL' check metrics <'$dir/z.txt'"
+curl -sS -H 'Accept-Encoding: gzip' -D "$dir/hz2.txt" -o "$dir/z2.gz" "http://127.0.0.1:$port/metrics"
+check "the body is a gzip stream (magic 1f 8b) that gzip -t accepts" sh -c "
+	[ \"\$(od -An -tx1 -N2 '$dir/z2.gz' | tr -d ' ')\" = 1f8b ] && gzip -t <'$dir/z2.gz'"
+zs=$(stat -c %s "$dir/z2.gz") ps=$(gzip -dc <"$dir/z2.gz" | wc -c)
+[ "$zs" -gt 0 ] && [ $((zs * 3)) -lt "$ps" ] && ok "gzip: $ps bytes of scrape sent as $zs" ||
+	bad "gzip: $ps bytes sent as $zs (less than 3 times smaller)"
+# a raw request without Accept-Encoding: plain text, still Vary
+python3 - "$port" "$dir/raw.txt" <<'PY'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+s.sendall(b"GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+data = b""
+while True:
+    b = s.recv(65536)
+    if not b:
+        break
+    data += b
+open(sys.argv[2], "wb").write(data)
+PY
+check "raw request without Accept-Encoding: 200, no Content-Encoding, Vary, plain text" python3 -c '
+import sys
+d = open(sys.argv[1], "rb").read()
+head, _, body = d.partition(b"\r\n\r\n")
+h = head.decode().lower().split("\r\n")
+assert h[0].startswith("http/1.1 200"), h[0]
+assert not any(l.startswith("content-encoding:") for l in h), h
+assert "vary: accept-encoding" in h, h
+assert b"\nnvmx_bpf_programs_missing 0\n" in body, body[:200]
+' "$dir/raw.txt"
+curl -sS -H 'Accept-Encoding: gzip;q=0, identity' -D "$dir/hz3.txt" -o /dev/null "http://127.0.0.1:$port/metrics"
+check "gzip;q=0: not gzipped" sh -c "! grep -qi '^Content-Encoding' '$dir/hz3.txt'"
+curl -sS --compressed -D "$dir/hzj.txt" -o "$dir/zsum.json" "http://127.0.0.1:$port/api/v1/summary"
+check "/api/v1/summary gzipped when asked, and JSON once inflated" sh -c "
+	grep -qi '^Content-Encoding: gzip' '$dir/hzj.txt' && python3 -m json.tool '$dir/zsum.json' >/dev/null"
 
 curl -sS -o "$dir/summary.json" "http://127.0.0.1:$port/api/v1/summary"
 check "/api/v1/summary is nvmxd --json's document" python3 -c '
