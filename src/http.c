@@ -91,7 +91,8 @@ int nvmxd_http_listen(const char *spec, int *fd, char *bound, size_t boundlen, c
 
 	if (!colon || colon == spec || !colon[1] || strlen(colon + 1) >= sizeof(port))
 		return nvmx_say(-EINVAL, err, errlen,
-				"--listen %s: expected ADDR:PORT, e.g. 127.0.0.1:%d or [::1]:%d",
+				"--web.listen-address %s: expected ADDR:PORT, e.g. 127.0.0.1:%d or "
+				"[::1]:%d",
 				spec, NVMXD_HTTP_DEFAULT_PORT, NVMXD_HTTP_DEFAULT_PORT);
 	hl = (size_t)(colon - spec);
 	if (spec[0] == '[' && hl >= 2 && spec[hl - 1] == ']') {
@@ -99,17 +100,19 @@ int nvmxd_http_listen(const char *spec, int *fd, char *bound, size_t boundlen, c
 		hl -= 2;
 	}
 	if (hl >= sizeof(host))
-		return nvmx_say(-EINVAL, err, errlen, "--listen %s: address too long", spec);
+		return nvmx_say(-EINVAL, err, errlen, "--web.listen-address %s: address too long",
+				spec);
 	memcpy(host, spec, hl);
 	host[hl] = '\0';
 	snprintf(port, sizeof(port), "%s", colon + 1);
 	if (strspn(port, "0123456789") != strlen(port) || atoi(port) > 65535)
 		return nvmx_say(-EINVAL, err, errlen,
-				"--listen: port '%s' is not a number <= 65535", port);
+				"--web.listen-address: port '%s' is not a number <= 65535", port);
 	e = getaddrinfo(host, port, &hints, &ai);
 	if (e)
-		return nvmx_say(-EINVAL, err, errlen, "--listen: '%s' is not a numeric address: %s",
-				host, gai_strerror(e));
+		return nvmx_say(-EINVAL, err, errlen,
+				"--web.listen-address: '%s' is not a numeric address: %s", host,
+				gai_strerror(e));
 	s = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (s < 0) {
 		e = -errno;

@@ -89,7 +89,7 @@ bool nvmxd_serve_warning(const struct nvmxd_serve *s, char *msg, size_t msglen)
 		return false;
 	nvmx_say(0, msg, msglen,
 		 "listening on every address (%s) %s: anyone who reaches this host can read the "
-		 "metrics%s (see --web-config)",
+		 "metrics%s (see --web.config.file)",
 		 s->bound,
 		 !tls && !auth ? "without TLS or basic auth"
 		 : !tls	       ? "without TLS"
