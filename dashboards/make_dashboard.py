@@ -4,13 +4,19 @@
 
     python3 dashboards/make_dashboard.py > dashboards/nvmx.json
 
-Generated so that every panel has the same datasource and VM variables and the layout stays
+Generated so that every panel has the same datasource and variables and the layout stays
 consistent; nvmx.json is what Grafana imports. Metrics: docs/metrics.md.
+
+Variables: $datasource (the Prometheus), $job and $instance (which nvmxd: its scrape job and
+target), $vm (the VMs, on the families with a vm label). Every query selects with them (J or VM
+below) and takes its rate over $__rate_interval (or $__range for totals over the dashboard's
+range), never a fixed window: tests/prom/dashboard_check.py holds that.
 """
 import json
 
 DS = {"type": "prometheus", "uid": "${datasource}"}
-VM = 'vm=~"$vm"'
+J = 'job=~"$job",instance=~"$instance"'
+VM = J + ',vm=~"$vm"'
 panels = []
 y = 0
 
@@ -55,14 +61,16 @@ panel("L2 exits by handler",
       unit="ops", stack=True)
 panel("Share of L2 exits reflected to L1",
       "Each reflected exit costs a round trip through L1.",
-      [(f'sum by (vm) (rate(nvmx_l2_exits_total{{{VM},handled_by="L1"}}[{R}])) / '
+      [(f'(sum by (vm) (rate(nvmx_l2_exits_total{{{VM},handled_by="L1"}}[{R}])) '
+        f'or 0 * sum by (vm) (rate(nvmx_l2_exits_total{{{VM}}}[{R}]))) / '
         f'sum by (vm) (rate(nvmx_l2_exits_total{{{VM}}}[{R}]))', "{{vm}}")],
       unit="percentunit")
 panel("Exit multiplication",
       "Exits of L1 inside the complete round trips of reflected L2 exits (its VMREAD/VMWRITE, "
       "MSR accesses... while handling one exit of its guest; not the VMRUN/VMRESUME that "
       "resumes L2) per round trip: nvmx report's mult (docs/model.md's glossary).",
-      [(f'sum by (vm) (rate(nvmx_nested_round_trip_l1_exits_total{{{VM}}}[{R}])) / '
+      [(f'(sum by (vm) (rate(nvmx_nested_round_trip_l1_exits_total{{{VM}}}[{R}])) '
+        f'or 0 * sum by (vm) (rate(nvmx_nested_round_trips_total{{{VM}}}[{R}]))) / '
         f'sum by (vm) (rate(nvmx_nested_round_trips_total{{{VM}}}[{R}]))', "{{vm}}")])
 panel("Turtles breakdown: time share of each part, per reason",
       "Where a complete round trip of a reflected L2 exit (L2 exit to the next entry into L2) "
@@ -84,7 +92,8 @@ panels[-1]["targets"][0].update({"instant": True, "range": False, "format": "tab
 panel("Exit multiplication per reason",
       "The exit multiplication (exits of L1 inside each complete round trip of a reflected L2 "
       "exit, its resuming VMRUN/VMRESUME not counted), per reason of the reflected exit.",
-      [(f'sum by (reason) (rate(nvmx_nested_round_trip_l1_exits_total{{{VM}}}[{R}])) / '
+      [(f'(sum by (reason) (rate(nvmx_nested_round_trip_l1_exits_total{{{VM}}}[{R}])) '
+        f'or 0 * sum by (reason) (rate(nvmx_nested_round_trips_total{{{VM}}}[{R}]))) / '
         f'sum by (reason) (rate(nvmx_nested_round_trips_total{{{VM}}}[{R}]))', "{{reason}}")])
 panel("Round trip time per reason (mean, p99)",
       "Complete round trips of reflected L2 exits, from the L2 exit to the next entry into L2. "
@@ -117,9 +126,9 @@ panel("MSR/port exits: top offenders by cost",
       "own exit (by none) L0's handling. The mechanism says why it exits and what setting "
       "changes it (nvmx bitmap, docs/bitmaps.md). nvmxd exports the first 32 keys by cost "
       "one by one; the rest add up in msr/port=\"other\".",
-      [('topk(10, rate(nvmx_msr_exit_cost_seconds_total[5m]))',
+      [(f'topk(10, rate(nvmx_msr_exit_cost_seconds_total{{{J}}}[{R}]))',
         "MSR {{msr}} {{name}} {{access}} by {{handled_by}} ({{mechanism}})"),
-       ('topk(10, rate(nvmx_io_exit_cost_seconds_total[5m]))',
+       (f'topk(10, rate(nvmx_io_exit_cost_seconds_total{{{J}}}[{R}]))',
         "port {{port}} {{name}} {{direction}} by {{handled_by}} ({{mechanism}})")],
       w=24, unit="percentunit")
 panel("Synthesised exits to L1 and nested entries",
@@ -134,33 +143,56 @@ panel("Lost-event anomalies",
       "Anything above zero means counts are incomplete: map updates that failed, programs "
       "the kernel skipped, exits nvmx could not attribute, events --record dropped, "
       "interrupted event deliveries neither reinjected nor handed to L1.",
-      [(f'sum(increase(nvmx_map_update_failures_total[{R}]))', "map update failures"),
-       (f'sum(increase(nvmx_bpf_program_recursion_misses_total[{R}]))', "recursion misses"),
+      [(f'sum(increase(nvmx_map_update_failures_total{{{J}}}[{R}]))', "map update failures"),
+       (f'sum(increase(nvmx_bpf_program_recursion_misses_total{{{J}}}[{R}]))', "recursion misses"),
        (f'sum(increase(nvmx_unattributed_events_total{{{VM}}}[{R}]))', "unattributed"),
        (f'sum(increase(nvmx_interrupted_events_total{{{VM},outcome="lost"}}[{R}]))',
         "interrupted events lost"),
-       (f'sum(increase(nvmx_ringbuf_dropped_events_total[{R}]))', "ring-buffer drops")])
+       (f'sum(increase(nvmx_ringbuf_dropped_events_total{{{J}}}[{R}]))', "ring-buffer drops")])
 panel("Missing probes",
       "KVM tracepoints without nvmx's program (the tracepoint or its BTF type is missing).",
-      [("nvmx_bpf_programs_missing", "{{instance}}")], kind="stat", w=6)
+      [(f"nvmx_bpf_programs_missing{{{J}}}", "{{instance}}")], kind="stat", w=6)
 panel("Privileges",
       "1: nvmxd serves without privileges; 0: as root; -1: CAP_BPF kept (kernel before "
       "5.19).",
-      [("nvmx_privileges_dropped", "{{instance}}")], kind="stat", w=6)
+      [(f"nvmx_privileges_dropped{{{J}}}", "{{instance}}")], kind="stat", w=6)
 panel("nvmx overhead: CPU in BPF programs",
       "CPU seconds per second nvmx's programs run (needs kernel.bpf_stats_enabled=1 or "
       "nvmxd --bpf-stats), and the mean cost of one run.",
-      [(f'sum by (program) (rate(nvmx_bpf_program_run_seconds_total[{R}]))', "{{program}}")],
+      [(f'sum by (program) (rate(nvmx_bpf_program_run_seconds_total{{{J}}}[{R}]))',
+        "{{program}}")],
       unit="percentunit", stack=True)
 panel("nvmx overhead: time per program run",
       "Mean run time of each program; compare with nvmx_baseline_kvm_exit (an empty "
       "program, nvmxd --baseline).",
-      [(f'rate(nvmx_bpf_program_run_seconds_total[{R}]) / '
-        f'rate(nvmx_bpf_program_runs_total[{R}])', "{{program}}")], unit="s")
+      [(f'rate(nvmx_bpf_program_run_seconds_total{{{J}}}[{R}]) / '
+        f'rate(nvmx_bpf_program_runs_total{{{J}}}[{R}])', "{{program}}")], unit="s")
 panel("nvmx overhead: scrape duration and events",
       "How long a scrape takes to read the maps, and how many KVM events nvmx handles.",
-      [("nvmx_scrape_duration_seconds", "scrape {{instance}}"),
-       (f'rate(nvmx_bpf_events_total[{R}])', "events/s {{instance}}")])
+      [(f"nvmx_scrape_duration_seconds{{{J}}}", "scrape {{instance}}"),
+       (f'rate(nvmx_bpf_events_total{{{J}}}[{R}])', "events/s {{instance}}")])
+
+def variable(name, label, query):
+    """A query variable over $datasource, many values or All (.*), refreshed on time change."""
+    return {"name": name, "label": label, "type": "query", "datasource": DS,
+            "query": {"query": query, "refId": name}, "definition": query, "refresh": 2,
+            "includeAll": True, "multi": True, "allValue": ".*", "current": {}, "hide": 0,
+            "sort": 1}
+
+
+panel("nvmxd process: CPU and memory",
+      "nvmxd's own process, as every Prometheus client library exports it (process_*): CPU "
+      "seconds per second in user space (its BPF programs' time is in the overhead panels "
+      "above) and resident memory.",
+      [(f'rate(process_cpu_seconds_total{{{J}}}[{R}])', "CPU {{instance}}"),
+       (f'process_resident_memory_bytes{{{J}}}', "RSS {{instance}}")],
+      w=24)
+panels[-1]["fieldConfig"]["overrides"] = [
+    {"matcher": {"id": "byRegexp", "options": "RSS.*"},
+     "properties": [{"id": "unit", "value": "bytes"},
+                    {"id": "custom.axisPlacement", "value": "right"}]},
+    {"matcher": {"id": "byRegexp", "options": "CPU.*"},
+     "properties": [{"id": "unit", "value": "percentunit"}]}]
 
 dash = {
     "title": "nvmx: nested virtualization exits",
@@ -175,11 +207,10 @@ dash = {
     "templating": {"list": [
         {"name": "datasource", "label": "Prometheus", "type": "datasource",
          "query": "prometheus", "current": {}, "hide": 0},
-        {"name": "vm", "label": "VM", "type": "query", "datasource": DS,
-         "query": {"query": "label_values(nvmx_l2_exits_total, vm)", "refId": "vm"},
-         "definition": "label_values(nvmx_l2_exits_total, vm)", "refresh": 2,
-         "includeAll": True, "multi": True, "allValue": ".*", "current": {}, "hide": 0,
-         "sort": 1},
+        variable("job", "Job", "label_values(nvmx_build_info, job)"),
+        variable("instance", "Instance",
+                 'label_values(nvmx_build_info{job=~"$job"}, instance)'),
+        variable("vm", "VM", f"label_values(nvmx_l2_exits_total{{{J}}}, vm)"),
     ]},
     "annotations": {"list": []},
     "panels": panels,

@@ -9,12 +9,14 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
 #include <microhttpd.h>
+#include <zlib.h>
 
 #include "auth.h"
 #include "http.h"
@@ -89,7 +91,8 @@ int nvmxd_http_listen(const char *spec, int *fd, char *bound, size_t boundlen, c
 
 	if (!colon || colon == spec || !colon[1] || strlen(colon + 1) >= sizeof(port))
 		return nvmx_say(-EINVAL, err, errlen,
-				"--listen %s: expected ADDR:PORT, e.g. 127.0.0.1:%d or [::1]:%d",
+				"--web.listen-address %s: expected ADDR:PORT, e.g. 127.0.0.1:%d or "
+				"[::1]:%d",
 				spec, NVMXD_HTTP_DEFAULT_PORT, NVMXD_HTTP_DEFAULT_PORT);
 	hl = (size_t)(colon - spec);
 	if (spec[0] == '[' && hl >= 2 && spec[hl - 1] == ']') {
@@ -97,17 +100,19 @@ int nvmxd_http_listen(const char *spec, int *fd, char *bound, size_t boundlen, c
 		hl -= 2;
 	}
 	if (hl >= sizeof(host))
-		return nvmx_say(-EINVAL, err, errlen, "--listen %s: address too long", spec);
+		return nvmx_say(-EINVAL, err, errlen, "--web.listen-address %s: address too long",
+				spec);
 	memcpy(host, spec, hl);
 	host[hl] = '\0';
 	snprintf(port, sizeof(port), "%s", colon + 1);
 	if (strspn(port, "0123456789") != strlen(port) || atoi(port) > 65535)
 		return nvmx_say(-EINVAL, err, errlen,
-				"--listen: port '%s' is not a number <= 65535", port);
+				"--web.listen-address: port '%s' is not a number <= 65535", port);
 	e = getaddrinfo(host, port, &hints, &ai);
 	if (e)
-		return nvmx_say(-EINVAL, err, errlen, "--listen: '%s' is not a numeric address: %s",
-				host, gai_strerror(e));
+		return nvmx_say(-EINVAL, err, errlen,
+				"--web.listen-address: '%s' is not a numeric address: %s", host,
+				gai_strerror(e));
 	s = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (s < 0) {
 		e = -errno;
@@ -314,6 +319,119 @@ static enum MHD_Result respond(struct MHD_Connection *c, unsigned int status, co
 	return ret;
 }
 
+bool nvmxd_http_accepts_gzip(const char *accept_encoding)
+{
+	const char *p = accept_encoding;
+	int gzip = -1, star = -1; /* -1: not named; 0: refused (q=0); 1: accepted */
+
+	while (p && *p) {
+		size_t n = strcspn(p, ",;");
+		const char *tok = p, *end = p + n;
+		int *which = NULL;
+		double q = 1;
+
+		while (tok < end && (*tok == ' ' || *tok == '\t'))
+			tok++;
+		while (end > tok && (end[-1] == ' ' || end[-1] == '\t'))
+			end--;
+		if ((size_t)(end - tok) == 4 && !strncasecmp(tok, "gzip", 4))
+			which = &gzip;
+		else if ((size_t)(end - tok) == 6 && !strncasecmp(tok, "x-gzip", 6))
+			which = &gzip;
+		else if (end - tok == 1 && *tok == '*')
+			which = &star;
+		p += n;
+		/* parameters: only q matters (RFC 9110, 12.5.3) */
+		while (*p == ';') {
+			p++;
+			p += strspn(p, " \t");
+			if ((p[0] == 'q' || p[0] == 'Q') && p[1] == '=')
+				q = strtod(p + 2, NULL);
+			p += strcspn(p, ",;");
+		}
+		if (which && (*which < 0 || q > 0))
+			*which = q > 0;
+		if (*p == ',')
+			p++;
+	}
+	return gzip >= 0 ? gzip == 1 : star == 1;
+}
+
+int nvmxd_http_gzip(const char *in, size_t len, char **out, size_t *outlen)
+{
+	z_stream z = { 0 };
+	uLong bound;
+	char *buf;
+	int e;
+
+	/* 15 + 16: a gzip header and trailer around the deflate stream; level 1: nvmxd's CPU time
+	 * is cheaper than the few bytes more (docs/metrics.md) */
+	if (len > UINT32_MAX)
+		return -EIO;
+	if (deflateInit2(&z, Z_BEST_SPEED, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+		return -ENOMEM;
+	bound = deflateBound(&z, (uLong)len) + 32;
+	buf = malloc(bound);
+	if (!buf) {
+		deflateEnd(&z);
+		return -ENOMEM;
+	}
+	z.next_in = (Bytef *)(uintptr_t)in;
+	z.avail_in = (uInt)len;
+	z.next_out = (Bytef *)buf;
+	z.avail_out = (uInt)bound;
+	e = deflate(&z, Z_FINISH);
+	*outlen = z.total_out;
+	deflateEnd(&z);
+	if (e != Z_STREAM_END) {
+		free(buf);
+		return -EIO;
+	}
+	*out = buf;
+	return 0;
+}
+
+/*
+ * A body whose encoding the client chooses: gzip (Content-Encoding: gzip) when its
+ * Accept-Encoding takes it, else as it is; Vary: Accept-Encoding either way, so a cache between
+ * keeps the two apart.
+ */
+static enum MHD_Result respond_encoded(struct MHD_Connection *c, const char *type, char *body,
+				       size_t len)
+{
+	const char *ae =
+		MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING);
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+	bool gz = nvmxd_http_accepts_gzip(ae);
+	char *z = NULL;
+	size_t zlen = 0;
+
+	if (gz) {
+		if (nvmxd_http_gzip(body, len, &z, &zlen)) {
+			free(body);
+			return MHD_NO;
+		}
+		free(body);
+		body = z;
+		len = zlen;
+	}
+	r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+	if (!r) {
+		free(body);
+		return MHD_NO;
+	}
+	(void)MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	(void)MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	(void)MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	(void)MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, MHD_HTTP_HEADER_ACCEPT_ENCODING);
+	if (gz)
+		(void)MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
+	ret = MHD_queue_response(c, MHD_HTTP_OK, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
 static enum MHD_Result respond_text(struct MHD_Connection *c, unsigned int status, const char *text)
 {
 	char *body = strdup(text);
@@ -378,7 +496,7 @@ static enum MHD_Result serve_metrics(struct nvmxd_http *h, struct MHD_Connection
 		free(text);
 		return respond_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "writing metrics failed\n");
 	}
-	return respond(c, MHD_HTTP_OK, prom_content_type(fmt), text, len);
+	return respond_encoded(c, prom_content_type(fmt), text, len);
 }
 
 static enum MHD_Result serve_summary(struct nvmxd_http *h, struct MHD_Connection *c)
@@ -405,7 +523,7 @@ static enum MHD_Result serve_summary(struct nvmxd_http *h, struct MHD_Connection
 		free(text);
 		return respond_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "writing JSON failed\n");
 	}
-	return respond(c, MHD_HTTP_OK, "application/json", text, len);
+	return respond_encoded(c, "application/json", text, len);
 }
 
 static void add_u64(struct json_object *o, const char *k, uint64_t v)
@@ -537,13 +655,44 @@ static enum MHD_Result serve_status(struct nvmxd_http *h, struct MHD_Connection 
 	return respond(c, MHD_HTTP_OK, "application/json", body, strlen(body));
 }
 
-static const char index_text[] =
-	"nvmxd: who handles each nested-virtualization exit\n"
-	"\n"
-	"/metrics         Prometheus metrics (text 0.0.4, or OpenMetrics when asked)\n"
-	"/api/v1/summary  the counts as JSON: nvmxd --json's document, read now\n"
-	"/api/v1/status   nvmxd itself: programs, privileges, HTTP, BPF self-metrics\n"
-	"/-/healthy       200 while nvmxd serves\n";
+static const char *const other_endpoints[] = { "/", "/api/v1/summary", "/api/v1/status",
+					       "/-/healthy" };
+
+bool nvmxd_telemetry_path_ok(const char *path)
+{
+	size_t n = strlen(path);
+
+	if (path[0] != '/' || n > 255)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (path[i] <= ' ' || path[i] > '~' || path[i] == '?' || path[i] == '#')
+			return false;
+	for (size_t i = 0; i < sizeof(other_endpoints) / sizeof(other_endpoints[0]); i++)
+		if (!strcmp(path, other_endpoints[i]))
+			return false;
+	return true;
+}
+
+static const char *metrics_path(const struct nvmxd_http *h)
+{
+	return h->src.metrics_path ? h->src.metrics_path : NVMXD_HTTP_METRICS_PATH;
+}
+
+static enum MHD_Result serve_index(struct nvmxd_http *h, struct MHD_Connection *c)
+{
+	char *body = NULL;
+
+	if (asprintf(&body,
+		     "nvmxd: who handles each nested-virtualization exit\n"
+		     "\n"
+		     "%-16s Prometheus metrics (text 0.0.4, or OpenMetrics when asked)\n"
+		     "/api/v1/summary  the counts as JSON: nvmxd --json's document, read now\n"
+		     "/api/v1/status   nvmxd itself: programs, privileges, HTTP, BPF self-metrics\n"
+		     "/-/healthy       200 while nvmxd serves\n",
+		     metrics_path(h)) < 0)
+		return MHD_NO;
+	return respond(c, MHD_HTTP_OK, "text/plain; charset=utf-8", body, strlen(body));
+}
 
 static bool authorized(struct nvmxd_http *h, struct MHD_Connection *c)
 {
@@ -595,7 +744,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		MHD_destroy_response(r);
 		return ret;
 	}
-	if (!strcmp(url, "/metrics"))
+	if (!strcmp(url, metrics_path(h)))
 		return serve_metrics(h, c);
 	if (!strcmp(url, "/api/v1/summary"))
 		return serve_summary(h, c);
@@ -604,7 +753,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	if (!strcmp(url, "/-/healthy"))
 		return respond_text(c, MHD_HTTP_OK, "ok\n");
 	if (!strcmp(url, "/"))
-		return respond_text(c, MHD_HTTP_OK, index_text);
+		return serve_index(h, c);
 	return refuse(h, c, NVMXD_BAD_NOT_FOUND, MHD_HTTP_NOT_FOUND,
 		      "not found; see / for the endpoints\n");
 }

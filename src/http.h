@@ -47,7 +47,27 @@ struct nvmxd_http_source {
 	unsigned int uid, gid;
 	double start_time;
 	uint32_t kver; /* this kernel (nvmx_kver of uname -r): KVM's bitmap rules for the labels */
+	const char *metrics_path; /* --web.telemetry-path; NULL: /metrics */
 };
+
+/* The metrics' path when none is given (node_exporter's --web.telemetry-path default). */
+#define NVMXD_HTTP_METRICS_PATH "/metrics"
+
+/*
+ * Whether path can be --web.telemetry-path: it begins with '/', is printable ASCII without
+ * spaces, '?' or '#', at most 255 bytes, and is none of the other endpoints (/, /api/v1/summary,
+ * /api/v1/status, /-/healthy).
+ */
+bool nvmxd_telemetry_path_ok(const char *path);
+
+/*
+ * Whether an Accept-Encoding header value takes gzip (or x-gzip), or "*" without gzip refused:
+ * a q of 0 refuses (RFC 9110). NULL: no. /metrics and /api/v1/summary are then gzipped.
+ */
+bool nvmxd_http_accepts_gzip(const char *accept_encoding);
+
+/* in[len] gzipped (zlib, level 1) into *out (malloc'd), *outlen bytes. 0, -ENOMEM or -EIO. */
+int nvmxd_http_gzip(const char *in, size_t len, char **out, size_t *outlen);
 
 struct nvmxd_http;
 

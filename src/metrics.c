@@ -14,6 +14,7 @@
 #include "nvmx/breakdown.h"
 #include "nvmx/exit_reasons.h"
 #include "metrics.h"
+#include "procself.h"
 #include "nvmx/util.h"
 
 #ifndef NVMX_VERSION
@@ -632,10 +633,42 @@ static void write_http(struct prom_writer *w, const struct nvmxd_metrics_in *in)
 	prom_sample_u64(w, "", h->connections_refused);
 }
 
+/*
+ * The process itself, named and defined as the Prometheus client libraries export it
+ * (client_golang's process collector), so node_exporter's dashboards and alerts work on nvmxd.
+ * None of them when /proc cannot be read: no value rather than a wrong one.
+ */
+static void write_process_self(struct prom_writer *w)
+{
+	struct nvmxd_procself p;
+
+	if (nvmxd_procself_read("/proc", &p))
+		return;
+	prom_family(w, "process_cpu_seconds", PROM_COUNTER, "seconds",
+		    "Total user and system CPU time spent in seconds.");
+	prom_sample_double(w, "", p.cpu_seconds);
+	prom_family(w, "process_resident_memory_bytes", PROM_GAUGE, "bytes",
+		    "Resident memory size in bytes.");
+	prom_sample_u64(w, "", p.resident_bytes);
+	prom_family(w, "process_virtual_memory_bytes", PROM_GAUGE, "bytes",
+		    "Virtual memory size in bytes.");
+	prom_sample_u64(w, "", p.virtual_bytes);
+	prom_family(w, "process_open_fds", PROM_GAUGE, NULL, "Number of open file descriptors.");
+	prom_sample_u64(w, "", p.open_fds);
+	prom_family(w, "process_max_fds", PROM_GAUGE, NULL,
+		    "Maximum number of open file descriptors.");
+	prom_sample_u64(w, "", p.max_fds); /* "unlimited": 2^64 - 1, as client_golang's procfs */
+	prom_family(w, "process_start_time_seconds", PROM_GAUGE, "seconds",
+		    "Start time of the process since unix epoch in seconds.");
+	prom_sample_double(w, "", p.start_time_seconds);
+}
+
 /* The daemon: its privileges, when it started, its version. */
 static void write_process(struct prom_writer *w, const struct nvmxd_metrics_in *in)
 {
 	char l[256];
+
+	write_process_self(w);
 
 	prom_family(
 		w, "nvmx_privileges_dropped", PROM_GAUGE, NULL,

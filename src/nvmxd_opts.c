@@ -38,8 +38,8 @@ void nvmxd_usage(FILE *f)
 		"                      replaced whole (temporary file, fsync, rename): a reader "
 		"never\n"
 		"                      sees half a document. Its directory is opened at start, as\n"
-		"                      root: after --listen's drop a writer process kept for it\n"
-		"                      writes it\n"
+		"                      root: after --web.listen-address's privilege drop a\n"
+		"                      writer process kept for it writes it\n"
 		"  --checkpoint SECONDS\n"
 		"                      with --json: also write it every SECONDS while running\n"
 		"                      (\"final\": false), so a crash or kill loses at most that\n"
@@ -62,17 +62,26 @@ void nvmxd_usage(FILE *f)
 		"                      map syscall holds the CPU; nvmxd reports them as lost);\n"
 		"                      the nested-state counts on syscalls:sys_enter/exit_ioctl,\n"
 		"                      not fexit on kvm_arch_vcpu_ioctl\n"
-		"  --listen ADDR:PORT  serve Prometheus metrics (/metrics) and the JSON API\n"
+		"  --web.listen-address ADDR:PORT\n"
+		"                      serve Prometheus metrics (/metrics) and the JSON API\n"
 		"                      (/api/v1/summary, /api/v1/status) on ADDR:PORT, e.g.\n"
 		"                      127.0.0.1:9477 (the port nvmx uses by convention); then,\n"
-		"                      once attached, run as --user with no capabilities\n"
-		"  --web-config FILE   TLS and basic auth, in the Prometheus exporters'\n"
-		"                      web-config.yml format (see nvmxd(8))\n"
-		"  --user USER         with --listen: drop to USER, UID or UID:GID (default\n"
-		"                      nobody; root keeps root)\n"
+		"                      once attached, run as --user with no capabilities.\n"
+		"                      --listen ADDR:PORT is an alias (nvmxd's older name)\n"
+		"  --web.config.file FILE\n"
+		"                      TLS and basic auth, in the Prometheus exporters'\n"
+		"                      web-config.yml format (see nvmxd(8)). --web-config FILE\n"
+		"                      is an alias (nvmxd's older name)\n"
+		"  --web.telemetry-path PATH\n"
+		"                      serve the metrics at PATH instead of /metrics (a path\n"
+		"                      beginning with /, not one of the API's; node_exporter's\n"
+		"                      flag)\n"
+		"  --user USER         with --web.listen-address: drop to USER, UID or UID:GID\n"
+		"                      (default nobody; root keeps root)\n"
 		"  --metrics-per-vcpu  a vcpu_thread label on the exit metrics\n"
-		"  --linger SECONDS    with --listen: after SIGINT/SIGTERM, keep counting and\n"
-		"                      serving SECONDS longer, so a last scrape sees the end\n"
+		"  --linger SECONDS    with --web.listen-address: after SIGINT/SIGTERM, keep\n"
+		"                      counting and serving SECONDS longer, so a last scrape\n"
+		"                      sees the end\n"
 		"  --bpf-stats         turn on the kernel's BPF run-time statistics while\n"
 		"                      nvmxd runs (BPF_ENABLE_STATS, like the sysctl\n"
 		"                      kernel.bpf_stats_enabled=1): run_cnt and run_time_ns\n"
@@ -138,6 +147,7 @@ int nvmxd_parse_args(int argc, char **argv, struct nvmxd_opts *o)
 		O_PER_VCPU,
 		O_LINGER,
 		O_CHECKPOINT,
+		O_TELEMETRY_PATH,
 	};
 	static const struct option longopts[] = {
 		{ "interval", required_argument, NULL, O_INTERVAL },
@@ -151,6 +161,10 @@ int nvmxd_parse_args(int argc, char **argv, struct nvmxd_opts *o)
 		{ "baseline", no_argument, NULL, O_BASELINE },
 		{ "classic-only", no_argument, NULL, O_CLASSIC_ONLY },
 		{ "bpf-stats", no_argument, NULL, O_BPF_STATS },
+		{ "web.listen-address", required_argument, NULL, O_LISTEN },
+		{ "web.config.file", required_argument, NULL, O_WEB_CONFIG },
+		{ "web.telemetry-path", required_argument, NULL, O_TELEMETRY_PATH },
+		/* nvmxd's older names, kept as aliases */
 		{ "listen", required_argument, NULL, O_LISTEN },
 		{ "web-config", required_argument, NULL, O_WEB_CONFIG },
 		{ "user", required_argument, NULL, O_USER },
@@ -220,6 +234,15 @@ int nvmxd_parse_args(int argc, char **argv, struct nvmxd_opts *o)
 		case O_WEB_CONFIG:
 			o->serve.web_config = optarg;
 			break;
+		case O_TELEMETRY_PATH:
+			if (!nvmxd_telemetry_path_ok(optarg))
+				return nvmxd_fail(-EINVAL,
+						  "--web.telemetry-path %s: expected a path "
+						  "beginning with / other than /, /api/v1/summary, "
+						  "/api/v1/status and /-/healthy",
+						  optarg);
+			o->serve.telemetry_path = optarg;
+			break;
 		case O_USER:
 			o->serve.user = optarg;
 			break;
@@ -254,10 +277,10 @@ int nvmxd_parse_args(int argc, char **argv, struct nvmxd_opts *o)
 		return nvmxd_fail(-EINVAL, "--checkpoint needs --json");
 	if (optind < argc)
 		return nvmxd_fail(-EINVAL, "unexpected argument '%s'", argv[optind]);
-	if (!o->serve.listen &&
-	    (o->serve.web_config || o->serve.user || o->metrics_per_vcpu || o->linger_s > 0))
-		return nvmxd_fail(
-			-EINVAL,
-			"--web-config, --user, --metrics-per-vcpu and --linger need --listen");
+	if (!o->serve.listen && (o->serve.web_config || o->serve.telemetry_path || o->serve.user ||
+				 o->metrics_per_vcpu || o->linger_s > 0))
+		return nvmxd_fail(-EINVAL, "--web.config.file, --web.telemetry-path, --user, "
+					   "--metrics-per-vcpu and --linger need "
+					   "--web.listen-address (or --listen)");
 	return 0;
 }

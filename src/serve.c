@@ -20,6 +20,7 @@
 struct nvmxd_serve {
 	struct nvmxd_webconfig *wc;
 	struct nvmxd_http *http;
+	const char *telemetry_path; /* NULL: /metrics */
 	int fd;
 	char bound[80];
 	uid_t uid;
@@ -57,6 +58,7 @@ int nvmxd_serve_prepare(struct nvmxd_serve **out, const struct nvmxd_serve_opts 
 				user, e == -ENOENT ? "no such user" : "not a user");
 	}
 	s->keep_root = s->uid == 0;
+	s->telemetry_path = o->telemetry_path;
 	if (o->web_config) {
 		e = nvmxd_webconfig_load(o->web_config, &s->wc, err, errlen);
 		if (e) {
@@ -87,7 +89,7 @@ bool nvmxd_serve_warning(const struct nvmxd_serve *s, char *msg, size_t msglen)
 		return false;
 	nvmx_say(0, msg, msglen,
 		 "listening on every address (%s) %s: anyone who reaches this host can read the "
-		 "metrics%s (see --web-config)",
+		 "metrics%s (see --web.config.file)",
 		 s->bound,
 		 !tls && !auth ? "without TLS or basic auth"
 		 : !tls	       ? "without TLS"
@@ -140,13 +142,15 @@ int nvmxd_serve_start(struct nvmxd_serve *s, struct nvmxd_http_source *src, char
 		src->uid = (unsigned int)s->uid;
 		src->gid = (unsigned int)s->gid;
 	}
+	src->metrics_path = s->telemetry_path;
 	fd = s->fd;
 	s->fd = -1;
 	e = nvmxd_http_start(&s->http, fd, s->bound, s->wc, src, err, sizeof(err));
 	if (e)
 		return nvmx_say(e, msg, msglen, "%s", err);
-	nvmx_say(0, msg, msglen, "serving %s://%s/metrics%s as uid %u gid %u %s",
+	nvmx_say(0, msg, msglen, "serving %s://%s%s%s as uid %u gid %u %s",
 		 s->wc && s->wc->cert_pem ? "https" : "http", s->bound,
+		 s->telemetry_path ? s->telemetry_path : NVMXD_HTTP_METRICS_PATH,
 		 s->wc && s->wc->n_users ? " (basic auth)" : "", src->uid, src->gid,
 		 s->keep_root ? "(root kept: --user root)" : how);
 	return 0;

@@ -21,9 +21,10 @@
 #include "http.h"
 
 struct nvmxd_serve_opts {
-	const char *listen;	/* ADDR:PORT */
-	const char *web_config; /* NULL: plain HTTP, no authentication */
-	const char *user;	/* NULL: "nobody"; "root" (or uid 0): keep root */
+	const char *listen;	    /* ADDR:PORT */
+	const char *web_config;	    /* NULL: plain HTTP, no authentication */
+	const char *telemetry_path; /* where the metrics are; NULL: /metrics */
+	const char *user;	    /* NULL: "nobody"; "root" (or uid 0): keep root */
 };
 
 struct nvmxd_serve;

@@ -9,6 +9,10 @@
 # refused; with basic auth, valid scrapes are answered through 32 trickling connections and a
 # wrong-password flood (http_starve.py); a web config with a key twice or a bcrypt cost of 31 is
 # refused with exit 2 and one line; listening on 0.0.0.0 without TLS and auth is warned about.
+# The exporter conventions: process_* metrics plausible for this nvmxd (its /proc/PID/stat); gzip
+# when Accept-Encoding takes it (curl --compressed, a raw request without it, gzip;q=0);
+# node_exporter's --web.listen-address, --web.telemetry-path (and /metrics then 404) and
+# --web.config.file.
 #
 # usage: host_serve.sh NVMXD PROMTOOL DASHBOARDS_DIR
 set -u
@@ -37,7 +41,7 @@ start() {
 	pid=$!
 	port=
 	for _ in $(seq 100); do
-		port=$(sed -n 's|^nvmxd: serving https\{0,1\}://127\.0\.0\.1:\([0-9]*\)/metrics.*|\1|p' \
+		port=$(sed -n 's|^nvmxd: serving https\{0,1\}://127\.0\.0\.1:\([0-9]*\)/.*|\1|p' \
 			"$dir/$name.stderr")
 		[ -n "$port" ] && return 0
 		kill -0 "$pid" 2>/dev/null || break
@@ -77,6 +81,31 @@ check "text format 0.0.4 by default" grep -qi '^Content-Type: text/plain; versio
 check "promtool check metrics passes on the live scrape" \
 	sh -c "'$PROMTOOL' check metrics <'$dir/scrape.txt'"
 check "nvmx_privileges_dropped is 1" grep -q '^nvmx_privileges_dropped 1$' "$dir/scrape.txt"
+# the process_* metrics of the client libraries, read from /proc/self as nobody after the drop
+check "process_* metrics present with HELP and TYPE, and plausible for this nvmxd (pid $pid)" python3 -c '
+import re, sys, time
+t = open(sys.argv[1]).read()
+pid = int(sys.argv[2])
+def v(name, typ):
+    fam = name  # the text format 0.0.4 names a counter family with its _total
+    assert re.search(r"^# HELP %s .+$" % fam, t, re.M), "no HELP for " + fam
+    assert re.search(r"^# TYPE %s %s$" % (fam, typ), t, re.M), "no TYPE %s %s" % (fam, typ)
+    return float(re.search(r"^%s (\S+)$" % name, t, re.M).group(1))
+clk = 100.0
+st = open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()
+btime = int(next(l.split()[1] for l in open("/proc/stat") if l.startswith("btime ")))
+start = v("process_start_time_seconds", "gauge")
+want = btime + int(st[19]) / clk
+assert abs(start - want) < 0.02, (start, want)
+assert time.time() - 600 < start <= time.time(), start
+assert v("process_open_fds", "gauge") > 0
+assert v("process_max_fds", "gauge") >= v("process_open_fds", "gauge")
+rss = v("process_resident_memory_bytes", "gauge")
+assert 0 < rss <= v("process_virtual_memory_bytes", "gauge"), rss
+assert v("process_cpu_seconds_total", "counter") >= 0
+att = float(re.search(r"^nvmx_start_time_seconds (\S+)$", t, re.M).group(1))
+assert start <= att + 0.01, ("the process starts before it attaches", start, att)
+' "$dir/scrape.txt" "$pid"
 check "every metric the dashboards and rules name is declared by the scrape" \
 	python3 "$HERE/check_names.py" families "$dir/scrape.txt" "$DASH/nvmx.json" "$DASH/nvmx.rules.yml"
 check "promtool check rules passes" "$PROMTOOL" check rules "$DASH/nvmx.rules.yml"
@@ -88,6 +117,46 @@ check "OpenMetrics when asked" grep -qi '^Content-Type: application/openmetrics-
 check "OpenMetrics ends with # EOF" sh -c "[ \"\$(tail -n1 '$dir/om.txt')\" = '# EOF' ]"
 check "OpenMetrics names the counter family without _total" \
 	grep -q '^# TYPE nvmx_l2_exits counter$' "$dir/om.txt"
+
+# gzip when asked (curl --compressed sends Accept-Encoding: deflate, gzip, br, zstd as built)
+curl -sS --compressed -D "$dir/hz.txt" -o "$dir/z.txt" "http://127.0.0.1:$port/metrics"
+check "Accept-Encoding with gzip: Content-Encoding: gzip" grep -qi '^Content-Encoding: gzip' "$dir/hz.txt"
+check "Vary: Accept-Encoding on the gzipped answer" grep -qi '^Vary: Accept-Encoding' "$dir/hz.txt"
+check "the gzipped scrape, inflated by curl, passes promtool" sh -c "'$PROMTOOL' check metrics <'$dir/z.txt'"
+curl -sS -H 'Accept-Encoding: gzip' -D "$dir/hz2.txt" -o "$dir/z2.gz" "http://127.0.0.1:$port/metrics"
+check "the body is a gzip stream (magic 1f 8b) that gzip -t accepts" sh -c "
+	[ \"\$(od -An -tx1 -N2 '$dir/z2.gz' | tr -d ' ')\" = 1f8b ] && gzip -t <'$dir/z2.gz'"
+zs=$(stat -c %s "$dir/z2.gz") ps=$(gzip -dc <"$dir/z2.gz" | wc -c)
+[ "$zs" -gt 0 ] && [ $((zs * 3)) -lt "$ps" ] && ok "gzip: $ps bytes of scrape sent as $zs" ||
+	bad "gzip: $ps bytes sent as $zs (less than 3 times smaller)"
+# a raw request without Accept-Encoding: plain text, still Vary
+python3 - "$port" "$dir/raw.txt" <<'PY'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+s.sendall(b"GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+data = b""
+while True:
+    b = s.recv(65536)
+    if not b:
+        break
+    data += b
+open(sys.argv[2], "wb").write(data)
+PY
+check "raw request without Accept-Encoding: 200, no Content-Encoding, Vary, plain text" python3 -c '
+import sys
+d = open(sys.argv[1], "rb").read()
+head, _, body = d.partition(b"\r\n\r\n")
+h = head.decode().lower().split("\r\n")
+assert h[0].startswith("http/1.1 200"), h[0]
+assert not any(l.startswith("content-encoding:") for l in h), h
+assert "vary: accept-encoding" in h, h
+assert b"\nnvmx_bpf_programs_missing 0\n" in body, body[:200]
+' "$dir/raw.txt"
+curl -sS -H 'Accept-Encoding: gzip;q=0, identity' -D "$dir/hz3.txt" -o /dev/null "http://127.0.0.1:$port/metrics"
+check "gzip;q=0: not gzipped" sh -c "! grep -qi '^Content-Encoding' '$dir/hz3.txt'"
+curl -sS --compressed -D "$dir/hzj.txt" -o "$dir/zsum.json" "http://127.0.0.1:$port/api/v1/summary"
+check "/api/v1/summary gzipped when asked, and JSON once inflated" sh -c "
+	grep -qi '^Content-Encoding: gzip' '$dir/hzj.txt' && python3 -m json.tool '$dir/zsum.json' >/dev/null"
 
 curl -sS -o "$dir/summary.json" "http://127.0.0.1:$port/api/v1/summary"
 check "/api/v1/summary is nvmxd --json's document" python3 -c '
@@ -113,6 +182,39 @@ else
 fi
 sed 's/^/    /' "$dir/abuse.txt"
 stop plain
+
+# ---- node_exporter's flag names: --web.listen-address, --web.telemetry-path ----
+# (start() passes --listen, the older alias; here the new names alone)
+"$NVMXD" --interval 3600 --web.listen-address=127.0.0.1:0 --web.telemetry-path /nvmx/metrics \
+	>"$dir/path.stdout" 2>"$dir/path.stderr" &
+pid=$!
+port=
+for _ in $(seq 100); do
+	port=$(sed -n 's|^nvmxd: serving http://127\.0\.0\.1:\([0-9]*\)/nvmx/metrics as .*|\1|p' "$dir/path.stderr")
+	[ -n "$port" ] && break
+	kill -0 "$pid" 2>/dev/null || break
+	sleep 0.1
+done
+if [ -n "$port" ]; then
+	ok "--web.listen-address and --web.telemetry-path: nvmxd says it serves http://127.0.0.1:$port/nvmx/metrics"
+	[ "$(curl -s -o "$dir/path.txt" -w '%{http_code}' "http://127.0.0.1:$port/nvmx/metrics")" = 200 ] &&
+		grep -q '^nvmx_bpf_programs_missing 0$' "$dir/path.txt" &&
+		ok "--web.telemetry-path /nvmx/metrics: the metrics are there" || bad "/nvmx/metrics: no metrics"
+	[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/metrics")" = 404 ] &&
+		ok "--web.telemetry-path /nvmx/metrics: /metrics is 404" || bad "/metrics is not 404"
+	check "the index names the telemetry path" sh -c "curl -s 'http://127.0.0.1:$port/' | grep -q '^/nvmx/metrics '"
+	stop telemetry_path
+else
+	bad "--web.listen-address/--web.telemetry-path: nvmxd did not serve: $(cat "$dir/path.stderr")"
+	kill -INT "$pid" 2>/dev/null && wait "$pid"
+	pid=
+fi
+"$NVMXD" --web.listen-address 127.0.0.1:0 --web.telemetry-path /api/v1/status --duration 1 \
+	>/dev/null 2>"$dir/badpath.err"
+st=$?
+[ "$st" = 2 ] && [ "$(wc -l <"$dir/badpath.err")" -le 2 ] && grep -q -- '--web.telemetry-path /api/v1/status' "$dir/badpath.err" &&
+	ok "--web.telemetry-path /api/v1/status refused: exit 2, $(head -1 "$dir/badpath.err")" ||
+	bad "--web.telemetry-path /api/v1/status: exit $st, $(cat "$dir/badpath.err")"
 
 # ---- TLS and basic auth from web-config.yml ----
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$dir/key.pem" -out "$dir/cert.pem" -days 1 \
@@ -174,7 +276,7 @@ case "$r" in TLSv1.3\ *) ok "TLS 1.3: $r" ;; *) bad "TLS 1.3: $r" ;; esac
 stop tls
 
 sed 's/^tls_server_config:$/tls_server_config:\n  min_version: TLS13/' "$dir/web.yml" >"$dir/web13.yml"
-start tls13 --web-config "$dir/web13.yml"
+start tls13 --web.config.file "$dir/web13.yml"  # node_exporter's name; the others use the alias
 r=$(tls -tls1_2)
 [ "$r" = refused ] && ok "min_version TLS13: TLS 1.2 refused" || bad "min_version TLS13: TLS 1.2 negotiated: $r"
 r=$(tls -tls1_3)
