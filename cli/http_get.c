@@ -251,6 +251,33 @@ static bool speaks_tls(struct nvmx_http *h)
 	return rc == CURLE_OK;
 }
 
+static size_t discard(char *data, size_t size, size_t nmemb, void *arg)
+{
+	(void)data, (void)arg;
+	return size * nmemb;
+}
+
+/*
+ * https:// failed in the handshake: does the port answer plain HTTP? A HEAD of /-/healthy (nvmxd
+ * answers HEAD; any HTTP status will do).
+ */
+static bool speaks_http(struct nvmx_http *h)
+{
+	char url[sizeof(h->url) + 24], errbuf[CURL_ERROR_SIZE] = "";
+	CURL *c = curl_easy_init();
+	CURLcode rc;
+
+	if (!c)
+		return false;
+	snprintf(url, sizeof(url), "http://%s/-/healthy", h->where);
+	set_common(h, c, url, errbuf);
+	curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
+	rc = curl_easy_perform(c);
+	curl_easy_cleanup(c);
+	return rc == CURLE_OK;
+}
+
 /* why for a failed transfer; returns the errno of http_get.h and sets h->config_error. */
 static int explain(struct nvmx_http *h, CURLcode rc, const char *errbuf, char *why, size_t wl)
 {
@@ -295,15 +322,28 @@ static int explain(struct nvmx_http *h, CURLcode rc, const char *errbuf, char *w
 		return -EKEYREJECTED;
 	case CURLE_SSL_CONNECT_ERROR:
 		h->config_error = true;
-		if (strstr(errbuf, "wrong version number") || strstr(errbuf, "packet length")) {
+		/*
+		 * a plain server answers the ClientHello with an HTTP error (OpenSSL: "wrong
+		 * version number"), or closes the connection: then ask it in plain HTTP
+		 */
+		if (strstr(errbuf, "wrong version number") || strstr(errbuf, "packet length") ||
+		    speaks_http(h)) {
 			snprintf(why, wl,
 				 "%s does not speak TLS (an nvmxd without tls_server_config?): "
 				 "use http://%s",
 				 w, w);
 			return -EKEYREJECTED;
 		}
-		snprintf(why, wl, "TLS handshake with %s failed%s%s", w, errbuf[0] ? ": " : "",
-			 errbuf);
+		if (strstr(errbuf, "protocol version") || strstr(errbuf, "no protocols"))
+			snprintf(why, wl, "TLS handshake with %s failed: no TLS version in common",
+				 w);
+		else if (strstr(errbuf, "handshake failure") || strstr(errbuf, "no shared cipher"))
+			snprintf(why, wl, "TLS handshake with %s failed: no cipher in common", w);
+		else
+			snprintf(why, wl,
+				 "TLS handshake with %s failed: the server ended it (a TLS port of "
+				 "nvmxd?)",
+				 w);
 		return -EKEYREJECTED;
 	case CURLE_WEIRD_SERVER_REPLY:
 	case CURLE_UNSUPPORTED_PROTOCOL:
