@@ -212,7 +212,13 @@ static void set_common(struct nvmx_http *h, CURL *c, const char *url, char *errb
 	curl_easy_reset(c);
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	/* straight to nvmxd, as the old client went: no proxy from http_proxy or https_proxy */
+	curl_easy_setopt(c, CURLOPT_PROXY, "");
+	/*
+	 * not CURLOPT_NOSIGNAL: libcurl then ignores SIGPIPE during a transfer (a TLS write to a
+	 * closed connection must not kill nvmxtop); Debian's libcurl resolves names in a thread,
+	 * without SIGALRM
+	 */
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
 	/*
 	 * A hung nvmxd must not freeze the caller: timeout_s to connect (the TLS handshake
