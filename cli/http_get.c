@@ -357,6 +357,7 @@ static int explain(struct nvmx_http *h, CURLcode rc, const char *errbuf, char *w
 		snprintf(why, wl, "%s did not answer in HTTP: is it nvmxd --listen?", w);
 		return -EPROTO;
 	case CURLE_WRITE_ERROR:
+	case CURLE_FILESIZE_EXCEEDED:
 	case CURLE_OUT_OF_MEMORY:
 		snprintf(why, wl, "nvmxd at %s: its answer is larger than %u MiB", w,
 			 MAX_RESPONSE >> 20);
@@ -401,7 +402,7 @@ static int get(struct nvmx_http *h, const char *path, const char *agent, bool *n
 	curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, hdr);
 	rc = curl_easy_perform(h->curl);
 	curl_slist_free_all(hdr);
-	if (rc == CURLE_GOT_NOTHING || (rc == CURLE_RECV_ERROR && !h->tls)) {
+	if (rc == CURLE_GOT_NOTHING || (rc == CURLE_RECV_ERROR && !h->tls && !h->len)) {
 		*nothing = true;
 		return 0;
 	}

@@ -38,8 +38,9 @@ struct nvmx_http_opts {
 	"                      one line USER:PASSWORD and must not be readable by others\n" \
 	"                      (chmod 600); never on the command line. Over http:// the\n"  \
 	"                      password crosses the network in clear: use https://\n"       \
-	"  --timeout S         give up on one fetch after S seconds without progress\n"     \
-	"                      (connecting, TLS, each next byte; default 10)\n"
+	"  --timeout S         give up on one fetch after S seconds (whole, rounded up)\n"  \
+	"                      without progress: connecting, TLS, each next byte\n"         \
+	"                      (default 10)\n"
 
 /* One nvmxd: its address, options and the last answer. */
 struct nvmx_http {
