@@ -89,7 +89,6 @@ static void usage(FILE *f)
 		"                       were attached and what is missing, and libbpf's warnings\n"
 		"  -h, --help           this text\n"
 		"  --version            nvmxtop's version (and git commit), then exit\n"
-		"\n"
 		"\n" NVMX_HTTP_OPTIONS_HELP "\n"
 		"Columns (names: docs/model.md's glossary): L2->L0 and L2->L1 (L2 exits L0\n"
 		"handled / reflected to L1), L1%% (L1's share), L2/s, L0 us (mean time L0 took to\n"
