@@ -209,4 +209,15 @@ refused tls_to_plain "127\.0\.0\.1:$port does not speak TLS \(an nvmxd without t
 "$NVMXTOP" --connect "http://127.0.0.1:$port" -b -n 1 -d 0.3 >/dev/null 2>"$dir/plain.err" &&
 	ok "http://127.0.0.1:$port: nvmxtop reads a plain nvmxd" || bad "http:// to a plain nvmxd: $(cat "$dir/plain.err")"
 stop
+
+# ---- basic auth without TLS ----
+printf "basic_auth_users:\n  alice: '%s'\n" "$hash" >"$dir/auth.yml"
+start auth --web-config "$dir/auth.yml"
+"$NVMXTOP" --connect "127.0.0.1:$port" --credentials "$dir/cred" --json -n 1 -d 0.3 >"$dir/auth.json" 2>"$dir/auth.err" &&
+	grep -q "\"source\":\"nvmxd at 127.0.0.1:$port\"" "$dir/auth.json" &&
+	ok "basic auth over plain HTTP: nvmxtop reads it" || bad "basic auth over plain HTTP: $(cat "$dir/auth.err")"
+"$NVMX" bitmap --live "127.0.0.1:$port" --credentials "$dir/cred" --interval 0.3 >/dev/null 2>"$dir/auth.bm.err" &&
+	ok "basic auth over plain HTTP: nvmx bitmap --live reads it" || bad "basic auth over plain HTTP: bitmap: $(cat "$dir/auth.bm.err")"
+refused auth_plain_no_credentials "401: nvmxd wants credentials \(see --credentials\)" "127.0.0.1:$port"
+stop
 finish
