@@ -314,6 +314,8 @@ static bool terminal_usable(const char **why)
 		return false;
 	}
 	cup = tigetstr("cup");
+	/* the question's terminal, not the display's (newterm makes its own): LeakSanitizer */
+	del_curterm(cur_term);
 	if (!cup || cup == (char *)-1) {
 		*why = "the terminal cannot move the cursor (no 'cup' in terminfo)";
 		return false;
