@@ -9,7 +9,8 @@
 # handler): the header's round trips equal the truth's reflected exits L1 resumed from (all but
 # each vCPU's final VMMCALL), its L1 exits per trip are K plus at most 0.1 (L0's own interrupt
 # exits of L1 inside the handlers are not the workload's, so not in the truth), and its mean
-# round trip is a number. And the header then says since when nvmxd went away (stale), the last numbers kept.
+# round trip is a number. And the header then says since when nvmxd went away (stale), the last
+# numbers kept.
 #
 # usage: lab_tmux.sh NVMX NVMXD NVMXTOP OUT KERNEL
 set -u
