@@ -34,8 +34,9 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: nvmx bitmap FILE [--kernel RELEASE] [--seconds S] [--top N] [--json]\n"
-		"       nvmx bitmap --live [HOST:PORT] [--interval S] [--kernel RELEASE] [--top N] "
+		"       nvmx bitmap --live [ADDRESS] [--interval S] [--kernel RELEASE] [--top N] "
 		"[--json]\n"
+		"                   [--ca-file FILE] [--credentials FILE] [--timeout S]\n"
 		"\n"
 		"Per MSR and per I/O port: which exits L0 reflected to L1, which it handled\n"
 		"itself, which were L1's own; what they cost; and why they exit, naming KVM's\n"
@@ -71,7 +72,7 @@ static void usage(FILE *f)
 		"nvmxd --record keeps); a tracefs capture shows it as 'index not seen'.\n"
 		"\n"
 		"Options:\n"
-		"  --live [HOST:PORT]  nvmxd's API (default " DEFAULT_ADDR ")\n"
+		"  --live [ADDRESS]    nvmxd's API (default " DEFAULT_ADDR "; https:// below)\n"
 		"  --interval S        seconds between the two --live snapshots (default 5)\n"
 		"  --kernel RELEASE    L0's kernel release (uname -r): KVM's merge rules change\n"
 		"                      between versions. Default: the kernel nvmxd's JSON names,\n"
@@ -85,17 +86,19 @@ static void usage(FILE *f)
 		"  --top N             rows to show (default: 20 of text, all of JSON; 0: all);\n"
 		"                      advice for the first 5 of text, every row of JSON\n"
 		"  --json              one JSON object: the rows with their mechanism and advice\n"
-		"\n"
+		"\n" NVMX_HTTP_OPTIONS_HELP "\n"
 		"Exit status: 0; 2 on a usage error (--seconds nan, inf or <= 0 included) or when\n"
 		"FILE cannot be used (one line on stderr: 'nvmx bitmap: FILE[:LINE]: what is\n"
 		"wrong'): unreadable, not nvmx's JSON, or not a usable capture (the "
 		"malformed-line\n"
-		"policy of nvmx replay --help).\n");
+		"policy of nvmx replay --help). --live: 2 when nvmxd cannot be read (one line:\n"
+		"refused, timed out, TLS not trusted, credentials wanted or refused...).\n");
 	fputs(NVMX_USAGE_COMMON, f);
 }
 
 struct opts {
 	const char *file, *live, *kernel;
+	struct nvmx_http_opts http;
 	double interval, seconds;
 	long top;
 	bool json;
@@ -124,6 +127,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "seconds", required_argument, NULL, 's' },
 		{ "kernel", required_argument, NULL, 'k' },
 		{ "top", required_argument, NULL, 't' },
+		{ "ca-file", required_argument, NULL, 'C' },
+		{ "credentials", required_argument, NULL, 'P' },
+		{ "timeout", required_argument, NULL, 'T' },
 		NVMX_COMMON_LONGOPTS,
 	};
 	const char *p = "nvmx bitmap";
@@ -162,6 +168,16 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			if (parse_double("--seconds", optarg, &o->seconds))
 				return 2;
 			break;
+		case 'C':
+			o->http.ca_file = optarg;
+			break;
+		case 'P':
+			o->http.credentials = optarg;
+			break;
+		case 'T':
+			if (parse_double("--timeout", optarg, &o->http.timeout_s))
+				return 2;
+			break;
 		case 'k':
 			if (!nvmx_kver_parse(optarg))
 				return nvmx_usage_error(
@@ -193,6 +209,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		return nvmx_usage_error(p, "give a FILE or --live");
 	if (o->live && o->seconds)
 		return nvmx_usage_error(p, "--seconds is for a JSON FILE; --live is --interval");
+	if (!o->live && (o->http.ca_file || o->http.credentials || o->http.timeout_s))
+		return nvmx_usage_error(p, "--ca-file, --credentials and --timeout are for --live");
 	return 0;
 }
 
@@ -251,26 +269,24 @@ static struct nvmx_summary *snapshot(struct nvmx_http *h, struct nvmxd_info *inf
 	if (err) {
 		if (err == -ECONNREFUSED)
 			fprintf(stderr,
-				"nvmx bitmap: nvmxd is not reachable at %s:%s (connection "
-				"refused): "
-				"start it with 'sudo nvmxd --listen %s:%s', or give a capture or "
-				"nvmxd --json file\n",
-				h->host, h->port, h->host, h->port);
+				"nvmx bitmap: %s: start nvmxd with 'sudo nvmxd --listen %s', or "
+				"give a capture or nvmxd --json file\n",
+				why, h->where);
 		else
 			fprintf(stderr, "nvmx bitmap: %s\n", why);
 		return NULL;
 	}
 	root = json_tokener_parse_verbose(body, &jerr);
 	if (!root) {
-		fprintf(stderr, "nvmx bitmap: nvmxd at %s:%s: /api/v1/summary is not JSON\n",
-			h->host, h->port);
+		fprintf(stderr, "nvmx bitmap: nvmxd at %s: /api/v1/summary is not JSON\n",
+			h->where);
 		return NULL;
 	}
 	s = nvmx_summary_from_json(root, "/api/v1/summary", why, sizeof(why));
 	if (s)
 		nvmxd_info_of(root, info);
 	else
-		fprintf(stderr, "nvmx bitmap: nvmxd at %s:%s: %s\n", h->host, h->port, why);
+		fprintf(stderr, "nvmx bitmap: nvmxd at %s: %s\n", h->where, why);
 	json_object_put(root);
 	return s;
 }
@@ -553,9 +569,9 @@ int nvmx_cmd_bitmap(int argc, char **argv)
 		return err == 1 ? 0 : 2;
 	if (o.live) {
 		struct nvmx_http h;
-		char why[256];
+		char why[512];
 
-		if (nvmx_http_init(&h, o.live, "--live", why, sizeof(why))) {
+		if (nvmx_http_init(&h, o.live, "--live", &o.http, why, sizeof(why))) {
 			fprintf(stderr, "nvmx bitmap: %s\n", why);
 			return 2;
 		}

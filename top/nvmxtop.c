@@ -15,6 +15,7 @@
 #include <curses.h>
 #include <term.h>
 
+#include "http_get.h"
 #include "top_out.h"
 #include "top_run.h"
 #include "nvmx/cmdline.h"
@@ -28,7 +29,9 @@ static void on_signal(int sig)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: nvmxtop [--replay FILE] [-b [-n COUNT] [--json]] [-d SECONDS] [OPTIONS]\n"
+		"usage: nvmxtop [--connect ADDRESS | --replay FILE | --standalone] [-b [-n COUNT] "
+		"[--json]]\n"
+		"               [-d SECONDS] [OPTIONS]\n"
 		"\n"
 		"Nested-virtualization exits as they happen, like top: for each VM, vCPU thread\n"
 		"and exit reason, how many exits of the nested guest (L2) the host KVM (L0) "
@@ -41,9 +44,15 @@ static void usage(FILE *f)
 		"                   or, if none answers there and nvmxtop runs as root, "
 		"standalone\n"
 		"                   (it says so)\n"
-		"  --connect HOST:PORT  the nvmxd listening there (its JSON API, "
-		"/api/v1/summary);\n"
-		"                   counts since nvmxd started. Plain HTTP: no TLS, no password\n"
+		"  --connect ADDRESS  the nvmxd listening there (its JSON API, /api/v1/summary):\n"
+		"                   HOST:PORT, http://HOST:PORT or https://HOST:PORT; counts\n"
+		"                   since nvmxd started. A fetch that fails or is slow marks the\n"
+		"                   screen stale ('stale since HH:MM:SS: why' in the header;\n"
+		"                   batch: a line on stderr) and is tried again after 1, 2, 4 ..\n"
+		"                   30 s; nvmxtop never exits for it. Only at the first fetch,\n"
+		"                   a setting to fix (TLS certificate not trusted, credentials\n"
+		"                   wanted or refused, http:// to a TLS port, not an nvmxd)\n"
+		"                   exits with status 2\n"
 		"  --standalone     nvmxtop loads nvmx's BPF programs on the KVM tracepoints\n"
 		"                   itself, as nvmxd does (needs root); counts since it started\n"
 		"  --replay FILE    a capture (tracefs trace, trace-cmd report or nvmxd --record,\n"
@@ -80,7 +89,7 @@ static void usage(FILE *f)
 		"                       were attached and what is missing, and libbpf's warnings\n"
 		"  -h, --help           this text\n"
 		"  --version            nvmxtop's version (and git commit), then exit\n"
-		"\n"
+		"\n" NVMX_HTTP_OPTIONS_HELP "\n"
 		"Columns (names: docs/model.md's glossary): L2->L0 and L2->L1 (L2 exits L0\n"
 		"handled / reflected to L1), L1%% (L1's share), L2/s, L0 us (mean time L0 took to\n"
 		"handle an L2 exit itself, from the exit until KVM re-enters the guest), L1 own\n"
@@ -110,6 +119,8 @@ static void usage(FILE *f)
 		"Examples:\n"
 		"  sudo nvmxtop                             every VM on this host, live\n"
 		"  nvmxtop --connect 10.0.0.5:9477          the VMs of another host's nvmxd\n"
+		"  nvmxtop --connect https://h1:9477 --ca-file ca.pem --credentials ~/.nvmx-pw\n"
+		"                                           the same through TLS and basic auth\n"
 		"  nvmxtop --replay trace.txt.xz -d 0.1     a capture, 100 ms of trace per "
 		"refresh\n"
 		"  sudo nvmxtop -b -d 5 -n 12 > log.txt     a minute of 5 s refreshes, as text\n"
@@ -117,10 +128,12 @@ static void usage(FILE *f)
 		"  nvmx up --lab                            no nested guests here? the lab has "
 		"some\n"
 		"\n"
-		"Exit status: 0; 2 on bad usage, or on input nvmxtop cannot use: a --replay FILE\n"
-		"that cannot be read or is not a usable capture (nvmx replay --help), an nvmxd\n"
-		"answer that is not the document nvmxtop reads; 1 on other errors (no nvmxd, no\n"
-		"root...). The reason is one line on stderr.\n");
+		"Exit status: 0; 2 on bad usage (an unreadable --ca-file, a --credentials file\n"
+		"others can read included), or on input nvmxtop cannot use: a --replay FILE\n"
+		"that cannot be read or is not a usable capture (nvmx replay --help), at the\n"
+		"first fetch an nvmxd answer that is not the document nvmxtop reads or a\n"
+		"setting to fix (above); 1 on other errors (no root for standalone, interrupted\n"
+		"before nvmxd ever answered...). The reason is one line on stderr.\n");
 }
 
 static int parse_double(const char *s, double *out)
@@ -171,27 +184,54 @@ static int show(struct top_run *r, bool json)
 	return err;
 }
 
+/* A failed refresh of a retrying source, in batch mode: one line on stderr. */
+static void say_stale(const struct top_run *r)
+{
+	fprintf(stderr, "nvmxtop: %s; trying again in %u s\n", r->stale, r->backoff_s);
+}
+
+/*
+ * The baseline. A retrying source (a remote nvmxd) that does not answer yet is tried again, with
+ * backoff, until it does or a signal comes; an error retrying cannot fix (a setting to fix, an
+ * answer that is not nvmxd's document) is returned at once.
+ */
+static int first_sample(struct top_run *r)
+{
+	int err;
+
+	while ((err = top_run_sample(r, false))) {
+		if (!r->src->retry || r->src->config_error || r->src->bad_input || top_stopping)
+			return err;
+		say_stale(r);
+		nap(r->backoff_s);
+		if (top_stopping)
+			return err;
+	}
+	return 0;
+}
+
 static int run_batch(struct top_run *r, bool json)
 {
-	int err, failures = 0;
+	bool stale = false;
+	int err = 0;
 
-	err = top_run_sample(r, false); /* the baseline */
-	if (err)
-		return err;
 	while (!r->cur.ended) {
-		if (r->src->live)
+		if (r->src->live && stale)
+			nap(r->backoff_s);
+		else if (r->src->live)
 			nap(r->refresh ? r->delay_s : (r->delay_s < 0.25 ? r->delay_s : 0.25));
 		if (top_stopping)
 			break;
 		err = top_run_sample(r, false);
-		/* a remote nvmxd may be back at the next refresh; five misses in a row end it */
-		if (err && r->src->retry && ++failures < 5) {
-			fprintf(stderr, "nvmxtop: %s; trying again\n", r->src->why);
+		/* a remote nvmxd may be back later: the output waits, nvmxtop does not end */
+		stale = err && r->src->retry;
+		if (stale) {
+			if (!top_stopping)
+				say_stale(r);
 			continue;
 		}
 		if (err)
 			return err;
-		failures = 0;
 		err = show(r, json);
 		if (err)
 			return err;
@@ -203,6 +243,11 @@ static int run_batch(struct top_run *r, bool json)
 		err = top_run_sample(r, true);
 		if (!err)
 			err = show(r, json);
+		else if (r->src->retry) {
+			/* asked to stop: the last refresh shown stands */
+			fprintf(stderr, "nvmxtop: no final refresh: %s\n", r->src->why);
+			err = 0;
+		}
 	}
 	return err;
 }
@@ -211,20 +256,30 @@ static int run_batch(struct top_run *r, bool json)
  * A running nvmxd: the one at addr (--connect), or at the default address, falling back to
  * standalone (and saying so) when none answers there.
  */
-static int open_nvmxd(const char *addr, bool bpf_stats, bool verbose, const char *ready,
-		      struct top_source **out, char *why, size_t why_len)
+static int open_nvmxd(const char *addr, const struct nvmx_http_opts *http, bool bpf_stats,
+		      bool verbose, const char *ready, struct top_source **out, char *why,
+		      size_t why_len, bool *usage)
 {
 	struct top_sample probe = { 0 };
 	char no_nvmxd[512], standalone[512];
 	int err;
 
-	err = top_source_nvmxd_new(addr ? addr : TOP_NVMXD_DEFAULT, out, why, why_len);
+	err = top_source_nvmxd_new(addr ? addr : TOP_NVMXD_DEFAULT, http, out, why, why_len);
+	*usage = err == -EINVAL; /* the address, --ca-file or --credentials */
 	if (err || addr)
 		return err;
 	err = (*out)->ops->sample(*out, &probe);
 	top_sample_free(&probe);
 	if (!err)
 		return 0;
+	if ((*out)->config_error) {
+		/* an nvmxd is there, but its TLS or password settings and ours differ */
+		snprintf(why, why_len, "%s", (*out)->why);
+		top_source_free(*out);
+		*out = NULL;
+		*usage = true;
+		return err;
+	}
 	snprintf(no_nvmxd, sizeof(no_nvmxd), "%s", (*out)->why);
 	top_source_free(*out);
 	*out = NULL;
@@ -259,6 +314,8 @@ static bool terminal_usable(const char **why)
 		return false;
 	}
 	cup = tigetstr("cup");
+	/* the question's terminal, not the display's (newterm makes its own): LeakSanitizer */
+	del_curterm(cur_term);
 	if (!cup || cup == (char *)-1) {
 		*why = "the terminal cannot move the cursor (no 'cup' in terminfo)";
 		return false;
@@ -282,6 +339,9 @@ int main(int argc, char **argv)
 		O_CONNECT,
 		O_STANDALONE,
 		O_L1_EXITS,
+		O_CA_FILE,
+		O_CREDENTIALS,
+		O_TIMEOUT,
 	};
 	static const struct option longopts[] = {
 		{ "replay", required_argument, NULL, O_REPLAY },
@@ -300,13 +360,17 @@ int main(int argc, char **argv)
 		{ "connect", required_argument, NULL, O_CONNECT },
 		{ "standalone", no_argument, NULL, O_STANDALONE },
 		{ "l1-exits", no_argument, NULL, O_L1_EXITS },
+		{ "ca-file", required_argument, NULL, O_CA_FILE },
+		{ "credentials", required_argument, NULL, O_CREDENTIALS },
+		{ "timeout", required_argument, NULL, O_TIMEOUT },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct top_run r = { .delay_s = 1, .rate = true, .sort = TOP_SORT_L2 };
-	bool bad_input;
+	struct nvmx_http_opts http = { .stop = &top_stopping };
+	bool bad_input, fix_settings = false;
 	const char *replay = NULL, *ready = NULL, *why = NULL, *connect = NULL;
 	bool batch = false, json = false, bpf_stats = true, standalone = false, verbose = false;
 	char src_why[512] = "";
@@ -383,6 +447,17 @@ int main(int argc, char **argv)
 		case O_L1_EXITS:
 			r.l1_view = true;
 			break;
+		case O_CA_FILE:
+			http.ca_file = optarg;
+			break;
+		case O_CREDENTIALS:
+			http.credentials = optarg;
+			break;
+		case O_TIMEOUT:
+			if (parse_double(optarg, &http.timeout_s))
+				return nvmx_usage_error(
+					"nvmxtop", "--timeout %s: expected seconds > 0", optarg);
+			break;
 		case 'v':
 			verbose = true;
 			break;
@@ -400,6 +475,10 @@ int main(int argc, char **argv)
 						   "the source: one of them");
 	if (optind < argc)
 		return nvmx_usage_error("nvmxtop", "unexpected argument '%s'", argv[optind]);
+	if ((replay || standalone) && (http.ca_file || http.credentials || http.timeout_s))
+		return nvmx_usage_error("nvmxtop",
+					"--ca-file, --credentials and --timeout are for nvmxd "
+					"(--connect or the default), not --replay or --standalone");
 	if (getenv("NO_COLOR") && *getenv("NO_COLOR"))
 		r.no_color = true;
 	if (!batch && !terminal_usable(&why)) {
@@ -418,23 +497,27 @@ int main(int argc, char **argv)
 		err = top_source_bpf_new(bpf_stats, verbose, ready, &r.src, src_why,
 					 sizeof(src_why));
 	else
-		err = open_nvmxd(connect, bpf_stats, verbose, ready, &r.src, src_why,
-				 sizeof(src_why));
+		err = open_nvmxd(connect, &http, bpf_stats, verbose, ready, &r.src, src_why,
+				 sizeof(src_why), &fix_settings);
 	if (err) {
 		fprintf(stderr, "nvmxtop: %s\n", src_why[0] ? src_why : strerror(-err));
 		if (!replay && err == -EPERM)
 			fprintf(stderr,
 				"nvmxtop: without root, a capture can be watched: nvmxtop "
 				"--replay FILE (nvmx replay --help says how to make one)\n");
-		return replay ? 2 : 1; /* a capture that cannot be read: 2, as nvmx replay */
+		/* a capture that cannot be read: 2, as nvmx replay; settings to fix: 2 */
+		return replay || fix_settings ? 2 : 1;
 	}
 	/* batch shows totals (with L2/s beside them) and sorts by them: rows keep their order */
 	if (batch)
 		r.rate = false;
-	err = batch ? run_batch(&r, json) : top_tui_run(&r);
+	err = first_sample(&r);
+	if (!err)
+		err = batch ? run_batch(&r, json) : top_tui_run(&r);
 	if (err)
 		fprintf(stderr, "nvmxtop: %s\n", r.src->why[0] ? r.src->why : strerror(-err));
-	bad_input = err && r.src->bad_input;
+	/* only the first fetch can end nvmxtop for a setting to fix (2); later it is stale */
+	bad_input = err && (r.src->bad_input || r.src->config_error);
 	top_source_free(r.src);
 	top_sample_free(&r.prev);
 	top_sample_free(&r.cur);

@@ -265,9 +265,10 @@ void top_fmt_header(const struct top_fmt *f, const struct top_view *v, const str
 	fmt_count(v->dlost_events, dlost, sizeof(dlost));
 
 	/* what can change first: the source's name may be long and is cut on a narrow screen */
-	snprintf(out[0], TOP_LINE_MAX, "nvmxtop%s%s  refresh %lu  at %.3f s  interval %.3f s  %s",
-		 w->paused ? "  PAUSED" : "", v->ended ? "  END" : "", w->refresh, w->since_start_s,
-		 v->interval_s, w->what);
+	snprintf(out[0], TOP_LINE_MAX,
+		 "nvmxtop%s%s%s%s  refresh %lu  at %.3f s  interval %.3f s  %s",
+		 w->paused ? "  PAUSED" : "", v->ended ? "  END" : "", w->stale ? "  " : "",
+		 w->stale ? w->stale : "", w->refresh, w->since_start_s, v->interval_s, w->what);
 	snprintf(out[1], TOP_LINE_MAX, "L2 exits %s/s (total %s)  to L1 %s  round trip %s  mult %s",
 		 rate, total, share, rt, mult);
 	snprintf(out[2], TOP_LINE_MAX,

@@ -25,6 +25,7 @@ struct top_where {
 	unsigned long refresh;
 	double since_start_s;
 	bool paused;
+	const char *stale; /* "stale since HH:MM:SS: WHY" (top_run.h), NULL: fresh */
 };
 
 void top_fmt_header(const struct top_fmt *f, const struct top_view *v, const struct top_where *w,

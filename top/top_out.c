@@ -238,7 +238,9 @@ int top_print_json(FILE *out, const struct top_view *v, const struct top_where *
 	}
 	json_object_object_add(o, "vms", vms);
 	if (!err &&
-	    fprintf(out, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN)) < 0)
+	    fprintf(out, "%s\n",
+		    json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+							      JSON_C_TO_STRING_NOSLASHESCAPE)) < 0)
 		err = -EIO;
 	json_object_put(o);
 	if (!err && fflush(out))

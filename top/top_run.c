@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* One nvmxtop run's refreshes (top_run.h): shared by the batch loop, the TUI and the bench. */
+#include <stdio.h>
+
 #include "top_run.h"
 
 volatile sig_atomic_t top_stopping;
@@ -13,8 +15,27 @@ int top_run_sample(struct top_run *r, bool finish)
 	top_sample_reset(&r->next);
 	err = finish ? r->src->ops->finish(r->src, &r->next)
 		     : r->src->ops->sample(r->src, &r->next);
+	if (err && r->src->retry) {
+		struct tm tm;
+		char hms[16] = "?";
+
+		if (!r->stale_since) {
+			r->stale_since = time(NULL);
+			r->backoff_s = 1;
+		} else if (r->backoff_s < TOP_BACKOFF_MAX_S) {
+			r->backoff_s = r->backoff_s * 2 < TOP_BACKOFF_MAX_S ? r->backoff_s * 2
+									    : TOP_BACKOFF_MAX_S;
+		}
+		if (localtime_r(&r->stale_since, &tm))
+			strftime(hms, sizeof(hms), "%H:%M:%S", &tm);
+		/* the latest reason: the first one may have changed (refused, then timed out) */
+		snprintf(r->stale, sizeof(r->stale), "stale since %s: %s", hms, r->src->why);
+	}
 	if (err)
 		return err;
+	r->stale_since = 0;
+	r->stale[0] = '\0';
+	r->backoff_s = 0;
 	tmp = r->prev;
 	r->prev = r->cur;
 	r->cur = r->next;
@@ -41,4 +62,5 @@ void top_run_where(const struct top_run *r, struct top_where *w)
 	w->refresh = r->refresh;
 	w->since_start_s = (double)(r->cur.time_ns - r->first_ns) / 1e9;
 	w->paused = r->paused;
+	w->stale = r->stale[0] ? r->stale : NULL;
 }

@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "top_data.h"
 #include "top_fmt.h"
@@ -30,13 +31,25 @@ struct top_run {
 	bool paused;
 	bool no_color;
 	bool l1_view; /* the L1-exit view (TUI key e; batch --l1-exits) */
+	/*
+	 * A retrying source (a remote nvmxd) whose last sample failed: the numbers shown are
+	 * stale since stale_since (the first failure, wall clock; 0: fresh), stale says since when
+	 * and why ("stale since HH:MM:SS: WHY"), and the next try comes backoff_s after this one.
+	 */
+	time_t stale_since;
+	char stale[560];
+	unsigned backoff_s;
 };
+
+/* The longest wait between two tries of a failing source: 1, 2, 4 .. 30 s. */
+#define TOP_BACKOFF_MAX_S 30
 
 extern volatile sig_atomic_t top_stopping;
 
 /*
  * Takes the next sample (finish: the live source's last one, undecided exits ended). The first
- * call takes the baseline; 0 or a negative errno (src->why says why).
+ * call takes the baseline; 0 or a negative errno (src->why says why). A retrying source's
+ * failure marks the run stale and doubles its backoff; a success makes it fresh again.
  */
 int top_run_sample(struct top_run *r, bool finish);
 int top_run_view(const struct top_run *r, struct top_view *v);

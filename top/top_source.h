@@ -34,6 +34,11 @@ struct top_source {
 	bool live;	/* counts come from the running kernel (refresh on wall time) */
 	bool retry;	/* a failed sample may work next time (a remote nvmxd): keep going */
 	bool bad_input; /* the last error is input nvmxtop cannot use: exit status 2 */
+	/*
+	 * The last error is a setting the user must fix (TLS not trusted, credentials wanted or
+	 * refused, not an nvmxd): at the first sample, exit status 2; later, stale as any other
+	 */
+	bool config_error;
 };
 
 /*
@@ -56,11 +61,15 @@ int top_source_bpf_new(bool bpf_stats, bool verbose, const char *ready_path,
 		       struct top_source **out, char *why, size_t why_len);
 
 /*
- * A running nvmxd, at HOST:PORT (nvmxd --listen): GET /api/v1/summary at each sample. The
- * address is checked here; whether nvmxd answers, at the first sample.
+ * A running nvmxd, at addr (HOST:PORT, http:// or https://HOST:PORT: nvmxd --listen): GET
+ * /api/v1/summary at each sample, with the TLS and basic-auth settings of http (cli/http_get.h).
+ * The address and the settings' files are checked here (-EINVAL, a usage error); whether nvmxd
+ * answers, at the first sample.
  */
 #define TOP_NVMXD_DEFAULT "127.0.0.1:9477"
-int top_source_nvmxd_new(const char *addr, struct top_source **out, char *why, size_t why_len);
+struct nvmx_http_opts;
+int top_source_nvmxd_new(const char *addr, const struct nvmx_http_opts *http,
+			 struct top_source **out, char *why, size_t why_len);
 
 static inline void top_source_free(struct top_source *src)
 {

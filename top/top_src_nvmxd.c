@@ -5,7 +5,8 @@
  * (outcome, isa, reason, count, timed, sum_ns) are nvmxd's counters' exit keys, each VM's
  * "summary" → "breakdown" its complete round trips: both go into lib's counters
  * (include/nvmx/counters.h), which become rows as every source's do; "nvmxd" has the lost counts
- * and, with --bpf-stats, the programs' run time. Plain HTTP/1.0, one request a refresh.
+ * and, with --bpf-stats, the programs' run time. One request a refresh, over HTTP or HTTPS with
+ * basic auth (cli/http_get.h: libcurl).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -31,19 +32,23 @@ struct nvmxd_source {
 	struct nvmx_http http;
 };
 
-/* The body of nvmxd's answer to GET path, or NULL with why set (advice on ECONNREFUSED). */
+/*
+ * The body of nvmxd's answer to GET path, or NULL with why set (advice on ECONNREFUSED) and
+ * config_error said.
+ */
 static const char *get_body(struct nvmxd_source *ns, const char *path, int *err)
 {
 	const char *body;
 
 	*err = nvmx_http_get_json(&ns->http, path, "nvmxtop", &body, ns->src.why,
 				  sizeof(ns->src.why));
+	ns->src.config_error = *err && ns->http.config_error;
 	if (*err == -ECONNREFUSED)
 		snprintf(ns->src.why, sizeof(ns->src.why),
-			 "nvmxd is not reachable at %s:%s (connection refused): start it with "
-			 "'sudo nvmxd --listen %s:%s', or run nvmxtop as root without --connect "
-			 "(standalone), or watch a capture with --replay FILE",
-			 ns->http.host, ns->http.port, ns->http.host, ns->http.port);
+			 "nvmxd at %s: connection refused (start it with 'sudo nvmxd --listen "
+			 "%s', or run nvmxtop as root without --connect, or watch a capture with "
+			 "--replay FILE)",
+			 ns->http.where, ns->http.where);
 	return *err ? NULL : body;
 }
 
@@ -63,8 +68,8 @@ static int bad_doc(struct nvmxd_source *ns, const char *fmt, ...)
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
 	snprintf(ns->src.why, sizeof(ns->src.why),
-		 "nvmxd's /api/v1/summary at %s:%s is not the document nvmxtop reads: %s",
-		 ns->http.host, ns->http.port, what);
+		 "nvmxd's /api/v1/summary at %s is not the document nvmxtop reads: %s",
+		 ns->http.where, what);
 	ns->src.bad_input = true;
 	return -EPROTO;
 }
@@ -335,10 +340,10 @@ static int nvmxd_sample(struct top_source *src, struct top_sample *out)
 	out->time_ns = nvmx_mono_ns();
 	if (!out->n_entries)
 		snprintf(src->note, sizeof(src->note),
-			 "nvmxd at %s:%s has counted no nested exits yet: no L1 hypervisor on its "
+			 "nvmxd at %.100s has counted no nested exits yet: no L1 hypervisor on its "
 			 "host has run an L2 guest since nvmxd started (no nested host? nvmx up "
 			 "--lab)",
-			 ns->http.host, ns->http.port);
+			 ns->http.where);
 	else
 		src->note[0] = '\0';
 	return 0;
@@ -364,7 +369,8 @@ static const struct top_source_ops nvmxd_ops = {
 	.free = nvmxd_free,
 };
 
-int top_source_nvmxd_new(const char *addr, struct top_source **out, char *why, size_t why_len)
+int top_source_nvmxd_new(const char *addr, const struct nvmx_http_opts *http,
+			 struct top_source **out, char *why, size_t why_len)
 {
 	struct nvmxd_source *ns;
 	int err;
@@ -373,7 +379,7 @@ int top_source_nvmxd_new(const char *addr, struct top_source **out, char *why, s
 	ns = calloc(1, sizeof(*ns));
 	if (!ns)
 		return -ENOMEM;
-	err = nvmx_http_init(&ns->http, addr, "--connect", why, why_len);
+	err = nvmx_http_init(&ns->http, addr, "--connect", http, why, why_len);
 	if (err) {
 		free(ns);
 		return err;

@@ -496,9 +496,11 @@ int top_tui_run(struct top_run *r)
 	SCREEN *scr;
 	int err;
 
-	err = top_run_sample(r, false); /* the baseline */
-	if (err)
-		return err;
+	if (!r->have_cur) {
+		err = top_run_sample(r, false); /* the baseline */
+		if (err)
+			return err;
+	}
 	scr = newterm(NULL, stdout, stdin);
 	if (!scr)
 		return -ENOTTY;
@@ -543,9 +545,13 @@ int top_tui_run(struct top_run *r)
 			continue;
 		err = top_run_sample(r, false);
 		if (err && r->src->retry) {
-			/* the last numbers stay; the bottom line says why they do not move */
-			snprintf(t.msg, sizeof(t.msg), "%s", r->src->why);
+			/*
+			 * the last numbers stay; the header says since when they are stale and
+			 * why, and the next try backs off (1, 2, 4 .. 30 s)
+			 */
 			err = 0;
+			next = nvmx_mono_ns() + (uint64_t)r->backoff_s * 1000000000u;
+			continue;
 		} else if (!err) {
 			err = rebuild(&t);
 		}

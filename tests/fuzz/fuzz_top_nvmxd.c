@@ -12,7 +12,7 @@
 #include "../../top/top_src_nvmxd.c"
 #include "top_out.h"
 
-static struct nvmxd_source ns = { .http = { .host = "fuzz", .port = "0" } };
+static struct nvmxd_source ns = { .http = { .where = "fuzz:0", .host = "fuzz", .port = "0" } };
 static struct top_sample real;
 static FILE *null;
 
