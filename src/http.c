@@ -298,8 +298,12 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
 
 /* ---- responses ---- */
 
-static enum MHD_Result respond(struct MHD_Connection *c, unsigned int status, const char *type,
-			       char *body, size_t len)
+/*
+ * One response: the body (freed here) with nvmxd's headers; encoding NULL: as it is, else the
+ * Content-Encoding it was compressed with, and Vary: Accept-Encoding (respond_encoded).
+ */
+static enum MHD_Result respond_as(struct MHD_Connection *c, unsigned int status, const char *type,
+				  char *body, size_t len, const char *encoding, bool vary)
 {
 	struct MHD_Response *r;
 	enum MHD_Result ret;
@@ -312,11 +316,22 @@ static enum MHD_Result respond(struct MHD_Connection *c, unsigned int status, co
 	(void)MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
 	(void)MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
 	(void)MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	if (vary)
+		(void)MHD_add_response_header(r, MHD_HTTP_HEADER_VARY,
+					      MHD_HTTP_HEADER_ACCEPT_ENCODING);
+	if (encoding)
+		(void)MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING, encoding);
 	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
 		(void)MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
 	ret = MHD_queue_response(c, status, r);
 	MHD_destroy_response(r);
 	return ret;
+}
+
+static enum MHD_Result respond(struct MHD_Connection *c, unsigned int status, const char *type,
+			       char *body, size_t len)
+{
+	return respond_as(c, status, type, body, len, NULL, false);
 }
 
 bool nvmxd_http_accepts_gzip(const char *accept_encoding)
@@ -401,8 +416,6 @@ static enum MHD_Result respond_encoded(struct MHD_Connection *c, const char *typ
 {
 	const char *ae =
 		MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING);
-	struct MHD_Response *r;
-	enum MHD_Result ret;
 	bool gz = nvmxd_http_accepts_gzip(ae);
 	char *z = NULL;
 	size_t zlen = 0;
@@ -416,20 +429,7 @@ static enum MHD_Result respond_encoded(struct MHD_Connection *c, const char *typ
 		body = z;
 		len = zlen;
 	}
-	r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
-	if (!r) {
-		free(body);
-		return MHD_NO;
-	}
-	(void)MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
-	(void)MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-	(void)MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-	(void)MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, MHD_HTTP_HEADER_ACCEPT_ENCODING);
-	if (gz)
-		(void)MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
-	ret = MHD_queue_response(c, MHD_HTTP_OK, r);
-	MHD_destroy_response(r);
-	return ret;
+	return respond_as(c, MHD_HTTP_OK, type, body, len, gz ? "gzip" : NULL, true);
 }
 
 static enum MHD_Result respond_text(struct MHD_Connection *c, unsigned int status, const char *text)

@@ -33,23 +33,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# start NAME ARGS...: nvmxd on a free loopback port; sets pid and port once it serves
-start() {
-	local name=$1
-	shift
-	"$NVMXD" --interval 3600 --listen 127.0.0.1:0 "$@" >"$dir/$name.stdout" 2>"$dir/$name.stderr" &
-	pid=$!
-	port=
-	for _ in $(seq 100); do
-		port=$(sed -n 's|^nvmxd: serving https\{0,1\}://127\.0\.0\.1:\([0-9]*\)/.*|\1|p' \
-			"$dir/$name.stderr")
-		[ -n "$port" ] && return 0
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	bad "$name: nvmxd did not start serving: $(cat "$dir/$name.stderr")"
-	finish
-}
+. "$HERE/../nvmxd_start.sh"
+
 stop() {
 	kill -INT "$pid"
 	wait "$pid"
