@@ -10,8 +10,12 @@
 #   2. strace -f records every system call it makes meanwhile: each one is allowed by the unit's
 #      SystemCallFilter= lines (their groups expanded by systemd-analyze syscall-filter), so the
 #      unit's seccomp filter would neither answer EPERM nor kill it.
-# The file-system options (ProtectSystem=strict, ProtectKernelTunables=, ...) are read-only or
-# hide what nvmxd never opens; docs/packaging.md says what stays exposed and why.
+#   3. the same strace: nvmxd opens nothing that the unit's file-system options hide
+#      (ProtectKernelTunables=: /proc/kallsyms, /proc/kcore) and nothing for writing that they
+#      make read-only (ProtectSystem=strict, ProtectKernelTunables=: everything but /dev, the
+#      process's own /proc/self and PrivateTmp='s /tmp, where this test's --ready goes;
+#      nvmxd.conf's options write no file).
+# docs/packaging.md says what stays exposed and why.
 #
 # usage: unit_sandbox.sh NVMXD UNIT CONF WEB_CONFIG
 set -u
@@ -122,4 +126,17 @@ outside=$(grep -vxF -f "$dir/allowed" "$dir/made" | tr '\n' ' ')
 [ -z "$outside" ] &&
 	ok "all $(wc -l <"$dir/made") system calls nvmxd made are in the unit's SystemCallFilter= ($(wc -l <"$dir/allowed") allowed)" ||
 	bad "system calls outside the unit's SystemCallFilter=: $outside"
+# 3. files: "PID openat(AT_FDCWD, "PATH", FLAGS...) = FD" (an error too: it was tried)
+sed -n 's/^[0-9]\{1,\} \{1,\}open\(at\)\{0,1\}([^"]*"\([^"]*\)", \([A-Z_|]*\).*/\2 \3/p' \
+	"$dir/strace" | sed "s|^/proc/$nvmxd_pid/|/proc/self/|" | sort -u >"$dir/opened"
+hidden=$(grep -E '^/proc/(kallsyms|kcore) ' "$dir/opened" | cut -d' ' -f1 | tr '\n' ' ')
+written=$(grep -E ' ([A-Z_|]*\|)?(O_WRONLY|O_RDWR|O_CREAT)' "$dir/opened" |
+	grep -vE '^(/dev/|/proc/self/|/tmp/)' | tr '\n' ' ')
+if [ "$(wc -l <"$dir/opened")" -lt 5 ]; then
+	bad "only $(wc -l <"$dir/opened") files opened: the strace was not read right"
+elif [ -z "$hidden$written" ]; then
+	ok "$(wc -l <"$dir/opened") paths opened: none the unit hides, none written where it is read-only"
+else
+	bad "opened where the unit hides: '$hidden'; written where it is read-only: '$written'"
+fi
 finish
