@@ -45,7 +45,8 @@ for c in $caps; do
 	bset="$bset,+$(echo "${c#CAP_}" | tr 'A-Z' 'a-z')"
 done
 # nvmxd.conf's options with this test's port and web-config.yml
-opts=$(echo "$opts" | sed "s|--listen [^ ]*|--listen 127.0.0.1:0|; s|--web-config [^ ]*|--web-config $webconfig|")
+# (either name of each: node_exporter's, or nvmxd's older alias)
+opts=$(echo "$opts" | sed -E "s#(--web\.listen-address|--listen) [^ ]*#\1 127.0.0.1:0#; s#(--web\.config\.file|--web-config) [^ ]*#\1 $webconfig#")
 echo "unit: CapabilityBoundingSet=$caps NoNewPrivileges=$nnp; nvmxd $opts"
 
 # In the sanitizer label's tree: LeakSanitizer cannot run under ptrace (it fails nvmxd's exit);
