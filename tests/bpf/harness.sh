@@ -1,19 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0
-# What the shell tests of tests/bpf share (sourced, not run): PASS/FAIL lines and their tally,
-# the root check (the bpf label needs root, and fails rather than skips without it), and waiting
-# for a daemon's --ready file.
+# What the shell tests of tests/bpf share (sourced, not run): ok/FAIL lines and their tally
+# (tests/tally.sh), the root check (the bpf label needs root, and fails rather than skips without
+# it), waiting for a daemon's --ready file, and the port nvmxd serves on.
 
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); echo "PASS: $*"; }
-bad() { failed=$((failed + 1)); echo "FAIL: $*"; }
-
-# Prints the tally and exits: 0 only if something passed and nothing failed.
-finish() {
-	echo "$passed passed, $failed failed"
-	[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
-	exit $?
-}
+. "$(dirname "$0")/../tally.sh"
 
 need_root() {
 	if [ "$(id -u)" -ne 0 ]; then
@@ -30,4 +20,14 @@ wait_ready() {
 		i=$((i + 1))
 	done
 	[ -e "$1" ]
+}
+
+# served_port FILE: the port of "nvmxd: serving http://127.0.0.1:PORT/metrics" in FILE (nvmxd's
+# stderr), waiting up to 10 s for the line; empty if it never comes.
+served_port() {
+	for _ in $(seq 100); do
+		sed -n 's|^nvmxd: serving http://127\.0\.0\.1:\([0-9]*\)/metrics.*|\1|p' "$1" | grep . && return 0
+		sleep 0.1
+	done
+	return 1
 }

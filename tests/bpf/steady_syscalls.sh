@@ -29,12 +29,7 @@ if ! wait_ready "$dir/ready" "$pid"; then
 	bad "nvmxd did not get ready: $(tail -3 "$dir/stderr")"
 	finish
 fi
-port=
-for _ in $(seq 100); do
-	port=$(sed -n 's|^nvmxd: serving http://127\.0\.0\.1:\([0-9]*\)/metrics.*|\1|p' "$dir/stderr")
-	[ -n "$port" ] && break
-	sleep 0.1
-done
+port=$(served_port "$dir/stderr")
 [ -n "$port" ] || { bad "nvmxd did not say where it serves: $(tail -3 "$dir/stderr")"; finish; }
 # past the start: the first poll, the first 250 ms (where nvmxd walked nvmx_threads before)
 sleep 1

@@ -61,12 +61,7 @@ if ! wait_ready "$dir/ready" "$pid"; then
 	finish
 fi
 ok "nvmxd attached with the bounding set $caps"
-port=
-for _ in $(seq 100); do
-	port=$(sed -n 's|^nvmxd: serving http://127\.0\.0\.1:\([0-9]*\)/metrics.*|\1|p' "$dir/stderr")
-	[ -n "$port" ] && break
-	sleep 0.1
-done
+port=$(served_port "$dir/stderr")
 [ -n "$port" ] || { bad "nvmxd did not say where it serves: $(tail -3 "$dir/stderr")"; finish; }
 sleep 1 # the drop happens once serving starts
 if curl -sf "http://127.0.0.1:$port/metrics" >"$dir/metrics" && grep -q '^nvmx_' "$dir/metrics"; then

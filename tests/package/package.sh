@@ -24,14 +24,7 @@ for t in dpkg-buildpackage dh lintian dpkg-deb; do
 	command -v $t >/dev/null ||
 		{ echo "package.sh: $t not found: install scripts/debian-packages/test" >&2; exit 2; }
 done
-passed=0 failed=0
-ok() { passed=$((passed + 1)); echo "PASS: $*"; }
-bad() { failed=$((failed + 1)); echo "FAIL: $*"; }
-finish() {
-	echo "$passed passed, $failed failed"
-	[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
-	exit $?
-}
+. "$here/../tally.sh"
 
 # A fresh scratch directory each time: nothing of an earlier build may be counted.
 rm -rf "$scratch"
