@@ -206,19 +206,7 @@ openssl req -x509 -newkey rsa:2048 -nodes -keyout "$dir/key.pem" -out "$dir/cert
 	-subj /CN=localhost -addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1 ||
 	{ bad "openssl could not make a certificate"; finish; }
 chmod 600 "$dir/key.pem"
-hash=$(python3 -W ignore -c 'import crypt; print(crypt.crypt("s3cret pass", crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=1 << 10)))')
-case "$hash" in
-'$2b$10$'*) ok "bcrypt hash made ($hash)" ;;
-*) bad "no bcrypt hash: '$hash'"; finish ;;
-esac
-cat >"$dir/web.yml" <<EOT
-# relative paths: next to this file, as exporter-toolkit reads them
-tls_server_config:
-  cert_file: cert.pem
-  key_file: key.pem
-basic_auth_users:
-  alice: '$hash'
-EOT
+web_config_tls_alice
 start tls --web-config "$dir/web.yml"
 u="https://127.0.0.1:$port/metrics"
 code() { curl -s -o /dev/null -w '%{http_code}' --cacert "$dir/cert.pem" "$@"; }

@@ -53,18 +53,7 @@ ssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" -CAcr
 ssl req -x509 -newkey rsa:2048 -nodes -keyout "$dir/other.key" -out "$dir/other-ca.pem" -days 1 \
 	-subj "/CN=another CA"
 chmod 600 "$dir/key.pem"
-hash=$(python3 -W ignore -c 'import crypt; print(crypt.crypt("s3cret pass", crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=1 << 10)))')
-case "$hash" in
-'$2b$10$'*) ok "bcrypt hash made" ;;
-*) bad "no bcrypt hash: '$hash'"; finish ;;
-esac
-cat >"$dir/web.yml" <<EOT
-tls_server_config:
-  cert_file: cert.pem
-  key_file: key.pem
-basic_auth_users:
-  alice: '$hash'
-EOT
+web_config_tls_alice
 printf 'alice:s3cret pass\n' >"$dir/cred"
 printf 'alice:wrong\n' >"$dir/cred.wrong"
 printf 'alice:s3cret pass\n' >"$dir/cred.open"
