@@ -30,5 +30,6 @@ int nvmx_cmd_up(int argc, char **argv);
 int nvmx_cmd_report(int argc, char **argv);
 int nvmx_cmd_bench(int argc, char **argv);
 int nvmx_cmd_bitmap(int argc, char **argv);
+int nvmx_cmd_record(int argc, char **argv);
 
 #endif

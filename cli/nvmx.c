@@ -11,6 +11,8 @@ static const struct {
 	const char *what;
 } commands[] = {
 	{ "up", nvmx_cmd_up, "who handles nested exits here: nvmxd live, or in the lab" },
+	{ "record", nvmx_cmd_record,
+	  "capture the KVM events nvmx reads (tracefs), with the kernel and ISA in a header" },
 	{ "replay", nvmx_cmd_replay,
 	  "attribute the exits of a captured trace (tracefs or trace-cmd)" },
 	{ "lab", nvmx_cmd_lab, "run real nested KVM under emulation, with exact ground truth" },

@@ -1,0 +1,41 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# record_run.sh NVMX OUT LAB-RUN-ARGS...: `nvmx record` in L0 (record_exec.sh) captures a lab
+# run; its capture replays to the workload's truth (certain counts) and to the replay of the
+# lab's own tracefs capture (every count), lost nothing, its header names L0's kernel, the ISA
+# and kvm_amd's parameters, and the tracefs instance is gone afterwards.
+set -u
+nvmx=$1 out=$2
+shift 2
+here=$(cd "$(dirname "$0")" && pwd)
+rm -rf "$out"
+"$nvmx" lab run "$@" --ship "$nvmx" --exec "$here/record_exec.sh $nvmx" --out "$out" ||
+	{ echo "FAILED: nvmx lab run exited $?"; exit 1; }
+e=$out/exec
+. "$here/../tally.sh"
+check "nvmx record exited 0 (a complete capture)" sh -c "[ \"\$(cat '$e/record.rc')\" = 0 ]"
+"$nvmx" replay "$e/record.txt" --json >"$out/record-replay.json"
+check "nvmx replay of the recording succeeds" [ $? = 0 ]
+check "the replay of nvmx record equals the workload's truth (certain counts)" \
+	"$nvmx" compare "$out/truth.json" "$out/record-replay.json"
+check "the replay of nvmx record equals the replay of the lab's capture (every count)" \
+	"$nvmx" compare --all "$out/observed.json" "$out/record-replay.json"
+check "no LOST line, the end line says 0 lost" \
+	sh -c "! grep -v '^#' '$e/record.txt' | grep -q LOST && grep -q '^# end: [0-9]* events, 0 lost' '$e/record.txt'"
+check "the end line counts every event line of the capture" \
+	sh -c "[ \"\$(sed -n 's/^# end: \\([0-9]*\\) events.*/\\1/p' '$e/record.txt')\" = \"\$(grep -vc '^#' '$e/record.txt')\" ]"
+check "progress on stderr every 2 s, then the totals" \
+	sh -c "grep -q '^nvmx record: [0-9]* s, [0-9]* events, 0 LOST lines' '$e/record.stderr' && grep -q '^nvmx record: [0-9]* events, 0 lost into record.txt' '$e/record.stderr'"
+check "the header names L0's kernel ($(cat "$e/uname.txt"))" \
+	grep -q "^# kernel: $(cat "$e/uname.txt") " "$e/record.txt"
+check "the header names the ISA from the loaded module" \
+	grep -qx '# isa: svm (kvm_amd loaded)' "$e/record.txt"
+check "the header lists kvm_amd's parameters (nested=1)" \
+	grep -q '^# param: kvm_amd.nested=1$' "$e/record.txt"
+check "the header lists the 11 events, none missing" \
+	sh -c "grep -qx '# events: kvm_exit kvm_entry kvm_nested_vmexit kvm_nested_vmexit_inject kvm_nested_vmenter kvm_nested_vmenter_failed kvm_nested_intr_vmexit kvm_userspace_exit kvm_msr kvm_inj_virq kvm_inj_exception' '$e/record.txt' && grep -qx '# events-missing: none' '$e/record.txt'"
+check "the capture has no event nvmx does not read (exactly its events)" \
+	sh -c "! grep -v '^#' '$e/record.txt' | grep -q -e kvm_pio -e kvm_nested_intercepts"
+check "the tracefs instance was removed" sh -c "[ ! -s '$e/instances.txt' ]"
+check "the SIGINT reached the --exec script" grep -qx got-sigint "$e/stdout"
+finish
