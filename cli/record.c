@@ -42,54 +42,47 @@ static void usage(FILE *f)
 		"  nvmx record --output capture.txt -- qemu-system-x86_64 ...\n"
 		"  nvmx record --duration 30 | xz > capture.txt.xz\n"
 		"\n"
-		"It records until COMMAND exits, --duration ends, or SIGINT/SIGTERM (Ctrl-C), in "
-		"a\n"
-		"tracefs instance of its own (/sys/kernel/tracing/instances/NAME, else under\n"
-		"/sys/kernel/debug/tracing), so the main trace buffer and other tracers are left\n"
-		"alone; the instance is removed at the end. Needs root (or CAP_SYS_ADMIN on "
-		"tracefs).\n"
+		"It records until COMMAND exits, --pid's process exits, --duration ends, or\n"
+		"SIGINT/SIGTERM (Ctrl-C), in a tracefs instance of its own\n"
+		"(/sys/kernel/tracing/instances/NAME, else under /sys/kernel/debug/tracing), so\n"
+		"the main trace buffer and other tracers are left alone; the instance is removed\n"
+		"at the end. Needs root (or CAP_SYS_ADMIN on tracefs).\n"
 		"\n"
 		"The capture starts with '#' lines that replay skips: nvmx's version, the kernel\n"
-		"(uname), the ISA (svm/vmx: the loaded kvm_amd/kvm_intel, else the cpu flag), "
-		"every\n"
-		"parameter of the kvm, kvm_amd and kvm_intel modules, the events enabled and "
-		"those\n"
-		"this kernel lacks, the trace clock and the start time (UTC); the events follow "
-		"as\n"
-		"tracefs's trace_pipe prints them, and '#' lines with the totals end it.\n"
+		"(uname), the ISA (svm/vmx: the loaded kvm_amd/kvm_intel, else the cpu flag),\n"
+		"every parameter of the kvm, kvm_amd and kvm_intel modules, the events enabled\n"
+		"and those this kernel lacks, the trace clock and the start time (UTC); the\n"
+		"events follow as tracefs's trace_pipe prints them (microseconds with the\n"
+		"default 'local' clock), and '#' lines with the totals end it.\n"
 		"\n"
 		"Lost events are never lost silently: the kernel's 'CPU:N [LOST K EVENTS]' lines\n"
-		"are kept where they happened, and when the per-CPU statistics "
-		"(per_cpu/cpuN/stats:\n"
-		"overrun, commit overrun, dropped events) count more, a LOST line for the rest is\n"
-		"added at the end; replay counts them all and does not guess across them. Raise\n"
-		"--buffer-kb if events were lost.\n"
+		"are kept where they happened, and when the per-CPU statistics\n"
+		"(per_cpu/cpuN/stats: overrun, commit overrun, dropped events) count more, a\n"
+		"LOST line for the rest is added at the end; replay counts them all and does not\n"
+		"guess across them. Raise --buffer-kb if events were lost.\n"
 		"\n"
 		"Options:\n"
 		"  -o, --output FILE     write the capture to FILE (default '-': stdout)\n"
 		"  -d, --duration SECS   stop after SECS seconds (a decimal number > 0)\n"
-		"  -p, --pid PID         only the threads of process PID, and the tasks they "
-		"start\n"
-		"                        (set_event_pid with event-fork): a QEMU's vCPU threads\n"
+		"  -p, --pid PID         only the threads of process PID, and the tasks they\n"
+		"                        start (set_event_pid with event-fork): a QEMU's vCPU\n"
+		"                        threads; the recording stops when PID exits\n"
 		"  -b, --buffer-kb KB    the ring buffer per CPU (buffer_size_kb; default: the\n"
 		"                        kernel's for a new instance)\n"
-		"      --instance NAME   the tracefs instance's name (default nvmx-record-PID); "
-		"it\n"
-		"                        must not exist\n"
-		"  -q, --quiet           no progress line on stderr (every 2 s: events, LOST "
-		"lines)\n"
+		"      --instance NAME   the tracefs instance's name (default nvmx-record-PID);\n"
+		"                        it must not exist\n"
+		"  -q, --quiet           no progress on stderr (a line every 2 s: events, LOST\n"
+		"                        lines; the totals at the end)\n"
 		"\n"
-		"COMMAND runs with nvmx record's environment once the events are enabled; when "
-		"the\n"
-		"recording stops first (--duration, a signal), it gets SIGTERM and is waited for.\n"
-		"Without COMMAND, without --duration: until SIGINT/SIGTERM.\n"
+		"COMMAND runs with nvmx record's environment once the events are enabled; when\n"
+		"the recording stops first (--duration, a signal), it gets SIGTERM and is\n"
+		"waited for. Without COMMAND, --pid or --duration: until SIGINT/SIGTERM.\n"
 		"\n"
 		"Exit status: 0 the capture is complete; 1 it is written, but the kernel lost\n"
-		"events (its LOST lines say how many, stderr too); 2 a usage error, or it could "
-		"not\n"
-		"record: no tracefs, not root, the instance exists, no kvm tracepoint (kvm not\n"
-		"loaded), COMMAND cannot run, writing FILE failed. If nvmx record is killed\n"
-		"(SIGKILL) the instance stays: rmdir /sys/kernel/tracing/instances/NAME.\n");
+		"events (its LOST lines say how many, stderr too); 2 a usage error, or it could\n"
+		"not record: no tracefs, not root, the instance exists, no kvm tracepoint (kvm\n"
+		"not loaded), COMMAND cannot run, writing FILE failed. If nvmx record is killed\n"
+		"(SIGKILL) its instance stays: rmdir /sys/kernel/tracing/instances/NAME.\n");
 	fputs(NVMX_USAGE_COMMON, f);
 }
 
@@ -343,6 +336,25 @@ static uint64_t account_loss(struct rec *r, uint64_t *unreadable)
 	return total + r->marker_lost_other;
 }
 
+/* Whether process pid still runs: not gone, not a zombie (its parent has not reaped it yet). */
+static bool running(long pid)
+{
+	char path[64], text[512];
+	const char *state;
+	FILE *f;
+	bool ok;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	ok = fgets(text, sizeof(text), f) != NULL;
+	fclose(f);
+	/* "PID (COMM) STATE ...": COMM may hold ')' and spaces, the last ')' ends it */
+	state = ok ? strrchr(text, ')') : NULL;
+	return !state || (state[1] == ' ' && state[2] != 'Z' && state[2] != 'X');
+}
+
 static int start_command(char **argv, pid_t *child, char *why, size_t len)
 {
 	int fds[2], err = 0;
@@ -421,7 +433,7 @@ int nvmx_cmd_record(int argc, char **argv)
 	char pipe_path[PATH_MAX + 16];
 	uint64_t duration_ns = 0, start_ns, next_progress, lost, unreadable;
 	long buffer_kb = 0, pid = 0, kb_now = 0;
-	bool quiet = false, ok;
+	bool quiet = false, ok, pid_exited = false;
 	struct sigaction sa;
 	pid_t child = 0;
 	int c, err, ret = 2, child_status = -1;
@@ -618,6 +630,10 @@ int nvmx_cmd_record(int argc, char **argv)
 			child = 0;
 			break;
 		}
+		if (pid && !running(pid)) {
+			pid_exited = true;
+			break;
+		}
 		if (!quiet && now >= next_progress) {
 			progress(&r, now - start_ns);
 			next_progress += PROGRESS_NS;
@@ -639,7 +655,9 @@ int nvmx_cmd_record(int argc, char **argv)
 	lost = account_loss(&r, &unreadable);
 	fprintf(r.out, "# end: %" PRIu64 " events, %" PRIu64 " lost, in %" PRIu64 " ms%s\n",
 		r.events, lost, (nvmx_mono_ns() - start_ns) / 1000000,
-		stop_signal ? " (stopped by a signal)" : "");
+		stop_signal  ? " (stopped by a signal)"
+		: pid_exited ? " (--pid's process exited)"
+			     : "");
 	if (unreadable)
 		fprintf(r.out, "# %" PRIu64 " per-CPU stats files unreadable: loss unknown\n",
 			unreadable);

@@ -3,7 +3,8 @@
 # record_run.sh NVMX OUT LAB-RUN-ARGS...: `nvmx record` in L0 (record_exec.sh) captures a lab
 # run; its capture replays to the workload's truth (certain counts) and to the replay of the
 # lab's own tracefs capture (every count), lost nothing, its header names L0's kernel, the ISA
-# and kvm_amd's parameters, and the tracefs instance is gone afterwards.
+# and kvm_amd's parameters, and the tracefs instance is gone afterwards. Before that, in the same
+# boot, `nvmx record --pid` of one of two workloads run at once replays to that one's truth.
 set -u
 nvmx=$1 out=$2
 shift 2
@@ -24,8 +25,12 @@ check "no LOST line, the end line says 0 lost" \
 	sh -c "! grep -v '^#' '$e/record.txt' | grep -q LOST && grep -q '^# end: [0-9]* events, 0 lost' '$e/record.txt'"
 check "the end line counts every event line of the capture" \
 	sh -c "[ \"\$(sed -n 's/^# end: \\([0-9]*\\) events.*/\\1/p' '$e/record.txt')\" = \"\$(grep -vc '^#' '$e/record.txt')\" ]"
-check "progress on stderr every 2 s, then the totals" \
-	sh -c "grep -q '^nvmx record: [0-9]* s, [0-9]* events, 0 LOST lines' '$e/record.stderr' && grep -q '^nvmx record: [0-9]* events, 0 lost into record.txt' '$e/record.stderr'"
+check "the totals on stderr" \
+	grep -q '^nvmx record: [0-9]* events, 0 lost into record.txt$' "$e/record.stderr"
+check "--duration 3: exit 0, a progress line at 2 s, an end line of 0 events after 3 s" \
+	sh -c "[ \"\$(cat '$e/idle.rc')\" = 0 ] &&
+		grep -qx 'nvmx record: 2 s, 0 events, 0 LOST lines' '$e/idle.stderr' &&
+		grep -q '^# end: 0 events, 0 lost, in 3[0-9][0-9][0-9] ms$' '$e/idle.txt'"
 check "the header names L0's kernel ($(cat "$e/uname.txt"))" \
 	grep -q "^# kernel: $(cat "$e/uname.txt") " "$e/record.txt"
 check "the header names the ISA from the loaded module" \
@@ -38,4 +43,16 @@ check "the capture has no event nvmx does not read (exactly its events)" \
 	sh -c "! grep -v '^#' '$e/record.txt' | grep -q -e kvm_pio -e kvm_nested_intercepts"
 check "the tracefs instance was removed" sh -c "[ ! -s '$e/instances.txt' ]"
 check "the SIGINT reached the --exec script" grep -qx got-sigint "$e/stdout"
+check "--pid: both workloads and nvmx record --pid exited 0" \
+	sh -c "[ \"\$(cat '$e/pid-wl.rc' '$e/other-wl.rc' '$e/pid.rc')\" = '0
+0
+0' ]"
+"$nvmx" replay "$e/pid.txt" --json >"$out/pid-replay.json"
+check "--pid: the replay equals its workload's truth, not both workloads' (certain counts)" \
+	"$nvmx" compare "$e/pid-truth.json" "$out/pid-replay.json"
+check "--pid: the other workload's truth is the same (a capture of both would be twice it)" \
+	"$nvmx" compare "$e/pid-truth.json" "$e/other-truth.json"
+check "--pid: the header says which tasks, the end line why it stopped" \
+	sh -c "grep -q '^# tasks: pid [0-9]*, its threads and the tasks they start$' '$e/pid.txt' &&
+		grep -q '^# end: [0-9]* events, 0 lost, .*(--pid.s process exited)$' '$e/pid.txt'"
 finish
