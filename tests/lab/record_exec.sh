@@ -4,8 +4,9 @@
 #  1. --pid: two copies of the workload at once, each with a truth file of its own; nvmx record
 #     --pid follows the first (its vCPU threads start after the filter is set: event-fork) and
 #     stops when it exits.
-#  2. --duration 3 with no VM running: the progress line, and a capture of no event.
-#  3. nvmx record captures /init's workload: its COMMAND creates ready (the events are enabled by
+#  2. --buffer-kb 4 with the workload: events lost, LOST lines and exit 1.
+#  3. --duration 3 with no VM running: the progress line, and a capture of no event.
+#  4. nvmx record captures /init's workload: its COMMAND creates ready (the events are enabled by
 #     then) and waits; /init's SIGINT at the end of the workload reaches the whole process group
 #     and stops both.
 cd "$NVMX_LAB_OUT" || exit 1
@@ -34,6 +35,21 @@ wait "$p2"
 echo $? >other-wl.rc
 wait "$rp"
 echo $? >pid.rc
+
+# a ring buffer too small for the workload (--buffer-kb 4): events are lost, and said
+rm -f go
+start_wl lossy
+p3=$!
+"$1" record --pid "$p3" --buffer-kb 4 --output lossy.txt 2>lossy.stderr &
+rp=$!
+while ! grep -q '^nvmx record: recording' lossy.stderr && kill -0 "$rp" 2>/dev/null; do
+	usleep 10000
+done
+touch go
+wait "$p3"
+echo $? >lossy-wl.rc
+wait "$rp"
+echo $? >lossy.rc
 
 # --duration, and the progress line every 2 s (of a capture with no event: no VM runs now)
 "$1" record --duration 3 --output idle.txt 2>idle.stderr

@@ -27,6 +27,21 @@ check "the end line counts every event line of the capture" \
 	sh -c "[ \"\$(sed -n 's/^# end: \\([0-9]*\\) events.*/\\1/p' '$e/record.txt')\" = \"\$(grep -vc '^#' '$e/record.txt')\" ]"
 check "the totals on stderr" \
 	grep -q '^nvmx record: [0-9]* events, 0 lost into record.txt$' "$e/record.stderr"
+check "--buffer-kb 4: the workload exited 0, nvmx record 1 (events lost)" \
+	sh -c "[ \"\$(cat '$e/lossy-wl.rc' '$e/lossy.rc')\" = '0
+1' ]"
+lost=$(sed -n 's/^# end: [0-9]* events, \([0-9]*\) lost.*/\1/p' "$e/lossy.txt")
+check "--buffer-kb 4: the end line and stderr say how many were lost (${lost:-none})" \
+	sh -c "[ '${lost:-0}' -gt 0 ] &&
+		grep -q '^nvmx record: [0-9]* events, $lost lost (raise --buffer-kb) into lossy.txt$' '$e/lossy.stderr'"
+check "--buffer-kb 4: the LOST lines add up to the end line's count" \
+	sh -c "[ \"\$(grep -v '^#' '$e/lossy.txt' | sed -n 's/^CPU:[0-9]* \\[LOST \\([0-9]*\\) EVENTS\\]$/\\1/p' | awk '{s += \$1} END {print s + 0}')\" = '${lost:-x}' ]"
+"$nvmx" replay "$e/lossy.txt" --json >"$out/lossy-replay.json"
+check "--buffer-kb 4: replay counts them all (lost_events)" \
+	python3 -c 'import json, sys
+n = json.load(open(sys.argv[1]))["lost_events"]
+sys.exit(0 if str(n) == sys.argv[2] else "lost_events %s, the capture says %s" % (n, sys.argv[2]))' \
+	"$out/lossy-replay.json" "${lost:-x}"
 check "--duration 3: exit 0, a progress line at 2 s, an end line of 0 events after 3 s" \
 	sh -c "[ \"\$(cat '$e/idle.rc')\" = 0 ] &&
 		grep -qx 'nvmx record: 2 s, 0 events, 0 LOST lines' '$e/idle.stderr' &&
