@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "lab_initramfs.h"
+#include "nvmx/capture_env.h"
 #include "lab_l1.h"
 #include "lab_plan.h"
 
@@ -20,22 +21,13 @@ extern const unsigned long nvmx_lab_init_sh_len;
 
 #define HOST_BUSYBOX "/bin/busybox"
 
-/* The kvm tracepoints the attribution model reads (see docs/lab.md). */
-static const char *const trace_events[] = {
-	"kvm_exit",
-	"kvm_entry",
-	"kvm_nested_vmexit",
-	"kvm_nested_vmexit_inject",
-	"kvm_nested_vmenter",
-	"kvm_nested_vmenter_failed",
-	"kvm_nested_intr_vmexit",
+/*
+ * The kvm tracepoints the lab traces (see docs/lab.md): the ones the attribution model reads,
+ * nvmx_capture_events (nvmx record's), and these two, for a person reading trace.txt.
+ */
+static const char *const trace_events_extra[] = {
 	"kvm_nested_intercepts",
-	"kvm_msr",
-	"kvm_userspace_exit",
-	"kvm_inj_virq",
-	"kvm_inj_exception",
 	"kvm_pio",
-	NULL,
 };
 
 /* The mult=K element multiplies the events of each iteration. */
@@ -156,8 +148,10 @@ static int write_conf(struct lab_buf *conf, const struct lab_plan *o, const stru
 	r |= lab_buf_printf(conf, "LAB_BUFFER_KB=%lu\n",
 			    o->buffer_kb ? o->buffer_kb : default_buffer_kb(o));
 	r |= lab_buf_printf(conf, "LAB_EVENTS='");
-	for (size_t i = 0; trace_events[i]; i++)
-		r |= lab_buf_printf(conf, "%s%s", i ? " " : "", trace_events[i]);
+	for (size_t i = 0; i < nvmx_capture_events_n; i++)
+		r |= lab_buf_printf(conf, "%s%s", i ? " " : "", nvmx_capture_events[i]);
+	for (size_t i = 0; i < sizeof(trace_events_extra) / sizeof(trace_events_extra[0]); i++)
+		r |= lab_buf_printf(conf, " %s", trace_events_extra[i]);
 	r |= lab_buf_printf(conf, "'\nLAB_READY_TIMEOUT=%u\nLAB_STOP_TIMEOUT=%u\n",
 			    o->ready_timeout_s ? o->ready_timeout_s : LAB_READY_TIMEOUT_S,
 			    o->stop_timeout_s);

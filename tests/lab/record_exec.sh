@@ -19,43 +19,41 @@ start_wl() { # NAME: a workload that starts when ./go exists
 	sh -c 'while [ ! -e go ]; do usleep 10000; done; eval "exec $1"' sh "$(wl "$1-truth.json")" \
 		>"$1-wl.stdout" 2>"$1-wl.stderr" &
 }
-start_wl pid
-p1=$!
+# NAME [RECORD-OPTION]...: nvmx record --pid of workload NAME (started with start_wl) into
+# NAME.txt, the workloads started once it records; NAME.rc, NAME-wl.rc: the exit statuses
+record_pid() {
+	name=$1 wpid=$!
+	shift
+	"$NVMX" record --pid "$wpid" --output "$name.txt" "$@" 2>"$name.stderr" &
+	rp=$!
+	while ! grep -q '^nvmx record: recording' "$name.stderr" && kill -0 "$rp" 2>/dev/null; do
+		usleep 10000
+	done
+	touch go
+	wait "$wpid"
+	echo $? >"$name-wl.rc"
+	wait "$rp"
+	echo $? >"$name.rc"
+	rm -f go
+}
+NVMX=$1
+
 start_wl other
 p2=$!
-"$1" record --pid "$p1" --output pid.txt 2>pid.stderr &
-rp=$!
-while ! grep -q '^nvmx record: recording' pid.stderr && kill -0 "$rp" 2>/dev/null; do
-	usleep 10000
-done
-touch go
-wait "$p1"
-echo $? >pid-wl.rc
+start_wl pid
+record_pid pid
 wait "$p2"
 echo $? >other-wl.rc
-wait "$rp"
-echo $? >pid.rc
 
 # a ring buffer too small for the workload (--buffer-kb 4): events are lost, and said
-rm -f go
 start_wl lossy
-p3=$!
-"$1" record --pid "$p3" --buffer-kb 4 --output lossy.txt 2>lossy.stderr &
-rp=$!
-while ! grep -q '^nvmx record: recording' lossy.stderr && kill -0 "$rp" 2>/dev/null; do
-	usleep 10000
-done
-touch go
-wait "$p3"
-echo $? >lossy-wl.rc
-wait "$rp"
-echo $? >lossy.rc
+record_pid lossy --buffer-kb 4
 
 # --duration, and the progress line every 2 s (of a capture with no event: no VM runs now)
-"$1" record --duration 3 --output idle.txt 2>idle.stderr
+"$NVMX" record --duration 3 --output idle.txt 2>idle.stderr
 echo $? >idle.rc
 
-"$1" record --output record.txt -- sh -c 'touch ready; while :; do sleep 1; done' \
+"$NVMX" record --output record.txt -- sh -c 'touch ready; while :; do sleep 1; done' \
 	2>record.stderr
 echo $? >record.rc
 # nvmx record removed its tracefs instances (at --pid's exit, and on SIGINT)
