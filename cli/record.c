@@ -76,7 +76,8 @@ static void usage(FILE *f)
 		"\n"
 		"COMMAND runs with nvmx record's environment once the events are enabled; when\n"
 		"the recording stops first (--duration, a signal), it gets SIGTERM and is\n"
-		"waited for. Without COMMAND, --pid or --duration: until SIGINT/SIGTERM.\n"
+		"waited for (a second signal: SIGKILL). Without COMMAND, --pid or --duration:\n"
+		"until SIGINT/SIGTERM. The last '#' line says why it stopped.\n"
 		"\n"
 		"Exit status: 0 the capture is complete; 1 it is written, but the kernel lost\n"
 		"events (its LOST lines say how many, stderr too); 2 a usage error, or it could\n"
@@ -255,44 +256,45 @@ static bool parse_long(const char *s, long max, long *v)
 	return !errno && end != s && !*end && *v > 0 && *v <= max;
 }
 
-/* Every thread of pid into set_event_pid, event-fork on; 0 or a message in why. */
+/*
+ * Every thread of pid into set_event_pid, event-fork on; 0 or a message in why. Two passes: a
+ * thread started during the first by a thread not yet in the filter is there in the second, and
+ * event-fork follows what threads in the filter start after that.
+ */
 static int filter_pid(struct rec *r, long pid, char *why, size_t len)
 {
-	char path[64], text[300];
-	struct dirent *de;
-	int err;
-	DIR *d;
+	char path[64], text[300], filter[PATH_MAX + 64];
+	int err = put(r, "options/event-fork", "1");
 
-	snprintf(path, sizeof(path), "/proc/%ld/task", pid);
-	d = opendir(path);
-	if (!d)
-		return nvmx_say(-errno, why, len, "--pid %ld: %s", pid, strerror(errno));
-	err = put(r, "options/event-fork", "1");
-	if (err) {
-		closedir(d);
+	if (err)
 		return nvmx_say(err, why, len, "%s/options/event-fork: %s", r->dir, strerror(-err));
-	}
-	while ((de = readdir(d))) {
-		char path2[PATH_MAX + 64];
-		int fd;
+	snprintf(path, sizeof(path), "/proc/%ld/task", pid);
+	snprintf(filter, sizeof(filter), "%s/set_event_pid", r->dir);
+	for (int pass = 0; pass < 2; pass++) {
+		struct dirent *de;
+		DIR *d = opendir(path);
 
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(text, sizeof(text), "%s\n", de->d_name);
-		/* appended: O_TRUNC would keep only the last thread */
-		snprintf(path2, sizeof(path2), "%s/set_event_pid", r->dir);
-		fd = open(path2, O_WRONLY | O_APPEND | O_CLOEXEC);
-		if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text)) {
-			err = -errno;
-			if (fd >= 0)
-				close(fd);
-			closedir(d);
-			return nvmx_say(err, why, len, "%s/set_event_pid: %s", r->dir,
-					strerror(-err));
+		if (!d)
+			return nvmx_say(-errno, why, len, "--pid %ld: %s", pid, strerror(errno));
+		while ((de = readdir(d))) {
+			int fd;
+
+			if (de->d_name[0] == '.')
+				continue;
+			/* appended: O_TRUNC would keep only the last thread */
+			fd = open(filter, O_WRONLY | O_APPEND | O_CLOEXEC);
+			snprintf(text, sizeof(text), "%s\n", de->d_name);
+			if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text)) {
+				err = -errno;
+				if (fd >= 0)
+					close(fd);
+				closedir(d);
+				return nvmx_say(err, why, len, "%s: %s", filter, strerror(-err));
+			}
+			close(fd);
 		}
-		close(fd);
+		closedir(d);
 	}
-	closedir(d);
 	return 0;
 }
 
@@ -433,7 +435,8 @@ int nvmx_cmd_record(int argc, char **argv)
 	char pipe_path[PATH_MAX + 16];
 	uint64_t duration_ns = 0, start_ns, next_progress, lost, unreadable;
 	long buffer_kb = 0, pid = 0, kb_now = 0;
-	bool quiet = false, ok, pid_exited = false;
+	bool quiet = false, ok;
+	const char *why_stop = NULL;
 	struct sigaction sa;
 	pid_t child = 0;
 	int c, err, ret = 2, child_status = -1;
@@ -624,14 +627,17 @@ int nvmx_cmd_record(int argc, char **argv)
 			goto out;
 		}
 		now = nvmx_mono_ns();
-		if (duration_ns && now - start_ns >= duration_ns)
+		if (duration_ns && now - start_ns >= duration_ns) {
+			why_stop = "--duration";
 			break;
+		}
 		if (child && waitpid(child, &child_status, WNOHANG) == child) {
 			child = 0;
+			why_stop = "COMMAND exited";
 			break;
 		}
 		if (pid && !running(pid)) {
-			pid_exited = true;
+			why_stop = "--pid's process exited";
 			break;
 		}
 		if (!quiet && now >= next_progress) {
@@ -646,18 +652,21 @@ int nvmx_cmd_record(int argc, char **argv)
 		fprintf(stderr, "nvmx record: %s/trace_pipe: %s\n", r.dir, strerror(-err));
 		goto out;
 	}
+	if (stop_signal)
+		why_stop = "stopped by a signal";
 	if (child) {
+		/* a second signal while it takes its time: SIGKILL */
+		stop_signal = 0;
 		kill(child, SIGTERM);
 		while (waitpid(child, &child_status, 0) < 0 && errno == EINTR)
-			;
+			if (stop_signal)
+				kill(child, SIGKILL);
 		child = 0;
 	}
 	lost = account_loss(&r, &unreadable);
-	fprintf(r.out, "# end: %" PRIu64 " events, %" PRIu64 " lost, in %" PRIu64 " ms%s\n",
+	fprintf(r.out, "# end: %" PRIu64 " events, %" PRIu64 " lost, in %" PRIu64 " ms (%s)\n",
 		r.events, lost, (nvmx_mono_ns() - start_ns) / 1000000,
-		stop_signal  ? " (stopped by a signal)"
-		: pid_exited ? " (--pid's process exited)"
-			     : "");
+		why_stop ? why_stop : "a write failed");
 	if (unreadable)
 		fprintf(r.out, "# %" PRIu64 " per-CPU stats files unreadable: loss unknown\n",
 			unreadable);

@@ -5,8 +5,9 @@
 #     --pid follows the first (its vCPU threads start after the filter is set: event-fork) and
 #     stops when it exits.
 #  2. --buffer-kb 4 with the workload: events lost, LOST lines and exit 1.
-#  3. --duration 3 with no VM running: the progress line, and a capture of no event.
-#  4. nvmx record captures /init's workload: its COMMAND creates ready (the events are enabled by
+#  3. the workload as COMMAND: recorded until it exits.
+#  4. --duration 3 with no VM running: the progress line, and a capture of no event.
+#  5. nvmx record captures /init's workload: its COMMAND creates ready (the events are enabled by
 #     then) and waits; /init's SIGINT at the end of the workload reaches the whole process group
 #     and stops both.
 cd "$NVMX_LAB_OUT" || exit 1
@@ -48,6 +49,11 @@ echo $? >other-wl.rc
 # a ring buffer too small for the workload (--buffer-kb 4): events are lost, and said
 start_wl lossy
 record_pid lossy --buffer-kb 4
+
+# the workload as nvmx record's COMMAND: the recording ends when it exits
+"$NVMX" record --output cmd.txt -- sh -c "eval \"exec \$1\"" sh "$(wl cmd-truth.json)" \
+	2>cmd.stderr
+echo $? >cmd.rc
 
 # --duration, and the progress line every 2 s (of a capture with no event: no VM runs now)
 "$NVMX" record --duration 3 --output idle.txt 2>idle.stderr

@@ -22,7 +22,7 @@ check "the replay of nvmx record equals the workload's truth (certain counts)" \
 check "the replay of nvmx record equals the replay of the lab's capture (every count)" \
 	"$nvmx" compare --all "$out/observed.json" "$out/record-replay.json"
 check "no LOST line, the end line says 0 lost" \
-	sh -c "! grep -v '^#' '$e/record.txt' | grep -q LOST && grep -q '^# end: [0-9]* events, 0 lost' '$e/record.txt'"
+	sh -c "! grep -v '^#' '$e/record.txt' | grep -q LOST && grep -q '^# end: [0-9]* events, 0 lost, in [0-9]* ms (stopped by a signal)$' '$e/record.txt'"
 check "the end line counts every event line of the capture" \
 	sh -c "[ \"\$(sed -n 's/^# end: \\([0-9]*\\) events.*/\\1/p' '$e/record.txt')\" = \"\$(grep -vc '^#' '$e/record.txt')\" ]"
 check "the totals on stderr" \
@@ -42,10 +42,16 @@ check "--buffer-kb 4: replay counts them all (lost_events)" \
 n = json.load(open(sys.argv[1]))["lost_events"]
 sys.exit(0 if str(n) == sys.argv[2] else "lost_events %s, the capture says %s" % (n, sys.argv[2]))' \
 	"$out/lossy-replay.json" "${lost:-x}"
+"$nvmx" replay "$e/cmd.txt" --json >"$out/cmd-replay.json"
+check "-- COMMAND: exit 0, its replay equals its truth (certain counts)" \
+	sh -c "[ \"\$(cat '$e/cmd.rc')\" = 0 ] && '$nvmx' compare '$e/cmd-truth.json' '$out/cmd-replay.json'"
+check "-- COMMAND: the end line and stderr say it exited (with 0)" \
+	sh -c "grep -q '^# end: [0-9]* events, 0 lost, in [0-9]* ms (COMMAND exited)$' '$e/cmd.txt' &&
+		grep -qx \"nvmx record: 'sh' exited with 0\" '$e/cmd.stderr'"
 check "--duration 3: exit 0, a progress line at 2 s, an end line of 0 events after 3 s" \
 	sh -c "[ \"\$(cat '$e/idle.rc')\" = 0 ] &&
 		grep -qx 'nvmx record: 2 s, 0 events, 0 LOST lines' '$e/idle.stderr' &&
-		grep -q '^# end: 0 events, 0 lost, in 3[0-9][0-9][0-9] ms$' '$e/idle.txt'"
+		grep -q '^# end: 0 events, 0 lost, in 3[0-9][0-9][0-9] ms (--duration)$' '$e/idle.txt'"
 check "the header names L0's kernel ($(cat "$e/uname.txt"))" \
 	grep -q "^# kernel: $(cat "$e/uname.txt") " "$e/record.txt"
 check "the header names the ISA from the loaded module" \
