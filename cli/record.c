@@ -452,17 +452,17 @@ int nvmx_cmd_record(int argc, char **argv)
 		case 'd':
 			duration_ns = parse_duration(optarg, &ok);
 			if (!ok)
-				return nvmx_usage_error(PROG, "--duration '%s': give seconds > 0",
+				return nvmx_usage_error(PROG, "--duration %s: expected seconds > 0",
 							optarg);
 			break;
 		case 'p':
 			if (!parse_long(optarg, INT_MAX, &pid))
-				return nvmx_usage_error(PROG, "--pid '%s': give a process id",
+				return nvmx_usage_error(PROG, "--pid %s: expected a process id",
 							optarg);
 			break;
 		case 'b':
 			if (!parse_long(optarg, 1L << 30, &buffer_kb))
-				return nvmx_usage_error(PROG, "--buffer-kb '%s': give KiB > 0",
+				return nvmx_usage_error(PROG, "--buffer-kb %s: expected KiB > 0",
 							optarg);
 			break;
 		case 'i':
@@ -470,8 +470,8 @@ int nvmx_cmd_record(int argc, char **argv)
 			if (!*instance || strchr(instance, '/') || instance[0] == '.' ||
 			    strlen(instance) >= sizeof(inst_name))
 				return nvmx_usage_error(PROG,
-							"--instance '%s': give a name (no '/', not "
-							"starting with '.', < 64 characters)",
+							"--instance %s: expected a name (no '/', "
+							"not starting with '.', < 64 characters)",
 							optarg);
 			break;
 		case 'q':

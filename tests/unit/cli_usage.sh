@@ -74,7 +74,7 @@ for prog in "nvmx:$nvmx" "nvmxd:$nvmxd" "nvmxtop:$nvmxtop" "nvmx-lab-workload:$w
 	fi
 done
 # every subcommand takes --version too, and its --help says so
-for cmd in replay report compare bitmap up "lab run" "lab workloads" "bench run" "bench compare"; do
+for cmd in record replay report compare bitmap up "lab run" "lab workloads" "bench run" "bench compare"; do
 	# shellcheck disable=SC2086 # $cmd is one or two words
 	expect 0 "nvmx $vre" "" "$nvmx" $cmd --version
 	# shellcheck disable=SC2086
@@ -109,6 +109,14 @@ both_forms "nvmx bench run" "--repeats: 1 to 100, not '0'" --repeats 0 "$nvmx" b
 both_forms nvmxd "--interval 0: expected seconds > 0" --interval 0 "$nvmxd"
 both_forms nvmxd "--pid x: expected a process id" --pid x "$nvmxd"
 both_forms nvmxtop "--sort x: expected l2, share, cost or name" --sort x "$nvmxtop" -b
+both_forms "nvmx record" "--duration 0: expected seconds > 0" --duration 0 "$nvmx" record
+both_forms "nvmx record" "--pid x: expected a process id" --pid x "$nvmx" record
+both_forms "nvmx record" "--buffer-kb 0: expected KiB > 0" --buffer-kb 0 "$nvmx" record
+both_forms "nvmx record" \
+	"--instance a/b: expected a name (no '/', not starting with '.', < 64 characters)" \
+	--instance a/b "$nvmx" record
+usage "nvmx record" "--quiet takes no value ('--quiet=x')" "$nvmx" record --quiet=x
+usage "nvmx record" "--output needs a value" "$nvmx" record --output
 [ "$workload" = - ] ||
 	both_forms nvmx-lab-workload "--isa x: expected svm or vmx" --isa x "$workload"
 [ "$runner" = - ] || both_forms nvmx-lab-runner "--isa x: expected svm or vmx" --isa x "$runner"
