@@ -130,7 +130,7 @@ static int put(const struct rec *r, const char *name, const char *text)
 static int get(const struct rec *r, const char *name, char *buf, size_t len)
 {
 	char path[PATH_MAX + 64];
-	ssize_t n, total = 0;
+	ssize_t n = 0, total = 0;
 	int fd;
 
 	snprintf(path, sizeof(path), "%s/%s", r->dir, name);
@@ -216,12 +216,16 @@ static void consume(struct rec *r, const char *buf, size_t n)
 	}
 }
 
-/* Reads trace_pipe until it is empty for now; -errno on a read error. */
-static int drain(struct rec *r)
+/*
+ * Reads trace_pipe until it is empty for now, or (all false) 4 MiB at most, so that a stream
+ * faster than the copy still lets the caller look at its stop conditions. Returns 0 (empty), 1
+ * (more waits) or -errno.
+ */
+static int drain(struct rec *r, bool all)
 {
 	static char buf[1 << 16];
 
-	for (;;) {
+	for (int reads = 0; all || reads < 64; reads++) {
 		ssize_t n = read(r->pipe_fd, buf, sizeof(buf));
 
 		if (n > 0) {
@@ -234,6 +238,7 @@ static int drain(struct rec *r)
 			continue;
 		return -errno;
 	}
+	return 1;
 }
 
 static uint64_t parse_duration(const char *s, bool *ok)
@@ -621,9 +626,11 @@ int nvmx_cmd_record(int argc, char **argv)
 	while (!stop_signal && !r.write_failed) {
 		struct pollfd pfd = { .fd = r.pipe_fd, .events = POLLIN };
 		uint64_t now;
+		int more;
 
-		if ((err = drain(&r))) {
-			fprintf(stderr, "nvmx record: %s/trace_pipe: %s\n", r.dir, strerror(-err));
+		more = drain(&r, false);
+		if (more < 0) {
+			fprintf(stderr, "nvmx record: %s/trace_pipe: %s\n", r.dir, strerror(-more));
 			goto out;
 		}
 		now = nvmx_mono_ns();
@@ -645,10 +652,11 @@ int nvmx_cmd_record(int argc, char **argv)
 			next_progress += PROGRESS_NS;
 		}
 		/* trace_pipe's poll may wait for its buffer_percent: a short timeout is the pace */
-		(void)poll(&pfd, 1, 100);
+		if (!more)
+			(void)poll(&pfd, 1, 100);
 	}
 	(void)put(&r, "tracing_on", "0");
-	if ((err = drain(&r))) {
+	if ((err = drain(&r, true)) < 0) {
 		fprintf(stderr, "nvmx record: %s/trace_pipe: %s\n", r.dir, strerror(-err));
 		goto out;
 	}
