@@ -23,16 +23,16 @@ fail() {
 	echo "---"
 	failed=1
 }
-# wait_for TEXT: up to 5 s for TEXT on the screen
+# wait_for TEXT [SECONDS]: up to SECONDS (5) for TEXT on the screen
 wait_for() {
-	for _ in $(seq 50); do
+	for _ in $(seq $((${2:-5} * 10))); do
 		screen | grep -qF -- "$1" && return 0
 		sleep 0.1
 	done
 	return 1
 }
-check() { # WHAT TEXT: TEXT must appear
-	if wait_for "$2"; then ok "$1"; else fail "$1: '$2' not on the screen"; fi
+check() { # WHAT TEXT [SECONDS]: TEXT must appear
+	if wait_for "$2" "${3:-5}"; then ok "$1"; else fail "$1: '$2' not on the screen"; fi
 }
 check_not() { # WHAT TEXT: TEXT must not appear (after the screen settled)
 	sleep 0.3
@@ -50,7 +50,8 @@ tm new-session -d -s top -x 80 -y 24 \
 	"TERM=xterm $nvmxtop --no-color --total -d 10 --replay $data/6.1-qemu64-N1000/trace.txt.xz; sleep 30"
 sleep 0.3
 tm has-session -t top 2>/dev/null || { echo "FAILED: tmux could not run nvmxtop"; exit 1; }
-check "the capture's end is reached in one refresh" "END"
+# the first screen waits for the whole capture's replay: up to 60 s on a loaded CI machine
+check "the capture's end is reached in one refresh" "END" 60
 check "the header has the totals" "(total 4035)"
 if tm capture-pane -p -e -t top | grep -q $'\e\[[0-9;]*3[0-8]m'; then
 	fail "--no-color: colour sequences on the screen"
