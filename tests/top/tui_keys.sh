@@ -148,7 +148,7 @@ tm kill-server
 sock=nvmxtop-test-color-$$
 tm new-session -d -s top -x 80 -y 24 \
 	"TERM=xterm-256color $nvmxtop --total -d 10 --replay $data/6.1-qemu64-N1000/trace.txt.xz; sleep 30"
-wait_for "END" || fail "no END with colours"
+wait_for "END" 60 || fail "no END with colours"
 if tm capture-pane -p -e -t top | head -n 1 | grep -q $'\e\[[0-9;]*3[0-8]m'; then
 	ok "colours on a colour terminal"
 else
