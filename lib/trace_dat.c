@@ -18,14 +18,14 @@
 #include "trace_parse.h"
 
 struct nvmx_trace_dat {
-	struct tracecmd_input *top; /* the file */
+	struct tracecmd_input *top;   /* the file */
 	struct tracecmd_input **inst; /* its buffer instances (trace-cmd record -B) */
 	int n_inst;
 	struct tracecmd_input *h; /* the one buffer that holds events */
 	struct tep_handle *tep;
 	int n_cpus;
 	struct tep_record **next; /* per CPU: the next record, NULL when its CPU is done */
-	struct tep_record *held; /* a record whose lost-event marker was returned first */
+	struct tep_record *held;  /* a record whose lost-event marker was returned first */
 };
 
 /* A record's fields for nvmx_event_from_fields() */

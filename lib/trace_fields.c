@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * A kvm event from its fields by name (trace_parse.h): the kernel's own values, whatever its
- * print format prints. Two sources: a trace.dat's records through libtraceevent (trace_dat.c),
+ * A kvm event from its fields by name (trace_parse.h; trace_parse.c's table of events says which
+ * function fills which event): the kernel's own values, whatever its print format prints. Two sources: a trace.dat's records through libtraceevent (trace_dat.c),
  * and the "[FAILED TO PARSE] name=value ..." body that perf script prints for an event whose
  * print format its libtraceevent cannot parse (perf 6.1 and 6.12's kvm_inj_exception).
  */
@@ -17,8 +17,7 @@ static bool field(const struct nvmx_fields *f, const char *name, uint64_t *v)
 }
 
 /* The first of two names that the event has (fields were renamed across kernels). */
-static bool field2(const struct nvmx_fields *f, const char *name, const char *old_name,
-		   uint64_t *v)
+static bool field2(const struct nvmx_fields *f, const char *name, const char *old_name, uint64_t *v)
 {
 	return field(f, name, v) || field(f, old_name, v);
 }
@@ -32,7 +31,7 @@ static void missing(struct nvmx_line *out, const char *event, const char *name)
 
 /* kvm_exit, kvm_nested_vmexit (6.x: the same fields; older kernels: exit_code, rip...) and
  * kvm_nested_vmexit_inject (exit_code, exit_info1...) */
-static void fill_exit(const struct nvmx_fields *f, const char *event, struct nvmx_line *out)
+void nvmx_fields_exit(const struct nvmx_fields *f, const char *event, struct nvmx_line *out)
 {
 	struct nvmx_event *ev = &out->ev;
 	uint64_t v;
@@ -57,7 +56,7 @@ static void fill_exit(const struct nvmx_fields *f, const char *event, struct nvm
 }
 
 /* kvm_nested_vmenter: the isa (older kernels had no isa field and were SVM only) */
-static void fill_vmenter(const struct nvmx_fields *f, const char *event, struct nvmx_line *out)
+void nvmx_fields_vmenter(const struct nvmx_fields *f, const char *event, struct nvmx_line *out)
 {
 	uint64_t v;
 
@@ -65,7 +64,7 @@ static void fill_vmenter(const struct nvmx_fields *f, const char *event, struct 
 	out->ev.isa = field(f, "isa", &v) ? (uint32_t)v : NVMX_EV_ISA_SVM;
 }
 
-static void fill_entry(const struct nvmx_fields *f, const char *event, struct nvmx_line *out)
+void nvmx_fields_entry(const struct nvmx_fields *f, const char *event, struct nvmx_line *out)
 {
 	uint64_t v;
 
@@ -74,7 +73,7 @@ static void fill_entry(const struct nvmx_fields *f, const char *event, struct nv
 	out->ev.vcpu_id = (uint32_t)v;
 }
 
-static void fill_msr(const struct nvmx_fields *f, const char *event, struct nvmx_line *out)
+void nvmx_fields_msr(const struct nvmx_fields *f, const char *event, struct nvmx_line *out)
 {
 	uint64_t write, ecx, data, exc;
 
@@ -93,7 +92,7 @@ static void fill_msr(const struct nvmx_fields *f, const char *event, struct nvmx
 		out->ev.flags |= NVMX_EV_F_MSR_GP;
 }
 
-static void fill_inj_virq(const struct nvmx_fields *f, const char *event, struct nvmx_line *out)
+void nvmx_fields_inj_virq(const struct nvmx_fields *f, const char *event, struct nvmx_line *out)
 {
 	uint64_t v;
 
@@ -107,7 +106,7 @@ static void fill_inj_virq(const struct nvmx_fields *f, const char *event, struct
 		out->ev.flags |= NVMX_EV_F_REINJECTED;
 }
 
-static void fill_inj_exception(const struct nvmx_fields *f, const char *event,
+void nvmx_fields_inj_exception(const struct nvmx_fields *f, const char *event,
 			       struct nvmx_line *out)
 {
 	uint64_t v;
@@ -122,39 +121,4 @@ static void fill_inj_exception(const struct nvmx_fields *f, const char *event,
 	}
 	if (field(f, "reinjected", &v) && v)
 		out->ev.flags |= NVMX_EV_F_REINJECTED;
-}
-
-/* The kvm events the model uses (the text parser's table, trace_parse.c): NULL, none needed. */
-static const struct {
-	const char *name;
-	uint32_t kind;
-	void (*fill)(const struct nvmx_fields *f, const char *event, struct nvmx_line *out);
-} events[] = {
-	{ "kvm_exit", NVMX_EV_EXIT, fill_exit },
-	{ "kvm_nested_vmexit", NVMX_EV_NESTED_VMEXIT, fill_exit },
-	{ "kvm_nested_vmexit_inject", NVMX_EV_NESTED_VMEXIT_INJECT, fill_exit },
-	{ "kvm_nested_vmenter", NVMX_EV_NESTED_VMENTER, fill_vmenter },
-	{ "kvm_nested_vmenter_failed", NVMX_EV_NESTED_VMENTER_FAILED, NULL },
-	{ "kvm_nested_intr_vmexit", NVMX_EV_NESTED_INTR_VMEXIT, NULL },
-	{ "kvm_entry", NVMX_EV_ENTRY, fill_entry },
-	{ "kvm_userspace_exit", NVMX_EV_USERSPACE_EXIT, NULL },
-	{ "kvm_msr", NVMX_EV_MSR, fill_msr },
-	{ "kvm_inj_virq", NVMX_EV_INJ_VIRQ, fill_inj_virq },
-	{ "kvm_inj_exception", NVMX_EV_INJ_EXCEPTION, fill_inj_exception },
-};
-
-void nvmx_event_from_fields(const char *name, size_t name_len, const struct nvmx_fields *f,
-			    struct nvmx_line *out)
-{
-	for (size_t i = 0; i < sizeof(events) / sizeof(events[0]); i++) {
-		if (strlen(events[i].name) != name_len || memcmp(events[i].name, name, name_len))
-			continue;
-		out->type = NVMX_LINE_EVENT;
-		out->ev.kind = events[i].kind;
-		out->ev.vcpu_id = NVMX_EV_VCPU_ID_NONE;
-		if (events[i].fill)
-			events[i].fill(f, events[i].name, out);
-		return;
-	}
-	/* an event the model does not use: skipped */
 }

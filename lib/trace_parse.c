@@ -424,25 +424,53 @@ static void parse_rip(struct cur *c, struct nvmx_line *out)
 		malformed(out, "'rip: 0x..'");
 }
 
+/* The events the model uses: how a line's body (parse) and a record's fields (fill) give one. */
 static const struct {
 	const char *name;
 	uint32_t kind;
 	void (*parse)(struct cur *c, struct nvmx_line *out); /* NULL: body not needed */
+	nvmx_fields_fn *fill;				     /* NULL: no field needed */
 } events[] = {
-	{ "kvm_exit", NVMX_EV_EXIT, parse_exit },
-	{ "kvm_nested_vmexit", NVMX_EV_NESTED_VMEXIT, parse_exit },
-	{ "kvm_nested_vmexit_inject", NVMX_EV_NESTED_VMEXIT_INJECT, parse_inject },
-	{ "kvm_nested_vmenter", NVMX_EV_NESTED_VMENTER, parse_vmenter },
-	{ "kvm_nested_vmenter_failed", NVMX_EV_NESTED_VMENTER_FAILED, NULL },
-	{ "kvm_nested_intr_vmexit", NVMX_EV_NESTED_INTR_VMEXIT, parse_rip },
-	{ "kvm_entry", NVMX_EV_ENTRY, parse_entry },
-	{ "kvm_userspace_exit", NVMX_EV_USERSPACE_EXIT, NULL },
-	{ "kvm_msr", NVMX_EV_MSR, parse_msr },
-	{ "kvm_inj_virq", NVMX_EV_INJ_VIRQ, parse_inj_virq },
-	{ "kvm_inj_exception", NVMX_EV_INJ_EXCEPTION, parse_inj_exception },
+	{ "kvm_exit", NVMX_EV_EXIT, parse_exit, nvmx_fields_exit },
+	{ "kvm_nested_vmexit", NVMX_EV_NESTED_VMEXIT, parse_exit, nvmx_fields_exit },
+	{ "kvm_nested_vmexit_inject", NVMX_EV_NESTED_VMEXIT_INJECT, parse_inject,
+	  nvmx_fields_exit },
+	{ "kvm_nested_vmenter", NVMX_EV_NESTED_VMENTER, parse_vmenter, nvmx_fields_vmenter },
+	{ "kvm_nested_vmenter_failed", NVMX_EV_NESTED_VMENTER_FAILED, NULL, NULL },
+	{ "kvm_nested_intr_vmexit", NVMX_EV_NESTED_INTR_VMEXIT, parse_rip, NULL },
+	{ "kvm_entry", NVMX_EV_ENTRY, parse_entry, nvmx_fields_entry },
+	{ "kvm_userspace_exit", NVMX_EV_USERSPACE_EXIT, NULL, NULL },
+	{ "kvm_msr", NVMX_EV_MSR, parse_msr, nvmx_fields_msr },
+	{ "kvm_inj_virq", NVMX_EV_INJ_VIRQ, parse_inj_virq, nvmx_fields_inj_virq },
+	{ "kvm_inj_exception", NVMX_EV_INJ_EXCEPTION, parse_inj_exception,
+	  nvmx_fields_inj_exception },
 	/* L2's RCX at an L2 exit, read by nvmxd's tp_btf program (include/nvmx/events.h) */
-	{ "nvmx_guest_rcx", NVMX_EV_GUEST_RCX, parse_guest_rcx },
+	{ "nvmx_guest_rcx", NVMX_EV_GUEST_RCX, parse_guest_rcx, NULL },
 };
+
+/* The index of the event NAME in events[], or -1: one the model does not use. */
+static int event_index(const char *name, size_t name_len)
+{
+	for (size_t i = 0; i < sizeof(events) / sizeof(events[0]); i++)
+		if (strlen(events[i].name) == name_len && !memcmp(events[i].name, name, name_len))
+			return (int)i;
+	return -1;
+}
+
+void nvmx_event_from_fields(const char *name, size_t name_len, const struct nvmx_fields *f,
+			    struct nvmx_line *out)
+{
+	int i = event_index(name, name_len);
+
+	/* nvmx_guest_rcx is nvmxd's, never a kernel record's */
+	if (i < 0 || events[i].kind == NVMX_EV_GUEST_RCX)
+		return; /* an event the model does not use: skipped */
+	out->type = NVMX_LINE_EVENT;
+	out->ev.kind = events[i].kind;
+	out->ev.vcpu_id = NVMX_EV_VCPU_ID_NONE;
+	if (events[i].fill)
+		events[i].fill(f, events[i].name, out);
+}
 
 /*
  * Lost-event markers: tracefs prints "CPU:%d [LOST %lu EVENTS]", trace-cmd report
@@ -550,6 +578,8 @@ static bool raw_field(void *ctx, const char *name, uint64_t *v)
 static void parse_event(const char *name, size_t name_len, struct cur *c, uint64_t pid, uint64_t ts,
 			struct nvmx_line *out)
 {
+	int i;
+
 	skip_spaces(c);
 	/*
 	 * perf script prints the raw fields of an event whose print format its libtraceevent
@@ -563,26 +593,23 @@ static void parse_event(const char *name, size_t name_len, struct cur *c, uint64
 		out->ev.ts_ns = ts;
 		return;
 	}
-	for (size_t i = 0; i < sizeof(events) / sizeof(events[0]); i++) {
-		if (strlen(events[i].name) != name_len || memcmp(events[i].name, name, name_len))
-			continue;
-		out->type = NVMX_LINE_EVENT;
-		out->ev.kind = events[i].kind;
-		out->ev.tid = (uint32_t)pid;
-		out->ev.ts_ns = ts;
-		out->ev.vcpu_id = NVMX_EV_VCPU_ID_NONE;
-		if (events[i].parse)
-			events[i].parse(c, out);
-		if (out->type == NVMX_LINE_MALFORMED) {
-			char what[sizeof(out->expected)];
+	i = event_index(name, name_len);
+	if (i < 0)
+		return; /* an event the model does not use: a valid line, skipped */
+	out->type = NVMX_LINE_EVENT;
+	out->ev.kind = events[i].kind;
+	out->ev.tid = (uint32_t)pid;
+	out->ev.ts_ns = ts;
+	out->ev.vcpu_id = NVMX_EV_VCPU_ID_NONE;
+	if (events[i].parse)
+		events[i].parse(c, out);
+	if (out->type == NVMX_LINE_MALFORMED) {
+		char what[sizeof(out->expected)];
 
-			snprintf(what, sizeof(what), "%s", out->expected);
-			snprintf(out->expected, sizeof(out->expected), "%s body %.120s",
-				 events[i].name, what);
-		}
-		return;
+		snprintf(what, sizeof(what), "%s", out->expected);
+		snprintf(out->expected, sizeof(out->expected), "%s body %.120s", events[i].name,
+			 what);
 	}
-	/* an event the model does not use: a valid line, skipped */
 }
 
 /*

@@ -34,8 +34,8 @@ struct nvmx_line {
 /* The grammar of a text capture's lines: one per file, told by its first event line. */
 enum nvmx_text_format {
 	NVMX_TEXT_UNKNOWN, /* no event line yet */
-	NVMX_TEXT_FTRACE,  /* tracefs `trace` and `trace-cmd report`: "TASK-PID [CPU] ... TS: EVENT:" */
-	NVMX_TEXT_PERF,	   /* `perf script`: "COMM TID [CPU] TS: kvm:EVENT:" */
+	NVMX_TEXT_FTRACE, /* tracefs `trace` and `trace-cmd report`: "TASK-PID [CPU] ... TS: EVENT:" */
+	NVMX_TEXT_PERF, /* `perf script`: "COMM TID [CPU] TS: kvm:EVENT:" */
 };
 
 /* Parses one line (no newline needed, need not be NUL-terminated) of tracefs/trace-cmd text. */
@@ -89,8 +89,13 @@ struct nvmx_fields {
 void nvmx_event_from_fields(const char *name, size_t name_len, const struct nvmx_fields *f,
 			    struct nvmx_line *out);
 
+/* The fillers, per event (trace_fields.c); event names the event in a MALFORMED's expected. */
+typedef void nvmx_fields_fn(const struct nvmx_fields *f, const char *event, struct nvmx_line *out);
+nvmx_fields_fn nvmx_fields_exit, nvmx_fields_vmenter, nvmx_fields_entry, nvmx_fields_msr,
+	nvmx_fields_inj_virq, nvmx_fields_inj_exception;
+
 /* trace_dat.c: trace-cmd's trace.dat ("\x17\x08\x44tracing" first), read through libtracecmd. */
-#define NVMX_TRACE_DAT_MAGIC "\x17\x08\x44tracing"
+#define NVMX_TRACE_DAT_MAGIC	 "\x17\x08\x44tracing"
 #define NVMX_TRACE_DAT_MAGIC_LEN 10
 struct nvmx_trace_dat;
 /* fd: a regular file, at any offset (it is read from its start); dup'ed, not taken. */

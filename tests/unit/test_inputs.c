@@ -126,7 +126,7 @@ Test(inputs, perf_columns)
 {
 	static const char *const lines[] = {
 		"       CPU 0/KVM   421 [000]   103.123456: kvm:kvm_entry: vcpu 0, rip 0x1000",
-		"       CPU 0/KVM   420/421   [000]   103.123456: kvm:kvm_entry: vcpu 0, rip 0x1000",
+		"  CPU 0/KVM   420/421   [000]   103.123456: kvm:kvm_entry: vcpu 0, rip 0x1000",
 		"       CPU 0/KVM   421 [000]   103.123456789: kvm:kvm_entry: vcpu 0, rip 0x1000",
 	};
 	static const uint64_t ts[] = { 103123456000ull, 103123456000ull, 103123456789ull };
