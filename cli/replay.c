@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* nvmx replay: attribute the exits of a captured trace (tracefs `trace` or trace-cmd report). */
+/* nvmx replay: attribute the exits of a captured trace (tracefs, trace-cmd, perf script). */
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -23,14 +23,18 @@ static void usage(FILE *f)
 		"hypervisor)\n"
 		"handled it.\n"
 		"\n"
-		"FILE is the text of the kernel's trace buffer, plain or xz-compressed (detected "
-		"by\n"
-		"content), either the tracefs 'trace' file or 'trace-cmd report' output (also "
-		"with\n"
-		"-t/nanosecond timestamps); or an attribution already made (nvmxd --json, nvmx\n"
-		"replay --json): then its table, as nvmx up shows nvmxd's. Capture one on the\n"
-		"host running L0 with nvmx record (exactly these events, the kernel, ISA and KVM\n"
-		"module parameters in its header; 'nvmx record --help'):\n"
+		"FILE is a capture of the kvm events, told by its content, once per file: the\n"
+		"text of the kernel's trace buffer (the tracefs 'trace' file, 'trace-cmd report'\n"
+		"output, also with -t/nanosecond timestamps), 'perf script' output of 'perf "
+		"record\n"
+		"-e kvm:*' (microseconds or --ns), each plain or xz-compressed; trace-cmd's "
+		"binary\n"
+		"trace.dat (its fields read by name through libtracecmd: a file, not a pipe); or "
+		"an\n"
+		"attribution already made (nvmxd --json, nvmx replay --json): then its table, as\n"
+		"nvmx up shows nvmxd's. Capture one on the host running L0 with nvmx record\n"
+		"(exactly these events, the kernel, ISA and KVM module parameters in its header;\n"
+		"'nvmx record --help'):\n"
 		"\n"
 		"  nvmx record --output capture.txt -- <run the nested workload>\n"
 		"\n"
@@ -47,7 +51,9 @@ static void usage(FILE *f)
 		"or: trace-cmd record -e kvm:kvm_exit -e kvm:kvm_entry -e 'kvm:kvm_nested_*' \\\n"
 		"      -e kvm:kvm_msr -e kvm:kvm_userspace_exit -e kvm:kvm_inj_virq \\\n"
 		"      -e kvm:kvm_inj_exception <workload>\n"
-		"    trace-cmd report -N -t > capture.txt  (-N: the kernel's formats, -t: ns)\n"
+		"    (replay its trace.dat, or: trace-cmd report -N -t > capture.txt)\n"
+		"or: perf record -e 'kvm:*' -a <workload>\n"
+		"    perf script --show-lost-events > capture.txt  (lost events: counted)\n"
 		"\n"
 		"The rule, per vCPU thread: a kvm_exit is an L2 exit iff kvm_nested_vmexit "
 		"follows\n"

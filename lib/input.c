@@ -260,6 +260,11 @@ int nvmx_json_count(struct json_object *v, uint64_t *out)
 	return 0;
 }
 
+int nvmx_input_fd(const struct nvmx_input *in)
+{
+	return in->fd;
+}
+
 void nvmx_input_close(struct nvmx_input *in)
 {
 	if (!in)

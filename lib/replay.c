@@ -184,13 +184,11 @@ int nvmx_replay_open(const char *path, FILE *diag, nvmx_replay_verdict_fn fn, vo
 static int read_ahead(struct nvmx_replay *r)
 {
 	struct nvmx_line *ln = &r->ahead;
-	const char *line;
-	long len;
+	int len;
 	int err = 0;
 
-	while ((len = nvmx_reader_next(r->rd, &line)) >= 0) {
+	while ((len = nvmx_reader_next_record(r->rd, ln)) >= 0) {
 		r->stats.lines++;
-		nvmx_parse_line(line, (size_t)len, ln);
 		switch (ln->type) {
 		case NVMX_LINE_EVENT:
 			r->have_ahead = true;
@@ -365,6 +363,14 @@ const char *nvmx_replay_strerror(int err, int *line_too)
 		return "truncated .xz: the compressed data ends mid-stream";
 	case -EBADMSG:
 		return "corrupt .xz data";
+	case -ESPIPE:
+		return "a trace.dat (trace-cmd's binary capture) cannot be read from a pipe: "
+		       "give the file itself";
+	case -ENOEXEC:
+		return "a trace.dat that cannot be read (truncated or corrupt?)";
+	case -ENOTUNIQ:
+		return "a trace.dat with events in more than one buffer (trace-cmd record -B): "
+		       "record the kvm events into one";
 	case -ENOMEM:
 		return "out of memory";
 	default:

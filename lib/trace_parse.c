@@ -424,25 +424,53 @@ static void parse_rip(struct cur *c, struct nvmx_line *out)
 		malformed(out, "'rip: 0x..'");
 }
 
+/* The events the model uses: how a line's body (parse) and a record's fields (fill) give one. */
 static const struct {
 	const char *name;
 	uint32_t kind;
 	void (*parse)(struct cur *c, struct nvmx_line *out); /* NULL: body not needed */
+	nvmx_fields_fn *fill;				     /* NULL: no field needed */
 } events[] = {
-	{ "kvm_exit", NVMX_EV_EXIT, parse_exit },
-	{ "kvm_nested_vmexit", NVMX_EV_NESTED_VMEXIT, parse_exit },
-	{ "kvm_nested_vmexit_inject", NVMX_EV_NESTED_VMEXIT_INJECT, parse_inject },
-	{ "kvm_nested_vmenter", NVMX_EV_NESTED_VMENTER, parse_vmenter },
-	{ "kvm_nested_vmenter_failed", NVMX_EV_NESTED_VMENTER_FAILED, NULL },
-	{ "kvm_nested_intr_vmexit", NVMX_EV_NESTED_INTR_VMEXIT, parse_rip },
-	{ "kvm_entry", NVMX_EV_ENTRY, parse_entry },
-	{ "kvm_userspace_exit", NVMX_EV_USERSPACE_EXIT, NULL },
-	{ "kvm_msr", NVMX_EV_MSR, parse_msr },
-	{ "kvm_inj_virq", NVMX_EV_INJ_VIRQ, parse_inj_virq },
-	{ "kvm_inj_exception", NVMX_EV_INJ_EXCEPTION, parse_inj_exception },
+	{ "kvm_exit", NVMX_EV_EXIT, parse_exit, nvmx_fields_exit },
+	{ "kvm_nested_vmexit", NVMX_EV_NESTED_VMEXIT, parse_exit, nvmx_fields_exit },
+	{ "kvm_nested_vmexit_inject", NVMX_EV_NESTED_VMEXIT_INJECT, parse_inject,
+	  nvmx_fields_exit },
+	{ "kvm_nested_vmenter", NVMX_EV_NESTED_VMENTER, parse_vmenter, nvmx_fields_vmenter },
+	{ "kvm_nested_vmenter_failed", NVMX_EV_NESTED_VMENTER_FAILED, NULL, NULL },
+	{ "kvm_nested_intr_vmexit", NVMX_EV_NESTED_INTR_VMEXIT, parse_rip, NULL },
+	{ "kvm_entry", NVMX_EV_ENTRY, parse_entry, nvmx_fields_entry },
+	{ "kvm_userspace_exit", NVMX_EV_USERSPACE_EXIT, NULL, NULL },
+	{ "kvm_msr", NVMX_EV_MSR, parse_msr, nvmx_fields_msr },
+	{ "kvm_inj_virq", NVMX_EV_INJ_VIRQ, parse_inj_virq, nvmx_fields_inj_virq },
+	{ "kvm_inj_exception", NVMX_EV_INJ_EXCEPTION, parse_inj_exception,
+	  nvmx_fields_inj_exception },
 	/* L2's RCX at an L2 exit, read by nvmxd's tp_btf program (include/nvmx/events.h) */
-	{ "nvmx_guest_rcx", NVMX_EV_GUEST_RCX, parse_guest_rcx },
+	{ "nvmx_guest_rcx", NVMX_EV_GUEST_RCX, parse_guest_rcx, NULL },
 };
+
+/* The index of the event NAME in events[], or -1: one the model does not use. */
+static int event_index(const char *name, size_t name_len)
+{
+	for (size_t i = 0; i < sizeof(events) / sizeof(events[0]); i++)
+		if (strlen(events[i].name) == name_len && !memcmp(events[i].name, name, name_len))
+			return (int)i;
+	return -1;
+}
+
+void nvmx_event_from_fields(const char *name, size_t name_len, const struct nvmx_fields *f,
+			    struct nvmx_line *out)
+{
+	int i = event_index(name, name_len);
+
+	/* nvmx_guest_rcx is nvmxd's, never a kernel record's */
+	if (i < 0 || events[i].kind == NVMX_EV_GUEST_RCX)
+		return; /* an event the model does not use: skipped */
+	out->type = NVMX_LINE_EVENT;
+	out->ev.kind = events[i].kind;
+	out->ev.vcpu_id = NVMX_EV_VCPU_ID_NONE;
+	if (events[i].fill)
+		events[i].fill(f, events[i].name, out);
+}
 
 /*
  * Lost-event markers: tracefs prints "CPU:%d [LOST %lu EVENTS]", trace-cmd report
@@ -525,7 +553,146 @@ static bool timestamp(struct cur *c, uint64_t *ns)
 	return true;
 }
 
+/* "name=value ..." of perf script's "[FAILED TO PARSE]" body: values decimal or 0x-hex */
+static bool raw_field(void *ctx, const char *name, uint64_t *v)
+{
+	const struct cur *body = ctx;
+	struct cur c = *body;
+	size_t n = strlen(name);
+
+	while (skip_spaces(&c), !at_end(&c)) {
+		const char *k;
+		size_t kl = token(&c, &k);
+
+		if (kl > n && k[n] == '=' && !memcmp(k, name, n)) {
+			struct cur val = { k + n + 1, k + kl };
+			bool hex = kl - n - 1 > 2 && val.p[0] == '0' && val.p[1] == 'x';
+
+			return number(&val, hex ? 16 : 10, v) && at_end(&val);
+		}
+	}
+	return false;
+}
+
+/* The event NAME (its TP name, without a system) with its BODY at c, from thread pid at ts. */
+static void parse_event(const char *name, size_t name_len, struct cur *c, uint64_t pid, uint64_t ts,
+			struct nvmx_line *out)
+{
+	int i;
+
+	skip_spaces(c);
+	/*
+	 * perf script prints the raw fields of an event whose print format its libtraceevent
+	 * cannot parse (perf 6.1 and 6.12's kvm_inj_exception): read them by name
+	 */
+	if (accept(c, "[FAILED TO PARSE]")) {
+		struct nvmx_fields f = { raw_field, c };
+
+		nvmx_event_from_fields(name, name_len, &f, out);
+		out->ev.tid = (uint32_t)pid;
+		out->ev.ts_ns = ts;
+		return;
+	}
+	i = event_index(name, name_len);
+	if (i < 0)
+		return; /* an event the model does not use: a valid line, skipped */
+	out->type = NVMX_LINE_EVENT;
+	out->ev.kind = events[i].kind;
+	out->ev.tid = (uint32_t)pid;
+	out->ev.ts_ns = ts;
+	out->ev.vcpu_id = NVMX_EV_VCPU_ID_NONE;
+	if (events[i].parse)
+		events[i].parse(c, out);
+	if (out->type == NVMX_LINE_MALFORMED) {
+		char what[sizeof(out->expected)];
+
+		snprintf(what, sizeof(what), "%s", out->expected);
+		snprintf(out->expected, sizeof(out->expected), "%s body %.120s", events[i].name,
+			 what);
+	}
+}
+
+/*
+ * `perf script` (linux-perf, default fields of a tracepoint): "COMM TID [CPU] SECS.FRAC:
+ * SYS:EVENT: BODY", COMM right-aligned and possibly with spaces ("CPU 0/KVM"), TID "PID/TID"
+ * with -F pid,tid, SECS.FRAC in microseconds (--ns: nanoseconds). Returns false, with nothing
+ * set, when the line is not of this grammar up to "SYS:EVENT:"; true with out filled otherwise.
+ */
+static bool parse_perf(const char *line, const char *end, struct nvmx_line *out)
+{
+	const char *cpu, *after, *t, *s, *sys, *name, *colon;
+	struct cur c;
+	uint64_t pid, tid, ts;
+
+	cpu = cpu_field(line, end, &after);
+	if (!cpu)
+		return false;
+	t = cpu;
+	while (t > line && t[-1] == ' ')
+		t--;
+	s = t;
+	while (s > line && s[-1] != ' ')
+		s--;
+	c = (struct cur){ s, t };
+	if (!number(&c, 10, &pid) || pid > 0xffffffffull)
+		return false;
+	tid = pid;
+	if (accept(&c, "/") && (!number(&c, 10, &tid) || tid > 0xffffffffull))
+		return false;
+	if (!at_end(&c))
+		return false;
+	c = (struct cur){ after, end };
+	skip_spaces(&c);
+	if (!timestamp(&c, &ts))
+		return false;
+	skip_spaces(&c);
+	sys = c.p;
+	while (c.p < end && *c.p != ' ' && *c.p != ':')
+		c.p++;
+	if (c.p == sys || !accept(&c, ":"))
+		return false;
+	name = c.p;
+	while (c.p < end && *c.p != ' ' && *c.p != ':')
+		c.p++;
+	colon = c.p;
+	if (colon == name || !accept(&c, ":"))
+		return false;
+	if ((size_t)(name - 1 - sys) == strlen("kvm") && !memcmp(sys, "kvm", strlen("kvm")))
+		parse_event(name, (size_t)(colon - name), &c, tid, ts, out);
+	return true;
+}
+
+/* perf script --show-lost-events: "... PERF_RECORD_LOST lost N" (and LOST_SAMPLES). */
+static bool perf_record_line(const char *line, const char *end, struct nvmx_line *out)
+{
+	const char *p = find(line, end, "PERF_RECORD_");
+	struct cur c;
+
+	if (!p)
+		return false;
+	p += strlen("PERF_RECORD_");
+	if (end - p >= 4 && !memcmp(p, "LOST", 4)) {
+		const char *l = find(p, end, " lost ");
+
+		out->type = NVMX_LINE_LOST;
+		if (l) {
+			c = (struct cur){ l + strlen(" lost "), end };
+			(void)number(&c, 10, &out->lost);
+		}
+	}
+	/* other side-band records (COMM, MMAP, ...) are not events */
+	return true;
+}
+
 void nvmx_parse_line(const char *line, size_t len, struct nvmx_line *out)
+{
+	enum nvmx_text_format fmt = NVMX_TEXT_FTRACE;
+
+	nvmx_parse_line_as(line, len, &fmt, out);
+}
+
+void nvmx_parse_line_as(const char *line, size_t len, enum nvmx_text_format *fmt,
+			struct nvmx_line *out)
 {
 	const char *end, *cpu, *after, *dash, *name;
 	struct cur c;
@@ -544,7 +711,7 @@ void nvmx_parse_line(const char *line, size_t len, struct nvmx_line *out)
 	if (*c.p == '#') {
 		const char *p = find(c.p, end, "entries-in-buffer/entries-written:");
 
-		if (p) {
+		if (p && *fmt != NVMX_TEXT_PERF) {
 			c.p = p + strlen("entries-in-buffer/entries-written:");
 			skip_spaces(&c);
 			if (!number(&c, 10, &a) || !accept(&c, "/") || !number(&c, 10, &b)) {
@@ -556,8 +723,22 @@ void nvmx_parse_line(const char *line, size_t len, struct nvmx_line *out)
 		}
 		return;
 	}
+	if (*fmt == NVMX_TEXT_PERF) {
+		if (!perf_record_line(c.p, end, out) && !parse_perf(c.p, end, out))
+			malformed(out, "a perf script line 'COMM TID [CPU] SECONDS.FRACTION: "
+				       "SYSTEM:EVENT: BODY'");
+		return;
+	}
+	if (*fmt == NVMX_TEXT_UNKNOWN) {
+		/* the first line of either grammar decides for the whole file */
+		if (perf_record_line(c.p, end, out) || parse_perf(c.p, end, out)) {
+			*fmt = NVMX_TEXT_PERF;
+			return;
+		}
+	}
 	if (lost_marker(c.p, (size_t)(end - c.p), &out->lost)) {
 		out->type = NVMX_LINE_LOST;
+		*fmt = NVMX_TEXT_FTRACE;
 		return;
 	}
 	if (trace_cmd_header(c.p, (size_t)(end - c.p)))
@@ -628,24 +809,6 @@ void nvmx_parse_line(const char *line, size_t len, struct nvmx_line *out)
 		malformed(out, "'EVENT:' after the timestamp");
 		return;
 	}
-	skip_spaces(&c);
-	for (size_t i = 0; i < sizeof(events) / sizeof(events[0]); i++) {
-		if (strlen(events[i].name) != name_len || memcmp(events[i].name, name, name_len))
-			continue;
-		out->type = NVMX_LINE_EVENT;
-		out->ev.kind = events[i].kind;
-		out->ev.tid = (uint32_t)pid;
-		out->ev.vcpu_id = NVMX_EV_VCPU_ID_NONE;
-		if (events[i].parse)
-			events[i].parse(&c, out);
-		if (out->type == NVMX_LINE_MALFORMED) {
-			char what[sizeof(out->expected)];
-
-			snprintf(what, sizeof(what), "%s", out->expected);
-			snprintf(out->expected, sizeof(out->expected), "%s body %.120s",
-				 events[i].name, what);
-		}
-		return;
-	}
-	/* an event the model does not use: a valid line, skipped */
+	*fmt = NVMX_TEXT_FTRACE;
+	parse_event(name, name_len, &c, pid, out->ev.ts_ns, out);
 }

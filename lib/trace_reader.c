@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Reading a capture line by line, plain or xz-compressed (detected by content): trace_parse.h. */
+/*
+ * Reading a capture record by record: text line by line, plain or xz-compressed, or a trace.dat
+ * (each detected by content, once per file): trace_parse.h.
+ */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -14,6 +17,8 @@
 struct nvmx_reader {
 	struct nvmx_input *in;
 	bool xz;
+	struct nvmx_trace_dat *dat; /* a trace.dat: its records, not lines */
+	enum nvmx_text_format fmt;
 	bool in_eof;
 	bool out_eof;
 	lzma_stream strm;
@@ -50,9 +55,17 @@ int nvmx_reader_open_input(struct nvmx_input *in, struct nvmx_reader **out)
 	}
 	r->in = in;
 	/* looked at, not consumed: a pipe cannot be rewound */
-	err = nvmx_input_peek(in, sizeof(xz_magic), &magic, &n);
+	err = nvmx_input_peek(in, NVMX_TRACE_DAT_MAGIC_LEN, &magic, &n);
 	if (err)
 		goto fail;
+	if (n == NVMX_TRACE_DAT_MAGIC_LEN &&
+	    !memcmp(magic, NVMX_TRACE_DAT_MAGIC, NVMX_TRACE_DAT_MAGIC_LEN)) {
+		err = nvmx_trace_dat_open(nvmx_input_fd(in), &r->dat);
+		if (err)
+			goto fail;
+		*out = r;
+		return 0;
+	}
 	r->xz = n >= sizeof(xz_magic) && !memcmp(magic, xz_magic, sizeof(xz_magic));
 	if (r->xz) {
 		lzma_stream init = LZMA_STREAM_INIT;
@@ -117,6 +130,8 @@ static long refill(struct nvmx_reader *r)
 
 long nvmx_reader_next(struct nvmx_reader *r, const char **line)
 {
+	if (r->dat)
+		return -EINVAL; /* a trace.dat has records, not lines: nvmx_reader_next_record */
 	r->line_len = 0;
 	for (;;) {
 		uint8_t *nl;
@@ -162,10 +177,25 @@ long nvmx_reader_next(struct nvmx_reader *r, const char **line)
 	return (long)r->line_len;
 }
 
+int nvmx_reader_next_record(struct nvmx_reader *r, struct nvmx_line *out)
+{
+	const char *line;
+	long len;
+
+	if (r->dat)
+		return nvmx_trace_dat_next(r->dat, out);
+	len = nvmx_reader_next(r, &line);
+	if (len < 0)
+		return (int)len;
+	nvmx_parse_line_as(line, (size_t)len, &r->fmt, out);
+	return 0;
+}
+
 void nvmx_reader_close(struct nvmx_reader *r)
 {
 	if (!r)
 		return;
+	nvmx_trace_dat_close(r->dat);
 	if (r->xz)
 		lzma_end(&r->strm);
 	nvmx_input_close(r->in);

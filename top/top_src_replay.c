@@ -144,7 +144,10 @@ int top_source_replay_new(const char *path, double interval_s, struct top_source
 	/* malformed lines: counted by the replay; a TUI must not be overwritten by them */
 	err = nvmx_replay_open(path, NULL, on_verdict, rs, &rs->r);
 	if (err) {
-		snprintf(why, why_len, "%s: %s", path, strerror(-err));
+		int line_too;
+
+		/* as nvmx replay says it (a trace.dat through a pipe...) */
+		snprintf(why, why_len, "%s: %s", path, nvmx_replay_strerror(err, &line_too));
 		free(rs);
 		return err;
 	}

@@ -53,6 +53,9 @@ int nvmx_json_read_path(const char *path, struct json_object **root, char *err, 
  */
 int nvmx_json_count(struct json_object *v, uint64_t *out);
 
+/* The file descriptor, for a reader that needs the file itself (libtracecmd seeks in a trace.dat). */
+int nvmx_input_fd(const struct nvmx_input *in);
+
 void nvmx_input_close(struct nvmx_input *in);
 
 #endif /* NVMX_INPUT_H */

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The trace reader, parser and replay (lib/trace_reader.c, trace_parse.c, replay.c) on any bytes:
- * a tracefs `trace`, trace-cmd report output or an nvmxd --record, plain or .xz. Every line goes
- * through nvmx_parse_line(); the whole input through nvmx_replay_path(), whose summary must come
+ * a tracefs `trace`, trace-cmd report output, perf script output or an nvmxd --record, plain or
+ * .xz. Every line goes through nvmx_parse_line_as() in the grammar its first event line set (as
+ * the reader does); the whole input through nvmx_replay_path(), whose summary must come
  * back unchanged through its own JSON (schema 1), and through the incremental replay nvmxtop
  * --replay steps (the same verdicts in another order of calls).
  */
@@ -19,12 +20,13 @@ static struct fuzz_file in_file, json_file;
 
 static void parse_lines(const uint8_t *data, size_t size)
 {
+	enum nvmx_text_format fmt = NVMX_TEXT_UNKNOWN;
 	struct nvmx_line l;
 	size_t start = 0;
 
 	for (size_t i = 0; i <= size; i++)
 		if (i == size || data[i] == '\n') {
-			nvmx_parse_line((const char *)data + start, i - start, &l);
+			nvmx_parse_line_as((const char *)data + start, i - start, &fmt, &l);
 			if (l.type == NVMX_LINE_MALFORMED &&
 			    !memchr(l.expected, '\0', sizeof(l.expected)))
 				abort(); /* an unterminated message */

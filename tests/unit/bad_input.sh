@@ -50,6 +50,13 @@ xz -dc "$good" >"$tmp/good.txt"
 { sed -n 1,20p "$tmp/good.txt"; for i in $(seq 30); do echo "garbage $i"; done
   sed -n '21,$p' "$tmp/good.txt"; } >"$tmp/thirty_bad.txt"
 
+# perf script and trace-cmd's trace.dat of one lab run (tests/data/README.md)
+perf=$data/inputs-6.12/perf.txt.xz
+dat=$data/inputs-6.12/trace.dat
+head -c 100 "$dat" >"$tmp/cut.dat"
+{ xz -dc "$perf" | sed -n 1,10p; echo 'garbage among perf lines'; xz -dc "$perf" | sed -n '11,$p'; } \
+	>"$tmp/perf_bad.txt"
+
 # same_through_a_pipe CMD FILE: nvmx CMD of a pipe of FILE gives what FILE gives
 same_through_a_pipe() {
 	"$nvmx" "$1" "$2" >"$tmp/want" 2>&1
@@ -95,8 +102,17 @@ $tmp/three_bad.txt:23: expected a trace line 'TASK-PID [CPU] TIMESTAMP: EVENT: B
 	done
 	expect 0 "$want$tmp/thirty_bad.txt: ... and 20 more malformed lines" \
 		"$nvmx" "$cmd" "$tmp/thirty_bad.txt"
+	# trace-cmd's trace.dat: libtracecmd seeks in it, so a pipe of one is refused, never misread;
+	# one cut short is unreadable; perf script text with malformed lines: counted, exit 0
+	expect 2 "$p: /dev/stdin: a trace.dat (trace-cmd's binary capture) cannot be read from a pipe: give the file itself" \
+		sh -c 'cat "$1" | "$2" "$3" /dev/stdin' sh "$dat" "$nvmx" "$cmd"
+	expect 2 "$p: $tmp/cut.dat: a trace.dat that cannot be read (truncated or corrupt?)" \
+		"$nvmx" "$cmd" "$tmp/cut.dat"
+	expect 0 "$tmp/perf_bad.txt:11: expected a perf script line 'COMM TID [CPU] SECONDS.FRACTION: SYSTEM:EVENT: BODY'" \
+		"$nvmx" "$cmd" "$tmp/perf_bad.txt"
 	# a pipe: the .xz, the plain text and a JSON give what the file gives
 	same_through_a_pipe "$cmd" "$good"
+	same_through_a_pipe "$cmd" "$perf"
 	expect 0 "" sh -c '"$2" "$3" /dev/stdin <"$1"' sh "$tmp/good.txt" "$nvmx" "$cmd"
 	"$nvmx" replay "$good" --json >"$tmp/good.json"
 	same_through_a_pipe "$cmd" "$tmp/good.json"
@@ -199,6 +215,8 @@ top_replay)
 		"$nvmxtop" --replay "$tmp/truncated.xz" -b
 	expect 2 "nvmxtop: /nonexistent/trace.txt: No such file or directory" \
 		"$nvmxtop" --replay /nonexistent/trace.txt -b
+	expect 2 "nvmxtop: /dev/stdin: a trace.dat (trace-cmd's binary capture) cannot be read from a pipe: give the file itself" \
+		sh -c 'cat "$1" | "$2" --replay /dev/stdin -b' sh "$dat" "$nvmxtop"
 	"$nvmxtop" --replay "$good" -b -d 0.5 >"$tmp/want" 2>&1
 	expect 0 "" sh -c 'cat "$1" | "$2" --replay /dev/stdin -b -d 0.5' sh "$good" "$nvmxtop"
 	# the header names the file, the VM is named after it: the rest is the same
