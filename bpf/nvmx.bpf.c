@@ -202,14 +202,8 @@ struct scratch {
 	struct nvmx_vec_key vk;
 	__u32 front_idx; /* the key of a front table's lookup */
 	/* SVM's VMCB exit fields, read as one span (svm_exit_event): off the full stack */
-	struct {
-		__u32 exit_code;
-		__u32 exit_code_hi;
-		__u64 exit_info_1;
-		__u64 exit_info_2;
-		__u32 exit_int_info;
-		__u32 exit_int_info_err;
-	} span;
+	struct nvmx_svm_exit_span span;
+	__u32 stash_span; /* 1: handle_event keeps span in the thread's state (SVM kvm_exit) */
 };
 
 struct {
@@ -617,6 +611,9 @@ static __always_inline int handle_event(struct scratch *sc)
 		self_inc(NVMX_SELF_STATE_UPDATE_FAILED);
 		return 0;
 	}
+	t->span_valid = sc->stash_span;
+	if (sc->stash_span)
+		t->span = sc->span;
 	model_step(&t->st, e, &sc->out);
 	for (__u32 i = 0; i < NVMX_MODEL_MAX_VERDICTS; i++) {
 		if (i >= sc->out.n)
@@ -638,6 +635,7 @@ static __always_inline struct scratch *begin(__u32 kind)
 		return NULL;
 	}
 	__builtin_memset(&sc->e, 0, sizeof(sc->e));
+	sc->stash_span = 0;
 	sc->e.kind = kind;
 	sc->e.ts_ns = bpf_ktime_get_ns();
 	id = bpf_get_current_pid_tgid();
@@ -729,7 +727,6 @@ static __always_inline int svm_exit_event(__u32 kind, struct kvm_vcpu___nvmx *vc
 		sc->e.value = vcpu->arch.regs[NVMX_VCPU_REGS_RIP];
 	/* to_svm(): vcpu is vcpu_svm's member `vcpu` (its first in every kernel) */
 	svm = (void *)((char *)vcpu - bpf_core_field_offset(struct vcpu_svm___nvmx, vcpu));
-	vmcb = BPF_CORE_READ(svm, vmcb);
 	/*
 	 * The five fields are 32 contiguous bytes (exit_code at +0, exit_info_1 +8, exit_info_2
 	 * +16, exit_int_info +24, exit_int_info_err +28) in 6.1, 6.12 and 7.3: one probe read of
@@ -742,8 +739,21 @@ static __always_inline int svm_exit_event(__u32 kind, struct kvm_vcpu___nvmx *vc
 	    bpf_core_field_offset(struct vmcb___nvmx, control.exit_info_2) == off + 16 &&
 	    bpf_core_field_offset(struct vmcb___nvmx, control.exit_int_info) == off + 24 &&
 	    bpf_core_field_offset(struct vmcb___nvmx, control.exit_int_info_err) == off + 28) {
-		if (bpf_probe_read_kernel(&sc->span, sizeof(sc->span), (char *)vmcb + off))
-			__builtin_memset(&sc->span, 0, sizeof(sc->span));
+		struct nvmx_thread *t;
+
+		/*
+		 * kvm_nested_vmexit right after its exit's kvm_exit: the span that program read
+		 * (struct nvmx_thread's span_valid), without the two probe reads (VMCB pointer, span)
+		 */
+		if (kind == NVMX_EV_NESTED_VMEXIT && (t = thread_peek(sc->e.tid)) &&
+		    t->span_valid) {
+			sc->span = t->span;
+		} else {
+			vmcb = BPF_CORE_READ(svm, vmcb);
+			if (bpf_probe_read_kernel(&sc->span, sizeof(sc->span), (char *)vmcb + off))
+				__builtin_memset(&sc->span, 0, sizeof(sc->span));
+			sc->stash_span = kind == NVMX_EV_EXIT;
+		}
 		sc->e.reason = sc->span.exit_code;
 		sc->e.info1 = sc->span.exit_info_1;
 		sc->e.info2 = sc->span.exit_info_2;
@@ -752,6 +762,7 @@ static __always_inline int svm_exit_event(__u32 kind, struct kvm_vcpu___nvmx *vc
 		    (sc->span.exit_int_info & NVMX_SVM_EXITINTINFO_VALID_ERR))
 			sc->e.error_code = sc->span.exit_int_info_err;
 	} else {
+		vmcb = BPF_CORE_READ(svm, vmcb);
 		sc->e.reason = BPF_CORE_READ(vmcb, control.exit_code);
 		sc->e.info1 = BPF_CORE_READ(vmcb, control.exit_info_1);
 		sc->e.info2 = BPF_CORE_READ(vmcb, control.exit_info_2);
@@ -1115,6 +1126,7 @@ int nvmx_test_event(__u64 *ctx)
 	for (int i = 0; i < NVMX_TEST_EVENT_WORDS; i++)
 		w[i] = ctx[i];
 	sc->tgid = (__u32)ctx[NVMX_TEST_EVENT_WORDS];
+	sc->stash_span = 0;
 	return handle_event(sc);
 }
 

@@ -95,12 +95,29 @@ static __always_inline __u32 nvmx_front_index(const __u32 *w, __u32 n)
 #define NVMX_SLOTS	    16384u
 #define NVMX_THREAD_IN_SLOT 0x1u
 
+/* SVM's VMCB exit fields as kvm_exit's record has them: 32 contiguous bytes of the VMCB. */
+struct nvmx_svm_exit_span {
+	__u32 exit_code;
+	__u32 exit_code_hi;
+	__u64 exit_info_1;
+	__u64 exit_info_2;
+	__u32 exit_int_info;
+	__u32 exit_int_info_err;
+};
+
 struct nvmx_thread {
 	struct nvmx_vcpu_state st;
 	__u32 tgid;  /* to name the VM of an END verdict at shutdown */
 	__u32 tid;   /* the owner of a slot (0: free); in nvmx_threads the key's tid */
 	__u32 flags; /* NVMX_THREAD_*: in nvmx_threads, a marker of a slot owner */
-	__u32 pad;
+	/*
+	 * 1: the thread's last event was an SVM kvm_exit whose VMCB fields are in span. SVM's
+	 * kvm_nested_vmexit fires next for the same exit (svm_handle_exit), with the same fields
+	 * (nothing writes them in between): its program copies them from here instead of reading
+	 * the VMCB again (bpf/nvmx.bpf.c, svm_exit_event). Any other event clears it.
+	 */
+	__u32 span_valid;
+	struct nvmx_svm_exit_span span;
 };
 
 /* Self-metric slots of the per-CPU array nvmx_self: nothing is lost without a count here. */
