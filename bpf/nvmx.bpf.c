@@ -201,6 +201,8 @@ struct scratch {
 	struct nvmx_io_value inc;
 	struct nvmx_vec_key vk;
 	__u32 front_idx; /* the key of a front table's lookup */
+	/* a new thread's state or marker, built here: the stack cannot hold it beside the rest */
+	struct nvmx_thread tinit;
 	/* SVM's VMCB exit fields, read as one span (svm_exit_event): off the full stack */
 	struct nvmx_svm_exit_span span;
 	__u32 stash_span; /* 1: handle_event keeps span in the thread's state (SVM kvm_exit) */
@@ -425,7 +427,7 @@ static __always_inline void count_breakdown(const struct nvmx_verdict *v, struct
 	}
 }
 
-static __noinline void count_verdict(const struct nvmx_verdict *v, struct scratch *sc, __u32 tid)
+static __always_inline void count_verdict(const struct nvmx_verdict *v, struct scratch *sc, __u32 tid)
 {
 	struct nvmx_exit_key *k = &sc->ek;
 	__u32 tgid = sc->tgid;
@@ -527,7 +529,18 @@ static __always_inline void announce_thread(__u32 tgid, __u32 tid)
  * may have attached mid-stream. Slots are never given back: a later thread with a colliding tid
  * uses the hash (slower, as correct).
  */
-static __always_inline struct nvmx_thread *thread_of(__u32 tid, __u32 tgid)
+/* sc->tinit cleared, with tgid, tid and flags: the value of a new nvmx_threads entry */
+static __always_inline struct nvmx_thread *thread_init(struct scratch *sc, __u32 tgid, __u32 tid,
+						       __u32 flags)
+{
+	__builtin_memset(&sc->tinit, 0, sizeof(sc->tinit));
+	sc->tinit.tgid = tgid;
+	sc->tinit.tid = tid;
+	sc->tinit.flags = flags;
+	return &sc->tinit;
+}
+
+static __always_inline struct nvmx_thread *thread_of(struct scratch *sc, __u32 tid, __u32 tgid)
 {
 	__u32 slot = tid & (NVMX_SLOTS - 1);
 	struct nvmx_thread *t = bpf_map_lookup_elem(&nvmx_slots, &slot);
@@ -537,22 +550,18 @@ static __always_inline struct nvmx_thread *thread_of(__u32 tid, __u32 tgid)
 	if (t->tid == tid)
 		return t;
 	if (!t->tid && !bpf_map_update_elem(&nvmx_slot_owner, &slot, &tid, BPF_NOEXIST)) {
-		struct nvmx_thread marker = { .tgid = tgid,
-					      .tid = tid,
-					      .flags = NVMX_THREAD_IN_SLOT };
-
 		t->tgid = tgid;
 		t->tid = tid;
 		/* user space finds the thread through nvmx_threads */
-		(void)bpf_map_update_elem(&nvmx_threads, &tid, &marker, BPF_ANY);
+		(void)bpf_map_update_elem(&nvmx_threads, &tid,
+					  thread_init(sc, tgid, tid, NVMX_THREAD_IN_SLOT), BPF_ANY);
 		announce_thread(tgid, tid);
 		return t;
 	}
 	t = bpf_map_lookup_elem(&nvmx_threads, &tid);
 	if (!t) {
-		struct nvmx_thread init = { .tgid = tgid, .tid = tid };
-
-		if (!bpf_map_update_elem(&nvmx_threads, &tid, &init, BPF_NOEXIST))
+		if (!bpf_map_update_elem(&nvmx_threads, &tid, thread_init(sc, tgid, tid, 0),
+					 BPF_NOEXIST))
 			announce_thread(tgid, tid);
 		t = bpf_map_lookup_elem(&nvmx_threads, &tid);
 	}
@@ -577,7 +586,7 @@ static __always_inline struct nvmx_thread *thread_peek(__u32 tid)
  * call chain) is then not on the chain of count_verdict's, which is a subprogram for the same
  * reason (the front tables' code adds spills; the verifier rounds each frame up).
  */
-static __noinline void model_step(struct nvmx_vcpu_state *st, const struct nvmx_event *e,
+static __always_inline void model_step(struct nvmx_vcpu_state *st, const struct nvmx_event *e,
 				  struct nvmx_verdicts *out)
 {
 	nvmx_model_step(st, e, out);
@@ -598,7 +607,7 @@ static __always_inline int handle_event(struct scratch *sc)
 	if (targ_tgid && tgid != targ_tgid)
 		return 0;
 	self_inc(NVMX_SELF_EVENTS);
-	t = thread_of(tid, tgid);
+	t = thread_of(sc, tid, tgid);
 	/*
 	 * As lib/replay.c does: a record without an isa takes the thread's; before recording, so
 	 * that a recording of a tp_btf event without one (kvm_nested_vmenter) tells it.
