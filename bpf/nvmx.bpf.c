@@ -427,7 +427,7 @@ static __always_inline void count_breakdown(const struct nvmx_verdict *v, struct
 	}
 }
 
-static __always_inline void count_verdict(const struct nvmx_verdict *v, struct scratch *sc,
+static __noinline void count_verdict(const struct nvmx_verdict *v, struct scratch *sc,
 					  __u32 tid)
 {
 	struct nvmx_exit_key *k = &sc->ek;
@@ -587,7 +587,7 @@ static __always_inline struct nvmx_thread *thread_peek(__u32 tid)
  * call chain) is then not on the chain of count_verdict's, which is a subprogram for the same
  * reason (the front tables' code adds spills; the verifier rounds each frame up).
  */
-static __always_inline void model_step(struct nvmx_vcpu_state *st, const struct nvmx_event *e,
+static __noinline void model_step(struct nvmx_vcpu_state *st, const struct nvmx_event *e,
 				       struct nvmx_verdicts *out)
 {
 	nvmx_model_step(st, e, out);
