@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Reading nvmx's per-CPU maps and turning them into summaries (src/collect.h). */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -71,6 +72,58 @@ out:
 	return err;
 }
 
+/*
+ * Reads a front table (nvmx/maps.h, "Front tables"): per-CPU array of `entries` values of
+ * front_size bytes, each the key, a u32 `used` at used_off and the hash's value (value_size
+ * bytes) at val_off. Every CPU's used slot is added by its key, as the hash's entries are.
+ */
+static int read_front(int fd, __u32 entries, size_t front_size, size_t used_off, size_t val_off,
+		      size_t value_size, void (*fill)(const void *key, __u64 *sum),
+		      int (*add)(struct nvmx_counters *c, const void *key, const __u64 *sum),
+		      struct nvmx_counters *c)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	unsigned char *vals;
+	__u64 *sum;
+	int err = 0;
+
+	if (ncpus < 0)
+		return ncpus;
+	vals = calloc((size_t)ncpus, front_size);
+	sum = calloc(1, value_size);
+	if (!vals || !sum) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (__u32 i = 0; i < entries && !err; i++) {
+		if (bpf_map_lookup_elem(fd, &i, vals)) {
+			err = -errno;
+			break;
+		}
+		for (int cpu = 0; cpu < ncpus && !err; cpu++) {
+			const unsigned char *f = vals + (size_t)cpu * front_size;
+			__u32 used;
+
+			memcpy(&used, f + used_off, sizeof(used));
+			if (!used)
+				continue;
+			memcpy(sum, f + val_off, value_size);
+			if (fill)
+				fill(f, sum);
+			err = add(c, f, sum);
+		}
+	}
+out:
+	free(vals);
+	free(sum);
+	return err;
+}
+
+/* read_front() of a front table of struct type T (key, used, v) */
+#define READ_FRONT(fd, entries, T, fill, add, c)                                  \
+	read_front((fd), (entries), sizeof(T), offsetof(T, used), offsetof(T, v), \
+		   sizeof(((T *)0)->v), (fill), (add), (c))
+
 /* The breakdown's L0-handled kinds: BPF counts part 0 only (nvmx_bd_fill_zero_parts). */
 static void fill_bd(const void *key, __u64 *sum)
 {
@@ -128,14 +181,26 @@ int nvmxd_counts_read(struct nvmx_counters *c, const struct nvmxd_maps *m)
 	err = read_percpu(m->exits, sizeof(struct nvmx_exit_key), sizeof(struct nvmx_hist), NULL,
 			  nvmx_counters_add_exit, c);
 	if (!err)
+		err = READ_FRONT(m->exits_front, NVMX_FRONT_EXITS, struct nvmx_exit_front, NULL,
+				 nvmx_counters_add_exit, c);
+	if (!err)
 		err = read_percpu(m->msrs, sizeof(struct nvmx_msr_key),
 				  sizeof(struct nvmx_io_value), NULL, nvmx_counters_add_msr, c);
 	if (!err)
+		err = READ_FRONT(m->msrs_front, NVMX_FRONT_IO, struct nvmx_msr_front, NULL,
+				 nvmx_counters_add_msr, c);
+	if (!err)
 		err = read_percpu(m->ports, sizeof(struct nvmx_port_key),
 				  sizeof(struct nvmx_io_value), NULL, nvmx_counters_add_port, c);
+	if (!err)
+		err = READ_FRONT(m->ports_front, NVMX_FRONT_IO, struct nvmx_port_front, NULL,
+				 nvmx_counters_add_port, c);
 	if (!err && m->breakdown > 0)
 		err = read_percpu(m->breakdown, sizeof(struct nvmx_bd_key),
 				  sizeof(struct nvmx_bd_value), fill_bd, nvmx_counters_add_bd, c);
+	if (!err && m->breakdown > 0)
+		err = READ_FRONT(m->bd_front, NVMX_FRONT_BD, struct nvmx_bd_front, fill_bd,
+				 nvmx_counters_add_bd, c);
 	if (!err && m->bd_l1 > 0)
 		err = read_percpu(m->bd_l1, sizeof(struct nvmx_bd_l1_key),
 				  sizeof(struct nvmx_bd_l1_value), NULL, nvmx_counters_add_bd_l1,

@@ -26,6 +26,8 @@
 /* The file descriptors of the maps of one loaded nvmx object. */
 struct nvmxd_maps {
 	int threads, slots, exits, msrs, ports, self;
+	/* the front tables of exits, breakdown, msrs and ports (nvmx/maps.h): read with them */
+	int exits_front, bd_front, msrs_front, ports_front;
 	/* 0 (not given): not read, for readers that do not show the breakdown */
 	int breakdown, bd_l1, vectoring;
 	/*
@@ -71,17 +73,21 @@ int nvmxd_thread_state(int threads_fd, int slots_fd, __u32 tid, struct nvmx_thre
  * The maps of an nvmx skeleton (struct nvmx_bpf from nvmx.skel.h) as struct nvmxd_maps: a macro,
  * so this header does not need the skeleton.
  */
-#define NVMXD_MAPS_OF(skel)                                            \
-	((struct nvmxd_maps){                                          \
-		.threads = bpf_map__fd((skel)->maps.nvmx_threads),     \
-		.slots = bpf_map__fd((skel)->maps.nvmx_slots),         \
-		.exits = bpf_map__fd((skel)->maps.nvmx_exits),         \
-		.msrs = bpf_map__fd((skel)->maps.nvmx_msrs),           \
-		.ports = bpf_map__fd((skel)->maps.nvmx_ports),         \
-		.self = bpf_map__fd((skel)->maps.nvmx_self),           \
-		.breakdown = bpf_map__fd((skel)->maps.nvmx_breakdown), \
-		.bd_l1 = bpf_map__fd((skel)->maps.nvmx_bd_l1),         \
-		.vectoring = bpf_map__fd((skel)->maps.nvmx_vectoring), \
+#define NVMXD_MAPS_OF(skel)                                                 \
+	((struct nvmxd_maps){                                               \
+		.threads = bpf_map__fd((skel)->maps.nvmx_threads),          \
+		.slots = bpf_map__fd((skel)->maps.nvmx_slots),              \
+		.exits = bpf_map__fd((skel)->maps.nvmx_exits),              \
+		.exits_front = bpf_map__fd((skel)->maps.nvmx_exits_front),  \
+		.bd_front = bpf_map__fd((skel)->maps.nvmx_breakdown_front), \
+		.msrs_front = bpf_map__fd((skel)->maps.nvmx_msrs_front),    \
+		.ports_front = bpf_map__fd((skel)->maps.nvmx_ports_front),  \
+		.msrs = bpf_map__fd((skel)->maps.nvmx_msrs),                \
+		.ports = bpf_map__fd((skel)->maps.nvmx_ports),              \
+		.self = bpf_map__fd((skel)->maps.nvmx_self),                \
+		.breakdown = bpf_map__fd((skel)->maps.nvmx_breakdown),      \
+		.bd_l1 = bpf_map__fd((skel)->maps.nvmx_bd_l1),              \
+		.vectoring = bpf_map__fd((skel)->maps.nvmx_vectoring),      \
 	})
 
 #endif /* NVMXD_COLLECT_H */

@@ -280,6 +280,22 @@ static void choose_programs(struct nvmx_loader *l)
 			}
 		}
 	}
+	/*
+	 * SVM's kvm_nested_vmexit program reads L2's RCX itself (bpf/nvmx.bpf.c,
+	 * guest_rcx_event): where it is kept, the RCX program would count each reflected MSR
+	 * exit's index twice
+	 */
+	for (size_t i = 0; i < l->n_tps; i++) {
+		if (!keep[i] || l->tps[i].prog != l->skel->progs.nvmx_kvm_nested_vmexit_svm)
+			continue;
+		for (size_t j = 0; j < l->n_tps; j++)
+			if (l->tps[j].prog == l->skel->progs.nvmx_kvm_nested_vmexit_rcx) {
+				keep[j] = false;
+				say(l, NVMX_LOADER_LOG_DEBUG,
+				    "kvm_nested_vmexit: not nvmx_kvm_nested_vmexit_rcx: "
+				    "nvmx_kvm_nested_vmexit_svm reads L2's RCX");
+			}
+	}
 	for (size_t i = 0; i < l->n_tps; i++)
 		if (keep[i])
 			l->tps[n++] = l->tps[i];
@@ -537,6 +553,10 @@ struct nvmx_loader_maps nvmx_loader__maps(const struct nvmx_loader *l)
 		.counts = { .threads = -1,
 			    .slots = -1,
 			    .exits = -1,
+			    .exits_front = -1,
+			    .bd_front = -1,
+			    .msrs_front = -1,
+			    .ports_front = -1,
 			    .msrs = -1,
 			    .ports = -1,
 			    .self = -1,

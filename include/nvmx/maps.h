@@ -30,6 +30,63 @@ struct nvmx_hist {
 };
 
 /*
+ * Front tables: a per-CPU array in front of each per-CPU hash that a verdict updates (nvmx_exits,
+ * nvmx_breakdown, nvmx_msrs, nvmx_ports). A key goes to one slot of its CPU's array, chosen by
+ * nvmx_front_index() of its words; the first key there claims the slot (no atomics: per-CPU, and
+ * nvmx's programs do not nest on a CPU) and is counted in it from then on: an inlined array
+ * lookup and a compare of the key's words, instead of a jhash, a bucket walk and a memcmp (about
+ * 190 instructions per update under TCG, docs/perf.md). A key whose slot another key holds goes
+ * to the hash, as before. Slots are never given back (nothing is deleted from nvmx's maps), so a
+ * key's counts are in its front slot on some CPUs and in the hash on others: the reader
+ * (src/collect.c) adds every CPU's slot and the hash, by key. Each front value is the key, `used`,
+ * then the hash's value.
+ */
+#define NVMX_FRONT_EXITS 256u /* entries of nvmx_exits_front (a power of two) */
+#define NVMX_FRONT_BD	 64u  /* nvmx_breakdown_front */
+#define NVMX_FRONT_IO	 64u  /* nvmx_msrs_front and nvmx_ports_front */
+
+struct nvmx_exit_front {
+	struct nvmx_exit_key key;
+	__u32 used;
+	__u32 pad;
+	struct nvmx_hist v;
+};
+
+struct nvmx_bd_front {
+	struct nvmx_bd_key key;
+	__u32 used;
+	__u32 pad;
+	struct nvmx_bd_value v;
+};
+
+struct nvmx_msr_front {
+	struct nvmx_msr_key key;
+	__u32 used;
+	__u32 pad;
+	struct nvmx_io_value v;
+};
+
+struct nvmx_port_front {
+	struct nvmx_port_key key;
+	__u32 used;
+	struct nvmx_io_value v;
+};
+
+/*
+ * The front slot of a key of n 32-bit words (n a constant: unrolled): a multiplicative hash of
+ * every word, folded; the caller masks it to the table.
+ */
+static __always_inline __u32 nvmx_front_index(const __u32 *w, __u32 n)
+{
+	__u32 h = 0;
+
+	NVMX_UNROLL
+	for (__u32 i = 0; i < n; i++)
+		h = (h ^ w[i]) * 0x9e3779b1u;
+	return h ^ (h >> 16);
+}
+
+/*
  * Per vCPU thread: in the slot array nvmx_slots at tid & (NVMX_SLOTS - 1) when the thread owns
  * that slot (an inlined array lookup: the per-event fast path), else in the LRU hash nvmx_threads
  * keyed by tid. nvmx_threads also indexes the slot owners for user space (a marker with
@@ -38,12 +95,29 @@ struct nvmx_hist {
 #define NVMX_SLOTS	    16384u
 #define NVMX_THREAD_IN_SLOT 0x1u
 
+/* SVM's VMCB exit fields as kvm_exit's record has them: 32 contiguous bytes of the VMCB. */
+struct nvmx_svm_exit_span {
+	__u32 exit_code;
+	__u32 exit_code_hi;
+	__u64 exit_info_1;
+	__u64 exit_info_2;
+	__u32 exit_int_info;
+	__u32 exit_int_info_err;
+};
+
 struct nvmx_thread {
 	struct nvmx_vcpu_state st;
 	__u32 tgid;  /* to name the VM of an END verdict at shutdown */
 	__u32 tid;   /* the owner of a slot (0: free); in nvmx_threads the key's tid */
 	__u32 flags; /* NVMX_THREAD_*: in nvmx_threads, a marker of a slot owner */
-	__u32 pad;
+	/*
+	 * 1: the thread's last event was an SVM kvm_exit whose VMCB fields are in span. SVM's
+	 * kvm_nested_vmexit fires next for the same exit (svm_handle_exit), with the same fields
+	 * (nothing writes them in between): its program copies them from here instead of reading
+	 * the VMCB again (bpf/nvmx.bpf.c, svm_exit_event). Any other event clears it.
+	 */
+	__u32 span_valid;
+	struct nvmx_svm_exit_span span;
 };
 
 /* Self-metric slots of the per-CPU array nvmx_self: nothing is lost without a count here. */

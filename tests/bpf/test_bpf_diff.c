@@ -102,6 +102,13 @@ static void without_svm_programs_unless_kvm_amd(struct nvmx_bpf *s)
 	bpf_program__set_autoload(s->progs.nvmx_kvm_nested_vmexit_svm, false);
 }
 
+/*
+ * targ_front_mask of the object each test loads: ~0 (every front slot) unless a test sets 0,
+ * which sends every key to slot 0 of its front table, so that all keys but the first per CPU
+ * take the hash (criterion runs each test in its own process).
+ */
+static __u32 front_mask = ~0u;
+
 static void bpf_open(struct bpf_side *b, bool record)
 {
 	int err;
@@ -112,6 +119,7 @@ static void bpf_open(struct bpf_side *b, bool record)
 	b->skel = nvmx_bpf__open();
 	cr_assert(b->skel, "nvmx_bpf__open: %s", strerror(errno));
 	b->skel->rodata->targ_record = record;
+	b->skel->rodata->targ_front_mask = front_mask;
 	/*
 	 * The tracepoint programs load too (never attached): the same object as nvmxd's, and
 	 * proof that all of it passes this kernel's verifier (the SVM-only ones where they can).
@@ -995,6 +1003,63 @@ Test(bpf_diff, capture_svm_6_12_intr_counts_as_replay)
 
 	capture("6.12-qemu64-intr-N1000", false, &h, &c);
 	cr_assert_eq(out_count(&c, 0, SVM, SVM_INTR, NVMX_OUT_SYNTHESIZED_TO_L1), 999);
+	nvmx_counters_free(&c);
+	h_free(&h);
+}
+
+/* Keys per map in a per-CPU hash (the keys, not the CPUs' values). */
+static size_t hash_keys(int fd, size_t key_size)
+{
+	unsigned char key[64], next[64];
+	size_t n = 0;
+
+	cr_assert_leq(key_size, sizeof(key));
+	for (void *k = NULL; !bpf_map_get_next_key(fd, k, next); k = key, n++)
+		memcpy(key, next, key_size);
+	return n;
+}
+
+/*
+ * The front tables (nvmx/maps.h) with one slot: the first key of each table takes it, every
+ * other key the hash, and the reader's sum of both still equals replay (capture() compares every
+ * count), with the hash really used.
+ */
+Test(bpf_diff, capture_counts_as_replay_when_the_front_tables_are_full)
+{
+	struct harness h;
+	struct nvmx_counters c;
+
+	front_mask = 0;
+	capture("6.12-qemu64-intr-N1000", false, &h, &c);
+	cr_assert_eq(out_count(&c, 0, SVM, SVM_INTR, NVMX_OUT_SYNTHESIZED_TO_L1), 999);
+	cr_assert_gt(
+		hash_keys(bpf_map__fd(h.bpf.skel->maps.nvmx_exits), sizeof(struct nvmx_exit_key)),
+		1);
+	cr_assert_gt(
+		hash_keys(bpf_map__fd(h.bpf.skel->maps.nvmx_breakdown), sizeof(struct nvmx_bd_key)),
+		0);
+	nvmx_counters_free(&c);
+	h_free(&h);
+}
+
+/*
+ * The default: most of a capture's keys are counted in their front slots (of this capture's 16
+ * exit keys, one collides in the 256-slot table with nvmx_front_index()), the rest in the hash.
+ */
+Test(bpf_diff, most_keys_are_counted_in_the_front_tables)
+{
+	struct harness h;
+	struct nvmx_counters c;
+	size_t in_hash;
+
+	capture("6.12-qemu64-intr-N1000", false, &h, &c);
+	in_hash = hash_keys(bpf_map__fd(h.bpf.skel->maps.nvmx_exits), sizeof(struct nvmx_exit_key));
+	cr_assert_gt(c.n_exits, 8);
+	cr_assert_leq(in_hash * 4, c.n_exits, "%zu of %zu exit keys in the hash", in_hash,
+		      c.n_exits);
+	cr_assert_eq(
+		hash_keys(bpf_map__fd(h.bpf.skel->maps.nvmx_breakdown), sizeof(struct nvmx_bd_key)),
+		0);
 	nvmx_counters_free(&c);
 	h_free(&h);
 }

@@ -11,8 +11,8 @@ are missing too: the VMM exits before nvmxd is stopped). Prints the number; exit
 when the record is not a subsequence of the capture or a file cannot be read.
 
 The capture's events are those of the event types the record has, or with NVMXD_JSON (the
-recording nvmxd's --json) those its programs are attached to; with its program on L2's RCX
-(nvmx_kvm_nested_vmexit_rcx) each L2 MSR exit of the capture is followed by the nvmx_guest_rcx
+recording nvmxd's --json) those its programs are attached to; with a program reading L2's RCX
+(nvmx_kvm_nested_vmexit_rcx, or on SVM nvmx_kvm_nested_vmexit_svm) each L2 MSR exit of the capture is followed by the nvmx_guest_rcx
 event nvmxd makes of it.
 """
 import json
@@ -43,7 +43,9 @@ def main():
             progs = [p for p in json.load(open(sys.argv[3]))["nvmxd"]["programs"]
                      if p.get("attached") and not p.get("baseline")]
             names = {p["tracepoint"] for p in progs}
-            rcx = any(p["program"] == "nvmx_kvm_nested_vmexit_rcx" for p in progs)
+            # L2's RCX: its own program, or on SVM kvm_nested_vmexit's tp_btf program
+            rcx = any(p["program"] in ("nvmx_kvm_nested_vmexit_rcx",
+                                       "nvmx_kvm_nested_vmexit_svm") for p in progs)
     except (OSError, ValueError, KeyError) as e:
         print(f"record_missing.py: {sys.argv[3]}: {e}", file=sys.stderr)
         sys.exit(2)
