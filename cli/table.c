@@ -37,6 +37,23 @@ static const char *handler(enum nvmx_handler h)
 	return h == NVMX_HANDLED_BY_NONE ? "-" : nvmx_handler_name(h);
 }
 
+void nvmx_print_filter(FILE *f, const struct nvmx_summary *s)
+{
+	const struct nvmx_summary_filter *flt = nvmx_summary_get_filter(s);
+
+	if (!flt)
+		return;
+	fputs("filter:", f);
+	if (flt->vm[0])
+		fprintf(f, " --vm %s", flt->vm);
+	if (flt->vcpu >= 0)
+		fprintf(f, " --vcpu %" PRId64, flt->vcpu);
+	fprintf(f,
+		": %" PRIu64 " vCPU thread%s, %" PRIu64
+		" events kept (lost events: the whole capture's)\n",
+		flt->threads, flt->threads == 1 ? "" : "s", flt->events);
+}
+
 void nvmx_print_table(FILE *f, const struct nvmx_summary *s)
 {
 	const struct nvmx_summary_exit *ex;
@@ -82,6 +99,7 @@ void nvmx_print_table(FILE *f, const struct nvmx_summary *s)
 		r->round_trips += bd[i].count;
 		r->rt_l1_exits += nvmx_bd_l1_exits(&bd[i]);
 	}
+	nvmx_print_filter(f, s);
 	fprintf(f, "%-4s %-22s %10s %10s %10s %10s %10s %6s\n", "isa", "reason", "L2->L0", "L2->L1",
 		"reflected", "L1 own", "synth->L1", "mult");
 	for (size_t i = 0; i < n_rows; i++) {

@@ -9,4 +9,10 @@ struct nvmx_summary;
 /* Per (isa, reason): L2 exits by handler, reflected share, L1 exits, synthesised; MSRs; ports. */
 void nvmx_print_table(FILE *f, const struct nvmx_summary *s);
 
+/*
+ * A summary of some vCPU threads only (--vm, --vcpu): one line saying which and how many, the
+ * first line of every text output made of it; nothing for a summary of every thread.
+ */
+void nvmx_print_filter(FILE *f, const struct nvmx_summary *s);
+
 #endif
