@@ -246,13 +246,13 @@ static __always_inline void count_io(void *map, const void *key, const struct nv
 	c->sum_ns += inc->sum_ns;
 }
 
-static __always_inline void count_io_verdict(const struct nvmx_verdict *v)
+static __always_inline void count_io_verdict(const struct nvmx_verdict *v, __u32 tgid)
 {
 	struct nvmx_msr_key mk = {};
 	struct nvmx_port_key pk = {};
 	struct nvmx_io_value inc;
 
-	switch (nvmx_verdict_io(v, &mk, &pk, &inc)) {
+	switch (nvmx_verdict_io(v, tgid, &mk, &pk, &inc)) {
 	case 1:
 		count_io(&nvmx_msrs, &mk, &inc, NVMX_SELF_MSR_UPDATE_FAILED);
 		break;
@@ -371,7 +371,7 @@ static __always_inline void count_verdict(const struct nvmx_verdict *v, __u64 *p
 		return;
 	}
 	count_breakdown(v, parts, cyc, tgid);
-	count_io_verdict(v);
+	count_io_verdict(v, tgid);
 	if (v->kind == NVMX_V_ROUND_TRIP)
 		return;
 	h = lookup_or_init(&nvmx_exits, &k, &zero_hist);

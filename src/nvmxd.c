@@ -150,6 +150,10 @@ static void name_vms(struct nvmxd *d)
 		(void)nvmxd_vm_name(d, d->counts.exits[i].key.tgid);
 	for (size_t i = 0; i < d->counts.n_ns; i++)
 		(void)nvmxd_vm_name(d, d->counts.ns[i].tgid);
+	for (size_t i = 0; i < d->counts.n_msrs; i++)
+		(void)nvmxd_vm_name(d, d->counts.msrs[i].key.tgid);
+	for (size_t i = 0; i < d->counts.n_ports; i++)
+		(void)nvmxd_vm_name(d, d->counts.ports[i].key.tgid);
 }
 
 static const char *turtles_vm_name(void *ctx, uint32_t tgid)
