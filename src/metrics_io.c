@@ -263,20 +263,13 @@ static void write_io(struct prom_writer *w, const struct nvmxd_metrics_in *in, b
 	size_t n_other;
 
 	for (size_t f = 0; f < sizeof(io_fams) / sizeof(io_fams[0]); f++) {
-		if (port)
-			snprintf(help, sizeof(help),
-				 "Port I/O exits by VM, port, direction, size (bytes) and handler "
-				 "(exit L2: handled_by L0 or L1; exit L1: L1's own), with KVM's "
-				 "bitmap mechanism: %s. The first %d series by cost, then "
-				 "port=\"other\" per VM.",
-				 io_fams[f].what, NVMXD_IO_TOP);
-		else
-			snprintf(help, sizeof(help),
-				 "RDMSR/WRMSR exits by VM, MSR and handler (exit L2: handled_by L0 "
-				 "or L1; exit L1: L1's own), with KVM's bitmap mechanism (nvmx "
-				 "bitmap): %s. The first %d series by cost, then msr=\"other\" per "
-				 "VM.",
-				 io_fams[f].what, NVMXD_IO_TOP);
+		snprintf(help, sizeof(help),
+			 "%s exits by VM, %s and handler (exit L2: handled_by L0 or L1; exit L1: "
+			 "L1's own), with KVM's bitmap mechanism (nvmx bitmap): %s. The first %d "
+			 "series by cost, then %s=\"other\" per VM.",
+			 port ? "Port I/O" : "RDMSR/WRMSR",
+			 port ? "port, direction, size (bytes)" : "MSR", io_fams[f].what,
+			 NVMXD_IO_TOP, port ? "port" : "msr");
 		prom_family(w, port ? io_fams[f].port_name : io_fams[f].msr_name, io_fams[f].type,
 			    io_fams[f].unit, help);
 		n_other = 0;
