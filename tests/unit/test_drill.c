@@ -17,17 +17,27 @@
 #include "nvmx/summary.h"
 
 #define TWO NVMX_TEST_DATA "/svm-6.12-lab-two-vcpus-n100"
+/* the same VM (N = 50) with tracefs' record-tgid on: its lines name the VMM, pid 179 */
+#define TGID NVMX_TEST_DATA "/svm-6.12-lab-two-vcpus-tgid-n50"
 
-/* The capture replayed with filter f (NULL: all): 0 or the replay's negative errno. */
-static int replay(const char *vm, int64_t vcpu, struct nvmx_summary **s,
-		  struct nvmx_replay_stats *st)
+/* A capture replayed with filter (vm, vcpu): 0 or the replay's negative errno. */
+static int replay_of(const char *dir, const char *vm, int64_t vcpu, struct nvmx_summary **s,
+		     struct nvmx_replay_stats *st)
 {
 	struct nvmx_replay_filter f = { vm, vcpu };
 	struct nvmx_input *in;
+	char path[512];
 
 	*s = NULL;
-	cr_assert_eq(nvmx_input_open(TWO "/trace.txt.xz", &in), 0);
+	snprintf(path, sizeof(path), "%s/trace.txt.xz", dir);
+	cr_assert_eq(nvmx_input_open(path, &in), 0);
 	return nvmx_replay_input(in, "trace.txt.xz", &f, s, st, stderr);
+}
+
+static int replay(const char *vm, int64_t vcpu, struct nvmx_summary **s,
+		  struct nvmx_replay_stats *st)
+{
+	return replay_of(TWO, vm, vcpu, s, st);
 }
 
 static struct nvmx_summary *kept(const char *vm, int64_t vcpu, struct nvmx_replay_stats *st)
@@ -240,4 +250,33 @@ Test(drill, the_json_says_which_filter)
 	cr_assert_eq(nvmx_summary_compare_all(s, back, "written", "read", stderr), 0);
 	nvmx_summary_free(back);
 	nvmx_summary_free(s);
+}
+
+/* --vm PID: the (TGID) column of a capture made with tracefs' record-tgid. */
+Test(drill, vm_by_pid_where_the_lines_have_a_tgid)
+{
+	struct nvmx_replay_filter tid = { "180", -1 };
+	struct nvmx_replay_stats st, st_pid, st_v1;
+	struct nvmx_summary *all, *pid, *v1, *none;
+	char err[256], msg[768];
+	struct nvmx_summary *truth = nvmx_summary_read_json(TGID "/truth.json", err, sizeof(err));
+
+	cr_assert_not_null(truth, "%s", err);
+	cr_assert_eq(replay_of(TGID, NULL, -1, &all, &st), 0);
+	cr_assert_eq(replay_of(TGID, "179", -1, &pid, &st_pid), 0);
+	cr_assert_eq(st_pid.matched_threads, 2, "both vCPU threads are of process 179");
+	cr_assert_eq(st_pid.matched_events, st.events);
+	cr_assert_eq(nvmx_summary_compare_all(all, pid, "all", "--vm 179", stderr), 0);
+	cr_assert_eq(replay_of(TGID, "179", 1, &v1, &st_v1), 0);
+	cr_assert_eq(st_v1.matched_threads, 1);
+	assert_half_of_truth(v1, truth);
+	/* a thread's id is not its process's: no match, and the list says the pid */
+	cr_assert_eq(replay_of(TGID, tid.vm, -1, &none, &st), -ESRCH);
+	nvmx_replay_no_match(&tid, "T", &st, msg, sizeof(msg));
+	cr_assert(strstr(msg, "nvmx-wl-vcpu0-180 (pid 179, vCPU 0)"), "%s", msg);
+	cr_assert_null(strstr(msg, "record-tgid"), "%s", msg);
+	nvmx_summary_free(all);
+	nvmx_summary_free(pid);
+	nvmx_summary_free(v1);
+	nvmx_summary_free(truth);
 }
