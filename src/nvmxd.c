@@ -174,7 +174,7 @@ static int on_record(void *ctx, void *data, size_t size)
 		return 0;
 	memcpy(comm, r->comm, NVMX_COMM_LEN);
 	comm[NVMX_COMM_LEN] = '\0';
-	n = nvmx_record_format(&r->ev, comm, r->cpu, line, sizeof(line));
+	n = nvmx_record_format_task(&r->ev, comm, r->tgid, r->cpu, line, sizeof(line));
 	if (n < 0 || (size_t)n >= sizeof(line))
 		return 0; /* not a tracepoint kind: cannot come from the BPF side */
 	if (!d->record)
