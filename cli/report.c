@@ -666,14 +666,24 @@ int nvmx_cmd_report(int argc, char **argv)
 	}
 	if (html) {
 		const struct row *const sides[2] = { rows[0], rows[1] };
+		/* the page names each side's file, and the filter when there is one */
+		char shown[2][1024], flt[256];
+		const char *names[2] = { shown[0], shown[1] };
 		FILE *f = fopen(html, "w");
+
+		for (int i = 0; i < n_paths; i++) {
+			if (nvmx_filter_text(s[i], flt, sizeof(flt)))
+				snprintf(shown[i], sizeof(shown[i]), "%s (%s)", paths[i], flt);
+			else
+				snprintf(shown[i], sizeof(shown[i]), "%s", paths[i]);
+		}
 
 		if (!f) {
 			fprintf(stderr, "nvmx report: %s: cannot write the page: %s\n", html,
 				strerror(errno));
 			goto out;
 		}
-		err = nvmx_report_html(f, n_paths, paths, sides, n);
+		err = nvmx_report_html(f, n_paths, names, sides, n);
 		if (fclose(f) && !err)
 			err = -EIO;
 		if (err) {

@@ -37,21 +37,31 @@ static const char *handler(enum nvmx_handler h)
 	return h == NVMX_HANDLED_BY_NONE ? "-" : nvmx_handler_name(h);
 }
 
-void nvmx_print_filter(FILE *f, const struct nvmx_summary *s)
+int nvmx_filter_text(const struct nvmx_summary *s, char *buf, size_t len)
 {
 	const struct nvmx_summary_filter *flt = nvmx_summary_get_filter(s);
+	char vm[80] = "", vcpu[32] = "";
 
+	buf[0] = '\0';
 	if (!flt)
-		return;
-	fputs("filter:", f);
+		return 0;
 	if (flt->vm[0])
-		fprintf(f, " --vm %s", flt->vm);
+		snprintf(vm, sizeof(vm), " --vm %s", flt->vm);
 	if (flt->vcpu >= 0)
-		fprintf(f, " --vcpu %" PRId64, flt->vcpu);
-	fprintf(f,
-		": %" PRIu64 " vCPU thread%s, %" PRIu64
-		" events kept (lost events: the whole capture's)\n",
-		flt->threads, flt->threads == 1 ? "" : "s", flt->events);
+		snprintf(vcpu, sizeof(vcpu), " --vcpu %" PRId64, flt->vcpu);
+	snprintf(buf, len,
+		 "filter:%s%s: %" PRIu64 " vCPU thread%s, %" PRIu64
+		 " events kept (lost events: the whole capture's)",
+		 vm, vcpu, flt->threads, flt->threads == 1 ? "" : "s", flt->events);
+	return 1;
+}
+
+void nvmx_print_filter(FILE *f, const struct nvmx_summary *s)
+{
+	char buf[256];
+
+	if (nvmx_filter_text(s, buf, sizeof(buf)))
+		fprintf(f, "%s\n", buf);
 }
 
 void nvmx_print_table(FILE *f, const struct nvmx_summary *s)

@@ -2,6 +2,7 @@
 #ifndef NVMX_CLI_TABLE_H
 #define NVMX_CLI_TABLE_H
 
+#include <stddef.h>
 #include <stdio.h>
 
 struct nvmx_summary;
@@ -14,5 +15,7 @@ void nvmx_print_table(FILE *f, const struct nvmx_summary *s);
  * first line of every text output made of it; nothing for a summary of every thread.
  */
 void nvmx_print_filter(FILE *f, const struct nvmx_summary *s);
+/* That line without its newline in buf; returns 0 (buf "") for a summary of every thread. */
+int nvmx_filter_text(const struct nvmx_summary *s, char *buf, size_t len);
 
 #endif

@@ -30,6 +30,11 @@ PY
 		no "$cmd --vcpu 0: no 'filter:' first line"
 done
 
+# report --html: the page says the filter beside the file
+"$nvmx" report "$cap" --vcpu 1 --html "$out/page.html" >/dev/null || no "report --html: exit $?"
+grep -q '<p class="src">[^<]*trace.txt.xz (filter: --vcpu 1: 1 vCPU thread' "$out/page.html" ||
+	no "report --html --vcpu 1: the page does not name the filter"
+
 # no thread matches: exit 2, one line naming the threads there are
 for f in "--vm qemu-system-x86" "--vcpu 2" "--vm 167"; do
 	"$nvmx" replay "$cap" $f >/dev/null 2>"$out/err"
