@@ -59,8 +59,8 @@ int nvmx_load_filtered(const char *prog, const char *path, bool keep_root,
 	if (err && nvmx_replay_filter_active(filter)) {
 		nvmx_replay_filter_text(filter, msg, sizeof(msg));
 		fprintf(stderr,
-			"%s: %s: an attribution (JSON) has no vCPU threads to keep: %s needs a "
-			"capture\n",
+			"%s: %s: a JSON file (an attribution) has no vCPU threads to keep: %s "
+			"needs a capture\n",
 			prog, path, msg);
 		nvmx_input_close(in);
 		return 2;

@@ -47,7 +47,8 @@ int nvmx_load_filtered(const char *prog, const char *path, bool keep_root,
 #define NVMX_USAGE_FILTER                                                                      \
 	"  --vm NAME|PID  only the vCPU threads of that VM, in a capture: PID (all digits)\n"  \
 	"                 the process, from the lines' (TGID) column (tracefs\n"               \
-	"                 options/record-tgid); NAME the threads' TASK (their comm: the\n"     \
+	"                 options/record-tgid, nvmxd --record; perf script -F pid,tid's\n"     \
+	"                 PID/TID); NAME the threads' TASK (their comm: the\n"                 \
 	"                 lab's nvmx-wl-vcpu0, QEMU's 'CPU 0/KVM'), a shell pattern\n"         \
 	"                 ('nvmx-wl-*'). A capture does not carry nvmxd's VM names.\n"         \
 	"  --vcpu N       only vCPU N (the vcpu_id of its kvm_entry/kvm_exit lines; with\n"    \

@@ -20,18 +20,26 @@
 /* the same VM (N = 50) with tracefs' record-tgid on: its lines name the VMM, pid 179 */
 #define TGID NVMX_TEST_DATA "/svm-6.12-lab-two-vcpus-tgid-n50"
 
-/* A capture replayed with filter (vm, vcpu): 0 or the replay's negative errno. */
-static int replay_of(const char *dir, const char *vm, int64_t vcpu, struct nvmx_summary **s,
-		     struct nvmx_replay_stats *st)
+/* The capture at path replayed with filter (vm, vcpu): 0 or the replay's negative errno. */
+static int replay_file(const char *path, const char *vm, int64_t vcpu, struct nvmx_summary **s,
+		       struct nvmx_replay_stats *st)
 {
 	struct nvmx_replay_filter f = { vm, vcpu };
 	struct nvmx_input *in;
-	char path[512];
 
 	*s = NULL;
-	snprintf(path, sizeof(path), "%s/trace.txt.xz", dir);
 	cr_assert_eq(nvmx_input_open(path, &in), 0);
-	return nvmx_replay_input(in, "trace.txt.xz", &f, s, st, stderr);
+	return nvmx_replay_input(in, path, &f, s, st, stderr);
+}
+
+/* DIR/trace.txt.xz, the same. */
+static int replay_of(const char *dir, const char *vm, int64_t vcpu, struct nvmx_summary **s,
+		     struct nvmx_replay_stats *st)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/trace.txt.xz", dir);
+	return replay_file(path, vm, vcpu, s, st);
 }
 
 static int replay(const char *vm, int64_t vcpu, struct nvmx_summary **s,
@@ -279,4 +287,34 @@ Test(drill, vm_by_pid_where_the_lines_have_a_tgid)
 	nvmx_summary_free(pid);
 	nvmx_summary_free(v1);
 	nvmx_summary_free(truth);
+}
+
+/*
+ * Every input format names its threads: tracefs text, perf script (COMM before the TID, with and
+ * without --ns) and trace.dat (the comm trace-cmd saved), all of one lab run (tests/data/inputs-6.12).
+ */
+Test(drill, every_input_format_names_its_threads)
+{
+	static const char *const files[] = { "tracefs.txt.xz", "perf.txt.xz", "perf-ns.txt.xz",
+					     "trace.dat" };
+	char path[512], msg[768];
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		struct nvmx_replay_filter none = { "qemu*", -1 };
+		struct nvmx_replay_stats st;
+		struct nvmx_summary *all, *one, *s;
+
+		snprintf(path, sizeof(path), "%s/inputs-6.12/%s", NVMX_TEST_DATA, files[i]);
+		cr_assert_eq(replay_file(path, NULL, -1, &all, &st), 0, "%s", path);
+		cr_assert_eq(replay_file(path, "nvmx-wl-vcpu0", 0, &one, &st), 0, "%s", path);
+		cr_assert_eq(st.matched_threads, 1, "%s", path);
+		cr_assert_eq(nvmx_summary_compare_all(all, one, "all", "--vm --vcpu", stderr), 0,
+			     "%s", path);
+		cr_assert_eq(replay_file(path, none.vm, -1, &s, &st), -ESRCH, "%s", path);
+		nvmx_replay_no_match(&none, "T", &st, msg, sizeof(msg));
+		cr_assert(strstr(msg, "its threads: nvmx-wl-vcpu0-376 (vCPU 0)"), "%s: %s", path,
+			  msg);
+		nvmx_summary_free(all);
+		nvmx_summary_free(one);
+	}
 }
