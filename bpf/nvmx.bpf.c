@@ -330,7 +330,7 @@ static __always_inline void count_io_verdict(const struct nvmx_verdict *v, struc
 {
 	__builtin_memset(&sc->mk, 0, sizeof(sc->mk));
 	__builtin_memset(&sc->pk, 0, sizeof(sc->pk));
-	switch (nvmx_verdict_io(v, &sc->mk, &sc->pk, &sc->inc)) {
+	switch (nvmx_verdict_io(v, sc->tgid, &sc->mk, &sc->pk, &sc->inc)) {
 	case 1:
 		add_io(front_or_hash(sc, nvmx_msrs_front, NVMX_FRONT_IO, struct nvmx_msr_front,
 				     nvmx_msrs, &sc->mk, &zero_io),

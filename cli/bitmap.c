@@ -19,6 +19,7 @@
 
 #include "commands.h"
 #include "load.h"
+#include "table.h"
 #include "http_get.h"
 #include "nvmx/bitmap.h"
 #include "nvmx/breakdown.h"
@@ -34,6 +35,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: nvmx bitmap FILE [--kernel RELEASE] [--seconds S] [--top N] [--json]\n"
+		"                   [--vm NAME|PID] [--vcpu N]\n"
 		"       nvmx bitmap --live [ADDRESS] [--interval S] [--kernel RELEASE] [--top N] "
 		"[--json]\n"
 		"                   [--ca-file FILE] [--credentials FILE] [--timeout S]\n"
@@ -86,19 +88,23 @@ static void usage(FILE *f)
 		"                      between the snapshots\n"
 		"  --top N             rows to show (default: 20 of text, all of JSON; 0: all);\n"
 		"                      advice for the first 5 of text, every row of JSON\n"
-		"  --json              one JSON object: the rows with their mechanism and advice\n"
+		"  --json              one JSON object: the rows with their mechanism and "
+		"advice\n" NVMX_USAGE_FILTER
+		"                 Not with --live (nvmxd's API is per host).\n"
 		"\n" NVMX_HTTP_OPTIONS_HELP "\n"
 		"Exit status: 0; 2 on a usage error (--seconds nan, inf or <= 0 included) or when\n"
 		"FILE cannot be used (one line on stderr: 'nvmx bitmap: FILE[:LINE]: what is\n"
 		"wrong'): unreadable, not nvmx's JSON, or not a usable capture (the "
 		"malformed-line\n"
-		"policy of nvmx replay --help). --live: 2 when nvmxd cannot be read (one line:\n"
+		"policy of nvmx replay --help), or --vm/--vcpu match no vCPU thread of it.\n"
+		"--live: 2 when nvmxd cannot be read (one line:\n"
 		"refused, timed out, TLS not trusted, credentials wanted or refused...).\n");
 	fputs(NVMX_USAGE_COMMON, f);
 }
 
 struct opts {
 	const char *file, *live, *kernel;
+	struct nvmx_replay_filter filter;
 	struct nvmx_http_opts http;
 	double interval, seconds;
 	long top;
@@ -131,6 +137,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "ca-file", required_argument, NULL, 'C' },
 		{ "credentials", required_argument, NULL, 'P' },
 		{ "timeout", required_argument, NULL, 'T' },
+		NVMX_FILTER_LONGOPTS,
 		NVMX_COMMON_LONGOPTS,
 	};
 	const char *p = "nvmx bitmap";
@@ -138,6 +145,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	int c;
 
 	memset(o, 0, sizeof(*o));
+	o->filter.vcpu = -1;
 	o->interval = 5;
 	o->top = -1; /* not given: 20 rows of text, every row of JSON */
 	optind = 1;
@@ -152,6 +160,11 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			return 1;
 		case 'j':
 			o->json = true;
+			break;
+		case 'M':
+		case 'U':
+			if (nvmx_filter_opt(p, c, optarg, &o->filter))
+				return 2;
 			break;
 		case 'l':
 			/* --live, --live=ADDR or --live ADDR (a FILE cannot come with --live) */
@@ -210,6 +223,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		return nvmx_usage_error(p, "give a FILE or --live");
 	if (o->live && o->seconds)
 		return nvmx_usage_error(p, "--seconds is for a JSON FILE; --live is --interval");
+	if (o->live && nvmx_replay_filter_active(&o->filter))
+		return nvmx_usage_error(p, "--vm and --vcpu are for a capture FILE, not --live");
 	if (!o->live && (o->http.ca_file || o->http.credentials || o->http.timeout_s))
 		return nvmx_usage_error(p, "--ca-file, --credentials and --timeout are for --live");
 	return 0;
@@ -237,14 +252,15 @@ static void nvmxd_info_of(struct json_object *root, struct nvmxd_info *info)
 }
 
 /* FILE's summary and the time it covers (*seconds): a capture's trace time, nvmxd's count time. */
-static struct nvmx_summary *load_file(const char *path, double *seconds, struct nvmxd_info *info)
+static struct nvmx_summary *load_file(const char *path, const struct nvmx_replay_filter *filter,
+				      double *seconds, struct nvmxd_info *info)
 {
 	struct nvmx_summary *s;
 	struct nvmx_loaded in;
 
 	memset(info, 0, sizeof(*info));
 	/* one read: the summary and nvmxd's own keys come from the same document */
-	if (nvmx_load("nvmx bitmap", path, true, &in))
+	if (nvmx_load_filtered("nvmx bitmap", path, true, filter, &in))
 		return NULL;
 	if (in.json) {
 		nvmxd_info_of(in.root, info);
@@ -412,6 +428,7 @@ static void print_text(const struct opts *o, const struct nvmx_summary *s,
 	size_t n = shown(o, r);
 	char what[96], advice[256];
 
+	nvmx_print_filter(stdout, s);
 	printf("MSR and port exits of %s: %zu %s, %" PRIu64 " %s", source, r->n,
 	       r->n == 1 ? "row" : "rows", r->total_count, r->total_count == 1 ? "exit" : "exits");
 	if (seconds > 0)
@@ -538,6 +555,8 @@ static int print_json(const struct opts *o, const struct nvmx_summary *s,
 		json_object_array_add(rows, row_json(s, &r->rows[i], r, kver, seconds));
 	snprintf(kb, sizeof(kb), "%u.%u", kver / 1000, kver % 1000);
 	json_object_object_add(root, "source", json_object_new_string(source));
+	if (nvmx_summary_get_filter(s))
+		json_object_object_add(root, "filter", nvmx_summary_filter_json(s));
 	json_object_object_add(root, "kernel", kver ? json_object_new_string(kb) : NULL);
 	json_object_object_add(root, "seconds",
 			       seconds > 0 ? json_object_new_double(seconds) : NULL);
@@ -592,7 +611,7 @@ int nvmx_cmd_bitmap(int argc, char **argv)
 				  : o.interval;
 		snprintf(source, sizeof(source), "nvmxd at %s over %.3g s", o.live, seconds);
 	} else {
-		s = load_file(o.file, &seconds, &info);
+		s = load_file(o.file, &o.filter, &seconds, &info);
 		if (o.seconds)
 			seconds = o.seconds;
 		snprintf(source, sizeof(source), "%s", o.file);

@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The input of replay, report and bitmap (load.h). */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <json-c/json.h>
 
 #include "load.h"
+#include "nvmx/cmdline.h"
 #include "nvmx/input.h"
 
 static int load_json(const char *prog, struct nvmx_input *in, const char *path, bool keep_root,
@@ -31,8 +34,14 @@ static int load_json(const char *prog, struct nvmx_input *in, const char *path, 
 
 int nvmx_load(const char *prog, const char *path, bool keep_root, struct nvmx_loaded *out)
 {
+	return nvmx_load_filtered(prog, path, keep_root, NULL, out);
+}
+
+int nvmx_load_filtered(const char *prog, const char *path, bool keep_root,
+		       const struct nvmx_replay_filter *filter, struct nvmx_loaded *out)
+{
 	struct nvmx_input *in;
-	char msg[512];
+	char msg[768];
 	int line_too, err;
 
 	memset(out, 0, sizeof(*out));
@@ -47,9 +56,23 @@ int nvmx_load(const char *prog, const char *path, bool keep_root, struct nvmx_lo
 		nvmx_input_close(in);
 		return 2;
 	}
+	if (err && nvmx_replay_filter_active(filter)) {
+		nvmx_replay_filter_text(filter, msg, sizeof(msg));
+		fprintf(stderr,
+			"%s: %s: a JSON file (an attribution) has no vCPU threads to keep: %s "
+			"needs a capture\n",
+			prog, path, msg);
+		nvmx_input_close(in);
+		return 2;
+	}
 	if (err)
 		return load_json(prog, in, path, keep_root, out);
-	err = nvmx_replay_input(in, path, &out->sum, &out->stats, NULL);
+	err = nvmx_replay_input(in, path, filter, &out->sum, &out->stats, NULL);
+	if (err == -ESRCH) {
+		nvmx_replay_no_match(filter, path, &out->stats, msg, sizeof(msg));
+		fprintf(stderr, "%s: %s\n", prog, msg);
+		return 2;
+	}
 	if (err) {
 		const char *what = nvmx_replay_strerror(err, &line_too);
 
@@ -75,4 +98,24 @@ void nvmx_loaded_free(struct nvmx_loaded *l)
 	l->sum = NULL;
 	json_object_put(l->root);
 	l->root = NULL;
+}
+
+int nvmx_filter_opt(const char *prog, int c, const char *arg, struct nvmx_replay_filter *f)
+{
+	char *end;
+	unsigned long long v;
+
+	if (c == 'M') {
+		if (!arg[0])
+			return nvmx_usage_error(prog, "--vm: give a VM's NAME or PID");
+		f->vm = arg;
+		return 0;
+	}
+	errno = 0;
+	v = strtoull(arg, &end, 10);
+	if (arg[0] < '0' || arg[0] > '9' || *end || errno || v > UINT32_MAX)
+		return nvmx_usage_error(prog, "--vcpu %s: expected a vCPU number 0..%u", arg,
+					UINT32_MAX);
+	f->vcpu = (int64_t)v;
+	return 0;
 }

@@ -15,7 +15,7 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: nvmx replay FILE [--json]\n"
+		"usage: nvmx replay FILE [--json] [--vm NAME|PID] [--vcpu N]\n"
 		"\n"
 		"Replays a captured KVM trace through nvmx's attribution model and says, for "
 		"every\n"
@@ -75,9 +75,8 @@ static void usage(FILE *f)
 		"by outcome (docs/model.md); nvmx report shows them as a table.\n"
 		"\n"
 		"Options:\n"
-		"  --json   print the summary as JSON (schema 1, the format nvmx's other tools "
-		"share)\n"
-		"\n"
+		"  --json         print the summary as JSON (schema 1, the format nvmx's other\n"
+		"                 tools share)\n" NVMX_USAGE_FILTER "\n"
 		"FILE may be a pipe (nvmx replay <(ssh host cat trace)).\n"
 		"\n"
 		"Malformed lines: a line that is not what tracefs or trace-cmd write is counted, "
@@ -94,9 +93,11 @@ static void usage(FILE *f)
 		"over\n"
 		"64 KiB), is not a usable capture (above), or is a JSON that is not nvmx's schema "
 		"1\n"
-		"(a count not an integer 0..2^63-1...); one line on stderr: 'nvmx replay: "
-		"FILE[:LINE]:\n"
-		"what is wrong'. 1: writing the output failed.\n");
+		"(a count not an integer 0..2^63-1...), or --vm/--vcpu match no thread of it (or\n"
+		"it is a JSON); one line on stderr: 'nvmx replay: FILE[:LINE]: what is wrong'.\n"
+		"1: writing the output failed.\n"
+		"\n"
+		"Example: nvmx replay capture.txt.xz --vm 'nvmx-wl-*' --vcpu 1 --json\n");
 	fputs(NVMX_USAGE_COMMON, f);
 }
 
@@ -107,6 +108,9 @@ static void print_replay_stats(const struct nvmx_replay_stats *st)
 	printf("malformed lines:       %" PRIu64 " of %" PRIu64 "\n", st->malformed, st->lines);
 	printf("vCPU threads:          %" PRIu64 ", events: %" PRIu64 "\n", st->threads,
 	       st->events);
+	if (st->matched_threads)
+		printf("kept by the filter:    %" PRIu64 " threads, %" PRIu64 " events\n",
+		       st->matched_threads, st->matched_events);
 }
 
 int nvmx_cmd_replay(int argc, char **argv)
@@ -114,12 +118,14 @@ int nvmx_cmd_replay(int argc, char **argv)
 	struct nvmx_replay_stats stats;
 	struct nvmx_summary *sum = NULL;
 	struct nvmx_loaded in;
+	struct nvmx_replay_filter filter = { NULL, -1 };
 	const char *path = NULL;
 	bool json = false;
 	int err = 0, ret;
 
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		NVMX_FILTER_LONGOPTS,
 		NVMX_COMMON_LONGOPTS,
 	};
 	int c;
@@ -130,6 +136,11 @@ int nvmx_cmd_replay(int argc, char **argv)
 		switch (c) {
 		case 'j':
 			json = true;
+			break;
+		case 'M':
+		case 'U':
+			if (nvmx_filter_opt("nvmx replay", c, optarg, &filter))
+				return 2;
 			break;
 		case 'h':
 			usage(stdout);
@@ -146,7 +157,7 @@ int nvmx_cmd_replay(int argc, char **argv)
 		return nvmx_usage_error("nvmx replay", "one FILE only ('%s', '%s')", argv[optind],
 					argv[optind + 1]);
 	path = argv[optind];
-	ret = nvmx_load("nvmx replay", path, false, &in);
+	ret = nvmx_load_filtered("nvmx replay", path, false, &filter, &in);
 	if (ret)
 		return ret;
 	sum = in.sum;

@@ -22,12 +22,13 @@
 #include "nvmx/replay.h"
 #include "nvmx/summary.h"
 #include "report.h"
+#include "table.h"
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: nvmx report FILE [--json] [--html PAGE]\n"
-		"       nvmx report --diff A B [--json] [--html PAGE]\n"
+		"usage: nvmx report FILE [--json] [--html PAGE] [--vm NAME|PID] [--vcpu N]\n"
+		"       nvmx report --diff A B [--json] [--html PAGE] [--vm NAME|PID] [--vcpu N]\n"
 		"\n"
 		"The cost of nested (L2) exits, per exit reason, as the Turtles paper breaks it\n"
 		"down. FILE is a KVM capture (replayed, as nvmx replay does) or an attribution "
@@ -76,11 +77,16 @@ static void usage(FILE *f)
 		"                as stacked bars, one per reflected reason, one segment per part,\n"
 		"                the bar as high as the mean round trip; the time histograms of\n"
 		"                every row with p50 and p99; with --diff, A and B side by side on\n"
-		"                one scale. The same numbers as the text and JSON (docs/model.md)\n"
+		"                one scale. The same numbers as the text and JSON "
+		"(docs/model.md)\n" NVMX_USAGE_FILTER
+		"                 With --diff, the same filter for A and B.\n"
 		"\n"
 		"Exit status: 0; 2 on a usage error or when a FILE cannot be used (one line on\n"
 		"stderr: 'nvmx report: FILE[:LINE]: what is wrong'): unreadable, not nvmx's JSON,\n"
-		"or not a usable capture (the malformed-line policy of nvmx replay --help).\n");
+		"or not a usable capture (the malformed-line policy of nvmx replay --help), or\n"
+		"--vm/--vcpu match no vCPU thread of it.\n"
+		"\n"
+		"Example: nvmx report capture.txt.xz --vcpu 1   (vCPU 1's round trips only)\n");
 	fputs(NVMX_USAGE_COMMON, f);
 }
 
@@ -455,14 +461,15 @@ static int write_json(const struct nvmx_summary *s, const struct row *r, size_t 
 	return err;
 }
 
-/* The summary of path, and its "nested_state" (*ns, NULL when absent). */
-static struct nvmx_summary *load(const char *path, struct json_object **ns)
+/* The summary of path (of filter's threads), and its "nested_state" (*ns, NULL when absent). */
+static struct nvmx_summary *load(const char *path, const struct nvmx_replay_filter *filter,
+				 struct json_object **ns)
 {
 	struct nvmx_summary *s;
 	struct nvmx_loaded in;
 
 	*ns = NULL;
-	if (nvmx_load("nvmx report", path, true, &in))
+	if (nvmx_load_filtered("nvmx report", path, true, filter, &in))
 		return NULL;
 	s = in.sum;
 	in.sum = NULL;
@@ -598,6 +605,7 @@ int nvmx_cmd_report(int argc, char **argv)
 	struct json_object *ns[2] = { NULL, NULL };
 	struct row *rows[2] = { NULL, NULL };
 	size_t n[2] = { 0, 0 };
+	struct nvmx_replay_filter filter = { NULL, -1 };
 	bool json = false, diff = false;
 	int n_paths = 0, ret = 2, err = 0;
 
@@ -605,6 +613,7 @@ int nvmx_cmd_report(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "diff", no_argument, NULL, 'd' },
 		{ "html", required_argument, NULL, 'H' },
+		NVMX_FILTER_LONGOPTS,
 		NVMX_COMMON_LONGOPTS,
 	};
 	int c;
@@ -621,6 +630,11 @@ int nvmx_cmd_report(int argc, char **argv)
 			break;
 		case 'H':
 			html = optarg;
+			break;
+		case 'M':
+		case 'U':
+			if (nvmx_filter_opt("nvmx report", c, optarg, &filter))
+				return 2;
 			break;
 		case 'h':
 			usage(stdout);
@@ -641,7 +655,7 @@ int nvmx_cmd_report(int argc, char **argv)
 	if (diff)
 		paths[1] = argv[optind + 1];
 	for (int i = 0; i < n_paths; i++) {
-		s[i] = load(paths[i], &ns[i]);
+		s[i] = load(paths[i], &filter, &ns[i]);
 		if (!s[i])
 			goto out;
 		n[i] = rows_of(s[i], &rows[i]);
@@ -652,14 +666,24 @@ int nvmx_cmd_report(int argc, char **argv)
 	}
 	if (html) {
 		const struct row *const sides[2] = { rows[0], rows[1] };
+		/* the page names each side's file, and the filter when there is one */
+		char shown[2][1024], flt[256];
+		const char *names[2] = { shown[0], shown[1] };
 		FILE *f = fopen(html, "w");
+
+		for (int i = 0; i < n_paths; i++) {
+			if (nvmx_filter_text(s[i], flt, sizeof(flt)))
+				snprintf(shown[i], sizeof(shown[i]), "%s (%s)", paths[i], flt);
+			else
+				snprintf(shown[i], sizeof(shown[i]), "%s", paths[i]);
+		}
 
 		if (!f) {
 			fprintf(stderr, "nvmx report: %s: cannot write the page: %s\n", html,
 				strerror(errno));
 			goto out;
 		}
-		err = nvmx_report_html(f, n_paths, paths, sides, n);
+		err = nvmx_report_html(f, n_paths, names, sides, n);
 		if (fclose(f) && !err)
 			err = -EIO;
 		if (err) {
@@ -671,11 +695,13 @@ int nvmx_cmd_report(int argc, char **argv)
 	}
 	if (diff && json)
 		err = diff_json(stdout, paths[0], rows[0], n[0], paths[1], rows[1], n[1]);
-	else if (diff)
+	else if (diff) {
+		nvmx_print_filter(stdout, s[0]);
 		print_diff(stdout, paths[0], rows[0], n[0], paths[1], rows[1], n[1]);
-	else if (json)
+	} else if (json)
 		err = write_json(s[0], rows[0], n[0], ns[0], stdout);
 	else {
+		nvmx_print_filter(stdout, s[0]);
 		print_rows(stdout, rows[0], n[0]);
 		err = print_l1_exits(stdout, rows[0], n[0]);
 		print_vectoring(stdout, s[0]);

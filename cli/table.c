@@ -37,6 +37,33 @@ static const char *handler(enum nvmx_handler h)
 	return h == NVMX_HANDLED_BY_NONE ? "-" : nvmx_handler_name(h);
 }
 
+int nvmx_filter_text(const struct nvmx_summary *s, char *buf, size_t len)
+{
+	const struct nvmx_summary_filter *flt = nvmx_summary_get_filter(s);
+	char vm[80] = "", vcpu[32] = "";
+
+	buf[0] = '\0';
+	if (!flt)
+		return 0;
+	if (flt->vm[0])
+		snprintf(vm, sizeof(vm), " --vm %s", flt->vm);
+	if (flt->vcpu >= 0)
+		snprintf(vcpu, sizeof(vcpu), " --vcpu %" PRId64, flt->vcpu);
+	snprintf(buf, len,
+		 "filter:%s%s: %" PRIu64 " vCPU thread%s, %" PRIu64
+		 " events kept (lost events: the whole capture's)",
+		 vm, vcpu, flt->threads, flt->threads == 1 ? "" : "s", flt->events);
+	return 1;
+}
+
+void nvmx_print_filter(FILE *f, const struct nvmx_summary *s)
+{
+	char buf[256];
+
+	if (nvmx_filter_text(s, buf, sizeof(buf)))
+		fprintf(f, "%s\n", buf);
+}
+
 void nvmx_print_table(FILE *f, const struct nvmx_summary *s)
 {
 	const struct nvmx_summary_exit *ex;
@@ -82,6 +109,7 @@ void nvmx_print_table(FILE *f, const struct nvmx_summary *s)
 		r->round_trips += bd[i].count;
 		r->rt_l1_exits += nvmx_bd_l1_exits(&bd[i]);
 	}
+	nvmx_print_filter(f, s);
 	fprintf(f, "%-4s %-22s %10s %10s %10s %10s %10s %6s\n", "isa", "reason", "L2->L0", "L2->L1",
 		"reflected", "L1 own", "synth->L1", "mult");
 	for (size_t i = 0; i < n_rows; i++) {

@@ -120,16 +120,16 @@ panel("L0-handled L2 exit time (p50, p99)",
         f'(rate(nvmx_l2_exit_handling_seconds_bucket{{{VM},handled_by="L0"}}[{R}])))', "p99")],
       unit="s")
 panel("MSR/port exits: top offenders by cost",
-      "The ten MSRs and the ten I/O ports whose exits cost the most time per second, all VMs "
-      "(these metrics have no vm label): an L2 exit handled in L0 costs L0's handling "
+      "The ten MSRs and the ten I/O ports whose exits cost the most time per second, of the "
+      "VMs selected (one series per VM and key): an L2 exit handled in L0 costs L0's handling "
       "(kvm_exit to kvm_entry), a reflected one (by L1) its whole round trip through L1, L1's "
       "own exit (by none) L0's handling. The mechanism says why it exits and what setting "
-      "changes it (nvmx bitmap, docs/bitmaps.md). nvmxd exports the first 32 keys by cost "
-      "one by one; the rest add up in msr/port=\"other\".",
-      [(f'topk(10, rate(nvmx_msr_exit_cost_seconds_total{{{J}}}[{R}]))',
-        "MSR {{msr}} {{name}} {{access}} by {{handled_by}} ({{mechanism}})"),
-       (f'topk(10, rate(nvmx_io_exit_cost_seconds_total{{{J}}}[{R}]))',
-        "port {{port}} {{name}} {{direction}} by {{handled_by}} ({{mechanism}})")],
+      "changes it (nvmx bitmap, docs/bitmaps.md). nvmxd exports the first 32 series by cost "
+      "one by one; the rest add up in msr/port=\"other\" per VM.",
+      [(f'topk(10, rate(nvmx_msr_exit_cost_seconds_total{{{VM}}}[{R}]))',
+        "{{vm}} MSR {{msr}} {{name}} {{access}} by {{handled_by}} ({{mechanism}})"),
+       (f'topk(10, rate(nvmx_io_exit_cost_seconds_total{{{VM}}}[{R}]))',
+        "{{vm}} port {{port}} {{name}} {{direction}} by {{handled_by}} ({{mechanism}})")],
       w=24, unit="percentunit")
 panel("Synthesised exits to L1 and nested entries",
       "Exits L0 made up for L1 (no L2 exit of that reason), and the entries into L2 L0 "

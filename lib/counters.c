@@ -290,7 +290,7 @@ static int add_verdict_breakdown(struct nvmx_counters *c, const struct nvmx_verd
 }
 
 /* The msrs/ports entry of a verdict, as the BPF side counts it (nvmx_verdict_io). */
-static int add_verdict_io(struct nvmx_counters *c, const struct nvmx_verdict *v)
+static int add_verdict_io(struct nvmx_counters *c, const struct nvmx_verdict *v, uint32_t tgid)
 {
 	struct nvmx_msr_key mk;
 	struct nvmx_port_key pk;
@@ -298,7 +298,7 @@ static int add_verdict_io(struct nvmx_counters *c, const struct nvmx_verdict *v)
 
 	memset(&mk, 0, sizeof(mk));
 	memset(&pk, 0, sizeof(pk));
-	switch (nvmx_verdict_io(v, &mk, &pk, &inc)) {
+	switch (nvmx_verdict_io(v, tgid, &mk, &pk, &inc)) {
 	case 1:
 		return nvmx_counters_add_msr(c, &mk, (const __u64 *)&inc);
 	case 2:
@@ -330,7 +330,7 @@ int nvmx_counters_add_verdict(struct nvmx_counters *c, const struct nvmx_verdict
 	}
 	err = add_verdict_breakdown(c, v, tgid);
 	if (!err && v->kind == NVMX_V_ROUND_TRIP)
-		err = add_verdict_io(c, v);
+		err = add_verdict_io(c, v, tgid);
 	if (err || v->kind == NVMX_V_ROUND_TRIP)
 		return err;
 	memset(&h, 0, sizeof(h));
@@ -343,7 +343,7 @@ int nvmx_counters_add_verdict(struct nvmx_counters *c, const struct nvmx_verdict
 	err = nvmx_counters_add_exit(c, &k, (const __u64 *)&h);
 	if (err)
 		return err;
-	return add_verdict_io(c, v);
+	return add_verdict_io(c, v, tgid);
 }
 
 int nvmx_counters_to_summary(const struct nvmx_counters *c, uint32_t tgid, uint32_t tid,
@@ -393,21 +393,20 @@ int nvmx_counters_to_summary(const struct nvmx_counters *c, uint32_t tgid, uint3
 			err = nvmx_summary_add_vectoring(s, k->isa, k->type, k->vector, k->outcome,
 							 c->vecs[i].count);
 	}
-	if (tgid)
-		return err;
-	nvmx_summary_add_lost(s, nvmx_counters_lost(c));
-	for (size_t i = 0; i < c->n_msrs && !err; i++) {
+	for (size_t i = 0; i < c->n_msrs && !err && !tid; i++) {
 		const struct nvmx_counters_msr *m = &c->msrs[i];
 
-		if (m->v.count || m->v.timed)
+		if ((m->v.count || m->v.timed) && (!tgid || m->key.tgid == tgid))
 			err = nvmx_summary_add_counted_msr(s, &m->key, &m->v);
 	}
-	for (size_t i = 0; i < c->n_ports && !err; i++) {
+	for (size_t i = 0; i < c->n_ports && !err && !tid; i++) {
 		const struct nvmx_counters_port *p = &c->ports[i];
 
-		if (p->v.count || p->v.timed)
+		if ((p->v.count || p->v.timed) && (!tgid || p->key.tgid == tgid))
 			err = nvmx_summary_add_counted_port(s, &p->key, &p->v);
 	}
+	if (!tgid)
+		nvmx_summary_add_lost(s, nvmx_counters_lost(c));
 	return err;
 }
 

@@ -46,7 +46,13 @@ static void reason_text(uint32_t isa, uint32_t reason, char *buf, size_t len)
 int nvmx_record_format(const struct nvmx_event *e, const char *comm, uint32_t cpu, char *buf,
 		       size_t len)
 {
-	char reason[64], head[96];
+	return nvmx_record_format_task(e, comm, 0, cpu, buf, len);
+}
+
+int nvmx_record_format_task(const struct nvmx_event *e, const char *comm, uint32_t tgid,
+			    uint32_t cpu, char *buf, size_t len)
+{
+	char reason[64], head[112], proc[16] = "";
 	const char *name;
 	int n;
 
@@ -92,10 +98,15 @@ int nvmx_record_format(const struct nvmx_event *e, const char *comm, uint32_t cp
 	default:
 		return -EINVAL;
 	}
-	/* tracefs: "%16s-%-7d [%03d] %5lu.%06lu: " (kernel/trace/trace_output.c), ns here */
+	/*
+	 * tracefs: "%16s-%-7d [%03d] %5lu.%06lu: " (kernel/trace/trace_output.c), ns here; with
+	 * options/record-tgid "(%7d) " before the CPU, as here when tgid is known
+	 */
+	if (tgid)
+		snprintf(proc, sizeof(proc), "(%7" PRIu32 ") ", tgid);
 	snprintf(head, sizeof(head),
-		 "%16.16s-%-7" PRIu32 " [%03" PRIu32 "] %5" PRIu64 ".%09" PRIu64 ": %s: ", comm,
-		 (uint32_t)e->tid, cpu, (uint64_t)e->ts_ns / 1000000000u,
+		 "%16.16s-%-7" PRIu32 " %s[%03" PRIu32 "] %5" PRIu64 ".%09" PRIu64 ": %s: ", comm,
+		 (uint32_t)e->tid, proc, cpu, (uint64_t)e->ts_ns / 1000000000u,
 		 (uint64_t)e->ts_ns % 1000000000u, name);
 
 	switch (e->kind) {
@@ -190,8 +201,8 @@ int nvmx_record_write_header(FILE *out, const char *writer)
 		    "# rip of other events than kvm_exit/kvm_nested_vmexit and the vmenter_failed\n"
 		    "# message are not captured (written as 0 / a note)\n"
 		    "#\n"
-		    "#           TASK-PID     CPU#     TIMESTAMP  FUNCTION\n"
-		    "#              | |         |         |         |\n",
+		    "#           TASK-PID       TGID    CPU#     TIMESTAMP  FUNCTION\n"
+		    "#              | |           |       |         |         |\n",
 		    writer) < 0)
 		return errno ? -errno : -EIO; /* write(2)'s: ENOSPC stays itself */
 	return 0;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Replay: a captured trace through the attribution model (include/nvmx/model.h) into a summary. */
 #include <errno.h>
+#include <fnmatch.h>
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -24,12 +25,19 @@ _Static_assert(NVMX_MODEL_MSR_UNKNOWN == NVMX_MSR_UNKNOWN, "one 'unknown MSR' va
 struct thread {
 	__u32 tid;
 	struct nvmx_vcpu_state st;
+	/* who the thread is, from its lines: the filter's input */
+	char task[NVMX_LINE_TASK_LEN + 1];
+	__u32 tgid;    /* 0: no line said */
+	__u32 vcpu_id; /* NVMX_EV_VCPU_ID_NONE: no line said */
+	int match;     /* the filter's answer for what is known so far: -1 not asked yet */
+	bool kept;     /* counted in matched_threads */
 };
 
 struct nvmx_replay {
 	const char *path;
 	nvmx_replay_verdict_fn fn;
 	void *ctx;
+	struct nvmx_replay_filter filter; /* vm NULL, vcpu -1: every thread */
 	struct nvmx_replay_stats stats;
 	FILE *diag;
 	struct nvmx_reader *rd;
@@ -96,8 +104,38 @@ static struct thread *thread_of(struct nvmx_replay *r, __u32 tid)
 	t = &r->threads[r->n_threads++];
 	memset(t, 0, sizeof(*t)); /* NVMX_ST_UNKNOWN: we may have attached mid-stream */
 	t->tid = tid;
+	t->vcpu_id = NVMX_EV_VCPU_ID_NONE;
+	t->match = -1;
 	r->stats.threads++;
 	return t;
+}
+
+static bool all_digits(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (*s < '0' || *s > '9')
+			return false;
+	return true;
+}
+
+/* Whether the filter keeps thread t, on what its lines said so far (cached until they say more). */
+static bool thread_matches(struct nvmx_replay *r, struct thread *t)
+{
+	const struct nvmx_replay_filter *f = &r->filter;
+	bool m = true;
+
+	if (t->match >= 0)
+		return t->match;
+	if (f->vm && all_digits(f->vm))
+		m = t->tgid && strtoull(f->vm, NULL, 10) == t->tgid;
+	else if (f->vm)
+		m = !fnmatch(f->vm, t->task, 0);
+	if (m && f->vcpu >= 0)
+		m = t->vcpu_id != NVMX_EV_VCPU_ID_NONE && (int64_t)t->vcpu_id == f->vcpu;
+	t->match = m;
+	return m;
 }
 
 static int step(struct nvmx_replay *r, struct thread *t, const struct nvmx_event *e)
@@ -106,6 +144,8 @@ static int step(struct nvmx_replay *r, struct thread *t, const struct nvmx_event
 	int err;
 
 	nvmx_model_step(&t->st, e, &out);
+	if (!thread_matches(r, t))
+		return 0; /* filtered out: its verdicts are not counted */
 	for (__u32 i = 0; i < out.n; i++) {
 		err = r->fn(r->ctx, t->tid, &out.v[i]);
 		if (err)
@@ -129,12 +169,38 @@ static int lose(struct nvmx_replay *r, uint64_t ts, uint32_t kind)
 	return 0;
 }
 
-static int event(struct nvmx_replay *r, struct nvmx_event *e)
+/* What the line tells of its thread: its TASK, TGID and vCPU, when it says them. */
+static void learn(struct thread *t, const struct nvmx_line *ln)
 {
+	if (ln->task[0] && strcmp(t->task, ln->task)) {
+		memcpy(t->task, ln->task, sizeof(t->task));
+		t->match = -1;
+	}
+	if (ln->tgid && t->tgid != ln->tgid) {
+		t->tgid = ln->tgid;
+		t->match = -1;
+	}
+	if (ln->ev.vcpu_id != NVMX_EV_VCPU_ID_NONE && t->vcpu_id != ln->ev.vcpu_id) {
+		t->vcpu_id = ln->ev.vcpu_id;
+		t->match = -1;
+	}
+}
+
+static int event(struct nvmx_replay *r, struct nvmx_line *ln)
+{
+	struct nvmx_event *e = &ln->ev;
 	struct thread *t = thread_of(r, e->tid);
 
 	if (!t)
 		return -ENOMEM;
+	learn(t, ln);
+	if (nvmx_replay_filter_active(&r->filter) && thread_matches(r, t)) {
+		r->stats.matched_events++;
+		if (!t->kept) {
+			t->kept = true;
+			r->stats.matched_threads++;
+		}
+	}
 	/* a "0x%x" reason name does not tell the isa: the thread's earlier records do */
 	if (e->isa == NVMX_EV_ISA_UNKNOWN)
 		e->isa = t->st.isa;
@@ -161,6 +227,7 @@ static int replay_open_input(struct nvmx_input *in, const char *path, FILE *diag
 	r->diag = diag;
 	r->fn = fn;
 	r->ctx = ctx;
+	r->filter.vcpu = -1;
 	err = nvmx_reader_open_input(in, &r->rd);
 	if (err) {
 		free(r);
@@ -266,11 +333,46 @@ int nvmx_replay_until(struct nvmx_replay *r, uint64_t until_ns)
 		if (r->ahead.ev.ts_ns >= until_ns)
 			return 1;
 		r->have_ahead = false;
-		err = event(r, &r->ahead.ev);
+		err = event(r, &r->ahead);
 		if (err)
 			return err;
 	}
 	return 0;
+}
+
+void nvmx_replay_set_filter(struct nvmx_replay *r, const struct nvmx_replay_filter *f)
+{
+	r->filter.vm = f ? f->vm : NULL;
+	r->filter.vcpu = f ? f->vcpu : -1;
+}
+
+/* "TASK-TID (pid P, vCPU N), ..." of every thread seen, as much as fits. */
+static void list_threads(const struct nvmx_replay *r, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < r->n_threads; i++) {
+		const struct thread *t = &r->threads[i];
+		char item[96], pid[24] = "", vcpu[24] = "";
+		int w;
+
+		if (t->tgid)
+			snprintf(pid, sizeof(pid), "pid %" PRIu32 ", ", t->tgid);
+		if (t->vcpu_id != NVMX_EV_VCPU_ID_NONE)
+			snprintf(vcpu, sizeof(vcpu), "vCPU %" PRIu32, t->vcpu_id);
+		else
+			snprintf(vcpu, sizeof(vcpu), "vCPU not known");
+		snprintf(item, sizeof(item), "%s%s-%" PRIu32 " (%s%s)", i ? ", " : "",
+			 t->task[0] ? t->task : "<...>", t->tid, pid, vcpu);
+		/* room for ", ... and N more" */
+		if (n + strlen(item) + 32 >= len) {
+			snprintf(buf + n, len - n, ", ... and %zu more", r->n_threads - i);
+			return;
+		}
+		w = snprintf(buf + n, len - n, "%s", item);
+		n += (size_t)w;
+	}
 }
 
 uint64_t nvmx_replay_last_ts(const struct nvmx_replay *r)
@@ -314,10 +416,24 @@ int nvmx_replay_path(const char *path, struct nvmx_summary **out, struct nvmx_re
 	if (stats)
 		memset(stats, 0, sizeof(*stats));
 	err = nvmx_input_open(path, &in);
-	return err ? err : nvmx_replay_input(in, path, out, stats, diag);
+	return err ? err : nvmx_replay_input(in, path, NULL, out, stats, diag);
 }
 
-int nvmx_replay_input(struct nvmx_input *in, const char *path, struct nvmx_summary **out,
+/* The filter as the summary keeps it (JSON "filter"), with what it kept. */
+static void summary_filter(struct nvmx_summary *sum, const struct nvmx_replay_filter *f,
+			   const struct nvmx_replay_stats *st)
+{
+	struct nvmx_summary_filter sf = { .vcpu = f->vcpu };
+
+	if (f->vm)
+		snprintf(sf.vm, sizeof(sf.vm), "%s", f->vm);
+	sf.threads = st->matched_threads;
+	sf.events = st->matched_events;
+	nvmx_summary_set_filter(sum, &sf);
+}
+
+int nvmx_replay_input(struct nvmx_input *in, const char *path,
+		      const struct nvmx_replay_filter *filter, struct nvmx_summary **out,
 		      struct nvmx_replay_stats *stats, FILE *diag)
 {
 	struct nvmx_counters counts = { 0 };
@@ -334,15 +450,26 @@ int nvmx_replay_input(struct nvmx_input *in, const char *path, struct nvmx_summa
 		return -ENOMEM;
 	}
 	err = replay_open_input(in, path, diag, add_to_counters, &counts, &r);
-	if (!err)
+	if (!err) {
+		nvmx_replay_set_filter(r, filter);
 		err = nvmx_replay_until(r, UINT64_MAX);
+	}
+	if (!err && nvmx_replay_filter_active(filter) && !r->stats.matched_threads) {
+		list_threads(r, r->stats.seen, sizeof(r->stats.seen));
+		for (size_t i = 0; i < r->n_threads; i++)
+			r->stats.seen_with_pid += r->threads[i].tgid != 0;
+		err = -ESRCH;
+	}
 	if (r && stats)
 		*stats = r->stats;
+	/* lost events: which threads lost them is not known; a filtered summary keeps them all */
 	if (r)
 		counts.skipped = r->stats.lost_events;
-	nvmx_replay_close(r);
 	if (!err)
 		err = nvmx_counters_to_summary(&counts, 0, 0, sum);
+	if (!err && nvmx_replay_filter_active(filter))
+		summary_filter(sum, filter, &r->stats);
+	nvmx_replay_close(r);
 	nvmx_counters_free(&counts);
 	if (err) {
 		nvmx_summary_free(sum);
@@ -350,6 +477,30 @@ int nvmx_replay_input(struct nvmx_input *in, const char *path, struct nvmx_summa
 	}
 	*out = sum;
 	return 0;
+}
+
+void nvmx_replay_filter_text(const struct nvmx_replay_filter *f, char *buf, size_t len)
+{
+	char vm[96] = "", vcpu[32] = "";
+
+	if (f && f->vm)
+		snprintf(vm, sizeof(vm), "--vm %.80s", f->vm);
+	if (f && f->vcpu >= 0)
+		snprintf(vcpu, sizeof(vcpu), "%s--vcpu %" PRId64, vm[0] ? " " : "", f->vcpu);
+	snprintf(buf, len, "%s%s", vm, vcpu);
+}
+
+void nvmx_replay_no_match(const struct nvmx_replay_filter *f, const char *path,
+			  const struct nvmx_replay_stats *st, char *msg, size_t len)
+{
+	char what[128];
+	/* a pid is the TGID column, which tracefs writes only with options/record-tgid */
+	bool no_tgid = f->vm && all_digits(f->vm) && !st->seen_with_pid;
+
+	nvmx_replay_filter_text(f, what, sizeof(what));
+	snprintf(msg, len, "%s: no vCPU thread matches %s%s; its threads: %s", path, what,
+		 no_tgid ? " (its lines have no (TGID) column: tracefs options/record-tgid)" : "",
+		 st->seen);
 }
 
 const char *nvmx_replay_strerror(int err, int *line_too)

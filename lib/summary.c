@@ -145,6 +145,17 @@ bool nvmx_summary_l1_certain(const struct nvmx_summary *s)
 	return !s->l1_uncertain;
 }
 
+void nvmx_summary_set_filter(struct nvmx_summary *s, const struct nvmx_summary_filter *f)
+{
+	s->filter = *f;
+	s->filtered = true;
+}
+
+const struct nvmx_summary_filter *nvmx_summary_get_filter(const struct nvmx_summary *s)
+{
+	return s->filtered ? &s->filter : NULL;
+}
+
 void nvmx_summary_add_failed_entries(struct nvmx_summary *s, uint64_t count)
 {
 	s->failed_entries += count;

@@ -33,6 +33,8 @@ struct nvmx_summary {
 	bool has_nested_entries; /* added in memory or present in the JSON read */
 	/* a truth whose L1 is a real hypervisor: only L2 exits are certain (JSON "l1_certain") */
 	bool l1_uncertain;
+	bool filtered; /* filter says which threads were kept (JSON "filter") */
+	struct nvmx_summary_filter filter;
 	uint64_t failed_entries;
 	uint64_t unattributed;
 	uint64_t lost;		   /* events the counts miss (JSON "lost_events") */

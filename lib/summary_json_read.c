@@ -316,6 +316,38 @@ static int read_top_u64(struct nvmx_json_reader *r, struct json_object *root, co
 	return 0;
 }
 
+/* "filter" (absent: every thread): {"vm", "vcpu", "threads", "events"}, vm and vcpu optional. */
+static int read_filter(struct nvmx_json_reader *r, struct json_object *root, struct nvmx_summary *s)
+{
+	struct nvmx_summary_filter f = { .vcpu = -1 };
+	struct json_object *o, *v;
+	const char *vm;
+	uint64_t n;
+
+	if (!json_object_object_get_ex(root, "filter", &o))
+		return 0;
+	if (!json_object_is_type(o, json_type_object))
+		return nvmx_json_fail(r, "\"filter\" is not an object");
+	if (nvmx_json_get_u64(r, o, "filter", 0, "threads", &f.threads) ||
+	    nvmx_json_get_u64(r, o, "filter", 0, "events", &f.events))
+		return -EINVAL;
+	if (json_object_object_get_ex(o, "vcpu", &v)) {
+		if (nvmx_json_get_u64(r, o, "filter", 0, "vcpu", &n))
+			return -EINVAL;
+		if (n > UINT32_MAX)
+			return nvmx_json_fail(r, "filter[0]: \"vcpu\" is above %" PRIu32,
+					      UINT32_MAX);
+		f.vcpu = (int64_t)n;
+	}
+	if (json_object_object_get_ex(o, "vm", &v)) {
+		if (nvmx_json_get_string(r, o, "filter", 0, "vm", &vm))
+			return -EINVAL;
+		snprintf(f.vm, sizeof(f.vm), "%s", vm);
+	}
+	nvmx_summary_set_filter(s, &f);
+	return 0;
+}
+
 /* The index below n whose name (nvmx_vec_type_name, nvmx_vec_outcome_name) is v. */
 static int lookup(const char *(*name)(uint32_t), uint32_t n, const char *v, uint32_t *out)
 {
@@ -544,7 +576,7 @@ static struct nvmx_summary *read_root(struct json_object *root, const char *path
 	    read_exits(&r, root, s, NVMX_KIND_L1_EXIT) ||
 	    read_exits(&r, root, s, NVMX_KIND_SYNTHESIZED_TO_L1) || read_msrs(&r, root, s) ||
 	    read_ports(&r, root, s) || read_breakdown(&r, root, s) || read_l0(&r, root, s) ||
-	    read_vectoring(&r, root, s))
+	    read_vectoring(&r, root, s) || read_filter(&r, root, s))
 		goto fail_s;
 	if (read_top_u64(&r, root, "nested_entries", &v, &present))
 		goto fail_s;

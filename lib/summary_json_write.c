@@ -109,6 +109,31 @@ static struct json_object *msr_json(const struct nvmx_summary_msr *m)
 	return o;
 }
 
+/* "filter": which vCPU threads a replay kept (--vm, --vcpu) and how many, with their events. */
+struct json_object *nvmx_summary_filter_json(const struct nvmx_summary *s)
+{
+	const struct nvmx_summary_filter *f = &s->filter;
+	struct json_object *o;
+	int err = 0;
+
+	if (!s->filtered)
+		return NULL;
+	o = json_object_new_object();
+	if (!o)
+		return NULL;
+	err |= add_key(o, "events", json_object_new_int64((int64_t)f->events));
+	err |= add_key(o, "threads", json_object_new_int64((int64_t)f->threads));
+	if (f->vcpu >= 0)
+		err |= add_key(o, "vcpu", json_object_new_int64(f->vcpu));
+	if (f->vm[0])
+		err |= add_key(o, "vm", json_object_new_string(f->vm));
+	if (err) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
 static struct json_object *port_json(const struct nvmx_summary_port *p)
 {
 	struct json_object *o = json_object_new_object();
@@ -345,6 +370,8 @@ static struct json_object *summary_json(const struct nvmx_summary *s)
 
 	/* alphabetical; each add_key takes ownership even when it fails */
 	err |= bd_json_add(root, s, "breakdown");
+	if (s->filtered)
+		err |= add_key(root, "filter", nvmx_summary_filter_json(s));
 	err |= bd_json_add(root, s, "l0_handled");
 	if (s->l1_uncertain)
 		err |= add_key(root, "l1_certain", json_object_new_boolean(0));

@@ -65,6 +65,15 @@ static void convert(struct nvmx_trace_dat *d, struct tep_record *rec, struct nvm
 	nvmx_event_from_fields(e->name, strlen(e->name), &f, out);
 	out->ev.tid = (uint32_t)tep_data_pid(d->tep, rec);
 	out->ev.ts_ns = rec->ts;
+	if (out->type == NVMX_LINE_EVENT) {
+		/* the TASK of --vm NAME: the comm trace-cmd saved for the pid ("<...>" if none) */
+		const char *comm = tep_data_comm_from_pid(d->tep, (int)out->ev.tid);
+		size_t n = comm ? strnlen(comm, NVMX_LINE_TASK_LEN) : 0;
+
+		if (n)
+			memcpy(out->task, comm, n);
+		out->task[n] = '\0';
+	}
 }
 
 /* The first record of each CPU of h into next[] (allocated); how many CPUs have one. */

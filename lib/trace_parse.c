@@ -530,6 +530,17 @@ static const char *cpu_field(const char *p, const char *end, const char **after)
 	return NULL;
 }
 
+/* "(  TGID)" between '(' and ')': the number, or 0 for tracefs' "(-------)" (not known). */
+static void tgid_field(const char *p, const char *end, uint32_t *tgid)
+{
+	struct cur c = { p, end };
+	uint64_t v;
+
+	skip_spaces(&c);
+	if (number(&c, 10, &v) && at_end(&c) && v <= 0xffffffffull)
+		*tgid = (uint32_t)v;
+}
+
 /* "SSSS.fffffffff" followed by ':' into ns; up to 9 fraction digits (trace-cmd -t / -N). */
 static bool timestamp(struct cur *c, uint64_t *ns)
 {
@@ -572,6 +583,18 @@ static bool raw_field(void *ctx, const char *name, uint64_t *v)
 		}
 	}
 	return false;
+}
+
+/* An event line's TASK (its first NVMX_LINE_TASK_LEN bytes) and process (0: not said). */
+static void set_task(struct nvmx_line *out, const char *task, size_t len, uint32_t tgid)
+{
+	if (out->type != NVMX_LINE_EVENT)
+		return;
+	if (len > NVMX_LINE_TASK_LEN)
+		len = NVMX_LINE_TASK_LEN;
+	memcpy(out->task, task, len);
+	out->task[len] = '\0';
+	out->tgid = tgid;
 }
 
 /* The event NAME (its TP name, without a system) with its BODY at c, from thread pid at ts. */
@@ -623,6 +646,7 @@ static bool parse_perf(const char *line, const char *end, struct nvmx_line *out)
 	const char *cpu, *after, *t, *s, *sys, *name, *colon;
 	struct cur c;
 	uint64_t pid, tid, ts;
+	bool has_pid;
 
 	cpu = cpu_field(line, end, &after);
 	if (!cpu)
@@ -637,7 +661,8 @@ static bool parse_perf(const char *line, const char *end, struct nvmx_line *out)
 	if (!number(&c, 10, &pid) || pid > 0xffffffffull)
 		return false;
 	tid = pid;
-	if (accept(&c, "/") && (!number(&c, 10, &tid) || tid > 0xffffffffull))
+	has_pid = accept(&c, "/");
+	if (has_pid && (!number(&c, 10, &tid) || tid > 0xffffffffull))
 		return false;
 	if (!at_end(&c))
 		return false;
@@ -657,8 +682,15 @@ static bool parse_perf(const char *line, const char *end, struct nvmx_line *out)
 	colon = c.p;
 	if (colon == name || !accept(&c, ":"))
 		return false;
-	if ((size_t)(name - 1 - sys) == strlen("kvm") && !memcmp(sys, "kvm", strlen("kvm")))
+	if ((size_t)(name - 1 - sys) == strlen("kvm") && !memcmp(sys, "kvm", strlen("kvm"))) {
 		parse_event(name, (size_t)(colon - name), &c, tid, ts, out);
+		/* COMM before the TID, right-aligned; the process only with -F pid,tid */
+		while (s > line && s[-1] == ' ')
+			s--;
+		while (line < s && *line == ' ')
+			line++;
+		set_task(out, line, (size_t)(s - line), has_pid ? (uint32_t)pid : 0);
+	}
 	return true;
 }
 
@@ -694,10 +726,11 @@ void nvmx_parse_line(const char *line, size_t len, struct nvmx_line *out)
 void nvmx_parse_line_as(const char *line, size_t len, enum nvmx_text_format *fmt,
 			struct nvmx_line *out)
 {
-	const char *end, *cpu, *after, *dash, *name;
+	const char *end, *cpu, *after, *dash, *name, *task = NULL;
 	struct cur c;
 	uint64_t pid, a, b;
-	size_t name_len;
+	size_t name_len, task_len = 0;
+	uint32_t tgid = 0;
 
 	memset(out, 0, sizeof(*out));
 	out->type = NVMX_LINE_SKIP;
@@ -756,11 +789,15 @@ void nvmx_parse_line_as(const char *line, size_t len, enum nvmx_text_format *fmt
 	{
 		const char *t = cpu;
 
+		const char *close = NULL;
+
 		while (t > c.p && t[-1] == ' ')
 			t--;
 		if (t > c.p && t[-1] == ')') {
+			close = t - 1;
 			while (t > c.p && t[-1] != '(')
 				t--;
+			tgid_field(t, close, &tgid);
 			if (t > c.p)
 				t--;
 			while (t > c.p && t[-1] == ' ')
@@ -773,6 +810,8 @@ void nvmx_parse_line_as(const char *line, size_t len, enum nvmx_text_format *fmt
 			malformed(out, "'TASK-PID' before the [CPU] field");
 			return;
 		}
+		task = c.p;
+		task_len = (size_t)(dash - 1 - c.p);
 		c = (struct cur){ dash, t };
 		if (!number(&c, 10, &pid) || !at_end(&c) || pid > 0xffffffffull) {
 			malformed(out, "'TASK-PID' before the [CPU] field");
@@ -811,4 +850,5 @@ void nvmx_parse_line_as(const char *line, size_t len, enum nvmx_text_format *fmt
 	}
 	*fmt = NVMX_TEXT_FTRACE;
 	parse_event(name, name_len, &c, pid, out->ev.ts_ns, out);
+	set_task(out, task, task_len, tgid);
 }

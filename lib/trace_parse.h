@@ -24,9 +24,16 @@ enum nvmx_line_type {
 	NVMX_LINE_MALFORMED, /* expected says what was expected */
 };
 
+/* The task name of a line as tracefs prints it (TASK_COMM_LEN - 1 bytes), NUL-terminated. */
+#define NVMX_LINE_TASK_LEN 16
+
 struct nvmx_line {
 	enum nvmx_line_type type;
 	struct nvmx_event ev;
+	/* an event's TASK (the thread's comm, "<...>" when tracefs had none) and its TGID (0: the
+	 * line has no "(TGID)" column, or "(-------)": tracefs did not know it) */
+	char task[NVMX_LINE_TASK_LEN + 1];
+	uint32_t tgid;
 	uint64_t lost;
 	char expected[160];
 };

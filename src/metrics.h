@@ -49,17 +49,28 @@ struct nvmxd_http_stats {
 };
 
 /*
- * The MSR and port keys exported one by one (nvmx_msr_exits_total, nvmx_io_exits_total): the
- * costliest seen while fewer than NVMXD_IO_TOP are exported, kept for nvmxd's lifetime so every
- * series stays a counter; every other key adds to one "other" series per isa and handler.
- * Zero-initialised; owned by the caller across scrapes.
+ * The MSR and port series exported one by one (nvmx_msr_exits_total, nvmx_io_exits_total): a
+ * VM name (same-named processes summed, as in every per-VM family) and a key of the maps
+ * without its process (tgid 0). The costliest seen while fewer than NVMXD_IO_TOP are exported,
+ * kept for nvmxd's lifetime so every series stays a counter; every other one adds to one "other"
+ * series per VM, isa and handler. Zero-initialised; owned by the caller across scrapes.
  */
 #define NVMXD_IO_TOP 32
 
+union nvmxd_io_key {
+	struct nvmx_msr_key msr;
+	struct nvmx_port_key port;
+};
+
+struct nvmxd_io_series {
+	const char *vm; /* from nvmxd_metrics_in.vm_name: valid while nvmxd runs */
+	union nvmxd_io_key key;
+};
+
 struct nvmxd_io_top {
-	struct nvmx_msr_key msrs[NVMXD_IO_TOP];
+	struct nvmxd_io_series msrs[NVMXD_IO_TOP];
 	size_t n_msrs;
-	struct nvmx_port_key ports[NVMXD_IO_TOP];
+	struct nvmxd_io_series ports[NVMXD_IO_TOP];
 	size_t n_ports;
 };
 

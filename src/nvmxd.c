@@ -150,6 +150,10 @@ static void name_vms(struct nvmxd *d)
 		(void)nvmxd_vm_name(d, d->counts.exits[i].key.tgid);
 	for (size_t i = 0; i < d->counts.n_ns; i++)
 		(void)nvmxd_vm_name(d, d->counts.ns[i].tgid);
+	for (size_t i = 0; i < d->counts.n_msrs; i++)
+		(void)nvmxd_vm_name(d, d->counts.msrs[i].key.tgid);
+	for (size_t i = 0; i < d->counts.n_ports; i++)
+		(void)nvmxd_vm_name(d, d->counts.ports[i].key.tgid);
 }
 
 static const char *turtles_vm_name(void *ctx, uint32_t tgid)
@@ -170,7 +174,7 @@ static int on_record(void *ctx, void *data, size_t size)
 		return 0;
 	memcpy(comm, r->comm, NVMX_COMM_LEN);
 	comm[NVMX_COMM_LEN] = '\0';
-	n = nvmx_record_format(&r->ev, comm, r->cpu, line, sizeof(line));
+	n = nvmx_record_format_task(&r->ev, comm, r->tgid, r->cpu, line, sizeof(line));
 	if (n < 0 || (size_t)n >= sizeof(line))
 		return 0; /* not a tracepoint kind: cannot come from the BPF side */
 	if (!d->record)

@@ -118,8 +118,8 @@ int nvmx_counters_add_verdict(struct nvmx_counters *c, const struct nvmx_verdict
 
 /*
  * Adds the selected counts to s through nvmx_summary_add_counted*() (include/nvmx/counted.h):
- * tgid 0 selects every process, tid 0 every thread of it. The msrs and ports have no process in
- * their keys: they are added only when tgid is 0. The breakdown is per process: never per thread.
+ * tgid 0 selects every process, tid 0 every thread of it. The msrs, ports and the breakdown are
+ * per process: never per thread (added only when tid is 0). Lost events only with tgid 0.
  */
 int nvmx_counters_to_summary(const struct nvmx_counters *c, uint32_t tgid, uint32_t tid,
 			     struct nvmx_summary *s);

@@ -37,6 +37,7 @@ struct nvmx_exit_key {
  * handled_by: NVMX_V_BY_L0 / NVMX_V_BY_L1 for an L2 exit, NVMX_V_BY_NONE for an exit of L1.
  */
 struct nvmx_port_key {
+	__u32 tgid; /* the VMM process (replay: 0, or the thread standing in for it) */
 	__u32 isa;
 	__u16 port;
 	__u8 in;   /* 1: IN, 0: OUT */
@@ -46,6 +47,7 @@ struct nvmx_port_key {
 
 /* RDMSR/WRMSR exits (nvmx_exit_msr_access of model.h), handled_by as for ports. */
 struct nvmx_msr_key {
+	__u32 tgid; /* the VMM process, as in struct nvmx_port_key */
 	__u32 isa;
 	__u32 msr; /* from kvm_msr or the guest's RCX, or NVMX_MODEL_MSR_UNKNOWN */
 	__u32 write;
@@ -259,10 +261,12 @@ static __always_inline __u32 nvmx_verdict_outcome(const struct nvmx_verdict *v)
  *  - a complete round trip of a reflected exit: handled_by NVMX_V_BY_L1, count 0, timed with
  *    the whole trip (L2 exit -> entry into L2 again): what the reflection cost;
  * The MSR index comes from the kvm_msr L0 traced or the guest's RCX (NVMX_EV_GUEST_RCX), else
- * NVMX_MODEL_MSR_UNKNOWN. Returns 1 (msr), 2 (port) or 0 (neither), with *inc the increment.
+ * NVMX_MODEL_MSR_UNKNOWN. The key is the VMM process tgid's (nvmxd's per-VM MSR/port series).
+ * Returns 1 (msr), 2 (port) or 0 (neither), with *inc the increment.
  */
-static __always_inline int nvmx_verdict_io(const struct nvmx_verdict *v, struct nvmx_msr_key *mk,
-					   struct nvmx_port_key *pk, struct nvmx_io_value *inc)
+static __always_inline int nvmx_verdict_io(const struct nvmx_verdict *v, __u32 tgid,
+					   struct nvmx_msr_key *mk, struct nvmx_port_key *pk,
+					   struct nvmx_io_value *inc)
 {
 	__u32 write = 0, port = 0, in = 0, size = 0, msr = v->msr;
 	__u64 info1 = v->info1;
@@ -297,6 +301,7 @@ static __always_inline int nvmx_verdict_io(const struct nvmx_verdict *v, struct 
 	if (inc->timed)
 		inc->sum_ns = v->latency_ns;
 	if (nvmx_exit_msr_access(v->isa, v->reason, info1, &write)) {
+		mk->tgid = tgid;
 		mk->isa = v->isa;
 		mk->msr = msr;
 		mk->write = write;
@@ -304,6 +309,7 @@ static __always_inline int nvmx_verdict_io(const struct nvmx_verdict *v, struct 
 		return 1;
 	}
 	if (nvmx_exit_io(v->isa, v->reason, info1, &port, &in, &size)) {
+		pk->tgid = tgid;
 		pk->isa = v->isa;
 		pk->port = (__u16)port;
 		pk->in = (__u8)in;

@@ -60,15 +60,15 @@ struct nvmx_bd_front {
 };
 
 struct nvmx_msr_front {
-	struct nvmx_msr_key key;
+	struct nvmx_msr_key key; /* 20 bytes */
 	__u32 used;
-	__u32 pad;
 	struct nvmx_io_value v;
 };
 
 struct nvmx_port_front {
-	struct nvmx_port_key key;
+	struct nvmx_port_key key; /* 16 bytes */
 	__u32 used;
+	__u32 pad;
 	struct nvmx_io_value v;
 };
 

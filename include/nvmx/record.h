@@ -33,6 +33,13 @@
 int nvmx_record_format(const struct nvmx_event *e, const char *comm, uint32_t cpu, char *buf,
 		       size_t len);
 
+/*
+ * The same with the VMM process tgid (0: not known, no column) in tracefs' "(TGID)" column, as
+ * tracefs writes it with options/record-tgid: what `nvmx replay --vm PID` matches.
+ */
+int nvmx_record_format_task(const struct nvmx_event *e, const char *comm, uint32_t tgid,
+			    uint32_t cpu, char *buf, size_t len);
+
 /* "CPU:N [LOST K EVENTS]", as tracefs marks lost events; lib's parser reads it back. */
 int nvmx_record_format_lost(uint32_t cpu, uint64_t lost, char *buf, size_t len);
 

@@ -21,6 +21,30 @@ struct nvmx_replay_malformed {
 	char expected[160]; /* what the line should have been */
 };
 
+/*
+ * Which vCPU threads of a capture count (docs/model.md, "Drill-down"): the verdicts of the other
+ * threads are dropped before they are counted, so every output of the replay is the filtered one.
+ * A capture names a thread by its line's TASK-PID (the thread's comm and tid), and its process
+ * only where the lines have tracefs' "(TGID)" column (options/record-tgid).
+ */
+struct nvmx_replay_filter {
+	/*
+	 * NULL: every VM. All digits: the process (TGID) of that pid; else a shell pattern
+	 * (fnmatch(3), so an exact name too) matched against the thread's TASK.
+	 */
+	const char *vm;
+	int64_t vcpu; /* -1: every vCPU; else the vcpu_id of the thread's kvm_entry/kvm_exit lines */
+};
+
+/* Whether f selects anything (NULL or {NULL, -1}: no filter). */
+static inline int nvmx_replay_filter_active(const struct nvmx_replay_filter *f)
+{
+	return f && (f->vm || f->vcpu >= 0);
+}
+
+/* The threads of a filtered replay when none matched: a list of those seen, for the message. */
+#define NVMX_REPLAY_SEEN_LEN 256
+
 struct nvmx_replay_stats {
 	uint64_t lines;	      /* lines read */
 	uint64_t events;      /* events fed to the model */
@@ -31,6 +55,12 @@ struct nvmx_replay_stats {
 	uint64_t threads;      /* vCPU threads seen */
 	uint64_t first_ts_ns;  /* trace time of the first event fed (0: none) */
 	uint64_t last_ts_ns;   /* and of the last: the capture covers last - first */
+	/* with a filter: the threads it kept, and their events (threads, events: all of them) */
+	uint64_t matched_threads;
+	uint64_t matched_events;
+	/* with a filter that matched no thread: "TASK-TID (pid P, vCPU N), ..." of those seen */
+	char seen[NVMX_REPLAY_SEEN_LEN];
+	uint64_t seen_with_pid; /* of the threads seen, those whose lines had a TGID */
 	/* the first min(malformed, NVMX_REPLAY_KEPT_MALFORMED) malformed lines */
 	struct nvmx_replay_malformed first_malformed[NVMX_REPLAY_KEPT_MALFORMED];
 };
@@ -46,9 +76,25 @@ struct nvmx_replay_stats {
 int nvmx_replay_path(const char *path, struct nvmx_summary **out, struct nvmx_replay_stats *stats,
 		     FILE *diag);
 
-/* The same on an input already open (owned by the replay, even on failure); path names it. */
-int nvmx_replay_input(struct nvmx_input *in, const char *path, struct nvmx_summary **out,
+/*
+ * The same on an input already open (owned by the replay, even on failure); path names it.
+ * filter (may be NULL) keeps only some vCPU threads; the summary then says which
+ * (nvmx_summary_filter()). When the filter matched no thread, returns -ESRCH with stats->seen
+ * listing the threads the capture has (nvmx_replay_no_match() says it).
+ */
+int nvmx_replay_input(struct nvmx_input *in, const char *path,
+		      const struct nvmx_replay_filter *filter, struct nvmx_summary **out,
 		      struct nvmx_replay_stats *stats, FILE *diag);
+
+/*
+ * One line for -ESRCH: "PATH: no vCPU thread matches --vm X --vcpu N; its threads: ...", with a
+ * hint when --vm is a pid and the capture has no TGID column.
+ */
+void nvmx_replay_no_match(const struct nvmx_replay_filter *f, const char *path,
+			  const struct nvmx_replay_stats *st, char *msg, size_t len);
+
+/* "--vm X --vcpu N" (the options as given), "" without a filter. */
+void nvmx_replay_filter_text(const struct nvmx_replay_filter *f, char *buf, size_t len);
 
 /*
  * What a negative errno of the replay means for a capture: "truncated .xz: ...", "a line
@@ -87,6 +133,12 @@ typedef int (*nvmx_replay_verdict_fn)(void *ctx, uint32_t tid, const struct nvmx
  */
 int nvmx_replay_open(const char *path, FILE *diag, nvmx_replay_verdict_fn fn, void *ctx,
 		     struct nvmx_replay **out);
+
+/*
+ * Keeps only the verdicts of the threads f selects (copied; f->vm must outlive the replay).
+ * Call before the first event.
+ */
+void nvmx_replay_set_filter(struct nvmx_replay *r, const struct nvmx_replay_filter *f);
 
 /*
  * Feeds every event whose timestamp is before until_ns (lost-event markers where they are).

@@ -155,6 +155,26 @@ bool nvmx_exit_certain(enum nvmx_kind kind, uint32_t isa, uint32_t reason);
 void nvmx_summary_set_l1_uncertain(struct nvmx_summary *s);
 bool nvmx_summary_l1_certain(const struct nvmx_summary *s);
 
+/*
+ * A replay of some vCPU threads only (nvmx replay/report/bitmap --vm, --vcpu; replay.h's
+ * struct nvmx_replay_filter): JSON "filter", {"vm", "vcpu", "threads", "events"}, absent for a
+ * summary of every thread. The counts are those of the threads kept; lost_events stays the whole
+ * capture's (a lost event's thread is not known).
+ */
+struct nvmx_summary_filter {
+	char vm[64];	  /* --vm as given; "": every VM */
+	int64_t vcpu;	  /* --vcpu; -1: every vCPU */
+	uint64_t threads; /* the vCPU threads kept */
+	uint64_t events;  /* their events */
+};
+
+void nvmx_summary_set_filter(struct nvmx_summary *s, const struct nvmx_summary_filter *f);
+/* NULL: a summary of every thread. */
+const struct nvmx_summary_filter *nvmx_summary_get_filter(const struct nvmx_summary *s);
+/* Its JSON "filter" object, new (the caller's); NULL without a filter or out of memory. */
+struct json_object;
+struct json_object *nvmx_summary_filter_json(const struct nvmx_summary *s);
+
 /* kvm_nested_vmenter_failed events: JSON "nested_entries_failed". */
 void nvmx_summary_add_failed_entries(struct nvmx_summary *s, uint64_t count);
 

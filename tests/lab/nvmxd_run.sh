@@ -3,7 +3,10 @@
 #   1. nvmxd's counts equal the workload's truth (every certain count),
 #   2. nvmxd's counts equal the replay of the tracefs capture of the same run (every count),
 #   3. the replay of nvmxd's own --record equals nvmxd's live counts (every count), and its
-#      L1 exits by L1 reason in the round trips with their service time, to the nanosecond.
+#      L1 exits by L1 reason in the round trips with their service time, to the nanosecond;
+#   4. the drill-down: for each VM process, the replay of that record with --vm PID (its (TGID)
+#      column) equals nvmxd's per-VM summary of it (MSRs, ports, breakdown included), and with
+#      --vcpu N its vCPUs' counts add up to it (issue 17 item 5).
 # `nvmx lab run` itself checks the replay against the truth (its exit status).
 #
 # With NVMXD_RUN_WRAPPER=SCRIPT in the environment, L0 runs `SCRIPT NVMXD ARGS...` instead of
@@ -42,4 +45,43 @@ def l1(p):
             for e in b["l1_exits"] + [dict(b["l1_exits_overflow"], reason="(overflow)")]}
 a, b = l1(sys.argv[1]), l1(sys.argv[2])
 sys.exit(0 if a == b else "%s != %s" % (a, b))' "$out/exec/nvmxd.json" "$out/record-replay.json"
+vcpus=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["vcpus"])' "$out/lab.json")
+check "the replay of nvmxd --record --vm PID equals nvmxd's summary of each VM, its $vcpus vCPUs add up to it" \
+	python3 -c 'import json, subprocess, sys
+nvmx, rec, nvmxd_json, n, out = sys.argv[1:6]
+def replay(*args, none_ok=False):
+    r = subprocess.run([nvmx, "replay", rec, "--json", *args], capture_output=True, text=True)
+    if r.returncode == 2 and none_ok and "no vCPU thread matches" in r.stderr:
+        return None  # that process has no such vCPU: its threads are counted below
+    assert r.returncode == 0, (args, r.returncode, r.stderr)
+    return json.loads(r.stdout)
+def counts(d):
+    c = {"nested_entries": d["nested_entries"]}
+    for k in ("l2_exits", "l1_exits", "synthesized_to_l1"):
+        for e in d[k]:
+            key = (k, e["isa"], e["reason"], e.get("handled_by"))
+            c[key] = c.get(key, 0) + e["count"]
+    return c
+vms = json.load(open(nvmxd_json))["vms"]
+assert vms, "nvmxd saw no VM"
+for vm in vms:  # one VM; a saved and restored one is two processes (docs/model.md)
+    pid = str(vm["pid"])
+    mine = "%s/vm-%s.json" % (out, pid)
+    json.dump(vm["summary"], open(mine, "w"))
+    whole = replay("--vm", pid)
+    json.dump(whole, open(mine + ".replay", "w"))
+    # every count, the MSRs, ports and breakdown included
+    subprocess.run([nvmx, "compare", "--all", mine + ".replay", mine], check=True)
+    total, threads = {}, 0
+    for v in range(int(n)):
+        d = replay("--vm", pid, "--vcpu", str(v), none_ok=True)
+        if d is None:
+            continue
+        threads += d["filter"]["threads"]
+        for k, c in counts(d).items():
+            total[k] = total.get(k, 0) + c
+    assert threads == whole["filter"]["threads"], (pid, threads, whole["filter"])
+    assert total == counts(vm["summary"]), (pid, total, counts(vm["summary"]))
+    print("VM %s: --vm equals nvmxd, vCPUs 0..%d add up" % (pid, int(n) - 1))' \
+	"$nvmx" "$out/exec/record.txt" "$out/exec/nvmxd.json" "$vcpus" "$out"
 finish

@@ -167,11 +167,15 @@ check "nvmx_msr_exits_total / nvmx_io_exits_total of the last scrape equal truth
 import json, re, sys
 text, truth = open(sys.argv[1]).read(), json.load(open(sys.argv[2]))
 got = {}
+# the vm label (issue 17): the same VM name as on the exit families
+vms = set(re.findall(r'^nvmx_l2_exits_total\{vm="([^"]*)"', text, re.M))
+io_vms = set()
 for line in text.splitlines():
     m = re.match(r'^nvmx_(msr|io)_exits_total\{(.*)\} (\S+)$', line)
     if not m:
         continue
     labels = dict(re.findall(r'(\w+)="([^"]*)"', m.group(2)))
+    io_vms.add(labels.get("vm"))
     idx = labels.get("msr", labels.get("port"))
     acc = labels.get("access", labels.get("direction"))
     h = labels["handled_by"] if labels["exit"] == "L2" else None
@@ -190,6 +194,10 @@ for k, v in got.items():
     if v:
         print(f"    DIFF: {k}: {v} in the scrape, not in the truth")
         diffs += 1
+ok = len(vms) == 1 and io_vms == vms
+print(f"    {'ok' if ok else 'DIFF'}: vm label of the MSR/port series {sorted(io_vms, key=str)}, "
+      f"of the exits {sorted(vms)}")
+diffs += not ok
 sys.exit(1 if diffs else 0)
 EOT
 

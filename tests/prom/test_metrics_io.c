@@ -6,7 +6,7 @@
  * get their own series, every other key adds to one "other" series per isa, exit and handler,
  * and a key that becomes costly once the set is full stays in "other" (series never move, so
  * every series stays a counter). Label values, the mechanism among them, follow the kernel
- * version passed in.
+ * version passed in. The vm label is the VM's name: same-named processes are summed.
  */
 #include <criterion/criterion.h>
 #include <math.h>
@@ -24,11 +24,11 @@
 
 _Static_assert(N_MSRS > NVMXD_IO_TOP, "more keys than series");
 
+/* Process 0 (every key below but those of vm_label_is_the_vm_name) is "vm"; 1 and 2 "alpha". */
 static const char *vm_name(void *ctx, uint32_t tgid)
 {
 	(void)ctx;
-	(void)tgid;
-	return "vm";
+	return tgid == 0 ? "vm" : tgid <= 2 ? "alpha" : "beta";
 }
 
 /*
@@ -97,7 +97,7 @@ static void key_labels(char *buf, size_t len, const struct nvmx_counters_msr *m,
 	static const char *const by[] = { "none", "L0", "L1" };
 
 	snprintf(buf, len,
-		 "isa=\"vmx\",msr=\"0x%x\",name=\"%s\",access=\"%s\",exit=\"%s\","
+		 "vm=\"vm\",isa=\"vmx\",msr=\"0x%x\",name=\"%s\",access=\"%s\",exit=\"%s\","
 		 "handled_by=\"%s\",mechanism=\"%s\"",
 		 m->key.msr, name, m->key.write ? "write" : "read",
 		 m->key.handled_by == NVMX_V_BY_NONE ? "L1" : "L2", by[m->key.handled_by],
@@ -177,14 +177,16 @@ static void check_scrape(const char *t, const struct nvmx_counters_msr *by_key, 
 			cr_expect_eq(series(t, families[f], m, true), 1, "%s: key %d (%s)",
 				     families[f], i, m);
 		}
-		cr_expect_eq(value(t, families[f],
-				   "isa=\"vmx\",msr=\"other\",exit=\"L2\",handled_by=\"L0\""),
-			     expect_of(f, &other_l0), "%s: other L0 is the sum of the rest",
-			     families[f]);
-		cr_expect_eq(value(t, families[f],
-				   "isa=\"vmx\",msr=\"other\",exit=\"L2\",handled_by=\"L1\""),
-			     expect_of(f, &other_l1), "%s: other L1 is the sum of the rest",
-			     families[f]);
+		cr_expect_eq(
+			value(t, families[f],
+			      "vm=\"vm\",isa=\"vmx\",msr=\"other\",exit=\"L2\",handled_by=\"L0\""),
+			expect_of(f, &other_l0), "%s: other L0 is the sum of the rest",
+			families[f]);
+		cr_expect_eq(
+			value(t, families[f],
+			      "vm=\"vm\",isa=\"vmx\",msr=\"other\",exit=\"L2\",handled_by=\"L1\""),
+			expect_of(f, &other_l1), "%s: other L1 is the sum of the rest",
+			families[f]);
 		/* an unnamed key's value, exactly */
 		key_labels(l, sizeof(l), &by_key[10], "", "always_exits");
 		cr_expect_eq(value(t, families[f], l), expect_of(f, &by_key[10].v), "%s{%s}",
@@ -249,7 +251,7 @@ Test(metrics_io, series_never_move)
 	check_scrape(t, by_key, N_MSRS + 1);
 	/* the two costliest keys now are in "other" (reflected) with the other 3 reflected ones */
 	cr_expect_eq(value(t, "nvmx_msr_exit_cost_seconds_total",
-			   "isa=\"vmx\",msr=\"other\",exit=\"L2\",handled_by=\"L1\""),
+			   "vm=\"vm\",isa=\"vmx\",msr=\"other\",exit=\"L2\",handled_by=\"L1\""),
 		     (double)(by_key[36].v.sum_ns + by_key[37].v.sum_ns + by_key[38].v.sum_ns +
 			      by_key[late].v.sum_ns + by_key[N_MSRS].v.sum_ns) /
 			     1e9);
@@ -269,23 +271,26 @@ Test(metrics_io, labels_and_mechanism)
 	fill(ms, by_key, N_MSRS);
 	t = scrape(&c, &top, 6012, PROM_TEXT);
 	/* 0x1b handled by L0 on VMX: KVM never merges it, it always exits */
-	cr_expect_eq(value(t, "nvmx_msr_exits_total",
-			   "isa=\"vmx\",msr=\"0x1b\",name=\"IA32_APIC_BASE\",access=\"read\","
-			   "exit=\"L2\",handled_by=\"L0\",mechanism=\"always_exits\""),
-		     100);
+	cr_expect_eq(
+		value(t, "nvmx_msr_exits_total",
+		      "vm=\"vm\",isa=\"vmx\",msr=\"0x1b\",name=\"IA32_APIC_BASE\",access=\"read\","
+		      "exit=\"L2\",handled_by=\"L0\",mechanism=\"always_exits\""),
+		100);
 	key_labels(l, sizeof(l), &by_key[1], "IA32_SPEC_CTRL", "l0_merged");
 	cr_expect_eq(value(t, "nvmx_msr_exits_total", l), 101, "%s", l);
 	key_labels(l, sizeof(l), &by_key[2], "IA32_SYSENTER_CS", "l1_intercepts");
 	cr_expect_eq(value(t, "nvmx_msr_exits_total", l), 102, "%s", l);
 	/* L1's own exit: exit="L1", no handler */
-	cr_expect_eq(value(t, "nvmx_msr_exits_total",
-			   "isa=\"vmx\",msr=\"0x80b\",name=\"X2APIC_EOI\",access=\"write\","
-			   "exit=\"L1\",handled_by=\"none\",mechanism=\"l1_own\""),
-		     103);
-	cr_expect_eq(value(t, "nvmx_msr_exit_cost_seconds_total",
-			   "isa=\"vmx\",msr=\"0x1b\",name=\"IA32_APIC_BASE\",access=\"read\","
-			   "exit=\"L2\",handled_by=\"L0\",mechanism=\"always_exits\""),
-		     1e-3);
+	cr_expect_eq(
+		value(t, "nvmx_msr_exits_total",
+		      "vm=\"vm\",isa=\"vmx\",msr=\"0x80b\",name=\"X2APIC_EOI\",access=\"write\","
+		      "exit=\"L1\",handled_by=\"none\",mechanism=\"l1_own\""),
+		103);
+	cr_expect_eq(
+		value(t, "nvmx_msr_exit_cost_seconds_total",
+		      "vm=\"vm\",isa=\"vmx\",msr=\"0x1b\",name=\"IA32_APIC_BASE\",access=\"read\","
+		      "exit=\"L2\",handled_by=\"L0\",mechanism=\"always_exits\""),
+		1e-3);
 	free(t);
 }
 
@@ -301,8 +306,9 @@ Test(metrics_io, mechanism_follows_the_kernel)
 	};
 	struct nvmx_counters c = { .msrs = &m, .n_msrs = 1 };
 	struct nvmxd_io_top top61 = { 0 }, top612 = { 0 };
-	const char *fmt = "isa=\"vmx\",msr=\"0x10b\",name=\"IA32_FLUSH_CMD\",access=\"write\","
-			  "exit=\"L2\",handled_by=\"L0\",mechanism=\"%s\"";
+	const char *fmt =
+		"vm=\"vm\",isa=\"vmx\",msr=\"0x10b\",name=\"IA32_FLUSH_CMD\",access=\"write\","
+		"exit=\"L2\",handled_by=\"L0\",mechanism=\"%s\"";
 	char *t61 = scrape(&c, &top61, 6001, PROM_TEXT);
 	char *t612 = scrape(&c, &top612, 6012, PROM_TEXT);
 	char l[512];
@@ -342,15 +348,17 @@ Test(metrics_io, ports)
 	cr_expect_eq(top.n_ports, NVMXD_IO_TOP);
 	cr_expect_eq(series(t, "nvmx_io_exits_total", "port=\"other\"", false), NVMXD_IO_TOP);
 	cr_expect_eq(value(t, "nvmx_io_exits_total",
-			   "isa=\"svm\",port=\"0x80\",name=\"POST\",direction=\"in\",size=\"1\","
+			   "vm=\"vm\",isa=\"svm\",port=\"0x80\",name=\"POST\",direction=\"in\","
+			   "size=\"1\","
 			   "exit=\"L2\",handled_by=\"L1\",mechanism=\"l1_intercepts\""),
 		     1);
+	cr_expect_eq(
+		value(t, "nvmx_io_exits_total",
+		      "vm=\"vm\",isa=\"svm\",port=\"0x81\",name=\"DMA_PAGE\",direction=\"out\","
+		      "size=\"1\",exit=\"L2\",handled_by=\"L0\",mechanism=\"always_exits\""),
+		1);
 	cr_expect_eq(value(t, "nvmx_io_exits_total",
-			   "isa=\"svm\",port=\"0x81\",name=\"DMA_PAGE\",direction=\"out\","
-			   "size=\"1\",exit=\"L2\",handled_by=\"L0\",mechanism=\"always_exits\""),
-		     1);
-	cr_expect_eq(value(t, "nvmx_io_exits_total",
-			   "isa=\"svm\",port=\"other\",exit=\"L2\",handled_by=\"L0\""),
+			   "vm=\"vm\",isa=\"svm\",port=\"other\",exit=\"L2\",handled_by=\"L0\""),
 		     (double)other);
 	free(t);
 }
@@ -389,5 +397,59 @@ Test(metrics_io, openmetrics_families)
 	cr_expect_not_null(strstr(t, "\n# TYPE nvmx_io_exits counter\n"));
 	cr_expect_not_null(strstr(t, "\n# TYPE nvmx_io_exit_cost_seconds counter\n"));
 	cr_expect_not_null(strstr(t, "\n# EOF\n"));
+	free(t);
+}
+
+/*
+ * The vm label: processes of one name are one series (summed, their tgid gone), another name is
+ * another series; "other" is per VM too.
+ */
+Test(metrics_io, vm_label_is_the_vm_name)
+{
+	struct nvmx_counters_port ps[NVMXD_IO_TOP + 4];
+	struct nvmx_counters c = { .ports = ps, .n_ports = NVMXD_IO_TOP + 4 };
+	struct nvmxd_io_top top = { 0 };
+	const char *post = "isa=\"svm\",port=\"0x80\",name=\"POST\",direction=\"out\","
+			   "size=\"1\",exit=\"L2\",handled_by=\"L1\",mechanism=\"l1_intercepts\"";
+	char l[512], *t;
+
+	/* 0x80 reflected: 3 exits of process 1 and 4 of process 2 ("alpha"), 5 of 3 ("beta") */
+	for (int i = 0; i < 3; i++)
+		ps[i] = (struct nvmx_counters_port){
+			.key = { .tgid = (uint32_t)i + 1,
+				 .isa = NVMX_EV_ISA_SVM,
+				 .port = 0x80,
+				 .size = 1,
+				 .handled_by = NVMX_V_BY_L1 },
+			.v = { .count = 3 + (uint64_t)i, .timed = 1, .sum_ns = 1000000 },
+		};
+	/* process 3: cheap ports enough to fill the set, the last two of them in "other" */
+	for (int i = 3; i < NVMXD_IO_TOP + 4; i++)
+		ps[i] = (struct nvmx_counters_port){
+			.key = { .tgid = 3,
+				 .isa = NVMX_EV_ISA_SVM,
+				 .port = (uint16_t)(0x100 + i),
+				 .size = 1,
+				 .handled_by = NVMX_V_BY_L0 },
+			.v = { .count = 1, .timed = 1, .sum_ns = 1000 - (uint64_t)i },
+		};
+	t = scrape(&c, &top, 6012, PROM_TEXT);
+	snprintf(l, sizeof(l), "vm=\"alpha\",%s", post);
+	cr_expect_eq(value(t, "nvmx_io_exits_total", l), 7, "%s", l);
+	snprintf(l, sizeof(l), "vm=\"beta\",%s", post);
+	cr_expect_eq(value(t, "nvmx_io_exits_total", l), 5, "%s", l);
+	cr_expect_eq(value(t, "nvmx_io_exit_cost_seconds_total",
+			   "vm=\"alpha\",isa=\"svm\",port=\"0x80\",name=\"POST\","
+			   "direction=\"out\",size=\"1\",exit=\"L2\",handled_by=\"L1\","
+			   "mechanism=\"l1_intercepts\""),
+		     2e-3);
+	/* 2 series for 0x80 + 30 of beta's ports: beta's last 3 are its "other" */
+	cr_expect_eq(top.n_ports, NVMXD_IO_TOP);
+	cr_expect_eq(series(t, "nvmx_io_exits_total", "port=\"other\"", false), NVMXD_IO_TOP);
+	cr_expect_eq(value(t, "nvmx_io_exits_total",
+			   "vm=\"beta\",isa=\"svm\",port=\"other\",exit=\"L2\",handled_by=\"L0\""),
+		     3);
+	cr_expect_null(strstr(t, "vm=\"alpha\",isa=\"svm\",port=\"other\""));
+	expect_promtool_accepts(t);
 	free(t);
 }

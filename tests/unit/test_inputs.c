@@ -141,6 +141,9 @@ Test(inputs, perf_columns)
 		cr_assert_eq(l.ev.tid, 421);
 		cr_assert_eq(l.ev.vcpu_id, 0);
 		cr_assert_eq(l.ev.ts_ns, ts[i], "%s", lines[i]);
+		/* the drill-down's --vm: COMM, and the process where -F pid,tid printed it */
+		cr_assert_str_eq(l.task, "CPU 0/KVM", "%s", lines[i]);
+		cr_assert_eq(l.tgid, i == 1 ? 420 : 0, "%s", lines[i]);
 	}
 }
 

@@ -152,15 +152,31 @@ Test(parse, task_names_may_contain_spaces_and_dashes)
 
 	cr_assert_eq(l.type, NVMX_LINE_EVENT);
 	cr_assert_eq(l.ev.tid, 4242);
+	cr_assert_str_eq(l.task, "CPU 0/KVM-my-vm"); /* the drill-down's --vm NAME */
+	cr_assert_eq(l.tgid, 0);		     /* no (TGID) column */
 }
 
-Test(parse, tracefs_tgid_column_is_skipped)
+Test(parse, tracefs_tgid_column_gives_the_process)
 {
 	struct nvmx_line l = parse("  qemu-system-x86-4242 (   4200) [003] d..1. 12.000001: "
 				   "kvm_entry: vcpu 0, rip 0x1");
 
 	cr_assert_eq(l.type, NVMX_LINE_EVENT);
 	cr_assert_eq(l.ev.tid, 4242);
+	cr_assert_eq(l.tgid, 4200);
+	cr_assert_str_eq(l.task, "qemu-system-x86");
+	cr_assert_eq(l.ev.vcpu_id, 0);
+}
+
+Test(parse, tracefs_unknown_tgid_is_none)
+{
+	struct nvmx_line l = parse("           <...>-4242 (-------) [003] d..1. 12.000001: "
+				   "kvm_entry: vcpu 1, rip 0x1");
+
+	cr_assert_eq(l.type, NVMX_LINE_EVENT);
+	cr_assert_eq(l.tgid, 0);
+	cr_assert_str_eq(l.task, "<...>");
+	cr_assert_eq(l.ev.vcpu_id, 1);
 }
 
 Test(parse, trace_cmd_report_line_without_flags_column)

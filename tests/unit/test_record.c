@@ -197,6 +197,26 @@ Test(record, empty_comm_is_written_as_tracefs_does)
 	(void)roundtrip(&e, NULL);
 }
 
+/* nvmxd's records name the VMM in tracefs' (TGID) column: nvmx replay --vm PID reads it back */
+Test(record, the_process_in_the_tgid_column)
+{
+	struct nvmx_event e = mk(NVMX_EV_EXIT, NVMX_ISA_SVM, 0x72);
+	struct nvmx_line ln;
+	char buf[512];
+	int n = nvmx_record_format_task(&e, "CPU 0/KVM", 4200, 1, buf, sizeof(buf));
+
+	cr_assert_gt(n, 0);
+	cr_assert(strstr(buf, "       CPU 0/KVM-4242    (   4200) [001] "), "%s", buf);
+	nvmx_parse_line(buf, (size_t)n, &ln);
+	cr_assert_eq(ln.type, NVMX_LINE_EVENT, "%s", buf);
+	cr_assert_eq(ln.ev.tid, 4242);
+	cr_assert_eq(ln.tgid, 4200);
+	cr_assert_str_eq(ln.task, "CPU 0/KVM");
+	/* tgid 0: not known, no column (as before) */
+	n = nvmx_record_format_task(&e, "CPU 0/KVM", 0, 1, buf, sizeof(buf));
+	cr_assert(strstr(buf, "       CPU 0/KVM-4242    [001] "), "%s", buf);
+}
+
 Test(record, markers_are_no_events)
 {
 	struct nvmx_event e = mk(NVMX_EV_LOST, 0, 0);
