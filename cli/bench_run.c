@@ -28,7 +28,7 @@
 #include "paths.h"
 
 /*
- * No intr: under icount, L1 took one or two more of the VMM's MSIs than were sent in 3 of 14
+ * No intr: under icount, L1 took one or two more of the VMM's MSIs than were sent in 2 of 15
  * repeats (2 of 3 boots), which fails the lab's truth check (docs/ci.md); not under the wall
  * clock, where 80 boots with intr ran clean. Reflected CPUIDs and L0-handled OUTs remain.
  */
