@@ -44,10 +44,11 @@ static const struct rule default_rules[] = {
 	{ "time.*", 300, 3, 0, false, NULL },
 	/*
 	 * L0's clock counts instructions (nvmx bench run's default, QEMU -icount): over 40 boots
-	 * (docs/ci.md, the false-alarm run) a round trip's mean and parts moved at most 1 % between
-	 * boots and 3 % within one; 3 % or once BASE's spread flags a 5 % change.
+	 * (docs/ci.md, the false-alarm run) the medians of a round trip's mean and parts, and of
+	 * the L0-handled OUT, moved at most 2.2 % between boots; within one boot the repeats
+	 * spread up to 5.7 % (l0_reflect_ns). 3 % or half BASE's spread flags a 5 % change.
 	 */
-	{ "time.*", 3, 1, 0, false, "icount*" },
+	{ "time.*", 3, 0.5, 0, false, "icount*" },
 	/* L0's timer interrupts: a few per run, each as long as what the timer does */
 	{ "time.l0*.interrupt.*", 300, 3, 0, false, NULL },
 	/* log2-histogram tails: 25x between boots under load; in the result, not gated */
