@@ -81,7 +81,7 @@ static void usage(FILE *f)
 		"\"clock\": \"icount shift=4\", nvmx bench run's default, where L0's clock counts\n"
 		"instructions; \"wall\" with --no-icount, or from a host or an older nvmx). The\n"
 		"time thresholds follow the clock: an instruction clock's times repeat within\n"
-		"about 1 %% between boots, the wall clock's follow the host's load.\n"
+		"about 2 %% between boots, the wall clock's follow the host's load.\n"
 		"\n"
 		"Default thresholds (pattern: fnmatch on the metric name, last match wins;\n"
 		"[clock]: only for results of that clock):\n");
