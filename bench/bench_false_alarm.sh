@@ -3,7 +3,9 @@
 # configuration (`nvmx bench run`, then `nvmx bench run` again, then `nvmx bench compare`); every
 # exit status 1 is a false alarm. Prints one line per pair (exit status, seconds of the two runs
 # and the compare, the metric named), then the rate. Results go in docs/ci.md. Not a test: it
-# boots the lab 2 x PAIRS times (about 25 s per pair on a 2-core machine).
+# boots the lab 2 x PAIRS times (about 25 s per pair on a 2-core machine on the wall clock,
+# 65-115 s under icount, the default since issue 19). bench/bench_spread.py DIR/*.json then
+# gives every metric's spread within and between the boots.
 #
 # usage: bench/bench_false_alarm.sh NVMX [PAIRS (20)] [WORKDIR] [nvmx bench run options...]
 set -u

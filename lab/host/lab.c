@@ -112,6 +112,7 @@ static int write_run_description(const struct lab_plan *o, const struct lab_resu
 	}
 	json_object_object_add(d, "kernel", json_object_new_string(result->kernel));
 	json_object_object_add(d, "emulator", json_object_new_string(result->emulator));
+	json_object_object_add(d, "clock", json_object_new_string(result->clock));
 	json_object_object_add(d, "isa", json_object_new_string(nvmx_isa_name(o->isa)));
 	json_object_object_add(d, "iterations", json_object_new_int64((int64_t)o->iterations));
 	json_object_object_add(d, "vcpus", json_object_new_int((int)o->vcpus));
@@ -244,6 +245,10 @@ static int run(const struct lab_plan *o, struct lab_result *result)
 	lab_progress("booting: firmware (%s, %u vCPU, %u MiB%s, timeout %.0f s; console in %s)",
 		     b->name, g.vcpus, g.mem_mb, icount, g.timeout_s, console_log);
 	result->emulator = b->name;
+	if (g.icount_shift >= 0)
+		snprintf(result->clock, sizeof(result->clock), "icount shift=%d", g.icount_shift);
+	else
+		snprintf(result->clock, sizeof(result->clock), "%s", b->clock);
 	r = b->run(&g, lab_console_line, &con);
 	if (r)
 		goto cannot_run;

@@ -97,6 +97,8 @@ struct lab_result {
 	char error[2048];     /* why it cannot run (LAB_CANNOT_RUN), else "" */
 	char kernel[256];     /* the kernel package and version that ran, "" if none */
 	const char *emulator; /* "qemu", "bochs"; NULL when it did not boot */
+	/* L0's clock: "icount shift=N", "wall", or Bochs' instruction clock; "" if none */
+	char clock[64];
 };
 
 /* The defaults of `nvmx lab run`: SVM, 1 vCPU, no icount; the rest 0 (--mem: default) or NULL. */

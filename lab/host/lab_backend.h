@@ -61,6 +61,11 @@ struct lab_backend {
 	 * repeated in L0 then hardly vary with the host's load.
 	 */
 	bool icount;
+	/*
+	 * The guest clock without icount, as lab.json's "clock" names it: "wall" (it follows the
+	 * host's time, so its load) or the backend's own instruction clock.
+	 */
+	const char *clock;
 	/* Checks that the emulator is installed and usable; sets the lab error when not. */
 	int (*check)(void);
 	/*

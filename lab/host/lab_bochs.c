@@ -43,6 +43,8 @@
  * value makes fewer timer interrupts per instruction). 100 M measured fastest to boot.
  */
 #define BOCHS_IPS 100000000
+#define STR_(x)	  #x
+#define STR(x)	  STR_(x)
 
 static const char *const bochs_result_modules[] = { "ata_piix", "sd_mod", NULL };
 static const char *const bochs_net_modules[] = { NULL };
@@ -533,6 +535,8 @@ const struct lab_backend lab_backend_bochs = {
 	.out_finish = "i=0; while [ ! -b /dev/sda ] && [ $i -lt 300 ]; do usleep 100000; "
 		      "i=$((i + 1)); done; tar cf /dev/sda -C /out . && sync",
 	.strip_module_signatures = true,
+	/* clock: sync=none (below): the emulated clock counts instructions, BOCHS_IPS a second */
+	.clock = "bochs sync=none ips=" STR(BOCHS_IPS),
 	.check = bochs_check,
 	.run = bochs_run,
 	.collect = bochs_collect,

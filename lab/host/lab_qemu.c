@@ -248,6 +248,7 @@ const struct lab_backend lab_backend_qemu = {
 	.out_setup = "mount -t 9p -o trans=virtio,version=9p2000.L out /out",
 	.out_finish = "sync; umount /out",
 	.icount = true,
+	.clock = "wall",
 	.check = qemu_check,
 	.run = qemu_run,
 	.collect = qemu_collect,

@@ -7,24 +7,8 @@ set -u
 nvmx=$1 data=$2
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-passed=0 failed=0
-
-# expect STATUS PATTERN WHAT BASE NEW [OPTIONS...]: compare's exit status is STATUS and its
-# output (stdout and stderr) matches the extended regular expression PATTERN.
-expect() {
-	want=$1 pattern=$2 what=$3
-	shift 3
-	"$nvmx" bench compare "$@" >"$tmp/out" 2>&1
-	got=$?
-	if [ "$got" = "$want" ] && grep -Eq -- "$pattern" "$tmp/out"; then
-		echo "ok: $what"
-		passed=$((passed + 1))
-	else
-		echo "FAILED: $what (exit $got, expected $want and /$pattern/):"
-		sed 's/^/    /' "$tmp/out"
-		failed=$((failed + 1))
-	fi
-}
+. "$(cd "$(dirname "$0")" && pwd)/../tally.sh"
+. "$(cd "$(dirname "$0")" && pwd)/expect.sh"
 
 base=$data/base-6.12-a.json
 
@@ -99,17 +83,35 @@ expect 1 'REGRESSION in' "--junit: written" "$base" "$data/mult4-6.12.json" --ju
 if grep -c '<failure ' "$tmp/junit.xml" | grep -qx 3 &&
 	grep -q '<testsuite name="nvmx-bench" tests="37" failures="3"' "$tmp/junit.xml" &&
 	grep -A1 'name="count.l1_exits.svm.cpuid">' "$tmp/junit.xml" | grep -q '<failure message="1000 -&gt; 2000' ; then
-	echo "ok: --junit: 37 test cases, 3 failures"
-	passed=$((passed + 1))
+	ok "--junit: 37 test cases, 3 failures"
 else
-	echo "FAILED: --junit content:"
+	bad "--junit content:"
 	cat "$tmp/junit.xml"
-	failed=$((failed + 1))
 fi
 
 # Cannot compare: exit 2 and one line that says why.
 expect 2 'cannot compare: different workloads' "another workload" \
 	"$base" "$data/other-workload-6.12.json"
+# L0's clock (workload "clock", nvmx bench run --icount / --no-icount): a result without one (an
+# nvmx before it was recorded) is a wall-clock result; two clocks cannot compare, in one line.
+sed 's/"vcpus": 1$/"vcpus": 1, "clock": "wall"/' "$data/base-6.12-b.json" >"$tmp/wall.json"
+expect 0 '^no regression' "a result without a clock is a wall-clock one" "$base" "$tmp/wall.json"
+sed 's/"vcpus": 1$/"vcpus": 1, "clock": "icount shift=4"/' "$data/base-6.12-b.json" >"$tmp/icount.json"
+expect 2 "^nvmx bench compare: cannot compare: different clocks: BASE's L0 clock is wall, NEW's icount shift=4 " \
+	"a wall-clock result against an icount one" "$base" "$tmp/icount.json"
+sed 's/"vcpus": 1$/"vcpus": 1, "clock": 4/' "$data/base-6.12-b.json" >"$tmp/clock4.json"
+expect 2 'clock4\.json: the workload.s "clock" is not a string' "a clock that is not a string" \
+	"$base" "$tmp/clock4.json"
+# The time thresholds follow the clock: mult=4's round trip L1 exit service time (+103 %) passes
+# the wall clock's 300 % but not an instruction clock's (the same files, relabelled).
+printf 'count.* ignore\nratio.* ignore\n' >"$tmp/times"
+expect 0 '^no regression' "wall clock: times within 300 %" "$base" "$data/mult4-6.12.json" \
+	--thresholds "$tmp/times"
+sed 's/"vcpus": 1$/"vcpus": 1, "clock": "icount shift=4"/' "$base" >"$tmp/icount-base.json"
+sed 's/"vcpus": 1$/"vcpus": 1, "clock": "icount shift=4"/' "$data/mult4-6.12.json" >"$tmp/icount-mult4.json"
+expect 1 'REGRESSION +time\.rt\.svm\.cpuid\.l1_exit_service_ns ' \
+	"icount: the instruction clock's time thresholds" "$tmp/icount-base.json" \
+	"$tmp/icount-mult4.json" --thresholds "$tmp/times"
 head -c 2000 "$base" >"$tmp/truncated.json"
 expect 2 'truncated\.json:[0-9]*: not JSON: the document ends early' "a truncated file" "$base" "$tmp/truncated.json"
 sed 's/"values"/"values" x/' "$base" >"$tmp/corrupt.json"
@@ -125,10 +127,9 @@ expect 2 'repeats\.json: metric .*: not one value per repeat' "values not one pe
 sed '0,/"kind": "exact"/s//"kind": "fast"/' "$base" >"$tmp/kind.json"
 expect 2 'kind\.json: metric .* has an unknown kind' "an unknown kind" "$base" "$tmp/kind.json"
 expect 2 'missing\.json: No such file or directory' "a missing file" "$base" "$tmp/missing.json"
-for f in truncated corrupt schema2 repeats kind; do
+for f in truncated corrupt schema2 repeats kind icount clock4; do
 	n=$("$nvmx" bench compare "$base" "$tmp/$f.json" 2>&1 >/dev/null | wc -l)
-	[ "$n" = 1 ] || { echo "FAILED: $f: $n lines on stderr, expected one"; failed=$((failed + 1)); }
+	[ "$n" = 1 ] || bad "$f: $n lines on stderr, expected one"
 done
 
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+finish

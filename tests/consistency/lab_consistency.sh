@@ -142,6 +142,10 @@ check "nvmxd equals the workload's truth (certain counts)" "$nvmx" compare "$out
 	bad "nvmxtop --replay: $(cat "$out/top.err")"
 "$nvmx" bench run --from "$out/lab" -o "$out/bench.json" >"$out/bench.log" 2>&1 ||
 	bad "nvmx bench run --from: $(tail -3 "$out/bench.log")"
+# L0's clock as lab.json says it: no --icount here, so QEMU's wall clock or Bochs' own
+case $isa in vmx) clock="bochs sync=none ips=100000000" ;; *) clock=wall ;; esac
+check "nvmx bench run --from: L0's clock from lab.json, $clock" \
+	grep -q "\"clock\": \"$clock\"" "$out/bench.json"
 
 what="every sink: the same exit multiplication and round-trip mean per reflected reason"
 if [ "$isa" = l1kvm ]; then

@@ -106,6 +106,10 @@ both_forms "nvmx bitmap" "--kernel x: not a kernel release (MAJOR.MINOR..., e.g.
 	--kernel x "$nvmx" bitmap "$good"
 both_forms "nvmx lab workloads" "--l1 x: expected minimal or kvm" --l1 x "$nvmx" lab workloads
 both_forms "nvmx bench run" "--repeats: 1 to 100, not '0'" --repeats 0 "$nvmx" bench run -o x
+both_forms "nvmx bench run" "--icount 9: expected a number from 0 to 5" --icount 9 \
+	"$nvmx" bench run -o x
+usage "nvmx bench run" "--icount and --no-icount set the lab's clock: not with --from or a command" \
+	"$nvmx" bench run -o x --no-icount --from /nonexistent
 both_forms nvmxd "--interval 0: expected seconds > 0" --interval 0 "$nvmxd"
 both_forms nvmxd "--pid x: expected a process id" --pid x "$nvmxd"
 both_forms nvmxtop "--sort x: expected l2, share, cost or name" --sort x "$nvmxtop" -b
