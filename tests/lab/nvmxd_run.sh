@@ -124,8 +124,9 @@ for vm in json.load(open(nvmxd_json))["vms"]:
              entries(d, "l0_handled", lambda e: (e["isa"], e["reason"], e["to_vmm"])),
              what + " l0_handled")
         t = sum(e["round_trips"] for e in vc["summary"].get("breakdown", []))
-        print("%s: breakdown equals the replay, %d round trips" % (what, t))
-        n, rts = n + 1, rts + t
-assert n and rts, ("no vCPU with round trips", n, rts)' \
+        l0 = sum(e["exits"] for e in vc["summary"].get("l0_handled", []))
+        print("%s: breakdown equals the replay, %d round trips, %d L0-handled" % (what, t, l0))
+        n, rts = n + 1, rts + t + l0
+assert n and rts, ("no vCPU thread with a breakdown", n, rts)' \
 	"$nvmx" "$out/exec/record.txt" "$out/exec/nvmxd.json"
 finish
