@@ -95,7 +95,11 @@ struct {
 	__type(value, __u64);
 } nvmx_self SEC(".maps");
 
-/* The Turtles breakdown: sums and histograms of every part, per VM, exit reason and kind. */
+/*
+ * The Turtles breakdown: sums and histograms of every part, per VM, vCPU thread, exit reason and
+ * kind: some 10-40 keys a vCPU thread (docs/model.md, "Drill-down"). Full: the update is counted
+ * as NVMX_SELF_BREAKDOWN_UPDATE_FAILED.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
 	__uint(max_entries, 4096);
@@ -103,10 +107,13 @@ struct {
 	__type(value, struct nvmx_bd_value);
 } nvmx_breakdown SEC(".maps");
 
-/* L1's exits inside complete round trips (exit multiplication) and L0's time serving them. */
+/*
+ * L1's exits inside complete round trips (exit multiplication) and L0's time serving them, per VM,
+ * vCPU thread, reflected reason and L1 exit reason: up to 9 keys a reason (16-byte values).
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(max_entries, 4096);
+	__uint(max_entries, 16384);
 	__type(key, struct nvmx_bd_l1_key);
 	__type(value, struct nvmx_bd_l1_value);
 } nvmx_bd_l1 SEC(".maps");
@@ -371,7 +378,8 @@ static __always_inline void report_lost(const struct nvmx_verdict *v, __u32 tgid
  * reader adds the other parts' bucket 0 (nvmx_bd_fill_zero_parts of counts.h), exactly what
  * counting their zeros made.
  */
-static __always_inline void count_breakdown(const struct nvmx_verdict *v, struct scratch *sc)
+static __always_inline void count_breakdown(const struct nvmx_verdict *v, struct scratch *sc,
+					    __u32 tid)
 {
 	struct nvmx_bd_l1_key *lk = &sc->lk;
 	struct nvmx_bd_key *k = &sc->bk;
@@ -379,9 +387,8 @@ static __always_inline void count_breakdown(const struct nvmx_verdict *v, struct
 	struct nvmx_bd_value *b;
 	__u64 bucket;
 
-	if (!nvmx_verdict_breakdown(v, k, parts))
+	if (!nvmx_verdict_breakdown(v, sc->tgid, tid, k, parts))
 		return;
-	k->tgid = sc->tgid;
 	b = front_or_hash(sc, nvmx_breakdown_front, NVMX_FRONT_BD, struct nvmx_bd_front,
 			  nvmx_breakdown, k, &zero_bd);
 	if (!b) {
@@ -411,24 +418,20 @@ static __always_inline void count_breakdown(const struct nvmx_verdict *v, struct
 		for (__u32 i = 0; i < NVMX_RT_PARTS; i++)
 			b->sum_cycles[i] += cyc[i];
 	}
-	lk->tgid = sc->tgid;
-	lk->isa = k->isa;
-	lk->reason = k->reason;
 	NVMX_UNROLL
 	for (__u32 i = 0; i < NVMX_RT_L1_REASONS; i++) {
 		if (!v->rt.l1_count[i])
 			continue;
-		lk->l1_reason = v->rt.l1_reason[i];
+		nvmx_bd_l1_key_of(k, v->rt.l1_reason[i], lk);
 		add_bd_l1(lk, v->rt.l1_count[i], v->rt.l1_ns[i]);
 	}
 	if (v->rt.l1_overflow) {
-		lk->l1_reason = NVMX_BD_L1_OVERFLOW;
+		nvmx_bd_l1_key_of(k, NVMX_BD_L1_OVERFLOW, lk);
 		add_bd_l1(lk, v->rt.l1_overflow, v->rt.l1_overflow_ns);
 	}
 }
 
-static __noinline void count_verdict(const struct nvmx_verdict *v, struct scratch *sc,
-					  __u32 tid)
+static __noinline void count_verdict(const struct nvmx_verdict *v, struct scratch *sc, __u32 tid)
 {
 	struct nvmx_exit_key *k = &sc->ek;
 	__u32 tgid = sc->tgid;
@@ -449,7 +452,7 @@ static __noinline void count_verdict(const struct nvmx_verdict *v, struct scratc
 			report_lost(v, tgid, tid);
 		return;
 	}
-	count_breakdown(v, sc);
+	count_breakdown(v, sc, tid);
 	count_io_verdict(v, sc);
 	if (v->kind == NVMX_V_ROUND_TRIP)
 		return;
@@ -588,7 +591,7 @@ static __always_inline struct nvmx_thread *thread_peek(__u32 tid)
  * reason (the front tables' code adds spills; the verifier rounds each frame up).
  */
 static __noinline void model_step(struct nvmx_vcpu_state *st, const struct nvmx_event *e,
-				       struct nvmx_verdicts *out)
+				  struct nvmx_verdicts *out)
 {
 	nvmx_model_step(st, e, out);
 }

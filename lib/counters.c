@@ -148,11 +148,20 @@ int nvmx_counters_add_port(struct nvmx_counters *c, const void *key, const __u64
 	return 0;
 }
 
+/* A breakdown value into another: every word of it is a count or a sum. */
+static void add_bd_value(struct nvmx_bd_value *dst, const struct nvmx_bd_value *v)
+{
+	__u64 *d = (__u64 *)dst;
+	const __u64 *w = (const __u64 *)v;
+
+	for (size_t i = 0; i < sizeof(*v) / sizeof(__u64); i++)
+		d[i] += w[i];
+}
+
 int nvmx_counters_add_bd(struct nvmx_counters *c, const void *key, const __u64 *sum)
 {
 	const struct nvmx_bd_value *v = (const struct nvmx_bd_value *)sum;
 	struct nvmx_counters_bd *b = NULL;
-	__u64 *dst;
 	int err;
 
 	for (size_t i = 0; i < c->n_bds && !b; i++)
@@ -166,9 +175,7 @@ int nvmx_counters_add_bd(struct nvmx_counters *c, const void *key, const __u64 *
 		memset(b, 0, sizeof(*b));
 		memcpy(&b->key, key, sizeof(b->key));
 	}
-	dst = (__u64 *)&b->v;
-	for (size_t w = 0; w < sizeof(*v) / sizeof(__u64); w++)
-		dst[w] += sum[w];
+	add_bd_value(&b->v, v);
 	return 0;
 }
 
@@ -246,17 +253,16 @@ const char *nvmx_ns_slot_name(uint32_t slot)
 
 /* As count_breakdown of bpf/nvmx.bpf.c does in the kernel. */
 static int add_verdict_breakdown(struct nvmx_counters *c, const struct nvmx_verdict *v,
-				 uint32_t tgid)
+				 uint32_t tgid, uint32_t tid)
 {
-	struct nvmx_bd_key k = { .tgid = tgid };
-	struct nvmx_bd_l1_key lk = { .tgid = tgid };
+	struct nvmx_bd_key k;
+	struct nvmx_bd_l1_key lk;
 	__u64 parts[NVMX_RT_PARTS];
 	struct nvmx_bd_value *b;
 	int err;
 
-	if (!nvmx_verdict_breakdown(v, &k, parts))
+	if (!nvmx_verdict_breakdown(v, tgid, tid, &k, parts))
 		return 0;
-	k.tgid = tgid;
 	b = calloc(1, sizeof(*b));
 	if (!b)
 		return -ENOMEM;
@@ -271,19 +277,17 @@ static int add_verdict_breakdown(struct nvmx_counters *c, const struct nvmx_verd
 	free(b);
 	if (err || k.kind != NVMX_BD_ROUND_TRIP)
 		return err;
-	lk.isa = k.isa;
-	lk.reason = k.reason;
 	for (__u32 i = 0; i < NVMX_RT_L1_REASONS && !err; i++) {
 		struct nvmx_bd_l1_value n = { v->rt.l1_count[i], v->rt.l1_ns[i] };
 
-		lk.l1_reason = v->rt.l1_reason[i];
+		nvmx_bd_l1_key_of(&k, v->rt.l1_reason[i], &lk);
 		if (n.count)
 			err = nvmx_counters_add_bd_l1(c, &lk, (const __u64 *)&n);
 	}
 	if (!err && v->rt.l1_overflow) {
 		struct nvmx_bd_l1_value n = { v->rt.l1_overflow, v->rt.l1_overflow_ns };
 
-		lk.l1_reason = NVMX_BD_L1_OVERFLOW;
+		nvmx_bd_l1_key_of(&k, NVMX_BD_L1_OVERFLOW, &lk);
 		err = nvmx_counters_add_bd_l1(c, &lk, (const __u64 *)&n);
 	}
 	return err;
@@ -328,7 +332,7 @@ int nvmx_counters_add_verdict(struct nvmx_counters *c, const struct nvmx_verdict
 
 		return nvmx_counters_add_vec(c, &vk, &one);
 	}
-	err = add_verdict_breakdown(c, v, tgid);
+	err = add_verdict_breakdown(c, v, tgid, tid);
 	if (!err && v->kind == NVMX_V_ROUND_TRIP)
 		err = add_verdict_io(c, v, tgid);
 	if (err || v->kind == NVMX_V_ROUND_TRIP)
@@ -359,12 +363,12 @@ int nvmx_counters_to_summary(const struct nvmx_counters *c, uint32_t tgid, uint3
 			continue;
 		err = nvmx_summary_add_counted(s, &x->key, n);
 	}
-	/* the breakdown is per VM: never per vCPU thread */
-	for (size_t i = 0; i < c->n_bds && !err && !tid; i++) {
+	/* the breakdown is per vCPU thread: a VM's (tid 0) is the sum over its threads */
+	for (size_t i = 0; i < c->n_bds && !err; i++) {
 		const struct nvmx_counters_bd *b = &c->bds[i];
 		uint64_t sums[NVMX_RT_PARTS], buckets[NVMX_HIST_BUCKETS];
 
-		if (tgid && b->key.tgid != tgid)
+		if ((tgid && b->key.tgid != tgid) || (tid && b->key.tid != tid))
 			continue;
 		for (__u32 p = 0; p < NVMX_RT_PARTS; p++)
 			sums[p] = b->v.sum_ns[p];
@@ -378,10 +382,10 @@ int nvmx_counters_to_summary(const struct nvmx_counters *c, uint32_t tgid, uint3
 			err = nvmx_summary_add_breakdown_cycles(s, b->key.isa, b->key.reason,
 								b->v.cycles_count, sums);
 	}
-	for (size_t i = 0; i < c->n_bd_l1s && !err && !tid; i++) {
+	for (size_t i = 0; i < c->n_bd_l1s && !err; i++) {
 		const struct nvmx_bd_l1_key *k = (const void *)c->bd_l1s[i].key;
 
-		if (!tgid || k->tgid == tgid)
+		if ((!tgid || k->tgid == tgid) && (!tid || k->tid == tid))
 			err = nvmx_summary_add_breakdown_l1(s, k->isa, k->reason, k->l1_reason,
 							    c->bd_l1s[i].count,
 							    c->bd_l1s[i].sum_ns);
@@ -408,6 +412,43 @@ int nvmx_counters_to_summary(const struct nvmx_counters *c, uint32_t tgid, uint3
 	if (!tgid)
 		nvmx_summary_add_lost(s, nvmx_counters_lost(c));
 	return err;
+}
+
+uint64_t nvmx_counters_bd_l1_exits(const struct nvmx_counters *c, const struct nvmx_bd_key *k,
+				   bool any_tid)
+{
+	uint64_t n = 0;
+
+	for (size_t i = 0; i < c->n_bd_l1s; i++) {
+		const struct nvmx_bd_l1_key *lk = (const void *)c->bd_l1s[i].key;
+
+		if (lk->tgid == k->tgid && (any_tid || lk->tid == k->tid) && lk->isa == k->isa &&
+		    lk->reason == k->reason)
+			n += c->bd_l1s[i].count;
+	}
+	return n;
+}
+
+static bool same_process_bd(const struct nvmx_bd_key *a, const struct nvmx_bd_key *b)
+{
+	return a->tgid == b->tgid && a->isa == b->isa && a->reason == b->reason &&
+	       a->kind == b->kind;
+}
+
+int nvmx_counters_bd_of_process(const struct nvmx_counters *c, size_t i, struct nvmx_bd_value *v)
+{
+	const struct nvmx_bd_key *k = &c->bds[i].key;
+
+	for (size_t j = 0; j < i; j++)
+		if (same_process_bd(&c->bds[j].key, k))
+			return 0;
+	memset(v, 0, sizeof(*v));
+	for (size_t j = i; j < c->n_bds; j++) {
+		if (!same_process_bd(&c->bds[j].key, k))
+			continue;
+		add_bd_value(v, &c->bds[j].v);
+	}
+	return 1;
 }
 
 uint64_t nvmx_counters_update_failures(const struct nvmx_counters *c)

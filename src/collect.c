@@ -19,7 +19,7 @@ _Static_assert(sizeof(struct nvmx_event) == NVMX_TEST_EVENT_WORDS * sizeof(__u64
 _Static_assert(sizeof(struct nvmx_hist) % 8 == 0, "per-CPU values are 8-byte aligned");
 /* the front tables have no hidden padding (nvmx/maps.h): the key, used, [pad,] then the value */
 _Static_assert(offsetof(struct nvmx_exit_front, v) == sizeof(struct nvmx_exit_key) + 8, "layout");
-_Static_assert(offsetof(struct nvmx_bd_front, v) == sizeof(struct nvmx_bd_key) + 8, "layout");
+_Static_assert(offsetof(struct nvmx_bd_front, v) == sizeof(struct nvmx_bd_key) + 4, "layout");
 _Static_assert(offsetof(struct nvmx_msr_front, v) == sizeof(struct nvmx_msr_key) + 4, "layout");
 _Static_assert(offsetof(struct nvmx_port_front, v) == sizeof(struct nvmx_port_key) + 8, "layout");
 

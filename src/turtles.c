@@ -186,41 +186,41 @@ const char *nvmxd_turtles_cycles_json(const struct nvmxd_turtles *t)
 
 void nvmxd_turtles_print(const struct nvmx_counters *c, uint32_t tgid, const char *indent, FILE *f)
 {
-	for (size_t i = 0; i < c->n_bds; i++) {
-		const struct nvmx_counters_bd *b = &c->bds[i];
-		const __u64 *s = b->v.sum_ns;
-		uint64_t l1 = 0;
+	struct nvmx_bd_value *v = malloc(sizeof(*v));
+
+	/* per VM: each (VM, reason, kind) once, summed over the VM's vCPU threads */
+	for (size_t i = 0; v && i < c->n_bds; i++) {
+		const struct nvmx_bd_key *key = &c->bds[i].key;
+		const __u64 *s = v->sum_ns;
 		char rbuf[24];
 		const char *rb;
 
-		if ((tgid && b->key.tgid != tgid) || !b->v.count)
+		if ((tgid && key->tgid != tgid) || !nvmx_counters_bd_of_process(c, i, v) ||
+		    !v->count)
 			continue;
-		rb = nvmx_reason_name(b->key.isa, b->key.reason, rbuf, sizeof(rbuf));
-		if (b->key.kind != NVMX_BD_ROUND_TRIP) {
+		rb = nvmx_reason_name(key->isa, key->reason, rbuf, sizeof(rbuf));
+		if (key->kind != NVMX_BD_ROUND_TRIP) {
 			fprintf(f, "%s%-20s L0-handled%s %8" PRIu64 "  mean %.1f us\n", indent, rb,
-				b->key.kind == NVMX_BD_L0_TO_VMM ? " (to VMM)" : "        ",
-				(uint64_t)b->v.count, nvmx_mean(s[0], b->v.count) / 1e3);
+				key->kind == NVMX_BD_L0_TO_VMM ? " (to VMM)" : "        ",
+				(uint64_t)v->count, nvmx_mean(s[0], v->count) / 1e3);
 			continue;
-		}
-		for (size_t k = 0; k < c->n_bd_l1s; k++) {
-			const struct nvmx_bd_l1_key *lk = (const void *)c->bd_l1s[k].key;
-
-			if (lk->tgid == b->key.tgid && lk->isa == b->key.isa &&
-			    lk->reason == b->key.reason)
-				l1 += c->bd_l1s[k].count;
 		}
 		fprintf(f,
 			"%s%-20s round trips %8" PRIu64 "  mean %.1f us: L0exit %.0f%%, reflect "
 			"%.0f%%, L1hdl %.0f%%, L1svc %.0f%%, L0entry %.0f%%, mult %.2f\n",
-			indent, rb, (uint64_t)b->v.count,
-			nvmx_mean(s[NVMX_RT_ROUND_TRIP], b->v.count) / 1e3,
+			indent, rb, (uint64_t)v->count,
+			nvmx_mean(s[NVMX_RT_ROUND_TRIP], v->count) / 1e3,
 			100 * nvmx_share(s[NVMX_RT_L0_EXIT], s[0]),
 			100 * nvmx_share(s[NVMX_RT_L0_REFLECT], s[0]),
 			100 * nvmx_share(s[NVMX_RT_L1_HANDLER], s[0]),
 			100 * nvmx_share(s[NVMX_RT_L1_EXIT_SERVICE], s[0]),
 			100 * nvmx_share(s[NVMX_RT_L0_ENTRY_EMULATION], s[0]),
-			nvmx_exit_multiplication(l1, b->v.count));
+			nvmx_exit_multiplication(nvmx_counters_bd_l1_exits(c, key, true),
+						 v->count));
 	}
+	if (!v)
+		fprintf(f, "%s(breakdown not shown: out of memory)\n", indent);
+	free(v);
 }
 
 void nvmxd_turtles_free(struct nvmxd_turtles *t)

@@ -499,8 +499,7 @@ int top_view_build(struct top_view *v, const struct top_sample *prev, const stru
 		}
 		if (!any_thread || e->tgid != last_tgid)
 			v->n_vms_all++;
-		/* a VM-wide entry (tid 0) is no vCPU */
-		if (e->tid && (!any_thread || e->tgid != last_tgid || e->tid != last_tid))
+		if (!any_thread || e->tgid != last_tgid || e->tid != last_tid)
 			v->n_vcpus_all++;
 		any_thread = true;
 		last_tgid = e->tgid;
@@ -535,11 +534,6 @@ int top_view_build(struct top_view *v, const struct top_sample *prev, const stru
 			memset(vm, 0, sizeof(*vm));
 			vm->tgid = e->tgid;
 			snprintf(vm->name, sizeof(vm->name), "%s", vm_name);
-		}
-		if (!e->tid) {
-			/* VM-wide (the live sources' breakdown): the VM's row and the totals only */
-			add_stats(&vm->st, e, &d);
-			continue;
 		}
 		vc = vm->n_vcpus ? &vm->vcpus[vm->n_vcpus - 1] : NULL;
 		if (!vc || vc->tid != e->tid) {
@@ -629,7 +623,7 @@ int top_sample_add_counters(struct top_sample *s, const struct nvmx_counters *c,
 		const struct nvmx_counters_bd *b = &c->bds[i];
 		struct top_entry e = {
 			.tgid = threads_as_processes ? 0 : b->key.tgid,
-			.tid = threads_as_processes ? b->key.tgid : 0,
+			.tid = b->key.tid, /* the breakdown is per vCPU thread, live and replayed */
 			.isa = b->key.isa,
 			.reason = b->key.reason,
 			.outcome = TOP_ROUND_TRIP,
@@ -642,12 +636,7 @@ int top_sample_add_counters(struct top_sample *s, const struct nvmx_counters *c,
 			continue;
 		for (uint32_t p = 0; p < TOP_RT_PARTS; p++)
 			e.part_ns[p] = b->v.sum_ns[p];
-		for (size_t k = 0; k < c->n_bd_l1s; k++) {
-			const struct nvmx_bd_l1_key *lk = (const void *)c->bd_l1s[k].key;
-
-			if (lk->tgid == b->key.tgid && lk->isa == e.isa && lk->reason == e.reason)
-				e.l1_exits += c->bd_l1s[k].count;
-		}
+		e.l1_exits = nvmx_counters_bd_l1_exits(c, &b->key, false);
 		err = top_sample_add(s, &e);
 	}
 	for (size_t k = 0; k < c->n_bd_l1s && !err; k++) {

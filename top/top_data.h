@@ -95,7 +95,7 @@ int top_sample_add(struct top_sample *s, const struct top_entry *e);
 
 /*
  * Adds the counters' exits and complete round trips (lib's one in-memory form, as nvmxd and the
- * BPF maps have them): round trips are per process there, VM-wide entries (tid 0). With
+ * BPF maps have them): round trips are per vCPU thread there, as exits are. With
  * threads_as_processes (a capture, which does not say which process a thread belongs to: its
  * counters are keyed by thread in place of the process), each "process" is shown as a vCPU thread
  * of the one VM (tgid 0), so round trips stay per thread and per reason.

@@ -146,15 +146,15 @@ static int add_latency(struct nvmxd_source *ns, struct nvmx_counters *c, uint32_
 }
 
 /*
- * One "breakdown" entry of a VM's summary: its complete round trips and the L1 exits in them, per
- * VM only (nvmxd's maps have no vCPU in the breakdown key).
+ * One "breakdown" entry of a vCPU thread's summary: its complete round trips and the L1 exits in
+ * them (nvmxd's breakdown keys carry the thread; a VM's is the sum over its vCPUs).
  */
 static int add_round_trips(struct nvmxd_source *ns, struct nvmx_counters *c, uint32_t tgid,
-			   struct json_object *b, const char *where)
+			   uint32_t tid, struct json_object *b, const char *where)
 {
 	const char *isa = str_of(b, "isa"), *reason = str_of(b, "reason");
-	struct nvmx_bd_key k = { .tgid = tgid, .kind = NVMX_BD_ROUND_TRIP };
-	struct nvmx_bd_l1_key lk = { .tgid = tgid };
+	struct nvmx_bd_key k = { .tgid = tgid, .tid = tid, .kind = NVMX_BD_ROUND_TRIP };
+	struct nvmx_bd_l1_key lk = { .tgid = tgid, .tid = tid };
 	struct nvmx_bd_value *v;
 	struct json_object *l1;
 	__u64 n;
@@ -212,7 +212,28 @@ static int add_round_trips(struct nvmxd_source *ns, struct nvmx_counters *c, uin
 	return 0;
 }
 
-/* A VM's vCPUs: their "latency" entries into the counters. */
+/* A vCPU's "summary": its "breakdown" entries into the counters. */
+static int add_vcpu_breakdown(struct nvmxd_source *ns, struct nvmx_counters *c, uint32_t tgid,
+			      uint32_t tid, struct json_object *vc, size_t i, size_t j)
+{
+	struct json_object *summary, *bds;
+	char where[96];
+	int err = 0;
+
+	if (!json_object_object_get_ex(vc, "summary", &summary) ||
+	    !json_object_is_type(summary, json_type_object) ||
+	    !json_object_object_get_ex(summary, "breakdown", &bds))
+		return 0;
+	if (!json_object_is_type(bds, json_type_array))
+		return bad_doc(ns, "vms[%zu].vcpus[%zu]: \"breakdown\" is not an array", i, j);
+	for (size_t k = 0; k < json_object_array_length(bds) && !err; k++) {
+		snprintf(where, sizeof(where), "vms[%zu].vcpus[%zu]: breakdown[%zu]", i, j, k);
+		err = add_round_trips(ns, c, tgid, tid, json_object_array_get_idx(bds, k), where);
+	}
+	return err;
+}
+
+/* A VM's vCPUs: their "latency" and "breakdown" entries into the counters. */
 static int add_vcpus(struct nvmxd_source *ns, struct nvmx_counters *c, uint32_t tgid,
 		     struct json_object *vm, size_t i)
 {
@@ -239,6 +260,8 @@ static int add_vcpus(struct nvmxd_source *ns, struct nvmx_counters *c, uint32_t 
 			err = add_latency(ns, c, tgid, (uint32_t)tid,
 					  json_object_array_get_idx(lat, k), where);
 		}
+		if (!err)
+			err = add_vcpu_breakdown(ns, c, tgid, (uint32_t)tid, vc, i, j);
 	}
 	return err;
 }
@@ -247,7 +270,6 @@ static int parse_summary(struct nvmxd_source *ns, struct json_object *doc, struc
 {
 	struct json_object *vms, *self, *progs;
 	struct nvmx_counters c = { 0 };
-	char where[96];
 	int err = 0;
 
 	if (!json_object_is_type(doc, json_type_object) ||
@@ -255,7 +277,7 @@ static int parse_summary(struct nvmxd_source *ns, struct json_object *doc, struc
 	    !json_object_is_type(vms, json_type_array))
 		return bad_doc(ns, "no \"vms\" array");
 	for (size_t i = 0; i < json_object_array_length(vms) && !err; i++) {
-		struct json_object *vm = json_object_array_get_idx(vms, i), *summary, *bds;
+		struct json_object *vm = json_object_array_get_idx(vms, i);
 		const char *name;
 		__u64 pid;
 
@@ -269,15 +291,7 @@ static int parse_summary(struct nvmxd_source *ns, struct json_object *doc, struc
 		}
 		name = str_of(vm, "name");
 		err = top_sample_set_name(out, (uint32_t)pid, name ? name : "?");
-		if (!err && json_object_object_get_ex(vm, "summary", &summary) &&
-		    json_object_is_type(summary, json_type_object) &&
-		    json_object_object_get_ex(summary, "breakdown", &bds) &&
-		    json_object_is_type(bds, json_type_array))
-			for (size_t k = 0; k < json_object_array_length(bds) && !err; k++) {
-				snprintf(where, sizeof(where), "vms[%zu]: breakdown[%zu]", i, k);
-				err = add_round_trips(ns, &c, (uint32_t)pid,
-						      json_object_array_get_idx(bds, k), where);
-			}
+		/* the VM's breakdown is its vCPUs' summed: read from them, not twice */
 		if (!err)
 			err = add_vcpus(ns, &c, (uint32_t)pid, vm, i);
 	}

@@ -12,6 +12,7 @@
 #ifndef NVMX_COUNTERS_H
 #define NVMX_COUNTERS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -118,13 +119,28 @@ int nvmx_counters_add_verdict(struct nvmx_counters *c, const struct nvmx_verdict
 
 /*
  * Adds the selected counts to s through nvmx_summary_add_counted*() (include/nvmx/counted.h):
- * tgid 0 selects every process, tid 0 every thread of it. The msrs, ports and the breakdown are
- * per process: never per thread (added only when tid is 0). Lost events only with tgid 0.
+ * tgid 0 selects every process, tid 0 every thread of it. The breakdown is per thread (a
+ * process's is the sum over its threads); the msrs, ports and interrupted deliveries are per
+ * process: never per thread (added only when tid is 0). Lost events only with tgid 0.
  */
 int nvmx_counters_to_summary(const struct nvmx_counters *c, uint32_t tgid, uint32_t tid,
 			     struct nvmx_summary *s);
 
 /* Sum of the self-metric slots that mean "a count was lost". */
+/*
+ * L1's exits in the round trips of breakdown key k (c->bd_l1s summed): of k's thread, or with
+ * any_tid of every thread of k's process.
+ */
+uint64_t nvmx_counters_bd_l1_exits(const struct nvmx_counters *c, const struct nvmx_bd_key *k,
+				   bool any_tid);
+
+/*
+ * A process's breakdown, summed over its threads: 1 when c->bds[i] is the first entry of its
+ * (tgid, isa, reason, kind), with *v the sum of every thread's; 0 for the others, which a reader
+ * of per-process rows skips.
+ */
+int nvmx_counters_bd_of_process(const struct nvmx_counters *c, size_t i, struct nvmx_bd_value *v);
+
 uint64_t nvmx_counters_update_failures(const struct nvmx_counters *c);
 
 /*

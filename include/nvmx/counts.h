@@ -122,7 +122,8 @@ static __always_inline __u32 nvmx_hist_bucket(__u64 ns)
 #define NVMX_BD_KINDS	   3u
 
 struct nvmx_bd_key {
-	__u32 tgid;
+	__u32 tgid; /* the VMM process */
+	__u32 tid;  /* the vCPU thread: a VM's numbers are the sum over its threads */
 	__u32 isa;
 	__u32 reason; /* basic reason of the L2 exit */
 	__u32 kind;   /* NVMX_BD_* */
@@ -160,6 +161,7 @@ static __always_inline void nvmx_bd_fill_zero_parts(const struct nvmx_bd_key *k,
 
 struct nvmx_bd_l1_key {
 	__u32 tgid;
+	__u32 tid; /* the vCPU thread, as in struct nvmx_bd_key */
 	__u32 isa;
 	__u32 reason;	 /* the reflected L2 exit */
 	__u32 l1_reason; /* basic reason of L1's exit, or NVMX_BD_L1_OVERFLOW */
@@ -199,12 +201,15 @@ static __always_inline int nvmx_verdict_timed(const struct nvmx_verdict *v)
 }
 
 /*
- * Whether a verdict is counted in the breakdown, and as what: 1 with *k (tgid left to the
- * caller) and parts[NVMX_RT_PARTS] set, else 0.
+ * Whether a verdict of thread tid of process tgid is counted in the breakdown, and as what: 1
+ * with *k and parts[NVMX_RT_PARTS] set, else 0. The one place the keys are built (BPF and
+ * replay): with nvmx_bd_l1_key_of() for the L1 exits of a round trip.
  */
-static __always_inline int nvmx_verdict_breakdown(const struct nvmx_verdict *v,
-						  struct nvmx_bd_key *k, __u64 *parts)
+static __always_inline int nvmx_verdict_breakdown(const struct nvmx_verdict *v, __u32 tgid,
+						  __u32 tid, struct nvmx_bd_key *k, __u64 *parts)
 {
+	k->tgid = tgid;
+	k->tid = tid;
 	k->isa = v->isa;
 	k->reason = v->reason;
 	if (v->kind == NVMX_V_ROUND_TRIP) {
@@ -226,6 +231,17 @@ static __always_inline int nvmx_verdict_breakdown(const struct nvmx_verdict *v,
 		return 1;
 	}
 	return 0;
+}
+
+/* The key of L1's exits of reason l1_reason in the round trips of breakdown key k. */
+static __always_inline void nvmx_bd_l1_key_of(const struct nvmx_bd_key *k, __u32 l1_reason,
+					      struct nvmx_bd_l1_key *lk)
+{
+	lk->tgid = k->tgid;
+	lk->tid = k->tid;
+	lk->isa = k->isa;
+	lk->reason = k->reason;
+	lk->l1_reason = l1_reason;
 }
 
 /* Not an exit's outcome: a round trip or an event's outcome, counted by the breakdown. */

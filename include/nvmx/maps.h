@@ -53,9 +53,8 @@ struct nvmx_exit_front {
 };
 
 struct nvmx_bd_front {
-	struct nvmx_bd_key key;
+	struct nvmx_bd_key key; /* 20 bytes */
 	__u32 used;
-	__u32 pad;
 	struct nvmx_bd_value v;
 };
 

@@ -6,7 +6,10 @@
 #      L1 exits by L1 reason in the round trips with their service time, to the nanosecond;
 #   4. the drill-down: for each VM process, the replay of that record with --vm PID (its (TGID)
 #      column) equals nvmxd's per-VM summary of it (MSRs, ports, breakdown included), and with
-#      --vcpu N its vCPUs' counts add up to it (issue 17 item 5).
+#      --vcpu N its vCPUs' counts add up to it (issue 17 item 5);
+#   5. the breakdown per vCPU: each of nvmxd's vCPU threads (vms[].vcpus[].summary) has the
+#      breakdown (round trips with their parts and L1 exits, L0-handled exits) of the replay of
+#      that record with --vm PID --vcpu N, N that thread's vcpu_id in the record.
 # `nvmx lab run` itself checks the replay against the truth (its exit status).
 #
 # With NVMXD_RUN_WRAPPER=SCRIPT in the environment, L0 runs `SCRIPT NVMXD ARGS...` instead of
@@ -84,4 +87,46 @@ for vm in vms:  # one VM; a saved and restored one is two processes (docs/model.
     assert total == counts(vm["summary"]), (pid, total, counts(vm["summary"]))
     print("VM %s: --vm equals nvmxd, vCPUs 0..%d add up" % (pid, int(n) - 1))' \
 	"$nvmx" "$out/exec/record.txt" "$out/exec/nvmxd.json" "$vcpus" "$out"
+check "nvmxd's breakdown of each vCPU thread equals the replay of nvmxd --record --vm PID --vcpu N" \
+	python3 -c 'import json, re, subprocess, sys
+nvmx, rec, nvmxd_json = sys.argv[1:4]
+# the record: TASK-TID (TGID) [CPU] ... kvm_entry: vcpu N
+vcpu_of = {}
+for line in open(rec):
+    m = re.search(r"-(\d+)\s+\(\s*(\d+)\)\s.*\skvm_entry: vcpu (\d+)", line)
+    if m:
+        vcpu_of[(int(m.group(2)), int(m.group(1)))] = int(m.group(3))
+def entries(d, k, key):
+    # the fields both sides write (nvmxd may add its own); each entry once
+    return {key(e): e for e in d.get(k, [])}
+def same(mine, theirs, what):
+    assert mine.keys() == theirs.keys(), (what, sorted(mine), sorted(theirs))
+    for k in mine:
+        a, b = mine[k], theirs[k]
+        common = set(a) & set(b)
+        assert "round_trips" in common or "exits" in common, (what, k, a, b)
+        for f in common:
+            assert a[f] == b[f], (what, k, f, a[f], b[f])
+n = rts = 0
+for vm in json.load(open(nvmxd_json))["vms"]:
+    for vc in vm["vcpus"]:
+        pid, tid = vm["pid"], vc["tid"]
+        v = vcpu_of[(pid, tid)]
+        r = subprocess.run([nvmx, "replay", rec, "--json", "--vm", str(pid), "--vcpu", str(v)],
+                           capture_output=True, text=True)
+        assert r.returncode == 0, (pid, v, r.returncode, r.stderr)
+        d = json.loads(r.stdout)
+        assert d["filter"]["threads"] == 1, (pid, v, d["filter"])
+        what = "VM %d thread %d (vCPU %d)" % (pid, tid, v)
+        same(entries(vc["summary"], "breakdown", lambda e: (e["isa"], e["reason"])),
+             entries(d, "breakdown", lambda e: (e["isa"], e["reason"])), what + " breakdown")
+        same(entries(vc["summary"], "l0_handled", lambda e: (e["isa"], e["reason"], e["to_vmm"])),
+             entries(d, "l0_handled", lambda e: (e["isa"], e["reason"], e["to_vmm"])),
+             what + " l0_handled")
+        t = sum(e["round_trips"] for e in vc["summary"].get("breakdown", []))
+        l0 = sum(e["exits"] for e in vc["summary"].get("l0_handled", []))
+        print("%s: breakdown equals the replay, %d round trips, %d L0-handled" % (what, t, l0))
+        n, rts = n + 1, rts + t + l0
+assert n and rts, ("no vCPU thread with a breakdown", n, rts)' \
+	"$nvmx" "$out/exec/record.txt" "$out/exec/nvmxd.json"
 finish

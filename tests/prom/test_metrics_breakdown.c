@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * nvmxd's Turtles breakdown as Prometheus metrics (src/metrics.c), from counts written out here:
- * two processes named "vm-a" are summed, "vm-b" stays apart; every value is checked exactly, and
- * promtool check metrics accepts both formats.
+ * two vCPU threads of one process and a second process, all named "vm-a", are summed (no series
+ * per thread), "vm-b" stays apart; every value is checked exactly, and promtool check metrics
+ * accepts both formats.
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -24,12 +25,14 @@ static const char *vm_name(void *ctx, uint32_t tgid)
 	return tgid == 30 ? "vm-b" : "vm-a";
 }
 
-static struct nvmx_counters_bd bd(uint32_t tgid, uint32_t reason, uint32_t kind, uint64_t count,
-				  uint64_t unit)
+static struct nvmx_counters_bd bd(uint32_t tgid, uint32_t tid, uint32_t reason, uint32_t kind,
+				  uint64_t count, uint64_t unit)
 {
-	struct nvmx_counters_bd b = {
-		.key = { .tgid = tgid, .isa = NVMX_EV_ISA_SVM, .reason = reason, .kind = kind }
-	};
+	struct nvmx_counters_bd b = { .key = { .tgid = tgid,
+					       .tid = tid,
+					       .isa = NVMX_EV_ISA_SVM,
+					       .reason = reason,
+					       .kind = kind } };
 
 	b.v.count = count;
 	/* parts 1..5 are unit * 1..5 ns; the round trip their sum, 15 * unit */
@@ -42,11 +45,11 @@ static struct nvmx_counters_bd bd(uint32_t tgid, uint32_t reason, uint32_t kind,
 	return b;
 }
 
-static struct nvmx_counters_keyed l1(uint32_t tgid, uint32_t reason, uint32_t l1_reason,
-				     uint64_t count, uint64_t service_ns)
+static struct nvmx_counters_keyed l1(uint32_t tgid, uint32_t tid, uint32_t reason,
+				     uint32_t l1_reason, uint64_t count, uint64_t service_ns)
 {
 	struct nvmx_counters_keyed k = { .count = count, .sum_ns = service_ns };
-	struct nvmx_bd_l1_key key = { tgid, NVMX_EV_ISA_SVM, reason, l1_reason };
+	struct nvmx_bd_l1_key key = { tgid, tid, NVMX_EV_ISA_SVM, reason, l1_reason };
 
 	memcpy(k.key, &key, sizeof(key));
 	return k;
@@ -64,7 +67,7 @@ static struct nvmx_counters_keyed vec(uint32_t tgid, uint32_t type, uint32_t vec
 
 static char *scrape(enum prom_format fmt)
 {
-	static struct nvmx_counters_bd bds[4];
+	static struct nvmx_counters_bd bds[5];
 	static struct nvmx_counters_keyed l1s[4], vecs[3];
 	static struct nvmx_counters c;
 	struct nvmxd_metrics_in in = { .counts = &c, .vm_name = vm_name };
@@ -72,19 +75,20 @@ static char *scrape(enum prom_format fmt)
 	size_t len = 0;
 	FILE *f = open_memstream(&text, &len);
 
-	bds[0] = bd(10, SVM_CPUID, NVMX_BD_ROUND_TRIP, 3, 100);
-	bds[1] = bd(20, SVM_CPUID, NVMX_BD_ROUND_TRIP, 2, 1000); /* also vm-a */
-	bds[2] = bd(30, SVM_IOIO, NVMX_BD_ROUND_TRIP, 1, 7);
-	bds[3] = bd(10, SVM_IOIO, NVMX_BD_L0_HANDLED, 9, 5); /* not a round trip */
-	l1s[0] = l1(10, SVM_CPUID, SVM_CPUID, 6, 1500000000);
-	l1s[1] = l1(20, SVM_CPUID, SVM_CPUID, 4, 1000000000);
-	l1s[2] = l1(20, SVM_CPUID, NVMX_BD_L1_OVERFLOW, 1, 250000000);
-	l1s[3] = l1(30, SVM_IOIO, SVM_VMRUN, 2, 3000);
+	bds[0] = bd(10, 11, SVM_CPUID, NVMX_BD_ROUND_TRIP, 3, 100);
+	bds[1] = bd(10, 12, SVM_CPUID, NVMX_BD_ROUND_TRIP, 1, 1000); /* another vCPU */
+	bds[2] = bd(20, 21, SVM_CPUID, NVMX_BD_ROUND_TRIP, 1, 0);    /* also vm-a */
+	bds[3] = bd(30, 31, SVM_IOIO, NVMX_BD_ROUND_TRIP, 1, 7);
+	bds[4] = bd(10, 11, SVM_IOIO, NVMX_BD_L0_HANDLED, 9, 5); /* not a round trip */
+	l1s[0] = l1(10, 11, SVM_CPUID, SVM_CPUID, 6, 1500000000);
+	l1s[1] = l1(10, 12, SVM_CPUID, SVM_CPUID, 4, 1000000000);
+	l1s[2] = l1(20, 21, SVM_CPUID, NVMX_BD_L1_OVERFLOW, 1, 250000000);
+	l1s[3] = l1(30, 31, SVM_IOIO, SVM_VMRUN, 2, 3000);
 	vecs[0] = vec(10, NVMX_VEC_EXT_INTR, 0xec, NVMX_VEC_HANDED_TO_L1, 5);
 	vecs[1] = vec(20, NVMX_VEC_EXT_INTR, 0xec, NVMX_VEC_HANDED_TO_L1, 2);
 	vecs[2] = vec(30, NVMX_VEC_HW_EXCEPTION, 0x0e, NVMX_VEC_LOST, 1);
 	c = (struct nvmx_counters){
-		.bds = bds, .n_bds = 4, .bd_l1s = l1s, .n_bd_l1s = 4, .vecs = vecs, .n_vecs = 3
+		.bds = bds, .n_bds = 5, .bd_l1s = l1s, .n_bd_l1s = 4, .vecs = vecs, .n_vecs = 3
 	};
 	cr_assert_not_null(f);
 	cr_assert_eq(nvmxd_metrics_write(f, &in, fmt), 0);
@@ -114,6 +118,9 @@ Test(metrics_breakdown, round_trips_summed_by_vm_name)
 	has(t, "nvmx_nested_round_trips_total{vm=\"vm-b\",isa=\"svm\",reason=\"io\"} 1");
 	/* the L0-handled kind is not a round trip */
 	lacks(t, "nvmx_nested_round_trips_total{vm=\"vm-a\",isa=\"svm\",reason=\"io\"}");
+	/* per VM: the vCPU thread of the breakdown's keys is never a label (cardinality) */
+	lacks(t, "tid=");
+	lacks(t, "vcpu=");
 	free(t);
 }
 

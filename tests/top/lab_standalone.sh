@@ -6,7 +6,8 @@
 # reason, summed over the vCPU rows), the nested entries, and the Turtles breakdown with mult=K
 # (L1 runs K CPUIDs in each reflected exit's handler): round trips = the reflected exits L1
 # resumed from (all but each vCPU's final VMMCALL), L1 exits in them K per trip (+0.1 at most:
-# L0's own interrupt exits of L1 are not the workload's), and the parts add up to the trips.
+# L0's own interrupt exits of L1 are not the workload's), and the parts add up to the trips;
+# the vCPU rows and their reason rows carry the breakdown too, adding up to the whole.
 #
 # usage: lab_standalone.sh NVMX NVMXTOP OUT KERNEL
 set -u
@@ -67,6 +68,17 @@ say(parts > 0 and parts == p.get("round_trip_ns") == rt.get("sum_ns"),
     f"parts add up: {parts} ns, round trips {p.get('round_trip_ns')} ns, sum {rt.get('sum_ns')}")
 vm_rt = sum(vm["counts"].get("round_trip", {}).get("total", 0) for vm in last["vms"])
 say(vm_rt == rt.get("total"), f"the VM rows carry the round trips: {vm_rt}")
+# the breakdown is per vCPU thread live too (the maps' keys carry the tid): the vCPU rows and
+# their reason rows carry the round trips and their L1 exits, and add up to the whole
+vc_rt = [vc["counts"].get("round_trip", {}) for vm in last["vms"] for vc in vm["vcpus"]]
+say(vc_rt and all(c.get("total", 0) > 0 for c in vc_rt) and
+    sum(c.get("total", 0) for c in vc_rt) == rt.get("total") and
+    sum(c.get("l1_exits", 0) for c in vc_rt) == l1,
+    f"the vCPU rows carry the round trips: {[c.get('total') for c in vc_rt]}, "
+    f"L1 exits {[c.get('l1_exits') for c in vc_rt]}")
+r_rt = sum(r["counts"].get("round_trip", {}).get("total", 0)
+           for vm in last["vms"] for vc in vm["vcpus"] for r in vc["reasons"])
+say(r_rt == rt.get("total"), f"the vCPUs' reason rows carry the round trips: {r_rt}")
 sys.exit(1 if diffs else 0)
 EOT
 	ok "nvmxtop --standalone's last refresh equals the truth (exits, entries, round trips x$mult)"

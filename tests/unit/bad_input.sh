@@ -261,7 +261,7 @@ EOF
 	for doc in "{\"vms\": [$vm, \"vcpus\": 5}]}" \
 		"{\"vms\": [$vm, \"vcpus\": [{\"tid\": 1, \"latency\": \"x\"}]}]}" \
 		"{\"vms\": [$vm, \"vcpus\": [5]}]}" \
-		"{\"vms\": [$vm, \"summary\": {\"breakdown\": [{\"isa\": \"svm\", \"reason\": \"cpuid\", \"round_trips\": 1, \"l1_exits\": [{\"reason\": \"msr\", \"exits\": \"x\", \"service_ns\": 1}]}]}}]}" \
+		"{\"vms\": [$vm, \"vcpus\": [{\"tid\": 1, \"summary\": {\"breakdown\": [{\"isa\": \"svm\", \"reason\": \"cpuid\", \"round_trips\": 1, \"l1_exits\": [{\"reason\": \"msr\", \"exits\": \"x\", \"service_ns\": 1}]}]}}]}]}" \
 		"{\"vms\": [], \"nvmxd\": {\"bpf_stats_enabled\": true, \"programs\": {}}}" \
 		"{\"vms\": [$vm, \"vcpus\": [{\"tid\": 1, \"latency\": [{\"outcome\": \"l2_exit_handled_by_l0\", \"isa\": \"svm\", \"reason\": \"cpuid\", \"count\": 18446744073709551615}]}]}]}"; do
 		serve "$doc"
@@ -270,16 +270,21 @@ d = sys.stdin.read()
 print("vms[0]: \"vcpus\" is not an array" if "\"vcpus\": 5" in d else
       "vms[0].vcpus[0]: \"latency\" is not an array" if "\"latency\": \"x\"" in d else
       "vms[0].vcpus[0]: not an object" if "[5]" in d else
-      "vms[0]: breakdown[0]: \"l1_exits\": \"msr\" is not a count" if "l1_exits" in d else
+      "vms[0].vcpus[0]: breakdown[0]: \"l1_exits\": \"msr\" is not a count" if "l1_exits" in d else
       "nvmxd: \"programs\" is not an array" if "programs" in d else
       "vms[0].vcpus[0]: latency[0]: \"count\" is not a count")')" \
 			"$nvmxtop" --connect "127.0.0.1:$port" -b -n 1 -d 0.1
 	done
 	# the shape nvmxtop reads is still read
-	serve "{\"vms\": [$vm, \"vcpus\": [{\"tid\": 1, \"latency\": [{\"outcome\": \"l2_exit_handled_by_l0\", \"isa\": \"svm\", \"reason\": \"cpuid\", \"count\": 3, \"timed\": 3, \"sum_ns\": 300}]}], \"summary\": {\"breakdown\": [{\"isa\": \"svm\", \"reason\": \"cpuid\", \"round_trips\": 1, \"l1_exits\": [{\"reason\": \"msr\", \"exits\": 2, \"service_ns\": 40}], \"l1_exits_overflow\": {\"exits\": 1, \"service_ns\": 9}}]}}], \"nvmxd\": {\"bpf_stats_enabled\": true, \"programs\": [{\"run_time_ns\": 5}]}}"
+	serve "{\"vms\": [$vm, \"vcpus\": [{\"tid\": 1, \"latency\": [{\"outcome\": \"l2_exit_handled_by_l0\", \"isa\": \"svm\", \"reason\": \"cpuid\", \"count\": 3, \"timed\": 3, \"sum_ns\": 300}], \"summary\": {\"breakdown\": [{\"isa\": \"svm\", \"reason\": \"cpuid\", \"round_trips\": 1, \"round_trip_ns\": 7000, \"l1_exits\": [{\"reason\": \"msr\", \"exits\": 2, \"service_ns\": 40}], \"l1_exits_overflow\": {\"exits\": 1, \"service_ns\": 9}}]}}]}], \"nvmxd\": {\"bpf_stats_enabled\": true, \"programs\": [{\"run_time_ns\": 5}]}}"
 	expect 0 "" "$nvmxtop" --connect "127.0.0.1:$port" -b -n 1 -d 0.1
 	if ! grep -q "cpuid" "$tmp/out"; then
 		echo "FAIL: nvmxtop --connect: no cpuid row in: $(cat "$tmp/out")" >&2
+		fail=1
+	fi
+	# the breakdown is per vCPU thread (vcpus[].summary): on the thread's row, not only the VM's
+	if ! grep -Eq "^  thread 1 .* 7\.0 +3\.00 " "$tmp/out"; then
+		echo "FAIL: nvmxtop --connect: no round trip (7.0 us, mult 3.00) on the vCPU row in: $(cat "$tmp/out")" >&2
 		fail=1
 	fi
 	;;
