@@ -116,7 +116,8 @@ static int put(const struct rec *r, const char *name, const char *text)
 	int fd, err = 0;
 	size_t len = strlen(text);
 
-	snprintf(path, sizeof(path), "%s/%s", r->dir, name);
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", r->dir, name) >= sizeof(path))
+		return -ENAMETOOLONG;
 	fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;

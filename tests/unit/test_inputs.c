@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <criterion/criterion.h>
+#include <json-c/json.h>
 
 #include "nvmx/input.h"
 #include "nvmx/replay.h"
@@ -39,6 +40,7 @@ static struct nvmx_summary *truth(void)
 
 	cr_assert_eq(nvmx_json_read_path(DIR "/truth.json", &root, err, sizeof(err)), 0, "%s", err);
 	s = nvmx_summary_from_json(root, "truth.json", err, sizeof(err));
+	json_object_put(root); /* the caller's (nvmx/summary.h) */
 	cr_assert(s, "%s", err);
 	return s;
 }
