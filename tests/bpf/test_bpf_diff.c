@@ -12,6 +12,7 @@
  */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1020,6 +1021,22 @@ static size_t hash_keys(int fd, size_t key_size)
 }
 
 /*
+ * Runs the rest of the test on one CPU: the front tables are per CPU, and BPF_PROG_TEST_RUN runs
+ * the program on the caller's CPU, so a test that moved between CPUs would claim slots on several.
+ */
+static void on_one_cpu(void)
+{
+	cpu_set_t set;
+	int cpu = sched_getcpu();
+
+	cr_assert_geq(cpu, 0, "sched_getcpu: %s", strerror(errno));
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	cr_assert_eq(sched_setaffinity(0, sizeof(set), &set), 0, "sched_setaffinity: %s",
+		     strerror(errno));
+}
+
+/*
  * The front tables (nvmx/maps.h) with one slot: the first key of each table takes it, every
  * other key the hash, and the reader's sum of both still equals replay (capture() compares every
  * count), with the hash really used.
@@ -1030,6 +1047,7 @@ Test(bpf_diff, capture_counts_as_replay_when_the_front_tables_are_full)
 	struct nvmx_counters c;
 
 	front_mask = 0;
+	on_one_cpu();
 	capture("6.12-qemu64-intr-N1000", false, &h, &c);
 	cr_assert_eq(out_count(&c, 0, SVM, SVM_INTR, NVMX_OUT_SYNTHESIZED_TO_L1), 999);
 	cr_assert_gt(
@@ -1053,6 +1071,7 @@ Test(bpf_diff, most_keys_are_counted_in_the_front_tables)
 	struct nvmx_counters c;
 	size_t in_hash;
 
+	on_one_cpu();
 	capture("6.12-qemu64-intr-N1000", false, &h, &c);
 	in_hash = hash_keys(bpf_map__fd(h.bpf.skel->maps.nvmx_exits), sizeof(struct nvmx_exit_key));
 	cr_assert_gt(c.n_exits, 8);
