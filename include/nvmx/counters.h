@@ -126,7 +126,6 @@ int nvmx_counters_add_verdict(struct nvmx_counters *c, const struct nvmx_verdict
 int nvmx_counters_to_summary(const struct nvmx_counters *c, uint32_t tgid, uint32_t tid,
 			     struct nvmx_summary *s);
 
-/* Sum of the self-metric slots that mean "a count was lost". */
 /*
  * L1's exits in the round trips of breakdown key k (c->bd_l1s summed): of k's thread, or with
  * any_tid of every thread of k's process.
@@ -141,6 +140,7 @@ uint64_t nvmx_counters_bd_l1_exits(const struct nvmx_counters *c, const struct n
  */
 int nvmx_counters_bd_of_process(const struct nvmx_counters *c, size_t i, struct nvmx_bd_value *v);
 
+/* Sum of the self-metric slots that mean "a count was lost". */
 uint64_t nvmx_counters_update_failures(const struct nvmx_counters *c);
 
 /*
