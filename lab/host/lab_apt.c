@@ -60,7 +60,13 @@ static int write_text(const char *dir, const char *name, const char *text)
 	return lab_write_file(path, text, strlen(text), 0644);
 }
 
-int lab_apt_config(const char *cache, char **conf)
+/*
+ * The configuration under cache/NAME: its sources (a sources.list) for the architectures archs
+ * (apt.conf's APT::Architectures list, the first being APT::Architecture); what says what they
+ * are for the progress line.
+ */
+static int apt_config(const char *cache, const char *name, const char *sources, const char *archs,
+		      const char *what, char **conf)
 {
 	static const char *const subdirs[] = { "etc/sources.list.d", "etc/preferences.d",
 					       "state/lists/partial", "cache/archives/partial" };
@@ -69,7 +75,7 @@ int lab_apt_config(const char *cache, char **conf)
 	int r = 0;
 
 	*conf = NULL;
-	if (asprintf(&dir, "%s/apt", cache) < 0)
+	if (asprintf(&dir, "%s/%s", cache, name) < 0)
 		return lab_fail(-ENOMEM, "out of memory");
 	for (size_t i = 0; !r && i < sizeof(subdirs) / sizeof(subdirs[0]); i++) {
 		char path[PATH_MAX];
@@ -80,25 +86,14 @@ int lab_apt_config(const char *cache, char **conf)
 	}
 	if (r)
 		goto out;
-	/* The host's keyring (debian-archive-keyring) has the trixie keys that sign both. */
-	if (asprintf(&text,
-		     "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] %s "
-		     "trixie-backports main\n"
-		     "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] %s sid main\n",
-		     mirror(), mirror()) < 0) {
-		r = lab_fail(-ENOMEM, "out of memory");
-		goto out;
-	}
-	r = write_text(dir, "etc/sources.list", text);
-	free(text);
-	text = NULL;
+	r = write_text(dir, "etc/sources.list", sources);
 	if (!r)
 		r = write_text(dir, "state/status", "");
 	if (r)
 		goto out;
 	/*
 	 * Check-Valid-Until off: these machines' clocks can be behind the archive's. No
-	 * recommends, no translations, amd64 only: only Packages lists are fetched.
+	 * recommends, no translations, archs only: only Packages lists are fetched.
 	 */
 	if (asprintf(&text,
 		     "Dir::Etc::SourceList \"%1$s/etc/sources.list\";\n"
@@ -111,8 +106,8 @@ int lab_apt_config(const char *cache, char **conf)
 		     "Acquire::Check-Valid-Until \"false\";\n"
 		     "Acquire::Languages \"none\";\n"
 		     "APT::Architecture \"amd64\";\n"
-		     "APT::Architectures { \"amd64\"; };\n",
-		     dir) < 0) {
+		     "APT::Architectures { %2$s };\n",
+		     dir, archs) < 0) {
 		text = NULL;
 		r = lab_fail(-ENOMEM, "out of memory");
 		goto out;
@@ -135,13 +130,11 @@ int lab_apt_config(const char *cache, char **conf)
 	{
 		const char *argv[] = { "apt-get", "-c", *conf, "-q", "update", NULL };
 
-		lab_progress("fetch: apt-get update of the lab's own sources (trixie-backports, "
-			     "sid at %s; %s)",
+		lab_progress("fetch: apt-get update of the lab's own sources (%s at %s; %s)", what,
 			     mirror(), *conf);
 		r = lab_run_tool(argv, NULL, NULL, false, NULL);
 		if (r)
-			r = lab_fail_context(r, "the lab's apt sources for newer kernels (%s)",
-					     *conf);
+			r = lab_fail_context(r, "the lab's apt sources (%s)", *conf);
 	}
 out:
 	free(text);
@@ -150,5 +143,40 @@ out:
 		free(*conf);
 		*conf = NULL;
 	}
+	return r;
+}
+
+/* The host's keyring (debian-archive-keyring) has the bookworm and trixie keys that sign these. */
+#define SIGNED_BY "signed-by=/usr/share/keyrings/debian-archive-keyring.gpg"
+
+int lab_apt_config(const char *cache, char **conf)
+{
+	char *sources = NULL;
+	int r;
+
+	if (asprintf(&sources,
+		     "deb [" SIGNED_BY "] %s trixie-backports main\n"
+		     "deb [" SIGNED_BY "] %s sid main\n",
+		     mirror(), mirror()) < 0)
+		return lab_fail(-ENOMEM, "out of memory");
+	r = apt_config(cache, "apt", sources, "\"amd64\";", "trixie-backports, sid", conf);
+	free(sources);
+	return r;
+}
+
+int lab_apt_config_arm64(const char *cache, char **conf)
+{
+	char *sources = NULL;
+	int r;
+
+	if (asprintf(&sources,
+		     "deb [arch=arm64 " SIGNED_BY "] %s trixie-backports main\n"
+		     "deb [arch=arm64 " SIGNED_BY "] %s bookworm main\n"
+		     "deb [arch=amd64 " SIGNED_BY "] %s bookworm-backports main\n",
+		     mirror(), mirror(), mirror()) < 0)
+		return lab_fail(-ENOMEM, "out of memory");
+	r = apt_config(cache, "apt-arm64", sources, "\"amd64\"; \"arm64\";",
+		       "trixie-backports and bookworm arm64, bookworm-backports amd64", conf);
+	free(sources);
 	return r;
 }

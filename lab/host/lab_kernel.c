@@ -26,12 +26,15 @@ static const struct kernel_series {
 	const char *pattern; /* for apt-cache search --names-only and regcomp */
 	bool own_apt;	     /* from lab_apt_config's sources, not the host's */
 	bool split;	     /* binary, modules and base packages of the same release */
+	const char *arch;    /* the Debian architecture: "amd64", "arm64" (--isa arm64) */
 } kernel_series[] = {
-	{ "6.1", "^linux-image-6\\.1\\.0-[0-9]+-amd64$", false, false },
-	{ "6.12", "^linux-image-6\\.12\\.[0-9]+\\+deb12-amd64$", false, false },
-	{ "7.3", "^linux-binary-unsigned-7\\.3\\.[0-9]+\\+deb[0-9]+-amd64$", true, true },
+	{ "6.1", "^linux-image-6\\.1\\.0-[0-9]+-amd64$", false, false, "amd64" },
+	{ "6.12", "^linux-image-6\\.12\\.[0-9]+\\+deb12-amd64$", false, false, "amd64" },
+	{ "7.3", "^linux-binary-unsigned-7\\.3\\.[0-9]+\\+deb[0-9]+-amd64$", true, true, "amd64" },
 	{ "newest", "^linux-binary-unsigned-[0-9]+\\.[0-9]+\\.[0-9]+\\+deb[0-9]+-amd64$", true,
-	  true },
+	  true, "amd64" },
+	/* --isa arm64: the lab's arm64 apt configuration (lab_apt_config_arm64) */
+	{ "7.3", "^linux-binary-unsigned-7\\.3\\.[0-9]+\\+deb[0-9]+-arm64$", true, true, "arm64" },
 };
 
 /* The companions of a split kernel: "linux-binary-unsigned-" + REL -> PREFIX + REL. */
@@ -40,12 +43,18 @@ static const char *const split_companions[] = { "linux-modules-", "linux-base-" 
 
 #define N_SERIES (sizeof(kernel_series) / sizeof(kernel_series[0]))
 
-static const struct kernel_series *series_of(const char *series)
+static const struct kernel_series *series_of_arch(const char *series, const char *arch)
 {
 	for (size_t i = 0; i < N_SERIES; i++)
-		if (!strcmp(series, kernel_series[i].series))
+		if (!strcmp(series, kernel_series[i].series) &&
+		    !strcmp(arch, kernel_series[i].arch))
 			return &kernel_series[i];
 	return NULL;
+}
+
+static const struct kernel_series *series_of(const char *series)
+{
+	return series_of_arch(series, "amd64");
 }
 
 const char *lab_kernel_series_list(void)
@@ -56,6 +65,11 @@ const char *lab_kernel_series_list(void)
 bool lab_kernel_series_known(const char *series)
 {
 	return series_of(series) != NULL;
+}
+
+bool lab_kernel_series_known_arm64(const char *series)
+{
+	return series_of_arch(series, "arm64") != NULL;
 }
 
 int lab_cache_dir(char **out)
@@ -101,21 +115,15 @@ static void with_conf(const char **argv, size_t n, const char *conf)
 	argv[2] = conf;
 }
 
-static int newest_package(const char *series, const char *conf, char **package)
+static int newest_package(const struct kernel_series *ks, const char *conf, char **package)
 {
-	const char *pattern = NULL;
+	const char *series = ks->series, *pattern = ks->pattern;
 	const char *argv[] = { "apt-cache", NULL, NULL, "search", "--names-only", NULL, NULL };
 	struct lab_buf out = { 0 };
 	char *best = NULL, *line, *save = NULL;
 	regex_t re;
 	int r;
 
-	for (size_t i = 0; i < N_SERIES; i++)
-		if (!strcmp(series, kernel_series[i].series))
-			pattern = kernel_series[i].pattern;
-	if (!pattern)
-		return lab_fail(-EINVAL, "unknown kernel series '%s' (known: %s)", series,
-				lab_kernel_series_list());
 	argv[5] = pattern;
 	with_conf(argv, sizeof(argv) / sizeof(argv[0]), conf);
 	r = lab_run_tool(argv, NULL, &out, false, NULL);
@@ -155,7 +163,7 @@ static int newest_package(const char *series, const char *conf, char **package)
 	return *package ? 0 : lab_fail(-ENOMEM, "out of memory");
 }
 
-static int package_version(const char *package, const char *conf, char **version)
+int lab_apt_version(const char *package, const char *conf, char **version)
 {
 	const char *argv[] = {
 		"apt-cache", NULL, NULL, "show", "--no-all-versions", package, NULL
@@ -182,7 +190,8 @@ static int package_version(const char *package, const char *conf, char **version
 }
 
 /* Moves the one .deb apt-get download left in tmpdir to dest. */
-static int take_downloaded_deb(const char *tmpdir, const char *package, const char *dest)
+static int take_downloaded_deb(const char *tmpdir, const char *package, size_t name_len,
+			       const char *dest)
 {
 	char path[PATH_MAX];
 	struct dirent *de;
@@ -195,7 +204,7 @@ static int take_downloaded_deb(const char *tmpdir, const char *package, const ch
 		size_t len = strlen(de->d_name);
 
 		if (len < 4 || strcmp(de->d_name + len - 4, ".deb") ||
-		    strncmp(de->d_name, package, strlen(package)))
+		    strncmp(de->d_name, package, name_len))
 			continue;
 		if (lab_path_join(path, tmpdir, de->d_name)) {
 			closedir(d);
@@ -212,21 +221,21 @@ static int take_downloaded_deb(const char *tmpdir, const char *package, const ch
 	return 0;
 }
 
-static int download_deb(const char *cache, const char *conf, const char *package,
-			const char *version, char **deb)
+int lab_apt_download(const char *cache, const char *conf, const char *package, const char *version,
+		     const char *arch, char **deb)
 {
 	char tmpdir[PATH_MAX];
 	const char *argv[] = { "apt-get", NULL, NULL, "download", "-q", NULL, NULL };
+	/* NAME of busybox-static:arm64; the version without its epoch (1:10.0.2+ds-2) */
+	size_t name_len = strcspn(package, ":");
+	const char *epoch = strchr(version, ':');
 	char *pkgver = NULL;
 	int r;
 
-	/* apt-get download names the file PACKAGE_VERSION_ARCH.deb with ':' escaped as %3a. */
-	if (asprintf(deb, "%s/debs/%s_%s_amd64.deb", cache, package, version) < 0)
+	/* apt-get download names the file NAME_VERSION_ARCH.deb with ':' escaped as %3a. */
+	if (asprintf(deb, "%s/debs/%.*s_%s_%s.deb", cache, (int)name_len, package,
+		     epoch ? epoch + 1 : version, arch) < 0)
 		return lab_fail(-ENOMEM, "out of memory");
-	for (char *p = strrchr(*deb, '/'); p && *p; p++)
-		if (*p == ':')
-			return lab_fail(-EINVAL, "version %s has an epoch: not a kernel package?",
-					version);
 	if (lab_path_exists(*deb))
 		return 0;
 	if (snprintf(tmpdir, sizeof(tmpdir), "%s/debs/.download-%d", cache, (int)getpid()) >=
@@ -248,7 +257,7 @@ static int download_deb(const char *cache, const char *conf, const char *package
 	r = lab_run_tool(argv, tmpdir, NULL, false, NULL);
 	free(pkgver);
 	if (!r)
-		r = take_downloaded_deb(tmpdir, package, *deb);
+		r = take_downloaded_deb(tmpdir, package, name_len, *deb);
 	(void)lab_rm_rf(tmpdir);
 	return r;
 }
@@ -282,10 +291,10 @@ static int only_subdir(const char *dir, char **name)
 
 /*
  * Unpacks the n packages debs into root (through a temporary directory renamed at the end). A
- * merged-/usr package (Debian 13 on) has usr/lib/modules only: root/lib then points to usr/lib,
- * as on an installed system, for depmod -b and every reader of root/lib/modules.
+ * kernel's: a merged-/usr package (Debian 13 on) has usr/lib/modules only: root/lib then points
+ * to usr/lib, as on an installed system, for depmod -b and every reader of root/lib/modules.
  */
-static int unpack_debs(char *const *debs, size_t n, const char *root)
+int lab_apt_unpack(char *const *debs, size_t n, const char *root, bool kernel)
 {
 	char tmp[PATH_MAX], moddir[PATH_MAX], lib[PATH_MAX];
 	const char *unpack[] = { "dpkg-deb", "-x", NULL, tmp, NULL };
@@ -305,8 +314,8 @@ static int unpack_debs(char *const *debs, size_t n, const char *root)
 		lab_progress("unpack: dpkg-deb -x %s", debs[i]);
 		r = lab_run_tool(unpack, NULL, NULL, false, NULL);
 	}
-	if (r)
-		goto out;
+	if (r || !kernel)
+		goto done;
 	if (lab_path_join(lib, tmp, "lib")) {
 		r = lab_fail(-ENAMETOOLONG, "%s: path too long", tmp);
 		goto out;
@@ -325,6 +334,7 @@ static int unpack_debs(char *const *debs, size_t n, const char *root)
 	depmod[3] = release;
 	lab_progress("unpack: depmod -b %s %s", tmp, release);
 	r = lab_run_tool(depmod, NULL, NULL, false, NULL);
+done:
 	if (r)
 		goto out;
 	if (rename(tmp, root)) {
@@ -351,7 +361,7 @@ static int download_kernel(const char *cache, const char *conf, const struct ker
 	int r;
 
 	*n = 0;
-	r = download_deb(cache, conf, k->package, k->version, &debs[0]);
+	r = lab_apt_download(cache, conf, k->package, k->version, ks->arch, &debs[0]);
 	if (r)
 		return r;
 	*n = 1;
@@ -364,7 +374,7 @@ static int download_kernel(const char *cache, const char *conf, const struct ker
 
 		if (asprintf(&name, "%s%s", split_companions[i], rel) < 0)
 			return lab_fail(-ENOMEM, "out of memory");
-		r = download_deb(cache, conf, name, k->version, &debs[*n]);
+		r = lab_apt_download(cache, conf, name, k->version, ks->arch, &debs[*n]);
 		free(name);
 		if (r)
 			return r;
@@ -373,9 +383,10 @@ static int download_kernel(const char *cache, const char *conf, const struct ker
 	return 0;
 }
 
-int lab_kernel_fetch(const char *series, const char *cache, struct lab_kernel **out)
+static int kernel_fetch(const char *series, const char *arch, const char *cache,
+			struct lab_kernel **out)
 {
-	const struct kernel_series *ks = series_of(series);
+	const struct kernel_series *ks = series_of_arch(series, arch);
 	struct lab_kernel *k = calloc(1, sizeof(*k));
 	char *debs[3] = { NULL, NULL, NULL }, *path = NULL, *conf = NULL;
 	size_t n_debs = 0;
@@ -395,11 +406,12 @@ int lab_kernel_fetch(const char *series, const char *cache, struct lab_kernel **
 		goto err;
 	}
 	if (ks->own_apt)
-		r = lab_apt_config(cache, &conf);
+		r = strcmp(arch, "arm64") ? lab_apt_config(cache, &conf)
+					  : lab_apt_config_arm64(cache, &conf);
 	if (!r)
-		r = newest_package(series, conf, &k->package);
+		r = newest_package(ks, conf, &k->package);
 	if (!r)
-		r = package_version(k->package, conf, &k->version);
+		r = lab_apt_version(k->package, conf, &k->version);
 	if (r)
 		goto err;
 	if (asprintf(&path, "%s/debs", cache) < 0 ||
@@ -423,7 +435,7 @@ int lab_kernel_fetch(const char *series, const char *cache, struct lab_kernel **
 	} else {
 		r = download_kernel(cache, conf, ks, k, debs, &n_debs);
 		if (!r)
-			r = unpack_debs(debs, n_debs, k->root);
+			r = lab_apt_unpack(debs, n_debs, k->root, true);
 		if (r)
 			goto err;
 	}
@@ -475,6 +487,16 @@ err:
 	free(conf);
 	lab_kernel_free(k);
 	return r;
+}
+
+int lab_kernel_fetch(const char *series, const char *cache, struct lab_kernel **out)
+{
+	return kernel_fetch(series, "amd64", cache, out);
+}
+
+int lab_kernel_fetch_arm64(const char *series, const char *cache, struct lab_kernel **out)
+{
+	return kernel_fetch(series, "arm64", cache, out);
 }
 
 char *lab_module_file_name(const char *path)

@@ -31,6 +31,9 @@ bool lab_kernel_series_known(const char *series);
  * it (the .deb ships no modules.dep). Safe against a concurrent run doing the same.
  */
 int lab_kernel_fetch(const char *series, const char *cache, struct lab_kernel **out);
+/* The same for --isa arm64: an arm64 kernel from lab_apt_config_arm64()'s sources. */
+int lab_kernel_fetch_arm64(const char *series, const char *cache, struct lab_kernel **out);
+bool lab_kernel_series_known_arm64(const char *series);
 void lab_kernel_free(struct lab_kernel *k);
 
 /*
@@ -39,6 +42,26 @@ void lab_kernel_free(struct lab_kernel *k);
  * the file to pass to apt-cache/apt-get with -c.
  */
 int lab_apt_config(const char *cache, char **conf);
+/*
+ * The same for --isa arm64, under cache/apt-arm64: the arm64 kernels of trixie-backports,
+ * bookworm's arm64 packages (busybox-static:arm64) and bookworm-backports' amd64 ones (QEMU 10,
+ * the first with FEAT_NV2; bookworm's 7.2 has none).
+ */
+int lab_apt_config_arm64(const char *cache, char **conf);
+
+/* The Version: of package in apt's lists (conf: the lab's apt configuration, or NULL). */
+int lab_apt_version(const char *package, const char *conf, char **version);
+/*
+ * Downloads package=version (package may be NAME:ARCH) into cache/debs unless it is there;
+ * *deb (malloc'd): cache/debs/NAME_VERSION_ARCH.deb.
+ */
+int lab_apt_download(const char *cache, const char *conf, const char *package, const char *version,
+		     const char *arch, char **deb);
+/*
+ * dpkg-deb -x of the n debs into root, renamed into place at the end (a concurrent run's copy
+ * wins). kernel: also the lib -> usr/lib link and depmod -b of a kernel's modules.
+ */
+int lab_apt_unpack(char *const *debs, size_t n, const char *root, bool kernel);
 
 /* Whether module name (dashes and underscores are the same) is built into the kernel. */
 bool lab_kernel_module_builtin(const struct lab_kernel *k, const char *name);
