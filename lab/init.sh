@@ -116,6 +116,14 @@ run_config() {
 	stage collecting
 	cat $T/per_cpu/cpu*/stats >"/out/$dir/trace-stats.txt"
 	cat $T/trace >"/out/$dir/trace.txt" || fail "cannot copy the trace"
+	# LAB_FORMATS=1 (--isa arm64): each event's format, as tracefs has it, beside the trace
+	if [ "$LAB_FORMATS" = 1 ]; then
+		mkdir -p "/out/$dir/formats" || fail "cannot write to /out/$dir/formats"
+		for e in $LAB_EVENTS; do
+			cat $T/events/kvm/$e/format >"/out/$dir/formats/$e" ||
+				fail "cannot copy the format of kvm:$e"
+		done
+	fi
 	events 0
 }
 

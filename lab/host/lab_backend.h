@@ -27,6 +27,7 @@ struct lab_guest {
 	double timeout_s; /* hard limit for the whole boot-to-poweroff run */
 	int icount_shift; /* >= 0: the guest clock counts instructions (backend->icount) */
 	const char *kernel_release; /* uname -r of the L0 kernel (6.12.118+deb12-amd64) */
+	const char *emulator;	    /* --isa arm64: the QEMU 10 it runs (lab_plan.h) */
 };
 
 /* Called with each console line (no line end); a non-zero return stops the emulator. */
@@ -83,5 +84,6 @@ const struct lab_backend *lab_backend_for_isa(enum nvmx_isa isa);
 
 extern const struct lab_backend lab_backend_qemu;
 extern const struct lab_backend lab_backend_bochs;
+extern const struct lab_backend lab_backend_qemu_arm64;
 
 #endif /* NVMX_LAB_HOST_LAB_BACKEND_H */

@@ -102,7 +102,7 @@ static int check_trace_loss(const char *trace, unsigned long *entries)
  * Compares truth with the replayed trace in out_dir: the exit status of the configuration.
  * Without truth (--l2 linux: nothing about L2 Linux's exits is certain), only observed.json.
  */
-static int analyse(const char *out_dir, const char *guest_dir, bool has_truth)
+static int analyse(const char *out_dir, const char *guest_dir, bool has_truth, bool arm64)
 {
 	char trace[PATH_MAX], path[PATH_MAX], err[1024];
 	struct nvmx_summary *truth = NULL, *observed = NULL;
@@ -126,6 +126,14 @@ static int analyse(const char *out_dir, const char *guest_dir, bool has_truth)
 	}
 	if (r)
 		return r;
+	/* The arm64 model and its replay are not there yet: say so, never a silent pass. */
+	if (arm64)
+		return lab_fail(
+			-EOPNOTSUPP,
+			"comparing with the truth is not supported yet with --isa arm64 (no "
+			"arm64 replay yet); the capture is in %s: trace.txt.xz, formats/, "
+			"truth.json, lab.json",
+			out_dir);
 
 	lab_progress("comparing: replaying the trace");
 	r = nvmx_replay_path(trace, &observed, &stats, stderr);
@@ -198,7 +206,9 @@ const char *const lab_guest_results[] = {
 	"kvm_nested_vmexit.hist", "kvm_nested_vmexit_inject.hist", "kvm_nested_vmexit.format",
 	"kvm_nested_vmexit_inject.format",
 	/* --l1 kvm with the runner element migrate */
-	"nested-state-ioctls.hist", "l1-monitor1.log", "l1-monitor2.log", NULL
+	"nested-state-ioctls.hist", "l1-monitor1.log", "l1-monitor2.log",
+	/* --isa arm64: the events' formats (lab/init.sh, LAB_FORMATS) */
+	"formats", NULL
 };
 
 /* One configuration's results: its exit status (0 same, 1 differs, 2 cannot run). */
@@ -236,7 +246,7 @@ int lab_config_result(const struct lab_plan *o, const struct lab_console *con, s
 			exit_status, err->n ? ": " : "", err->n ? err->v[0] : "");
 		return LAB_DIFFERENT;
 	}
-	return analyse(cfg_out, cfg_guest, o->l2 != LAB_L2_LINUX);
+	return analyse(cfg_out, cfg_guest, o->l2 != LAB_L2_LINUX, o->isa == LAB_ISA_ARM64);
 }
 
 /* Several configurations: one line each in DIR/configs.txt, and the worst status. */

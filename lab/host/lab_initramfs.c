@@ -221,8 +221,11 @@ int lab_cpio_finish(struct lab_cpio *c)
 	return 0;
 }
 
-/* Reads the PT_INTERP of a 64-bit ELF file into interp (empty when there is none). */
-static int elf_interp(const char *path, char *interp, size_t len)
+/*
+ * Reads the PT_INTERP of a 64-bit ELF file into interp (empty when there is none): an x86-64 one,
+ * or with arm64 also an arm64 one (--isa arm64's busybox and workload generator).
+ */
+static int elf_interp_of(const char *path, char *interp, size_t len, bool arm64)
 {
 	Elf64_Ehdr eh;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -232,8 +235,10 @@ static int elf_interp(const char *path, char *interp, size_t len)
 	if (fd < 0)
 		return lab_fail(-errno, "%s: %s", path, strerror(errno));
 	if (pread(fd, &eh, sizeof(eh), 0) != sizeof(eh) || memcmp(eh.e_ident, ELFMAG, SELFMAG) ||
-	    eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_machine != EM_X86_64) {
-		r = lab_fail(-ENOEXEC, "%s: not an x86-64 ELF executable", path);
+	    eh.e_ident[EI_CLASS] != ELFCLASS64 ||
+	    (eh.e_machine != EM_X86_64 && !(arm64 && eh.e_machine == EM_AARCH64))) {
+		r = lab_fail(-ENOEXEC, "%s: not an x86-64%s ELF executable", path,
+			     arm64 ? " or arm64" : "");
 		goto out;
 	}
 	for (unsigned int i = 0; i < eh.e_phnum; i++) {
@@ -259,10 +264,15 @@ out:
 	return r;
 }
 
+static int elf_interp(const char *path, char *interp, size_t len)
+{
+	return elf_interp_of(path, interp, len, false);
+}
+
 int lab_elf_is_static(const char *path)
 {
 	char interp[PATH_MAX];
-	int r = elf_interp(path, interp, sizeof(interp));
+	int r = elf_interp_of(path, interp, sizeof(interp), true);
 
 	return r ? r : !interp[0];
 }

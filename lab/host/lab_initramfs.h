@@ -56,7 +56,7 @@ int lab_cpio_add_program(struct lab_cpio *c, const char *host_path, struct lab_s
  */
 int lab_cpio_add_shipped(struct lab_cpio *c, const char *host_path, struct lab_strv *libdirs);
 
-/* Whether the ELF file at path has no PT_INTERP (is statically linked). */
+/* Whether the ELF file (x86-64 or arm64) at path has no PT_INTERP (is statically linked). */
 int lab_elf_is_static(const char *path);
 
 #endif /* NVMX_LAB_HOST_LAB_INITRAMFS_H */

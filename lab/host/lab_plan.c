@@ -96,6 +96,8 @@ static void free_params(struct lab_param *params, size_t n)
 
 void lab_plan_free(struct lab_plan *o)
 {
+	free(o->busybox);
+	free(o->emulator);
 	lab_strv_free(&o->ships);
 	free_params(o->params, o->n_params);
 	for (size_t i = 0; i < o->n_configs; i++) {
@@ -275,6 +277,26 @@ static int check_numbers(const struct lab_options *o)
 	return r;
 }
 
+/*
+ * --isa arm64 runs the arm64 workload generator (lab/arm64) as L1 in one configuration, on one
+ * vCPU: the options of the other L1s, of several configurations and of KVM's x86 modules are
+ * not for it (yet).
+ */
+static int check_arm64(const struct lab_options *o)
+{
+	const char *what = o->l1 != LAB_L1_MINIMAL ? "--l1 kvm"
+			   : o->n_configs	   ? "--config"
+			   : o->n_params	   ? "--param"
+			   : o->exec		   ? "--exec"
+			   : o->n_ships		   ? "--ship"
+			   : o->vcpus != 1	   ? "--vcpus above 1"
+			   : o->icount_shift >= 0  ? "--icount"
+			   : o->forward_host_port  ? "--forward"
+						   : NULL;
+
+	return what ? lab_fail(-EOPNOTSUPP, "%s: not supported yet with --isa arm64", what) : 0;
+}
+
 int lab_plan_init(struct lab_plan *p, const struct lab_options *o)
 {
 	const struct lab_backend *backend;
@@ -307,6 +329,10 @@ int lab_plan_init(struct lab_plan *p, const struct lab_options *o)
 	}
 	if (r)
 		return r;
+	if (o->isa == LAB_ISA_ARM64)
+		r = check_arm64(o);
+	if (r)
+		return r;
 	backend = lab_backend_for_isa(o->isa);
 	if (!backend)
 		return -EOPNOTSUPP;
@@ -322,7 +348,10 @@ int lab_plan_init(struct lab_plan *p, const struct lab_options *o)
 		r = lab_fail(-EOPNOTSUPP,
 			     "--icount: QEMU only; the %s backend (--isa %s) has no -icount "
 			     "(Bochs's clock follows instructions already)",
-			     backend->name, p->isa == NVMX_ISA_VMX ? "vmx" : "svm");
+			     backend->name,
+			     p->isa == NVMX_ISA_VMX    ? "vmx"
+			     : p->isa == LAB_ISA_ARM64 ? "arm64"
+						       : "svm");
 	if (!r && p->ready_timeout_s && !p->exec)
 		r = lab_fail(-EINVAL, "--ready-timeout: only with --exec (nothing else creates "
 				      "ready)");
@@ -367,8 +396,15 @@ int lab_plan_init(struct lab_plan *p, const struct lab_options *o)
 	if (r)
 		return r;
 	if (!p->kernel)
-		r = lab_fail(-EINVAL, "--kernel is required (%s)", lab_kernel_series_list());
-	else if (!lab_kernel_series_known(p->kernel))
+		r = lab_fail(-EINVAL, "--kernel is required (%s)",
+			     p->isa == LAB_ISA_ARM64 ? "7.3 with --isa arm64"
+						     : lab_kernel_series_list());
+	else if (p->isa == LAB_ISA_ARM64 && !lab_kernel_series_known_arm64(p->kernel))
+		r = lab_fail(-EINVAL,
+			     "--kernel %s: --isa arm64 runs 7.3 (trixie-backports' arm64 "
+			     "kernel; nested virtualization needs a newer kernel than 6.12)",
+			     p->kernel);
+	else if (p->isa != LAB_ISA_ARM64 && !lab_kernel_series_known(p->kernel))
 		r = lab_fail(-EINVAL, "--kernel %s: expected one of %s", p->kernel,
 			     lab_kernel_series_list());
 	else if (!p->n_configs)

@@ -61,6 +61,9 @@ struct lab_plan {
 	double timeout_s;	 /* 0: scaled with iterations */
 	unsigned long buffer_kb; /* 0: scaled with iterations */
 	bool keep;
+	/* --isa arm64: what lab_arm64_fetch_tools() unpacked into the cache, else NULL */
+	char *busybox;	/* an arm64 busybox-static (else the host's /bin/busybox) */
+	char *emulator; /* qemu-system-aarch64 of QEMU 10 */
 };
 
 /* Checks o and fills plan (lab_plan_free() it even on failure); the lab error says why not. */
@@ -126,5 +129,16 @@ int lab_configs_result(const struct lab_plan *o, const struct lab_console *con, 
 int lab_find_workload(char **out);
 /* Whether the workload generator accepts spec, before anything boots. */
 int lab_check_workload_spec(const char *workload, enum nvmx_isa isa, const char *spec);
+
+/*
+ * --isa arm64 (lab_arm64.c): QEMU 10 (bookworm-backports) and an arm64 busybox-static fetched
+ * with the lab's arm64 apt configuration and unpacked into the cache, their paths into plan.
+ */
+int lab_arm64_fetch_tools(struct lab_plan *plan, const char *cache);
+/* The arm64 workload generator: $NVMX_LAB_WORKLOAD_ARM64, else this build's or installation's. */
+int lab_find_workload_arm64(char **out);
+/* Whether spec names elements of the arm64 workload generator only (it cannot run here). */
+int lab_check_workload_spec_arm64(const char *spec);
+#define LAB_WORKLOAD_ARM64_NAME "nvmx-lab-workload-arm64"
 
 #endif /* NVMX_LAB_HOST_LAB_PLAN_H */

@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * --isa arm64 (lab_plan.h): what the arm64 lab needs besides the kernel, fetched as the kernel is
+ * (the lab's own apt configuration, apt-get download, dpkg-deb -x into the cache, never an
+ * install): QEMU 10 of bookworm-backports, whose TCG emulates FEAT_NV2 and which runs on
+ * bookworm's libraries (installing it would replace the qemu-system-common of the host's QEMU
+ * 7.2), and bookworm's arm64 busybox-static. And the arm64 workload generator (lab/arm64), built
+ * by the cross compiler, which cannot run on the host: its elements are checked here.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "guest.h"
+#include "lab_plan.h"
+
+/*
+ * Unpacks package (NAME or NAME:ARCH) of the lab's arm64 sources into cache/tools/NAME_VERSION_ARCH
+ * unless it is there; *path (malloc'd): file, a path inside it.
+ */
+static int fetch_tool(const char *cache, const char *conf, const char *package, const char *arch,
+		      const char *file, char **path)
+{
+	size_t name_len = strcspn(package, ":");
+	char *version = NULL, *deb = NULL, *root = NULL;
+	const char *v;
+	int r;
+
+	*path = NULL;
+	r = lab_apt_version(package, conf, &version);
+	if (r)
+		return r;
+	v = strchr(version, ':') ? strchr(version, ':') + 1 : version;
+	if (asprintf(&root, "%s/tools/%.*s_%s_%s", cache, (int)name_len, package, v, arch) < 0) {
+		root = NULL;
+		r = lab_fail(-ENOMEM, "out of memory");
+		goto out;
+	}
+	if (lab_path_exists(root)) {
+		lab_progress("fetch: %s %s (cached in %s)", package, version, root);
+	} else {
+		char tools[PATH_MAX];
+
+		r = lab_path_join(tools, cache, "tools");
+		if (!r)
+			r = lab_mkdir_p(tools, 0755);
+		if (!r)
+			r = lab_apt_download(cache, conf, package, version, arch, &deb);
+		if (!r)
+			r = lab_apt_unpack(&deb, 1, root, false);
+		if (r)
+			goto out;
+	}
+	if (asprintf(path, "%s/%s", root, file) < 0) {
+		*path = NULL;
+		r = lab_fail(-ENOMEM, "out of memory");
+	} else if (!lab_path_exists(*path)) {
+		r = lab_fail(-ENOENT, "%s: missing from the unpacked %s (remove %s to redo it)",
+			     *path, package, root);
+		free(*path);
+		*path = NULL;
+	}
+out:
+	free(version);
+	free(deb);
+	free(root);
+	return r;
+}
+
+int lab_arm64_fetch_tools(struct lab_plan *plan, const char *cache)
+{
+	char *conf = NULL;
+	int r;
+
+	r = lab_apt_config_arm64(cache, &conf);
+	if (!r)
+		r = fetch_tool(cache, conf, "qemu-system-arm", "amd64",
+			       "usr/bin/qemu-system-aarch64", &plan->emulator);
+	if (!r)
+		r = fetch_tool(cache, conf, "busybox-static:arm64", "arm64", "bin/busybox",
+			       &plan->busybox);
+	free(conf);
+	return r;
+}
+
+int lab_find_workload_arm64(char **out)
+{
+	const char *env = getenv("NVMX_LAB_WORKLOAD_ARM64");
+	char exe[PATH_MAX];
+	ssize_t n;
+
+	*out = NULL;
+	if (env && *env) {
+		if (access(env, R_OK))
+			return lab_fail(-errno, "NVMX_LAB_WORKLOAD_ARM64=%s: %s", env,
+					strerror(errno));
+		*out = strdup(env);
+		return *out ? 0 : lab_fail(-ENOMEM, "out of memory");
+	}
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n < 0)
+		return lab_fail(-errno, "/proc/self/exe: %s", strerror(errno));
+	exe[n] = '\0';
+	if (!strcmp(exe, NVMX_BUILD_EXE)) {
+		if (asprintf(out, "%s", NVMX_LAB_WORKLOAD_ARM64_BUILD) < 0)
+			return lab_fail(-ENOMEM, "out of memory");
+	} else {
+		char *slash = strrchr(exe, '/');
+
+		*slash = '\0';
+		if (asprintf(out, "%s/%s/%s", exe, NVMX_LAB_LIBEXEC_FROM_BIN,
+			     LAB_WORKLOAD_ARM64_NAME) < 0)
+			return lab_fail(-ENOMEM, "out of memory");
+	}
+	if (access(*out, R_OK)) {
+		int e = errno;
+
+		lab_fail(-e,
+			 "the arm64 workload generator %s: %s (it is built when CMake finds "
+			 "aarch64-linux-gnu-gcc-12: install gcc-12-aarch64-linux-gnu and "
+			 "libc6-dev-arm64-cross, then configure again; or set "
+			 "NVMX_LAB_WORKLOAD_ARM64)",
+			 *out, strerror(e));
+		free(*out);
+		*out = NULL;
+		return -e;
+	}
+	return 0;
+}
+
+int lab_check_workload_spec_arm64(const char *spec)
+{
+	static const char *const names[WL64_NR_ELEMENTS] = WL64_ELEMENT_NAMES;
+	char *copy = strdup(spec), *save = NULL;
+	int r = 0;
+
+	if (!copy)
+		return lab_fail(-ENOMEM, "out of memory");
+	for (char *w = strtok_r(copy, ",", &save); w && !r; w = strtok_r(NULL, ",", &save)) {
+		size_t i = 0;
+
+		while (i < WL64_NR_ELEMENTS && strcmp(w, names[i]))
+			i++;
+		if (i == WL64_NR_ELEMENTS)
+			r = lab_fail(-EINVAL,
+				     "--workload %s: unknown element '%s' (--isa arm64 has hvc, "
+				     "sysreg, smc, mmio)",
+				     spec, w);
+	}
+	if (!r && !strtok_r(strcpy(copy, spec), ",", &save))
+		r = lab_fail(-EINVAL, "--workload '%s': no element", spec);
+	free(copy);
+	return r;
+}
