@@ -8,8 +8,8 @@
 #   ./build.sh build  install and build only
 #
 # Each command installs only what it needs, from scripts/debian-packages/: build the build's;
-# run also lab's (the SVM lab); test everything (lab-vmx's and test's too), and only test
-# configures the tests (NVMX_TESTS=ON: Criterion, Prometheus).
+# run also lab's (the SVM lab); test everything (lab-vmx's, lab-arm64's and test's too), and
+# only test configures the tests (NVMX_TESTS=ON: Criterion, Prometheus).
 #
 # Environment: BUILD_DIR (default ./build), NVMX_TEST_ARGS (extra ctest arguments, e.g. "-L ^unit$": -L is a regular expression).
 set -eu
@@ -48,7 +48,7 @@ run)
 	exec "$BUILD_DIR/cli/nvmx" up
 	;;
 test)
-	install_missing build lab lab-vmx test
+	install_missing build lab lab-vmx lab-arm64 test
 	build ON
 	# Lab tests boot QEMU and take most of the time: run two at once on two cores.
 	cd "$BUILD_DIR"

@@ -119,10 +119,10 @@ int lab_find_workload_arm64(char **out)
 		int e = errno;
 
 		lab_fail(-e,
-			 "the arm64 workload generator %s: %s (it is built when CMake finds "
-			 "aarch64-linux-gnu-gcc-12: install gcc-12-aarch64-linux-gnu and "
-			 "libc6-dev-arm64-cross, then configure again; or set "
-			 "NVMX_LAB_WORKLOAD_ARM64)",
+			 "the arm64 workload generator %s: %s (a build tree's nvmx has it when "
+			 "CMake found aarch64-linux-gnu-gcc-12: install gcc-12-aarch64-linux-gnu "
+			 "and libc6-dev-arm64-cross, then configure again; it is not packaged: "
+			 "an installed nvmx needs NVMX_LAB_WORKLOAD_ARM64)",
 			 *out, strerror(e));
 		free(*out);
 		*out = NULL;

@@ -1,0 +1,118 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0
+"""check_capture.py DIR N: what an arm64 lab capture (nvmx lab run --isa arm64 --workload
+hvc,sysreg,smc,mmio --iterations N --out DIR) makes certain without the arm64 model.
+
+The workload's own counts (workload.stdout) and truth.json must be the plan's, and L0's tracefs
+capture must show each element's events exactly: one forward to L1 (kvm_inject_nested_exception
+SYNC, by the EC of its esr_el2) per hvc, sysreg and smc, and the final HVC; one
+kvm_forward_sysreg_trap per sysreg; one kvm_nested_eret into L2 (EL1h, HCR_EL2.TGE clear) per
+ERET of L1; one KVM_EXIT_MMIO per mmio, and L1's end; kvm_exit's EC counts for the exits that
+only L2 (HVC64, SMC64) or L1 (ERET) make, at least the plan's for those that both make
+(SYS64: L1's trapped VBAR_EL2 write; DABT_LOW: L0's stage-2 faults). Prints the measured
+counts; exit 1 on the first difference."""
+import json
+import os
+import re
+import sys
+import lzma
+from collections import Counter
+
+EC = {0x16: "HVC64", 0x17: "SMC64", 0x18: "SYS64", 0x1A: "ERET", 0x20: "IABT_LOW", 0x24: "DABT_LOW"}
+
+
+def fail(msg):
+    print("FAIL: " + msg, file=sys.stderr)
+    sys.exit(1)
+
+
+def equal(what, got, want):
+    print(f"{what}: {got}" + ("" if got == want else f" (expected {want})"))
+    if got != want:
+        fail(f"{what} is {got}, expected {want}")
+
+
+def at_least(what, got, want):
+    print(f"{what}: {got} (at least {want})")
+    if got < want:
+        fail(f"{what} is {got}, expected at least {want}")
+
+
+def main():
+    if len(sys.argv) != 3:
+        print("usage: check_capture.py DIR N", file=sys.stderr)
+        sys.exit(2)
+    d, n = sys.argv[1], int(sys.argv[2])
+
+    stdout = dict(line.split() for line in open(os.path.join(d, "workload.stdout")))
+    for key, want in (("iterations", n), ("l1_hvc64", n + 1), ("l1_sys64", n),
+                      ("l1_smc64", n), ("l1_erets", 3 * n + 1), ("vmm_mmio", n)):
+        equal("workload " + key, int(stdout[key]), want)
+    print(f"workload us_per_iteration: {stdout['us_per_iteration']}")
+
+    truth = json.load(open(os.path.join(d, "truth.json")))
+    l2 = {(e["reason"], e["handled_by"]): e["count"] for e in truth["l2_exits"]}
+    equal("truth l2_exits", l2, {("HVC64", "L1"): n + 1, ("SYS64", "L1"): n,
+                                 ("SMC64", "L1"): n, ("DABT_LOW", "L0"): n})
+    l1 = {e["reason"]: e["count"] for e in truth["l1_exits"]}
+    equal("truth l1_exits", l1, {"ERET": 3 * n + 1})
+    lab = json.load(open(os.path.join(d, "lab.json")))
+    equal("lab.json isa", lab["isa"], "arm64")
+
+    fmt = open(os.path.join(d, "formats", "kvm_exit")).read()
+    for name in EC.values():
+        if f'"{name}"' not in fmt:
+            fail(f"formats/kvm_exit: its print fmt names no {name}")
+
+    events = Counter()
+    exit_ec, inject_ec, exit_ret = Counter(), Counter(), Counter()
+    erets_l2 = mmio = 0
+    header = None
+    with lzma.open(os.path.join(d, "trace.txt.xz"), "rt") as f:
+        for line in f:
+            if line.startswith("#"):
+                m = re.search(r"entries-in-buffer/entries-written: (\d+)/(\d+)", line)
+                header = m.groups() if m else header
+                continue
+            m = re.search(r" (kvm_\w+): (.*)$", line)
+            if not m:
+                continue
+            ev, rest = m.groups()
+            events[ev] += 1
+            if ev == "kvm_exit":
+                m = re.match(r"(\w+): HSR_EC: 0x([0-9a-f]+)", rest)
+                exit_ret[m.group(1)] += 1
+                if m.group(1) == "TRAP":
+                    exit_ec[EC.get(int(m.group(2), 16), m.group(2))] += 1
+            elif ev == "kvm_inject_nested_exception":
+                m = re.match(r"(\w+): esr_el2 0x([0-9a-f]+)", rest)
+                key = m.group(1)
+                if key == "SYNC":
+                    key = EC.get(int(m.group(2), 16) >> 26, m.group(2))
+                inject_ec[key] += 1
+            elif ev == "kvm_nested_eret":
+                m = re.search(r"\(M: (\w+)\) hcr_el2: ([0-9a-f]+)", rest)
+                if m.group(1) in ("EL1h", "EL1t", "EL0t") and not int(m.group(2), 16) >> 27 & 1:
+                    erets_l2 += 1
+            elif ev == "kvm_userspace_exit" and "KVM_EXIT_MMIO" in rest:
+                mmio += 1
+    if not header or header[0] != header[1]:
+        fail(f"trace.txt.xz: entries-in-buffer/entries-written {header}: events lost")
+    print(f"events: {dict(sorted(events.items()))}")
+    print(f"kvm_exit by ret: {dict(exit_ret)}")
+    equal("kvm_inject_nested_exception by EC", dict(inject_ec),
+          {"HVC64": n + 1, "SYS64": n, "SMC64": n})
+    equal("kvm_forward_sysreg_trap", events["kvm_forward_sysreg_trap"], n)
+    equal("kvm_nested_eret", events["kvm_nested_eret"], 3 * n + 1)
+    equal("kvm_nested_eret into L2 (EL1, TGE=0)", erets_l2, 3 * n + 1)
+    equal("kvm_userspace_exit KVM_EXIT_MMIO", mmio, n + 1)
+    equal("kvm_exit HVC64", exit_ec["HVC64"], n + 1)
+    equal("kvm_exit SMC64", exit_ec["SMC64"], n)
+    equal("kvm_exit ERET", exit_ec["ERET"], 3 * n + 1)
+    at_least("kvm_exit SYS64", exit_ec["SYS64"], n)
+    at_least("kvm_exit DABT_LOW", exit_ec["DABT_LOW"], n + 1)
+    equal("kvm_entry = kvm_exit", events["kvm_entry"], events["kvm_exit"])
+    print(f"kvm_exit by EC: {dict(sorted(exit_ec.items()))}")
+
+
+main()
