@@ -86,51 +86,6 @@ int lab_arm64_fetch_tools(struct lab_plan *plan, const char *cache)
 	return r;
 }
 
-int lab_find_workload_arm64(char **out)
-{
-	const char *env = getenv("NVMX_LAB_WORKLOAD_ARM64");
-	char exe[PATH_MAX];
-	ssize_t n;
-
-	*out = NULL;
-	if (env && *env) {
-		if (access(env, R_OK))
-			return lab_fail(-errno, "NVMX_LAB_WORKLOAD_ARM64=%s: %s", env,
-					strerror(errno));
-		*out = strdup(env);
-		return *out ? 0 : lab_fail(-ENOMEM, "out of memory");
-	}
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n < 0)
-		return lab_fail(-errno, "/proc/self/exe: %s", strerror(errno));
-	exe[n] = '\0';
-	if (!strcmp(exe, NVMX_BUILD_EXE)) {
-		if (asprintf(out, "%s", NVMX_LAB_WORKLOAD_ARM64_BUILD) < 0)
-			return lab_fail(-ENOMEM, "out of memory");
-	} else {
-		char *slash = strrchr(exe, '/');
-
-		*slash = '\0';
-		if (asprintf(out, "%s/%s/%s", exe, NVMX_LAB_LIBEXEC_FROM_BIN,
-			     LAB_WORKLOAD_ARM64_NAME) < 0)
-			return lab_fail(-ENOMEM, "out of memory");
-	}
-	if (access(*out, R_OK)) {
-		int e = errno;
-
-		lab_fail(-e,
-			 "the arm64 workload generator %s: %s (a build tree's nvmx has it when "
-			 "CMake found aarch64-linux-gnu-gcc-12: install gcc-12-aarch64-linux-gnu "
-			 "and libc6-dev-arm64-cross, then configure again; it is not packaged: "
-			 "an installed nvmx needs NVMX_LAB_WORKLOAD_ARM64)",
-			 *out, strerror(e));
-		free(*out);
-		*out = NULL;
-		return -e;
-	}
-	return 0;
-}
-
 int lab_check_workload_spec_arm64(const char *spec)
 {
 	static const char *const names[WL64_NR_ELEMENTS] = WL64_ELEMENT_NAMES;

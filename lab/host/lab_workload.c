@@ -13,16 +13,22 @@
 #include "lab_l1.h"
 #include "lab_plan.h"
 
-int lab_find_workload(char **out)
+/*
+ * A generator program: $env_name, else the build tree's (build) when nvmx runs from its build
+ * tree, else name in the installation's libexec directory; access(mode) must allow it (X_OK: the
+ * host runs it; R_OK: the arm64 one is only copied). hint says how to get it when it is missing.
+ */
+static int find_generator(const char *env_name, const char *build, const char *name, int mode,
+			  const char *hint, char **out)
 {
-	const char *env = getenv("NVMX_LAB_WORKLOAD");
+	const char *env = getenv(env_name);
 	char exe[PATH_MAX];
 	ssize_t n;
 
 	*out = NULL;
 	if (env && *env) {
-		if (access(env, X_OK))
-			return lab_fail(-errno, "NVMX_LAB_WORKLOAD=%s: %s", env, strerror(errno));
+		if (access(env, mode))
+			return lab_fail(-errno, "%s=%s: %s", env_name, env, strerror(errno));
 		*out = strdup(env);
 		return *out ? 0 : lab_fail(-ENOMEM, "out of memory");
 	}
@@ -31,28 +37,42 @@ int lab_find_workload(char **out)
 		return lab_fail(-errno, "/proc/self/exe: %s", strerror(errno));
 	exe[n] = '\0';
 	if (!strcmp(exe, NVMX_BUILD_EXE)) {
-		if (asprintf(out, "%s", NVMX_LAB_WORKLOAD_BUILD) < 0)
+		if (asprintf(out, "%s", build) < 0)
 			return lab_fail(-ENOMEM, "out of memory");
 	} else {
 		char *slash = strrchr(exe, '/');
 
 		*slash = '\0';
-		if (asprintf(out, "%s/%s/%s", exe, NVMX_LAB_LIBEXEC_FROM_BIN, LAB_WORKLOAD_NAME) <
-		    0)
+		if (asprintf(out, "%s/%s/%s", exe, NVMX_LAB_LIBEXEC_FROM_BIN, name) < 0)
 			return lab_fail(-ENOMEM, "out of memory");
 	}
-	if (access(*out, X_OK)) {
+	if (access(*out, mode)) {
 		int e = errno;
 
-		lab_fail(-e,
-			 "the workload generator %s: %s (build the target %s, or set "
-			 "NVMX_LAB_WORKLOAD)",
-			 *out, strerror(e), LAB_WORKLOAD_NAME);
+		lab_fail(-e, "the workload generator %s: %s (%s)", *out, strerror(e), hint);
 		free(*out);
 		*out = NULL;
 		return -e;
 	}
 	return 0;
+}
+
+int lab_find_workload(char **out)
+{
+	return find_generator("NVMX_LAB_WORKLOAD", NVMX_LAB_WORKLOAD_BUILD, LAB_WORKLOAD_NAME, X_OK,
+			      "build the target " LAB_WORKLOAD_NAME ", or set NVMX_LAB_WORKLOAD",
+			      out);
+}
+
+int lab_find_workload_arm64(char **out)
+{
+	return find_generator("NVMX_LAB_WORKLOAD_ARM64", NVMX_LAB_WORKLOAD_ARM64_BUILD,
+			      LAB_WORKLOAD_ARM64_NAME, R_OK,
+			      "a build tree's nvmx has it when CMake found aarch64-linux-gnu-gcc-12: "
+			      "install gcc-12-aarch64-linux-gnu and libc6-dev-arm64-cross, then "
+			      "configure again; it is not packaged: an installed nvmx needs "
+			      "NVMX_LAB_WORKLOAD_ARM64",
+			      out);
 }
 
 int lab_workloads_list(FILE *f, enum lab_l1 l1, char *err, size_t err_len)
