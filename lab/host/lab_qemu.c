@@ -23,6 +23,10 @@
 
 #define QEMU "qemu-system-x86_64"
 
+/* Both backends hand results back on the 9p share of -virtfs (push_common). */
+#define OUT_SETUP  "mount -t 9p -o trans=virtio,version=9p2000.L out /out"
+#define OUT_FINISH "sync; umount /out"
+
 static const char *const qemu_result_modules[] = { "virtio_pci", "9pnet_virtio", "9p", NULL };
 static const char *const qemu_net_modules[] = { "virtio_pci", "virtio_net", NULL };
 
@@ -296,8 +300,8 @@ const struct lab_backend lab_backend_qemu = {
 	.kvm_module = "kvm_amd",
 	.result_modules = qemu_result_modules,
 	.net_modules = qemu_net_modules,
-	.out_setup = "mount -t 9p -o trans=virtio,version=9p2000.L out /out",
-	.out_finish = "sync; umount /out",
+	.out_setup = OUT_SETUP,
+	.out_finish = OUT_FINISH,
 	.icount = true,
 	.clock = "wall",
 	.check = qemu_check,
@@ -314,8 +318,8 @@ const struct lab_backend lab_backend_qemu_arm64 = {
 	.kvm_module = "kvm", /* built in (CONFIG_KVM=y), as virtio_pci */
 	.result_modules = qemu_arm64_result_modules,
 	.net_modules = no_modules,
-	.out_setup = "mount -t 9p -o trans=virtio,version=9p2000.L out /out",
-	.out_finish = "sync; umount /out",
+	.out_setup = OUT_SETUP,
+	.out_finish = OUT_FINISH,
 	.icount = false,
 	.clock = "wall",
 	.check = qemu_arm64_check,
