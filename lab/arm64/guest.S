@@ -3,10 +3,11 @@
  * nvmx's minimal vEL2 hypervisor (L1) and its L2, see guest.h. The VMM starts the vCPU at
  * l1_entry in EL2h (KVM_ARM_VCPU_HAS_EL2) with x0 = the data page.
  *
- * L1 points VBAR_EL2 at its vectors, sets HCR_EL2 (RW, TID3, TSC; TGE clear, so that EL1 is its
- * guest) and ERETs to L2 at EL1h. Every synchronous exception from L2 arrives at the "lower EL,
- * AArch64" vector: L1 counts it by EC, steps over a trapped SMC or system register access (their
- * ELR_EL2 is the instruction itself; an HVC's is the next one) and ERETs back. L2's HVC
+ * L1 points VBAR_EL2 at its vectors, sets HCR_EL2 (RW, TID3, TSC, TWI, TVM; TGE clear, so that
+ * EL1 is its guest) and ERETs to L2 at EL1h. Every synchronous exception from L2 arrives at the
+ * "lower EL, AArch64" vector: L1 counts it by EC, steps over a trapped SMC, WFI or system
+ * register access (their ELR_EL2 is the instruction itself; an HVC's is the next one) and ERETs
+ * back. L2's HVC
  * #WL64_HVC_DONE ends the run: L1 writes WL64_END_OK to WL64_MMIO_DONE, an MMIO exit to the VMM.
  * Anything else is unexpected: L1 records it and writes WL64_END_UNEXPECTED.
  *
@@ -63,7 +64,7 @@ l1_sync_lower:
 	b.ne	l1_eret
 	mov	x11, #WL64_END_OK
 	b	l1_end
-1:	mrs	x13, elr_el2			/* SMC64, SYS64: step over the instruction */
+1:	mrs	x13, elr_el2			/* SMC64, SYS64, WFx: step over it */
 	add	x13, x13, #4
 	msr	elr_el2, x13
 l1_eret:
@@ -94,7 +95,11 @@ l2_entry:
 	smc	#0
 6:	tbz	x21, #WL64_MMIO, 7f
 	str	w20, [x22]
-7:	ldr	x24, [x19, #WL64_D_L2_DONE]
+7:	tbz	x21, #WL64_WFI, 8f
+	wfi
+8:	tbz	x21, #WL64_SYSREG_WRITE, 10f
+	msr	contextidr_el1, x20
+10:	ldr	x24, [x19, #WL64_D_L2_DONE]
 	add	x24, x24, #1
 	str	x24, [x19, #WL64_D_L2_DONE]
 	sub	x20, x20, #1

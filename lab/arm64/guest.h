@@ -17,16 +17,18 @@
 #define WL64_GICR_BASE 0x080a0000
 
 /* The elements: one bit each of the mask L2's loop runs (WL64_D_MASK). */
-#define WL64_HVC	 0 /* hvc #0: forwarded to L1 (EC HVC64) */
-#define WL64_SYSREG	 1 /* mrs ID_AA64PFR0_EL1, trapped by HCR_EL2.TID3: forwarded (EC SYS64) */
-#define WL64_SMC	 2 /* smc #0, trapped by HCR_EL2.TSC: forwarded (EC SMC64) */
-#define WL64_MMIO	 3 /* a store to WL64_MMIO_L2: L1 has no stage 2, L0 (its VMM) handles it */
-#define WL64_NR_ELEMENTS 4
+#define WL64_HVC    0 /* hvc #0: forwarded to L1 (EC HVC64) */
+#define WL64_SYSREG 1 /* mrs ID_AA64PFR0_EL1, trapped by HCR_EL2.TID3: forwarded (EC SYS64) */
+#define WL64_SMC    2 /* smc #0, trapped by HCR_EL2.TSC: forwarded (EC SMC64) */
+#define WL64_MMIO   3 /* a store to WL64_MMIO_L2: L1 has no stage 2, L0 (its VMM) handles it */
+#define WL64_WFI    4 /* wfi, trapped by HCR_EL2.TWI: forwarded (EC WFx) */
+/* msr CONTEXTIDR_EL1, trapped by HCR_EL2.TVM: forwarded (EC SYS64) */
+#define WL64_SYSREG_WRITE 5
+#define WL64_NR_ELEMENTS  6
 /* Their names in --workload, by bit; the host checks a spec against them (lab/host/lab_arm64.c) */
-#define WL64_ELEMENT_NAMES                     \
-	{                                      \
-		"hvc", "sysreg", "smc", "mmio" \
-	}
+/* clang-format off */
+#define WL64_ELEMENT_NAMES { "hvc", "sysreg", "smc", "mmio", "wfi", "sysreg-write" }
+/* clang-format on */
 
 /* The immediate of the HVC with which L2 tells L1 that it is done. */
 #define WL64_HVC_DONE 0xffff

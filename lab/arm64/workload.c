@@ -40,6 +40,7 @@
 #define PROG "nvmx-lab-workload-arm64"
 
 /* ESR_EL2.EC values (Arm ARM D24.2.41) and the kernel's names for them (kvm_arm_exception_class) */
+#define EC_WFX	    0x01
 #define EC_SMC64    0x17
 #define EC_HVC64    0x16
 #define EC_SYS64    0x18
@@ -50,6 +51,8 @@
 #define HCR_RW	 (1ull << 31)
 #define HCR_TID3 (1ull << 18)
 #define HCR_TSC	 (1ull << 19)
+#define HCR_TWI	 (1ull << 13)
+#define HCR_TVM	 (1ull << 26)
 
 static const char *const element_names[WL64_NR_ELEMENTS] = WL64_ELEMENT_NAMES;
 
@@ -61,6 +64,9 @@ static const char *const element_what[WL64_NR_ELEMENTS] = {
 	[WL64_SMC] = "smc #0 in L2, trapped by HCR_EL2.TSC: forwarded to L1 (SMC64)",
 	[WL64_MMIO] = "a store to an IPA no memory slot maps: L1 has no stage 2 (HCR_EL2.VM=0), so "
 		      "L0 handles the data abort and exits to this VMM (DABT_LOW)",
+	[WL64_WFI] = "wfi in L2, trapped by HCR_EL2.TWI: forwarded to L1 (WFx)",
+	[WL64_SYSREG_WRITE] =
+		"msr CONTEXTIDR_EL1 in L2, trapped by HCR_EL2.TVM: forwarded to L1 (SYS64)",
 };
 
 #define N_ELEMENTS WL64_NR_ELEMENTS
@@ -197,7 +203,7 @@ static int run_vm(uint64_t mask, uint64_t iterations, unsigned char **mem_out,
 	set_word(mem, WL64_D_MASK, mask);
 	set_word(mem, WL64_D_MMIO, WL64_MMIO_L2);
 	set_word(mem, WL64_D_DONE, WL64_MMIO_DONE);
-	set_word(mem, WL64_D_HCR_SET, HCR_RW | HCR_TID3 | HCR_TSC);
+	set_word(mem, WL64_D_HCR_SET, HCR_RW | HCR_TID3 | HCR_TSC | HCR_TWI | HCR_TVM);
 	region = (struct kvm_userspace_memory_region){
 		.slot = 0,
 		.guest_phys_addr = WL64_MEM_BASE,
@@ -281,8 +287,9 @@ static int write_truth(const char *path, uint64_t mask, uint64_t n)
 {
 	const uint64_t hvc = mask >> WL64_HVC & 1, sysreg = mask >> WL64_SYSREG & 1;
 	const uint64_t smc = mask >> WL64_SMC & 1, mmio = mask >> WL64_MMIO & 1;
+	const uint64_t wfi = mask >> WL64_WFI & 1, sysreg_write = mask >> WL64_SYSREG_WRITE & 1;
 	/* every forwarded exit but the final HVC returns to L2 by an ERET, as does L1's start */
-	const uint64_t erets = 1 + n * (hvc + sysreg + smc);
+	const uint64_t erets = 1 + n * (hvc + sysreg + smc + wfi + sysreg_write);
 	FILE *f = fopen(path, "we");
 	bool first = true;
 
@@ -299,8 +306,10 @@ static int write_truth(const char *path, uint64_t mask, uint64_t n)
 	first = true;
 	/* the HVC that ends L2's run comes with every workload */
 	entry(f, &first, "HVC64", "L1", n * hvc + 1);
-	if (sysreg)
-		entry(f, &first, "SYS64", "L1", n);
+	if (sysreg || sysreg_write)
+		entry(f, &first, "SYS64", "L1", n * (sysreg + sysreg_write));
+	if (wfi)
+		entry(f, &first, "WFx", "L1", n);
 	if (smc)
 		entry(f, &first, "SMC64", "L1", n);
 	if (mmio)
@@ -395,8 +404,10 @@ int main(int argc, char **argv)
 	{
 		const uint64_t want[][2] = {
 			{ EC_HVC64, n * (mask >> WL64_HVC & 1) + 1 },
-			{ EC_SYS64, n * (mask >> WL64_SYSREG & 1) },
+			{ EC_SYS64,
+			  n * ((mask >> WL64_SYSREG & 1) + (mask >> WL64_SYSREG_WRITE & 1)) },
 			{ EC_SMC64, n * (mask >> WL64_SMC & 1) },
+			{ EC_WFX, n * (mask >> WL64_WFI & 1) },
 		};
 		uint64_t total = 0;
 
@@ -428,11 +439,12 @@ int main(int argc, char **argv)
 		}
 	}
 	printf("iterations %llu\nl1_erets %llu\nl1_hvc64 %llu\nl1_sys64 %llu\nl1_smc64 %llu\n"
-	       "vmm_mmio %llu\nkvm_runs %llu\nseconds %.6f\nus_per_iteration %.1f\n",
+	       "l1_wfx %llu\nvmm_mmio %llu\nkvm_runs %llu\nseconds %.6f\nus_per_iteration %.1f\n",
 	       n, (unsigned long long)word(mem, WL64_D_ERETS),
 	       (unsigned long long)word(mem, WL64_D_EC + 8 * EC_HVC64),
 	       (unsigned long long)word(mem, WL64_D_EC + 8 * EC_SYS64),
 	       (unsigned long long)word(mem, WL64_D_EC + 8 * EC_SMC64),
+	       (unsigned long long)word(mem, WL64_D_EC + 8 * EC_WFX),
 	       (unsigned long long)res.mmio_l2, (unsigned long long)res.kvm_runs, res.seconds,
 	       res.seconds * 1e6 / (double)n);
 	return write_truth(truth, mask, n);

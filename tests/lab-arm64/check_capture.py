@@ -1,15 +1,15 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0
-"""check_capture.py DIR N: what an arm64 lab capture (nvmx lab run --isa arm64 --workload
-hvc,sysreg,smc,mmio --iterations N --out DIR) makes certain without the arm64 model.
+"""check_capture.py DIR N: what an arm64 lab capture (nvmx lab run --isa arm64 --workload SPEC
+--iterations N --out DIR; SPEC is read from lab.json) makes certain without the arm64 model.
 
 The workload's own counts (workload.stdout) and truth.json must be the plan's, and L0's tracefs
 capture must show each element's events exactly: one forward to L1 (kvm_inject_nested_exception
-SYNC, by the EC of its esr_el2) per hvc, sysreg and smc, and the final HVC; one
-kvm_forward_sysreg_trap per sysreg; one kvm_nested_eret into L2 (EL1h, HCR_EL2.TGE clear) per
-ERET of L1; one KVM_EXIT_MMIO per mmio, and L1's end; kvm_exit's EC counts for the exits that
-only L2 (HVC64, SMC64) or L1 (ERET) make, at least the plan's for those that both make
-(SYS64: L1's trapped VBAR_EL2 write; DABT_LOW: L0's stage-2 faults). Prints the measured
+SYNC, by the EC of its esr_el2) per hvc, sysreg, sysreg-write, smc and wfi, and the final HVC;
+one kvm_forward_sysreg_trap per sysreg (R) and sysreg-write (W); one kvm_nested_eret into L2
+(EL1h, HCR_EL2.TGE clear) per ERET of L1; one KVM_EXIT_MMIO per mmio, and L1's end; kvm_exit's
+EC counts for the exits that only L2 (HVC64, SMC64, WFx) or L1 (ERET) make, at least the plan's
+for those that both make (SYS64: L1's trapped VBAR_EL2 write; DABT_LOW: L0's stage-2 faults). Prints the measured
 counts; exit 1 on the first difference. Also run on tests/data/arm64-7.3 (unit.arm64_capture),
 whose trace is tracefs.txt.xz."""
 import json
@@ -19,7 +19,7 @@ import sys
 import lzma
 from collections import Counter
 
-EC = {0x16: "HVC64", 0x17: "SMC64", 0x18: "SYS64", 0x1A: "ERET", 0x20: "IABT_LOW", 0x24: "DABT_LOW"}
+EC = {0x01: "WFx", 0x16: "HVC64", 0x17: "SMC64", 0x18: "SYS64", 0x1A: "ERET", 0x20: "IABT_LOW", 0x24: "DABT_LOW"}
 
 
 def fail(msg):
@@ -45,20 +45,29 @@ def main():
         sys.exit(2)
     d, n = sys.argv[1], int(sys.argv[2])
 
+    lab = json.load(open(os.path.join(d, "lab.json")))
+    equal("lab.json isa", lab["isa"], "arm64")
+    spec = set(lab["configs"][0]["workload"].split(","))
+    has = {e: n * (e in spec) for e in ("hvc", "sysreg", "smc", "mmio", "wfi", "sysreg-write")}
+    sys64 = has["sysreg"] + has["sysreg-write"]
+    forwarded = has["hvc"] + sys64 + has["smc"] + has["wfi"]
+    erets = forwarded + 1
+
     stdout = dict(line.split() for line in open(os.path.join(d, "workload.stdout")))
-    for key, want in (("iterations", n), ("l1_hvc64", n + 1), ("l1_sys64", n),
-                      ("l1_smc64", n), ("l1_erets", 3 * n + 1), ("vmm_mmio", n)):
+    for key, want in (("iterations", n), ("l1_hvc64", has["hvc"] + 1), ("l1_sys64", sys64),
+                      ("l1_smc64", has["smc"]), ("l1_wfx", has["wfi"]), ("l1_erets", erets),
+                      ("vmm_mmio", has["mmio"])):
         equal("workload " + key, int(stdout[key]), want)
     print(f"workload us_per_iteration: {stdout['us_per_iteration']}")
 
     truth = json.load(open(os.path.join(d, "truth.json")))
     l2 = {(e["reason"], e["handled_by"]): e["count"] for e in truth["l2_exits"]}
-    equal("truth l2_exits", l2, {("HVC64", "L1"): n + 1, ("SYS64", "L1"): n,
-                                 ("SMC64", "L1"): n, ("DABT_LOW", "L0"): n})
+    want = {("HVC64", "L1"): has["hvc"] + 1, ("SYS64", "L1"): sys64, ("SMC64", "L1"): has["smc"],
+            ("WFx", "L1"): has["wfi"], ("DABT_LOW", "L0"): has["mmio"]}
+    equal("truth l2_exits", l2, {k: v for k, v in want.items() if v})
     l1 = {e["reason"]: e["count"] for e in truth["l1_exits"]}
-    equal("truth l1_exits", l1, {"ERET": 3 * n + 1})
-    lab = json.load(open(os.path.join(d, "lab.json")))
-    equal("lab.json isa", lab["isa"], "arm64")
+    equal("truth l1_exits", l1, {"ERET": erets})
+    equal("truth nested_entries", truth["nested_entries"], erets)
 
     fmt = open(os.path.join(d, "formats", "kvm_exit")).read()
     for name in EC.values():
@@ -68,6 +77,7 @@ def main():
     events = Counter()
     exit_ec, inject_ec, exit_ret = Counter(), Counter(), Counter()
     erets_l2 = mmio = 0
+    sysreg_rw = Counter()
     header = None
     # a lab run's trace.txt.xz, or tests/data/arm64-7.3's tracefs.txt.xz
     trace = os.path.join(d, "trace.txt.xz")
@@ -99,23 +109,28 @@ def main():
                 m = re.search(r"\(M: (\w+)\) hcr_el2: ([0-9a-f]+)", rest)
                 if m.group(1) in ("EL1h", "EL1t", "EL0t") and not int(m.group(2), 16) >> 27 & 1:
                     erets_l2 += 1
+            elif ev == "kvm_forward_sysreg_trap":
+                sysreg_rw[rest.split()[1]] += 1
             elif ev == "kvm_userspace_exit" and "KVM_EXIT_MMIO" in rest:
                 mmio += 1
     if not header or header[0] != header[1]:
         fail(f"trace.txt.xz: entries-in-buffer/entries-written {header}: events lost")
     print(f"events: {dict(sorted(events.items()))}")
     print(f"kvm_exit by ret: {dict(exit_ret)}")
+    want = {"HVC64": has["hvc"] + 1, "SYS64": sys64, "SMC64": has["smc"], "WFx": has["wfi"]}
     equal("kvm_inject_nested_exception by EC", dict(inject_ec),
-          {"HVC64": n + 1, "SYS64": n, "SMC64": n})
-    equal("kvm_forward_sysreg_trap", events["kvm_forward_sysreg_trap"], n)
-    equal("kvm_nested_eret", events["kvm_nested_eret"], 3 * n + 1)
-    equal("kvm_nested_eret into L2 (EL1, TGE=0)", erets_l2, 3 * n + 1)
-    equal("kvm_userspace_exit KVM_EXIT_MMIO", mmio, n + 1)
-    equal("kvm_exit HVC64", exit_ec["HVC64"], n + 1)
-    equal("kvm_exit SMC64", exit_ec["SMC64"], n)
-    equal("kvm_exit ERET", exit_ec["ERET"], 3 * n + 1)
-    at_least("kvm_exit SYS64", exit_ec["SYS64"], n)
-    at_least("kvm_exit DABT_LOW", exit_ec["DABT_LOW"], n + 1)
+          {k: v for k, v in want.items() if v})
+    equal("kvm_forward_sysreg_trap", dict(sysreg_rw),
+          {k: v for k, v in (("R", has["sysreg"]), ("W", has["sysreg-write"])) if v})
+    equal("kvm_nested_eret", events["kvm_nested_eret"], erets)
+    equal("kvm_nested_eret into L2 (EL1, TGE=0)", erets_l2, erets)
+    equal("kvm_userspace_exit KVM_EXIT_MMIO", mmio, has["mmio"] + 1)
+    equal("kvm_exit HVC64", exit_ec["HVC64"], has["hvc"] + 1)
+    equal("kvm_exit SMC64", exit_ec["SMC64"], has["smc"])
+    equal("kvm_exit WFx", exit_ec["WFx"], has["wfi"])
+    equal("kvm_exit ERET", exit_ec["ERET"], erets)
+    at_least("kvm_exit SYS64", exit_ec["SYS64"], sys64)
+    at_least("kvm_exit DABT_LOW", exit_ec["DABT_LOW"], has["mmio"] + 1)
     equal("kvm_entry = kvm_exit", events["kvm_entry"], events["kvm_exit"])
     print(f"kvm_exit by EC: {dict(sorted(exit_ec.items()))}")
 
