@@ -113,7 +113,11 @@ static int parse_elements(const char *spec, uint64_t *mask)
 		*mask |= 1ull << i;
 	}
 	free(copy);
-	return *mask ? 0 : -EINVAL;
+	if (!*mask) {
+		usage_error("--workload '%s': no element", spec);
+		return -EINVAL;
+	}
+	return 0;
 }
 
 static int fail(const char *what)
