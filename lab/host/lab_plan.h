@@ -135,7 +135,10 @@ int lab_check_workload_spec(const char *workload, enum nvmx_isa isa, const char 
  * with the lab's arm64 apt configuration and unpacked into the cache, their paths into plan.
  */
 int lab_arm64_fetch_tools(struct lab_plan *plan, const char *cache);
-/* The arm64 workload generator: $NVMX_LAB_WORKLOAD_ARM64, else this build's or installation's. */
+/*
+ * The arm64 workload generator (lab_workload.c): $NVMX_LAB_WORKLOAD_ARM64, else this build
+ * tree's (it is not installed).
+ */
 int lab_find_workload_arm64(char **out);
 /* Whether spec names elements of the arm64 workload generator only (it cannot run here). */
 int lab_check_workload_spec_arm64(const char *spec);
