@@ -11,7 +11,7 @@
  * #WL64_HVC_DONE ends the run: L1 writes WL64_END_OK to WL64_MMIO_DONE, an MMIO exit to the VMM.
  * Anything else is unexpected: L1 records it and writes WL64_END_UNEXPECTED.
  *
- * Registers: L1 keeps the data page in TPIDR_EL2 and uses only x9-x15; L2 uses only x19-x24.
+ * Registers: L1 keeps the data page in TPIDR_EL2 and uses only x9-x15; L2 uses only x19-x25.
  */
 #include "guest.h"
 
@@ -36,6 +36,52 @@ l1_entry:
 	mov	x9, #0x3c5			/* EL1h, DAIF masked */
 	msr	spsr_el2, x9
 	mov	x19, x0
+	ldr	x10, [x0, #WL64_D_MASK]
+	tbz	x10, #WL64_VIRQ, l1_eret
+	/*
+	 * virq: L1's GICv3 (KVM's vGIC, reached through L0): the system register interface on
+	 * (ICC_SRE_EL2.SRE, Enable), the distributor's group 1 with affinity routing, SPI
+	 * WL64_VIRQ_INTID in group 1, edge-triggered, priority 0x80, routed to CPU 0 and enabled,
+	 * the redistributor awake, every priority unmasked and group 1 on. HCR_EL2.IMO (set by the
+	 * VMM) routes the interrupt to L1 while L2 runs.
+	 */
+	mrs	x9, icc_sre_el2
+	mov	x10, #0x9
+	orr	x9, x9, x10
+	msr	icc_sre_el2, x9
+	isb
+	ldr	x9, =WL64_GICD_BASE
+	mov	w10, #0x12			/* GICD_CTLR: ARE, EnableGrp1 */
+	str	w10, [x9]
+	mov	w10, #(1 << (WL64_VIRQ_INTID - 32))
+	str	w10, [x9, #0x84]		/* GICD_IGROUPR1 */
+	mov	w10, #(2 << (2 * (WL64_VIRQ_INTID - 32)))
+	str	w10, [x9, #0xc08]		/* GICD_ICFGR2: edge */
+	mov	w10, #0x80
+	strb	w10, [x9, #(0x400 + WL64_VIRQ_INTID)]	/* GICD_IPRIORITYR */
+	add	x11, x9, #0x6000
+	str	xzr, [x11, #(8 * WL64_VIRQ_INTID)]	/* GICD_IROUTER: affinity 0 */
+	mov	w10, #(1 << (WL64_VIRQ_INTID - 32))
+	str	w10, [x9, #0x104]		/* GICD_ISENABLER1 */
+	ldr	x9, =WL64_GICR_BASE
+	str	wzr, [x9, #0x14]		/* GICR_WAKER: awake */
+	mov	x9, #0xff
+	msr	icc_pmr_el1, x9
+	mov	x9, #1
+	msr	icc_igrpen1_el1, x9
+	isb
+	b	l1_eret
+	.ltorg
+
+/* The interrupt, taken from L2: acknowledged, counted, ended, back to L2. */
+l1_irq_lower:
+	mrs	x9, tpidr_el2
+	mrs	x10, icc_iar1_el1
+	str	x10, [x9, #WL64_D_INTID]
+	msr	icc_eoir1_el1, x10
+	ldr	x11, [x9, #WL64_D_IRQS]
+	add	x11, x11, #1
+	str	x11, [x9, #WL64_D_IRQS]
 	b	l1_eret
 
 /* x9 = data page, x10 = the vector offset */
@@ -86,6 +132,7 @@ l2_entry:
 	ldr	x20, [x19, #WL64_D_ITERATIONS]
 	ldr	x21, [x19, #WL64_D_MASK]
 	ldr	x22, [x19, #WL64_D_MMIO]
+	ldr	x25, [x19, #WL64_D_MMIO_IRQ]
 3:	cbz	x20, 9f
 	tbz	x21, #WL64_HVC, 4f
 	hvc	#0
@@ -97,8 +144,10 @@ l2_entry:
 	str	w20, [x22]
 7:	tbz	x21, #WL64_WFI, 8f
 	wfi
-8:	tbz	x21, #WL64_SYSREG_WRITE, 10f
+8:	tbz	x21, #WL64_SYSREG_WRITE, 11f
 	msr	contextidr_el1, x20
+11:	tbz	x21, #WL64_VIRQ, 10f
+	str	w20, [x25]
 10:	ldr	x24, [x19, #WL64_D_L2_DONE]
 	add	x24, x24, #1
 	str	x24, [x19, #WL64_D_L2_DONE]
@@ -107,11 +156,13 @@ l2_entry:
 9:	hvc	#WL64_HVC_DONE
 	b	9b
 
-/* VBAR_EL2: 16 entries of 0x80 bytes, 2 KiB aligned; only "lower EL, AArch64, sync" is used. */
+/* VBAR_EL2: 16 entries of 0x80 bytes, 2 KiB aligned; only "lower EL, AArch64" sync and IRQ. */
 .macro	vector off
 	.balign	0x80
 	.if	\off == 0x400
 	b	l1_sync_lower
+	.elseif	\off == 0x480
+	b	l1_irq_lower
 	.else
 	mrs	x9, tpidr_el2
 	mov	x10, #\off

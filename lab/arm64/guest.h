@@ -13,6 +13,8 @@
 #define WL64_DATA_OFF  0x100000	  /* the data page, from WL64_MEM_BASE */
 #define WL64_MMIO_L2   0x50000000 /* unmapped: L2's mmio element (a data abort L0 handles) */
 #define WL64_MMIO_DONE 0x50001000 /* unmapped: L1 writes its end code here (an L1 exit) */
+#define WL64_MMIO_IRQ	0x50002000 /* unmapped: L2's virq element asks the VMM for an interrupt */
+#define WL64_VIRQ_INTID 40	   /* the SPI the VMM raises (edge-triggered, to L1) */
 #define WL64_GICD_BASE 0x08000000 /* the in-kernel vGICv3's distributor and redistributor */
 #define WL64_GICR_BASE 0x080a0000
 
@@ -24,10 +26,12 @@
 #define WL64_WFI    4 /* wfi, trapped by HCR_EL2.TWI: forwarded (EC WFx) */
 /* msr CONTEXTIDR_EL1, trapped by HCR_EL2.TVM: forwarded (EC SYS64) */
 #define WL64_SYSREG_WRITE 5
-#define WL64_NR_ELEMENTS  6
+/* a store to WL64_MMIO_IRQ (L0's); the VMM raises SPI WL64_VIRQ_INTID, which L0 injects into L1 */
+#define WL64_VIRQ	 6
+#define WL64_NR_ELEMENTS 7
 /* Their names in --workload, by bit; the host checks a spec against them (lab/host/lab_arm64.c) */
 /* clang-format off */
-#define WL64_ELEMENT_NAMES { "hvc", "sysreg", "smc", "mmio", "wfi", "sysreg-write" }
+#define WL64_ELEMENT_NAMES { "hvc", "sysreg", "smc", "mmio", "wfi", "sysreg-write", "virq" }
 /* clang-format on */
 
 /* The immediate of the HVC with which L2 tells L1 that it is done. */
@@ -48,6 +52,9 @@
 #define WL64_D_BAD_VECTOR 0x38	/* L1: the vector offset of an unexpected exception */
 #define WL64_D_BAD_ESR	  0x40	/* L1: its ESR_EL2 */
 #define WL64_D_BAD_ELR	  0x48	/* L1: its ELR_EL2 */
+#define WL64_D_IRQS	  0x50	/* L1: interrupts taken while L2 ran */
+#define WL64_D_INTID	  0x58	/* L1: the INTID of the last one (ICC_IAR1_EL1) */
+#define WL64_D_MMIO_IRQ	  0x60	/* VMM -> L2: WL64_MMIO_IRQ */
 #define WL64_D_EC	  0x100 /* L1: exceptions taken from L2, by EC (64 words) */
 
 #ifndef __ASSEMBLER__

@@ -53,6 +53,7 @@
 #define HCR_TSC	 (1ull << 19)
 #define HCR_TWI	 (1ull << 13)
 #define HCR_TVM	 (1ull << 26)
+#define HCR_IMO	 (1ull << 4)
 
 static const char *const element_names[WL64_NR_ELEMENTS] = WL64_ELEMENT_NAMES;
 
@@ -65,6 +66,9 @@ static const char *const element_what[WL64_NR_ELEMENTS] = {
 	[WL64_MMIO] = "a store to an IPA no memory slot maps: L1 has no stage 2 (HCR_EL2.VM=0), so "
 		      "L0 handles the data abort and exits to this VMM (DABT_LOW)",
 	[WL64_WFI] = "wfi in L2, trapped by HCR_EL2.TWI: forwarded to L1 (WFx)",
+	[WL64_VIRQ] = "a store to another unmapped IPA: L0 exits to this VMM (DABT_LOW), which "
+		      "raises an edge SPI; L0 injects it into L1 (IRQ, HCR_EL2.IMO), which "
+		      "acknowledges and ends it in its GICv3 CPU interface",
 	[WL64_SYSREG_WRITE] =
 		"msr CONTEXTIDR_EL1 in L2, trapped by HCR_EL2.TVM: forwarded to L1 (SYS64)",
 };
@@ -150,6 +154,7 @@ static int vgic_attr(int dev, uint32_t group, uint64_t attr, uint64_t *value)
 
 struct run_result {
 	uint64_t mmio_l2;  /* MMIO exits at WL64_MMIO_L2 */
+	uint64_t irqs;	   /* interrupts raised at WL64_MMIO_IRQ */
 	uint64_t end;	   /* what L1 wrote to WL64_MMIO_DONE */
 	uint64_t kvm_runs; /* KVM_RUN calls */
 	double seconds;	   /* from the first KVM_RUN to the end */
@@ -207,7 +212,10 @@ static int run_vm(uint64_t mask, uint64_t iterations, unsigned char **mem_out,
 	set_word(mem, WL64_D_MASK, mask);
 	set_word(mem, WL64_D_MMIO, WL64_MMIO_L2);
 	set_word(mem, WL64_D_DONE, WL64_MMIO_DONE);
-	set_word(mem, WL64_D_HCR_SET, HCR_RW | HCR_TID3 | HCR_TSC | HCR_TWI | HCR_TVM);
+	set_word(mem, WL64_D_MMIO_IRQ, WL64_MMIO_IRQ);
+	set_word(mem, WL64_D_HCR_SET,
+		 HCR_RW | HCR_TID3 | HCR_TSC | HCR_TWI | HCR_TVM |
+			 (mask >> WL64_VIRQ & 1 ? HCR_IMO : 0));
 	region = (struct kvm_userspace_memory_region){
 		.slot = 0,
 		.guest_phys_addr = WL64_MEM_BASE,
@@ -259,6 +267,22 @@ static int run_vm(uint64_t mask, uint64_t iterations, unsigned char **mem_out,
 			res->mmio_l2++;
 			continue;
 		}
+		if (run->mmio.phys_addr == WL64_MMIO_IRQ && run->mmio.is_write) {
+			/* an edge: the line up and down; the vGIC keeps it pending for L1 */
+			struct kvm_irq_level irq = {
+				.irq = KVM_ARM_IRQ_TYPE_SPI << KVM_ARM_IRQ_TYPE_SHIFT |
+				       WL64_VIRQ_INTID,
+				.level = 1,
+			};
+
+			if (ioctl(vm, KVM_IRQ_LINE, &irq))
+				return fail("KVM_IRQ_LINE");
+			irq.level = 0;
+			if (ioctl(vm, KVM_IRQ_LINE, &irq))
+				return fail("KVM_IRQ_LINE");
+			res->irqs++;
+			continue;
+		}
 		if (run->mmio.phys_addr == WL64_MMIO_DONE && run->mmio.is_write) {
 			uint32_t v;
 
@@ -292,8 +316,12 @@ static int write_truth(const char *path, uint64_t mask, uint64_t n)
 	const uint64_t hvc = mask >> WL64_HVC & 1, sysreg = mask >> WL64_SYSREG & 1;
 	const uint64_t smc = mask >> WL64_SMC & 1, mmio = mask >> WL64_MMIO & 1;
 	const uint64_t wfi = mask >> WL64_WFI & 1, sysreg_write = mask >> WL64_SYSREG_WRITE & 1;
-	/* every forwarded exit but the final HVC returns to L2 by an ERET, as does L1's start */
-	const uint64_t erets = 1 + n * (hvc + sysreg + smc + wfi + sysreg_write);
+	const uint64_t virq = mask >> WL64_VIRQ & 1;
+	/*
+	 * every forwarded exit but the final HVC returns to L2 by an ERET, as does L1's start and
+	 * every interrupt L1 takes
+	 */
+	const uint64_t erets = 1 + n * (hvc + sysreg + smc + wfi + sysreg_write + virq);
 	FILE *f = fopen(path, "we");
 	bool first = true;
 
@@ -316,14 +344,18 @@ static int write_truth(const char *path, uint64_t mask, uint64_t n)
 		entry(f, &first, "WFx", "L1", n);
 	if (smc)
 		entry(f, &first, "SMC64", "L1", n);
-	if (mmio)
-		entry(f, &first, "DABT_LOW", "L0", n);
+	if (mmio || virq)
+		entry(f, &first, "DABT_LOW", "L0", n * (mmio + virq));
 	fprintf(f,
 		"\n  ],\n  \"lost_events\": 0,\n  \"msrs\": [\n  ],\n"
 		"  \"nested_entries\": %llu,\n  \"nested_entries_failed\": 0,\n"
-		"  \"ports\": [\n  ],\n  \"schema\": 1,\n  \"synthesized_to_l1\": [\n  ],\n"
-		"  \"unattributed\": 0,\n  \"vectoring\": [\n  ]\n}\n",
+		"  \"ports\": [\n  ],\n  \"schema\": 1,\n  \"synthesized_to_l1\": [",
 		(unsigned long long)erets);
+	first = true;
+	/* virq: the interrupt L0 injects into L1 (kvm_inject_nested_exception IRQ) */
+	if (virq)
+		entry(f, &first, "IRQ", NULL, n);
+	fprintf(f, "\n  ],\n  \"unattributed\": 0,\n  \"vectoring\": [\n  ]\n}\n");
 	if (fclose(f))
 		return fail(path);
 	return 0;
@@ -434,6 +466,19 @@ int main(int argc, char **argv)
 				(unsigned long long)total);
 			return 1;
 		}
+		if (word(mem, WL64_D_IRQS) != n * (mask >> WL64_VIRQ & 1) ||
+		    res.irqs != word(mem, WL64_D_IRQS) ||
+		    (res.irqs && word(mem, WL64_D_INTID) != WL64_VIRQ_INTID)) {
+			fprintf(stderr,
+				PROG
+				": the VMM raised %llu interrupts, L1 took %llu (the last INTID "
+				"%llu), not %llu of INTID %d\n",
+				(unsigned long long)res.irqs,
+				(unsigned long long)word(mem, WL64_D_IRQS),
+				(unsigned long long)word(mem, WL64_D_INTID),
+				n * (mask >> WL64_VIRQ & 1), WL64_VIRQ_INTID);
+			return 1;
+		}
 		if (word(mem, WL64_D_L2_DONE) != n || res.mmio_l2 != n * (mask >> WL64_MMIO & 1)) {
 			fprintf(stderr,
 				PROG ": L2 did %llu iterations and %llu MMIO stores, not %llu\n",
@@ -443,13 +488,14 @@ int main(int argc, char **argv)
 		}
 	}
 	printf("iterations %llu\nl1_erets %llu\nl1_hvc64 %llu\nl1_sys64 %llu\nl1_smc64 %llu\n"
-	       "l1_wfx %llu\nvmm_mmio %llu\nkvm_runs %llu\nseconds %.6f\nus_per_iteration %.1f\n",
+	       "l1_wfx %llu\nl1_irqs %llu\nvmm_mmio %llu\nkvm_runs %llu\nseconds "
+	       "%.6f\nus_per_iteration %.1f\n",
 	       n, (unsigned long long)word(mem, WL64_D_ERETS),
 	       (unsigned long long)word(mem, WL64_D_EC + 8 * EC_HVC64),
 	       (unsigned long long)word(mem, WL64_D_EC + 8 * EC_SYS64),
 	       (unsigned long long)word(mem, WL64_D_EC + 8 * EC_SMC64),
 	       (unsigned long long)word(mem, WL64_D_EC + 8 * EC_WFX),
-	       (unsigned long long)res.mmio_l2, (unsigned long long)res.kvm_runs, res.seconds,
-	       res.seconds * 1e6 / (double)n);
+	       (unsigned long long)word(mem, WL64_D_IRQS), (unsigned long long)res.mmio_l2,
+	       (unsigned long long)res.kvm_runs, res.seconds, res.seconds * 1e6 / (double)n);
 	return write_truth(truth, mask, n);
 }

@@ -102,7 +102,7 @@ int lab_check_workload_spec_arm64(const char *spec)
 		if (i == WL64_NR_ELEMENTS)
 			r = lab_fail(-EINVAL,
 				     "--workload %s: unknown element '%s' (--isa arm64 has hvc, "
-				     "sysreg, smc, mmio, wfi, sysreg-write)",
+				     "sysreg, smc, mmio, wfi, sysreg-write, virq)",
 				     spec, w);
 	}
 	if (!r && !strtok_r(strcpy(copy, spec), ",", &save))

@@ -7,7 +7,7 @@
 set -u
 nvmx=$1 out=$2 n=$3
 here=$(dirname "$0")
-err=$("$nvmx" lab run --isa arm64 --kernel 7.3 --workload hvc,sysreg,smc,mmio,wfi,sysreg-write \
+err=$("$nvmx" lab run --isa arm64 --kernel 7.3 --workload hvc,sysreg,smc,mmio,wfi,sysreg-write,virq \
 	--iterations "$n" --out "$out" 2>&1)
 rc=$?
 printf '%s\n' "$err"
