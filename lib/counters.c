@@ -335,7 +335,7 @@ int nvmx_counters_add_verdict(struct nvmx_counters *c, const struct nvmx_verdict
 	err = add_verdict_breakdown(c, v, tgid, tid);
 	if (!err && v->kind == NVMX_V_ROUND_TRIP)
 		err = add_verdict_io(c, v, tgid);
-	if (err || v->kind == NVMX_V_ROUND_TRIP)
+	if (err || k.outcome == NVMX_OUT_NONE)
 		return err;
 	memset(&h, 0, sizeof(h));
 	h.count = 1;

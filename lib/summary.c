@@ -490,6 +490,23 @@ uint64_t nvmx_summary_vectoring_count(const struct nvmx_summary *s, uint32_t isa
  */
 bool nvmx_reason_certain(uint32_t isa, uint32_t reason)
 {
+	if (isa == NVMX_ISA_ARM64) {
+		/*
+		 * exit_decode.h's reasons: interrupts and SErrors come from L0's devices and
+		 * timers, aborts to a lower level also from L0's own stage-2 paging (as NPF)
+		 */
+		switch (reason) {
+		case 0x20:  /* ESR_ELx_EC_IABT_LOW */
+		case 0x24:  /* ESR_ELx_EC_DABT_LOW */
+		case 0x2f:  /* ESR_ELx_EC_SERROR */
+		case 0x100: /* NVMX_ARM64_R_IRQ */
+		case 0x101: /* NVMX_ARM64_R_SERROR (ARM_EXCEPTION_EL1_SERROR) */
+		case 0x110: /* NVMX_ARM64_R_FIQ */
+			return false;
+		default:
+			return true;
+		}
+	}
 	if (isa == NVMX_ISA_SVM) {
 		switch (reason) {
 		case 0x060:	 /* SVM_EXIT_INTR */

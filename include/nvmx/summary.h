@@ -14,11 +14,15 @@
 #include <stdint.h>
 #include <stdio.h>
 
-/* Values of the kernel's `isa` tracepoint field (KVM_ISA_VMX, KVM_ISA_SVM in arch/x86/kvm/trace.h). */
+/*
+ * Values of the kernel's `isa` tracepoint field (KVM_ISA_VMX, KVM_ISA_SVM in arch/x86/kvm/trace.h);
+ * arm64's records have none: NVMX_ISA_ARM64 is nvmx's (events.h, NVMX_EV_ISA_ARM64).
+ */
 enum nvmx_isa {
 	NVMX_ISA_UNKNOWN = 0,
 	NVMX_ISA_VMX = 1,
 	NVMX_ISA_SVM = 2,
+	NVMX_ISA_ARM64 = 3,
 };
 
 /* What happened to one exit, as the attribution rule decides it. */
