@@ -546,7 +546,8 @@ bool nvmx_reason_certain(uint32_t isa, uint32_t reason)
 
 bool nvmx_exit_certain(enum nvmx_kind kind, uint32_t isa, uint32_t reason)
 {
-	if (kind == NVMX_KIND_SYNTHESIZED_TO_L1)
+	/* arm64's follow their reason: an IRQ for L1 also comes from L0's timers */
+	if (kind == NVMX_KIND_SYNTHESIZED_TO_L1 && isa != NVMX_ISA_ARM64)
 		return isa == NVMX_ISA_VMX || isa == NVMX_ISA_SVM;
 	return nvmx_reason_certain(isa, reason);
 }
@@ -575,4 +576,5 @@ const char *const nvmx_kind_keys[] = {
 	[NVMX_KIND_L2_EXIT] = "l2_exits",
 	[NVMX_KIND_L1_EXIT] = "l1_exits",
 	[NVMX_KIND_SYNTHESIZED_TO_L1] = "synthesized_to_l1",
+	[NVMX_KIND_INJECTED_TO_L1] = "injected_to_l1",
 };

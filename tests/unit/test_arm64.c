@@ -504,3 +504,61 @@ Test(arm64, replay_of_a_tracefs_capture)
 	free(json);
 	nvmx_summary_free(s);
 }
+
+/* L1's own HVC at vEL2 and an interrupt for L1: injections into L1 itself, counted apart. */
+static const char capture_l1[] = PFX
+	"kvm_exit: TRAP: HSR_EC: 0x0016 (HVC64), PC: 0x1000\n"
+	"  arm64-vmm-201     [000] .....    12.000102: kvm_inject_nested_exception: SYNC: esr_el2 "
+	"0x5a000000 elr_el2: 0x1000 spsr_el2: 0x000003c9 (M: EL2h) hcr_el2: 80040000\n"
+	"  arm64-vmm-201     [000] .....    12.000104: kvm_entry: PC: 0x1400\n"
+	"  arm64-vmm-201     [000] .....    12.000110: kvm_exit: IRQ: HSR_EC: 0x0000 (UNKNOWN), "
+	"PC: 0x1404\n"
+	"  arm64-vmm-201     [000] .....    12.000112: kvm_inject_nested_exception: IRQ: esr_el2 "
+	"0x0 elr_el2: 0x1404 spsr_el2: 0x000003c9 (M: EL2h) hcr_el2: 80040000\n"
+	"  arm64-vmm-201     [000] .....    12.000115: kvm_entry: PC: 0x1480\n";
+
+Test(arm64, replay_counts_injections_into_l1_apart)
+{
+	char path[] = "/tmp/nvmx-arm64-XXXXXX";
+	int fd = mkstemp(path);
+	struct nvmx_summary *s = NULL, *back;
+	struct nvmx_replay_stats st;
+	char err[256];
+	FILE *out;
+
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, capture_l1, sizeof(capture_l1) - 1),
+		     (ssize_t)(sizeof(capture_l1) - 1));
+	close(fd);
+	cr_assert_eq(nvmx_replay_path(path, &s, &st, NULL), 0);
+	cr_assert_eq(st.malformed, 0);
+	cr_assert_eq(nvmx_summary_exit_count(s, NVMX_KIND_L1_EXIT, NVMX_ISA_ARM64, EC_HVC64,
+					     NVMX_HANDLED_BY_NONE),
+		     1);
+	cr_assert_eq(nvmx_summary_exit_count(s, NVMX_KIND_L1_EXIT, NVMX_ISA_ARM64, NVMX_ARM64_R_IRQ,
+					     NVMX_HANDLED_BY_NONE),
+		     1);
+	cr_assert_eq(nvmx_summary_exit_count(s, NVMX_KIND_INJECTED_TO_L1, NVMX_ISA_ARM64, EC_HVC64,
+					     NVMX_HANDLED_BY_NONE),
+		     1);
+	cr_assert_eq(nvmx_summary_exit_count(s, NVMX_KIND_INJECTED_TO_L1, NVMX_ISA_ARM64,
+					     NVMX_ARM64_R_IRQ, NVMX_HANDLED_BY_NONE),
+		     1);
+	cr_assert_eq(nvmx_summary_exit_count(s, NVMX_KIND_SYNTHESIZED_TO_L1, NVMX_ISA_ARM64,
+					     NVMX_ARM64_R_IRQ, NVMX_HANDLED_BY_NONE),
+		     0, "no exit of L2");
+	cr_assert_eq(nvmx_summary_unattributed(s), 0);
+	/* the JSON carries them, and reads back the same */
+	out = fopen(path, "w");
+	cr_assert_eq(nvmx_summary_write_json(s, out), 0);
+	fclose(out);
+	back = nvmx_summary_read_json(path, err, sizeof(err));
+	unlink(path);
+	cr_assert(back, "%s", err);
+	cr_assert_eq(nvmx_summary_compare_all(s, back, "a", "b", NULL), 0);
+	cr_assert_eq(nvmx_summary_exit_count(back, NVMX_KIND_INJECTED_TO_L1, NVMX_ISA_ARM64,
+					     NVMX_ARM64_R_IRQ, NVMX_HANDLED_BY_NONE),
+		     1);
+	nvmx_summary_free(back);
+	nvmx_summary_free(s);
+}
