@@ -596,9 +596,11 @@ static const struct {
 	{ "kvm_inj_exception", NVMX_EV_INJ_EXCEPTION, parse_inj_exception,
 	  nvmx_fields_inj_exception },
 	/* arm64 (trace_arm.h) */
-	{ "kvm_nested_eret", NVMX_EV_NESTED_ERET, parse_nested_eret, NULL },
-	{ "kvm_inject_nested_exception", NVMX_EV_INJECT_NESTED_EXC, parse_inject_nested, NULL },
-	{ "kvm_forward_sysreg_trap", NVMX_EV_FORWARD_SYSREG_TRAP, parse_forward_sysreg, NULL },
+	{ "kvm_nested_eret", NVMX_EV_NESTED_ERET, parse_nested_eret, nvmx_fields_nested_eret },
+	{ "kvm_inject_nested_exception", NVMX_EV_INJECT_NESTED_EXC, parse_inject_nested,
+	  nvmx_fields_inject_nested },
+	{ "kvm_forward_sysreg_trap", NVMX_EV_FORWARD_SYSREG_TRAP, parse_forward_sysreg,
+	  nvmx_fields_forward_sysreg },
 	/* L2's RCX at an L2 exit, read by nvmxd's tp_btf program (include/nvmx/events.h) */
 	{ "nvmx_guest_rcx", NVMX_EV_GUEST_RCX, parse_guest_rcx, NULL },
 };

@@ -562,3 +562,34 @@ Test(arm64, replay_counts_injections_into_l1_apart)
 	nvmx_summary_free(back);
 	nvmx_summary_free(s);
 }
+
+/* Records read by field name (trace.dat through libtraceevent, perf's raw fields): the same. */
+Test(arm64, records_by_field_name)
+{
+	struct nvmx_line l =
+		parse(PFX "kvm_exit: [FAILED TO PARSE] ret=2 esr_ec=24 vcpu_pc=0x2008");
+
+	cr_assert_eq(l.type, NVMX_LINE_EVENT, "%s", l.expected);
+	cr_assert_eq(l.ev.isa, NVMX_ISA_ARM64);
+	cr_assert_eq(l.ev.reason, EC_SYS64);
+	l = parse(PFX "kvm_exit: [FAILED TO PARSE] ret=0 esr_ec=0 vcpu_pc=0x2008");
+	cr_assert_eq(l.ev.reason, NVMX_ARM64_R_IRQ);
+	l = parse(PFX "kvm_entry: [FAILED TO PARSE] vcpu_pc=0x2008");
+	cr_assert_eq(l.type, NVMX_LINE_EVENT, "%s", l.expected);
+	cr_assert_eq(l.ev.isa, NVMX_ISA_ARM64);
+	l = parse(PFX "kvm_nested_eret: [FAILED TO PARSE] vcpu=0xffff0000 elr_el2=0x2000 "
+		      "spsr_el2=0x3c5 target_mode=5 hcr_el2=0x88040000");
+	cr_assert_eq(l.type, NVMX_LINE_EVENT, "%s", l.expected);
+	cr_assert_eq(l.ev.info1 & 0x1f, EL1h);
+	cr_assert(l.ev.info2 & HCR_TGE);
+	l = parse(PFX "kvm_inject_nested_exception: [FAILED TO PARSE] vcpu=0xffff0000 "
+		      "esr_el2=0x5a000000 type=0 spsr_el2=0x3c5 pc=0x2004 source_mode=5 "
+		      "hcr_el2=0x80040000");
+	cr_assert_eq(l.type, NVMX_LINE_EVENT, "%s", l.expected);
+	cr_assert_eq(l.ev.kind, NVMX_EV_INJECT_NESTED_EXC);
+	cr_assert_eq(l.ev.intr_info, EL1h);
+	cr_assert_eq(l.ev.info1, 0x5a000000);
+	l = parse(PFX "kvm_nested_eret: [FAILED TO PARSE] vcpu=0xffff0000 elr_el2=0x2000");
+	cr_assert_eq(l.type, NVMX_LINE_MALFORMED, "a level must not be guessed from zeroes");
+	cr_assert(strstr(l.expected, "spsr_el2"), "%s", l.expected);
+}
