@@ -466,22 +466,30 @@ static const char capture[] =
 	"PC: 0x200c\n"
 	"  arm64-vmm-201     [000] .....    12.000209: kvm_entry: PC: 0x2010\n";
 
-Test(arm64, replay_of_a_tracefs_capture)
+/* Replays text through a file (path: "/tmp/nvmx-arm64-XXXXXX", kept for the caller to reuse). */
+static struct nvmx_summary *replay_text(const char *text, size_t len, char *path)
 {
-	char path[] = "/tmp/nvmx-arm64-XXXXXX";
 	int fd = mkstemp(path);
 	struct nvmx_summary *s = NULL;
 	struct nvmx_replay_stats st;
+
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, text, len), (ssize_t)len);
+	close(fd);
+	cr_assert_eq(nvmx_replay_path(path, &s, &st, NULL), 0);
+	cr_assert_eq(st.malformed, 0);
+	return s;
+}
+
+Test(arm64, replay_of_a_tracefs_capture)
+{
+	char path[] = "/tmp/nvmx-arm64-XXXXXX";
+	struct nvmx_summary *s = replay_text(capture, sizeof(capture) - 1, path);
 	FILE *out;
 	char *json = NULL;
 	size_t len = 0;
 
-	cr_assert_geq(fd, 0);
-	cr_assert_eq(write(fd, capture, sizeof(capture) - 1), (ssize_t)(sizeof(capture) - 1));
-	close(fd);
-	cr_assert_eq(nvmx_replay_path(path, &s, &st, NULL), 0);
 	unlink(path);
-	cr_assert_eq(st.malformed, 0);
 	cr_assert_eq(nvmx_summary_exit_count(s, NVMX_KIND_L2_EXIT, NVMX_ISA_ARM64, EC_HVC64,
 					     NVMX_HANDLED_BY_L1),
 		     1);
@@ -520,18 +528,10 @@ static const char capture_l1[] = PFX
 Test(arm64, replay_counts_injections_into_l1_apart)
 {
 	char path[] = "/tmp/nvmx-arm64-XXXXXX";
-	int fd = mkstemp(path);
-	struct nvmx_summary *s = NULL, *back;
-	struct nvmx_replay_stats st;
+	struct nvmx_summary *s = replay_text(capture_l1, sizeof(capture_l1) - 1, path), *back;
 	char err[256];
 	FILE *out;
 
-	cr_assert_geq(fd, 0);
-	cr_assert_eq(write(fd, capture_l1, sizeof(capture_l1) - 1),
-		     (ssize_t)(sizeof(capture_l1) - 1));
-	close(fd);
-	cr_assert_eq(nvmx_replay_path(path, &s, &st, NULL), 0);
-	cr_assert_eq(st.malformed, 0);
 	cr_assert_eq(nvmx_summary_exit_count(s, NVMX_KIND_L1_EXIT, NVMX_ISA_ARM64, EC_HVC64,
 					     NVMX_HANDLED_BY_NONE),
 		     1);
