@@ -454,7 +454,7 @@ static __noinline void count_verdict(const struct nvmx_verdict *v, struct scratc
 	}
 	count_breakdown(v, sc, tid);
 	count_io_verdict(v, sc);
-	if (v->kind == NVMX_V_ROUND_TRIP)
+	if (v->kind == NVMX_V_ROUND_TRIP || v->kind == NVMX_V_INJECTED_TO_L1)
 		return;
 	k->tgid = tgid;
 	k->tid = tid;

@@ -16,8 +16,10 @@
 
 _Static_assert(sizeof(struct nvmx_bd_l1_key) <= sizeof(((struct nvmx_counters_keyed *)0)->key) &&
 		       sizeof(struct nvmx_vec_key) <=
+			       sizeof(((struct nvmx_counters_keyed *)0)->key) &&
+		       sizeof(struct nvmx_inj_key) <=
 			       sizeof(((struct nvmx_counters_keyed *)0)->key),
-	       "keyed counts hold both keys");
+	       "keyed counts hold every key");
 
 void nvmx_counters_free(struct nvmx_counters *c)
 {
@@ -29,6 +31,7 @@ void nvmx_counters_free(struct nvmx_counters *c)
 	free(c->bds);
 	free(c->bd_l1s);
 	free(c->vecs);
+	free(c->injs);
 	free(c->ns);
 	memset(c, 0, sizeof(*c));
 }
@@ -326,6 +329,11 @@ int nvmx_counters_add_verdict(struct nvmx_counters *c, const struct nvmx_verdict
 	__u64 one = 1;
 	int err;
 
+	if (v->kind == NVMX_V_INJECTED_TO_L1) {
+		struct nvmx_inj_key ik = { tgid, tid, v->isa, v->reason };
+
+		return add_keyed(&c->injs, &c->n_injs, &c->cap_injs, &ik, sizeof(ik), 1, 0);
+	}
 	if (v->kind == NVMX_V_VECTORING) {
 		struct nvmx_vec_key vk = { tgid,	  v->isa,	  v->vec_type,
 					   v->vec_vector, v->vec_outcome, 0 };
@@ -335,7 +343,7 @@ int nvmx_counters_add_verdict(struct nvmx_counters *c, const struct nvmx_verdict
 	err = add_verdict_breakdown(c, v, tgid, tid);
 	if (!err && v->kind == NVMX_V_ROUND_TRIP)
 		err = add_verdict_io(c, v, tgid);
-	if (err || v->kind == NVMX_V_ROUND_TRIP)
+	if (err || k.outcome == NVMX_OUT_NONE)
 		return err;
 	memset(&h, 0, sizeof(h));
 	h.count = 1;
@@ -389,6 +397,13 @@ int nvmx_counters_to_summary(const struct nvmx_counters *c, uint32_t tgid, uint3
 			err = nvmx_summary_add_breakdown_l1(s, k->isa, k->reason, k->l1_reason,
 							    c->bd_l1s[i].count,
 							    c->bd_l1s[i].sum_ns);
+	}
+	for (size_t i = 0; i < c->n_injs && !err; i++) {
+		const struct nvmx_inj_key *k = (const void *)c->injs[i].key;
+
+		if ((!tgid || k->tgid == tgid) && (!tid || k->tid == tid))
+			err = nvmx_summary_add_exit(s, NVMX_KIND_INJECTED_TO_L1, k->isa, k->reason,
+						    NVMX_HANDLED_BY_NONE, c->injs[i].count);
 	}
 	for (size_t i = 0; i < c->n_vecs && !err && !tid; i++) {
 		const struct nvmx_vec_key *k = (const void *)c->vecs[i].key;
@@ -486,7 +501,7 @@ const char *nvmx_outcome_name(uint32_t outcome)
 void nvmx_counters_reset(struct nvmx_counters *c)
 {
 	c->n_exits = c->n_msrs = c->n_ports = 0;
-	c->n_bds = c->n_bd_l1s = c->n_vecs = 0;
+	c->n_bds = c->n_bd_l1s = c->n_vecs = c->n_injs = 0;
 	c->n_ns = 0;
 	memset(c->self, 0, sizeof(c->self));
 	c->skipped = 0;

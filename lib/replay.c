@@ -18,8 +18,9 @@
 #include "nvmx/replay.h"
 #include "trace_parse.h"
 
-_Static_assert(NVMX_EV_ISA_VMX == NVMX_ISA_VMX && NVMX_EV_ISA_SVM == NVMX_ISA_SVM,
-	       "events.h and summary.h must agree on the kernel's isa values");
+_Static_assert(NVMX_EV_ISA_VMX == NVMX_ISA_VMX && NVMX_EV_ISA_SVM == NVMX_ISA_SVM &&
+		       NVMX_EV_ISA_ARM64 == NVMX_ISA_ARM64,
+	       "events.h and summary.h must agree on the isa values");
 _Static_assert(NVMX_MODEL_MSR_UNKNOWN == NVMX_MSR_UNKNOWN, "one 'unknown MSR' value");
 
 struct thread {

@@ -490,6 +490,23 @@ uint64_t nvmx_summary_vectoring_count(const struct nvmx_summary *s, uint32_t isa
  */
 bool nvmx_reason_certain(uint32_t isa, uint32_t reason)
 {
+	if (isa == NVMX_ISA_ARM64) {
+		/*
+		 * exit_decode.h's reasons: interrupts and SErrors come from L0's devices and
+		 * timers, aborts to a lower level also from L0's own stage-2 paging (as NPF)
+		 */
+		switch (reason) {
+		case 0x20:  /* ESR_ELx_EC_IABT_LOW */
+		case 0x24:  /* ESR_ELx_EC_DABT_LOW */
+		case 0x2f:  /* ESR_ELx_EC_SERROR */
+		case 0x100: /* NVMX_ARM64_R_IRQ */
+		case 0x101: /* NVMX_ARM64_R_SERROR (ARM_EXCEPTION_EL1_SERROR) */
+		case 0x110: /* NVMX_ARM64_R_FIQ */
+			return false;
+		default:
+			return true;
+		}
+	}
 	if (isa == NVMX_ISA_SVM) {
 		switch (reason) {
 		case 0x060:	 /* SVM_EXIT_INTR */
@@ -529,7 +546,8 @@ bool nvmx_reason_certain(uint32_t isa, uint32_t reason)
 
 bool nvmx_exit_certain(enum nvmx_kind kind, uint32_t isa, uint32_t reason)
 {
-	if (kind == NVMX_KIND_SYNTHESIZED_TO_L1)
+	/* arm64's follow their reason: an IRQ for L1 also comes from L0's timers */
+	if (kind == NVMX_KIND_SYNTHESIZED_TO_L1 && isa != NVMX_ISA_ARM64)
 		return isa == NVMX_ISA_VMX || isa == NVMX_ISA_SVM;
 	return nvmx_reason_certain(isa, reason);
 }
@@ -558,4 +576,5 @@ const char *const nvmx_kind_keys[] = {
 	[NVMX_KIND_L2_EXIT] = "l2_exits",
 	[NVMX_KIND_L1_EXIT] = "l1_exits",
 	[NVMX_KIND_SYNTHESIZED_TO_L1] = "synthesized_to_l1",
+	[NVMX_KIND_INJECTED_TO_L1] = "injected_to_l1",
 };

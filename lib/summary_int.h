@@ -59,7 +59,7 @@ size_t nvmx_find_msr(const struct nvmx_summary_msr *arr, size_t n,
 size_t nvmx_find_port(const struct nvmx_summary_port *arr, size_t n,
 		      const struct nvmx_summary_port *key, bool *found);
 /* "l2_exits", "l1_exits", "synthesized_to_l1": the JSON key of each kind's list. */
-extern const char *const nvmx_kind_keys[NVMX_KIND_SYNTHESIZED_TO_L1 + 1];
+extern const char *const nvmx_kind_keys[NVMX_KIND_INJECTED_TO_L1 + 1];
 
 /* The JSON key of a part's cycles in a breakdown entry: "l0_exit_ns" -> "l0_exit_cycles". */
 static inline void nvmx_bd_cycles_key(uint32_t part, char *buf, size_t len)

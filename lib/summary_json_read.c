@@ -574,7 +574,8 @@ static struct nvmx_summary *read_root(struct json_object *root, const char *path
 	}
 	if (read_exits(&r, root, s, NVMX_KIND_L2_EXIT) ||
 	    read_exits(&r, root, s, NVMX_KIND_L1_EXIT) ||
-	    read_exits(&r, root, s, NVMX_KIND_SYNTHESIZED_TO_L1) || read_msrs(&r, root, s) ||
+	    read_exits(&r, root, s, NVMX_KIND_SYNTHESIZED_TO_L1) ||
+	    read_exits(&r, root, s, NVMX_KIND_INJECTED_TO_L1) || read_msrs(&r, root, s) ||
 	    read_ports(&r, root, s) || read_breakdown(&r, root, s) || read_l0(&r, root, s) ||
 	    read_vectoring(&r, root, s) || read_filter(&r, root, s))
 		goto fail_s;

@@ -344,13 +344,13 @@ static int bd_json_add(struct json_object *root, const struct nvmx_summary *s, c
 static struct json_object *summary_json(const struct nvmx_summary *s)
 {
 	struct json_object *root = json_object_new_object();
-	struct json_object *kinds[3] = { NULL, NULL, NULL };
+	struct json_object *kinds[4] = { NULL, NULL, NULL, NULL };
 	struct json_object *msrs = NULL, *ports = NULL;
 	int err = 0;
 
 	if (!root)
 		return NULL;
-	for (int k = 0; k < 3; k++) {
+	for (int k = 0; k < 4; k++) {
 		kinds[k] = json_object_new_array();
 		if (!kinds[k])
 			goto fail;
@@ -373,6 +373,11 @@ static struct json_object *summary_json(const struct nvmx_summary *s)
 	if (s->filtered)
 		err |= add_key(root, "filter", nvmx_summary_filter_json(s));
 	err |= bd_json_add(root, s, "l0_handled");
+	/* arm64 only: absent rather than empty, so that an x86 summary stays as it was */
+	if (json_object_array_length(kinds[NVMX_KIND_INJECTED_TO_L1]))
+		err |= add_key(root, "injected_to_l1", kinds[NVMX_KIND_INJECTED_TO_L1]);
+	else
+		json_object_put(kinds[NVMX_KIND_INJECTED_TO_L1]);
 	if (s->l1_uncertain)
 		err |= add_key(root, "l1_certain", json_object_new_boolean(0));
 	err |= add_key(root, "l1_exits", kinds[NVMX_KIND_L1_EXIT]);
@@ -393,7 +398,7 @@ static struct json_object *summary_json(const struct nvmx_summary *s)
 	}
 	return root;
 fail:
-	for (int k = 0; k < 3; k++)
+	for (int k = 0; k < 4; k++)
 		json_object_put(kinds[k]);
 	json_object_put(msrs);
 	json_object_put(ports);

@@ -9,11 +9,22 @@
 #include <string.h>
 
 #include "trace_parse.h"
+#include "nvmx/model.h" /* exit_decode.h: arm64's reasons */
 
 static bool field(const struct nvmx_fields *f, const char *name, uint64_t *v)
 {
 	*v = 0;
 	return f->get(f->ctx, name, v);
+}
+
+/* field() into an event's __u64 (unsigned long long, where uint64_t may be unsigned long) */
+static bool field_to(const struct nvmx_fields *f, const char *name, __u64 *dst)
+{
+	uint64_t v;
+	bool ok = field(f, name, &v);
+
+	*dst = v;
+	return ok;
 }
 
 /* The first of two names that the event has (fields were renamed across kernels). */
@@ -34,8 +45,15 @@ static void missing(struct nvmx_line *out, const char *event, const char *name)
 void nvmx_fields_exit(const struct nvmx_fields *f, const char *event, struct nvmx_line *out)
 {
 	struct nvmx_event *ev = &out->ev;
-	uint64_t v;
+	uint64_t v, ec;
 
+	/* arm64's kvm_exit (trace_arm.h): ret, esr_ec (0 unless a trap), vcpu_pc */
+	if (!strcmp(event, "kvm_exit") && field(f, "esr_ec", &ec) && field(f, "ret", &v)) {
+		ev->isa = NVMX_EV_ISA_ARM64;
+		ev->reason = nvmx_arm64_exit_reason((uint32_t)v, (uint32_t)ec);
+		field_to(f, "vcpu_pc", &ev->value);
+		return;
+	}
 	if (!field2(f, "exit_reason", "exit_code", &v))
 		return missing(out, event, "exit_reason");
 	ev->reason = (uint32_t)v;
@@ -68,6 +86,11 @@ void nvmx_fields_entry(const struct nvmx_fields *f, const char *event, struct nv
 {
 	uint64_t v;
 
+	/* arm64's kvm_entry has only vcpu_pc */
+	if (!field(f, "vcpu_id", &v) && field(f, "vcpu_pc", &v)) {
+		out->ev.isa = NVMX_EV_ISA_ARM64;
+		return;
+	}
 	if (!field(f, "vcpu_id", &v))
 		return missing(out, event, "vcpu_id");
 	out->ev.vcpu_id = (uint32_t)v;
@@ -121,4 +144,52 @@ void nvmx_fields_inj_exception(const struct nvmx_fields *f, const char *event,
 	}
 	if (field(f, "reinjected", &v) && v)
 		out->ev.flags |= NVMX_EV_F_REINJECTED;
+}
+
+/* arm64's kvm_nested_eret: the mode it returns to (spsr_el2) and L1's HCR_EL2 decide the level */
+void nvmx_fields_nested_eret(const struct nvmx_fields *f, const char *event, struct nvmx_line *out)
+{
+	struct nvmx_event *ev = &out->ev;
+
+	if (!field_to(f, "spsr_el2", &ev->info1))
+		return missing(out, event, "spsr_el2");
+	if (!field_to(f, "hcr_el2", &ev->info2))
+		return missing(out, event, "hcr_el2");
+	field_to(f, "elr_el2", &ev->value);
+	ev->isa = NVMX_EV_ISA_ARM64;
+}
+
+/* arm64's kvm_inject_nested_exception: type, esr_el2, the mode it came from and HCR_EL2 */
+void nvmx_fields_inject_nested(const struct nvmx_fields *f, const char *event,
+			       struct nvmx_line *out)
+{
+	struct nvmx_event *ev = &out->ev;
+	uint64_t v;
+
+	if (!field(f, "type", &v))
+		return missing(out, event, "type");
+	ev->reason = (uint32_t)v;
+	if (!field_to(f, "esr_el2", &ev->info1))
+		return missing(out, event, "esr_el2");
+	if (!field_to(f, "hcr_el2", &ev->info2))
+		return missing(out, event, "hcr_el2");
+	if (!field(f, "source_mode", &v))
+		return missing(out, event, "source_mode");
+	ev->intr_info = (uint32_t)v;
+	ev->isa = NVMX_EV_ISA_ARM64;
+}
+
+/* arm64's kvm_forward_sysreg_trap: the sysreg's encoding and the direction */
+void nvmx_fields_forward_sysreg(const struct nvmx_fields *f, const char *event,
+				struct nvmx_line *out)
+{
+	uint64_t v;
+
+	if (!field(f, "sysreg", &v))
+		return missing(out, event, "sysreg");
+	out->ev.msr = (uint32_t)v;
+	if (field(f, "is_read", &v) && !v)
+		out->ev.flags |= NVMX_EV_F_MSR_WRITE;
+	field_to(f, "pc", &out->ev.value);
+	out->ev.isa = NVMX_EV_ISA_ARM64;
 }

@@ -12,6 +12,7 @@
 #include "nvmx/exit_reasons.h"
 #include "nvmx/summary.h"
 #include "trace_parse.h"
+#include "nvmx/model.h" /* exit_decode.h: arm64's reasons */
 
 /* ---- a cursor over one line ---- */
 
@@ -227,6 +228,56 @@ static bool reason_and_fields(struct cur *c, struct nvmx_line *out)
 	return true;
 }
 
+/* The kvm_exit types of arm64 (kvm_arm_exception_type of asm/kvm_asm.h: ARM_EXCEPTION_*). */
+static const struct {
+	const char *name;
+	uint32_t ret;
+} arm64_exit_types[] = {
+	{ "IRQ", 0 },	  { "SERROR", 1 },	{ "TRAP", NVMX_ARM64_EXC_TRAP },
+	{ "ILLEGAL", 3 }, { "HYP_GONE", 0xff },
+};
+
+/*
+ * arm64's kvm_exit (trace_arm.h): "TYPE: HSR_EC: 0x%04x (EC_NAME), PC: 0x%016lx". esr_ec counts
+ * only for a TRAP (the kernel zeroes it otherwise); the EC's name, from the kernel's own table,
+ * is learned for this capture's names.
+ */
+static bool parse_arm64_exit(struct cur *c, struct nvmx_line *out)
+{
+	const char *colon = c->p, *name, *name_end;
+	struct cur t;
+	uint64_t ec, pc;
+	size_t i, n = sizeof(arm64_exit_types) / sizeof(arm64_exit_types[0]);
+
+	while (colon < c->end && *colon != ':' && *colon != ' ')
+		colon++;
+	t = (struct cur){ colon, c->end };
+	if (!accept(&t, ": HSR_EC: "))
+		return false;
+	for (i = 0; i < n; i++)
+		if (strlen(arm64_exit_types[i].name) == (size_t)(colon - c->p) &&
+		    !memcmp(arm64_exit_types[i].name, c->p, (size_t)(colon - c->p)))
+			break;
+	if (i == n || !number(&t, 16, &ec) || ec > 0x3f || !accept(&t, " ("))
+		goto bad;
+	name = t.p;
+	while (t.p < t.end && *t.p != ')')
+		t.p++;
+	name_end = t.p;
+	if (t.p == name || !accept(&t, "), PC: ") || !number(&t, 16, &pc))
+		goto bad;
+	/* __print_symbolic prints an EC it has no name for as its number: nothing to learn */
+	if (arm64_exit_types[i].ret == NVMX_ARM64_EXC_TRAP && !(name[0] == '0' && name[1] == 'x'))
+		(void)nvmx_arm64_learn_name((uint32_t)ec, name, (size_t)(name_end - name));
+	out->ev.isa = NVMX_ISA_ARM64;
+	out->ev.reason = nvmx_arm64_exit_reason(arm64_exit_types[i].ret, (uint32_t)ec);
+	out->ev.value = pc;
+	return true;
+bad:
+	malformed(out, "arm64's 'TYPE: HSR_EC: 0x.. (NAME), PC: 0x..'");
+	return true;
+}
+
 /*
  * kvm_exit, kvm_nested_vmexit: "vcpu N reason NAME rip 0x.. info1 0x.. info2 0x.. intr_info 0x..
  * error_code 0x..". trace-cmd's kvm plugin prints "[rip X ]reason NAME rip 0x.. info X Y".
@@ -236,6 +287,8 @@ static void parse_exit(struct cur *c, struct nvmx_line *out)
 	struct nvmx_event *ev = &out->ev;
 	uint64_t v;
 
+	if (parse_arm64_exit(c, out))
+		return;
 	if (accept(c, "rip ")) {
 		if (!number(c, 16, &v))
 			goto bad;
@@ -300,11 +353,17 @@ bad:
 	malformed(out, "'rip: 0x.. vmcs|vmcb: 0x.. nested_rip: 0x.. ...'");
 }
 
-/* "vcpu N, rip 0x.." */
+/* "vcpu N, rip 0x.."; arm64 "PC: 0x%016lx" */
 static void parse_entry(struct cur *c, struct nvmx_line *out)
 {
 	uint64_t v;
 
+	if (accept(c, "PC: ")) {
+		if (!number(c, 16, &v))
+			malformed(out, "arm64's 'PC: 0x..'");
+		out->ev.isa = NVMX_ISA_ARM64;
+		return;
+	}
 	if (!accept(c, "vcpu ") || !number(c, 10, &v) || v > 0xffffffffull || !accept(c, ","))
 		malformed(out, "'vcpu N, rip 0x..'");
 	else
@@ -416,6 +475,98 @@ bad:
 	malformed(out, "'#NAME|0xVECTOR[ (0xERROR)][ [reinjected]]'");
 }
 
+/* "... spsr_el2: 0x%08lx (M: MODE) hcr_el2: %lx": the mode bits of spsr_el2 and HCR_EL2 */
+static bool spsr_and_hcr(struct cur *c, uint64_t *spsr, uint64_t *hcr)
+{
+	const char *p = find(c->p, c->end, "spsr_el2: ");
+	const char *h;
+
+	if (!p)
+		return false;
+	c->p = p + strlen("spsr_el2: ");
+	if (!number(c, 16, spsr) || !(h = find(c->p, c->end, ") hcr_el2: ")))
+		return false;
+	c->p = h + strlen(") hcr_el2: ");
+	return number(c, 16, hcr);
+}
+
+/* kvm_nested_eret: "elr_el2: 0x.. spsr_el2: 0x.. (M: EL1h) hcr_el2: .." */
+static void parse_nested_eret(struct cur *c, struct nvmx_line *out)
+{
+	uint64_t elr, spsr, hcr;
+
+	if (!accept(c, "elr_el2: ") || !number(c, 16, &elr) || !spsr_and_hcr(c, &spsr, &hcr)) {
+		malformed(out, "'elr_el2: 0x.. spsr_el2: 0x.. (M: MODE) hcr_el2: ..'");
+		return;
+	}
+	out->ev.isa = NVMX_ISA_ARM64;
+	out->ev.info1 = spsr;
+	out->ev.info2 = hcr;
+	out->ev.value = elr;
+}
+
+/* The types kvm_inject_nested_exception prints (kvm_exception_type_names of kvm_emulate.h). */
+static const struct {
+	const char *name;
+	uint32_t type;
+} arm64_inject_types[] = {
+	{ "SYNC: ", NVMX_ARM64_INJ_SYNC },
+	{ "IRQ: ", NVMX_ARM64_INJ_IRQ },
+	{ "FIQ: ", NVMX_ARM64_INJ_FIQ },
+	{ "SERROR: ", NVMX_ARM64_INJ_SERROR },
+};
+
+/*
+ * kvm_inject_nested_exception: "TYPE: esr_el2 0x.. elr_el2: 0x.. spsr_el2: 0x.. (M: MODE)
+ * hcr_el2: ..", spsr_el2 the vCPU's PSTATE when the exception was taken (source_mode its M bits)
+ */
+static void parse_inject_nested(struct cur *c, struct nvmx_line *out)
+{
+	uint64_t esr, spsr, hcr;
+	size_t i, n = sizeof(arm64_inject_types) / sizeof(arm64_inject_types[0]);
+
+	for (i = 0; i < n; i++)
+		if (accept(c, arm64_inject_types[i].name))
+			break;
+	if (i == n || !accept(c, "esr_el2 ") || !number(c, 16, &esr) ||
+	    !spsr_and_hcr(c, &spsr, &hcr)) {
+		malformed(out, "'SYNC|IRQ|FIQ|SERROR: esr_el2 0x.. elr_el2: 0x.. spsr_el2: 0x.. "
+			       "(M: MODE) hcr_el2: ..'");
+		return;
+	}
+	out->ev.isa = NVMX_ISA_ARM64;
+	out->ev.reason = arm64_inject_types[i].type;
+	out->ev.info1 = esr;
+	out->ev.info2 = hcr;
+	out->ev.intr_info = (uint32_t)(spsr & 0x1f);
+}
+
+/* kvm_forward_sysreg_trap (7.3): "PC R|W (Op0,Op1,CRn,CRm,Op2)" */
+static void parse_forward_sysreg(struct cur *c, struct nvmx_line *out)
+{
+	uint64_t pc, f[5];
+
+	if (!number(c, 16, &pc) || !accept(c, " "))
+		goto bad;
+	if (accept(c, "W"))
+		out->ev.flags |= NVMX_EV_F_MSR_WRITE;
+	else if (!accept(c, "R"))
+		goto bad;
+	if (!accept(c, " ("))
+		goto bad;
+	for (int i = 0; i < 5; i++)
+		if (!number(c, 10, &f[i]) || !accept(c, i < 4 ? "," : ")"))
+			goto bad;
+	out->ev.isa = NVMX_ISA_ARM64;
+	out->ev.value = pc;
+	/* sys_reg(op0, op1, crn, crm, op2) of asm/sysreg.h: the fields at bits 19, 16, 12, 8, 5 */
+	out->ev.msr =
+		(uint32_t)((f[0] << 19) | (f[1] << 16) | (f[2] << 12) | (f[3] << 8) | (f[4] << 5));
+	return;
+bad:
+	malformed(out, "'PC R|W (Op0,Op1,CRn,CRm,Op2)'");
+}
+
 static void parse_rip(struct cur *c, struct nvmx_line *out)
 {
 	uint64_t v;
@@ -444,6 +595,12 @@ static const struct {
 	{ "kvm_inj_virq", NVMX_EV_INJ_VIRQ, parse_inj_virq, nvmx_fields_inj_virq },
 	{ "kvm_inj_exception", NVMX_EV_INJ_EXCEPTION, parse_inj_exception,
 	  nvmx_fields_inj_exception },
+	/* arm64 (trace_arm.h) */
+	{ "kvm_nested_eret", NVMX_EV_NESTED_ERET, parse_nested_eret, nvmx_fields_nested_eret },
+	{ "kvm_inject_nested_exception", NVMX_EV_INJECT_NESTED_EXC, parse_inject_nested,
+	  nvmx_fields_inject_nested },
+	{ "kvm_forward_sysreg_trap", NVMX_EV_FORWARD_SYSREG_TRAP, parse_forward_sysreg,
+	  nvmx_fields_forward_sysreg },
 	/* L2's RCX at an L2 exit, read by nvmxd's tp_btf program (include/nvmx/events.h) */
 	{ "nvmx_guest_rcx", NVMX_EV_GUEST_RCX, parse_guest_rcx, NULL },
 };

@@ -99,7 +99,8 @@ void nvmx_event_from_fields(const char *name, size_t name_len, const struct nvmx
 /* The fillers, per event (trace_fields.c); event names the event in a MALFORMED's expected. */
 typedef void nvmx_fields_fn(const struct nvmx_fields *f, const char *event, struct nvmx_line *out);
 nvmx_fields_fn nvmx_fields_exit, nvmx_fields_vmenter, nvmx_fields_entry, nvmx_fields_msr,
-	nvmx_fields_inj_virq, nvmx_fields_inj_exception;
+	nvmx_fields_inj_virq, nvmx_fields_inj_exception, nvmx_fields_nested_eret,
+	nvmx_fields_inject_nested, nvmx_fields_forward_sysreg;
 
 /* trace_dat.c: trace-cmd's trace.dat ("\x17\x08\x44tracing" first), read through libtracecmd. */
 #define NVMX_TRACE_DAT_MAGIC	 "\x17\x08\x44tracing"

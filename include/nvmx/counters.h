@@ -67,6 +67,8 @@ struct nvmx_counters {
 	size_t n_bd_l1s, cap_bd_l1s;
 	struct nvmx_counters_keyed *vecs; /* interrupted events by outcome */
 	size_t n_vecs, cap_vecs;
+	struct nvmx_counters_keyed *injs; /* arm64: injections into L1 itself (nvmx_inj_key) */
+	size_t n_injs, cap_injs;
 	struct nvmx_counters_ns *ns; /* nested-state ioctls per process, by tgid */
 	size_t n_ns, cap_ns;
 	/*

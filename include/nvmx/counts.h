@@ -173,6 +173,14 @@ struct nvmx_bd_l1_value {
 	__u64 sum_ns; /* kvm_exit -> kvm_entry of each, summed (part of l1_exit_service_ns) */
 };
 
+/* arm64: exceptions injected into L1 itself (NVMX_V_INJECTED_TO_L1), by reason. */
+struct nvmx_inj_key {
+	__u32 tgid;
+	__u32 tid;
+	__u32 isa;
+	__u32 reason;
+};
+
 /* Interrupted event deliveries by outcome (NVMX_V_VECTORING). */
 struct nvmx_vec_key {
 	__u32 tgid;
@@ -262,6 +270,8 @@ static __always_inline __u32 nvmx_verdict_outcome(const struct nvmx_verdict *v)
 		return NVMX_OUT_NESTED_ENTRY_FAILED;
 	case NVMX_V_ROUND_TRIP:
 	case NVMX_V_VECTORING:
+	/* arm64: no exit; counted by reason apart (struct nvmx_inj_key) */
+	case NVMX_V_INJECTED_TO_L1:
 		return NVMX_OUT_NONE;
 	default:
 		return NVMX_OUT_UNATTRIBUTED;

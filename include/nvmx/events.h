@@ -9,10 +9,14 @@
 #ifndef NVMX_EVENTS_H
 #define NVMX_EVENTS_H
 
-/* The kernel's `isa` field values (KVM_ISA_VMX, KVM_ISA_SVM in arch/x86/kvm/trace.h). */
+/*
+ * The kernel's `isa` field values (KVM_ISA_VMX, KVM_ISA_SVM in arch/x86/kvm/trace.h); arm64's
+ * records have no isa field: nvmx's own value, set by the reader from the record's format.
+ */
 #define NVMX_EV_ISA_UNKNOWN 0u
 #define NVMX_EV_ISA_VMX	    1u
 #define NVMX_EV_ISA_SVM	    2u
+#define NVMX_EV_ISA_ARM64   3u
 
 /* VMX exit_reason: basic reason in bits 15:0, flags above (SDM 25.9.1, VMX_EXIT_REASONS_*). */
 #define NVMX_VMX_BASIC_REASON_MASK 0xffffu
@@ -38,6 +42,20 @@
  * emulates (no kvm_msr). Not a tracepoint of its own: a recording writes it as "nvmx_guest_rcx".
  */
 #define NVMX_EV_GUEST_RCX 14u
+/*
+ * arm64 (arch/arm64/kvm/trace_arm.h, FEAT_NV2): kvm_exit and kvm_entry are the ones above with
+ * isa NVMX_EV_ISA_ARM64; these three say which level runs (docs/model.md, "arm64").
+ *  - kvm_nested_eret: L0 emulates L1's ERET; info1 = spsr_el2 (target_mode in its M bits),
+ *    info2 = L1's HCR_EL2;
+ *  - kvm_inject_nested_exception: L0 delivers an exception to vEL2; reason = its type
+ *    (NVMX_ARM64_INJ_*), info1 = esr_el2, info2 = HCR_EL2, intr_info = source_mode (the M
+ *    bits of the mode it interrupted);
+ *  - kvm_forward_sysreg_trap: the pending sysreg trap goes to L1; msr = sysreg encoding,
+ *    flags NVMX_EV_F_MSR_WRITE for a write.
+ */
+#define NVMX_EV_NESTED_ERET	    15u
+#define NVMX_EV_INJECT_NESTED_EXC   16u
+#define NVMX_EV_FORWARD_SYSREG_TRAP 17u
 
 /* vcpu_id of records that carry none (inject, vmenter, msr, ...). */
 #define NVMX_EV_VCPU_ID_NONE 0xffffffffu

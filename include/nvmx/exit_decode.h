@@ -114,4 +114,68 @@ static __always_inline int nvmx_vectoring_decode(__u32 isa, const struct nvmx_ev
 	}
 }
 
+/*
+ * arm64 (FEAT_NV2). One reason space for NVMX_EV_ISA_ARM64, named by exit_reasons.c:
+ *  - 0x00..0x3f: ESR_EL2.EC of a trap (kvm_exit's esr_ec when its ret is ARM_EXCEPTION_TRAP, the
+ *    EC of a SYNC kvm_inject_nested_exception's esr_el2);
+ *  - NVMX_ARM64_EXIT_TYPE + ret: a kvm_exit that was no trap (ret of asm/kvm_asm.h: 0 IRQ,
+ *    1 SERROR, 3 ILLEGAL; esr_ec is 0 then, TP_fast_assign of kvm_exit in trace_arm.h);
+ *  - NVMX_ARM64_R_FIQ: a FIQ injected into vEL2; an injected IRQ takes the kvm_exit type IRQ's
+ *    reason, an injected SError the EC of an SError (ESR_ELx_EC_SERROR).
+ */
+#define NVMX_ARM64_EXC_TRAP  2u	    /* ARM_EXCEPTION_TRAP */
+#define NVMX_ARM64_EXIT_TYPE 0x100u /* + ARM_EXCEPTION_CODE(ret) when not a trap */
+#define NVMX_ARM64_R_IRQ     0x100u
+#define NVMX_ARM64_R_SERROR  0x101u /* the kvm_exit type ARM_EXCEPTION_EL1_SERROR */
+#define NVMX_ARM64_R_FIQ     0x110u
+#define NVMX_ARM64_EC_HVC64  0x16u
+#define NVMX_ARM64_EC_SYS64  0x18u
+#define NVMX_ARM64_EC_ERET   0x1au
+#define NVMX_ARM64_EC_SERROR 0x2fu
+/* kvm_inject_nested_exception's type: enum exception_type of asm/kvm_emulate.h */
+#define NVMX_ARM64_INJ_SYNC	0x0u
+#define NVMX_ARM64_INJ_IRQ	0x80u
+#define NVMX_ARM64_INJ_FIQ	0x100u
+#define NVMX_ARM64_INJ_SERROR	0x180u
+#define NVMX_ARM64_HCR_TGE	(1ull << 27) /* HCR_EL2.TGE */
+#define NVMX_ARM64_PSR_MODE32	0x10u	     /* PSR_MODE32_BIT */
+#define NVMX_ARM64_PSR_AA32_HYP 0x1au	     /* PSR_AA32_MODE_HYP */
+
+/* The reason of a kvm_exit record: its EC when ret says trap, else the exit type. */
+static __always_inline __u32 nvmx_arm64_exit_reason(__u32 ret, __u32 esr_ec)
+{
+	if (ret == NVMX_ARM64_EXC_TRAP)
+		return esr_ec & 0x3f;
+	return NVMX_ARM64_EXIT_TYPE + (ret < 0xff ? ret : 0xff);
+}
+
+/* The reason of an injected exception: a SYNC's EC (ESR_EL2 bits 31:26), else its type. */
+static __always_inline __u32 nvmx_arm64_inject_reason(__u32 type, __u64 esr_el2)
+{
+	if (type == NVMX_ARM64_INJ_SYNC)
+		return (__u32)(esr_el2 >> 26) & 0x3f;
+	if (type == NVMX_ARM64_INJ_IRQ)
+		return NVMX_ARM64_R_IRQ;
+	if (type == NVMX_ARM64_INJ_FIQ)
+		return NVMX_ARM64_R_FIQ;
+	return NVMX_ARM64_EC_SERROR;
+}
+
+/* Whether a PSTATE mode (spsr & (PSR_MODE_MASK | PSR_MODE32_BIT)) is EL2: EL2t, EL2h, AArch32 HYP. */
+static __always_inline int nvmx_arm64_mode_is_el2(__u64 mode)
+{
+	if (mode & NVMX_ARM64_PSR_MODE32)
+		return (mode & 0x1f) == NVMX_ARM64_PSR_AA32_HYP;
+	return ((mode >> 2) & 3) == 2;
+}
+
+/*
+ * Whether a mode with L1's HCR_EL2 is L2's context: EL1 or EL0 with HCR_EL2.TGE clear (a VHE L1
+ * runs its own EL0 with TGE set: that is L1).
+ */
+static __always_inline int nvmx_arm64_is_l2_context(__u64 mode, __u64 hcr_el2)
+{
+	return !nvmx_arm64_mode_is_el2(mode) && !(hcr_el2 & NVMX_ARM64_HCR_TGE);
+}
+
 #endif /* NVMX_EXIT_DECODE_H */

@@ -65,7 +65,8 @@
 #define NVMX_ST_L1_REFLECTED	6u /* L1 handles a reflected exit */
 #define NVMX_ST_L0_NESTED_ENTRY 7u /* L0 emulates L1's VMLAUNCH/VMRESUME/VMRUN */
 #define NVMX_ST_SYNTHESIZED	8u /* L0 delivers an exit it synthesised to L1 */
-#define NVMX_ST_COUNT		9u
+#define NVMX_ST_L0_ANY_EXIT	9u /* arm64: L0 handles an exit whose level is not known yet */
+#define NVMX_ST_COUNT		10u
 
 /* What a verdict says. Mapped onto enum nvmx_kind / nvmx_handler of summary.h in lib/. */
 #define NVMX_V_L2_EXIT		   0u /* an L2 exit; handled_by says who */
@@ -81,6 +82,11 @@
 #define NVMX_V_ROUND_TRIP 6u
 /* An L2 exit that interrupted the delivery of an event, and what became of the event */
 #define NVMX_V_VECTORING 7u
+/*
+ * arm64: an exception L0 injected into L1 itself (kvm_inject_nested_exception from vEL2, or from
+ * a VHE L1's own EL0): no exit of L2, counted apart. reason: NVMX_ARM64_R_* or a SYNC's EC.
+ */
+#define NVMX_V_INJECTED_TO_L1 8u
 
 #define NVMX_V_BY_NONE 0u
 #define NVMX_V_BY_L0   1u
@@ -466,18 +472,22 @@ static __always_inline void nvmx_model_on_nested_vmexit(struct nvmx_vcpu_state *
 	}
 }
 
-static __always_inline void nvmx_model_on_inject(struct nvmx_vcpu_state *s,
-						 const struct nvmx_event *e,
-						 struct nvmx_verdicts *out)
+/*
+ * An exit delivered to L1 (x86: kvm_nested_vmexit_inject; arm64: an exception injected into vEL2
+ * from L2's context) of reason (raw) and isa; may_reflect 0: it cannot be the pending exit's
+ * reflection (arm64: only a SYNC forwards a trap).
+ */
+static __always_inline void nvmx_model_inject(struct nvmx_vcpu_state *s, const struct nvmx_event *e,
+					      __u32 isa, __u32 reason, __u32 may_reflect,
+					      struct nvmx_verdicts *out)
 {
-	__u32 isa = e->isa ? e->isa : s->isa;
-
 	/* only the inject that reflects the pending L2 exit starts a round trip */
 	s->rt.phase = NVMX_RT_NONE;
 
 	if (s->state == NVMX_ST_L0_L2_EXIT && (s->pending_flags & NVMX_PF_EXIT)) {
-		if (nvmx_model_basic_reason(isa, e->reason) ==
-		    nvmx_model_basic_reason(s->pending_isa, s->pending_reason)) {
+		if (may_reflect &&
+		    nvmx_model_basic_reason(isa, reason) ==
+			    nvmx_model_basic_reason(s->pending_isa, s->pending_reason)) {
 			s->rt.phase = NVMX_RT_INJECTED;
 			s->rt.l2_exit_ts = s->pending_ts;
 			s->rt.inject_ts = e->ts_ns;
@@ -509,7 +519,7 @@ static __always_inline void nvmx_model_on_inject(struct nvmx_vcpu_state *s,
 		}
 		/* another reason: L0 kept the pending exit and made this one up */
 		nvmx_model_resolve(s, out, NVMX_V_L2_EXIT, NVMX_V_BY_L0, e->ts_ns);
-		nvmx_model_emit(out, NVMX_V_SYNTHESIZED_TO_L1, NVMX_V_BY_NONE, isa, e->reason,
+		nvmx_model_emit(out, NVMX_V_SYNTHESIZED_TO_L1, NVMX_V_BY_NONE, isa, reason,
 				NVMX_VF_REFLECTED_PENDING, NVMX_MODEL_MSR_UNKNOWN, e->info1,
 				e->ts_ns, e->ts_ns);
 		s->state = NVMX_ST_SYNTHESIZED;
@@ -517,7 +527,7 @@ static __always_inline void nvmx_model_on_inject(struct nvmx_vcpu_state *s,
 	}
 	if (s->state == NVMX_ST_UNKNOWN) {
 		/* may be the reflection of an L2 exit we never saw */
-		nvmx_model_emit(out, NVMX_V_UNATTRIBUTED, NVMX_V_BY_NONE, isa, e->reason, 0,
+		nvmx_model_emit(out, NVMX_V_UNATTRIBUTED, NVMX_V_BY_NONE, isa, reason, 0,
 				NVMX_MODEL_MSR_UNKNOWN, e->info1, e->ts_ns, e->ts_ns);
 		s->state = NVMX_ST_SYNTHESIZED;
 		return;
@@ -528,9 +538,16 @@ static __always_inline void nvmx_model_on_inject(struct nvmx_vcpu_state *s,
 	 */
 	if (s->pending_flags & NVMX_PF_EXIT)
 		nvmx_model_resolve(s, out, NVMX_V_L1_EXIT, NVMX_V_BY_NONE, e->ts_ns);
-	nvmx_model_emit(out, NVMX_V_SYNTHESIZED_TO_L1, NVMX_V_BY_NONE, isa, e->reason, 0,
+	nvmx_model_emit(out, NVMX_V_SYNTHESIZED_TO_L1, NVMX_V_BY_NONE, isa, reason, 0,
 			NVMX_MODEL_MSR_UNKNOWN, e->info1, e->ts_ns, e->ts_ns);
 	s->state = NVMX_ST_SYNTHESIZED;
+}
+
+static __always_inline void nvmx_model_on_inject(struct nvmx_vcpu_state *s,
+						 const struct nvmx_event *e,
+						 struct nvmx_verdicts *out)
+{
+	nvmx_model_inject(s, e, e->isa ? e->isa : s->isa, e->reason, 1, out);
 }
 
 /*
@@ -652,6 +669,10 @@ static __always_inline void nvmx_model_on_entry(struct nvmx_vcpu_state *s,
 	case NVMX_ST_SYNTHESIZED:
 		s->state = NVMX_ST_L1_RUNNING;
 		break;
+	case NVMX_ST_L0_ANY_EXIT:
+		/* arm64: an exit whose level nothing told, and an entry that does not tell either */
+		nvmx_model_forget(s, out, e->ts_ns);
+		break;
 	case NVMX_ST_L1_RUNNING:
 	case NVMX_ST_L1_REFLECTED:
 	case NVMX_ST_L2_RUNNING:
@@ -662,6 +683,105 @@ static __always_inline void nvmx_model_on_entry(struct nvmx_vcpu_state *s,
 		/* unknown: an entry alone does not say into which level */
 		break;
 	}
+}
+
+/*
+ * arm64 (FEAT_NV2, docs/model.md "arm64"). kvm_exit and kvm_entry do not say which level ran:
+ * the thread's state does, and only these records set it:
+ *  - kvm_nested_eret to EL1/EL0 with L1's HCR_EL2.TGE clear: L0 emulates L1's ERET into L2, the
+ *    analogue of kvm_nested_vmenter (the kvm_exit before it, EC ERET, is L1's); to vEL2, or to a
+ *    VHE L1's own EL0 (TGE set), L1 stays L1;
+ *  - kvm_inject_nested_exception from L2's context (source_mode EL1/EL0, TGE clear): a SYNC of
+ *    the pending exit's EC is that L2 exit forwarded to L1, the analogue of
+ *    kvm_nested_vmexit_inject; another SYNC, an IRQ, FIQ or SError is an exit L0 made up for L1.
+ *    From vEL2 (or TGE set) it is an injection into L1 itself: no exit of L2;
+ *  - kvm_forward_sysreg_trap: the pending trap came from L2 (KVM forwards only out of L2).
+ * A kvm_exit of a thread whose level is not known (a capture's start, lost events) waits in
+ * NVMX_ST_L0_ANY_EXIT for one of these; a kvm_entry first leaves it unattributed. KVM's hyp fast
+ * paths (kvm_hyp_handle_eret for L1's ERET within L1, some sysreg and timer traps) handle an exit
+ * with no kvm_exit at all: those L1 exits are not seen.
+ */
+static __always_inline void
+nvmx_arm64_on_exit(struct nvmx_vcpu_state *s, const struct nvmx_event *e, struct nvmx_verdicts *out)
+{
+	__u32 st = s->state;
+
+	/* two exits with no entry between: the earlier one is not guessed, nor the level */
+	if ((s->pending_flags & NVMX_PF_EXIT) || st == NVMX_ST_REFLECTED ||
+	    st == NVMX_ST_SYNTHESIZED || st == NVMX_ST_L0_NESTED_ENTRY) {
+		nvmx_model_forget(s, out, e->ts_ns);
+		st = NVMX_ST_UNKNOWN;
+	}
+	if (st == NVMX_ST_L2_RUNNING) {
+		nvmx_model_start_exit(s, e, 0);
+		s->state = NVMX_ST_L0_L2_EXIT;
+		/* a new L2 exit: an earlier round trip that did not complete is not counted */
+		s->rt.phase = NVMX_RT_NONE;
+		return;
+	}
+	if (st == NVMX_ST_L1_RUNNING || st == NVMX_ST_L1_REFLECTED) {
+		nvmx_model_start_exit(s, e, st == NVMX_ST_L1_REFLECTED ? NVMX_PF_IN_L1_REFL : 0);
+		s->state = NVMX_ST_L0_L1_EXIT;
+		return;
+	}
+	nvmx_model_start_exit(s, e, 0);
+	s->state = NVMX_ST_L0_ANY_EXIT;
+}
+
+/* A record that says the pending exit came from L2 (an inject from L2's context, a forward). */
+static __always_inline void nvmx_arm64_pending_is_l2(struct nvmx_vcpu_state *s)
+{
+	if ((s->pending_flags & NVMX_PF_EXIT) &&
+	    (s->state == NVMX_ST_L0_ANY_EXIT || s->state == NVMX_ST_L0_L1_EXIT)) {
+		s->pending_flags &= ~NVMX_PF_IN_L1_REFL;
+		s->state = NVMX_ST_L0_L2_EXIT;
+		s->rt.phase = NVMX_RT_NONE;
+	}
+}
+
+static __always_inline void
+nvmx_arm64_on_eret(struct nvmx_vcpu_state *s, const struct nvmx_event *e, struct nvmx_verdicts *out)
+{
+	/* only L1, at vEL2, executes an ERET that L0 emulates: the pending exit is L1's */
+	if ((s->pending_flags & NVMX_PF_EXIT) && s->state == NVMX_ST_L0_ANY_EXIT)
+		s->state = NVMX_ST_L0_L1_EXIT;
+	if (nvmx_arm64_is_l2_context(e->info1 & 0x1f, e->info2)) {
+		nvmx_model_on_vmenter(s, e, out);
+		return;
+	}
+	/* L1 returns to itself: the next kvm_entry is into L1 */
+	if (s->state == NVMX_ST_UNKNOWN)
+		s->state = NVMX_ST_SYNTHESIZED;
+}
+
+static __always_inline void nvmx_arm64_on_inject(struct nvmx_vcpu_state *s,
+						 const struct nvmx_event *e,
+						 struct nvmx_verdicts *out)
+{
+	__u32 reason = nvmx_arm64_inject_reason(e->reason, e->info1);
+
+	if (nvmx_arm64_is_l2_context(e->intr_info, e->info2)) {
+		nvmx_arm64_pending_is_l2(s);
+		nvmx_model_inject(s, e, NVMX_EV_ISA_ARM64, reason, e->reason == NVMX_ARM64_INJ_SYNC,
+				  out);
+		return;
+	}
+	/*
+	 * Into L1 itself: an exit pending is L1's, decided at its kvm_entry as any L1 exit (the
+	 * injection is part of L0's handling of it); L0 delivering to L1 stays so.
+	 */
+	if ((s->pending_flags & NVMX_PF_EXIT) && s->state == NVMX_ST_L0_ANY_EXIT)
+		s->state = NVMX_ST_L0_L1_EXIT;
+	else if (s->state == NVMX_ST_L0_L2_EXIT || s->state == NVMX_ST_L0_NESTED_ENTRY ||
+		 s->state == NVMX_ST_L2_RUNNING || s->state == NVMX_ST_L1_RUNNING ||
+		 s->state == NVMX_ST_L1_REFLECTED) {
+		/* L2's exit pending, L2 entered or no exit before: something was missed */
+		nvmx_model_forget(s, out, e->ts_ns);
+		s->state = NVMX_ST_SYNTHESIZED;
+	} else if (s->state == NVMX_ST_UNKNOWN)
+		s->state = NVMX_ST_SYNTHESIZED;
+	nvmx_model_emit(out, NVMX_V_INJECTED_TO_L1, NVMX_V_BY_NONE, NVMX_EV_ISA_ARM64, reason, 0,
+			NVMX_MODEL_MSR_UNKNOWN, e->info1, e->ts_ns, e->ts_ns);
 }
 
 /*
@@ -676,7 +796,19 @@ static __always_inline void nvmx_model_step(struct nvmx_vcpu_state *s, const str
 		s->isa = e->isa;
 	switch (e->kind) {
 	case NVMX_EV_EXIT:
-		nvmx_model_on_exit(s, e, out);
+		if (e->isa == NVMX_EV_ISA_ARM64)
+			nvmx_arm64_on_exit(s, e, out);
+		else
+			nvmx_model_on_exit(s, e, out);
+		break;
+	case NVMX_EV_NESTED_ERET:
+		nvmx_arm64_on_eret(s, e, out);
+		break;
+	case NVMX_EV_INJECT_NESTED_EXC:
+		nvmx_arm64_on_inject(s, e, out);
+		break;
+	case NVMX_EV_FORWARD_SYSREG_TRAP:
+		nvmx_arm64_pending_is_l2(s);
 		break;
 	case NVMX_EV_NESTED_VMEXIT:
 		nvmx_model_on_nested_vmexit(s, e, out);

@@ -14,11 +14,15 @@
 #include <stdint.h>
 #include <stdio.h>
 
-/* Values of the kernel's `isa` tracepoint field (KVM_ISA_VMX, KVM_ISA_SVM in arch/x86/kvm/trace.h). */
+/*
+ * Values of the kernel's `isa` tracepoint field (KVM_ISA_VMX, KVM_ISA_SVM in arch/x86/kvm/trace.h);
+ * arm64's records have none: NVMX_ISA_ARM64 is nvmx's (events.h, NVMX_EV_ISA_ARM64).
+ */
 enum nvmx_isa {
 	NVMX_ISA_UNKNOWN = 0,
 	NVMX_ISA_VMX = 1,
 	NVMX_ISA_SVM = 2,
+	NVMX_ISA_ARM64 = 3,
 };
 
 /* What happened to one exit, as the attribution rule decides it. */
@@ -27,6 +31,11 @@ enum nvmx_kind {
 	NVMX_KIND_L1_EXIT = 1, /* an exit of L1 itself (L1 exits) */
 	NVMX_KIND_SYNTHESIZED_TO_L1 =
 		2, /* an exit to L1 that L0 made up (no L2 exit of that reason) */
+	/*
+	 * arm64: an exception L0 injected into L1 itself (from vEL2, or from a VHE L1's own EL0):
+	 * no exit of L2, counted apart. JSON "injected_to_l1", absent when there is none.
+	 */
+	NVMX_KIND_INJECTED_TO_L1 = 3,
 };
 
 enum nvmx_handler {

@@ -62,7 +62,8 @@ def main():
     for key, want in (("iterations", n), ("l1_hvc64", has["hvc"] + 1), ("l1_sys64", sys64),
                       ("l1_smc64", has["smc"]), ("l1_wfx", has["wfi"]), ("l1_erets", erets),
                       ("l1_irqs", has["virq"]), ("vmm_mmio", has["mmio"])):
-        equal("workload " + key, int(stdout[key]), want)
+        # a generator older than the element virq prints no l1_irqs: 0
+        equal("workload " + key, int(stdout.get(key, 0)), want)
     print(f"workload us_per_iteration: {stdout['us_per_iteration']}")
 
     truth = json.load(open(os.path.join(d, "truth.json")))
