@@ -62,9 +62,9 @@ static void usage_run(FILE *f)
 		"runs\n"
 		"                     hvc, sysreg, smc, mmio, wfi, sysreg-write, virq "
 		"(docs/lab.md).\n"
-		"                     One vCPU, one --workload; the capture (trace.txt.xz,\n"
-		"                     formats/, truth.json) is written, but comparing is not\n"
-		"                     supported yet: exit 2 after the run\n"
+		"                     One vCPU, one --workload; DIR also gets formats/, each "
+		"traced event's\n"
+		"                     tracefs format\n"
 		"  --l1 minimal|kvm   L1: the workload generator's own minimal hypervisor "
 		"(default), or\n"
 		"                     Linux KVM (the same Debian kernel under QEMU in L0) whose "
@@ -262,7 +262,7 @@ static int parse_run_options(int argc, char **argv, struct lab_options *o, struc
 			} else if (!strcmp(optarg, "vmx")) {
 				o->isa = NVMX_ISA_VMX;
 			} else if (!strcmp(optarg, "arm64")) {
-				o->isa = LAB_ISA_ARM64;
+				o->isa = NVMX_ISA_ARM64;
 			} else {
 				snprintf(err, err_len, "--isa %s: expected svm, vmx or arm64",
 					 optarg);

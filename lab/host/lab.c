@@ -113,9 +113,7 @@ static int write_run_description(const struct lab_plan *o, const struct lab_resu
 	json_object_object_add(d, "kernel", json_object_new_string(result->kernel));
 	json_object_object_add(d, "emulator", json_object_new_string(result->emulator));
 	json_object_object_add(d, "clock", json_object_new_string(result->clock));
-	json_object_object_add(
-		d, "isa",
-		json_object_new_string(o->isa == LAB_ISA_ARM64 ? "arm64" : nvmx_isa_name(o->isa)));
+	json_object_object_add(d, "isa", json_object_new_string(nvmx_isa_name(o->isa)));
 	json_object_object_add(d, "iterations", json_object_new_int64((int64_t)o->iterations));
 	json_object_object_add(d, "vcpus", json_object_new_int((int)o->vcpus));
 	for (size_t i = 0; i < o->n_configs; i++) {
@@ -157,7 +155,7 @@ static int run(struct lab_plan *o, struct lab_result *result)
 	char console_log[PATH_MAX];
 	/* arm64: about 1.5 ms per forwarded exit under TCG (docs/lab.md) */
 	double per_iteration_s = o->isa == NVMX_ISA_SVM ? 0.25 : 0.05;
-	bool arm64 = o->isa == LAB_ISA_ARM64;
+	bool arm64 = o->isa == NVMX_ISA_ARM64;
 	const struct lab_backend *b = o->backend;
 	struct lab_kernel *k = NULL;
 	char *cache = NULL, *workload = NULL;

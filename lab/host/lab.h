@@ -47,13 +47,6 @@ enum lab_status {
 #define LAB_ICOUNT_SHIFT_MAX 5
 #define LAB_NO_ICOUNT	     (-1)
 
-/*
- * --isa arm64: nested virtualization of KVM/arm64 (FEAT_NV2) under QEMU 10's TCG (lab_arm64.c).
- * enum nvmx_isa has no arm64 value yet (the arm64 model, include/nvmx, will add it): until
- * then the lab's own, outside the values of the kernel's isa field.
- */
-#define LAB_ISA_ARM64 ((enum nvmx_isa)64)
-
 /* --l1: who is L1. */
 enum lab_l1 {
 	LAB_L1_MINIMAL = 0, /* the workload generator's own L1 (lab/workload), in L0 */
@@ -68,7 +61,8 @@ enum lab_l2 {
 
 /* One run: the settings of `nvmx lab run`, one field per option. */
 struct lab_options {
-	/* --isa: NVMX_ISA_SVM under QEMU, NVMX_ISA_VMX under Bochs, LAB_ISA_ARM64 under QEMU 10 */
+	/* --isa: NVMX_ISA_SVM under QEMU, NVMX_ISA_VMX under Bochs, NVMX_ISA_ARM64 under QEMU 10
+	 * (lab_arm64.c) */
 	enum nvmx_isa isa;
 	enum lab_l1 l1;	    /* --l1 minimal|kvm: kvm only with NVMX_ISA_SVM, one configuration */
 	enum lab_l2 l2;	    /* --l2 runner|linux: linux only with LAB_L1_KVM, no workload */

@@ -163,7 +163,7 @@ static int write_conf(struct lab_buf *conf, const struct lab_plan *o, const stru
 	r |= lab_buf_printf(conf, "LAB_BUFFER_KB=%lu\n",
 			    o->buffer_kb ? o->buffer_kb : default_buffer_kb(o));
 	r |= lab_buf_printf(conf, "LAB_EVENTS='");
-	if (o->isa == LAB_ISA_ARM64) {
+	if (o->isa == NVMX_ISA_ARM64) {
 		for (size_t i = 0; i < sizeof(trace_events_arm64) / sizeof(trace_events_arm64[0]);
 		     i++)
 			r |= lab_buf_printf(conf, "%s%s", i ? " " : "", trace_events_arm64[i]);
@@ -175,7 +175,7 @@ static int write_conf(struct lab_buf *conf, const struct lab_plan *o, const stru
 			r |= lab_buf_printf(conf, " %s", trace_events_extra[i]);
 	}
 	/* arm64: the events' formats beside the trace (the model's input has no x86 twin yet) */
-	r |= lab_buf_printf(conf, "'\nLAB_FORMATS=%d", o->isa == LAB_ISA_ARM64);
+	r |= lab_buf_printf(conf, "'\nLAB_FORMATS=%d", o->isa == NVMX_ISA_ARM64);
 	r |= lab_buf_printf(conf, "\nLAB_READY_TIMEOUT=%u\nLAB_STOP_TIMEOUT=%u\n",
 			    o->ready_timeout_s ? o->ready_timeout_s : LAB_READY_TIMEOUT_S,
 			    o->stop_timeout_s);

@@ -329,7 +329,7 @@ int lab_plan_init(struct lab_plan *p, const struct lab_options *o)
 	}
 	if (r)
 		return r;
-	if (o->isa == LAB_ISA_ARM64)
+	if (o->isa == NVMX_ISA_ARM64)
 		r = check_arm64(o);
 	if (r)
 		return r;
@@ -349,9 +349,9 @@ int lab_plan_init(struct lab_plan *p, const struct lab_options *o)
 			     "--icount: QEMU only; the %s backend (--isa %s) has no -icount "
 			     "(Bochs's clock follows instructions already)",
 			     backend->name,
-			     p->isa == NVMX_ISA_VMX    ? "vmx"
-			     : p->isa == LAB_ISA_ARM64 ? "arm64"
-						       : "svm");
+			     p->isa == NVMX_ISA_VMX	? "vmx"
+			     : p->isa == NVMX_ISA_ARM64 ? "arm64"
+							: "svm");
 	if (!r && p->ready_timeout_s && !p->exec)
 		r = lab_fail(-EINVAL, "--ready-timeout: only with --exec (nothing else creates "
 				      "ready)");
@@ -397,14 +397,14 @@ int lab_plan_init(struct lab_plan *p, const struct lab_options *o)
 		return r;
 	if (!p->kernel)
 		r = lab_fail(-EINVAL, "--kernel is required (%s)",
-			     p->isa == LAB_ISA_ARM64 ? "7.3 with --isa arm64"
-						     : lab_kernel_series_list());
-	else if (p->isa == LAB_ISA_ARM64 && !lab_kernel_series_known_arm64(p->kernel))
+			     p->isa == NVMX_ISA_ARM64 ? "7.3 with --isa arm64"
+						      : lab_kernel_series_list());
+	else if (p->isa == NVMX_ISA_ARM64 && !lab_kernel_series_known_arm64(p->kernel))
 		r = lab_fail(-EINVAL,
 			     "--kernel %s: --isa arm64 runs 7.3 (trixie-backports' arm64 "
 			     "kernel; nested virtualization needs a newer kernel than 6.12)",
 			     p->kernel);
-	else if (p->isa != LAB_ISA_ARM64 && !lab_kernel_series_known(p->kernel))
+	else if (p->isa != NVMX_ISA_ARM64 && !lab_kernel_series_known(p->kernel))
 		r = lab_fail(-EINVAL, "--kernel %s: expected one of %s", p->kernel,
 			     lab_kernel_series_list());
 	else if (!p->n_configs)

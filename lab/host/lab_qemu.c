@@ -314,7 +314,7 @@ static const char *const no_modules[] = { NULL };
 
 const struct lab_backend lab_backend_qemu_arm64 = {
 	.name = "qemu",
-	.isa = LAB_ISA_ARM64,
+	.isa = NVMX_ISA_ARM64,
 	.kvm_module = "kvm", /* built in (CONFIG_KVM=y), as virtio_pci */
 	.result_modules = qemu_arm64_result_modules,
 	.net_modules = no_modules,
@@ -329,7 +329,7 @@ const struct lab_backend lab_backend_qemu_arm64 = {
 
 const struct lab_backend *lab_backend_for_isa(enum nvmx_isa isa)
 {
-	if (isa == LAB_ISA_ARM64)
+	if (isa == NVMX_ISA_ARM64)
 		return &lab_backend_qemu_arm64;
 	switch (isa) {
 	case NVMX_ISA_SVM:
