@@ -8,15 +8,15 @@
 #ifndef NVMX_LAB_ARM64_GUEST_H
 #define NVMX_LAB_ARM64_GUEST_H
 
-#define WL64_MEM_BASE  0x40000000 /* IPA of the guest memory (the blob at its start) */
-#define WL64_MEM_SIZE  0x200000
-#define WL64_DATA_OFF  0x100000	  /* the data page, from WL64_MEM_BASE */
-#define WL64_MMIO_L2   0x50000000 /* unmapped: L2's mmio element (a data abort L0 handles) */
-#define WL64_MMIO_DONE 0x50001000 /* unmapped: L1 writes its end code here (an L1 exit) */
+#define WL64_MEM_BASE	0x40000000 /* IPA of the guest memory (the blob at its start) */
+#define WL64_MEM_SIZE	0x200000
+#define WL64_DATA_OFF	0x100000   /* the data page, from WL64_MEM_BASE */
+#define WL64_MMIO_L2	0x50000000 /* unmapped: L2's mmio element (a data abort L0 handles) */
+#define WL64_MMIO_DONE	0x50001000 /* unmapped: L1 writes its end code here (an L1 exit) */
 #define WL64_MMIO_IRQ	0x50002000 /* unmapped: L2's virq element asks the VMM for an interrupt */
 #define WL64_VIRQ_INTID 40	   /* the SPI the VMM raises (edge-triggered, to L1) */
-#define WL64_GICD_BASE 0x08000000 /* the in-kernel vGICv3's distributor and redistributor */
-#define WL64_GICR_BASE 0x080a0000
+#define WL64_GICD_BASE	0x08000000 /* the in-kernel vGICv3's distributor and redistributor */
+#define WL64_GICR_BASE	0x080a0000
 
 /* The elements: one bit each of the mask L2's loop runs (WL64_D_MASK). */
 #define WL64_HVC    0 /* hvc #0: forwarded to L1 (EC HVC64) */
