@@ -66,13 +66,14 @@ int lab_find_workload(char **out)
 
 int lab_find_workload_arm64(char **out)
 {
-	return find_generator("NVMX_LAB_WORKLOAD_ARM64", NVMX_LAB_WORKLOAD_ARM64_BUILD,
-			      LAB_WORKLOAD_ARM64_NAME, R_OK,
-			      "a build tree's nvmx has it when CMake found aarch64-linux-gnu-gcc-12: "
-			      "install gcc-12-aarch64-linux-gnu and libc6-dev-arm64-cross, then "
-			      "configure again; it is not packaged: an installed nvmx needs "
-			      "NVMX_LAB_WORKLOAD_ARM64",
-			      out);
+	return find_generator(
+		"NVMX_LAB_WORKLOAD_ARM64", NVMX_LAB_WORKLOAD_ARM64_BUILD, LAB_WORKLOAD_ARM64_NAME,
+		R_OK,
+		"a build tree's nvmx has it when CMake found aarch64-linux-gnu-gcc-12: "
+		"install gcc-12-aarch64-linux-gnu and libc6-dev-arm64-cross, then "
+		"configure again; it is not packaged: an installed nvmx needs "
+		"NVMX_LAB_WORKLOAD_ARM64",
+		out);
 }
 
 int lab_workloads_list(FILE *f, enum lab_l1 l1, char *err, size_t err_len)
