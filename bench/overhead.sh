@@ -11,7 +11,7 @@
 #
 # usage: bench/overhead.sh [--build DIR] [--rounds R] [--stats-runs S] [--iterations N]
 #                          [--workload SPEC] [--kernel 6.1|6.12] [--icount SHIFT | --no-icount]
-#                          [--out DIR] [--result FILE] [--name LABEL]
+#                          [--l1 minimal|kvm] [--out DIR] [--result FILE] [--name LABEL]
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -24,6 +24,7 @@ iterations=2000
 workload=cpuid,io-out-l1,rdmsr-l0
 kernel=6.12
 icount=4
+l1=minimal
 out=
 tools="none nvmxd nvmxd-rec perf bpftrace tracefs"
 
@@ -40,6 +41,9 @@ Options (defaults):
   --iterations N     the workload's iterations per run ($iterations)
   --workload SPEC    nvmx lab workload elements ($workload)
   --kernel K         L0's Debian kernel ($kernel)
+  --l1 minimal|kvm   L1: the lab's minimal hypervisor ($l1), or Linux KVM (the lab's
+                     --l1 kvm: every timed run boots L1, whose L2 runs the workload;
+                     its elements: \`nvmx lab workloads --l1 kvm\`)
   --icount SHIFT     QEMU -icount shift=SHIFT: L0's clock counts instructions, so timings
                      repeat within 1% instead of 3-55% on a shared machine ($icount)
   --no-icount        wall-clock timing (QEMU's default clock)
@@ -61,6 +65,7 @@ while [ $# -gt 0 ]; do
 	--iterations) iterations=$2; shift 2 ;;
 	--workload) workload=$2; shift 2 ;;
 	--kernel) kernel=$2; shift 2 ;;
+	--l1) l1=$2; shift 2 ;;
 	--icount) icount=$2; shift 2 ;;
 	--no-icount) icount=; shift ;;
 	--out) out=$2; shift 2 ;;
@@ -86,7 +91,7 @@ tm=$build/src/overhead_tm
 [ -n "$out" ] || out=$(mktemp -d /tmp/nvmx-overhead.XXXXXX)
 [ -n "$result" ] || result=$out/overhead.json
 
-set -- --kernel "$kernel" --workload "$workload" --iterations "$iterations" \
+set -- --l1 "$l1" --kernel "$kernel" --workload "$workload" --iterations "$iterations" \
 	--timeout 3600 --ready-timeout 36000 \
 	--ship /usr/bin/perf --ship /usr/bin/bpftrace --ship "$nvmxd" --ship "$tm" \
 	--ship "$here/overhead/exits.bt" \
@@ -100,7 +105,7 @@ echo "overhead.sh: $rounds rounds of: $tools; workload $workload x $iterations o
 	exit 1
 }
 echo "# overhead benchmark, $(date -u +%Y-%m-%dT%H:%MZ), $(uname -n), nvmx $(git -C "$here" rev-parse --short HEAD 2>/dev/null)"
-echo "# workload $workload x $iterations, L0 $kernel, $rounds rounds, icount ${icount:-off}"
+echo "# workload $workload x $iterations, L1 $l1, L0 $kernel, $rounds rounds, icount ${icount:-off}"
 python3 "$here/overhead/analyze.py" "$out/exec"
 python3 "$here/overhead/analyze.py" "$out/exec" --markdown >"$out/overhead.md"
 echo "# the same as Markdown tables: $out/overhead.md"

@@ -151,14 +151,26 @@ static void fmt_us(char *buf, size_t len, double ns)
 	snprintf(buf, len, "%.1f", ns / 1e3);
 }
 
+/* The isa column fits its longest name: 4 for svm/vmx (the x86 outputs), 5 for arm64. */
+static int isa_width(const struct row *r, size_t n)
+{
+	int w = 4;
+
+	for (size_t i = 0; i < n; i++)
+		if ((int)strlen(nvmx_isa_name(r[i].isa)) > w)
+			w = (int)strlen(nvmx_isa_name(r[i].isa));
+	return w;
+}
+
 static void print_rows(FILE *f, const struct row *r, size_t n)
 {
 	uint64_t all = total_ns(r, n);
 	char rbuf[24], mean[24], p50[24], p99[24];
 	const char *reason;
+	int iw = isa_width(r, n);
 
-	fprintf(f, "%-4s %-20s %-6s %9s %6s %10s %10s %10s | %6s %7s %7s %7s %7s | %6s\n", "isa",
-		"reason", "by", "count", "share", "mean us", "p50 us", "p99 us",
+	fprintf(f, "%-*s %-20s %-6s %9s %6s %10s %10s %10s | %6s %7s %7s %7s %7s | %6s\n", iw,
+		"isa", "reason", "by", "count", "share", "mean us", "p50 us", "p99 us",
 		nvmx_report_part_label[NVMX_RT_L0_EXIT], nvmx_report_part_label[NVMX_RT_L0_REFLECT],
 		nvmx_report_part_label[NVMX_RT_L1_HANDLER],
 		nvmx_report_part_label[NVMX_RT_L1_EXIT_SERVICE],
@@ -170,7 +182,7 @@ static void print_rows(FILE *f, const struct row *r, size_t n)
 		fmt_us(mean, sizeof(mean), x->mean);
 		fmt_us(p50, sizeof(p50), x->p50);
 		fmt_us(p99, sizeof(p99), x->p99);
-		fprintf(f, "%-4s %-20s %-6s %9" PRIu64 " %5.1f%% %10s %10s %10s",
+		fprintf(f, "%-*s %-20s %-6s %9" PRIu64 " %5.1f%% %10s %10s %10s", iw,
 			nvmx_isa_name(x->isa), reason, x->handler, x->count,
 			all ? 100.0 * (double)x->ns / (double)all : 0, mean, p50, p99);
 		if (x->round_trip)
@@ -192,7 +204,7 @@ static void print_rows(FILE *f, const struct row *r, size_t n)
 			fprintf(f,
 				"\nin CPU cycles (round trips whose boundaries ran on one CPU):\n");
 		first = 0;
-		fprintf(f, "%-4s %-20s %-6s %9" PRIu64 " round %s, mean %.0f cycles\n",
+		fprintf(f, "%-*s %-20s %-6s %9" PRIu64 " round %s, mean %.0f cycles\n", iw,
 			nvmx_isa_name(r[i].isa),
 			nvmx_reason_name(r[i].isa, r[i].reason, rbuf, sizeof(rbuf)), r[i].handler,
 			r[i].cycles_count, r[i].cycles_count == 1 ? "trip" : "trips",
@@ -201,13 +213,14 @@ static void print_rows(FILE *f, const struct row *r, size_t n)
 }
 
 /* One L1 exit reason of a round-trip row: exits, per round trip, mean service, total service */
-static void print_l1_exit(FILE *f, const struct row *x, const char *l1, const struct nvmx_bd_l1 *l)
+static void print_l1_exit(FILE *f, int iw, const struct row *x, const char *l1,
+			  const struct nvmx_bd_l1 *l)
 {
 	char rbuf[24], mean[24], total[24];
 
 	fmt_us(mean, sizeof(mean), nvmx_mean(l->service_ns, l->count));
 	fmt_us(total, sizeof(total), (double)l->service_ns);
-	fprintf(f, "%-4s %-20s %-20s %9" PRIu64 " %9.2f %10s %12s\n", nvmx_isa_name(x->isa),
+	fprintf(f, "%-*s %-20s %-20s %9" PRIu64 " %9.2f %10s %12s\n", iw, nvmx_isa_name(x->isa),
 		nvmx_reason_name(x->isa, x->reason, rbuf, sizeof(rbuf)), l1, l->count,
 		nvmx_exit_multiplication(l->count, x->count), mean, total);
 }
@@ -217,6 +230,7 @@ static int print_l1_exits(FILE *f, const struct row *r, size_t n)
 {
 	char lbuf[24];
 	bool first = true;
+	int iw = isa_width(r, n);
 
 	for (size_t i = 0; i < n; i++) {
 		const struct row *x = &r[i];
@@ -232,17 +246,17 @@ static int print_l1_exits(FILE *f, const struct row *r, size_t n)
 		if (first)
 			fprintf(f,
 				"\nL1's exits inside the round trips (service: L0's kvm_exit -> "
-				"kvm_entry):\n%-4s %-20s %-20s %9s %9s %10s %12s\n",
-				"isa", "reason", "L1 exit", "exits", "per trip", "mean us",
+				"kvm_entry):\n%-*s %-20s %-20s %9s %9s %10s %12s\n",
+				iw, "isa", "reason", "L1 exit", "exits", "per trip", "mean us",
 				"service us");
 		first = false;
 		for (size_t k = 0; k < nl; k++)
-			print_l1_exit(f, x,
+			print_l1_exit(f, iw, x,
 				      nvmx_reason_name(x->isa, l[k]->reason, lbuf, sizeof(lbuf)),
 				      l[k]);
 		ovf = nvmx_bd_l1_overflow(x->e);
 		if (ovf.count)
-			print_l1_exit(f, x, "(other)", &ovf);
+			print_l1_exit(f, iw, x, "(other)", &ovf);
 		free(l);
 	}
 	return 0;

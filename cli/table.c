@@ -3,6 +3,7 @@
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <linux/types.h>
 
@@ -76,6 +77,7 @@ void nvmx_print_table(FILE *f, const struct nvmx_summary *s)
 	size_t n_bd = nvmx_summary_breakdowns(s, &bd);
 	struct row rows[512];
 	size_t n_rows = 0, dropped = 0, uncertain = 0;
+	int iw = 4;
 	uint64_t tot_l0 = 0, tot_l1 = 0, tot_l1x = 0, tot_syn = 0, injected = 0, rts, rt_l1;
 	char buf[24];
 
@@ -114,9 +116,13 @@ void nvmx_print_table(FILE *f, const struct nvmx_summary *s)
 		r->round_trips += bd[i].count;
 		r->rt_l1_exits += nvmx_bd_l1_exits(&bd[i]);
 	}
+	/* the isa column fits its longest name: 4 for svm/vmx (the x86 outputs), 5 for arm64 */
+	for (size_t i = 0; i < n_rows; i++)
+		if ((int)strlen(nvmx_isa_name(rows[i].isa)) > iw)
+			iw = (int)strlen(nvmx_isa_name(rows[i].isa));
 	nvmx_print_filter(f, s);
-	fprintf(f, "%-4s %-22s %10s %10s %10s %10s %10s %6s\n", "isa", "reason", "L2->L0", "L2->L1",
-		"reflected", "L1 own", "synth->L1", "mult");
+	fprintf(f, "%-*s %-22s %10s %10s %10s %10s %10s %6s\n", iw, "isa", "reason", "L2->L0",
+		"L2->L1", "reflected", "L1 own", "synth->L1", "mult");
 	for (size_t i = 0; i < n_rows; i++) {
 		const struct row *r = &rows[i];
 		char share[16] = "-", mult[16] = "-";
@@ -130,9 +136,9 @@ void nvmx_print_table(FILE *f, const struct nvmx_summary *s)
 			snprintf(mult, sizeof(mult), "%.2f",
 				 nvmx_exit_multiplication(r->rt_l1_exits, r->round_trips));
 		fprintf(f,
-			"%-4s %-22s %10" PRIu64 " %10" PRIu64 " %10s %10" PRIu64 " %10" PRIu64
+			"%-*s %-22s %10" PRIu64 " %10" PRIu64 " %10s %10" PRIu64 " %10" PRIu64
 			" %6s%s\n",
-			nvmx_isa_name(r->isa),
+			iw, nvmx_isa_name(r->isa),
 			nvmx_reason_name(r->isa, r->reason, buf, sizeof(buf)), r->l0, r->l1, share,
 			r->l1_exits, r->synth, mult, certain ? "" : "  *");
 		uncertain += !certain;
@@ -147,8 +153,8 @@ void nvmx_print_table(FILE *f, const struct nvmx_summary *s)
 	snprintf(buf, sizeof(buf), "-");
 	if (rts)
 		snprintf(buf, sizeof(buf), "%.2f", nvmx_exit_multiplication(rt_l1, rts));
-	fprintf(f, "%-4s %-22s %10" PRIu64 " %10" PRIu64 " %10s %10" PRIu64 " %10" PRIu64 " %6s\n",
-		"", "total", tot_l0, tot_l1, "", tot_l1x, tot_syn, buf);
+	fprintf(f, "%-*s %-22s %10" PRIu64 " %10" PRIu64 " %10s %10" PRIu64 " %10" PRIu64 " %6s\n",
+		iw, "", "total", tot_l0, tot_l1, "", tot_l1x, tot_syn, buf);
 	if (injected)
 		fprintf(f, "injected into L1 itself (arm64, not exits): %" PRIu64 "\n", injected);
 	/* once, not on every row: docs/model.md's "uncertain exit reason" */

@@ -16,7 +16,7 @@ fail=0
 for dir in */; do
 	name=${dir%/}
 	trace=""
-	for f in trace.txt.xz trace.txt; do
+	for f in trace.txt.xz trace.txt tracefs.txt.xz; do
 		[ -f "$name/$f" ] && trace="$name/$f" && break
 	done
 	[ -n "$trace" ] || continue
