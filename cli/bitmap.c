@@ -421,6 +421,18 @@ static struct json_object *l1_exits_json(const struct nvmx_summary *s, const str
 	return a;
 }
 
+/* Whether the capture's exits are all arm64's: it has no MSR or I/O intercept bitmaps to merge. */
+static bool only_arm64(const struct nvmx_summary *s)
+{
+	const struct nvmx_summary_exit *ex;
+	size_t n = nvmx_summary_exits(s, &ex);
+
+	for (size_t i = 0; i < n; i++)
+		if (ex[i].isa != NVMX_ISA_ARM64)
+			return false;
+	return n > 0;
+}
+
 static void print_text(const struct opts *o, const struct nvmx_summary *s,
 		       const struct nvmx_bm_report *r, nvmx_kver kver, const char *kernel_src,
 		       double seconds, const char *source)
@@ -433,6 +445,11 @@ static void print_text(const struct opts *o, const struct nvmx_summary *s,
 	       r->n == 1 ? "row" : "rows", r->total_count, r->total_count == 1 ? "exit" : "exits");
 	if (seconds > 0)
 		printf(" in %.3f s", seconds);
+	if (only_arm64(s)) {
+		printf("\n\nAn arm64 capture: MSR and I/O intercept bitmaps are x86's (VMX, SVM); "
+		       "nothing to advise on.\n");
+		return;
+	}
 	if (kver)
 		printf("; KVM's rules of Linux %u.%u (%s)\n", kver / 1000, kver % 1000, kernel_src);
 	else
