@@ -17,6 +17,11 @@ struct lab_cpio;
 /* L1's memory (QEMU -m) and how long L0 lets it run (L0's clock) before killing QEMU. */
 #define LAB_L1_MEM_MB	 256
 #define LAB_L1_TIMEOUT_S 300
+/*
+ * Under --icount L0's clock runs ahead of wall time (about 9 times with SHIFT 4, docs/lab.md):
+ * the limit is multiplied, so that it stays about as long in wall time.
+ */
+#define LAB_L1_TIMEOUT_ICOUNT_MULT 16
 /* What L1's boot adds to --timeout's default: 10-90 s measured, with nvmxd live in L0. */
 #define LAB_L1_BOOT_S 120.0
 /*
