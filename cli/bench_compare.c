@@ -16,22 +16,14 @@
 #include "commands.h"
 #include "nvmx/input.h"
 
-#define MAX_RULES   64
+#define MAX_RULES   NVMX_BENCH_MAX_RULES
 #define MAX_REPEATS 100
-
-struct rule {
-	char pattern[128];
-	double pct, k, abs;
-	bool ignore;
-	/* a default for results of these clocks only (fnmatch on workload "clock"); NULL: any */
-	const char *clock;
-};
 
 /* The clock of a result without one: a lab bench of an nvmx before issue 19. */
 #define CLOCK_NONE "wall"
 
 /* Defaults; a --thresholds file's lines come after them, and the last matching line wins. */
-static const struct rule default_rules[] = {
+static const struct nvmx_bench_rule default_rules[] = {
 	/* paging and the like: a few per run, stable for one kernel and configuration */
 	{ "count.*", 50, 3, 5, false, NULL },
 	/* timer interrupts: as many as the run lasts in wall time, which the host's load sets */
@@ -86,7 +78,7 @@ static void usage(FILE *f)
 		"Default thresholds (pattern: fnmatch on the metric name, last match wins;\n"
 		"[clock]: only for results of that clock):\n");
 	for (size_t i = 0; i < sizeof(default_rules) / sizeof(default_rules[0]); i++) {
-		const struct rule *r = &default_rules[i];
+		const struct nvmx_bench_rule *r = &default_rules[i];
 		char clock[64] = "";
 
 		if (r->clock)
@@ -115,29 +107,19 @@ static void usage(FILE *f)
 	fputs(NVMX_USAGE_COMMON, f);
 }
 
-struct file {
-	const char *path;
-	struct json_object *root, *metrics, *workload, *env;
-	int repeats;
-};
-
-struct result {
-	const char *name, *kind;
-	double base, new, limit, spread;
-	int verdict; /* 0 same, 1 regression, -1 improvement */
-	char why[256];
-};
+/* Who says "cannot compare" (nvmx_bench_load()'s caller): compare, or matrix. */
+static const char *cannot_who = "nvmx bench compare";
 
 static int cannot(const char *fmt, const char *a, const char *b)
 {
-	fprintf(stderr, "nvmx bench compare: cannot compare: ");
+	fprintf(stderr, "%s: cannot compare: ", cannot_who);
 	fprintf(stderr, fmt, a, b);
 	fputc('\n', stderr);
 	return 2;
 }
 
 /* "env", when there: an object whose keys env_diff() shows are strings. */
-static int check_env(const struct file *f)
+static int check_env(const struct nvmx_bench_file *f)
 {
 	static const char *const keys[] = { "kernel", "l1", "emulator", "cpu_model" };
 	struct json_object *v;
@@ -165,7 +147,7 @@ static int check_env(const struct file *f)
 	return 0;
 }
 
-static int load(struct file *f)
+static int load(struct nvmx_bench_file *f)
 {
 	struct json_object *v;
 	char msg[512];
@@ -196,6 +178,11 @@ static int load(struct file *f)
 		json_object_object_add(f->workload, "clock", json_object_new_string(CLOCK_NONE));
 	else if (!json_object_is_type(v, json_type_string))
 		return cannot("%s: the workload's \"clock\" is not a string%s", f->path, "");
+	/* a lab result of an nvmx before --l1 kvm: the minimal L1, the only one then */
+	if (json_object_object_get_ex(f->workload, "source", &v) &&
+	    !strcmp(json_object_get_string(v) ?: "", "lab") &&
+	    !json_object_object_get_ex(f->workload, "l1", NULL))
+		json_object_object_add(f->workload, "l1", json_object_new_string("minimal"));
 	json_object_object_get_ex(f->root, "env", &f->env);
 	if (check_env(f))
 		return 2;
@@ -232,8 +219,20 @@ static int load(struct file *f)
 	return 0;
 }
 
+int nvmx_bench_load(struct nvmx_bench_file *f, const char *who)
+{
+	cannot_who = who;
+	return load(f);
+}
+
+void nvmx_bench_file_free(struct nvmx_bench_file *f)
+{
+	json_object_put(f->root);
+	f->root = NULL;
+}
+
 /* The defaults for results of clock, then the lines of the thresholds file at path (if any). */
-static int load_rules(const char *path, const char *clock, struct rule *rules, int *n)
+static int load_rules(const char *path, const char *clock, struct nvmx_bench_rule *rules, int *n)
 {
 	FILE *f;
 	char line[512];
@@ -246,13 +245,12 @@ static int load_rules(const char *path, const char *clock, struct rule *rules, i
 		return 0;
 	f = fopen(path, "r");
 	if (!f) {
-		fprintf(stderr, "nvmx bench compare: cannot compare: %s: %s\n", path,
-			strerror(errno));
+		fprintf(stderr, "%s: cannot compare: %s: %s\n", cannot_who, path, strerror(errno));
 		return -errno;
 	}
 	while (fgets(line, sizeof(line), f)) {
 		char *tok, *save, *end;
-		struct rule r;
+		struct nvmx_bench_rule r;
 
 		lineno++;
 		line[strcspn(line, "#\n")] = 0;
@@ -298,13 +296,13 @@ static int load_rules(const char *path, const char *clock, struct rule *rules, i
 bad:
 	fclose(f);
 	fprintf(stderr,
-		"nvmx bench compare: cannot compare: %s:%d: expected 'PATTERN [pct=P] [k=K] "
-		"[abs=A] [ignore]'\n",
-		path, lineno);
+		"%s: cannot compare: %s:%d: expected 'PATTERN [pct=P] [k=K] [abs=A] [ignore]'\n",
+		cannot_who, path, lineno);
 	return -EINVAL;
 }
 
-static const struct rule *rule_for(const struct rule *rules, int n, const char *name)
+static const struct nvmx_bench_rule *rule_for(const struct nvmx_bench_rule *rules, int n,
+					      const char *name)
 {
 	for (int i = n - 1; i >= 0; i--)
 		if (!fnmatch(rules[i].pattern, name, 0))
@@ -327,7 +325,7 @@ static int cmp_double(const void *a, const void *b)
 }
 
 /* Values of a metric (all 0 when absent); returns their count. */
-static int values(const struct file *f, const char *name, double *v, const char **kind)
+static int values(const struct nvmx_bench_file *f, const char *name, double *v, const char **kind)
 {
 	struct json_object *m, *vals, *k;
 
@@ -350,7 +348,7 @@ static int values(const struct file *f, const char *name, double *v, const char 
  * count as a whole number (a median of an even number of repeats may end in .5), a ratio with 4
  * significant digits.
  */
-static const char *fmt_val(const char *kind, double v, char *buf, size_t len)
+const char *nvmx_bench_fmt(const char *kind, double v, char *buf, size_t len)
 {
 	double a = v < 0 ? -v : v;
 
@@ -379,12 +377,13 @@ static double median(double *v, int n)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-static void compare_one(const struct file *b, const struct file *n, const char *name,
-			const struct rule *rules, int n_rules, struct result *r)
+void nvmx_bench_compare_metric(const struct nvmx_bench_file *b, const struct nvmx_bench_file *n,
+			       const char *name, const struct nvmx_bench_rule *rules, int n_rules,
+			       struct nvmx_bench_verdict *r)
 {
 	double bv[MAX_REPEATS], nv[MAX_REPEATS];
 	const char *kind = NULL;
-	const struct rule *rule;
+	const struct nvmx_bench_rule *rule;
 	char pct[32], vb[32], vn[32], vs[32], vl[32], va[32];
 
 	memset(r, 0, sizeof(*r));
@@ -417,9 +416,9 @@ static void compare_one(const struct file *b, const struct file *n, const char *
 	r->base = median(bv, b->repeats);
 	r->new = median(nv, n->repeats);
 	r->spread = bv[b->repeats - 1] - bv[0];
-	fmt_val(kind, r->base, vb, sizeof(vb));
-	fmt_val(kind, r->new, vn, sizeof(vn));
-	fmt_val(kind, r->spread, vs, sizeof(vs));
+	nvmx_bench_fmt(kind, r->base, vb, sizeof(vb));
+	nvmx_bench_fmt(kind, r->new, vn, sizeof(vn));
+	nvmx_bench_fmt(kind, r->spread, vs, sizeof(vs));
 	if (!rule || rule->ignore) {
 		snprintf(r->why, sizeof(r->why), "median %s -> %s (not gated)", vb, vn);
 		return;
@@ -434,15 +433,15 @@ static void compare_one(const struct file *b, const struct file *n, const char *
 		r->verdict = 1;
 		snprintf(r->why, sizeof(r->why),
 			 "median %s -> %s (%s; allowed +%s: max(%g%%, %g x spread %s, %s))", vb, vn,
-			 pct, fmt_val(kind, r->limit, vl, sizeof(vl)), rule->pct, rule->k, vs,
-			 fmt_val(kind, rule->abs, va, sizeof(va)));
+			 pct, nvmx_bench_fmt(kind, r->limit, vl, sizeof(vl)), rule->pct, rule->k,
+			 vs, nvmx_bench_fmt(kind, rule->abs, va, sizeof(va)));
 	} else if (r->base - r->new > r->limit) {
 		r->verdict = -1;
 		snprintf(r->why, sizeof(r->why), "median %s -> %s (%s)", vb, vn, pct);
 	} else {
 		/* within the limit: -v shows how close */
 		snprintf(r->why, sizeof(r->why), "median %s -> %s (%s; allowed +%s)", vb, vn, pct,
-			 fmt_val(kind, r->limit, vl, sizeof(vl)));
+			 nvmx_bench_fmt(kind, r->limit, vl, sizeof(vl)));
 	}
 }
 
@@ -462,7 +461,8 @@ static void xml_escape(FILE *f, const char *s)
 	}
 }
 
-static int write_junit(const char *path, const struct result *res, int n, int regressions)
+static int write_junit(const char *path, const struct nvmx_bench_verdict *res, int n,
+		       int regressions)
 {
 	FILE *f = fopen(path, "w");
 
@@ -490,7 +490,7 @@ static int write_junit(const char *path, const struct result *res, int n, int re
 	return fclose(f) ? -errno : 0;
 }
 
-static const char *wl_str(const struct file *f, const char *key, char *buf, size_t len)
+static const char *wl_str(const struct nvmx_bench_file *f, const char *key, char *buf, size_t len)
 {
 	struct json_object *v;
 
@@ -517,7 +517,7 @@ static bool same_but_clock(struct json_object *x, struct json_object *y)
 	return true;
 }
 
-static const char *env_str(const struct file *f, const char *key)
+static const char *env_str(const struct nvmx_bench_file *f, const char *key)
 {
 	struct json_object *v;
 
@@ -527,7 +527,8 @@ static const char *env_str(const struct file *f, const char *key)
 }
 
 /* The environment's differences (why NEW may differ): kernel, emulator, CPU, kvm parameters. */
-static void env_diff(FILE *out, const struct file *b, const struct file *n, bool md)
+static void env_diff(FILE *out, const struct nvmx_bench_file *b, const struct nvmx_bench_file *n,
+		     bool md)
 {
 	static const char *const keys[] = { "kernel", "l1", "emulator", "cpu_model" };
 	struct json_object *bp = NULL, *np = NULL;
@@ -554,14 +555,52 @@ static void env_diff(FILE *out, const struct file *b, const struct file *n, bool
 	}
 }
 
+int nvmx_bench_rules(const struct nvmx_bench_file *base, const struct nvmx_bench_file *new,
+		     const char *thresholds, struct nvmx_bench_rule *rules, int *n_rules)
+{
+	char a[512], b[512];
+	const char *l1a, *l1b;
+
+	/*
+	 * One clock: an instruction clock's times and the wall clock's are not comparable. Said
+	 * apart when it is the only difference of the workloads (load() gave both a "clock").
+	 */
+	wl_str(base, "clock", a, sizeof(a));
+	wl_str(new, "clock", b, sizeof(b));
+	if (strcmp(a, b) && same_but_clock(base->workload, new->workload))
+		return cannot("different clocks: BASE's L0 clock is %s, NEW's %s (nvmx bench run "
+			      "--icount / --no-icount)",
+			      a, b);
+	/*
+	 * One L1: the minimal L1's round trips and Linux KVM's are different systems, and their
+	 * workloads (generator elements, runner elements) are never the same.
+	 */
+	l1a = wl_str(base, "l1", a, sizeof(a));
+	l1b = wl_str(new, "l1", b, sizeof(b));
+	if (strcmp(l1a, "-") && strcmp(l1b, "-") && strcmp(l1a, l1b))
+		return cannot("different L1s: BASE ran the %s L1, NEW the %s L1 (nvmx bench run "
+			      "--l1)",
+			      l1a, l1b);
+	*n_rules = 0;
+	if (load_rules(thresholds, wl_str(base, "clock", a, sizeof(a)), rules, n_rules))
+		return 2;
+	/* the workload must be the same; the environment may differ (that is what is measured) */
+	if (!json_object_equal(base->workload, new->workload)) {
+		snprintf(a, sizeof(a), "%s", json_object_to_json_string(base->workload));
+		snprintf(b, sizeof(b), "%s", json_object_to_json_string(new->workload));
+		return cannot("different workloads: %s against %s", a, b);
+	}
+	return 0;
+}
+
 int nvmx_bench_compare(int argc, char **argv)
 {
-	struct file f[2] = { { 0 }, { 0 } };
+	struct nvmx_bench_file f[2] = { { 0 }, { 0 } };
 	const char *thresholds = NULL, *junit = NULL, *first = NULL;
 	bool markdown = false, verbose = false;
-	struct rule rules[MAX_RULES];
+	struct nvmx_bench_rule rules[MAX_RULES];
 	int n_rules = 0, n_paths = 0, ret = 2, n_res = 0, regressions = 0, improvements = 0;
-	struct result *res = NULL;
+	struct nvmx_bench_verdict *res = NULL;
 	size_t cap;
 	char a[512], b[512];
 
@@ -608,27 +647,8 @@ int nvmx_bench_compare(int argc, char **argv)
 	f[1].path = argv[optind + 1];
 	if (load(&f[0]) || load(&f[1]))
 		goto out;
-	/*
-	 * One clock: an instruction clock's times and the wall clock's are not comparable. Said
-	 * apart when it is the only difference of the workloads (load() gave both a "clock").
-	 */
-	wl_str(&f[0], "clock", a, sizeof(a));
-	wl_str(&f[1], "clock", b, sizeof(b));
-	if (strcmp(a, b) && same_but_clock(f[0].workload, f[1].workload)) {
-		ret = cannot("different clocks: BASE's L0 clock is %s, NEW's %s (nvmx bench run "
-			     "--icount / --no-icount)",
-			     a, b);
+	if (nvmx_bench_rules(&f[0], &f[1], thresholds, rules, &n_rules))
 		goto out;
-	}
-	if (load_rules(thresholds, a, rules, &n_rules))
-		goto out;
-	/* the workload must be the same; the environment may differ (that is what is measured) */
-	if (!json_object_equal(f[0].workload, f[1].workload)) {
-		snprintf(a, sizeof(a), "%s", json_object_to_json_string(f[0].workload));
-		snprintf(b, sizeof(b), "%s", json_object_to_json_string(f[1].workload));
-		ret = cannot("different workloads: %s against %s", a, b);
-		goto out;
-	}
 	cap = (size_t)json_object_object_length(f[0].metrics) +
 	      (size_t)json_object_object_length(f[1].metrics);
 	res = calloc(cap, sizeof(*res));
@@ -640,7 +660,7 @@ int nvmx_bench_compare(int argc, char **argv)
 			(void)m;
 			if (side && json_object_object_get_ex(f[0].metrics, name, NULL))
 				continue;
-			compare_one(&f[0], &f[1], name, rules, n_rules, &res[n_res]);
+			nvmx_bench_compare_metric(&f[0], &f[1], name, rules, n_rules, &res[n_res]);
 			if (res[n_res].verdict == 1) {
 				regressions++;
 				if (!first)
@@ -667,7 +687,7 @@ int nvmx_bench_compare(int argc, char **argv)
 	if (markdown && (regressions || improvements || verbose))
 		printf("\n| | metric | kind | BASE | NEW | |\n|---|---|---|---:|---:|---|\n");
 	for (int i = 0; i < n_res; i++) {
-		const struct result *r = &res[i];
+		const struct nvmx_bench_verdict *r = &res[i];
 		const char *tag = r->verdict == 1 ? "REGRESSION" : r->verdict ? "improved" : "ok";
 
 		if (!r->verdict && !verbose)
@@ -677,8 +697,8 @@ int nvmx_bench_compare(int argc, char **argv)
 			       r->verdict == 1 ? ":x:"
 			       : r->verdict    ? ":white_check_mark:"
 					       : "",
-			       r->name, r->kind, fmt_val(r->kind, r->base, a, sizeof(a)),
-			       fmt_val(r->kind, r->new, b, sizeof(b)), r->why);
+			       r->name, r->kind, nvmx_bench_fmt(r->kind, r->base, a, sizeof(a)),
+			       nvmx_bench_fmt(r->kind, r->new, b, sizeof(b)), r->why);
 		else
 			printf("%-10s %s [%s]: %s\n", tag, r->name, r->kind,
 			       r->why[0] ? r->why : "");
