@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include <json-c/json.h>
 
@@ -75,6 +76,32 @@ void nvmx_bench_compare_metric(const struct nvmx_bench_file *base,
 
 /* A metric's value as compare shows it: a time with its unit, a count whole, a ratio. */
 const char *nvmx_bench_fmt(const char *kind, double v, char *buf, size_t len);
+
+/* s with & < > " escaped, for XML and HTML. */
+void nvmx_bench_xml_escape(FILE *f, const char *s);
+
+/*
+ * The kernel matrix (nvmx bench matrix): one column per (kernel, L1) result, in order. A column
+ * without a result (its run failed) has file NULL and says why in note.
+ */
+struct nvmx_bench_matrix_col {
+	const char *kernel; /* the series asked for, e.g. "6.12" */
+	const char *l1;	    /* "minimal" or "kvm" */
+	struct nvmx_bench_file *file;
+	const char *note;
+};
+
+/*
+ * Writes the matrix as Markdown to md and as an HTML document to html (either may be NULL): one
+ * table per L1; per reflected exit reason, the round trip's mean and each part, the exit
+ * multiplication and, per L1 exit reason, its part of it and its service time per round trip.
+ * Each cell after the first kernel beside the change from the previous kernel of the same L1,
+ * marked when nvmx_bench_compare_metric() calls it a change under the rules of
+ * nvmx_bench_rules() (thresholds: a file of more rules, or NULL). intro: Markdown paragraphs
+ * before the tables (may be NULL). 0, or 2 with one line on stderr (results not comparable).
+ */
+int nvmx_bench_matrix_write(FILE *md, FILE *html, const struct nvmx_bench_matrix_col *cols,
+			    int n_cols, const char *thresholds, const char *intro);
 
 /*
  * Appends the metrics of one nvmx summary JSON object (nvmxd --json, or one VM of its "vms") as

@@ -445,7 +445,7 @@ void nvmx_bench_compare_metric(const struct nvmx_bench_file *b, const struct nvm
 	}
 }
 
-static void xml_escape(FILE *f, const char *s)
+void nvmx_bench_xml_escape(FILE *f, const char *s)
 {
 	for (; *s; s++) {
 		if (*s == '<')
@@ -477,10 +477,10 @@ static int write_junit(const char *path, const struct nvmx_bench_verdict *res, i
 		n, regressions, n, regressions);
 	for (int i = 0; i < n; i++) {
 		fprintf(f, "    <testcase classname=\"nvmx-bench.%s\" name=\"", res[i].kind);
-		xml_escape(f, res[i].name);
+		nvmx_bench_xml_escape(f, res[i].name);
 		if (res[i].verdict == 1) {
 			fprintf(f, "\">\n      <failure message=\"");
-			xml_escape(f, res[i].why);
+			nvmx_bench_xml_escape(f, res[i].why);
 			fprintf(f, "\" type=\"regression\"/>\n    </testcase>\n");
 		} else {
 			fprintf(f, "\"/>\n");
