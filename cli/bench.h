@@ -43,6 +43,8 @@ struct nvmx_bench_rule {
 	bool ignore;
 	/* a default for results of these clocks only (fnmatch on workload "clock"); NULL: any */
 	const char *clock;
+	/* a default for results of this L1 only (fnmatch on workload "l1"); NULL: any */
+	const char *l1;
 };
 
 /* One metric of NEW against BASE. */

@@ -25,35 +25,46 @@
 /* Defaults; a --thresholds file's lines come after them, and the last matching line wins. */
 static const struct nvmx_bench_rule default_rules[] = {
 	/* paging and the like: a few per run, stable for one kernel and configuration */
-	{ "count.*", 50, 3, 5, false, NULL },
+	{ "count.*", 50, 3, 5, false, NULL, NULL },
 	/* timer interrupts: as many as the run lasts in wall time, which the host's load sets */
-	{ "count.*interrupt*", 100, 3, 30, false, NULL },
-	{ "ratio.*", 10, 3, 0.02, false, NULL },
+	{ "count.*interrupt*", 100, 3, 30, false, NULL, NULL },
+	{ "ratio.*", 10, 3, 0.02, false, NULL, NULL },
 	/*
 	 * TCG times follow the host's load: between boots on a shared 2-core machine they varied
 	 * up to 4x (docs/ci.md), so a time must quadruple. Tighten on a dedicated runner.
 	 */
-	{ "time.*", 300, 3, 0, false, NULL },
+	{ "time.*", 300, 3, 0, false, NULL, NULL },
 	/*
 	 * L0's clock counts instructions (nvmx bench run's default, QEMU -icount): over 40 boots
 	 * (docs/ci.md, the false-alarm run) the medians of a round trip's mean and parts, and of
 	 * the L0-handled OUT, moved at most 2.2 % between boots; within one boot the repeats
 	 * spread up to 5.7 % (l0_reflect_ns). 3 % or half BASE's spread flags a 5 % change.
 	 */
-	{ "time.*", 3, 0.5, 0, false, "icount*" },
+	{ "time.*", 3, 0.5, 0, false, "icount*", NULL },
 	/* L0's timer interrupts: a few per run, each as long as what the timer does */
-	{ "time.l0*.interrupt.*", 300, 3, 0, false, NULL },
+	{ "time.l0*.interrupt.*", 300, 3, 0, false, NULL, NULL },
+	/*
+	 * L1 exits of timer and paging reasons inside round trips (ratio.mult.*.l1.L1REASON,
+	 * time.rt.*.l1.L1REASON.service_ns): a few per run, as many and as long as L0's and L1's
+	 * timers make them (0 to 1.7 us per round trip between kernels, up to 300 % between boots
+	 * with KVM as L1, docs/ci.md). Their sum is in l1_exit_service_ns and the exit
+	 * multiplication, which are gated; shown, not gated on their own.
+	 */
+	{ "*.l1.interrupt*", 0, 0, 0, true, NULL, NULL },
+	{ "*.l1.vintr*", 0, 0, 0, true, NULL, NULL },
+	{ "*.l1.npf*", 0, 0, 0, true, NULL, NULL },
+	{ "*.l1.other*", 0, 0, 0, true, NULL, NULL },
 	/* log2-histogram tails: 25x between boots under load; in the result, not gated */
-	{ "time.*.p99_ns", 0, 0, 0, true, NULL },
+	{ "time.*.p99_ns", 0, 0, 0, true, NULL, NULL },
 	/*
 	 * BPF run time per program (bench/overhead.sh, icount: L0's clock counts instructions):
 	 * two sessions of one build differed by at most 0.6 %, repeats within one by at most
 	 * 1.9 % (docs/ci.md, "The BPF fast path"), so 3 % (or 3 x the spread) is a real change.
 	 */
-	{ "time.bpf.*", 3, 3, 0, false, NULL },
-	{ "ratio.bpf.*", 3, 3, 0, false, NULL },
+	{ "time.bpf.*", 3, 3, 0, false, NULL, NULL },
+	{ "ratio.bpf.*", 3, 3, 0, false, NULL, NULL },
 	/* the --baseline programs are the yardstick (the kernel's floor), not nvmx: shown, not gated */
-	{ "*.bpf.nvmx_baseline_*", 0, 0, 0, true, NULL },
+	{ "*.bpf.nvmx_baseline_*", 0, 0, 0, true, NULL, NULL },
 };
 
 static void usage(FILE *f)
@@ -76,13 +87,16 @@ static void usage(FILE *f)
 		"about 2 %% between boots, the wall clock's follow the host's load.\n"
 		"\n"
 		"Default thresholds (pattern: fnmatch on the metric name, last match wins;\n"
-		"[clock]: only for results of that clock):\n");
+		"[clock]: only for results of that clock; [l1=L1]: only for results of that\n"
+		"L1, nvmx bench run --l1):\n");
 	for (size_t i = 0; i < sizeof(default_rules) / sizeof(default_rules[0]); i++) {
 		const struct nvmx_bench_rule *r = &default_rules[i];
-		char clock[64] = "";
+		char clock[96] = "";
 
-		if (r->clock)
-			snprintf(clock, sizeof(clock), "  [%s]", r->clock);
+		if (r->clock || r->l1)
+			snprintf(clock, sizeof(clock), "  [%s%s%s%s]", r->clock ? r->clock : "",
+				 r->clock && r->l1 ? ", " : "", r->l1 ? "l1=" : "",
+				 r->l1 ? r->l1 : "");
 		if (r->ignore)
 			fprintf(f, "  %-18s ignore%s\n", r->pattern, clock);
 		else
@@ -231,15 +245,20 @@ void nvmx_bench_file_free(struct nvmx_bench_file *f)
 	f->root = NULL;
 }
 
-/* The defaults for results of clock, then the lines of the thresholds file at path (if any). */
-static int load_rules(const char *path, const char *clock, struct nvmx_bench_rule *rules, int *n)
+/*
+ * The defaults for results of clock and L1 ("-" when the results name none), then the lines of
+ * the thresholds file at path (if any).
+ */
+static int load_rules(const char *path, const char *clock, const char *l1,
+		      struct nvmx_bench_rule *rules, int *n)
 {
 	FILE *f;
 	char line[512];
 	int lineno = 0;
 
 	for (size_t i = 0; i < sizeof(default_rules) / sizeof(default_rules[0]); i++)
-		if (!default_rules[i].clock || !fnmatch(default_rules[i].clock, clock, 0))
+		if ((!default_rules[i].clock || !fnmatch(default_rules[i].clock, clock, 0)) &&
+		    (!default_rules[i].l1 || !fnmatch(default_rules[i].l1, l1, 0)))
 			rules[(*n)++] = default_rules[i];
 	if (!path)
 		return 0;
@@ -582,7 +601,7 @@ int nvmx_bench_rules(const struct nvmx_bench_file *base, const struct nvmx_bench
 			      "--l1)",
 			      l1a, l1b);
 	*n_rules = 0;
-	if (load_rules(thresholds, wl_str(base, "clock", a, sizeof(a)), rules, n_rules))
+	if (load_rules(thresholds, wl_str(base, "clock", a, sizeof(a)), l1a, rules, n_rules))
 		return 2;
 	/* the workload must be the same; the environment may differ (that is what is measured) */
 	if (!json_object_equal(base->workload, new->workload)) {

@@ -385,12 +385,15 @@ int nvmx_bench_matrix(int argc, char **argv)
 	if (!uname(&u))
 		snprintf(host, sizeof(host), "%s %s", u.sysname, u.release);
 	strftime(date, sizeof(date), "%Y-%m-%d %H:%M UTC", gmtime(&now));
-	snprintf(intro, sizeof(intro),
-		 "Written by `nvmx bench matrix` (nvmx %s) on %s, on %s (host kernel %s). A "
-		 "benchmark, not a test: each column is one `nvmx bench run` result (the lab: L0 "
-		 "under QEMU TCG, its clock as the tables say), each value the median of its "
-		 "repeats.\n",
-		 NVMX_VERSION, date, machine(cols, n_cols), host);
+	snprintf(
+		intro, sizeof(intro),
+		"Written by `nvmx bench matrix` (nvmx %s) on %s, on %s (host kernel %s). A "
+		"benchmark, not a test: each column is one `nvmx bench run` result (the lab: L0 "
+		"under QEMU TCG, its clock as the tables say), each value the median of its "
+		"repeats. Changes are marked by `nvmx bench compare`'s default thresholds%s%s%s.\n",
+		NVMX_VERSION, date, machine(cols, n_cols), host,
+		thresholds ? " and those of `" : "", thresholds ? thresholds : "",
+		thresholds ? "`" : "");
 	snprintf(path, sizeof(path), "%s.md", out);
 	md = fopen(path, "w");
 	snprintf(path, sizeof(path), "%s.html", out);
