@@ -230,6 +230,28 @@ static const char *machine(const struct nvmx_bench_matrix_col *cols, int n)
 	return "?";
 }
 
+/* The first and last "date" of the results (ISO 8601: ordered as strings), into first, last. */
+static void run_dates(const struct nvmx_bench_matrix_col *cols, int n, char *first, char *last,
+		      size_t len)
+{
+	struct json_object *v;
+
+	snprintf(first, len, "?");
+	snprintf(last, len, "?");
+	for (int i = 0; i < n; i++) {
+		const char *d;
+
+		if (!cols[i].file || !json_object_object_get_ex(cols[i].file->root, "date", &v) ||
+		    !json_object_is_type(v, json_type_string))
+			continue;
+		d = json_object_get_string(v);
+		if (!strcmp(first, "?") || strcmp(d, first) < 0)
+			snprintf(first, len, "%s", d);
+		if (!strcmp(last, "?") || strcmp(d, last) > 0)
+			snprintf(last, len, "%s", d);
+	}
+}
+
 static int split_list(char *s, const char **out, int max)
 {
 	int n = 0;
@@ -257,7 +279,7 @@ int nvmx_bench_matrix(int argc, char **argv)
 	const char *p = "nvmx bench matrix", *out = NULL, *repeats = NULL, *iterations = NULL;
 	const char *thresholds = NULL, *kernels[MATRIX_MAX_COLS], *l1s[4];
 	char kernels_buf[256] = MATRIX_KERNELS, l1s_buf[64] = MATRIX_L1S;
-	char path[PATH_MAX + 64], intro[2048], date[64], host[256] = "?";
+	char path[PATH_MAX + 64], intro[2048], date[64], host[256] = "?", d0[64], d1[64];
 	struct nvmx_bench_matrix_col cols[MATRIX_MAX_COLS];
 	struct col_store *store;
 	bool from = false;
@@ -385,15 +407,16 @@ int nvmx_bench_matrix(int argc, char **argv)
 	if (!uname(&u))
 		snprintf(host, sizeof(host), "%s %s", u.sysname, u.release);
 	strftime(date, sizeof(date), "%Y-%m-%d %H:%M UTC", gmtime(&now));
-	snprintf(
-		intro, sizeof(intro),
-		"Written by `nvmx bench matrix` (nvmx %s) on %s, on %s (host kernel %s). A "
-		"benchmark, not a test: each column is one `nvmx bench run` result (the lab: L0 "
-		"under QEMU TCG, its clock as the tables say), each value the median of its "
-		"repeats. Changes are marked by `nvmx bench compare`'s default thresholds%s%s%s.\n",
-		NVMX_VERSION, date, machine(cols, n_cols), host,
-		thresholds ? " and those of `" : "", thresholds ? thresholds : "",
-		thresholds ? "`" : "");
+	run_dates(cols, n_cols, d0, d1, sizeof(d0));
+	snprintf(intro, sizeof(intro),
+		 "Written by `nvmx bench matrix` (nvmx %s) on %s from results run %s to %s, on %s "
+		 "(host kernel %s). A benchmark, not a test: each column is one `nvmx bench run` "
+		 "result (the lab: L0 under QEMU TCG, its clock as the tables say), each value the "
+		 "median of its repeats. Changes are marked by `nvmx bench compare`'s default "
+		 "thresholds%s%s%s.\n",
+		 NVMX_VERSION, date, d0, d1, machine(cols, n_cols), host,
+		 thresholds ? " and those of `" : "", thresholds ? thresholds : "",
+		 thresholds ? "`" : "");
 	snprintf(path, sizeof(path), "%s.md", out);
 	md = fopen(path, "w");
 	snprintf(path, sizeof(path), "%s.html", out);
