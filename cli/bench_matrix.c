@@ -72,10 +72,13 @@ static void usage(FILE *f)
 struct col_store {
 	struct nvmx_bench_matrix_col col;
 	struct nvmx_bench_file file;
-	char kernel[32], l1[16], path[PATH_MAX], note[MATRIX_NOTE_MAX];
+	char kernel[32], l1[16], path[PATH_MAX], note[PATH_MAX + 2 * MATRIX_NOTE_MAX];
 };
 
-/* The last non-empty line of a file (a run's log: its reason), or "". */
+/*
+ * A failed run's reason from its log: the last non-empty line but bench run's own "nvmx lab run
+ * exited N (its reason is above)", which points at the line before it. "" when there is none.
+ */
 static void last_line(const char *path, char *out, size_t len)
 {
 	FILE *f = fopen(path, "r");
@@ -84,7 +87,7 @@ static void last_line(const char *path, char *out, size_t len)
 	out[0] = 0;
 	while (f && fgets(line, sizeof(line), f)) {
 		line[strcspn(line, "\n")] = 0;
-		if (line[0])
+		if (line[0] && !strstr(line, "(its reason is above)"))
 			snprintf(out, len, "%s", line);
 	}
 	if (f)
@@ -378,8 +381,9 @@ int nvmx_bench_matrix(int argc, char **argv)
 					continue;
 				}
 				last_line(log, why, sizeof(why));
-				snprintf(c->note, sizeof(c->note), "nvmx bench run exited %d: %s",
-					 st, why[0] ? why : "(its log is empty)");
+				snprintf(c->note, sizeof(c->note),
+					 "nvmx bench run exited %d (its log: %s): %s", st, log,
+					 why[0] ? why : "(its log is empty)");
 				fprintf(stderr, "%s: [%d/%d] FAILED after %lld s: %s\n", p, n_cols,
 					n_k * n_l, (long long)(time(NULL) - t0), c->note);
 				snprintf(c->kernel, sizeof(c->kernel), "%s", kernels[k]);
