@@ -76,20 +76,26 @@ struct col_store {
 };
 
 /*
- * A failed run's reason from its log: the last non-empty line but bench run's own "nvmx lab run
- * exited N (its reason is above)", which points at the line before it. "" when there is none.
+ * A failed run's reason from its log: the last line that is not the lab's progress ("nvmx lab
+ * [  12.3s] ...") nor bench run's own "nvmx lab run exited N (its reason is above)", which points
+ * at it; else the last non-empty line; "" when there is none.
  */
 static void last_line(const char *path, char *out, size_t len)
 {
 	FILE *f = fopen(path, "r");
-	char line[MATRIX_NOTE_MAX];
+	char line[MATRIX_NOTE_MAX], any[MATRIX_NOTE_MAX] = "";
 
 	out[0] = 0;
 	while (f && fgets(line, sizeof(line), f)) {
 		line[strcspn(line, "\n")] = 0;
-		if (line[0] && !strstr(line, "(its reason is above)"))
+		if (!line[0])
+			continue;
+		snprintf(any, sizeof(any), "%s", line);
+		if (strncmp(line, "nvmx lab [", 10) && !strstr(line, "(its reason is above)"))
 			snprintf(out, len, "%s", line);
 	}
+	if (!out[0])
+		snprintf(out, len, "%s", any);
 	if (f)
 		fclose(f);
 }

@@ -55,7 +55,7 @@
  * shift 4 L1 never finished its boot (8 minutes, where shift 0 took 28 s for L1 and the runner,
  * docs/ci.md): most likely L1's timer interrupts, each a nested round trip through TCG, came
  * faster in L0's clock than L1 could serve them. With 0 L1 still hung in its boot in 1 of 20
- * boots on 6.1 and 6.12, and on 7.3 in both tried (docs/ci.md, "KVM as L1"): not diagnosed.
+ * boots on 6.1 and 6.12, and on 7.3 (docs/ci.md, "KVM as L1"): not diagnosed.
  */
 #define BENCH_KVM_ICOUNT 0
 /* --exec nvmxd's ready, in L0's clock under icount (run_lab()) */
