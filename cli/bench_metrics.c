@@ -11,9 +11,17 @@
  *   ratio.reflect_share               L2 exits handled by L1 / all L2 exits
  *   ratio.exit_multiplication         L1 exits inside round trips / round trips
  *   ratio.mult.ISA.REASON             the same, per reflected reason
+ *   ratio.mult.ISA.REASON.l1.L1REASON of those, L1's exits of one L1 exit reason per round trip
+ *                                     (L1REASON "other": the overflow, docs/model.md)
+ *   count.rt.ISA.REASON.round_trips   complete round trips                         count
+ *   count.rt_l1.ISA.REASON.L1REASON   L1's exits of one L1 reason in them          count
+ *   time.rt.ISA.REASON.l1.L1REASON.service_ns  L0's service time of those L1 exits per round trip
  *   time.rt.ISA.REASON.mean_ns|p50_ns|p99_ns   round trip of a reflected exit
  *   time.rt.ISA.REASON.PART           mean per round trip of each part (l0_exit_ns, ...)
  *   time.l0.ISA.REASON.mean_ns|p50_ns|p99_ns   L0-handled exits (time.l0vmm: out to the VMM)
+ *
+ * With a real L1 (nvmx bench run --l1 kvm) L1's own exits, the exits synthesised to it and the
+ * nested entries are L1's to decide, not the workload's: they are never "exact" (l1_certain).
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -141,7 +149,7 @@ static int buckets_of(struct json_object *o, const char *key, uint64_t *b)
 
 /* count.SECTION.ISA.REASON[.HANDLER] for each entry of an exit array */
 static int add_exits(struct json_object *metrics, struct json_object *s, const char *section,
-		     int rep, int repeats, double *l2_all, double *l2_l1)
+		     int rep, int repeats, bool certain, double *l2_all, double *l2_l1)
 {
 	struct json_object *arr;
 	int r = 0;
@@ -163,8 +171,8 @@ static int add_exits(struct json_object *metrics, struct json_object *s, const c
 			snprintf(name, sizeof(name), "count.%s.%s.%s.%s", section, isa, rs, by);
 		else
 			snprintf(name, sizeof(name), "count.%s.%s.%s", section, isa, rs);
-		r = put(metrics, name, bool_of(e, "certain") ? "exact" : "count", n, rep, repeats,
-			true);
+		r = put(metrics, name, certain && bool_of(e, "certain") ? "exact" : "count", n, rep,
+			repeats, true);
 		if (l2_all) {
 			*l2_all += n;
 			if (by && !strcmp(by, "L1"))
@@ -191,6 +199,52 @@ static int add_quantiles(struct json_object *metrics, const char *prefix, const 
 		r = put(metrics, name, "time", nvmx_hist_quantile_bounded(b, q[i].p, (uint64_t)sum),
 			rep, repeats, false);
 	}
+	return r;
+}
+
+/*
+ * One L1 exit reason of a round trip ({"reason", "exits", "service_ns"}; no reason: the overflow,
+ * "other"): its count, its exits per round trip (its part of the exit multiplication) and L0's
+ * time serving them per round trip.
+ */
+static int add_l1_reason(struct json_object *metrics, struct json_object *l, const char *isa,
+			 const char *rs, uint64_t trips, int rep, int repeats)
+{
+	const char *reason = str_of(l, "reason");
+	char lr[128], name[400];
+	double exits, service;
+	int r;
+
+	if (!u64_of(l, "exits", &exits) || !u64_of(l, "service_ns", &service))
+		return -EINVAL;
+	name_part(lr, sizeof(lr), reason ? reason : "other");
+	snprintf(name, sizeof(name), "count.rt_l1.%s.%s.%s", isa, rs, lr);
+	r = put(metrics, name, "count", exits, rep, repeats, true);
+	snprintf(name, sizeof(name), "ratio.mult.%s.%s.l1.%s", isa, rs, lr);
+	r = r
+		    ?: put(metrics, name, "ratio", nvmx_exit_multiplication((uint64_t)exits, trips),
+			   rep, repeats, true);
+	snprintf(name, sizeof(name), "time.rt.%s.%s.l1.%s.service_ns", isa, rs, lr);
+	return r
+		       ?: put(metrics, name, "time", nvmx_mean((uint64_t)service, trips), rep,
+			      repeats, true);
+}
+
+/* Every L1 exit reason of a breakdown entry (the shape nvmx writes since the L1-exit view). */
+static int add_l1_reasons(struct json_object *metrics, struct json_object *e, const char *isa,
+			  const char *rs, uint64_t trips, int rep, int repeats)
+{
+	struct json_object *a, *o;
+	int r = 0;
+
+	if (json_object_object_get_ex(e, "l1_exits", &a) && json_object_is_type(a, json_type_array))
+		for (size_t i = 0; i < json_object_array_length(a) && !r; i++)
+			r = add_l1_reason(metrics, json_object_array_get_idx(a, i), isa, rs, trips,
+					  rep, repeats);
+	/* the overflow only when it holds exits: most runs have none */
+	if (!r && json_object_object_get_ex(e, "l1_exits_overflow", &o) &&
+	    json_object_is_type(o, json_type_object) && l1_exits_of(o))
+		r = add_l1_reason(metrics, o, isa, rs, trips, rep, repeats);
 	return r;
 }
 
@@ -239,6 +293,12 @@ static int add_breakdown(struct json_object *metrics, struct json_object *s, int
 		if (json_object_object_get_ex(e, "l1_exits_overflow", &l1))
 			l1n += l1_exits_of(l1);
 		if (!r) {
+			snprintf(name, sizeof(name), "count.rt.%s.%s.round_trips", isa, rs);
+			r = put(metrics, name, "count", n, rep, repeats, false);
+		}
+		if (!r)
+			r = add_l1_reasons(metrics, e, isa, rs, (uint64_t)n, rep, repeats);
+		if (!r) {
 			snprintf(name, sizeof(name), "ratio.mult.%s.%s", isa, rs);
 			r = put(metrics, name, "ratio", nvmx_exit_multiplication(l1n, (uint64_t)n),
 				rep, repeats, false);
@@ -270,7 +330,8 @@ static int add_breakdown(struct json_object *metrics, struct json_object *s, int
 	return r;
 }
 
-int nvmx_bench_add_summary(struct json_object *metrics, struct json_object *s, int rep, int repeats)
+int nvmx_bench_add_summary(struct json_object *metrics, struct json_object *s, int rep, int repeats,
+			   bool l1_certain)
 {
 	struct json_object *v;
 	double all = 0, by_l1 = 0, n;
@@ -279,14 +340,15 @@ int nvmx_bench_add_summary(struct json_object *metrics, struct json_object *s, i
 	if (!json_object_is_type(s, json_type_object) ||
 	    !json_object_object_get_ex(s, "schema", &v) || json_object_get_int(v) != 1)
 		return -EINVAL;
-	r = add_exits(metrics, s, "l2_exits", rep, repeats, &all, &by_l1);
-	r = r ?: add_exits(metrics, s, "l1_exits", rep, repeats, NULL, NULL);
-	r = r ?: add_exits(metrics, s, "synthesized_to_l1", rep, repeats, NULL, NULL);
+	r = add_exits(metrics, s, "l2_exits", rep, repeats, true, &all, &by_l1);
+	r = r ?: add_exits(metrics, s, "l1_exits", rep, repeats, l1_certain, NULL, NULL);
+	r = r ?: add_exits(metrics, s, "synthesized_to_l1", rep, repeats, l1_certain, NULL, NULL);
 	if (r)
 		return r;
 	if (!u64_of(s, "nested_entries", &n))
 		return -EINVAL;
-	r = put(metrics, "count.nested_entries", "exact", n, rep, repeats, false);
+	r = put(metrics, "count.nested_entries", l1_certain ? "exact" : "count", n, rep, repeats,
+		false);
 	if (!r && u64_of(s, "nested_entries_failed", &n))
 		r = put(metrics, "count.nested_entries_failed", "count", n, rep, repeats, false);
 	if (!r && u64_of(s, "unattributed", &n))

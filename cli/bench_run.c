@@ -35,13 +35,29 @@
 #define BENCH_DEFAULT_WORKLOAD	 "cpuid,io-out-l0,mult=2"
 #define BENCH_DEFAULT_ITERATIONS "500"
 #define BENCH_DEFAULT_REPEATS	 5
-#define BENCH_MAX_REPEATS	 100
-#define BENCH_MAX_PARAMS	 32
+/*
+ * --l1 kvm: the runner's elements (nvmx lab workloads --l1 kvm), one reflected exit of each of
+ * three reasons (cpuid, io, msr). The lab runs one L1 per boot, so each repeat is a boot (60-95 s
+ * with nvmxd live, docs/lab.md): fewer repeats and iterations than the minimal L1's.
+ */
+#define BENCH_KVM_WORKLOAD   "cpuid,io-out,rdmsr-l1"
+#define BENCH_KVM_ITERATIONS "200"
+#define BENCH_KVM_REPEATS    3
+#define BENCH_MAX_REPEATS    100
+#define BENCH_MAX_PARAMS     32
 /*
  * QEMU -icount shift=4,sleep=off: L0's clock counts instructions (16 ns each), so the lab's
  * times repeat between boots whatever the host's load (docs/ci.md: the false-alarm run).
  */
 #define BENCH_DEFAULT_ICOUNT 4
+/*
+ * --l1 kvm: shift 0 (1 ns an instruction, L0's clock about 4 times slower than wall time). With
+ * shift 4 L1 never finished its boot (8 minutes, where shift 0 took 28 s for L1 and the runner,
+ * docs/ci.md): most likely L1's timer interrupts, each a nested round trip through TCG, came
+ * faster in L0's clock than L1 could serve them. With 0 L1 still hung in its boot in 1 of 20
+ * boots on 6.1 and 6.12, and on 7.3 (docs/ci.md, "KVM as L1"): not diagnosed.
+ */
+#define BENCH_KVM_ICOUNT 0
 /* --exec nvmxd's ready, in L0's clock under icount (run_lab()) */
 #define BENCH_ICOUNT_READY_S 900
 
@@ -49,6 +65,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: nvmx bench run [OPTIONS] -o RESULT.json              (the lab)\n"
+		"       nvmx bench run --l1 kvm [OPTIONS] -o RESULT.json     (the lab, KVM as L1)\n"
 		"       nvmx bench run [OPTIONS] -o RESULT.json -- CMD [ARG]...  (a nested host)\n"
 		"\n"
 		"Runs a nested workload R times with nvmxd counting, and writes one result file:\n"
@@ -63,19 +80,28 @@ static void usage(FILE *f)
 		"each repeat is its own VMM process, so nvmxd counts it apart. The lab also "
 		"checks\n"
 		"every certain count against the workload's truth: a mismatch fails the run.\n"
+		"With --l1 kvm, L1 is Linux KVM (L0's kernel, under QEMU in L0) and L2 the lab's\n"
+		"runner (nvmx lab run --l1 kvm): one boot per repeat, as the lab runs one L1 a\n"
+		"boot. Its metrics add what L1 does inside each reflected round trip, per L1\n"
+		"exit reason (count.rt_l1.*, ratio.mult.*.l1.*, time.rt.*.l1.*.service_ns).\n"
 		"With -- CMD, on a host whose KVM runs nested guests (as root): for each repeat,\n"
 		"nvmxd starts, CMD runs, nvmxd stops; CMD must exit 0.\n"
 		"\n"
 		"Options:\n"
 		"  -o, --out FILE        the result file (required)\n"
-		"  -r, --repeats R       runs of the workload (default %d): compare uses their\n"
-		"                        median and spread\n"
+		"  -r, --repeats R       runs of the workload (default %d; --l1 kvm %d boots):\n"
+		"                        compare uses their median and spread\n"
+		"      --l1 minimal|kvm  lab L1: the workload generator's minimal L1 (default),\n"
+		"                        or Linux KVM running the runner as L2. The result\n"
+		"                        records it; compare refuses two L1s\n"
 		"  -w, --workload SPEC   lab workload elements (default %s;\n"
-		"                        `nvmx lab workloads` lists them)\n"
-		"  -n, --iterations N    lab iterations per run (default %s)\n"
+		"                        --l1 kvm %s;\n"
+		"                        `nvmx lab workloads [--l1 kvm]` lists them)\n"
+		"  -n, --iterations N    lab iterations per run (default %s; --l1 kvm %s)\n"
 		"  -k, --kernel SERIES  lab L0 kernel: 6.1, 6.12, 7.3, newest (default 6.12)\n"
 		"      --icount SHIFT    lab L0's clock counts instructions, 2^SHIFT ns each\n"
-		"                        (QEMU -icount shift=SHIFT,sleep=off; 0-5, default %d):\n"
+		"                        (QEMU -icount shift=SHIFT,sleep=off; 0-5, default %d,\n"
+		"                        --l1 kvm %d: with 4 L1's timer outruns its boot):\n"
 		"                        times repeat between boots within about 2 %%, whatever\n"
 		"                        the host's load, so compare flags a rise over 3 %%\n"
 		"                        (not with the intr element: L1 may take MSIs twice)\n"
@@ -97,10 +123,13 @@ static void usage(FILE *f)
 		"Exit status: 0 the result is written; 1 the workload or the lab's truth check\n"
 		"failed; 2 it cannot run (bad options, no nvmxd, the lab cannot boot).\n"
 		"\n"
-		"Example (the default CI bench, about 50 s: nvmxd loads in L0 in about 25 s):\n"
-		"  nvmx bench run -o new.json && nvmx bench compare base.json new.json\n",
-		BENCH_DEFAULT_REPEATS, BENCH_DEFAULT_WORKLOAD, BENCH_DEFAULT_ITERATIONS,
-		BENCH_DEFAULT_ICOUNT);
+		"Examples (the default CI bench, about 50 s: nvmxd loads in L0 in about 25 s;\n"
+		"KVM as L1 on 6.1, 3 boots of 1-2 minutes each):\n"
+		"  nvmx bench run -o new.json && nvmx bench compare base.json new.json\n"
+		"  nvmx bench run --l1 kvm --kernel 6.1 -o kvm-6.1.json\n",
+		BENCH_DEFAULT_REPEATS, BENCH_KVM_REPEATS, BENCH_DEFAULT_WORKLOAD,
+		BENCH_KVM_WORKLOAD, BENCH_DEFAULT_ITERATIONS, BENCH_KVM_ITERATIONS,
+		BENCH_DEFAULT_ICOUNT, BENCH_KVM_ICOUNT);
 	fputs(NVMX_USAGE_COMMON, f);
 }
 
@@ -109,15 +138,19 @@ struct opts {
 	const char *params[BENCH_MAX_PARAMS];
 	int n_params, repeats, icount_shift; /* LAB_NO_ICOUNT: --no-icount */
 	bool icount_set;		     /* --icount or --no-icount given */
+	enum lab_l1 l1;			     /* --l1 */
+	bool workload_set, iterations_set, repeats_set;
 	char **cmd;
 };
 
 /*
  * The lab's SPEC is L2's elements and L1's behaviour (mult=K: K exits of L1 per handled exit).
  * The workload that must match between BASE and NEW is L2's part; L1 is the system under test,
- * like L0's kernel, and goes to "env" ("l1": "nvmx-lab-workload svm mult=K").
+ * like L0's kernel, and goes to "env" ("l1": "nvmx-lab-workload svm mult=K"). With --l1 kvm the
+ * runner has no mult: SPEC is all L2's; which L1 ran is the workload's "l1" (minimal or kvm).
  */
-static int split_spec(const char *full, char *spec, size_t slen, char *l1, size_t l1len)
+static int split_spec(const char *full, enum lab_l1 kind, char *spec, size_t slen, char *l1,
+		      size_t l1len)
 {
 	char buf[1024], *tok, *save;
 	size_t n = 0;
@@ -135,7 +168,10 @@ static int split_spec(const char *full, char *spec, size_t slen, char *l1, size_
 		if (n >= slen)
 			return -ENAMETOOLONG;
 	}
-	snprintf(l1, l1len, "nvmx-lab-workload svm %.*s", (int)strcspn(mult, ","), mult);
+	if (kind == LAB_L1_KVM)
+		snprintf(l1, l1len, "Linux KVM (L0's kernel) under QEMU in L0");
+	else
+		snprintf(l1, l1len, "nvmx-lab-workload svm %.*s", (int)strcspn(mult, ","), mult);
 	return 0;
 }
 
@@ -266,27 +302,42 @@ static int cmp_pid(const void *a, const void *b)
 	return json_object_get_int(px) - json_object_get_int(py);
 }
 
-static int lab_metrics(const char *dir, const struct lab_result *lab, int repeats,
-		       struct json_object *res);
+static int lab_metrics(char (*dirs)[PATH_MAX], int n_dirs, const struct lab_result *lab,
+		       int repeats, bool l1_certain, struct json_object *res);
 
+static void rm_tree(const char *dir)
+{
+	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/*
+ * The minimal L1: one boot, one configuration per repeat (each its own VMM process). --l1 kvm:
+ * the lab runs one L1 per boot, so one boot per repeat, each into DIR/repeat-N.
+ */
 static int run_lab(const struct opts *o, const char *nvmxd, struct json_object *res)
 {
 	char dir_buf[] = "/tmp/nvmx-bench.XXXXXX";
 	char exec_cmd[PATH_MAX + 256], err[256];
 	const char *dir = o->lab_out, *configs[BENCH_MAX_REPEATS];
+	bool kvm = o->l1 == LAB_L1_KVM;
+	int boots = kvm ? o->repeats : 1, r = 0;
+	char(*dirs)[PATH_MAX];
 	struct lab_options lab;
 	struct lab_result result;
 	unsigned long vcpus = 1;
-	int r;
 
 	if (!dir && !(dir = mkdtemp(dir_buf))) {
 		fprintf(stderr, "nvmx bench: mkdtemp: %s\n", strerror(errno));
 		return 2;
 	}
+	dirs = calloc((size_t)boots, sizeof(*dirs));
+	if (!dirs) {
+		fprintf(stderr, "nvmx bench: out of memory\n");
+		return 2;
+	}
 	snprintf(exec_cmd, sizeof(exec_cmd),
 		 "%s --interval 3600 --json $NVMX_LAB_OUT/nvmxd.json --ready $NVMX_LAB_OUT/ready",
 		 nvmxd);
-	/* One boot, one configuration per repeat: each repeat is its own VMM process. */
 	lab_options_init(&lab);
 	lab.kernel = o->kernel;
 	lab.icount_shift = o->icount_shift;
@@ -298,14 +349,24 @@ static int run_lab(const struct opts *o, const char *nvmxd, struct json_object *
 		lab.ready_timeout_s = BENCH_ICOUNT_READY_S;
 	lab.params = o->params;
 	lab.n_params = (size_t)o->n_params;
-	for (int i = 0; i < o->repeats; i++)
-		configs[i] = o->workload;
-	lab.configs = configs;
-	lab.n_configs = (size_t)o->repeats;
+	lab.l1 = o->l1;
+	if (kvm) {
+		lab.workload = o->workload;
+	} else {
+		for (int i = 0; i < o->repeats; i++)
+			configs[i] = o->workload;
+		lab.configs = configs;
+		lab.n_configs = (size_t)o->repeats;
+	}
 	lab.exec = exec_cmd;
-	lab.out = dir;
-	fprintf(stderr, "nvmx bench: the lab, %d repeats of %s x %s in one boot, in %s\n",
-		o->repeats, o->workload, o->iterations, dir);
+	if (kvm)
+		fprintf(stderr,
+			"nvmx bench: the lab with KVM as L1, %d repeats of %s x %s, one boot each, "
+			"in %s/repeat-N\n",
+			o->repeats, o->workload, o->iterations, dir);
+	else
+		fprintf(stderr, "nvmx bench: the lab, %d repeats of %s x %s in one boot, in %s\n",
+			o->repeats, o->workload, o->iterations, dir);
 	r = lab_parse_number("--iterations", o->iterations, 1, LAB_ITERATIONS_MAX, &lab.iterations,
 			     err, sizeof(err));
 	if (!r)
@@ -315,70 +376,89 @@ static int run_lab(const struct opts *o, const char *nvmxd, struct json_object *
 	if (r) {
 		fprintf(stderr, "nvmx lab run: %s\n", err);
 		r = LAB_CANNOT_RUN;
-	} else {
+	}
+	for (int i = 0; i < boots && !r; i++) {
+		if (kvm) {
+			snprintf(dirs[i], sizeof(dirs[i]), "%s/repeat-%d", dir, i + 1);
+			fprintf(stderr, "nvmx bench: repeat %d of %d: its own boot\n", i + 1,
+				boots);
+		} else {
+			snprintf(dirs[i], sizeof(dirs[i]), "%s", dir);
+		}
+		lab.out = dirs[i];
 		r = lab_run(&lab, &result);
 	}
 	if (r) {
 		fprintf(stderr, "nvmx bench: nvmx lab run exited %d (its reason is above)\n", r);
+		free(dirs);
 		return r;
 	}
-	r = lab_metrics(dir, &result, o->repeats, res);
+	r = lab_metrics(dirs, boots, &result, o->repeats, !kvm, res);
 	if (!r && !o->lab_out)
-		nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+		rm_tree(dir);
+	free(dirs);
 	return r;
 }
 
 /*
- * The metrics of a lab output DIR (nvmx lab run --out): its console's kvm parameters, and
- * nvmxd's JSON (DIR/exec/nvmxd.json), one VM per repeat, in the order they ran.
+ * The metrics of lab outputs (nvmx lab run --out), repeats / n_dirs VMs in each: the first
+ * one's console's kvm parameters, and nvmxd's JSON (DIR/exec/nvmxd.json), one VM per repeat, in
+ * the order they ran.
  */
-static int lab_metrics(const char *dir, const struct lab_result *lab, int repeats,
-		       struct json_object *res)
+static int lab_metrics(char (*dirs)[PATH_MAX], int n_dirs, const struct lab_result *lab,
+		       int repeats, bool l1_certain, struct json_object *res)
 {
-	char path[PATH_MAX + 64], err[256];
-	struct json_object *live, *vms, *env = json_object_new_object();
+	char path[PATH_MAX + 64];
+	struct json_object *env = json_object_new_object();
 	struct json_object *metrics = json_object_new_object(), *sorted[BENCH_MAX_REPEATS];
-	int r, n_vms = 0;
+	int rep = 0, per_dir = repeats / n_dirs;
 
-	snprintf(path, sizeof(path), "%s/console.log", dir);
+	snprintf(path, sizeof(path), "%s/console.log", dirs[0]);
 	if (lab_env(lab, path, env)) {
 		fprintf(stderr, "nvmx bench: no kvm module parameters in %s\n", path);
 		return 2;
 	}
-	snprintf(path, sizeof(path), "%s/exec/nvmxd.json", dir);
-	live = json_object_from_file(path);
-	if (!live || !json_object_object_get_ex(live, "vms", &vms) ||
-	    !json_object_is_type(vms, json_type_array)) {
-		fprintf(stderr, "nvmx bench: %s: no \"vms\" array (%s)\n", path,
-			json_util_get_last_err() ?: "not nvmxd's JSON");
-		return 2;
-	}
-	for (size_t i = 0; i < json_object_array_length(vms); i++) {
-		/*
-		 * L0 runs no VMM but the workload; nvmxd names a VM at its next interval, so a
-		 * short repeat may be "(exited before it was named)": every VM is a repeat.
-		 */
-		if (n_vms < BENCH_MAX_REPEATS)
-			sorted[n_vms++] = json_object_array_get_idx(vms, i);
-	}
-	if (n_vms != repeats) {
-		fprintf(stderr, "nvmx bench: %s: %d VMs, expected one per repeat (%d)\n", path,
-			n_vms, repeats);
-		return 2;
-	}
-	qsort(sorted, (size_t)n_vms, sizeof(sorted[0]), cmp_pid);
-	for (int i = 0; i < n_vms; i++) {
-		struct json_object *s;
+	for (int d = 0; d < n_dirs; d++) {
+		struct json_object *live, *vms;
+		int n_vms = 0;
 
-		if (!json_object_object_get_ex(sorted[i], "summary", &s) ||
-		    (r = nvmx_bench_add_summary(metrics, s, i, repeats))) {
-			snprintf(err, sizeof(err), "repeat %d", i + 1);
-			fprintf(stderr, "nvmx bench: %s: vms[%s]: not a summary of schema 1\n",
-				path, err);
+		snprintf(path, sizeof(path), "%s/exec/nvmxd.json", dirs[d]);
+		live = json_object_from_file(path);
+		if (!live || !json_object_object_get_ex(live, "vms", &vms) ||
+		    !json_object_is_type(vms, json_type_array)) {
+			fprintf(stderr, "nvmx bench: %s: no \"vms\" array (%s)\n", path,
+				json_util_get_last_err() ?: "not nvmxd's JSON");
 			return 2;
 		}
+		for (size_t i = 0; i < json_object_array_length(vms); i++) {
+			/*
+			 * L0 runs no VMM but the workload (or L1's QEMU); nvmxd names a VM at its
+			 * next interval, so a short repeat may be "(exited before it was named)":
+			 * every VM is a repeat.
+			 */
+			if (n_vms < BENCH_MAX_REPEATS)
+				sorted[n_vms++] = json_object_array_get_idx(vms, i);
+		}
+		if (n_vms != per_dir) {
+			fprintf(stderr, "nvmx bench: %s: %d VMs, expected %d (one per repeat)\n",
+				path, n_vms, per_dir);
+			return 2;
+		}
+		qsort(sorted, (size_t)n_vms, sizeof(sorted[0]), cmp_pid);
+		for (int i = 0; i < n_vms; i++, rep++) {
+			struct json_object *s;
+
+			if (!json_object_object_get_ex(sorted[i], "summary", &s) ||
+			    nvmx_bench_add_summary(metrics, s, rep, repeats, l1_certain)) {
+				fprintf(stderr,
+					"nvmx bench: %s: vms[repeat %d]: not a summary of schema "
+					"1\n",
+					path, rep + 1);
+				return 2;
+			}
+		}
+		json_object_put(live);
 	}
-	json_object_put(live);
 	/*
 	 * L0's clock is part of the workload: times of an instruction clock and of the wall
 	 * clock are not comparable, and compare's thresholds differ between them.
@@ -458,7 +538,7 @@ static int run_host(const struct opts *o, const char *nvmxd, struct json_object 
 		if (r)
 			break;
 		s = json_object_from_file(json);
-		if (!s || nvmx_bench_add_summary(metrics, s, i, o->repeats)) {
+		if (!s || nvmx_bench_add_summary(metrics, s, i, o->repeats, true)) {
 			fprintf(stderr, "nvmx bench: %s: not a summary of schema 1\n", json);
 			return 2;
 		}
@@ -534,6 +614,9 @@ static int read_from(struct opts *o, struct json_object **doc, struct lab_result
 	snprintf(lab->clock, sizeof(lab->clock), "%s", str_of(*doc, "clock") ?: "unknown");
 	o->workload = w;
 	o->repeats = (int)n;
+	/* an output of an nvmx before lab.json said its L1: the minimal L1, the only one then */
+	o->l1 = str_of(*doc, "l1") && !strcmp(str_of(*doc, "l1"), "kvm") ? LAB_L1_KVM
+									 : LAB_L1_MINIMAL;
 	snprintf(iters, iters_len, "%" PRId64,
 		 json_object_object_get_ex(*doc, "iterations", &v) ? json_object_get_int64(v) : 0);
 	snprintf(vcpus, vcpus_len, "%" PRId64,
@@ -558,6 +641,7 @@ int nvmx_bench_run(int argc, char **argv)
 		{ "name", required_argument, NULL, 'N' },
 		{ "icount", required_argument, NULL, 'I' },
 		{ "no-icount", no_argument, NULL, 'W' },
+		{ "l1", required_argument, NULL, 'l' },
 		NVMX_COMMON_LONGOPTS,
 	};
 	const char *p = "nvmx bench run";
@@ -587,12 +671,24 @@ int nvmx_bench_run(int argc, char **argv)
 			if (*end || o.repeats < 1 || o.repeats > BENCH_MAX_REPEATS)
 				return nvmx_usage_error(p, "--repeats: 1 to %d, not '%s'",
 							BENCH_MAX_REPEATS, optarg);
+			o.repeats_set = true;
 			break;
 		case 'w':
 			o.workload = optarg;
+			o.workload_set = true;
 			break;
 		case 'n':
 			o.iterations = optarg;
+			o.iterations_set = true;
+			break;
+		case 'l':
+			if (!strcmp(optarg, "kvm"))
+				o.l1 = LAB_L1_KVM;
+			else if (!strcmp(optarg, "minimal"))
+				o.l1 = LAB_L1_MINIMAL;
+			else
+				return nvmx_usage_error(p, "--l1 %s: expected minimal or kvm",
+							optarg);
 			break;
 		case 'k':
 			o.kernel = optarg;
@@ -643,6 +739,15 @@ int nvmx_bench_run(int argc, char **argv)
 		return nvmx_usage_error(p, "-o RESULT.json is required");
 	if (o.from && (o.cmd || o.lab_out))
 		return nvmx_usage_error(p, "--from reads a lab output: no command, no --lab-out");
+	if (o.l1 == LAB_L1_KVM && (o.from || o.cmd))
+		return nvmx_usage_error(p, "--l1 kvm is the lab's: not with --from (its lab.json "
+					   "says the L1) or a command");
+	if (o.l1 == LAB_L1_KVM) {
+		o.workload = o.workload_set ? o.workload : BENCH_KVM_WORKLOAD;
+		o.iterations = o.iterations_set ? o.iterations : BENCH_KVM_ITERATIONS;
+		o.repeats = o.repeats_set ? o.repeats : BENCH_KVM_REPEATS;
+		o.icount_shift = o.icount_set ? o.icount_shift : BENCH_KVM_ICOUNT;
+	}
 	if (o.icount_set && (o.from || o.cmd))
 		return nvmx_usage_error(p, "--icount and --no-icount set the lab's clock: not with "
 					   "--from or a command");
@@ -684,7 +789,7 @@ int nvmx_bench_run(int argc, char **argv)
 				       json_object_new_string(o.from && str_of(from_doc, "isa")
 								      ? str_of(from_doc, "isa")
 								      : "svm"));
-		r = split_spec(o.workload, spec, sizeof(spec), l1, sizeof(l1));
+		r = split_spec(o.workload, o.l1, spec, sizeof(spec), l1, sizeof(l1));
 		if (r) {
 			fprintf(stderr, "nvmx bench run: --workload too long\n");
 			json_object_put(res);
@@ -692,15 +797,26 @@ int nvmx_bench_run(int argc, char **argv)
 			return 2;
 		}
 		json_object_object_add(wl, "spec", json_object_new_string(spec));
+		/* the L1 is compared as the clock is: compare refuses two L1s in one line */
+		json_object_object_add(
+			wl, "l1", json_object_new_string(o.l1 == LAB_L1_KVM ? "kvm" : "minimal"));
 		json_object_object_add(wl, "iterations",
 				       json_object_new_int((int)strtol(o.iterations, NULL, 10)));
 		json_object_object_add(wl, "vcpus",
 				       json_object_new_int((int)strtol(o.vcpus, NULL, 10)));
 	}
 	json_object_object_add(res, "workload", wl);
-	if (o.from)
-		r = lab_metrics(o.from, &from_lab, o.repeats, res);
-	else
+	if (o.from) {
+		char(*dir)[PATH_MAX] = calloc(1, sizeof(*dir));
+
+		r = 2;
+		if (dir) {
+			snprintf(dir[0], sizeof(dir[0]), "%s", o.from);
+			/* one boot: a kvm L1's output is one repeat (one VM) */
+			r = lab_metrics(dir, 1, &from_lab, o.repeats, o.l1 != LAB_L1_KVM, res);
+			free(dir);
+		}
+	} else
 		r = o.cmd ? run_host(&o, nvmxd, res) : run_lab(&o, nvmxd, res);
 	if (!r && !o.cmd)
 		json_object_object_add(json_object_object_get(res, "env"), "l1",

@@ -94,9 +94,9 @@ static int check_initramfs_fits(const char *initramfs, unsigned int mem_mb)
 
 /* The run of a checked plan: its status; the reason it cannot run is also printed here. */
 /*
- * lab.json in the output: what ran (kernel package, emulator, ISA, iterations, vCPUs, and each
- * configuration's workload and module parameters), so that a reader of the output (nvmx bench
- * run --from) needs no other word on how it was made.
+ * lab.json in the output: what ran (kernel package, emulator, ISA, L1, iterations, vCPUs, and
+ * each configuration's workload and module parameters), so that a reader of the output (nvmx
+ * bench run --from) needs no other word on how it was made.
  */
 static int write_run_description(const struct lab_plan *o, const struct lab_result *result,
 				 const char *out_dir)
@@ -114,6 +114,8 @@ static int write_run_description(const struct lab_plan *o, const struct lab_resu
 	json_object_object_add(d, "emulator", json_object_new_string(result->emulator));
 	json_object_object_add(d, "clock", json_object_new_string(result->clock));
 	json_object_object_add(d, "isa", json_object_new_string(nvmx_isa_name(o->isa)));
+	json_object_object_add(d, "l1",
+			       json_object_new_string(o->l1 == LAB_L1_KVM ? "kvm" : "minimal"));
 	json_object_object_add(d, "iterations", json_object_new_int64((int64_t)o->iterations));
 	json_object_object_add(d, "vcpus", json_object_new_int((int)o->vcpus));
 	for (size_t i = 0; i < o->n_configs; i++) {

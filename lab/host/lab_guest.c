@@ -158,8 +158,9 @@ static int write_conf(struct lab_buf *conf, const struct lab_plan *o, const stru
 				    LAB_L1_LINUX_MEM_MB, LAB_L2_LINUX_TIMEOUT_S,
 				    LAB_L2_LINUX_MEM_MB, LAB_L2_LINUX_L2_TIMEOUT_S);
 	else
-		r |= lab_buf_printf(conf, "LAB_L1_MEM_MB=%d\nLAB_L1_TIMEOUT=%d\nLAB_L2=runner\n",
-				    LAB_L1_MEM_MB, LAB_L1_TIMEOUT_S);
+		r |= lab_buf_printf(
+			conf, "LAB_L1_MEM_MB=%d\nLAB_L1_TIMEOUT=%d\nLAB_L2=runner\n", LAB_L1_MEM_MB,
+			LAB_L1_TIMEOUT_S << (o->icount_shift > 0 ? o->icount_shift : 0));
 	r |= lab_buf_printf(conf, "LAB_BUFFER_KB=%lu\n",
 			    o->buffer_kb ? o->buffer_kb : default_buffer_kb(o));
 	r |= lab_buf_printf(conf, "LAB_EVENTS='");

@@ -17,6 +17,11 @@ struct lab_cpio;
 /* L1's memory (QEMU -m) and how long L0 lets it run (L0's clock) before killing QEMU. */
 #define LAB_L1_MEM_MB	 256
 #define LAB_L1_TIMEOUT_S 300
+/*
+ * Under --icount SHIFT L0's clock advances 2^SHIFT ns per instruction: about 9 times ahead of
+ * wall time with SHIFT 4, 4 times behind with 0 (docs/lab.md). The limit is multiplied by
+ * 2^SHIFT, so that it stays at least as long in wall time.
+ */
 /* What L1's boot adds to --timeout's default: 10-90 s measured, with nvmxd live in L0. */
 #define LAB_L1_BOOT_S 120.0
 /*

@@ -203,6 +203,17 @@ d = json.load(open(sys.argv[1])); exec(sys.argv[2]); json.dump(d, open(sys.argv[
 	expect 2 "$p $tmp/passwd:1: not JSON: unexpected character 'r' at offset 0" \
 		"$nvmx" bench compare "$base" "$tmp/passwd"
 	expect 0 "" sh -c 'cat "$1" | "$2" bench compare "$1" /dev/stdin' sh "$base" "$nvmx"
+	# bench matrix --from reads results as compare does, and a failed run's file of its own
+	q="nvmx bench matrix: cannot compare:"
+	expect 2 "$q /dev/zero:1: not JSON: a NUL byte at offset 0" \
+		"$nvmx" bench matrix -o "$tmp/m" --from "$base" /dev/zero
+	expect 2 "$q $tmp/passwd:1: not JSON: unexpected character 'r' at offset 0" \
+		"$nvmx" bench matrix -o "$tmp/m" --from "$tmp/passwd"
+	expect 2 "$q $tmp/nan.json: metric $m: a value is not a finite number" \
+		"$nvmx" bench matrix -o "$tmp/m" --from "$base" "$tmp/nan.json"
+	echo '{"nvmx_bench_matrix_failed": 1, "kernel": "7.3"}' >"$tmp/failed.json"
+	expect 2 "nvmx bench matrix: $tmp/failed.json: a failed run's file without kernel, l1 or why" \
+		"$nvmx" bench matrix -o "$tmp/m" --from "$base" "$tmp/failed.json"
 	;;
 top_replay)
 	expect 2 "nvmxtop: $tmp/passwd:1: not a KVM trace: expected a trace line 'TASK-PID [CPU] TIMESTAMP: EVENT: BODY'" \
