@@ -25,6 +25,7 @@
 #include "bench.h"
 #include "commands.h"
 #include "lab.h"
+#include "nvmx/exit_reasons.h"
 #include "paths.h"
 
 /*
@@ -34,6 +35,11 @@
  */
 #define BENCH_DEFAULT_WORKLOAD	 "cpuid,io-out-l0,mult=2"
 #define BENCH_DEFAULT_ITERATIONS "500"
+/*
+ * --isa vmx: a Bochs boot with nvmxd takes about 4 minutes, nvmxd's load most of it; 200
+ * iterations keep a repeat near 4 s (docs/ci.md: the VMX false-alarm run was made with them).
+ */
+#define BENCH_VMX_DEFAULT_ITERATIONS "200"
 #define BENCH_DEFAULT_REPEATS	 5
 #define BENCH_MAX_REPEATS	 100
 #define BENCH_MAX_PARAMS	 32
@@ -58,8 +64,9 @@ static void usage(FILE *f)
 		"with its R values, and the environment (kernel, CPU, kvm module parameters, nvmx\n"
 		"version). `nvmx bench compare BASE NEW` then says whether NEW regressed.\n"
 		"\n"
-		"Without CMD, the nested lab (nvmx lab, QEMU with nested SVM): one boot runs the\n"
-		"lab workload R times (nvmx lab run --config SPEC, R times) with nvmxd in L0;\n"
+		"Without CMD, the nested lab (nvmx lab: QEMU with nested SVM, or Bochs with\n"
+		"nested VMX with --isa vmx): one boot runs the lab workload R times (nvmx lab\n"
+		"run --config SPEC, R times) with nvmxd in L0;\n"
 		"each repeat is its own VMM process, so nvmxd counts it apart. The lab also "
 		"checks\n"
 		"every certain count against the workload's truth: a mismatch fails the run.\n"
@@ -72,8 +79,12 @@ static void usage(FILE *f)
 		"                        median and spread\n"
 		"  -w, --workload SPEC   lab workload elements (default %s;\n"
 		"                        `nvmx lab workloads` lists them)\n"
-		"  -n, --iterations N    lab iterations per run (default %s)\n"
+		"  -n, --iterations N    lab iterations per run (default %s, %s with --isa vmx)\n"
 		"  -k, --kernel SERIES  lab L0 kernel: 6.1, 6.12, 7.3, newest (default 6.12)\n"
+		"      --isa svm|vmx     lab ISA: svm under QEMU (default), or vmx under\n"
+		"                        Bochs, whose clock counts instructions (100 M a\n"
+		"                        second) by itself: no --icount, no --no-icount; a\n"
+		"                        boot with nvmxd takes about 4 minutes\n"
 		"      --icount SHIFT    lab L0's clock counts instructions, 2^SHIFT ns each\n"
 		"                        (QEMU -icount shift=SHIFT,sleep=off; 0-5, default %d):\n"
 		"                        times repeat between boots within about 2 %%, whatever\n"
@@ -84,7 +95,8 @@ static void usage(FILE *f)
 		"                        (a round trip must quadruple). The result records the\n"
 		"                        clock (workload \"clock\"); compare refuses two clocks\n"
 		"      --vcpus V         lab vCPUs (default 1)\n"
-		"      --param M.N=V     lab module parameter, e.g. kvm_amd.npt=0 (repeatable)\n"
+		"      --param M.N=V     lab module parameter, e.g. kvm_amd.npt=0 or, with\n"
+		"                        --isa vmx, kvm_intel.enable_shadow_vmcs=0 (repeatable)\n"
 		"      --lab-out DIR     keep the lab's directory in DIR (default: a temporary\n"
 		"                        directory, removed after a successful run)\n"
 		"      --from DIR        run nothing: the metrics of a lab output that exists\n"
@@ -92,6 +104,10 @@ static void usage(FILE *f)
 		"                        $NVMX_LAB_OUT/nvmxd.json in --exec); its lab.json says\n"
 		"                        the kernel, workload and iterations, one repeat per\n"
 		"                        configuration (-w, -n, -k, -r, --param do not apply)\n"
+		"      --configs I-J     with --from: only configurations I to J (from 1) are\n"
+		"                        the repeats, e.g. of a boot of --config A three times\n"
+		"                        then --config 'A;kvm_intel.enable_shadow_vmcs=0' three\n"
+		"                        times: --configs 1-3 and --configs 4-6, two results\n"
 		"      --name NAME       a label stored in the result (e.g. a commit id)\n"
 		"\n"
 		"Exit status: 0 the result is written; 1 the workload or the lab's truth check\n"
@@ -100,7 +116,7 @@ static void usage(FILE *f)
 		"Example (the default CI bench, about 50 s: nvmxd loads in L0 in about 25 s):\n"
 		"  nvmx bench run -o new.json && nvmx bench compare base.json new.json\n",
 		BENCH_DEFAULT_REPEATS, BENCH_DEFAULT_WORKLOAD, BENCH_DEFAULT_ITERATIONS,
-		BENCH_DEFAULT_ICOUNT);
+		BENCH_VMX_DEFAULT_ITERATIONS, BENCH_DEFAULT_ICOUNT);
 	fputs(NVMX_USAGE_COMMON, f);
 }
 
@@ -109,15 +125,18 @@ struct opts {
 	const char *params[BENCH_MAX_PARAMS];
 	int n_params, repeats, icount_shift; /* LAB_NO_ICOUNT: --no-icount */
 	bool icount_set;		     /* --icount or --no-icount given */
+	enum nvmx_isa isa;		     /* --isa: NVMX_ISA_VMX runs Bochs */
+	int first, last;		     /* --configs FIRST-LAST of --from; 0: all */
 	char **cmd;
 };
 
 /*
  * The lab's SPEC is L2's elements and L1's behaviour (mult=K: K exits of L1 per handled exit).
  * The workload that must match between BASE and NEW is L2's part; L1 is the system under test,
- * like L0's kernel, and goes to "env" ("l1": "nvmx-lab-workload svm mult=K").
+ * like L0's kernel, and goes to "env" ("l1": "nvmx-lab-workload ISA mult=K").
  */
-static int split_spec(const char *full, char *spec, size_t slen, char *l1, size_t l1len)
+static int split_spec(const char *full, const char *isa, char *spec, size_t slen, char *l1,
+		      size_t l1len)
 {
 	char buf[1024], *tok, *save;
 	size_t n = 0;
@@ -135,7 +154,7 @@ static int split_spec(const char *full, char *spec, size_t slen, char *l1, size_
 		if (n >= slen)
 			return -ENAMETOOLONG;
 	}
-	snprintf(l1, l1len, "nvmx-lab-workload svm %.*s", (int)strcspn(mult, ","), mult);
+	snprintf(l1, l1len, "nvmx-lab-workload %s %.*s", isa, (int)strcspn(mult, ","), mult);
 	return 0;
 }
 
@@ -166,11 +185,17 @@ static void host_cpu_model(char *out, size_t len)
 		fclose(f);
 }
 
-/* What the lab ran: kernel package and emulator; its console: the kvm module parameters. */
-static int lab_env(const struct lab_result *lab, const char *console, struct json_object *env)
+/*
+ * What the lab ran: kernel package and emulator; its console: the kvm module parameters as L0
+ * read them back for configurations first to last (1-based; /init prints "nvmx-lab: config N"
+ * before each configuration's).
+ */
+static int lab_env(const struct lab_result *lab, const char *console, int first, int last,
+		   struct json_object *env)
 {
 	struct json_object *params = json_object_new_object();
 	char line[1024], cpu[256];
+	int config = 0;
 	FILE *f;
 
 	if (!params)
@@ -185,9 +210,13 @@ static int lab_env(const struct lab_result *lab, const char *console, struct jso
 	}
 	/* read back per configuration: the last value read is the one the repeats ran with */
 	while (fgets(line, sizeof(line), f)) {
-		char *p = strstr(line, "nvmx-lab: param "), *eq;
+		char *p = strstr(line, "nvmx-lab: param "), *eq,
+		     *c = strstr(line, "nvmx-lab: config ");
 
-		if (!p)
+		if (c)
+			config = atoi(c + strlen("nvmx-lab: config "));
+		/* the boot's own read-back, before configuration 1, is configuration 1's */
+		if (!p || (config ? config : 1) < first || (config ? config : 1) > last)
 			continue;
 		chomp(p);
 		p += strlen("nvmx-lab: param ");
@@ -266,8 +295,8 @@ static int cmp_pid(const void *a, const void *b)
 	return json_object_get_int(px) - json_object_get_int(py);
 }
 
-static int lab_metrics(const char *dir, const struct lab_result *lab, int repeats,
-		       struct json_object *res);
+static int lab_metrics(const char *dir, const struct lab_result *lab, int n_configs, int first,
+		       int repeats, struct json_object *res);
 
 static int run_lab(const struct opts *o, const char *nvmxd, struct json_object *res)
 {
@@ -289,12 +318,13 @@ static int run_lab(const struct opts *o, const char *nvmxd, struct json_object *
 	/* One boot, one configuration per repeat: each repeat is its own VMM process. */
 	lab_options_init(&lab);
 	lab.kernel = o->kernel;
+	lab.isa = o->isa;
 	lab.icount_shift = o->icount_shift;
 	/*
 	 * nvmxd loads and attaches in 20-30 s of wall time, but under icount L0's clock runs
 	 * ahead: 133-136 s of it with shift 4 (bench/overhead/l0_bench.sh), past the lab's 60 s.
 	 */
-	if (o->icount_shift != LAB_NO_ICOUNT)
+	if (o->icount_shift != LAB_NO_ICOUNT || o->isa == NVMX_ISA_VMX)
 		lab.ready_timeout_s = BENCH_ICOUNT_READY_S;
 	lab.params = o->params;
 	lab.n_params = (size_t)o->n_params;
@@ -322,18 +352,19 @@ static int run_lab(const struct opts *o, const char *nvmxd, struct json_object *
 		fprintf(stderr, "nvmx bench: nvmx lab run exited %d (its reason is above)\n", r);
 		return r;
 	}
-	r = lab_metrics(dir, &result, o->repeats, res);
+	r = lab_metrics(dir, &result, o->repeats, 1, o->repeats, res);
 	if (!r && !o->lab_out)
 		nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	return r;
 }
 
 /*
- * The metrics of a lab output DIR (nvmx lab run --out): its console's kvm parameters, and
- * nvmxd's JSON (DIR/exec/nvmxd.json), one VM per repeat, in the order they ran.
+ * The metrics of a lab output DIR (nvmx lab run --out) of n_configs configurations: its
+ * console's kvm parameters, and nvmxd's JSON (DIR/exec/nvmxd.json), one VM per configuration, in
+ * the order they ran; configurations first (1-based) to first + repeats - 1 are the repeats.
  */
-static int lab_metrics(const char *dir, const struct lab_result *lab, int repeats,
-		       struct json_object *res)
+static int lab_metrics(const char *dir, const struct lab_result *lab, int n_configs, int first,
+		       int repeats, struct json_object *res)
 {
 	char path[PATH_MAX + 64], err[256];
 	struct json_object *live, *vms, *env = json_object_new_object();
@@ -341,7 +372,7 @@ static int lab_metrics(const char *dir, const struct lab_result *lab, int repeat
 	int r, n_vms = 0;
 
 	snprintf(path, sizeof(path), "%s/console.log", dir);
-	if (lab_env(lab, path, env)) {
+	if (lab_env(lab, path, first, first + repeats - 1, env)) {
 		fprintf(stderr, "nvmx bench: no kvm module parameters in %s\n", path);
 		return 2;
 	}
@@ -361,16 +392,16 @@ static int lab_metrics(const char *dir, const struct lab_result *lab, int repeat
 		if (n_vms < BENCH_MAX_REPEATS)
 			sorted[n_vms++] = json_object_array_get_idx(vms, i);
 	}
-	if (n_vms != repeats) {
-		fprintf(stderr, "nvmx bench: %s: %d VMs, expected one per repeat (%d)\n", path,
-			n_vms, repeats);
+	if (n_vms != n_configs) {
+		fprintf(stderr, "nvmx bench: %s: %d VMs, expected one per configuration (%d)\n",
+			path, n_vms, n_configs);
 		return 2;
 	}
 	qsort(sorted, (size_t)n_vms, sizeof(sorted[0]), cmp_pid);
-	for (int i = 0; i < n_vms; i++) {
+	for (int i = 0; i < repeats; i++) {
 		struct json_object *s;
 
-		if (!json_object_object_get_ex(sorted[i], "summary", &s) ||
+		if (!json_object_object_get_ex(sorted[first - 1 + i], "summary", &s) ||
 		    (r = nvmx_bench_add_summary(metrics, s, i, repeats))) {
 			snprintf(err, sizeof(err), "repeat %d", i + 1);
 			fprintf(stderr, "nvmx bench: %s: vms[%s]: not a summary of schema 1\n",
@@ -488,11 +519,11 @@ static const char *str_of(struct json_object *o, const char *key)
  * *doc keeps the strings alive. 0, or 2 with one line saying what is wrong.
  */
 static int read_from(struct opts *o, struct json_object **doc, struct lab_result *lab, char *iters,
-		     size_t iters_len, char *vcpus, size_t vcpus_len)
+		     size_t iters_len, char *vcpus, size_t vcpus_len, int *n_configs)
 {
 	char path[PATH_MAX + 16];
 	struct json_object *configs, *v;
-	const char *w, *k, *e;
+	const char *w, *k, *e, *params;
 	size_t n;
 
 	snprintf(path, sizeof(path), "%s/lab.json", o->from);
@@ -512,18 +543,35 @@ static int read_from(struct opts *o, struct json_object **doc, struct lab_result
 			path, BENCH_MAX_REPEATS);
 		return 2;
 	}
-	w = str_of(json_object_array_get_idx(configs, 0), "workload");
-	for (size_t i = 0; w && i < n; i++) {
-		const char *wi = str_of(json_object_array_get_idx(configs, i), "workload");
+	*n_configs = (int)n;
+	if (!o->first) {
+		o->first = 1;
+		o->last = (int)n;
+	} else if ((size_t)o->last > n) {
+		fprintf(stderr, "nvmx bench run: --configs %d-%d: %s has %zu configurations\n",
+			o->first, o->last, path, n);
+		return 2;
+	}
+	/* the repeats: one workload, one set of module parameters */
+	v = json_object_array_get_idx(configs, o->first - 1);
+	w = str_of(v, "workload");
+	params = json_object_to_json_string(json_object_object_get(v, "params"));
+	params = params ? strdup(params) : NULL;
+	for (int i = o->first; w && params && i <= o->last; i++) {
+		const char *wi = str_of(json_object_array_get_idx(configs, i - 1), "workload");
+		const char *pi = json_object_to_json_string(json_object_object_get(
+			json_object_array_get_idx(configs, i - 1), "params"));
 
-		if (!wi || strcmp(wi, w)) {
+		if (!wi || strcmp(wi, w) || strcmp(pi, params)) {
 			fprintf(stderr,
-				"nvmx bench run: %s: configuration %zu runs '%s', not '%s': not "
-				"repeats of one workload\n",
-				path, i + 1, wi ? wi : "(none)", w);
+				"nvmx bench run: %s: configuration %d runs '%s' with %s, not '%s' "
+				"with %s: not repeats of one configuration\n",
+				path, i, wi ? wi : "(none)", pi, w, params);
+			free((void *)params);
 			return 2;
 		}
 	}
+	free((void *)params);
 	if (!w) {
 		fprintf(stderr, "nvmx bench run: %s: no workload\n", path);
 		return 2;
@@ -533,7 +581,7 @@ static int read_from(struct opts *o, struct json_object **doc, struct lab_result
 	/* an output of an nvmx before lab.json said its clock: unknown, wall-clock thresholds */
 	snprintf(lab->clock, sizeof(lab->clock), "%s", str_of(*doc, "clock") ?: "unknown");
 	o->workload = w;
-	o->repeats = (int)n;
+	o->repeats = o->last - o->first + 1;
 	snprintf(iters, iters_len, "%" PRId64,
 		 json_object_object_get_ex(*doc, "iterations", &v) ? json_object_get_int64(v) : 0);
 	snprintf(vcpus, vcpus_len, "%" PRId64,
@@ -558,20 +606,26 @@ int nvmx_bench_run(int argc, char **argv)
 		{ "name", required_argument, NULL, 'N' },
 		{ "icount", required_argument, NULL, 'I' },
 		{ "no-icount", no_argument, NULL, 'W' },
+		{ "isa", required_argument, NULL, 'A' },
+		{ "configs", required_argument, NULL, 'C' },
 		NVMX_COMMON_LONGOPTS,
 	};
 	const char *p = "nvmx bench run";
 	struct opts o = { .workload = BENCH_DEFAULT_WORKLOAD,
-			  .iterations = BENCH_DEFAULT_ITERATIONS,
+			  .iterations = NULL,
 			  .kernel = "6.12",
 			  .vcpus = "1",
 			  .repeats = BENCH_DEFAULT_REPEATS,
+			  .isa = NVMX_ISA_SVM,
 			  .icount_shift = BENCH_DEFAULT_ICOUNT };
 	struct json_object *res, *wl, *from_doc = NULL;
 	struct lab_result from_lab = { 0 };
 	char nvmxd[PATH_MAX], tmp[PATH_MAX + 8], date[64], *end, spec[1024], l1[1100];
 	char iters[32], vcpus_s[32], err[256];
 	unsigned long shift;
+	uint32_t isa;
+	int from_n_configs = 0;
+	char c;
 	time_t now = time(NULL);
 	int opt, r;
 
@@ -625,6 +679,20 @@ int nvmx_bench_run(int argc, char **argv)
 			o.icount_shift = LAB_NO_ICOUNT;
 			o.icount_set = true;
 			break;
+		case 'C':
+			if (sscanf(optarg, "%d-%d%c", &o.first, &o.last, &c) != 2 || o.first < 1 ||
+			    o.last < o.first || o.last > BENCH_MAX_REPEATS)
+				return nvmx_usage_error(
+					p,
+					"--configs %s: FIRST-LAST, 1 <= FIRST <= LAST "
+					"<= %d",
+					optarg, BENCH_MAX_REPEATS);
+			break;
+		case 'A':
+			if (nvmx_isa_from_name(optarg, &isa) || isa == NVMX_ISA_UNKNOWN)
+				return nvmx_usage_error(p, "--isa %s: expected svm or vmx", optarg);
+			o.isa = (enum nvmx_isa)isa;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -643,12 +711,26 @@ int nvmx_bench_run(int argc, char **argv)
 		return nvmx_usage_error(p, "-o RESULT.json is required");
 	if (o.from && (o.cmd || o.lab_out))
 		return nvmx_usage_error(p, "--from reads a lab output: no command, no --lab-out");
+	if (o.first && !o.from)
+		return nvmx_usage_error(p,
+					"--configs selects configurations of --from's lab output");
 	if (o.icount_set && (o.from || o.cmd))
 		return nvmx_usage_error(p, "--icount and --no-icount set the lab's clock: not with "
 					   "--from or a command");
+	if (o.icount_set && o.isa == NVMX_ISA_VMX)
+		return nvmx_usage_error(p, "--icount and --no-icount are QEMU's: with --isa vmx, "
+					   "Bochs's clock counts instructions already");
+	if (o.isa == NVMX_ISA_VMX && (o.from || o.cmd))
+		return nvmx_usage_error(p, "--isa vmx runs the lab: not with --from (its lab.json "
+					   "says the ISA) or a command");
+	if (o.isa == NVMX_ISA_VMX)
+		o.icount_shift = LAB_NO_ICOUNT;
+	if (!o.iterations)
+		o.iterations = o.isa == NVMX_ISA_VMX ? BENCH_VMX_DEFAULT_ITERATIONS
+						     : BENCH_DEFAULT_ITERATIONS;
 	if (o.from) {
 		r = read_from(&o, &from_doc, &from_lab, iters, sizeof(iters), vcpus_s,
-			      sizeof(vcpus_s));
+			      sizeof(vcpus_s), &from_n_configs);
 		if (r)
 			return r;
 	}
@@ -680,11 +762,12 @@ int nvmx_bench_run(int argc, char **argv)
 		json_object_object_add(wl, "clock", json_object_new_string("wall"));
 	} else {
 		json_object_object_add(wl, "source", json_object_new_string("lab"));
-		json_object_object_add(wl, "isa",
-				       json_object_new_string(o.from && str_of(from_doc, "isa")
-								      ? str_of(from_doc, "isa")
-								      : "svm"));
-		r = split_spec(o.workload, spec, sizeof(spec), l1, sizeof(l1));
+		const char *isa_name = nvmx_isa_name(o.isa);
+
+		if (o.from && str_of(from_doc, "isa"))
+			isa_name = str_of(from_doc, "isa");
+		json_object_object_add(wl, "isa", json_object_new_string(isa_name));
+		r = split_spec(o.workload, isa_name, spec, sizeof(spec), l1, sizeof(l1));
 		if (r) {
 			fprintf(stderr, "nvmx bench run: --workload too long\n");
 			json_object_put(res);
@@ -699,7 +782,7 @@ int nvmx_bench_run(int argc, char **argv)
 	}
 	json_object_object_add(res, "workload", wl);
 	if (o.from)
-		r = lab_metrics(o.from, &from_lab, o.repeats, res);
+		r = lab_metrics(o.from, &from_lab, from_n_configs, o.first, o.repeats, res);
 	else
 		r = o.cmd ? run_host(&o, nvmxd, res) : run_lab(&o, nvmxd, res);
 	if (!r && !o.cmd)
