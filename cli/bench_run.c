@@ -25,6 +25,7 @@
 #include "bench.h"
 #include "commands.h"
 #include "lab.h"
+#include "nvmx/exit_reasons.h"
 #include "paths.h"
 
 /*
@@ -34,7 +35,12 @@
  */
 #define BENCH_DEFAULT_WORKLOAD	 "cpuid,io-out-l0,mult=2"
 #define BENCH_DEFAULT_ITERATIONS "500"
-#define BENCH_DEFAULT_REPEATS	 5
+/*
+ * --isa vmx: a Bochs boot with nvmxd takes about 4 minutes, nvmxd's load most of it; 200
+ * iterations keep a repeat near 4 s (docs/ci.md: the VMX false-alarm run was made with them).
+ */
+#define BENCH_VMX_DEFAULT_ITERATIONS "200"
+#define BENCH_DEFAULT_REPEATS	     5
 /*
  * --l1 kvm: the runner's elements (nvmx lab workloads --l1 kvm), one reflected exit of each of
  * three reasons (cpuid, io, msr). The lab runs one L1 per boot, so each repeat is a boot (60-95 s
@@ -75,8 +81,9 @@ static void usage(FILE *f)
 		"with its R values, and the environment (kernel, CPU, kvm module parameters, nvmx\n"
 		"version). `nvmx bench compare BASE NEW` then says whether NEW regressed.\n"
 		"\n"
-		"Without CMD, the nested lab (nvmx lab, QEMU with nested SVM): one boot runs the\n"
-		"lab workload R times (nvmx lab run --config SPEC, R times) with nvmxd in L0;\n"
+		"Without CMD, the nested lab (nvmx lab: QEMU with nested SVM, or Bochs with\n"
+		"nested VMX with --isa vmx): one boot runs the lab workload R times (nvmx lab\n"
+		"run --config SPEC, R times) with nvmxd in L0;\n"
 		"each repeat is its own VMM process, so nvmxd counts it apart. The lab also "
 		"checks\n"
 		"every certain count against the workload's truth: a mismatch fails the run.\n"
@@ -97,8 +104,13 @@ static void usage(FILE *f)
 		"  -w, --workload SPEC   lab workload elements (default %s;\n"
 		"                        --l1 kvm %s;\n"
 		"                        `nvmx lab workloads [--l1 kvm]` lists them)\n"
-		"  -n, --iterations N    lab iterations per run (default %s; --l1 kvm %s)\n"
+		"  -n, --iterations N    lab iterations per run (default %s; --l1 kvm %s;\n"
+		"                        --isa vmx %s)\n"
 		"  -k, --kernel SERIES  lab L0 kernel: 6.1, 6.12, 7.3, newest (default 6.12)\n"
+		"      --isa svm|vmx     lab ISA: svm under QEMU (default), or vmx under\n"
+		"                        Bochs, whose clock counts instructions (100 M a\n"
+		"                        second) by itself: no --icount, no --no-icount; a\n"
+		"                        boot with nvmxd takes about 4 minutes\n"
 		"      --icount SHIFT    lab L0's clock counts instructions, 2^SHIFT ns each\n"
 		"                        (QEMU -icount shift=SHIFT,sleep=off; 0-5, default %d,\n"
 		"                        --l1 kvm %d: with 4 L1's timer outruns its boot):\n"
@@ -110,7 +122,8 @@ static void usage(FILE *f)
 		"                        (a round trip must quadruple). The result records the\n"
 		"                        clock (workload \"clock\"); compare refuses two clocks\n"
 		"      --vcpus V         lab vCPUs (default 1)\n"
-		"      --param M.N=V     lab module parameter, e.g. kvm_amd.npt=0 (repeatable)\n"
+		"      --param M.N=V     lab module parameter, e.g. kvm_amd.npt=0 or, with\n"
+		"                        --isa vmx, kvm_intel.enable_shadow_vmcs=0 (repeatable)\n"
 		"      --lab-out DIR     keep the lab's directory in DIR (default: a temporary\n"
 		"                        directory, removed after a successful run)\n"
 		"      --from DIR        run nothing: the metrics of a lab output that exists\n"
@@ -118,6 +131,10 @@ static void usage(FILE *f)
 		"                        $NVMX_LAB_OUT/nvmxd.json in --exec); its lab.json says\n"
 		"                        the kernel, workload and iterations, one repeat per\n"
 		"                        configuration (-w, -n, -k, -r, --param do not apply)\n"
+		"      --configs I-J     with --from: only configurations I to J (from 1) are\n"
+		"                        the repeats, e.g. of a boot of --config A three times\n"
+		"                        then --config 'A;kvm_intel.enable_shadow_vmcs=0' three\n"
+		"                        times: --configs 1-3 and --configs 4-6, two results\n"
 		"      --name NAME       a label stored in the result (e.g. a commit id)\n"
 		"\n"
 		"Exit status: 0 the result is written; 1 the workload or the lab's truth check\n"
@@ -129,7 +146,7 @@ static void usage(FILE *f)
 		"  nvmx bench run --l1 kvm --kernel 6.1 -o kvm-6.1.json\n",
 		BENCH_DEFAULT_REPEATS, BENCH_KVM_REPEATS, BENCH_DEFAULT_WORKLOAD,
 		BENCH_KVM_WORKLOAD, BENCH_DEFAULT_ITERATIONS, BENCH_KVM_ITERATIONS,
-		BENCH_DEFAULT_ICOUNT, BENCH_KVM_ICOUNT);
+		BENCH_VMX_DEFAULT_ITERATIONS, BENCH_DEFAULT_ICOUNT, BENCH_KVM_ICOUNT);
 	fputs(NVMX_USAGE_COMMON, f);
 }
 
@@ -140,17 +157,19 @@ struct opts {
 	bool icount_set;		     /* --icount or --no-icount given */
 	enum lab_l1 l1;			     /* --l1 */
 	bool workload_set, iterations_set, repeats_set;
+	enum nvmx_isa isa; /* --isa: NVMX_ISA_VMX runs Bochs */
+	int first, last;   /* --configs FIRST-LAST of --from; 0: all */
 	char **cmd;
 };
 
 /*
  * The lab's SPEC is L2's elements and L1's behaviour (mult=K: K exits of L1 per handled exit).
  * The workload that must match between BASE and NEW is L2's part; L1 is the system under test,
- * like L0's kernel, and goes to "env" ("l1": "nvmx-lab-workload svm mult=K"). With --l1 kvm the
+ * like L0's kernel, and goes to "env" ("l1": "nvmx-lab-workload ISA mult=K"). With --l1 kvm the
  * runner has no mult: SPEC is all L2's; which L1 ran is the workload's "l1" (minimal or kvm).
  */
-static int split_spec(const char *full, enum lab_l1 kind, char *spec, size_t slen, char *l1,
-		      size_t l1len)
+static int split_spec(const char *full, enum lab_l1 kind, const char *isa, char *spec, size_t slen,
+		      char *l1, size_t l1len)
 {
 	char buf[1024], *tok, *save;
 	size_t n = 0;
@@ -171,7 +190,8 @@ static int split_spec(const char *full, enum lab_l1 kind, char *spec, size_t sle
 	if (kind == LAB_L1_KVM)
 		snprintf(l1, l1len, "Linux KVM (L0's kernel) under QEMU in L0");
 	else
-		snprintf(l1, l1len, "nvmx-lab-workload svm %.*s", (int)strcspn(mult, ","), mult);
+		snprintf(l1, l1len, "nvmx-lab-workload %s %.*s", isa, (int)strcspn(mult, ","),
+			 mult);
 	return 0;
 }
 
@@ -202,11 +222,17 @@ static void host_cpu_model(char *out, size_t len)
 		fclose(f);
 }
 
-/* What the lab ran: kernel package and emulator; its console: the kvm module parameters. */
-static int lab_env(const struct lab_result *lab, const char *console, struct json_object *env)
+/*
+ * What the lab ran: kernel package and emulator; its console: the kvm module parameters as L0
+ * read them back for configurations first to last (1-based; /init prints "nvmx-lab: config N"
+ * before each configuration's).
+ */
+static int lab_env(const struct lab_result *lab, const char *console, int first, int last,
+		   struct json_object *env)
 {
 	struct json_object *params = json_object_new_object();
 	char line[1024], cpu[256];
+	int config = 0;
 	FILE *f;
 
 	if (!params)
@@ -221,9 +247,13 @@ static int lab_env(const struct lab_result *lab, const char *console, struct jso
 	}
 	/* read back per configuration: the last value read is the one the repeats ran with */
 	while (fgets(line, sizeof(line), f)) {
-		char *p = strstr(line, "nvmx-lab: param "), *eq;
+		char *p = strstr(line, "nvmx-lab: param "), *eq,
+		     *c = strstr(line, "nvmx-lab: config ");
 
-		if (!p)
+		if (c)
+			config = atoi(c + strlen("nvmx-lab: config "));
+		/* the boot's own read-back, before configuration 1, is configuration 1's */
+		if (!p || (config ? config : 1) < first || (config ? config : 1) > last)
 			continue;
 		chomp(p);
 		p += strlen("nvmx-lab: param ");
@@ -303,7 +333,8 @@ static int cmp_pid(const void *a, const void *b)
 }
 
 static int lab_metrics(char (*dirs)[PATH_MAX], int n_dirs, const struct lab_result *lab,
-		       int repeats, bool l1_certain, struct json_object *res);
+		       int n_configs, int first, int repeats, bool l1_certain,
+		       struct json_object *res);
 
 static void rm_tree(const char *dir)
 {
@@ -340,12 +371,13 @@ static int run_lab(const struct opts *o, const char *nvmxd, struct json_object *
 		 nvmxd);
 	lab_options_init(&lab);
 	lab.kernel = o->kernel;
+	lab.isa = o->isa;
 	lab.icount_shift = o->icount_shift;
 	/*
 	 * nvmxd loads and attaches in 20-30 s of wall time, but under icount L0's clock runs
 	 * ahead: 133-136 s of it with shift 4 (bench/overhead/l0_bench.sh), past the lab's 60 s.
 	 */
-	if (o->icount_shift != LAB_NO_ICOUNT)
+	if (o->icount_shift != LAB_NO_ICOUNT || o->isa == NVMX_ISA_VMX)
 		lab.ready_timeout_s = BENCH_ICOUNT_READY_S;
 	lab.params = o->params;
 	lab.n_params = (size_t)o->n_params;
@@ -393,7 +425,7 @@ static int run_lab(const struct opts *o, const char *nvmxd, struct json_object *
 		free(dirs);
 		return r;
 	}
-	r = lab_metrics(dirs, boots, &result, o->repeats, !kvm, res);
+	r = lab_metrics(dirs, boots, &result, kvm ? 1 : o->repeats, 1, o->repeats, !kvm, res);
 	if (!r && !o->lab_out)
 		rm_tree(dir);
 	free(dirs);
@@ -401,12 +433,14 @@ static int run_lab(const struct opts *o, const char *nvmxd, struct json_object *
 }
 
 /*
- * The metrics of lab outputs (nvmx lab run --out), repeats / n_dirs VMs in each: the first
- * one's console's kvm parameters, and nvmxd's JSON (DIR/exec/nvmxd.json), one VM per repeat, in
- * the order they ran.
+ * The metrics of lab outputs (nvmx lab run --out) dirs, each of n_configs configurations (one VM
+ * each, in the order they ran): the first one's console's kvm parameters, and nvmxd's JSON
+ * (DIR/exec/nvmxd.json). In each, configurations first (1-based) to first + repeats / n_dirs - 1
+ * are repeats: one boot of all the repeats (the minimal L1), or one boot per repeat (KVM as L1).
  */
 static int lab_metrics(char (*dirs)[PATH_MAX], int n_dirs, const struct lab_result *lab,
-		       int repeats, bool l1_certain, struct json_object *res)
+		       int n_configs, int first, int repeats, bool l1_certain,
+		       struct json_object *res)
 {
 	char path[PATH_MAX + 64];
 	struct json_object *env = json_object_new_object();
@@ -414,7 +448,7 @@ static int lab_metrics(char (*dirs)[PATH_MAX], int n_dirs, const struct lab_resu
 	int rep = 0, per_dir = repeats / n_dirs;
 
 	snprintf(path, sizeof(path), "%s/console.log", dirs[0]);
-	if (lab_env(lab, path, env)) {
+	if (lab_env(lab, path, first, first + per_dir - 1, env)) {
 		fprintf(stderr, "nvmx bench: no kvm module parameters in %s\n", path);
 		return 2;
 	}
@@ -439,16 +473,17 @@ static int lab_metrics(char (*dirs)[PATH_MAX], int n_dirs, const struct lab_resu
 			if (n_vms < BENCH_MAX_REPEATS)
 				sorted[n_vms++] = json_object_array_get_idx(vms, i);
 		}
-		if (n_vms != per_dir) {
-			fprintf(stderr, "nvmx bench: %s: %d VMs, expected %d (one per repeat)\n",
-				path, n_vms, per_dir);
+		if (n_vms != n_configs) {
+			fprintf(stderr,
+				"nvmx bench: %s: %d VMs, expected one per configuration (%d)\n",
+				path, n_vms, n_configs);
 			return 2;
 		}
 		qsort(sorted, (size_t)n_vms, sizeof(sorted[0]), cmp_pid);
-		for (int i = 0; i < n_vms; i++, rep++) {
+		for (int i = 0; i < per_dir; i++, rep++) {
 			struct json_object *s;
 
-			if (!json_object_object_get_ex(sorted[i], "summary", &s) ||
+			if (!json_object_object_get_ex(sorted[first - 1 + i], "summary", &s) ||
 			    nvmx_bench_add_summary(metrics, s, rep, repeats, l1_certain)) {
 				fprintf(stderr,
 					"nvmx bench: %s: vms[repeat %d]: not a summary of schema "
@@ -568,11 +603,11 @@ static const char *str_of(struct json_object *o, const char *key)
  * *doc keeps the strings alive. 0, or 2 with one line saying what is wrong.
  */
 static int read_from(struct opts *o, struct json_object **doc, struct lab_result *lab, char *iters,
-		     size_t iters_len, char *vcpus, size_t vcpus_len)
+		     size_t iters_len, char *vcpus, size_t vcpus_len, int *n_configs)
 {
 	char path[PATH_MAX + 16];
 	struct json_object *configs, *v;
-	const char *w, *k, *e;
+	const char *w, *k, *e, *params;
 	size_t n;
 
 	snprintf(path, sizeof(path), "%s/lab.json", o->from);
@@ -592,18 +627,35 @@ static int read_from(struct opts *o, struct json_object **doc, struct lab_result
 			path, BENCH_MAX_REPEATS);
 		return 2;
 	}
-	w = str_of(json_object_array_get_idx(configs, 0), "workload");
-	for (size_t i = 0; w && i < n; i++) {
-		const char *wi = str_of(json_object_array_get_idx(configs, i), "workload");
+	*n_configs = (int)n;
+	if (!o->first) {
+		o->first = 1;
+		o->last = (int)n;
+	} else if ((size_t)o->last > n) {
+		fprintf(stderr, "nvmx bench run: --configs %d-%d: %s has %zu configurations\n",
+			o->first, o->last, path, n);
+		return 2;
+	}
+	/* the repeats: one workload, one set of module parameters */
+	v = json_object_array_get_idx(configs, o->first - 1);
+	w = str_of(v, "workload");
+	params = json_object_to_json_string(json_object_object_get(v, "params"));
+	params = params ? strdup(params) : NULL;
+	for (int i = o->first; w && params && i <= o->last; i++) {
+		const char *wi = str_of(json_object_array_get_idx(configs, i - 1), "workload");
+		const char *pi = json_object_to_json_string(json_object_object_get(
+			json_object_array_get_idx(configs, i - 1), "params"));
 
-		if (!wi || strcmp(wi, w)) {
+		if (!wi || strcmp(wi, w) || strcmp(pi, params)) {
 			fprintf(stderr,
-				"nvmx bench run: %s: configuration %zu runs '%s', not '%s': not "
-				"repeats of one workload\n",
-				path, i + 1, wi ? wi : "(none)", w);
+				"nvmx bench run: %s: configuration %d runs '%s' with %s, not '%s' "
+				"with %s: not repeats of one configuration\n",
+				path, i, wi ? wi : "(none)", pi, w, params);
+			free((void *)params);
 			return 2;
 		}
 	}
+	free((void *)params);
 	if (!w) {
 		fprintf(stderr, "nvmx bench run: %s: no workload\n", path);
 		return 2;
@@ -613,7 +665,7 @@ static int read_from(struct opts *o, struct json_object **doc, struct lab_result
 	/* an output of an nvmx before lab.json said its clock: unknown, wall-clock thresholds */
 	snprintf(lab->clock, sizeof(lab->clock), "%s", str_of(*doc, "clock") ?: "unknown");
 	o->workload = w;
-	o->repeats = (int)n;
+	o->repeats = o->last - o->first + 1;
 	/* an output of an nvmx before lab.json said its L1: the minimal L1, the only one then */
 	o->l1 = str_of(*doc, "l1") && !strcmp(str_of(*doc, "l1"), "kvm") ? LAB_L1_KVM
 									 : LAB_L1_MINIMAL;
@@ -642,20 +694,26 @@ int nvmx_bench_run(int argc, char **argv)
 		{ "icount", required_argument, NULL, 'I' },
 		{ "no-icount", no_argument, NULL, 'W' },
 		{ "l1", required_argument, NULL, 'l' },
+		{ "isa", required_argument, NULL, 'A' },
+		{ "configs", required_argument, NULL, 'C' },
 		NVMX_COMMON_LONGOPTS,
 	};
 	const char *p = "nvmx bench run";
 	struct opts o = { .workload = BENCH_DEFAULT_WORKLOAD,
-			  .iterations = BENCH_DEFAULT_ITERATIONS,
+			  .iterations = NULL,
 			  .kernel = "6.12",
 			  .vcpus = "1",
 			  .repeats = BENCH_DEFAULT_REPEATS,
+			  .isa = NVMX_ISA_SVM,
 			  .icount_shift = BENCH_DEFAULT_ICOUNT };
 	struct json_object *res, *wl, *from_doc = NULL;
 	struct lab_result from_lab = { 0 };
 	char nvmxd[PATH_MAX], tmp[PATH_MAX + 8], date[64], *end, spec[1024], l1[1100];
 	char iters[32], vcpus_s[32], err[256];
 	unsigned long shift;
+	uint32_t isa;
+	int from_n_configs = 0;
+	char c;
 	time_t now = time(NULL);
 	int opt, r;
 
@@ -721,6 +779,20 @@ int nvmx_bench_run(int argc, char **argv)
 			o.icount_shift = LAB_NO_ICOUNT;
 			o.icount_set = true;
 			break;
+		case 'C':
+			if (sscanf(optarg, "%d-%d%c", &o.first, &o.last, &c) != 2 || o.first < 1 ||
+			    o.last < o.first || o.last > BENCH_MAX_REPEATS)
+				return nvmx_usage_error(
+					p,
+					"--configs %s: FIRST-LAST, 1 <= FIRST <= LAST "
+					"<= %d",
+					optarg, BENCH_MAX_REPEATS);
+			break;
+		case 'A':
+			if (nvmx_isa_from_name(optarg, &isa) || isa == NVMX_ISA_UNKNOWN)
+				return nvmx_usage_error(p, "--isa %s: expected svm or vmx", optarg);
+			o.isa = (enum nvmx_isa)isa;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -742,18 +814,35 @@ int nvmx_bench_run(int argc, char **argv)
 	if (o.l1 == LAB_L1_KVM && (o.from || o.cmd))
 		return nvmx_usage_error(p, "--l1 kvm is the lab's: not with --from (its lab.json "
 					   "says the L1) or a command");
+	if (o.l1 == LAB_L1_KVM && o.isa == NVMX_ISA_VMX)
+		return nvmx_usage_error(p, "--l1 kvm with --isa vmx: not supported (one boot of "
+					   "KVM as L1 under Bochs takes about 16 minutes)");
 	if (o.l1 == LAB_L1_KVM) {
 		o.workload = o.workload_set ? o.workload : BENCH_KVM_WORKLOAD;
 		o.iterations = o.iterations_set ? o.iterations : BENCH_KVM_ITERATIONS;
 		o.repeats = o.repeats_set ? o.repeats : BENCH_KVM_REPEATS;
 		o.icount_shift = o.icount_set ? o.icount_shift : BENCH_KVM_ICOUNT;
 	}
+	if (o.first && !o.from)
+		return nvmx_usage_error(p,
+					"--configs selects configurations of --from's lab output");
 	if (o.icount_set && (o.from || o.cmd))
 		return nvmx_usage_error(p, "--icount and --no-icount set the lab's clock: not with "
 					   "--from or a command");
+	if (o.icount_set && o.isa == NVMX_ISA_VMX)
+		return nvmx_usage_error(p, "--icount and --no-icount are QEMU's: with --isa vmx, "
+					   "Bochs's clock counts instructions already");
+	if (o.isa == NVMX_ISA_VMX && (o.from || o.cmd))
+		return nvmx_usage_error(p, "--isa vmx runs the lab: not with --from (its lab.json "
+					   "says the ISA) or a command");
+	if (o.isa == NVMX_ISA_VMX)
+		o.icount_shift = LAB_NO_ICOUNT;
+	if (!o.iterations)
+		o.iterations = o.isa == NVMX_ISA_VMX ? BENCH_VMX_DEFAULT_ITERATIONS
+						     : BENCH_DEFAULT_ITERATIONS;
 	if (o.from) {
 		r = read_from(&o, &from_doc, &from_lab, iters, sizeof(iters), vcpus_s,
-			      sizeof(vcpus_s));
+			      sizeof(vcpus_s), &from_n_configs);
 		if (r)
 			return r;
 	}
@@ -785,11 +874,12 @@ int nvmx_bench_run(int argc, char **argv)
 		json_object_object_add(wl, "clock", json_object_new_string("wall"));
 	} else {
 		json_object_object_add(wl, "source", json_object_new_string("lab"));
-		json_object_object_add(wl, "isa",
-				       json_object_new_string(o.from && str_of(from_doc, "isa")
-								      ? str_of(from_doc, "isa")
-								      : "svm"));
-		r = split_spec(o.workload, o.l1, spec, sizeof(spec), l1, sizeof(l1));
+		const char *isa_name = nvmx_isa_name(o.isa);
+
+		if (o.from && str_of(from_doc, "isa"))
+			isa_name = str_of(from_doc, "isa");
+		json_object_object_add(wl, "isa", json_object_new_string(isa_name));
+		r = split_spec(o.workload, o.l1, isa_name, spec, sizeof(spec), l1, sizeof(l1));
 		if (r) {
 			fprintf(stderr, "nvmx bench run: --workload too long\n");
 			json_object_put(res);
@@ -812,8 +902,8 @@ int nvmx_bench_run(int argc, char **argv)
 		r = 2;
 		if (dir) {
 			snprintf(dir[0], sizeof(dir[0]), "%s", o.from);
-			/* one boot: a kvm L1's output is one repeat (one VM) */
-			r = lab_metrics(dir, 1, &from_lab, o.repeats, o.l1 != LAB_L1_KVM, res);
+			r = lab_metrics(dir, 1, &from_lab, from_n_configs, o.first, o.repeats,
+					o.l1 != LAB_L1_KVM, res);
 			free(dir);
 		}
 	} else

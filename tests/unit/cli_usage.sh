@@ -117,6 +117,13 @@ both_forms "nvmx bench run" "--icount 9: expected a number from 0 to 5" --icount
 	"$nvmx" bench run -o x
 usage "nvmx bench run" "--icount and --no-icount set the lab's clock: not with --from or a command" \
 	"$nvmx" bench run -o x --no-icount --from /nonexistent
+both_forms "nvmx bench run" "--isa x: expected svm or vmx" --isa x "$nvmx" bench run -o x
+usage "nvmx bench run" "--icount and --no-icount are QEMU's: with --isa vmx, Bochs's clock counts instructions already" \
+	"$nvmx" bench run -o x --isa vmx --icount 4
+both_forms "nvmx bench run" "--configs 2-1: FIRST-LAST, 1 <= FIRST <= LAST <= 100" --configs 2-1 \
+	"$nvmx" bench run -o x --from /nonexistent
+usage "nvmx bench run" "--configs selects configurations of --from's lab output" \
+	"$nvmx" bench run -o x --configs 1-2
 both_forms nvmxd "--interval 0: expected seconds > 0" --interval 0 "$nvmxd"
 both_forms nvmxd "--pid x: expected a process id" --pid x "$nvmxd"
 both_forms nvmxtop "--sort x: expected l2, share, cost or name" --sort x "$nvmxtop" -b

@@ -1,0 +1,100 @@
+#!/bin/sh
+# The VMX gate end to end (ctest -L bench, docs/ci.md): one Bochs boot (nvmx lab run --isa vmx)
+# with nvmxd in L0 runs the minimal L1 (cpuid,io-out-l0,mult=2) in three groups of R
+# configurations: shadow VMCS on, off, on again (kvm_intel reloaded between them). nvmx bench
+# run --from --configs makes one result of each group. Shadow VMCS on against on again compares
+# clean; off against on is flagged, naming the L1 exit reasons that changed (L1's VMREADs and
+# VMWRITEs exit to L0 when KVM does not shadow the VMCS: count.l1_exits.vmx.VMREAD and VMWRITE),
+# the round trip's part that grew (l1_exit_service_ns) and the exits per round trip
+# (ratio.mult.vmx.CPUID), whose rise must be the VMREAD and VMWRITE exits of one round trip. With
+# the counts and ratios not gated, the times alone must flag it at the defaults.
+#
+# usage: shadow_vmcs_test.sh NVMX NVMXD OUTDIR [R (2)]
+set -u
+nvmx=$1 nvmxd=$2 out=$3 r=${4:-2}
+rm -rf "$out"
+mkdir -p "$out"
+. "$(cd "$(dirname "$0")" && pwd)/../tally.sh"
+tmp=$out
+. "$(cd "$(dirname "$0")" && pwd)/expect.sh"
+
+spec=cpuid,io-out-l0,mult=2
+set --
+for group in 1 0 1; do
+	i=0
+	while [ "$i" -lt "$r" ]; do
+		set -- "$@" --config "$spec;kvm_intel.enable_shadow_vmcs=$group"
+		i=$((i + 1))
+	done
+done
+# nvmxd as nvmx bench run starts it in L0; its load takes most of the boot under Bochs
+if ! "$nvmx" lab run --isa vmx --kernel 6.12 --iterations 200 --out "$out/lab" \
+	--ready-timeout 900 "$@" \
+	--exec "$nvmxd --interval 3600 --json \$NVMX_LAB_OUT/nvmxd.json --ready \$NVMX_LAB_OUT/ready" \
+	2>"$out/lab.log"; then
+	bad "nvmx lab run --isa vmx (exit $?; its log: $out/lab.log):"
+	tail -5 "$out/lab.log" | sed 's/^/    /'
+	finish
+fi
+ok "one Bochs boot: every configuration's attribution equals the workload's truth"
+
+# from NAME FIRST-LAST: the result of configurations FIRST to LAST
+from() {
+	if "$nvmx" bench run --from "$out/lab" --configs "$2" -o "$out/$1.json" --name "$1" \
+		2>"$out/$1.log"; then
+		check "$1: configurations $2, the clock is Bochs's" \
+			grep -q '"clock": "bochs sync=none ips=100000000"' "$out/$1.json"
+	else
+		bad "nvmx bench run --from $out/lab --configs $2 (exit $?):"
+		sed 's/^/    /' "$out/$1.log"
+		finish
+	fi
+}
+from on-a "1-$r"
+from off "$((r + 1))-$((2 * r))"
+from on-b "$((2 * r + 1))-$((3 * r))"
+
+expect 0 '^no regression' "shadow VMCS on, twice: compare clean" "$out/on-a.json" "$out/on-b.json"
+expect 0 '^no regression' "the same, the other way round" "$out/on-b.json" "$out/on-a.json"
+expect 1 'REGRESSION +count\.l1_exits\.vmx\.VMREAD \[exact\]: 0 -> [1-9]' \
+	"shadow VMCS off: L1's VMREAD exits named" "$out/on-a.json" "$out/off.json"
+expect 1 'REGRESSION +count\.l1_exits\.vmx\.VMWRITE \[exact\]' \
+	"shadow VMCS off: L1's VMWRITE exits named" "$out/on-a.json" "$out/off.json"
+expect 1 'REGRESSION +time\.rt\.vmx\.CPUID\.l1_exit_service_ns \[time\]' \
+	"shadow VMCS off: the round trip's L1 exit service time named" "$out/on-a.json" \
+	"$out/off.json"
+expect 1 'REGRESSION +ratio\.mult\.vmx\.CPUID \[ratio\]' \
+	"shadow VMCS off: the exits per reflected CPUID named" "$out/on-a.json" "$out/off.json"
+expect 1 'environment: kvm_intel\.enable_shadow_vmcs: Y -> N' \
+	"shadow VMCS off: the module parameter named" "$out/on-a.json" "$out/off.json"
+printf 'count.* ignore\nratio.* ignore\n' >"$out/times-only"
+expect 1 'REGRESSION +time\.rt\.vmx\.CPUID\.l1_exit_service_ns \[time\]' \
+	"shadow VMCS off, times alone" "$out/on-a.json" "$out/off.json" \
+	--thresholds "$out/times-only"
+
+# the L1 exits a round trip gained are L1's VMREADs and VMWRITEs: per reflected CPUID, the rise
+# of exits per round trip equals the rise of VMREAD + VMWRITE exits over the round trips
+if python3 - "$out/on-a.json" "$out/off.json" >"$out/per-rt" 2>&1 <<'PY'; then
+import json, statistics, sys
+on, off = (json.load(open(p))["metrics"] for p in sys.argv[1:3])
+def med(m, name):
+    return statistics.median(m[name]["values"]) if name in m else 0
+rts = med(off, "count.l2_exits.vmx.CPUID.L1")
+assert rts == med(on, "count.l2_exits.vmx.CPUID.L1") and rts > 0, rts
+gained = {x: med(off, "count.l1_exits.vmx." + x) - med(on, "count.l1_exits.vmx." + x)
+          for x in ("VMREAD", "VMWRITE")}
+mult = med(off, "ratio.mult.vmx.CPUID") - med(on, "ratio.mult.vmx.CPUID")
+print("per round trip: +%.2f L1 exits; VMREAD +%d, VMWRITE +%d over %d round trips" %
+      (mult, gained["VMREAD"], gained["VMWRITE"], rts))
+assert gained["VMREAD"] > 0 and gained["VMWRITE"] > 0, gained
+# whole exits per round trip; the exits outside the CPUIDs' round trips (L1's set-up VMWRITEs,
+# the VMREADs after VMLAUNCH and the final VMCALL) add a few more to the counts: within 5 %
+assert abs(mult - round(mult)) < 0.01, mult
+assert abs(mult * rts - sum(gained.values())) <= 0.05 * sum(gained.values()), mult
+PY
+	ok "$(cat "$out/per-rt")"
+else
+	bad "the rise of exits per round trip is not L1's VMREADs and VMWRITEs:"
+	sed 's/^/    /' "$out/per-rt"
+fi
+finish
