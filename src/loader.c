@@ -148,7 +148,7 @@ static void choose_arch(struct nvmx_loader *l)
 	say(l, l->arm64 ? NVMX_LOADER_LOG_INFO : NVMX_LOADER_LOG_DEBUG,
 	    "uname machine %s: the %s programs", u.machine,
 	    l->arm64 ? "arm64 (kvm_exit, kvm_entry, kvm_nested_eret, kvm_inject_nested_exception, "
-		       "kvm_forward_sysreg_trap)"
+		       "kvm_forward_sysreg_trap, kvm_userspace_exit)"
 		     : "x86");
 }
 
@@ -224,7 +224,8 @@ static void setup_table(struct nvmx_loader *l)
 
 	/*
 	 * arm64 (FEAT_NV2): classic programs on the arm64 model's five events, reading the records
-	 * by CO-RE (bpf/kvm_tp.bpf.h, ___nvmx_arm64); x86's programs would not find their fields
+	 * by CO-RE (bpf/kvm_tp.bpf.h, ___nvmx_arm64); x86's programs would not find their fields.
+	 * And kvm_userspace_exit: an exit L0 took out to the VMM (the model's TO_USERSPACE)
 	 */
 	const struct table_row a[] = {
 		{ "kvm_exit", "trace_event_raw_kvm_exit", s->progs.nvmx_arm64_kvm_exit, NULL,
@@ -236,6 +237,11 @@ static void setup_table(struct nvmx_loader *l)
 		  s->progs.nvmx_arm64_kvm_inject_nested_exception, NULL, TP_CLASSIC, NULL },
 		{ "kvm_forward_sysreg_trap", "trace_event_raw_kvm_forward_sysreg_trap",
 		  s->progs.nvmx_arm64_kvm_forward_sysreg_trap, NULL, TP_CLASSIC, NULL },
+		/* virt/kvm's own event, the same on every architecture: x86's programs */
+		{ "kvm_userspace_exit", NULL, s->progs.nvmx_kvm_userspace_exit_btf, NULL,
+		  TP_BTF_FIRST, "4,4" },
+		{ "kvm_userspace_exit", "trace_event_raw_kvm_userspace_exit",
+		  s->progs.nvmx_kvm_userspace_exit, NULL, TP_FALLBACK, NULL },
 		{ "kvm_exit", NULL, s->progs.nvmx_baseline_kvm_exit, "empty program", TP_CLASSIC,
 		  NULL },
 		{ "kvm_exit", NULL, s->progs.nvmx_baseline_counter_kvm_exit,

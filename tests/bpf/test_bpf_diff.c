@@ -88,7 +88,7 @@ struct harness {
  * nvmx_kvm_exit_svm and nvmx_kvm_nested_vmexit_svm read struct vcpu_svm, kvm_amd's (CO-RE): a
  * kernel without it in its BTF (this host's: no kvm_amd) cannot relocate them, and nvmxd's
  * loader never loads them there. They are left out of the load here only then; the SVM lab
- * tests load and run them (every nvmxd test of label lab).
+ * tests load and run them (every nvmxd test of label lab). So are the arm64 programs, always.
  */
 static void without_svm_programs_unless_kvm_amd(struct nvmx_bpf *s)
 {
@@ -97,6 +97,14 @@ static void without_svm_programs_unless_kvm_amd(struct nvmx_bpf *s)
 		   (vmlinux && btf__find_by_name_kind(vmlinux, "vcpu_svm", BTF_KIND_STRUCT) > 0);
 
 	btf__free(vmlinux);
+	/*
+	 * The arm64 programs read arm64's records (CO-RE): an x86 kernel cannot relocate them
+	 * and the loader loads them on arm64 only; the lab-arm64 test loads and runs them
+	 */
+	bpf_program__set_autoload(s->progs.nvmx_arm64_kvm_exit, false);
+	bpf_program__set_autoload(s->progs.nvmx_arm64_kvm_nested_eret, false);
+	bpf_program__set_autoload(s->progs.nvmx_arm64_kvm_inject_nested_exception, false);
+	bpf_program__set_autoload(s->progs.nvmx_arm64_kvm_forward_sysreg_trap, false);
 	if (svm)
 		return;
 	bpf_program__set_autoload(s->progs.nvmx_kvm_exit_svm, false);

@@ -89,7 +89,7 @@ for cmd in record replay report compare bitmap up "lab run" "lab workloads" "ben
 done
 usage nvmx "unknown command 'no-such-command'" "$nvmx" no-such-command
 usage nvmx "give a COMMAND" "$nvmx"
-usage "nvmx lab" "unknown subcommand 'no-such' (run, workloads)" "$nvmx" lab no-such
+usage "nvmx lab" "unknown subcommand 'no-such' (run, workloads, sysroot)" "$nvmx" lab no-such
 usage "nvmx bench" "unknown subcommand 'no-such' (run, compare)" "$nvmx" bench no-such
 
 # both_forms PROG PROBLEM OPT VALUE CMD...: `CMD OPT VALUE` and `CMD OPT=VALUE` give PROBLEM
