@@ -170,8 +170,8 @@ struct vcpu_svm___nvmx {
  * loader table attaches them (src/loader.c): on x86 they are never loaded.
  */
 struct trace_event_raw_kvm_exit___nvmx_arm64 {
-	int ret;		    /* ARM_EXCEPTION_* (asm/kvm_asm.h): 2 is a trap */
-	unsigned int esr_ec;	    /* ESR_ELx.EC, meaningful for a trap only */
+	int ret;	     /* ARM_EXCEPTION_* (asm/kvm_asm.h): 2 is a trap */
+	unsigned int esr_ec; /* ESR_ELx.EC, meaningful for a trap only */
 	unsigned long vcpu_pc;
 } __attribute__((preserve_access_index));
 

@@ -466,14 +466,15 @@ static int cmd_sysroot(int argc, char **argv)
 			break;
 		case 'h':
 			printf("usage: nvmx lab sysroot --out DIR PACKAGE...\n\n"
-			       "Fetches bookworm's arm64 PACKAGEs (names without :arm64) with the\n"
-			       "lab's own arm64 apt configuration (apt-get download into the lab's\n"
-			       "cache; the host's apt is never read or changed) and unpacks them\n"
-			       "into DIR, which must not exist: the sysroot the arm64 nvmxd is\n"
-			       "cross-built against and shipped with (lab/arm64/nvmxd.sh). Nothing\n"
-			       "is installed. Exit 0, or 2 with what went wrong.\n\n"
+			       "Fetches bookworm's arm64 PACKAGEs (names without :arm64)\n"
+			       "with the lab's own arm64 apt configuration (apt-get\n"
+			       "download into the lab's cache; the host's apt is never\n"
+			       "read or changed) and unpacks them into DIR, which must\n"
+			       "not exist: the sysroot the arm64 nvmxd is cross-built\n"
+			       "against and shipped with (lab/arm64/nvmxd.sh). Nothing is\n"
+			       "installed. Exit 0, or 2 with what went wrong.\n\n"
 			       "  -o, --out DIR   the sysroot to create\n\n"
-			       "example: nvmx lab sysroot --out /tmp/sr libjson-c-dev libjson-c5\n");
+			       "example: nvmx lab sysroot --out /tmp/sr libjson-c-dev\n");
 			fputs(NVMX_USAGE_COMMON, stdout);
 			return 0;
 		case 'V':
@@ -508,7 +509,7 @@ int nvmx_cmd_lab(int argc, char **argv)
 	if (!strcmp(argv[1], "sysroot"))
 		return cmd_sysroot(argc - 1, argv + 1);
 	if (strcmp(argv[1], "run"))
-		return nvmx_usage_error("nvmx lab", "unknown subcommand '%s' (run, workloads, sysroot)",
-					argv[1]);
+		return nvmx_usage_error(
+			"nvmx lab", "unknown subcommand '%s' (run, workloads, sysroot)", argv[1]);
 	return cmd_run(argc - 1, argv + 1);
 }

@@ -177,7 +177,8 @@ static int sysroot(const char *dir, char *const *packages, size_t n)
 	for (size_t i = 0; !r && i < n; i++)
 		r = lab_strv_pushf(&argv, "%s:arm64/bookworm", packages[i]);
 	if (!r) {
-		lab_progress("fetch: apt-get download of %zu bookworm arm64 packages (%s)", n, conf);
+		lab_progress("fetch: apt-get download of %zu bookworm arm64 packages (%s)", n,
+			     conf);
 		r = lab_run_tool((const char *const *)argv.v, tmp, NULL, false, NULL);
 	}
 	if (!r)
