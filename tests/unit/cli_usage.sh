@@ -90,6 +90,8 @@ done
 usage nvmx "unknown command 'no-such-command'" "$nvmx" no-such-command
 usage nvmx "give a COMMAND" "$nvmx"
 usage "nvmx lab" "unknown subcommand 'no-such' (run, workloads, sysroot)" "$nvmx" lab no-such
+usage "nvmx lab sysroot" "give --out DIR" "$nvmx" lab sysroot libjson-c-dev
+usage "nvmx lab sysroot" "give the packages to unpack" "$nvmx" lab sysroot --out /nonexistent/sr
 usage "nvmx bench" "unknown subcommand 'no-such' (run, compare)" "$nvmx" bench no-such
 
 # both_forms PROG PROBLEM OPT VALUE CMD...: `CMD OPT VALUE` and `CMD OPT=VALUE` give PROBLEM
