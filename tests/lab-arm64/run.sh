@@ -31,11 +31,7 @@ check "nvmxd live (arm64) equals the workload's truth (certain counts)" \
 	"$nvmx" compare "$out/truth.json" "$out/exec/nvmxd.json"
 check "nvmxd live (arm64) equals the replay of the tracefs capture (every count)" \
 	"$nvmx" compare --all "$out/observed.json" "$out/exec/nvmxd.json"
-check "the replay of nvmxd --record is complete (no lost events)" \
-	sh -c "! grep -q 'LOST' '$out/exec/record.txt'"
-"$nvmx" replay "$out/exec/record.txt" --json >"$out/record-replay.json"
-check "the replay of nvmxd --record equals nvmxd live (every count)" \
-	"$nvmx" compare --all "$out/record-replay.json" "$out/exec/nvmxd.json"
+check_record "$nvmx" "$out"
 check "nvmxd's /metrics after the workload equals its JSON (exits by kind, nothing lost)" \
 	python3 "$here/metrics_check.py" "$out/exec/scrape-after.txt" "$out/exec/nvmxd.json"
 check "the capture, without the model (check_capture.py)" \
