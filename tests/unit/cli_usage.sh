@@ -74,7 +74,7 @@ for prog in "nvmx:$nvmx" "nvmxd:$nvmxd" "nvmxtop:$nvmxtop" "nvmx-lab-workload:$w
 	fi
 done
 # every subcommand takes --version too, and its --help says so
-for cmd in record replay report compare bitmap up "lab run" "lab workloads" "bench run" "bench compare"; do
+for cmd in record replay report compare bitmap up "lab run" "lab workloads" "lab sysroot" "bench run" "bench compare"; do
 	# shellcheck disable=SC2086 # $cmd is one or two words
 	expect 0 "nvmx $vre" "" "$nvmx" $cmd --version
 	# shellcheck disable=SC2086
