@@ -162,4 +162,38 @@ struct vcpu_svm___nvmx {
 #define NVMX_SVM_EXITINTINFO_VALID     0x80000000u
 #define NVMX_SVM_EXITINTINFO_VALID_ERR 0x800u
 
+/*
+ * arm64 (arch/arm64/kvm/trace_arm.h and trace_handle_exit.h, FEAT_NV2): the records of the five
+ * events the arm64 model reads, matched by CO-RE to the arm64 kernel's own types (the ___nvmx_arm64
+ * suffix: x86's kvm_exit and kvm_entry records are other types of the same names). Fields as in the
+ * tracefs formats of Debian's 7.3.4 arm64 kernel (tests/data/arm64-7.3/formats). Only the arm64
+ * loader table attaches them (src/loader.c): on x86 they are never loaded.
+ */
+struct trace_event_raw_kvm_exit___nvmx_arm64 {
+	int ret;	     /* ARM_EXCEPTION_* (asm/kvm_asm.h): 2 is a trap */
+	unsigned int esr_ec; /* ESR_ELx.EC, meaningful for a trap only */
+	unsigned long vcpu_pc;
+} __attribute__((preserve_access_index));
+
+/* kvm_entry: vcpu_pc only, not read (the level comes from the thread's state) */
+
+struct trace_event_raw_kvm_nested_eret___nvmx_arm64 {
+	unsigned long elr_el2;
+	unsigned long spsr_el2; /* the mode it returns to in its M bits */
+	unsigned long hcr_el2;	/* L1's HCR_EL2 (TGE) */
+} __attribute__((preserve_access_index));
+
+struct trace_event_raw_kvm_inject_nested_exception___nvmx_arm64 {
+	unsigned long esr_el2;
+	int type; /* except_type_sync 0, irq 0x80, fiq 0x100, serror 0x180 */
+	unsigned long source_mode;
+	unsigned long hcr_el2;
+} __attribute__((preserve_access_index));
+
+struct trace_event_raw_kvm_forward_sysreg_trap___nvmx_arm64 {
+	__u64 pc;
+	__u32 sysreg;
+	_Bool is_read;
+} __attribute__((preserve_access_index));
+
 #endif /* NVMX_KVM_TP_BPF_H */

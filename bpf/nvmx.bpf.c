@@ -155,6 +155,14 @@ struct {
 	__type(value, __u64);
 } nvmx_vectoring SEC(".maps");
 
+/* arm64: exceptions L0 injected into L1 itself (NVMX_V_INJECTED_TO_L1), by reason. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct nvmx_inj_key);
+	__type(value, __u64);
+} nvmx_injs SEC(".maps");
+
 /*
  * One PERF_COUNT_HW_CPU_CYCLES event per CPU (nvmxd opens them and sizes the map to the CPUs)
  * when the hardware has counters: each event gets its CPU's count, for the breakdown in cycles.
@@ -207,6 +215,7 @@ struct scratch {
 	struct nvmx_port_key pk;
 	struct nvmx_io_value inc;
 	struct nvmx_vec_key vk;
+	struct nvmx_inj_key ik;
 	__u32 front_idx; /* the key of a front table's lookup */
 	/* a new thread's state or marker, built here: the stack cannot hold it beside the rest */
 	struct nvmx_thread tinit;
@@ -452,9 +461,19 @@ static __noinline void count_verdict(const struct nvmx_verdict *v, struct scratc
 			report_lost(v, tgid, tid);
 		return;
 	}
+	if (v->kind == NVMX_V_INJECTED_TO_L1) {
+		struct nvmx_inj_key *ik = &sc->ik;
+
+		ik->tgid = tgid;
+		ik->tid = tid;
+		ik->isa = v->isa;
+		ik->reason = v->reason;
+		add_u64(&nvmx_injs, ik, 1, NVMX_SELF_BREAKDOWN_UPDATE_FAILED);
+		return;
+	}
 	count_breakdown(v, sc, tid);
 	count_io_verdict(v, sc);
-	if (v->kind == NVMX_V_ROUND_TRIP || v->kind == NVMX_V_INJECTED_TO_L1)
+	if (v->kind == NVMX_V_ROUND_TRIP)
 		return;
 	k->tgid = tgid;
 	k->tid = tid;
@@ -1159,6 +1178,82 @@ int nvmx_test_event(__u64 *ctx)
 		w[i] = ctx[i];
 	sc->tgid = (__u32)ctx[NVMX_TEST_EVENT_WORDS];
 	sc->stash_span = 0;
+	return handle_event(sc);
+}
+
+/*
+ * arm64 (FEAT_NV2): classic tracepoint programs on the five events of the arm64 model, reading the
+ * record through kvm_tp.bpf.h's ___nvmx_arm64 CO-RE types and filling struct nvmx_event as the
+ * replay's reader does (lib/trace_fields.c), then the same handle_event() and model step as x86.
+ * nvmxd attaches them instead of the x86 programs when the kernel is arm64 (src/loader.c).
+ */
+SEC("tracepoint/kvm/kvm_exit")
+int nvmx_arm64_kvm_exit(struct trace_event_raw_kvm_exit___nvmx_arm64 *ctx)
+{
+	struct scratch *sc = begin(NVMX_EV_EXIT);
+
+	if (!sc)
+		return 0;
+	sc->e.isa = NVMX_EV_ISA_ARM64;
+	sc->e.reason = nvmx_arm64_exit_reason((__u32)ctx->ret, ctx->esr_ec);
+	sc->e.value = ctx->vcpu_pc;
+	return handle_event(sc);
+}
+
+SEC("tracepoint/kvm/kvm_entry")
+int nvmx_arm64_kvm_entry(void *ctx)
+{
+	struct scratch *sc = begin(NVMX_EV_ENTRY);
+
+	if (!sc)
+		return 0;
+	sc->e.isa = NVMX_EV_ISA_ARM64;
+	return handle_event(sc);
+}
+
+SEC("tracepoint/kvm/kvm_nested_eret")
+int nvmx_arm64_kvm_nested_eret(struct trace_event_raw_kvm_nested_eret___nvmx_arm64 *ctx)
+{
+	struct scratch *sc = begin(NVMX_EV_NESTED_ERET);
+
+	if (!sc)
+		return 0;
+	sc->e.isa = NVMX_EV_ISA_ARM64;
+	sc->e.info1 = ctx->spsr_el2;
+	sc->e.info2 = ctx->hcr_el2;
+	sc->e.value = ctx->elr_el2;
+	return handle_event(sc);
+}
+
+SEC("tracepoint/kvm/kvm_inject_nested_exception")
+int nvmx_arm64_kvm_inject_nested_exception(
+	struct trace_event_raw_kvm_inject_nested_exception___nvmx_arm64 *ctx)
+{
+	struct scratch *sc = begin(NVMX_EV_INJECT_NESTED_EXC);
+
+	if (!sc)
+		return 0;
+	sc->e.isa = NVMX_EV_ISA_ARM64;
+	sc->e.reason = (__u32)ctx->type;
+	sc->e.info1 = ctx->esr_el2;
+	sc->e.info2 = ctx->hcr_el2;
+	sc->e.intr_info = (__u32)ctx->source_mode;
+	return handle_event(sc);
+}
+
+SEC("tracepoint/kvm/kvm_forward_sysreg_trap")
+int nvmx_arm64_kvm_forward_sysreg_trap(
+	struct trace_event_raw_kvm_forward_sysreg_trap___nvmx_arm64 *ctx)
+{
+	struct scratch *sc = begin(NVMX_EV_FORWARD_SYSREG_TRAP);
+
+	if (!sc)
+		return 0;
+	sc->e.isa = NVMX_EV_ISA_ARM64;
+	sc->e.msr = ctx->sysreg;
+	if (!ctx->is_read)
+		sc->e.flags |= NVMX_EV_F_MSR_WRITE;
+	sc->e.value = ctx->pc;
 	return handle_event(sc);
 }
 

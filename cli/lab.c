@@ -35,6 +35,8 @@ static void usage_run(FILE *f)
 		"hvc,sysreg,smc,mmio,wfi,sysreg-write,virq\n"
 		"                    --iterations N --out DIR\n"
 		"       nvmx lab workloads [--l1 minimal|kvm]\n"
+		"       nvmx lab sysroot --out DIR PACKAGE...  (bookworm arm64 packages, see its "
+		"--help)\n"
 		"\n"
 		"The nested lab runs real nested virtualization where the hardware has none: an\n"
 		"emulator (QEMU TCG, which emulates AMD SVM with NPT; Bochs for Intel VMX) boots "
@@ -128,6 +130,10 @@ static void usage_run(FILE *f)
 		"                     initramfs in memory: --mem must be 3 times its size + 128 "
 		"MiB\n"
 		"                     (checked; perf and bpftrace, 234 MiB: --mem 1024 works)\n"
+		"                     With --isa arm64 an arm64 ELF is refused (the host's\n"
+		"                     ldd cannot read it): ship it inside another file, give\n"
+		"                     --exec a script; tests/lab-arm64 ships nvmxd for arm64\n"
+		"                     with its libraries as one tarball (lab/arm64/nvmxd.sh)\n"
 		"  --ready-timeout S  how long the workload waits for $NVMX_LAB_OUT/ready "
 		"(default %d s,\n"
 		"                     L0's clock)\n"
@@ -447,10 +453,57 @@ static int cmd_workloads(int argc, char **argv)
 	return 0;
 }
 
+static int cmd_sysroot(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "out", required_argument, NULL, 'o' },
+		NVMX_COMMON_LONGOPTS,
+	};
+	const char *p = "nvmx lab sysroot", *out = NULL;
+	char err[1024];
+	int c;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":ho:", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			out = optarg;
+			break;
+		case 'h':
+			printf("usage: nvmx lab sysroot --out DIR PACKAGE...\n\n"
+			       "Fetches bookworm's arm64 PACKAGEs (names without :arm64)\n"
+			       "with the lab's own arm64 apt configuration (apt-get\n"
+			       "download into the lab's cache; the host's apt is never\n"
+			       "read or changed) and unpacks them into DIR, which must\n"
+			       "not exist: the sysroot the arm64 nvmxd is cross-built\n"
+			       "against and shipped with (lab/arm64/nvmxd.sh). Nothing is\n"
+			       "installed. Exit 0, or 2 with what went wrong.\n\n"
+			       "  -o, --out DIR   the sysroot to create\n\n"
+			       "example: nvmx lab sysroot --out /tmp/sr libjson-c-dev\n");
+			fputs(NVMX_USAGE_COMMON, stdout);
+			return 0;
+		case 'V':
+			return nvmx_print_version("nvmx");
+		default:
+			return nvmx_getopt_error(p, c, argv);
+		}
+	}
+	if (!out)
+		return nvmx_usage_error(p, "give --out DIR");
+	if (optind >= argc)
+		return nvmx_usage_error(p, "give the packages to unpack");
+	if (lab_arm64_sysroot(out, argv + optind, (size_t)(argc - optind), err, sizeof(err))) {
+		fprintf(stderr, "nvmx lab sysroot: %s\n", err);
+		return LAB_CANNOT_RUN;
+	}
+	return 0;
+}
+
 int nvmx_cmd_lab(int argc, char **argv)
 {
 	if (argc < 2)
-		return nvmx_usage_error("nvmx lab", "give a subcommand: run or workloads");
+		return nvmx_usage_error("nvmx lab", "give a subcommand: run, workloads or sysroot");
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
 		usage_run(stdout);
 		return 0;
@@ -459,8 +512,10 @@ int nvmx_cmd_lab(int argc, char **argv)
 		return nvmx_print_version("nvmx");
 	if (!strcmp(argv[1], "workloads"))
 		return cmd_workloads(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "sysroot"))
+		return cmd_sysroot(argc - 1, argv + 1);
 	if (strcmp(argv[1], "run"))
-		return nvmx_usage_error("nvmx lab", "unknown subcommand '%s' (run, workloads)",
-					argv[1]);
+		return nvmx_usage_error(
+			"nvmx lab", "unknown subcommand '%s' (run, workloads, sysroot)", argv[1]);
 	return cmd_run(argc - 1, argv + 1);
 }

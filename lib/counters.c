@@ -218,6 +218,12 @@ int nvmx_counters_add_vec(struct nvmx_counters *c, const void *key, const __u64 
 			 sum[0], 0);
 }
 
+int nvmx_counters_add_inj(struct nvmx_counters *c, const void *key, const __u64 *sum)
+{
+	return add_keyed(&c->injs, &c->n_injs, &c->cap_injs, key, sizeof(struct nvmx_inj_key),
+			 sum[0], 0);
+}
+
 int nvmx_counters_add_ns(struct nvmx_counters *c, const void *key, const __u64 *sum)
 {
 	__u32 tgid;
@@ -332,7 +338,7 @@ int nvmx_counters_add_verdict(struct nvmx_counters *c, const struct nvmx_verdict
 	if (v->kind == NVMX_V_INJECTED_TO_L1) {
 		struct nvmx_inj_key ik = { tgid, tid, v->isa, v->reason };
 
-		return add_keyed(&c->injs, &c->n_injs, &c->cap_injs, &ik, sizeof(ik), 1, 0);
+		return nvmx_counters_add_inj(c, &ik, &one);
 	}
 	if (v->kind == NVMX_V_VECTORING) {
 		struct nvmx_vec_key vk = { tgid,	  v->isa,	  v->vec_type,

@@ -213,6 +213,9 @@ int nvmxd_counts_read(struct nvmx_counters *c, const struct nvmxd_maps *m)
 	if (!err && m->vectoring > 0)
 		err = read_percpu(m->vectoring, sizeof(struct nvmx_vec_key), sizeof(__u64), NULL,
 				  nvmx_counters_add_vec, c);
+	if (!err && m->injs > 0)
+		err = read_percpu(m->injs, sizeof(struct nvmx_inj_key), sizeof(__u64), NULL,
+				  nvmx_counters_add_inj, c);
 	if (!err && m->nested_state > 0)
 		err = read_percpu(m->nested_state, sizeof(__u32), sizeof(struct nvmx_ns_value),
 				  NULL, nvmx_counters_add_ns, c);

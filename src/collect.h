@@ -30,6 +30,8 @@ struct nvmxd_maps {
 	int exits_front, bd_front, msrs_front, ports_front;
 	/* 0 (not given): not read, for readers that do not show the breakdown */
 	int breakdown, bd_l1, vectoring;
+	/* 0 (not given): not read; arm64's injections into L1 itself (nvmx_inj_key) */
+	int injs;
 	/*
 	 * nvmx's attached programs (baselines not): the runs the kernel skipped (their
 	 * recursion_misses) are events the counts miss, struct nvmx_counters' skipped.
@@ -88,6 +90,7 @@ int nvmxd_thread_state(int threads_fd, int slots_fd, __u32 tid, struct nvmx_thre
 		.breakdown = bpf_map__fd((skel)->maps.nvmx_breakdown),      \
 		.bd_l1 = bpf_map__fd((skel)->maps.nvmx_bd_l1),              \
 		.vectoring = bpf_map__fd((skel)->maps.nvmx_vectoring),      \
+		.injs = bpf_map__fd((skel)->maps.nvmx_injs),                \
 	})
 
 #endif /* NVMXD_COLLECT_H */

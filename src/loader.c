@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/utsname.h>
 
 #include <bpf/libbpf.h>
 
@@ -55,6 +56,7 @@ struct nvmx_loader {
 	char tracefs[128];
 	bool tracefs_mounted;
 	const char *btf_where;
+	bool arm64; /* the running kernel is arm64: the arm64 programs (setup_table) */
 	char err[512];
 };
 
@@ -123,16 +125,37 @@ struct nvmx_loader *nvmx_loader__new(const struct nvmx_loader_opts *opts)
 
 /* ---- the table: every program of the object that runs on a KVM tracepoint ---- */
 
+struct table_row {
+	const char *event, *btf_type;
+	struct bpf_program *prog;
+	const char *baseline;
+	enum tp_kind kind;
+	const char *args; /* tp_btf reading arguments by position: their sizes */
+};
+
+/*
+ * Which programs: the running kernel's machine (uname), as the kernel's KVM tracepoints differ
+ * by architecture (arm64's kvm_exit has ret/esr_ec/vcpu_pc, x86's exit_reason/isa/info1...).
+ */
+static void choose_arch(struct nvmx_loader *l)
+{
+	struct utsname u;
+
+	if (uname(&u))
+		snprintf(u.machine, sizeof(u.machine), "unknown");
+	l->arm64 = !strcmp(u.machine, "aarch64");
+	/* x86 says it only with -v: its messages stay as they were */
+	say(l, l->arm64 ? NVMX_LOADER_LOG_INFO : NVMX_LOADER_LOG_DEBUG,
+	    "uname machine %s: the %s programs", u.machine,
+	    l->arm64 ? "arm64 (kvm_exit, kvm_entry, kvm_nested_eret, kvm_inject_nested_exception, "
+		       "kvm_forward_sysreg_trap, kvm_userspace_exit)"
+		     : "x86");
+}
+
 static void setup_table(struct nvmx_loader *l)
 {
 	struct nvmx_bpf *s = l->skel;
-	const struct {
-		const char *event, *btf_type;
-		struct bpf_program *prog;
-		const char *baseline;
-		enum tp_kind kind;
-		const char *args; /* tp_btf reading arguments by position: their sizes */
-	} t[] = {
+	const struct table_row t[] = {
 		/*
 		 * tp_btf on SVM only: the exit fields from the VMCB (struct vcpu_svm, kvm_amd's
 		 * BTF); VMX keeps the classic programs (SVM_ONLY_WHY)
@@ -199,21 +222,51 @@ static void setup_table(struct nvmx_loader *l)
 		  "empty tp_btf program on kvm_nested_vmexit_inject", TP_BTF, NULL },
 	};
 
+	/*
+	 * arm64 (FEAT_NV2): classic programs on the arm64 model's five events, reading the records
+	 * by CO-RE (bpf/kvm_tp.bpf.h, ___nvmx_arm64); x86's programs would not find their fields.
+	 * And kvm_userspace_exit: an exit L0 took out to the VMM (the model's TO_USERSPACE)
+	 */
+	const struct table_row a[] = {
+		{ "kvm_exit", "trace_event_raw_kvm_exit", s->progs.nvmx_arm64_kvm_exit, NULL,
+		  TP_CLASSIC, NULL },
+		{ "kvm_entry", NULL, s->progs.nvmx_arm64_kvm_entry, NULL, TP_CLASSIC, NULL },
+		{ "kvm_nested_eret", "trace_event_raw_kvm_nested_eret",
+		  s->progs.nvmx_arm64_kvm_nested_eret, NULL, TP_CLASSIC, NULL },
+		{ "kvm_inject_nested_exception", "trace_event_raw_kvm_inject_nested_exception",
+		  s->progs.nvmx_arm64_kvm_inject_nested_exception, NULL, TP_CLASSIC, NULL },
+		{ "kvm_forward_sysreg_trap", "trace_event_raw_kvm_forward_sysreg_trap",
+		  s->progs.nvmx_arm64_kvm_forward_sysreg_trap, NULL, TP_CLASSIC, NULL },
+		/* virt/kvm's own event, the same on every architecture: x86's programs */
+		{ "kvm_userspace_exit", NULL, s->progs.nvmx_kvm_userspace_exit_btf, NULL,
+		  TP_BTF_FIRST, "4,4" },
+		{ "kvm_userspace_exit", "trace_event_raw_kvm_userspace_exit",
+		  s->progs.nvmx_kvm_userspace_exit, NULL, TP_FALLBACK, NULL },
+		{ "kvm_exit", NULL, s->progs.nvmx_baseline_kvm_exit, "empty program", TP_CLASSIC,
+		  NULL },
+		{ "kvm_exit", NULL, s->progs.nvmx_baseline_counter_kvm_exit,
+		  "single-counter program", TP_CLASSIC, NULL },
+	};
+	const struct table_row *rows = l->arm64 ? a : t;
+	size_t n_rows = l->arm64 ? sizeof(a) / sizeof(a[0]) : sizeof(t) / sizeof(t[0]);
+
 	_Static_assert(sizeof(t) / sizeof(t[0]) <= NVMX_LOADER_MAX_PROGS,
 		       "NVMX_LOADER_MAX_PROGS is too small");
+	_Static_assert(sizeof(a) / sizeof(a[0]) <= NVMX_LOADER_MAX_PROGS,
+		       "NVMX_LOADER_MAX_PROGS is too small");
 	l->n_tps = 0;
-	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+	for (size_t i = 0; i < n_rows; i++) {
 		struct tp_prog *p = &l->tps[l->n_tps];
 
-		if (t[i].baseline && !l->o.baseline)
+		if (rows[i].baseline && !l->o.baseline)
 			continue;
 		memset(p, 0, sizeof(*p));
-		p->tp.event = t[i].event;
-		p->tp.btf_type = t[i].btf_type;
-		p->prog = t[i].prog;
-		p->baseline = t[i].baseline;
-		p->kind = t[i].kind;
-		p->tp.args = t[i].args;
+		p->tp.event = rows[i].event;
+		p->tp.btf_type = rows[i].btf_type;
+		p->prog = rows[i].prog;
+		p->baseline = rows[i].baseline;
+		p->kind = rows[i].kind;
+		p->tp.args = rows[i].args;
 		l->n_tps++;
 	}
 }
@@ -336,6 +389,7 @@ static int open_and_choose(struct nvmx_loader *l)
 	l->skel = nvmx_bpf__open();
 	if (!l->skel)
 		return fail(l, -errno, "opening the BPF object failed: %s", strerror(errno));
+	choose_arch(l);
 	setup_table(l);
 	for (size_t i = 0; i < l->n_tps; i++)
 		tps[i] = l->tps[i].tp;
@@ -562,7 +616,8 @@ struct nvmx_loader_maps nvmx_loader__maps(const struct nvmx_loader *l)
 			    .self = -1,
 			    .breakdown = -1,
 			    .bd_l1 = -1,
-			    .vectoring = -1 },
+			    .vectoring = -1,
+			    .injs = -1 },
 		.events = -1,
 		.anomalies = -1,
 		.cycles = -1,

@@ -16,3 +16,13 @@ finish() {
 	[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
 	exit $?
 }
+# check_record NVMX OUT: the two checks of an nvmxd run in the lab (OUT/exec: its nvmxd.json and
+# --record record.txt): the record lost nothing, and its replay (OUT/record-replay.json) equals
+# nvmxd's live counts, every count
+check_record() {
+	check "the replay of nvmxd --record is complete (no lost events)" \
+		sh -c "! grep -q 'LOST' '$2/exec/record.txt'"
+	"$1" replay "$2/exec/record.txt" --json >"$2/record-replay.json"
+	check "the replay of nvmxd --record equals nvmxd live (every count)" \
+		"$1" compare --all "$2/record-replay.json" "$2/exec/nvmxd.json"
+}

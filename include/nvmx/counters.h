@@ -101,6 +101,8 @@ int nvmx_counters_add_port(struct nvmx_counters *c, const void *key, const __u64
 int nvmx_counters_add_bd(struct nvmx_counters *c, const void *key, const __u64 *value);
 int nvmx_counters_add_bd_l1(struct nvmx_counters *c, const void *key, const __u64 *value);
 int nvmx_counters_add_vec(struct nvmx_counters *c, const void *key, const __u64 *value);
+/* arm64: key a struct nvmx_inj_key, value one __u64 (injections into L1 itself) */
+int nvmx_counters_add_inj(struct nvmx_counters *c, const void *key, const __u64 *value);
 
 /* key: a __u32 tgid; value: struct nvmx_ns_value (nvmx/nested_state.h). 0 or -ENOMEM. */
 int nvmx_counters_add_ns(struct nvmx_counters *c, const void *key, const __u64 *value);

@@ -128,6 +128,14 @@ int lab_workloads_list(FILE *out, enum lab_l1 l1, char *err, size_t err_len);
 int lab_parse_number(const char *opt, const char *s, unsigned long min, unsigned long max,
 		     unsigned long *out, char *err, size_t err_len);
 
+/*
+ * `nvmx lab sysroot`: the n bookworm arm64 packages (names without :arm64) fetched with the lab's
+ * own arm64 apt configuration (apt-get download, never an install) and unpacked into dir, which
+ * must not exist: the arm64 libraries the cross-built nvmxd links (lab/arm64/nvmxd.sh). Returns 0,
+ * or LAB_CANNOT_RUN with the reason in err.
+ */
+int lab_arm64_sysroot(const char *dir, char *const *packages, size_t n, char *err, size_t err_len);
+
 /* The kernel cache: $NVMX_CACHE, else /var/cache/nvmx/lab as root, else $XDG_CACHE_HOME. */
 int lab_cache_dir(char **out);
 

@@ -7,11 +7,13 @@
  * 7.2), and bookworm's arm64 busybox-static. And the arm64 workload generator (lab/arm64), built
  * by the cross compiler, which cannot run on the host: its elements are checked here.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "guest.h"
@@ -109,4 +111,94 @@ int lab_check_workload_spec_arm64(const char *spec)
 		r = lab_fail(-EINVAL, "--workload '%s': no element", spec);
 	free(copy);
 	return r;
+}
+
+/* The .deb files apt-get download left in dir, into debs (malloc'd paths). */
+static int debs_in(const char *dir, struct lab_strv *debs)
+{
+	struct dirent *de;
+	DIR *d = opendir(dir);
+	int r = 0;
+
+	if (!d)
+		return lab_fail(-errno, "%s: %s", dir, strerror(errno));
+	while (!r && (de = readdir(d))) {
+		char path[PATH_MAX];
+		size_t len = strlen(de->d_name);
+
+		if (len < 4 || strcmp(de->d_name + len - 4, ".deb"))
+			continue;
+		r = lab_path_join(path, dir, de->d_name);
+		if (!r)
+			r = lab_strv_push(debs, path);
+	}
+	closedir(d);
+	return r;
+}
+
+static int sysroot(const char *dir, char *const *packages, size_t n)
+{
+	struct lab_strv argv = { 0 }, debs = { 0 };
+	char *cache = NULL, *conf = NULL, *tmp = NULL;
+	int r;
+
+	if (!n)
+		return lab_fail(-EINVAL, "no package to unpack");
+	if (lab_path_exists(dir))
+		return lab_fail(-EEXIST, "%s exists: remove it to fetch the packages again", dir);
+	r = lab_cache_dir(&cache);
+	if (!r)
+		r = lab_apt_config_arm64(cache, &conf);
+	if (!r && asprintf(&tmp, "%s.debs-%d", dir, (int)getpid()) < 0) {
+		tmp = NULL;
+		r = lab_fail(-ENOMEM, "out of memory");
+	}
+	if (!r)
+		r = lab_rm_rf(tmp);
+	if (!r)
+		r = lab_mkdir_p(tmp, 0755);
+	/* apt drops to user _apt for downloads: the directory must be reachable by it */
+	if (!r && chmod(tmp, 0777))
+		r = lab_fail(-errno, "chmod %s: %s", tmp, strerror(errno));
+	/*
+	 * NAME:arm64/bookworm: bookworm's, although the lab's arm64 sources also hold
+	 * trixie-backports (whose newer versions would be the candidates)
+	 */
+	if (!r)
+		r = lab_strv_push(&argv, "apt-get");
+	if (!r)
+		r = lab_strv_push(&argv, "-c");
+	if (!r)
+		r = lab_strv_push(&argv, conf);
+	if (!r)
+		r = lab_strv_push(&argv, "-q");
+	if (!r)
+		r = lab_strv_push(&argv, "download");
+	for (size_t i = 0; !r && i < n; i++)
+		r = lab_strv_pushf(&argv, "%s:arm64/bookworm", packages[i]);
+	if (!r) {
+		lab_progress("fetch: apt-get download of %zu bookworm arm64 packages (%s)", n,
+			     conf);
+		r = lab_run_tool((const char *const *)argv.v, tmp, NULL, false, NULL);
+	}
+	if (!r)
+		r = debs_in(tmp, &debs);
+	if (!r)
+		r = lab_apt_unpack(debs.v, debs.n, dir, false);
+	if (tmp)
+		(void)lab_rm_rf(tmp);
+	lab_strv_free(&argv);
+	lab_strv_free(&debs);
+	free(tmp);
+	free(conf);
+	free(cache);
+	return r;
+}
+
+int lab_arm64_sysroot(const char *dir, char *const *packages, size_t n, char *err, size_t err_len)
+{
+	if (!sysroot(dir, packages, n))
+		return 0;
+	snprintf(err, err_len, "%s", lab_error());
+	return LAB_CANNOT_RUN;
 }

@@ -280,15 +280,13 @@ static int check_numbers(const struct lab_options *o)
 /*
  * --isa arm64 runs the arm64 workload generator (lab/arm64) as L1 in one configuration, on one
  * vCPU: the options of the other L1s, of several configurations and of KVM's x86 modules are
- * not for it (yet).
+ * not for it (yet). --exec and --ship are (an arm64 nvmxd live in L0: tests/lab-arm64).
  */
 static int check_arm64(const struct lab_options *o)
 {
 	const char *what = o->l1 != LAB_L1_MINIMAL ? "--l1 kvm"
 			   : o->n_configs	   ? "--config"
 			   : o->n_params	   ? "--param"
-			   : o->exec		   ? "--exec"
-			   : o->n_ships		   ? "--ship"
 			   : o->vcpus != 1	   ? "--vcpus above 1"
 			   : o->icount_shift >= 0  ? "--icount"
 			   : o->forward_host_port  ? "--forward"

@@ -88,7 +88,7 @@ struct harness {
  * nvmx_kvm_exit_svm and nvmx_kvm_nested_vmexit_svm read struct vcpu_svm, kvm_amd's (CO-RE): a
  * kernel without it in its BTF (this host's: no kvm_amd) cannot relocate them, and nvmxd's
  * loader never loads them there. They are left out of the load here only then; the SVM lab
- * tests load and run them (every nvmxd test of label lab).
+ * tests load and run them (every nvmxd test of label lab). So are the arm64 programs, always.
  */
 static void without_svm_programs_unless_kvm_amd(struct nvmx_bpf *s)
 {
@@ -97,6 +97,14 @@ static void without_svm_programs_unless_kvm_amd(struct nvmx_bpf *s)
 		   (vmlinux && btf__find_by_name_kind(vmlinux, "vcpu_svm", BTF_KIND_STRUCT) > 0);
 
 	btf__free(vmlinux);
+	/*
+	 * The arm64 programs read arm64's records (CO-RE): an x86 kernel cannot relocate them
+	 * and the loader loads them on arm64 only; the lab-arm64 test loads and runs them
+	 */
+	bpf_program__set_autoload(s->progs.nvmx_arm64_kvm_exit, false);
+	bpf_program__set_autoload(s->progs.nvmx_arm64_kvm_nested_eret, false);
+	bpf_program__set_autoload(s->progs.nvmx_arm64_kvm_inject_nested_exception, false);
+	bpf_program__set_autoload(s->progs.nvmx_arm64_kvm_forward_sysreg_trap, false);
 	if (svm)
 		return;
 	bpf_program__set_autoload(s->progs.nvmx_kvm_exit_svm, false);
@@ -368,6 +376,8 @@ static void h_compare(struct harness *h, struct nvmx_counters *bpf)
 			  "L1 exits of round trips");
 	assert_same_keyed(bpf->vecs, bpf->n_vecs, h->ref.counts.vecs, h->ref.counts.n_vecs,
 			  "vectoring");
+	assert_same_keyed(bpf->injs, bpf->n_injs, h->ref.counts.injs, h->ref.counts.n_injs,
+			  "arm64 injections into L1 itself");
 
 	/* lib's summary, total: every key of the JSON, every count */
 	got = nvmx_summary_new();
@@ -949,7 +959,8 @@ Test(bpf_diff, both_isas_ports_and_msrs_count_the_same)
  * Feeds a capture's events to both sides (tgid made up: a trace has only the thread), then also
  * compares the BPF side with nvmx_replay_path() of the same file. Returns the BPF counts.
  */
-static void capture(const char *name, bool record, struct harness *h, struct nvmx_counters *c)
+static void capture_file(const char *name, const char *file, bool record, struct harness *h,
+			 struct nvmx_counters *c)
 {
 	char path[512];
 	struct nvmx_reader *rd = NULL;
@@ -959,7 +970,7 @@ static void capture(const char *name, bool record, struct harness *h, struct nvm
 	long len;
 	uint64_t events = 0;
 
-	snprintf(path, sizeof(path), "%s/%s/trace.txt.xz", NVMX_TEST_DATA, name);
+	snprintf(path, sizeof(path), "%s/%s/%s", NVMX_TEST_DATA, name, file);
 	h_init(h, record);
 	cr_assert_eq(nvmx_reader_open(path, &rd), 0, "%s", path);
 	while ((len = nvmx_reader_next(rd, &line)) >= 0) {
@@ -985,6 +996,11 @@ static void capture(const char *name, bool record, struct harness *h, struct nvm
 	nvmx_summary_free(replayed);
 }
 
+static void capture(const char *name, bool record, struct harness *h, struct nvmx_counters *c)
+{
+	capture_file(name, "trace.txt.xz", record, h, c);
+}
+
 Test(bpf_diff, capture_svm_6_1_counts_as_replay)
 {
 	struct harness h;
@@ -993,6 +1009,48 @@ Test(bpf_diff, capture_svm_6_1_counts_as_replay)
 	capture("6.1-qemu64-N1000", false, &h, &c);
 	/* ground-truth.txt: N = 1000 cpuid reflected */
 	cr_assert_eq(out_count(&c, 0, SVM, SVM_CPUID, NVMX_OUT_L2_BY_L1), 1000);
+	nvmx_counters_free(&c);
+	h_free(&h);
+}
+
+/*
+ * arm64: the capture of the arm64 lab (every element, N = 50) through the arm64 model in BPF (the
+ * events the arm64 programs build, fed to the same handle_event() by the test entry point).
+ */
+Test(bpf_diff, capture_arm64_7_3_virq_counts_as_replay)
+{
+	struct harness h;
+	struct nvmx_counters c;
+
+	/* tracefs.txt.xz: so named that the x86 golden outputs do not take it */
+	capture_file("arm64-7.3-virq", "tracefs.txt.xz", false, &h, &c);
+	/* the workload's truth: 51 HVC64 (0x16) and 100 SYS64 (0x18) forwarded to L1 */
+	cr_assert_eq(out_count(&c, 0, NVMX_EV_ISA_ARM64, 0x16, NVMX_OUT_L2_BY_L1), 51);
+	cr_assert_eq(out_count(&c, 0, NVMX_EV_ISA_ARM64, 0x18, NVMX_OUT_L2_BY_L1), 100);
+	nvmx_counters_free(&c);
+	h_free(&h);
+}
+
+/* arm64: an IRQ L0 injects into L1 at vEL2 (no exit of L2) is counted in nvmx_injs, as lib does */
+Test(bpf_diff, arm64_injection_into_l1_counts_as_lib)
+{
+	struct nvmx_event e;
+	struct harness h;
+	struct nvmx_counters c;
+
+	h_init(&h, false);
+	/* L1 runs (an ERET to itself), takes an interrupt: L0 injects it into vEL2 */
+	e = ev(TID, NVMX_EV_NESTED_ERET, 1000, NVMX_EV_ISA_ARM64, 0, 0x9 /* EL2h */);
+	h_event(&h, TGID, e);
+	h_event(&h, TGID, ev(TID, NVMX_EV_ENTRY, 1100, NVMX_EV_ISA_ARM64, 0, 0));
+	h_event(&h, TGID, ev(TID, NVMX_EV_EXIT, 1200, NVMX_EV_ISA_ARM64, 0x100 /* IRQ */, 0));
+	e = ev(TID, NVMX_EV_INJECT_NESTED_EXC, 1300, NVMX_EV_ISA_ARM64, 0x80 /* IRQ */, 0);
+	e.intr_info = 0x9; /* from EL2h: into L1 itself */
+	h_event(&h, TGID, e);
+	h_event(&h, TGID, ev(TID, NVMX_EV_ENTRY, 1400, NVMX_EV_ISA_ARM64, 0, 0));
+	h_compare(&h, &c);
+	cr_assert_eq(c.n_injs, 1);
+	cr_assert_eq(c.injs[0].count, 1);
 	nvmx_counters_free(&c);
 	h_free(&h);
 }

@@ -29,10 +29,6 @@ check "nvmxd equals L0's hist counts per reason" \
 	python3 "$here/hist_check.py" "$out" "$out/exec/nvmxd.json"
 check "nvmxd equals the replay of the tracefs capture (every count)" \
 	"$nvmx" compare --all "$out/observed.json" "$out/exec/nvmxd.json"
-check "the replay of nvmxd --record is complete (no lost events)" \
-	sh -c "! grep -q 'LOST' '$out/exec/record.txt'"
-"$nvmx" replay "$out/exec/record.txt" --json >"$out/record-replay.json"
-check "the replay of nvmxd --record equals nvmxd live (every count)" \
-	"$nvmx" compare --all "$out/record-replay.json" "$out/exec/nvmxd.json"
+check_record "$nvmx" "$out"
 echo "the test took $(($(date +%s) - start)) s"
 finish

@@ -33,11 +33,7 @@ check "nvmxd equals the workload's truth (certain counts)" \
 	"$nvmx" compare "$out/truth.json" "$out/exec/nvmxd.json"
 check "nvmxd equals the replay of the tracefs capture (every count)" \
 	"$nvmx" compare --all "$out/observed.json" "$out/exec/nvmxd.json"
-check "the replay of nvmxd --record is complete (no lost events)" \
-	sh -c "! grep -q 'LOST' '$out/exec/record.txt'"
-"$nvmx" replay "$out/exec/record.txt" --json >"$out/record-replay.json"
-check "the replay of nvmxd --record equals nvmxd live (every count)" \
-	"$nvmx" compare --all "$out/record-replay.json" "$out/exec/nvmxd.json"
+check_record "$nvmx" "$out"
 # the same events with the same timestamps: L0's service time of L1's exits in the round trips,
 # per reflected reason and L1 exit reason, is equal to the nanosecond
 check "the replay of nvmxd --record: L1 exits by L1 reason and their service_ns equal nvmxd's" \

@@ -74,8 +74,8 @@ for prog in "nvmx:$nvmx" "nvmxd:$nvmxd" "nvmxtop:$nvmxtop" "nvmx-lab-workload:$w
 	fi
 done
 # every subcommand takes --version too, and its --help says so
-for cmd in record replay report compare bitmap up "lab run" "lab workloads" "bench run" "bench compare" \
-	"bench matrix"; do
+for cmd in record replay report compare bitmap up "lab run" "lab workloads" "lab sysroot" "bench run" \
+	"bench compare" "bench matrix"; do
 	# shellcheck disable=SC2086 # $cmd is one or two words
 	expect 0 "nvmx $vre" "" "$nvmx" $cmd --version
 	# shellcheck disable=SC2086
@@ -90,11 +90,15 @@ for cmd in record replay report compare bitmap up "lab run" "lab workloads" "ben
 done
 usage nvmx "unknown command 'no-such-command'" "$nvmx" no-such-command
 usage nvmx "give a COMMAND" "$nvmx"
-usage "nvmx lab" "unknown subcommand 'no-such' (run, workloads)" "$nvmx" lab no-such
+usage "nvmx lab" "unknown subcommand 'no-such' (run, workloads, sysroot)" "$nvmx" lab no-such
+usage "nvmx lab sysroot" "give --out DIR" "$nvmx" lab sysroot libjson-c-dev
+usage "nvmx lab sysroot" "give the packages to unpack" "$nvmx" lab sysroot --out /nonexistent/sr
 usage "nvmx bench" "unknown subcommand 'no-such' (run, compare, matrix)" "$nvmx" bench no-such
 usage "nvmx bench run" "--l1 xen: expected minimal or kvm" "$nvmx" bench run -o x --l1 xen
 usage "nvmx bench run" "--l1 kvm is the lab's: not with --from (its lab.json says the L1) or a command" \
 	"$nvmx" bench run -o x --l1 kvm --from /nonexistent
+usage "nvmx bench run" "--l1 kvm with --isa vmx: not supported (one boot of KVM as L1 under Bochs takes about 16 minutes)" \
+	"$nvmx" bench run -o x --l1 kvm --isa vmx
 usage "nvmx bench matrix" "-o BASE is required (BASE.md and BASE.html)" "$nvmx" bench matrix
 usage "nvmx bench matrix" "--from: give the result files" "$nvmx" bench matrix -o x --from
 usage "nvmx bench matrix" "--l1 xen: expected minimal or kvm" "$nvmx" bench matrix -o x --l1 xen

@@ -312,3 +312,57 @@ Test(record, json_extra_key_that_exists_or_is_not_json_is_refused)
 	fclose(f);
 	nvmx_summary_free(s);
 }
+
+/*
+ * arm64 (nvmxd --record on an arm64 kernel): each of the five events in its kernel print format,
+ * read back with what the arm64 model uses (reason, info1/info2, source mode, sysreg, write)
+ */
+Test(record, arm64_events_read_back_as_the_model_reads_them)
+{
+	static const __u32 exits[] = { 0x16, 0x18, 0x1a, 0x24, 0x100, 0x101 }; /* HVC64 .. SERROR */
+	struct nvmx_event e;
+	struct nvmx_line ln;
+
+	for (size_t i = 0; i < sizeof(exits) / sizeof(exits[0]); i++) {
+		e = mk(NVMX_EV_EXIT, NVMX_EV_ISA_ARM64, exits[i]);
+		e.value = 0xffff800080001234ull;
+		ln = roundtrip(&e, "nvmx-lab-worklo");
+		cr_assert_eq(ln.ev.isa, NVMX_EV_ISA_ARM64);
+		cr_assert_eq(ln.ev.reason, exits[i], "reason 0x%x read back as 0x%x", exits[i],
+			     ln.ev.reason);
+		cr_assert_eq(ln.ev.value, e.value);
+	}
+	e = mk(NVMX_EV_ENTRY, NVMX_EV_ISA_ARM64, 0);
+	ln = roundtrip(&e, "nvmx-lab-worklo");
+	cr_assert_eq(ln.ev.isa, NVMX_EV_ISA_ARM64);
+
+	e = mk(NVMX_EV_NESTED_ERET, NVMX_EV_ISA_ARM64, 0);
+	e.value = 0x40001000;	       /* elr_el2 */
+	e.info1 = 0x3c5;	       /* spsr_el2: EL1h */
+	e.info2 = 0x80000000ull | 0x1; /* hcr_el2: RW, VM */
+	ln = roundtrip(&e, "nvmx-lab-worklo");
+	cr_assert_eq(ln.ev.info1, e.info1);
+	cr_assert_eq(ln.ev.info2, e.info2);
+	cr_assert_eq(ln.ev.value, e.value);
+
+	for (__u32 type = 0; type <= 0x180; type += 0x80) {
+		e = mk(NVMX_EV_INJECT_NESTED_EXC, NVMX_EV_ISA_ARM64, type);
+		e.info1 = 0x5a000000ull; /* esr_el2: HVC64 */
+		e.info2 = 1ull << 27;	 /* TGE */
+		e.intr_info = type ? 0x9 : 0x5;
+		ln = roundtrip(&e, "nvmx-lab-worklo");
+		cr_assert_eq(ln.ev.reason, type);
+		cr_assert_eq(ln.ev.info1, e.info1);
+		cr_assert_eq(ln.ev.info2, e.info2);
+		cr_assert_eq(ln.ev.intr_info, e.intr_info);
+	}
+
+	e = mk(NVMX_EV_FORWARD_SYSREG_TRAP, NVMX_EV_ISA_ARM64, 0);
+	e.value = 0x40000abc;
+	e.msr = (3u << 19) | (0u << 16) | (0u << 12) | (1u << 8) | (4u << 5); /* ID_AA64PFR2_EL1 */
+	e.flags = NVMX_EV_F_MSR_WRITE;
+	ln = roundtrip(&e, "nvmx-lab-worklo");
+	cr_assert_eq(ln.ev.msr, e.msr);
+	cr_assert_eq(ln.ev.flags & NVMX_EV_F_MSR_WRITE, NVMX_EV_F_MSR_WRITE);
+	cr_assert_eq(ln.ev.value, e.value);
+}
