@@ -8,7 +8,8 @@
 #  3. the replay of nvmxd's own --record equals its live counts;
 #  4. its /metrics, scraped in L0 after the workload (tests/consistency/l0_scrape.sh), says what
 #     its JSON says (metrics_check.py);
-#  5. check_capture.py checks what the lab wrote without the model.
+#  5. check_capture.py checks what the lab wrote without the model;
+#  6. nvmx bench run --from reads the output into an arm64 result that compares clean with itself.
 set -u
 nvmx=$1 src=$2 nvmxd_dir=$3 out=$4 n=$5
 here=$(cd "$(dirname "$0")" && pwd)
@@ -36,4 +37,10 @@ check "nvmxd's /metrics after the workload equals its JSON (exits by kind, nothi
 	python3 "$here/metrics_check.py" "$out/exec/scrape-after.txt" "$out/exec/nvmxd.json"
 check "the capture, without the model (check_capture.py)" \
 	python3 "$here/check_capture.py" "$out" "$n"
+# 6. nvmx bench reads the arm64 lab output: a result with isa arm64 that compares clean with itself
+check "nvmx bench run --from the arm64 lab output" \
+	"$nvmx" bench run --from "$out" -o "$out/bench.json"
+check "its result is arm64's" grep -q '"isa": "arm64"' "$out/bench.json"
+check "its result compares clean with itself" \
+	"$nvmx" bench compare "$out/bench.json" "$out/bench.json"
 finish
