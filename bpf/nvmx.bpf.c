@@ -98,7 +98,8 @@ struct {
 /*
  * The Turtles breakdown: sums and histograms of every part, per VM, vCPU thread, exit reason and
  * kind: some 10-40 keys a vCPU thread (docs/model.md, "Drill-down"). Full: the update is counted
- * as NVMX_SELF_BREAKDOWN_UPDATE_FAILED.
+ * as NVMX_SELF_BREAKDOWN_UPDATE_FAILED (nvmx_bd_l1's, nvmx_vectoring's, nvmx_injs' in slots of
+ * their own: the failure metric names the map).
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
@@ -320,7 +321,7 @@ static __always_inline void add_bd_l1(const struct nvmx_bd_l1_key *key, __u64 n,
 	struct nvmx_bd_l1_value *c = lookup_or_init(&nvmx_bd_l1, key, &zero);
 
 	if (!c) {
-		self_inc(NVMX_SELF_BREAKDOWN_UPDATE_FAILED);
+		self_inc(NVMX_SELF_BD_L1_UPDATE_FAILED);
 		return;
 	}
 	c->count += n;
@@ -456,7 +457,7 @@ static __noinline void count_verdict(const struct nvmx_verdict *v, struct scratc
 		vk->vector = v->vec_vector;
 		vk->outcome = v->vec_outcome;
 		vk->pad = 0;
-		add_u64(&nvmx_vectoring, vk, 1, NVMX_SELF_BREAKDOWN_UPDATE_FAILED);
+		add_u64(&nvmx_vectoring, vk, 1, NVMX_SELF_VECTORING_UPDATE_FAILED);
 		if (v->vec_outcome == NVMX_VEC_LOST)
 			report_lost(v, tgid, tid);
 		return;
@@ -468,7 +469,7 @@ static __noinline void count_verdict(const struct nvmx_verdict *v, struct scratc
 		ik->tid = tid;
 		ik->isa = v->isa;
 		ik->reason = v->reason;
-		add_u64(&nvmx_injs, ik, 1, NVMX_SELF_BREAKDOWN_UPDATE_FAILED);
+		add_u64(&nvmx_injs, ik, 1, NVMX_SELF_INJ_UPDATE_FAILED);
 		return;
 	}
 	count_breakdown(v, sc, tid);

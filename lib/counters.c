@@ -476,7 +476,9 @@ uint64_t nvmx_counters_update_failures(const struct nvmx_counters *c)
 {
 	return c->self[NVMX_SELF_STATE_UPDATE_FAILED] + c->self[NVMX_SELF_EXIT_UPDATE_FAILED] +
 	       c->self[NVMX_SELF_MSR_UPDATE_FAILED] + c->self[NVMX_SELF_PORT_UPDATE_FAILED] +
-	       c->self[NVMX_SELF_SCRATCH_MISSING] + c->self[NVMX_SELF_BREAKDOWN_UPDATE_FAILED];
+	       c->self[NVMX_SELF_SCRATCH_MISSING] + c->self[NVMX_SELF_BREAKDOWN_UPDATE_FAILED] +
+	       c->self[NVMX_SELF_BD_L1_UPDATE_FAILED] + c->self[NVMX_SELF_VECTORING_UPDATE_FAILED] +
+	       c->self[NVMX_SELF_INJ_UPDATE_FAILED];
 }
 
 uint64_t nvmx_counters_lost(const struct nvmx_counters *c)

@@ -92,14 +92,20 @@ static void hist_add(struct nvmx_hist *a, const struct nvmx_hist *b)
 }
 
 /*
- * The exits, keyed by (outcome, vm name, tid, isa, reason) with tid 0 unless per vCPU, sorted so
+ * arm64's injections into L1 itself (nvmx_injs) are no exit and have no outcome of the model:
+ * they take this one, past the model's, in the aggregate (docs/model.md, injected_to_l1).
+ */
+#define AGG_INJECTED_TO_L1 NVMX_OUT_COUNT
+
+/*
+ * The exits (and injections into L1), keyed by (outcome, vm name, tid, isa, reason) with tid 0 unless per vCPU, sorted so
  * that each outcome (a metric family) is one run. Outcomes without a reason of their own get 0.
  */
 static struct agg *aggregate(const struct nvmxd_metrics_in *in, size_t *n)
 {
 	const struct nvmx_counters *c = in->counts;
-	struct agg *a = calloc(c->n_exits ? c->n_exits : 1, sizeof(*a));
-	size_t m = 0;
+	size_t m = 0, cap = c->n_exits + c->n_injs;
+	struct agg *a = calloc(cap ? cap : 1, sizeof(*a));
 
 	if (!a)
 		return NULL;
@@ -118,6 +124,17 @@ static struct agg *aggregate(const struct nvmxd_metrics_in *in, size_t *n)
 				    ? 0
 				    : x->key.reason;
 		e->hist = x->hist;
+	}
+	for (size_t i = 0; i < c->n_injs; i++) {
+		const struct nvmx_inj_key *k = (const void *)c->injs[i].key;
+		struct agg *e = &a[m++];
+
+		e->vm = in->vm_name(in->ctx, k->tgid);
+		e->tid = in->per_vcpu ? k->tid : 0;
+		e->isa = k->isa;
+		e->outcome = AGG_INJECTED_TO_L1;
+		e->reason = k->reason;
+		e->hist.count = c->injs[i].count;
 	}
 	if (m > 1) /* qsort wants a valid array even for 0 elements */
 		qsort(a, m, sizeof(*a), cmp_agg);
@@ -216,6 +233,10 @@ static void write_exits(struct prom_writer *w, const struct nvmxd_metrics_in *in
 		  false,
 		  "Exits to L1 that L0 made up (no L2 exit of that reason), e.g. an interrupt for "
 		  "L1 arriving while L2 runs." },
+		{ AGG_INJECTED_TO_L1, ~0u, "nvmx_injected_to_l1", PROM_COUNTER, true, false,
+		  "arm64: exceptions L0 injected into L1 itself (from L1's vEL2, or its own EL0), "
+		  "by reason (IRQ, FIQ, SERROR or a SYNC's EC): no exit of L2 and none made up "
+		  "for L1." },
 		{ NVMX_OUT_NESTED_ENTRY, ~0u, "nvmx_nested_entries", PROM_COUNTER, false, false,
 		  "Entries into L2 that L0 emulated for L1's VMRUN/VMLAUNCH/VMRESUME." },
 		{ NVMX_OUT_NESTED_ENTRY_FAILED, ~0u, "nvmx_nested_entries_failed", PROM_COUNTER,
@@ -574,6 +595,9 @@ static void write_bpf_self(struct prom_writer *w, const struct nvmxd_metrics_in 
 		{ NVMX_SELF_PORT_UPDATE_FAILED, "nvmx_ports" },
 		{ NVMX_SELF_SCRATCH_MISSING, "nvmx_scratch" },
 		{ NVMX_SELF_BREAKDOWN_UPDATE_FAILED, "nvmx_breakdown" },
+		{ NVMX_SELF_BD_L1_UPDATE_FAILED, "nvmx_bd_l1" },
+		{ NVMX_SELF_VECTORING_UPDATE_FAILED, "nvmx_vectoring" },
+		{ NVMX_SELF_INJ_UPDATE_FAILED, "nvmx_injs" },
 	};
 	const struct nvmx_counters *c = in->counts;
 	char l[256];

@@ -128,9 +128,12 @@ struct nvmx_thread {
 #define NVMX_SELF_SCRATCH_MISSING	  5u /* cannot happen; counted rather than assumed */
 #define NVMX_SELF_RINGBUF_DROPPED	  6u /* recording on and the ring buffer was full */
 #define NVMX_SELF_RINGBUF_SENT		  7u
-#define NVMX_SELF_BREAKDOWN_UPDATE_FAILED 8u /* a breakdown/vectoring count not made (map full) */
+#define NVMX_SELF_BREAKDOWN_UPDATE_FAILED 8u /* a round trip's breakdown not counted (map full) */
 #define NVMX_SELF_ANOMALY_DROPPED	  9u /* nvmx_anomalies full: a lost event's details, a new thread */
-#define NVMX_SELF_COUNT			  10u
+#define NVMX_SELF_BD_L1_UPDATE_FAILED	  10u /* nvmx_bd_l1 full: a round trip's L1 exits by reason */
+#define NVMX_SELF_VECTORING_UPDATE_FAILED 11u /* nvmx_vectoring full: an interrupted event */
+#define NVMX_SELF_INJ_UPDATE_FAILED	  12u /* nvmx_injs full: an injection into L1 (arm64) */
+#define NVMX_SELF_COUNT			  13u
 
 #define NVMX_COMM_LEN 16
 

@@ -42,7 +42,8 @@ threads = sum(len(vm["vcpus"]) for vm in nvmxd["vms"])
 diffs, open_exits = 0, 0
 for name, kind, keys in (("nvmx_l2_exits_total", "l2_exits", ("isa", "reason", "handled_by")),
                          ("nvmx_l1_exits_total", "l1_exits", ("isa", "reason")),
-                         ("nvmx_synthesized_to_l1_total", "synthesized_to_l1", ("isa", "reason"))):
+                         ("nvmx_synthesized_to_l1_total", "synthesized_to_l1", ("isa", "reason")),
+                         ("nvmx_injected_to_l1_total", "injected_to_l1", ("isa", "reason"))):
     m, j = metric(name, keys), json_counts(kind, keys)
     ok = all(m.get(k, 0) <= j.get(k, 0) for k in set(m) | set(j)) and bool(j or kind != "l2_exits")
     open_exits += sum(j.values()) - sum(m.values())

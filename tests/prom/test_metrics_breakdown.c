@@ -3,7 +3,7 @@
  * nvmxd's Turtles breakdown as Prometheus metrics (src/metrics.c), from counts written out here:
  * two vCPU threads of one process and a second process, all named "vm-a", are summed (no series
  * per thread), "vm-b" stays apart; every value is checked exactly, and promtool check metrics
- * accepts both formats.
+ * accepts both formats. arm64's injections into L1 itself, and the failed updates of each map.
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -65,10 +65,20 @@ static struct nvmx_counters_keyed vec(uint32_t tgid, uint32_t type, uint32_t vec
 	return k;
 }
 
+/* arm64: an injection into L1 itself (nvmx_injs) */
+static struct nvmx_counters_keyed inj(uint32_t tgid, uint32_t tid, uint32_t reason, uint64_t count)
+{
+	struct nvmx_counters_keyed k = { .count = count };
+	struct nvmx_inj_key key = { tgid, tid, NVMX_EV_ISA_ARM64, reason };
+
+	memcpy(k.key, &key, sizeof(key));
+	return k;
+}
+
 static char *scrape(enum prom_format fmt)
 {
 	static struct nvmx_counters_bd bds[5];
-	static struct nvmx_counters_keyed l1s[4], vecs[3];
+	static struct nvmx_counters_keyed l1s[4], vecs[3], injs[3];
 	static struct nvmx_counters c;
 	struct nvmxd_metrics_in in = { .counts = &c, .vm_name = vm_name };
 	char *text = NULL;
@@ -87,9 +97,22 @@ static char *scrape(enum prom_format fmt)
 	vecs[0] = vec(10, NVMX_VEC_EXT_INTR, 0xec, NVMX_VEC_HANDED_TO_L1, 5);
 	vecs[1] = vec(20, NVMX_VEC_EXT_INTR, 0xec, NVMX_VEC_HANDED_TO_L1, 2);
 	vecs[2] = vec(30, NVMX_VEC_HW_EXCEPTION, 0x0e, NVMX_VEC_LOST, 1);
-	c = (struct nvmx_counters){
-		.bds = bds, .n_bds = 5, .bd_l1s = l1s, .n_bd_l1s = 4, .vecs = vecs, .n_vecs = 3
-	};
+	injs[0] = inj(10, 11, NVMX_ARM64_R_IRQ, 4);
+	injs[1] = inj(20, 21, NVMX_ARM64_R_IRQ, 1); /* also vm-a */
+	injs[2] = inj(30, 31, 0x16, 2);		    /* a SYNC: HVC64 */
+	c = (struct nvmx_counters){ .bds = bds,
+				    .n_bds = 5,
+				    .bd_l1s = l1s,
+				    .n_bd_l1s = 4,
+				    .vecs = vecs,
+				    .n_vecs = 3,
+				    .injs = injs,
+				    .n_injs = 3 };
+	/* each map's failed updates under its own name */
+	c.self[NVMX_SELF_BREAKDOWN_UPDATE_FAILED] = 1;
+	c.self[NVMX_SELF_BD_L1_UPDATE_FAILED] = 2;
+	c.self[NVMX_SELF_VECTORING_UPDATE_FAILED] = 3;
+	c.self[NVMX_SELF_INJ_UPDATE_FAILED] = 4;
 	cr_assert_not_null(f);
 	cr_assert_eq(nvmxd_metrics_write(f, &in, fmt), 0);
 	fclose(f);
@@ -192,6 +215,31 @@ Test(metrics_breakdown, interrupted_events)
 	       "vector=\"0xec\",outcome=\"handed_to_l1\"} 7");
 	has(t, "nvmx_interrupted_events_total{vm=\"vm-b\",isa=\"svm\",type=\"hw_exception\","
 	       "vector=\"0x0e\",outcome=\"lost\"} 1");
+	free(t);
+}
+
+Test(metrics_breakdown, injected_to_l1_by_reason)
+{
+	char *t = scrape(PROM_TEXT);
+
+	has(t, "# TYPE nvmx_injected_to_l1_total counter");
+	has(t, "nvmx_injected_to_l1_total{vm=\"vm-a\",isa=\"arm64\",reason=\"IRQ\"} 5");
+	has(t, "nvmx_injected_to_l1_total{vm=\"vm-b\",isa=\"arm64\",reason=\"HVC64\"} 2");
+	/* an injection is no exit: no other family counts it */
+	lacks(t, "nvmx_synthesized_to_l1_total{vm=\"vm-a\",isa=\"arm64\"");
+	free(t);
+}
+
+Test(metrics_breakdown, update_failures_name_their_map)
+{
+	char *t = scrape(PROM_TEXT);
+
+	has(t, "nvmx_map_update_failures_total{map=\"nvmx_breakdown\"} 1");
+	has(t, "nvmx_map_update_failures_total{map=\"nvmx_bd_l1\"} 2");
+	has(t, "nvmx_map_update_failures_total{map=\"nvmx_vectoring\"} 3");
+	has(t, "nvmx_map_update_failures_total{map=\"nvmx_injs\"} 4");
+	/* and every one of them is a lost event */
+	has(t, "nvmx_lost_events_total 10");
 	free(t);
 }
 
