@@ -13,7 +13,7 @@
 # the defaults.
 #
 # Not "on" twice in one boot: a configuration's times depend on its position in the boot (the
-# fourth of every boot had a 2-6 % longer L1 handler in 23 of 23 boots, docs/ci.md), so two
+# fourth of five had its boot's longest L1 handler in 23 of 23 boots, docs/ci.md), so two
 # groups of one boot can differ by more than two boots at the same positions.
 #
 # usage: shadow_vmcs_test.sh NVMX NVMXD OUTDIR [R (3): the median of 3 stands one slow repeat;
