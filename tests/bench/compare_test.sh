@@ -18,6 +18,23 @@ expect 0 '^no regression' "the same configuration twice: no regression" \
 expect 0 '^no regression' "the same configuration twice, the other way round" \
 	"$data/base-6.12-b.json" "$base"
 
+# The VMX lab under Bochs (nvmx bench run --isa vmx, 6.12, x 200; Bochs's clock, its 3 % time
+# threshold): shadow VMCS on in two boots (the shadow test's, R = 3: boot A's configurations 1-3
+# by --from --configs, boot B a bench run) compares clean both ways; one more L1 exit per round
+# trip (mult=20 -> mult=21, two benches of R = 5, separate boots) is flagged by the times alone,
+# the round trip's mean at +3.8 %: the smallest change the VMX times detect (docs/ci.md).
+expect 0 '^no regression' "VMX: shadow VMCS on, two boots" \
+	"$data/vmx-on-a-6.12.json" "$data/vmx-on-b-6.12.json"
+expect 0 '^no regression' "VMX: shadow VMCS on, two boots, the other way round" \
+	"$data/vmx-on-b-6.12.json" "$data/vmx-on-a-6.12.json"
+printf 'count.* ignore\nratio.* ignore\n' >"$tmp/times-only"
+expect 1 'REGRESSION +time\.rt\.vmx\.CPUID\.mean_ns \[time\]: median 33\.9 us -> 35\.1 us \(\+3\.8%' \
+	"VMX: mult=20 -> mult=21, the round trip +3.8 %, times alone" \
+	"$data/vmx-mult20-6.12.json" "$data/vmx-mult21-6.12.json" --thresholds "$tmp/times-only"
+expect 1 'REGRESSION +time\.rt\.vmx\.CPUID\.l1_exit_service_ns \[time\]' \
+	"VMX: mult=20 -> mult=21, the part that grew, times alone" \
+	"$data/vmx-mult20-6.12.json" "$data/vmx-mult21-6.12.json" --thresholds "$tmp/times-only"
+
 # The overhead benchmark's program table (bench/overhead.sh --result: BPF run time per program
 # under icount), two sessions of one build: clean both ways at the default 3 %.
 expect 0 '^no regression \(30 metrics\)' "overhead: one build in two sessions" \
