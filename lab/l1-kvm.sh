@@ -139,6 +139,12 @@ save_restore() {
 # ---------------------------------------------------------------------------------------------
 
 rm -f "$con"
+# L1's console, live in OUTDIR (the host's lab output: l1-console.log) while L1 runs, so that a
+# run that hangs or is killed still shows where L1 stopped; busybox's tail polls it once a second.
+# When L1 has ended, l1-console.log is rewritten from the whole file without its CRs.
+: >"$con"
+tail -f "$con" >"$out/l1-console.log" 2>/dev/null &
+con_tail=$!
 
 # --l2 linux: L0 counts the nested exits per reason itself, independently of nvmx: a tracefs hist
 # trigger on kvm_nested_vmexit (every L2 exit L0 sees, keyed by exit_reason) and one on
@@ -185,6 +191,8 @@ timeout -s KILL "$LAB_L1_TIMEOUT" /usr/bin/qemu-system-x86_64 -enable-kvm -cpu h
 esac
 stage l1-done
 [ "$LAB_L2" = linux ] && hist off
+kill "$con_tail" 2>/dev/null
+wait "$con_tail" 2>/dev/null
 tr -d '\r' <"$con" >"$out/l1-console.log"
 echo "qemu exit $qemu_rc" >&2
 sed -n 's/^nvmx-l1: runner-stderr //p' "$out/l1-console.log" >&2
