@@ -60,8 +60,10 @@
  * --l1 kvm: shift 0 (1 ns an instruction, L0's clock about 4 times slower than wall time). With
  * shift 4 L1 never finished its boot (8 minutes, where shift 0 took 28 s for L1 and the runner,
  * docs/ci.md). With 0 it still does in 1 of 20 boots on 6.1 and 6.12, and in every boot of a
- * 7.3 L1: a timer interrupt's handler in L1 spins on a lock that the code it interrupted holds,
- * and the spin stops L0's clock (docs/ci.md, "KVM as L1"; shift 4 looks the same). Not fixed.
+ * 7.3 L1: QEMU delivers an interrupt that L0's KVM injected into L1 a second time, ignoring
+ * L1's IF, when the icount budget runs out; L1's timer handler then spins on the lock its first
+ * run holds, and the spin stops L0's clock (docs/ci.md, "KVM as L1"; shift 4 looks the same).
+ * A QEMU bug: not fixed here.
  */
 #define BENCH_KVM_ICOUNT 0
 /* --exec nvmxd's ready, in L0's clock under icount (run_lab()) */
