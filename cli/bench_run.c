@@ -63,7 +63,8 @@
  * 7.3 L1: QEMU delivers an interrupt that L0's KVM injected into L1 a second time, ignoring
  * L1's IF, when the icount budget runs out; L1's timer handler then spins on the lock its first
  * run holds, and the spin stops L0's clock (docs/ci.md, "KVM as L1"; shift 4 looks the same).
- * A QEMU bug: not fixed here.
+ * A QEMU bug: lab/l1-kvm.sh narrows its window (L1 without paravirtual EOI), it does not
+ * close it.
  */
 #define BENCH_KVM_ICOUNT 0
 /* --exec nvmxd's ready, in L0's clock under icount (run_lab()) */
