@@ -259,8 +259,21 @@ static int run(struct lab_plan *o, struct lab_result *result)
 	else
 		snprintf(result->clock, sizeof(result->clock), "%s", b->clock);
 	r = b->run(&g, lab_console_line, &con);
-	if (r)
+	if (r) {
+		/*
+		 * What the guest wrote so far (QEMU's 9p share fills as it runs: L1's live console
+		 * with --l1 kvm, the --exec command's output) shows where a guest that hung stopped:
+		 * kept, and the run's error with it. Bochs's results are on its disk: none here.
+		 */
+		char err[sizeof(result->error)];
+
+		snprintf(err, sizeof(err), "%s", lab_error());
+		(void)lab_move_if_exists(guest_dir, out_dir, "exec");
+		for (size_t i = 0; o->n_configs == 1 && lab_guest_results[i]; i++)
+			(void)lab_move_if_exists(guest_dir, out_dir, lab_guest_results[i]);
+		lab_fail(r, "%s", err);
 		goto cannot_run;
+	}
 	r = b->collect(&g);
 	/* What the guest wrote explains its errors: keep it even when the run failed. */
 	if (!r)
