@@ -118,7 +118,7 @@ struct {
 	__type(value, struct nvmx_bd_l1_value);
 } nvmx_bd_l1 SEC(".maps");
 
-/* The front tables of the four maps above (nvmx/maps.h, "Front tables"). */
+/* The front tables of the five maps above (nvmx/maps.h, "Front tables"). */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, NVMX_FRONT_EXITS);
@@ -132,6 +132,13 @@ struct {
 	__type(key, __u32);
 	__type(value, struct nvmx_bd_front);
 } nvmx_breakdown_front SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, NVMX_FRONT_BD_L1);
+	__type(key, __u32);
+	__type(value, struct nvmx_bd_l1_front);
+} nvmx_bd_l1_front SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -313,11 +320,17 @@ static __always_inline void add_u64(void *map, const void *key, __u64 n, __u32 f
 		self_inc(failed_slot);
 }
 
-/* Adds n L1 exits served in ns to a bd_l1 entry, counting a failed update when the map is full. */
-static __always_inline void add_bd_l1(const struct nvmx_bd_l1_key *key, __u64 n, __u64 ns)
+static const struct nvmx_bd_l1_value zero_bd_l1;
+
+/*
+ * Adds n L1 exits served in ns to the bd_l1 counters of sc->lk (its front slot, else the hash),
+ * counting a failed update when the hash is full.
+ */
+static __always_inline void add_bd_l1(struct scratch *sc, __u64 n, __u64 ns)
 {
-	static const struct nvmx_bd_l1_value zero;
-	struct nvmx_bd_l1_value *c = lookup_or_init(&nvmx_bd_l1, key, &zero);
+	struct nvmx_bd_l1_value *c =
+		front_or_hash(sc, nvmx_bd_l1_front, NVMX_FRONT_BD_L1, struct nvmx_bd_l1_front,
+			      nvmx_bd_l1, &sc->lk, &zero_bd_l1);
 
 	if (!c) {
 		self_inc(NVMX_SELF_BREAKDOWN_UPDATE_FAILED);
@@ -432,11 +445,11 @@ static __always_inline void count_breakdown(const struct nvmx_verdict *v, struct
 		if (!v->rt.l1_count[i])
 			continue;
 		nvmx_bd_l1_key_of(k, v->rt.l1_reason[i], lk);
-		add_bd_l1(lk, v->rt.l1_count[i], v->rt.l1_ns[i]);
+		add_bd_l1(sc, v->rt.l1_count[i], v->rt.l1_ns[i]);
 	}
 	if (v->rt.l1_overflow) {
 		nvmx_bd_l1_key_of(k, NVMX_BD_L1_OVERFLOW, lk);
-		add_bd_l1(lk, v->rt.l1_overflow, v->rt.l1_overflow_ns);
+		add_bd_l1(sc, v->rt.l1_overflow, v->rt.l1_overflow_ns);
 	}
 }
 

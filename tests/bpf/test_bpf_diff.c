@@ -1144,6 +1144,43 @@ Test(bpf_diff, most_keys_are_counted_in_the_front_tables)
 	h_free(&h);
 }
 
+/*
+ * KVM as L1 (tests/data/real-l1/kvm: L0's capture of a real --l1 kvm lab run): its round trips
+ * hold 6-8 distinct L1 exit reasons each, counted in nvmx_bd_l1's front table (nvmx/maps.h) and,
+ * past its slots, in the hash; both as replay, every key.
+ */
+Test(bpf_diff, capture_kvm_as_l1_counts_as_replay_in_the_bd_l1_front)
+{
+	struct harness h;
+	struct nvmx_counters c;
+	size_t in_hash;
+
+	on_one_cpu();
+	capture_file("real-l1/kvm", "l0-trace-excerpt.txt.xz", false, &h, &c);
+	in_hash =
+		hash_keys(bpf_map__fd(h.bpf.skel->maps.nvmx_bd_l1), sizeof(struct nvmx_bd_l1_key));
+	cr_assert_gt(c.n_bd_l1s, 8);
+	cr_assert_leq(in_hash * 4, c.n_bd_l1s, "%zu of %zu bd_l1 keys in the hash", in_hash,
+		      c.n_bd_l1s);
+	nvmx_counters_free(&c);
+	h_free(&h);
+}
+
+Test(bpf_diff, capture_kvm_as_l1_counts_as_replay_when_the_front_tables_are_full)
+{
+	struct harness h;
+	struct nvmx_counters c;
+
+	front_mask = 0;
+	on_one_cpu();
+	capture_file("real-l1/kvm", "l0-trace-excerpt.txt.xz", false, &h, &c);
+	cr_assert_gt(
+		hash_keys(bpf_map__fd(h.bpf.skel->maps.nvmx_bd_l1), sizeof(struct nvmx_bd_l1_key)),
+		1);
+	nvmx_counters_free(&c);
+	h_free(&h);
+}
+
 Test(bpf_diff, capture_vmx_6_12_counts_as_replay)
 {
 	struct harness h;
