@@ -355,10 +355,15 @@ static __always_inline void add_io(struct nvmx_io_value *c, const struct nvmx_io
 	c->sum_ns += inc->sum_ns;
 }
 
+_Static_assert(sizeof(struct nvmx_msr_key) == 5 * 4, "no padding: every byte a field");
+_Static_assert(sizeof(struct nvmx_port_key) == 4 + 4 + 2 + 1 + 1 + 4, "no padding");
+
 static __always_inline void count_io_verdict(const struct nvmx_verdict *v, struct scratch *sc)
 {
-	__builtin_memset(&sc->mk, 0, sizeof(sc->mk));
-	__builtin_memset(&sc->pk, 0, sizeof(sc->pk));
+	/*
+	 * No clearing of the keys first: nvmx_verdict_io sets every field of the one it returns,
+	 * and they have no padding (the asserts), so their bytes are all defined.
+	 */
 	switch (nvmx_verdict_io(v, sc->tgid, &sc->mk, &sc->pk, &sc->inc)) {
 	case 1:
 		add_io(front_or_hash(sc, nvmx_msrs_front, NVMX_FRONT_IO, struct nvmx_msr_front,
@@ -442,8 +447,9 @@ static __always_inline void count_breakdown(const struct nvmx_verdict *v, struct
 	}
 	NVMX_UNROLL
 	for (__u32 i = 0; i < NVMX_RT_L1_REASONS; i++) {
+		/* slots fill in order and stay taken until the round trip ends: none after */
 		if (!v->rt.l1_count[i])
-			continue;
+			break;
 		nvmx_bd_l1_key_of(k, v->rt.l1_reason[i], lk);
 		add_bd_l1(sc, v->rt.l1_count[i], v->rt.l1_ns[i]);
 	}
