@@ -119,7 +119,7 @@ struct {
 	__type(value, struct nvmx_bd_l1_value);
 } nvmx_bd_l1 SEC(".maps");
 
-/* The front tables of the four maps above (nvmx/maps.h, "Front tables"). */
+/* The front tables of the five maps above (nvmx/maps.h, "Front tables"). */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, NVMX_FRONT_EXITS);
@@ -133,6 +133,13 @@ struct {
 	__type(key, __u32);
 	__type(value, struct nvmx_bd_front);
 } nvmx_breakdown_front SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, NVMX_FRONT_BD_L1);
+	__type(key, __u32);
+	__type(value, struct nvmx_bd_l1_front);
+} nvmx_bd_l1_front SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -314,11 +321,17 @@ static __always_inline void add_u64(void *map, const void *key, __u64 n, __u32 f
 		self_inc(failed_slot);
 }
 
-/* Adds n L1 exits served in ns to a bd_l1 entry, counting a failed update when the map is full. */
-static __always_inline void add_bd_l1(const struct nvmx_bd_l1_key *key, __u64 n, __u64 ns)
+static const struct nvmx_bd_l1_value zero_bd_l1;
+
+/*
+ * Adds n L1 exits served in ns to the bd_l1 counters of sc->lk (its front slot, else the hash),
+ * counting a failed update when the hash is full.
+ */
+static __always_inline void add_bd_l1(struct scratch *sc, __u64 n, __u64 ns)
 {
-	static const struct nvmx_bd_l1_value zero;
-	struct nvmx_bd_l1_value *c = lookup_or_init(&nvmx_bd_l1, key, &zero);
+	struct nvmx_bd_l1_value *c =
+		front_or_hash(sc, nvmx_bd_l1_front, NVMX_FRONT_BD_L1, struct nvmx_bd_l1_front,
+			      nvmx_bd_l1, &sc->lk, &zero_bd_l1);
 
 	if (!c) {
 		self_inc(NVMX_SELF_BD_L1_UPDATE_FAILED);
@@ -343,10 +356,15 @@ static __always_inline void add_io(struct nvmx_io_value *c, const struct nvmx_io
 	c->sum_ns += inc->sum_ns;
 }
 
+_Static_assert(sizeof(struct nvmx_msr_key) == 5 * 4, "no padding: every byte a field");
+_Static_assert(sizeof(struct nvmx_port_key) == 4 + 4 + 2 + 1 + 1 + 4, "no padding");
+
 static __always_inline void count_io_verdict(const struct nvmx_verdict *v, struct scratch *sc)
 {
-	__builtin_memset(&sc->mk, 0, sizeof(sc->mk));
-	__builtin_memset(&sc->pk, 0, sizeof(sc->pk));
+	/*
+	 * No clearing of the keys first: nvmx_verdict_io sets every field of the one it returns,
+	 * and they have no padding (the asserts), so their bytes are all defined.
+	 */
 	switch (nvmx_verdict_io(v, sc->tgid, &sc->mk, &sc->pk, &sc->inc)) {
 	case 1:
 		add_io(front_or_hash(sc, nvmx_msrs_front, NVMX_FRONT_IO, struct nvmx_msr_front,
@@ -430,14 +448,15 @@ static __always_inline void count_breakdown(const struct nvmx_verdict *v, struct
 	}
 	NVMX_UNROLL
 	for (__u32 i = 0; i < NVMX_RT_L1_REASONS; i++) {
+		/* slots fill in order and stay taken until the round trip ends: none after */
 		if (!v->rt.l1_count[i])
-			continue;
+			break;
 		nvmx_bd_l1_key_of(k, v->rt.l1_reason[i], lk);
-		add_bd_l1(lk, v->rt.l1_count[i], v->rt.l1_ns[i]);
+		add_bd_l1(sc, v->rt.l1_count[i], v->rt.l1_ns[i]);
 	}
 	if (v->rt.l1_overflow) {
 		nvmx_bd_l1_key_of(k, NVMX_BD_L1_OVERFLOW, lk);
-		add_bd_l1(lk, v->rt.l1_overflow, v->rt.l1_overflow_ns);
+		add_bd_l1(sc, v->rt.l1_overflow, v->rt.l1_overflow_ns);
 	}
 }
 

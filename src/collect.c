@@ -20,6 +20,7 @@ _Static_assert(sizeof(struct nvmx_hist) % 8 == 0, "per-CPU values are 8-byte ali
 /* the front tables have no hidden padding (nvmx/maps.h): the key, used, [pad,] then the value */
 _Static_assert(offsetof(struct nvmx_exit_front, v) == sizeof(struct nvmx_exit_key) + 8, "layout");
 _Static_assert(offsetof(struct nvmx_bd_front, v) == sizeof(struct nvmx_bd_key) + 4, "layout");
+_Static_assert(offsetof(struct nvmx_bd_l1_front, v) == sizeof(struct nvmx_bd_l1_key) + 4, "layout");
 _Static_assert(offsetof(struct nvmx_msr_front, v) == sizeof(struct nvmx_msr_key) + 4, "layout");
 _Static_assert(offsetof(struct nvmx_port_front, v) == sizeof(struct nvmx_port_key) + 8, "layout");
 
@@ -210,6 +211,9 @@ int nvmxd_counts_read(struct nvmx_counters *c, const struct nvmxd_maps *m)
 		err = read_percpu(m->bd_l1, sizeof(struct nvmx_bd_l1_key),
 				  sizeof(struct nvmx_bd_l1_value), NULL, nvmx_counters_add_bd_l1,
 				  c);
+	if (!err && m->bd_l1 > 0)
+		err = READ_FRONT(m->bd_l1_front, NVMX_FRONT_BD_L1, struct nvmx_bd_l1_front, NULL,
+				 nvmx_counters_add_bd_l1, c);
 	if (!err && m->vectoring > 0)
 		err = read_percpu(m->vectoring, sizeof(struct nvmx_vec_key), sizeof(__u64), NULL,
 				  nvmx_counters_add_vec, c);

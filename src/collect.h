@@ -26,8 +26,8 @@
 /* The file descriptors of the maps of one loaded nvmx object. */
 struct nvmxd_maps {
 	int threads, slots, exits, msrs, ports, self;
-	/* the front tables of exits, breakdown, msrs and ports (nvmx/maps.h): read with them */
-	int exits_front, bd_front, msrs_front, ports_front;
+	/* the front tables of exits, breakdown, bd_l1, msrs, ports (nvmx/maps.h): read with them */
+	int exits_front, bd_front, bd_l1_front, msrs_front, ports_front;
 	/* 0 (not given): not read, for readers that do not show the breakdown */
 	int breakdown, bd_l1, vectoring;
 	/* 0 (not given): not read; arm64's injections into L1 itself (nvmx_inj_key) */
@@ -82,6 +82,7 @@ int nvmxd_thread_state(int threads_fd, int slots_fd, __u32 tid, struct nvmx_thre
 		.exits = bpf_map__fd((skel)->maps.nvmx_exits),              \
 		.exits_front = bpf_map__fd((skel)->maps.nvmx_exits_front),  \
 		.bd_front = bpf_map__fd((skel)->maps.nvmx_breakdown_front), \
+		.bd_l1_front = bpf_map__fd((skel)->maps.nvmx_bd_l1_front),  \
 		.msrs_front = bpf_map__fd((skel)->maps.nvmx_msrs_front),    \
 		.ports_front = bpf_map__fd((skel)->maps.nvmx_ports_front),  \
 		.msrs = bpf_map__fd((skel)->maps.nvmx_msrs),                \

@@ -609,6 +609,7 @@ struct nvmx_loader_maps nvmx_loader__maps(const struct nvmx_loader *l)
 			    .exits = -1,
 			    .exits_front = -1,
 			    .bd_front = -1,
+			    .bd_l1_front = -1,
 			    .msrs_front = -1,
 			    .ports_front = -1,
 			    .msrs = -1,

@@ -17,7 +17,9 @@ memory at idle and under the workload.
 instead: one repeat per timed run of the --bpf-stats phase (bpf-stats-K.prom, nvmxd's /metrics
 before the first run and after each), metrics time.bpf.PROGRAM.ns_per_run,
 count.bpf.PROGRAM.runs, ratio.bpf.PROGRAM.to_empty and the totals time.bpf.all.ns_per_run,
-time.bpf.all.ns_per_kvm_exit; the workload is {"source": "overhead", ...} with the clock
+time.bpf.all.ns_per_kvm_exit (a program that ran in some of the timed runs only, as an
+interrupt's may with KVM as L1: its runs, 0 where it did not run, and no cost per run, said on
+standard error); the workload is {"source": "overhead", ...} with the clock
 (icount), so `nvmx bench compare` compares it only with another overhead result of the same
 workload and clock. EXEC_DIR/../lab.json and console.log give the environment.
 """
@@ -118,6 +120,7 @@ def result(d, path, name, version, icount):
     def put(key, kind, value):
         metrics.setdefault(key, {"kind": kind, "values": []})["values"].append(value)
 
+    costs = []
     for i in range(1, len(snaps)):
         a, b = snaps[i - 1], snaps[i]
         cost = {}
@@ -126,8 +129,18 @@ def result(d, path, name, version, icount):
             ns = (b[p][1] - a.get(p, (0, 0))[1]) * 1e9
             if n > 0:
                 cost[p] = (n, ns / n)
+        costs.append(cost)
+    # a program that ran in some timed runs only (an interrupt's): its runs in every repeat (0
+    # where it did not run), its cost per run nowhere (a repeat has none to give), said so
+    part = sorted({p for c in costs for p in c if any(p not in o for o in costs)})
+    for p in part:
+        print(f"analyze.py: {p} ran in {sum(p in c for c in costs)} of {len(costs)} timed runs: "
+              "its runs counted, its cost left out", file=sys.stderr)
+    for cost in costs:
+        for p in part:
+            put(f"count.bpf.{p}.runs", "count", int(cost[p][0]) if p in cost else 0)
         for p in progs:
-            if p not in cost:
+            if p not in cost or p in part:
                 continue
             n, per = cost[p]
             put(f"count.bpf.{p}.runs", "count", int(n))

@@ -30,20 +30,25 @@ struct nvmx_hist {
 };
 
 /*
- * Front tables: a per-CPU array in front of each per-CPU hash that a verdict updates (nvmx_exits,
- * nvmx_breakdown, nvmx_msrs, nvmx_ports). A key goes to one slot of its CPU's array, chosen by
- * nvmx_front_index() of its words; the first key there claims the slot (no atomics: per-CPU, and
- * nvmx's programs do not nest on a CPU) and is counted in it from then on: an inlined array
- * lookup and a compare of the key's words, instead of a jhash, a bucket walk and a memcmp (about
- * 190 instructions per update under TCG, docs/perf.md). A key whose slot another key holds goes
- * to the hash, as before. Slots are never given back (nothing is deleted from nvmx's maps), so a
- * key's counts are in its front slot on some CPUs and in the hash on others: the reader
- * (src/collect.c) adds every CPU's slot and the hash, by key. Each front value is the key, `used`,
- * then the hash's value.
+ * Front tables: a per-CPU array in front of each per-CPU hash that a verdict updates
+ * (nvmx_exits, nvmx_breakdown, nvmx_bd_l1, nvmx_msrs, nvmx_ports). A key goes to one slot of its
+ * CPU's array, chosen by nvmx_front_index() of its words; the first key there claims the slot (no
+ * atomics: per-CPU, and nvmx's programs do not nest on a CPU) and is counted in it from then on:
+ * an inlined array lookup and a compare of the key's words, instead of a jhash, a bucket walk and
+ * a memcmp (about 190 instructions per update under TCG, docs/perf.md). A key whose slot another
+ * key holds goes to the hash, as before. Slots are never given back (nothing is deleted from
+ * nvmx's maps), so a key's counts are in its front slot on some CPUs and in the hash on others:
+ * the reader (src/collect.c) adds every CPU's slot and the hash, by key. Each front value is the
+ * key, `used`, then the hash's value.
  */
 #define NVMX_FRONT_EXITS 256u /* entries of nvmx_exits_front (a power of two) */
 #define NVMX_FRONT_BD	 64u  /* nvmx_breakdown_front */
 #define NVMX_FRONT_IO	 64u  /* nvmx_msrs_front and nvmx_ports_front */
+/*
+ * nvmx_bd_l1_front: a round trip with KVM as L1 ends with 6-8 of these updates (one per distinct
+ * L1 exit reason), keys per vCPU thread, reflected reason and L1 reason
+ */
+#define NVMX_FRONT_BD_L1 128u
 
 struct nvmx_exit_front {
 	struct nvmx_exit_key key;
@@ -56,6 +61,12 @@ struct nvmx_bd_front {
 	struct nvmx_bd_key key; /* 20 bytes */
 	__u32 used;
 	struct nvmx_bd_value v;
+};
+
+struct nvmx_bd_l1_front {
+	struct nvmx_bd_l1_key key; /* 20 bytes */
+	__u32 used;
+	struct nvmx_bd_l1_value v;
 };
 
 struct nvmx_msr_front {
