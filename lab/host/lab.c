@@ -151,6 +151,19 @@ static int write_run_description(const struct lab_plan *o, const struct lab_resu
 	return r;
 }
 
+/*
+ * Moves what the guest wrote from guest_dir into out_dir: the --exec command's output and, with
+ * one configuration, the workload's results. Stops at the first move that fails.
+ */
+static int keep_guest_output(const struct lab_plan *o, const char *guest_dir, const char *out_dir)
+{
+	int r = lab_move_if_exists(guest_dir, out_dir, "exec");
+
+	for (size_t i = 0; !r && o->n_configs == 1 && lab_guest_results[i]; i++)
+		r = lab_move_if_exists(guest_dir, out_dir, lab_guest_results[i]);
+	return r;
+}
+
 static int run(struct lab_plan *o, struct lab_result *result)
 {
 	char out_dir[PATH_MAX], guest_dir[PATH_MAX] = "", initramfs[PATH_MAX] = "";
@@ -268,18 +281,14 @@ static int run(struct lab_plan *o, struct lab_result *result)
 		char err[sizeof(result->error)];
 
 		snprintf(err, sizeof(err), "%s", lab_error());
-		(void)lab_move_if_exists(guest_dir, out_dir, "exec");
-		for (size_t i = 0; o->n_configs == 1 && lab_guest_results[i]; i++)
-			(void)lab_move_if_exists(guest_dir, out_dir, lab_guest_results[i]);
+		(void)keep_guest_output(o, guest_dir, out_dir);
 		lab_fail(r, "%s", err);
 		goto cannot_run;
 	}
 	r = b->collect(&g);
 	/* What the guest wrote explains its errors: keep it even when the run failed. */
 	if (!r)
-		r = lab_move_if_exists(guest_dir, out_dir, "exec");
-	for (size_t i = 0; !r && o->n_configs == 1 && lab_guest_results[i]; i++)
-		r = lab_move_if_exists(guest_dir, out_dir, lab_guest_results[i]);
+		r = keep_guest_output(o, guest_dir, out_dir);
 	if (r)
 		goto cannot_run;
 	if (con.error[0]) {
