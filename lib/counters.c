@@ -472,13 +472,31 @@ int nvmx_counters_bd_of_process(const struct nvmx_counters *c, size_t i, struct 
 	return 1;
 }
 
+const char *nvmx_self_failure_map(uint32_t slot)
+{
+	static const char *const maps[NVMX_SELF_COUNT] = {
+		[NVMX_SELF_STATE_UPDATE_FAILED] = "nvmx_threads",
+		[NVMX_SELF_EXIT_UPDATE_FAILED] = "nvmx_exits",
+		[NVMX_SELF_MSR_UPDATE_FAILED] = "nvmx_msrs",
+		[NVMX_SELF_PORT_UPDATE_FAILED] = "nvmx_ports",
+		[NVMX_SELF_SCRATCH_MISSING] = "nvmx_scratch",
+		[NVMX_SELF_BREAKDOWN_UPDATE_FAILED] = "nvmx_breakdown",
+		[NVMX_SELF_BD_L1_UPDATE_FAILED] = "nvmx_bd_l1",
+		[NVMX_SELF_VECTORING_UPDATE_FAILED] = "nvmx_vectoring",
+		[NVMX_SELF_INJ_UPDATE_FAILED] = "nvmx_injs",
+	};
+
+	return slot < NVMX_SELF_COUNT ? maps[slot] : NULL;
+}
+
 uint64_t nvmx_counters_update_failures(const struct nvmx_counters *c)
 {
-	return c->self[NVMX_SELF_STATE_UPDATE_FAILED] + c->self[NVMX_SELF_EXIT_UPDATE_FAILED] +
-	       c->self[NVMX_SELF_MSR_UPDATE_FAILED] + c->self[NVMX_SELF_PORT_UPDATE_FAILED] +
-	       c->self[NVMX_SELF_SCRATCH_MISSING] + c->self[NVMX_SELF_BREAKDOWN_UPDATE_FAILED] +
-	       c->self[NVMX_SELF_BD_L1_UPDATE_FAILED] + c->self[NVMX_SELF_VECTORING_UPDATE_FAILED] +
-	       c->self[NVMX_SELF_INJ_UPDATE_FAILED];
+	uint64_t n = 0;
+
+	for (uint32_t slot = 0; slot < NVMX_SELF_COUNT; slot++)
+		if (nvmx_self_failure_map(slot))
+			n += c->self[slot];
+	return n;
 }
 
 uint64_t nvmx_counters_lost(const struct nvmx_counters *c)

@@ -585,20 +585,6 @@ static void write_programs(struct prom_writer *w, const struct nvmxd_metrics_in 
 /* What nvmx's programs counted about themselves (the nvmx_self map). */
 static void write_bpf_self(struct prom_writer *w, const struct nvmxd_metrics_in *in)
 {
-	static const struct {
-		uint32_t slot;
-		const char *map;
-	} failures[] = {
-		{ NVMX_SELF_STATE_UPDATE_FAILED, "nvmx_threads" },
-		{ NVMX_SELF_EXIT_UPDATE_FAILED, "nvmx_exits" },
-		{ NVMX_SELF_MSR_UPDATE_FAILED, "nvmx_msrs" },
-		{ NVMX_SELF_PORT_UPDATE_FAILED, "nvmx_ports" },
-		{ NVMX_SELF_SCRATCH_MISSING, "nvmx_scratch" },
-		{ NVMX_SELF_BREAKDOWN_UPDATE_FAILED, "nvmx_breakdown" },
-		{ NVMX_SELF_BD_L1_UPDATE_FAILED, "nvmx_bd_l1" },
-		{ NVMX_SELF_VECTORING_UPDATE_FAILED, "nvmx_vectoring" },
-		{ NVMX_SELF_INJ_UPDATE_FAILED, "nvmx_injs" },
-	};
 	const struct nvmx_counters *c = in->counts;
 	char l[256];
 
@@ -615,10 +601,14 @@ static void write_bpf_self(struct prom_writer *w, const struct nvmxd_metrics_in 
 	prom_family(w, "nvmx_map_update_failures", PROM_COUNTER, NULL,
 		    "Events or verdicts not counted because a BPF map update failed (map full): "
 		    "counts are low by this much.");
-	for (size_t i = 0; i < sizeof(failures) / sizeof(failures[0]); i++) {
+	for (uint32_t slot = 0; slot < NVMX_SELF_COUNT; slot++) {
+		const char *map = nvmx_self_failure_map(slot);
+
+		if (!map)
+			continue;
 		l[0] = '\0';
-		prom_label(l, sizeof(l), "map", failures[i].map);
-		prom_sample_u64(w, l, c->self[failures[i].slot]);
+		prom_label(l, sizeof(l), "map", map);
+		prom_sample_u64(w, l, c->self[slot]);
 	}
 	prom_family(w, "nvmx_ringbuf_dropped_events", PROM_COUNTER, NULL,
 		    "Events not recorded (--record) because the ring buffer was full; counts are "

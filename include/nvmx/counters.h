@@ -148,6 +148,13 @@ int nvmx_counters_bd_of_process(const struct nvmx_counters *c, size_t i, struct 
 uint64_t nvmx_counters_update_failures(const struct nvmx_counters *c);
 
 /*
+ * The BPF map whose failed updates the nvmx_self slot counts (NVMX_SELF_*_UPDATE_FAILED,
+ * NVMX_SELF_SCRATCH_MISSING), NULL for a slot that counts no failed update: the one list of
+ * them, summed by nvmx_counters_update_failures() and labelled by nvmxd's /metrics.
+ */
+const char *nvmx_self_failure_map(uint32_t slot);
+
+/*
  * Lost events (docs/model.md's glossary): events the counts miss, skipped (c->skipped) or seen
  * but not counted (nvmx_counters_update_failures()), and the nested-state calls missed
  * (c->ns_skipped + c->ns_update_failures: nvmx_counters_ns_missed()). The one place this sum is
